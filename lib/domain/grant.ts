@@ -1,0 +1,60 @@
+import * as z from 'zod';
+
+// Grant request (DESIGN §3). Structure only: the documented rules (R1–R9) live in rules/ and
+// report their own codes; zod issues are mapped to `request.invalid`-style codes by the validator.
+
+export const scopeSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('global') }).strict(),
+  z.object({ type: z.literal('project-domain'), project: z.string(), domain: z.string() }).strict(),
+]);
+
+export const s3ResourceSchema = z
+  .object({
+    type: z.literal('s3'),
+    bucket: z.string(),
+    prefix: z.string().optional(),
+    access: z.enum(['read', 'read-write']),
+  })
+  .strict();
+
+export const secretsManagerResourceSchema = z
+  .object({
+    type: z.literal('secretsmanager'),
+    secretArn: z.string().optional(),
+    secretName: z.string().optional(),
+  })
+  .strict();
+
+export const ecrResourceSchema = z.object({ type: z.literal('ecr'), repositoryArn: z.string() }).strict();
+
+export const iamStatementsResourceSchema = z
+  .object({
+    type: z.literal('iam-statements'),
+    statements: z.array(z.record(z.string(), z.unknown())).min(1),
+  })
+  .strict();
+
+export const resourceSchema = z.discriminatedUnion('type', [
+  s3ResourceSchema,
+  secretsManagerResourceSchema,
+  ecrResourceSchema,
+  iamStatementsResourceSchema,
+]);
+
+export const ticketSchema = z
+  .object({ system: z.string().min(1), key: z.string().min(1), url: z.string().optional() })
+  .strict();
+
+export const grantRequestSchema = z
+  .object({
+    dataPlane: z.string().optional(),
+    scope: scopeSchema,
+    resource: resourceSchema,
+    justification: z.string().optional(),
+    expiresAt: z.string().optional(),
+    ticket: ticketSchema.optional(),
+  })
+  .strict();
+
+export type GrantRequest = z.infer<typeof grantRequestSchema>;
+export type GrantResource = z.infer<typeof resourceSchema>;

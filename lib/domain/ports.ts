@@ -1,0 +1,258 @@
+// Ports: the types the domain owns and adapters implement (STYLE: ports and adapters).
+// Nothing here imports an adapter, an SDK, or reads the environment.
+import type { GrantRequest } from './grant.js';
+import type { CompiledTarget, PolicyDocument, Scope, Tags } from './model.js';
+
+// ─── Nondeterminism ──────────────────────────────────────────────────────────
+
+export interface Clock {
+  /** Current time. */
+  now(): Date;
+}
+
+export interface Ids {
+  /** A new unique, URL-safe id (ULID-like: sortable by creation time). */
+  next(): string;
+}
+
+// ─── IAM ─────────────────────────────────────────────────────────────────────
+// A thin typed view of IAM's own operations. Documents are always decoded (IAM returns them
+// URL-encoded) and parsed; `null` means NoSuchEntity. Every method is exactly one IAM call
+// (list methods: one call per page), so callers can count and print the calls they make.
+
+export interface IamRole {
+  name: string;
+  arn: string;
+  path: string;
+  trustPolicy: PolicyDocument;
+  permissionsBoundaryArn: string | null;
+  /** GetRole returns tags; ListRoles does not (undefined there). */
+  tags?: Tags;
+}
+
+export interface IamPolicy {
+  name: string;
+  arn: string;
+  path: string;
+  defaultVersionId: string;
+  attachmentCount: number;
+  /** GetPolicy returns tags; ListPolicies does not (undefined there). */
+  tags?: Tags;
+}
+
+export interface IamPolicyVersion {
+  versionId: string;
+  isDefault: boolean;
+  createDate: string;
+  /** Present from GetPolicyVersion and GetAccountAuthorizationDetails; absent from ListPolicyVersions. */
+  document?: PolicyDocument;
+}
+
+export interface IamAttachedPolicy {
+  name: string;
+  arn: string;
+}
+
+/** One role as GetAccountAuthorizationDetails describes it. */
+export interface IamRoleDetail extends IamRole {
+  tags: Tags;
+  attachedPolicies: IamAttachedPolicy[];
+}
+
+/** One customer-managed policy as GetAccountAuthorizationDetails describes it, with all versions. */
+export interface IamPolicyDetail extends IamPolicy {
+  versions: IamPolicyVersion[];
+}
+
+export interface IamGateway {
+  getRole(name: string): Promise<IamRole | null>;
+  listRoles(pathPrefix: string): Promise<IamRole[]>;
+  createRole(input: {
+    name: string;
+    path: string;
+    trustPolicy: PolicyDocument;
+    permissionsBoundaryArn: string | null;
+    tags: Tags;
+    description?: string;
+  }): Promise<IamRole>;
+  updateAssumeRolePolicy(roleName: string, trustPolicy: PolicyDocument): Promise<void>;
+  putRolePermissionsBoundary(roleName: string, boundaryArn: string): Promise<void>;
+  deleteRolePermissionsBoundary(roleName: string): Promise<void>;
+  tagRole(roleName: string, tags: Tags): Promise<void>;
+  untagRole(roleName: string, keys: string[]): Promise<void>;
+  deleteRole(roleName: string): Promise<void>;
+
+  listAttachedRolePolicies(roleName: string): Promise<IamAttachedPolicy[]>;
+  attachRolePolicy(roleName: string, policyArn: string): Promise<void>;
+  detachRolePolicy(roleName: string, policyArn: string): Promise<void>;
+
+  getPolicy(arn: string): Promise<IamPolicy | null>;
+  listPolicies(pathPrefix: string): Promise<IamPolicy[]>;
+  createPolicy(input: { name: string; path: string; document: PolicyDocument; tags: Tags; description?: string }): Promise<IamPolicy>;
+  getPolicyVersion(arn: string, versionId: string): Promise<IamPolicyVersion | null>;
+  listPolicyVersions(arn: string): Promise<IamPolicyVersion[]>;
+  createPolicyVersion(arn: string, document: PolicyDocument, setAsDefault: boolean): Promise<IamPolicyVersion>;
+  deletePolicyVersion(arn: string, versionId: string): Promise<void>;
+  deletePolicy(arn: string): Promise<void>;
+  tagPolicy(arn: string, tags: Tags): Promise<void>;
+  untagPolicy(arn: string, keys: string[]): Promise<void>;
+
+  /** Whole-account read for drift checks: roles and local managed policies (all pages). */
+  getAccountAuthorizationDetails(): Promise<{ roles: IamRoleDetail[]; policies: IamPolicyDetail[] }>;
+}
+
+// ─── Desired state ───────────────────────────────────────────────────────────
+
+export type GrantStatus =
+  | 'pending-approval'
+  | 'approved'
+  | 'active'
+  | 'failed'
+  | 'rejected'
+  | 'revoking'
+  | 'revoked'
+  | 'expired';
+
+/** Statuses whose grants are part of the desired state (compiled into IAM). */
+export const DESIRED_STATUSES: readonly GrantStatus[] = ['approved', 'active', 'failed'];
+
+export interface StatusChange {
+  status: GrantStatus;
+  at: string;
+  actor: string;
+  comment?: string;
+}
+
+/** A stored grant: its request (with `dataPlane` resolved) plus lifecycle fields. */
+export interface GrantRecord extends Omit<GrantRequest, 'dataPlane'> {
+  id: string;
+  dataPlane: string;
+  /** `<plane>#global` or `<plane>#<project>#<domain>` (see targetKey()). */
+  targetKey: string;
+  status: GrantStatus;
+  requester: string;
+  /** `api`, a webhook source (`jira`, …) or a git source name. */
+  source: string;
+  createdAt: string;
+  updatedAt: string;
+  history: StatusChange[];
+  approvedBy?: string;
+  failureReason?: string;
+  /** Optimistic-concurrency counter: every update is conditional on it. */
+  version: number;
+}
+
+export type TargetState = 'pending' | 'applied' | 'failed' | 'waiting-uctl';
+
+export interface TargetRecord {
+  targetKey: string;
+  dataPlane: string;
+  scope: Scope;
+  /** Compiled desired state; null when nothing is desired any more (the target is being removed). */
+  desired: CompiledTarget | null;
+  desiredVersion: number;
+  appliedVersion: number;
+  state: TargetState;
+  lastAppliedAt?: string;
+  lastError?: string;
+  /** Set when the role is no longer desired and waits for its uctl update before deletion (A3). */
+  roleDeletionRequestedAt?: string;
+  updatedAt: string;
+}
+
+export interface AttributeRecord {
+  dataPlane: string;
+  project: string;
+  domain: string;
+  attributes: Record<string, string>;
+  importedAt: string;
+  importedBy: string;
+}
+
+export interface AttributeUpdate {
+  id: string;
+  dataPlane: string;
+  project: string;
+  domain: string;
+  /** Role the file points at; null when the file drops defaultUserRoleValue. */
+  roleArn: string | null;
+  yaml: string;
+  command: string;
+  contentHash: string;
+  status: 'pending' | 'acknowledged';
+  createdAt: string;
+  acknowledgedAt?: string;
+  acknowledgedBy?: string;
+}
+
+export interface AuditEvent {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  grantId?: string;
+  targetKey?: string;
+  before?: unknown;
+  after?: unknown;
+  iamCalls?: string[];
+  result?: 'ok' | 'error';
+  detail?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+}
+
+export interface GrantFilter {
+  project?: string;
+  domain?: string;
+  status?: GrantStatus;
+  source?: string;
+}
+
+/** Thrown by conditional writes when another writer got there first; use cases retry. */
+export class ConcurrentUpdateError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConcurrentUpdateError';
+  }
+}
+
+export interface GrantStore {
+  /** Creates the grant and its audit event atomically. */
+  createGrant(grant: GrantRecord, audit: AuditEvent): Promise<void>;
+  getGrant(id: string): Promise<GrantRecord | null>;
+  findGrantByTicket(source: string, system: string, key: string): Promise<GrantRecord | null>;
+  listGrants(filter: GrantFilter, page: PageRequest): Promise<Page<GrantRecord>>;
+  /** Every grant of a plane in one of the given statuses (index query, all pages). */
+  listGrantsByStatus(dataPlane: string, statuses: readonly GrantStatus[]): Promise<GrantRecord[]>;
+  /** Writes `next` only if the stored version is `next.version - 1`, with the audit event, atomically. */
+  updateGrant(next: GrantRecord, audit: AuditEvent): Promise<void>;
+
+  getTarget(targetKey: string): Promise<TargetRecord | null>;
+  listTargets(dataPlane?: string): Promise<TargetRecord[]>;
+  /** Conditional on `expectedDesiredVersion` (0 = must not exist yet). */
+  putTarget(target: TargetRecord, expectedDesiredVersion: number): Promise<void>;
+
+  getAttributes(dataPlane: string, project: string, domain: string): Promise<AttributeRecord | null>;
+  putAttributes(record: AttributeRecord, audit: AuditEvent): Promise<void>;
+  createAttributeUpdate(update: AttributeUpdate): Promise<void>;
+  getAttributeUpdate(id: string): Promise<AttributeUpdate | null>;
+  latestAttributeUpdate(dataPlane: string, project: string, domain: string): Promise<AttributeUpdate | null>;
+  listAttributeUpdates(status: AttributeUpdate['status'] | undefined, page: PageRequest): Promise<Page<AttributeUpdate>>;
+  /** Conditional on the update still being pending. */
+  acknowledgeAttributeUpdate(id: string, actor: string, at: string, audit: AuditEvent): Promise<AttributeUpdate>;
+
+  appendAudit(event: AuditEvent): Promise<void>;
+  listAudit(filter: { grantId?: string; targetKey?: string; actor?: string }, page: PageRequest): Promise<Page<AuditEvent>>;
+}
+
+/** `<plane>#global` or `<plane>#<project>#<domain>`. */
+export const targetKey = (dataPlane: string, scope: Scope): string =>
+  scope.type === 'global' ? `${dataPlane}#global` : `${dataPlane}#${scope.project}#${scope.domain}`;
