@@ -1,0 +1,51 @@
+// The CLI's only contact with the process: output streams, environment and working directory.
+// Commands take a CliIo so tests can run them in-process and capture what they print.
+
+/** What a command may touch of the outside world. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+/** Exit codes shared by every command (DESIGN §7). */
+export const ExitCode = {
+  ok: 0,
+  /** plan: something was rejected. */
+  rejected: 1,
+  /** bad usage, unreadable files, invalid configuration. */
+  usage: 2,
+  /** drift: IAM differs from the declared grants. */
+  drifted: 3,
+} as const;
+
+/**
+ * Bad usage, an unreadable file or an invalid configuration: `main` prints the message as one
+ * line on stderr and exits 2. The message must say what to fix.
+ */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The real process as a CliIo. */
+export function processIo(): CliIo {
+  return {
+    stdout: (text) => {
+      process.stdout.write(text);
+    },
+    stderr: (text) => {
+      process.stderr.write(text);
+    },
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
+
+/** Collapses any message to one line, so no error ever spreads over several lines of a CI log. */
+export function oneLine(message: string): string {
+  return message.replace(/\s*\r?\n\s*/g, ' ').trim();
+}
