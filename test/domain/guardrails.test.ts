@@ -64,6 +64,7 @@ describe('checkPolicyStatements (R7)', () => {
   });
 
   it('rejects an unknown action or a pattern that matches nothing (guardrail.unknown-action)', () => {
+    expect(codes(check(allow(' s3:GetObject')))).toEqual(['guardrail.unknown-action']);
     const violations = check(allow(['s3:GetObject', 's3:GetObjekt', 'nosuch:*', 'GetObject']));
     expect(violations).toEqual([
       expect.objectContaining({ path: 'resource.statements[0].Action[1]', code: 'guardrail.unknown-action' }),
@@ -85,6 +86,7 @@ describe('checkPolicyStatements (R7)', () => {
       const violations = check(allow(action, 'arn:aws:iam::123456789012:role/other'));
       expect(codes(violations)).toEqual(['guardrail.privileged-service']);
       expect(violations[0]?.message).toMatch(/escalation/);
+      expect(violations[0]?.message).toMatch(/(sts:AssumeRole|iam:PassRole)/);
     }
   });
 
@@ -112,6 +114,15 @@ describe('checkPolicyStatements (R7)', () => {
     expect(violations[0]?.message).toMatch(/narrow the Resource/);
     expect(codes(check(allow('dynamodb:PutItem', 'arn:aws:*:*:*:*')))).toEqual(['guardrail.write-on-wildcard-resource']);
     expect(codes(check(allow('s3:TagResource', '*')))).toEqual(['guardrail.write-on-wildcard-resource']);
+  });
+
+  it('treats an ARN naming every resource of a service as Resource *, but not a narrowed pattern', () => {
+    for (const resource of ['arn:aws:s3:::*', 'arn:aws:s3:::*/*', 'arn:aws:*:us-west-2:123456789012:*', ' * ']) {
+      expect(codes(check(allow('s3:PutObject', resource))), resource).toEqual(['guardrail.write-on-wildcard-resource']);
+    }
+    for (const resource of ['arn:aws:s3:::acme-*/*', `${BUCKET}/*`, 'arn:aws:dynamodb:us-west-2:123456789012:table/feat*']) {
+      expect(check(allow(['s3:PutObject', 'dynamodb:PutItem'], resource)), resource).toEqual([]);
+    }
   });
 
   it('rejects s3:Put* on * for both the writes and the policy actions it can mean', () => {

@@ -62,7 +62,8 @@ const classCache = new Map<string, PatternClass>();
 const qualified = (action: IamAction): string => `${action.service}:${action.name}`;
 
 function classify(pattern: string): PatternClass {
-  const key = pattern.trim().toLowerCase();
+  // Not trimmed: IAM does not accept " s3:GetObject", so neither do we.
+  const key = pattern.toLowerCase();
   const cached = classCache.get(key);
   if (cached !== undefined) return cached;
   const result: PatternClass = { matched: 0, privileged: [], permissionsManagement: [], writes: [], escalation: false };
@@ -73,14 +74,19 @@ function classify(pattern: string): PatternClass {
     // not make iam:PutRolePolicy acceptable, so it must not be told to.
     if (PRIVILEGED_SERVICES.has(action.service) && action.accessLevel !== 'Read' && action.accessLevel !== 'List') {
       result.privileged.push(name);
-      const lower = name.toLowerCase();
-      if (ESCALATION_ACTIONS.has(lower) || lower.startsWith('sts:assumerole')) result.escalation = true;
     } else if (action.accessLevel === 'Permissions management') {
       result.permissionsManagement.push(name);
     } else if (WRITE_LEVELS.has(action.accessLevel)) {
       result.writes.push(name);
     }
   }
+  // Name the escalation paths first: they are what a reviewer most needs to see.
+  const isEscalation = (name: string): number => {
+    const lower = name.toLowerCase();
+    return ESCALATION_ACTIONS.has(lower) || lower.startsWith('sts:assumerole') ? 1 : 0;
+  };
+  result.privileged.sort((a, b) => isEscalation(b) - isEscalation(a));
+  result.escalation = result.privileged.some((name) => isEscalation(name) === 1);
   // Patterns are user input: bound the cache so a stream of distinct junk cannot grow it forever.
   if (classCache.size >= MAX_CACHED_PATTERNS) classCache.clear();
   classCache.set(key, result);
@@ -95,12 +101,19 @@ function listNames(names: readonly string[], limit = 5): string {
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
-/** `*`, or an ARN whose service and everything after it are wildcards: both mean every resource. */
+/**
+ * `*`, or an ARN that names every resource of a service: its service is a wildcard, or its
+ * resource part is nothing but wildcards and separators (`arn:aws:s3:::*` and every object in
+ * every bucket). Narrower
+ * patterns (`arn:aws:s3:::acme-*`, `…:table/*`) are the Resource narrowing R7 asks for.
+ */
 function isWildcardResource(resource: string): boolean {
-  if (/^\*+$/.test(resource)) return true;
+  if (/^[*?]*\*[*?]*$/.test(resource)) return true;
   const parts = resource.split(':');
-  if (parts[0] !== 'arn' || parts.length < 3) return false;
-  return parts.slice(2).every((part) => /^\**$/.test(part)) && /^\*+$/.test(parts[2] ?? '');
+  if (parts[0] !== 'arn' || parts.length < 6) return false;
+  const service = parts[2] ?? '';
+  const resourcePart = parts.slice(5).join(':');
+  return /^[*?]*\*[*?]*$/.test(service) || /^[*?/:]*\*[*?/:]*$/.test(resourcePart);
 }
 
 /** Validate Action / Resource: a string or a non-empty list of strings. Returns the entries with their paths. */
@@ -186,11 +199,11 @@ function checkStatement(statement: unknown, path: string): RuleViolation[] {
       });
     }
   }
-  if ('Sid' in statement && (typeof statement['Sid'] !== 'string' || !/^[A-Za-z0-9]*$/.test(statement['Sid']))) {
+  if (Object.hasOwn(statement, 'Sid') && (typeof statement['Sid'] !== 'string' || !/^[A-Za-z0-9]*$/.test(statement['Sid']))) {
     violations.push({ path: `${path}.Sid`, code: 'guardrail.malformed-statement', message: 'Sid must be a string of letters and digits.' });
   }
 
-  const effect = statement['Effect'];
+  const effect = Object.hasOwn(statement, 'Effect') ? statement['Effect'] : undefined;
   if (effect === undefined) {
     violations.push({ path: `${path}.Effect`, code: 'guardrail.malformed-statement', message: 'Effect is missing; write "Effect": "Allow".' });
   } else if (effect !== 'Allow') {
@@ -202,7 +215,7 @@ function checkStatement(statement: unknown, path: string): RuleViolation[] {
   }
 
   for (const key of FORBIDDEN_KEYS) {
-    if (key in statement) {
+    if (Object.hasOwn(statement, key)) {
       const hint =
         key === 'Principal' || key === 'NotPrincipal'
           ? 'identity policies apply to the role they are attached to; remove it.'
@@ -211,14 +224,16 @@ function checkStatement(statement: unknown, path: string): RuleViolation[] {
     }
   }
 
-  const actions = readStringList(statement['Action'], `${path}.Action`, 'Action', violations);
-  const resources = readStringList(statement['Resource'], `${path}.Resource`, 'Resource', violations);
-  if ('Condition' in statement) checkCondition(statement['Condition'], `${path}.Condition`, violations);
+  const own = (key: string): unknown => (Object.hasOwn(statement, key) ? statement[key] : undefined);
+  const actions = readStringList(own('Action'), `${path}.Action`, 'Action', violations);
+  const resources = readStringList(own('Resource'), `${path}.Resource`, 'Resource', violations);
+  if (Object.hasOwn(statement, 'Condition')) checkCondition(statement['Condition'], `${path}.Condition`, violations);
 
   if (actions === undefined) return violations;
   const writesOnWildcard: string[] = [];
   for (const action of actions) {
     const found = classify(action.value);
+    const means = /[*?]/.test(action.value) ? `${JSON.stringify(action.value)} can mean` : `${JSON.stringify(action.value)} is`;
     if (found.matched === 0) {
       violations.push({
         path: action.path,
@@ -234,14 +249,14 @@ function checkStatement(statement: unknown, path: string): RuleViolation[] {
       violations.push({
         path: action.path,
         code: 'guardrail.privileged-service',
-        message: `${JSON.stringify(action.value)} can mean ${listNames(found.privileged)}: changes to identities, sessions or accounts are not granted through grantplane.${escalation} Allow only Read/List actions, or ask the platform team.`,
+        message: `${means} ${listNames(found.privileged)}: changes to identities, sessions or accounts are not granted through grantplane.${escalation} Allow only Read/List actions, or ask the platform team.`,
       });
     }
     if (found.permissionsManagement.length > 0) {
       violations.push({
         path: action.path,
         code: 'guardrail.permissions-management',
-        message: `${JSON.stringify(action.value)} can mean ${listNames(found.permissionsManagement)} (access level Permissions management), which would let task code grant access itself. Name the data actions you need instead, or ask the platform team.`,
+        message: `${means} ${listNames(found.permissionsManagement)} (access level Permissions management), which would let task code grant access itself. Name the data actions you need instead, or ask the platform team.`,
       });
     }
     writesOnWildcard.push(...found.writes);

@@ -142,7 +142,7 @@ const hasWildcard = (text: string): boolean => text.includes('*') || text.includ
  * actions (empty when the pattern means nothing AWS knows, or is not of the form `service:action`).
  */
 export function expandIamActionPattern(pattern: string): IamAction[] {
-  const lower = pattern.trim().toLowerCase();
+  const lower = pattern.toLowerCase();
   if (/^\*+$/.test(lower)) {
     return iamServiceKeys().flatMap((service) => [...iamActionsOfService(service).values()]);
   }
