@@ -5,9 +5,7 @@ import { UsageError } from './io.js';
 
 export type OptionValues = Record<string, string | boolean | string[] | undefined>;
 
-export type ParsedArgs =
-  | { help: true }
-  | { help: false; values: OptionValues; positionals: string[] };
+export type ParsedArgs = { help: true } | { help: false; values: OptionValues; positionals: string[] };
 
 /** Parses a command's arguments strictly; `--help`/`-h` anywhere asks for the usage text. */
 export function parseCommandArgs(

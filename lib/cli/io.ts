@@ -49,3 +49,19 @@ export function processIo(): CliIo {
 export function oneLine(message: string): string {
   return message.replace(/\s*\r?\n\s*/g, ' ').trim();
 }
+
+/** Recognises lib/domain/config.ts's ConfigError without importing the domain eagerly. */
+export function isConfigError(error: unknown): error is Error & { key: string } {
+  return (
+    error instanceof Error &&
+    (error.name === 'ConfigError' || error.constructor.name === 'ConfigError') &&
+    typeof (error as { key?: unknown }).key === 'string'
+  );
+}
+
+/** `<key>: <message>`, without repeating the key when the message already starts with it. */
+export function configErrorText(error: Error & { key: string }): string {
+  const message = oneLine(error.message);
+  if (error.key === '' || message.startsWith(error.key)) return message;
+  return `${error.key}: ${message}`;
+}

@@ -3,7 +3,7 @@
 // Every failure is one line on stderr — never a stack trace — because CI logs are read by people.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ExitCode, UsageError, oneLine, processIo, type CliIo } from './io.js';
+import { ExitCode, UsageError, configErrorText, isConfigError, oneLine, processIo, type CliIo } from './io.js';
 
 /** What every command module exports. */
 export interface CommandModule {
@@ -63,7 +63,9 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
   }
   const entry = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
   if (entry === undefined) {
-    throw new UsageError(`unknown command "${first}" (commands: ${Object.keys(COMMANDS).join(', ')}; see grantplane --help)`);
+    throw new UsageError(
+      `unknown command "${first}" (commands: ${Object.keys(COMMANDS).join(', ')}; see grantplane --help)`,
+    );
   }
   const command = await loadCommand(first, entry);
   return command.run(rest, io);
@@ -72,7 +74,9 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
 async function loadCommand(name: string, entry: CommandEntry): Promise<CommandModule> {
   // Check the file first: an ERR_MODULE_NOT_FOUND raised *inside* an existing command is a bug
   // to report, not a command that is "not available".
-  const present = ['.ts', '.js'].some((ext) => existsSync(fileURLToPath(new URL(`./${entry.module}${ext}`, import.meta.url))));
+  const present = ['.ts', '.js'].some((ext) =>
+    existsSync(fileURLToPath(new URL(`./${entry.module}${ext}`, import.meta.url))),
+  );
   if (!present) throw new UsageError(`command "${name}" is not available yet in this build`);
   const loaded: unknown = await import(`./${entry.module}.js`);
   if (!isCommandModule(loaded)) throw new Error(`command module ${entry.module} does not export run(args, io)`);
@@ -96,20 +100,4 @@ function reportError(error: unknown, io: CliIo): number {
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   io.stderr(`grantplane: unexpected error: ${oneLine(message)}\n`);
   return ExitCode.usage;
-}
-
-/** Recognises lib/domain/config.ts's ConfigError without importing the domain eagerly. */
-export function isConfigError(error: unknown): error is Error & { key: string } {
-  return (
-    error instanceof Error &&
-    (error.name === 'ConfigError' || error.constructor.name === 'ConfigError') &&
-    typeof (error as { key?: unknown }).key === 'string'
-  );
-}
-
-/** `<key>: <message>`, without repeating the key when the message already starts with it. */
-export function configErrorText(error: Error & { key: string }): string {
-  const message = oneLine(error.message);
-  if (error.key === '' || message.startsWith(error.key)) return message;
-  return `${error.key}: ${message}`;
 }

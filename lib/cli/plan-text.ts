@@ -1,0 +1,175 @@
+// `grantplane plan --format text` (DESIGN §10): a concise Markdown plan for a pull-request
+// comment. Rejections come first because they are what the author must fix; the targets show
+// what a reviewer approves: roles, policies, attachments and the uctl update to run.
+import type { CompiledTarget, PlanResult, PolicyDocument, Scope } from '../domain/model.js';
+
+/** The IAM managed-policy size limit, counted without white space (C3). */
+const POLICY_CHAR_LIMIT = 6144;
+
+/** Renders a PlanResult as Markdown; `requests` (the input, by index) lets rows say which grant they mean. */
+export function renderPlanText(result: PlanResult, requests: readonly unknown[] = []): string {
+  const out: string[] = [];
+  const verdict =
+    result.rejected.length === 0 ? 'all grants accepted' : `${result.rejected.length} rejected — fix before merging`;
+  out.push(`## grantplane plan: ${verdict}`, '');
+  out.push(
+    `**${result.accepted.length} accepted**, **${result.rejected.length} rejected**, ${result.notes.length} ${plural(result.notes.length, 'note')} · ` +
+      `${result.targets.length} ${plural(result.targets.length, 'target')} · ` +
+      `${countPolicies(result)} ${plural(countPolicies(result), 'policy', 'policies')} · ` +
+      `${result.infrastructure.length} infrastructure ${plural(result.infrastructure.length, 'output')}`,
+    '',
+  );
+
+  if (result.rejected.length > 0) {
+    out.push(
+      `### Rejected (${result.rejected.length})`,
+      '',
+      '| # | grant | path | code | what to do |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    for (const rejected of result.rejected) {
+      for (const error of rejected.errors) {
+        out.push(
+          `| ${rejected.index} | ${cell(describeRequest(requests[rejected.index]))} | \`${cell(error.path)}\` | \`${cell(error.code)}\` | ${cell(error.message)} |`,
+        );
+      }
+    }
+    out.push('');
+  }
+
+  if (result.notes.length > 0) {
+    out.push(`### Notes (${result.notes.length})`, '');
+    for (const note of result.notes)
+      out.push(`- #${note.index} ${describeRequest(requests[note.index])}: \`${note.code}\` ${oneLine(note.message)}`);
+    out.push('');
+  }
+
+  const secrets = result.accepted.filter((grant) => grant.secretGroup !== undefined || grant.secretKey !== undefined);
+  if (secrets.length > 0) {
+    out.push('### Secrets for task code', '', '| # | secret group | secret key |', '| --- | --- | --- |');
+    for (const grant of secrets)
+      out.push(`| ${grant.index} | \`${cell(grant.secretGroup ?? '')}\` | \`${cell(grant.secretKey ?? '')}\` |`);
+    out.push('');
+  }
+
+  if (result.targets.length > 0) {
+    out.push(`### Targets (${result.targets.length})`, '');
+    for (const target of result.targets) out.push(...renderTarget(target));
+  }
+
+  if (result.infrastructure.length > 0) {
+    out.push(`### Infrastructure for other accounts' owners (${result.infrastructure.length})`, '');
+    for (const item of result.infrastructure) {
+      out.push(
+        `#### ${item.kind}: \`${item.repositoryArn}\``,
+        '',
+        "Apply this repository policy statement in the repository's account:",
+        '',
+        '```json',
+        JSON.stringify(item.policy, null, 2),
+        '```',
+        '',
+      );
+    }
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
+
+function renderTarget(target: CompiledTarget): string[] {
+  const lines = [`#### ${target.dataPlane} (${target.accountId}) · ${describeScope(target.scope)}`, ''];
+  const role = target.role;
+  const ownership = role.managed
+    ? `managed by grantplane, path \`${role.path}\``
+    : 'not managed: grantplane only attaches policies to it';
+  lines.push(`- role \`${role.name}\` — ${ownership}`);
+  if (role.permissionsBoundaryArn !== null) lines.push(`- permissions boundary \`${role.permissionsBoundaryArn}\``);
+  if (target.policies.length === 0) {
+    lines.push('- policies: none');
+  } else {
+    lines.push(`- policies (${target.policies.length}):`);
+    for (const policy of target.policies) {
+      const statements = policy.document.Statement.length;
+      lines.push(
+        `  - \`${policy.name}\`: ${statements} ${plural(statements, 'statement')}, ${policySize(policy.document).toLocaleString('en-US')}/${POLICY_CHAR_LIMIT.toLocaleString('en-US')} chars`,
+      );
+    }
+  }
+  lines.push(`- attached (${target.attachedPolicyArns.length}):`);
+  for (const arn of target.attachedPolicyArns) lines.push(`  - \`${arn}\``);
+  lines.push('');
+  if (target.uctl !== null) {
+    lines.push(
+      `\`${target.uctl.file}\`, then run \`${target.uctl.command}\`:`,
+      '',
+      '```yaml',
+      target.uctl.yaml.trimEnd(),
+      '```',
+      '',
+    );
+  }
+  return lines;
+}
+
+function countPolicies(result: PlanResult): number {
+  return result.targets.reduce((sum, target) => sum + target.policies.length, 0);
+}
+
+/** Characters IAM counts against the managed-policy limit: the JSON without white space. */
+export function policySize(document: PolicyDocument): number {
+  return JSON.stringify(document).replace(/\s/g, '').length;
+}
+
+function describeScope(scope: Scope): string {
+  return scope.type === 'global' ? 'global (every project and domain)' : `${scope.project}/${scope.domain}`;
+}
+
+/** A short human description of a raw grant request; tolerant, since rejected requests may be malformed. */
+export function describeRequest(request: unknown): string {
+  if (!isRecord(request)) return 'not an object';
+  const parts: string[] = [];
+  if (typeof request.dataPlane === 'string') parts.push(request.dataPlane);
+  const scope = request.scope;
+  if (isRecord(scope)) {
+    if (scope.type === 'global') parts.push('global');
+    else if (scope.type === 'project-domain') parts.push(`${String(scope.project)}/${String(scope.domain)}`);
+  }
+  const resource = request.resource;
+  if (isRecord(resource)) {
+    switch (resource.type) {
+      case 's3':
+        parts.push(
+          `s3 ${String(resource.bucket)}${typeof resource.prefix === 'string' ? `/${resource.prefix}` : ''} (${String(resource.access)})`,
+        );
+        break;
+      case 'secretsmanager':
+        parts.push(`secret ${String(resource.secretArn ?? resource.secretName)}`);
+        break;
+      case 'ecr':
+        parts.push(`ecr ${String(resource.repositoryArn)}`);
+        break;
+      case 'iam-statements':
+        parts.push(`iam-statements (${Array.isArray(resource.statements) ? resource.statements.length : 0})`);
+        break;
+      default:
+        parts.push(`resource ${String(resource.type)}`);
+    }
+  }
+  return parts.length === 0 ? 'grant' : parts.join(' · ');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Escapes a Markdown table cell. */
+function cell(text: string): string {
+  return oneLine(text).replace(/\|/g, '\\|');
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\r?\n\s*/g, ' ').trim();
+}
+
+function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return count === 1 ? singular : pluralForm;
+}

@@ -1,0 +1,61 @@
+// `grantplane plan` (DESIGN §7): validate and compile a grants file against a configuration and
+// print the plan. Exit 0 when nothing is rejected, 1 when something is, 2 on bad input.
+import { planGrants } from '../domain/engine.js';
+import { choiceOption, parseCommandArgs, stringOption } from './args.js';
+import { loadAttributesFile, loadConfigFile, loadGrantsFile } from './files.js';
+import { ExitCode, UsageError, type CliIo } from './io.js';
+import { renderPlanText } from './plan-text.js';
+
+const USAGE = `Usage: grantplane plan --config <file> --grants <file> [--format json|text] [--attributes <file>]
+
+Validates grant requests against the documented rules and compiles them into the IAM roles,
+policies and uctl attribute files they need. Nothing is changed anywhere.
+
+Options:
+  --config <file>      data plane configuration, YAML or JSON (default: $GRANTPLANE_CONFIG)
+  --grants <file>      a JSON or YAML array of grant requests (or an object {"grants": [...]})
+  --format json|text   json (default): the plan as JSON; text: Markdown for a pull-request comment
+  --attributes <file>  current cluster resource attributes per pair, as uctl prints them, keyed
+                       "<project>/<domain>" (or "<dataPlane>/<project>/<domain>"); they are carried
+                       into the uctl files in addition to the configuration's own
+  -h, --help           this text
+
+Exit codes: 0 all accepted, 1 something rejected, 2 bad usage / unreadable file / invalid configuration.
+`;
+
+/** Runs `grantplane plan`. */
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs('plan', args, {
+    config: { type: 'string' },
+    grants: { type: 'string' },
+    format: { type: 'string' },
+    attributes: { type: 'string' },
+  });
+  if (parsed.help) {
+    io.stdout(USAGE);
+    return ExitCode.ok;
+  }
+  if (parsed.positionals.length > 0) throw new UsageError(`plan: unexpected argument "${parsed.positionals[0]}"`);
+  const configPath = stringOption(parsed.values, 'config') ?? nonEmpty(io.env.GRANTPLANE_CONFIG);
+  if (configPath === undefined) throw new UsageError('plan: --config <file> is required (see grantplane plan --help)');
+  const grantsPath = stringOption(parsed.values, 'grants');
+  if (grantsPath === undefined || grantsPath === '') {
+    throw new UsageError('plan: --grants <file> is required (see grantplane plan --help)');
+  }
+  const format = choiceOption('plan', parsed.values, 'format', ['json', 'text'] as const, 'json');
+  const attributesPath = stringOption(parsed.values, 'attributes');
+
+  const config = loadConfigFile(configPath, io.cwd);
+  const requests = loadGrantsFile(grantsPath, io.cwd);
+  const attributes = attributesPath === undefined ? undefined : loadAttributesFile(attributesPath, io.cwd);
+
+  // The real clock enters here, at the boundary; the engine itself never reads it.
+  const result = planGrants({ config, requests, now: new Date(), ...(attributes ? { attributes } : {}) });
+
+  io.stdout(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderPlanText(result, requests));
+  return result.rejected.length > 0 ? ExitCode.rejected : ExitCode.ok;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}

@@ -1,0 +1,64 @@
+// The CLI shell (DESIGN §7): lazy dispatch, `--help`, and one-line errors with exit code 2.
+import { describe, expect, it } from 'vitest';
+import { main } from '../../lib/cli/main.js';
+import type { CliIo } from '../../lib/cli/io.js';
+
+function capture(): CliIo & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    env: {},
+    cwd: process.cwd(),
+    stdout(text: string) {
+      io.out += text;
+    },
+    stderr(text: string) {
+      io.err += text;
+    },
+  };
+  return io;
+}
+
+describe('main', () => {
+  it('prints usage on stdout for --help and exits 0', async () => {
+    const io = capture();
+    expect(await main(['--help'], io)).toBe(0);
+    expect(io.out).toContain('Usage: grantplane <command>');
+    expect(io.out).toContain('plan');
+  });
+
+  it('exits 2 with usage on stderr when no command is given', async () => {
+    const io = capture();
+    expect(await main([], io)).toBe(2);
+    expect(io.err).toContain('Usage: grantplane <command>');
+  });
+
+  it('refuses an unknown command on one line', async () => {
+    const io = capture();
+    expect(await main(['frobnicate'], io)).toBe(2);
+    expect(io.err).toBe(
+      'grantplane: unknown command "frobnicate" (commands: plan, apply, drift, sync, token; see grantplane --help)\n',
+    );
+  });
+
+  it('gives per-command help through `help <command>` and `<command> --help`', async () => {
+    const viaHelp = capture();
+    const viaFlag = capture();
+    expect(await main(['help', 'plan'], viaHelp)).toBe(0);
+    expect(await main(['plan', '--help'], viaFlag)).toBe(0);
+    expect(viaHelp.out).toContain('Usage: grantplane plan --config <file> --grants <file>');
+    expect(viaFlag.out).toBe(viaHelp.out);
+  });
+
+  it('turns bad options into one line and exit 2', async () => {
+    const io = capture();
+    expect(await main(['plan', '--bogus'], io)).toBe(2);
+    expect(io.err).toMatch(/^grantplane: plan: Unknown option '--bogus' \(see grantplane plan --help\)\n$/);
+    const missing = capture();
+    expect(await main(['plan', '--config', 'examples/grantplane.config.yaml'], missing)).toBe(2);
+    expect(missing.err).toBe('grantplane: plan: --grants <file> is required (see grantplane plan --help)\n');
+    const format = capture();
+    expect(await main(['plan', '--config', 'c', '--grants', 'g', '--format', 'xml'], format)).toBe(2);
+    expect(format.err).toContain('--format must be one of json, text');
+  });
+});

@@ -1,0 +1,122 @@
+// DESIGN §10: `grantplane plan --format text` prints a plan fit for a pull-request comment.
+import { describe, expect, it } from 'vitest';
+import { describeRequest, renderPlanText } from '../../lib/cli/plan-text.js';
+import type { PlanResult } from '../../lib/domain/model.js';
+
+const ACCOUNT = '123456789012';
+const statement = {
+  Effect: 'Allow' as const,
+  Action: ['s3:GetObject'],
+  Resource: ['arn:aws:s3:::acme-ml-data/team-a/*'],
+};
+
+const result: PlanResult = {
+  accepted: [
+    { index: 0 },
+    { index: 2, secretGroup: `arn:aws:secretsmanager:us-west-2:${ACCOUNT}:secret:`, secretKey: 'db-password-AbC123' },
+  ],
+  rejected: [
+    {
+      index: 1,
+      errors: [{ path: 'resource.bucket', code: 's3.internal-bucket', message: 'opta-* | union-* are Union buckets' }],
+    },
+  ],
+  notes: [{ index: 2, code: 'ecr.same-account', message: 'enabled by default' }],
+  targets: [
+    {
+      dataPlane: 'prod',
+      accountId: ACCOUNT,
+      scope: { type: 'project-domain', project: 'flytesnacks', domain: 'development' },
+      role: {
+        name: 'acme-flytesnacks-development',
+        arn: `arn:aws:iam::${ACCOUNT}:role/grantplane/acme-flytesnacks-development`,
+        managed: true,
+        path: '/grantplane/',
+        trustPolicy: { Version: '2012-10-17', Statement: [] },
+        permissionsBoundaryArn: null,
+        tags: {},
+      },
+      attachedPolicyArns: [
+        `arn:aws:iam::${ACCOUNT}:policy/userflyterole`,
+        `arn:aws:iam::${ACCOUNT}:policy/grantplane/grantplane-flytesnacks-development-1`,
+      ],
+      policies: [
+        {
+          name: 'grantplane-flytesnacks-development-1',
+          arn: `arn:aws:iam::${ACCOUNT}:policy/grantplane/grantplane-flytesnacks-development-1`,
+          path: '/grantplane/',
+          document: { Version: '2012-10-17', Statement: [statement, statement] },
+          tags: {},
+        },
+      ],
+      uctl: {
+        file: 'cluster_resource_attributes.yaml',
+        yaml: 'attributes:\n  defaultUserRoleValue: "arn"\ndomain: "development"\nproject: "flytesnacks"\n',
+        command: 'uctl update cluster-resource-attribute --attrFile cluster_resource_attributes.yaml',
+      },
+    },
+  ],
+  infrastructure: [
+    {
+      kind: 'ecr-repository-policy',
+      repositoryArn: 'arn:aws:ecr:us-west-2:555555555555:repository/base',
+      policy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: 'x' }, Action: ['ecr:BatchGetImage'] }],
+      },
+    },
+  ],
+};
+
+const requests = [
+  {},
+  { dataPlane: 'prod', scope: { type: 'global' }, resource: { type: 's3', bucket: 'opta-meta', access: 'read' } },
+  { dataPlane: 'prod', scope: { type: 'global' }, resource: { type: 'ecr', repositoryArn: 'arn:aws:ecr:…' } },
+];
+
+describe('renderPlanText', () => {
+  it('shows summary counts, the rejection with path, code and an escaped message, and notes', () => {
+    const text = renderPlanText(result, requests);
+
+    expect(text).toContain('## grantplane plan: 1 rejected');
+    expect(text).toContain('**2 accepted**, **1 rejected**, 1 note · 1 target · 1 policy · 1 infrastructure output');
+    expect(text).toContain(
+      '| 1 | prod · global · s3 opta-meta (read) | `resource.bucket` | `s3.internal-bucket` | opta-* \\| union-* are Union buckets |',
+    );
+    expect(text).toContain('- #2 prod · global · ecr arn:aws:ecr:…: `ecr.same-account` enabled by default');
+    expect(text).toContain('| 2 | `arn:aws:secretsmanager:us-west-2:123456789012:secret:` | `db-password-AbC123` |');
+  });
+
+  it('shows per target the role, policies with statement counts and size, attachments, and the uctl file', () => {
+    const text = renderPlanText(result, requests);
+
+    expect(text).toContain('#### prod (123456789012) · flytesnacks/development');
+    expect(text).toContain('- role `acme-flytesnacks-development` — managed by grantplane, path `/grantplane/`');
+    expect(text).toMatch(/- `grantplane-flytesnacks-development-1`: 2 statements, \d+\/6,144 chars/);
+    expect(text).toContain(`  - \`arn:aws:iam::${ACCOUNT}:policy/userflyterole\``);
+    expect(text).toContain(
+      'then run `uctl update cluster-resource-attribute --attrFile cluster_resource_attributes.yaml`',
+    );
+    expect(text).toContain('```yaml\nattributes:\n  defaultUserRoleValue: "arn"');
+    expect(text).toContain('#### ecr-repository-policy: `arn:aws:ecr:us-west-2:555555555555:repository/base`');
+    expect(text).toContain('"ecr:BatchGetImage"');
+  });
+
+  it('says so plainly when everything is accepted', () => {
+    const text = renderPlanText({ ...result, rejected: [] }, requests);
+    expect(text.split('\n')[0]).toBe('## grantplane plan: all grants accepted');
+    expect(text).not.toContain('### Rejected');
+  });
+});
+
+describe('describeRequest', () => {
+  it('tolerates malformed requests', () => {
+    expect(describeRequest(null)).toBe('not an object');
+    expect(
+      describeRequest({
+        scope: { type: 'project-domain', project: 'p', domain: 'd' },
+        resource: { type: 'secretsmanager', secretName: 'x' },
+      }),
+    ).toBe('p/d · secret x');
+  });
+});
