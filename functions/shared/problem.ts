@@ -1,0 +1,128 @@
+// The one mapping from errors to HTTP answers (STYLE habit 7): RFC 9457 problem+json with an
+// `errors` array of {path, code, message} (DESIGN §8). 4xx bodies say what to fix; 5xx bodies are
+// generic and the detail goes to the log only.
+import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
+import { HttpError } from '@middy/util';
+import {
+  BadRequestError,
+  ForbiddenError,
+  NotFoundError,
+  StateConflictError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../lib/domain/errors.js';
+import type { RuleViolation } from '../../lib/domain/model.js';
+import { ConcurrentUpdateError } from '../../lib/domain/ports.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export interface Problem {
+  /** A URI naming the kind of problem: `urn:grantplane:problem:<slug>`. */
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors: RuleViolation[];
+}
+
+/** A problem to answer with; thrown by the chain itself (router, body checks, identity). */
+export class ProblemError extends Error {
+  readonly problem: Problem;
+  readonly headers: Record<string, string>;
+  constructor(problem: Problem, headers: Record<string, string> = {}) {
+    super(problem.detail);
+    this.name = 'ProblemError';
+    this.problem = problem;
+    this.headers = headers;
+  }
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  503: 'Service Unavailable',
+};
+
+/** Builds a problem; `errors` defaults to one entry carrying `code` and `detail`. */
+export function problem(status: number, slug: string, detail: string, errors?: RuleViolation[], path = ''): Problem {
+  return {
+    type: `urn:grantplane:problem:${slug}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    errors: errors ?? [{ path, code: slug, message: detail }],
+  };
+}
+
+/** The generic 500: nothing about the cause leaks to the caller. */
+export const INTERNAL_PROBLEM: Problem = problem(
+  500,
+  'internal',
+  'The service failed to handle the request. It has been logged; retry later or contact the operators.',
+);
+
+export interface MappedError {
+  problem: Problem;
+  headers: Record<string, string>;
+  /** false for 5xx: the caller learns nothing of the cause, the log gets everything. */
+  clientError: boolean;
+}
+
+const JSON_PARSER = '@middy/http-json-body-parser';
+
+function causePackage(error: HttpError): string | undefined {
+  const cause: unknown = error.cause;
+  if (typeof cause === 'object' && cause !== null && 'package' in cause && typeof cause.package === 'string') return cause.package;
+  return undefined;
+}
+
+/** Maps any thrown value to the problem to answer with, by `instanceof`, in this one place. */
+export function mapError(error: unknown): MappedError {
+  const client = (p: Problem, headers: Record<string, string> = {}): MappedError => ({ problem: p, headers, clientError: true });
+  if (error instanceof ProblemError) return { problem: error.problem, headers: error.headers, clientError: error.problem.status < 500 };
+  if (error instanceof ValidationError) return client(problem(422, 'validation', error.message, error.violations));
+  if (error instanceof BadRequestError) return client(problem(400, 'bad-request', error.message, error.violations));
+  if (error instanceof UnauthorizedError) return client(problem(401, 'auth.unauthenticated', error.message));
+  if (error instanceof ForbiddenError) return client(problem(403, error.code, error.message));
+  if (error instanceof NotFoundError) return client(problem(404, error.code, error.message));
+  if (error instanceof StateConflictError) return client(problem(409, error.code, error.message));
+  if (error instanceof IdempotencyValidationError) {
+    return client(
+      problem(422, 'idempotency.key-reused', 'This Idempotency-Key was already used with a different request body; use a new key for a new request.', undefined, 'headers.idempotency-key'),
+    );
+  }
+  if (error instanceof IdempotencyAlreadyInProgressError) {
+    return client(
+      problem(409, 'idempotency.in-progress', 'A request with this Idempotency-Key is still being processed; retry in a moment.', undefined, 'headers.idempotency-key'),
+      { 'Retry-After': '1' },
+    );
+  }
+  if (error instanceof ConcurrentUpdateError) {
+    // The use cases already retried their own write conflicts; this is contention, not a client mistake.
+    return {
+      problem: problem(503, 'concurrent-update', 'Too many concurrent changes to the same grant or target; retry the request.'),
+      headers: { 'Retry-After': '1' },
+      clientError: false,
+    };
+  }
+  if (error instanceof HttpError && error.statusCode < 500) {
+    if (causePackage(error) === JSON_PARSER) {
+      if (error.statusCode === 415) {
+        return client(problem(415, 'request.unsupported-media-type', 'Send the body as JSON with Content-Type: application/json.', undefined, 'headers.content-type'));
+      }
+      // middy answers 422 for unparseable JSON; a body that is not JSON at all is malformed input → 400.
+      return client(problem(400, 'request.malformed-json', `The body is not valid JSON: ${error.message}.`, undefined, 'body'));
+    }
+    return client(problem(error.statusCode, 'request.invalid', error.message));
+  }
+  return { problem: INTERNAL_PROBLEM, headers: {}, clientError: false };
+}

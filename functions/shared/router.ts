@@ -1,0 +1,64 @@
+// Path matching over the route table (STYLE habit 12): the Lambdas' router and the local server's
+// dispatch both use this, so neither can disagree with routes.ts.
+import { ROUTES, type RouteSpec } from './routes.js';
+
+export type RouteMatch =
+  | { kind: 'match'; route: RouteSpec; params: Record<string, string> }
+  | { kind: 'method-not-allowed'; allow: string[] }
+  | { kind: 'not-found' };
+
+interface Compiled {
+  route: RouteSpec;
+  segments: string[];
+}
+
+const splitPath = (path: string): string[] => path.split('/').filter((s) => s !== '');
+
+// Literal segments beat parameters (`/v1/targets/{dataPlane}/global` before `…/{project}/{domain}`).
+const specificity = (segments: string[]): number => segments.filter((s) => !s.startsWith('{')).length;
+
+const compile = (routes: readonly RouteSpec[]): Compiled[] =>
+  routes
+    .map((route) => ({ route, segments: splitPath(route.path) }))
+    .sort((a, b) => specificity(b.segments) - specificity(a.segments));
+
+const COMPILED = compile(ROUTES);
+
+function decode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+function matchPath(segments: string[], path: string[]): Record<string, string> | null {
+  if (segments.length !== path.length) return null;
+  const params: Record<string, string> = {};
+  for (const [i, template] of segments.entries()) {
+    const actual = path[i] ?? '';
+    if (template.startsWith('{') && template.endsWith('}')) {
+      const value = decode(actual);
+      if (value === undefined || value === '') return null;
+      params[template.slice(1, -1)] = value;
+    } else if (template !== actual) {
+      return null;
+    }
+  }
+  return params;
+}
+
+/** Finds the route for a method and path: a match, 405 with the allowed methods, or 404. */
+export function matchRoute(method: string, rawPath: string, routes: readonly RouteSpec[] = ROUTES): RouteMatch {
+  const compiled = routes === ROUTES ? COMPILED : compile(routes);
+  const path = splitPath(rawPath);
+  const allow = new Set<string>();
+  for (const { route, segments } of compiled) {
+    const params = matchPath(segments, path);
+    if (params === null) continue;
+    if (route.method === method.toUpperCase()) return { kind: 'match', route, params };
+    allow.add(route.method);
+  }
+  if (allow.size > 0) return { kind: 'method-not-allowed', allow: [...allow].sort() };
+  return { kind: 'not-found' };
+}
