@@ -25,7 +25,8 @@ export interface IamRole {
   arn: string;
   path: string;
   trustPolicy: PolicyDocument;
-  permissionsBoundaryArn: string | null;
+  /** null: none. ListRoles does not return boundaries (IAM API reference): undefined there. */
+  permissionsBoundaryArn?: string | null;
   /** GetRole returns tags; ListRoles does not (undefined there). */
   tags?: Tags;
 }
@@ -97,8 +98,37 @@ export interface IamGateway {
   tagPolicy(arn: string, tags: Tags): Promise<void>;
   untagPolicy(arn: string, keys: string[]): Promise<void>;
 
-  /** Whole-account read for drift checks: roles and local managed policies (all pages). */
-  getAccountAuthorizationDetails(): Promise<{ roles: IamRoleDetail[]; policies: IamPolicyDetail[] }>;
+  /**
+   * Whole-account read for drift checks: roles and local managed policies (all pages). With
+   * `pathPrefix`, only entities under it are returned and parsed (the account may hold documents
+   * grantplane does not model, e.g. Version 2008-10-17); the IAM calls are the same.
+   */
+  getAccountAuthorizationDetails(pathPrefix?: string): Promise<{ roles: IamRoleDetail[]; policies: IamPolicyDetail[] }>;
+}
+
+/** IAM error codes the engine tells apart; anything else arrives as `Other`. */
+export type IamErrorCode =
+  | 'NoSuchEntity'
+  | 'EntityAlreadyExists'
+  | 'DeleteConflict'
+  | 'LimitExceeded'
+  | 'MalformedPolicyDocument'
+  | 'InvalidInput'
+  | 'Throttling'
+  | 'ServiceFailure'
+  | 'UnparseableDocument'
+  | 'Other';
+
+/** A failed IamGateway call (after the SDK's retries): the IAM operation, IAM's code, the SDK error as cause. */
+export class IamGatewayError extends Error {
+  readonly operation: string;
+  readonly code: IamErrorCode;
+  constructor(operation: string, code: IamErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'IamGatewayError';
+    this.operation = operation;
+    this.code = code;
+  }
 }
 
 // ─── Desired state ───────────────────────────────────────────────────────────
