@@ -1,7 +1,9 @@
 // The one source of truth for HTTP routes (STYLE habit 12): the router, the CDK HTTP API and
 // openapi.yaml are all checked against this table.
 
-export type Role = 'requester' | 'approver' | 'admin';
+import type { Role } from '../../lib/domain/ports.js';
+
+export type { Role };
 
 /** `authenticated`: any valid token; a role list: at least one of them; `signature`/`none`: no token. */
 export type Access = 'none' | 'signature' | 'authenticated' | readonly Role[];

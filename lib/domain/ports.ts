@@ -15,6 +15,17 @@ export interface Ids {
   next(): string;
 }
 
+// ─── Callers ─────────────────────────────────────────────────────────────────
+
+/** Roles a caller may hold (DESIGN §8); functions/shared/routes.ts re-exports this type. */
+export type Role = 'requester' | 'approver' | 'admin';
+
+/** Who calls a use case: the token's subject and roles (or a webhook's / sync's actor). */
+export interface Identity {
+  sub: string;
+  roles: readonly Role[];
+}
+
 // ─── IAM ─────────────────────────────────────────────────────────────────────
 // A thin typed view of IAM's own operations. Documents are always decoded (IAM returns them
 // URL-encoded) and parsed; `null` means NoSuchEntity. Every method is exactly one IAM call
@@ -168,6 +179,11 @@ export interface GrantRecord extends Omit<GrantRequest, 'dataPlane'> {
   history: StatusChange[];
   approvedBy?: string;
   failureReason?: string;
+  /** Engine notes on the request at submission (R6 same-account ECR, R9 duplicate, ...). */
+  notes?: { code: string; message: string }[];
+  /** For a full secret ARN: the split the docs show (DESIGN §3). */
+  secretGroup?: string;
+  secretKey?: string;
   /** Optimistic-concurrency counter: every update is conditional on it. */
   version: number;
 }
@@ -262,8 +278,22 @@ export interface GrantStore {
   listGrants(filter: GrantFilter, page: PageRequest): Promise<Page<GrantRecord>>;
   /** Every grant of a plane in one of the given statuses (index query, all pages). */
   listGrantsByStatus(dataPlane: string, statuses: readonly GrantStatus[]): Promise<GrantRecord[]>;
-  /** Writes `next` only if the stored version is `next.version - 1`, with the audit event, atomically. */
-  updateGrant(next: GrantRecord, audit: AuditEvent): Promise<void>;
+  /**
+   * Writes `next` only if the stored version is `next.version - 1`, with the audit event, atomically.
+   * Also keeps the plane's desired-grant set (PlaneSnapshot) in step: pass `previousStatus` when known
+   * so a change that keeps the grant in (or out of) the desired set does not bump the plane version.
+   */
+  updateGrant(next: GrantRecord, audit: AuditEvent, options?: { previousStatus?: GrantStatus }): Promise<void>;
+  /** Strongly consistent read of several grants (missing ids are left out). */
+  getGrants(ids: readonly string[]): Promise<GrantRecord[]>;
+  /** Strongly consistent: the plane's desired grant ids, its input version, and all its targets. */
+  getPlaneSnapshot(dataPlane: string): Promise<PlaneSnapshot>;
+  /**
+   * Writes new desired states (desiredVersion = expected + 1, state pending, applied fields kept),
+   * each conditional on its expected desiredVersion and on the plane version still being
+   * `expectedPlaneVersion`. ConcurrentUpdateError when anything moved: re-read and recompute.
+   */
+  writeDesiredTargets(dataPlane: string, expectedPlaneVersion: number, writes: readonly DesiredTargetWrite[]): Promise<void>;
 
   getTarget(targetKey: string): Promise<TargetRecord | null>;
   listTargets(dataPlane?: string): Promise<TargetRecord[]>;
@@ -271,6 +301,9 @@ export interface GrantStore {
   putTarget(target: TargetRecord, expectedDesiredVersion: number): Promise<void>;
 
   getAttributes(dataPlane: string, project: string, domain: string): Promise<AttributeRecord | null>;
+  /** Every imported attribute record of a plane. */
+  listAttributes(dataPlane: string): Promise<AttributeRecord[]>;
+  /** Stores the import with its audit event and bumps the plane version (the uctl files' input). */
   putAttributes(record: AttributeRecord, audit: AuditEvent): Promise<void>;
   createAttributeUpdate(update: AttributeUpdate): Promise<void>;
   getAttributeUpdate(id: string): Promise<AttributeUpdate | null>;
@@ -281,6 +314,57 @@ export interface GrantStore {
 
   appendAudit(event: AuditEvent): Promise<void>;
   listAudit(filter: { grantId?: string; targetKey?: string; actor?: string }, page: PageRequest): Promise<Page<AuditEvent>>;
+
+  /** Remembers a webhook delivery's result for `ttlSeconds` (replay protection, §10). */
+  rememberDelivery(record: DeliveryRecord, ttlSeconds: number): Promise<void>;
+  /** The remembered delivery, or null (also null once expired, even before DynamoDB's TTL sweep). */
+  getDelivery(source: string, deliveryId: string, now: Date): Promise<DeliveryRecord | null>;
+
+  putDriftReport(report: DriftReportRecord, ttlSeconds: number): Promise<void>;
+  getLatestDriftReport(): Promise<DriftReportRecord | null>;
+
+  getSource(name: string): Promise<SourceRecord | null>;
+  putSource(record: SourceRecord): Promise<void>;
+}
+
+/** What the recompute reads, all strongly consistent, before writing targets. */
+export interface PlaneSnapshot {
+  dataPlane: string;
+  /** Bumped whenever the desired grant set or an imported attribute map of the plane changes. */
+  version: number;
+  desiredGrantIds: string[];
+  targets: TargetRecord[];
+}
+
+export interface DesiredTargetWrite {
+  targetKey: string;
+  scope: Scope;
+  desired: CompiledTarget | null;
+  /** The stored desiredVersion this write replaces (0 = the target does not exist yet). */
+  expectedDesiredVersion: number;
+  updatedAt: string;
+}
+
+export interface DeliveryRecord {
+  source: string;
+  deliveryId: string;
+  at: string;
+  /** What the first delivery answered (status and body), replayed as is. */
+  result: unknown;
+}
+
+export interface DriftReportRecord {
+  id: string;
+  checkedAt: string;
+  /** The report as GET /v1/drift-checks/latest serves it. */
+  report: unknown;
+}
+
+export interface SourceRecord {
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  lastRevision?: string;
 }
 
 /** `<plane>#global` or `<plane>#<project>#<domain>`. */
