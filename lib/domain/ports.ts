@@ -334,6 +334,8 @@ export interface PlaneSnapshot {
   version: number;
   desiredGrantIds: string[];
   targets: TargetRecord[];
+  /** Imported cluster resource attributes of the plane's pairs. */
+  attributes: AttributeRecord[];
 }
 
 export interface DesiredTargetWrite {
