@@ -1,0 +1,154 @@
+// Cluster resource attributes (DESIGN §5 C5, §8): importing what `uctl get cluster-resource-attribute`
+// prints for a pair — carried into the pair's uctl file, since `uctl update` replaces the whole map —
+// and the uctl updates operators run and acknowledge.
+import * as YAML from 'yaml';
+import * as z from 'zod';
+import { servesProject } from '../domain/config.js';
+import { BadRequestError, NotFoundError, ValidationError } from '../domain/errors.js';
+import type { AttributeRecord, AttributeUpdate, Identity, Page } from '../domain/ports.js';
+import { withConflictRetry, type AppDeps } from './deps.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './grants.js';
+import { recomputePlaneTargets, type RecomputeResult } from './targets.js';
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]).transform((value) => String(value));
+
+// `uctl get cluster-resource-attribute -p P -d D -o yaml|json` prints {attributes: {...}, project, domain}
+// (older versions nest it in {"attributes": {...}} only); a bare map of attributes is accepted too.
+const uctlOutputSchema = z.union([
+  z.looseObject({
+    attributes: z.record(z.string(), scalar),
+    project: z.string().optional(),
+    domain: z.string().optional(),
+  }),
+  z.record(z.string(), scalar),
+]);
+
+/** Parses the JSON or YAML uctl prints (a string) or its already parsed form into a string map. */
+export const parseUctlAttributes = (
+  body: unknown,
+): { attributes: Record<string, string>; project?: string; domain?: string } => {
+  let raw: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      raw = YAML.parse(body);
+    } catch (error: unknown) {
+      throw new BadRequestError([
+        { path: 'body', code: 'attributes.unreadable', message: `Not JSON or YAML: ${error instanceof Error ? error.message.split('\n')[0] : 'parse error'}` },
+      ]);
+    }
+  }
+  const parsed = uctlOutputSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new BadRequestError([
+      {
+        path: 'attributes',
+        code: 'attributes.invalid',
+        message: 'Expected the output of `uctl get cluster-resource-attribute`: {attributes: {name: value, ...}} with string values',
+      },
+    ]);
+  }
+  const data = parsed.data;
+  if ('attributes' in data && typeof data.attributes === 'object') {
+    const attributes: Record<string, string> = data.attributes;
+    return {
+      attributes,
+      ...(typeof data.project === 'string' ? { project: data.project } : {}),
+      ...(typeof data.domain === 'string' ? { domain: data.domain } : {}),
+    };
+  }
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(data)) if (typeof value === 'string') attributes[name] = value;
+  return { attributes };
+};
+
+export interface ImportAttributesInput {
+  dataPlane: string;
+  project: string;
+  domain: string;
+  /** The uctl output: a JSON/YAML string, or the parsed JSON body. */
+  body: unknown;
+  actor: Identity;
+}
+
+/**
+ * Imports a pair's current cluster resource attributes and recompiles the plane's targets, so the
+ * pair's uctl file keeps them (`defaultUserRoleValue` stays grantplane's to set).
+ */
+export const importAttributes = async (
+  deps: AppDeps,
+  input: ImportAttributesInput,
+): Promise<{ record: AttributeRecord; recompute: RecomputeResult }> => {
+  const plane = deps.config.dataPlanes.find((candidate) => candidate.name === input.dataPlane);
+  if (plane === undefined) throw new NotFoundError('data-plane.not-found', `No data plane is named "${input.dataPlane}"`);
+  if (plane.cloud !== 'aws') {
+    throw new ValidationError([{ path: 'dataPlane', code: 'attributes.not-aws', message: 'Cluster resource attributes are managed here only for AWS planes' }]);
+  }
+  if (!plane.domains.includes(input.domain)) {
+    throw new ValidationError([{ path: 'domain', code: 'scope.unknown-domain', message: `"${input.domain}" is not one of ${plane.name}'s domains: ${plane.domains.join(', ')}` }]);
+  }
+  if (!servesProject(plane, input.project)) {
+    throw new ValidationError([{ path: 'project', code: 'scope.project-not-served', message: `Project "${input.project}" is not served by ${plane.name}` }]);
+  }
+  const parsed = parseUctlAttributes(input.body);
+  if ((parsed.project !== undefined && parsed.project !== input.project) || (parsed.domain !== undefined && parsed.domain !== input.domain)) {
+    throw new BadRequestError([
+      { path: 'project', code: 'attributes.pair-mismatch', message: `The body is for ${parsed.project ?? '?'}/${parsed.domain ?? '?'}, the path for ${input.project}/${input.domain}` },
+    ]);
+  }
+  const now = deps.clock.now().toISOString();
+  const record: AttributeRecord = {
+    dataPlane: input.dataPlane,
+    project: input.project,
+    domain: input.domain,
+    attributes: parsed.attributes,
+    importedAt: now,
+    importedBy: input.actor.sub,
+  };
+  const previous = await deps.store.getAttributes(input.dataPlane, input.project, input.domain);
+  await deps.store.putAttributes(record, {
+    id: deps.ids.next(),
+    at: now,
+    actor: input.actor.sub,
+    action: 'attributes.imported',
+    targetKey: `${input.dataPlane}#${input.project}#${input.domain}`,
+    before: previous?.attributes ?? null,
+    after: record.attributes,
+    result: 'ok',
+  });
+  const recompute = await recomputePlaneTargets(deps, input.dataPlane);
+  return { record, recompute };
+};
+
+/** uctl updates, newest first, optionally only pending or acknowledged ones (limit ≤ 100). */
+export const listAttributeUpdates = (
+  deps: AppDeps,
+  input: { status?: AttributeUpdate['status']; limit?: number; cursor?: string },
+): Promise<Page<AttributeUpdate>> => {
+  const limit = input.limit ?? DEFAULT_PAGE_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
+    throw new BadRequestError([{ path: 'limit', code: 'limit.invalid', message: `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}` }]);
+  }
+  return deps.store.listAttributeUpdates(input.status, { limit, ...(input.cursor === undefined ? {} : { cursor: input.cursor }) });
+};
+
+/**
+ * Records that an operator ran a uctl update (A3: a role no longer pointed at may then be deleted).
+ * Acknowledging an acknowledged update answers it unchanged.
+ */
+export const acknowledgeAttributeUpdate = (deps: AppDeps, input: { id: string; actor: Identity }): Promise<AttributeUpdate> =>
+  withConflictRetry(async () => {
+    const update = await deps.store.getAttributeUpdate(input.id);
+    if (update === null) throw new NotFoundError('attribute-update.not-found', `No attribute update with id ${input.id}`);
+    if (update.status === 'acknowledged') return update;
+    const at = deps.clock.now().toISOString();
+    return deps.store.acknowledgeAttributeUpdate(input.id, input.actor.sub, at, {
+      id: deps.ids.next(),
+      at,
+      actor: input.actor.sub,
+      action: 'attribute-update.acknowledged',
+      targetKey: `${update.dataPlane}#${update.project}#${update.domain}`,
+      before: { status: 'pending' },
+      after: { status: 'acknowledged' },
+      result: 'ok',
+    });
+  });

@@ -1,0 +1,323 @@
+// Grant use cases (DESIGN §8): submit, approve, reject, revoke, read and list. Every state change
+// writes an audit event with it; every change of a plane's desired set recompiles its targets.
+import { planGrants } from '../domain/engine.js';
+import { BadRequestError, ForbiddenError, NotFoundError, StateConflictError, ValidationError } from '../domain/errors.js';
+import { grantRequestSchema, type GrantRequest } from '../domain/grant.js';
+import type { RuleViolation } from '../domain/model.js';
+import {
+  DESIRED_STATUSES,
+  targetKey,
+  type AuditEvent,
+  type GrantFilter,
+  type GrantRecord,
+  type GrantStatus,
+  type Identity,
+  type Page,
+} from '../domain/ports.js';
+import { withConflictRetry, type AppDeps } from './deps.js';
+import { attributesInput, planRequestOf, recomputePlaneTargets } from './targets.js';
+
+export const MAX_PAGE_LIMIT = 100;
+export const DEFAULT_PAGE_LIMIT = 50;
+
+export interface SubmitGrantInput {
+  /** The grant request as received (validated here, through the engine). */
+  request: unknown;
+  actor: Identity;
+  /** `api` (default), a webhook source, or a git source name. */
+  source?: string;
+  /** Overrides the request's ticket (webhooks link the ticket they came from). */
+  ticket?: GrantRequest['ticket'];
+  /** Approved on arrival (git sync: the repository's review is the approval, §8). */
+  preApproved?: boolean;
+  /** Extra audit detail (e.g. the git sync's revision). */
+  detail?: string;
+}
+
+export interface DecisionInput {
+  id: string;
+  actor: Identity;
+  comment?: string;
+}
+
+const isDesired = (status: GrantStatus): boolean => DESIRED_STATUSES.includes(status);
+
+const auditOf = (
+  deps: AppDeps,
+  action: string,
+  actor: string,
+  grant: GrantRecord,
+  before: GrantStatus | null,
+  extra: Partial<AuditEvent> = {},
+): AuditEvent => ({
+  id: deps.ids.next(),
+  at: deps.clock.now().toISOString(),
+  actor,
+  action,
+  grantId: grant.id,
+  targetKey: grant.targetKey,
+  before: before === null ? null : { status: before },
+  after: { status: grant.status },
+  result: 'ok',
+  ...extra,
+});
+
+/** The plane a request names, or the only configured one (DESIGN §2); undefined when ambiguous. */
+const resolvePlane = (deps: AppDeps, request: unknown): string | undefined => {
+  const named =
+    typeof request === 'object' && request !== null && 'dataPlane' in request && typeof request.dataPlane === 'string'
+      ? request.dataPlane
+      : undefined;
+  if (named !== undefined) return named;
+  const [only, ...others] = deps.config.dataPlanes;
+  return only !== undefined && others.length === 0 ? only.name : undefined;
+};
+
+interface Checked {
+  request: GrantRequest;
+  dataPlane: string;
+  notes: { code: string; message: string }[];
+  secretGroup?: string;
+  secretKey?: string;
+}
+
+/**
+ * Validates one request through the engine together with the plane's current desired grants, so
+ * a request that would overflow a role's policy quota (C3) is rejected now, not at apply time.
+ */
+const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: string): Promise<Checked> => {
+  const dataPlane = resolvePlane(deps, request);
+  const snapshot = dataPlane === undefined ? undefined : await deps.store.getPlaneSnapshot(dataPlane);
+  const existing =
+    snapshot === undefined
+      ? []
+      : (await deps.store.getGrants(snapshot.desiredGrantIds))
+          .filter((grant) => grant.id !== ignoreId && isDesired(grant.status))
+          .sort((a, b) => (a.id < b.id ? -1 : 1));
+  const requests: unknown[] = existing.map((grant) => planRequestOf(grant, { withExpiry: false }));
+  const index = requests.length;
+  requests.push(dataPlane !== undefined && typeof request === 'object' && request !== null ? { ...request, dataPlane } : request);
+  const planInput = {
+    config: deps.config,
+    requests,
+    now: deps.clock.now(),
+    attributes: attributesInput(snapshot?.attributes ?? []),
+  };
+  const plan = planGrants(planInput);
+
+  const own = plan.rejected.find((entry) => entry.index === index);
+  if (own !== undefined) throw new ValidationError(own.errors);
+  const displaced = plan.rejected.filter((entry) => entry.index < index);
+  if (displaced.length > 0) {
+    // The new grant sorts before existing ones and pushes them out of the quota (C3): the existing
+    // grants keep their place, the new one is refused. Existing rejections that happen without the
+    // new request (a configuration change) are not its fault.
+    const baseline = planGrants({ ...planInput, requests: requests.slice(0, index) });
+    const before = new Set(baseline.rejected.map((entry) => entry.index));
+    const caused = displaced.filter((entry) => !before.has(entry.index));
+    if (caused.length > 0) {
+      const errors: RuleViolation[] = caused.flatMap((entry) => entry.errors).slice(0, 1);
+      throw new ValidationError(errors.length > 0 ? errors : [{ path: 'resource', code: 'quota.exceeded', message: 'The grant does not fit the role' }]);
+    }
+  }
+  const parsed = grantRequestSchema.safeParse(requests[index]);
+  if (!parsed.success || dataPlane === undefined) {
+    // The engine accepted it, so this means engine and schema disagree: refuse rather than store junk.
+    throw new ValidationError([{ path: 'dataPlane', code: 'request.invalid', message: 'The request could not be read; name its dataPlane' }]);
+  }
+  const accepted = plan.accepted.find((entry) => entry.index === index);
+  const notes = plan.notes.filter((note) => note.index === index).map(({ code, message }) => ({ code, message }));
+  return {
+    request: parsed.data,
+    dataPlane,
+    notes,
+    ...(accepted?.secretGroup === undefined ? {} : { secretGroup: accepted.secretGroup }),
+    ...(accepted?.secretKey === undefined ? {} : { secretKey: accepted.secretKey }),
+  };
+};
+
+/**
+ * Submits a grant request: validated against the documented rules and the plane's quota, stored as
+ * `pending-approval`, or `approved` when its domain is in the plane's autoApproveDomains (or the
+ * source pre-approves it); an approved grant recompiles the plane's targets at once.
+ */
+export const submitGrant = async (deps: AppDeps, input: SubmitGrantInput): Promise<GrantRecord> => {
+  const request =
+    input.ticket !== undefined && typeof input.request === 'object' && input.request !== null
+      ? { ...input.request, ticket: input.ticket }
+      : input.request;
+  const checked = await checkAgainstPlane(deps, request);
+  const plane = deps.config.dataPlanes.find((candidate) => candidate.name === checked.dataPlane);
+  const scope = checked.request.scope;
+  const autoApproved =
+    input.preApproved === true ||
+    (scope.type === 'project-domain' && plane !== undefined && plane.autoApproveDomains.includes(scope.domain));
+  const now = deps.clock.now().toISOString();
+  const status: GrantStatus = autoApproved ? 'approved' : 'pending-approval';
+  const { dataPlane: _ignored, ...rest } = checked.request;
+  const grant: GrantRecord = {
+    ...rest,
+    id: deps.ids.next(),
+    dataPlane: checked.dataPlane,
+    targetKey: targetKey(checked.dataPlane, scope),
+    status,
+    requester: input.actor.sub,
+    source: input.source ?? 'api',
+    createdAt: now,
+    updatedAt: now,
+    history: [
+      { status: 'pending-approval', at: now, actor: input.actor.sub },
+      ...(autoApproved
+        ? [{ status: 'approved' as const, at: now, actor: input.actor.sub, comment: input.preApproved === true ? 'approved by its source' : 'auto-approved domain' }]
+        : []),
+    ],
+    ...(autoApproved ? { approvedBy: input.preApproved === true ? `source:${input.source ?? 'api'}` : 'auto-approve' } : {}),
+    ...(checked.notes.length > 0 ? { notes: checked.notes } : {}),
+    ...(checked.secretGroup === undefined ? {} : { secretGroup: checked.secretGroup }),
+    ...(checked.secretKey === undefined ? {} : { secretKey: checked.secretKey }),
+    version: 1,
+  };
+  await deps.store.createGrant(
+    grant,
+    auditOf(deps, 'grant.submitted', input.actor.sub, grant, null, input.detail === undefined ? {} : { detail: input.detail }),
+  );
+  if (autoApproved) await recomputePlaneTargets(deps, grant.dataPlane);
+  return grant;
+};
+
+const mustGet = async (deps: AppDeps, id: string): Promise<GrantRecord> => {
+  const grant = await deps.store.getGrant(id);
+  if (grant === null) throw new NotFoundError('grant.not-found', `No grant with id ${id}`);
+  return grant;
+};
+
+const transition = (
+  deps: AppDeps,
+  grant: GrantRecord,
+  status: GrantStatus,
+  actor: string,
+  comment: string | undefined,
+  extra: Partial<GrantRecord> = {},
+): GrantRecord => {
+  const at = deps.clock.now().toISOString();
+  return {
+    ...grant,
+    ...extra,
+    status,
+    updatedAt: at,
+    history: [...grant.history, { status, at, actor, ...(comment === undefined ? {} : { comment }) }],
+    version: grant.version + 1,
+  };
+};
+
+const refuseSelfDecision = (grant: GrantRecord, actor: Identity): void => {
+  if (grant.requester === actor.sub) {
+    throw new ForbiddenError('grant.self-approval', 'You cannot decide on your own request (admins included): ask another approver');
+  }
+};
+
+const mustBePending = (grant: GrantRecord, verb: string): void => {
+  if (grant.status !== 'pending-approval') {
+    throw new StateConflictError('grant.not-pending', `Only a pending-approval grant can be ${verb}; this one is ${grant.status}`);
+  }
+};
+
+/**
+ * Approves a pending grant (never your own, admins included), re-checking the plane's quota with the
+ * grants approved since it was submitted, and recompiles the plane's targets.
+ */
+export const approveGrant = async (deps: AppDeps, input: DecisionInput): Promise<GrantRecord> => {
+  const approved = await withConflictRetry(async () => {
+    const grant = await mustGet(deps, input.id);
+    refuseSelfDecision(grant, input.actor);
+    mustBePending(grant, 'approved');
+    await checkAgainstPlane(deps, { ...planRequestOf(grant, { withExpiry: true }) }, grant.id);
+    const next = transition(deps, grant, 'approved', input.actor.sub, input.comment, { approvedBy: input.actor.sub });
+    await deps.store.updateGrant(
+      next,
+      auditOf(deps, 'grant.approved', input.actor.sub, next, grant.status, input.comment === undefined ? {} : { detail: input.comment }),
+      { previousStatus: grant.status },
+    );
+    return next;
+  });
+  await recomputePlaneTargets(deps, approved.dataPlane);
+  return approved;
+};
+
+/** Rejects a pending grant (never your own); nothing reaches IAM. */
+export const rejectGrant = (deps: AppDeps, input: DecisionInput): Promise<GrantRecord> =>
+  withConflictRetry(async () => {
+    const grant = await mustGet(deps, input.id);
+    refuseSelfDecision(grant, input.actor);
+    mustBePending(grant, 'rejected');
+    const next = transition(deps, grant, 'rejected', input.actor.sub, input.comment);
+    await deps.store.updateGrant(
+      next,
+      auditOf(deps, 'grant.rejected', input.actor.sub, next, grant.status, input.comment === undefined ? {} : { detail: input.comment }),
+      { previousStatus: grant.status },
+    );
+    return next;
+  });
+
+/**
+ * Revokes a grant (its requester, or an admin): a pending one ends at once (`revoked`), one that is
+ * or may be in IAM goes `revoking` and its targets are recompiled; the applier finishes the job.
+ * Revoking an ending or ended grant answers it unchanged.
+ */
+export const revokeGrant = async (deps: AppDeps, input: { id: string; actor: Identity; comment?: string }): Promise<GrantRecord> => {
+  const result = await withConflictRetry(async () => {
+    const grant = await mustGet(deps, input.id);
+    if (grant.requester !== input.actor.sub && !input.actor.roles.includes('admin')) {
+      throw new ForbiddenError('grant.not-owner', 'Only the grant\'s requester or an admin can revoke it');
+    }
+    if (grant.status === 'revoking' || grant.status === 'revoked' || grant.status === 'expired') {
+      return { grant, changed: false };
+    }
+    if (grant.status === 'rejected') {
+      throw new StateConflictError('grant.not-revocable', 'A rejected grant was never granted: there is nothing to revoke');
+    }
+    const status: GrantStatus = grant.status === 'pending-approval' ? 'revoked' : 'revoking';
+    const next = transition(deps, grant, status, input.actor.sub, input.comment);
+    await deps.store.updateGrant(next, auditOf(deps, 'grant.revoked', input.actor.sub, next, grant.status), {
+      previousStatus: grant.status,
+    });
+    return { grant: next, changed: isDesired(grant.status) };
+  });
+  if (result.changed) await recomputePlaneTargets(deps, result.grant.dataPlane);
+  return result.grant;
+};
+
+/**
+ * Ends a grant past its `expiresAt` (the schedule, §10): `expired`, audited, targets recompiled.
+ * Returns null when the grant had already ended or does not expire yet.
+ */
+export const expireGrant = async (deps: AppDeps, input: { id: string; actor?: string }): Promise<GrantRecord | null> => {
+  const actor = input.actor ?? 'schedule';
+  const result = await withConflictRetry(async () => {
+    const grant = await mustGet(deps, input.id);
+    const ended = ['rejected', 'revoking', 'revoked', 'expired'].includes(grant.status);
+    if (ended || grant.expiresAt === undefined || Date.parse(grant.expiresAt) > deps.clock.now().getTime()) return null;
+    const next = transition(deps, grant, 'expired', actor, `expired at ${grant.expiresAt}`);
+    await deps.store.updateGrant(next, auditOf(deps, 'grant.expired', actor, next, grant.status), { previousStatus: grant.status });
+    return { grant: next, changed: isDesired(grant.status) };
+  });
+  if (result === null) return null;
+  if (result.changed) await recomputePlaneTargets(deps, result.grant.dataPlane);
+  return result.grant;
+};
+
+/** One grant, or NotFoundError. */
+export const getGrant = (deps: AppDeps, input: { id: string }): Promise<GrantRecord> => mustGet(deps, input.id);
+
+/** Grants filtered by project, domain, status and source, newest first, cursor-paged (limit ≤ 100). */
+export const listGrants = (
+  deps: AppDeps,
+  filter: GrantFilter,
+  page: { limit?: number; cursor?: string } = {},
+): Promise<Page<GrantRecord>> => {
+  const limit = page.limit ?? DEFAULT_PAGE_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
+    throw new BadRequestError([{ path: 'limit', code: 'limit.invalid', message: `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}` }]);
+  }
+  return deps.store.listGrants(filter, { limit, ...(page.cursor === undefined ? {} : { cursor: page.cursor }) });
+};

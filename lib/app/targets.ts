@@ -1,0 +1,123 @@
+// Targets: the compiled desired state per (plane, project-domain) and per plane (global), what was
+// last applied, and the pair's uctl file (DESIGN §5, §8 GET /v1/targets).
+import { NotFoundError } from '../domain/errors.js';
+import { planGrants } from '../domain/engine.js';
+import type { CompiledTarget, Scope } from '../domain/model.js';
+import {
+  DESIRED_STATUSES,
+  targetKey,
+  type AttributeRecord,
+  type AttributeUpdate,
+  type DesiredTargetWrite,
+  type GrantRecord,
+  type Page,
+  type TargetRecord,
+} from '../domain/ports.js';
+import { withConflictRetry, type AppDeps } from './deps.js';
+
+/** A target as the API shows it: the stored record plus the pair's latest uctl update. */
+export interface TargetView extends TargetRecord {
+  /** The latest recorded uctl attribute update of the pair (null for the global target or none yet). */
+  uctlUpdate: AttributeUpdate | null;
+}
+
+/** The request a stored grant stands for, as the engine plans it. */
+export const planRequestOf = (grant: GrantRecord, options: { withExpiry: boolean }) => ({
+  dataPlane: grant.dataPlane,
+  scope: grant.scope,
+  resource: grant.resource,
+  ...(grant.justification === undefined ? {} : { justification: grant.justification }),
+  // Expiry is the schedule's job (audited status change), so desired state never changes silently
+  // with the clock: stored grants are planned without it, only a new request is checked (R8).
+  ...(options.withExpiry && grant.expiresAt !== undefined ? { expiresAt: grant.expiresAt } : {}),
+  ...(grant.ticket === undefined ? {} : { ticket: grant.ticket }),
+});
+
+/** Imported attributes keyed `<dataPlane>/<project>/<domain>`, as planGrants takes them. */
+export const attributesInput = (records: readonly AttributeRecord[]): Record<string, Record<string, string>> =>
+  Object.fromEntries(records.map((r) => [`${r.dataPlane}/${r.project}/${r.domain}`, r.attributes]));
+
+/** Stable JSON (sorted keys, undefined dropped) so a stored target compares equal to a recompiled one. */
+export const canonicalJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+
+const sameDesired = (a: CompiledTarget | null, b: CompiledTarget | null): boolean => canonicalJson(a) === canonicalJson(b);
+
+export interface RecomputeResult {
+  dataPlane: string;
+  /** Target keys whose desired state was written (desiredVersion + 1). */
+  changed: string[];
+}
+
+/**
+ * Recompiles every target of a plane from its desired grants (DESIRED_STATUSES) and imported
+ * attributes, and writes each target whose compiled output changed with desiredVersion + 1 — the
+ * write the applier picks up from the stream. A target nothing desires any more gets desired=null.
+ * Reads are strongly consistent and the write is conditional on the plane version, so concurrent
+ * recomputes never lose a grant; conflicts are retried with jittered backoff.
+ */
+export const recomputePlaneTargets = (deps: AppDeps, dataPlane: string): Promise<RecomputeResult> =>
+  withConflictRetry(async () => {
+    const snapshot = await deps.store.getPlaneSnapshot(dataPlane);
+    const grants = (await deps.store.getGrants(snapshot.desiredGrantIds))
+      .filter((grant) => grant.dataPlane === dataPlane && DESIRED_STATUSES.includes(grant.status))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const now = deps.clock.now();
+    const plan = planGrants({
+      config: deps.config,
+      requests: grants.map((grant) => planRequestOf(grant, { withExpiry: false })),
+      now,
+      attributes: attributesInput(snapshot.attributes),
+    });
+    const compiled = new Map<string, CompiledTarget>();
+    for (const target of plan.targets) {
+      if (target.dataPlane === dataPlane) compiled.set(targetKey(dataPlane, target.scope), target);
+    }
+    const stored = new Map(snapshot.targets.map((target) => [target.targetKey, target]));
+    const writes: DesiredTargetWrite[] = [];
+    const updatedAt = now.toISOString();
+    for (const [key, desired] of compiled) {
+      const current = stored.get(key);
+      if (current !== undefined && sameDesired(current.desired, desired)) continue;
+      writes.push({ targetKey: key, scope: desired.scope, desired, expectedDesiredVersion: current?.desiredVersion ?? 0, updatedAt });
+    }
+    for (const [key, current] of stored) {
+      if (compiled.has(key) || current.desired === null) continue;
+      writes.push({ targetKey: key, scope: current.scope, desired: null, expectedDesiredVersion: current.desiredVersion, updatedAt });
+    }
+    writes.sort((a, b) => (a.targetKey < b.targetKey ? -1 : 1));
+    if (writes.length > 0) await deps.store.writeDesiredTargets(dataPlane, snapshot.version, writes);
+    return { dataPlane, changed: writes.map((write) => write.targetKey) };
+  });
+
+const viewOf = async (deps: AppDeps, target: TargetRecord): Promise<TargetView> => {
+  const scope = target.scope;
+  const uctlUpdate =
+    scope.type === 'project-domain'
+      ? await deps.store.latestAttributeUpdate(target.dataPlane, scope.project, scope.domain)
+      : null;
+  return { ...target, uctlUpdate };
+};
+
+/** Every stored target (optionally of one plane), ordered by target key. */
+export const listTargets = async (deps: AppDeps, filter: { dataPlane?: string } = {}): Promise<Page<TargetView>> => {
+  const targets = await deps.store.listTargets(filter.dataPlane);
+  const items = await Promise.all(
+    [...targets].sort((a, b) => (a.targetKey < b.targetKey ? -1 : 1)).map((target) => viewOf(deps, target)),
+  );
+  return { items };
+};
+
+/** One target: `GET /v1/targets/{dataPlane}/{project}/{domain}` or `.../{dataPlane}/global`. */
+export const getTarget = async (deps: AppDeps, input: { dataPlane: string; scope: Scope }): Promise<TargetView> => {
+  const key = targetKey(input.dataPlane, input.scope);
+  const target = await deps.store.getTarget(key);
+  if (target === null) {
+    throw new NotFoundError('target.not-found', `No target ${key}: no grant of it was ever approved`);
+  }
+  return viewOf(deps, target);
+};
