@@ -1,0 +1,252 @@
+import * as z from 'zod';
+
+// Data plane configuration (DESIGN §2). Parsed once with zod; every default that depends on the
+// plane (role names derived from `orgPrefix`) is filled in here, so the rest of the engine never
+// guesses. A configuration that breaks a rule throws ConfigError naming the offending key.
+
+/** A configuration that does not parse or breaks a rule of DESIGN §2; `key` is the offending key path. */
+export class ConfigError extends Error {
+  readonly key: string;
+  constructor(key: string, message: string, options?: { cause?: unknown }) {
+    super(`${key}: ${message}`, options);
+    this.name = 'ConfigError';
+    this.key = key;
+  }
+}
+
+/** A Kubernetes DNS label (RFC 1123): what namespaces `<project>-<domain>` are made of (R1). */
+export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+const dnsLabel = z
+  .string()
+  .max(63)
+  .regex(DNS_LABEL, 'must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit');
+
+const uniqueList = <T extends z.ZodType<string>>(item: T) =>
+  z.array(item).refine((list) => new Set(list).size === list.length, { message: 'must not repeat an entry' });
+
+const planeName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be letters, digits, "_", "." or "-"');
+
+// Regions look like us-west-2, eu-central-1, us-gov-west-1, cn-north-1 (AWS) or us-central1 (GCP)
+// and eastus (Azure): the format check is per cloud.
+const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as us-west-2');
+const anyRegion = z.string().min(1).max(64);
+
+const projectsSchema = z.union([z.literal('*'), uniqueList(dnsLabel)]);
+
+// Attribute values come from YAML, where `projectQuotaCpu: 64` is a number: keep them as the strings
+// uctl prints.
+const attributeValue = z.union([z.string(), z.number(), z.boolean()]).transform((value) => String(value));
+const attributesSchema = z.record(z.string(), z.record(z.string(), attributeValue));
+
+const iamName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[\w+=,.@-]+$/, 'must be a valid IAM name (letters, digits and +=,.@_-)');
+
+const awsPlaneSchema = z.strictObject({
+  name: planeName,
+  cloud: z.literal('aws'),
+  accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id (quote it in YAML)'),
+  region: awsRegion,
+  orgPrefix: z
+    .string()
+    .min(1)
+    .max(32)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be letters, digits, "_", "." or "-"'),
+  oidcProvider: z
+    .string()
+    .min(1)
+    .regex(/^[^:/\s][^\s]*$/, 'must be the issuer without "https://", e.g. oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE')
+    .refine((value) => !value.endsWith('/'), { message: 'must not end with "/"' }),
+  domains: uniqueList(dnsLabel).min(1),
+  projects: projectsSchema,
+  userFlyteRoleName: iamName.optional(),
+  adminFlyteRoleName: iamName.optional(),
+  userFlyteRolePolicyName: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[\w+=,.@-]+$/)
+    .default('userflyterole'),
+  workerNodeGroupRoleName: iamName.optional(),
+  managedPath: z
+    .string()
+    .max(512)
+    .regex(/^\/([\x21-\x7e]+\/)?$/, 'must start and end with "/", e.g. /grantplane/')
+    .refine((path) => path !== '/', { message: 'must not be "/": grantplane only manages resources under its own path' })
+    .default('/grantplane/'),
+  internalBucketPatterns: z.array(z.string().min(1)).default(['opta-*', 'union-*']),
+  permissionsBoundaryArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/.+$/, 'must be an IAM policy ARN')
+    .nullable()
+    .default(null),
+  maxPoliciesPerRole: z.number().int().min(2).max(20).default(10),
+  maxGrantDays: z.number().int().min(1).max(3650).default(90),
+  autoApproveDomains: uniqueList(z.string()).default([]),
+  attributes: attributesSchema.default({}),
+  applierRoleArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')
+    .optional(),
+  driftMode: z.enum(['detect', 'enforce']).default('detect'),
+  roleDeletionGraceMinutes: z.number().int().min(0).default(60),
+});
+
+// GCP and Azure planes: grantplane validates requests for them but changes nothing there (R2).
+const otherPlaneSchema = z.strictObject({
+  name: planeName,
+  cloud: z.enum(['gcp', 'azure']),
+  region: anyRegion,
+  domains: uniqueList(dnsLabel).min(1),
+  projects: projectsSchema,
+  maxGrantDays: z.number().int().min(1).max(3650).default(90),
+  autoApproveDomains: uniqueList(z.string()).default([]),
+});
+
+const planeSchema = z.discriminatedUnion('cloud', [awsPlaneSchema, otherPlaneSchema]);
+
+const webhookAction = z.enum(['approve', 'reject', 'close']);
+
+const jiraSchema = z.strictObject({
+  grantField: z.string().min(1).default('description'),
+  dataPlane: z.string().optional(),
+  statuses: z.record(z.string(), webhookAction).default({ Approved: 'approve', Declined: 'reject', Done: 'close' }),
+});
+
+// ServiceNow and generic sources carry their own fields (§10); known keys are typed, others kept.
+const servicenowSchema = z.looseObject({
+  grantField: z.string().min(1).default('description'),
+  dataPlane: z.string().optional(),
+  statuses: z.record(z.string(), webhookAction).default({}),
+});
+
+const genericSchema = z.looseObject({ dataPlane: z.string().optional() });
+
+const configSchema = z.strictObject({
+  dataPlanes: z.array(planeSchema).min(1, 'configure at least one data plane'),
+  webhooks: z
+    .strictObject({
+      jira: jiraSchema.optional(),
+      servicenow: servicenowSchema.optional(),
+      generic: genericSchema.optional(),
+    })
+    .default({}),
+  driftSchedule: z.string().min(1).default('rate(15 minutes)'),
+});
+
+type ParsedAwsPlane = z.infer<typeof awsPlaneSchema>;
+
+/** An AWS data plane with every default filled in. */
+export type AwsDataPlaneConfig = Omit<
+  ParsedAwsPlane,
+  'userFlyteRoleName' | 'adminFlyteRoleName' | 'workerNodeGroupRoleName'
+> & {
+  userFlyteRoleName: string;
+  adminFlyteRoleName: string;
+  workerNodeGroupRoleName: string;
+};
+
+/** A GCP or Azure data plane: validated against, never changed (R2). */
+export type OtherDataPlaneConfig = z.infer<typeof otherPlaneSchema>;
+
+export type DataPlaneConfig = AwsDataPlaneConfig | OtherDataPlaneConfig;
+
+export interface GrantplaneConfig {
+  dataPlanes: DataPlaneConfig[];
+  webhooks: z.infer<typeof configSchema>['webhooks'];
+  driftSchedule: string;
+}
+
+/** Formats a zod path the way README and error messages name keys: `dataPlanes[1].accountId`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}
+
+function firstIssue(error: z.ZodError): ConfigError {
+  const issue = error.issues[0];
+  if (issue === undefined) return new ConfigError('(config)', 'invalid configuration');
+  if (issue.code === 'unrecognized_keys') {
+    const key = formatPath([...issue.path, issue.keys[0] ?? '?']);
+    return new ConfigError(key, 'unknown key (check its spelling against the documented keys)');
+  }
+  if (issue.code === 'invalid_union' && issue.path.at(-1) !== 'cloud' && issue.path.length === 2) {
+    // A plane whose `cloud` is missing or wrong: name the discriminator, not the whole plane.
+    return new ConfigError(formatPath([...issue.path, 'cloud']), 'must be one of aws, gcp, azure');
+  }
+  const key = issue.path.length === 0 ? '(config)' : formatPath(issue.path);
+  return new ConfigError(key, issue.message);
+}
+
+function matchesServed(projects: '*' | string[], project: string): boolean {
+  return projects === '*' || projects.includes(project);
+}
+
+/** Parses and checks a configuration (DESIGN §2), filling in every documented default. */
+export function parseConfig(raw: unknown): GrantplaneConfig {
+  const result = configSchema.safeParse(raw);
+  if (!result.success) throw firstIssue(result.error);
+  const parsed = result.data;
+
+  const names = new Map<string, number>();
+  const accounts = new Map<string, number>();
+  const planes: DataPlaneConfig[] = parsed.dataPlanes.map((plane, index) => {
+    const seenName = names.get(plane.name);
+    if (seenName !== undefined) {
+      throw new ConfigError(`dataPlanes[${index}].name`, `duplicate plane name "${plane.name}" (also dataPlanes[${seenName}])`);
+    }
+    names.set(plane.name, index);
+    for (const [i, domain] of plane.autoApproveDomains.entries()) {
+      if (!plane.domains.includes(domain)) {
+        throw new ConfigError(`dataPlanes[${index}].autoApproveDomains[${i}]`, `"${domain}" is not one of the plane's domains`);
+      }
+    }
+    if (plane.cloud !== 'aws') return plane;
+
+    const seenAccount = accounts.get(plane.accountId);
+    if (seenAccount !== undefined) {
+      // Seed 003 (multi-cluster): each cluster lives in its own account.
+      throw new ConfigError(`dataPlanes[${index}].accountId`, `two AWS planes share account ${plane.accountId} (also dataPlanes[${seenAccount}])`);
+    }
+    accounts.set(plane.accountId, index);
+    for (const pair of Object.keys(plane.attributes)) {
+      const [project, domain, extra] = pair.split('/');
+      const key = `dataPlanes[${index}].attributes.${pair}`;
+      if (project === undefined || domain === undefined || extra !== undefined || !DNS_LABEL.test(project)) {
+        throw new ConfigError(key, 'keys must be "<project>/<domain>"');
+      }
+      if (!plane.domains.includes(domain)) throw new ConfigError(key, `"${domain}" is not one of the plane's domains`);
+      if (!matchesServed(plane.projects, project)) throw new ConfigError(key, `project "${project}" is not served by this plane`);
+    }
+    return {
+      ...plane,
+      userFlyteRoleName: plane.userFlyteRoleName ?? `${plane.orgPrefix}-userflyterole`,
+      adminFlyteRoleName: plane.adminFlyteRoleName ?? `${plane.orgPrefix}-adminflyterole`,
+      workerNodeGroupRoleName: plane.workerNodeGroupRoleName ?? `unionai-${plane.orgPrefix}-flyteworker-node-group`,
+    };
+  });
+
+  for (const [source, hook] of Object.entries(parsed.webhooks)) {
+    const plane = (hook as { dataPlane?: string } | undefined)?.dataPlane;
+    if (plane !== undefined && !names.has(plane)) {
+      throw new ConfigError(`webhooks.${source}.dataPlane`, `no data plane is named "${plane}"`);
+    }
+  }
+  return { dataPlanes: planes, webhooks: parsed.webhooks, driftSchedule: parsed.driftSchedule };
+}
+
+/** Whether a plane serves a project (its `projects` is `*` or lists it). */
+export function servesProject(plane: DataPlaneConfig, project: string): boolean {
+  return matchesServed(plane.projects, project);
+}
