@@ -1,0 +1,53 @@
+// Builds grantplane's stacks into an App; shared by infra/app.ts and the infra tests.
+import type { App } from 'aws-cdk-lib';
+import { InfraConfigError, loadInfraSettings, type InfraSettings } from './config.js';
+import { PlaneAccessStack } from './stacks/plane-access-stack.js';
+import { StatefulStack } from './stacks/stateful-stack.js';
+import { StatelessStack, serviceRoleNames } from './stacks/stateless-stack.js';
+
+export interface GrantplaneStacks {
+  settings: InfraSettings;
+  stateful: StatefulStack;
+  stateless: StatelessStack;
+  planeAccess: PlaneAccessStack[];
+}
+
+/**
+ * Adds the stateful and stateless stacks (home account) and one plane access stack per plane
+ * with an `applierRoleArn` (its own account). Context: see infra/config.ts.
+ */
+export const buildApp = (app: App): GrantplaneStacks => {
+  const settings = loadInfraSettings((key) => app.node.tryGetContext(key));
+  const account = process.env.CDK_DEFAULT_ACCOUNT;
+  const region = process.env.CDK_DEFAULT_REGION;
+  const env = account || region ? { account, region } : undefined;
+
+  const stateful = new StatefulStack(app, 'GrantplaneStateful', {
+    description: 'grantplane: desired state, audit and idempotency table (retained)',
+    ...(env ? { env } : {}),
+  });
+  const stateless = new StatelessStack(app, 'GrantplaneStateless', {
+    description: 'grantplane: HTTP API, applier, drift schedule and alarms',
+    settings,
+    table: stateful.table,
+    ...(env ? { env } : {}),
+  });
+  stateless.addDependency(stateful);
+
+  const crossAccount = settings.planes.filter((plane) => plane.applierRoleArn);
+  const homeAccount = (app.node.tryGetContext('homeAccount') as string | undefined) ?? account;
+  if (crossAccount.length > 0 && !homeAccount) {
+    throw new InfraConfigError('context homeAccount: required when a plane sets applierRoleArn (the account running grantplane)');
+  }
+  const names = serviceRoleNames(settings.serviceName);
+  const planeAccess = crossAccount.map(
+    (plane) =>
+      new PlaneAccessStack(app, `GrantplanePlaneAccess-${plane.name}`, {
+        description: `grantplane: applier access role in the account of data plane ${plane.name}`,
+        env: { account: plane.accountId, region: plane.region },
+        plane,
+        trustedRoleArns: [`arn:aws:iam::${homeAccount}:role/${names.applier}`, `arn:aws:iam::${homeAccount}:role/${names.drift}`],
+      }),
+  );
+  return { settings, stateful, stateless, planeAccess };
+};

@@ -1,0 +1,188 @@
+// Deployment settings for the CDK app: the grantplane configuration file (DESIGN §2) plus CDK
+// context values. Parsed once with zod; a missing or wrong value fails synth naming the key.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import * as z from 'zod';
+
+/** Repository root (infra/..), so paths never depend on the directory `cdk` runs in. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** A context value or the configuration is unusable: synth stops with this message. */
+export class InfraConfigError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InfraConfigError';
+  }
+}
+
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+// IAM paths: `/`-delimited, starting and ending with `/`. `/` itself is refused: the applier's
+// write permissions are scoped to the managed path, and `/` would cover every role in the account.
+const managedPath = z
+  .string()
+  .regex(/^\/([\w+=,.@-]+\/)+$/, 'must look like /grantplane/ (not /)');
+
+// Only the fields the infrastructure needs; the service parses the whole file itself at cold start.
+const awsPlaneSchema = z.object({
+  name: z.string().min(1),
+  cloud: z.literal('aws'),
+  accountId,
+  region: z.string().min(1),
+  orgPrefix: z.string().min(1).optional(),
+  userFlyteRoleName: z.string().min(1).optional(),
+  adminFlyteRoleName: z.string().min(1).optional(),
+  userFlyteRolePolicyName: z.string().min(1).optional(),
+  managedPath: managedPath.optional(),
+  permissionsBoundaryArn: z.string().min(1).nullable().optional(),
+  applierRoleArn: z
+    .string()
+    .regex(/^arn:aws[\w-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]+$/, 'must be an IAM role ARN')
+    .nullable()
+    .optional(),
+});
+
+const planeSchema = z.union([
+  awsPlaneSchema,
+  z.object({ name: z.string().min(1), cloud: z.enum(['gcp', 'azure']) }),
+]);
+
+const fileSchema = z.object({ dataPlanes: z.array(z.looseObject({})).min(1) });
+
+/** What the applier may touch in one AWS plane (the same policy at home or in a plane account). */
+export interface PlaneAccess {
+  name: string;
+  accountId: string;
+  region: string;
+  managedPath: string;
+  userFlyteRoleName: string;
+  adminFlyteRoleName: string;
+  userFlyteRolePolicyName: string;
+  permissionsBoundaryArn: string | null;
+  /** Role in the plane's account that the applier assumes; null: the applier's own role acts. */
+  applierRoleArn: string | null;
+}
+
+export interface InfraSettings {
+  /** Absolute path of the configuration file bundled with every function. */
+  configFile: string;
+  planes: PlaneAccess[];
+  jwtIssuer: string;
+  jwtAudience: string[];
+  alarmEmail: string | null;
+  /** EventBridge Scheduler expression of the drift/expiry run. */
+  driftSchedule: string;
+  /** Prefix of the named IAM roles the plane accounts trust (`<prefix>-applier`). */
+  serviceName: string;
+}
+
+/** Reads a context value the way `cdk -c key=value` and cdk.json deliver it (string or JSON). */
+type ContextReader = (key: string) => unknown;
+
+const optionalString = (read: ContextReader, key: string): string | undefined => {
+  const value = read(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new InfraConfigError(`context ${key}: must be a string`);
+  return value;
+};
+
+const stringList = (read: ContextReader, key: string): string[] | undefined => {
+  const value = read(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value;
+  if (typeof value === 'string') return value.split(',').map((item) => item.trim()).filter(Boolean);
+  throw new InfraConfigError(`context ${key}: must be a list or a comma-separated string`);
+};
+
+const describe = (error: z.ZodError): string =>
+  error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+
+/**
+ * Loads the deployment settings from CDK context: `grantplane:config` (file path, default
+ * `grantplane.config.yaml`, else `examples/grantplane.config.yaml`), `jwtIssuer`, `jwtAudience`,
+ * `alarmEmail`, `driftSchedule`, `orgPrefix` / `managedPath` (defaults for planes that set none),
+ * `accounts` (the accounts the applier may manage without assuming a role).
+ */
+export const loadInfraSettings = (read: ContextReader): InfraSettings => {
+  const configured = optionalString(read, 'grantplane:config');
+  const candidates = configured
+    ? [isAbsolute(configured) ? configured : resolve(REPO_ROOT, configured)]
+    : [resolve(REPO_ROOT, 'grantplane.config.yaml'), resolve(REPO_ROOT, 'examples/grantplane.config.yaml')];
+  const configFile = candidates.find((candidate) => existsSync(candidate));
+  if (!configFile) throw new InfraConfigError(`context grantplane:config: no file at ${candidates.join(' or ')}`);
+
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(configFile, 'utf8'));
+  } catch (error: unknown) {
+    throw new InfraConfigError(`grantplane:config ${configFile}: not valid YAML or JSON`, { cause: error });
+  }
+  const file = fileSchema.safeParse(raw);
+  if (!file.success) throw new InfraConfigError(`grantplane:config ${configFile}: ${describe(file.error)}`);
+
+  const defaultOrgPrefix = optionalString(read, 'orgPrefix');
+  const defaultManagedPath = optionalString(read, 'managedPath') ?? '/grantplane/';
+  if (!managedPath.safeParse(defaultManagedPath).success) {
+    throw new InfraConfigError('context managedPath: must look like /grantplane/ (not /)');
+  }
+  const homeAccounts = stringList(read, 'accounts');
+
+  const planes: PlaneAccess[] = [];
+  file.data.dataPlanes.forEach((entry, index) => {
+    const parsed = planeSchema.safeParse(entry);
+    if (!parsed.success) {
+      throw new InfraConfigError(`grantplane:config dataPlanes.${index}: ${describe(parsed.error)}`);
+    }
+    const plane = parsed.data;
+    if (plane.cloud !== 'aws') return; // GCP/Azure planes are validated only, nothing to reach (R2).
+    const orgPrefix = plane.orgPrefix ?? defaultOrgPrefix;
+    if (!orgPrefix) {
+      throw new InfraConfigError(`grantplane:config dataPlanes.${index}.orgPrefix: required (or context orgPrefix)`);
+    }
+    const applierRoleArn = plane.applierRoleArn ?? null;
+    if (applierRoleArn && applierRoleArn.split(':')[4] !== plane.accountId) {
+      throw new InfraConfigError(`grantplane:config dataPlanes.${index}.applierRoleArn: must be in account ${plane.accountId}`);
+    }
+    if (!applierRoleArn && homeAccounts && !homeAccounts.includes(plane.accountId)) {
+      throw new InfraConfigError(
+        `grantplane:config dataPlanes.${index}.applierRoleArn: plane account ${plane.accountId} is not in context accounts; deploy the plane access stack there and set applierRoleArn`,
+      );
+    }
+    planes.push({
+      name: plane.name,
+      accountId: plane.accountId,
+      region: plane.region,
+      managedPath: plane.managedPath ?? defaultManagedPath,
+      userFlyteRoleName: plane.userFlyteRoleName ?? `${orgPrefix}-userflyterole`,
+      adminFlyteRoleName: plane.adminFlyteRoleName ?? `${orgPrefix}-adminflyterole`,
+      userFlyteRolePolicyName: plane.userFlyteRolePolicyName ?? 'userflyterole',
+      permissionsBoundaryArn: plane.permissionsBoundaryArn ?? null,
+      applierRoleArn,
+    });
+  });
+
+  const jwtIssuer = optionalString(read, 'jwtIssuer');
+  if (!jwtIssuer || !/^https:\/\/\S+$/.test(jwtIssuer)) {
+    throw new InfraConfigError('context jwtIssuer: required, the https URL of your IdP issuer (the token `iss`)');
+  }
+  const jwtAudience = stringList(read, 'jwtAudience');
+  if (!jwtAudience || jwtAudience.length === 0) {
+    throw new InfraConfigError('context jwtAudience: required, the audience (`aud`) or client id tokens carry');
+  }
+
+  const serviceName = optionalString(read, 'serviceName') ?? 'grantplane';
+  if (!/^[a-z][a-z0-9-]{0,30}$/.test(serviceName)) {
+    throw new InfraConfigError('context serviceName: lowercase letters, digits and -, at most 31 characters');
+  }
+
+  return {
+    configFile,
+    planes,
+    jwtIssuer,
+    jwtAudience,
+    alarmEmail: optionalString(read, 'alarmEmail') ?? null,
+    driftSchedule: optionalString(read, 'driftSchedule') ?? 'rate(15 minutes)',
+    serviceName,
+  };
+};

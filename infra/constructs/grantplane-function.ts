@@ -1,0 +1,112 @@
+// Every grantplane Lambda is built here, so runtime, architecture, bundling, tracing and log
+// retention are decided once (STYLE habit 13).
+import { existsSync } from 'node:fs';
+import { basename, relative } from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { REPO_ROOT } from '../config.js';
+
+/** A Lambda entry file does not exist (yet): synth stops naming it rather than bundling nothing. */
+export class MissingEntryError extends Error {
+  constructor(entry: string) {
+    super(`Lambda entry ${relative(REPO_ROOT, entry)} does not exist: write it (or fix the route table) before synth`);
+    this.name = 'MissingEntryError';
+  }
+}
+
+/** Where every function finds the configuration bundled next to its code (DESIGN §2). */
+export const BUNDLED_CONFIG_PATH = '/var/task/grantplane.config.yaml';
+
+export interface GrantplaneFunctionProps {
+  /** Absolute path of the entry file (exports `handler`). */
+  entry: string;
+  description: string;
+  /** The configuration file copied into the bundle; the function reads it at cold start. */
+  configFile: string;
+  environment?: Record<string, string>;
+  timeout?: Duration;
+  memorySize?: number;
+  /** A fixed role name, only for roles other accounts must trust by ARN. */
+  roleName?: string;
+  /** Log retention (default: three months, the audit trail lives in DynamoDB). */
+  logRetention?: RetentionDays;
+}
+
+// ESM bundles that include the AWS SDK need a real `require` for its CJS corners (TOOLCHAIN).
+const CREATE_REQUIRE_BANNER =
+  "import { createRequire as __grantplaneCreateRequire } from 'node:module'; const require = __grantplaneCreateRequire(import.meta.url);";
+
+/** One Lambda function with grantplane's defaults: nodejs24.x, arm64, ESM, source maps, X-Ray. */
+export class GrantplaneFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: GrantplaneFunctionProps) {
+    super(scope, id);
+    if (!existsSync(props.entry)) throw new MissingEntryError(props.entry);
+
+    // Our own log group (retention, no AWSLambdaBasicExecutionRole with logs:* on every group).
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `grantplane ${props.description}`,
+      ...(props.roleName ? { roleName: props.roleName } : {}),
+    });
+    this.logGroup.grantWrite(this.role);
+
+    const configFile = props.configFile;
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: Runtime.NODEJS_LATEST,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(29),
+      tracing: Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
+      projectRoot: REPO_ROOT,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        GRANTPLANE_CONFIG: BUNDLED_CONFIG_PATH,
+        POWERTOOLS_SERVICE_NAME: 'grantplane',
+        POWERTOOLS_METRICS_NAMESPACE: 'grantplane',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        banner: CREATE_REQUIRE_BANNER,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        minify: true,
+        // The SDK is bundled: a bundle imports faster than node_modules resolution (TOOLCHAIN).
+        externalModules: [],
+        forceDockerBundling: false,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => [
+            `cp "${configFile}" "${outputDir}/${basename(BUNDLED_CONFIG_PATH)}"`,
+          ],
+        },
+      },
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support only Resource "*".',
+    });
+  }
+}

@@ -1,0 +1,53 @@
+// Deployed in a data plane's own AWS account (seed 003: one cluster per account): the role the
+// applier and the drift check assume there (DESIGN §10 `applierRoleArn`), with exactly the
+// applier's home-account permissions for that plane.
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnPrincipal, CompositePrincipal, ManagedPolicy, Role } from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { InfraConfigError, type PlaneAccess } from '../config.js';
+import { applierStatements } from '../constructs/applier-policy.js';
+
+export interface PlaneAccessStackProps extends StackProps {
+  plane: PlaneAccess;
+  /** ARNs of the home account's applier and drift roles: the only principals trusted. */
+  trustedRoleArns: string[];
+}
+
+/** Splits `arn:aws:iam::<acct>:role/<path>/<name>` into IAM path and role name. */
+export const splitRoleArn = (arn: string): { path: string; name: string } => {
+  const resource = arn.split(':').slice(5).join(':');
+  const parts = resource.split('/').slice(1);
+  const name = parts.pop();
+  if (!name) throw new InfraConfigError(`applierRoleArn ${arn}: no role name`);
+  return { path: parts.length > 0 ? `/${parts.join('/')}/` : '/', name };
+};
+
+export class PlaneAccessStack extends Stack {
+  readonly role: Role;
+
+  constructor(scope: Construct, id: string, props: PlaneAccessStackProps) {
+    super(scope, id, props);
+    const { plane } = props;
+    if (!plane.applierRoleArn) throw new InfraConfigError(`plane ${plane.name}: set applierRoleArn to deploy its access role`);
+    const { path, name } = splitRoleArn(plane.applierRoleArn);
+    // The access role must not be manageable by what it grants: never under the managed path.
+    if (`${path}`.startsWith(plane.managedPath)) {
+      throw new InfraConfigError(`plane ${plane.name}: applierRoleArn must not be under the managed path ${plane.managedPath}`);
+    }
+    const [first, ...rest] = props.trustedRoleArns.map((arn) => new ArnPrincipal(arn));
+    if (!first) throw new InfraConfigError(`plane ${plane.name}: no trusted role ARNs`);
+    this.role = new Role(this, 'ApplierAccessRole', {
+      roleName: name,
+      path,
+      description: `grantplane applier access to data plane ${plane.name}`,
+      assumedBy: new CompositePrincipal(first, ...rest),
+    });
+    // A customer-managed policy (not inline) so the permissions are visible and reviewable by name.
+    new ManagedPolicy(this, 'ApplierAccessPolicy', {
+      description: `grantplane: manage roles and policies under ${plane.managedPath} for plane ${plane.name}`,
+      statements: applierStatements(plane),
+      roles: [this.role],
+    });
+    new CfnOutput(this, 'ApplierRoleArn', { value: this.role.roleArn });
+  }
+}

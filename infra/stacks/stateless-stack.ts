@@ -1,0 +1,325 @@
+// The stateless half: HTTP API (routes generated from functions/shared/routes.ts), one Lambda per
+// route group, the applier on the table's stream, the drift/expiry schedule and the alarms.
+// Everything here can be destroyed and redeployed; the data lives in the stateful stack.
+import { resolve } from 'node:path';
+import { CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpStage,
+  LogGroupLogDestination,
+  type IHttpRouteAuthorizer,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ROUTES, type RouteGroup, type RouteSpec } from '../../functions/shared/routes.js';
+import { REPO_ROOT, type InfraSettings } from '../config.js';
+import {
+  IAM_LIST_ACKNOWLEDGEMENT,
+  acknowledgeApplierWildcards,
+  applierStatements,
+  readOnlyStatements,
+} from '../constructs/applier-policy.js';
+import { GrantplaneFunction } from '../constructs/grantplane-function.js';
+
+/** Ticket systems with a webhook route (DESIGN §10); each gets its own signing secret. */
+export const WEBHOOK_SOURCES = ['generic', 'jira', 'servicenow'] as const;
+
+/** How each route group may use the table: least privilege per function. */
+const TABLE_ACCESS: Record<RouteGroup, 'read' | 'read-write' | 'none'> = {
+  'http/grants': 'read-write',
+  'http/plan': 'read',
+  'http/targets': 'read',
+  'http/attributes': 'read-write',
+  'http/sources': 'read-write',
+  'http/drift': 'read-write',
+  'http/audit': 'read',
+  'http/health': 'none',
+  webhook: 'read-write',
+};
+
+/** Whether API Gateway checks the JWT on this route (`none`/`signature` routes carry no token). */
+export const routeNeedsJwt = (route: RouteSpec): boolean => route.access !== 'none' && route.access !== 'signature';
+
+/** Names of the roles that plane accounts trust; fixed so another account can name them. */
+export const serviceRoleNames = (serviceName: string) =>
+  ({ applier: `${serviceName}-applier`, drift: `${serviceName}-drift` }) as const;
+
+export interface StatelessStackProps extends StackProps {
+  settings: InfraSettings;
+  table: Table;
+  /** Directory holding the Lambda entry files (default: the repository's functions/). */
+  functionsDir?: string;
+}
+
+export class StatelessStack extends Stack {
+  readonly api: HttpApi;
+  readonly functions: Map<RouteGroup | 'applier' | 'drift', GrantplaneFunction>;
+  readonly deadLetterQueue: Queue;
+  readonly alarmTopic: Topic;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { settings, table } = props;
+    const functionsDir = props.functionsDir ?? resolve(REPO_ROOT, 'functions');
+    const tableEnv = { GRANTPLANE_TABLE_NAME: table.tableName };
+    const roleNames = serviceRoleNames(settings.serviceName);
+
+    const makeFunction = (
+      idName: string,
+      file: string,
+      description: string,
+      extra: Partial<{ environment: Record<string, string>; timeout: Duration; memorySize: number; roleName: string }> = {},
+    ) =>
+      new GrantplaneFunction(this, idName, {
+        entry: resolve(functionsDir, file),
+        description,
+        configFile: settings.configFile,
+        ...extra,
+        environment: { ...tableEnv, ...extra.environment },
+      });
+
+    this.functions = new Map();
+
+    // ── Drift/expiry run and applier (no HTTP) ────────────────────────────────────────────────
+    const drift = makeFunction('Drift', 'drift.ts', 'drift check and expiry (schedule)', {
+      timeout: Duration.minutes(5),
+      memorySize: 1024,
+      roleName: roleNames.drift,
+    });
+    table.grantReadWriteData(drift.role);
+    this.functions.set('drift', drift);
+
+    const applier = makeFunction('Applier', 'applier.ts', 'applier (table stream to IAM)', {
+      timeout: Duration.minutes(5),
+      memorySize: 1024,
+      roleName: roleNames.applier,
+    });
+    table.grantReadWriteData(applier.role);
+    this.functions.set('applier', applier);
+
+    // IAM: home-account planes directly, other accounts through their access role (DESIGN §10).
+    const assumable = settings.planes.flatMap((plane) => (plane.applierRoleArn ? [plane.applierRoleArn] : []));
+    settings.planes
+      .filter((plane) => !plane.applierRoleArn)
+      .forEach((plane) => {
+        for (const statement of applierStatements(plane)) applier.role.addToPolicy(statement);
+        for (const statement of readOnlyStatements(plane)) drift.role.addToPolicy(statement);
+        acknowledgeApplierWildcards(applier.role, plane);
+        acknowledgeApplierWildcards(drift.role, plane);
+      });
+    Validations.of(applier.role).acknowledge(IAM_LIST_ACKNOWLEDGEMENT);
+    Validations.of(drift.role).acknowledge(IAM_LIST_ACKNOWLEDGEMENT);
+    if (assumable.length > 0) {
+      const assume = new PolicyStatement({ sid: 'AssumePlaneAccessRoles', effect: Effect.ALLOW, actions: ['sts:AssumeRole'], resources: assumable });
+      applier.role.addToPolicy(assume);
+      drift.role.addToPolicy(assume);
+    }
+
+    // Stream → applier: bounded retries, bisect poison batches, report partial failures, and
+    // park what still fails in a queue that alarms (A4: the next run converges).
+    this.deadLetterQueue = new Queue(this, 'ApplierDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the on-failure destination of the applier stream mapping; a DLQ of a DLQ adds nothing.',
+    });
+    applier.function.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 25,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: 5,
+        maxRecordAge: Duration.hours(6),
+        onFailure: new SqsDlq(this.deadLetterQueue),
+      }),
+    );
+
+    // ── HTTP API ──────────────────────────────────────────────────────────────────────────────
+    const webhookSecrets = WEBHOOK_SOURCES.map(
+      (source) =>
+        [
+          source,
+          new Secret(this, `WebhookSecret-${source}`, {
+            description: `grantplane ${source} webhook signing secret (comma-separated list during rotation)`,
+            generateSecretString: { passwordLength: 48, excludePunctuation: true },
+            removalPolicy: RemovalPolicy.RETAIN,
+          }),
+        ] as const,
+    );
+    for (const [, secret] of webhookSecrets) {
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'A webhook signing secret is shared with the ticket system and rotated by hand there; the handler accepts a comma-separated list so both values work during rotation.',
+      });
+    }
+
+    const groups = [...new Set(ROUTES.map((route) => route.group))];
+    for (const group of groups) {
+      const environment: Record<string, string> = {};
+      if (group === 'webhook') {
+        for (const [source, secret] of webhookSecrets) {
+          environment[`GRANTPLANE_WEBHOOK_SECRET_ARN_${source.toUpperCase()}`] = secret.secretArn;
+        }
+      }
+      if (group === 'http/drift') environment.GRANTPLANE_DRIFT_FUNCTION_NAME = drift.function.functionName;
+      const idName = `Http${group.replace(/^http\//, '').replace(/(^|[-/])(\w)/g, (_m, _s, c: string) => c.toUpperCase())}`;
+      const fn = makeFunction(idName, `${group}.ts`, `HTTP ${group}`, { environment });
+      const access = TABLE_ACCESS[group];
+      if (access === 'read') table.grantReadData(fn.role);
+      if (access === 'read-write') table.grantReadWriteData(fn.role);
+      if (group === 'webhook') for (const [, secret] of webhookSecrets) secret.grantRead(fn.role);
+      if (group === 'http/drift') drift.function.grantInvoke(fn.role);
+      this.functions.set(group, fn);
+    }
+
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention: RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.api = new HttpApi(this, 'Api', {
+      description: 'grantplane HTTP API (routes generated from functions/shared/routes.ts)',
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: ['*'],
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.DELETE],
+        allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+      },
+    });
+    new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: 50, burstLimit: 100 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.jsonWithStandardFields(),
+      },
+    });
+
+    const jwt = new HttpJwtAuthorizer('Jwt', settings.jwtIssuer, { jwtAudience: settings.jwtAudience });
+    const none = new HttpNoneAuthorizer();
+    const integrations = new Map(
+      groups.map((group) => {
+        const fn = this.functions.get(group);
+        if (!fn) throw new Error(`no function for route group ${group}`);
+        return [group, new HttpLambdaIntegration(`${group}-integration`, fn.function)] as const;
+      }),
+    );
+    for (const route of ROUTES) {
+      const authorizer: IHttpRouteAuthorizer = routeNeedsJwt(route) ? jwt : none;
+      const integration = integrations.get(route.group);
+      if (!integration) throw new Error(`no integration for route group ${route.group}`);
+      const [created] = this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration,
+        authorizer,
+      });
+      if (created && !routeNeedsJwt(route)) {
+        Validations.of(created).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            route.access === 'signature'
+              ? 'Ticket-system webhooks carry no token: the handler verifies the HMAC signature and replay window (DESIGN §10).'
+              : 'Liveness probe, no token by design (DESIGN §8); it returns no data.',
+        });
+      }
+    }
+
+    // ── Schedule ──────────────────────────────────────────────────────────────────────────────
+    new Schedule(this, 'DriftSchedule', {
+      description: 'grantplane drift check and expiry of time-bound grants',
+      schedule: ScheduleExpression.expression(settings.driftSchedule),
+      target: new LambdaInvoke(drift.function, { retryAttempts: 2, maxEventAge: Duration.minutes(10) }),
+    });
+
+    // ── Alarms ────────────────────────────────────────────────────────────────────────────────
+    // CloudWatch publishes to an encrypted topic only with a customer-managed key it may use.
+    const topicKey = new Key(this, 'AlarmTopicKey', {
+      description: 'grantplane alarm topic encryption',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    topicKey.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: 'grantplane alarms',
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
+    if (settings.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(settings.alarmEmail));
+    const action = new SnsAction(this.alarmTopic);
+    const alarm = (idName: string, metric: IMetric, description: string) =>
+      new Alarm(this, idName, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      }).addAlarmAction(action);
+
+    for (const [name, fn] of this.functions) {
+      const label = name.replace(/\W/g, '-');
+      alarm(`Errors-${label}`, fn.function.metricErrors({ period: Duration.minutes(5) }), `grantplane ${name}: function errors`);
+      alarm(`Throttles-${label}`, fn.function.metricThrottles({ period: Duration.minutes(5) }), `grantplane ${name}: throttled invocations`);
+    }
+    alarm(
+      'DeadLetters',
+      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      'grantplane applier: stream records that failed every retry are waiting in the dead-letter queue',
+    );
+    alarm(
+      'DriftedTargets',
+      new Metric({
+        namespace: 'grantplane',
+        metricName: 'DriftedTargets',
+        dimensionsMap: { service: 'grantplane' },
+        statistic: 'Maximum',
+        period: Duration.minutes(15),
+      }),
+      'grantplane drift check: IAM differs from the desired state (drifted, missing or orphaned targets)',
+    );
+
+    // Findings that are the shape of a grant, not a wildcard grant: acknowledged by exact id.
+    const tableLogicalId = Stack.of(table).getLogicalId(table.node.defaultChild as CfnElement);
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
+      reason: "Table grants include the table's own GSIs (gsi1..gsi4, lib/adapters/dynamodb/table.ts), nothing else.",
+    });
+    const driftLogicalId = this.getLogicalId(drift.function.node.defaultChild as CfnElement);
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${driftLogicalId}.Arn>:*]`,
+      reason: 'lambda:InvokeFunction on the drift function and its versions/aliases only (schedule, and POST /v1/drift-checks).',
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });
+    new CfnOutput(this, 'ApplierRoleArn', { value: applier.role.roleArn });
+    new CfnOutput(this, 'DriftRoleArn', { value: drift.role.roleArn });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.deadLetterQueue.queueUrl });
+  }
+}
