@@ -14,7 +14,7 @@ import {
   ForbiddenActionError,
   OwnershipError,
   type PlaneGuard,
-  type PlaneSnapshot,
+  type IamPlaneState,
   policiesToRead,
   targetRefOf,
 } from '../../lib/domain/reconcile/index.js';
@@ -272,7 +272,7 @@ describe('the R3 guard', () => {
 });
 
 describe('comparePlane (drift, §10)', () => {
-  const snapshotOf = (target: CompiledTarget): PlaneSnapshot => {
+  const snapshotOf = (target: CompiledTarget): IamPlaneState => {
     const actual = converged(target);
     return {
       roles: new Map([[target.role.name, { role: actual.role!, attached: actual.attached }]]),

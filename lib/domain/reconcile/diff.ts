@@ -108,6 +108,22 @@ export function policiesToRead(desired: CompiledTarget | null, attached: IamAtta
   return [...arns].sort();
 }
 
+/**
+ * A grantplane policy that no target declares any more (found by listing the managed path): once
+ * nothing is attached to it, its non-default versions and then the policy are deleted (A3).
+ * `null` when its version list must be read first; [] when it is not grantplane's or still attached.
+ */
+export function strayPolicyActions(entry: ActualPolicy, guard: PlaneGuard): IamAction[] | null {
+  if (!isOwned(entry.policy, guard) || entry.policy.attachmentCount > 0) return [];
+  if (entry.versions === undefined) return null;
+  const actions: IamAction[] = entry.versions
+    .filter((version) => !version.isDefault)
+    .map((version) => ({ kind: 'DeletePolicyVersion', arn: entry.policy.arn, versionId: version.versionId }));
+  actions.push({ kind: 'DeletePolicy', arn: entry.policy.arn });
+  assertSafeActions(actions, guard);
+  return actions;
+}
+
 /** The oldest non-default version (A2: rotated out when a policy already holds 5). */
 function oldestNonDefault(versions: IamPolicyVersion[]): IamPolicyVersion | undefined {
   const versionNumber = (id: string): number => Number(id.replace(/^v/, '')) || 0;
@@ -169,6 +185,10 @@ export function diffTarget(desired: CompiledTarget | null, ref: TargetRef, actua
 
   // The role: grantplane's own (C2) is created and kept exactly as compiled; <UserFlyteRole> is only attached to.
   const role = actual.role;
+  if (desired === null && role !== null && ref.managed && !isOwned(role, guard)) {
+    // Found by a path listing but not tagged as grantplane's: not ours to clean up.
+    return { actions: [], waiting: false, missingVersions: [], notes: [`role ${ref.roleName} is under ${guard.managedPath} but not tagged ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}: left alone`] };
+  }
   if (role !== null && ref.managed && !isOwned(role, guard)) {
     throw new OwnershipError(`role ${ref.roleName} exists but is not grantplane's (not under ${guard.managedPath} with ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}); rename or remove it`);
   }
@@ -188,7 +208,7 @@ export function diffTarget(desired: CompiledTarget | null, ref: TargetRef, actua
       if (wantedRole.trustPolicy !== null && !documentsEqual(role.trustPolicy, wantedRole.trustPolicy)) {
         roleActions.push({ kind: 'UpdateAssumeRolePolicy', roleName: role.name, trustPolicy: wantedRole.trustPolicy });
       }
-      if (wantedRole.permissionsBoundaryArn !== role.permissionsBoundaryArn) {
+      if (wantedRole.permissionsBoundaryArn !== (role.permissionsBoundaryArn ?? null)) {
         roleActions.push(
           wantedRole.permissionsBoundaryArn === null
             ? { kind: 'DeleteRolePermissionsBoundary', roleName: role.name }
@@ -200,7 +220,7 @@ export function diffTarget(desired: CompiledTarget | null, ref: TargetRef, actua
       if (tags.remove.length > 0) roleActions.push({ kind: 'UntagRole', roleName: role.name, keys: tags.remove });
     }
   }
-  if (role === null && !ref.managed) {
+  if (role === null && !ref.managed && desired !== null) {
     throw new MissingRoleError(`role ${ref.roleName} (<UserFlyteRole>) does not exist in account ${guard.accountId}; grantplane never creates it`);
   }
 

@@ -22,7 +22,7 @@ export interface DriftReport {
 }
 
 /** What IAM holds for one plane: roles under the managed path plus <UserFlyteRole>, and managed-path policies. */
-export interface PlaneSnapshot {
+export interface IamPlaneState {
   roles: Map<string, { role: IamRole; attached: IamAttachedPolicy[] }>;
   policies: Map<string, { policy: IamPolicy; defaultDocument: unknown }>;
 }
@@ -48,7 +48,7 @@ const tagDifferences = (what: string, desired: Record<string, string>, actual: R
 const scopeKey = (scope: Scope): string => (scope.type === 'global' ? '' : `${scope.project}\u0000${scope.domain}`);
 
 /** Compares one desired target with the snapshot; status `missing` wins over `drifted`. */
-export function compareTarget(desired: CompiledTarget, snapshot: PlaneSnapshot, guard: PlaneGuard): DriftTarget {
+export function compareTarget(desired: CompiledTarget, snapshot: IamPlaneState, guard: PlaneGuard): DriftTarget {
   const differences: string[] = [];
   let missing = false;
   const roleName = desired.role.name;
@@ -61,7 +61,7 @@ export function compareTarget(desired: CompiledTarget, snapshot: PlaneSnapshot, 
     if (desired.role.trustPolicy !== null && !documentsEqual(role.trustPolicy, desired.role.trustPolicy)) {
       differences.push(`role ${roleName}: trust policy differs from the compiled one`);
     }
-    if (role.permissionsBoundaryArn !== desired.role.permissionsBoundaryArn) {
+    if ((role.permissionsBoundaryArn ?? null) !== desired.role.permissionsBoundaryArn) {
       differences.push(`role ${roleName}: permissions boundary is ${role.permissionsBoundaryArn ?? 'none'}, expected ${desired.role.permissionsBoundaryArn ?? 'none'}`);
     }
     differences.push(...tagDifferences(`role ${roleName}`, desired.role.tags, role.tags));
@@ -117,7 +117,7 @@ export function scopeOfOrphan(name: string, tags: Record<string, string> | undef
  * Drift of one plane: every desired target compared, plus every grantplane-owned role or policy that
  * nothing declares (`orphaned`), sorted by scope for a stable report.
  */
-export function comparePlane(desiredTargets: readonly CompiledTarget[], snapshot: PlaneSnapshot, guard: PlaneGuard, naming: PlaneNaming): DriftTarget[] {
+export function comparePlane(desiredTargets: readonly CompiledTarget[], snapshot: IamPlaneState, guard: PlaneGuard, naming: PlaneNaming): DriftTarget[] {
   const out = desiredTargets.map((target) => compareTarget(target, snapshot, guard));
   const desiredRoles = new Set(desiredTargets.map((target) => target.role.name));
   const desiredPolicies = new Set(desiredTargets.flatMap((target) => [...target.policies.map((p) => p.arn), ...target.attachedPolicyArns]));

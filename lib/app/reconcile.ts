@@ -1,0 +1,344 @@
+// reconcileTarget / applyPlane (DESIGN §6 A1–A4, §7 apply): read one target's IAM state with the
+// fewest calls, diff it against the compiled desired state, make exactly the calls needed.
+// Crash-safe by construction: every name is deterministic and every step is re-derived from what
+// IAM holds, so a run that died halfway is finished by the next one, and nothing is done twice.
+import type { AwsDataPlaneConfig } from '../domain/config.js';
+import { userFlyteRolePolicyArn } from '../domain/compile/arns.js';
+import type { CompiledTarget, Scope } from '../domain/model.js';
+import type { IamGateway, IamPolicy } from '../domain/ports.js';
+import { IamGatewayError } from '../domain/ports.js';
+import {
+  type ActualPolicy,
+  type ActualTarget,
+  describeAction,
+  diffTarget,
+  type IamAction,
+  isOwned,
+  type PlaneGuard,
+  policiesToRead,
+  scopeOfOrphan,
+  strayPolicyActions,
+  type TargetRef,
+  targetRefOf,
+} from '../domain/reconcile/index.js';
+
+/**
+ * Policy documents by (policy ARN, version id): a version's document never changes, so a caller
+ * that keeps one cache between runs skips GetPolicyVersion for versions it has seen. Entries of a
+ * policy are dropped when grantplane deletes it (a re-created policy starts again at v1).
+ */
+export interface PolicyDocumentCache {
+  get(arn: string, versionId: string): unknown;
+  set(arn: string, versionId: string, document: unknown): void;
+  evict(arn: string): void;
+}
+
+/** An in-memory PolicyDocumentCache. */
+export function makePolicyDocumentCache(): PolicyDocumentCache {
+  const entries = new Map<string, Map<string, unknown>>();
+  return {
+    get: (arn, versionId) => entries.get(arn)?.get(versionId),
+    set: (arn, versionId, document) => {
+      const versions = entries.get(arn) ?? new Map<string, unknown>();
+      versions.set(versionId, document);
+      entries.set(arn, versions);
+    },
+    evict: (arn) => {
+      entries.delete(arn);
+    },
+  };
+}
+
+/** The R3 guard of an AWS plane (DESIGN §2 defaults already filled in by parseConfig). */
+export function planeGuard(plane: AwsDataPlaneConfig): PlaneGuard {
+  return {
+    accountId: plane.accountId,
+    managedPath: plane.managedPath,
+    userFlyteRoleName: plane.userFlyteRoleName,
+    adminFlyteRoleName: plane.adminFlyteRoleName,
+    userFlyteRolePolicyArn: userFlyteRolePolicyArn(plane),
+    maxPoliciesPerRole: plane.maxPoliciesPerRole,
+  };
+}
+
+export interface ReconcileOptions {
+  guard: PlaneGuard;
+  /** Identifies the target when `desired` is null (no longer declared). */
+  ref?: TargetRef;
+  /** Delete a no-longer-desired project-domain role (its uctl update ran, or the grace period passed). */
+  allowRoleDeletion?: boolean;
+  /** Compute and return the actions without making them. */
+  dryRun?: boolean;
+  /** Policies other targets of the plane still desire: never deleted from this target. */
+  keepPolicyArns?: ReadonlySet<string>;
+  /** Policies this target may have owned beyond its attachments (e.g. its previous desired state). */
+  extraPolicyArns?: readonly string[];
+  cache?: PolicyDocumentCache;
+  /** Called with each call's line as it is made (the CLI prints as it goes). */
+  onAction?: (line: string) => void;
+}
+
+export interface ReconcileResult {
+  /** One human-readable line per IAM write call made (or, in a dry run, that would be made). */
+  actions: string[];
+  writes: number;
+  reads: number;
+  /** The role is no longer desired and waits for its uctl update before it is deleted. */
+  waiting: boolean;
+  notes: string[];
+}
+
+/** A gateway that counts the calls made through it (each method is one IAM call, lists one per page). */
+function counting(iam: IamGateway): { iam: IamGateway; counts: { reads: number; writes: number } } {
+  const counts = { reads: 0, writes: 0 };
+  const wrapped = new Proxy(iam, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || typeof property !== 'string') return value;
+      const read = /^(get|list)/.test(property);
+      return (...args: unknown[]) => {
+        if (read) counts.reads += 1;
+        else counts.writes += 1;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { iam: wrapped, counts };
+}
+
+const codeOf = (error: unknown): string | undefined => (error instanceof IamGatewayError ? error.code : undefined);
+
+/** Reads what diffTarget needs: GetRole, ListAttachedRolePolicies, GetPolicy each, default documents. */
+async function readTarget(iam: IamGateway, desired: CompiledTarget | null, ref: TargetRef, options: ReconcileOptions): Promise<ActualTarget> {
+  const role = await iam.getRole(ref.roleName);
+  const attached = role === null ? [] : await iam.listAttachedRolePolicies(ref.roleName);
+  const desiredArns = new Set(desired?.policies.map((policy) => policy.arn) ?? []);
+  const policies: ActualPolicy[] = [];
+  for (const arn of policiesToRead(desired, attached, options.guard, options.extraPolicyArns)) {
+    const policy = await iam.getPolicy(arn);
+    if (policy === null) continue;
+    const entry: ActualPolicy = { policy };
+    // The default document matters only for policies this target keeps (to compare by meaning).
+    if (desiredArns.has(arn) && isOwned(policy, options.guard)) entry.defaultDocument = await defaultDocument(iam, policy, options.cache);
+    policies.push(entry);
+  }
+  return { role, attached, policies };
+}
+
+async function defaultDocument(iam: IamGateway, policy: IamPolicy, cache: PolicyDocumentCache | undefined): Promise<unknown> {
+  const cached = cache?.get(policy.arn, policy.defaultVersionId);
+  if (cached !== undefined) return cached;
+  const version = await iam.getPolicyVersion(policy.arn, policy.defaultVersionId);
+  const document = version?.document ?? null;
+  if (document !== null) cache?.set(policy.arn, policy.defaultVersionId, document);
+  return document;
+}
+
+/** Makes one action's IAM call. Returns false when IAM says another writer got there first. */
+async function execute(iam: IamGateway, action: IamAction, cache: PolicyDocumentCache | undefined): Promise<'done' | 'raced'> {
+  try {
+    switch (action.kind) {
+      case 'CreatePolicy': {
+        const created = await iam.createPolicy({ name: action.name, path: action.path, document: action.document, tags: action.tags, description: 'Managed by grantplane' });
+        cache?.set(created.arn, created.defaultVersionId, action.document);
+        return 'done';
+      }
+      case 'CreatePolicyVersion': {
+        const version = await iam.createPolicyVersion(action.arn, action.document, true);
+        cache?.set(action.arn, version.versionId, action.document);
+        return 'done';
+      }
+      case 'DeletePolicyVersion':
+        await iam.deletePolicyVersion(action.arn, action.versionId);
+        return 'done';
+      case 'TagPolicy':
+        await iam.tagPolicy(action.arn, action.tags);
+        return 'done';
+      case 'UntagPolicy':
+        await iam.untagPolicy(action.arn, action.keys);
+        return 'done';
+      case 'DeletePolicy':
+        cache?.evict(action.arn);
+        await iam.deletePolicy(action.arn);
+        return 'done';
+      case 'CreateRole':
+        await iam.createRole({
+          name: action.name,
+          path: action.path,
+          trustPolicy: action.trustPolicy,
+          permissionsBoundaryArn: action.permissionsBoundaryArn,
+          tags: action.tags,
+          description: 'Managed by grantplane: task role of one project-domain',
+        });
+        return 'done';
+      case 'UpdateAssumeRolePolicy':
+        await iam.updateAssumeRolePolicy(action.roleName, action.trustPolicy);
+        return 'done';
+      case 'PutRolePermissionsBoundary':
+        await iam.putRolePermissionsBoundary(action.roleName, action.boundaryArn);
+        return 'done';
+      case 'DeleteRolePermissionsBoundary':
+        await iam.deleteRolePermissionsBoundary(action.roleName);
+        return 'done';
+      case 'TagRole':
+        await iam.tagRole(action.roleName, action.tags);
+        return 'done';
+      case 'UntagRole':
+        await iam.untagRole(action.roleName, action.keys);
+        return 'done';
+      case 'AttachRolePolicy':
+        await iam.attachRolePolicy(action.roleName, action.policyArn);
+        return 'done';
+      case 'DetachRolePolicy':
+        await iam.detachRolePolicy(action.roleName, action.policyArn);
+        return 'done';
+      case 'DeleteRole':
+        await iam.deleteRole(action.roleName);
+        return 'done';
+    }
+  } catch (error: unknown) {
+    const code = codeOf(error);
+    // A4: a concurrent writer (or a duplicate event) made this call already: re-read and re-diff.
+    if (code === 'EntityAlreadyExists' && (action.kind === 'CreatePolicy' || action.kind === 'CreateRole')) return 'raced';
+    const removal = ['DetachRolePolicy', 'DeletePolicyVersion', 'DeletePolicy', 'DeleteRole', 'UntagRole', 'UntagPolicy', 'DeleteRolePermissionsBoundary'];
+    if (code === 'NoSuchEntity' && removal.includes(action.kind)) return 'raced';
+    if (code === 'DeleteConflict' && action.kind === 'DeletePolicy') return 'raced';
+    throw error;
+  }
+}
+
+const MAX_PASSES = 3;
+
+/**
+ * Reconciles one target (desired null: no longer declared; pass `options.ref`). Reads GetRole,
+ * ListAttachedRolePolicies, GetPolicy per policy of interest and GetPolicyVersion only for a default
+ * version not in the cache (ListPolicyVersions only before a version change or a deletion); then
+ * makes the diff's calls in order. A race with another writer re-reads and re-diffs (at most 3 passes).
+ */
+export async function reconcileTarget(gateway: IamGateway, desired: CompiledTarget | null, options: ReconcileOptions): Promise<ReconcileResult> {
+  const ref = desired !== null ? targetRefOf(desired) : options.ref;
+  if (ref === undefined) throw new Error('reconcileTarget: a target that is no longer desired needs options.ref');
+  const { iam, counts } = counting(gateway);
+  const actions: string[] = [];
+  const notes: string[] = [];
+  let waiting = false;
+  for (let pass = 1; pass <= MAX_PASSES; pass += 1) {
+    const actual = await readTarget(iam, desired, ref, options);
+    let diff = diffTarget(desired, ref, actual, { guard: options.guard, allowRoleDeletion: options.allowRoleDeletion ?? false, keepPolicyArns: options.keepPolicyArns });
+    while (diff.missingVersions.length > 0) {
+      for (const arn of diff.missingVersions) {
+        const entry = actual.policies.find((policy) => policy.policy.arn === arn);
+        if (entry !== undefined) entry.versions = await iam.listPolicyVersions(arn);
+      }
+      diff = diffTarget(desired, ref, actual, { guard: options.guard, allowRoleDeletion: options.allowRoleDeletion ?? false, keepPolicyArns: options.keepPolicyArns });
+    }
+    waiting = diff.waiting;
+    notes.splice(0, notes.length, ...diff.notes);
+    if (options.dryRun === true) {
+      actions.push(...diff.actions.map(describeAction));
+      break;
+    }
+    let raced = false;
+    for (const action of diff.actions) {
+      const line = describeAction(action);
+      const outcome = await execute(iam, action, options.cache);
+      if (outcome === 'raced') {
+        raced = true;
+        break;
+      }
+      actions.push(line);
+      options.onAction?.(line);
+    }
+    if (!raced) break;
+    if (pass === MAX_PASSES) throw new Error(`reconcile of ${ref.roleName} kept racing with another writer; run it again`);
+  }
+  return { actions, writes: options.dryRun === true ? 0 : counts.writes, reads: counts.reads, waiting, notes };
+}
+
+export interface ApplyPlaneOptions {
+  dryRun?: boolean;
+  /** Delete grantplane roles nobody declares any more (the operator confirms their uctl update ran). */
+  pruneRoles?: boolean;
+  cache?: PolicyDocumentCache;
+  onAction?: (line: string) => void;
+}
+
+export interface ApplyPlaneResult {
+  actions: string[];
+  /** IAM write calls made (dry run: that would be made). */
+  changes: number;
+  reads: number;
+  /** Roles no longer declared that wait for their uctl update (`--prune-roles` deletes them). */
+  waitingRoles: string[];
+  notes: string[];
+}
+
+const scopeOrder = (scope: Scope): string => (scope.type === 'global' ? '' : `${scope.project}\u0000${scope.domain}`);
+
+/**
+ * The stateless apply (DESIGN §7): reconciles every desired target of one plane (global first, so
+ * its policies exist before pairs attach them), then what grantplane owns under the managed path
+ * that nothing declares: undeclared roles (waiting, or deleted with `pruneRoles`) and stray
+ * policies (deleted once unattached).
+ */
+export async function applyPlane(gateway: IamGateway, plane: AwsDataPlaneConfig, desiredTargets: readonly CompiledTarget[], options: ApplyPlaneOptions = {}): Promise<ApplyPlaneResult> {
+  const guard = planeGuard(plane);
+  const { iam, counts } = counting(gateway);
+  const result: ApplyPlaneResult = { actions: [], changes: 0, reads: 0, waitingRoles: [], notes: [] };
+  const targets = desiredTargets.filter((target) => target.dataPlane === plane.name).sort((a, b) => scopeOrder(a.scope).localeCompare(scopeOrder(b.scope)));
+  const keep = new Set(targets.flatMap((target) => [...target.policies.map((policy) => policy.arn), ...target.attachedPolicyArns]));
+
+  const roles = await iam.listRoles(plane.managedPath);
+  const policies = await iam.listPolicies(plane.managedPath);
+
+  const base = { guard, keepPolicyArns: keep, dryRun: options.dryRun, cache: options.cache, onAction: options.onAction };
+  const add = (outcome: ReconcileResult): void => {
+    result.actions.push(...outcome.actions);
+    result.notes.push(...outcome.notes);
+  };
+  const globalRef: TargetRef = { dataPlane: plane.name, scope: { type: 'global' }, roleName: plane.userFlyteRoleName, managed: false };
+  if (!targets.some((target) => target.scope.type === 'global')) {
+    // No global grants any more: still take grantplane's global policies off <UserFlyteRole>.
+    add(await reconcileTarget(iam, null, { ...base, ref: globalRef }));
+  }
+  for (const target of targets) add(await reconcileTarget(iam, target, base));
+
+  const desiredRoles = new Set(targets.map((target) => target.role.name));
+  const naming = { name: plane.name, orgPrefix: plane.orgPrefix, domains: plane.domains };
+  for (const role of roles.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (desiredRoles.has(role.name)) continue;
+    const ref: TargetRef = { dataPlane: plane.name, scope: scopeOfOrphan(role.name, role.tags, naming), roleName: role.name, managed: true };
+    const outcome = await reconcileTarget(iam, null, { ...base, ref, allowRoleDeletion: options.pruneRoles ?? false });
+    add(outcome);
+    if (outcome.waiting) result.waitingRoles.push(role.name);
+  }
+
+  // Stray policies: grantplane's, declared nowhere, attached nowhere (e.g. a run crashed between
+  // CreatePolicy and AttachRolePolicy of a grant that was then withdrawn).
+  const deleted = new Set(result.actions.filter((line) => line.startsWith('DeletePolicy ')).map((line) => line.slice('DeletePolicy '.length)));
+  for (const listed of policies.sort((a, b) => a.arn.localeCompare(b.arn))) {
+    if (keep.has(listed.arn) || deleted.has(listed.name)) continue;
+    const policy = await iam.getPolicy(listed.arn);
+    if (policy === null) continue;
+    const entry: ActualPolicy = { policy };
+    let actions = strayPolicyActions(entry, guard);
+    if (actions === null) {
+      entry.versions = await iam.listPolicyVersions(policy.arn);
+      actions = strayPolicyActions(entry, guard) ?? [];
+    }
+    if (isOwned(policy, guard) && policy.attachmentCount > 0) {
+      result.notes.push(`policy ${policy.name} is declared nowhere but still attached outside grantplane's roles: detach it by hand`);
+    }
+    for (const action of actions) {
+      const line = describeAction(action);
+      if (options.dryRun !== true) {
+        if ((await execute(iam, action, options.cache)) === 'raced') break;
+        options.onAction?.(line);
+      }
+      result.actions.push(line);
+    }
+  }
+  result.changes = options.dryRun === true ? result.actions.length : counts.writes;
+  result.reads = counts.reads;
+  return result;
+}
