@@ -99,7 +99,7 @@ function renderTarget(target: CompiledTarget): string[] {
   lines.push('');
   if (target.uctl !== null) {
     lines.push(
-      `\`${target.uctl.file}\`, then run \`${target.uctl.command}\`:`,
+      `Write \`${target.uctl.file}\` as below, then run \`${target.uctl.command}\`:`,
       '',
       '```yaml',
       target.uctl.yaml.trimEnd(),

@@ -3,6 +3,7 @@
 import { planGrants } from '../domain/engine.js';
 import { choiceOption, parseCommandArgs, stringOption } from './args.js';
 import { loadAttributesFile, loadConfigFile, loadGrantsFile } from './files.js';
+import type { GrantplaneConfig } from '../domain/config.js';
 import { ExitCode, UsageError, type CliIo } from './io.js';
 import { renderPlanText } from './plan-text.js';
 
@@ -15,9 +16,10 @@ Options:
   --config <file>      data plane configuration, YAML or JSON (default: $GRANTPLANE_CONFIG)
   --grants <file>      a JSON or YAML array of grant requests (or an object {"grants": [...]})
   --format json|text   json (default): the plan as JSON; text: Markdown for a pull-request comment
-  --attributes <file>  current cluster resource attributes per pair, as uctl prints them, keyed
-                       "<project>/<domain>" (or "<dataPlane>/<project>/<domain>"); they are carried
-                       into the uctl files in addition to the configuration's own
+  --attributes <file>  current cluster resource attributes per pair (what uctl get
+                       cluster-resource-attribute prints), keyed "<dataPlane>/<project>/<domain>"
+                       ("<project>/<domain>" with a single AWS plane); for those pairs they replace
+                       the configuration's attributes in the uctl files
   -h, --help           this text
 
 Exit codes: 0 all accepted, 1 something rejected, 2 bad usage / unreadable file / invalid configuration.
@@ -47,13 +49,43 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 
   const config = loadConfigFile(configPath, io.cwd);
   const requests = loadGrantsFile(grantsPath, io.cwd);
-  const attributes = attributesPath === undefined ? undefined : loadAttributesFile(attributesPath, io.cwd);
+  const attributes =
+    attributesPath === undefined
+      ? undefined
+      : planeKeyedAttributes(config, attributesPath, loadAttributesFile(attributesPath, io.cwd));
 
   // The real clock enters here, at the boundary; the engine itself never reads it.
   const result = planGrants({ config, requests, now: new Date(), ...(attributes ? { attributes } : {}) });
 
   io.stdout(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderPlanText(result, requests));
   return result.rejected.length > 0 ? ExitCode.rejected : ExitCode.ok;
+}
+
+/**
+ * The engine keys imported attributes `<dataPlane>/<project>/<domain>`; a file may leave the plane
+ * out when the configuration has exactly one AWS plane (the common single-cluster case).
+ */
+export function planeKeyedAttributes(
+  config: GrantplaneConfig,
+  path: string,
+  attributes: Record<string, Record<string, string>>,
+): Record<string, Record<string, string>> {
+  const awsPlanes = config.dataPlanes.filter((plane) => plane.cloud === 'aws').map((plane) => plane.name);
+  const result: Record<string, Record<string, string>> = {};
+  for (const [key, value] of Object.entries(attributes)) {
+    const parts = key.split('/');
+    if (parts.length === 3 && awsPlanes.includes(parts[0] ?? '')) {
+      result[key] = value;
+    } else if (parts.length === 2 && awsPlanes.length === 1) {
+      result[`${awsPlanes[0]}/${key}`] = value;
+    } else {
+      const form = awsPlanes.length === 1 ? '"<project>/<domain>" or ' : '';
+      throw new UsageError(
+        `attributes file ${path}: key "${key}" must be ${form}"<dataPlane>/<project>/<domain>" with an AWS plane of the configuration (${awsPlanes.join(', ')})`,
+      );
+    }
+  }
+  return result;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
