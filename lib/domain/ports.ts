@@ -110,11 +110,15 @@ export interface IamGateway {
   untagPolicy(arn: string, keys: string[]): Promise<void>;
 
   /**
-   * Whole-account read for drift checks: roles and local managed policies (all pages). With
-   * `pathPrefix`, only entities under it are returned and parsed (the account may hold documents
-   * grantplane does not model, e.g. Version 2008-10-17); the IAM calls are the same.
+   * Whole-account read for drift checks: roles and local managed policies (all pages). With a
+   * filter, only roles and policies under `pathPrefix` (plus the roles named in `roleNames`, e.g.
+   * <UserFlyteRole>) are returned and parsed — the account may hold documents grantplane does not
+   * model, e.g. Version 2008-10-17; the IAM calls are the same.
    */
-  getAccountAuthorizationDetails(pathPrefix?: string): Promise<{ roles: IamRoleDetail[]; policies: IamPolicyDetail[] }>;
+  getAccountAuthorizationDetails(filter?: {
+    pathPrefix: string;
+    roleNames?: readonly string[];
+  }): Promise<{ roles: IamRoleDetail[]; policies: IamPolicyDetail[] }>;
 }
 
 /** IAM error codes the engine tells apart; anything else arrives as `Other`. */
