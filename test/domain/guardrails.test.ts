@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { RuleViolation } from '../../lib/domain/model.js';
 import { checkPolicyStatements, GUARDRAIL_CODES, listGuardrailCodes } from '../../lib/domain/rules/guardrails.js';
-import { expandIamActionPattern } from '../../lib/domain/rules/iam-actions.js';
+import { expandIamActionPattern, matchesWildcard } from '../../lib/domain/rules/iam-actions.js';
 
 const BUCKET = 'arn:aws:s3:::acme-ml-data';
 const allow = (Action: unknown, Resource: unknown = `${BUCKET}/*`, extra: Record<string, unknown> = {}) => ({
@@ -37,6 +37,23 @@ describe('iam action catalogue (R7: expanded as IAM matches them)', () => {
     expect(expandIamActionPattern('s3:')).toEqual([]);
     expect(expandIamActionPattern('s3:Get.bject')).toEqual([]);
     expect(expandIamActionPattern('nosuchservice:Get*')).toEqual([]);
+  });
+});
+
+describe('matchesWildcard (IAM * and ?)', () => {
+  it('agrees with a regular-expression oracle on small alphabets', () => {
+    const oracle = (pattern: string, text: string): boolean =>
+      new RegExp(`^${pattern.replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(text);
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', 'b', '*', '?'), maxLength: 8 }), fc.string({ unit: fc.constantFrom('a', 'b'), maxLength: 10 }), (pattern, text) => {
+        expect(matchesWildcard(pattern, text)).toBe(oracle(pattern, text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('stays fast on patterns that make backtracking regular expressions explode', () => {
+    expect(expandIamActionPattern(`s3:${'*a'.repeat(40)}*b`)).toEqual([]);
   });
 });
 
@@ -117,7 +134,7 @@ describe('checkPolicyStatements (R7)', () => {
   });
 
   it('treats an ARN naming every resource of a service as Resource *, but not a narrowed pattern', () => {
-    for (const resource of ['arn:aws:s3:::*', 'arn:aws:s3:::*/*', 'arn:aws:*:us-west-2:123456789012:*', ' * ']) {
+    for (const resource of ['arn:aws:s3:::*', 'arn:aws:s3:::*/*', 'arn:aws:*:us-west-2:123456789012:*']) {
       expect(codes(check(allow('s3:PutObject', resource))), resource).toEqual(['guardrail.write-on-wildcard-resource']);
     }
     for (const resource of ['arn:aws:s3:::acme-*/*', `${BUCKET}/*`, 'arn:aws:dynamodb:us-west-2:123456789012:table/feat*']) {
@@ -178,6 +195,9 @@ describe('checkPolicyStatements (R7)', () => {
       [{ Action: 's3:GetObject', Resource: BUCKET }, 'resource.statements[0].Effect'],
       [allow('s3:GetObject', BUCKET, { Actions: 's3:PutObject' }), 'resource.statements[0].Actions'],
       [allow('s3:GetObject', BUCKET, { Sid: 'has spaces' }), 'resource.statements[0].Sid'],
+      [allow('s3:GetObject', 'acme-ml-data'), 'resource.statements[0].Resource'],
+      [allow('s3:GetObject', [BUCKET, ' * ']), 'resource.statements[0].Resource[1]'],
+      [allow('s3:GetObject', BUCKET, { Condition: { StringLikeish$: { a: 'b' } } }), 'resource.statements[0].Condition.StringLikeish$'],
     ];
     for (const [statement, path] of cases) {
       expect(check(statement), JSON.stringify(statement)).toEqual([

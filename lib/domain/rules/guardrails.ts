@@ -163,6 +163,14 @@ function checkCondition(value: unknown, path: string, violations: RuleViolation[
   }
   const isScalar = (entry: unknown): boolean => ['string', 'number', 'boolean'].includes(typeof entry);
   for (const [operator, block] of Object.entries(value)) {
+    if (!/^(ForAnyValue:|ForAllValues:)?[A-Za-z]+$/.test(operator)) {
+      violations.push({
+        path: `${path}.${operator}`,
+        code: 'guardrail.malformed-statement',
+        message: `${operator} is not an IAM condition operator (e.g. StringEquals, StringLike, ArnLike, Bool, ForAnyValue:StringLike).`,
+      });
+      continue;
+    }
     if (!isPlainObject(block)) {
       violations.push({
         path: `${path}.${operator}`,
@@ -227,6 +235,17 @@ function checkStatement(statement: unknown, path: string): RuleViolation[] {
   const own = (key: string): unknown => (Object.hasOwn(statement, key) ? statement[key] : undefined);
   const actions = readStringList(own('Action'), `${path}.Action`, 'Action', violations);
   const resources = readStringList(own('Resource'), `${path}.Resource`, 'Resource', violations);
+  for (const resource of resources ?? []) {
+    // IAM accepts "*" or an ARN (arn:partition:service:region:account:resource); anything else
+    // would only fail later, at apply time, with a less helpful message.
+    if (resource.value !== '*' && !(resource.value.startsWith('arn:') && resource.value.split(':').length >= 6)) {
+      violations.push({
+        path: resource.path,
+        code: 'guardrail.malformed-statement',
+        message: `${JSON.stringify(resource.value)} is not "*" or an ARN; write arn:aws:<service>:<region>:<account>:<resource> (e.g. arn:aws:s3:::my-bucket/*).`,
+      });
+    }
+  }
   if (Object.hasOwn(statement, 'Condition')) checkCondition(statement['Condition'], `${path}.Condition`, violations);
 
   if (actions === undefined) return violations;
@@ -262,7 +281,7 @@ function checkStatement(statement: unknown, path: string): RuleViolation[] {
     writesOnWildcard.push(...found.writes);
   }
 
-  const wildcard = resources?.find((resource) => isWildcardResource(resource.value.trim()));
+  const wildcard = resources?.find((resource) => isWildcardResource(resource.value));
   if (wildcard !== undefined && writesOnWildcard.length > 0) {
     const unique = [...new Set(writesOnWildcard)];
     violations.push({

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Access levels as AWS documents them; a secondary "Write" in the data is implied by the first. */
 export type AccessLevel = 'Read' | 'List' | 'Write' | 'Tagging' | 'Permissions management';
@@ -52,7 +53,7 @@ function resolveDataRoot(): string {
   } catch {
     // Not resolvable (bundled without node_modules): fall through to the bundle-relative location.
   }
-  candidates.push(join(dirname(new URL(import.meta.url).pathname), 'iam-data'));
+  candidates.push(join(dirname(fileURLToPath(import.meta.url)), 'iam-data'));
   const found = candidates.find((candidate) => existsSync(join(candidate, 'services.json')));
   if (found === undefined) {
     throw new IamCatalogueError(
@@ -124,14 +125,35 @@ export function iamActionsOfService(service: string): ReadonlyMap<string, IamAct
 const SERVICE_PATTERN = /^[a-z0-9*?-]+$/;
 const ACTION_PATTERN = /^[a-z0-9_*?-]+$/;
 
-function globToRegExp(glob: string): RegExp {
-  let source = '';
-  for (const char of glob) {
-    if (char === '*') source += '.*';
-    else if (char === '?') source += '.';
-    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+/**
+ * IAM's wildcard match: `*` any run of characters, `?` exactly one; both inputs lowercase.
+ * Greedy two-pointer matching with one backtrack point: O(pattern × text) at worst, never the
+ * exponential blow-up a `.*a.*a.*…` regular expression built from user input can have.
+ */
+export function matchesWildcard(pattern: string, text: string): boolean {
+  let p = 0;
+  let t = 0;
+  let star = -1;
+  let resume = 0;
+  while (t < text.length) {
+    const char = pattern[p];
+    if (char === '?' || (char !== undefined && char !== '*' && char === text[t])) {
+      p += 1;
+      t += 1;
+    } else if (char === '*') {
+      star = p;
+      resume = t;
+      p += 1;
+    } else if (star >= 0) {
+      p = star + 1;
+      resume += 1;
+      t = resume;
+    } else {
+      return false;
+    }
   }
-  return new RegExp(`^${source}$`);
+  while (pattern[p] === '*') p += 1;
+  return p === pattern.length;
 }
 
 const hasWildcard = (text: string): boolean => text.includes('*') || text.includes('?');
@@ -153,18 +175,18 @@ export function expandIamActionPattern(pattern: string): IamAction[] {
   if (!SERVICE_PATTERN.test(servicePart) || !ACTION_PATTERN.test(actionPart)) return [];
 
   const services = hasWildcard(servicePart)
-    ? iamServiceKeys().filter((service) => globToRegExp(servicePart).test(service))
+    ? iamServiceKeys().filter((service) => matchesWildcard(servicePart, service))
     : [servicePart];
-  const actionMatcher = hasWildcard(actionPart) ? globToRegExp(actionPart) : undefined;
+  const wildcardAction = hasWildcard(actionPart);
   const matches: IamAction[] = [];
   for (const service of services) {
     const actions = iamActionsOfService(service);
-    if (actionMatcher === undefined) {
+    if (!wildcardAction) {
       const exact = actions.get(actionPart);
       if (exact !== undefined) matches.push(exact);
       continue;
     }
-    for (const [key, action] of actions) if (actionMatcher.test(key)) matches.push(action);
+    for (const [key, action] of actions) if (matchesWildcard(actionPart, key)) matches.push(action);
   }
   return matches;
 }
