@@ -1,0 +1,226 @@
+// reconcileTarget / applyPlane against the IAM emulator with the real SDK (DESIGN §6 A1–A4, §7 apply).
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
+import { applyPlane, makePolicyDocumentCache, planeGuard, reconcileTarget } from '../../lib/app/reconcile.js';
+import { type AwsDataPlaneConfig, parseConfig } from '../../lib/domain/config.js';
+import { planGrants } from '../../lib/domain/engine.js';
+import type { CompiledTarget } from '../../lib/domain/model.js';
+import type { IamGateway } from '../../lib/domain/ports.js';
+import { canonicalDocument } from '../../lib/domain/reconcile/index.js';
+import type { IamEmulator } from '../../lib/local/iam-emulator/index.js';
+import { iamClientFor, type IamTestContext, startIamTest, TEST_ACCOUNT_ID } from '../helpers/iam.js';
+
+const OIDC = 'oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
+const NOW = new Date('2026-11-23T00:00:00Z');
+const config = parseConfig({
+  dataPlanes: [
+    { name: 'prod', cloud: 'aws', accountId: TEST_ACCOUNT_ID, region: 'us-west-2', orgPrefix: 'acme', oidcProvider: OIDC, domains: ['development', 'staging', 'production'], projects: '*' },
+  ],
+});
+const plane = config.dataPlanes[0] as AwsDataPlaneConfig;
+
+const s3 = (scope: object, bucket: string, access: 'read' | 'read-write' = 'read') => ({
+  dataPlane: 'prod',
+  scope,
+  resource: { type: 's3', bucket, access },
+  justification: 'tests',
+});
+const pair = (project: string, domain: string) => ({ type: 'project-domain', project, domain });
+const GLOBAL = { type: 'global' };
+
+/** Compiles grants with the real engine; every request must be accepted. */
+function targetsOf(requests: unknown[]): CompiledTarget[] {
+  const plan = planGrants({ config, requests, now: NOW });
+  expect(plan.rejected).toEqual([]);
+  return plan.targets;
+}
+
+const BEFORE = [s3(GLOBAL, 'acme-shared'), s3(pair('flytesnacks', 'development'), 'acme-ml-data'), s3(pair('retired', 'production'), 'acme-old')];
+const AFTER = [
+  s3(GLOBAL, 'acme-shared'),
+  s3(GLOBAL, 'acme-shared-2'),
+  s3(pair('flytesnacks', 'development'), 'acme-ml-data', 'read-write'),
+  s3(pair('newproj', 'staging'), 'acme-new'),
+];
+
+/** Everything IAM holds, as data: what "the same state" means for crash consistency. */
+async function dump(iam: IamGateway): Promise<unknown> {
+  const details = await iam.getAccountAuthorizationDetails({ pathPrefix: '/', roleNames: [] });
+  return {
+    roles: details.roles
+      .map((role) => ({
+        name: role.name,
+        path: role.path,
+        trust: canonicalDocument(role.trustPolicy),
+        boundary: role.permissionsBoundaryArn ?? null,
+        tags: role.tags,
+        attached: role.attachedPolicies.map((p) => p.arn).sort(),
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    policies: details.policies
+      .map((policy) => ({
+        arn: policy.arn,
+        defaultVersionId: policy.defaultVersionId,
+        versions: policy.versions.map((v) => v.versionId).sort(),
+        document: canonicalDocument(policy.versions.find((v) => v.isDefault)?.document),
+        attachmentCount: policy.attachmentCount,
+      }))
+      .sort((a, b) => a.arn.localeCompare(b.arn)),
+  };
+}
+
+/** The write calls in an emulator call log, as comparable keys. */
+const writesOf = (emulator: IamEmulator, from = 0): string[] =>
+  emulator.calls
+    .slice(from)
+    .filter((call) => !call.read && call.error === undefined)
+    .map((call) => [call.action, call.params['RoleName'], call.params['PolicyName'], call.params['PolicyArn'], call.params['VersionId']].filter((v) => v !== undefined).join(' '));
+
+let ctx: IamTestContext | undefined;
+afterEach(async () => {
+  await ctx?.stop();
+  ctx = undefined;
+});
+
+async function start(options: Parameters<typeof startIamTest>[0] = {}): Promise<IamTestContext> {
+  ctx = await startIamTest(options);
+  ctx.emulator.seedDataPlane({ accountId: TEST_ACCOUNT_ID, orgPrefix: 'acme', oidcProvider: OIDC });
+  return ctx;
+}
+
+describe('applyPlane / reconcileTarget', () => {
+  it('creates everything, then a converged plane costs zero writes (A1)', async () => {
+    const { gateway, emulator } = await start();
+    const first = await applyPlane(gateway, plane, targetsOf(BEFORE));
+    expect(first.changes).toBeGreaterThan(0);
+    expect(first.actions).toContain('CreateRole acme-flytesnacks-development');
+    expect(first.actions).toContain('AttachRolePolicy acme-userflyterole grantplane-global-1');
+    emulator.resetCalls();
+    const second = await applyPlane(gateway, plane, targetsOf(BEFORE));
+    expect(second).toMatchObject({ changes: 0, actions: [] });
+    expect(emulator.calls.filter((call) => !call.read)).toEqual([]);
+  });
+
+  it('a converged target reads GetRole, ListAttachedRolePolicies, GetPolicy (+ GetPolicyVersion only on a cache miss)', async () => {
+    const { gateway, emulator } = await start();
+    const targets = targetsOf(BEFORE);
+    await applyPlane(gateway, plane, targets);
+    const target = targets.find((t) => t.scope.type === 'project-domain')!;
+    const cache = makePolicyDocumentCache();
+    const options = { guard: planeGuard(plane), cache };
+    emulator.resetCalls();
+    const cold = await reconcileTarget(gateway, target, options);
+    expect(cold).toMatchObject({ actions: [], writes: 0, waiting: false });
+    expect(emulator.calls.map((call) => call.action)).toEqual(['GetRole', 'ListAttachedRolePolicies', 'GetPolicy', 'GetPolicyVersion']);
+    emulator.resetCalls();
+    const warm = await reconcileTarget(gateway, target, options);
+    expect(warm.reads).toBe(3);
+    expect(emulator.calls.map((call) => call.action)).toEqual(['GetRole', 'ListAttachedRolePolicies', 'GetPolicy']);
+  });
+
+  it('a changed document becomes a default version; the 6th version rotates the oldest out (A2)', async () => {
+    const { gateway, emulator } = await start();
+    const buckets = ['acme-a', 'acme-b', 'acme-c', 'acme-d', 'acme-e', 'acme-f'];
+    await applyPlane(gateway, plane, targetsOf([s3(pair('flytesnacks', 'development'), buckets[0]!)]));
+    const arn = `arn:aws:iam::${TEST_ACCOUNT_ID}:policy/grantplane/grantplane-flytesnacks-development-1`;
+    for (const bucket of buckets.slice(1, 5)) {
+      const result = await applyPlane(gateway, plane, targetsOf([s3(pair('flytesnacks', 'development'), bucket)]));
+      // The new default version, and the C4 hash tag that follows the document.
+      expect(result.actions).toEqual([
+        'CreatePolicyVersion grantplane-flytesnacks-development-1 (default)',
+        expect.stringMatching(/^TagPolicy grantplane-flytesnacks-development-1 grantplane:hash=/),
+      ]);
+    }
+    expect((await gateway.listPolicyVersions(arn)).map((v) => v.versionId).sort()).toEqual(['v1', 'v2', 'v3', 'v4', 'v5']);
+    emulator.resetCalls();
+    const sixth = await applyPlane(gateway, plane, targetsOf([s3(pair('flytesnacks', 'development'), buckets[5]!)]));
+    expect(sixth.actions.slice(0, 2)).toEqual([
+      'DeletePolicyVersion grantplane-flytesnacks-development-1 v1',
+      'CreatePolicyVersion grantplane-flytesnacks-development-1 (default)',
+    ]);
+    const versions = await gateway.listPolicyVersions(arn);
+    expect(versions.map((v) => v.versionId).sort()).toEqual(['v2', 'v3', 'v4', 'v5', 'v6']);
+    expect(versions.find((v) => v.isDefault)?.versionId).toBe('v6');
+  });
+
+  it('removes an undeclared pair: policies at once, the role waits; --prune-roles deletes it (A3)', async () => {
+    const { gateway } = await start();
+    await applyPlane(gateway, plane, targetsOf(BEFORE));
+    const after = await applyPlane(gateway, plane, targetsOf(AFTER));
+    expect(after.waitingRoles).toEqual(['acme-retired-production']);
+    expect(after.actions).toEqual(expect.arrayContaining([
+      'DetachRolePolicy acme-retired-production grantplane-retired-production-1',
+      'DeletePolicy grantplane-retired-production-1',
+      'CreateRole acme-newproj-staging',
+    ]));
+    expect(await gateway.getRole('acme-retired-production')).not.toBeNull();
+    const again = await applyPlane(gateway, plane, targetsOf(AFTER));
+    expect(again).toMatchObject({ changes: 0, waitingRoles: ['acme-retired-production'] });
+    const pruned = await applyPlane(gateway, plane, targetsOf(AFTER), { pruneRoles: true });
+    expect(pruned.actions.slice(-2)).toEqual(['DetachRolePolicy acme-retired-production userflyterole', 'DeleteRole acme-retired-production']);
+    expect(await gateway.getRole('acme-retired-production')).toBeNull();
+    expect(await applyPlane(gateway, plane, targetsOf(AFTER), { pruneRoles: true })).toMatchObject({ changes: 0, waitingRoles: [] });
+  });
+
+  it('never names <AdminFlyteRole> or changes the userflyterole policy in any call (R3)', async () => {
+    const { gateway, emulator } = await start();
+    await applyPlane(gateway, plane, targetsOf(BEFORE));
+    await applyPlane(gateway, plane, targetsOf(AFTER), { pruneRoles: true });
+    await applyPlane(gateway, plane, [], { pruneRoles: true });
+    const mentions = emulator.calls.filter((call) => JSON.stringify(call.params).includes('acme-adminflyterole'));
+    expect(mentions).toEqual([]);
+    const userflyteroleWrites = emulator.calls.filter(
+      (call) => !call.read && call.params['PolicyArn']?.endsWith(':policy/userflyterole') === true && call.params['RoleName'] === 'acme-userflyterole',
+    );
+    expect(userflyteroleWrites).toEqual([]);
+    // Everything grantplane made is gone again; Union's own roles and policy are as seeded.
+    const state = (await dump(gateway)) as { roles: { name: string; attached: string[] }[]; policies: { arn: string }[] };
+    expect(state.roles.map((r) => r.name)).toEqual(['acme-adminflyterole', 'acme-userflyterole']);
+    expect(state.roles.every((r) => r.attached.length === 1 && r.attached[0]!.endsWith(':policy/userflyterole'))).toBe(true);
+    expect(state.policies.map((p) => p.arn)).toEqual([`arn:aws:iam::${TEST_ACCOUNT_ID}:policy/userflyterole`]);
+  });
+
+  it('converges under 30% throttling (the SDK retries)', async () => {
+    const { gateway, emulator } = await start({ maxAttempts: 10, retryBaseDelayMs: 1 });
+    emulator.setFaults({ throttleRate: 0.3, seed: 7 });
+    await applyPlane(gateway, plane, targetsOf(BEFORE));
+    await applyPlane(gateway, plane, targetsOf(AFTER));
+    expect(emulator.calls.filter((call) => call.fault === 'throttled').length).toBeGreaterThan(5);
+    emulator.setFaults({});
+    expect(await applyPlane(gateway, plane, targetsOf(AFTER))).toMatchObject({ changes: 0 });
+  });
+});
+
+describe('crash consistency (A4)', () => {
+  it('a crash after any call 1..K, then a re-run, reaches the same IAM state with no call done twice', async () => {
+    // The uninterrupted run: its state and writes are the reference.
+    const reference = await start();
+    await applyPlane(reference.gateway, plane, targetsOf(BEFORE));
+    const mark = reference.emulator.calls.length;
+    await applyPlane(reference.gateway, plane, targetsOf(AFTER));
+    const calls = reference.emulator.calls.length - mark;
+    const expectedWrites = writesOf(reference.emulator, mark).sort();
+    const expectedState = await dump(reference.gateway);
+    await reference.stop();
+    ctx = undefined;
+    expect(calls).toBeGreaterThan(20);
+
+    for (let k = 1; k <= calls; k += 1) {
+      const { gateway, emulator } = await start();
+      await applyPlane(gateway, plane, targetsOf(BEFORE));
+      const from = emulator.calls.length;
+      // One attempt per call: the injected ServiceFailure is the crash, not something retried away.
+      const fragile = makeIamGateway(iamClientFor(emulator, { maxAttempts: 1 }));
+      emulator.setFaults({ failOnCall: k });
+      await expect(applyPlane(fragile, plane, targetsOf(AFTER)), `crash at call ${k}`).rejects.toThrow();
+      emulator.setFaults({});
+      const rerun = await applyPlane(gateway, plane, targetsOf(AFTER));
+      expect(await dump(gateway), `state after crash at call ${k}`).toEqual(expectedState);
+      expect(writesOf(emulator, from).sort(), `writes after crash at call ${k}`).toEqual(expectedWrites);
+      expect(rerun.waitingRoles).toEqual(['acme-retired-production']);
+      expect((await applyPlane(gateway, plane, targetsOf(AFTER))).changes).toBe(0);
+      await ctx!.stop();
+      ctx = undefined;
+    }
+  }, 120_000);
+});
