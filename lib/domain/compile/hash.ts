@@ -3,19 +3,22 @@ import { createHash } from 'node:crypto';
 // Stable hashing for C4 tags and shortened names. Canonical JSON (keys sorted at every level)
 // makes the hash depend on a document's content, not on how its keys happened to be ordered.
 
-/** JSON with object keys sorted recursively; arrays keep their order. */
+/** JSON with object keys sorted recursively; arrays keep their order (undefined members dropped as JSON does). */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+  return write(value) ?? 'null';
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
-    return out;
+// A direct writer instead of copy-then-stringify: the engine hashes thousands of documents per plan.
+function write(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((entry) => write(entry) ?? 'null').join(',')}]`;
+  const record = value as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const key of Object.keys(record).sort()) {
+    const written = write(record[key]);
+    if (written !== undefined) parts.push(`${JSON.stringify(key)}:${written}`);
   }
-  return value;
+  return `{${parts.join(',')}}`;
 }
 
 /** Hex SHA-256 of a string. */

@@ -13,6 +13,7 @@ export interface NormStatement {
 
 /** Sorted, de-duplicated copy (plain code-unit order: locale independent). */
 export function sortedUnique(values: Iterable<string>): string[] {
+  if (Array.isArray(values) && values.length <= 1) return [...(values as string[])];
   return [...new Set(values)].sort(compareStrings);
 }
 

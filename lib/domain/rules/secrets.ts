@@ -40,7 +40,7 @@ export function checkSecret(
   }
   const arn = secretArn ?? '';
   const parts = arn.split(':');
-  if (parts.length < 7 || parts[0] !== 'arn') {
+  if (parts.length < 6 || parts[0] !== 'arn') {
     return { errors: [violation('resource.secretArn', 'secret.invalid-arn', 'Expected arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters> or a pattern ending in "*".')] };
   }
   const [, partition, service, region, account, kind] = parts;

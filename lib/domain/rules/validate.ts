@@ -1,7 +1,6 @@
 import type { AwsDataPlaneConfig, DataPlaneConfig, GrantplaneConfig } from '../config.js';
 import type { GrantRequest } from '../grant.js';
 import type { RuleViolation, Scope } from '../model.js';
-import { canonicalJson } from '../compile/hash.js';
 import { s3Statements, secretStatements, type NormStatement } from '../compile/statements.js';
 import { checkCloud } from './cloud.js';
 import { checkEcr, ecrPullPrincipal } from './ecr.js';
@@ -73,6 +72,7 @@ export function validateGrantRequest(config: GrantplaneConfig, raw: unknown, now
   const errors: RuleViolation[] = [...checkScopeNames(plane, scope)];
   const grant: ValidGrant = { request, plane, scope, key: '', statements: [], notes: [] };
   const resource = request.resource;
+  // Built with a fixed key order, so JSON.stringify is canonical.
   let identity: unknown;
   switch (resource.type) {
     case 's3': {
@@ -129,6 +129,6 @@ export function validateGrantRequest(config: GrantplaneConfig, raw: unknown, now
   }
   errors.push(...checkExpiry(request.expiresAt, now, plane.maxGrantDays));
   if (errors.length > 0) return { ok: false, errors };
-  grant.key = `${plane.name}${SEP}${scope.type === 'global' ? '0' : '1'}${scopeKey(scope)}${SEP}${canonicalJson(identity)}`;
+  grant.key = `${plane.name}${SEP}${scope.type === 'global' ? '0' : '1'}${scopeKey(scope)}${SEP}${JSON.stringify(identity)}`;
   return { ok: true, grant };
 }
