@@ -1,0 +1,607 @@
+// GrantStore on the single DynamoDB table (table.ts, items.ts): transactions for every write that
+// must land together, conditional writes on versions, index queries (never Scan) with opaque cursors.
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import { BadRequestError } from '../../domain/errors.js';
+import {
+  ConcurrentUpdateError,
+  DESIRED_STATUSES,
+  type AttributeRecord,
+  type AttributeUpdate,
+  type AuditEvent,
+  type DeliveryRecord,
+  type DesiredTargetWrite,
+  type DriftReportRecord,
+  type GrantFilter,
+  type GrantRecord,
+  type GrantStatus,
+  type GrantStore,
+  type Page,
+  type PageRequest,
+  type PlaneSnapshot,
+  type SourceRecord,
+  type TargetRecord,
+} from '../../domain/ports.js';
+import {
+  ITEM_TYPE,
+  attributeRecordSchema,
+  attributeUpdateItem,
+  attributeUpdateSchema,
+  attributesItem,
+  auditEventSchema,
+  auditItem,
+  deliveryRecordSchema,
+  driftReportSchema,
+  grantItem,
+  grantRecordSchema,
+  keys,
+  parseItem,
+  planeStateSchema,
+  sourceRecordSchema,
+  targetItem,
+  targetRecordSchema,
+  ticketPk,
+} from './items.js';
+import { TABLE, type IndexName } from './table.js';
+
+type Item = Record<string, unknown>;
+type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+// DynamoDB's limits: 100 items and 4 MB per transaction, 100 keys per BatchGetItem.
+const MAX_TRANSACT_ITEMS = 100;
+const MAX_TRANSACT_BYTES = 3_500_000;
+const MAX_BATCH_GET = 100;
+
+// ─── Errors ──────────────────────────────────────────────────────────────────
+
+const isConflict = (error: unknown): boolean => {
+  if (error instanceof ConditionalCheckFailedException) return true;
+  if (error instanceof TransactionCanceledException) {
+    // A failed condition, or another transaction on the same item: both mean "re-read and retry".
+    return (error.CancellationReasons ?? []).some(
+      (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
+    );
+  }
+  return error instanceof Error && error.name === 'TransactionConflictException';
+};
+
+/** Runs a write, turning lost races into ConcurrentUpdateError. */
+const conditional = async <T>(what: string, write: () => Promise<T>): Promise<T> => {
+  try {
+    return await write();
+  } catch (error: unknown) {
+    if (isConflict(error)) throw new ConcurrentUpdateError(`${what}: another writer changed it first`, { cause: error });
+    throw error;
+  }
+};
+
+// ─── Cursors ─────────────────────────────────────────────────────────────────
+
+const cursorSchema = z.object({ i: z.string(), k: z.record(z.string(), z.union([z.string(), z.number()])) });
+
+const encodeCursor = (index: string, key: Item): string => Buffer.from(JSON.stringify({ i: index, k: key })).toString('base64url');
+
+const decodeCursor = (cursor: string, index: string): Item => {
+  try {
+    const parsed = cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if (parsed.i !== index) throw new Error('cursor of another listing');
+    return parsed.k;
+  } catch (error: unknown) {
+    throw new BadRequestError([
+      { path: 'cursor', code: 'cursor.invalid', message: 'The cursor is not one this listing returned: start again without it' },
+    ]);
+  }
+};
+
+interface Filter {
+  /** attribute name (or dotted document path) → required value */
+  equals: Record<string, string>;
+}
+
+/**
+ * Pages an index query newest first, applying `filter` after the key condition and filling the page
+ * up to `limit` matches: each round asks for at most the missing count, so when a page fills, the
+ * last evaluated key is the last returned item and the cursor resumes exactly after it.
+ */
+const queryPage = async <T>(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  query: { index: IndexName; pk: string; skPrefix?: string; filter?: Filter; forward?: boolean },
+  page: PageRequest,
+  parse: (item: Item) => T,
+): Promise<Page<T>> => {
+  const pkName = `${query.index}pk`;
+  const skName = `${query.index}sk`;
+  const names: Record<string, string> = { '#pk': pkName };
+  const values: Record<string, unknown> = { ':pk': query.pk };
+  let keyCondition = '#pk = :pk';
+  if (query.skPrefix !== undefined) {
+    names['#sk'] = skName;
+    values[':sk'] = query.skPrefix;
+    keyCondition += ' AND begins_with(#sk, :sk)';
+  }
+  const filterParts: string[] = [];
+  for (const [i, [attribute, value]] of Object.entries(query.filter?.equals ?? {}).entries()) {
+    // `a.b` is a document path: one name placeholder per segment.
+    const path = attribute.split('.').map((segment, j) => {
+      names[`#f${i}_${j}`] = segment;
+      return `#f${i}_${j}`;
+    });
+    values[`:f${i}`] = value;
+    filterParts.push(`${path.join('.')} = :f${i}`);
+  }
+  const cursorIndex = `${query.index}:${query.pk}:${query.skPrefix ?? ''}`;
+  let startKey: Item | undefined = page.cursor === undefined ? undefined : decodeCursor(page.cursor, cursorIndex);
+  const items: T[] = [];
+  for (;;) {
+    const input: QueryCommandInput = {
+      TableName: tableName,
+      IndexName: query.index,
+      KeyConditionExpression: keyCondition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ScanIndexForward: query.forward ?? false,
+      Limit: page.limit - items.length,
+      ...(filterParts.length > 0 ? { FilterExpression: filterParts.join(' AND ') } : {}),
+      ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+    };
+    const result = await doc.send(new QueryCommand(input));
+    for (const item of result.Items ?? []) items.push(parse(item));
+    startKey = result.LastEvaluatedKey;
+    if (startKey === undefined) return { items };
+    if (items.length >= page.limit) return { items, nextCursor: encodeCursor(cursorIndex, startKey) };
+  }
+};
+
+/** Every item of a base-table partition (optionally a sort-key prefix), strongly consistent. */
+const queryPartition = async (doc: DynamoDBDocumentClient, tableName: string, pk: string, skPrefix?: string): Promise<Item[]> => {
+  const items: Item[] = [];
+  let startKey: Item | undefined;
+  do {
+    const result = await doc.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: skPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :sk)',
+        ExpressionAttributeValues: skPrefix === undefined ? { ':pk': pk } : { ':pk': pk, ':sk': skPrefix },
+        ConsistentRead: true,
+        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+      }),
+    );
+    items.push(...(result.Items ?? []));
+    startKey = result.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return items;
+};
+
+const isDesired = (status: GrantStatus): boolean => DESIRED_STATUSES.includes(status);
+
+/** Creates the GrantStore for one table. */
+export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: string): GrantStore => {
+  const get = async (key: { pk: string; sk: string }, consistent = true): Promise<Item | undefined> =>
+    (await doc.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: consistent }))).Item;
+
+  const put = (item: Item, condition?: string): TransactItem => ({
+    Put: { TableName: tableName, Item: item, ...(condition === undefined ? {} : { ConditionExpression: condition }) },
+  });
+
+  const transact = (what: string, items: TransactItem[]) =>
+    conditional(what, () => doc.send(new TransactWriteCommand({ TransactItems: items })));
+
+  /** The plane-state update that keeps the desired set in step with a grant's status. */
+  const planeMembership = (grant: GrantRecord, previous: GrantStatus | null | undefined): TransactItem | undefined => {
+    const now = isDesired(grant.status);
+    // previous: null = new grant; undefined = unknown, so always touch the plane (safe, maybe redundant).
+    if (previous !== undefined && (previous !== null && isDesired(previous)) === now) return undefined;
+    return {
+      Update: {
+        TableName: tableName,
+        Key: keys.planeState(grant.dataPlane),
+        UpdateExpression: now
+          ? 'SET #type = :type, dataPlane = :plane ADD planeVersion :one, desiredGrantIds :ids'
+          : 'SET #type = :type, dataPlane = :plane ADD planeVersion :one DELETE desiredGrantIds :ids',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':type': ITEM_TYPE.plane, ':plane': grant.dataPlane, ':one': 1, ':ids': new Set([grant.id]) },
+      },
+    };
+  };
+
+  const bumpPlane = (dataPlane: string): TransactItem => ({
+    Update: {
+      TableName: tableName,
+      Key: keys.planeState(dataPlane),
+      UpdateExpression: 'SET #type = :type, dataPlane = :plane ADD planeVersion :one',
+      ExpressionAttributeNames: { '#type': 'type' },
+      ExpressionAttributeValues: { ':type': ITEM_TYPE.plane, ':plane': dataPlane, ':one': 1 },
+    },
+  });
+
+  const parseGrant = (item: Item) => parseItem(grantRecordSchema, item);
+  const parseAudit = (item: Item) => parseItem(auditEventSchema, item);
+  const parseUpdate = (item: Item) => parseItem(attributeUpdateSchema, item);
+  const parseTarget = (item: Item) => parseItem(targetRecordSchema, item);
+
+  const store: GrantStore = {
+    async createGrant(grant, audit) {
+      const items: TransactItem[] = [put(grantItem(grant), 'attribute_not_exists(pk)'), put(auditItem(audit))];
+      if (grant.ticket !== undefined) {
+        items.push(
+          put({
+            ...keys.ticketLink(grant.source, grant.ticket.system, grant.ticket.key, grant.createdAt, grant.id),
+            type: ITEM_TYPE.ticketLink,
+            grantId: grant.id,
+          }),
+        );
+      }
+      const membership = planeMembership(grant, null);
+      if (membership !== undefined) items.push(membership);
+      await transact(`grant ${grant.id}`, items);
+    },
+
+    async getGrant(id) {
+      const item = await get(keys.grant(id));
+      return item === undefined ? null : parseGrant(item);
+    },
+
+    async findGrantByTicket(source, system, key) {
+      const result = await doc.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': ticketPk(source, system, key) },
+          ScanIndexForward: false,
+          Limit: 1,
+          ConsistentRead: true,
+        }),
+      );
+      const link = result.Items?.[0];
+      const grantId = link === undefined ? undefined : z.object({ grantId: z.string() }).parse(link).grantId;
+      return grantId === undefined ? null : store.getGrant(grantId);
+    },
+
+    listGrants(filter: GrantFilter, page) {
+      const equals: Record<string, string> = {};
+      let query: { index: IndexName; pk: string; skPrefix?: string };
+      if (filter.project !== undefined) {
+        query = { index: 'gsi1', pk: `GRANT#PROJECT#${filter.project}`, ...(filter.domain === undefined ? {} : { skPrefix: `${filter.domain}#` }) };
+        if (filter.status !== undefined) equals.status = filter.status;
+        if (filter.source !== undefined) equals.source = filter.source;
+      } else if (filter.status !== undefined) {
+        query = { index: 'gsi2', pk: `GRANT#STATUS#${filter.status}` };
+        if (filter.source !== undefined) equals.source = filter.source;
+      } else if (filter.source !== undefined) {
+        query = { index: 'gsi3', pk: `GRANT#SOURCE#${filter.source}` };
+      } else {
+        query = { index: 'gsi4', pk: 'GRANT' };
+      }
+      // A domain without a project cannot be a key prefix: filter on the scope's domain.
+      if (filter.project === undefined && filter.domain !== undefined) equals['scope.domain'] = filter.domain;
+      return queryPage(doc, tableName, { ...query, filter: { equals } }, page, parseGrant);
+    },
+
+    async listGrantsByStatus(dataPlane, statuses) {
+      const grants: GrantRecord[] = [];
+      for (const status of statuses) {
+        let cursor: string | undefined;
+        do {
+          const result: Page<GrantRecord> = await queryPage(
+            doc,
+            tableName,
+            { index: 'gsi2', pk: `GRANT#STATUS#${status}`, filter: { equals: { dataPlane } } },
+            { limit: 100, ...(cursor === undefined ? {} : { cursor }) },
+            parseGrant,
+          );
+          grants.push(...result.items);
+          cursor = result.nextCursor;
+        } while (cursor !== undefined);
+      }
+      return grants;
+    },
+
+    async updateGrant(next, audit, options) {
+      const items: TransactItem[] = [
+        {
+          Put: {
+            TableName: tableName,
+            Item: grantItem(next),
+            ConditionExpression: 'attribute_exists(pk) AND version = :expected',
+            ExpressionAttributeValues: { ':expected': next.version - 1 },
+          },
+        },
+        put(auditItem(audit)),
+      ];
+      const membership = planeMembership(next, options?.previousStatus);
+      if (membership !== undefined) items.push(membership);
+      await transact(`grant ${next.id}`, items);
+    },
+
+    async getGrants(ids) {
+      const unique = [...new Set(ids)];
+      const found: GrantRecord[] = [];
+      for (let start = 0; start < unique.length; start += MAX_BATCH_GET) {
+        let requested: Item[] = unique.slice(start, start + MAX_BATCH_GET).map((id) => keys.grant(id));
+        for (let round = 0; requested.length > 0; round += 1) {
+          const result = await doc.send(
+            new BatchGetCommand({ RequestItems: { [tableName]: { Keys: requested, ConsistentRead: true } } }),
+          );
+          found.push(...(result.Responses?.[tableName] ?? []).map(parseGrant));
+          requested = result.UnprocessedKeys?.[tableName]?.Keys ?? [];
+          if (requested.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** round)));
+        }
+      }
+      return found;
+    },
+
+    async getPlaneSnapshot(dataPlane) {
+      const items = await queryPartition(doc, tableName, keys.planePk(dataPlane));
+      const snapshot: PlaneSnapshot = { dataPlane, version: 0, desiredGrantIds: [], targets: [], attributes: [] };
+      for (const item of items) {
+        if (item.type === ITEM_TYPE.plane) {
+          const state = planeStateSchema.parse(item);
+          snapshot.version = state.planeVersion;
+          snapshot.desiredGrantIds = state.desiredGrantIds;
+        } else if (item.type === ITEM_TYPE.target) {
+          snapshot.targets.push(parseTarget(item));
+        } else if (item.type === ITEM_TYPE.attributes) {
+          snapshot.attributes.push(parseItem(attributeRecordSchema, item));
+        }
+      }
+      return snapshot;
+    },
+
+    async writeDesiredTargets(dataPlane, expectedPlaneVersion, writes) {
+      const planeCheck: TransactItem = {
+        ConditionCheck: {
+          TableName: tableName,
+          Key: keys.planeState(dataPlane),
+          ConditionExpression: expectedPlaneVersion === 0 ? 'attribute_not_exists(planeVersion) OR planeVersion = :v' : 'planeVersion = :v',
+          ExpressionAttributeValues: { ':v': expectedPlaneVersion },
+        },
+      };
+      // Chunks stay within the transaction limits; each is valid only while the plane is unchanged,
+      // so a later recompute (which must exist if the plane moved) rewrites whatever differs.
+      let chunk: TransactItem[] = [];
+      let bytes = 0;
+      const flush = async () => {
+        if (chunk.length === 0) return;
+        await transact(`targets of ${dataPlane}`, [planeCheck, ...chunk]);
+        chunk = [];
+        bytes = 0;
+      };
+      for (const write of writes) {
+        const item = desiredTargetUpdate(tableName, dataPlane, write);
+        const size = JSON.stringify(write.desired).length + 500;
+        if (chunk.length + 2 > MAX_TRANSACT_ITEMS || bytes + size > MAX_TRANSACT_BYTES) await flush();
+        chunk.push(item);
+        bytes += size;
+      }
+      await flush();
+    },
+
+    async getTarget(targetKey) {
+      const item = await get(keys.target(targetKey));
+      return item === undefined ? null : parseTarget(item);
+    },
+
+    async listTargets(dataPlane) {
+      if (dataPlane !== undefined) {
+        return (await queryPartition(doc, tableName, keys.planePk(dataPlane), 'TARGET#')).map(parseTarget);
+      }
+      const targets: TargetRecord[] = [];
+      let cursor: string | undefined;
+      do {
+        const result: Page<TargetRecord> = await queryPage(
+          doc,
+          tableName,
+          { index: 'gsi4', pk: 'TARGET', forward: true },
+          { limit: 100, ...(cursor === undefined ? {} : { cursor }) },
+          parseTarget,
+        );
+        targets.push(...result.items);
+        cursor = result.nextCursor;
+      } while (cursor !== undefined);
+      return targets;
+    },
+
+    async putTarget(target, expectedDesiredVersion) {
+      await conditional(`target ${target.targetKey}`, () =>
+        doc.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: targetItem(target),
+            ConditionExpression: expectedDesiredVersion === 0 ? 'attribute_not_exists(pk)' : 'desiredVersion = :expected',
+            ...(expectedDesiredVersion === 0 ? {} : { ExpressionAttributeValues: { ':expected': expectedDesiredVersion } }),
+          }),
+        ),
+      );
+    },
+
+    async getAttributes(dataPlane, project, domain) {
+      const item = await get(keys.attributes(dataPlane, project, domain));
+      return item === undefined ? null : parseItem(attributeRecordSchema, item);
+    },
+
+    async listAttributes(dataPlane) {
+      return (await queryPartition(doc, tableName, keys.planePk(dataPlane), 'ATTR#')).map((item) =>
+        parseItem(attributeRecordSchema, item),
+      );
+    },
+
+    async putAttributes(record: AttributeRecord, audit) {
+      await transact(`attributes of ${record.dataPlane}/${record.project}/${record.domain}`, [
+        put(attributesItem(record)),
+        put(auditItem(audit)),
+        bumpPlane(record.dataPlane),
+      ]);
+    },
+
+    async createAttributeUpdate(update) {
+      await conditional(`attribute update ${update.id}`, () =>
+        doc.send(new PutCommand({ TableName: tableName, Item: attributeUpdateItem(update), ConditionExpression: 'attribute_not_exists(pk)' })),
+      );
+    },
+
+    async getAttributeUpdate(id) {
+      const item = await get(keys.attributeUpdate(id));
+      return item === undefined ? null : parseUpdate(item);
+    },
+
+    async latestAttributeUpdate(dataPlane, project, domain) {
+      const result = await queryPage(
+        doc,
+        tableName,
+        { index: 'gsi1', pk: `AU#PAIR#${dataPlane}#${project}#${domain}` },
+        { limit: 1 },
+        parseUpdate,
+      );
+      return result.items[0] ?? null;
+    },
+
+    listAttributeUpdates(status, page) {
+      return queryPage(
+        doc,
+        tableName,
+        status === undefined ? { index: 'gsi4', pk: 'AU' } : { index: 'gsi2', pk: `AU#STATUS#${status}` },
+        page,
+        parseUpdate,
+      );
+    },
+
+    async acknowledgeAttributeUpdate(id, actor, at, audit) {
+      const current = await store.getAttributeUpdate(id);
+      if (current === null) throw new ConcurrentUpdateError(`attribute update ${id} does not exist`);
+      const next: AttributeUpdate = { ...current, status: 'acknowledged', acknowledgedAt: at, acknowledgedBy: actor };
+      await transact(`attribute update ${id}`, [
+        {
+          Put: {
+            TableName: tableName,
+            Item: attributeUpdateItem(next),
+            ConditionExpression: '#status = :pending',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':pending': 'pending' },
+          },
+        },
+        put(auditItem(audit)),
+      ]);
+      return next;
+    },
+
+    async appendAudit(event: AuditEvent) {
+      await doc.send(new PutCommand({ TableName: tableName, Item: auditItem(event) }));
+    },
+
+    listAudit(filter, page) {
+      const equals: Record<string, string> = {};
+      let query: { index: IndexName; pk: string };
+      if (filter.grantId !== undefined) {
+        query = { index: 'gsi1', pk: `AUDIT#GRANT#${filter.grantId}` };
+        if (filter.targetKey !== undefined) equals.targetKey = filter.targetKey;
+        if (filter.actor !== undefined) equals.actor = filter.actor;
+      } else if (filter.targetKey !== undefined) {
+        query = { index: 'gsi2', pk: `AUDIT#TARGET#${filter.targetKey}` };
+        if (filter.actor !== undefined) equals.actor = filter.actor;
+      } else if (filter.actor !== undefined) {
+        query = { index: 'gsi3', pk: `AUDIT#ACTOR#${filter.actor}` };
+      } else {
+        query = { index: 'gsi4', pk: 'AUDIT' };
+      }
+      return queryPage(doc, tableName, { ...query, filter: { equals } }, page, parseAudit);
+    },
+
+    async rememberDelivery(record: DeliveryRecord, ttlSeconds) {
+      const expiresAtEpoch = Math.floor(Date.parse(record.at) / 1000) + ttlSeconds;
+      await doc.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...record, ...keys.delivery(record.source, record.deliveryId), type: ITEM_TYPE.delivery, expiresAtEpoch, [TABLE.ttlAttribute]: expiresAtEpoch },
+        }),
+      );
+    },
+
+    async getDelivery(source, deliveryId, now) {
+      const item = await get(keys.delivery(source, deliveryId));
+      if (item === undefined) return null;
+      const { expiresAtEpoch, ...record } = parseItem(deliveryRecordSchema, item);
+      // DynamoDB's TTL sweep is lazy (up to days): an expired record is treated as gone.
+      return expiresAtEpoch * 1000 <= now.getTime() ? null : record;
+    },
+
+    async putDriftReport(report: DriftReportRecord, ttlSeconds) {
+      await doc.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            ...report,
+            pk: keys.driftPk,
+            sk: `${report.checkedAt}#${report.id}`,
+            type: ITEM_TYPE.drift,
+            [TABLE.ttlAttribute]: Math.floor(Date.parse(report.checkedAt) / 1000) + ttlSeconds,
+          },
+        }),
+      );
+    },
+
+    async getLatestDriftReport() {
+      const result = await doc.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.driftPk },
+          ScanIndexForward: false,
+          Limit: 1,
+          ConsistentRead: true,
+        }),
+      );
+      const item = result.Items?.[0];
+      return item === undefined ? null : parseItem(driftReportSchema, item);
+    },
+
+    async getSource(name) {
+      const item = await get(keys.source(name));
+      return item === undefined ? null : parseItem(sourceRecordSchema, item);
+    },
+
+    async putSource(record: SourceRecord) {
+      await doc.send(new PutCommand({ TableName: tableName, Item: { ...record, ...keys.source(record.name), type: ITEM_TYPE.source } }));
+    },
+  };
+
+  return store;
+};
+
+/** The Update that writes one target's new desired state without touching its applied fields. */
+const desiredTargetUpdate = (tableName: string, dataPlane: string, write: DesiredTargetWrite): TransactItem => {
+  const key = keys.target(write.targetKey);
+  return {
+    Update: {
+      TableName: tableName,
+      Key: key,
+      UpdateExpression:
+        'SET #type = :type, targetKey = :tk, dataPlane = :plane, #scope = :scope, desired = :desired, desiredVersion = :next, ' +
+        '#state = :pending, updatedAt = :at, appliedVersion = if_not_exists(appliedVersion, :zero), gsi4pk = :g4, gsi4sk = :tk',
+      ConditionExpression: write.expectedDesiredVersion === 0 ? 'attribute_not_exists(pk)' : 'desiredVersion = :expected',
+      ExpressionAttributeNames: { '#type': 'type', '#scope': 'scope', '#state': 'state' },
+      ExpressionAttributeValues: {
+        ':type': ITEM_TYPE.target,
+        ':tk': write.targetKey,
+        ':plane': dataPlane,
+        ':scope': write.scope,
+        ':desired': write.desired,
+        ':next': write.expectedDesiredVersion + 1,
+        ':pending': 'pending',
+        ':at': write.updatedAt,
+        ':zero': 0,
+        ':g4': 'TARGET',
+        ...(write.expectedDesiredVersion === 0 ? {} : { ':expected': write.expectedDesiredVersion }),
+      },
+    },
+  };
+};

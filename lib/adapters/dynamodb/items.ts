@@ -1,0 +1,288 @@
+// Item layout of the single table (see table.ts) and zod schemas that parse every item on its way
+// out (STYLE habit 6: no `as` casts on outside data). Exported so stream consumers (the applier)
+// read target images exactly as the store does.
+import * as z from 'zod';
+import { resourceSchema, scopeSchema, ticketSchema } from '../../domain/grant.js';
+import type { CompiledTarget } from '../../domain/model.js';
+import type {
+  AttributeRecord,
+  AttributeUpdate,
+  AuditEvent,
+  DeliveryRecord,
+  DriftReportRecord,
+  GrantRecord,
+  SourceRecord,
+  TargetRecord,
+} from '../../domain/ports.js';
+
+/** Item `type` values (the applier's event source mapping filters on `type = target`). */
+export const ITEM_TYPE = {
+  grant: 'grant',
+  ticketLink: 'ticket-link',
+  plane: 'plane',
+  target: 'target',
+  attributes: 'attributes',
+  attributeUpdate: 'attribute-update',
+  audit: 'audit',
+  delivery: 'delivery',
+  drift: 'drift-report',
+  source: 'source',
+} as const;
+
+/** Key builders: one place that knows the prefixes. */
+export const keys = {
+  grant: (id: string) => ({ pk: `GRANT#${id}`, sk: 'GRANT' }),
+  ticketLink: (source: string, system: string, key: string, createdAt: string, id: string) => ({
+    pk: ticketPk(source, system, key),
+    sk: `GRANT#${createdAt}#${id}`,
+  }),
+  planePk: (dataPlane: string) => `PLANE#${dataPlane}`,
+  planeState: (dataPlane: string) => ({ pk: `PLANE#${dataPlane}`, sk: 'STATE' }),
+  target: (targetKey: string) => ({ pk: `PLANE#${planeOfTargetKey(targetKey)}`, sk: `TARGET#${targetKey}` }),
+  attributes: (dataPlane: string, project: string, domain: string) => ({
+    pk: `PLANE#${dataPlane}`,
+    sk: `ATTR#${project}#${domain}`,
+  }),
+  attributeUpdate: (id: string) => ({ pk: `AU#${id}`, sk: 'AU' }),
+  audit: (id: string) => ({ pk: `AUDIT#${id}`, sk: 'AUDIT' }),
+  delivery: (source: string, deliveryId: string) => ({ pk: `DELIVERY#${source}#${deliveryId}`, sk: 'DELIVERY' }),
+  driftPk: 'DRIFT',
+  source: (name: string) => ({ pk: `SOURCE#${name}`, sk: 'SOURCE' }),
+};
+
+export const ticketPk = (source: string, system: string, key: string) => `TICKET#${source}#${system}#${key}`;
+
+/** The plane of a target key (`<plane>#global` or `<plane>#<project>#<domain>`). */
+export const planeOfTargetKey = (targetKey: string): string => targetKey.split('#')[0] ?? targetKey;
+
+// Key and bookkeeping attributes are not part of any record.
+const BOOKKEEPING = new Set(['pk', 'sk', 'type', 'ttl', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk']);
+
+const recordPart = (item: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(item).filter(([name]) => !BOOKKEEPING.has(name)));
+
+// ─── Schemas ─────────────────────────────────────────────────────────────────
+
+const statusSchema = z.enum(['pending-approval', 'approved', 'active', 'failed', 'rejected', 'revoking', 'revoked', 'expired']);
+
+const stringOrList = z.union([z.string(), z.array(z.string())]);
+
+const statementSchema = z.object({
+  Sid: z.string().optional(),
+  Effect: z.enum(['Allow', 'Deny']),
+  Action: stringOrList.optional(),
+  NotAction: stringOrList.optional(),
+  Resource: stringOrList.optional(),
+  NotResource: stringOrList.optional(),
+  Principal: z.unknown().optional(),
+  NotPrincipal: z.unknown().optional(),
+  Condition: z.record(z.string(), z.record(z.string(), stringOrList)).optional(),
+});
+
+const documentSchema = z.object({ Version: z.literal('2012-10-17'), Statement: z.array(statementSchema) });
+const tagsSchema = z.record(z.string(), z.string());
+
+export const compiledTargetSchema = z.object({
+  dataPlane: z.string(),
+  accountId: z.string(),
+  scope: scopeSchema,
+  role: z.object({
+    name: z.string(),
+    arn: z.string(),
+    managed: z.boolean(),
+    path: z.string(),
+    trustPolicy: documentSchema.nullable(),
+    permissionsBoundaryArn: z.string().nullable(),
+    tags: tagsSchema,
+  }),
+  attachedPolicyArns: z.array(z.string()),
+  policies: z.array(z.object({ name: z.string(), arn: z.string(), path: z.string(), document: documentSchema, tags: tagsSchema })),
+  uctl: z.object({ file: z.literal('cluster_resource_attributes.yaml'), yaml: z.string(), command: z.string() }).nullable(),
+}) satisfies z.ZodType<CompiledTarget>;
+
+export const grantRecordSchema = z.object({
+  id: z.string(),
+  dataPlane: z.string(),
+  targetKey: z.string(),
+  scope: scopeSchema,
+  resource: resourceSchema,
+  justification: z.string().optional(),
+  expiresAt: z.string().optional(),
+  ticket: ticketSchema.optional(),
+  status: statusSchema,
+  requester: z.string(),
+  source: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  history: z.array(z.object({ status: statusSchema, at: z.string(), actor: z.string(), comment: z.string().optional() })),
+  approvedBy: z.string().optional(),
+  failureReason: z.string().optional(),
+  notes: z.array(z.object({ code: z.string(), message: z.string() })).optional(),
+  secretGroup: z.string().optional(),
+  secretKey: z.string().optional(),
+  version: z.number().int(),
+}) satisfies z.ZodType<GrantRecord>;
+
+export const targetRecordSchema = z.object({
+  targetKey: z.string(),
+  dataPlane: z.string(),
+  scope: scopeSchema,
+  desired: compiledTargetSchema.nullable(),
+  desiredVersion: z.number().int(),
+  appliedVersion: z.number().int(),
+  state: z.enum(['pending', 'applied', 'failed', 'waiting-uctl']),
+  lastAppliedAt: z.string().optional(),
+  lastError: z.string().optional(),
+  roleDeletionRequestedAt: z.string().optional(),
+  updatedAt: z.string(),
+}) satisfies z.ZodType<TargetRecord>;
+
+export const attributeRecordSchema = z.object({
+  dataPlane: z.string(),
+  project: z.string(),
+  domain: z.string(),
+  attributes: z.record(z.string(), z.string()),
+  importedAt: z.string(),
+  importedBy: z.string(),
+}) satisfies z.ZodType<AttributeRecord>;
+
+export const attributeUpdateSchema = z.object({
+  id: z.string(),
+  dataPlane: z.string(),
+  project: z.string(),
+  domain: z.string(),
+  roleArn: z.string().nullable(),
+  yaml: z.string(),
+  command: z.string(),
+  contentHash: z.string(),
+  status: z.enum(['pending', 'acknowledged']),
+  createdAt: z.string(),
+  acknowledgedAt: z.string().optional(),
+  acknowledgedBy: z.string().optional(),
+}) satisfies z.ZodType<AttributeUpdate>;
+
+export const auditEventSchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  actor: z.string(),
+  action: z.string(),
+  grantId: z.string().optional(),
+  targetKey: z.string().optional(),
+  before: z.unknown().optional(),
+  after: z.unknown().optional(),
+  iamCalls: z.array(z.string()).optional(),
+  result: z.enum(['ok', 'error']).optional(),
+  detail: z.string().optional(),
+}) satisfies z.ZodType<AuditEvent>;
+
+export const deliveryRecordSchema = z.object({
+  source: z.string(),
+  deliveryId: z.string(),
+  at: z.string(),
+  result: z.unknown(),
+  expiresAtEpoch: z.number(),
+});
+
+export const driftReportSchema = z.object({ id: z.string(), checkedAt: z.string(), report: z.unknown() }) satisfies z.ZodType<DriftReportRecord>;
+
+export const sourceRecordSchema = z.object({
+  name: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  lastRevision: z.string().optional(),
+}) satisfies z.ZodType<SourceRecord>;
+
+export const planeStateSchema = z.object({
+  planeVersion: z.number().int().default(0),
+  // A String Set arrives as a JS Set from the document client; absent once emptied.
+  desiredGrantIds: z
+    .union([z.set(z.string()), z.array(z.string())])
+    .optional()
+    .transform((ids) => (ids === undefined ? [] : [...ids].sort())),
+});
+
+/** Thrown when a stored item does not have the shape its type promises (data corruption, not input). */
+export class CorruptItemError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CorruptItemError';
+  }
+}
+
+/** Parses a stored item's record part with `schema`, naming the item when it does not fit. */
+export const parseItem = <T>(schema: z.ZodType<T>, item: Record<string, unknown>): T => {
+  const result = schema.safeParse(recordPart(item));
+  if (!result.success) {
+    const where = `${String(item.pk)}/${String(item.sk)}`;
+    throw new CorruptItemError(`Stored item ${where} is not a valid ${String(item.type)}: ${result.error.issues[0]?.message ?? 'invalid'}`, {
+      cause: result.error,
+    });
+  }
+  return result.data;
+};
+
+/** Parses a target from a stream image (already unmarshalled); null when the item is not a target. */
+export const targetFromItem = (item: Record<string, unknown> | undefined): TargetRecord | null =>
+  item === undefined || item.type !== ITEM_TYPE.target ? null : parseItem(targetRecordSchema, item);
+
+// ─── Items ───────────────────────────────────────────────────────────────────
+
+/** The full item of a grant, with its index keys (project, status, source, all). */
+export const grantItem = (grant: GrantRecord): Record<string, unknown> => ({
+  ...grant,
+  ...keys.grant(grant.id),
+  type: ITEM_TYPE.grant,
+  ...(grant.scope.type === 'project-domain'
+    ? { gsi1pk: `GRANT#PROJECT#${grant.scope.project}`, gsi1sk: `${grant.scope.domain}#${grant.createdAt}#${grant.id}` }
+    : {}),
+  gsi2pk: `GRANT#STATUS#${grant.status}`,
+  gsi2sk: `${grant.createdAt}#${grant.id}`,
+  gsi3pk: `GRANT#SOURCE#${grant.source}`,
+  gsi3sk: `${grant.createdAt}#${grant.id}`,
+  gsi4pk: 'GRANT',
+  gsi4sk: `${grant.createdAt}#${grant.id}`,
+});
+
+export const auditItem = (event: AuditEvent): Record<string, unknown> => {
+  const sk = `${event.at}#${event.id}`;
+  return {
+    ...event,
+    ...keys.audit(event.id),
+    type: ITEM_TYPE.audit,
+    ...(event.grantId === undefined ? {} : { gsi1pk: `AUDIT#GRANT#${event.grantId}`, gsi1sk: sk }),
+    ...(event.targetKey === undefined ? {} : { gsi2pk: `AUDIT#TARGET#${event.targetKey}`, gsi2sk: sk }),
+    gsi3pk: `AUDIT#ACTOR#${event.actor}`,
+    gsi3sk: sk,
+    gsi4pk: 'AUDIT',
+    gsi4sk: sk,
+  };
+};
+
+export const attributeUpdateItem = (update: AttributeUpdate): Record<string, unknown> => {
+  const sk = `${update.createdAt}#${update.id}`;
+  return {
+    ...update,
+    ...keys.attributeUpdate(update.id),
+    type: ITEM_TYPE.attributeUpdate,
+    gsi1pk: `AU#PAIR#${update.dataPlane}#${update.project}#${update.domain}`,
+    gsi1sk: sk,
+    gsi2pk: `AU#STATUS#${update.status}`,
+    gsi2sk: sk,
+    gsi4pk: 'AU',
+    gsi4sk: sk,
+  };
+};
+
+export const attributesItem = (record: AttributeRecord): Record<string, unknown> => ({
+  ...record,
+  ...keys.attributes(record.dataPlane, record.project, record.domain),
+  type: ITEM_TYPE.attributes,
+});
+
+export const targetItem = (target: TargetRecord): Record<string, unknown> => ({
+  ...target,
+  ...keys.target(target.targetKey),
+  type: ITEM_TYPE.target,
+  gsi4pk: 'TARGET',
+  gsi4sk: target.targetKey,
+});
