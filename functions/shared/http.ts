@@ -36,6 +36,12 @@ export interface RouteRequest {
   context: Context;
 }
 
+/** The caller of a route that needs a token (the chain has already refused requests without one). */
+export function callerOf(request: RouteRequest): Identity {
+  if (request.identity === null) throw new UnauthorizedError('No verified identity: send Authorization: Bearer <token>.');
+  return request.identity;
+}
+
 export interface RouteResult {
   status: number;
   body?: unknown;

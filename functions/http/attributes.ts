@@ -1,0 +1,40 @@
+// Cluster resource attributes (DESIGN §5 C5, §8): import a pair's current attributes (JSON or the
+// YAML `uctl get cluster-resource-attribute` prints), list uctl updates, acknowledge one.
+import * as z from 'zod';
+import { acknowledgeAttributeUpdate, importAttributes, listAttributeUpdates } from '../../lib/app/attributes.js';
+import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring.js';
+import { callerOf, makeHttpHandler, type ChainOptions } from '../shared/http.js';
+import { pageQuery, parseWith } from '../shared/params.js';
+
+const listQuery = z
+  .object({ status: z.enum(['pending', 'acknowledged'], { error: 'status must be pending or acknowledged' }).optional(), ...pageQuery })
+  .strict();
+
+/** The attributes Lambda on any deps. */
+export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
+  makeHttpHandler(
+    'http/attributes',
+    {
+      importAttributes: async (req) => {
+        const { dataPlane = '', project = '', domain = '' } = req.params;
+        // A YAML body arrives unparsed (rawBody); a JSON body arrives parsed.
+        const body = req.body === undefined ? (req.rawBody ?? '') : req.body;
+        const result = await importAttributes(resolveDeps(source).app, { dataPlane, project, domain, body, actor: callerOf(req) });
+        return { status: 200, body: result };
+      },
+      listAttributeUpdates: async (req) => {
+        const { status, limit, cursor } = parseWith(listQuery, req.query, 'query');
+        return {
+          status: 200,
+          body: await listAttributeUpdates(resolveDeps(source).app, { limit, ...(status === undefined ? {} : { status }), ...(cursor === undefined ? {} : { cursor }) }),
+        };
+      },
+      acknowledgeAttributeUpdate: async (req) => ({
+        status: 200,
+        body: await acknowledgeAttributeUpdate(resolveDeps(source).app, { id: req.params.id ?? '', actor: callerOf(req) }),
+      }),
+    },
+    { yamlBodies: ['importAttributes'], ...options },
+  );
+
+export const handler = makeHandler(liveDeps);

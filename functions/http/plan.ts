@@ -1,0 +1,20 @@
+// POST /v1/plan (DESIGN §8): dry run of {grants:[...]} against the stored desired state.
+import * as z from 'zod';
+import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring.js';
+import { dryRunPlan } from '../shared/dry-run.js';
+import { makeHttpHandler, type ChainOptions } from '../shared/http.js';
+import { parseWith } from '../shared/params.js';
+
+// Entries stay unknown here: validating each grant is the engine's job (rejections, not a 400).
+const planBody = z.object({ grants: z.array(z.unknown()).max(500, 'at most 500 grants per plan') }).strict();
+
+/** The plan Lambda on any deps. */
+export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
+  makeHttpHandler('http/plan', {
+    planGrants: async (req) => {
+      const { grants } = parseWith(planBody, req.body, 'body');
+      return { status: 200, body: await dryRunPlan(resolveDeps(source).app, grants) };
+    },
+  }, options);
+
+export const handler = makeHandler(liveDeps);

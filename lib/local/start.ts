@@ -1,0 +1,202 @@
+// `npm start` (DESIGN §9): the whole service on one machine, no AWS account. DynamoDB Local with
+// the production table, the IAM emulator seeded with what each AWS data plane already has, and the
+// HTTP API on 127.0.0.1:${PORT:-8080} running the very Lambda handlers. Background loops (the
+// applier fed from the table's stream, the drift/expiry schedule) plug in through
+// `backgroundLoops`. Ctrl-C (SIGINT/SIGTERM) stops every child.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureTable } from '../adapters/dynamodb/table.js';
+import type { GrantplaneConfig } from '../domain/config.js';
+import { configFromEnv } from '../wiring.js';
+import { startDynamoDbLocal } from './dynamodb-local.js';
+import { startIamEmulator, type IamEmulator } from './iam-emulator/index.js';
+import { localJwtSecret, mintLocalToken } from './jwt.js';
+import { loadLambdaHandlers, startLocalServer } from './server.js';
+
+/** What a background loop gets: the running stack's endpoints and configuration. */
+export interface LocalStackContext {
+  config: GrantplaneConfig;
+  tableName: string;
+  dynamoClient: DynamoDBClient;
+  dynamoEndpoint: string;
+  iam: IamEmulator;
+  env: Record<string, string | undefined>;
+}
+
+/** A long-running part of the local stack (the applier's stream poller, the drift schedule). */
+export interface BackgroundLoop {
+  name: string;
+  start(context: LocalStackContext): Promise<{ stop(): Promise<void> }>;
+}
+
+/**
+ * Loops started with the stack, in order, and stopped in reverse. Owners of the applier and the
+ * schedule add theirs here (or pass `loops` to startLocalStack).
+ */
+export const backgroundLoops: BackgroundLoop[] = [];
+
+export interface LocalStackOptions {
+  /** Keep nothing on disk (DynamoDB Local -inMemory); else the data lives in `dataDir`. */
+  ephemeral?: boolean;
+  /** Default `.grantplane` under cwd. */
+  dataDir?: string;
+  /** HTTP port; default PORT or 8080 (0: a free port). */
+  port?: number;
+  /** IAM emulator port; default GRANTPLANE_IAM_PORT or a free port. */
+  iamPort?: number;
+  /** Configuration file; default GRANTPLANE_CONFIG or grantplane.config.yaml. */
+  configPath?: string;
+  tableName?: string;
+  loops?: readonly BackgroundLoop[];
+  cwd?: string;
+}
+
+export interface LocalStack {
+  url: string;
+  iamEndpoint: string;
+  dynamoEndpoint: string;
+  tableName: string;
+  configPath: string;
+  config: GrantplaneConfig;
+  stop(): Promise<void>;
+}
+
+const portFrom = (text: string | undefined, variable: string): number | undefined => {
+  if (text === undefined || text === '') return undefined;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${variable} must be a port number (0-65535), got "${text}"`);
+  return port;
+};
+
+/** Starts the local stack; process.env is pointed at it so the Lambda handlers wire themselves to it. */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const cwd = options.cwd ?? process.cwd();
+  const env = process.env;
+  const configPath = resolve(cwd, options.configPath ?? (env.GRANTPLANE_CONFIG || 'grantplane.config.yaml'));
+  const config = configFromEnv({ GRANTPLANE_CONFIG: configPath }, cwd); // fails fast, naming the key
+  const tableName = options.tableName ?? (env.GRANTPLANE_TABLE || 'grantplane');
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch (error: unknown) {
+        console.error('grantplane: error while stopping:', error instanceof Error ? error.message : error);
+      }
+    }
+  };
+  try {
+    let dbPath: string | undefined;
+    if (options.ephemeral !== true) {
+      dbPath = resolve(cwd, options.dataDir ?? '.grantplane');
+      mkdirSync(dbPath, { recursive: true });
+    }
+    const dynamo = await startDynamoDbLocal({ port: 0, ...(dbPath === undefined ? {} : { dbPath }) });
+    stops.push(() => dynamo.stop());
+
+    // The SDK's standard variables, so every client the handlers build finds the local endpoints.
+    env.AWS_REGION ||= 'us-east-1';
+    env.AWS_ACCESS_KEY_ID ||= 'local';
+    env.AWS_SECRET_ACCESS_KEY ||= 'local';
+    env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+    const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint });
+    stops.push(async () => dynamoClient.destroy());
+    await ensureTable(dynamoClient, tableName);
+
+    const iamPort = options.iamPort ?? portFrom(env.GRANTPLANE_IAM_PORT, 'GRANTPLANE_IAM_PORT') ?? 0;
+    const iam = await startIamEmulator({ port: iamPort });
+    stops.push(() => iam.stop());
+    for (const plane of config.dataPlanes) {
+      if (plane.cloud !== 'aws') continue;
+      iam.seedDataPlane({
+        accountId: plane.accountId,
+        orgPrefix: plane.orgPrefix,
+        oidcProvider: plane.oidcProvider,
+        userFlyteRoleName: plane.userFlyteRoleName,
+        adminFlyteRoleName: plane.adminFlyteRoleName,
+        userFlyteRolePolicyName: plane.userFlyteRolePolicyName,
+        permissionsBoundaryArn: plane.permissionsBoundaryArn ?? null,
+      });
+    }
+    env.AWS_ENDPOINT_URL_IAM = iam.endpoint;
+    env.GRANTPLANE_TABLE = tableName;
+    env.GRANTPLANE_CONFIG = configPath;
+    delete env.GRANTPLANE_CONFIG_JSON;
+
+    const handlers = await loadLambdaHandlers();
+    const port = options.port ?? portFrom(env.PORT, 'PORT') ?? 8080;
+    const server = await startLocalServer({ handlers, jwtSecret: localJwtSecret(env), port });
+    stops.push(() => server.close());
+
+    const context: LocalStackContext = { config, tableName, dynamoClient, dynamoEndpoint: dynamo.endpoint, iam, env };
+    for (const loop of options.loops ?? backgroundLoops) {
+      const running = await loop.start(context);
+      stops.push(() => running.stop());
+    }
+    return { url: server.url, iamEndpoint: iam.endpoint, dynamoEndpoint: dynamo.endpoint, tableName, configPath, config, stop: stopAll };
+  } catch (error: unknown) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** The banner `npm start` prints: where everything is, a token, and a request to try. */
+export function banner(stack: LocalStack, ephemeral: boolean): string {
+  const secret = localJwtSecret(process.env);
+  const token = mintLocalToken({ sub: 'alice', roles: ['requester', 'approver', 'admin'] }, secret);
+  const plane = stack.config.dataPlanes.find((p) => p.cloud === 'aws') ?? stack.config.dataPlanes[0];
+  const domain = plane?.domains[0] ?? 'development';
+  const sample = JSON.stringify({
+    dataPlane: plane?.name ?? 'prod',
+    scope: { type: 'project-domain', project: 'flytesnacks', domain },
+    resource: { type: 's3', bucket: 'acme-ml-data', prefix: 'team-a/', access: 'read' },
+    justification: 'training jobs read features',
+  });
+  return [
+    `grantplane local stack is up${ephemeral ? ' (ephemeral: nothing kept on disk)' : ''}`,
+    `  API            ${stack.url}`,
+    `  IAM emulator   ${stack.iamEndpoint}   (aws iam list-roles --endpoint-url ${stack.iamEndpoint}, any credentials)`,
+    `  DynamoDB Local ${stack.dynamoEndpoint}   table ${stack.tableName}`,
+    `  config         ${stack.configPath}`,
+    '',
+    'A local token for alice (requester, approver, admin; valid 12 h):',
+    `  export TOKEN=${token}`,
+    'More: npx grantplane token --sub bob --roles approver',
+    '',
+    'Try:',
+    `  curl -s -X POST ${stack.url}/v1/grants -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\`,
+    `    -d '${sample}'`,
+    `  curl -s ${stack.url}/v1/grants -H "Authorization: Bearer $TOKEN"`,
+    '',
+    'Ctrl-C stops everything.',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const unknown = argv.filter((arg) => arg !== '--ephemeral');
+  if (unknown.length > 0) throw new Error(`unknown argument ${unknown[0]} (npm start [-- --ephemeral])`);
+  const ephemeral = argv.includes('--ephemeral');
+  const stack = await startLocalStack({ ephemeral });
+  console.log(banner(stack, ephemeral));
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    stack.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(`grantplane: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}

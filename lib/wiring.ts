@@ -1,0 +1,134 @@
+// Composition root (STYLE layout): real clients → adapters → the deps every Lambda handler takes.
+// SDK clients are built once at module scope and pick their endpoints from the SDK's standard
+// configuration (AWS_ENDPOINT_URL_DYNAMODB, …). Everything that needs the environment is built on
+// first use, so importing a handler module in a test needs no environment at all.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import * as YAML from 'yaml';
+import * as z from 'zod';
+import { makeDocumentClient } from './adapters/dynamodb/client.js';
+import { makeDynamoGrantStore } from './adapters/dynamodb/grant-store.js';
+import type { AppDeps } from './app/deps.js';
+import { parseConfig, type GrantplaneConfig } from './domain/config.js';
+import type { Clock, Ids } from './domain/ports.js';
+
+/** What every HTTP handler takes: the use cases' deps plus the HTTP-only persistence. */
+export interface HttpDeps {
+  app: AppDeps;
+  /** Powertools persistence for the `Idempotency-Key` header (same table); null: header ignored. */
+  idempotency: BasePersistenceLayer | null;
+}
+
+/** Handlers take deps, or a function giving them on first use (the live wiring). */
+export type DepsSource = HttpDeps | (() => HttpDeps);
+
+/** The deps of a DepsSource. */
+export const resolveDeps = (source: DepsSource): HttpDeps => (typeof source === 'function' ? source() : source);
+
+/** A missing or wrong environment variable; the message names it. */
+export class WiringError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WiringError';
+  }
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** ULIDs: 48-bit millisecond time + 80 random bits, Crockford base32 — sortable by creation time. */
+export const ulidIds = (clock: Clock = systemClock): Ids => ({
+  next: () => {
+    let time = clock.now().getTime();
+    let head = '';
+    for (let i = 0; i < 10; i += 1) {
+      head = CROCKFORD[time % 32] + head;
+      time = Math.floor(time / 32);
+    }
+    const random = randomBytes(16);
+    let tail = '';
+    for (let i = 0; i < 16; i += 1) tail += CROCKFORD[(random[i] ?? 0) % 32];
+    return head + tail;
+  },
+});
+
+export interface BuildDepsInput {
+  client: DynamoDBClient;
+  tableName: string;
+  config: GrantplaneConfig;
+  clock?: Clock;
+  ids?: Ids;
+}
+
+/** Builds HTTP deps on a DynamoDB client and table (live wiring and tests alike). */
+export function buildDeps(input: BuildDepsInput): HttpDeps {
+  const clock = input.clock ?? systemClock;
+  return {
+    app: {
+      store: makeDynamoGrantStore(makeDocumentClient(input.client), input.tableName),
+      config: input.config,
+      clock,
+      ids: input.ids ?? ulidIds(clock),
+    },
+    idempotency: new DynamoDBPersistenceLayer({
+      tableName: input.tableName,
+      keyAttr: 'pk',
+      sortKeyAttr: 'sk',
+      expiryAttr: 'ttl',
+      awsSdkV3Client: input.client,
+    }),
+  };
+}
+
+const envSchema = z.object({
+  GRANTPLANE_TABLE: z.string({ error: 'GRANTPLANE_TABLE is required: the DynamoDB table name' }).min(1, 'GRANTPLANE_TABLE must not be empty'),
+  GRANTPLANE_CONFIG_JSON: z.string().min(1).optional(),
+  GRANTPLANE_CONFIG: z.string().min(1).optional(),
+});
+
+/** The configuration from GRANTPLANE_CONFIG_JSON (the document) or GRANTPLANE_CONFIG (a YAML/JSON file path). */
+export function configFromEnv(env: Record<string, string | undefined>, cwd = process.cwd()): GrantplaneConfig {
+  let raw: unknown;
+  let variable: string;
+  if (env.GRANTPLANE_CONFIG_JSON !== undefined && env.GRANTPLANE_CONFIG_JSON !== '') {
+    variable = 'GRANTPLANE_CONFIG_JSON';
+    try {
+      raw = JSON.parse(env.GRANTPLANE_CONFIG_JSON);
+    } catch (error: unknown) {
+      throw new WiringError(`GRANTPLANE_CONFIG_JSON is not JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  } else if (env.GRANTPLANE_CONFIG !== undefined && env.GRANTPLANE_CONFIG !== '') {
+    variable = 'GRANTPLANE_CONFIG';
+    const path = resolve(cwd, env.GRANTPLANE_CONFIG);
+    try {
+      raw = YAML.parse(readFileSync(path, 'utf8'));
+    } catch (error: unknown) {
+      throw new WiringError(`GRANTPLANE_CONFIG=${path} cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  } else {
+    throw new WiringError('GRANTPLANE_CONFIG (a file path) or GRANTPLANE_CONFIG_JSON (the document) is required');
+  }
+  try {
+    return parseConfig(raw);
+  } catch (error: unknown) {
+    throw new WiringError(`${variable}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+// Built once per process, at module scope (STYLE habit 4); no request is made until first use.
+const dynamo = new DynamoDBClient({});
+let live: HttpDeps | undefined;
+
+/** The live deps from the environment, built on first use and kept for the life of the process. */
+export function liveDeps(): HttpDeps {
+  if (live !== undefined) return live;
+  const env = envSchema.safeParse(process.env);
+  if (!env.success) throw new WiringError(env.error.issues[0]?.message ?? 'invalid environment');
+  live = buildDeps({ client: dynamo, tableName: env.data.GRANTPLANE_TABLE, config: configFromEnv(process.env) });
+  return live;
+}
