@@ -65,7 +65,7 @@ async function main(): Promise<number> {
       outcomes.push({ section, result, seconds });
       for (const m of result.measurements) console.log(`  ${m.label}: ${format(m.value)} ${m.unit}`);
       for (const r of result.ratios)
-        console.log(`  ${r.label}: ${format(r.value)} (goal ${goalText(r.goal)}) ${goalMet(r) ? 'ok' : 'MISSED'}`);
+        console.log(`  ${r.label}: ${r.value.toFixed(2)} (goal ${goalText(r.goal)}) ${goalMet(r) ? 'ok' : 'MISSED'}`);
       for (const note of result.notes ?? []) console.log(`  note: ${note}`);
       console.log(`  (${seconds.toFixed(1)} s)\n`);
     } catch (error: unknown) {
@@ -85,7 +85,7 @@ async function main(): Promise<number> {
       rows.push([
         outcome.section.name,
         ratio.label,
-        format(ratio.value),
+        ratio.value.toFixed(2),
         goalText(ratio.goal),
         goalMet(ratio) ? 'ok' : 'MISSED',
       ]);
