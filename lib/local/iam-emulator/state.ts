@@ -1,5 +1,6 @@
 // What one emulated AWS account holds and IAM's documented rules for changing it
 // (IAM User Guide: "IAM object quotas", "IAM identifiers", API reference error lists).
+import { createHash } from 'node:crypto';
 import { validatePolicyDocument } from './documents.js';
 import {
   alreadyExists,
@@ -139,12 +140,9 @@ export class IamAccount {
   /** A stable, unique IAM-style id (`AROA…`, `ANPA…`): deterministic, so runs are reproducible. */
   private nextId(prefix: string): string {
     this.idCounter += 1;
-    let n = this.idCounter * 2654435761 + Number(this.accountId.slice(-6));
+    const digest = createHash('sha256').update(`${this.accountId}:${prefix}:${this.idCounter}`).digest();
     let id = '';
-    for (let i = 0; i < 17; i += 1) {
-      id += ID_ALPHABET[n % 32] ?? 'A';
-      n = Math.floor(n / 32) + (i + 1) * 7919;
-    }
+    for (let i = 0; i < 17; i += 1) id += ID_ALPHABET[(digest[i] ?? 0) % 32] ?? 'A';
     return prefix + id;
   }
 
