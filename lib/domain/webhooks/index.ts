@@ -2,3 +2,4 @@
 export * from './signatures.js';
 export * from './grant-text.js';
 export * from './events.js';
+export * from './delivery.js';

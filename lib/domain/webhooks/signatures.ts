@@ -32,7 +32,13 @@ export type SignatureFailureCode =
   | 'signature.no-secret';
 
 export type SignatureResult =
-  | { ok: true; deliveryId: string }
+  | {
+      ok: true;
+      /** The verified signature (lowercase hex): the key replay detection remembers. */
+      deliveryId: string;
+      /** The sender's own delivery id, when it sends one (Jira's X-Atlassian-Webhook-Identifier). */
+      externalId?: string;
+    }
   | { ok: false; code: SignatureFailureCode; reason: string };
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/;

@@ -1,0 +1,65 @@
+// One entry point per delivery for the webhook handler (DESIGN §10): pick the signature scheme
+// and the payload mapping by the source's kind, and name the delivery for replay detection.
+
+import {
+  JIRA_DELIVERY_ID_HEADER,
+  SIGNATURE_HEADERS,
+  verifyGenericSignature,
+  verifyHubSignature,
+  verifyServiceNowSignature,
+  type RawBody,
+  type SignatureResult,
+} from './signatures.js';
+import { mapGenericPayload, mapJiraPayload, mapServiceNowPayload, type TicketEventResult, type TicketMappingOptions } from './events.js';
+
+export type WebhookKind = 'generic' | 'jira' | 'servicenow';
+
+/** The header a lowercase name resolves to, whatever case the gateway delivered it in. */
+function header(headers: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
+  const direct = headers[name];
+  if (direct !== undefined) return direct;
+  const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
+  return key === undefined ? undefined : headers[key];
+}
+
+/**
+ * Verify a delivery's signature by the scheme of its kind. On success `deliveryId` is what replay
+ * detection remembers: always the verified signature. For generic/ServiceNow it covers the
+ * timestamp. For Jira — which signs no timestamp — §10 names `X-Atlassian-Webhook-Identifier`
+ * as the delivery id, but that header is not signed: a captured body replayed under a fresh
+ * identifier would pass. The body signature is the same for Jira's own retries (same body) and
+ * differs between events (each body carries its `timestamp`), so it is the safer key; the
+ * identifier is returned as `externalId` for logs and for remembering too.
+ */
+export function verifyWebhookDelivery(
+  kind: WebhookKind,
+  headers: Readonly<Record<string, string | undefined>>,
+  rawBody: RawBody,
+  secrets: readonly string[],
+  nowSeconds: number,
+): SignatureResult {
+  switch (kind) {
+    case 'generic':
+      return verifyGenericSignature(header(headers, SIGNATURE_HEADERS.generic), rawBody, secrets, nowSeconds);
+    case 'servicenow':
+      return verifyServiceNowSignature(header(headers, SIGNATURE_HEADERS.servicenow), rawBody, secrets, nowSeconds);
+    case 'jira': {
+      const verified = verifyHubSignature(header(headers, SIGNATURE_HEADERS.jira), rawBody, secrets);
+      if (!verified.ok) return verified;
+      const identifier = header(headers, JIRA_DELIVERY_ID_HEADER)?.trim();
+      return identifier === undefined || identifier === '' ? verified : { ...verified, externalId: identifier };
+    }
+  }
+}
+
+/** Map a parsed delivery body to a TicketEvent by the source's kind (options: config `webhooks.<source>`). */
+export function mapTicketPayload(kind: WebhookKind, body: unknown, options: TicketMappingOptions = {}): TicketEventResult {
+  switch (kind) {
+    case 'generic':
+      return mapGenericPayload(body, options.dataPlane === undefined ? {} : { dataPlane: options.dataPlane });
+    case 'jira':
+      return mapJiraPayload(body, options);
+    case 'servicenow':
+      return mapServiceNowPayload(body, options);
+  }
+}
