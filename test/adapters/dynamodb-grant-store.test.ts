@@ -1,0 +1,350 @@
+// GrantStore against DynamoDB Local (real protocol: transactions, GSIs, conditions).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeDynamoGrantStore } from '../../lib/adapters/dynamodb/grant-store.js';
+import { BadRequestError } from '../../lib/domain/errors.js';
+import type { CompiledTarget } from '../../lib/domain/model.js';
+import {
+  ConcurrentUpdateError,
+  targetKey,
+  type AttributeUpdate,
+  type AuditEvent,
+  type GrantRecord,
+  type GrantStatus,
+  type GrantStore,
+} from '../../lib/domain/ports.js';
+import { freshTable } from '../helpers/dynamo.js';
+
+let store: GrantStore;
+let seq = 0;
+const id = (prefix: string) => `${prefix}${String((seq += 1)).padStart(6, '0')}`;
+
+beforeAll(async () => {
+  const { docClient, tableName } = await freshTable();
+  store = makeDynamoGrantStore(docClient, tableName);
+});
+
+const grant = (over: Partial<GrantRecord> & { project?: string; domain?: string } = {}): GrantRecord => {
+  const { project = 'flytesnacks', domain = 'development', ...rest } = over;
+  const gid = rest.id ?? id('G');
+  const scope = rest.scope ?? { type: 'project-domain' as const, project, domain };
+  const dataPlane = rest.dataPlane ?? 'prod';
+  return {
+    id: gid,
+    dataPlane,
+    targetKey: targetKey(dataPlane, scope),
+    scope,
+    resource: { type: 's3', bucket: 'acme-ml-data', prefix: 'team-a/', access: 'read' },
+    status: 'pending-approval',
+    requester: 'alice',
+    source: 'api',
+    createdAt: `2026-11-01T00:00:${String(seq % 60).padStart(2, '0')}.${String(seq).padStart(3, '0')}Z`,
+    updatedAt: '2026-11-01T00:00:00Z',
+    history: [{ status: 'pending-approval', at: '2026-11-01T00:00:00Z', actor: 'alice' }],
+    version: 1,
+    ...rest,
+  };
+};
+
+/** The error a promise rejects with (fails the test when it resolves). */
+const failure = async (promise: Promise<unknown>): Promise<unknown> => {
+  try {
+    await promise;
+  } catch (error: unknown) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+};
+
+const audit = (over: Partial<AuditEvent> = {}): AuditEvent => ({
+  id: id('A'),
+  at: `2026-11-01T00:00:00.${String(seq).padStart(3, '0')}Z`,
+  actor: 'alice',
+  action: 'grant.submitted',
+  ...over,
+});
+
+const compiled = (project: string, domain: string, policyName: string): CompiledTarget => ({
+  dataPlane: 'prod',
+  accountId: '123456789012',
+  scope: { type: 'project-domain', project, domain },
+  role: {
+    name: `acme-${project}-${domain}`,
+    arn: `arn:aws:iam::123456789012:role/grantplane/acme-${project}-${domain}`,
+    managed: true,
+    path: '/grantplane/',
+    trustPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRoleWithWebIdentity' }] },
+    permissionsBoundaryArn: null,
+    tags: { 'managed-by': 'grantplane' },
+  },
+  attachedPolicyArns: ['arn:aws:iam::123456789012:policy/userflyterole'],
+  policies: [
+    {
+      name: policyName,
+      arn: `arn:aws:iam::123456789012:policy/grantplane/${policyName}`,
+      path: '/grantplane/',
+      document: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::b/*'], Condition: { StringLike: { 's3:prefix': ['a*'] } } }],
+      },
+      tags: {},
+    },
+  ],
+  uctl: { file: 'cluster_resource_attributes.yaml', yaml: 'attributes: {}\n', command: 'uctl update cluster-resource-attribute --attrFile cluster_resource_attributes.yaml' },
+});
+
+describe('DynamoDB GrantStore: grants', () => {
+  it('round-trips a grant with its audit event, and finds it by ticket', async () => {
+    // Prepare
+    const g = grant({ ticket: { system: 'jira', key: 'OPS-1' }, source: 'jira', justification: 'why', notes: [{ code: 'r9.duplicate', message: 'm' }] });
+
+    // Act
+    await store.createGrant(g, audit({ grantId: g.id }));
+
+    // Assess
+    expect(await store.getGrant(g.id)).toEqual(g);
+    expect(await store.findGrantByTicket('jira', 'jira', 'OPS-1')).toEqual(g);
+    expect(await store.findGrantByTicket('api', 'jira', 'OPS-1')).toBeNull();
+    expect(await store.getGrant('nope')).toBeNull();
+    const events = await store.listAudit({ grantId: g.id }, { limit: 10 });
+    expect(events.items.map((e) => e.action)).toEqual(['grant.submitted']);
+  });
+
+  it('refuses a stale update with ConcurrentUpdateError and keeps the stored grant', async () => {
+    // Prepare
+    const g = grant();
+    await store.createGrant(g, audit({ grantId: g.id }));
+    const approved: GrantRecord = { ...g, status: 'approved', version: 2 };
+    await store.updateGrant(approved, audit({ grantId: g.id, action: 'grant.approved' }));
+
+    // Act: another writer still holding version 1
+    const stale: GrantRecord = { ...g, status: 'rejected', version: 2 };
+    const attempt = await failure(store.updateGrant(stale, audit({ grantId: g.id, action: 'grant.rejected' })));
+
+    // Assess
+    expect(attempt).toBeInstanceOf(ConcurrentUpdateError);
+    expect((await store.getGrant(g.id))?.status).toBe('approved');
+    const actions = (await store.listAudit({ grantId: g.id }, { limit: 10 })).items.map((e) => e.action);
+    expect(actions).toEqual(['grant.approved', 'grant.submitted']); // the failed transaction left no audit
+  });
+
+  it('pages a listing with opaque cursors, newest first, without loss or repeats', async () => {
+    // Prepare: 25 grants of one source
+    const created: GrantRecord[] = [];
+    for (let i = 0; i < 25; i += 1) {
+      const g = grant({ source: 'paging-repo' });
+      await store.createGrant(g, audit({ grantId: g.id }));
+      created.push(g);
+    }
+
+    // Act
+    const seen: string[] = [];
+    const cursors: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.listGrants({ source: 'paging-repo' }, { limit: 10, ...(cursor ? { cursor } : {}) });
+      expect(page.items.length).toBeLessThanOrEqual(10);
+      seen.push(...page.items.map((g) => g.id));
+      cursor = page.nextCursor;
+      if (cursor) cursors.push(cursor);
+    } while (cursor !== undefined);
+
+    // Assess
+    expect(seen).toEqual(created.map((g) => g.id).reverse());
+    expect(cursors.length).toBe(2);
+    for (const c of cursors) expect(c).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
+  it('lists by project-domain, status, source and domain through the indexes, combining filters', async () => {
+    // Prepare
+    const statuses: GrantStatus[] = ['pending-approval', 'approved', 'rejected'];
+    const made: GrantRecord[] = [];
+    for (const project of ['alpha', 'beta']) {
+      for (const domain of ['development', 'production']) {
+        for (const status of statuses) {
+          const g = grant({ project, domain, status, source: project === 'alpha' ? 'repo-a' : 'api' });
+          await store.createGrant(g, audit({ grantId: g.id }));
+          made.push(g);
+        }
+      }
+    }
+    const global = grant({ scope: { type: 'global' }, status: 'approved', source: 'repo-a' });
+    await store.createGrant(global, audit({ grantId: global.id }));
+    const ids = (items: GrantRecord[]) => items.map((g) => g.id).sort();
+    const expected = (pred: (g: GrantRecord) => boolean) => ids(made.filter(pred));
+    const project = (g: GrantRecord) => (g.scope.type === 'project-domain' ? g.scope.project : undefined);
+    const domain = (g: GrantRecord) => (g.scope.type === 'project-domain' ? g.scope.domain : undefined);
+
+    // Act + Assess
+    const list = async (filter: Parameters<GrantStore['listGrants']>[0]) => ids((await store.listGrants(filter, { limit: 100 })).items);
+    expect(await list({ project: 'alpha', domain: 'production' })).toEqual(expected((g) => project(g) === 'alpha' && domain(g) === 'production'));
+    expect(await list({ project: 'beta' })).toEqual(expected((g) => project(g) === 'beta'));
+    expect(await list({ project: 'beta', status: 'approved' })).toEqual(expected((g) => project(g) === 'beta' && g.status === 'approved'));
+    expect(await list({ source: 'repo-a' })).toEqual([...expected((g) => g.source === 'repo-a'), global.id].sort());
+    expect(await list({ source: 'repo-a', status: 'rejected' })).toEqual(expected((g) => g.source === 'repo-a' && g.status === 'rejected'));
+    const approvedAll = await list({ status: 'approved' });
+    expect(approvedAll).toEqual(expect.arrayContaining([...expected((g) => g.status === 'approved'), global.id]));
+    const prodDomain = await list({ domain: 'production', source: 'api' });
+    expect(prodDomain).toEqual(expected((g) => domain(g) === 'production' && g.source === 'api'));
+  });
+
+  it('fills a filtered page across index pages and its cursor resumes after the last item', async () => {
+    // Prepare: 12 grants of one project, every third one rejected
+    const rejected: string[] = [];
+    for (let i = 0; i < 12; i += 1) {
+      const status: GrantStatus = i % 3 === 0 ? 'rejected' : 'pending-approval';
+      const g = grant({ project: 'gamma', status });
+      await store.createGrant(g, audit({ grantId: g.id }));
+      if (status === 'rejected') rejected.unshift(g.id);
+    }
+
+    // Act
+    const first = await store.listGrants({ project: 'gamma', status: 'rejected' }, { limit: 2 });
+    const second = await store.listGrants({ project: 'gamma', status: 'rejected' }, { limit: 2, cursor: first.nextCursor ?? '' });
+
+    // Assess
+    expect(first.items.map((g) => g.id)).toEqual(rejected.slice(0, 2));
+    expect(second.items.map((g) => g.id)).toEqual(rejected.slice(2, 4));
+  });
+
+  it('rejects a cursor it did not issue with BadRequestError on `cursor`', async () => {
+    const other = await store.listGrants({ source: 'paging-repo' }, { limit: 1 });
+    await expect(store.listGrants({}, { limit: 5, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(BadRequestError);
+    await expect(store.listGrants({ status: 'approved' }, { limit: 5, cursor: other.nextCursor ?? '' })).rejects.toMatchObject({
+      violations: [{ path: 'cursor', code: 'cursor.invalid' }],
+    });
+  });
+});
+
+describe('DynamoDB GrantStore: plane snapshot and targets', () => {
+  it('keeps the plane desired set and version in step with grant statuses', async () => {
+    // Prepare
+    const plane = 'snap';
+    const a = grant({ dataPlane: plane, status: 'approved' });
+    const b = grant({ dataPlane: plane });
+    await store.createGrant(a, audit());
+    await store.createGrant(b, audit());
+    const afterCreate = await store.getPlaneSnapshot(plane);
+
+    // Act: b approved, a revoking, then a no-membership change (approved → active)
+    await store.updateGrant({ ...b, status: 'approved', version: 2 }, audit(), { previousStatus: 'pending-approval' });
+    await store.updateGrant({ ...a, status: 'revoking', version: 2 }, audit(), { previousStatus: 'approved' });
+    const mid = await store.getPlaneSnapshot(plane);
+    await store.updateGrant({ ...b, status: 'active', version: 3 }, audit(), { previousStatus: 'approved' });
+    const end = await store.getPlaneSnapshot(plane);
+
+    // Assess
+    expect(afterCreate.desiredGrantIds).toEqual([a.id]);
+    expect(afterCreate.version).toBe(1);
+    expect(mid.desiredGrantIds).toEqual([b.id]);
+    expect(mid.version).toBe(3);
+    expect(end.version).toBe(3);
+    expect((await store.getGrants([a.id, b.id, 'missing'])).map((g) => g.status).sort()).toEqual(['active', 'revoking']);
+  });
+
+  it('writes desired targets conditionally on the plane version and on each target version, keeping applied fields', async () => {
+    // Prepare
+    const plane = 'prod';
+    const g = grant({ dataPlane: plane, status: 'approved', project: 'tgt', domain: 'development' });
+    await store.createGrant(g, audit());
+    const snapshot = await store.getPlaneSnapshot(plane);
+    const key = targetKey(plane, { type: 'project-domain', project: 'tgt', domain: 'development' });
+    const scope = { type: 'project-domain' as const, project: 'tgt', domain: 'development' };
+    const at = '2026-11-01T00:00:00Z';
+
+    // Act
+    await store.writeDesiredTargets(plane, snapshot.version, [{ targetKey: key, scope, desired: compiled('tgt', 'development', 'p1'), expectedDesiredVersion: 0, updatedAt: at }]);
+    const written = await store.getTarget(key);
+    // the applier records what it applied (conditional on the desired version it applied)
+    if (written === null) throw new Error('target missing');
+    await store.putTarget({ ...written, appliedVersion: 1, state: 'applied', lastAppliedAt: at }, 1);
+    const staleTarget = await failure(store.writeDesiredTargets(plane, snapshot.version, [{ targetKey: key, scope, desired: null, expectedDesiredVersion: 0, updatedAt: at }]));
+    await store.createGrant(grant({ dataPlane: plane, status: 'approved' }), audit()); // plane moves on
+    const stalePlane = await failure(
+      store.writeDesiredTargets(plane, snapshot.version, [{ targetKey: key, scope, desired: null, expectedDesiredVersion: 1, updatedAt: at }]),
+    );
+    const fresh = await store.getPlaneSnapshot(plane);
+    await store.writeDesiredTargets(plane, fresh.version, [{ targetKey: key, scope, desired: compiled('tgt', 'development', 'p2'), expectedDesiredVersion: 1, updatedAt: at }]);
+
+    // Assess
+    expect(staleTarget).toBeInstanceOf(ConcurrentUpdateError);
+    expect(stalePlane).toBeInstanceOf(ConcurrentUpdateError);
+    const end = await store.getTarget(key);
+    expect(end).toMatchObject({ desiredVersion: 2, appliedVersion: 1, state: 'pending', lastAppliedAt: at });
+    expect(end?.desired?.policies[0]?.name).toBe('p2');
+    expect(end?.desired).toEqual(compiled('tgt', 'development', 'p2'));
+    expect((await store.listTargets(plane)).map((t) => t.targetKey)).toContain(key);
+    expect((await store.listTargets()).map((t) => t.targetKey)).toContain(key);
+    expect((await store.getPlaneSnapshot(plane)).targets.map((t) => t.targetKey)).toContain(key);
+    await expect(store.putTarget({ ...end!, appliedVersion: 2 }, 1)).rejects.toBeInstanceOf(ConcurrentUpdateError);
+  });
+});
+
+describe('DynamoDB GrantStore: attributes, updates, audit, deliveries, drift, sources', () => {
+  it('stores imported attributes in the plane snapshot and bumps the plane version', async () => {
+    const before = await store.getPlaneSnapshot('attrs');
+    const record = { dataPlane: 'attrs', project: 'p', domain: 'd', attributes: { projectQuotaCpu: '64' }, importedAt: 'now', importedBy: 'root' };
+    await store.putAttributes(record, audit({ actor: 'root', action: 'attributes.imported' }));
+    const after = await store.getPlaneSnapshot('attrs');
+    expect(after.version).toBe(before.version + 1);
+    expect(after.attributes).toEqual([record]);
+    expect(await store.getAttributes('attrs', 'p', 'd')).toEqual(record);
+    expect(await store.listAttributes('attrs')).toEqual([record]);
+  });
+
+  it('lists attribute updates by status, finds the latest of a pair, and acknowledges once', async () => {
+    const update = (n: number, status: AttributeUpdate['status'] = 'pending'): AttributeUpdate => ({
+      id: id('U'),
+      dataPlane: 'prod',
+      project: 'flytesnacks',
+      domain: 'production',
+      roleArn: null,
+      yaml: `n: ${n}\n`,
+      command: 'uctl update cluster-resource-attribute --attrFile cluster_resource_attributes.yaml',
+      contentHash: `h${n}`,
+      status,
+      createdAt: `2026-11-0${n}T00:00:00Z`,
+    });
+    const u1 = update(1);
+    const u2 = update(2);
+    await store.createAttributeUpdate(u1);
+    await store.createAttributeUpdate(u2);
+
+    const acked = await store.acknowledgeAttributeUpdate(u1.id, 'root', '2026-11-03T00:00:00Z', audit({ actor: 'root' }));
+    await expect(store.acknowledgeAttributeUpdate(u1.id, 'root', 'later', audit())).rejects.toBeInstanceOf(ConcurrentUpdateError);
+
+    expect(acked).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'root' });
+    expect((await store.latestAttributeUpdate('prod', 'flytesnacks', 'production'))?.id).toBe(u2.id);
+    expect((await store.listAttributeUpdates('pending', { limit: 10 })).items.map((u) => u.id)).toEqual([u2.id]);
+    expect((await store.listAttributeUpdates('acknowledged', { limit: 10 })).items.map((u) => u.id)).toEqual([u1.id]);
+    expect((await store.listAttributeUpdates(undefined, { limit: 10 })).items.map((u) => u.id)).toEqual([u2.id, u1.id]);
+  });
+
+  it('lists audit events by target and actor, newest first', async () => {
+    const e1 = audit({ actor: 'auditor-x', targetKey: 'prod#a#b', at: '2026-11-05T00:00:00Z' });
+    const e2 = audit({ actor: 'auditor-x', targetKey: 'prod#a#b', at: '2026-11-06T00:00:00Z' });
+    const e3 = audit({ actor: 'auditor-y', targetKey: 'prod#a#b', at: '2026-11-07T00:00:00Z' });
+    for (const e of [e1, e2, e3]) await store.appendAudit(e);
+    expect((await store.listAudit({ targetKey: 'prod#a#b' }, { limit: 10 })).items.map((e) => e.id)).toEqual([e3.id, e2.id, e1.id]);
+    expect((await store.listAudit({ targetKey: 'prod#a#b', actor: 'auditor-x' }, { limit: 10 })).items.map((e) => e.id)).toEqual([e2.id, e1.id]);
+    expect((await store.listAudit({ actor: 'auditor-y' }, { limit: 10 })).items).toEqual([e3]);
+  });
+
+  it('remembers a webhook delivery until its TTL passes', async () => {
+    const record = { source: 'jira', deliveryId: 'd-1', at: '2026-11-01T00:00:00Z', result: { status: 201, body: { id: 'G1' } } };
+    await store.rememberDelivery(record, 3600);
+    expect(await store.getDelivery('jira', 'd-1', new Date('2026-11-01T00:30:00Z'))).toEqual(record);
+    expect(await store.getDelivery('jira', 'd-1', new Date('2026-11-01T01:00:01Z'))).toBeNull();
+    expect(await store.getDelivery('generic', 'd-1', new Date('2026-11-01T00:30:00Z'))).toBeNull();
+  });
+
+  it('returns the latest drift report, and sources round-trip', async () => {
+    expect(await store.getLatestDriftReport()).toBeNull();
+    await store.putDriftReport({ id: 'r1', checkedAt: '2026-11-01T00:00:00Z', report: { targets: [] } }, 86400);
+    await store.putDriftReport({ id: 'r2', checkedAt: '2026-11-01T00:15:00Z', report: { targets: [{ status: 'in-sync' }] } }, 86400);
+    expect(await store.getLatestDriftReport()).toEqual({ id: 'r2', checkedAt: '2026-11-01T00:15:00Z', report: { targets: [{ status: 'in-sync' }] } });
+    const source = { name: 'grants-repo', createdAt: 'c', updatedAt: 'u', lastRevision: 'abc123' };
+    await store.putSource(source);
+    expect(await store.getSource('grants-repo')).toEqual(source);
+    expect(await store.getSource('other')).toBeNull();
+  });
+});
