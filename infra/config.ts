@@ -73,6 +73,10 @@ export interface InfraSettings {
   alarmEmail: string | null;
   /** EventBridge Scheduler expression of the drift/expiry run. */
   driftSchedule: string;
+  /** GRANTPLANE_ROLES_CLAIM for the HTTP functions (claim names holding groups/roles). */
+  rolesClaim: string | null;
+  /** GRANTPLANE_ROLE_MAPPING (JSON `{"<group>": "<role>" | [...]}`), validated as JSON here. */
+  roleMapping: string | null;
   /** Prefix of the named IAM roles the plane accounts trust (`<prefix>-applier`). */
   serviceName: string;
 }
@@ -101,7 +105,7 @@ const describe = (error: z.ZodError): string =>
 /**
  * Loads the deployment settings from CDK context: `grantplane:config` (file path, default
  * `grantplane.config.yaml`, else `examples/grantplane.config.yaml`), `jwtIssuer`, `jwtAudience`,
- * `alarmEmail`, `driftSchedule`, `orgPrefix` / `managedPath` (defaults for planes that set none),
+ * `alarmEmail`, `driftSchedule`, `rolesClaim`, `roleMapping`, `orgPrefix` / `managedPath` (defaults for planes that set none),
  * `accounts` (the accounts the applier may manage without assuming a role).
  */
 export const loadInfraSettings = (read: ContextReader): InfraSettings => {
@@ -176,8 +180,22 @@ export const loadInfraSettings = (read: ContextReader): InfraSettings => {
     throw new InfraConfigError('context serviceName: lowercase letters, digits and -, at most 31 characters');
   }
 
+  const mapping = read('roleMapping');
+  let roleMapping: string | null = null;
+  if (mapping !== undefined && mapping !== null && mapping !== '') {
+    const text = typeof mapping === 'string' ? mapping : JSON.stringify(mapping);
+    try {
+      JSON.parse(text);
+    } catch (error: unknown) {
+      throw new InfraConfigError('context roleMapping: must be a JSON object {"<group>": "<role>"}', { cause: error });
+    }
+    roleMapping = text;
+  }
+
   return {
     configFile,
+    rolesClaim: optionalString(read, 'rolesClaim') ?? null,
+    roleMapping,
     planes,
     jwtIssuer,
     jwtAudience,

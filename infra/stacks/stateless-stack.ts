@@ -80,7 +80,7 @@ export class StatelessStack extends Stack {
     super(scope, id, props);
     const { settings, table } = props;
     const functionsDir = props.functionsDir ?? resolve(REPO_ROOT, 'functions');
-    const tableEnv = { GRANTPLANE_TABLE_NAME: table.tableName };
+    const tableEnv = { GRANTPLANE_TABLE: table.tableName };
     const roleNames = serviceRoleNames(settings.serviceName);
 
     const makeFunction = (
@@ -184,6 +184,11 @@ export class StatelessStack extends Stack {
         for (const [source, secret] of webhookSecrets) {
           environment[`GRANTPLANE_WEBHOOK_SECRET_ARN_${source.toUpperCase()}`] = secret.secretArn;
         }
+      }
+      if (group !== 'webhook') {
+        // How JWT claims map to grantplane roles (functions/shared/auth.ts); unset = its defaults.
+        if (settings.rolesClaim) environment.GRANTPLANE_ROLES_CLAIM = settings.rolesClaim;
+        if (settings.roleMapping) environment.GRANTPLANE_ROLE_MAPPING = settings.roleMapping;
       }
       if (group === 'http/drift') environment.GRANTPLANE_DRIFT_FUNCTION_NAME = drift.function.functionName;
       const idName = `Http${group.replace(/^http\//, '').replace(/(^|[-/])(\w)/g, (_m, _s, c: string) => c.toUpperCase())}`;
