@@ -1,35 +1,25 @@
 // Grants (DESIGN §8): submit, list, read, approve, reject, revoke. Parse → one use case → shape.
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import * as z from 'zod';
 import { approveGrant, getGrant, listGrants, rejectGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
+import type { GrantRecord } from '../../lib/domain/ports.js';
 import { liveDeps, resolveDeps, type DepsSource, type HttpDeps } from '../../lib/wiring.js';
-import type { Identity } from '../../lib/domain/ports.js';
 import { callerOf, makeHttpHandler, type ChainOptions } from '../shared/http.js';
+import { makeIdempotentCall, type IdempotentCall } from '../shared/idempotency.js';
 import { decisionBodySchema, grantStatusSchema, pageQuery, parseWith } from '../shared/params.js';
 
-const listQuery = z.object({ project: z.string().min(1).optional(), domain: z.string().min(1).optional(), status: grantStatusSchema.optional(), source: z.string().min(1).optional(), ...pageQuery }).strict();
-const idempotencyKey = z.string().min(1).max(255, 'Idempotency-Key must be at most 255 characters');
+const listQuery = z
+  .object({ project: z.string().min(1).optional(), domain: z.string().min(1).optional(), status: grantStatusSchema.optional(), source: z.string().min(1).optional(), ...pageQuery })
+  .strict();
 
-// One idempotent submit per persistence layer: Powertools keys it on (caller, Idempotency-Key) and
-// refuses the same key with a different body (422).
-interface SubmitInput {
-  sub: string;
-  key: string;
-  request: unknown;
-  actor: Identity;
-}
-const submitters = new WeakMap<object, (input: SubmitInput) => Promise<unknown>>();
-const idempotentSubmit = (deps: HttpDeps, persistenceStore: NonNullable<HttpDeps['idempotency']>) => {
-  let fn = submitters.get(persistenceStore);
-  if (fn === undefined) {
-    const config = new IdempotencyConfig({ eventKeyJmesPath: '[sub, key]', payloadValidationJmesPath: 'request', expiresAfterSeconds: 24 * 3600 });
-    fn = makeIdempotent(
-      async (input: SubmitInput) => submitGrant(deps.app, { request: input.request, actor: input.actor, source: 'api' }),
-      { persistenceStore, config },
-    );
-    submitters.set(persistenceStore, fn);
+// One idempotent submit per persistence layer, built on first use.
+const submitters = new WeakMap<object, IdempotentCall<unknown, GrantRecord>>();
+const idempotentSubmit = (deps: HttpDeps, store: NonNullable<HttpDeps['idempotency']>): IdempotentCall<unknown, GrantRecord> => {
+  let submit = submitters.get(store);
+  if (submit === undefined) {
+    submit = makeIdempotentCall(store, (request: unknown, actor) => submitGrant(deps.app, { request, actor, source: 'api' }));
+    submitters.set(store, submit);
   }
-  return fn;
+  return submit;
 };
 
 /** The grants Lambda on any deps (tests pass their own). */
@@ -42,8 +32,7 @@ export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
       if (key === undefined || deps.idempotency === null) {
         return { status: 201, body: await submitGrant(deps.app, { request: req.body, actor, source: 'api' }) };
       }
-      const submit = idempotentSubmit(deps, deps.idempotency);
-      return { status: 201, body: await submit({ sub: actor.sub, key: parseWith(idempotencyKey, key, 'headers.idempotency-key'), request: req.body ?? null, actor }) };
+      return { status: 201, body: await idempotentSubmit(deps, deps.idempotency)(key, req.body ?? null, actor, req.context) };
     },
     listGrants: async (req) => {
       const { limit, cursor, ...filter } = parseWith(listQuery, req.query, 'query');

@@ -1,0 +1,32 @@
+// The optional `Idempotency-Key` header (DESIGN §8) with Powertools idempotency on the same table
+// (DynamoDBPersistenceLayer, keyAttr pk / sortKeyAttr sk): the same caller and key again → the
+// first result; the same key with a different body → IdempotencyValidationError (422).
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Context } from 'aws-lambda';
+import * as z from 'zod';
+import type { Identity } from '../../lib/domain/ports.js';
+import { parseWith } from './params.js';
+
+interface Call<P> {
+  /** [caller, header value]: one caller's key never collides with another's. */
+  idempotencyKey: [string, string];
+  payload: P;
+  actor: Identity;
+}
+
+export type IdempotentCall<P, R> = (key: string, payload: P, actor: Identity, context: Context) => Promise<R>;
+
+const headerValue = z.string().min(1).max(255, 'Idempotency-Key must be at most 255 characters');
+
+/** Wraps `fn` so a repeated (caller, key) answers the stored first result for 24 hours. */
+export function makeIdempotentCall<P, R>(persistenceStore: BasePersistenceLayer, fn: (payload: P, actor: Identity) => Promise<R>): IdempotentCall<P, R> {
+  const config = new IdempotencyConfig({ eventKeyJmesPath: 'idempotencyKey', payloadValidationJmesPath: 'payload', expiresAfterSeconds: 24 * 3600 });
+  const wrapped = makeIdempotent(async (call: Call<P>) => fn(call.payload, call.actor), { persistenceStore, config });
+  return async (key, payload, actor, context) => {
+    // Lets Powertools expire an in-progress record when this invocation times out.
+    config.registerLambdaContext(context);
+    const idempotencyKey: [string, string] = [actor.sub, parseWith(headerValue, key, 'headers.idempotency-key')];
+    return (await wrapped({ idempotencyKey, payload, actor })) as R;
+  };
+}
