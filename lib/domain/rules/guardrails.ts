@@ -4,7 +4,7 @@
 // pattern is judged by every action it can mean, not by how it is spelled.
 
 import type { RuleViolation } from '../model.js';
-import { expandIamActionPattern, type AccessLevel, type IamAction } from './iam-actions.js';
+import { expandIamActionPattern, iamCatalogueGeneration, type AccessLevel, type IamAction } from './iam-actions.js';
 
 /** The stable codes R7 can return, with what each means (README / openapi list them). */
 export const GUARDRAIL_CODES = {
@@ -58,12 +58,17 @@ interface PatternClass {
 
 const MAX_CACHED_PATTERNS = 5_000;
 const classCache = new Map<string, PatternClass>();
+let cachedGeneration = -1;
 
 const qualified = (action: IamAction): string => `${action.service}:${action.name}`;
 
 function classify(pattern: string): PatternClass {
   // Not trimmed: IAM does not accept " s3:GetObject", so neither do we.
   const key = pattern.toLowerCase();
+  if (cachedGeneration !== iamCatalogueGeneration()) {
+    classCache.clear();
+    cachedGeneration = iamCatalogueGeneration();
+  }
   const cached = classCache.get(key);
   if (cached !== undefined) return cached;
   const result: PatternClass = { matched: 0, privileged: [], permissionsManagement: [], writes: [], escalation: false };

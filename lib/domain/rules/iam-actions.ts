@@ -31,6 +31,12 @@ export class IamCatalogueError extends Error {
 let dataRoot: string | undefined;
 let serviceKeys: readonly string[] | undefined;
 const servicesByKey = new Map<string, ReadonlyMap<string, IamAction>>();
+let catalogueGeneration = 0;
+
+/** Changes whenever the catalogue is re-pointed, so caches built on it know to drop themselves. */
+export function iamCatalogueGeneration(): number {
+  return catalogueGeneration;
+}
 
 /**
  * Point the catalogue at a directory holding `services.json` and `actions/` (the package's
@@ -38,6 +44,7 @@ const servicesByKey = new Map<string, ReadonlyMap<string, IamAction>>();
  * bundle that copies the data next to the code; clears the caches.
  */
 export function setIamDataRoot(directory: string): void {
+  catalogueGeneration += 1;
   dataRoot = directory;
   serviceKeys = undefined;
   servicesByKey.clear();
