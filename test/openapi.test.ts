@@ -1,0 +1,195 @@
+// openapi.yaml is the reference of the HTTP API (DESIGN §8) and must never disagree with the route
+// table the router and the CDK routes are built from (STYLE habit 12).
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import * as z from 'zod';
+import { ROUTES } from '../functions/shared/routes.js';
+import { grantRequestSchema } from '../lib/domain/grant.js';
+import { RULE_CODES } from '../lib/domain/rules/codes.js';
+import { GUARDRAIL_CODES } from '../lib/domain/rules/guardrails.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
+
+// Only the parts of an OpenAPI document this test reads; parsed, not cast (STYLE habit 6).
+const mediaSchema = z.looseObject({
+  schema: z.unknown().optional(),
+  example: z.unknown().optional(),
+  examples: z.record(z.string(), z.looseObject({ value: z.unknown().optional(), $ref: z.string().optional() })).optional(),
+});
+const operationSchema = z.looseObject({
+  operationId: z.string(),
+  security: z.array(z.record(z.string(), z.array(z.string()))).optional(),
+  parameters: z.array(z.looseObject({ name: z.string().optional(), in: z.string().optional(), $ref: z.string().optional() })).optional(),
+  requestBody: z.looseObject({ content: z.record(z.string(), mediaSchema).optional(), $ref: z.string().optional() }).optional(),
+  responses: z.record(z.string(), z.looseObject({ $ref: z.string().optional(), content: z.record(z.string(), mediaSchema).optional() })),
+});
+const specSchema = z.looseObject({
+  openapi: z.string(),
+  security: z.array(z.record(z.string(), z.array(z.string()))),
+  paths: z.record(z.string(), z.record(z.string(), z.unknown())),
+  components: z.looseObject({
+    schemas: z.record(z.string(), z.looseObject({})),
+    examples: z.record(z.string(), z.looseObject({ value: z.unknown() })),
+    parameters: z.record(z.string(), z.looseObject({ name: z.string(), in: z.string() })),
+  }),
+});
+
+type Operation = z.infer<typeof operationSchema>;
+type Spec = z.infer<typeof specSchema>;
+
+const spec: Spec = specSchema.parse(parseYaml(readFileSync(resolve(ROOT, 'openapi.yaml'), 'utf8')));
+
+const operations = (): Array<{ method: string; path: string; operation: Operation }> =>
+  Object.entries(spec.paths).flatMap(([path, item]) =>
+    METHODS.filter((method) => item[method] !== undefined).map((method) => ({
+      method: method.toUpperCase(),
+      path,
+      operation: operationSchema.parse(item[method]),
+    })),
+  );
+
+const resolveExample = (example: { value?: unknown; $ref?: string }): unknown => {
+  if (example.$ref === undefined) return example.value;
+  const name = example.$ref.replace('#/components/examples/', '');
+  const target = spec.components.examples[name];
+  if (!target) throw new Error(`dangling example reference ${example.$ref}`);
+  return target.value;
+};
+
+const stringArray = z.array(z.string());
+
+describe('openapi.yaml', () => {
+  it('declares exactly the (method, path, operationId) triples of ROUTES (STYLE habit 12)', () => {
+    // Prepare
+    const fromSpec = operations().map(({ method, path, operation }) => `${method} ${path} ${operation.operationId}`).sort();
+    const fromRoutes = ROUTES.map((route) => `${route.method} ${route.path} ${route.operationId}`).sort();
+    // Assess
+    expect(fromSpec).toEqual(fromRoutes);
+  });
+
+  it('requires the bearer JWT everywhere except the signature and no-token routes (DESIGN §8)', () => {
+    expect(spec.security).toEqual([{ bearerJwt: [] }]);
+    for (const { method, path, operation } of operations()) {
+      const route = ROUTES.find((r) => r.method === method && r.path === path);
+      const open = route?.access === 'none' || route?.access === 'signature';
+      // An operation without its own `security` inherits the global bearer requirement.
+      expect(operation.security, `${method} ${path}`).toEqual(open ? [] : undefined);
+    }
+  });
+
+  it('documents 401 on every token or signature route, 403 on every role route, and 500 everywhere', () => {
+    for (const { method, path, operation } of operations()) {
+      const route = ROUTES.find((r) => r.method === method && r.path === path);
+      const codes = Object.keys(operation.responses);
+      expect(codes, `${method} ${path}`).toContain('500');
+      if (route?.access !== 'none') expect(codes, `${method} ${path}`).toContain('401');
+      if (Array.isArray(route?.access)) expect(codes, `${method} ${path}`).toContain('403');
+      if (route?.body) expect(codes, `${method} ${path}`).toEqual(expect.arrayContaining(['413', '415']));
+    }
+  });
+
+  it('answers every error as problem+json with errors[{path, code, message}] (RFC 9457)', () => {
+    const responses = z.record(z.string(), z.looseObject({ content: z.record(z.string(), z.unknown()) })).parse(spec.components.responses);
+    for (const [name, response] of Object.entries(responses)) {
+      expect(Object.keys(response.content), name).toContain('application/problem+json');
+    }
+    const violation = spec.components.schemas.Violation;
+    expect(violation?.required).toEqual(['path', 'code', 'message']);
+  });
+
+  it('documents the webhook signature headers and the Idempotency-Key header', () => {
+    const webhook = operations().find(({ operation }) => operation.operationId === 'receiveWebhook');
+    const headers = (webhook?.operation.parameters ?? []).filter((p) => p.in === 'header').map((p) => p.name);
+    expect(headers).toEqual(expect.arrayContaining(['X-Grantplane-Signature', 'X-Hub-Signature', 'X-Atlassian-Webhook-Identifier']));
+    const create = operations().find(({ operation }) => operation.operationId === 'createGrant');
+    const refs = (create?.operation.parameters ?? []).map((p) => p.$ref);
+    expect(refs).toContain('#/components/parameters/IdempotencyKey');
+    expect(spec.components.parameters.IdempotencyKey).toMatchObject({ name: 'Idempotency-Key', in: 'header' });
+  });
+
+  it('lists every rule code of the engine in RuleCode, R7 guardrail codes included (DESIGN §4)', () => {
+    const ruleCode = z.looseObject({ enum: stringArray }).parse(spec.components.schemas.RuleCode);
+    expect([...ruleCode.enum].sort()).toEqual(RULE_CODES.map((info) => info.code).sort());
+    expect(ruleCode.enum).toEqual(expect.arrayContaining(Object.keys(GUARDRAIL_CODES)));
+  });
+
+  it('gives request examples that the grant request schema accepts (grant.ts)', () => {
+    // Prepare: every example of a body that is, or contains, grant requests.
+    const requests: Array<{ where: string; value: unknown }> = [];
+    for (const { operation } of operations()) {
+      const content = operation.requestBody?.content?.['application/json'];
+      for (const [name, example] of Object.entries(content?.examples ?? {})) {
+        const value = resolveExample(example);
+        const where = `${operation.operationId}/${name}`;
+        if (operation.operationId === 'createGrant') requests.push({ where, value });
+        if (operation.operationId === 'planGrants' || operation.operationId === 'syncSourceGrants') {
+          const body = z.object({ grants: z.array(z.unknown()) }).loose().parse(value);
+          body.grants.forEach((grant, index) => requests.push({ where: `${where}.grants.${index}`, value: grant }));
+        }
+        if (operation.operationId === 'receiveWebhook') {
+          const grant = z.looseObject({ grant: z.unknown().optional() }).parse(value).grant;
+          if (grant !== undefined) requests.push({ where: `${where}.grant`, value: grant });
+        }
+      }
+    }
+    // Assess
+    expect(requests.length).toBeGreaterThanOrEqual(8);
+    for (const { where, value } of requests) {
+      const result = grantRequestSchema.safeParse(value);
+      expect(result.success ? 'ok' : JSON.stringify(result.error.issues), where).toBe('ok');
+    }
+  });
+
+  it('gives Grant examples with the documented fields and a request that validates (DESIGN §8)', () => {
+    // Prepare
+    const grantSchema = z.looseObject({ required: stringArray, properties: z.record(z.string(), z.unknown()) }).parse(spec.components.schemas.Grant);
+    const documented = ['id', 'dataPlane', 'scope', 'resource', 'status', 'requester', 'source', 'createdAt', 'updatedAt', 'history'];
+    const statuses = z.looseObject({ enum: stringArray }).parse(spec.components.schemas.GrantStatus).enum;
+    const grantExamples = Object.entries(spec.components.examples).filter(([name]) => name.endsWith('Grant'));
+    // Assess
+    expect(grantSchema.required).toEqual(expect.arrayContaining(documented));
+    for (const field of ['ticket', 'expiresAt', 'justification']) expect(Object.keys(grantSchema.properties)).toContain(field);
+    expect(statuses).toEqual(['pending-approval', 'approved', 'active', 'failed', 'rejected', 'revoking', 'revoked', 'expired']);
+    expect(grantExamples.length).toBeGreaterThanOrEqual(4);
+    for (const [name, example] of grantExamples) {
+      const grant = z.record(z.string(), z.unknown()).parse(example.value);
+      for (const field of documented) expect(grant, `${name}.${field}`).toHaveProperty(field);
+      expect(statuses, name).toContain(grant.status);
+      const { dataPlane, scope, resource, justification, expiresAt, ticket } = grant;
+      const request = Object.fromEntries(Object.entries({ dataPlane, scope, resource, justification, expiresAt, ticket }).filter(([, v]) => v !== undefined));
+      expect(grantRequestSchema.safeParse(request).success, name).toBe(true);
+    }
+  });
+
+  describe('redocly lint', () => {
+    let output = '';
+    let exitCode = 0;
+    beforeAll(async () => {
+      // Offline: no telemetry, no update check; strict rules from .redocly.yaml.
+      const run = promisify(execFile);
+      try {
+        const result = await run(resolve(ROOT, 'node_modules/.bin/redocly'), ['lint', 'openapi.yaml', '--config', '.redocly.yaml', '--format=stylish'], {
+          cwd: ROOT,
+          env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
+          timeout: 60_000,
+        });
+        output = `${result.stdout}${result.stderr}`;
+      } catch (error: unknown) {
+        const failed = z.object({ code: z.number().optional(), stdout: z.string().optional(), stderr: z.string().optional() }).loose().parse(error);
+        exitCode = failed.code ?? 1;
+        output = `${failed.stdout ?? ''}${failed.stderr ?? ''}`;
+      }
+    }, 90_000);
+
+    it('is clean under the strict recommended rules', () => {
+      expect(output).toContain("using lint rules for api 'grantplane'");
+      expect(exitCode, output).toBe(0);
+      expect(output).not.toMatch(/\b(error|warning)\b/);
+    });
+  });
+});
