@@ -9,7 +9,7 @@ import { expandIamActionPattern, iamCatalogueGeneration, type AccessLevel, type 
 /** The stable codes R7 can return, with what each means (README / openapi list them). */
 export const GUARDRAIL_CODES = {
   'guardrail.malformed-statement':
-    'The statement is not a valid IAM identity-policy statement (an object with Effect, Action and Resource; Action and Resource a string or a non-empty list of strings; Condition an object).',
+    'The statement is not a valid IAM identity-policy statement (an object of Sid, Effect, Action, Resource, Condition; Action a string or non-empty list of strings; Resource "*" or ARNs; Condition operators mapping keys to values).',
   'guardrail.effect-not-allow': 'Only "Effect": "Allow" statements are accepted; access is removed by revoking grants, not by Deny.',
   'guardrail.forbidden-element':
     'NotAction, NotResource, Principal and NotPrincipal are not allowed in identity policies grantplane writes.',
@@ -19,7 +19,7 @@ export const GUARDRAIL_CODES = {
   'guardrail.permissions-management':
     'An action of access level "Permissions management" (e.g. s3:PutBucketPolicy, kms:CreateGrant, lambda:AddPermission).',
   'guardrail.write-on-wildcard-resource':
-    'A Write, Tagging or Permissions management action on Resource "*": name the resources.',
+    'A Write or Tagging action on Resource "*" (or an ARN naming every resource of a service, such as arn:aws:s3:::*): name the resources.',
 } as const;
 
 export type GuardrailCode = keyof typeof GUARDRAIL_CODES;
