@@ -116,8 +116,17 @@ const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: str
     const before = new Set(baseline.rejected.map((entry) => entry.index));
     const caused = displaced.filter((entry) => !before.has(entry.index));
     if (caused.length > 0) {
-      const errors: RuleViolation[] = caused.flatMap((entry) => entry.errors).slice(0, 1);
-      throw new ValidationError(errors.length > 0 ? errors : [{ path: 'resource', code: 'quota.exceeded', message: 'The grant does not fit the role' }]);
+      const first = caused.flatMap((entry) => entry.errors)[0];
+      const displacedKeys = caused
+        .map((entry) => existing[entry.index])
+        .filter((grant) => grant !== undefined)
+        .map((grant) => grant.targetKey);
+      const violation: RuleViolation = {
+        path: first?.path ?? 'resource',
+        code: first?.code ?? 'quota.policies-per-role',
+        message: `Accepting this grant would push already approved grants of ${[...new Set(displacedKeys)].join(', ')} out of IAM's quota: ${first?.message ?? 'they would no longer fit'}`,
+      };
+      throw new ValidationError([violation]);
     }
   }
   const parsed = grantRequestSchema.safeParse(requests[index]);

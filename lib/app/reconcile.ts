@@ -273,6 +273,29 @@ export interface ApplyPlaneResult {
   notes: string[];
 }
 
+/** The credentials reach another account than the plane's, or one without <UserFlyteRole>. */
+export class PlaneAccountError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlaneAccountError';
+  }
+}
+
+/**
+ * One read (GetRole <UserFlyteRole>) that proves the credentials act in the plane's account before
+ * anything is written: a role ARN names its account, and every Union data plane has this role.
+ */
+export async function assertPlaneAccount(iam: IamGateway, plane: AwsDataPlaneConfig): Promise<void> {
+  const role = await iam.getRole(plane.userFlyteRoleName);
+  if (role === null) {
+    throw new PlaneAccountError(`plane ${plane.name}: role ${plane.userFlyteRoleName} does not exist where these credentials point; are they for account ${plane.accountId}?`);
+  }
+  const account = role.arn.split(':')[4];
+  if (account !== plane.accountId) {
+    throw new PlaneAccountError(`plane ${plane.name}: these credentials act in account ${account ?? '?'}, the plane is in account ${plane.accountId}`);
+  }
+}
+
 const scopeOrder = (scope: Scope): string => (scope.type === 'global' ? '' : `${scope.project}\u0000${scope.domain}`);
 
 /**
@@ -288,6 +311,7 @@ export async function applyPlane(gateway: IamGateway, plane: AwsDataPlaneConfig,
   const targets = desiredTargets.filter((target) => target.dataPlane === plane.name).sort((a, b) => scopeOrder(a.scope).localeCompare(scopeOrder(b.scope)));
   const keep = new Set(targets.flatMap((target) => [...target.policies.map((policy) => policy.arn), ...target.attachedPolicyArns]));
 
+  await assertPlaneAccount(iam, plane);
   const roles = await iam.listRoles(plane.managedPath);
   const policies = await iam.listPolicies(plane.managedPath);
 
