@@ -33,9 +33,10 @@ export class UsageError extends Error {
 
 /** The real process as a CliIo. */
 export function processIo(): CliIo {
+  guardStdout();
   return {
     stdout: (text) => {
-      process.stdout.write(text);
+      if (!stdoutClosed) process.stdout.write(text);
     },
     stderr: (text) => {
       process.stderr.write(text);
@@ -43,6 +44,24 @@ export function processIo(): CliIo {
     env: process.env,
     cwd: process.cwd(),
   };
+}
+
+let stdoutClosed = false;
+let stdoutGuarded = false;
+
+// `grantplane plan | head` closes the pipe early: Node then emits EPIPE as an unhandled 'error'
+// event (a stack trace and exit 1). The reader chose to stop reading, so drop the rest quietly.
+function guardStdout(): void {
+  if (stdoutGuarded) return;
+  stdoutGuarded = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') {
+      stdoutClosed = true;
+      return;
+    }
+    process.stderr.write(`grantplane: cannot write output: ${oneLine(error.message)}\n`);
+    process.exitCode = ExitCode.usage;
+  });
 }
 
 /** Collapses any message to one line, so no error ever spreads over several lines of a CI log. */

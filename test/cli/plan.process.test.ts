@@ -1,11 +1,12 @@
 // DESIGN §7, tested from outside exactly as CI runs it: the real `grantplane` process, its
 // stdout, stderr and exit code. Each spawn costs about half a second, so the cases are few.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { benchConfig, generateGrants } from '../../bench/fixtures.js';
 import type { PlanResult } from '../../lib/domain/model.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -126,5 +127,21 @@ describe('grantplane plan (process)', () => {
     writeFileSync(config, `dataPlanes:\n${plane('a')}${plane('b')}`);
     const run = await grantplane('plan', '--config', config, '--grants', 'examples/grants.yaml');
     expectOneLineError(run, /^grantplane: config error: dataPlanes\[1\]\.accountId: /);
+  });
+
+  it('stops quietly when the reader closes the pipe early (`grantplane plan | head`)', async () => {
+    const config = join(dir, 'bench-config.json');
+    const grants = join(dir, 'many.json');
+    writeFileSync(config, JSON.stringify(benchConfig()));
+    writeFileSync(grants, JSON.stringify(generateGrants(2_000, 400))); // megabytes of output: more than a pipe holds
+
+    const child = spawn(process.execPath, [BIN, 'plan', '--config', config, '--grants', grants], { cwd: ROOT });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
