@@ -226,6 +226,20 @@ describe('IAM emulator: query protocol', () => {
     expect(usage.Policy?.PermissionsBoundaryUsageCount).toBe(1);
   });
 
+  it('accepts an AWS-managed policy as permissions boundary, and no unknown local one', async () => {
+    await iam.send(
+      new CreateRoleCommand({ RoleName: 'aws-bounded', AssumeRolePolicyDocument: TRUST, PermissionsBoundary: 'arn:aws:iam::aws:policy/PowerUserAccess' }),
+    );
+    const missing = await failure(
+      iam.send(new CreateRoleCommand({ RoleName: 'unbounded', AssumeRolePolicyDocument: TRUST, PermissionsBoundary: `arn:aws:iam::${TEST_ACCOUNT_ID}:policy/nope` })),
+    );
+
+    const got = await iam.send(new GetRoleCommand({ RoleName: 'aws-bounded' }));
+    expect(got.Role?.PermissionsBoundary?.PermissionsBoundaryArn).toBe('arn:aws:iam::aws:policy/PowerUserAccess');
+    expect(missing).toBeInstanceOf(NoSuchEntityException);
+    expect(missing.message).toBe(`Scope ARN: arn:aws:iam::${TEST_ACCOUNT_ID}:policy/nope does not exist or is not attachable.`);
+  });
+
   it('lists local policies by path (Scope=Local) and holds no AWS-managed ones', async () => {
     await iam.send(new CreatePolicyCommand({ PolicyName: 'scoped-a', Path: '/scoped/', PolicyDocument: policyDoc('a') }));
     await iam.send(new CreatePolicyCommand({ PolicyName: 'scoped-b', Path: '/scoped/deeper/', PolicyDocument: policyDoc('b') }));
@@ -330,6 +344,30 @@ describe('IAM emulator: accounts, seeding, OIDC providers', () => {
     const described = await iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: created.OpenIDConnectProviderArn }));
     expect(described.ThumbprintList).toEqual(['9e99a48a9960b14926bb7f3b02e22da2b0ab7280']);
     iam.destroy();
+  });
+});
+
+describe('IAM emulator: configurable quotas', () => {
+  it('enforces a raised attached-policy quota (an account where AWS raised PoliciesPerRole to 20)', async () => {
+    const emulator = await startIamEmulator({ quotas: { attachedPoliciesPerRole: 20 } });
+    const iam = iamClientFor(emulator, { maxAttempts: 1 });
+    try {
+      await iam.send(new CreateRoleCommand({ RoleName: 'many', AssumeRolePolicyDocument: TRUST }));
+      for (let i = 1; i <= 21; i += 1) {
+        await iam.send(new CreatePolicyCommand({ PolicyName: `many-${i}`, PolicyDocument: policyDoc(`arn:aws:s3:::b${i}`) }));
+      }
+      for (let i = 1; i <= 20; i += 1) {
+        await iam.send(new AttachRolePolicyCommand({ RoleName: 'many', PolicyArn: `arn:aws:iam::123456789012:policy/many-${i}` }));
+      }
+
+      const error = await failure(iam.send(new AttachRolePolicyCommand({ RoleName: 'many', PolicyArn: 'arn:aws:iam::123456789012:policy/many-21' })));
+
+      expect(error).toBeInstanceOf(LimitExceededException);
+      expect(error.message).toBe('Cannot exceed quota for PoliciesPerRole: 20');
+    } finally {
+      iam.destroy();
+      await emulator.stop();
+    }
   });
 });
 

@@ -277,8 +277,8 @@ export const startIamEmulator = async (options: IamEmulatorOptions = {}): Promis
           Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
         }),
       });
-    } else if (boundaryArn !== null && !acct.hasPolicy(boundaryArn)) {
-      boundaryArn = null;
+    } else if (boundaryArn !== null && !boundaryArn.startsWith('arn:aws:iam::aws:policy/') && !acct.hasPolicy(boundaryArn)) {
+      boundaryArn = null; // another account's policy cannot be a boundary here
     }
     const seedRole = (name: string, sub: string, operator: 'StringEquals' | 'StringLike'): string => {
       if (!acct.hasRole(name)) {

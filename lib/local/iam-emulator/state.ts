@@ -216,7 +216,7 @@ export class IamAccount {
     checkDescription(input.description);
     validatePolicyDocument(input.trustPolicy, 'trust', this.quotas.trustPolicySize);
     if (this.roles.has(input.name.toLowerCase())) throw alreadyExists(`Role with name ${input.name} already exists.`);
-    if (input.permissionsBoundaryArn !== undefined) this.boundaryPolicy(input.permissionsBoundaryArn);
+    if (input.permissionsBoundaryArn !== undefined) this.checkBoundary(input.permissionsBoundaryArn);
     const tags = this.mergeTags([], input.tags ?? []);
     const role: RoleEntity = {
       name: input.name,
@@ -241,15 +241,18 @@ export class IamAccount {
     role.trustPolicy = document;
   }
 
-  private boundaryPolicy(arn: string): PolicyEntity {
-    const policy = this.policies.get(arn);
-    if (policy === undefined) throw noSuchEntity(`Scope ARN: ${arn} does not exist or is not attachable.`);
-    return policy;
+  /**
+   * A boundary must be an existing managed policy. The emulator holds no AWS-managed policies, so
+   * any `arn:aws:iam::aws:policy/…` is taken as existing (a plane may use one as its boundary).
+   */
+  private checkBoundary(arn: string): void {
+    if (arn.startsWith('arn:aws:iam::aws:policy/')) return;
+    if (!this.policies.has(arn)) throw noSuchEntity(`Scope ARN: ${arn} does not exist or is not attachable.`);
   }
 
   putRolePermissionsBoundary(name: string, boundaryArn: string): void {
     const role = this.getRole(name);
-    this.boundaryPolicy(boundaryArn);
+    this.checkBoundary(boundaryArn);
     role.permissionsBoundaryArn = boundaryArn;
   }
 
