@@ -98,6 +98,7 @@ export interface IamGateway {
   attachRolePolicy(roleName: string, policyArn: string): Promise<void>;
   detachRolePolicy(roleName: string, policyArn: string): Promise<void>;
 
+  /** GetPolicy (with tags); only a policy without tags costs a second call, ListPolicyTags. */
   getPolicy(arn: string): Promise<IamPolicy | null>;
   listPolicies(pathPrefix: string): Promise<IamPolicy[]>;
   createPolicy(input: { name: string; path: string; document: PolicyDocument; tags: Tags; description?: string }): Promise<IamPolicy>;
