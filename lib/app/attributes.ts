@@ -120,7 +120,7 @@ export const importAttributes = async (
 };
 
 /** uctl updates, newest first, optionally only pending or acknowledged ones (limit ≤ 100). */
-export const listAttributeUpdates = (
+export const listAttributeUpdates = async (
   deps: AppDeps,
   input: { status?: AttributeUpdate['status']; limit?: number; cursor?: string },
 ): Promise<Page<AttributeUpdate>> => {

@@ -319,7 +319,7 @@ export const expireGrant = async (deps: AppDeps, input: { id: string; actor?: st
 export const getGrant = (deps: AppDeps, input: { id: string }): Promise<GrantRecord> => mustGet(deps, input.id);
 
 /** Grants filtered by project, domain, status and source, newest first, cursor-paged (limit ≤ 100). */
-export const listGrants = (
+export const listGrants = async (
   deps: AppDeps,
   filter: GrantFilter,
   page: { limit?: number; cursor?: string } = {},

@@ -1,0 +1,205 @@
+// Grant use cases (DESIGN §8) on the real store and DynamoDB Local.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { approveGrant, expireGrant, getGrant, listGrants, rejectGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
+import { BadRequestError, ForbiddenError, NotFoundError, StateConflictError, ValidationError } from '../../lib/domain/errors.js';
+import type { Identity } from '../../lib/domain/ports.js';
+import { appDeps } from '../helpers/dynamo.js';
+
+type Deps = Awaited<ReturnType<typeof appDeps>>;
+let deps: Deps;
+
+const alice: Identity = { sub: 'alice', roles: ['requester'] };
+const bob: Identity = { sub: 'bob', roles: ['approver'] };
+const root: Identity = { sub: 'root', roles: ['requester', 'approver', 'admin'] };
+const mallory: Identity = { sub: 'mallory', roles: ['requester'] };
+
+const s3 = (project: string, domain: string, prefix: string, extra: Record<string, unknown> = {}) => ({
+  dataPlane: 'prod',
+  scope: { type: 'project-domain', project, domain },
+  resource: { type: 's3', bucket: 'acme-ml-data', prefix, access: 'read' },
+  justification: 'training jobs read features',
+  ...extra,
+});
+
+const failure = async (promise: Promise<unknown>): Promise<unknown> => {
+  try {
+    await promise;
+  } catch (error: unknown) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+};
+
+const policyText = async (key: string): Promise<string> => JSON.stringify((await deps.store.getTarget(key))?.desired?.policies ?? []);
+
+beforeAll(async () => {
+  deps = await appDeps();
+});
+
+describe('submitGrant', () => {
+  it('stores a valid request as pending-approval with its requester, source and an audit event', async () => {
+    // Act
+    const grant = await submitGrant(deps, { request: s3('flytesnacks', 'staging', 'sub-a/'), actor: alice });
+
+    // Assess
+    expect(grant).toMatchObject({ status: 'pending-approval', requester: 'alice', source: 'api', dataPlane: 'prod', targetKey: 'prod#flytesnacks#staging', version: 1 });
+    expect(await getGrant(deps, { id: grant.id })).toEqual(grant);
+    const audit = await deps.store.listAudit({ grantId: grant.id }, { limit: 10 });
+    expect(audit.items).toMatchObject([{ action: 'grant.submitted', actor: 'alice', after: { status: 'pending-approval' } }]);
+    expect(await deps.store.getTarget('prod#flytesnacks#staging')).toBeNull();
+  });
+
+  it('rejects a request that breaks a documented rule with ValidationError naming the field (R4)', async () => {
+    const error = await failure(
+      submitGrant(deps, { request: { ...s3('flytesnacks', 'staging', 'x/'), resource: { type: 's3', bucket: 'union-metadata', access: 'read' } }, actor: alice }),
+    );
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).violations).toEqual([expect.objectContaining({ path: 'resource.bucket' })]);
+    expect((await listGrants(deps, { project: 'flytesnacks', domain: 'staging' })).items.every((g) => g.resource.type === 's3' && g.resource.bucket !== 'union-metadata')).toBe(true);
+  });
+
+  it('auto-approves a grant in one of the plane\'s autoApproveDomains and compiles its target at once', async () => {
+    // Act
+    const grant = await submitGrant(deps, { request: s3('autoproj', 'development', 'auto/'), actor: alice });
+
+    // Assess
+    expect(grant.status).toBe('approved');
+    const target = await deps.store.getTarget('prod#autoproj#development');
+    expect(target).toMatchObject({ desiredVersion: 1, appliedVersion: 0, state: 'pending' });
+    expect(target?.desired?.role.name).toBe('acme-autoproj-development');
+    expect(await policyText('prod#autoproj#development')).toContain('auto/');
+  });
+
+  it('uses the only plane when a request names none, and links a ticket given by the caller', async () => {
+    const single = await appDeps({ dataPlanes: [{ name: 'solo', cloud: 'aws', accountId: '333333333333', region: 'us-west-2', orgPrefix: 'acme', oidcProvider: 'oidc.example/id/X', domains: ['staging'], projects: '*' }] });
+    const { dataPlane: _plane, ...request } = s3('p', 'staging', 'x/');
+    const grant = await submitGrant(single, { request, actor: alice, source: 'jira', ticket: { system: 'jira', key: 'OPS-9' } });
+    expect(grant.dataPlane).toBe('solo');
+    expect((await single.store.findGrantByTicket('jira', 'jira', 'OPS-9'))?.id).toBe(grant.id);
+  });
+});
+
+describe('approveGrant and rejectGrant', () => {
+  it('approves by another approver, audits before/after, and compiles the pair\'s target', async () => {
+    // Prepare
+    const grant = await submitGrant(deps, { request: s3('appr', 'staging', 'appr/'), actor: alice });
+
+    // Act
+    const approved = await approveGrant(deps, { id: grant.id, actor: bob, comment: 'ok' });
+
+    // Assess
+    expect(approved).toMatchObject({ status: 'approved', approvedBy: 'bob', version: 2 });
+    expect(approved.history.map((h) => h.status)).toEqual(['pending-approval', 'approved']);
+    const audit = await deps.store.listAudit({ grantId: grant.id }, { limit: 10 });
+    expect(audit.items[0]).toMatchObject({ action: 'grant.approved', actor: 'bob', before: { status: 'pending-approval' }, after: { status: 'approved' } });
+    expect(await policyText('prod#appr#staging')).toContain('appr/');
+  });
+
+  it('refuses deciding on your own request, admins included (403 grant.self-approval)', async () => {
+    const own = await submitGrant(deps, { request: s3('selfp', 'staging', 'self/'), actor: root });
+    const approve = await failure(approveGrant(deps, { id: own.id, actor: root }));
+    const reject = await failure(rejectGrant(deps, { id: own.id, actor: root }));
+    expect(approve).toBeInstanceOf(ForbiddenError);
+    expect(approve).toMatchObject({ code: 'grant.self-approval' });
+    expect(reject).toMatchObject({ code: 'grant.self-approval' });
+    expect((await getGrant(deps, { id: own.id })).status).toBe('pending-approval');
+  });
+
+  it('decides only on pending grants (409), and answers 404 for an unknown id', async () => {
+    const grant = await submitGrant(deps, { request: s3('twice', 'staging', 'tw/'), actor: alice });
+    await rejectGrant(deps, { id: grant.id, actor: bob, comment: 'no' });
+    const again = await failure(approveGrant(deps, { id: grant.id, actor: root }));
+    expect(again).toBeInstanceOf(StateConflictError);
+    expect((await getGrant(deps, { id: grant.id })).status).toBe('rejected');
+    expect(await deps.store.getTarget('prod#twice#staging')).toBeNull();
+    expect(await failure(getGrant(deps, { id: 'nope' }))).toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('revokeGrant', () => {
+  it('lets only the requester or an admin revoke; the last grant of a pair leaves desired=null', async () => {
+    // Prepare
+    const grant = await submitGrant(deps, { request: s3('revp', 'staging', 'rev/'), actor: alice });
+    await approveGrant(deps, { id: grant.id, actor: bob });
+    const before = await deps.store.getTarget('prod#revp#staging');
+
+    // Act
+    const stranger = await failure(revokeGrant(deps, { id: grant.id, actor: mallory }));
+    const revoked = await revokeGrant(deps, { id: grant.id, actor: alice });
+    const repeat = await revokeGrant(deps, { id: grant.id, actor: root });
+
+    // Assess
+    expect(stranger).toBeInstanceOf(ForbiddenError);
+    expect(revoked.status).toBe('revoking');
+    expect(repeat).toEqual(revoked);
+    expect(before?.desiredVersion).toBe(1);
+    expect(await deps.store.getTarget('prod#revp#staging')).toMatchObject({ desired: null, desiredVersion: 2, state: 'pending' });
+  });
+
+  it('ends a pending grant at once, and an admin may revoke anyone\'s grant, keeping the others compiled', async () => {
+    const pending = await submitGrant(deps, { request: s3('revq', 'staging', 'pending/'), actor: alice });
+    const keep = await submitGrant(deps, { request: s3('revq', 'staging', 'keep/'), actor: alice });
+    const drop = await submitGrant(deps, { request: s3('revq', 'staging', 'drop/'), actor: alice });
+    await approveGrant(deps, { id: keep.id, actor: bob });
+    await approveGrant(deps, { id: drop.id, actor: bob });
+
+    expect((await revokeGrant(deps, { id: pending.id, actor: alice })).status).toBe('revoked');
+    expect((await revokeGrant(deps, { id: drop.id, actor: root })).status).toBe('revoking');
+
+    const text = await policyText('prod#revq#staging');
+    expect(text).toContain('keep/');
+    expect(text).not.toContain('drop/');
+    expect((await deps.store.getTarget('prod#revq#staging'))?.desiredVersion).toBe(3);
+  });
+});
+
+describe('duplicates, quota and expiry', () => {
+  it('accepts a repeat (R9) with a note and compiles it once: no new target version', async () => {
+    const first = await submitGrant(deps, { request: s3('dup', 'staging', 'dup/'), actor: alice });
+    await approveGrant(deps, { id: first.id, actor: bob });
+    const repeat = await submitGrant(deps, { request: s3('dup', 'staging', 'dup/'), actor: mallory });
+    await approveGrant(deps, { id: repeat.id, actor: bob });
+
+    expect(repeat.notes?.map((n) => n.code)).toEqual(['duplicate.repeat']);
+    expect((await deps.store.getTarget('prod#dup#staging'))?.desiredVersion).toBe(1);
+    // revoking one of the two keeps the access: the other still declares it
+    await revokeGrant(deps, { id: first.id, actor: alice });
+    expect(await policyText('prod#dup#staging')).toContain('dup/');
+  });
+
+  it('rejects at submission a grant that would push approved grants out of the policy quota (C3)', async () => {
+    // Prepare: on `tight` (2 policies per role) a pair grant fills its role with userflyterole + its own
+    const pair = await submitGrant(deps, { request: { ...s3('q', 'production', 'q/'), dataPlane: 'tight' }, actor: alice });
+    await approveGrant(deps, { id: pair.id, actor: bob });
+
+    // Act: a global grant would add a global policy to every role
+    const error = await failure(
+      submitGrant(deps, { request: { dataPlane: 'tight', scope: { type: 'global' }, resource: { type: 's3', bucket: 'acme-shared', access: 'read' } }, actor: alice }),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).violations[0]?.code).toMatch(/^quota\./);
+    expect((error as ValidationError).violations[0]?.message).toContain('tight#q#production');
+  });
+
+  it('expires a grant past its expiresAt and recompiles its target', async () => {
+    const grant = await submitGrant(deps, { request: s3('exp', 'development', 'exp/', { expiresAt: '2026-11-24T00:00:00Z' }), actor: alice });
+    expect(await expireGrant(deps, { id: grant.id })).toBeNull(); // not yet
+    deps.clock.set('2026-11-25T00:00:00Z');
+    try {
+      const expired = await expireGrant(deps, { id: grant.id });
+      expect(expired?.status).toBe('expired');
+      expect(await deps.store.getTarget('prod#exp#development')).toMatchObject({ desired: null, desiredVersion: 2 });
+    } finally {
+      deps.clock.set('2026-11-23T00:00:00Z');
+    }
+  });
+
+  it('pages listings with at most 100 per page', async () => {
+    expect(await failure(listGrants(deps, {}, { limit: 101 }))).toBeInstanceOf(BadRequestError);
+    const page = await listGrants(deps, { project: 'revq' }, { limit: 2 });
+    expect(page.items).toHaveLength(2);
+    expect(page.nextCursor).toBeDefined();
+  });
+});
