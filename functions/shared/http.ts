@@ -138,7 +138,8 @@ export function makeHttpHandler(group: RouteGroup, functions: RouteFunctions, op
     onError: (request) => {
       const mapped = mapError(request.error);
       const where = { method: request.event.requestContext?.http?.method, path: request.event.rawPath, status: mapped.problem.status };
-      if (mapped.clientError) {
+      // 501 (a route not written yet) is expected, not a failure to page anyone about.
+      if (mapped.clientError || mapped.problem.status === 501) {
         log.info('request refused', { ...where, code: mapped.problem.errors[0]?.code });
       } else {
         log.error('request failed', { ...where, error: request.error instanceof Error ? request.error : String(request.error) });
