@@ -2,6 +2,7 @@
 // prints each section's measurements, then one summary table of ratios against their goals.
 // Benchmarks report; a missed goal does not change the exit code (a crashed section does).
 import { readdirSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { goalMet, goalText, type BenchResult, type BenchSection } from './harness.js';
 
@@ -54,7 +55,11 @@ function table(header: string[], rows: string[][]): string {
 async function main(): Promise<number> {
   const filters = process.argv.slice(2).filter((arg) => arg !== '--');
   const sections = (await discover()).filter((s) => filters.length === 0 || filters.some((f) => s.name.includes(f)));
-  console.log(`grantplane benchmarks — node ${process.version}, ${sections.length} section(s)\n`);
+  const cpus = availableParallelism();
+  const load = () => loadavg()[0] ?? 0;
+  console.log(
+    `grantplane benchmarks — node ${process.version}, ${cpus} CPUs, load ${load().toFixed(1)}, ${sections.length} section(s)\n`,
+  );
   const outcomes: Outcome[] = [];
   for (const section of sections) {
     console.log(`## ${section.name}: ${section.description}`);
@@ -96,6 +101,11 @@ async function main(): Promise<number> {
   const missed = rows.filter((row) => row[4] === 'MISSED').length;
   const crashed = outcomes.filter((o) => o.error !== undefined).length;
   console.log(`\n${rows.length - missed - crashed} met, ${missed} missed, ${crashed} crashed`);
+  if (load() > cpus) {
+    console.log(
+      `note: load average ${load().toFixed(1)} on ${cpus} CPUs — wall-time ratios are unreliable; compare CPU-time ratios or rerun on a quiet machine`,
+    );
+  }
   return crashed > 0 ? 1 : 0;
 }
 
