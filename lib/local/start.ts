@@ -147,7 +147,8 @@ export function banner(stack: LocalStack, ephemeral: boolean): string {
   const secret = localJwtSecret(process.env);
   const token = mintLocalToken({ sub: 'alice', roles: ['requester', 'approver', 'admin'] }, secret);
   const plane = stack.config.dataPlanes.find((p) => p.cloud === 'aws') ?? stack.config.dataPlanes[0];
-  const domain = plane?.domains[0] ?? 'development';
+  // A domain that needs an approver, so the sample shows the approval step too.
+  const domain = plane?.domains.find((d) => !('autoApproveDomains' in plane && plane.autoApproveDomains.includes(d))) ?? plane?.domains[0] ?? 'development';
   const sample = JSON.stringify({
     dataPlane: plane?.name ?? 'prod',
     scope: { type: 'project-domain', project: 'flytesnacks', domain },
@@ -169,6 +170,7 @@ export function banner(stack: LocalStack, ephemeral: boolean): string {
     `  curl -s -X POST ${stack.url}/v1/grants -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\`,
     `    -d '${sample}'`,
     `  curl -s ${stack.url}/v1/grants -H "Authorization: Bearer $TOKEN"`,
+    `  curl -s -X POST ${stack.url}/v1/grants/<id>/approve -H "Authorization: Bearer $(npx grantplane token --sub bob --roles approver)"`,
     '',
     'Ctrl-C stops everything.',
   ].join('\n');

@@ -6,6 +6,10 @@ import { makeHandler as makeGrantsHandler } from '../../functions/http/grants.js
 import { makeHandler as makeHealthHandler } from '../../functions/http/health.js';
 import { makeHandler as makeAttributesHandler } from '../../functions/http/attributes.js';
 import { makeHandler as makeDriftHandler } from '../../functions/http/drift.js';
+import { makeHandler as makeAuditHandler } from '../../functions/http/audit.js';
+import { makeHandler as makePlanHandler } from '../../functions/http/plan.js';
+import { makeHandler as makeTargetsHandler } from '../../functions/http/targets.js';
+import { ROUTES } from '../../functions/shared/routes.js';
 import { parseAuthEnv, AuthConfigError, claimValues, identityOf } from '../../functions/shared/auth.js';
 import { MAX_BODY_BYTES } from '../../functions/shared/http.js';
 import type { HttpDeps } from '../../lib/wiring.js';
@@ -101,6 +105,26 @@ describe('the HTTP chain', () => {
   it('answers 501 problem+json for routes not implemented yet', async () => {
     const answer = await invoke(makeDriftHandler({ auth, logger }), { method: 'GET', path: '/v1/drift-checks/latest', caller: alice });
     expectProblem(answer, 501, 'not-implemented');
+  });
+});
+
+describe('route wiring', () => {
+  const everyone = { sub: 'root', groups: ['requester', 'approver', 'admin'] };
+  const handlers = {
+    'http/grants': grants,
+    'http/plan': makePlanHandler(noDeps, { auth, logger }),
+    'http/targets': makeTargetsHandler(noDeps, { auth, logger }),
+    'http/attributes': makeAttributesHandler(noDeps, { auth, logger }),
+    'http/audit': makeAuditHandler(noDeps, { auth, logger }),
+  } as const;
+  const wired = ROUTES.filter((route): route is typeof route & { group: keyof typeof handlers } => route.group in handlers);
+
+  it.each(wired.map((route) => [route.operationId, route] as const))('%s reaches its use case', async (_id, route) => {
+    // Path parameters filled in, a JSON body where the route takes one: the request passes the chain
+    // and reaches the deps, which this file forbids (a generic 500) — not a 404 or 501.
+    const path = route.path.replace(/\{[^}]+\}/g, 'x');
+    const answer = await invoke(handlers[route.group], { method: route.method, path, caller: everyone, ...(route.body ? { body: route.operationId === 'planGrants' ? { grants: [] } : {} } : {}) });
+    expect(answer.body).toMatchObject({ status: 500, type: 'urn:grantplane:problem:internal' });
   });
 });
 
