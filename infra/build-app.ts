@@ -16,7 +16,7 @@ export interface GrantplaneStacks {
  * Adds the stateful and stateless stacks (home account) and one plane access stack per plane
  * with an `applierRoleArn` (its own account). Context: see infra/config.ts.
  */
-export const buildApp = (app: App): GrantplaneStacks => {
+export const buildApp = (app: App, options: { functionsDir?: string } = {}): GrantplaneStacks => {
   const settings = loadInfraSettings((key) => app.node.tryGetContext(key));
   const account = process.env.CDK_DEFAULT_ACCOUNT;
   const region = process.env.CDK_DEFAULT_REGION;
@@ -30,9 +30,10 @@ export const buildApp = (app: App): GrantplaneStacks => {
     description: 'grantplane: HTTP API, applier, drift schedule and alarms',
     settings,
     table: stateful.table,
+    ...(options.functionsDir ? { functionsDir: options.functionsDir } : {}),
     ...(env ? { env } : {}),
   });
-  stateless.addDependency(stateful);
+  // The stateless stack depends on the stateful one through the table's exports (deploy order).
 
   const crossAccount = settings.planes.filter((plane) => plane.applierRoleArn);
   const homeAccount = (app.node.tryGetContext('homeAccount') as string | undefined) ?? account;

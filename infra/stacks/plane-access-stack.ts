@@ -1,11 +1,11 @@
 // Deployed in a data plane's own AWS account (seed 003: one cluster per account): the role the
 // applier and the drift check assume there (DESIGN §10 `applierRoleArn`), with exactly the
 // applier's home-account permissions for that plane.
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { ArnPrincipal, CompositePrincipal, ManagedPolicy, Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { InfraConfigError, type PlaneAccess } from '../config.js';
-import { applierStatements } from '../constructs/applier-policy.js';
+import { IAM_LIST_ACKNOWLEDGEMENT, acknowledgeApplierWildcards, applierStatements } from '../constructs/applier-policy.js';
 
 export interface PlaneAccessStackProps extends StackProps {
   plane: PlaneAccess;
@@ -43,11 +43,13 @@ export class PlaneAccessStack extends Stack {
       assumedBy: new CompositePrincipal(first, ...rest),
     });
     // A customer-managed policy (not inline) so the permissions are visible and reviewable by name.
-    new ManagedPolicy(this, 'ApplierAccessPolicy', {
+    const policy = new ManagedPolicy(this, 'ApplierAccessPolicy', {
       description: `grantplane: manage roles and policies under ${plane.managedPath} for plane ${plane.name}`,
       statements: applierStatements(plane),
       roles: [this.role],
     });
+    acknowledgeApplierWildcards(policy, plane);
+    Validations.of(policy).acknowledge(IAM_LIST_ACKNOWLEDGEMENT);
     new CfnOutput(this, 'ApplierRoleArn', { value: this.role.roleArn });
   }
 }

@@ -1,0 +1,78 @@
+// Deployment settings (infra/config.ts): context and configuration are parsed once, and a wrong
+// value stops synth naming the key. No synth here: these run in milliseconds.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { InfraConfigError, loadInfraSettings } from '../../infra/config.js';
+import { PlaneAccessStack } from '../../infra/stacks/plane-access-stack.js';
+
+const PLANE = (extra = '') =>
+  `dataPlanes:\n  - { name: prod, cloud: aws, accountId: "123456789012", region: us-west-2, orgPrefix: acme, domains: [development], projects: "*"${extra} }\n`;
+
+const configFile = (text: string): string => {
+  const file = join(mkdtempSync(join(tmpdir(), 'grantplane-config-')), 'grantplane.config.yaml');
+  writeFileSync(file, text);
+  return file;
+};
+
+const reader = (values: Record<string, unknown>) => (key: string) => values[key];
+const base = (file: string) => ({ 'grantplane:config': file, jwtIssuer: 'https://idp.example.com/', jwtAudience: 'grantplane' });
+
+describe('loadInfraSettings', () => {
+  it('derives the plane access from the configuration with the documented defaults (DESIGN §2)', () => {
+    const settings = loadInfraSettings(reader(base(configFile(PLANE()))));
+    expect(settings.planes).toEqual([
+      {
+        name: 'prod',
+        accountId: '123456789012',
+        region: 'us-west-2',
+        managedPath: '/grantplane/',
+        userFlyteRoleName: 'acme-userflyterole',
+        adminFlyteRoleName: 'acme-adminflyterole',
+        userFlyteRolePolicyName: 'userflyterole',
+        permissionsBoundaryArn: null,
+        applierRoleArn: null,
+      },
+    ]);
+    expect(settings.driftSchedule).toBe('rate(15 minutes)');
+    expect(settings.jwtAudience).toEqual(['grantplane']);
+  });
+
+  it('takes the drift schedule, audiences and alarm e-mail from context', () => {
+    const settings = loadInfraSettings(
+      reader({ ...base(configFile(PLANE())), driftSchedule: 'rate(5 minutes)', jwtAudience: 'a, b', alarmEmail: 'ops@example.com' }),
+    );
+    expect(settings).toMatchObject({ driftSchedule: 'rate(5 minutes)', jwtAudience: ['a', 'b'], alarmEmail: 'ops@example.com' });
+  });
+
+  it.each([
+    ['jwtIssuer', { jwtIssuer: undefined }, /context jwtIssuer/],
+    ['jwtIssuer over http', { jwtIssuer: 'http://idp.example.com/' }, /context jwtIssuer/],
+    ['jwtAudience', { jwtAudience: '' }, /context jwtAudience/],
+    ['managedPath /', { managedPath: '/' }, /context managedPath/],
+    ['roleMapping', { roleMapping: '{not json' }, /context roleMapping/],
+    ['config file', { 'grantplane:config': '/nonexistent/grantplane.yaml' }, /grantplane:config/],
+  ])('stops on a bad %s, naming the key', (_name, override, message) => {
+    const values = { ...base(configFile(PLANE())), ...override };
+    expect(() => loadInfraSettings(reader(values))).toThrow(InfraConfigError);
+    expect(() => loadInfraSettings(reader(values))).toThrow(message);
+  });
+
+  it('refuses a plane outside `accounts` that names no access role, and an access role in another account', () => {
+    const file = configFile(PLANE());
+    expect(() => loadInfraSettings(reader({ ...base(file), accounts: '999999999999' }))).toThrow(/dataPlanes\.0\.applierRoleArn/);
+    const wrong = configFile(PLANE(', applierRoleArn: "arn:aws:iam::999999999999:role/grantplane-access/a"'));
+    expect(() => loadInfraSettings(reader(base(wrong)))).toThrow(/must be in account 123456789012/);
+  });
+
+  it('refuses an access role under the managed path: the applier could change its own permissions', () => {
+    const file = configFile(PLANE(', applierRoleArn: "arn:aws:iam::123456789012:role/grantplane/applier"'));
+    const [plane] = loadInfraSettings(reader(base(file))).planes;
+    if (!plane) throw new Error('no plane');
+    expect(() => new PlaneAccessStack(new App(), 'Access', { plane, trustedRoleArns: ['arn:aws:iam::111111111111:role/grantplane-applier'] })).toThrow(
+      /must not be under the managed path/,
+    );
+  });
+});

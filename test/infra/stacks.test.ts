@@ -1,0 +1,387 @@
+// The CDK app (issue 6): one synth of the whole app (beforeAll), then assertions on the templates.
+// The applier's IAM policy is checked by evaluating it, the way IAM would, against the calls
+// DESIGN §6 needs and the ones R3 forbids.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { ROUTES } from '../../functions/shared/routes.js';
+import { TABLE } from '../../lib/adapters/dynamodb/table.js';
+import { buildApp, type GrantplaneStacks } from '../../infra/build-app.js';
+import { MissingEntryError } from '../../infra/constructs/grantplane-function.js';
+import { allowed, statementsOf, type Statement } from './iam-eval.js';
+
+const HOME = '111111111111';
+const PROD = '123456789012';
+const REMOTE = '210987654321';
+const ACCESS_ROLE = `arn:aws:iam::${REMOTE}:role/grantplane-access/grantplane-applier`;
+const BOUNDARY = `arn:aws:iam::${PROD}:policy/grantplane-boundary`;
+
+// Two AWS planes: prod in the home account (with a permissions boundary), analytics in another
+// account reached through its access role; a GCP plane that needs no access at all.
+const CONFIG = `
+dataPlanes:
+  - { name: prod, cloud: aws, accountId: "${PROD}", region: us-west-2, orgPrefix: acme,
+      oidcProvider: oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE, domains: [development], projects: "*",
+      permissionsBoundaryArn: "${BOUNDARY}" }
+  - { name: analytics, cloud: aws, accountId: "${REMOTE}", region: us-east-1, orgPrefix: acme,
+      oidcProvider: oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE, domains: [development], projects: "*",
+      applierRoleArn: "${ACCESS_ROLE}" }
+  - { name: research, cloud: gcp, region: us-central1, domains: [development], projects: "*" }
+`;
+
+const context = (configFile: string) => ({
+  'grantplane:config': configFile,
+  jwtIssuer: 'https://idp.example.com/oauth2/default',
+  jwtAudience: 'api://grantplane',
+  alarmEmail: 'platform-oncall@example.com',
+  homeAccount: HOME,
+  accounts: [PROD],
+});
+
+let stacks: GrantplaneStacks;
+let stateful: Template;
+let stateless: Template;
+let planeAccess: Template;
+let nagReport: ReturnType<AwsSolutionsChecks['validateScope']>;
+
+const logicalId = (template: Template, type: string, predicate: (resource: { Properties?: Record<string, unknown> }) => boolean): string => {
+  const found = Object.entries(template.findResources(type)).filter(([, resource]) => predicate(z.looseObject({ Properties: z.record(z.string(), z.unknown()).optional() }).parse(resource)));
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0]![0];
+};
+
+const functionId = (name: 'applier' | 'drift' | (typeof ROUTES)[number]['group']): string => {
+  const fn = stacks.stateless.functions.get(name);
+  if (!fn) throw new Error(`no function ${name}`);
+  return stacks.stateless.getLogicalId(fn.function.node.defaultChild as never);
+};
+
+const roleId = (name: 'applier' | 'drift'): string => {
+  const fn = stacks.stateless.functions.get(name);
+  if (!fn) throw new Error(`no function ${name}`);
+  return stacks.stateless.getLogicalId(fn.role.node.defaultChild as never);
+};
+
+/** Every statement of every policy attached to one role of the stateless stack. */
+const roleStatements = (role: string): Statement[] =>
+  Object.values(stateless.findResources('AWS::IAM::Policy'))
+    .map((policy) => z.looseObject({ Properties: z.looseObject({ Roles: z.array(z.unknown()), PolicyDocument: z.unknown() }) }).parse(policy))
+    .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: role }]))
+    .flatMap((policy) => statementsOf(policy.Properties.PolicyDocument));
+
+beforeAll(() => {
+  const dir = mkdtempSync(join(tmpdir(), 'grantplane-infra-'));
+  const configFile = join(dir, 'grantplane.config.yaml');
+  writeFileSync(configFile, CONFIG);
+  const app = new App({ context: context(configFile), outdir: join(dir, 'cdk.out') });
+  stacks = buildApp(app);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  // Template.fromStack synthesizes the app once (bundling every function with the local esbuild);
+  // a cdk-nag finding makes it throw.
+  stateful = Template.fromStack(stacks.stateful);
+  stateless = Template.fromStack(stacks.stateless);
+  const [access] = stacks.planeAccess;
+  if (!access) throw new Error('no plane access stack');
+  planeAccess = Template.fromStack(access);
+  nagReport = new AwsSolutionsChecks(app).validateScope(app);
+}, 120_000);
+
+describe('CDK app: cdk-nag (AwsSolutions)', () => {
+  it('reports no unacknowledged finding', () => {
+    expect(nagReport.violations).toEqual([]);
+    expect(nagReport.success).toBe(true);
+  });
+});
+
+describe('StatefulStack: the table (issue 6)', () => {
+  it('is on demand, streams new and old images, has TTL, PITR, deletion protection and encryption', () => {
+    stateful.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: TABLE.partitionKey.name, KeyType: 'HASH' },
+        { AttributeName: TABLE.sortKey.name, KeyType: 'RANGE' },
+      ],
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+      SSESpecification: { SSEEnabled: true },
+      GlobalSecondaryIndexes: TABLE.globalSecondaryIndexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: [
+          { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    });
+  });
+
+  it('is retained when the stack is deleted or the table replaced', () => {
+    stateful.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+});
+
+describe('StatelessStack: HTTP API generated from ROUTES (STYLE habit 12)', () => {
+  it('has exactly one API route per entry of ROUTES', () => {
+    const routeKeys = Object.values(stateless.findResources('AWS::ApiGatewayV2::Route')).map(
+      (route) => z.looseObject({ Properties: z.looseObject({ RouteKey: z.string() }) }).parse(route).Properties.RouteKey,
+    );
+    expect(routeKeys.sort()).toEqual(ROUTES.map((route) => `${route.method} ${route.path}`).sort());
+  });
+
+  it('checks the JWT on token routes only, with the configured issuer and audience', () => {
+    const authorizer = logicalId(stateless, 'AWS::ApiGatewayV2::Authorizer', () => true);
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: 'https://idp.example.com/oauth2/default', Audience: ['api://grantplane'] },
+    });
+    for (const route of ROUTES) {
+      const open = route.access === 'none' || route.access === 'signature';
+      stateless.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: `${route.method} ${route.path}`,
+        AuthorizationType: open ? 'NONE' : 'JWT',
+        ...(open ? {} : { AuthorizerId: { Ref: authorizer } }),
+      });
+    }
+  });
+
+  it("sends each route to its group's function", () => {
+    const integrations = stateless.findResources('AWS::ApiGatewayV2::Integration');
+    const routes = stateless.findResources('AWS::ApiGatewayV2::Route');
+    for (const route of ROUTES) {
+      const [, resource] = Object.entries(routes).find(([, r]) => JSON.stringify(r).includes(`"${route.method} ${route.path}"`)) ?? [];
+      const target = JSON.stringify(z.looseObject({ Properties: z.looseObject({ Target: z.unknown() }) }).parse(resource).Properties.Target);
+      const integrationId = Object.keys(integrations).find((id) => target.includes(`"${id}"`));
+      expect(integrationId, `${route.method} ${route.path}`).toBeDefined();
+      expect(JSON.stringify(integrations[integrationId ?? '']), `${route.method} ${route.path}`).toContain(`"${functionId(route.group)}"`);
+    }
+  });
+
+  it('logs access on the $default stage', () => {
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.anyValue() },
+    });
+  });
+});
+
+describe('GrantplaneFunction defaults (STYLE habit 13)', () => {
+  it('builds every function for nodejs24.x on arm64 with X-Ray, the table name and the bundled configuration', () => {
+    const functions = Object.values(stateless.findResources('AWS::Lambda::Function')).map(
+      (fn) => z.looseObject({ Properties: z.looseObject({ Runtime: z.string() }) }).parse(fn).Properties,
+    );
+    const ours = functions.filter((fn) => fn.Runtime === 'nodejs24.x');
+    // one per route group, plus the applier and the drift run
+    expect(ours).toHaveLength(new Set(ROUTES.map((route) => route.group)).size + 2);
+    for (const fn of ours) {
+      expect(fn).toMatchObject({
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Handler: 'index.handler',
+        Environment: { Variables: { GRANTPLANE_TABLE: expect.anything(), GRANTPLANE_CONFIG: '/var/task/grantplane.config.yaml', NODE_OPTIONS: '--enable-source-maps' } },
+        LoggingConfig: { LogFormat: 'JSON' },
+      });
+    }
+  });
+
+  it('keeps logs three months in retained log groups', () => {
+    stateless.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+    stateless.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
+  });
+
+  it('refuses to synth when an entry file is missing, naming it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grantplane-missing-'));
+    const configFile = join(dir, 'grantplane.config.yaml');
+    writeFileSync(configFile, CONFIG);
+    const app = new App({ context: context(configFile) });
+    expect(() => buildApp(app, { functionsDir: dir })).toThrow(MissingEntryError);
+    expect(() => buildApp(new App({ context: context(configFile) }), { functionsDir: dir })).toThrow(/drift\.ts does not exist/);
+  });
+});
+
+describe('Applier: stream event source (DESIGN §6 A4)', () => {
+  it('reports batch item failures, bisects failing batches, retries a bounded number of times, then parks records in the DLQ', () => {
+    const dlq = logicalId(stateless, 'AWS::SQS::Queue', () => true);
+    stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionId('applier') },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: Match.anyValue(),
+      StartingPosition: 'TRIM_HORIZON',
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlq, 'Arn'] } } },
+    });
+    const mapping = z
+      .looseObject({ Properties: z.looseObject({ MaximumRetryAttempts: z.number(), EventSourceArn: z.unknown() }) })
+      .parse(Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping'))[0]).Properties;
+    expect(mapping.MaximumRetryAttempts).toBeGreaterThan(0);
+    expect(mapping.MaximumRetryAttempts).toBeLessThanOrEqual(10);
+    expect(JSON.stringify(mapping.EventSourceArn)).toContain('StreamArn');
+  });
+});
+
+describe('Drift schedule and alarms (DESIGN §10)', () => {
+  it('invokes the drift function every 15 minutes by default', () => {
+    stateless.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      State: 'ENABLED',
+      Target: { Arn: { 'Fn::GetAtt': [functionId('drift'), 'Arn'] } },
+    });
+  });
+
+  it('alarms on errors and throttles of every function, DLQ depth and DriftedTargets, to the SNS topic', () => {
+    const topic = logicalId(stateless, 'AWS::SNS::Topic', () => true);
+    const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm')).map(
+      (alarm) =>
+        z
+          .looseObject({
+            Properties: z.looseObject({
+              MetricName: z.string(),
+              Namespace: z.string(),
+              AlarmActions: z.array(z.unknown()),
+              Dimensions: z.array(z.looseObject({ Name: z.string(), Value: z.unknown() })).optional(),
+            }),
+          })
+          .parse(alarm).Properties,
+    );
+    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
+    const names = [...stacks.stateless.functions.keys()];
+    for (const name of names) {
+      const id = functionId(name);
+      for (const metric of ['Errors', 'Throttles']) {
+        expect(
+          alarms.some((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === metric && JSON.stringify(a.Dimensions).includes(`"${id}"`)),
+          `${metric} alarm of ${name}`,
+        ).toBe(true);
+      }
+    }
+    expect(alarms.some((a) => a.Namespace === 'AWS/SQS' && a.MetricName === 'ApproximateNumberOfMessagesVisible')).toBe(true);
+    expect(alarms.some((a) => a.Namespace === 'grantplane' && a.MetricName === 'DriftedTargets')).toBe(true);
+    stateless.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'platform-oncall@example.com' });
+  });
+});
+
+describe('Applier IAM: least privilege (issue 6 item 2, DESIGN R3)', () => {
+  const userFlyteRole = `arn:aws:iam::${PROD}:role/acme-userflyterole`;
+  const adminFlyteRole = `arn:aws:iam::${PROD}:role/acme-adminflyterole`;
+  const ownRole = `arn:aws:iam::${PROD}:role/grantplane/acme-flytesnacks-development`;
+  const ownPolicy = `arn:aws:iam::${PROD}:policy/grantplane/grantplane-flytesnacks-development-1`;
+  const userFlyteRolePolicy = `arn:aws:iam::${PROD}:policy/userflyterole`;
+  const foreignPolicy = `arn:aws:iam::aws:policy/AdministratorAccess`;
+  let applier: Statement[];
+  let drift: Statement[];
+  beforeAll(() => {
+    applier = roleStatements(roleId('applier'));
+    drift = roleStatements(roleId('drift'));
+  });
+
+  it('allows every IAM call the applier makes on what grantplane manages (DESIGN §6)', () => {
+    const needed: Array<[string, string, Record<string, string>?]> = [
+      ['iam:CreateRole', ownRole, { 'iam:PermissionsBoundary': BOUNDARY }],
+      ['iam:TagRole', ownRole],
+      ['iam:UntagRole', ownRole],
+      ['iam:UpdateAssumeRolePolicy', ownRole],
+      ['iam:PutRolePermissionsBoundary', ownRole, { 'iam:PermissionsBoundary': BOUNDARY }],
+      ['iam:DeleteRole', ownRole],
+      ['iam:GetRole', ownRole],
+      ['iam:GetRole', userFlyteRole],
+      ['iam:ListAttachedRolePolicies', userFlyteRole],
+      ['iam:CreatePolicy', ownPolicy],
+      ['iam:TagPolicy', ownPolicy],
+      ['iam:UntagPolicy', ownPolicy],
+      ['iam:GetPolicy', ownPolicy],
+      ['iam:GetPolicyVersion', ownPolicy],
+      ['iam:ListPolicyVersions', ownPolicy],
+      ['iam:CreatePolicyVersion', ownPolicy],
+      ['iam:DeletePolicyVersion', ownPolicy],
+      ['iam:DeletePolicy', ownPolicy],
+      ['iam:AttachRolePolicy', userFlyteRole, { 'iam:PolicyARN': ownPolicy }],
+      ['iam:DetachRolePolicy', userFlyteRole, { 'iam:PolicyARN': ownPolicy }],
+      ['iam:AttachRolePolicy', ownRole, { 'iam:PolicyARN': ownPolicy }],
+      ['iam:AttachRolePolicy', ownRole, { 'iam:PolicyARN': userFlyteRolePolicy }],
+      ['iam:ListRoles', '*'],
+      ['iam:ListPolicies', '*'],
+      ['iam:GetAccountAuthorizationDetails', '*'],
+      ['sts:AssumeRole', ACCESS_ROLE],
+    ];
+    for (const [action, resource, conditions] of needed) {
+      expect(allowed(applier, action, resource, conditions ?? {}), `${action} on ${resource}`).toBe(true);
+    }
+  });
+
+  it('denies what R3 forbids: AdminFlyteRole, userflyterole itself, foreign policies, roles without the boundary', () => {
+    const forbidden: Array<[string, string, Record<string, string>?]> = [
+      ['iam:AttachRolePolicy', adminFlyteRole, { 'iam:PolicyARN': ownPolicy }],
+      ['iam:UpdateAssumeRolePolicy', adminFlyteRole],
+      ['iam:GetRole', adminFlyteRole],
+      ['iam:UpdateAssumeRolePolicy', userFlyteRole],
+      ['iam:DeleteRole', userFlyteRole],
+      ['iam:TagRole', userFlyteRole],
+      ['iam:DetachRolePolicy', userFlyteRole, { 'iam:PolicyARN': userFlyteRolePolicy }],
+      ['iam:AttachRolePolicy', userFlyteRole, { 'iam:PolicyARN': foreignPolicy }],
+      ['iam:AttachRolePolicy', ownRole, { 'iam:PolicyARN': foreignPolicy }],
+      ['iam:CreatePolicyVersion', userFlyteRolePolicy],
+      ['iam:CreateRole', ownRole],
+      ['iam:CreateRole', ownRole, { 'iam:PermissionsBoundary': `arn:aws:iam::${PROD}:policy/other` }],
+      ['iam:DeleteRolePermissionsBoundary', ownRole],
+      ['iam:CreateRole', `arn:aws:iam::${PROD}:role/escalate`, { 'iam:PermissionsBoundary': BOUNDARY }],
+      ['iam:PassRole', ownRole],
+      ['iam:CreateUser', `arn:aws:iam::${PROD}:user/grantplane/x`],
+      ['sts:AssumeRole', `arn:aws:iam::${PROD}:role/grantplane/acme-flytesnacks-development`],
+      ['s3:GetObject', 'arn:aws:s3:::acme-ml-data/x'],
+    ];
+    for (const [action, resource, conditions] of forbidden) {
+      expect(allowed(applier, action, resource, conditions ?? {}), `${action} on ${resource}`).toBe(false);
+    }
+  });
+
+  it('has an explicit Deny on <AdminFlyteRole>, no wildcard or PassRole action, and no IAM write on "*"', () => {
+    expect(applier.some((s) => s.Effect === 'Deny' && s.Action.includes('iam:*') && s.Resource.includes(adminFlyteRole))).toBe(true);
+    for (const statement of applier.filter((s) => s.Effect === 'Allow')) {
+      for (const action of statement.Action) {
+        expect(action, JSON.stringify(statement)).not.toMatch(/\*|\?/);
+        expect(action.toLowerCase()).not.toBe('iam:passrole');
+        if (statement.Resource.includes('*') && action.startsWith('iam:')) expect(action, 'IAM write on Resource "*"').toMatch(/^iam:(List|Get)/);
+      }
+    }
+  });
+
+  it('gives the drift check reads only', () => {
+    expect(allowed(drift, 'iam:GetAccountAuthorizationDetails', '*')).toBe(true);
+    expect(allowed(drift, 'iam:GetPolicyVersion', ownPolicy)).toBe(true);
+    for (const action of ['iam:CreatePolicyVersion', 'iam:AttachRolePolicy', 'iam:DeleteRole', 'iam:TagRole']) {
+      expect(allowed(drift, action, action.includes('Policy') ? ownPolicy : ownRole, { 'iam:PolicyARN': ownPolicy }), action).toBe(false);
+    }
+  });
+});
+
+describe('PlaneAccessStack: the role the applier assumes in another account (DESIGN §10)', () => {
+  it('creates the configured role, trusted by the applier and drift roles only', () => {
+    planeAccess.hasResourceProperties('AWS::IAM::Role', { RoleName: 'grantplane-applier', Path: '/grantplane-access/' });
+    const role = z
+      .looseObject({ Properties: z.looseObject({ AssumeRolePolicyDocument: z.looseObject({ Statement: z.array(z.looseObject({ Action: z.string(), Effect: z.string(), Principal: z.object({ AWS: z.string() }) })) }) }) })
+      .parse(Object.values(planeAccess.findResources('AWS::IAM::Role'))[0]);
+    const trust = role.Properties.AssumeRolePolicyDocument.Statement;
+    expect(trust.every((s) => s.Action === 'sts:AssumeRole' && s.Effect === 'Allow')).toBe(true);
+    expect(trust.map((s) => s.Principal.AWS).sort()).toEqual([`arn:aws:iam::${HOME}:role/grantplane-applier`, `arn:aws:iam::${HOME}:role/grantplane-drift`]);
+  });
+
+  it("grants the applier's policy for that account, with the same explicit Deny", () => {
+    const policy = z
+      .looseObject({ Properties: z.looseObject({ PolicyDocument: z.unknown() }) })
+      .parse(Object.values(planeAccess.findResources('AWS::IAM::ManagedPolicy'))[0]);
+    const statements = statementsOf(policy.Properties.PolicyDocument);
+    expect(allowed(statements, 'iam:CreatePolicyVersion', `arn:aws:iam::${REMOTE}:policy/grantplane/p`)).toBe(true);
+    expect(allowed(statements, 'iam:CreateRole', `arn:aws:iam::${REMOTE}:role/grantplane/r`)).toBe(true);
+    expect(allowed(statements, 'iam:AttachRolePolicy', `arn:aws:iam::${REMOTE}:role/acme-adminflyterole`, { 'iam:PolicyARN': `arn:aws:iam::${REMOTE}:policy/grantplane/p` })).toBe(false);
+    expect(allowed(statements, 'iam:UpdateAssumeRolePolicy', ACCESS_ROLE)).toBe(false);
+    expect(allowed(statements, 'iam:PassRole', `arn:aws:iam::${REMOTE}:role/grantplane/r`)).toBe(false);
+  });
+});
