@@ -4,6 +4,7 @@
 // IAM holds, so a run that died halfway is finished by the next one, and nothing is done twice.
 import type { AwsDataPlaneConfig } from '../domain/config.js';
 import { userFlyteRolePolicyArn } from '../domain/compile/arns.js';
+import { pairRoleName } from '../domain/compile/names.js';
 import type { CompiledTarget, Scope } from '../domain/model.js';
 import type { IamGateway, IamPolicy } from '../domain/ports.js';
 import { IamGatewayError } from '../domain/ports.js';
@@ -18,6 +19,7 @@ import {
   policiesToRead,
   scopeOfOrphan,
   strayPolicyActions,
+  type TargetDiff,
   type TargetRef,
   targetRefOf,
 } from '../domain/reconcile/index.js';
@@ -59,6 +61,13 @@ export function planeGuard(plane: AwsDataPlaneConfig): PlaneGuard {
     userFlyteRolePolicyArn: userFlyteRolePolicyArn(plane),
     maxPoliciesPerRole: plane.maxPoliciesPerRole,
   };
+}
+
+/** The reference of a plane's target by scope, for reconciling it when nothing is desired any more. */
+export function targetRefFor(plane: AwsDataPlaneConfig, scope: Scope): TargetRef {
+  return scope.type === 'global'
+    ? { dataPlane: plane.name, scope, roleName: plane.userFlyteRoleName, managed: false }
+    : { dataPlane: plane.name, scope, roleName: pairRoleName(plane, scope.project, scope.domain), managed: true };
 }
 
 export interface ReconcileOptions {
@@ -222,15 +231,23 @@ export async function reconcileTarget(gateway: IamGateway, desired: CompiledTarg
   const actions: string[] = [];
   const notes: string[] = [];
   let waiting = false;
+  const diffOptions = { guard: options.guard, allowRoleDeletion: options.allowRoleDeletion ?? false, keepPolicyArns: options.keepPolicyArns };
   for (let pass = 1; pass <= MAX_PASSES; pass += 1) {
-    const actual = await readTarget(iam, desired, ref, options);
-    let diff = diffTarget(desired, ref, actual, { guard: options.guard, allowRoleDeletion: options.allowRoleDeletion ?? false, keepPolicyArns: options.keepPolicyArns });
-    while (diff.missingVersions.length > 0) {
-      for (const arn of diff.missingVersions) {
-        const entry = actual.policies.find((policy) => policy.policy.arn === arn);
-        if (entry !== undefined) entry.versions = await iam.listPolicyVersions(arn);
+    let diff: TargetDiff;
+    try {
+      const actual = await readTarget(iam, desired, ref, options);
+      diff = diffTarget(desired, ref, actual, diffOptions);
+      while (diff.missingVersions.length > 0) {
+        for (const arn of diff.missingVersions) {
+          const entry = actual.policies.find((policy) => policy.policy.arn === arn);
+          if (entry !== undefined) entry.versions = await iam.listPolicyVersions(arn);
+        }
+        diff = diffTarget(desired, ref, actual, diffOptions);
       }
-      diff = diffTarget(desired, ref, actual, { guard: options.guard, allowRoleDeletion: options.allowRoleDeletion ?? false, keepPolicyArns: options.keepPolicyArns });
+    } catch (error: unknown) {
+      // Something read a moment ago vanished under another writer: read again.
+      if (codeOf(error) === 'NoSuchEntity' && pass < MAX_PASSES) continue;
+      throw error;
     }
     waiting = diff.waiting;
     notes.splice(0, notes.length, ...diff.notes);
@@ -320,7 +337,7 @@ export async function applyPlane(gateway: IamGateway, plane: AwsDataPlaneConfig,
     result.actions.push(...outcome.actions);
     result.notes.push(...outcome.notes);
   };
-  const globalRef: TargetRef = { dataPlane: plane.name, scope: { type: 'global' }, roleName: plane.userFlyteRoleName, managed: false };
+  const globalRef = targetRefFor(plane, { type: 'global' });
   if (!targets.some((target) => target.scope.type === 'global')) {
     // No global grants any more: still take grantplane's global policies off <UserFlyteRole>.
     add(await reconcileTarget(iam, null, { ...base, ref: globalRef }));
@@ -347,7 +364,12 @@ export async function applyPlane(gateway: IamGateway, plane: AwsDataPlaneConfig,
     const entry: ActualPolicy = { policy };
     let actions = strayPolicyActions(entry, guard);
     if (actions === null) {
-      entry.versions = await iam.listPolicyVersions(policy.arn);
+      try {
+        entry.versions = await iam.listPolicyVersions(policy.arn);
+      } catch (error: unknown) {
+        if (codeOf(error) === 'NoSuchEntity') continue; // deleted meanwhile by another run
+        throw error;
+      }
       actions = strayPolicyActions(entry, guard) ?? [];
     }
     if (isOwned(policy, guard) && policy.attachmentCount > 0) {

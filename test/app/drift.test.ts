@@ -75,8 +75,8 @@ describe('checkDrift', () => {
 
   it('reports an edited trust policy', async () => {
     const { gateway } = await applied();
-    const role = await gateway.getRole(ROLE);
-    const widened = JSON.parse(JSON.stringify(role!.trustPolicy).replace('StringEquals', 'StringLike').replace('flytesnacks-development:default', '*')) as typeof role.trustPolicy;
+    const role = (await gateway.getRole(ROLE))!;
+    const widened = JSON.parse(JSON.stringify(role.trustPolicy).replace('StringEquals', 'StringLike').replace('flytesnacks-development:default', '*')) as typeof role.trustPolicy;
     await gateway.updateAssumeRolePolicy(ROLE, widened);
     const report = await checkDrift(gateway, plane, targets, { clock });
     expect(report.targets[1]).toMatchObject({ status: 'drifted', differences: [`role ${ROLE}: trust policy differs from the compiled one`] });

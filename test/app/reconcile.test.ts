@@ -1,7 +1,7 @@
 // reconcileTarget / applyPlane against the IAM emulator with the real SDK (DESIGN §6 A1–A4, §7 apply).
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
-import { applyPlane, makePolicyDocumentCache, planeGuard, reconcileTarget } from '../../lib/app/reconcile.js';
+import { applyPlane, makePolicyDocumentCache, planeGuard, reconcileTarget, targetRefFor } from '../../lib/app/reconcile.js';
 import { type AwsDataPlaneConfig, parseConfig } from '../../lib/domain/config.js';
 import { planGrants } from '../../lib/domain/engine.js';
 import type { CompiledTarget } from '../../lib/domain/model.js';
@@ -223,4 +223,60 @@ describe('crash consistency (A4)', () => {
       ctx = undefined;
     }
   }, 120_000);
+});
+
+describe('races and duplicate events (A4)', () => {
+  it('two applies of the same state at once both finish and leave one converged state', async () => {
+    const { gateway, emulator } = await start();
+    const [a, b] = await Promise.all([applyPlane(gateway, plane, targetsOf(BEFORE)), applyPlane(gateway, plane, targetsOf(BEFORE))]);
+    expect(a.changes + b.changes).toBeGreaterThan(0);
+    expect(emulator.calls.filter((call) => call.action === 'CreateRole' && call.error === undefined)).toHaveLength(2);
+    expect(await applyPlane(gateway, plane, targetsOf(BEFORE))).toMatchObject({ changes: 0 });
+    const [c, d] = await Promise.all([
+      applyPlane(gateway, plane, targetsOf(AFTER), { pruneRoles: true }),
+      applyPlane(gateway, plane, targetsOf(AFTER), { pruneRoles: true }),
+    ]);
+    expect(c.waitingRoles.concat(d.waitingRoles)).toEqual([]);
+    expect(await applyPlane(gateway, plane, targetsOf(AFTER), { pruneRoles: true })).toMatchObject({ changes: 0 });
+    expect(await gateway.getRole('acme-retired-production')).toBeNull();
+  });
+
+  it('another writer creating the same policy first (EntityAlreadyExists) is taken as converged', async () => {
+    const { gateway, emulator } = await start();
+    const targets = targetsOf(BEFORE);
+    // The global target first: the pair attaches its policies, which only the global target creates.
+    await reconcileTarget(gateway, targets.find((t) => t.scope.type === 'global')!, { guard: planeGuard(plane) });
+    const target = targets.find((t) => t.scope.type === 'project-domain')!;
+    const policy = target.policies[0]!;
+    emulator.resetCalls();
+    // The other writer gets there between our read and our CreatePolicy.
+    const racing: IamGateway = {
+      ...gateway,
+      createPolicy: async (input) => {
+        await gateway.createPolicy(input);
+        return gateway.createPolicy(input);
+      },
+    };
+    const result = await reconcileTarget(racing, target, { guard: planeGuard(plane) });
+    expect(emulator.calls.filter((call) => call.action === 'CreatePolicy').map((call) => call.error)).toEqual([undefined, 'EntityAlreadyExists']);
+    expect(result.actions[0]).toBe('CreateRole acme-flytesnacks-development');
+    expect(await gateway.getPolicy(policy.arn)).toMatchObject({ defaultVersionId: 'v1' });
+    expect(await reconcileTarget(gateway, target, { guard: planeGuard(plane) })).toMatchObject({ actions: [], writes: 0 });
+  });
+
+  it('a no-longer-desired target is reconciled by reference (the applier Lambda path)', async () => {
+    const { gateway } = await start();
+    await applyPlane(gateway, plane, targetsOf(BEFORE));
+    const ref = targetRefFor(plane, { type: 'project-domain', project: 'retired', domain: 'production' });
+    const result = await reconcileTarget(gateway, null, { guard: planeGuard(plane), ref, allowRoleDeletion: true });
+    expect(result.actions).toEqual([
+      'DetachRolePolicy acme-retired-production grantplane-global-1',
+      'DetachRolePolicy acme-retired-production grantplane-retired-production-1',
+      'DeletePolicy grantplane-retired-production-1',
+      'DetachRolePolicy acme-retired-production userflyterole',
+      'DeleteRole acme-retired-production',
+    ]);
+    expect(result).toMatchObject({ writes: 5, waiting: false });
+    expect(await reconcileTarget(gateway, null, { guard: planeGuard(plane), ref, allowRoleDeletion: true })).toMatchObject({ actions: [], writes: 0, reads: 1 });
+  });
 });
