@@ -5,6 +5,17 @@ import type { CompiledTarget, PlanResult, PolicyDocument, Scope } from '../domai
 
 /** The IAM managed-policy size limit, counted without white space (C3). */
 const POLICY_CHAR_LIMIT = 6144;
+// A pull-request comment has a size limit (GitHub: 65,536 characters), and a long one is not read.
+// Each list is capped, and the whole text is cut at MAX_CHARS as a last guard; `--format json`
+// always has everything.
+/** Targets shown in full; the next LISTED_TARGETS get one table row each; the rest are counted. */
+export const DETAILED_TARGETS = 20;
+export const LISTED_TARGETS = 150;
+export const LISTED_REJECTIONS = 100;
+export const LISTED_NOTES = 50;
+export const LISTED_SECRETS = 50;
+export const DETAILED_INFRASTRUCTURE = 10;
+export const MAX_CHARS = 60_000;
 
 /** Renders a PlanResult as Markdown; `requests` (the input, by index) lets rows say which grant they mean. */
 export function renderPlanText(result: PlanResult, requests: readonly unknown[] = []): string {
@@ -27,39 +38,55 @@ export function renderPlanText(result: PlanResult, requests: readonly unknown[] 
       '| # | grant | path | code | what to do |',
       '| --- | --- | --- | --- | --- |',
     );
-    for (const rejected of result.rejected) {
-      for (const error of rejected.errors) {
-        out.push(
+    const rows = result.rejected.flatMap((rejected) =>
+      rejected.errors.map(
+        (error) =>
           `| ${rejected.index} | ${cell(describeRequest(requests[rejected.index]))} | \`${cell(error.path)}\` | \`${cell(error.code)}\` | ${cell(error.message)} |`,
-        );
-      }
-    }
-    out.push('');
+      ),
+    );
+    out.push(...capped(rows, LISTED_REJECTIONS, (n) => `| … | ${n} more ${plural(n, 'error')} | | | |`), '');
   }
 
   if (result.notes.length > 0) {
     out.push(`### Notes (${result.notes.length})`, '');
-    for (const note of result.notes)
-      out.push(`- #${note.index} ${describeRequest(requests[note.index])}: \`${note.code}\` ${oneLine(note.message)}`);
-    out.push('');
+    const rows = result.notes.map(
+      (note) => `- #${note.index} ${describeRequest(requests[note.index])}: \`${note.code}\` ${oneLine(note.message)}`,
+    );
+    out.push(...capped(rows, LISTED_NOTES, (n) => `- … ${n} more ${plural(n, 'note')}`), '');
   }
 
   const secrets = result.accepted.filter((grant) => grant.secretGroup !== undefined || grant.secretKey !== undefined);
   if (secrets.length > 0) {
     out.push('### Secrets for task code', '', '| # | secret group | secret key |', '| --- | --- | --- |');
-    for (const grant of secrets)
-      out.push(`| ${grant.index} | \`${cell(grant.secretGroup ?? '')}\` | \`${cell(grant.secretKey ?? '')}\` |`);
-    out.push('');
+    const rows = secrets.map(
+      (grant) => `| ${grant.index} | \`${cell(grant.secretGroup ?? '')}\` | \`${cell(grant.secretKey ?? '')}\` |`,
+    );
+    out.push(...capped(rows, LISTED_SECRETS, (n) => `| … | ${n} more | |`), '');
   }
 
   if (result.targets.length > 0) {
     out.push(`### Targets (${result.targets.length})`, '');
-    for (const target of result.targets) out.push(...renderTarget(target));
+    const detailed = result.targets.slice(0, DETAILED_TARGETS);
+    const rest = result.targets.slice(DETAILED_TARGETS);
+    for (const target of detailed) out.push(...renderTarget(target));
+    if (rest.length > 0) {
+      out.push(
+        `${rest.length} more ${plural(rest.length, 'target')}, in short (\`--format json\` shows every document):`,
+        '',
+        '| plane | scope | role | policies | statements |',
+        '| --- | --- | --- | --- | --- |',
+      );
+      const rows = rest.map((target) => {
+        const statements = target.policies.reduce((sum, policy) => sum + policy.document.Statement.length, 0);
+        return `| ${target.dataPlane} | ${cell(describeScope(target.scope))} | \`${target.role.name}\` | ${target.policies.length} | ${statements} |`;
+      });
+      out.push(...capped(rows, LISTED_TARGETS, (n) => `| … | ${n} more ${plural(n, 'target')} | | | |`), '');
+    }
   }
 
   if (result.infrastructure.length > 0) {
     out.push(`### Infrastructure for other accounts' owners (${result.infrastructure.length})`, '');
-    for (const item of result.infrastructure) {
+    for (const item of result.infrastructure.slice(0, DETAILED_INFRASTRUCTURE)) {
       out.push(
         `#### ${item.kind}: \`${item.repositoryArn}\``,
         '',
@@ -72,7 +99,27 @@ export function renderPlanText(result: PlanResult, requests: readonly unknown[] 
       );
     }
   }
-  return `${out.join('\n').trimEnd()}\n`;
+  const more = result.infrastructure.slice(DETAILED_INFRASTRUCTURE);
+  if (more.length > 0) {
+    out.push(`${more.length} more repository ${plural(more.length, 'policy', 'policies')}:`, '');
+    for (const item of more) out.push(`- \`${item.repositoryArn}\``);
+  }
+  return limitChars(`${out.join('\n').trimEnd()}\n`, MAX_CHARS);
+}
+
+/** The first `limit` rows, then one row saying how many were left out. */
+function capped(rows: string[], limit: number, more: (count: number) => string): string[] {
+  return rows.length <= limit ? rows : [...rows.slice(0, limit), more(rows.length - limit)];
+}
+
+/** Cuts Markdown at a line boundary within `max` characters, closing an open code fence. */
+export function limitChars(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const notice = '\n_… plan cut here to fit a comment: `grantplane plan --format json` has every detail._\n';
+  const cut = text.lastIndexOf('\n', max - notice.length - 8);
+  const head = text.slice(0, Math.max(cut, 0));
+  const fences = head.split('\n').filter((line) => line.startsWith('```')).length;
+  return `${head}${fences % 2 === 1 ? '\n```' : ''}\n${notice}`;
 }
 
 function renderTarget(target: CompiledTarget): string[] {

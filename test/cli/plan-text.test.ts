@@ -1,6 +1,13 @@
 // DESIGN §10: `grantplane plan --format text` prints a plan fit for a pull-request comment.
 import { describe, expect, it } from 'vitest';
-import { describeRequest, renderPlanText } from '../../lib/cli/plan-text.js';
+import {
+  DETAILED_TARGETS,
+  LISTED_TARGETS,
+  MAX_CHARS,
+  describeRequest,
+  limitChars,
+  renderPlanText,
+} from '../../lib/cli/plan-text.js';
 import type { PlanResult } from '../../lib/domain/model.js';
 
 const ACCOUNT = '123456789012';
@@ -118,5 +125,33 @@ describe('describeRequest', () => {
         resource: { type: 'secretsmanager', secretName: 'x' },
       }),
     ).toBe('p/d · secret x');
+  });
+});
+
+describe('renderPlanText on a large plan', () => {
+  it('details the first targets, lists the next ones in a table and counts the rest', () => {
+    const target = result.targets[0]!;
+    const count = DETAILED_TARGETS + LISTED_TARGETS + 30;
+    const targets = Array.from({ length: count }, (_, i) => ({
+      ...target,
+      scope: { type: 'project-domain' as const, project: `p${i}`, domain: 'development' },
+    }));
+    const text = renderPlanText({ ...result, targets }, requests);
+
+    expect(text.match(/^#### prod \(123456789012\) · p\d+\/development$/gm)).toHaveLength(DETAILED_TARGETS);
+    expect(text).toContain(`${count - DETAILED_TARGETS} more targets, in short`);
+    expect(text).toContain('| … | 30 more targets | | | |');
+    expect(text.length).toBeLessThanOrEqual(MAX_CHARS);
+  });
+});
+
+describe('limitChars', () => {
+  it('cuts at a line within the limit and closes an open code fence', () => {
+    const text = `# title\n\n\`\`\`yaml\n${'key: value\n'.repeat(200)}\`\`\`\n`;
+    const cut = limitChars(text, 500);
+
+    expect(cut.length).toBeLessThanOrEqual(500);
+    expect(cut).toMatch(/key: value\n```\n\n_… plan cut here/);
+    expect(limitChars('short\n', 500)).toBe('short\n');
   });
 });
