@@ -1,6 +1,10 @@
 // GrantStore against DynamoDB Local (real protocol: transactions, GSIs, conditions).
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeDynamoGrantStore } from '../../lib/adapters/dynamodb/grant-store.js';
+import { targetFromItem } from '../../lib/adapters/dynamodb/items.js';
 import { BadRequestError } from '../../lib/domain/errors.js';
 import type { CompiledTarget } from '../../lib/domain/model.js';
 import {
@@ -346,5 +350,37 @@ describe('DynamoDB GrantStore: attributes, updates, audit, deliveries, drift, so
     await store.putSource(source);
     expect(await store.getSource('grants-repo')).toEqual(source);
     expect(await store.getSource('other')).toBeNull();
+  });
+});
+
+describe('DynamoDB GrantStore: stream', () => {
+  it('puts each desired-target write on the table stream as a `type = target` image the applier can parse', async () => {
+    // Prepare: a table of its own so the stream holds only this test's writes
+    const { client, docClient, tableName, endpoint } = await freshTable();
+    const own = makeDynamoGrantStore(docClient, tableName);
+    const scope = { type: 'project-domain' as const, project: 'strm', domain: 'development' };
+    const key = targetKey('prod', scope);
+
+    // Act
+    await own.writeDesiredTargets('prod', 0, [{ targetKey: key, scope, desired: compiled('strm', 'development', 'p1'), expectedDesiredVersion: 0, updatedAt: 'now' }]);
+    const streams = new DynamoDBStreamsClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const table = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const stream = await streams.send(new DescribeStreamCommand({ StreamArn: table.Table?.LatestStreamArn ?? '' }));
+    const images: unknown[] = [];
+    for (const shard of stream.StreamDescription?.Shards ?? []) {
+      const iterator = await streams.send(
+        new GetShardIteratorCommand({ StreamArn: table.Table?.LatestStreamArn ?? '', ShardId: shard.ShardId ?? '', ShardIteratorType: 'TRIM_HORIZON' }),
+      );
+      const records = await streams.send(new GetRecordsCommand({ ShardIterator: iterator.ShardIterator ?? '' }));
+      for (const record of records.Records ?? []) {
+        const image = record.dynamodb?.NewImage;
+        if (image !== undefined) images.push(targetFromItem(unmarshall(image as Parameters<typeof unmarshall>[0])));
+      }
+    }
+    streams.destroy();
+
+    // Assess
+    expect(images).toEqual([await own.getTarget(key)]);
+    expect(images[0]).toMatchObject({ desiredVersion: 1, appliedVersion: 0, state: 'pending' });
   });
 });
