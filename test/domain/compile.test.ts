@@ -6,7 +6,7 @@ import { pairPolicyName, pairRoleName, shortenName } from '../../lib/domain/comp
 import { iamSize, MAX_MANAGED_POLICY_CHARS, packStatements } from '../../lib/domain/compile/pack.js';
 import { normStatement } from '../../lib/domain/compile/statements.js';
 import { pairTrustPolicy } from '../../lib/domain/compile/trust.js';
-import { uctlUpdate } from '../../lib/domain/compile/uctl.js';
+import { uctlUpdate, writeWithLibrary } from '../../lib/domain/compile/uctl.js';
 import { documentHash } from '../../lib/domain/compile/hash.js';
 import { HASH_TAG, MANAGED_BY_TAG } from '../../lib/domain/model.js';
 import { ACCOUNT, GLOBAL, NOW, OIDC, awsPlane, config, pair, prodPlane, s3 } from './engine-fixtures.js';
@@ -62,6 +62,18 @@ describe('C5 uctl file (seed 001)', () => {
   it('round-trips awkward values through a YAML parser', () => {
     const update = uctlUpdate('p', 'd', null, { 'odd key': 'a "quoted"\nvalue: yes', yes: 'no' });
     expect(parse(update.yaml)).toEqual({ attributes: { 'odd key': 'a "quoted"\nvalue: yes', yes: 'no' }, domain: 'd', project: 'p' });
+  });
+
+  it.each([
+    [{}],
+    [{ projectQuotaCpu: '64', projectQuotaMemory: '256Gi' }],
+    [{ a_b: 'x"y\\z', empty: '', colon: 'a: b # c', dash: '- item', star: '*ref' }],
+    [{ 'odd key': 'é', null: 'x', yes: 'no' }],
+  ])('writes what the yaml package writes for %j', (attributes) => {
+    const role = 'arn:aws:iam::123456789012:role/grantplane/acme-p-development';
+    expect(uctlUpdate('p', 'development', role, attributes).yaml).toBe(
+      writeWithLibrary({ attributes: { defaultUserRoleValue: role, ...Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : 1))) }, domain: 'development', project: 'p' }),
+    );
   });
 
   it('takes the config attributes of the pair, and imported attributes over them', () => {

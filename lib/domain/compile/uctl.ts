@@ -26,9 +26,33 @@ export function uctlUpdate(
     if (key === 'defaultUserRoleValue') continue;
     attributes[key] = String(current[key]);
   }
-  const yaml = stringify(
-    { attributes, domain, project },
-    { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', lineWidth: 0, sortMapEntries: false },
+  const document = { attributes, domain, project };
+  return { file: UCTL_FILE, yaml: isSimple(document) ? writeSimple(document) : writeWithLibrary(document), command: UCTL_COMMAND };
+}
+
+/** The `yaml` package's rendering: double-quoted values, plain keys, no line folding. */
+export function writeWithLibrary(document: { attributes: Record<string, string>; domain: string; project: string }): string {
+  return stringify(document, { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', lineWidth: 0, sortMapEntries: false });
+}
+
+// Fast path for the common case (a plan writes one file per pair, thousands per plan): keys that
+// YAML reads as plain strings and printable-ASCII values, for which a JSON string *is* the YAML
+// double-quoted scalar the library writes. A test holds the two renderings equal.
+const PLAIN_KEY = /^[A-Za-z][A-Za-z0-9_-]*$/;
+const YAML_WORDS = /^(true|false|null|yes|no|on|off|y|n)$/i;
+const PRINTABLE = /^[\x20-\x7e]*$/;
+
+function isSimple(document: { attributes: Record<string, string>; domain: string; project: string }): boolean {
+  const keyOk = (key: string) => PLAIN_KEY.test(key) && !YAML_WORDS.test(key);
+  return (
+    Object.entries(document.attributes).every(([key, value]) => keyOk(key) && PRINTABLE.test(value)) &&
+    PRINTABLE.test(document.domain) &&
+    PRINTABLE.test(document.project)
   );
-  return { file: UCTL_FILE, yaml, command: UCTL_COMMAND };
+}
+
+function writeSimple(document: { attributes: Record<string, string>; domain: string; project: string }): string {
+  const entries = Object.entries(document.attributes);
+  const attributes = entries.length === 0 ? 'attributes: {}\n' : `attributes:\n${entries.map(([key, value]) => `  ${key}: ${JSON.stringify(value)}\n`).join('')}`;
+  return `${attributes}domain: ${JSON.stringify(document.domain)}\nproject: ${JSON.stringify(document.project)}\n`;
 }
