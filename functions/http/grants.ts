@@ -32,7 +32,8 @@ export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
       if (key === undefined || deps.idempotency === null) {
         return { status: 201, body: await submitGrant(deps.app, { request: req.body, actor, source: 'api' }) };
       }
-      return { status: 201, body: await idempotentSubmit(deps, deps.idempotency)(key, req.body ?? null, actor, req.context) };
+      const { value, replayed } = await idempotentSubmit(deps, deps.idempotency)(key, req.body ?? null, actor, req.context);
+      return { status: replayed ? 200 : 201, body: value };
     },
     listGrants: async (req) => {
       const { limit, cursor, ...filter } = parseWith(listQuery, req.query, 'query');

@@ -1,5 +1,6 @@
 // Builders for API Gateway HTTP API v2 events and Lambda contexts, as API Gateway delivers them
 // (claims as strings, arrays flattened to `[a b]`), so handler tests exercise the real shapes.
+import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { matchRoute } from '../../functions/shared/router.js';
 
@@ -68,7 +69,7 @@ export const lambdaContext = (): Context => ({
   functionVersion: '$LATEST',
   invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:grantplane-test',
   memoryLimitInMB: '1024',
-  awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+  awsRequestId: randomUUID(),
   logGroupName: '/aws/lambda/grantplane-test',
   logStreamName: 'test',
   getRemainingTimeInMillis: () => 30_000,

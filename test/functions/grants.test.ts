@@ -111,7 +111,7 @@ describe('POST /v1/grants → approve → read (DESIGN §8)', () => {
     const first = await submit(carol, s3Grant('production'), key);
     const again = await submit(carol, s3Grant('production'), key);
     expect(first.status).toBe(201);
-    expect([200, 201]).toContain(again.status);
+    expect(again.status).toBe(200); // a replay: the stored first answer
     expect(again.body).toEqual(first.body);
     // The same key from another caller is another request.
     const other = await submit({ sub: 'dave', groups: ['requester'] }, s3Grant('production'), key);
@@ -120,6 +120,14 @@ describe('POST /v1/grants → approve → read (DESIGN §8)', () => {
     expect(reused.status).toBe(422);
     expect(reused.headers['content-type']).toBe('application/problem+json');
     expect(reused.body).toMatchObject({ errors: [{ code: 'idempotency.key-reused', path: 'headers.idempotency-key' }] });
+  });
+
+  it('keeps nothing for a key whose request was refused, so the corrected request may reuse it', async () => {
+    const key = { 'Idempotency-Key': 'portal-req-43' };
+    const refused = await submit(carol, s3Grant('staging', 'union-metadata-prod'), key);
+    expect(refused.status).toBe(422);
+    const fixed = await submit(carol, s3Grant('staging'), key);
+    expect(fixed.status).toBe(201);
   });
 
   it('refuses deciding on your own request with 403 (admins included)', async () => {
