@@ -19,15 +19,23 @@ export interface CheckDriftOptions {
  * does not return policy tags). GetPolicyVersion only for a default version neither in the answer
  * nor in the cache.
  */
-export async function readPlaneState(iam: IamGateway, plane: AwsDataPlaneConfig, cache?: PolicyDocumentCache): Promise<IamPlaneState> {
-  const details = await iam.getAccountAuthorizationDetails({ pathPrefix: plane.managedPath, roleNames: [plane.userFlyteRoleName] });
+export async function readPlaneState(
+  iam: IamGateway,
+  plane: AwsDataPlaneConfig,
+  cache?: PolicyDocumentCache,
+): Promise<IamPlaneState> {
+  const details = await iam.getAccountAuthorizationDetails({
+    pathPrefix: plane.managedPath,
+    roleNames: [plane.userFlyteRoleName],
+  });
   const state: IamPlaneState = { roles: new Map(), policies: new Map() };
   for (const role of details.roles) state.roles.set(role.name, { role, attached: role.attachedPolicies });
   for (const detail of details.policies) {
     let document: unknown = cache?.get(detail.arn, detail.defaultVersionId);
     if (document === undefined) {
       document = detail.versions.find((version) => version.versionId === detail.defaultVersionId)?.document;
-      if (document === undefined) document = (await iam.getPolicyVersion(detail.arn, detail.defaultVersionId))?.document ?? null;
+      if (document === undefined)
+        document = (await iam.getPolicyVersion(detail.arn, detail.defaultVersionId))?.document ?? null;
       cache?.set(detail.arn, detail.defaultVersionId, document);
     }
     const tags = detail.tags ?? (await iam.getPolicy(detail.arn))?.tags ?? {};
@@ -37,14 +45,28 @@ export async function readPlaneState(iam: IamGateway, plane: AwsDataPlaneConfig,
 }
 
 /** Drift of one plane: each desired target in-sync / drifted / missing, plus orphaned grantplane resources. */
-export async function checkPlaneDrift(iam: IamGateway, plane: AwsDataPlaneConfig, desiredTargets: readonly CompiledTarget[], cache?: PolicyDocumentCache): Promise<DriftTarget[]> {
+export async function checkPlaneDrift(
+  iam: IamGateway,
+  plane: AwsDataPlaneConfig,
+  desiredTargets: readonly CompiledTarget[],
+  cache?: PolicyDocumentCache,
+): Promise<DriftTarget[]> {
   const state = await readPlaneState(iam, plane, cache);
   const targets = desiredTargets.filter((target) => target.dataPlane === plane.name);
-  return comparePlane(targets, state, planeGuard(plane), { name: plane.name, orgPrefix: plane.orgPrefix, domains: plane.domains });
+  return comparePlane(targets, state, planeGuard(plane), {
+    name: plane.name,
+    orgPrefix: plane.orgPrefix,
+    domains: plane.domains,
+  });
 }
 
 /** The drift report of one plane (§10): `{ checkedAt, targets }`, the clock injected. */
-export async function checkDrift(iam: IamGateway, plane: AwsDataPlaneConfig, desiredTargets: readonly CompiledTarget[], options: CheckDriftOptions): Promise<DriftReport> {
+export async function checkDrift(
+  iam: IamGateway,
+  plane: AwsDataPlaneConfig,
+  desiredTargets: readonly CompiledTarget[],
+  options: CheckDriftOptions,
+): Promise<DriftReport> {
   const checkedAt = options.clock.now().toISOString();
   return { checkedAt, targets: await checkPlaneDrift(iam, plane, desiredTargets, options.cache) };
 }

@@ -118,7 +118,12 @@ function counting(iam: IamGateway): { iam: IamGateway; counts: { reads: number; 
 const codeOf = (error: unknown): string | undefined => (error instanceof IamGatewayError ? error.code : undefined);
 
 /** Reads what diffTarget needs: GetRole, ListAttachedRolePolicies, GetPolicy each, default documents. */
-async function readTarget(iam: IamGateway, desired: CompiledTarget | null, ref: TargetRef, options: ReconcileOptions): Promise<ActualTarget> {
+async function readTarget(
+  iam: IamGateway,
+  desired: CompiledTarget | null,
+  ref: TargetRef,
+  options: ReconcileOptions,
+): Promise<ActualTarget> {
   const role = await iam.getRole(ref.roleName);
   const attached = role === null ? [] : await iam.listAttachedRolePolicies(ref.roleName);
   const desiredArns = new Set(desired?.policies.map((policy) => policy.arn) ?? []);
@@ -128,13 +133,18 @@ async function readTarget(iam: IamGateway, desired: CompiledTarget | null, ref: 
     if (policy === null) continue;
     const entry: ActualPolicy = { policy };
     // The default document matters only for policies this target keeps (to compare by meaning).
-    if (desiredArns.has(arn) && isOwned(policy, options.guard)) entry.defaultDocument = await defaultDocument(iam, policy, options.cache);
+    if (desiredArns.has(arn) && isOwned(policy, options.guard))
+      entry.defaultDocument = await defaultDocument(iam, policy, options.cache);
     policies.push(entry);
   }
   return { role, attached, policies };
 }
 
-async function defaultDocument(iam: IamGateway, policy: IamPolicy, cache: PolicyDocumentCache | undefined): Promise<unknown> {
+async function defaultDocument(
+  iam: IamGateway,
+  policy: IamPolicy,
+  cache: PolicyDocumentCache | undefined,
+): Promise<unknown> {
   const cached = cache?.get(policy.arn, policy.defaultVersionId);
   if (cached !== undefined) return cached;
   const version = await iam.getPolicyVersion(policy.arn, policy.defaultVersionId);
@@ -144,11 +154,21 @@ async function defaultDocument(iam: IamGateway, policy: IamPolicy, cache: Policy
 }
 
 /** Makes one action's IAM call. Returns false when IAM says another writer got there first. */
-async function execute(iam: IamGateway, action: IamAction, cache: PolicyDocumentCache | undefined): Promise<'done' | 'raced'> {
+async function execute(
+  iam: IamGateway,
+  action: IamAction,
+  cache: PolicyDocumentCache | undefined,
+): Promise<'done' | 'raced'> {
   try {
     switch (action.kind) {
       case 'CreatePolicy': {
-        const created = await iam.createPolicy({ name: action.name, path: action.path, document: action.document, tags: action.tags, description: 'Managed by grantplane' });
+        const created = await iam.createPolicy({
+          name: action.name,
+          path: action.path,
+          document: action.document,
+          tags: action.tags,
+          description: 'Managed by grantplane',
+        });
         cache?.set(created.arn, created.defaultVersionId, action.document);
         return 'done';
       }
@@ -208,8 +228,17 @@ async function execute(iam: IamGateway, action: IamAction, cache: PolicyDocument
   } catch (error: unknown) {
     const code = codeOf(error);
     // A4: a concurrent writer (or a duplicate event) made this call already: re-read and re-diff.
-    if (code === 'EntityAlreadyExists' && (action.kind === 'CreatePolicy' || action.kind === 'CreateRole')) return 'raced';
-    const removal = ['DetachRolePolicy', 'DeletePolicyVersion', 'DeletePolicy', 'DeleteRole', 'UntagRole', 'UntagPolicy', 'DeleteRolePermissionsBoundary'];
+    if (code === 'EntityAlreadyExists' && (action.kind === 'CreatePolicy' || action.kind === 'CreateRole'))
+      return 'raced';
+    const removal = [
+      'DetachRolePolicy',
+      'DeletePolicyVersion',
+      'DeletePolicy',
+      'DeleteRole',
+      'UntagRole',
+      'UntagPolicy',
+      'DeleteRolePermissionsBoundary',
+    ];
     if (code === 'NoSuchEntity' && removal.includes(action.kind)) return 'raced';
     if (code === 'DeleteConflict' && action.kind === 'DeletePolicy') return 'raced';
     throw error;
@@ -224,14 +253,22 @@ const MAX_PASSES = 3;
  * version not in the cache (ListPolicyVersions only before a version change or a deletion); then
  * makes the diff's calls in order. A race with another writer re-reads and re-diffs (at most 3 passes).
  */
-export async function reconcileTarget(gateway: IamGateway, desired: CompiledTarget | null, options: ReconcileOptions): Promise<ReconcileResult> {
+export async function reconcileTarget(
+  gateway: IamGateway,
+  desired: CompiledTarget | null,
+  options: ReconcileOptions,
+): Promise<ReconcileResult> {
   const ref = desired !== null ? targetRefOf(desired) : options.ref;
   if (ref === undefined) throw new Error('reconcileTarget: a target that is no longer desired needs options.ref');
   const { iam, counts } = counting(gateway);
   const actions: string[] = [];
   const notes: string[] = [];
   let waiting = false;
-  const diffOptions = { guard: options.guard, allowRoleDeletion: options.allowRoleDeletion ?? false, keepPolicyArns: options.keepPolicyArns };
+  const diffOptions = {
+    guard: options.guard,
+    allowRoleDeletion: options.allowRoleDeletion ?? false,
+    keepPolicyArns: options.keepPolicyArns,
+  };
   for (let pass = 1; pass <= MAX_PASSES; pass += 1) {
     let diff: TargetDiff;
     try {
@@ -267,7 +304,8 @@ export async function reconcileTarget(gateway: IamGateway, desired: CompiledTarg
       options.onAction?.(line);
     }
     if (!raced) break;
-    if (pass === MAX_PASSES) throw new Error(`reconcile of ${ref.roleName} kept racing with another writer; run it again`);
+    if (pass === MAX_PASSES)
+      throw new Error(`reconcile of ${ref.roleName} kept racing with another writer; run it again`);
   }
   return { actions, writes: options.dryRun === true ? 0 : counts.writes, reads: counts.reads, waiting, notes };
 }
@@ -305,11 +343,15 @@ export class PlaneAccountError extends Error {
 export async function assertPlaneAccount(iam: IamGateway, plane: AwsDataPlaneConfig): Promise<void> {
   const role = await iam.getRole(plane.userFlyteRoleName);
   if (role === null) {
-    throw new PlaneAccountError(`plane ${plane.name}: role ${plane.userFlyteRoleName} does not exist where these credentials point; are they for account ${plane.accountId}?`);
+    throw new PlaneAccountError(
+      `plane ${plane.name}: role ${plane.userFlyteRoleName} does not exist where these credentials point; are they for account ${plane.accountId}?`,
+    );
   }
   const account = role.arn.split(':')[4];
   if (account !== plane.accountId) {
-    throw new PlaneAccountError(`plane ${plane.name}: these credentials act in account ${account ?? '?'}, the plane is in account ${plane.accountId}`);
+    throw new PlaneAccountError(
+      `plane ${plane.name}: these credentials act in account ${account ?? '?'}, the plane is in account ${plane.accountId}`,
+    );
   }
 }
 
@@ -321,18 +363,33 @@ const scopeOrder = (scope: Scope): string => (scope.type === 'global' ? '' : `${
  * that nothing declares: undeclared roles (waiting, or deleted with `pruneRoles`) and stray
  * policies (deleted once unattached).
  */
-export async function applyPlane(gateway: IamGateway, plane: AwsDataPlaneConfig, desiredTargets: readonly CompiledTarget[], options: ApplyPlaneOptions = {}): Promise<ApplyPlaneResult> {
+export async function applyPlane(
+  gateway: IamGateway,
+  plane: AwsDataPlaneConfig,
+  desiredTargets: readonly CompiledTarget[],
+  options: ApplyPlaneOptions = {},
+): Promise<ApplyPlaneResult> {
   const guard = planeGuard(plane);
   const { iam, counts } = counting(gateway);
   const result: ApplyPlaneResult = { actions: [], changes: 0, reads: 0, waitingRoles: [], notes: [] };
-  const targets = desiredTargets.filter((target) => target.dataPlane === plane.name).sort((a, b) => scopeOrder(a.scope).localeCompare(scopeOrder(b.scope)));
-  const keep = new Set(targets.flatMap((target) => [...target.policies.map((policy) => policy.arn), ...target.attachedPolicyArns]));
+  const targets = desiredTargets
+    .filter((target) => target.dataPlane === plane.name)
+    .sort((a, b) => scopeOrder(a.scope).localeCompare(scopeOrder(b.scope)));
+  const keep = new Set(
+    targets.flatMap((target) => [...target.policies.map((policy) => policy.arn), ...target.attachedPolicyArns]),
+  );
 
   await assertPlaneAccount(iam, plane);
   const roles = await iam.listRoles(plane.managedPath);
   const policies = await iam.listPolicies(plane.managedPath);
 
-  const base = { guard, keepPolicyArns: keep, dryRun: options.dryRun, cache: options.cache, onAction: options.onAction };
+  const base = {
+    guard,
+    keepPolicyArns: keep,
+    dryRun: options.dryRun,
+    cache: options.cache,
+    onAction: options.onAction,
+  };
   const add = (outcome: ReconcileResult): void => {
     result.actions.push(...outcome.actions);
     result.notes.push(...outcome.notes);
@@ -348,7 +405,12 @@ export async function applyPlane(gateway: IamGateway, plane: AwsDataPlaneConfig,
   const naming = { name: plane.name, orgPrefix: plane.orgPrefix, domains: plane.domains };
   for (const role of roles.sort((a, b) => a.name.localeCompare(b.name))) {
     if (desiredRoles.has(role.name)) continue;
-    const ref: TargetRef = { dataPlane: plane.name, scope: scopeOfOrphan(role.name, role.tags, naming), roleName: role.name, managed: true };
+    const ref: TargetRef = {
+      dataPlane: plane.name,
+      scope: scopeOfOrphan(role.name, role.tags, naming),
+      roleName: role.name,
+      managed: true,
+    };
     const outcome = await reconcileTarget(iam, null, { ...base, ref, allowRoleDeletion: options.pruneRoles ?? false });
     add(outcome);
     if (outcome.waiting) result.waitingRoles.push(role.name);
@@ -356,7 +418,9 @@ export async function applyPlane(gateway: IamGateway, plane: AwsDataPlaneConfig,
 
   // Stray policies: grantplane's, declared nowhere, attached nowhere (e.g. a run crashed between
   // CreatePolicy and AttachRolePolicy of a grant that was then withdrawn).
-  const deleted = new Set(result.actions.filter((line) => line.startsWith('DeletePolicy ')).map((line) => line.slice('DeletePolicy '.length)));
+  const deleted = new Set(
+    result.actions.filter((line) => line.startsWith('DeletePolicy ')).map((line) => line.slice('DeletePolicy '.length)),
+  );
   for (const listed of policies.sort((a, b) => a.arn.localeCompare(b.arn))) {
     if (keep.has(listed.arn) || deleted.has(listed.name)) continue;
     const policy = await iam.getPolicy(listed.arn);
@@ -373,7 +437,9 @@ export async function applyPlane(gateway: IamGateway, plane: AwsDataPlaneConfig,
       actions = strayPolicyActions(entry, guard) ?? [];
     }
     if (isOwned(policy, guard) && policy.attachmentCount > 0) {
-      result.notes.push(`policy ${policy.name} is declared nowhere but still attached outside grantplane's roles: detach it by hand`);
+      result.notes.push(
+        `policy ${policy.name} is declared nowhere but still attached outside grantplane's roles: detach it by hand`,
+      );
     }
     for (const action of actions) {
       const line = describeAction(action);

@@ -41,23 +41,29 @@ export interface PlaneRun {
 /** Loads config and grants, compiles them, and picks the AWS planes (shared with `drift`). */
 export function preparePlanes(command: string, values: OptionValues, io: CliIo): PlaneRun {
   const configPath = stringOption(values, 'config') ?? nonEmpty(io.env.GRANTPLANE_CONFIG);
-  if (configPath === undefined) throw new UsageError(`${command}: --config <file> is required (see grantplane ${command} --help)`);
+  if (configPath === undefined)
+    throw new UsageError(`${command}: --config <file> is required (see grantplane ${command} --help)`);
   const grantsPath = stringOption(values, 'grants');
-  if (grantsPath === undefined || grantsPath === '') throw new UsageError(`${command}: --grants <file> is required (see grantplane ${command} --help)`);
+  if (grantsPath === undefined || grantsPath === '')
+    throw new UsageError(`${command}: --grants <file> is required (see grantplane ${command} --help)`);
   const config = loadConfigFile(configPath, io.cwd);
   const requests = loadGrantsFile(grantsPath, io.cwd);
   // The real clock enters at the boundary; the engine never reads it.
   const plan = planGrants({ config, requests, now: new Date() });
   const only = stringOption(values, 'plane');
-  const planes = config.dataPlanes.filter((plane): plane is AwsDataPlaneConfig => plane.cloud === 'aws' && (only === undefined || plane.name === only));
-  if (only !== undefined && planes.length === 0) throw new UsageError(`${command}: --plane ${only} is not an AWS data plane of the configuration`);
+  const planes = config.dataPlanes.filter(
+    (plane): plane is AwsDataPlaneConfig => plane.cloud === 'aws' && (only === undefined || plane.name === only),
+  );
+  if (only !== undefined && planes.length === 0)
+    throw new UsageError(`${command}: --plane ${only} is not an AWS data plane of the configuration`);
   return { plan, planes };
 }
 
 /** Prints why the grants were refused: one line per violation, `grants[i] path: code message`. */
 export function printRejected(plan: PlanResult, io: CliIo): void {
   for (const rejected of plan.rejected) {
-    for (const error of rejected.errors) io.stderr(`grants[${rejected.index}] ${error.path}: ${error.code}: ${oneLine(error.message)}\n`);
+    for (const error of rejected.errors)
+      io.stderr(`grants[${rejected.index}] ${error.path}: ${error.code}: ${oneLine(error.message)}\n`);
   }
 }
 
@@ -81,7 +87,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (plan.rejected.length > 0) {
     // Applying a subset would prune what the rejected grants were meant to keep: refuse outright.
     printRejected(plan, io);
-    io.stderr(`grantplane: apply refused: ${plan.rejected.length} grant(s) rejected; nothing was changed (grantplane plan shows the details)\n`);
+    io.stderr(
+      `grantplane: apply refused: ${plan.rejected.length} grant(s) rejected; nothing was changed (grantplane plan shows the details)\n`,
+    );
     return ExitCode.rejected;
   }
 
@@ -106,7 +114,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       });
       if (dryRun) for (const line of result.actions) io.stdout(`${prefix(plane)}${line}\n`);
       for (const role of result.waitingRoles) {
-        io.stdout(`${prefix(plane)}waiting ${role}: no longer declared; it is deleted by apply --prune-roles once its pair's uctl update has run\n`);
+        io.stdout(
+          `${prefix(plane)}waiting ${role}: no longer declared; it is deleted by apply --prune-roles once its pair's uctl update has run\n`,
+        );
       }
       for (const note of result.notes) io.stdout(`${prefix(plane)}note: ${note}\n`);
       changes += result.changes;

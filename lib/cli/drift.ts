@@ -28,7 +28,9 @@ file / invalid configuration, 3 drift found.
 `;
 
 const scopeText = (target: DriftTarget): string =>
-  target.scope.type === 'global' ? `${target.dataPlane} global` : `${target.dataPlane} ${target.scope.project}/${target.scope.domain}`;
+  target.scope.type === 'global'
+    ? `${target.dataPlane} global`
+    : `${target.dataPlane} ${target.scope.project}/${target.scope.domain}`;
 
 /** The report as text: one header per target that is not in sync, one line per difference. */
 export function renderDriftText(report: DriftReport): string {
@@ -40,7 +42,9 @@ export function renderDriftText(report: DriftReport): string {
   }
   const inSync = report.targets.filter((target) => target.status === 'in-sync').length;
   const differing = report.targets.length - inSync;
-  lines.push(differing === 0 ? `no drift (${inSync} targets in sync)` : `${differing} targets differ, ${inSync} in sync`);
+  lines.push(
+    differing === 0 ? `no drift (${inSync} targets in sync)` : `${differing} targets differ, ${inSync} in sync`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -61,7 +65,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const { plan, planes } = preparePlanes('drift', parsed.values, io);
   if (plan.rejected.length > 0) {
     printRejected(plan, io);
-    io.stderr(`grantplane: drift refused: ${plan.rejected.length} grant(s) rejected; the declared state is not well defined (grantplane plan shows the details)\n`);
+    io.stderr(
+      `grantplane: drift refused: ${plan.rejected.length} grant(s) rejected; the declared state is not well defined (grantplane plan shows the details)\n`,
+    );
     return ExitCode.rejected;
   }
   const client = makeIamClient();

@@ -12,13 +12,32 @@ const NOW = new Date('2026-11-23T00:00:00Z');
 const clock = { now: () => NOW };
 const config = parseConfig({
   dataPlanes: [
-    { name: 'prod', cloud: 'aws', accountId: TEST_ACCOUNT_ID, region: 'us-west-2', orgPrefix: 'acme', oidcProvider: OIDC, domains: ['development', 'staging', 'production'], projects: '*' },
+    {
+      name: 'prod',
+      cloud: 'aws',
+      accountId: TEST_ACCOUNT_ID,
+      region: 'us-west-2',
+      orgPrefix: 'acme',
+      oidcProvider: OIDC,
+      domains: ['development', 'staging', 'production'],
+      projects: '*',
+    },
   ],
 });
 const plane = config.dataPlanes[0] as AwsDataPlaneConfig;
 const GRANTS = [
-  { dataPlane: 'prod', scope: { type: 'global' }, resource: { type: 's3', bucket: 'acme-shared', access: 'read' }, justification: 't' },
-  { dataPlane: 'prod', scope: { type: 'project-domain', project: 'flytesnacks', domain: 'development' }, resource: { type: 's3', bucket: 'acme-ml-data', access: 'read-write' }, justification: 't' },
+  {
+    dataPlane: 'prod',
+    scope: { type: 'global' },
+    resource: { type: 's3', bucket: 'acme-shared', access: 'read' },
+    justification: 't',
+  },
+  {
+    dataPlane: 'prod',
+    scope: { type: 'project-domain', project: 'flytesnacks', domain: 'development' },
+    resource: { type: 's3', bucket: 'acme-ml-data', access: 'read-write' },
+    justification: 't',
+  },
 ];
 const targets: CompiledTarget[] = planGrants({ config, requests: GRANTS, now: NOW }).targets;
 const POLICY = `arn:aws:iam::${TEST_ACCOUNT_ID}:policy/grantplane/grantplane-flytesnacks-development-1`;
@@ -61,25 +80,46 @@ describe('checkDrift', () => {
     const { gateway } = await applied();
     await gateway.detachRolePolicy(ROLE, GLOBAL_POLICY);
     const report = await checkDrift(gateway, plane, targets, { clock });
-    expect(report.targets[1]).toEqual({ dataPlane: 'prod', scope: PAIR, status: 'drifted', differences: [`role ${ROLE}: policy ${GLOBAL_POLICY} is not attached`] });
+    expect(report.targets[1]).toEqual({
+      dataPlane: 'prod',
+      scope: PAIR,
+      status: 'drifted',
+      differences: [`role ${ROLE}: policy ${GLOBAL_POLICY} is not attached`],
+    });
     expect(report.targets[0]?.status).toBe('in-sync');
   });
 
   it('reports an edited document (a new default version made by hand)', async () => {
     const { gateway } = await applied();
-    await gateway.createPolicyVersion(POLICY, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::acme-ml-data/*' }] }, true);
+    await gateway.createPolicyVersion(
+      POLICY,
+      {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::acme-ml-data/*' }],
+      },
+      true,
+    );
     const report = await checkDrift(gateway, plane, targets, { clock });
-    expect(report.targets[1]?.differences).toEqual(['policy grantplane-flytesnacks-development-1: document (default version v2) differs from the compiled one']);
+    expect(report.targets[1]?.differences).toEqual([
+      'policy grantplane-flytesnacks-development-1: document (default version v2) differs from the compiled one',
+    ]);
     expect(report.targets[1]?.status).toBe('drifted');
   });
 
   it('reports an edited trust policy', async () => {
     const { gateway } = await applied();
     const role = (await gateway.getRole(ROLE))!;
-    const widened = JSON.parse(JSON.stringify(role.trustPolicy).replace('StringEquals', 'StringLike').replace('flytesnacks-development:default', '*')) as typeof role.trustPolicy;
+    const widened = JSON.parse(
+      JSON.stringify(role.trustPolicy)
+        .replace('StringEquals', 'StringLike')
+        .replace('flytesnacks-development:default', '*'),
+    ) as typeof role.trustPolicy;
     await gateway.updateAssumeRolePolicy(ROLE, widened);
     const report = await checkDrift(gateway, plane, targets, { clock });
-    expect(report.targets[1]).toMatchObject({ status: 'drifted', differences: [`role ${ROLE}: trust policy differs from the compiled one`] });
+    expect(report.targets[1]).toMatchObject({
+      status: 'drifted',
+      differences: [`role ${ROLE}: trust policy differs from the compiled one`],
+    });
   });
 
   it('reports a deleted role as missing', async () => {
@@ -87,19 +127,41 @@ describe('checkDrift', () => {
     for (const policy of await gateway.listAttachedRolePolicies(ROLE)) await gateway.detachRolePolicy(ROLE, policy.arn);
     await gateway.deleteRole(ROLE);
     const report = await checkDrift(gateway, plane, targets, { clock });
-    expect(report.targets[1]).toEqual({ dataPlane: 'prod', scope: PAIR, status: 'missing', differences: [`role ${ROLE}: missing`] });
+    expect(report.targets[1]).toEqual({
+      dataPlane: 'prod',
+      scope: PAIR,
+      status: 'missing',
+      differences: [`role ${ROLE}: missing`],
+    });
   });
 
   it('reports an extra grantplane-tagged role as orphaned, and ignores an untagged one', async () => {
     const { gateway } = await applied();
     const trustPolicy = (await gateway.getRole(ROLE))!.trustPolicy;
-    await gateway.createRole({ name: 'acme-ghost-staging', path: '/grantplane/', trustPolicy, permissionsBoundaryArn: null, tags: { 'managed-by': 'grantplane' } });
-    await gateway.createRole({ name: 'acme-handmade-staging', path: '/grantplane/', trustPolicy, permissionsBoundaryArn: null, tags: {} });
+    await gateway.createRole({
+      name: 'acme-ghost-staging',
+      path: '/grantplane/',
+      trustPolicy,
+      permissionsBoundaryArn: null,
+      tags: { 'managed-by': 'grantplane' },
+    });
+    await gateway.createRole({
+      name: 'acme-handmade-staging',
+      path: '/grantplane/',
+      trustPolicy,
+      permissionsBoundaryArn: null,
+      tags: {},
+    });
     const report = await checkDrift(gateway, plane, targets, { clock });
     expect(report.targets).toEqual([
       { dataPlane: 'prod', scope: { type: 'global' }, status: 'in-sync', differences: [] },
       { dataPlane: 'prod', scope: PAIR, status: 'in-sync', differences: [] },
-      { dataPlane: 'prod', scope: { type: 'project-domain', project: 'ghost', domain: 'staging' }, status: 'orphaned', differences: ['role acme-ghost-staging: grantplane-managed but not declared'] },
+      {
+        dataPlane: 'prod',
+        scope: { type: 'project-domain', project: 'ghost', domain: 'staging' },
+        status: 'orphaned',
+        differences: ['role acme-ghost-staging: grantplane-managed but not declared'],
+      },
     ]);
   });
 

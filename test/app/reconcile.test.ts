@@ -1,7 +1,13 @@
 // reconcileTarget / applyPlane against the IAM emulator with the real SDK (DESIGN §6 A1–A4, §7 apply).
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
-import { applyPlane, makePolicyDocumentCache, planeGuard, reconcileTarget, targetRefFor } from '../../lib/app/reconcile.js';
+import {
+  applyPlane,
+  makePolicyDocumentCache,
+  planeGuard,
+  reconcileTarget,
+  targetRefFor,
+} from '../../lib/app/reconcile.js';
 import { type AwsDataPlaneConfig, parseConfig } from '../../lib/domain/config.js';
 import { planGrants } from '../../lib/domain/engine.js';
 import type { CompiledTarget } from '../../lib/domain/model.js';
@@ -14,7 +20,16 @@ const OIDC = 'oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMP
 const NOW = new Date('2026-11-23T00:00:00Z');
 const config = parseConfig({
   dataPlanes: [
-    { name: 'prod', cloud: 'aws', accountId: TEST_ACCOUNT_ID, region: 'us-west-2', orgPrefix: 'acme', oidcProvider: OIDC, domains: ['development', 'staging', 'production'], projects: '*' },
+    {
+      name: 'prod',
+      cloud: 'aws',
+      accountId: TEST_ACCOUNT_ID,
+      region: 'us-west-2',
+      orgPrefix: 'acme',
+      oidcProvider: OIDC,
+      domains: ['development', 'staging', 'production'],
+      projects: '*',
+    },
   ],
 });
 const plane = config.dataPlanes[0] as AwsDataPlaneConfig;
@@ -35,7 +50,11 @@ function targetsOf(requests: unknown[]): CompiledTarget[] {
   return plan.targets;
 }
 
-const BEFORE = [s3(GLOBAL, 'acme-shared'), s3(pair('flytesnacks', 'development'), 'acme-ml-data'), s3(pair('retired', 'production'), 'acme-old')];
+const BEFORE = [
+  s3(GLOBAL, 'acme-shared'),
+  s3(pair('flytesnacks', 'development'), 'acme-ml-data'),
+  s3(pair('retired', 'production'), 'acme-old'),
+];
 const AFTER = [
   s3(GLOBAL, 'acme-shared'),
   s3(GLOBAL, 'acme-shared-2'),
@@ -74,7 +93,17 @@ const writesOf = (emulator: IamEmulator, from = 0): string[] =>
   emulator.calls
     .slice(from)
     .filter((call) => !call.read && call.error === undefined)
-    .map((call) => [call.action, call.params['RoleName'], call.params['PolicyName'], call.params['PolicyArn'], call.params['VersionId']].filter((v) => v !== undefined).join(' '));
+    .map((call) =>
+      [
+        call.action,
+        call.params['RoleName'],
+        call.params['PolicyName'],
+        call.params['PolicyArn'],
+        call.params['VersionId'],
+      ]
+        .filter((v) => v !== undefined)
+        .join(' '),
+    );
 
 let ctx: IamTestContext | undefined;
 afterEach(async () => {
@@ -111,7 +140,12 @@ describe('applyPlane / reconcileTarget', () => {
     emulator.resetCalls();
     const cold = await reconcileTarget(gateway, target, options);
     expect(cold).toMatchObject({ actions: [], writes: 0, waiting: false });
-    expect(emulator.calls.map((call) => call.action)).toEqual(['GetRole', 'ListAttachedRolePolicies', 'GetPolicy', 'GetPolicyVersion']);
+    expect(emulator.calls.map((call) => call.action)).toEqual([
+      'GetRole',
+      'ListAttachedRolePolicies',
+      'GetPolicy',
+      'GetPolicyVersion',
+    ]);
     emulator.resetCalls();
     const warm = await reconcileTarget(gateway, target, options);
     expect(warm.reads).toBe(3);
@@ -131,7 +165,13 @@ describe('applyPlane / reconcileTarget', () => {
         expect.stringMatching(/^TagPolicy grantplane-flytesnacks-development-1 grantplane:hash=/),
       ]);
     }
-    expect((await gateway.listPolicyVersions(arn)).map((v) => v.versionId).sort()).toEqual(['v1', 'v2', 'v3', 'v4', 'v5']);
+    expect((await gateway.listPolicyVersions(arn)).map((v) => v.versionId).sort()).toEqual([
+      'v1',
+      'v2',
+      'v3',
+      'v4',
+      'v5',
+    ]);
     emulator.resetCalls();
     const sixth = await applyPlane(gateway, plane, targetsOf([s3(pair('flytesnacks', 'development'), buckets[5]!)]));
     expect(sixth.actions.slice(0, 2)).toEqual([
@@ -148,18 +188,26 @@ describe('applyPlane / reconcileTarget', () => {
     await applyPlane(gateway, plane, targetsOf(BEFORE));
     const after = await applyPlane(gateway, plane, targetsOf(AFTER));
     expect(after.waitingRoles).toEqual(['acme-retired-production']);
-    expect(after.actions).toEqual(expect.arrayContaining([
-      'DetachRolePolicy acme-retired-production grantplane-retired-production-1',
-      'DeletePolicy grantplane-retired-production-1',
-      'CreateRole acme-newproj-staging',
-    ]));
+    expect(after.actions).toEqual(
+      expect.arrayContaining([
+        'DetachRolePolicy acme-retired-production grantplane-retired-production-1',
+        'DeletePolicy grantplane-retired-production-1',
+        'CreateRole acme-newproj-staging',
+      ]),
+    );
     expect(await gateway.getRole('acme-retired-production')).not.toBeNull();
     const again = await applyPlane(gateway, plane, targetsOf(AFTER));
     expect(again).toMatchObject({ changes: 0, waitingRoles: ['acme-retired-production'] });
     const pruned = await applyPlane(gateway, plane, targetsOf(AFTER), { pruneRoles: true });
-    expect(pruned.actions.slice(-2)).toEqual(['DetachRolePolicy acme-retired-production userflyterole', 'DeleteRole acme-retired-production']);
+    expect(pruned.actions.slice(-2)).toEqual([
+      'DetachRolePolicy acme-retired-production userflyterole',
+      'DeleteRole acme-retired-production',
+    ]);
     expect(await gateway.getRole('acme-retired-production')).toBeNull();
-    expect(await applyPlane(gateway, plane, targetsOf(AFTER), { pruneRoles: true })).toMatchObject({ changes: 0, waitingRoles: [] });
+    expect(await applyPlane(gateway, plane, targetsOf(AFTER), { pruneRoles: true })).toMatchObject({
+      changes: 0,
+      waitingRoles: [],
+    });
   });
 
   it('never names <AdminFlyteRole> or changes the userflyterole policy in any call (R3)', async () => {
@@ -170,13 +218,21 @@ describe('applyPlane / reconcileTarget', () => {
     const mentions = emulator.calls.filter((call) => JSON.stringify(call.params).includes('acme-adminflyterole'));
     expect(mentions).toEqual([]);
     const userflyteroleWrites = emulator.calls.filter(
-      (call) => !call.read && call.params['PolicyArn']?.endsWith(':policy/userflyterole') === true && call.params['RoleName'] === 'acme-userflyterole',
+      (call) =>
+        !call.read &&
+        call.params['PolicyArn']?.endsWith(':policy/userflyterole') === true &&
+        call.params['RoleName'] === 'acme-userflyterole',
     );
     expect(userflyteroleWrites).toEqual([]);
     // Everything grantplane made is gone again; Union's own roles and policy are as seeded.
-    const state = (await dump(gateway)) as { roles: { name: string; attached: string[] }[]; policies: { arn: string }[] };
+    const state = (await dump(gateway)) as {
+      roles: { name: string; attached: string[] }[];
+      policies: { arn: string }[];
+    };
     expect(state.roles.map((r) => r.name)).toEqual(['acme-adminflyterole', 'acme-userflyterole']);
-    expect(state.roles.every((r) => r.attached.length === 1 && r.attached[0]!.endsWith(':policy/userflyterole'))).toBe(true);
+    expect(state.roles.every((r) => r.attached.length === 1 && r.attached[0]!.endsWith(':policy/userflyterole'))).toBe(
+      true,
+    );
     expect(state.policies.map((p) => p.arn)).toEqual([`arn:aws:iam::${TEST_ACCOUNT_ID}:policy/userflyterole`]);
   });
 
@@ -228,7 +284,10 @@ describe('crash consistency (A4)', () => {
 describe('races and duplicate events (A4)', () => {
   it('two applies of the same state at once both finish and leave one converged state', async () => {
     const { gateway, emulator } = await start();
-    const [a, b] = await Promise.all([applyPlane(gateway, plane, targetsOf(BEFORE)), applyPlane(gateway, plane, targetsOf(BEFORE))]);
+    const [a, b] = await Promise.all([
+      applyPlane(gateway, plane, targetsOf(BEFORE)),
+      applyPlane(gateway, plane, targetsOf(BEFORE)),
+    ]);
     expect(a.changes + b.changes).toBeGreaterThan(0);
     expect(emulator.calls.filter((call) => call.action === 'CreateRole' && call.error === undefined)).toHaveLength(2);
     expect(await applyPlane(gateway, plane, targetsOf(BEFORE))).toMatchObject({ changes: 0 });
@@ -245,7 +304,11 @@ describe('races and duplicate events (A4)', () => {
     const { gateway, emulator } = await start();
     const targets = targetsOf(BEFORE);
     // The global target first: the pair attaches its policies, which only the global target creates.
-    await reconcileTarget(gateway, targets.find((t) => t.scope.type === 'global')!, { guard: planeGuard(plane) });
+    await reconcileTarget(
+      gateway,
+      targets.find((t) => t.scope.type === 'global')!,
+      { guard: planeGuard(plane) },
+    );
     const target = targets.find((t) => t.scope.type === 'project-domain')!;
     const policy = target.policies[0]!;
     emulator.resetCalls();
@@ -258,10 +321,16 @@ describe('races and duplicate events (A4)', () => {
       },
     };
     const result = await reconcileTarget(racing, target, { guard: planeGuard(plane) });
-    expect(emulator.calls.filter((call) => call.action === 'CreatePolicy').map((call) => call.error)).toEqual([undefined, 'EntityAlreadyExists']);
+    expect(emulator.calls.filter((call) => call.action === 'CreatePolicy').map((call) => call.error)).toEqual([
+      undefined,
+      'EntityAlreadyExists',
+    ]);
     expect(result.actions[0]).toBe('CreateRole acme-flytesnacks-development');
     expect(await gateway.getPolicy(policy.arn)).toMatchObject({ defaultVersionId: 'v1' });
-    expect(await reconcileTarget(gateway, target, { guard: planeGuard(plane) })).toMatchObject({ actions: [], writes: 0 });
+    expect(await reconcileTarget(gateway, target, { guard: planeGuard(plane) })).toMatchObject({
+      actions: [],
+      writes: 0,
+    });
   });
 
   it('a no-longer-desired target is reconciled by reference (the applier Lambda path)', async () => {
@@ -277,6 +346,8 @@ describe('races and duplicate events (A4)', () => {
       'DeleteRole acme-retired-production',
     ]);
     expect(result).toMatchObject({ writes: 5, waiting: false });
-    expect(await reconcileTarget(gateway, null, { guard: planeGuard(plane), ref, allowRoleDeletion: true })).toMatchObject({ actions: [], writes: 0, reads: 1 });
+    expect(
+      await reconcileTarget(gateway, null, { guard: planeGuard(plane), ref, allowRoleDeletion: true }),
+    ).toMatchObject({ actions: [], writes: 0, reads: 1 });
   });
 });

@@ -34,7 +34,8 @@ const grant = (scope: string, bucket: string): string => `- dataPlane: prod
   justification: tests
 `;
 const GLOBAL = '{ type: global }';
-const pair = (project: string, domain: string): string => `{ type: project-domain, project: ${project}, domain: ${domain} }`;
+const pair = (project: string, domain: string): string =>
+  `{ type: project-domain, project: ${project}, domain: ${domain} }`;
 
 const file = (name: string, text: string): string => {
   const path = join(dir, name);
@@ -43,9 +44,20 @@ const file = (name: string, text: string): string => {
 };
 const CONFIG = file('config.yaml', planeYaml(TEST_ACCOUNT_ID));
 const OTHER_ACCOUNT = file('other-account.yaml', planeYaml('999988887777'));
-const GRANTS = file('grants.yaml', grant(GLOBAL, 'acme-shared') + grant(pair('flytesnacks', 'development'), 'acme-ml-data') + grant(pair('retired', 'production'), 'acme-old'));
-const FEWER = file('fewer.yaml', grant(GLOBAL, 'acme-shared') + grant(pair('flytesnacks', 'development'), 'acme-ml-data'));
-const BAD = file('bad.yaml', grant(GLOBAL, 'acme-shared') + grant(pair('flytesnacks', 'development'), 'union-metadata'));
+const GRANTS = file(
+  'grants.yaml',
+  grant(GLOBAL, 'acme-shared') +
+    grant(pair('flytesnacks', 'development'), 'acme-ml-data') +
+    grant(pair('retired', 'production'), 'acme-old'),
+);
+const FEWER = file(
+  'fewer.yaml',
+  grant(GLOBAL, 'acme-shared') + grant(pair('flytesnacks', 'development'), 'acme-ml-data'),
+);
+const BAD = file(
+  'bad.yaml',
+  grant(GLOBAL, 'acme-shared') + grant(pair('flytesnacks', 'development'), 'union-metadata'),
+);
 
 let ctx: IamTestContext;
 beforeAll(async () => {
@@ -73,13 +85,18 @@ function grantplane(...args: string[]): Promise<Run> {
   };
   delete env.AWS_PROFILE;
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error !== null && typeof error.code !== 'number') {
-        reject(error);
-        return;
-      }
-      resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: ROOT, env, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error !== null && typeof error.code !== 'number') {
+          reject(error);
+          return;
+        }
+        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -120,7 +137,13 @@ describe('grantplane apply / drift (process)', () => {
     const lines = first.stdout.trimEnd().split('\n');
     expect(lines.at(-1)).toBe(`${lines.length - 1} changes`);
     expect(lines.length - 1).toBe(writes().length);
-    expect(lines).toEqual(expect.arrayContaining(['CreatePolicy grantplane-global-1', 'CreateRole acme-flytesnacks-development', 'AttachRolePolicy acme-userflyterole grantplane-global-1']));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'CreatePolicy grantplane-global-1',
+        'CreateRole acme-flytesnacks-development',
+        'AttachRolePolicy acme-userflyterole grantplane-global-1',
+      ]),
+    );
 
     const second = await grantplane('apply', '--config', CONFIG, '--grants', GRANTS);
     expect(second).toEqual({ code: 0, stdout: '0 changes\n', stderr: '' });
@@ -135,12 +158,18 @@ describe('grantplane apply / drift (process)', () => {
     await ctx.gateway.detachRolePolicy('acme-flytesnacks-development', arn);
     const drift = await grantplane('drift', '--config', CONFIG, '--grants', GRANTS);
     expect(drift.code).toBe(3);
-    expect(drift.stdout).toBe(`prod flytesnacks/development: drifted\n  - role acme-flytesnacks-development: policy ${arn} is not attached\n1 targets differ, 2 in sync\n`);
+    expect(drift.stdout).toBe(
+      `prod flytesnacks/development: drifted\n  - role acme-flytesnacks-development: policy ${arn} is not attached\n1 targets differ, 2 in sync\n`,
+    );
     const json = await grantplane('drift', '--config', CONFIG, '--grants', GRANTS, '--format', 'json');
     expect(json.code).toBe(3);
-    expect(JSON.parse(json.stdout)).toMatchObject({ targets: [{ status: 'in-sync' }, { status: 'drifted' }, { status: 'in-sync' }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      targets: [{ status: 'in-sync' }, { status: 'drifted' }, { status: 'in-sync' }],
+    });
     const repair = await grantplane('apply', '--config', CONFIG, '--grants', GRANTS);
-    expect(repair.stdout).toBe('AttachRolePolicy acme-flytesnacks-development grantplane-flytesnacks-development-1\n1 changes\n');
+    expect(repair.stdout).toBe(
+      'AttachRolePolicy acme-flytesnacks-development grantplane-flytesnacks-development-1\n1 changes\n',
+    );
   });
 
   it('an undeclared pair loses its policies at once, waits, and goes with --prune-roles', async () => {
@@ -151,7 +180,7 @@ describe('grantplane apply / drift (process)', () => {
         'DetachRolePolicy acme-retired-production grantplane-global-1',
         'DetachRolePolicy acme-retired-production grantplane-retired-production-1',
         'DeletePolicy grantplane-retired-production-1',
-        'waiting acme-retired-production: no longer declared; it is deleted by apply --prune-roles once its pair\'s uctl update has run',
+        "waiting acme-retired-production: no longer declared; it is deleted by apply --prune-roles once its pair's uctl update has run",
         '3 changes',
         '',
       ].join('\n'),
@@ -159,8 +188,14 @@ describe('grantplane apply / drift (process)', () => {
     const again = await grantplane('apply', '--config', CONFIG, '--grants', FEWER);
     expect(again.stdout).toMatch(/^waiting acme-retired-production: .*\n0 changes\n$/);
     const prune = await grantplane('apply', '--config', CONFIG, '--grants', FEWER, '--prune-roles');
-    expect(prune.stdout).toBe('DetachRolePolicy acme-retired-production userflyterole\nDeleteRole acme-retired-production\n2 changes\n');
-    expect(await grantplane('apply', '--config', CONFIG, '--grants', FEWER, '--prune-roles')).toEqual({ code: 0, stdout: '0 changes\n', stderr: '' });
+    expect(prune.stdout).toBe(
+      'DetachRolePolicy acme-retired-production userflyterole\nDeleteRole acme-retired-production\n2 changes\n',
+    );
+    expect(await grantplane('apply', '--config', CONFIG, '--grants', FEWER, '--prune-roles')).toEqual({
+      code: 0,
+      stdout: '0 changes\n',
+      stderr: '',
+    });
   });
 
   it('never sent a call naming <AdminFlyteRole>', () => {

@@ -1,4 +1,5 @@
 // Pure diff (DESIGN §6 A1–A3, R3, C4) against hand-written CompiledTargets: no I/O.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CompiledTarget, PolicyDocument } from '../../lib/domain/model.js';
 import type { IamPolicy, IamPolicyVersion } from '../../lib/domain/ports.js';
@@ -16,6 +17,7 @@ import {
   type PlaneGuard,
   type IamPlaneState,
   policiesToRead,
+  strayPolicyActions,
   targetRefOf,
 } from '../../lib/domain/reconcile/index.js';
 
@@ -32,7 +34,9 @@ const OWNED = { 'managed-by': 'grantplane' };
 const polArn = (name: string): string => `arn:aws:iam::${ACCOUNT}:policy/grantplane/${name}`;
 const doc = (...actions: string[]): PolicyDocument => ({
   Version: '2012-10-17',
-  Statement: [{ Effect: 'Allow', Action: actions, Resource: ['arn:aws:s3:::acme-ml-data', 'arn:aws:s3:::acme-ml-data/*'] }],
+  Statement: [
+    { Effect: 'Allow', Action: actions, Resource: ['arn:aws:s3:::acme-ml-data', 'arn:aws:s3:::acme-ml-data/*'] },
+  ],
 });
 const trust: PolicyDocument = {
   Version: '2012-10-17',
@@ -41,7 +45,12 @@ const trust: PolicyDocument = {
       Effect: 'Allow',
       Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.example/id/X` },
       Action: 'sts:AssumeRoleWithWebIdentity',
-      Condition: { StringEquals: { 'oidc.example/id/X:sub': 'system:serviceaccount:flytesnacks-development:default', 'oidc.example/id/X:aud': 'sts.amazonaws.com' } },
+      Condition: {
+        StringEquals: {
+          'oidc.example/id/X:sub': 'system:serviceaccount:flytesnacks-development:default',
+          'oidc.example/id/X:aud': 'sts.amazonaws.com',
+        },
+      },
     },
   ],
 };
@@ -60,10 +69,23 @@ const pairTarget = (document = doc('s3:GetObject')): CompiledTarget => ({
     tags: { ...OWNED, 'grantplane:hash': 'r1' },
   },
   attachedPolicyArns: [guard.userFlyteRolePolicyArn, globalArn, polArn('grantplane-flytesnacks-development-1')],
-  policies: [{ name: 'grantplane-flytesnacks-development-1', arn: polArn('grantplane-flytesnacks-development-1'), path: '/grantplane/', document, tags: { ...OWNED, 'grantplane:hash': 'p1' } }],
+  policies: [
+    {
+      name: 'grantplane-flytesnacks-development-1',
+      arn: polArn('grantplane-flytesnacks-development-1'),
+      path: '/grantplane/',
+      document,
+      tags: { ...OWNED, 'grantplane:hash': 'p1' },
+    },
+  ],
   uctl: null,
 });
-const policyOf = (name: string, tags: Record<string, string>, attachmentCount: number, defaultVersionId = 'v1'): IamPolicy => ({
+const policyOf = (
+  name: string,
+  tags: Record<string, string>,
+  attachmentCount: number,
+  defaultVersionId = 'v1',
+): IamPolicy => ({
   name,
   arn: polArn(name),
   path: '/grantplane/',
@@ -73,7 +95,14 @@ const policyOf = (name: string, tags: Record<string, string>, attachmentCount: n
 });
 /** The actual state of a target that is exactly as compiled. */
 const converged = (target: CompiledTarget): ActualTarget => ({
-  role: { name: target.role.name, arn: target.role.arn, path: '/grantplane/', trustPolicy: target.role.trustPolicy ?? trust, permissionsBoundaryArn: null, tags: target.role.tags },
+  role: {
+    name: target.role.name,
+    arn: target.role.arn,
+    path: '/grantplane/',
+    trustPolicy: target.role.trustPolicy ?? trust,
+    permissionsBoundaryArn: null,
+    tags: target.role.tags,
+  },
   attached: target.attachedPolicyArns.map((arn) => ({ arn, name: arn.slice(arn.lastIndexOf('/') + 1) })),
   policies: target.policies.map((p) => ({ policy: policyOf(p.name, p.tags, 1), defaultDocument: p.document })),
 });
@@ -83,15 +112,32 @@ const lines = (target: CompiledTarget | null, actual: ActualTarget, opts = optio
 
 describe('documents by meaning (A1)', () => {
   it('treats string vs array, statement/action/resource order, key order and action case as equal', () => {
-    const a = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket'], Resource: 'arn:aws:s3:::b' }, { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ['x'] }] };
-    const b = { Statement: [{ Resource: ['x'], Action: ['SecretsManager:GetSecretValue'], Effect: 'Allow' }, { Resource: ['arn:aws:s3:::b'], Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetObject'] }], Version: '2012-10-17' };
+    const a = {
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: ['s3:GetObject', 's3:ListBucket'], Resource: 'arn:aws:s3:::b' },
+        { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ['x'] },
+      ],
+    };
+    const b = {
+      Statement: [
+        { Resource: ['x'], Action: ['SecretsManager:GetSecretValue'], Effect: 'Allow' },
+        { Resource: ['arn:aws:s3:::b'], Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetObject'] },
+      ],
+      Version: '2012-10-17',
+    };
     expect(documentsEqual(a, b)).toBe(true);
     expect(canonicalDocument(a)).toBe(canonicalDocument(b));
   });
   it('sees a changed resource, action, condition value or effect', () => {
     const base = doc('s3:GetObject');
     expect(documentsEqual(base, doc('s3:GetObject', 's3:PutObject'))).toBe(false);
-    expect(documentsEqual(trust, { ...trust, Statement: [{ ...trust.Statement[0]!, Condition: { StringLike: { 'oidc.example/id/X:sub': '*' } } }] })).toBe(false);
+    expect(
+      documentsEqual(trust, {
+        ...trust,
+        Statement: [{ ...trust.Statement[0]!, Condition: { StringLike: { 'oidc.example/id/X:sub': '*' } } }],
+      }),
+    ).toBe(false);
     expect(documentsEqual(base, { ...base, Statement: [{ ...base.Statement[0]!, Effect: 'Deny' }] })).toBe(false);
   });
 });
@@ -124,7 +170,11 @@ describe('diffTarget', () => {
 
   it('with 5 versions deletes the oldest non-default one first (A2)', () => {
     const actual = converged(pairTarget());
-    const versions: IamPolicyVersion[] = ['v3', 'v4', 'v5', 'v6', 'v7'].map((versionId, i) => ({ versionId, isDefault: versionId === 'v4', createDate: `2026-01-0${i + 1}T00:00:00Z` }));
+    const versions: IamPolicyVersion[] = ['v3', 'v4', 'v5', 'v6', 'v7'].map((versionId, i) => ({
+      versionId,
+      isDefault: versionId === 'v4',
+      createDate: `2026-01-0${i + 1}T00:00:00Z`,
+    }));
     actual.policies[0]!.versions = versions;
     expect(lines(pairTarget(doc('s3:PutObject')), actual)).toEqual([
       'DeletePolicyVersion grantplane-flytesnacks-development-1 v3',
@@ -134,8 +184,16 @@ describe('diffTarget', () => {
 
   it('updates tags, trust policy and boundary; leaves foreign tags alone (C4)', () => {
     const actual = converged(pairTarget());
-    actual.role!.tags = { 'managed-by': 'grantplane', 'grantplane:hash': 'old', 'grantplane:stale': 'x', 'cost-center': '42' };
-    actual.role!.trustPolicy = { ...trust, Statement: [{ ...trust.Statement[0]!, Condition: { StringLike: { 'oidc.example/id/X:sub': '*' } } }] };
+    actual.role!.tags = {
+      'managed-by': 'grantplane',
+      'grantplane:hash': 'old',
+      'grantplane:stale': 'x',
+      'cost-center': '42',
+    };
+    actual.role!.trustPolicy = {
+      ...trust,
+      Statement: [{ ...trust.Statement[0]!, Condition: { StringLike: { 'oidc.example/id/X:sub': '*' } } }],
+    };
     actual.role!.permissionsBoundaryArn = 'arn:aws:iam::123456789012:policy/boundary';
     actual.policies[0]!.policy.tags = { 'managed-by': 'grantplane' };
     expect(lines(pairTarget(), actual)).toEqual([
@@ -149,7 +207,10 @@ describe('diffTarget', () => {
 
   it('detaches and deletes its own dropped policy (detach, non-default versions, delete: A3), never foreign attachments', () => {
     const actual = converged(pairTarget());
-    actual.attached.push({ arn: polArn('grantplane-flytesnacks-development-2'), name: 'grantplane-flytesnacks-development-2' });
+    actual.attached.push({
+      arn: polArn('grantplane-flytesnacks-development-2'),
+      name: 'grantplane-flytesnacks-development-2',
+    });
     actual.attached.push({ arn: `arn:aws:iam::${ACCOUNT}:policy/team/hand-made`, name: 'hand-made' });
     actual.policies.push({
       policy: policyOf('grantplane-flytesnacks-development-2', OWNED, 1, 'v2'),
@@ -186,7 +247,10 @@ describe('diffTarget', () => {
       { arn: globalArn, name: 'grantplane-global-1' },
       { arn: polArn('grantplane-flytesnacks-development-9'), name: 'grantplane-flytesnacks-development-9' },
     ];
-    expect(policiesToRead(pairTarget(), attached, guard)).toEqual([polArn('grantplane-flytesnacks-development-1'), polArn('grantplane-flytesnacks-development-9')]);
+    expect(policiesToRead(pairTarget(), attached, guard)).toEqual([
+      polArn('grantplane-flytesnacks-development-1'),
+      polArn('grantplane-flytesnacks-development-9'),
+    ]);
   });
 
   it('refuses to take over a role of the same name that is not grantplane-tagged', () => {
@@ -225,15 +289,46 @@ describe('diffTarget', () => {
       dataPlane: 'prod',
       accountId: ACCOUNT,
       scope: { type: 'global' },
-      role: { name: 'acme-userflyterole', arn: `arn:aws:iam::${ACCOUNT}:role/acme-userflyterole`, managed: false, path: '/', trustPolicy: null, permissionsBoundaryArn: null, tags: {} },
+      role: {
+        name: 'acme-userflyterole',
+        arn: `arn:aws:iam::${ACCOUNT}:role/acme-userflyterole`,
+        managed: false,
+        path: '/',
+        trustPolicy: null,
+        permissionsBoundaryArn: null,
+        tags: {},
+      },
       attachedPolicyArns: [globalArn],
-      policies: [{ name: 'grantplane-global-1', arn: globalArn, path: '/grantplane/', document: doc('s3:GetObject'), tags: OWNED }],
+      policies: [
+        {
+          name: 'grantplane-global-1',
+          arn: globalArn,
+          path: '/grantplane/',
+          document: doc('s3:GetObject'),
+          tags: OWNED,
+        },
+      ],
       uctl: null,
     };
     const actual: ActualTarget = {
-      role: { name: 'acme-userflyterole', arn: global.role.arn, path: '/', trustPolicy: trust, permissionsBoundaryArn: null, tags: { team: 'union' } },
-      attached: [{ arn: guard.userFlyteRolePolicyArn, name: 'userflyterole' }, { arn: polArn('grantplane-global-2'), name: 'grantplane-global-2' }],
-      policies: [{ policy: policyOf('grantplane-global-2', OWNED, 1), versions: [{ versionId: 'v1', isDefault: true, createDate: 'x' }] }],
+      role: {
+        name: 'acme-userflyterole',
+        arn: global.role.arn,
+        path: '/',
+        trustPolicy: trust,
+        permissionsBoundaryArn: null,
+        tags: { team: 'union' },
+      },
+      attached: [
+        { arn: guard.userFlyteRolePolicyArn, name: 'userflyterole' },
+        { arn: polArn('grantplane-global-2'), name: 'grantplane-global-2' },
+      ],
+      policies: [
+        {
+          policy: policyOf('grantplane-global-2', OWNED, 1),
+          versions: [{ versionId: 'v1', isDefault: true, createDate: 'x' }],
+        },
+      ],
     };
     expect(lines(global, actual, options, targetRefOf(global))).toEqual([
       'CreatePolicy grantplane-global-1',
@@ -253,7 +348,13 @@ describe('the R3 guard', () => {
     [{ kind: 'DeleteRole', roleName: 'acme-userflyterole' }],
     [{ kind: 'CreatePolicyVersion', arn: guard.userFlyteRolePolicyArn, document: doc('s3:GetObject') }],
     [{ kind: 'DeletePolicy', arn: `arn:aws:iam::${ACCOUNT}:policy/team/hand-made` }],
-    [{ kind: 'DetachRolePolicy', roleName: 'acme-flytesnacks-development', policyArn: `arn:aws:iam::${ACCOUNT}:policy/team/hand-made` }],
+    [
+      {
+        kind: 'DetachRolePolicy',
+        roleName: 'acme-flytesnacks-development',
+        policyArn: `arn:aws:iam::${ACCOUNT}:policy/team/hand-made`,
+      },
+    ],
   ] as const)('throws on %o', (action) => {
     expect(() => assertSafeActions([action], guard)).toThrow(ForbiddenActionError);
   });
@@ -263,7 +364,11 @@ describe('the R3 guard', () => {
       assertSafeActions(
         [
           { kind: 'AttachRolePolicy', roleName: 'acme-userflyterole', policyArn: globalArn },
-          { kind: 'DetachRolePolicy', roleName: 'acme-flytesnacks-development', policyArn: guard.userFlyteRolePolicyArn },
+          {
+            kind: 'DetachRolePolicy',
+            roleName: 'acme-flytesnacks-development',
+            policyArn: guard.userFlyteRolePolicyArn,
+          },
         ],
         guard,
       ),
@@ -277,7 +382,10 @@ describe('comparePlane (drift, §10)', () => {
     return {
       roles: new Map([[target.role.name, { role: actual.role!, attached: actual.attached }]]),
       policies: new Map(
-        actual.policies.map((p: ActualPolicy) => [p.policy.arn, { policy: p.policy, defaultDocument: p.defaultDocument }]),
+        actual.policies.map((p: ActualPolicy) => [
+          p.policy.arn,
+          { policy: p.policy, defaultDocument: p.defaultDocument },
+        ]),
       ),
     };
   };
@@ -286,24 +394,46 @@ describe('comparePlane (drift, §10)', () => {
   it('reports in-sync, then each kind of difference precisely', () => {
     const target = pairTarget();
     const snapshot = snapshotOf(target);
-    snapshot.policies.set(globalArn, { policy: policyOf('grantplane-global-1', OWNED, 1), defaultDocument: doc('s3:GetObject') });
-    expect(comparePlane([target], snapshot, guard, naming)).toEqual([{ dataPlane: 'prod', scope: target.scope, status: 'in-sync', differences: [] }]);
+    snapshot.policies.set(globalArn, {
+      policy: policyOf('grantplane-global-1', OWNED, 1),
+      defaultDocument: doc('s3:GetObject'),
+    });
+    expect(comparePlane([target], snapshot, guard, naming)).toEqual([
+      { dataPlane: 'prod', scope: target.scope, status: 'in-sync', differences: [] },
+    ]);
 
     const entry = snapshot.roles.get(target.role.name)!;
     entry.attached = entry.attached.filter((p) => p.arn !== globalArn);
     snapshot.policies.get(polArn('grantplane-flytesnacks-development-1'))!.defaultDocument = doc('s3:*');
     entry.role.trustPolicy = { Version: '2012-10-17', Statement: [] };
     snapshot.roles.set('acme-ghost-production', {
-      role: { name: 'acme-ghost-production', arn: 'x', path: '/grantplane/', trustPolicy: trust, permissionsBoundaryArn: null, tags: OWNED },
+      role: {
+        name: 'acme-ghost-production',
+        arn: 'x',
+        path: '/grantplane/',
+        trustPolicy: trust,
+        permissionsBoundaryArn: null,
+        tags: OWNED,
+      },
       attached: [],
     });
     expect(comparePlane([target], snapshot, guard, naming)).toEqual([
-      { dataPlane: 'prod', scope: { type: 'project-domain', project: 'flytesnacks', domain: 'development' }, status: 'drifted', differences: [
-        'role acme-flytesnacks-development: trust policy differs from the compiled one',
-        'policy grantplane-flytesnacks-development-1: document (default version v1) differs from the compiled one',
-        `role acme-flytesnacks-development: policy ${globalArn} is not attached`,
-      ] },
-      { dataPlane: 'prod', scope: { type: 'project-domain', project: 'ghost', domain: 'production' }, status: 'orphaned', differences: ['role acme-ghost-production: grantplane-managed but not declared'] },
+      {
+        dataPlane: 'prod',
+        scope: { type: 'project-domain', project: 'flytesnacks', domain: 'development' },
+        status: 'drifted',
+        differences: [
+          'role acme-flytesnacks-development: trust policy differs from the compiled one',
+          'policy grantplane-flytesnacks-development-1: document (default version v1) differs from the compiled one',
+          `role acme-flytesnacks-development: policy ${globalArn} is not attached`,
+        ],
+      },
+      {
+        dataPlane: 'prod',
+        scope: { type: 'project-domain', project: 'ghost', domain: 'production' },
+        status: 'orphaned',
+        differences: ['role acme-ghost-production: grantplane-managed but not declared'],
+      },
     ]);
   });
 
@@ -311,6 +441,91 @@ describe('comparePlane (drift, §10)', () => {
     const target = pairTarget();
     const snapshot = snapshotOf(target);
     snapshot.roles.clear();
-    expect(comparePlane([target], snapshot, guard, naming)[0]).toMatchObject({ status: 'missing', differences: ['role acme-flytesnacks-development: missing'] });
+    expect(comparePlane([target], snapshot, guard, naming)[0]).toMatchObject({
+      status: 'missing',
+      differences: ['role acme-flytesnacks-development: missing'],
+    });
+  });
+});
+
+describe('more of the diff', () => {
+  it('detaches first when attaching first would exceed the attached-policy quota', () => {
+    const actual = converged(pairTarget());
+    const extras = ['2', '3', '4', '5', '6', '7', '8'].map((n) => `grantplane-flytesnacks-development-${n}`);
+    for (const name of extras) {
+      actual.attached.push({ arn: polArn(name), name });
+      actual.policies.push({
+        policy: policyOf(name, OWNED, 1),
+        versions: [{ versionId: 'v1', isDefault: true, createDate: 'x' }],
+      });
+    }
+    actual.attached = actual.attached.filter((p) => p.arn !== globalArn);
+    // 9 attached + 1 to attach = 10 fits: attach first.
+    expect(lines(pairTarget(), actual)[0]).toBe('AttachRolePolicy acme-flytesnacks-development grantplane-global-1');
+    actual.attached.push({
+      arn: polArn('grantplane-flytesnacks-development-9'),
+      name: 'grantplane-flytesnacks-development-9',
+    });
+    actual.policies.push({
+      policy: policyOf('grantplane-flytesnacks-development-9', OWNED, 1),
+      versions: [{ versionId: 'v1', isDefault: true, createDate: 'x' }],
+    });
+    // 10 attached + 1 would be 11 > 10: detach first.
+    expect(lines(pairTarget(), actual)[0]).toBe(
+      'DetachRolePolicy acme-flytesnacks-development grantplane-flytesnacks-development-2',
+    );
+  });
+
+  it('a stray policy is deleted only when grantplane owns it and nothing is attached', () => {
+    const versions: IamPolicyVersion[] = [
+      { versionId: 'v1', isDefault: false, createDate: 'a' },
+      { versionId: 'v2', isDefault: true, createDate: 'b' },
+    ];
+    expect(strayPolicyActions({ policy: policyOf('grantplane-x-development-1', OWNED, 0) }, guard)).toBeNull();
+    expect(
+      strayPolicyActions({ policy: policyOf('grantplane-x-development-1', OWNED, 0), versions }, guard)?.map(
+        describeAction,
+      ),
+    ).toEqual(['DeletePolicyVersion grantplane-x-development-1 v1', 'DeletePolicy grantplane-x-development-1']);
+    expect(strayPolicyActions({ policy: policyOf('grantplane-x-development-1', OWNED, 1), versions }, guard)).toEqual(
+      [],
+    );
+    expect(strayPolicyActions({ policy: policyOf('grantplane-x-development-1', {}, 0), versions }, guard)).toEqual([]);
+  });
+
+  it('documentsEqual holds under any reordering of statements, actions and resources (property)', () => {
+    const statement = fc.record({
+      Effect: fc.constant('Allow' as const),
+      Action: fc.uniqueArray(
+        fc.constantFrom('s3:GetObject', 's3:PutObject', 's3:ListBucket', 'secretsmanager:GetSecretValue'),
+        { minLength: 1 },
+      ),
+      Resource: fc.uniqueArray(fc.constantFrom('arn:aws:s3:::a', 'arn:aws:s3:::a/*', 'arn:aws:s3:::b/*'), {
+        minLength: 1,
+      }),
+    });
+    fc.assert(
+      fc.property(fc.array(statement, { minLength: 1, maxLength: 4 }), fc.integer(), (statements, seed) => {
+        const shuffle = <T>(items: T[]): T[] =>
+          [...items].sort(
+            (a, b) => ((JSON.stringify(a).length * 31 + seed) % 7) - ((JSON.stringify(b).length * 31 + seed) % 7),
+          );
+        const a = { Version: '2012-10-17', Statement: statements };
+        const b = {
+          Statement: shuffle(statements).map((s) => ({
+            Resource: s.Resource.length === 1 ? s.Resource[0] : shuffle(s.Resource).reverse(),
+            Action: [...s.Action].reverse().map((action) => action.toUpperCase()),
+            Effect: s.Effect,
+          })),
+          Version: '2012-10-17',
+        };
+        expect(documentsEqual(a, b)).toBe(true);
+        const changed = {
+          ...a,
+          Statement: [...statements.slice(1), { ...statements[0]!, Resource: ['arn:aws:s3:::other'] }],
+        };
+        expect(documentsEqual(a, changed)).toBe(false);
+      }),
+    );
   });
 });

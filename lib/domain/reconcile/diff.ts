@@ -98,7 +98,12 @@ export const targetRefOf = (target: CompiledTarget): TargetRef => ({
  * Policies whose state the diff needs (GetPolicy each): the desired ones, and attachments under the
  * managed path that are not desired (to check they are grantplane's before detaching them).
  */
-export function policiesToRead(desired: CompiledTarget | null, attached: IamAttachedPolicy[], guard: PlaneGuard, extra: readonly string[] = []): string[] {
+export function policiesToRead(
+  desired: CompiledTarget | null,
+  attached: IamAttachedPolicy[],
+  guard: PlaneGuard,
+  extra: readonly string[] = [],
+): string[] {
   const wanted = new Set(desired?.attachedPolicyArns ?? []);
   const arns = new Set<string>(desired?.policies.map((policy) => policy.arn) ?? []);
   for (const policy of attached) {
@@ -129,7 +134,9 @@ function oldestNonDefault(versions: IamPolicyVersion[]): IamPolicyVersion | unde
   const versionNumber = (id: string): number => Number(id.replace(/^v/, '')) || 0;
   return versions
     .filter((version) => !version.isDefault)
-    .sort((a, b) => a.createDate.localeCompare(b.createDate) || versionNumber(a.versionId) - versionNumber(b.versionId))[0];
+    .sort(
+      (a, b) => a.createDate.localeCompare(b.createDate) || versionNumber(a.versionId) - versionNumber(b.versionId),
+    )[0];
 }
 
 const MAX_POLICY_VERSIONS = 5;
@@ -140,7 +147,12 @@ const MAX_POLICY_VERSIONS = 5;
  * delete role. A converged target gives no actions. Throws OwnershipError / MissingRoleError rather
  * than take over or invent what is not grantplane's, and the guard throws on anything R3 forbids.
  */
-export function diffTarget(desired: CompiledTarget | null, ref: TargetRef, actual: ActualTarget, options: DiffOptions): TargetDiff {
+export function diffTarget(
+  desired: CompiledTarget | null,
+  ref: TargetRef,
+  actual: ActualTarget,
+  options: DiffOptions,
+): TargetDiff {
   const { guard } = options;
   const createPolicies: IamAction[] = [];
   const updatePolicies: IamAction[] = [];
@@ -158,11 +170,20 @@ export function diffTarget(desired: CompiledTarget | null, ref: TargetRef, actua
   for (const policy of desired?.policies ?? []) {
     const existing = actualByArn.get(policy.arn);
     if (existing === undefined) {
-      createPolicies.push({ kind: 'CreatePolicy', name: policy.name, path: policy.path, arn: policy.arn, document: policy.document, tags: policy.tags });
+      createPolicies.push({
+        kind: 'CreatePolicy',
+        name: policy.name,
+        path: policy.path,
+        arn: policy.arn,
+        document: policy.document,
+        tags: policy.tags,
+      });
       continue;
     }
     if (!isOwned(existing.policy, guard)) {
-      throw new OwnershipError(`policy ${policy.arn} exists but is not grantplane's (not under ${guard.managedPath} with ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}); rename or remove it`);
+      throw new OwnershipError(
+        `policy ${policy.arn} exists but is not grantplane's (not under ${guard.managedPath} with ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}); rename or remove it`,
+      );
     }
     if (existing.defaultDocument === undefined) {
       throw new Error(`diffTarget: the default document of ${policy.arn} was not read`);
@@ -173,7 +194,8 @@ export function diffTarget(desired: CompiledTarget | null, ref: TargetRef, actua
       } else {
         if (existing.versions.length >= MAX_POLICY_VERSIONS) {
           const oldest = oldestNonDefault(existing.versions);
-          if (oldest !== undefined) updatePolicies.push({ kind: 'DeletePolicyVersion', arn: policy.arn, versionId: oldest.versionId });
+          if (oldest !== undefined)
+            updatePolicies.push({ kind: 'DeletePolicyVersion', arn: policy.arn, versionId: oldest.versionId });
         }
         updatePolicies.push({ kind: 'CreatePolicyVersion', arn: policy.arn, document: policy.document });
       }
@@ -187,15 +209,25 @@ export function diffTarget(desired: CompiledTarget | null, ref: TargetRef, actua
   const role = actual.role;
   if (desired === null && role !== null && ref.managed && !isOwned(role, guard)) {
     // Found by a path listing but not tagged as grantplane's: not ours to clean up.
-    return { actions: [], waiting: false, missingVersions: [], notes: [`role ${ref.roleName} is under ${guard.managedPath} but not tagged ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}: left alone`] };
+    return {
+      actions: [],
+      waiting: false,
+      missingVersions: [],
+      notes: [
+        `role ${ref.roleName} is under ${guard.managedPath} but not tagged ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}: left alone`,
+      ],
+    };
   }
   if (role !== null && ref.managed && !isOwned(role, guard)) {
-    throw new OwnershipError(`role ${ref.roleName} exists but is not grantplane's (not under ${guard.managedPath} with ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}); rename or remove it`);
+    throw new OwnershipError(
+      `role ${ref.roleName} exists but is not grantplane's (not under ${guard.managedPath} with ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}); rename or remove it`,
+    );
   }
   if (desired !== null && ref.managed) {
     const wantedRole = desired.role;
     if (role === null) {
-      if (wantedRole.trustPolicy === null) throw new Error(`diffTarget: managed role ${wantedRole.name} has no trust policy`);
+      if (wantedRole.trustPolicy === null)
+        throw new Error(`diffTarget: managed role ${wantedRole.name} has no trust policy`);
       roleActions.push({
         kind: 'CreateRole',
         name: wantedRole.name,
@@ -212,7 +244,11 @@ export function diffTarget(desired: CompiledTarget | null, ref: TargetRef, actua
         roleActions.push(
           wantedRole.permissionsBoundaryArn === null
             ? { kind: 'DeleteRolePermissionsBoundary', roleName: role.name }
-            : { kind: 'PutRolePermissionsBoundary', roleName: role.name, boundaryArn: wantedRole.permissionsBoundaryArn },
+            : {
+                kind: 'PutRolePermissionsBoundary',
+                roleName: role.name,
+                boundaryArn: wantedRole.permissionsBoundaryArn,
+              },
         );
       }
       const tags = diffTags(wantedRole.tags, role.tags);
@@ -221,7 +257,9 @@ export function diffTarget(desired: CompiledTarget | null, ref: TargetRef, actua
     }
   }
   if (role === null && !ref.managed && desired !== null) {
-    throw new MissingRoleError(`role ${ref.roleName} (<UserFlyteRole>) does not exist in account ${guard.accountId}; grantplane never creates it`);
+    throw new MissingRoleError(
+      `role ${ref.roleName} (<UserFlyteRole>) does not exist in account ${guard.accountId}; grantplane never creates it`,
+    );
   }
 
   // Attachments: missing ones attached; extra ones detached only when they are grantplane's own.
@@ -268,11 +306,14 @@ export function diffTarget(desired: CompiledTarget | null, ref: TargetRef, actua
       const blocking: string[] = [];
       for (const policy of actual.attached) {
         if (detachedHere.has(policy.arn)) continue;
-        if (policy.arn === guard.userFlyteRolePolicyArn) roleDeletion.push({ kind: 'DetachRolePolicy', roleName, policyArn: policy.arn });
+        if (policy.arn === guard.userFlyteRolePolicyArn)
+          roleDeletion.push({ kind: 'DetachRolePolicy', roleName, policyArn: policy.arn });
         else blocking.push(policy.arn);
       }
       if (blocking.length > 0) {
-        notes.push(`role ${roleName} is not deleted: it has policies attached that are not grantplane's (${blocking.join(', ')})`);
+        notes.push(
+          `role ${roleName} is not deleted: it has policies attached that are not grantplane's (${blocking.join(', ')})`,
+        );
         roleDeletion.length = 0;
         waiting = true;
       } else {

@@ -34,12 +34,20 @@ export interface PlaneNaming {
   domains: readonly string[];
 }
 
-const tagDifferences = (what: string, desired: Record<string, string>, actual: Record<string, string> | undefined): string[] => {
+const tagDifferences = (
+  what: string,
+  desired: Record<string, string>,
+  actual: Record<string, string> | undefined,
+): string[] => {
   const { set, remove } = diffTags(desired, actual);
   const out: string[] = [];
   for (const key of Object.keys(set)) {
     const current = actual?.[key];
-    out.push(current === undefined ? `${what}: tag ${key} is missing (expected ${desired[key]})` : `${what}: tag ${key} is ${current}, expected ${desired[key]}`);
+    out.push(
+      current === undefined
+        ? `${what}: tag ${key} is missing (expected ${desired[key]})`
+        : `${what}: tag ${key} is ${current}, expected ${desired[key]}`,
+    );
   }
   for (const key of remove) out.push(`${what}: tag ${key}=${actual?.[key] ?? ''} is not expected`);
   return out;
@@ -62,7 +70,9 @@ export function compareTarget(desired: CompiledTarget, snapshot: IamPlaneState, 
       differences.push(`role ${roleName}: trust policy differs from the compiled one`);
     }
     if ((role.permissionsBoundaryArn ?? null) !== desired.role.permissionsBoundaryArn) {
-      differences.push(`role ${roleName}: permissions boundary is ${role.permissionsBoundaryArn ?? 'none'}, expected ${desired.role.permissionsBoundaryArn ?? 'none'}`);
+      differences.push(
+        `role ${roleName}: permissions boundary is ${role.permissionsBoundaryArn ?? 'none'}, expected ${desired.role.permissionsBoundaryArn ?? 'none'}`,
+      );
     }
     differences.push(...tagDifferences(`role ${roleName}`, desired.role.tags, role.tags));
   }
@@ -74,7 +84,9 @@ export function compareTarget(desired: CompiledTarget, snapshot: IamPlaneState, 
       continue;
     }
     if (!documentsEqual(actual.defaultDocument, policy.document)) {
-      differences.push(`policy ${policy.name}: document (default version ${actual.policy.defaultVersionId}) differs from the compiled one`);
+      differences.push(
+        `policy ${policy.name}: document (default version ${actual.policy.defaultVersionId}) differs from the compiled one`,
+      );
     }
     differences.push(...tagDifferences(`policy ${policy.name}`, policy.tags, actual.policy.tags));
   }
@@ -108,7 +120,8 @@ export function scopeOfOrphan(name: string, tags: Record<string, string> | undef
   const stem = name.replace(/^grantplane-/, '').replace(/-\d+$/, '');
   const rest = stem.startsWith(`${naming.orgPrefix}-`) ? stem.slice(naming.orgPrefix.length + 1) : stem;
   for (const candidate of naming.domains) {
-    if (rest.endsWith(`-${candidate}`)) return { type: 'project-domain', project: rest.slice(0, -candidate.length - 1), domain: candidate };
+    if (rest.endsWith(`-${candidate}`))
+      return { type: 'project-domain', project: rest.slice(0, -candidate.length - 1), domain: candidate };
   }
   return { type: 'project-domain', project: rest, domain: '' };
 }
@@ -117,10 +130,17 @@ export function scopeOfOrphan(name: string, tags: Record<string, string> | undef
  * Drift of one plane: every desired target compared, plus every grantplane-owned role or policy that
  * nothing declares (`orphaned`), sorted by scope for a stable report.
  */
-export function comparePlane(desiredTargets: readonly CompiledTarget[], snapshot: IamPlaneState, guard: PlaneGuard, naming: PlaneNaming): DriftTarget[] {
+export function comparePlane(
+  desiredTargets: readonly CompiledTarget[],
+  snapshot: IamPlaneState,
+  guard: PlaneGuard,
+  naming: PlaneNaming,
+): DriftTarget[] {
   const out = desiredTargets.map((target) => compareTarget(target, snapshot, guard));
   const desiredRoles = new Set(desiredTargets.map((target) => target.role.name));
-  const desiredPolicies = new Set(desiredTargets.flatMap((target) => [...target.policies.map((p) => p.arn), ...target.attachedPolicyArns]));
+  const desiredPolicies = new Set(
+    desiredTargets.flatMap((target) => [...target.policies.map((p) => p.arn), ...target.attachedPolicyArns]),
+  );
   const orphans = new Map<string, DriftTarget>();
   const addOrphan = (scope: Scope, difference: string): void => {
     const key = scopeKey(scope);
@@ -134,7 +154,10 @@ export function comparePlane(desiredTargets: readonly CompiledTarget[], snapshot
   }
   for (const { policy } of snapshot.policies.values()) {
     if (desiredPolicies.has(policy.arn) || !isOwned(policy, guard) || !isManagedPathArn(policy.arn, guard)) continue;
-    addOrphan(scopeOfOrphan(policy.name, policy.tags, naming), `policy ${policy.name}: grantplane-managed but not declared`);
+    addOrphan(
+      scopeOfOrphan(policy.name, policy.tags, naming),
+      `policy ${policy.name}: grantplane-managed but not declared`,
+    );
   }
   // An orphan in the scope of a desired target (a pair's extra policy) is that target's drift.
   for (const orphan of orphans.values()) {

@@ -21,21 +21,29 @@ export function assertSafeActions(actions: readonly IamAction[], guard: PlaneGua
     const policyArn = actionPolicyArn(action);
     const ownPolicy = policyArn !== null && policyArnPath(policyArn).startsWith(guard.managedPath);
     if (roleName !== null && roleName.toLowerCase() === guard.adminFlyteRoleName.toLowerCase()) {
-      throw new ForbiddenActionError(`refusing ${text}: grantplane never touches <AdminFlyteRole> ${guard.adminFlyteRoleName}`);
+      throw new ForbiddenActionError(
+        `refusing ${text}: grantplane never touches <AdminFlyteRole> ${guard.adminFlyteRoleName}`,
+      );
     }
-    if (policyArn === guard.userFlyteRolePolicyArn && action.kind !== 'AttachRolePolicy' && action.kind !== 'DetachRolePolicy') {
+    if (
+      policyArn === guard.userFlyteRolePolicyArn &&
+      action.kind !== 'AttachRolePolicy' &&
+      action.kind !== 'DetachRolePolicy'
+    ) {
       throw new ForbiddenActionError(`refusing ${text}: grantplane never changes the userflyterole policy`);
     }
     if (roleName !== null && roleName.toLowerCase() === guard.userFlyteRoleName.toLowerCase()) {
       const attachment = action.kind === 'AttachRolePolicy' || action.kind === 'DetachRolePolicy';
       if (!attachment || !ownPolicy) {
-        throw new ForbiddenActionError(`refusing ${text}: on <UserFlyteRole> grantplane only attaches and detaches its own policies`);
+        throw new ForbiddenActionError(
+          `refusing ${text}: on <UserFlyteRole> grantplane only attaches and detaches its own policies`,
+        );
       }
     }
     if (action.kind === 'DetachRolePolicy' && !ownPolicy && policyArn !== guard.userFlyteRolePolicyArn) {
       throw new ForbiddenActionError(`refusing ${text}: grantplane only detaches its own policies`);
     }
-    if ((action.kind === 'CreateRole') && !action.path.startsWith(guard.managedPath)) {
+    if (action.kind === 'CreateRole' && !action.path.startsWith(guard.managedPath)) {
       throw new ForbiddenActionError(`refusing ${text}: grantplane creates roles only under ${guard.managedPath}`);
     }
     const policyWrite =

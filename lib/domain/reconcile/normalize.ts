@@ -24,7 +24,10 @@ function canonical(value: unknown): unknown {
   if (Array.isArray(value)) {
     const items = value.map(canonical);
     if (items.every((item) => typeof item === 'string')) return sortedUnique(items as string[]);
-    return items.map((item) => JSON.stringify(item)).sort().map((item) => JSON.parse(item) as unknown);
+    return items
+      .map((item) => JSON.stringify(item))
+      .sort()
+      .map((item) => JSON.parse(item) as unknown);
   }
   if (isRecord(value)) {
     const out: Record<string, unknown> = {};
@@ -80,9 +83,7 @@ export function canonicalDocument(document: unknown): string {
   if (!isRecord(document)) return JSON.stringify(canonical(document));
   const statements = document['Statement'];
   const list = Array.isArray(statements) ? statements : statements === undefined ? [] : [statements];
-  const canonicalStatements = list
-    .map((statement) => JSON.stringify(canonicalStatement(statement)))
-    .sort();
+  const canonicalStatements = list.map((statement) => JSON.stringify(canonicalStatement(statement))).sort();
   const rest: Record<string, unknown> = {};
   for (const key of Object.keys(document).sort()) {
     if (key !== 'Statement') rest[key] = canonical(document[key]);
