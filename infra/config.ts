@@ -77,6 +77,8 @@ export interface InfraSettings {
   rolesClaim: string | null;
   /** GRANTPLANE_ROLE_MAPPING (JSON `{"<group>": "<role>" | [...]}`), validated as JSON here. */
   roleMapping: string | null;
+  /** Bumped to make the webhook function re-read its signing secrets after a rotation. */
+  webhookSecretRevision: string;
   /** Prefix of the named IAM roles the plane accounts trust (`<prefix>-applier`). */
   serviceName: string;
 }
@@ -105,7 +107,7 @@ const describe = (error: z.ZodError): string =>
 /**
  * Loads the deployment settings from CDK context: `grantplane:config` (file path, default
  * `grantplane.config.yaml`, else `examples/grantplane.config.yaml`), `jwtIssuer`, `jwtAudience`,
- * `alarmEmail`, `driftSchedule`, `rolesClaim`, `roleMapping`, `orgPrefix` / `managedPath` (defaults for planes that set none),
+ * `alarmEmail`, `driftSchedule`, `rolesClaim`, `roleMapping`, `webhookSecretRevision`, `orgPrefix` / `managedPath` (defaults for planes that set none),
  * `accounts` (the accounts the applier may manage without assuming a role).
  */
 export const loadInfraSettings = (read: ContextReader): InfraSettings => {
@@ -195,6 +197,7 @@ export const loadInfraSettings = (read: ContextReader): InfraSettings => {
   return {
     configFile,
     rolesClaim: optionalString(read, 'rolesClaim') ?? null,
+    webhookSecretRevision: String(read('webhookSecretRevision') ?? '1'),
     roleMapping,
     planes,
     jwtIssuer,

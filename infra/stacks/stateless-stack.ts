@@ -200,9 +200,13 @@ export class StatelessStack extends Stack {
     for (const group of groups) {
       const environment: Record<string, string> = {};
       if (group === 'webhook') {
+        // functions/webhook.ts reads the secret values from GRANTPLANE_WEBHOOK_SECRET_<SOURCE>;
+        // CloudFormation resolves the dynamic reference at deploy time (never in the template).
+        // Rotation: store "new,old" in the secret and redeploy with a new -c webhookSecretRevision.
         for (const [source, secret] of webhookSecrets) {
-          environment[`GRANTPLANE_WEBHOOK_SECRET_ARN_${source.toUpperCase()}`] = secret.secretArn;
+          environment[`GRANTPLANE_WEBHOOK_SECRET_${source.toUpperCase()}`] = secret.secretValue.unsafeUnwrap();
         }
+        environment.GRANTPLANE_WEBHOOK_SECRET_REVISION = settings.webhookSecretRevision;
       }
       if (group !== 'webhook') {
         // How JWT claims map to grantplane roles (functions/shared/auth.ts); unset = its defaults.
@@ -214,7 +218,6 @@ export class StatelessStack extends Stack {
       const fn = makeFunction(idName, `${group}.ts`, `HTTP ${group}`, { environment });
       const access = TABLE_ACCESS[group];
       if (access !== 'none') grantTable(table, fn.role, access);
-      if (group === 'webhook') for (const [, secret] of webhookSecrets) secret.grantRead(fn.role);
       if (group === 'http/drift') drift.function.grantInvoke(fn.role);
       this.functions.set(group, fn);
     }

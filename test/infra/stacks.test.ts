@@ -192,6 +192,17 @@ describe('GrantplaneFunction defaults (STYLE habit 13)', () => {
     }
   });
 
+  it('gives the webhook function its signing secrets by deploy-time reference, never in the template (DESIGN §10)', () => {
+    const webhook = z
+      .looseObject({ Properties: z.looseObject({ Environment: z.object({ Variables: z.record(z.string(), z.unknown()) }) }) })
+      .parse(stateless.findResources('AWS::Lambda::Function')[functionId('webhook')]).Properties.Environment.Variables;
+    for (const source of ['GENERIC', 'JIRA', 'SERVICENOW']) {
+      expect(JSON.stringify(webhook[`GRANTPLANE_WEBHOOK_SECRET_${source}`]), source).toMatch(/\{\{resolve:secretsmanager:/);
+    }
+    stateless.resourceCountIs('AWS::SecretsManager::Secret', 3);
+    stateless.allResources('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
+  });
+
   it('keeps logs three months in retained log groups', () => {
     stateless.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     stateless.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
