@@ -1,10 +1,10 @@
 // DynamoDB Local (AWS's own Java emulator, shipped in the npm package amplify-dynamodb-simulator):
 // the only local DynamoDB with transactions and streams (TOOLCHAIN "DynamoDB locally").
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
 export interface DynamoDbLocal {
@@ -74,12 +74,16 @@ export const startDynamoDbLocal = async (options: DynamoDbLocalOptions = {}): Pr
   }
   const dir = emulatorDir();
   const port = options.port === undefined || options.port === 0 ? await freePort() : options.port;
-  const storage = options.dbPath === undefined ? ['-inMemory'] : ['-dbPath', options.dbPath];
+  if (options.dbPath !== undefined) mkdirSync(options.dbPath, { recursive: true });
+  const storage = options.dbPath === undefined ? ['-inMemory'] : ['-dbPath', resolve(options.dbPath)];
   const args = [
     `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
     '-jar',
     join(dir, 'DynamoDBLocal.jar'),
     ...storage,
+    // One database for every caller: without it DynamoDB Local keeps a separate one per access key
+    // and region, and the API, the applier and the AWS CLI would not see each other's tables.
+    '-sharedDb',
     '-disableTelemetry',
     '-port',
     String(port),

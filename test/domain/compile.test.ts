@@ -247,6 +247,20 @@ describe('C3 packing', () => {
     expect(packed?.length).toBe(4);
   });
 
+  it('splits statements across free space when first-fit decreasing would need a policy more', () => {
+    // Three ~3,900-character statements: whole, they need 3 policies; split, 2 hold them.
+    const wide = (service: string) =>
+      normStatement([`${service}:GetItem`], Array.from({ length: 60 }, (_, i) => `arn:aws:dynamodb:us-west-2:${ACCOUNT}:table/${service}-${i}`));
+    const statements = mergeStatements([wide('dynamodb'), normStatement(['dynamodb:Query'], wide('dynamodb').resources.map((r) => `${r}-q`)), normStatement(['dynamodb:Scan'], wide('dynamodb').resources.map((r) => `${r}-s`))]);
+    const packed = packStatements(statements, 10);
+    expect(packed).toHaveLength(2);
+    const resources = (packed ?? []).flat().flatMap((statement) => statement.actions.map((action) => statement.resources.map((r) => `${action} ${r}`))).flat();
+    expect(new Set(resources).size).toBe(180);
+    for (const policy of packed ?? []) {
+      expect(iamSize(JSON.stringify({ Version: '2012-10-17', Statement: policy.map((st) => ({ Effect: 'Allow', Action: st.actions, Resource: st.resources })) }))).toBeLessThanOrEqual(MAX_MANAGED_POLICY_CHARS);
+    }
+  });
+
   it('returns null when the statements need more policies than allowed', () => {
     expect(packStatements(mergeStatements(Array.from({ length: 300 }, (_, i) => secret(i))), 3)).toBeNull();
   });

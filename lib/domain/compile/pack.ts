@@ -73,10 +73,59 @@ export function fitsOnePolicy(statements: readonly NormStatement[]): boolean {
   return statements.every((statement) => splitStatement(statement) !== null);
 }
 
+/** The head of `piece` holding as many resources as fit in `free` characters, and the rest; null when not even one fits. */
+function splitToFit(piece: Piece, free: number): [Piece, Piece] | null {
+  const { statement } = piece;
+  if (statement.resources.length < 2) return null;
+  let used = pieceOf({ ...statement, resources: [] }).size;
+  let count = 0;
+  for (const resource of statement.resources) {
+    const cost = iamSize(JSON.stringify(resource)) + (count === 0 ? 0 : 1);
+    if (used + cost > free || count === statement.resources.length - 1) break;
+    used += cost;
+    count += 1;
+  }
+  if (count === 0) return null;
+  return [
+    pieceOf({ ...statement, resources: statement.resources.slice(0, count) }),
+    pieceOf({ ...statement, resources: statement.resources.slice(count) }),
+  ];
+}
+
+type Bin = { free: number; pieces: Piece[] };
+
+/** First-fit decreasing into at most `limit` bins; with `split`, a piece that fits nowhere once `limit` bins are open is split across their free space. */
+function place(pieces: readonly Piece[], limit: number, split: boolean): Bin[] | null {
+  const bins: Bin[] = [];
+  const queue = [...pieces];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    const piece = next;
+    const bin = bins.find((candidate) => candidate.free >= piece.size);
+    if (bin !== undefined) {
+      bin.pieces.push(piece);
+      bin.free -= piece.size;
+      continue;
+    }
+    if (bins.length < limit) {
+      bins.push({ free: STATEMENT_CAPACITY - piece.size, pieces: [piece] });
+      continue;
+    }
+    if (!split) return null;
+    const roomiest = bins.reduce<Bin | undefined>((best, candidate) => (best === undefined || candidate.free > best.free ? candidate : best), undefined);
+    const parts = roomiest === undefined ? null : splitToFit(piece, roomiest.free);
+    if (roomiest === undefined || parts === null) return null;
+    roomiest.pieces.push(parts[0]);
+    roomiest.free -= parts[0].size;
+    queue.unshift(parts[1]);
+  }
+  return bins;
+}
+
 /**
  * Packs merged statements into at most `maxPolicies` policies (each a sorted statement list), or
- * null when they need more. Policies are ordered by their first statement, so numbering stays
- * stable when an unrelated statement is added.
+ * null when they need more. First-fit decreasing; when that needs more policies than the size
+ * lower bound, statements are also split across the policies' free space, which closes the gap
+ * for large statements. Policies are ordered by their first statement.
  */
 export function packStatements(statements: readonly NormStatement[], maxPolicies: number): NormStatement[][] | null {
   const pieces: Piece[] = [];
@@ -86,17 +135,18 @@ export function packStatements(statements: readonly NormStatement[], maxPolicies
     pieces.push(...split);
   }
   pieces.sort((a, b) => b.size - a.size || compareStrings(a.json, b.json));
-  const bins: { free: number; pieces: Piece[] }[] = [];
-  for (const piece of pieces) {
-    const bin = bins.find((candidate) => candidate.free >= piece.size);
-    if (bin !== undefined) {
-      bin.pieces.push(piece);
-      bin.free -= piece.size;
-      continue;
+  let bins = place(pieces, maxPolicies, false);
+  const total = pieces.reduce((sum, piece) => sum + piece.size, 0);
+  const lowerBound = Math.ceil(total / STATEMENT_CAPACITY);
+  const ceiling = Math.min(bins === null ? maxPolicies : bins.length - 1, maxPolicies);
+  for (let limit = lowerBound; limit <= ceiling; limit += 1) {
+    const tighter = place(pieces, limit, true);
+    if (tighter !== null) {
+      bins = tighter;
+      break;
     }
-    if (bins.length >= maxPolicies) return null;
-    bins.push({ free: STATEMENT_CAPACITY - piece.size, pieces: [piece] });
   }
+  if (bins === null) return null;
   const sorted = bins.map((bin) => bin.pieces.sort((a, b) => compareStrings(a.json, b.json)));
   sorted.sort((a, b) => compareStrings(a[0]?.json ?? '', b[0]?.json ?? ''));
   return sorted.map((bin) => bin.map((piece) => piece.statement));
