@@ -86,7 +86,9 @@ export function buildDeps(input: BuildDepsInput): HttpDeps {
 }
 
 const envSchema = z.object({
-  GRANTPLANE_TABLE: z.string({ error: 'GRANTPLANE_TABLE is required: the DynamoDB table name' }).min(1, 'GRANTPLANE_TABLE must not be empty'),
+  GRANTPLANE_TABLE: z
+    .string({ error: 'GRANTPLANE_TABLE is required: the DynamoDB table name' })
+    .min(1, 'GRANTPLANE_TABLE must not be empty'),
   GRANTPLANE_CONFIG_JSON: z.string().min(1).optional(),
   GRANTPLANE_CONFIG: z.string().min(1).optional(),
 });
@@ -100,7 +102,10 @@ export function configFromEnv(env: Record<string, string | undefined>, cwd = pro
     try {
       raw = JSON.parse(env.GRANTPLANE_CONFIG_JSON);
     } catch (error: unknown) {
-      throw new WiringError(`GRANTPLANE_CONFIG_JSON is not JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new WiringError(
+        `GRANTPLANE_CONFIG_JSON is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
   } else if (env.GRANTPLANE_CONFIG !== undefined && env.GRANTPLANE_CONFIG !== '') {
     variable = 'GRANTPLANE_CONFIG';
@@ -108,7 +113,10 @@ export function configFromEnv(env: Record<string, string | undefined>, cwd = pro
     try {
       raw = YAML.parse(readFileSync(path, 'utf8'));
     } catch (error: unknown) {
-      throw new WiringError(`GRANTPLANE_CONFIG=${path} cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new WiringError(
+        `GRANTPLANE_CONFIG=${path} cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
   } else {
     throw new WiringError('GRANTPLANE_CONFIG (a file path) or GRANTPLANE_CONFIG_JSON (the document) is required');

@@ -7,7 +7,10 @@ import { callerOf, makeHttpHandler, type ChainOptions } from '../shared/http.js'
 import { pageQuery, parseWith } from '../shared/params.js';
 
 const listQuery = z
-  .object({ status: z.enum(['pending', 'acknowledged'], { error: 'status must be pending or acknowledged' }).optional(), ...pageQuery })
+  .object({
+    status: z.enum(['pending', 'acknowledged'], { error: 'status must be pending or acknowledged' }).optional(),
+    ...pageQuery,
+  })
   .strict();
 
 /** The attributes Lambda on any deps. */
@@ -19,19 +22,32 @@ export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
         const { dataPlane = '', project = '', domain = '' } = req.params;
         // A YAML body arrives unparsed (rawBody); a JSON body arrives parsed.
         const body = req.body === undefined ? (req.rawBody ?? '') : req.body;
-        const result = await importAttributes(resolveDeps(source).app, { dataPlane, project, domain, body, actor: callerOf(req) });
+        const result = await importAttributes(resolveDeps(source).app, {
+          dataPlane,
+          project,
+          domain,
+          body,
+          actor: callerOf(req),
+        });
         return { status: 200, body: result };
       },
       listAttributeUpdates: async (req) => {
         const { status, limit, cursor } = parseWith(listQuery, req.query, 'query');
         return {
           status: 200,
-          body: await listAttributeUpdates(resolveDeps(source).app, { limit, ...(status === undefined ? {} : { status }), ...(cursor === undefined ? {} : { cursor }) }),
+          body: await listAttributeUpdates(resolveDeps(source).app, {
+            limit,
+            ...(status === undefined ? {} : { status }),
+            ...(cursor === undefined ? {} : { cursor }),
+          }),
         };
       },
       acknowledgeAttributeUpdate: async (req) => ({
         status: 200,
-        body: await acknowledgeAttributeUpdate(resolveDeps(source).app, { id: req.params.id ?? '', actor: callerOf(req) }),
+        body: await acknowledgeAttributeUpdate(resolveDeps(source).app, {
+          id: req.params.id ?? '',
+          actor: callerOf(req),
+        }),
       }),
     },
     { yamlBodies: ['importAttributes'], ...options },

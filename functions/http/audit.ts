@@ -5,18 +5,37 @@ import { makeHttpHandler, type ChainOptions } from '../shared/http.js';
 import { pageQuery, parseWith } from '../shared/params.js';
 
 const auditQuery = z
-  .object({ grantId: z.string().min(1).optional(), target: z.string().min(1).optional(), actor: z.string().min(1).optional(), ...pageQuery })
+  .object({
+    grantId: z.string().min(1).optional(),
+    target: z.string().min(1).optional(),
+    actor: z.string().min(1).optional(),
+    ...pageQuery,
+  })
   .strict();
 
 /** The audit Lambda on any deps. */
 export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
-  makeHttpHandler('http/audit', {
-    listAudit: async (req) => {
-      const { grantId, target, actor, limit, cursor } = parseWith(auditQuery, req.query, 'query');
-      // `target` is a target key (`<plane>#<project>#<domain>` or `<plane>#global`), as grants and targets carry it.
-      const filter = { ...(grantId === undefined ? {} : { grantId }), ...(target === undefined ? {} : { targetKey: target }), ...(actor === undefined ? {} : { actor }) };
-      return { status: 200, body: await resolveDeps(source).app.store.listAudit(filter, { limit, ...(cursor === undefined ? {} : { cursor }) }) };
+  makeHttpHandler(
+    'http/audit',
+    {
+      listAudit: async (req) => {
+        const { grantId, target, actor, limit, cursor } = parseWith(auditQuery, req.query, 'query');
+        // `target` is a target key (`<plane>#<project>#<domain>` or `<plane>#global`), as grants and targets carry it.
+        const filter = {
+          ...(grantId === undefined ? {} : { grantId }),
+          ...(target === undefined ? {} : { targetKey: target }),
+          ...(actor === undefined ? {} : { actor }),
+        };
+        return {
+          status: 200,
+          body: await resolveDeps(source).app.store.listAudit(filter, {
+            limit,
+            ...(cursor === undefined ? {} : { cursor }),
+          }),
+        };
+      },
     },
-  }, options);
+    options,
+  );
 
 export const handler = makeHandler(liveDeps);

@@ -8,15 +8,26 @@ import { makeIdempotentCall, type IdempotentCall } from '../shared/idempotency.j
 import { decisionBodySchema, grantStatusSchema, pageQuery, parseWith } from '../shared/params.js';
 
 const listQuery = z
-  .object({ project: z.string().min(1).optional(), domain: z.string().min(1).optional(), status: grantStatusSchema.optional(), source: z.string().min(1).optional(), ...pageQuery })
+  .object({
+    project: z.string().min(1).optional(),
+    domain: z.string().min(1).optional(),
+    status: grantStatusSchema.optional(),
+    source: z.string().min(1).optional(),
+    ...pageQuery,
+  })
   .strict();
 
 // One idempotent submit per persistence layer, built on first use.
 const submitters = new WeakMap<object, IdempotentCall<unknown, GrantRecord>>();
-const idempotentSubmit = (deps: HttpDeps, store: NonNullable<HttpDeps['idempotency']>): IdempotentCall<unknown, GrantRecord> => {
+const idempotentSubmit = (
+  deps: HttpDeps,
+  store: NonNullable<HttpDeps['idempotency']>,
+): IdempotentCall<unknown, GrantRecord> => {
   let submit = submitters.get(store);
   if (submit === undefined) {
-    submit = makeIdempotentCall(store, (request: unknown, actor) => submitGrant(deps.app, { request, actor, source: 'api' }));
+    submit = makeIdempotentCall(store, (request: unknown, actor) =>
+      submitGrant(deps.app, { request, actor, source: 'api' }),
+    );
     submitters.set(store, submit);
   }
   return submit;
@@ -24,31 +35,58 @@ const idempotentSubmit = (deps: HttpDeps, store: NonNullable<HttpDeps['idempoten
 
 /** The grants Lambda on any deps (tests pass their own). */
 export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
-  makeHttpHandler('http/grants', {
-    createGrant: async (req) => {
-      const deps = resolveDeps(source);
-      const actor = callerOf(req);
-      const key = req.headers['idempotency-key'];
-      if (key === undefined || deps.idempotency === null) {
-        return { status: 201, body: await submitGrant(deps.app, { request: req.body, actor, source: 'api' }) };
-      }
-      const { value, replayed } = await idempotentSubmit(deps, deps.idempotency)(key, req.body ?? null, actor, req.context);
-      return { status: replayed ? 200 : 201, body: value };
+  makeHttpHandler(
+    'http/grants',
+    {
+      createGrant: async (req) => {
+        const deps = resolveDeps(source);
+        const actor = callerOf(req);
+        const key = req.headers['idempotency-key'];
+        if (key === undefined || deps.idempotency === null) {
+          return { status: 201, body: await submitGrant(deps.app, { request: req.body, actor, source: 'api' }) };
+        }
+        const { value, replayed } = await idempotentSubmit(deps, deps.idempotency)(
+          key,
+          req.body ?? null,
+          actor,
+          req.context,
+        );
+        return { status: replayed ? 200 : 201, body: value };
+      },
+      listGrants: async (req) => {
+        const { limit, cursor, ...filter } = parseWith(listQuery, req.query, 'query');
+        return {
+          status: 200,
+          body: await listGrants(resolveDeps(source).app, filter, {
+            limit,
+            ...(cursor === undefined ? {} : { cursor }),
+          }),
+        };
+      },
+      getGrant: async (req) => ({
+        status: 200,
+        body: await getGrant(resolveDeps(source).app, { id: req.params.id ?? '' }),
+      }),
+      approveGrant: async (req) => {
+        const body = parseWith(decisionBodySchema, req.body, 'body');
+        return {
+          status: 200,
+          body: await approveGrant(resolveDeps(source).app, { id: req.params.id ?? '', actor: callerOf(req), ...body }),
+        };
+      },
+      rejectGrant: async (req) => {
+        const body = parseWith(decisionBodySchema, req.body, 'body');
+        return {
+          status: 200,
+          body: await rejectGrant(resolveDeps(source).app, { id: req.params.id ?? '', actor: callerOf(req), ...body }),
+        };
+      },
+      revokeGrant: async (req) => ({
+        status: 202,
+        body: await revokeGrant(resolveDeps(source).app, { id: req.params.id ?? '', actor: callerOf(req) }),
+      }),
     },
-    listGrants: async (req) => {
-      const { limit, cursor, ...filter } = parseWith(listQuery, req.query, 'query');
-      return { status: 200, body: await listGrants(resolveDeps(source).app, filter, { limit, ...(cursor === undefined ? {} : { cursor }) }) };
-    },
-    getGrant: async (req) => ({ status: 200, body: await getGrant(resolveDeps(source).app, { id: req.params.id ?? '' }) }),
-    approveGrant: async (req) => {
-      const body = parseWith(decisionBodySchema, req.body, 'body');
-      return { status: 200, body: await approveGrant(resolveDeps(source).app, { id: req.params.id ?? '', actor: callerOf(req), ...body }) };
-    },
-    rejectGrant: async (req) => {
-      const body = parseWith(decisionBodySchema, req.body, 'body');
-      return { status: 200, body: await rejectGrant(resolveDeps(source).app, { id: req.params.id ?? '', actor: callerOf(req), ...body }) };
-    },
-    revokeGrant: async (req) => ({ status: 202, body: await revokeGrant(resolveDeps(source).app, { id: req.params.id ?? '', actor: callerOf(req) }) }),
-  }, options);
+    options,
+  );
 
 export const handler = makeHandler(liveDeps);

@@ -10,11 +10,15 @@ const planBody = z.object({ grants: z.array(z.unknown()).max(500, 'at most 500 g
 
 /** The plan Lambda on any deps. */
 export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
-  makeHttpHandler('http/plan', {
-    planGrants: async (req) => {
-      const { grants } = parseWith(planBody, req.body, 'body');
-      return { status: 200, body: await dryRunPlan(resolveDeps(source).app, grants) };
+  makeHttpHandler(
+    'http/plan',
+    {
+      planGrants: async (req) => {
+        const { grants } = parseWith(planBody, req.body, 'body');
+        return { status: 200, body: await dryRunPlan(resolveDeps(source).app, grants) };
+      },
     },
-  }, options);
+    options,
+  );
 
 export const handler = makeHandler(liveDeps);

@@ -9,19 +9,29 @@ const listQuery = z.object({ dataPlane: z.string().min(1).optional() }).strict()
 
 /** The targets Lambda on any deps. */
 export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
-  makeHttpHandler('http/targets', {
-    listTargets: async (req) => ({ status: 200, body: await listTargets(resolveDeps(source).app, parseWith(listQuery, req.query, 'query')) }),
-    getGlobalTarget: async (req) => ({
-      status: 200,
-      body: await getTarget(resolveDeps(source).app, { dataPlane: req.params.dataPlane ?? '', scope: { type: 'global' } }),
-    }),
-    getTarget: async (req) => ({
-      status: 200,
-      body: await getTarget(resolveDeps(source).app, {
-        dataPlane: req.params.dataPlane ?? '',
-        scope: { type: 'project-domain', project: req.params.project ?? '', domain: req.params.domain ?? '' },
+  makeHttpHandler(
+    'http/targets',
+    {
+      listTargets: async (req) => ({
+        status: 200,
+        body: await listTargets(resolveDeps(source).app, parseWith(listQuery, req.query, 'query')),
       }),
-    }),
-  }, options);
+      getGlobalTarget: async (req) => ({
+        status: 200,
+        body: await getTarget(resolveDeps(source).app, {
+          dataPlane: req.params.dataPlane ?? '',
+          scope: { type: 'global' },
+        }),
+      }),
+      getTarget: async (req) => ({
+        status: 200,
+        body: await getTarget(resolveDeps(source).app, {
+          dataPlane: req.params.dataPlane ?? '',
+          scope: { type: 'project-domain', project: req.params.project ?? '', domain: req.params.domain ?? '' },
+        }),
+      }),
+    },
+    options,
+  );
 
 export const handler = makeHandler(liveDeps);

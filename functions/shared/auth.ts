@@ -42,15 +42,22 @@ export function parseAuthEnv(env: Record<string, string | undefined>): AuthConfi
   const claimText = env.GRANTPLANE_ROLES_CLAIM;
   let rolesClaims = DEFAULT_AUTH_CONFIG.rolesClaims;
   if (claimText !== undefined && claimText.trim() !== '') {
-    rolesClaims = claimText.split(',').map((c) => c.trim()).filter((c) => c !== '');
+    rolesClaims = claimText
+      .split(',')
+      .map((c) => c.trim())
+      .filter((c) => c !== '');
   }
   const mappingText = env.GRANTPLANE_ROLE_MAPPING;
-  if (mappingText === undefined || mappingText.trim() === '') return { rolesClaims, mapping: DEFAULT_AUTH_CONFIG.mapping };
+  if (mappingText === undefined || mappingText.trim() === '')
+    return { rolesClaims, mapping: DEFAULT_AUTH_CONFIG.mapping };
   let json: unknown;
   try {
     json = JSON.parse(mappingText);
   } catch (error: unknown) {
-    throw new AuthConfigError(`GRANTPLANE_ROLE_MAPPING is not JSON: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new AuthConfigError(
+      `GRANTPLANE_ROLE_MAPPING is not JSON: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   const parsed = mappingSchema.safeParse(json);
   if (!parsed.success) {
@@ -89,7 +96,8 @@ type Claims = Record<string, unknown>;
 
 function claimsOf(event: APIGatewayProxyEventV2): Claims | undefined {
   const requestContext: unknown = event.requestContext;
-  if (typeof requestContext !== 'object' || requestContext === null || !('authorizer' in requestContext)) return undefined;
+  if (typeof requestContext !== 'object' || requestContext === null || !('authorizer' in requestContext))
+    return undefined;
   const authorizer: unknown = requestContext.authorizer;
   if (typeof authorizer !== 'object' || authorizer === null || !('jwt' in authorizer)) return undefined;
   const jwt: unknown = authorizer.jwt;

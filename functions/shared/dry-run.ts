@@ -48,7 +48,9 @@ export async function dryRunPlan(deps: AppDeps, requests: readonly unknown[]): P
   for (const accepted of mine(after.accepted)) {
     const request = requests[accepted.index];
     const scope = (request as { scope?: Scope } | undefined)?.scope;
-    const plane = (request as { dataPlane?: string } | undefined)?.dataPlane ?? (deps.config.dataPlanes.length === 1 ? deps.config.dataPlanes[0]?.name : undefined);
+    const plane =
+      (request as { dataPlane?: string } | undefined)?.dataPlane ??
+      (deps.config.dataPlanes.length === 1 ? deps.config.dataPlanes[0]?.name : undefined);
     if (scope !== undefined && plane !== undefined) touched.add(targetKey(plane, scope));
   }
   const changes: TargetChange[] = [];

@@ -38,7 +38,8 @@ export interface RouteRequest {
 
 /** The caller of a route that needs a token (the chain has already refused requests without one). */
 export function callerOf(request: RouteRequest): Identity {
-  if (request.identity === null) throw new UnauthorizedError('No verified identity: send Authorization: Bearer <token>.');
+  if (request.identity === null)
+    throw new UnauthorizedError('No verified identity: send Authorization: Bearer <token>.');
   return request.identity;
 }
 
@@ -60,7 +61,10 @@ export interface ChainOptions {
   yamlBodies?: readonly string[];
 }
 
-export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+export type HttpHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 // Parsed once at cold start; a bad value fails the import naming the variable (STYLE habit 5).
 let envAuth: AuthConfig | undefined;
@@ -97,11 +101,25 @@ export function makeHttpHandler(group: RouteGroup, functions: RouteFunctions, op
       const path = event.rawPath ?? '/';
       const match = matchRoute(method, path);
       if (match.kind === 'not-found' || (match.kind === 'match' && match.route.group !== group)) {
-        throw new ProblemError(problem(404, 'route.not-found', `No route ${method} ${path}; see openapi.yaml for the API's routes.`, undefined, 'path'));
+        throw new ProblemError(
+          problem(
+            404,
+            'route.not-found',
+            `No route ${method} ${path}; see openapi.yaml for the API's routes.`,
+            undefined,
+            'path',
+          ),
+        );
       }
       if (match.kind === 'method-not-allowed') {
         throw new ProblemError(
-          problem(405, 'route.method-not-allowed', `${path} does not answer ${method}; it answers ${match.allow.join(', ')}.`, undefined, 'method'),
+          problem(
+            405,
+            'route.method-not-allowed',
+            `${path} does not answer ${method}; it answers ${match.allow.join(', ')}.`,
+            undefined,
+            'method',
+          ),
           { Allow: match.allow.join(', ') },
         );
       }
@@ -112,14 +130,25 @@ export function makeHttpHandler(group: RouteGroup, functions: RouteFunctions, op
         if (identity === null) throw new UnauthorizedError('No verified identity: send Authorization: Bearer <token>.');
         if (!allows(route.access, identity)) {
           const roles = Array.isArray(route.access) ? route.access.join(' or ') : '';
-          throw new ForbiddenError('auth.missing-role', `${route.method} ${route.path} needs the role ${roles}; your token gives ${identity.roles.join(', ') || 'no grantplane role'}.`);
+          throw new ForbiddenError(
+            'auth.missing-role',
+            `${route.method} ${route.path} needs the role ${roles}; your token gives ${identity.roles.join(', ') || 'no grantplane role'}.`,
+          );
         }
       }
       const rawBody = route.body ? decodedBody(event) : undefined;
       let body: unknown;
       if (rawBody !== undefined) {
         if (Buffer.byteLength(rawBody, 'utf8') > MAX_BODY_BYTES) {
-          throw new ProblemError(problem(413, 'request.too-large', `The body is larger than ${MAX_BODY_BYTES / 1024} KB; split the request.`, undefined, 'body'));
+          throw new ProblemError(
+            problem(
+              413,
+              'request.too-large',
+              `The body is larger than ${MAX_BODY_BYTES / 1024} KB; split the request.`,
+              undefined,
+              'body',
+            ),
+          );
         }
         const contentType = event.headers?.['content-type'] ?? '';
         if (yamlBodies.has(route.operationId) && YAML_TYPE.test(contentType)) {
@@ -137,12 +166,19 @@ export function makeHttpHandler(group: RouteGroup, functions: RouteFunctions, op
   const problemDetails: middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> = {
     onError: (request) => {
       const mapped = mapError(request.error);
-      const where = { method: request.event.requestContext?.http?.method, path: request.event.rawPath, status: mapped.problem.status };
+      const where = {
+        method: request.event.requestContext?.http?.method,
+        path: request.event.rawPath,
+        status: mapped.problem.status,
+      };
       // 501 (a route not written yet) is expected, not a failure to page anyone about.
       if (mapped.clientError || mapped.problem.status === 501) {
         log.info('request refused', { ...where, code: mapped.problem.errors[0]?.code });
       } else {
-        log.error('request failed', { ...where, error: request.error instanceof Error ? request.error : String(request.error) });
+        log.error('request failed', {
+          ...where,
+          error: request.error instanceof Error ? request.error : String(request.error),
+        });
       }
       // mapError already made 5xx bodies generic; the cause went to the log line above.
       const error = createError(mapped.problem.status, JSON.stringify(mapped.problem), { expose: true });
@@ -151,18 +187,27 @@ export function makeHttpHandler(group: RouteGroup, functions: RouteFunctions, op
     },
   };
 
-  const dispatch = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+  const dispatch = async (
+    event: APIGatewayProxyEventV2,
+    context: Context,
+  ): Promise<APIGatewayProxyStructuredResultV2> => {
     const state = checked.get(event);
     if (state === undefined) throw new Error('request reached dispatch without the route check');
     const fn = functions[state.route.operationId];
     if (fn === undefined) {
-      throw new ProblemError(problem(501, 'not-implemented', `${state.route.method} ${state.route.path} is not implemented yet.`));
+      throw new ProblemError(
+        problem(501, 'not-implemented', `${state.route.method} ${state.route.path} is not implemented yet.`),
+      );
     }
     const result = await fn({
       route: state.route,
       params: state.params,
-      query: Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined)),
-      headers: Object.fromEntries(Object.entries(event.headers ?? {}).filter((e): e is [string, string] => e[1] !== undefined)),
+      query: Object.fromEntries(
+        Object.entries(event.queryStringParameters ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+      ),
+      headers: Object.fromEntries(
+        Object.entries(event.headers ?? {}).filter((e): e is [string, string] => e[1] !== undefined),
+      ),
       body: state.body,
       rawBody: state.rawBody,
       identity: state.identity,

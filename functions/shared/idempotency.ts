@@ -22,20 +22,38 @@ export interface IdempotentResult<R> {
   replayed: boolean;
 }
 
-export type IdempotentCall<P, R> = (key: string, payload: P, actor: Identity, context: Context) => Promise<IdempotentResult<R>>;
+export type IdempotentCall<P, R> = (
+  key: string,
+  payload: P,
+  actor: Identity,
+  context: Context,
+) => Promise<IdempotentResult<R>>;
 
 const headerValue = z.string().min(1).max(255, 'Idempotency-Key must be at most 255 characters');
 
 /** Wraps `fn` so a repeated (caller, key) answers the stored first result for 24 hours. */
-export function makeIdempotentCall<P, R>(persistenceStore: BasePersistenceLayer, fn: (payload: P, actor: Identity) => Promise<R>): IdempotentCall<P, R> {
-  const config = new IdempotencyConfig({ eventKeyJmesPath: 'idempotencyKey', payloadValidationJmesPath: 'payload', expiresAfterSeconds: 24 * 3600 });
+export function makeIdempotentCall<P, R>(
+  persistenceStore: BasePersistenceLayer,
+  fn: (payload: P, actor: Identity) => Promise<R>,
+): IdempotentCall<P, R> {
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'idempotencyKey',
+    payloadValidationJmesPath: 'payload',
+    expiresAfterSeconds: 24 * 3600,
+  });
   // The stored answer carries the id of the invocation that produced it, so a replay is recognisable (200, not 201).
-  const wrapped = makeIdempotent(async (call: Call<P>) => ({ value: await fn(call.payload, call.actor), requestId: call.requestId }), { persistenceStore, config });
+  const wrapped = makeIdempotent(
+    async (call: Call<P>) => ({ value: await fn(call.payload, call.actor), requestId: call.requestId }),
+    { persistenceStore, config },
+  );
   return async (key, payload, actor, context) => {
     // Lets Powertools expire an in-progress record when this invocation times out.
     config.registerLambdaContext(context);
     const idempotencyKey: [string, string] = [actor.sub, parseWith(headerValue, key, 'headers.idempotency-key')];
-    const stored = (await wrapped({ idempotencyKey, payload, actor, requestId: context.awsRequestId })) as { value: R; requestId: string };
+    const stored = (await wrapped({ idempotencyKey, payload, actor, requestId: context.awsRequestId })) as {
+      value: R;
+      requestId: string;
+    };
     return { value: stored.value, replayed: stored.requestId !== context.awsRequestId };
   };
 }

@@ -4,21 +4,32 @@ import * as z from 'zod';
 import { BadRequestError } from '../../lib/domain/errors.js';
 import type { GrantStatus } from '../../lib/domain/ports.js';
 
-const STATUSES = ['pending-approval', 'approved', 'active', 'failed', 'rejected', 'revoking', 'revoked', 'expired'] as const satisfies readonly GrantStatus[];
+const STATUSES = [
+  'pending-approval',
+  'approved',
+  'active',
+  'failed',
+  'rejected',
+  'revoking',
+  'revoked',
+  'expired',
+] as const satisfies readonly GrantStatus[];
 
 /** Parses `value` with `schema`; issues become a BadRequestError with paths under `where` (`query`, `body`). */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new BadRequestError(
-    result.error.issues.map((issue) => {
-      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
-      return keys.map((key) => ({
-        path: [where, ...issue.path.map(String), ...(key === undefined ? [] : [key])].join('.'),
-        code: issue.code === 'unrecognized_keys' ? 'request.unknown-field' : 'request.invalid',
-        message: issue.code === 'unrecognized_keys' ? 'unknown field; remove it' : issue.message,
-      }));
-    }).flat(),
+    result.error.issues
+      .map((issue) => {
+        const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+        return keys.map((key) => ({
+          path: [where, ...issue.path.map(String), ...(key === undefined ? [] : [key])].join('.'),
+          code: issue.code === 'unrecognized_keys' ? 'request.unknown-field' : 'request.invalid',
+          message: issue.code === 'unrecognized_keys' ? 'unknown field; remove it' : issue.message,
+        }));
+      })
+      .flat(),
   );
 }
 
@@ -36,4 +47,7 @@ export const pageQuery = {
 export const grantStatusSchema = z.enum(STATUSES, { error: `status must be one of ${STATUSES.join(', ')}` });
 
 /** The optional `{comment}` body of approve and reject. */
-export const decisionBodySchema = z.object({ comment: z.string().max(2000).optional() }).strict().optional();
+export const decisionBodySchema = z
+  .object({ comment: z.string().max(2000).optional() })
+  .strict()
+  .optional();

@@ -81,14 +81,20 @@ const JSON_PARSER = '@middy/http-json-body-parser';
 
 function causePackage(error: HttpError): string | undefined {
   const cause: unknown = error.cause;
-  if (typeof cause === 'object' && cause !== null && 'package' in cause && typeof cause.package === 'string') return cause.package;
+  if (typeof cause === 'object' && cause !== null && 'package' in cause && typeof cause.package === 'string')
+    return cause.package;
   return undefined;
 }
 
 /** Maps any thrown value to the problem to answer with, by `instanceof`, in this one place. */
 export function mapError(error: unknown): MappedError {
-  const client = (p: Problem, headers: Record<string, string> = {}): MappedError => ({ problem: p, headers, clientError: true });
-  if (error instanceof ProblemError) return { problem: error.problem, headers: error.headers, clientError: error.problem.status < 500 };
+  const client = (p: Problem, headers: Record<string, string> = {}): MappedError => ({
+    problem: p,
+    headers,
+    clientError: true,
+  });
+  if (error instanceof ProblemError)
+    return { problem: error.problem, headers: error.headers, clientError: error.problem.status < 500 };
   if (error instanceof ValidationError) return client(problem(422, 'validation', error.message, error.violations));
   if (error instanceof BadRequestError) return client(problem(400, 'bad-request', error.message, error.violations));
   if (error instanceof UnauthorizedError) return client(problem(401, 'auth.unauthenticated', error.message));
@@ -97,19 +103,35 @@ export function mapError(error: unknown): MappedError {
   if (error instanceof StateConflictError) return client(problem(409, error.code, error.message));
   if (error instanceof IdempotencyValidationError) {
     return client(
-      problem(422, 'idempotency.key-reused', 'This Idempotency-Key was already used with a different request body; use a new key for a new request.', undefined, 'headers.idempotency-key'),
+      problem(
+        422,
+        'idempotency.key-reused',
+        'This Idempotency-Key was already used with a different request body; use a new key for a new request.',
+        undefined,
+        'headers.idempotency-key',
+      ),
     );
   }
   if (error instanceof IdempotencyAlreadyInProgressError) {
     return client(
-      problem(409, 'idempotency.in-progress', 'A request with this Idempotency-Key is still being processed; retry in a moment.', undefined, 'headers.idempotency-key'),
+      problem(
+        409,
+        'idempotency.in-progress',
+        'A request with this Idempotency-Key is still being processed; retry in a moment.',
+        undefined,
+        'headers.idempotency-key',
+      ),
       { 'Retry-After': '1' },
     );
   }
   if (error instanceof ConcurrentUpdateError) {
     // The use cases already retried their own write conflicts; this is contention, not a client mistake.
     return {
-      problem: problem(503, 'concurrent-update', 'Too many concurrent changes to the same grant or target; retry the request.'),
+      problem: problem(
+        503,
+        'concurrent-update',
+        'Too many concurrent changes to the same grant or target; retry the request.',
+      ),
       headers: { 'Retry-After': '1' },
       clientError: false,
     };
@@ -117,10 +139,20 @@ export function mapError(error: unknown): MappedError {
   if (error instanceof HttpError && error.statusCode < 500) {
     if (causePackage(error) === JSON_PARSER) {
       if (error.statusCode === 415) {
-        return client(problem(415, 'request.unsupported-media-type', 'Send the body as JSON with Content-Type: application/json.', undefined, 'headers.content-type'));
+        return client(
+          problem(
+            415,
+            'request.unsupported-media-type',
+            'Send the body as JSON with Content-Type: application/json.',
+            undefined,
+            'headers.content-type',
+          ),
+        );
       }
       // middy answers 422 for unparseable JSON; a body that is not JSON at all is malformed input → 400.
-      return client(problem(400, 'request.malformed-json', `The body is not valid JSON: ${error.message}.`, undefined, 'body'));
+      return client(
+        problem(400, 'request.malformed-json', `The body is not valid JSON: ${error.message}.`, undefined, 'body'),
+      );
     }
     return client(problem(error.statusCode, 'request.invalid', error.message));
   }

@@ -41,7 +41,9 @@ function decodeJson(part: string, what: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
   } catch (error: unknown) {
-    throw new InvalidTokenError(`token ${what} is not base64url JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new InvalidTokenError(
+      `token ${what} is not base64url JSON (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
   if (!isRecord(parsed)) throw new InvalidTokenError(`token ${what} is not a JSON object`);
   return parsed;

@@ -128,13 +128,18 @@ function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
   if (result.cookies !== undefined && result.cookies.length > 0) headers['set-cookie'] = result.cookies;
-  const body = result.body === undefined ? '' : result.isBase64Encoded === true ? Buffer.from(result.body, 'base64') : result.body;
+  const body =
+    result.body === undefined ? '' : result.isBase64Encoded === true ? Buffer.from(result.body, 'base64') : result.body;
   response.writeHead(result.statusCode ?? 200, headers);
   response.end(body);
 }
 
 const unauthorized = (response: ServerResponse): void =>
-  send(response, { statusCode: 401, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Unauthorized' }) });
+  send(response, {
+    statusCode: 401,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ message: 'Unauthorized' }),
+  });
 
 /** Starts the local API; requests become API Gateway HTTP API v2 events for the Lambda handlers. */
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
@@ -145,7 +150,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const match = matchRoute(method, rawPath);
     const body = await readBody(request);
     if (body === 'too-large') {
-      send(response, { statusCode: 413, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Request Entity Too Large' }) });
+      send(response, {
+        statusCode: 413,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ message: 'Request Entity Too Large' }),
+      });
       return;
     }
     const { headers, cookies } = headerMap(request);
@@ -200,7 +209,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       ...(body.length > 0 ? { body: textual ? body.toString('utf8') : body.toString('base64') } : {}),
       isBase64Encoded: !textual,
     };
-    const result = await options.handlers[group](event, lambdaContext(`grantplane-${group.replace('/', '-')}`, requestId));
+    const result = await options.handlers[group](
+      event,
+      lambdaContext(`grantplane-${group.replace('/', '-')}`, requestId),
+    );
     send(response, result);
   };
 
@@ -208,7 +220,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     handle(request, response).catch((error: unknown) => {
       // A handler never throws (the chain catches); reaching here is a bug in this adapter.
       console.error('local server error', error);
-      if (!response.headersSent) send(response, { statusCode: 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Internal Server Error' }) });
+      if (!response.headersSent)
+        send(response, {
+          statusCode: 500,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ message: 'Internal Server Error' }),
+        });
       else response.destroy();
     });
   });

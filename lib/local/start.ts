@@ -66,7 +66,8 @@ export interface LocalStack {
 const portFrom = (text: string | undefined, variable: string): number | undefined => {
   if (text === undefined || text === '') return undefined;
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${variable} must be a port number (0-65535), got "${text}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`${variable} must be a port number (0-65535), got "${text}"`);
   return port;
 };
 
@@ -135,7 +136,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const running = await loop.start(context);
       stops.push(() => running.stop());
     }
-    return { url: server.url, iamEndpoint: iam.endpoint, dynamoEndpoint: dynamo.endpoint, tableName, configPath, config, stop: stopAll };
+    return {
+      url: server.url,
+      iamEndpoint: iam.endpoint,
+      dynamoEndpoint: dynamo.endpoint,
+      tableName,
+      configPath,
+      config,
+      stop: stopAll,
+    };
   } catch (error: unknown) {
     await stopAll();
     throw error;
@@ -148,7 +157,10 @@ export function banner(stack: LocalStack, ephemeral: boolean): string {
   const token = mintLocalToken({ sub: 'alice', roles: ['requester', 'approver', 'admin'] }, secret);
   const plane = stack.config.dataPlanes.find((p) => p.cloud === 'aws') ?? stack.config.dataPlanes[0];
   // A domain that needs an approver, so the sample shows the approval step too.
-  const domain = plane?.domains.find((d) => !('autoApproveDomains' in plane && plane.autoApproveDomains.includes(d))) ?? plane?.domains[0] ?? 'development';
+  const domain =
+    plane?.domains.find((d) => !('autoApproveDomains' in plane && plane.autoApproveDomains.includes(d))) ??
+    plane?.domains[0] ??
+    'development';
   const sample = JSON.stringify({
     dataPlane: plane?.name ?? 'prod',
     scope: { type: 'project-domain', project: 'flytesnacks', domain },

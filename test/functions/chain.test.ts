@@ -24,10 +24,19 @@ const logger = new Logger({ logLevel: 'SILENT' });
 const grants = makeGrantsHandler(noDeps, { auth, logger });
 const alice = { sub: 'alice', groups: ['requester'] };
 
-const expectProblem = (answer: { status: number; headers: Record<string, string>; body: unknown }, status: number, code: string) => {
+const expectProblem = (
+  answer: { status: number; headers: Record<string, string>; body: unknown },
+  status: number,
+  code: string,
+) => {
   expect(answer.status).toBe(status);
   expect(answer.headers['content-type']).toBe('application/problem+json');
-  expect(answer.body).toMatchObject({ type: expect.stringMatching(/^urn:grantplane:problem:/), title: expect.any(String), status, detail: expect.any(String) });
+  expect(answer.body).toMatchObject({
+    type: expect.stringMatching(/^urn:grantplane:problem:/),
+    title: expect.any(String),
+    status,
+    detail: expect.any(String),
+  });
   const errors = (answer.body as { errors: { path: string; code: string; message: string }[] }).errors;
   expect(errors.length).toBeGreaterThan(0);
   expect(errors[0]).toMatchObject({ path: expect.any(String), code, message: expect.any(String) });
@@ -55,7 +64,11 @@ describe('the HTTP chain', () => {
   });
 
   it('refuses (401) claims without a subject', async () => {
-    expectProblem(await invoke(grants, { method: 'GET', path: '/v1/grants', caller: { groups: 'requester' } }), 401, 'auth.unauthenticated');
+    expectProblem(
+      await invoke(grants, { method: 'GET', path: '/v1/grants', caller: { groups: 'requester' } }),
+      401,
+      'auth.unauthenticated',
+    );
   });
 
   it('answers 403 to a valid caller without the role', async () => {
@@ -66,31 +79,69 @@ describe('the HTTP chain', () => {
 
   it('answers 413 to a body over 256 KB', async () => {
     const body = JSON.stringify({ justification: 'x'.repeat(MAX_BODY_BYTES) });
-    expectProblem(await invoke(grants, { method: 'POST', path: '/v1/grants', caller: alice, body, headers: { 'content-type': 'application/json' } }), 413, 'request.too-large');
+    expectProblem(
+      await invoke(grants, {
+        method: 'POST',
+        path: '/v1/grants',
+        caller: alice,
+        body,
+        headers: { 'content-type': 'application/json' },
+      }),
+      413,
+      'request.too-large',
+    );
   });
 
   it('answers 400 to malformed JSON', async () => {
-    const answer = await invoke(grants, { method: 'POST', path: '/v1/grants', caller: alice, body: '{"scope": ', headers: { 'Content-Type': 'application/json' } });
+    const answer = await invoke(grants, {
+      method: 'POST',
+      path: '/v1/grants',
+      caller: alice,
+      body: '{"scope": ',
+      headers: { 'Content-Type': 'application/json' },
+    });
     expectProblem(answer, 400, 'request.malformed-json');
   });
 
   it('answers 400 to a JSON body with a __proto__ key', async () => {
-    const answer = await invoke(grants, { method: 'POST', path: '/v1/grants', caller: alice, body: '{"__proto__": {"x": 1}}', headers: { 'Content-Type': 'application/json' } });
+    const answer = await invoke(grants, {
+      method: 'POST',
+      path: '/v1/grants',
+      caller: alice,
+      body: '{"__proto__": {"x": 1}}',
+      headers: { 'Content-Type': 'application/json' },
+    });
     expectProblem(answer, 400, 'request.malformed-json');
   });
 
   it('answers 415 to a non-JSON content type', async () => {
-    const answer = await invoke(grants, { method: 'POST', path: '/v1/grants', caller: alice, body: 'scope: global', headers: { 'Content-Type': 'text/plain' } });
+    const answer = await invoke(grants, {
+      method: 'POST',
+      path: '/v1/grants',
+      caller: alice,
+      body: 'scope: global',
+      headers: { 'Content-Type': 'text/plain' },
+    });
     expectProblem(answer, 415, 'request.unsupported-media-type');
   });
 
   it('answers 415 to YAML on a JSON-only route but not on PUT attributes (checked past the media type)', async () => {
     const admin = { sub: 'root', groups: ['admin'] };
     const yaml = { 'Content-Type': 'application/yaml' };
-    expectProblem(await invoke(grants, { method: 'POST', path: '/v1/grants', caller: alice, body: 'a: b', headers: yaml }), 415, 'request.unsupported-media-type');
+    expectProblem(
+      await invoke(grants, { method: 'POST', path: '/v1/grants', caller: alice, body: 'a: b', headers: yaml }),
+      415,
+      'request.unsupported-media-type',
+    );
     // The attributes route accepts YAML, so the request gets as far as the deps (which this file forbids).
     const attributes = makeAttributesHandler(noDeps, { auth, logger });
-    const answer = await invoke(attributes, { method: 'PUT', path: '/v1/attributes/prod/flytesnacks/production', caller: admin, body: 'attributes: {a: "1"}', headers: yaml });
+    const answer = await invoke(attributes, {
+      method: 'PUT',
+      path: '/v1/attributes/prod/flytesnacks/production',
+      caller: admin,
+      body: 'attributes: {a: "1"}',
+      headers: yaml,
+    });
     expect(answer.status).toBe(500);
     expect(answer.body).toMatchObject({ type: 'urn:grantplane:problem:internal', status: 500 });
     expect(JSON.stringify(answer.body)).not.toContain('the chain let');
@@ -103,7 +154,11 @@ describe('the HTTP chain', () => {
   });
 
   it('answers 501 problem+json for routes not implemented yet', async () => {
-    const answer = await invoke(makeDriftHandler({ auth, logger }), { method: 'GET', path: '/v1/drift-checks/latest', caller: alice });
+    const answer = await invoke(makeDriftHandler({ auth, logger }), {
+      method: 'GET',
+      path: '/v1/drift-checks/latest',
+      caller: alice,
+    });
     expectProblem(answer, 501, 'not-implemented');
   });
 });
@@ -117,13 +172,20 @@ describe('route wiring', () => {
     'http/attributes': makeAttributesHandler(noDeps, { auth, logger }),
     'http/audit': makeAuditHandler(noDeps, { auth, logger }),
   } as const;
-  const wired = ROUTES.filter((route): route is typeof route & { group: keyof typeof handlers } => route.group in handlers);
+  const wired = ROUTES.filter(
+    (route): route is typeof route & { group: keyof typeof handlers } => route.group in handlers,
+  );
 
   it.each(wired.map((route) => [route.operationId, route] as const))('%s reaches its use case', async (_id, route) => {
     // Path parameters filled in, a JSON body where the route takes one: the request passes the chain
     // and reaches the deps, which this file forbids (a generic 500) — not a 404 or 501.
     const path = route.path.replace(/\{[^}]+\}/g, 'x');
-    const answer = await invoke(handlers[route.group], { method: route.method, path, caller: everyone, ...(route.body ? { body: route.operationId === 'planGrants' ? { grants: [] } : {} } : {}) });
+    const answer = await invoke(handlers[route.group], {
+      method: route.method,
+      path,
+      caller: everyone,
+      ...(route.body ? { body: route.operationId === 'planGrants' ? { grants: [] } : {} } : {}),
+    });
     expect(answer.body).toMatchObject({ status: 500, type: 'urn:grantplane:problem:internal' });
   });
 });
@@ -139,8 +201,15 @@ describe('identity from claims', () => {
   });
 
   it('maps IdP groups to roles with GRANTPLANE_ROLE_MAPPING and a custom claim', () => {
-    const config = parseAuthEnv({ GRANTPLANE_ROLES_CLAIM: 'cognito:groups', GRANTPLANE_ROLE_MAPPING: '{"platform-leads":["approver","requester"],"ops":"admin"}' });
-    const event = apiEvent({ method: 'GET', path: '/v1/grants', caller: { sub: 'carol', 'cognito:groups': '[platform-leads requester]' } });
+    const config = parseAuthEnv({
+      GRANTPLANE_ROLES_CLAIM: 'cognito:groups',
+      GRANTPLANE_ROLE_MAPPING: '{"platform-leads":["approver","requester"],"ops":"admin"}',
+    });
+    const event = apiEvent({
+      method: 'GET',
+      path: '/v1/grants',
+      caller: { sub: 'carol', 'cognito:groups': '[platform-leads requester]' },
+    });
     // `requester` is not in the mapping: once a mapping is set, only mapped groups count.
     expect(identityOf(event, config)).toEqual({ sub: 'carol', roles: ['requester', 'approver'] });
   });

@@ -23,14 +23,20 @@ export function apiEvent(input: EventInput): APIGatewayProxyEventV2 {
   if (typeof input.body === 'string') body = input.body;
   else if (input.body !== undefined) {
     body = JSON.stringify(input.body);
-    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      headers['Content-Type'] = 'application/json';
   }
   const query = input.query ?? {};
   let claims: Record<string, string> | undefined;
   if (input.caller !== undefined) {
     const caller = input.caller;
     if ('groups' in caller && Array.isArray(caller.groups)) {
-      claims = { sub: String(caller.sub), groups: `[${caller.groups.join(' ')}]`, iss: 'https://idp.example.test', exp: '4102444800' };
+      claims = {
+        sub: String(caller.sub),
+        groups: `[${caller.groups.join(' ')}]`,
+        iss: 'https://idp.example.test',
+        exp: '4102444800',
+      };
     } else {
       claims = Object.fromEntries(Object.entries(caller).map(([k, v]) => [k, String(v)]));
     }
@@ -49,7 +55,13 @@ export function apiEvent(input: EventInput): APIGatewayProxyEventV2 {
       apiId: 'api',
       domainName: 'api.example.test',
       domainPrefix: 'api',
-      http: { method: input.method, path: input.path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'vitest' },
+      http: {
+        method: input.method,
+        path: input.path,
+        protocol: 'HTTP/1.1',
+        sourceIp: '192.0.2.1',
+        userAgent: 'vitest',
+      },
       requestId: 'req-1',
       routeKey,
       stage: '$default',
@@ -90,7 +102,9 @@ export async function invoke(
   input: EventInput,
 ): Promise<Answer> {
   const result = await handler(apiEvent(input), lambdaContext());
-  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+  const headers = Object.fromEntries(
+    Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+  );
   const text = result.body ?? '';
   return { status: result.statusCode ?? 200, headers, body: text === '' ? undefined : JSON.parse(text) };
 }

@@ -19,7 +19,9 @@ import { buildDeps } from '../../lib/wiring.js';
 import { freshTable } from '../helpers/dynamo.js';
 import { apiEvent, lambdaContext } from './events.js';
 
-const config = parseConfig(YAML.parse(readFileSync(new URL('../../examples/grantplane.config.yaml', import.meta.url), 'utf8')));
+const config = parseConfig(
+  YAML.parse(readFileSync(new URL('../../examples/grantplane.config.yaml', import.meta.url), 'utf8')),
+);
 // The log would hold every refused request; errors still fail the assertions below.
 const options = { auth: parseAuthEnv({}), logger: new Logger({ logLevel: 'SILENT' }) };
 
@@ -62,7 +64,10 @@ const body = fc.oneof(
   fc.constant(undefined),
 );
 
-const segment = fc.oneof(fc.constantFrom('prod', 'flytesnacks', 'staging', 'global', 'analytics', '01ABC'), fc.string({ minLength: 1, maxLength: 20 }));
+const segment = fc.oneof(
+  fc.constantFrom('prod', 'flytesnacks', 'staging', 'global', 'analytics', '01ABC'),
+  fc.string({ minLength: 1, maxLength: 20 }),
+);
 const groups = fc.subarray(['requester', 'approver', 'admin', 'someone-else']);
 const implemented = ROUTES.filter((route) => !['webhook', 'http/sources', 'http/drift'].includes(route.group));
 
@@ -88,8 +93,30 @@ describe('every implemented route under random input', () => {
         fc.constantFrom(...implemented),
         fc.array(segment, { minLength: 3, maxLength: 3 }),
         body,
-        fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/yaml', 'application/x-www-form-urlencoded', undefined),
-        fc.dictionary(fc.constantFrom('limit', 'cursor', 'status', 'project', 'domain', 'source', 'grantId', 'target', 'actor', 'dataPlane', 'x'), fc.string({ maxLength: 12 })),
+        fc.constantFrom(
+          'application/json',
+          'application/json; charset=utf-8',
+          'text/plain',
+          'application/yaml',
+          'application/x-www-form-urlencoded',
+          undefined,
+        ),
+        fc.dictionary(
+          fc.constantFrom(
+            'limit',
+            'cursor',
+            'status',
+            'project',
+            'domain',
+            'source',
+            'grantId',
+            'target',
+            'actor',
+            'dataPlane',
+            'x',
+          ),
+          fc.string({ maxLength: 12 }),
+        ),
         fc.option(fc.record({ sub: fc.string({ maxLength: 12 }), groups })),
         fc.option(fc.string({ maxLength: 40 })),
         async (route, segments, payload, contentType, query, caller, idempotencyKey) => {
@@ -98,7 +125,12 @@ describe('every implemented route under random input', () => {
           const headers: Record<string, string> = {};
           if (contentType !== undefined) headers['Content-Type'] = contentType;
           if (idempotencyKey !== null) headers['Idempotency-Key'] = idempotencyKey;
-          const rawBody = payload === undefined ? undefined : typeof payload === 'object' && payload !== null && 'raw' in payload ? String(payload.raw) : JSON.stringify(payload);
+          const rawBody =
+            payload === undefined
+              ? undefined
+              : typeof payload === 'object' && payload !== null && 'raw' in payload
+                ? String(payload.raw)
+                : JSON.stringify(payload);
           const event = apiEvent({
             method: route.method,
             path,

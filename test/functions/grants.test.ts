@@ -16,7 +16,9 @@ import { buildDeps, type HttpDeps } from '../../lib/wiring.js';
 import { freshTable } from '../helpers/dynamo.js';
 import { invoke, type Answer, type EventInput } from './events.js';
 
-const config = parseConfig(YAML.parse(readFileSync(new URL('../../examples/grantplane.config.yaml', import.meta.url), 'utf8')));
+const config = parseConfig(
+  YAML.parse(readFileSync(new URL('../../examples/grantplane.config.yaml', import.meta.url), 'utf8')),
+);
 const options = { auth: parseAuthEnv({}), logger: new Logger({ logLevel: 'SILENT' }) };
 
 const alice = { sub: 'alice', groups: ['requester', 'approver'] };
@@ -74,13 +76,28 @@ describe('POST /v1/grants → approve → read (DESIGN §8)', () => {
     const created = await submit(carol);
     expect(created.status).toBe(201);
     const grant = created.body as GrantBody;
-    expect(grant).toMatchObject({ status: 'pending-approval', requester: 'carol', source: 'api', scope: { project: 'flytesnacks', domain: 'staging' } });
+    expect(grant).toMatchObject({
+      status: 'pending-approval',
+      requester: 'carol',
+      source: 'api',
+      scope: { project: 'flytesnacks', domain: 'staging' },
+    });
 
-    const listed = await call({ method: 'GET', path: '/v1/grants', caller: bob, query: { status: 'pending-approval', project: 'flytesnacks' } });
+    const listed = await call({
+      method: 'GET',
+      path: '/v1/grants',
+      caller: bob,
+      query: { status: 'pending-approval', project: 'flytesnacks' },
+    });
     expect(listed.status).toBe(200);
     expect((listed.body as { items: GrantBody[] }).items.map((g) => g.id)).toContain(grant.id);
 
-    const approved = await call({ method: 'POST', path: `/v1/grants/${grant.id}/approve`, caller: bob, body: { comment: 'ok for training' } });
+    const approved = await call({
+      method: 'POST',
+      path: `/v1/grants/${grant.id}/approve`,
+      caller: bob,
+      body: { comment: 'ok for training' },
+    });
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({ id: grant.id, status: 'approved', approvedBy: 'bob' });
 
@@ -89,13 +106,20 @@ describe('POST /v1/grants → approve → read (DESIGN §8)', () => {
 
     const target = await call({ method: 'GET', path: '/v1/targets/prod/flytesnacks/staging', caller: carol });
     expect(target.status).toBe(200);
-    expect(target.body).toMatchObject({ targetKey: 'prod#flytesnacks#staging', desired: { role: { name: 'acme-flytesnacks-staging', managed: true } } });
+    expect(target.body).toMatchObject({
+      targetKey: 'prod#flytesnacks#staging',
+      desired: { role: { name: 'acme-flytesnacks-staging', managed: true } },
+    });
     const listedTargets = await call({ method: 'GET', path: '/v1/targets', caller: carol });
-    expect((listedTargets.body as { items: { targetKey: string }[] }).items.map((t) => t.targetKey)).toContain('prod#flytesnacks#staging');
+    expect((listedTargets.body as { items: { targetKey: string }[] }).items.map((t) => t.targetKey)).toContain(
+      'prod#flytesnacks#staging',
+    );
 
     const audit = await call({ method: 'GET', path: '/v1/audit', caller: bob, query: { grantId: grant.id } });
     expect(audit.status).toBe(200);
-    expect((audit.body as { items: { action: string }[] }).items.map((e) => e.action)).toEqual(expect.arrayContaining(['grant.submitted', 'grant.approved']));
+    expect((audit.body as { items: { action: string }[] }).items.map((e) => e.action)).toEqual(
+      expect.arrayContaining(['grant.submitted', 'grant.approved']),
+    );
   });
 
   it('answers a body without an Idempotency-Key as a new grant every time', async () => {
@@ -119,7 +143,9 @@ describe('POST /v1/grants → approve → read (DESIGN §8)', () => {
     const reused = await submit(carol, s3Grant('production', 'acme-other-data'), key);
     expect(reused.status).toBe(422);
     expect(reused.headers['content-type']).toBe('application/problem+json');
-    expect(reused.body).toMatchObject({ errors: [{ code: 'idempotency.key-reused', path: 'headers.idempotency-key' }] });
+    expect(reused.body).toMatchObject({
+      errors: [{ code: 'idempotency.key-reused', path: 'headers.idempotency-key' }],
+    });
   });
 
   it('keeps nothing for a key whose request was refused, so the corrected request may reuse it', async () => {
@@ -135,13 +161,22 @@ describe('POST /v1/grants → approve → read (DESIGN §8)', () => {
     const self = await call({ method: 'POST', path: `/v1/grants/${mine.id}/approve`, caller: alice });
     expect(self.status).toBe(403);
     expect(self.body).toMatchObject({ status: 403, errors: [{ code: 'grant.self-approval' }] });
-    const adminSelf = await call({ method: 'POST', path: `/v1/grants/${mine.id}/reject`, caller: { sub: 'alice', groups: ['approver', 'admin'] } });
+    const adminSelf = await call({
+      method: 'POST',
+      path: `/v1/grants/${mine.id}/reject`,
+      caller: { sub: 'alice', groups: ['approver', 'admin'] },
+    });
     expect(adminSelf.status).toBe(403);
   });
 
   it('rejects with a comment; a second decision is a 409 conflict', async () => {
     const grant = (await submit(carol)).body as GrantBody;
-    const rejected = await call({ method: 'POST', path: `/v1/grants/${grant.id}/reject`, caller: bob, body: { comment: 'use the shared bucket' } });
+    const rejected = await call({
+      method: 'POST',
+      path: `/v1/grants/${grant.id}/reject`,
+      caller: bob,
+      body: { comment: 'use the shared bucket' },
+    });
     expect(rejected).toMatchObject({ status: 200, body: { status: 'rejected' } });
     const again = await call({ method: 'POST', path: `/v1/grants/${grant.id}/approve`, caller: bob });
     expect(again.status).toBe(409);
@@ -150,7 +185,12 @@ describe('POST /v1/grants → approve → read (DESIGN §8)', () => {
 
   it('refuses a decision body of the wrong shape with 400 naming the field', async () => {
     const grant = (await submit(carol)).body as GrantBody;
-    const answer = await call({ method: 'POST', path: `/v1/grants/${grant.id}/approve`, caller: bob, body: { comment: 42 } });
+    const answer = await call({
+      method: 'POST',
+      path: `/v1/grants/${grant.id}/approve`,
+      caller: bob,
+      body: { comment: 42 },
+    });
     expect(answer.status).toBe(400);
     expect(answer.body).toMatchObject({ errors: [{ path: 'body.comment' }] });
   });
@@ -158,7 +198,11 @@ describe('POST /v1/grants → approve → read (DESIGN §8)', () => {
   it('revokes: 202 for the requester or an admin, 403 for anyone else', async () => {
     const grant = (await submit(carol, s3Grant('development'))).body as GrantBody; // auto-approved domain
     expect(grant.status).toBe('approved');
-    const stranger = await call({ method: 'DELETE', path: `/v1/grants/${grant.id}`, caller: { sub: 'mallory', groups: ['requester'] } });
+    const stranger = await call({
+      method: 'DELETE',
+      path: `/v1/grants/${grant.id}`,
+      caller: { sub: 'mallory', groups: ['requester'] },
+    });
     expect(stranger.status).toBe(403);
     const revoked = await call({ method: 'DELETE', path: `/v1/grants/${grant.id}`, caller: carol });
     expect(revoked).toMatchObject({ status: 202, body: { id: grant.id, status: 'revoking' } });
@@ -177,7 +221,11 @@ describe('POST /v1/grants → approve → read (DESIGN §8)', () => {
     const answer = await submit(carol, s3Grant('staging', 'union-metadata-prod'));
     expect(answer.status).toBe(422);
     expect(answer.headers['content-type']).toBe('application/problem+json');
-    expect(answer.body).toMatchObject({ type: 'urn:grantplane:problem:validation', title: 'Unprocessable Content', status: 422 });
+    expect(answer.body).toMatchObject({
+      type: 'urn:grantplane:problem:validation',
+      title: 'Unprocessable Content',
+      status: 422,
+    });
     expect((answer.body as { errors: { path: string }[] }).errors.map((e) => e.path)).toContain('resource.bucket');
   });
 
@@ -190,7 +238,12 @@ describe('POST /v1/grants → approve → read (DESIGN §8)', () => {
     const page = first.body as { items: GrantBody[]; nextCursor?: string };
     expect(page.items).toHaveLength(2);
     expect(page.nextCursor).toEqual(expect.any(String));
-    const second = await call({ method: 'GET', path: '/v1/grants', caller: carol, query: { limit: '2', cursor: page.nextCursor ?? '' } });
+    const second = await call({
+      method: 'GET',
+      path: '/v1/grants',
+      caller: carol,
+      query: { limit: '2', cursor: page.nextCursor ?? '' },
+    });
     const ids = (second.body as { items: GrantBody[] }).items.map((g) => g.id);
     expect(ids.some((id) => page.items.map((g) => g.id).includes(id))).toBe(false);
   });
@@ -205,10 +258,16 @@ describe('POST /v1/plan (DESIGN §8)', () => {
       body: { grants: [s3Grant('production', 'acme-new-data'), s3Grant('staging', 'union-meta')] },
     });
     expect(answer.status).toBe(200);
-    const plan = answer.body as { accepted: { index: number }[]; rejected: { index: number }[]; changes: { targetKey: string; change: string }[] };
+    const plan = answer.body as {
+      accepted: { index: number }[];
+      rejected: { index: number }[];
+      changes: { targetKey: string; change: string }[];
+    };
     expect(plan.accepted.map((a) => a.index)).toEqual([0]);
     expect(plan.rejected.map((r) => r.index)).toEqual([1]);
-    expect(plan.changes).toContainEqual(expect.objectContaining({ targetKey: 'prod#flytesnacks#production', change: 'create' }));
+    expect(plan.changes).toContainEqual(
+      expect.objectContaining({ targetKey: 'prod#flytesnacks#production', change: 'create' }),
+    );
   });
 
   it('refuses a body without a grants array (400)', async () => {
@@ -220,10 +279,21 @@ describe('POST /v1/plan (DESIGN §8)', () => {
 describe('attributes and uctl updates (DESIGN §5 C5, §8)', () => {
   it('imports the YAML uctl prints (admin), lists updates (approver) and acknowledges one (admin)', async () => {
     const yaml = 'attributes:\n  projectQuotaCpu: "32"\ndomain: staging\nproject: flytesnacks\n';
-    const imported = await call({ method: 'PUT', path: '/v1/attributes/prod/flytesnacks/staging', caller: root, body: yaml, headers: { 'Content-Type': 'application/yaml' } });
+    const imported = await call({
+      method: 'PUT',
+      path: '/v1/attributes/prod/flytesnacks/staging',
+      caller: root,
+      body: yaml,
+      headers: { 'Content-Type': 'application/yaml' },
+    });
     expect(imported.status).toBe(200);
     expect(imported.body).toMatchObject({ record: { attributes: { projectQuotaCpu: '32' } } });
-    const asRequester = await call({ method: 'PUT', path: '/v1/attributes/prod/flytesnacks/staging', caller: carol, body: { attributes: {} } });
+    const asRequester = await call({
+      method: 'PUT',
+      path: '/v1/attributes/prod/flytesnacks/staging',
+      caller: carol,
+      body: { attributes: {} },
+    });
     expect(asRequester.status).toBe(403);
 
     // The applier records uctl updates as it applies a target (C5); record one as it would.
@@ -239,15 +309,40 @@ describe('attributes and uctl updates (DESIGN §5 C5, §8)', () => {
       status: 'pending',
       createdAt: '2026-11-23T04:00:00.000Z',
     });
-    const updates = await call({ method: 'GET', path: '/v1/attribute-updates', caller: bob, query: { status: 'pending' } });
+    const updates = await call({
+      method: 'GET',
+      path: '/v1/attribute-updates',
+      caller: bob,
+      query: { status: 'pending' },
+    });
     expect(updates.status).toBe(200);
-    expect((updates.body as { items: { id: string }[] }).items.map((u) => u.id)).toContain('01UCTLUPDATE0000000000000A');
-    const notAdmin = await call({ method: 'POST', path: '/v1/attribute-updates/01UCTLUPDATE0000000000000A/ack', caller: bob });
+    expect((updates.body as { items: { id: string }[] }).items.map((u) => u.id)).toContain(
+      '01UCTLUPDATE0000000000000A',
+    );
+    const notAdmin = await call({
+      method: 'POST',
+      path: '/v1/attribute-updates/01UCTLUPDATE0000000000000A/ack',
+      caller: bob,
+    });
     expect(notAdmin.status).toBe(403);
-    const ack = await call({ method: 'POST', path: '/v1/attribute-updates/01UCTLUPDATE0000000000000A/ack', caller: root });
-    expect(ack).toMatchObject({ status: 200, body: { id: '01UCTLUPDATE0000000000000A', status: 'acknowledged', acknowledgedBy: 'root' } });
-    const acknowledged = await call({ method: 'GET', path: '/v1/attribute-updates', caller: root, query: { status: 'acknowledged' } });
-    expect((acknowledged.body as { items: { id: string }[] }).items.map((u) => u.id)).toContain('01UCTLUPDATE0000000000000A');
+    const ack = await call({
+      method: 'POST',
+      path: '/v1/attribute-updates/01UCTLUPDATE0000000000000A/ack',
+      caller: root,
+    });
+    expect(ack).toMatchObject({
+      status: 200,
+      body: { id: '01UCTLUPDATE0000000000000A', status: 'acknowledged', acknowledgedBy: 'root' },
+    });
+    const acknowledged = await call({
+      method: 'GET',
+      path: '/v1/attribute-updates',
+      caller: root,
+      query: { status: 'acknowledged' },
+    });
+    expect((acknowledged.body as { items: { id: string }[] }).items.map((u) => u.id)).toContain(
+      '01UCTLUPDATE0000000000000A',
+    );
   });
 
   it('refuses a bad status filter with 400', async () => {

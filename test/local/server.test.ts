@@ -55,16 +55,29 @@ describe('local server', () => {
     expect(approved.status).toBe(200);
     expect(await approved.json()).toMatchObject({ status: 'approved', approvedBy: 'bob' });
 
-    const target = await fetch(`${server.url}/v1/targets/prod/flytesnacks/staging`, { headers: { authorization: `Bearer ${token('carol', [])}` } });
+    const target = await fetch(`${server.url}/v1/targets/prod/flytesnacks/staging`, {
+      headers: { authorization: `Bearer ${token('carol', [])}` },
+    });
     expect(target.status).toBe(200);
     expect(await target.json()).toMatchObject({ desired: { role: { name: 'acme-flytesnacks-staging' } } });
   });
 
   it('answers 401 {"message":"Unauthorized"} itself without a token, with a bad signature, or an expired token', async () => {
     const forged = mintLocalToken({ sub: 'mallory', roles: ['admin'] }, 'not-the-key');
-    const expired = mintLocalToken({ sub: 'alice', roles: ['requester'], nowSeconds: 1_000_000, ttlSeconds: 60 }, DEV_JWT_SECRET);
-    for (const authorization of [undefined, 'Bearer', `Bearer ${forged}`, `Bearer ${expired}`, `Basic ${token('alice', ['requester'])}`]) {
-      const answer = await fetch(`${server.url}/v1/grants`, { headers: authorization === undefined ? {} : { authorization } });
+    const expired = mintLocalToken(
+      { sub: 'alice', roles: ['requester'], nowSeconds: 1_000_000, ttlSeconds: 60 },
+      DEV_JWT_SECRET,
+    );
+    for (const authorization of [
+      undefined,
+      'Bearer',
+      `Bearer ${forged}`,
+      `Bearer ${expired}`,
+      `Basic ${token('alice', ['requester'])}`,
+    ]) {
+      const answer = await fetch(`${server.url}/v1/grants`, {
+        headers: authorization === undefined ? {} : { authorization },
+      });
       expect(answer.status, String(authorization)).toBe(401);
       expect(answer.headers.get('content-type')).toBe('application/json');
       expect(await answer.json()).toEqual({ message: 'Unauthorized' });
@@ -73,7 +86,9 @@ describe('local server', () => {
 
   it('answers /healthz without a token, 403 problem+json for a missing role, and 404/405 for unknown routes', async () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-    const forbidden = await fetch(`${server.url}/v1/audit`, { headers: { authorization: `Bearer ${token('carol', ['requester'])}` } });
+    const forbidden = await fetch(`${server.url}/v1/audit`, {
+      headers: { authorization: `Bearer ${token('carol', ['requester'])}` },
+    });
     expect(forbidden.status).toBe(403);
     expect(forbidden.headers.get('content-type')).toBe('application/problem+json');
     const missing = await fetch(`${server.url}/v2/nothing`);
@@ -85,7 +100,9 @@ describe('local server', () => {
   });
 
   it('answers routes whose Lambda is not written yet with 501 problem+json', async () => {
-    const answer = await fetch(`${server.url}/v1/drift-checks/latest`, { headers: { authorization: `Bearer ${token('carol', [])}` } });
+    const answer = await fetch(`${server.url}/v1/drift-checks/latest`, {
+      headers: { authorization: `Bearer ${token('carol', [])}` },
+    });
     expect(answer.status).toBe(501);
   });
 });
@@ -93,11 +110,19 @@ describe('local server', () => {
 describe('local tokens', () => {
   it('round-trips claims and refuses alg none, tampering and foreign issuers', () => {
     const minted = mintLocalToken({ sub: 'alice', roles: ['requester', 'approver'] }, 'k');
-    expect(verifyJwt(minted, 'k')).toMatchObject({ sub: 'alice', groups: ['requester', 'approver'], iss: 'grantplane-local', aud: 'grantplane' });
+    expect(verifyJwt(minted, 'k')).toMatchObject({
+      sub: 'alice',
+      groups: ['requester', 'approver'],
+      iss: 'grantplane-local',
+      aud: 'grantplane',
+    });
     const [, payload] = minted.split('.');
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`;
     expect(() => verifyJwt(none, 'k')).toThrow(InvalidTokenError);
-    const tampered = minted.replace(/\.[^.]+\./, `.${Buffer.from(JSON.stringify({ sub: 'root', iss: 'grantplane-local', aud: 'grantplane', exp: 4102444800 })).toString('base64url')}.`);
+    const tampered = minted.replace(
+      /\.[^.]+\./,
+      `.${Buffer.from(JSON.stringify({ sub: 'root', iss: 'grantplane-local', aud: 'grantplane', exp: 4102444800 })).toString('base64url')}.`,
+    );
     expect(() => verifyJwt(tampered, 'k')).toThrow(/signature/);
     const foreign = signJwt({ sub: 'a', iss: 'elsewhere', aud: 'grantplane', exp: 4102444800 }, 'k');
     expect(() => verifyJwt(foreign, 'k')).toThrow(/issuer/);

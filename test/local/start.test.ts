@@ -14,7 +14,12 @@ let stack: LocalStack;
 beforeAll(async () => {
   delete process.env.GRANTPLANE_LOCAL_JWT_SECRET;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  stack = await startLocalStack({ ephemeral: true, port: 0, configPath: resolve(repo, 'grantplane.config.yaml'), loops: [] });
+  stack = await startLocalStack({
+    ephemeral: true,
+    port: 0,
+    configPath: resolve(repo, 'grantplane.config.yaml'),
+    loops: [],
+  });
 }, 90_000);
 
 afterAll(async () => {
@@ -43,12 +48,22 @@ describe('npm start', () => {
   });
 
   it('seeds the IAM emulator with what each AWS data plane already has', async () => {
-    const iam = new IAMClient({ endpoint: stack.iamEndpoint, region: 'us-east-1', credentials: { accessKeyId: '123456789012', secretAccessKey: 'any' } });
+    const iam = new IAMClient({
+      endpoint: stack.iamEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: '123456789012', secretAccessKey: 'any' },
+    });
     const role = await iam.send(new GetRoleCommand({ RoleName: 'acme-userflyterole' }));
     expect(role.Role?.Arn).toBe('arn:aws:iam::123456789012:role/acme-userflyterole');
     const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'acme-adminflyterole' }));
     expect(attached.AttachedPolicies?.map((p) => p.PolicyName)).toContain('userflyterole');
-    const other = new IAMClient({ endpoint: stack.iamEndpoint, region: 'us-east-1', credentials: { accessKeyId: '210987654321', secretAccessKey: 'any' } });
-    expect((await other.send(new GetRoleCommand({ RoleName: 'acme-userflyterole' }))).Role?.Arn).toBe('arn:aws:iam::210987654321:role/acme-userflyterole');
+    const other = new IAMClient({
+      endpoint: stack.iamEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: '210987654321', secretAccessKey: 'any' },
+    });
+    expect((await other.send(new GetRoleCommand({ RoleName: 'acme-userflyterole' }))).Role?.Arn).toBe(
+      'arn:aws:iam::210987654321:role/acme-userflyterole',
+    );
   });
 });
