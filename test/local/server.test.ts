@@ -99,6 +99,16 @@ describe('local server', () => {
     expect(wrongMethod.headers.get('allow')).toBe('GET');
   });
 
+  it('lets signature routes through without a token: the webhook Lambda answers, not the authorizer', async () => {
+    const answer = await fetch(`${server.url}/v1/webhooks/generic`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'ticket.closed', ticket: { system: 'jira', key: 'OPS-1' }, actor: { id: 'x' } }),
+    });
+    expect(answer.headers.get('content-type')).toBe('application/problem+json');
+    expect(answer.status).toBeLessThan(500);
+  });
+
   it('answers routes whose Lambda is not written yet with 501 problem+json', async () => {
     const answer = await fetch(`${server.url}/v1/drift-checks/latest`, {
       headers: { authorization: `Bearer ${token('carol', [])}` },
