@@ -3,7 +3,8 @@
 // that waits for its uctl update, and a final `N changes` line; a second run prints `0 changes`.
 import { makeIamClient } from '../adapters/iam/client.js';
 import { makeIamGateway } from '../adapters/iam/gateway.js';
-import { applyPlane, assertPlaneAccount } from '../app/reconcile.js';
+import { applyPlane, assertPlaneAccount, PlaneAccountError } from '../app/reconcile.js';
+import type { IamGateway } from '../domain/ports.js';
 import type { AwsDataPlaneConfig } from '../domain/config.js';
 import { planGrants } from '../domain/engine.js';
 import type { PlanResult } from '../domain/model.js';
@@ -67,6 +68,38 @@ export function printRejected(plan: PlanResult, io: CliIo): void {
   }
 }
 
+/**
+ * The planes these credentials act in (one GetRole each, before any write). A plane in another
+ * account is skipped with a warning: one set of credentials reaches one account, and writing a
+ * plane's roles into another plane's account would be wrong in every way (seed 003: one cluster
+ * per account). The Lambda applier reaches other accounts through `applierRoleArn`; the CLI runs
+ * once per account (`--plane`). Fails when no plane is reachable.
+ */
+export async function reachablePlanes(
+  iam: IamGateway,
+  planes: AwsDataPlaneConfig[],
+  io: CliIo,
+): Promise<AwsDataPlaneConfig[]> {
+  const reachable: AwsDataPlaneConfig[] = [];
+  const refused: string[] = [];
+  for (const plane of planes) {
+    try {
+      await assertPlaneAccount(iam, plane);
+      reachable.push(plane);
+    } catch (error: unknown) {
+      if (!(error instanceof PlaneAccountError)) throw error;
+      refused.push(error.message);
+      const hint = plane.applierRoleArn === undefined ? '' : ' (the CLI does not assume applierRoleArn)';
+      io.stderr(
+        `grantplane: warning: skipped ${oneLine(error.message)}${hint}; run with that account's credentials and --plane ${plane.name}\n`,
+      );
+    }
+  }
+  if (reachable.length === 0)
+    throw new PlaneAccountError(refused.join('; ') || 'no AWS data plane in the configuration');
+  return reachable;
+}
+
 /** Runs `grantplane apply`. */
 export async function run(args: string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs('apply', args, {
@@ -96,17 +129,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const client = makeIamClient();
   try {
     const iam = makeIamGateway(client);
-    const prefix = (plane: AwsDataPlaneConfig): string => (planes.length > 1 ? `[${plane.name}] ` : '');
-    for (const plane of planes) {
-      if (plane.applierRoleArn !== undefined) {
-        // Assuming the plane's applier role is the Lambda applier's job; from the CLI, run with
-        // credentials of the plane's account (checked below before any write).
-        io.stderr(`note: plane ${plane.name}: applierRoleArn is not used by the CLI; using the ambient credentials\n`);
-      }
-      await assertPlaneAccount(iam, plane);
-    }
+    const reachable = await reachablePlanes(iam, planes, io);
+    const prefix = (plane: AwsDataPlaneConfig): string => (reachable.length > 1 ? `[${plane.name}] ` : '');
     let changes = 0;
-    for (const plane of planes) {
+    for (const plane of reachable) {
       const result = await applyPlane(iam, plane, plan.targets, {
         dryRun,
         pruneRoles,

@@ -3,9 +3,8 @@
 import { makeIamClient } from '../adapters/iam/client.js';
 import { makeIamGateway } from '../adapters/iam/gateway.js';
 import { checkPlaneDrift } from '../app/drift.js';
-import { assertPlaneAccount } from '../app/reconcile.js';
 import type { DriftReport, DriftTarget } from '../domain/reconcile/index.js';
-import { preparePlanes, printRejected } from './apply.js';
+import { preparePlanes, printRejected, reachablePlanes } from './apply.js';
 import { choiceOption, parseCommandArgs } from './args.js';
 import { type CliIo, ExitCode, oneLine, UsageError } from './io.js';
 
@@ -74,8 +73,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   try {
     const iam = makeIamGateway(client);
     const report: DriftReport = { checkedAt: new Date().toISOString(), targets: [] };
-    for (const plane of planes) {
-      await assertPlaneAccount(iam, plane);
+    for (const plane of await reachablePlanes(iam, planes, io)) {
       report.targets.push(...(await checkPlaneDrift(iam, plane, plan.targets)));
     }
     io.stdout(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderDriftText(report));

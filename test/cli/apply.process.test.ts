@@ -76,9 +76,13 @@ interface Run {
 }
 
 function grantplane(...args: string[]): Promise<Run> {
+  return grantplaneAt(ctx, ...args);
+}
+
+function grantplaneAt(at: IamTestContext, ...args: string[]): Promise<Run> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    AWS_ENDPOINT_URL_IAM: ctx.emulator.endpoint,
+    AWS_ENDPOINT_URL_IAM: at.emulator.endpoint,
     AWS_ACCESS_KEY_ID: 'AKIDCLITEST',
     AWS_SECRET_ACCESS_KEY: 'test-secret',
     AWS_REGION: 'us-east-1',
@@ -116,7 +120,8 @@ describe('grantplane apply / drift (process)', () => {
     ctx.emulator.resetCalls();
     const run = await grantplane('apply', '--config', OTHER_ACCOUNT, '--grants', GRANTS);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^grantplane: apply failed: plane prod: .*999988887777/);
+    expect(run.stderr).toMatch(/^grantplane: warning: skipped plane prod: .*999988887777.*--plane prod\n/);
+    expect(run.stderr).toMatch(/\ngrantplane: apply failed: plane prod: .*999988887777/);
     expect(writes()).toEqual([]);
   });
 
@@ -200,5 +205,29 @@ describe('grantplane apply / drift (process)', () => {
 
   it('never sent a call naming <AdminFlyteRole>', () => {
     expect(ctx.emulator.calls.filter((call) => JSON.stringify(call.params).includes('adminflyterole'))).toEqual([]);
+  });
+});
+
+describe('grantplane apply with the shipped examples (process)', () => {
+  it('applies the plane these credentials reach, warns about the plane in another account, then 0 changes', async () => {
+    const local = await startIamTest();
+    try {
+      local.emulator.seedDataPlane({ accountId: TEST_ACCOUNT_ID, orgPrefix: 'acme', oidcProvider: OIDC });
+      const args = ['apply', '--config', 'examples/grantplane.config.yaml', '--grants', 'examples/grants.yaml'];
+      const first = await grantplaneAt(local, ...args);
+      expect(first.code).toBe(0);
+      expect(first.stderr).toMatch(
+        /^grantplane: warning: skipped plane analytics: .*210987654321.*--plane analytics\n$/,
+      );
+      const lines = first.stdout.trimEnd().split('\n');
+      expect(lines.at(-1)).toMatch(/^[1-9]\d* changes$/);
+      expect(lines.filter((line) => line.startsWith('CreateRole ')).length).toBeGreaterThan(0);
+      expect(local.emulator.calls.filter((call) => JSON.stringify(call.params).includes('adminflyterole'))).toEqual([]);
+      const second = await grantplaneAt(local, ...args);
+      expect(second.code).toBe(0);
+      expect(second.stdout).toBe('0 changes\n');
+    } finally {
+      await local.stop();
+    }
   });
 });
