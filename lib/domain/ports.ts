@@ -208,6 +208,11 @@ export interface TargetRecord {
   lastError?: string;
   /** Set when the role is no longer desired and waits for its uctl update before deletion (A3). */
   roleDeletionRequestedAt?: string;
+  /**
+   * Policies the last successful apply left in place (the applier's): read again on the next run,
+   * so a policy detached by a run that then crashed is still found and deleted (A4).
+   */
+  appliedPolicyArns?: string[];
   updatedAt: string;
 }
 
@@ -317,6 +322,14 @@ export interface GrantStore {
   /** Conditional on the update still being pending. */
   acknowledgeAttributeUpdate(id: string, actor: string, at: string, audit: AuditEvent): Promise<AttributeUpdate>;
 
+  /**
+   * The applier's per-target lease (a separate item, conditional put): true when `owner` now holds
+   * it until now + ttlMs — free, expired, or already `owner`'s; false while another owner holds it.
+   */
+  acquireTargetLease(targetKey: string, owner: string, now: Date, ttlMs: number): Promise<boolean>;
+  /** Gives the lease back (only if `owner` still holds it). */
+  releaseTargetLease(targetKey: string, owner: string): Promise<void>;
+
   appendAudit(event: AuditEvent): Promise<void>;
   listAudit(filter: { grantId?: string; targetKey?: string; actor?: string }, page: PageRequest): Promise<Page<AuditEvent>>;
 
@@ -324,6 +337,12 @@ export interface GrantStore {
   rememberDelivery(record: DeliveryRecord, ttlSeconds: number): Promise<void>;
   /** The remembered delivery, or null (also null once expired, even before DynamoDB's TTL sweep). */
   getDelivery(source: string, deliveryId: string, now: Date): Promise<DeliveryRecord | null>;
+  /**
+   * Claims a delivery for processing with a conditional put: writes `record` (kept `ttlSeconds`)
+   * only when no unexpired record of it exists and returns null; otherwise writes nothing and
+   * returns the remembered record — so concurrent duplicates are processed once.
+   */
+  claimDelivery(record: DeliveryRecord, ttlSeconds: number, now: Date): Promise<DeliveryRecord | null>;
 
   putDriftReport(report: DriftReportRecord, ttlSeconds: number): Promise<void>;
   getLatestDriftReport(): Promise<DriftReportRecord | null>;

@@ -3,6 +3,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -494,6 +495,41 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
       return next;
     },
 
+    async acquireTargetLease(targetKey, owner, now, ttlMs) {
+      try {
+        await doc.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...keys.lease(targetKey), type: ITEM_TYPE.lease, owner, expiresAtMs: now.getTime() + ttlMs, [TABLE.ttlAttribute]: Math.ceil((now.getTime() + ttlMs) / 1000) + 3600 },
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAtMs < :now OR #owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':now': now.getTime(), ':owner': owner },
+          }),
+        );
+        return true;
+      } catch (error: unknown) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+
+    async releaseTargetLease(targetKey, owner) {
+      try {
+        await doc.send(
+          new DeleteCommand({
+            TableName: tableName,
+            Key: keys.lease(targetKey),
+            ConditionExpression: '#owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'owner' },
+            ExpressionAttributeValues: { ':owner': owner },
+          }),
+        );
+      } catch (error: unknown) {
+        // Expired and taken over by another owner meanwhile: theirs now, leave it.
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    },
+
     async appendAudit(event: AuditEvent) {
       await doc.send(new PutCommand({ TableName: tableName, Item: auditItem(event) }));
     },
@@ -532,6 +568,29 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
       const { expiresAtEpoch, ...record } = parseItem(deliveryRecordSchema, item);
       // DynamoDB's TTL sweep is lazy (up to days): an expired record is treated as gone.
       return expiresAtEpoch * 1000 <= now.getTime() ? null : record;
+    },
+
+    async claimDelivery(record: DeliveryRecord, ttlSeconds, now) {
+      const expiresAtEpoch = Math.floor(Date.parse(record.at) / 1000) + ttlSeconds;
+      // An expired record counts as absent (the TTL sweep is lazy); a lost race re-reads the winner.
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        try {
+          await doc.send(
+            new PutCommand({
+              TableName: tableName,
+              Item: { ...record, ...keys.delivery(record.source, record.deliveryId), type: ITEM_TYPE.delivery, expiresAtEpoch, [TABLE.ttlAttribute]: expiresAtEpoch },
+              ConditionExpression: 'attribute_not_exists(pk) OR expiresAtEpoch <= :now',
+              ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
+            }),
+          );
+          return null;
+        } catch (error: unknown) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+        const existing = await store.getDelivery(record.source, record.deliveryId, now);
+        if (existing !== null) return existing;
+      }
+      throw new ConcurrentUpdateError(`delivery ${record.source}/${record.deliveryId}: claimed and expired repeatedly`);
     },
 
     async putDriftReport(report: DriftReportRecord, ttlSeconds) {

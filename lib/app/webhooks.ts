@@ -1,0 +1,212 @@
+// Ticket-system webhooks (DESIGN §10): a signed delivery → one grant use case, at most once.
+//
+// Order matters: the signature is checked first and nothing is stored for a delivery that fails it;
+// then the delivery is claimed with a conditional put (concurrent duplicates: one wins, the others
+// see "in progress"), mapped, acted on, and its answer remembered so a replay gets the first answer.
+//
+// Webhook identity: the ticket system's verified signature vouches for who acted. The use cases run
+// as the ticket's actor (Jira `user`, ServiceNow `approved_by`/`sys_updated_by`, generic
+// `actor.id`) holding the role `approver` granted by the ticket system — so the usual rules hold:
+// the actor of an approval must not be the ticket's requester (403 `grant.self-approval`). Closing a
+// ticket is the ticket system's own decision on a grant it created, so a close revokes with the
+// authority of that source (as an admin would), recorded under the actor's id.
+import { NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors.js';
+import type { Identity, GrantRecord } from '../domain/ports.js';
+import {
+  mapTicketPayload,
+  verifyWebhookDelivery,
+  type RawBody,
+  type SignatureFailureCode,
+  type TicketEvent,
+  type TicketMappingOptions,
+  type WebhookKind,
+} from '../domain/webhooks/index.js';
+import type { AppDeps } from './deps.js';
+import { approveGrant, rejectGrant, revokeGrant, submitGrant } from './grants.js';
+
+export const WEBHOOK_KINDS: readonly WebhookKind[] = ['generic', 'jira', 'servicenow'];
+
+/** How long a delivery is remembered: replays within it answer the first result. */
+export const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
+/** How long a claim stays "in progress" when its processing crashed before remembering an answer. */
+export const IN_PROGRESS_TTL_SECONDS = 60;
+
+/** An HTTP answer as remembered for replays: status and JSON body. */
+export interface WebhookAnswer {
+  status: number;
+  body: unknown;
+  /** true when this answer repeats a remembered one. */
+  replay?: boolean;
+}
+
+/** A delivery's signature does not verify (or the source has no secret) → 401, nothing stored. */
+export class WebhookSignatureError extends UnauthorizedError {
+  readonly code: SignatureFailureCode;
+  constructor(code: SignatureFailureCode, message: string) {
+    super(message);
+    this.name = 'WebhookSignatureError';
+    this.code = code;
+  }
+}
+
+/** The same delivery is being processed right now (a concurrent duplicate) → 409, retry later. */
+export class DeliveryInProgressError extends Error {
+  constructor(message = 'This delivery is being processed right now; retry in a moment') {
+    super(message);
+    this.name = 'DeliveryInProgressError';
+  }
+}
+
+export interface WebhookDelivery {
+  kind: WebhookKind;
+  headers: Readonly<Record<string, string | undefined>>;
+  /** The body exactly as received (signatures cover bytes). */
+  rawBody: RawBody;
+  /** The source's secrets (several during rotation); none → every delivery is refused. */
+  secrets: readonly string[];
+}
+
+export interface WebhookOptions {
+  /**
+   * The answer to remember for an error the use case raised (4xx: what the sender must fix), or
+   * null for a failure of ours (5xx): then nothing is remembered and the error propagates, so the
+   * sender's retry is processed afresh.
+   */
+  answerFor(error: unknown): WebhookAnswer | null;
+}
+
+const IN_PROGRESS = { state: 'in-progress' } as const;
+
+const isInProgress = (result: unknown): boolean =>
+  typeof result === 'object' && result !== null && 'state' in result && result.state === 'in-progress';
+
+const isAnswer = (value: unknown): value is WebhookAnswer =>
+  typeof value === 'object' && value !== null && 'status' in value && typeof value.status === 'number' && 'body' in value;
+
+/** A remembered answer as a replay: a success is 200 with the first body (marked), an error repeats as is. */
+const replayOf = (answer: WebhookAnswer): WebhookAnswer => {
+  if (answer.status >= 400) return { ...answer, replay: true };
+  const body = typeof answer.body === 'object' && answer.body !== null ? { ...answer.body, replay: true } : answer.body;
+  return { status: 200, body, replay: true };
+};
+
+/** Jira signs no timestamp; its body's own `timestamp` (ms, signed) must fall inside the remember window. */
+const checkJiraAge = (body: unknown, nowMs: number): void => {
+  const stamp = typeof body === 'object' && body !== null && 'timestamp' in body ? body.timestamp : undefined;
+  if (typeof stamp !== 'number' || !Number.isFinite(stamp)) return;
+  if (Math.abs(nowMs - stamp) > (DELIVERY_TTL_SECONDS - 3600) * 1000) {
+    throw new WebhookSignatureError('signature.expired', 'the delivery is older than the replay window (its timestamp); send a new event');
+  }
+};
+
+const mappingOptions = (deps: AppDeps, kind: WebhookKind): TicketMappingOptions => {
+  const hook: unknown = deps.config.webhooks[kind];
+  if (typeof hook !== 'object' || hook === null) return {};
+  const options: TicketMappingOptions = {};
+  if ('grantField' in hook && typeof hook.grantField === 'string') options.grantField = hook.grantField;
+  if ('dataPlane' in hook && typeof hook.dataPlane === 'string') options.dataPlane = hook.dataPlane;
+  if ('statuses' in hook && typeof hook.statuses === 'object' && hook.statuses !== null) {
+    options.statuses = hook.statuses as TicketMappingOptions['statuses'];
+  }
+  return options;
+};
+
+/** Where each kind's payload carries the grant request (prefix of 422 paths). */
+const GRANT_FIELD_PATH: Record<WebhookKind, (field: string) => string> = {
+  generic: () => 'grant',
+  jira: (field) => `issue.fields.${field}`,
+  servicenow: (field) => field,
+};
+
+const grantAnswer = (grant: GrantRecord, queued: boolean): WebhookAnswer => ({ status: queued ? 202 : 200, body: { grant } });
+
+const ticketText = (event: TicketEvent): string => `${event.ticket.system} ticket ${event.ticket.key}`;
+
+/** Runs what a mapped ticket event means for its grant (the use cases decide who may do what). */
+const act = async (deps: AppDeps, kind: WebhookKind, event: TicketEvent): Promise<WebhookAnswer> => {
+  if (event.kind === 'ignored') return { status: 200, body: { ignored: true, reason: event.ignoredReason ?? 'the event needs no action' } };
+  const linked = await deps.store.findGrantByTicket(kind, event.ticket.system, event.ticket.key);
+  const via = `via ${kind} webhook, ${ticketText(event)}`;
+
+  if (event.kind === 'created') {
+    // A ticket creates one grant: a second "created" for it (a re-sent event) answers that grant.
+    if (linked !== null) return grantAnswer(linked, false);
+    const requester: Identity = { sub: event.requester ?? event.actor, roles: ['requester'] };
+    try {
+      const grant = await submitGrant(deps, { request: event.grant, actor: requester, source: kind, ticket: event.ticket, detail: via });
+      return grantAnswer(grant, grant.status === 'approved');
+    } catch (error: unknown) {
+      // Name the field of the ticket the grant came from, so the fix is found where it was written.
+      if (!(error instanceof ValidationError)) throw error;
+      const at = GRANT_FIELD_PATH[kind](mappingOptions(deps, kind).grantField ?? 'description');
+      throw new ValidationError(
+        error.violations.map((violation) => ({ ...violation, path: violation.path === '' ? at : `${at}.${violation.path}` })),
+        `The grant request in ${ticketText(event)} breaks the documented rules`,
+      );
+    }
+  }
+
+  if (linked === null) {
+    // Jira and ServiceNow send every ticket's transitions; only tickets that created a grant matter.
+    if (kind !== 'generic') return { status: 200, body: { ignored: true, reason: `no grant is linked to ${ticketText(event)}` } };
+    throw new NotFoundError('webhook.grant-not-found', `No grant is linked to ${ticketText(event)}: send ticket.created with the grant first`);
+  }
+  const approver: Identity = { sub: event.actor, roles: ['approver'] };
+  switch (event.kind) {
+    case 'approved':
+      // A repeated approval (another delivery of the same transition) changes nothing.
+      if (linked.status === 'approved' || linked.status === 'active') return grantAnswer(linked, false);
+      return grantAnswer(await approveGrant(deps, { id: linked.id, actor: approver, comment: via }), true);
+    case 'rejected':
+      if (linked.status === 'rejected') return grantAnswer(linked, false);
+      return grantAnswer(await rejectGrant(deps, { id: linked.id, actor: approver, comment: via }), false);
+    case 'closed': {
+      if (linked.status === 'rejected') return grantAnswer(linked, false);
+      const revoked = await revokeGrant(deps, { id: linked.id, actor: { sub: event.actor, roles: ['approver', 'admin'] }, comment: via });
+      return grantAnswer(revoked, revoked.status === 'revoking' && linked.status !== 'revoking');
+    }
+  }
+};
+
+/**
+ * Handles one webhook delivery (DESIGN §10): verify the signature (WebhookSignatureError, nothing
+ * stored), claim the delivery (a replay answers the first result; a concurrent duplicate gets
+ * DeliveryInProgressError), map the payload (422 on a grant that does not parse), run the use case,
+ * and remember its answer. `body` is the parsed JSON of `rawBody`.
+ */
+export const receiveWebhook = async (
+  deps: AppDeps,
+  delivery: WebhookDelivery,
+  body: unknown,
+  options: WebhookOptions,
+): Promise<WebhookAnswer> => {
+  const now = deps.clock.now();
+  const verified = verifyWebhookDelivery(delivery.kind, delivery.headers, delivery.rawBody, delivery.secrets, Math.floor(now.getTime() / 1000));
+  if (!verified.ok) throw new WebhookSignatureError(verified.code, `Webhook signature refused: ${verified.reason}`);
+  if (delivery.kind === 'jira') checkJiraAge(body, now.getTime());
+
+  const base = { source: delivery.kind, deliveryId: verified.deliveryId, at: now.toISOString() };
+  const seen = await deps.store.claimDelivery({ ...base, result: IN_PROGRESS }, IN_PROGRESS_TTL_SECONDS, now);
+  if (seen !== null) {
+    if (isInProgress(seen.result) || !isAnswer(seen.result)) throw new DeliveryInProgressError();
+    return replayOf(seen.result);
+  }
+
+  let answer: WebhookAnswer;
+  try {
+    const mapped = mapTicketPayload(delivery.kind, body, mappingOptions(deps, delivery.kind));
+    if (!mapped.ok) throw new ValidationError(mapped.errors, 'The delivery cannot be read as a ticket event');
+    answer = await act(deps, delivery.kind, mapped.event);
+  } catch (error: unknown) {
+    const refused = options.answerFor(error);
+    if (refused === null) {
+      // Our failure: release the claim (remember it as already expired) so the sender's retry runs again.
+      await deps.store.rememberDelivery({ ...base, result: IN_PROGRESS }, 0).catch(() => undefined);
+      throw error;
+    }
+    answer = refused;
+  }
+  await deps.store.rememberDelivery({ ...base, result: answer }, DELIVERY_TTL_SECONDS);
+  return answer;
+};
+
