@@ -7,7 +7,12 @@ import { pageQuery, parseWith } from '../shared/params.js';
 const auditQuery = z
   .object({
     grantId: z.string().min(1).optional(),
-    target: z.string().min(1).optional(),
+    // A target key (`prod#flytesnacks#staging`, `prod#global`) or the same as a path (`prod/flytesnacks/staging`).
+    target: z
+      .string()
+      .min(1)
+      .transform((value) => value.replaceAll('/', '#'))
+      .optional(),
     actor: z.string().min(1).optional(),
     ...pageQuery,
   })
@@ -20,7 +25,6 @@ export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
     {
       listAudit: async (req) => {
         const { grantId, target, actor, limit, cursor } = parseWith(auditQuery, req.query, 'query');
-        // `target` is a target key (`<plane>#<project>#<domain>` or `<plane>#global`), as grants and targets carry it.
         const filter = {
           ...(grantId === undefined ? {} : { grantId }),
           ...(target === undefined ? {} : { targetKey: target }),

@@ -122,6 +122,15 @@ describe('POST /v1/grants → approve → read (DESIGN §8)', () => {
     );
   });
 
+  it('filters the audit by target, written as a key or as a path', async () => {
+    for (const target of ['prod#flytesnacks#staging', 'prod/flytesnacks/staging']) {
+      const audit = await call({ method: 'GET', path: '/v1/audit', caller: bob, query: { target } });
+      const items = (audit.body as { items: { targetKey?: string }[] }).items;
+      expect(items.length).toBeGreaterThan(0);
+      expect(items.every((e) => e.targetKey === 'prod#flytesnacks#staging')).toBe(true);
+    }
+  });
+
   it('answers a body without an Idempotency-Key as a new grant every time', async () => {
     const first = await submit(carol);
     const second = await submit(carol);
