@@ -26,7 +26,12 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** The C4 `grantplane:hash` tag value of a desired document. */
+/**
+ * The C4 `grantplane:hash` tag value of a desired document: SHA-256 of its JSON as grantplane
+ * writes it. The compiler builds every document with a fixed key order and sorted lists, so plain
+ * JSON is already canonical (and much cheaper than re-sorting thousands of documents per plan).
+ * To compare a document read back from IAM, compare by meaning, not by this hash.
+ */
 export function documentHash(document: unknown): string {
-  return sha256Hex(canonicalJson(document));
+  return sha256Hex(JSON.stringify(document));
 }
