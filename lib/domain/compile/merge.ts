@@ -1,5 +1,5 @@
 import type { ConditionBlock } from '../model.js';
-import { compareStrings, sortedUnique, toPolicyStatement, type NormStatement } from './statements.js';
+import { compareStrings, sortedUnique, statementJson, type NormStatement } from './statements.js';
 
 // C3 merge: the statements of one target are folded into as few, as small statements as mean the
 // same thing. Exact (syntactic) rewrites only:
@@ -112,7 +112,7 @@ export function mergeStatements(statements: readonly NormStatement[], covered?: 
 
 /** Sorts statements by their JSON form (deterministic output, C5's "same input, same bytes"). */
 export function sortStatements(statements: NormStatement[]): NormStatement[] {
-  const keyed = statements.map((statement) => ({ statement, key: JSON.stringify(toPolicyStatement(statement)) }));
+  const keyed = statements.map((statement) => ({ statement, key: statementJson(statement) }));
   keyed.sort((a, b) => compareStrings(a.key, b.key));
   return keyed.map((entry) => entry.statement);
 }

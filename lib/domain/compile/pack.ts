@@ -1,4 +1,4 @@
-import { compareStrings, toPolicyStatement, type NormStatement } from './statements.js';
+import { compareStrings, statementJson, type NormStatement } from './statements.js';
 
 // C3 packing: a managed policy holds at most 6,144 characters not counting white space, and a
 // role at most `maxPoliciesPerRole` attached policies. Statements too big for one policy are
@@ -23,7 +23,7 @@ interface Piece {
 }
 
 function pieceOf(statement: NormStatement): Piece {
-  const json = JSON.stringify(toPolicyStatement(statement));
+  const json = statementJson(statement);
   return { statement, size: iamSize(json) + 1, json };
 }
 

@@ -55,6 +55,20 @@ export function toPolicyStatement(statement: NormStatement): PolicyStatement {
   return out;
 }
 
+// A statement's JSON is needed to sort, size and hash it: computed once per statement object
+// (normalised statements are never mutated after they are built).
+const jsonCache = new WeakMap<NormStatement, string>();
+
+/** `JSON.stringify(toPolicyStatement(statement))`, memoised. */
+export function statementJson(statement: NormStatement): string {
+  let json = jsonCache.get(statement);
+  if (json === undefined) {
+    json = JSON.stringify(toPolicyStatement(statement));
+    jsonCache.set(statement, json);
+  }
+  return json;
+}
+
 /** DESIGN §3 `s3`: ListBucket on the bucket (prefix-conditioned), GetObject (+ PutObject) on its objects. */
 export function s3Statements(plane: AwsDataPlaneConfig, bucket: string, prefix: string | undefined, access: 'read' | 'read-write'): NormStatement[] {
   const objectActions = access === 'read-write' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'];
