@@ -94,6 +94,18 @@ export const recomputePlaneTargets = (deps: AppDeps, dataPlane: string): Promise
     return { dataPlane, changed: writes.map((write) => write.targetKey) };
   });
 
+/**
+ * Recompiles every AWS plane (the schedule calls it): a process that died between a grant's
+ * commit and its recompute leaves its targets stale only until this runs (A4).
+ */
+export const recomputeAllPlanes = async (deps: AppDeps): Promise<RecomputeResult[]> => {
+  const results: RecomputeResult[] = [];
+  for (const plane of deps.config.dataPlanes) {
+    if (plane.cloud === 'aws') results.push(await recomputePlaneTargets(deps, plane.name));
+  }
+  return results;
+};
+
 const viewOf = async (deps: AppDeps, target: TargetRecord): Promise<TargetView> => {
   const scope = target.scope;
   const uctlUpdate =

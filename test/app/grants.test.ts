@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { approveGrant, expireGrant, getGrant, listGrants, rejectGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
 import { BadRequestError, ForbiddenError, NotFoundError, StateConflictError, ValidationError } from '../../lib/domain/errors.js';
 import type { Identity } from '../../lib/domain/ports.js';
+import { recomputeAllPlanes } from '../../lib/app/targets.js';
 import { appDeps } from '../helpers/dynamo.js';
 
 type Deps = Awaited<ReturnType<typeof appDeps>>;
@@ -201,5 +202,11 @@ describe('duplicates, quota and expiry', () => {
     const page = await listGrants(deps, { project: 'revq' }, { limit: 2 });
     expect(page.items).toHaveLength(2);
     expect(page.nextCursor).toBeDefined();
+  });
+
+  it('recomputing every plane again changes nothing (same grants, same compiled targets)', async () => {
+    const results = await recomputeAllPlanes(deps);
+    expect(results.map((r) => r.dataPlane)).toEqual(['prod', 'tight']);
+    expect(results.flatMap((r) => r.changed)).toEqual([]);
   });
 });
