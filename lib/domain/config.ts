@@ -36,7 +36,7 @@ const planeName = z
 const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as us-west-2');
 const anyRegion = z.string().min(1).max(64);
 
-const projectsSchema = z.union([z.literal('*'), uniqueList(dnsLabel)]);
+const projectsSchema = z.union([z.literal('*'), uniqueList(dnsLabel)], { error: 'must be "*" or a list of project names (DNS labels)' });
 
 // Attribute values come from YAML, where `projectQuotaCpu: 64` is a number: keep them as the strings
 // uctl prints.
@@ -63,6 +63,7 @@ const awsPlaneSchema = z.strictObject({
     .string()
     .min(1)
     .regex(/^[^:/\s][^\s]*$/, 'must be the issuer without "https://", e.g. oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE')
+    .refine((value) => !value.includes('://'), { message: 'must be the issuer without "https://", e.g. oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE' })
     .refine((value) => !value.endsWith('/'), { message: 'must not end with "/"' }),
   domains: uniqueList(dnsLabel).min(1),
   projects: projectsSchema,
@@ -186,6 +187,9 @@ function firstIssue(error: z.ZodError): ConfigError {
     return new ConfigError(formatPath([...issue.path, 'cloud']), 'must be one of aws, gcp, azure');
   }
   const key = issue.path.length === 0 ? '(config)' : formatPath(issue.path);
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
+    return new ConfigError(key, `is required (${issue.expected})`);
+  }
   return new ConfigError(key, issue.message);
 }
 

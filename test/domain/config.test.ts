@@ -77,6 +77,9 @@ describe('parseConfig (DESIGN §2)', () => {
     [{ dataPlanes: [] }, 'dataPlanes', undefined],
     [{ dataPlanes: [{ name: 'g', cloud: 'gcp', region: 'us-central1', domains: ['d'] }] }, 'dataPlanes[0].projects', undefined],
     ['not an object', '(config)', undefined],
+    [{ dataPlanes: [prodPlane({ accountId: undefined })] }, 'dataPlanes[0].accountId', 'dataPlanes[0].accountId: is required (string)'],
+    [{ dataPlanes: [prodPlane({ oidcProvider: 'https://oidc.eks.us-west-2.amazonaws.com/id/X' })] }, 'dataPlanes[0].oidcProvider', undefined],
+    [{ dataPlanes: [prodPlane({ projects: 'all' })] }, 'dataPlanes[0].projects', 'dataPlanes[0].projects: must be "*" or a list of project names (DNS labels)'],
   ])('rejects a broken configuration naming the key (%#)', (raw, key, message) => {
     const error = configError(raw);
     expect(error.key).toBe(key);
