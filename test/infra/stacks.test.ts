@@ -1,9 +1,11 @@
 // The CDK app (issue 6): one synth of the whole app (beforeAll), then assertions on the templates.
 // The applier's IAM policy is checked by evaluating it, the way IAM would, against the calls
 // DESIGN §6 needs and the ones R3 forbids.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -43,6 +45,21 @@ const context = (configFile: string) => ({
   accounts: [PROD],
 });
 
+// Runs one API Gateway v2 event through ./index.mjs in the current directory; prints the result.
+const INVOKE = `
+const { handler } = await import(process.cwd() + '/index.mjs');
+const { method, path, routeKey, body } = JSON.parse(process.env.EVENT);
+const sourceParam = path.startsWith('/v1/webhooks/') ? { pathParameters: { source: path.split('/')[3] } } : {};
+const event = { version: '2.0', routeKey, rawPath: path, rawQueryString: '', headers: { host: 'api.example.com', 'content-type': 'application/json' },
+  isBase64Encoded: false, ...(body === undefined ? {} : { body }), ...sourceParam,
+  requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'test' }, requestId: 'r-1', routeKey,
+    stage: '$default', time: '23/Nov/2026:04:00:00 +0000', timeEpoch: 1795406400000, accountId: '111111111111', apiId: 'api', domainName: 'api.example.com', domainPrefix: 'api' } };
+const context = { functionName: 'f', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-west-2:111111111111:function:f', memoryLimitInMB: '512',
+  awsRequestId: 'r-1', logGroupName: 'g', logStreamName: 's', callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => 10000 };
+console.log(JSON.stringify(await handler(event, context)));
+`;
+
+let outdir = '';
 let stacks: GrantplaneStacks;
 let stateful: Template;
 let stateless: Template;
@@ -78,7 +95,8 @@ beforeAll(() => {
   const dir = mkdtempSync(join(tmpdir(), 'grantplane-infra-'));
   const configFile = join(dir, 'grantplane.config.yaml');
   writeFileSync(configFile, CONFIG);
-  const app = new App({ context: context(configFile), outdir: join(dir, 'cdk.out') });
+  outdir = join(dir, 'cdk.out');
+  const app = new App({ context: context(configFile), outdir });
   stacks = buildApp(app);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   // Template.fromStack synthesizes the app once (bundling every function with the local esbuild);
@@ -206,6 +224,32 @@ describe('GrantplaneFunction defaults (STYLE habit 13)', () => {
   it('keeps logs three months in retained log groups', () => {
     stateless.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
     stateless.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
+  });
+
+  it('bundles runnable ESM code with the configuration beside it: the synthesized health and webhook bundles answer', async () => {
+    // Prepare: the asset directories CDK staged for two functions, run as Lambda would (Node 24, ESM).
+    const assetDir = (group: 'http/health' | 'webhook'): string => {
+      // The code's S3 key is `<asset hash>.zip`; CDK staged the bundle in `<outdir>/asset.<hash>`.
+      const resource = z
+        .looseObject({ Properties: z.looseObject({ Code: z.looseObject({ S3Key: z.string() }) }) })
+        .parse(stateless.findResources('AWS::Lambda::Function')[functionId(group)]);
+      return join(outdir, `asset.${resource.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+    };
+    const invoke = async (group: 'http/health' | 'webhook', method: string, path: string, routeKey: string, body?: string) => {
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', INVOKE], {
+        cwd: assetDir(group),
+        env: { PATH: process.env.PATH, GRANTPLANE_TABLE: 'grantplane', GRANTPLANE_CONFIG: 'grantplane.config.yaml', AWS_REGION: 'us-west-2', EVENT: JSON.stringify({ method, path, routeKey, body }) },
+        timeout: 30_000,
+      });
+      return z.object({ statusCode: z.number(), body: z.string() }).loose().parse(JSON.parse(stdout.trim().split('\n').at(-1) ?? ''));
+    };
+    // Act
+    const health = await invoke('http/health', 'GET', '/healthz', 'GET /healthz');
+    const webhook = await invoke('webhook', 'POST', '/v1/webhooks/jira', 'POST /v1/webhooks/{source}', '{}');
+    // Assess: the health route answers; an unsigned delivery is refused (no secret configured here).
+    expect(health).toMatchObject({ statusCode: 200 });
+    expect(JSON.parse(health.body)).toEqual({ status: 'ok' });
+    expect(webhook.statusCode).toBe(401);
   });
 
   it('refuses to synth when an entry file is missing, naming it', () => {
