@@ -1,8 +1,38 @@
-// Placeholder until its owner lands it (DESIGN §10): every route of this group answers 501
-// problem+json through the one chain, so the router, CDK and openapi already see the group.
-import { makeHttpHandler, type ChainOptions } from '../shared/http.js';
+// PUT /v1/sources/{source}/grants (DESIGN §10): GitOps sync of one repository's complete set.
+// Parse → one use case (syncSource) → shape. Always 200 with {added, unchanged, removed}.
+import * as z from 'zod';
+import { syncSource } from '../../lib/app/sync.js';
+import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring.js';
+import { callerOf, makeHttpHandler, type ChainOptions } from '../shared/http.js';
+import { parseWith } from '../shared/params.js';
 
-/** The http/sources Lambda (no route implemented yet). */
-export const makeHandler = (options?: ChainOptions) => makeHttpHandler('http/sources', {}, options);
+// Entries stay unknown here: validating each grant is the use case's job (422 with grants[i] paths).
+const syncBody = z
+  .object({
+    grants: z.array(z.unknown()).max(1000, 'at most 1,000 grants per source; split the repository into several sources'),
+    revision: z.string().min(1).max(200).optional(),
+  })
+  .strict();
 
-export const handler = makeHandler();
+const flag = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((value) => value === 'true');
+const syncQuery = z.object({ dryRun: flag.optional(), confirmPrune: flag.optional() }).strict();
+
+/** The sources Lambda on any deps. */
+export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
+  makeHttpHandler('http/sources', {
+    syncSourceGrants: async (req) => {
+      const query = parseWith(syncQuery, req.query, 'query');
+      const body = parseWith(syncBody, req.body, 'body');
+      const result = await syncSource(resolveDeps(source).app, {
+        source: req.params.source ?? '',
+        grants: body.grants,
+        ...(body.revision === undefined ? {} : { revision: body.revision }),
+        dryRun: query.dryRun ?? false,
+        confirmPrune: query.confirmPrune ?? false,
+        actor: callerOf(req),
+      });
+      return { status: 200, body: result };
+    },
+  }, options);
+
+export const handler = makeHandler(liveDeps);
