@@ -71,7 +71,7 @@ function plan(input: PlanInput, requests: readonly unknown[]): PlanResult {
   const distinct = new Map<string, Distinct>();
 
   requests.forEach((raw, index) => {
-    const result = validateGrantRequest(input.config, raw, input.now);
+    const result = validateOne(input, raw);
     if (!result.ok) {
       outcome.rejected.set(index, result.errors);
       return;
@@ -168,6 +168,16 @@ function plan(input: PlanInput, requests: readonly unknown[]): PlanResult {
     .filter((note) => outcome.accepted.has(note.index))
     .sort((a, b) => a.index - b.index || compareStrings(a.code, b.code));
   return { accepted, rejected, notes, targets, infrastructure };
+}
+
+/** One request through R1–R8; a request that makes validation throw (a hostile getter, say) is refused alone. */
+function validateOne(input: PlanInput, raw: unknown): ReturnType<typeof validateGrantRequest> {
+  try {
+    return validateGrantRequest(input.config, raw, input.now);
+  } catch (error: unknown) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { ok: false, errors: [violation('request', 'engine.internal-error', `The request could not be read (${detail}): send plain JSON.`)] };
+  }
 }
 
 function sortByKey(entries: readonly Distinct[]): Distinct[] {

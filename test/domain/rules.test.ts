@@ -273,3 +273,22 @@ describe('RULE_CODES', () => {
     for (const info of RULE_CODES) expect(info.description.length).toBeGreaterThan(10);
   });
 });
+
+describe('planGrants on hostile input', () => {
+  it('refuses only the request that cannot be read', () => {
+    const hostile = {
+      get scope(): unknown {
+        throw new Error('boom');
+      },
+      resource: s3('acme-data'),
+    };
+    const result = planGrants({ config: cfg, requests: [hostile, { scope: GLOBAL, resource: s3('acme-data') }], now: NOW });
+    expect(result.rejected).toMatchObject([{ index: 0, errors: [{ code: 'engine.internal-error', path: 'request' }] }]);
+    expect(result.accepted).toEqual([{ index: 1 }]);
+  });
+
+  it('treats a non-array requests value as no requests', () => {
+    const result = planGrants({ config: cfg, requests: 'nope' as unknown as unknown[], now: NOW });
+    expect(result).toEqual({ accepted: [], rejected: [], notes: [], targets: [], infrastructure: [] });
+  });
+});
