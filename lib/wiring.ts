@@ -14,7 +14,14 @@ import { makeDocumentClient } from './adapters/dynamodb/client.js';
 import { makeDynamoGrantStore } from './adapters/dynamodb/grant-store.js';
 import type { AppDeps } from './app/deps.js';
 import { parseConfig, type GrantplaneConfig } from './domain/config.js';
-import type { Clock, Ids } from './domain/ports.js';
+import type { Clock, IamGateway, Ids } from './domain/ports.js';
+import { STSClient } from '@aws-sdk/client-sts';
+import { makeAssumedRoleGateways } from './adapters/iam/assume-role.js';
+import { makeIamClient } from './adapters/iam/client.js';
+import { makeIamGateway } from './adapters/iam/gateway.js';
+import type { ApplierDeps, ApplierLog } from './app/applier.js';
+import { makePolicyDocumentCache } from './app/reconcile.js';
+import type { AwsDataPlaneConfig } from './domain/config.js';
 
 /** What every HTTP handler takes: the use cases' deps plus the HTTP-only persistence. */
 export interface HttpDeps {
@@ -139,4 +146,61 @@ export function liveDeps(): HttpDeps {
   if (!env.success) throw new WiringError(env.error.issues[0]?.message ?? 'invalid environment');
   live = buildDeps({ client: dynamo, tableName: env.data.GRANTPLANE_TABLE, config: configFromEnv(process.env) });
   return live;
+}
+
+// ─── Applier (DESIGN §6) ─────────────────────────────────────────────────────────────────────
+
+/** IAM per AWS plane: the plane's own credentials, or STS-assumed ones when it has applierRoleArn. */
+export type PlaneIamSource = (plane: AwsDataPlaneConfig) => Promise<IamGateway>;
+
+export interface BuildApplierDepsInput {
+  client: DynamoDBClient;
+  tableName: string;
+  config: GrantplaneConfig;
+  iamFor: PlaneIamSource;
+  log: ApplierLog;
+  clock?: Clock;
+  ids?: Ids;
+}
+
+/** Builds the applier's deps on a DynamoDB client and table (live wiring, the local poller, tests). */
+export function buildApplierDeps(input: BuildApplierDepsInput): ApplierDeps {
+  const clock = input.clock ?? systemClock;
+  return {
+    store: makeDynamoGrantStore(makeDocumentClient(input.client), input.tableName),
+    config: input.config,
+    clock,
+    ids: input.ids ?? ulidIds(clock),
+    iamFor: input.iamFor,
+    log: input.log,
+    cache: makePolicyDocumentCache(),
+  };
+}
+
+/**
+ * The live IAM source: one IAM client from the SDK's standard configuration (AWS_ENDPOINT_URL_IAM
+ * honoured) for planes in this account, and per `applierRoleArn` a client on assumed credentials.
+ */
+export function liveIamSource(): PlaneIamSource {
+  let own: IamGateway | undefined;
+  let assumed: ((roleArn: string) => Promise<IamGateway>) | undefined;
+  return async (plane) => {
+    if (plane.applierRoleArn !== undefined && plane.applierRoleArn !== null) {
+      assumed ??= makeAssumedRoleGateways(new STSClient({}));
+      return assumed(plane.applierRoleArn);
+    }
+    own ??= makeIamGateway(makeIamClient());
+    return own;
+  };
+}
+
+let liveApplier: ApplierDeps | undefined;
+
+/** The applier's live deps from the environment (GRANTPLANE_TABLE, GRANTPLANE_CONFIG[_JSON]), built once. */
+export function liveApplierDeps(log: ApplierLog): ApplierDeps {
+  if (liveApplier !== undefined) return liveApplier;
+  const env = envSchema.safeParse(process.env);
+  if (!env.success) throw new WiringError(env.error.issues[0]?.message ?? 'invalid environment');
+  liveApplier = buildApplierDeps({ client: dynamo, tableName: env.data.GRANTPLANE_TABLE, config: configFromEnv(process.env), iamFor: liveIamSource(), log });
+  return liveApplier;
 }

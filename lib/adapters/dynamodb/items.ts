@@ -27,6 +27,7 @@ export const ITEM_TYPE = {
   delivery: 'delivery',
   drift: 'drift-report',
   source: 'source',
+  lease: 'lease',
 } as const;
 
 /** Key builders: one place that knows the prefixes. */
@@ -48,6 +49,7 @@ export const keys = {
   delivery: (source: string, deliveryId: string) => ({ pk: `DELIVERY#${source}#${deliveryId}`, sk: 'DELIVERY' }),
   driftPk: 'DRIFT',
   source: (name: string) => ({ pk: `SOURCE#${name}`, sk: 'SOURCE' }),
+  lease: (targetKey: string) => ({ pk: `LEASE#${targetKey}`, sk: 'LEASE' }),
 };
 
 export const ticketPk = (source: string, system: string, key: string) => `TICKET#${source}#${system}#${key}`;
@@ -134,6 +136,7 @@ export const targetRecordSchema = z.object({
   lastAppliedAt: z.string().optional(),
   lastError: z.string().optional(),
   roleDeletionRequestedAt: z.string().optional(),
+  appliedPolicyArns: z.array(z.string()).optional(),
   updatedAt: z.string(),
 }) satisfies z.ZodType<TargetRecord>;
 

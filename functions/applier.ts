@@ -1,0 +1,49 @@
+// The applier Lambda (DESIGN §6): the table's stream → the touched targets, each reconciled once;
+// partial batch failures name the records of the targets that failed, so Lambda's event source
+// mapping retries exactly those (A4). A scheduled invocation (no Records) sweeps every target that
+// is behind, failed, or waiting for its uctl update (grace periods run out without a record).
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
+import { applyPendingTargets, applyTargets, type ApplierDeps, type ApplierLog } from '../lib/app/applier.js';
+import { touchOf } from '../lib/app/applier-stream.js';
+import { liveApplierDeps } from '../lib/wiring.js';
+import { logger } from './shared/logger.js';
+
+/** Applier deps, or a function giving them on first use (the live wiring). */
+export type ApplierDepsSource = ApplierDeps | (() => ApplierDeps);
+
+/** The Powertools logger as the applier's structured log. */
+export const applierLog: ApplierLog = {
+  debug: (message, attributes) => logger.debug(message, { ...attributes }),
+  info: (message, attributes) => logger.info(message, { ...attributes }),
+  warn: (message, attributes) => logger.warn(message, { ...attributes }),
+  error: (message, attributes) => logger.error(message, { ...attributes }),
+};
+
+/** The applier Lambda on any deps. */
+export const makeHandler = (source: ApplierDepsSource) =>
+  middy(async (event: DynamoDBStreamEvent | ScheduledEvent): Promise<DynamoDBBatchResponse> => {
+    const deps = typeof source === 'function' ? source() : source;
+    if (!('Records' in event)) {
+      const outcomes = await applyPendingTargets(deps);
+      logger.info('sweep done', { targets: outcomes.length, failed: outcomes.filter((o) => o.outcome === 'failed').map((o) => o.targetKey) });
+      return { batchItemFailures: [] };
+    }
+    const sequences = new Map<string, string[]>();
+    const grantIds: string[] = [];
+    for (const record of event.Records) {
+      const touch = touchOf(record);
+      if (touch === null) continue;
+      const sequence = record.dynamodb?.SequenceNumber;
+      sequences.set(touch.targetKey, [...(sequences.get(touch.targetKey) ?? []), ...(sequence === undefined ? [] : [sequence])]);
+      if (touch.grantId !== undefined) grantIds.push(touch.grantId);
+    }
+    if (sequences.size === 0) return { batchItemFailures: [] };
+    const outcomes = await applyTargets(deps, [...sequences.keys()], { grantIds });
+    const failed = outcomes.filter((outcome) => outcome.outcome === 'failed');
+    logger.info('batch applied', { records: event.Records.length, targets: outcomes.length, failed: failed.map((o) => o.targetKey) });
+    return { batchItemFailures: failed.flatMap((outcome) => sequences.get(outcome.targetKey) ?? []).map((itemIdentifier) => ({ itemIdentifier })) };
+  }).use(injectLambdaContext(logger, { resetKeys: true }));
+
+export const handler = makeHandler(() => liveApplierDeps(applierLog));

@@ -1,0 +1,530 @@
+// The applier (DESIGN §6 A1–A5, §5 C5, §8 grant statuses): reconciles the targets a stream batch
+// (or the schedule) touched, records the outcome on the target, moves the target's grants on
+// (approved → active / failed, revoking → revoked), records the pair's uctl update when its file
+// changed, and deletes a role nobody desires only once that update was acknowledged or the plane's
+// grace period passed (A3).
+//
+// Serialisation: one reconcile per target at a time, through a lease item in DynamoDB
+// (`LEASE#<targetKey>`, conditional put with an expiry; see GrantStore.acquireTargetLease). The
+// lease must outlive one target's reconcile (default 120 s: a reconcile is a few dozen IAM calls,
+// each retried by the SDK); an expired lease only lets a second run in, whose IAM calls the
+// reconcile engine tolerates anyway (it re-reads and re-diffs on any race). Outcomes are written
+// conditionally on the target's desiredVersion, so a result never overwrites a newer desired state.
+//
+// A4: every step re-derives what to do from DynamoDB and IAM. Duplicate or out-of-order stream
+// records find appliedVersion ≥ desiredVersion and nothing to move on: no IAM call, no write. A run
+// that dies anywhere is finished by the next: grants are moved on before the target records
+// success, so a recorded success never hides a grant still waiting.
+import type { AwsDataPlaneConfig, DataPlaneConfig } from '../domain/config.js';
+import { roleArn } from '../domain/compile/arns.js';
+import { sha256Hex } from '../domain/compile/hash.js';
+import { pairRoleName } from '../domain/compile/names.js';
+import { uctlUpdate } from '../domain/compile/uctl.js';
+import type { UctlUpdate } from '../domain/model.js';
+import {
+  ConcurrentUpdateError,
+  IamGatewayError,
+  type AttributeUpdate,
+  type GrantRecord,
+  type GrantStatus,
+  type IamGateway,
+  type TargetRecord,
+} from '../domain/ports.js';
+import { ForbiddenActionError, MissingRoleError, OwnershipError } from '../domain/reconcile/index.js';
+import type { AppDeps } from './deps.js';
+import { assertPlaneAccount, PlaneAccountError, planeGuard, reconcileTarget, targetRefFor, type PolicyDocumentCache, type ReconcileResult } from './reconcile.js';
+import { recomputePlaneTargets } from './targets.js';
+
+/** Structured log lines (the Powertools logger in Lambda). */
+export interface ApplierLog {
+  debug(message: string, attributes?: Record<string, unknown>): void;
+  info(message: string, attributes?: Record<string, unknown>): void;
+  warn(message: string, attributes?: Record<string, unknown>): void;
+  error(message: string, attributes?: Record<string, unknown>): void;
+}
+
+/** The applier's deps: the use-case deps plus IAM per plane. */
+export interface ApplierDeps extends AppDeps {
+  /** The IAM gateway acting in an AWS plane's account (STS-assumed when it has `applierRoleArn`). */
+  iamFor(plane: AwsDataPlaneConfig): Promise<IamGateway>;
+  log: ApplierLog;
+  /** Policy documents by version, kept between runs of a warm process (fewer GetPolicyVersion). */
+  cache?: PolicyDocumentCache;
+}
+
+export interface ApplyOptions {
+  /** Grants the caller knows changed (from the stream): read strongly consistent as candidates. */
+  grantIds?: readonly string[];
+  /** Lease lifetime per target; default 120 000 ms. */
+  leaseMs?: number;
+  /** How long to wait for a busy lease before giving the target up for a retry; default 5 000 ms. */
+  leaseWaitMs?: number;
+}
+
+export type TargetOutcomeKind = 'applied' | 'waiting-uctl' | 'unchanged' | 'failed';
+
+/** What one target's run did. */
+export interface TargetOutcome {
+  targetKey: string;
+  outcome: TargetOutcomeKind;
+  /** One line per IAM write call made. */
+  iamCalls: string[];
+  /** Grants moved on: `<id> <from> → <to>`. */
+  grantChanges: string[];
+  /** The uctl update recorded by this run, if any. */
+  attributeUpdateId?: string;
+  error?: string;
+}
+
+/** Default grace period before a no-longer-desired role is deleted without an acknowledgement. */
+export const DEFAULT_ROLE_DELETION_GRACE_MINUTES = 60;
+const DEFAULT_LEASE_MS = 120_000;
+const DEFAULT_LEASE_WAIT_MS = 5_000;
+const ACTOR = 'applier';
+
+/** A target whose lease another run holds: retried later (transient). */
+export class TargetBusyError extends Error {
+  constructor(targetKey: string) {
+    super(`target ${targetKey} is being applied by another run; retry later`);
+    this.name = 'TargetBusyError';
+  }
+}
+
+/** The plane of a target key is not configured (any more). */
+export class UnknownPlaneError extends Error {
+  constructor(dataPlane: string) {
+    super(`data plane ${dataPlane} is not configured`);
+    this.name = 'UnknownPlaneError';
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const planeOfKey = (key: string): string => key.split('#')[0] ?? key;
+
+const errorText = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
+/**
+ * Transient failures (throttling after the SDK's retries, IAM or network hiccups, a busy lease, a
+ * lost write race) leave grants as they are; lasting ones (a quota, a document IAM refuses, a role
+ * that is not grantplane's, the wrong account) mark the target's approved grants `failed`.
+ */
+const isTransient = (error: unknown): boolean => {
+  if (error instanceof IamGatewayError) return ['Throttling', 'ServiceFailure', 'Other'].includes(error.code);
+  const lasting = [OwnershipError, MissingRoleError, ForbiddenActionError, PlaneAccountError, UnknownPlaneError];
+  return !lasting.some((kind) => error instanceof kind);
+};
+
+/** Global first: its policies must exist before the pairs attach them (C1/C2). */
+const applyOrder = (a: string, b: string): number => {
+  const global = (key: string) => (key.endsWith('#global') ? 0 : 1);
+  return planeOfKey(a).localeCompare(planeOfKey(b)) || global(a) - global(b) || a.localeCompare(b);
+};
+
+/**
+ * Applies the given targets, each once, in a safe order (per plane: global first). Never throws for
+ * one target's failure: every target gets its outcome (`failed` ones are for the caller to retry).
+ */
+export async function applyTargets(deps: ApplierDeps, targetKeys: readonly string[], options: ApplyOptions = {}): Promise<TargetOutcome[]> {
+  const keys = [...new Set(targetKeys)].sort(applyOrder);
+  const outcomes: TargetOutcome[] = [];
+  const byPlane = new Map<string, string[]>();
+  for (const key of keys) byPlane.set(planeOfKey(key), [...(byPlane.get(planeOfKey(key)) ?? []), key]);
+  const owner = `applier-${deps.ids.next()}`;
+
+  for (const [dataPlane, planeKeys] of byPlane) {
+    const plane = deps.config.dataPlanes.find((candidate) => candidate.name === dataPlane);
+    let candidates: Map<string, GrantRecord[]>;
+    try {
+      // Candidates are read BEFORE the recompute: every grant approved by now is then covered by
+      // the desired state the targets hold afterwards, so activating them after the apply is true.
+      candidates = await candidateGrants(deps, dataPlane, planeKeys, options.grantIds ?? []);
+      // Repairs a recompute the API never finished (it died between the grant write and the
+      // target write); a no-op otherwise.
+      if (plane !== undefined && plane.cloud === 'aws') await recomputePlaneTargets(deps, dataPlane);
+    } catch (error: unknown) {
+      deps.log.error('applier could not read the plane', { dataPlane, error: errorText(error) });
+      for (const key of planeKeys) outcomes.push({ targetKey: key, outcome: 'failed', iamCalls: [], grantChanges: [], error: errorText(error) });
+      continue;
+    }
+    for (const key of planeKeys) {
+      outcomes.push(await applyOne(deps, plane, key, candidates.get(key) ?? [], owner, options));
+    }
+  }
+  return outcomes;
+}
+
+/** Grants of these targets that wait for the applier (approved, failed, revoking). */
+async function candidateGrants(deps: ApplierDeps, dataPlane: string, keys: readonly string[], hintIds: readonly string[]): Promise<Map<string, GrantRecord[]>> {
+  const wanted = new Set(keys);
+  const byId = new Map<string, GrantRecord>();
+  for (const grant of await deps.store.listGrantsByStatus(dataPlane, ['approved', 'failed', 'revoking'])) byId.set(grant.id, grant);
+  // The status index is eventually consistent: grants named by the stream are read strongly.
+  for (const grant of await deps.store.getGrants(hintIds)) byId.set(grant.id, grant);
+  const result = new Map<string, GrantRecord[]>();
+  for (const grant of byId.values()) {
+    if (grant.dataPlane !== dataPlane || !wanted.has(grant.targetKey)) continue;
+    if (!['approved', 'failed', 'revoking'].includes(grant.status)) continue;
+    result.set(grant.targetKey, [...(result.get(grant.targetKey) ?? []), grant]);
+  }
+  return result;
+}
+
+async function acquireLease(deps: ApplierDeps, key: string, owner: string, options: ApplyOptions): Promise<void> {
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const deadline = Date.now() + (options.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS);
+  for (let attempt = 0; ; attempt += 1) {
+    if (await deps.store.acquireTargetLease(key, owner, deps.clock.now(), leaseMs)) return;
+    if (Date.now() >= deadline) throw new TargetBusyError(key);
+    await sleep(Math.min(500, 25 * 2 ** attempt));
+  }
+}
+
+async function applyOne(
+  deps: ApplierDeps,
+  plane: DataPlaneConfig | undefined,
+  key: string,
+  candidates: GrantRecord[],
+  owner: string,
+  options: ApplyOptions,
+): Promise<TargetOutcome> {
+  const outcome: TargetOutcome = { targetKey: key, outcome: 'unchanged', iamCalls: [], grantChanges: [] };
+  try {
+    await acquireLease(deps, key, owner, options);
+  } catch (error: unknown) {
+    deps.log.warn('target busy', { targetKey: key, error: errorText(error) });
+    return { ...outcome, outcome: 'failed', error: errorText(error) };
+  }
+  try {
+    return await applyLeased(deps, plane, key, candidates, outcome);
+  } finally {
+    try {
+      await deps.store.releaseTargetLease(key, owner);
+    } catch (error: unknown) {
+      // The lease expires by itself; a lost release only delays the next run of this target.
+      deps.log.warn('lease not released', { targetKey: key, error: errorText(error) });
+    }
+  }
+}
+
+async function applyLeased(
+  deps: ApplierDeps,
+  plane: DataPlaneConfig | undefined,
+  key: string,
+  candidates: GrantRecord[],
+  outcome: TargetOutcome,
+): Promise<TargetOutcome> {
+  let target: TargetRecord | null = null;
+  try {
+    target = await deps.store.getTarget(key);
+    if (target === null) {
+      // Nothing compiles into this target (e.g. same-account ECR, R6): its grants need no IAM.
+      await moveGrants(deps, candidates, { status: 'ok', iamCalls: [], detail: `${key}: nothing to apply` }, outcome);
+      return outcome;
+    }
+    if (plane === undefined) throw new UnknownPlaneError(target.dataPlane);
+    if (plane.cloud !== 'aws') {
+      // R2: nothing is ever changed on GCP/Azure planes; record the target as settled.
+      if (target.appliedVersion < target.desiredVersion) {
+        await recordOutcome(deps, target, { state: 'applied', appliedPolicyArns: [] });
+        outcome.outcome = 'applied';
+      }
+      deps.log.info('target skipped: not an AWS plane', { targetKey: key, cloud: plane.cloud });
+      return outcome;
+    }
+    const pair = target.scope.type === 'project-domain' ? target.scope : null;
+    const latest = pair === null ? null : await deps.store.latestAttributeUpdate(target.dataPlane, pair.project, pair.domain);
+    const deletionAllowed = target.desired === null && pair !== null && roleDeletionAllowed(deps, plane, target, latest);
+    const behind = target.appliedVersion < target.desiredVersion || target.state === 'failed' || target.state === 'pending';
+    if (!behind && !(target.state === 'waiting-uctl' && deletionAllowed)) {
+      // Converged (a duplicate or out-of-order record, or a grant whose access was already there):
+      // only grants waiting on it move on.
+      await moveGrants(deps, candidates, { status: 'ok', iamCalls: [], detail: `${key} already applied at version ${target.appliedVersion}` }, outcome);
+      if (outcome.grantChanges.length === 0) deps.log.debug('target unchanged', { targetKey: key, appliedVersion: target.appliedVersion });
+      return outcome;
+    }
+
+    const iam = await verifiedGateway(deps, plane);
+    const guard = planeGuard(plane);
+    const others = await deps.store.listTargets(target.dataPlane);
+    const keep = new Set(
+      others.flatMap((other) => (other.desired === null ? [] : [...other.desired.policies.map((p) => p.arn), ...other.desired.attachedPolicyArns])),
+    );
+    let result: ReconcileResult;
+    try {
+      result = await reconcileTarget(iam, target.desired, {
+        guard,
+        ref: targetRefFor(plane, target.scope),
+        allowRoleDeletion: deletionAllowed,
+        keepPolicyArns: keep,
+        extraPolicyArns: target.appliedPolicyArns ?? [],
+        ...(deps.cache === undefined ? {} : { cache: deps.cache }),
+        onAction: (line) => outcome.iamCalls.push(line),
+      });
+    } catch (error: unknown) {
+      await recordFailure(deps, target, candidates, error, outcome);
+      return outcome;
+    }
+
+    let attributeUpdate: AttributeUpdate | null = null;
+    if (pair !== null) attributeUpdate = await recordUctlUpdate(deps, plane, target, pair, latest);
+    if (attributeUpdate !== null) outcome.attributeUpdateId = attributeUpdate.id;
+
+    await moveGrants(deps, candidates, { status: 'ok', iamCalls: outcome.iamCalls, detail: `applied ${key} version ${target.desiredVersion}` }, outcome);
+    const state = result.waiting ? 'waiting-uctl' : 'applied';
+    const written = await recordOutcome(deps, target, {
+      state,
+      appliedPolicyArns: target.desired?.policies.map((policy) => policy.arn) ?? [],
+      roleDeletionRequestedAt: result.waiting ? (target.roleDeletionRequestedAt ?? deps.clock.now().toISOString()) : undefined,
+    });
+    outcome.outcome = state;
+    await deps.store.appendAudit({
+      id: deps.ids.next(),
+      at: deps.clock.now().toISOString(),
+      actor: ACTOR,
+      action: 'target.applied',
+      targetKey: key,
+      before: { appliedVersion: target.appliedVersion, state: target.state },
+      after: { appliedVersion: target.desiredVersion, state },
+      iamCalls: outcome.iamCalls,
+      result: 'ok',
+      detail: [
+        `${outcome.iamCalls.length} IAM write call(s)`,
+        ...(attributeUpdate === null ? [] : [`uctl update ${attributeUpdate.id} recorded (pending)`]),
+        ...(written ? [] : ['a newer desired state arrived meanwhile: the next run applies it']),
+        ...result.notes,
+      ].join('; '),
+    });
+    deps.log.info('target applied', {
+      targetKey: key,
+      desiredVersion: target.desiredVersion,
+      state,
+      iamWrites: outcome.iamCalls.length,
+      iamReads: result.reads,
+      grantChanges: outcome.grantChanges,
+      ...(attributeUpdate === null ? {} : { attributeUpdateId: attributeUpdate.id }),
+    });
+    return outcome;
+  } catch (error: unknown) {
+    // Store failures and the like: nothing recorded, the retry starts again from the top.
+    deps.log.error('target apply failed', { targetKey: key, error: errorText(error) });
+    if (target !== null && outcome.outcome !== 'failed') {
+      try {
+        await recordFailure(deps, target, candidates, error, outcome);
+      } catch (inner: unknown) {
+        deps.log.error('target failure not recorded', { targetKey: key, error: errorText(inner) });
+      }
+    }
+    return { ...outcome, outcome: 'failed', error: errorText(error) };
+  }
+}
+
+const verified = new WeakSet<IamGateway>();
+
+/** The plane's gateway, after one GetRole proved it acts in the plane's account (once per gateway). */
+async function verifiedGateway(deps: ApplierDeps, plane: AwsDataPlaneConfig): Promise<IamGateway> {
+  const iam = await deps.iamFor(plane);
+  if (!verified.has(iam)) {
+    await assertPlaneAccount(iam, plane);
+    verified.add(iam);
+  }
+  return iam;
+}
+
+/**
+ * A3: a role nobody desires is deleted once the pair's latest uctl update no longer points at it
+ * and was acknowledged, or once the plane's grace period passed since the applier began waiting.
+ * Without any recorded update the grace period alone decides (nobody knows what the pods use).
+ */
+function roleDeletionAllowed(deps: ApplierDeps, plane: AwsDataPlaneConfig, target: TargetRecord, latest: AttributeUpdate | null): boolean {
+  if (target.scope.type !== 'project-domain') return false;
+  const arn = roleArn(plane, plane.managedPath, pairRoleName(plane, target.scope.project, target.scope.domain));
+  if (latest !== null && latest.roleArn !== arn && latest.status === 'acknowledged') return true;
+  if (target.roleDeletionRequestedAt === undefined) return false;
+  const graceMinutes = plane.roleDeletionGraceMinutes ?? DEFAULT_ROLE_DELETION_GRACE_MINUTES;
+  return deps.clock.now().getTime() >= Date.parse(target.roleDeletionRequestedAt) + graceMinutes * 60_000;
+}
+
+/**
+ * C5: the pair's file — the desired one, or for a pair nobody desires any more the file without
+ * defaultUserRoleValue (pods fall back to <UserFlyteRole>) — recorded as a pending update when its
+ * content differs from the pair's latest update. A removed pair that never had an update gets none.
+ */
+async function recordUctlUpdate(
+  deps: ApplierDeps,
+  plane: AwsDataPlaneConfig,
+  target: TargetRecord,
+  pair: { project: string; domain: string },
+  latest: AttributeUpdate | null,
+): Promise<AttributeUpdate | null> {
+  let file: UctlUpdate | null = target.desired?.uctl ?? null;
+  if (target.desired === null) {
+    if (latest === null || latest.roleArn === null) return null;
+    const imported = await deps.store.getAttributes(target.dataPlane, pair.project, pair.domain);
+    file = uctlUpdate(pair.project, pair.domain, null, imported?.attributes ?? plane.attributes[`${pair.project}/${pair.domain}`] ?? {});
+  }
+  if (file === null) return null;
+  const contentHash = sha256Hex(file.yaml);
+  if (latest !== null && latest.contentHash === contentHash) return null;
+  const update: AttributeUpdate = {
+    id: deps.ids.next(),
+    dataPlane: target.dataPlane,
+    project: pair.project,
+    domain: pair.domain,
+    roleArn: target.desired === null ? null : target.desired.role.arn,
+    yaml: file.yaml,
+    command: file.command,
+    contentHash,
+    status: 'pending',
+    createdAt: deps.clock.now().toISOString(),
+  };
+  await deps.store.createAttributeUpdate(update);
+  await deps.store.appendAudit({
+    id: deps.ids.next(),
+    at: update.createdAt,
+    actor: ACTOR,
+    action: 'attribute-update.created',
+    targetKey: target.targetKey,
+    after: { id: update.id, roleArn: update.roleArn, status: 'pending' },
+    result: 'ok',
+    detail: update.command,
+  });
+  return update;
+}
+
+interface GrantMove {
+  status: 'ok' | 'error';
+  iamCalls: string[];
+  detail: string;
+}
+
+/**
+ * Moves the target's waiting grants on: after a successful apply approved/failed → active and
+ * revoking → revoked; after a lasting failure approved → failed (with the reason). A grant that
+ * changed meanwhile (version moved) is left to the run its own change triggers.
+ */
+async function moveGrants(deps: ApplierDeps, candidates: readonly GrantRecord[], move: GrantMove, outcome: TargetOutcome): Promise<void> {
+  for (const grant of candidates) {
+    let next: GrantStatus | null = null;
+    if (move.status === 'ok') {
+      if (grant.status === 'approved' || grant.status === 'failed') next = 'active';
+      else if (grant.status === 'revoking') next = 'revoked';
+    } else if (grant.status === 'approved') {
+      next = 'failed';
+    }
+    if (next === null) continue;
+    const at = deps.clock.now().toISOString();
+    const { failureReason: _previous, ...rest } = grant;
+    const updated: GrantRecord = {
+      ...rest,
+      status: next,
+      updatedAt: at,
+      history: [...grant.history, { status: next, at, actor: ACTOR, comment: move.detail }],
+      ...(next === 'failed' ? { failureReason: move.detail } : {}),
+      version: grant.version + 1,
+    };
+    try {
+      await deps.store.updateGrant(
+        updated,
+        {
+          id: deps.ids.next(),
+          at,
+          actor: ACTOR,
+          action: `grant.${next}`,
+          grantId: grant.id,
+          targetKey: grant.targetKey,
+          before: { status: grant.status },
+          after: { status: next },
+          iamCalls: move.iamCalls,
+          result: move.status,
+          detail: move.detail,
+        },
+        { previousStatus: grant.status },
+      );
+      outcome.grantChanges.push(`${grant.id} ${grant.status} → ${next}`);
+    } catch (error: unknown) {
+      if (!(error instanceof ConcurrentUpdateError)) throw error;
+      deps.log.info('grant changed meanwhile: left to its own run', { grantId: grant.id });
+    }
+  }
+}
+
+async function recordFailure(deps: ApplierDeps, target: TargetRecord, candidates: readonly GrantRecord[], error: unknown, outcome: TargetOutcome): Promise<void> {
+  const message = errorText(error);
+  outcome.outcome = 'failed';
+  outcome.error = message;
+  if (!isTransient(error)) {
+    await moveGrants(deps, candidates, { status: 'error', iamCalls: outcome.iamCalls, detail: `apply of ${target.targetKey} failed: ${message}` }, outcome);
+  }
+  const previous = target.appliedPolicyArns ?? [];
+  await recordOutcome(deps, target, {
+    state: 'failed',
+    lastError: message,
+    appliedVersion: target.appliedVersion,
+    // What this run may have created or detached is looked at again by the next one.
+    appliedPolicyArns: [...new Set([...previous, ...(target.desired?.policies.map((policy) => policy.arn) ?? [])])].sort(),
+    ...(target.roleDeletionRequestedAt === undefined ? {} : { roleDeletionRequestedAt: target.roleDeletionRequestedAt }),
+  });
+  await deps.store.appendAudit({
+    id: deps.ids.next(),
+    at: deps.clock.now().toISOString(),
+    actor: ACTOR,
+    action: 'target.apply-failed',
+    targetKey: target.targetKey,
+    before: { appliedVersion: target.appliedVersion, state: target.state },
+    after: { appliedVersion: target.appliedVersion, state: 'failed' },
+    iamCalls: outcome.iamCalls,
+    result: 'error',
+    detail: message,
+  });
+  deps.log.error('target apply failed', { targetKey: target.targetKey, desiredVersion: target.desiredVersion, error: message, iamCalls: outcome.iamCalls, transient: isTransient(error) });
+}
+
+/**
+ * Writes the target's applied fields, conditional on its desiredVersion not having moved. Returns
+ * false when it moved: that newer version has its own stream record and run.
+ */
+async function recordOutcome(
+  deps: ApplierDeps,
+  target: TargetRecord,
+  fields: { state: TargetRecord['state']; appliedPolicyArns: string[]; appliedVersion?: number; lastError?: string; roleDeletionRequestedAt?: string | undefined },
+): Promise<boolean> {
+  const now = deps.clock.now().toISOString();
+  const { lastError: _lastError, roleDeletionRequestedAt: _requested, ...rest } = target;
+  const next: TargetRecord = {
+    ...rest,
+    appliedVersion: fields.appliedVersion ?? target.desiredVersion,
+    state: fields.state,
+    appliedPolicyArns: fields.appliedPolicyArns,
+    updatedAt: now,
+    ...(fields.state === 'failed' ? {} : { lastAppliedAt: now }),
+    ...(fields.lastError === undefined ? {} : { lastError: fields.lastError }),
+    ...(fields.roleDeletionRequestedAt === undefined ? {} : { roleDeletionRequestedAt: fields.roleDeletionRequestedAt }),
+  };
+  try {
+    await deps.store.putTarget(next, target.desiredVersion);
+    return true;
+  } catch (error: unknown) {
+    if (!(error instanceof ConcurrentUpdateError)) throw error;
+    deps.log.info('desired state moved on during the apply', { targetKey: target.targetKey, appliedFor: target.desiredVersion });
+    return false;
+  }
+}
+
+/**
+ * The schedule's sweep (and the local poller's): every target behind its desired version, failed,
+ * or waiting for its uctl update, plus targets with grants waiting on the applier — so a stream
+ * record lost after its retries, or a grace period that ran out, still converges.
+ */
+export async function applyPendingTargets(deps: ApplierDeps, options: ApplyOptions = {}): Promise<TargetOutcome[]> {
+  const keys = new Set<string>();
+  for (const target of await deps.store.listTargets()) {
+    if (target.appliedVersion < target.desiredVersion || target.state !== 'applied') keys.add(target.targetKey);
+  }
+  for (const plane of deps.config.dataPlanes) {
+    if (plane.cloud !== 'aws') continue;
+    for (const grant of await deps.store.listGrantsByStatus(plane.name, ['approved', 'revoking'])) keys.add(grant.targetKey);
+  }
+  if (keys.size === 0) return [];
+  return applyTargets(deps, [...keys], options);
+}

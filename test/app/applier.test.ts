@@ -1,0 +1,335 @@
+// The applier on DynamoDB Local and the IAM emulator (DESIGN §6 A1–A5, §5 C5, §8 grant statuses):
+// approve → active with role, policies and a pending uctl update; a re-run changes nothing; revoke →
+// policies gone, grant revoked, role waiting for its uctl update's acknowledgement (or the grace
+// period), then deleted; throttling and crashes at any call converge without doing anything twice.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
+import { applyPendingTargets, applyTargets, type ApplierDeps, type ApplierLog } from '../../lib/app/applier.js';
+import { acknowledgeAttributeUpdate } from '../../lib/app/attributes.js';
+import { approveGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
+import { makePolicyDocumentCache } from '../../lib/app/reconcile.js';
+import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
+import type { GrantRecord, IamGateway, Identity } from '../../lib/domain/ports.js';
+import type { IamEmulator } from '../../lib/local/iam-emulator/index.js';
+import { appDeps, type TestClock } from '../helpers/dynamo.js';
+import { iamClientFor, startIamTest, type IamTestContext } from '../helpers/iam.js';
+
+const alice: Identity = { sub: 'alice', roles: ['requester'] };
+const bob: Identity = { sub: 'bob', roles: ['approver'] };
+const admin: Identity = { sub: 'carol', roles: ['admin', 'approver'] };
+
+const ROLE = 'acme-flytesnacks-staging';
+const ROLE_ARN = `arn:aws:iam::123456789012:role/grantplane/${ROLE}`;
+const STAGING = 'prod#flytesnacks#staging';
+
+const request = (bucket: string, domain = 'staging', project = 'flytesnacks', dataPlane = 'prod') => ({
+  dataPlane,
+  scope: { type: 'project-domain', project, domain },
+  resource: { type: 's3', bucket, prefix: 'team-a/', access: 'read-write' },
+  justification: 'training jobs',
+});
+
+export const silentLog = (): ApplierLog & { lines: string[] } => {
+  const lines: string[] = [];
+  const put = (message: string) => {
+    lines.push(message);
+  };
+  return { lines, debug: put, info: put, warn: put, error: put };
+};
+
+/** Seeds every AWS plane of the config in the emulator and gives a gateway per plane account. */
+export const iamForConfig = (iam: IamTestContext, planes: readonly AwsDataPlaneConfig[], options: { maxAttempts?: number } = {}) => {
+  const gateways = new Map<string, IamGateway>();
+  for (const plane of planes) {
+    iam.emulator.seedDataPlane({ accountId: plane.accountId, orgPrefix: plane.orgPrefix, oidcProvider: plane.oidcProvider });
+    gateways.set(plane.accountId, makeIamGateway(iamClientFor(iam.emulator, { accessKeyId: plane.accountId, ...options })));
+  }
+  return async (plane: AwsDataPlaneConfig): Promise<IamGateway> => {
+    const gateway = gateways.get(plane.accountId);
+    if (gateway === undefined) throw new Error(`no gateway for ${plane.accountId}`);
+    return gateway;
+  };
+};
+
+const writes = (emulator: IamEmulator) => emulator.calls.filter((call) => !call.read && call.fault === undefined);
+
+let iam: IamTestContext;
+let deps: ApplierDeps & { clock: TestClock };
+
+beforeEach(async () => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  iam = await startIamTest();
+  const base = await appDeps();
+  const planes = base.config.dataPlanes.filter((plane): plane is AwsDataPlaneConfig => plane.cloud === 'aws');
+  deps = { ...base, iamFor: iamForConfig(iam, planes), log: silentLog(), cache: makePolicyDocumentCache() };
+});
+
+afterEach(async () => {
+  await iam.stop();
+});
+
+const grant = async (id: string): Promise<GrantRecord> => {
+  const found = await deps.store.getGrant(id);
+  if (found === null) throw new Error(`grant ${id} missing`);
+  return found;
+};
+
+const approved = async (bucket: string, domain = 'staging'): Promise<GrantRecord> => {
+  const submitted = await submitGrant(deps, { request: request(bucket, domain), actor: alice });
+  return submitted.status === 'approved' ? submitted : approveGrant(deps, { id: submitted.id, actor: bob });
+};
+
+describe('applyTargets', () => {
+  it('approve → applier → grant active, role and policy in IAM, one pending uctl update (§6 A1, C5)', async () => {
+    const g = await approved('acme-ml-data');
+    expect(g.status).toBe('approved');
+
+    const [outcome] = await applyTargets(deps, [STAGING]);
+
+    expect(outcome).toMatchObject({ targetKey: STAGING, outcome: 'applied' });
+    expect(outcome?.iamCalls).toEqual(expect.arrayContaining([expect.stringMatching(/^CreateRole /), expect.stringMatching(/^CreatePolicy /)]));
+    expect((await grant(g.id)).status).toBe('active');
+    const gateway = await deps.iamFor(deps.config.dataPlanes[0] as AwsDataPlaneConfig);
+    expect((await gateway.getRole(ROLE))?.arn).toBe(ROLE_ARN);
+    const attached = await gateway.listAttachedRolePolicies(ROLE);
+    expect(attached.map((policy) => policy.name).sort()).toEqual(['grantplane-flytesnacks-staging-1', 'userflyterole']);
+    const updates = await deps.store.listAttributeUpdates('pending', { limit: 10 });
+    expect(updates.items).toHaveLength(1);
+    expect(updates.items[0]).toMatchObject({ project: 'flytesnacks', domain: 'staging', roleArn: ROLE_ARN, status: 'pending' });
+    expect(updates.items[0]?.yaml).toContain(`defaultUserRoleValue: "${ROLE_ARN}"`);
+    const target = await deps.store.getTarget(STAGING);
+    expect(target).toMatchObject({ state: 'applied', appliedVersion: target?.desiredVersion });
+    const audit = await deps.store.listAudit({ targetKey: STAGING }, { limit: 50 });
+    const applied = audit.items.find((event) => event.action === 'target.applied');
+    expect(applied?.iamCalls).toEqual(outcome?.iamCalls);
+    const activated = (await deps.store.listAudit({ grantId: g.id }, { limit: 50 })).items.find((event) => event.action === 'grant.active');
+    expect(activated).toMatchObject({ actor: 'applier', iamCalls: outcome?.iamCalls, result: 'ok' });
+  });
+
+  it('a re-run makes zero IAM writes and records no new uctl update (§6 A1, C5)', async () => {
+    await approved('acme-ml-data');
+    await applyTargets(deps, [STAGING]);
+    iam.emulator.resetCalls();
+
+    const [again] = await applyTargets(deps, [STAGING]);
+    const forced = await applyTargets(deps, [STAGING, STAGING, 'prod#global']);
+
+    expect(again).toMatchObject({ outcome: 'unchanged', iamCalls: [] });
+    expect(forced.map((o) => o.outcome)).toEqual(['unchanged', 'unchanged']);
+    expect(writes(iam.emulator)).toEqual([]);
+    expect((await deps.store.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
+  });
+
+  it('a second grant on the pair changes the policy, not the uctl file', async () => {
+    await approved('acme-ml-data');
+    await applyTargets(deps, [STAGING]);
+    const second = await approved('acme-features');
+
+    const [outcome] = await applyTargets(deps, [STAGING]);
+
+    expect(outcome?.outcome).toBe('applied');
+    expect(outcome?.iamCalls.some((line) => line.startsWith('CreatePolicyVersion'))).toBe(true);
+    expect((await grant(second.id)).status).toBe('active');
+    expect((await deps.store.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
+  });
+
+  it('an identical grant (R9) goes active with no IAM change and no new target version', async () => {
+    const first = await approved('acme-ml-data');
+    await applyTargets(deps, [STAGING]);
+    const before = await deps.store.getTarget(STAGING);
+    iam.emulator.resetCalls();
+
+    const duplicate = await approved('acme-ml-data');
+    await applyTargets(deps, [STAGING], { grantIds: [duplicate.id] });
+
+    expect((await grant(duplicate.id)).status).toBe('active');
+    expect((await grant(first.id)).status).toBe('active');
+    expect((await deps.store.getTarget(STAGING))?.desiredVersion).toBe(before?.desiredVersion);
+    expect(writes(iam.emulator)).toEqual([]);
+  });
+
+  it('revoke → policies gone, grant revoked, role waits for the uctl update; ack → role deleted (A3, §8)', async () => {
+    const g = await approved('acme-ml-data');
+    await applyTargets(deps, [STAGING]);
+    const first = (await deps.store.listAttributeUpdates('pending', { limit: 10 })).items[0];
+    await acknowledgeAttributeUpdate(deps, { id: first?.id ?? '', actor: admin });
+
+    await revokeGrant(deps, { id: g.id, actor: alice });
+    const [removal] = await applyTargets(deps, [STAGING]);
+
+    expect(removal?.outcome).toBe('waiting-uctl');
+    expect(removal?.iamCalls).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^DetachRolePolicy .*grantplane-flytesnacks-staging-1/), expect.stringMatching(/^DeletePolicy /)]),
+    );
+    expect(removal?.iamCalls.some((line) => line.startsWith('DeleteRole'))).toBe(false);
+    expect((await grant(g.id)).status).toBe('revoked');
+    const gateway = await deps.iamFor(deps.config.dataPlanes[0] as AwsDataPlaneConfig);
+    expect(await gateway.getRole(ROLE)).not.toBeNull();
+    expect((await gateway.listAttachedRolePolicies(ROLE)).map((policy) => policy.name)).toEqual(['userflyterole']);
+    const target = await deps.store.getTarget(STAGING);
+    expect(target).toMatchObject({ state: 'waiting-uctl', desired: null });
+    expect(target?.roleDeletionRequestedAt).toBeDefined();
+    const pending = (await deps.store.listAttributeUpdates('pending', { limit: 10 })).items;
+    expect(pending).toHaveLength(1);
+    expect(pending[0]).toMatchObject({ roleArn: null });
+    expect(pending[0]?.yaml).not.toContain('defaultUserRoleValue');
+
+    // Waiting costs nothing until the acknowledgement.
+    iam.emulator.resetCalls();
+    expect((await applyTargets(deps, [STAGING]))[0]?.outcome).toBe('unchanged');
+    expect(iam.emulator.calls).toEqual([]);
+
+    await acknowledgeAttributeUpdate(deps, { id: pending[0]?.id ?? '', actor: admin });
+    const [deletion] = await applyTargets(deps, [STAGING]);
+
+    expect(deletion?.outcome).toBe('applied');
+    expect(deletion?.iamCalls).toEqual([expect.stringMatching(/^DetachRolePolicy acme-flytesnacks-staging .*userflyterole/), 'DeleteRole acme-flytesnacks-staging']);
+    expect(await gateway.getRole(ROLE)).toBeNull();
+    const settled = await deps.store.getTarget(STAGING);
+    expect(settled?.state).toBe('applied');
+    expect(settled?.roleDeletionRequestedAt).toBeUndefined();
+  });
+
+  it('without an acknowledgement the role is deleted once the grace period passed (A3, roleDeletionGraceMinutes 60)', async () => {
+    const g = await approved('acme-ml-data');
+    await applyTargets(deps, [STAGING]);
+    await revokeGrant(deps, { id: g.id, actor: alice });
+    await applyTargets(deps, [STAGING]);
+    const gateway = await deps.iamFor(deps.config.dataPlanes[0] as AwsDataPlaneConfig);
+
+    deps.clock.set('2026-11-23T00:59:00.000Z');
+    await applyPendingTargets(deps);
+    expect(await gateway.getRole(ROLE)).not.toBeNull();
+
+    deps.clock.set('2026-11-23T01:00:01.000Z');
+    const outcomes = await applyPendingTargets(deps);
+
+    expect(outcomes.find((o) => o.targetKey === STAGING)?.outcome).toBe('applied');
+    expect(await gateway.getRole(ROLE)).toBeNull();
+  });
+
+  it('a re-grant while the role waits keeps the role and points the uctl file at it again', async () => {
+    const g = await approved('acme-ml-data');
+    await applyTargets(deps, [STAGING]);
+    await revokeGrant(deps, { id: g.id, actor: alice });
+    await applyTargets(deps, [STAGING]);
+
+    await approved('acme-ml-data');
+    const [outcome] = await applyTargets(deps, [STAGING]);
+
+    expect(outcome?.outcome).toBe('applied');
+    expect(outcome?.iamCalls.some((line) => line.startsWith('CreateRole'))).toBe(false);
+    const updates = (await deps.store.listAttributeUpdates(undefined, { limit: 10 })).items;
+    expect(updates.map((update) => update.roleArn)).toEqual([ROLE_ARN, null, ROLE_ARN]);
+    expect((await deps.store.getTarget(STAGING))?.roleDeletionRequestedAt).toBeUndefined();
+  });
+
+  it('a lasting failure marks the target failed and its grants failed; the next run after the fix activates them', async () => {
+    // The tight plane's credentials reach an account without <UserFlyteRole>: the account check
+    // refuses to write there (a wrong applierRoleArn, say).
+    const planes = deps.config.dataPlanes.filter((plane): plane is AwsDataPlaneConfig => plane.cloud === 'aws');
+    const right = deps.iamFor;
+    const wrong = makeIamGateway(iamClientFor(iam.emulator, { accessKeyId: '999999999999' }));
+    deps.iamFor = async (plane) => (plane.name === 'tight' ? wrong : right(plane));
+    expect(planes).toHaveLength(2);
+    const submitted = await submitGrant(deps, { request: request('acme-ml-data', 'production', 'flytesnacks', 'tight'), actor: alice });
+    await approveGrant(deps, { id: submitted.id, actor: bob });
+
+    const [failed] = await applyTargets(deps, ['tight#flytesnacks#production']);
+
+    expect(failed?.outcome).toBe('failed');
+    expect(failed?.error).toMatch(/PlaneAccountError/);
+    expect(await grant(submitted.id)).toMatchObject({ status: 'failed', failureReason: expect.stringMatching(/acme-userflyterole/) });
+    expect(await deps.store.getTarget('tight#flytesnacks#production')).toMatchObject({ state: 'failed', appliedVersion: 0, lastError: expect.any(String) });
+
+    deps.iamFor = right;
+    const outcomes = await applyPendingTargets(deps);
+
+    expect(outcomes.find((o) => o.targetKey === 'tight#flytesnacks#production')?.outcome).toBe('applied');
+    expect((await grant(submitted.id)).status).toBe('active');
+  });
+
+  it('two runs on one target at once: one reconcile at a time (lease), nothing done twice', async () => {
+    const g = await approved('acme-ml-data');
+
+    const [a, b] = await Promise.all([applyTargets(deps, [STAGING]), applyTargets(deps, [STAGING])]);
+
+    expect([a[0]?.outcome, b[0]?.outcome].sort()).toEqual(['applied', 'unchanged']);
+    const made = writes(iam.emulator);
+    expect(made.filter((call) => call.action === 'CreateRole')).toHaveLength(1);
+    expect(made.filter((call) => call.error !== undefined)).toEqual([]);
+    expect((await grant(g.id)).status).toBe('active');
+    expect((await deps.store.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
+  });
+
+  it('30% throttled IAM still converges: every grant active, IAM exactly as desired, nothing created twice (A4)', async () => {
+    const ids: string[] = [];
+    for (const [bucket, domain] of [['acme-a', 'staging'], ['acme-b', 'staging'], ['acme-c', 'production'], ['acme-d', 'development']] as const) {
+      ids.push((await approved(bucket, domain)).id);
+    }
+    iam.emulator.setFaults({ throttleRate: 0.3, seed: 7 });
+    // One SDK attempt per call: throttling reaches the applier instead of being ridden out.
+    const planes = deps.config.dataPlanes.filter((plane): plane is AwsDataPlaneConfig => plane.cloud === 'aws');
+    const flaky = { ...deps, iamFor: iamForConfig(iam, planes, { maxAttempts: 1 }) };
+
+    let rounds = 0;
+    let failures = 0;
+    for (; rounds < 40; rounds += 1) {
+      const outcomes = await applyPendingTargets(flaky);
+      failures += outcomes.filter((o) => o.outcome === 'failed').length;
+      if (outcomes.length === 0) break;
+    }
+
+    expect(rounds).toBeLessThan(40);
+    expect(failures).toBeGreaterThan(0); // throttling did reach the applier
+    expect(iam.emulator.calls.filter((call) => call.fault === 'throttled').length).toBeGreaterThan(0);
+    for (const id of ids) expect((await grant(id)).status).toBe('active');
+    iam.emulator.setFaults({});
+    iam.emulator.resetCalls();
+    const targets = await deps.store.listTargets('prod');
+    for (const target of targets) await deps.store.putTarget({ ...target, appliedVersion: target.appliedVersion - 1 }, target.desiredVersion);
+    const again = await applyTargets(deps, targets.map((target) => target.targetKey));
+    expect(again.every((o) => o.outcome === 'applied')).toBe(true);
+    expect(writes(iam.emulator)).toEqual([]); // IAM already holds exactly the desired state
+    expect(iam.emulator.calls.length).toBeGreaterThan(0); // it was read, not skipped
+    expect((await deps.store.listAttributeUpdates(undefined, { limit: 20 })).items).toHaveLength(3);
+  });
+
+  it('a crash at any IAM call of a first apply: the next run converges with nothing done twice (A4)', async () => {
+    // How many calls a clean first apply makes, on a throwaway run.
+    await approved('acme-ml-data');
+    await applyTargets(deps, [STAGING]);
+    const cleanCalls = iam.emulator.calls.length;
+    const cleanWrites = writes(iam.emulator).map((call) => call.action);
+
+    expect(cleanCalls).toBeGreaterThan(6);
+    let crashes = 0;
+    for (let failAt = 1; failAt <= cleanCalls; failAt += 2) {
+      crashes += 1;
+      const other = await startIamTest();
+      try {
+        const planes = deps.config.dataPlanes.filter((plane): plane is AwsDataPlaneConfig => plane.cloud === 'aws');
+        const fresh = await appDeps();
+        const run: ApplierDeps = { ...fresh, iamFor: iamForConfig(other, planes, { maxAttempts: 1 }), log: silentLog() };
+        const submitted = await submitGrant(run, { request: request('acme-ml-data'), actor: alice });
+        await approveGrant(run, { id: submitted.id, actor: bob });
+        other.emulator.resetCalls();
+        other.emulator.setFaults({ failOnCall: failAt });
+
+        const [crashed] = await applyTargets(run, [STAGING]);
+        other.emulator.setFaults({});
+        const [next] = await applyTargets(run, [STAGING]);
+
+        expect(crashed?.outcome, `fail at call ${failAt}`).toBe('failed');
+        expect(next?.outcome, `fail at call ${failAt}`).toBe('applied');
+        expect((await run.store.getGrant(submitted.id))?.status).toBe('active');
+        const made = other.emulator.calls.filter((call) => !call.read && call.error === undefined).map((call) => call.action);
+        expect(made.sort(), `fail at call ${failAt}`).toEqual([...cleanWrites].sort());
+        expect((await run.store.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
+      } finally {
+        await other.stop();
+      }
+    }
+    expect(crashes).toBeGreaterThan(3);
+  });
+});
