@@ -295,3 +295,29 @@ describe('C3 quotas', () => {
     expect(result.rejected[0]?.errors[0]?.message).toContain('1 global policies');
   });
 });
+
+describe('several data planes (multi-cluster, DESIGN §2)', () => {
+  const multi = config(prodPlane({ name: 'prod' }), prodPlane({ name: 'dev', accountId: '333333333333', orgPrefix: 'acme', domains: ['development'] }));
+  const repository = 'arn:aws:ecr:us-west-2:444444444444:repository/app';
+  const requests = [
+    { dataPlane: 'prod', scope: pair('flytesnacks', 'production'), resource: s3('acme-data') },
+    { dataPlane: 'dev', scope: pair('flytesnacks', 'development'), resource: s3('acme-data') },
+    { dataPlane: 'dev', scope: GLOBAL, resource: { type: 'ecr', repositoryArn: repository } },
+    { dataPlane: 'prod', scope: GLOBAL, resource: { type: 'ecr', repositoryArn: repository } },
+  ];
+  const result = planGrants({ config: multi, requests, now: NOW });
+
+  it('compiles each plane into its own account, planes in name order', () => {
+    expect(result.targets.map((target) => `${target.dataPlane} ${target.accountId} ${target.role.arn}`)).toEqual([
+      'dev 333333333333 arn:aws:iam::333333333333:role/grantplane/acme-flytesnacks-development',
+      'prod 123456789012 arn:aws:iam::123456789012:role/grantplane/acme-flytesnacks-production',
+    ]);
+  });
+
+  it('writes one repository policy naming both planes\' node group roles', () => {
+    expect(result.infrastructure).toHaveLength(1);
+    expect(result.infrastructure[0]?.policy.Statement[0]?.Principal).toEqual({
+      AWS: ['arn:aws:iam::123456789012:role/unionai-acme-flyteworker-node-group', 'arn:aws:iam::333333333333:role/unionai-acme-flyteworker-node-group'],
+    });
+  });
+});
