@@ -1,0 +1,281 @@
+// The scheduled drift run (DESIGN §10, A1) on DynamoDB Local and the IAM emulator, with hand-made
+// changes made through the real SDK as an operator would make them: each is reported precisely in
+// the stored report, and `enforce` hands it to the applier, which repairs it.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
+import { applyTargets, type ApplierLog } from '../../lib/app/applier.js';
+import { makeMemoryPolicyTagCache, runDriftCheck, type DriftMetrics, type DriftRunDeps, type DriftRunReport } from '../../lib/app/drift-run.js';
+import { submitGrant } from '../../lib/app/grants.js';
+import { makePolicyDocumentCache } from '../../lib/app/reconcile.js';
+import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
+import type { IamGateway, Identity } from '../../lib/domain/ports.js';
+import { appDeps, type TestClock } from '../helpers/dynamo.js';
+import { iamClientFor, startIamTest, type IamTestContext } from '../helpers/iam.js';
+
+const ACCOUNT = '123456789012';
+const OIDC = 'oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
+const CONFIG = {
+  dataPlanes: [
+    {
+      name: 'prod',
+      cloud: 'aws',
+      accountId: ACCOUNT,
+      region: 'us-west-2',
+      orgPrefix: 'acme',
+      oidcProvider: OIDC,
+      domains: ['development', 'staging', 'production'],
+      projects: '*',
+      autoApproveDomains: ['development', 'staging'],
+      // Orphan roles go as soon as the applier sees them (A3's grace period is the applier's test).
+      roleDeletionGraceMinutes: 0,
+    },
+    { name: 'gcp', cloud: 'gcp', region: 'us-central1', domains: ['development'], projects: '*' },
+  ],
+};
+
+const repo: Identity = { sub: 'repo-bot', roles: ['admin'] };
+const ROLE = 'acme-flytesnacks-development';
+const PAIR = { type: 'project-domain', project: 'flytesnacks', domain: 'development' } as const;
+const POLICY = `arn:aws:iam::${ACCOUNT}:policy/grantplane/grantplane-flytesnacks-development-1`;
+const GLOBAL_POLICY = `arn:aws:iam::${ACCOUNT}:policy/grantplane/grantplane-global-1`;
+const USERFLYTEROLE_POLICY = `arn:aws:iam::${ACCOUNT}:policy/userflyterole`;
+
+const silentLog = (): ApplierLog => ({ debug: () => {}, info: () => {}, warn: () => {}, error: () => {} });
+
+const recordingMetrics = (): DriftMetrics & { values: Record<string, number[]> } => {
+  const values: Record<string, number[]> = {};
+  return { values, count: (name, value) => void (values[name] = [...(values[name] ?? []), value]) };
+};
+
+let iam: IamTestContext;
+let gateway: IamGateway;
+let deps: DriftRunDeps & { clock: TestClock; metrics: ReturnType<typeof recordingMetrics> };
+
+beforeEach(async () => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  iam = await startIamTest();
+  iam.emulator.seedDataPlane({ accountId: ACCOUNT, orgPrefix: 'acme', oidcProvider: OIDC });
+  gateway = makeIamGateway(iamClientFor(iam.emulator, { accessKeyId: ACCOUNT }));
+  const base = await appDeps(CONFIG);
+  deps = {
+    ...base,
+    iamFor: async (plane: AwsDataPlaneConfig) => {
+      if (plane.accountId !== ACCOUNT) throw new Error(`no gateway for ${plane.accountId}`);
+      return gateway;
+    },
+    log: silentLog(),
+    cache: makePolicyDocumentCache(),
+    tagCache: makeMemoryPolicyTagCache(),
+    metrics: recordingMetrics(),
+  };
+});
+
+afterEach(async () => {
+  await iam.stop();
+});
+
+/** A global grant and a pair grant, approved on arrival and applied: IAM holds exactly the desired state. */
+async function applied(): Promise<void> {
+  const grants = [
+    { dataPlane: 'prod', scope: { type: 'global' }, resource: { type: 's3', bucket: 'acme-shared', access: 'read' }, justification: 't' },
+    { dataPlane: 'prod', scope: PAIR, resource: { type: 's3', bucket: 'acme-ml-data', access: 'read-write' }, justification: 't' },
+  ];
+  for (const request of grants) await submitGrant(deps, { request, actor: repo, source: 'repo', preApproved: true });
+  const outcomes = await applyTargets(deps, ['prod#global', 'prod#flytesnacks#development']);
+  expect(outcomes.map((o) => o.outcome)).toEqual(['applied', 'applied']);
+}
+
+const pairOf = (report: DriftRunReport) => report.targets.find((t) => t.scope.type === 'project-domain' && t.scope.project === 'flytesnacks');
+const callCount = (action: string) => iam.emulator.calls.filter((call) => call.action === action).length;
+
+describe('runDriftCheck (§10)', () => {
+  it('reports every target in-sync after an apply, stores the report, skips the GCP plane and counts metrics', async () => {
+    await applied();
+    deps.clock.set('2026-11-23T00:15:00.000Z');
+
+    const report = await runDriftCheck(deps);
+
+    expect(report.checkedAt).toBe('2026-11-23T00:15:00.000Z');
+    expect(report.targets).toEqual([
+      { dataPlane: 'prod', scope: { type: 'global' }, status: 'in-sync', differences: [] },
+      { dataPlane: 'prod', scope: PAIR, status: 'in-sync', differences: [] },
+    ]);
+    expect(report.planes.map((p) => [p.dataPlane, p.status, p.mode])).toEqual([
+      ['prod', 'checked', 'detect'],
+      ['gcp', 'skipped', 'detect'],
+    ]);
+    expect((await deps.store.getLatestDriftReport())?.report).toEqual(report);
+    expect(deps.metrics.values).toMatchObject({ DriftedTargets: [0], ExpiredGrants: [0] });
+    const audit = await deps.store.listAudit({ actor: 'schedule' }, { limit: 10 });
+    expect(audit.items.map((e) => e.action)).toContain('drift.checked');
+  });
+
+  it('reports a detached policy precisely and enforce re-attaches it through the applier', async () => {
+    await applied();
+    await gateway.detachRolePolicy(ROLE, GLOBAL_POLICY);
+
+    const detected = await runDriftCheck(deps);
+    expect(pairOf(detected)).toEqual({
+      dataPlane: 'prod',
+      scope: PAIR,
+      status: 'drifted',
+      differences: [`role ${ROLE}: policy ${GLOBAL_POLICY} is not attached`],
+    });
+    expect(deps.metrics.values.DriftedTargets).toEqual([1]);
+    // detect changes nothing
+    expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.arn)).not.toContain(GLOBAL_POLICY);
+
+    const enforced = await runDriftCheck(deps, { mode: 'enforce', applyInline: true });
+    expect(enforced.planes[0]?.reapplied).toEqual(['prod#flytesnacks#development']);
+    expect(enforced.applied?.map((o) => [o.targetKey, o.outcome, o.iamCalls])).toEqual([
+      ['prod#flytesnacks#development', 'applied', [`AttachRolePolicy ${ROLE} grantplane-global-1`]],
+    ]);
+    expect((await runDriftCheck(deps)).targets.every((t) => t.status === 'in-sync')).toBe(true);
+  });
+
+  it('reports an edited document and enforce writes the compiled one back as a new default version', async () => {
+    await applied();
+    await gateway.createPolicyVersion(
+      POLICY,
+      { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::acme-ml-data/*' }] },
+      true,
+    );
+
+    const detected = await runDriftCheck(deps);
+    expect(pairOf(detected)).toMatchObject({
+      status: 'drifted',
+      differences: ['policy grantplane-flytesnacks-development-1: document (default version v2) differs from the compiled one'],
+    });
+
+    const enforced = await runDriftCheck(deps, { mode: 'enforce', applyInline: true });
+    expect(enforced.applied?.[0]?.iamCalls).toEqual([expect.stringMatching(/^CreatePolicyVersion .*grantplane-flytesnacks-development-1/)]);
+    expect((await gateway.getPolicy(POLICY))?.defaultVersionId).toBe('v3');
+    expect((await runDriftCheck(deps)).targets.every((t) => t.status === 'in-sync')).toBe(true);
+  });
+
+  it('reports an edited trust policy and enforce restores the documented one', async () => {
+    await applied();
+    const role = await gateway.getRole(ROLE);
+    const widened = JSON.parse(
+      JSON.stringify(role?.trustPolicy).replace('StringEquals', 'StringLike').replace('flytesnacks-development:default', '*'),
+    ) as NonNullable<typeof role>['trustPolicy'];
+    await gateway.updateAssumeRolePolicy(ROLE, widened);
+
+    const detected = await runDriftCheck(deps);
+    expect(pairOf(detected)).toMatchObject({ status: 'drifted', differences: [`role ${ROLE}: trust policy differs from the compiled one`] });
+
+    const enforced = await runDriftCheck(deps, { mode: 'enforce', applyInline: true });
+    expect(enforced.applied?.[0]?.iamCalls).toEqual([`UpdateAssumeRolePolicy ${ROLE}`]);
+    expect(JSON.stringify((await gateway.getRole(ROLE))?.trustPolicy)).toContain('system:serviceaccount:flytesnacks-development:default');
+    expect((await runDriftCheck(deps)).targets.every((t) => t.status === 'in-sync')).toBe(true);
+  });
+
+  it('reports a deleted role as missing and enforce re-creates and re-attaches it', async () => {
+    await applied();
+    for (const policy of await gateway.listAttachedRolePolicies(ROLE)) await gateway.detachRolePolicy(ROLE, policy.arn);
+    await gateway.deleteRole(ROLE);
+
+    const detected = await runDriftCheck(deps);
+    expect(pairOf(detected)).toEqual({ dataPlane: 'prod', scope: PAIR, status: 'missing', differences: [`role ${ROLE}: missing`] });
+
+    await runDriftCheck(deps, { mode: 'enforce', applyInline: true });
+    expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.arn).sort()).toEqual([GLOBAL_POLICY, POLICY, USERFLYTEROLE_POLICY].sort());
+    expect((await runDriftCheck(deps)).targets.every((t) => t.status === 'in-sync')).toBe(true);
+  });
+
+  it('reports an extra grantplane-tagged role as orphaned and enforce deletes it when the prune guard allows', async () => {
+    await applied();
+    const trust = (await gateway.getRole(ROLE))!.trustPolicy;
+    await gateway.createRole({ name: 'acme-ghost-development', path: '/grantplane/', trustPolicy: trust, permissionsBoundaryArn: null, tags: { 'managed-by': 'grantplane' } });
+    await gateway.attachRolePolicy('acme-ghost-development', USERFLYTEROLE_POLICY);
+
+    const detected = await runDriftCheck(deps);
+    expect(detected.targets.find((t) => t.status === 'orphaned')).toEqual({
+      dataPlane: 'prod',
+      scope: { type: 'project-domain', project: 'ghost', domain: 'development' },
+      status: 'orphaned',
+      differences: ['role acme-ghost-development: grantplane-managed but not declared'],
+    });
+    expect(await gateway.getRole('acme-ghost-development')).not.toBeNull();
+
+    // 1 of the plane's 2 grantplane roles: not more than half, so no confirmation is needed.
+    const enforced = await runDriftCheck(deps, { mode: 'enforce', applyInline: true });
+    expect(enforced.planes[0]?.pruned).toEqual(['prod#ghost#development']);
+    expect(enforced.applied?.find((o) => o.targetKey === 'prod#ghost#development')?.iamCalls).toEqual([
+      'DetachRolePolicy acme-ghost-development userflyterole',
+      'DeleteRole acme-ghost-development',
+    ]);
+    expect(await gateway.getRole('acme-ghost-development')).toBeNull();
+    expect((await runDriftCheck(deps)).targets.every((t) => t.status === 'in-sync')).toBe(true);
+  });
+
+  it('refuses to prune more than half of the plane\'s grantplane roles unless confirmed', async () => {
+    await applied();
+    const trust = (await gateway.getRole(ROLE))!.trustPolicy;
+    for (const name of ['acme-ghost-development', 'acme-ghost-staging']) {
+      await gateway.createRole({ name, path: '/grantplane/', trustPolicy: trust, permissionsBoundaryArn: null, tags: { 'managed-by': 'grantplane' } });
+    }
+
+    const refused = await runDriftCheck(deps, { mode: 'enforce', applyInline: true });
+    expect(refused.planes[0]?.pruned).toEqual([]);
+    expect(refused.planes[0]?.notes).toEqual([expect.stringContaining('prune guard: 2 of the plane\'s 3 grantplane roles')]);
+    expect(await gateway.getRole('acme-ghost-staging')).not.toBeNull();
+    const audit = await deps.store.listAudit({ actor: 'schedule' }, { limit: 20 });
+    expect(audit.items.map((e) => e.action)).toContain('drift.prune-refused');
+
+    const confirmed = await runDriftCheck(deps, { mode: 'enforce', applyInline: true, confirmPrune: true });
+    expect(confirmed.planes[0]?.pruned).toEqual(['prod#ghost#development', 'prod#ghost#staging']);
+    expect(await gateway.getRole('acme-ghost-development')).toBeNull();
+    expect(await gateway.getRole('acme-ghost-staging')).toBeNull();
+  });
+
+  it('follows the plane\'s configured driftMode when the run names none', async () => {
+    const enforcing = await appDeps({ ...CONFIG, dataPlanes: [{ ...CONFIG.dataPlanes[0], driftMode: 'enforce' }] });
+    deps = { ...deps, ...enforcing, clock: enforcing.clock, config: enforcing.config, store: enforcing.store, ids: enforcing.ids };
+    await applied();
+    await gateway.detachRolePolicy(ROLE, GLOBAL_POLICY);
+
+    const report = await runDriftCheck(deps, { applyInline: true });
+
+    expect(report.planes[0]).toMatchObject({ mode: 'enforce', reapplied: ['prod#flytesnacks#development'] });
+    expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.arn)).toContain(GLOBAL_POLICY);
+  });
+
+  it('reads the plane in a few calls and, a second time, fetches no policy version or tags whose version id did not change (A1)', async () => {
+    await applied();
+    iam.emulator.resetCalls();
+
+    await runDriftCheck(deps);
+    // Cold: one whole-account read, tags of each managed policy (not in that answer), no version reads.
+    expect(callCount('GetPolicyVersion')).toBe(0);
+    expect(callCount('GetRole') + callCount('ListAttachedRolePolicies')).toBe(0);
+    expect(callCount('GetAccountAuthorizationDetails')).toBe(1);
+    expect(callCount('GetPolicy')).toBe(2);
+
+    iam.emulator.resetCalls();
+    await runDriftCheck(deps);
+    expect(iam.emulator.calls.map((call) => call.action)).toEqual(['GetAccountAuthorizationDetails']);
+
+    // A new default version: that policy's tags are read again, still no GetPolicyVersion.
+    await gateway.createPolicyVersion(POLICY, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::x/*' }] }, true);
+    iam.emulator.resetCalls();
+    await runDriftCheck(deps);
+    expect(iam.emulator.calls.filter((call) => call.action === 'GetPolicy').map((call) => call.params.PolicyArn)).toEqual([POLICY]);
+    expect(callCount('GetPolicyVersion')).toBe(0);
+
+    // Tags older than the maximum age are read again, even with the same version.
+    deps.clock.set('2026-11-25T00:00:00.000Z');
+    iam.emulator.resetCalls();
+    await runDriftCheck(deps);
+    expect(callCount('GetPolicy')).toBe(2);
+  });
+
+  it('still reports a tag removed by hand once the policy\'s tags are read again', async () => {
+    await applied();
+    await gateway.untagPolicy(POLICY, ['grantplane:hash']);
+
+    const report = await runDriftCheck(deps);
+
+    expect(pairOf(report)).toMatchObject({ status: 'drifted', differences: [expect.stringMatching(/^policy grantplane-flytesnacks-development-1: tag grantplane:hash is missing/)] });
+  });
+});
