@@ -210,9 +210,10 @@ const packPrefix = (grants: readonly Distinct[], count: number, capacity: number
 /**
  * C3 placement of one target's grants (in canonical order): the longest prefix that fits the
  * target's policy quota is accepted; the first grant that does not fit and every later one are
- * rejected. Adding grants only adds statements, so fitting is monotone and a binary search finds
- * the boundary with O(log n) packings instead of one per grant. Then R7 on every compiled
- * document.
+ * rejected. Adding grants adds statements (merging rarely shrinks a set), so fitting is treated as
+ * monotone and a binary search finds the boundary with O(log n) packings instead of one per grant;
+ * whatever the boundary, the accepted prefix is exactly what is packed, so it always fits. Then
+ * R7 on every compiled document.
  */
 function placeAndCheck(
   outcome: Outcome,
