@@ -33,7 +33,11 @@ export const parseUctlAttributes = (
       raw = YAML.parse(body);
     } catch (error: unknown) {
       throw new BadRequestError([
-        { path: 'body', code: 'attributes.unreadable', message: `Not JSON or YAML: ${error instanceof Error ? error.message.split('\n')[0] : 'parse error'}` },
+        {
+          path: 'body',
+          code: 'attributes.unreadable',
+          message: `Not JSON or YAML: ${error instanceof Error ? error.message.split('\n')[0] : 'parse error'}`,
+        },
       ]);
     }
   }
@@ -43,7 +47,8 @@ export const parseUctlAttributes = (
       {
         path: 'attributes',
         code: 'attributes.invalid',
-        message: 'Expected the output of `uctl get cluster-resource-attribute`: {attributes: {name: value, ...}} with string values',
+        message:
+          'Expected the output of `uctl get cluster-resource-attribute`: {attributes: {name: value, ...}} with string values',
       },
     ]);
   }
@@ -79,20 +84,46 @@ export const importAttributes = async (
   input: ImportAttributesInput,
 ): Promise<{ record: AttributeRecord; recompute: RecomputeResult }> => {
   const plane = deps.config.dataPlanes.find((candidate) => candidate.name === input.dataPlane);
-  if (plane === undefined) throw new NotFoundError('data-plane.not-found', `No data plane is named "${input.dataPlane}"`);
+  if (plane === undefined)
+    throw new NotFoundError('data-plane.not-found', `No data plane is named "${input.dataPlane}"`);
   if (plane.cloud !== 'aws') {
-    throw new ValidationError([{ path: 'dataPlane', code: 'attributes.not-aws', message: 'Cluster resource attributes are managed here only for AWS planes' }]);
+    throw new ValidationError([
+      {
+        path: 'dataPlane',
+        code: 'attributes.not-aws',
+        message: 'Cluster resource attributes are managed here only for AWS planes',
+      },
+    ]);
   }
   if (!plane.domains.includes(input.domain)) {
-    throw new ValidationError([{ path: 'domain', code: 'scope.unknown-domain', message: `"${input.domain}" is not one of ${plane.name}'s domains: ${plane.domains.join(', ')}` }]);
+    throw new ValidationError([
+      {
+        path: 'domain',
+        code: 'scope.unknown-domain',
+        message: `"${input.domain}" is not one of ${plane.name}'s domains: ${plane.domains.join(', ')}`,
+      },
+    ]);
   }
   if (!servesProject(plane, input.project)) {
-    throw new ValidationError([{ path: 'project', code: 'scope.project-not-served', message: `Project "${input.project}" is not served by ${plane.name}` }]);
+    throw new ValidationError([
+      {
+        path: 'project',
+        code: 'scope.project-not-served',
+        message: `Project "${input.project}" is not served by ${plane.name}`,
+      },
+    ]);
   }
   const parsed = parseUctlAttributes(input.body);
-  if ((parsed.project !== undefined && parsed.project !== input.project) || (parsed.domain !== undefined && parsed.domain !== input.domain)) {
+  if (
+    (parsed.project !== undefined && parsed.project !== input.project) ||
+    (parsed.domain !== undefined && parsed.domain !== input.domain)
+  ) {
     throw new BadRequestError([
-      { path: 'project', code: 'attributes.pair-mismatch', message: `The body is for ${parsed.project ?? '?'}/${parsed.domain ?? '?'}, the path for ${input.project}/${input.domain}` },
+      {
+        path: 'project',
+        code: 'attributes.pair-mismatch',
+        message: `The body is for ${parsed.project ?? '?'}/${parsed.domain ?? '?'}, the path for ${input.project}/${input.domain}`,
+      },
     ]);
   }
   const now = deps.clock.now().toISOString();
@@ -126,19 +157,28 @@ export const listAttributeUpdates = async (
 ): Promise<Page<AttributeUpdate>> => {
   const limit = input.limit ?? DEFAULT_PAGE_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
-    throw new BadRequestError([{ path: 'limit', code: 'limit.invalid', message: `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}` }]);
+    throw new BadRequestError([
+      { path: 'limit', code: 'limit.invalid', message: `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}` },
+    ]);
   }
-  return deps.store.listAttributeUpdates(input.status, { limit, ...(input.cursor === undefined ? {} : { cursor: input.cursor }) });
+  return deps.store.listAttributeUpdates(input.status, {
+    limit,
+    ...(input.cursor === undefined ? {} : { cursor: input.cursor }),
+  });
 };
 
 /**
  * Records that an operator ran a uctl update (A3: a role no longer pointed at may then be deleted).
  * Acknowledging an acknowledged update answers it unchanged.
  */
-export const acknowledgeAttributeUpdate = (deps: AppDeps, input: { id: string; actor: Identity }): Promise<AttributeUpdate> =>
+export const acknowledgeAttributeUpdate = (
+  deps: AppDeps,
+  input: { id: string; actor: Identity },
+): Promise<AttributeUpdate> =>
   withConflictRetry(async () => {
     const update = await deps.store.getAttributeUpdate(input.id);
-    if (update === null) throw new NotFoundError('attribute-update.not-found', `No attribute update with id ${input.id}`);
+    if (update === null)
+      throw new NotFoundError('attribute-update.not-found', `No attribute update with id ${input.id}`);
     if (update.status === 'acknowledged') return update;
     const at = deps.clock.now().toISOString();
     return deps.store.acknowledgeAttributeUpdate(input.id, input.actor.sub, at, {

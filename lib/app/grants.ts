@@ -1,7 +1,13 @@
 // Grant use cases (DESIGN §8): submit, approve, reject, revoke, read and list. Every state change
 // writes an audit event with it; every change of a plane's desired set recompiles its targets.
 import { planGrants } from '../domain/engine.js';
-import { BadRequestError, ForbiddenError, NotFoundError, StateConflictError, ValidationError } from '../domain/errors.js';
+import {
+  BadRequestError,
+  ForbiddenError,
+  NotFoundError,
+  StateConflictError,
+  ValidationError,
+} from '../domain/errors.js';
 import { grantRequestSchema, type GrantRequest } from '../domain/grant.js';
 import type { RuleViolation } from '../domain/model.js';
 import {
@@ -96,7 +102,9 @@ const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: str
           .sort((a, b) => (a.id < b.id ? -1 : 1));
   const requests: unknown[] = existing.map((grant) => planRequestOf(grant, { withExpiry: false }));
   const index = requests.length;
-  requests.push(dataPlane !== undefined && typeof request === 'object' && request !== null ? { ...request, dataPlane } : request);
+  requests.push(
+    dataPlane !== undefined && typeof request === 'object' && request !== null ? { ...request, dataPlane } : request,
+  );
   const planInput = {
     config: deps.config,
     requests,
@@ -132,7 +140,9 @@ const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: str
   const parsed = grantRequestSchema.safeParse(requests[index]);
   if (!parsed.success || dataPlane === undefined) {
     // The engine accepted it, so this means engine and schema disagree: refuse rather than store junk.
-    throw new ValidationError([{ path: 'dataPlane', code: 'request.invalid', message: 'The request could not be read; name its dataPlane' }]);
+    throw new ValidationError([
+      { path: 'dataPlane', code: 'request.invalid', message: 'The request could not be read; name its dataPlane' },
+    ]);
   }
   const accepted = plan.accepted.find((entry) => entry.index === index);
   const notes = plan.notes.filter((note) => note.index === index).map(({ code, message }) => ({ code, message }));
@@ -177,10 +187,19 @@ export const submitGrant = async (deps: AppDeps, input: SubmitGrantInput): Promi
     history: [
       { status: 'pending-approval', at: now, actor: input.actor.sub },
       ...(autoApproved
-        ? [{ status: 'approved' as const, at: now, actor: input.actor.sub, comment: input.preApproved === true ? 'approved by its source' : 'auto-approved domain' }]
+        ? [
+            {
+              status: 'approved' as const,
+              at: now,
+              actor: input.actor.sub,
+              comment: input.preApproved === true ? 'approved by its source' : 'auto-approved domain',
+            },
+          ]
         : []),
     ],
-    ...(autoApproved ? { approvedBy: input.preApproved === true ? `source:${input.source ?? 'api'}` : 'auto-approve' } : {}),
+    ...(autoApproved
+      ? { approvedBy: input.preApproved === true ? `source:${input.source ?? 'api'}` : 'auto-approve' }
+      : {}),
     ...(checked.notes.length > 0 ? { notes: checked.notes } : {}),
     ...(checked.secretGroup === undefined ? {} : { secretGroup: checked.secretGroup }),
     ...(checked.secretKey === undefined ? {} : { secretKey: checked.secretKey }),
@@ -188,7 +207,14 @@ export const submitGrant = async (deps: AppDeps, input: SubmitGrantInput): Promi
   };
   await deps.store.createGrant(
     grant,
-    auditOf(deps, 'grant.submitted', input.actor.sub, grant, null, input.detail === undefined ? {} : { detail: input.detail }),
+    auditOf(
+      deps,
+      'grant.submitted',
+      input.actor.sub,
+      grant,
+      null,
+      input.detail === undefined ? {} : { detail: input.detail },
+    ),
   );
   if (autoApproved) await recomputePlaneTargets(deps, grant.dataPlane);
   return grant;
@@ -221,13 +247,19 @@ const transition = (
 
 const refuseSelfDecision = (grant: GrantRecord, actor: Identity): void => {
   if (grant.requester === actor.sub) {
-    throw new ForbiddenError('grant.self-approval', 'You cannot decide on your own request (admins included): ask another approver');
+    throw new ForbiddenError(
+      'grant.self-approval',
+      'You cannot decide on your own request (admins included): ask another approver',
+    );
   }
 };
 
 const mustBePending = (grant: GrantRecord, verb: string): void => {
   if (grant.status !== 'pending-approval') {
-    throw new StateConflictError('grant.not-pending', `Only a pending-approval grant can be ${verb}; this one is ${grant.status}`);
+    throw new StateConflictError(
+      'grant.not-pending',
+      `Only a pending-approval grant can be ${verb}; this one is ${grant.status}`,
+    );
   }
 };
 
@@ -244,7 +276,14 @@ export const approveGrant = async (deps: AppDeps, input: DecisionInput): Promise
     const next = transition(deps, grant, 'approved', input.actor.sub, input.comment, { approvedBy: input.actor.sub });
     await deps.store.updateGrant(
       next,
-      auditOf(deps, 'grant.approved', input.actor.sub, next, grant.status, input.comment === undefined ? {} : { detail: input.comment }),
+      auditOf(
+        deps,
+        'grant.approved',
+        input.actor.sub,
+        next,
+        grant.status,
+        input.comment === undefined ? {} : { detail: input.comment },
+      ),
       { previousStatus: grant.status },
     );
     return next;
@@ -262,7 +301,14 @@ export const rejectGrant = (deps: AppDeps, input: DecisionInput): Promise<GrantR
     const next = transition(deps, grant, 'rejected', input.actor.sub, input.comment);
     await deps.store.updateGrant(
       next,
-      auditOf(deps, 'grant.rejected', input.actor.sub, next, grant.status, input.comment === undefined ? {} : { detail: input.comment }),
+      auditOf(
+        deps,
+        'grant.rejected',
+        input.actor.sub,
+        next,
+        grant.status,
+        input.comment === undefined ? {} : { detail: input.comment },
+      ),
       { previousStatus: grant.status },
     );
     return next;
@@ -273,17 +319,23 @@ export const rejectGrant = (deps: AppDeps, input: DecisionInput): Promise<GrantR
  * or may be in IAM goes `revoking` and its targets are recompiled; the applier finishes the job.
  * Revoking an ending or ended grant answers it unchanged.
  */
-export const revokeGrant = async (deps: AppDeps, input: { id: string; actor: Identity; comment?: string }): Promise<GrantRecord> => {
+export const revokeGrant = async (
+  deps: AppDeps,
+  input: { id: string; actor: Identity; comment?: string },
+): Promise<GrantRecord> => {
   const result = await withConflictRetry(async () => {
     const grant = await mustGet(deps, input.id);
     if (grant.requester !== input.actor.sub && !input.actor.roles.includes('admin')) {
-      throw new ForbiddenError('grant.not-owner', 'Only the grant\'s requester or an admin can revoke it');
+      throw new ForbiddenError('grant.not-owner', "Only the grant's requester or an admin can revoke it");
     }
     if (grant.status === 'revoking' || grant.status === 'revoked' || grant.status === 'expired') {
       return { grant, changed: false };
     }
     if (grant.status === 'rejected') {
-      throw new StateConflictError('grant.not-revocable', 'A rejected grant was never granted: there is nothing to revoke');
+      throw new StateConflictError(
+        'grant.not-revocable',
+        'A rejected grant was never granted: there is nothing to revoke',
+      );
     }
     const status: GrantStatus = grant.status === 'pending-approval' ? 'revoked' : 'revoking';
     const next = transition(deps, grant, status, input.actor.sub, input.comment);
@@ -300,14 +352,19 @@ export const revokeGrant = async (deps: AppDeps, input: { id: string; actor: Ide
  * Ends a grant past its `expiresAt` (the schedule, §10): `expired`, audited, targets recompiled.
  * Returns null when the grant had already ended or does not expire yet.
  */
-export const expireGrant = async (deps: AppDeps, input: { id: string; actor?: string }): Promise<GrantRecord | null> => {
+export const expireGrant = async (
+  deps: AppDeps,
+  input: { id: string; actor?: string },
+): Promise<GrantRecord | null> => {
   const actor = input.actor ?? 'schedule';
   const result = await withConflictRetry(async () => {
     const grant = await mustGet(deps, input.id);
     const ended = ['rejected', 'revoking', 'revoked', 'expired'].includes(grant.status);
     if (ended || grant.expiresAt === undefined || Date.parse(grant.expiresAt) > deps.clock.now().getTime()) return null;
     const next = transition(deps, grant, 'expired', actor, `expired at ${grant.expiresAt}`);
-    await deps.store.updateGrant(next, auditOf(deps, 'grant.expired', actor, next, grant.status), { previousStatus: grant.status });
+    await deps.store.updateGrant(next, auditOf(deps, 'grant.expired', actor, next, grant.status), {
+      previousStatus: grant.status,
+    });
     return { grant: next, changed: isDesired(grant.status) };
   });
   if (result === null) return null;
@@ -326,7 +383,9 @@ export const listGrants = async (
 ): Promise<Page<GrantRecord>> => {
   const limit = page.limit ?? DEFAULT_PAGE_LIMIT;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
-    throw new BadRequestError([{ path: 'limit', code: 'limit.invalid', message: `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}` }]);
+    throw new BadRequestError([
+      { path: 'limit', code: 'limit.invalid', message: `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}` },
+    ]);
   }
   return deps.store.listGrants(filter, { limit, ...(page.cursor === undefined ? {} : { cursor: page.cursor }) });
 };

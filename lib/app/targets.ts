@@ -45,7 +45,8 @@ export const canonicalJson = (value: unknown): string =>
       : v,
   );
 
-const sameDesired = (a: CompiledTarget | null, b: CompiledTarget | null): boolean => canonicalJson(a) === canonicalJson(b);
+const sameDesired = (a: CompiledTarget | null, b: CompiledTarget | null): boolean =>
+  canonicalJson(a) === canonicalJson(b);
 
 export interface RecomputeResult {
   dataPlane: string;
@@ -83,11 +84,23 @@ export const recomputePlaneTargets = (deps: AppDeps, dataPlane: string): Promise
     for (const [key, desired] of compiled) {
       const current = stored.get(key);
       if (current !== undefined && sameDesired(current.desired, desired)) continue;
-      writes.push({ targetKey: key, scope: desired.scope, desired, expectedDesiredVersion: current?.desiredVersion ?? 0, updatedAt });
+      writes.push({
+        targetKey: key,
+        scope: desired.scope,
+        desired,
+        expectedDesiredVersion: current?.desiredVersion ?? 0,
+        updatedAt,
+      });
     }
     for (const [key, current] of stored) {
       if (compiled.has(key) || current.desired === null) continue;
-      writes.push({ targetKey: key, scope: current.scope, desired: null, expectedDesiredVersion: current.desiredVersion, updatedAt });
+      writes.push({
+        targetKey: key,
+        scope: current.scope,
+        desired: null,
+        expectedDesiredVersion: current.desiredVersion,
+        updatedAt,
+      });
     }
     writes.sort((a, b) => (a.targetKey < b.targetKey ? -1 : 1));
     if (writes.length > 0) await deps.store.writeDesiredTargets(dataPlane, snapshot.version, writes);

@@ -37,9 +37,12 @@ export const emulatorDir = (): string => {
   try {
     packageDir = dirname(require.resolve('amplify-dynamodb-simulator/package.json'));
   } catch (error: unknown) {
-    throw new DynamoDbLocalError('DynamoDB Local not found: install the dev dependency amplify-dynamodb-simulator (npm ci)', {
-      cause: error,
-    });
+    throw new DynamoDbLocalError(
+      'DynamoDB Local not found: install the dev dependency amplify-dynamodb-simulator (npm ci)',
+      {
+        cause: error,
+      },
+    );
   }
   const dir = join(packageDir, 'emulator');
   if (!existsSync(join(dir, 'DynamoDBLocal.jar'))) {
@@ -70,7 +73,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Starts DynamoDB Local and resolves once it answers ListTables; stop() (and process exit) kill it. */
 export const startDynamoDbLocal = async (options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> => {
   if (!javaAvailable()) {
-    throw new DynamoDbLocalError('DynamoDB Local needs Java 17+: `java` was not found on PATH (apt-get install openjdk-17-jre-headless)');
+    throw new DynamoDbLocalError(
+      'DynamoDB Local needs Java 17+: `java` was not found on PATH (apt-get install openjdk-17-jre-headless)',
+    );
   }
   const dir = emulatorDir();
   const port = options.port === undefined || options.port === 0 ? await freePort() : options.port;
@@ -127,14 +132,18 @@ export const startDynamoDbLocal = async (options: DynamoDbLocalOptions = {}): Pr
   try {
     for (;;) {
       if (exited !== undefined) {
-        throw new DynamoDbLocalError(`DynamoDB Local exited (code ${String(exited.code)}) before answering: ${stderr.trim().split('\n').at(-1) ?? ''}`);
+        throw new DynamoDbLocalError(
+          `DynamoDB Local exited (code ${String(exited.code)}) before answering: ${stderr.trim().split('\n').at(-1) ?? ''}`,
+        );
       }
       try {
         await client.send(new ListTablesCommand({ Limit: 1 }));
         break;
       } catch (error: unknown) {
         if (Date.now() > deadline) {
-          throw new DynamoDbLocalError(`DynamoDB Local did not answer on ${endpoint} within the start timeout`, { cause: error });
+          throw new DynamoDbLocalError(`DynamoDB Local did not answer on ${endpoint} within the start timeout`, {
+            cause: error,
+          });
         }
         await sleep(100);
       }

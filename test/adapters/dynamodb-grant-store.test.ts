@@ -1,6 +1,11 @@
 // GrantStore against DynamoDB Local (real protocol: transactions, GSIs, conditions).
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeDynamoGrantStore } from '../../lib/adapters/dynamodb/grant-store.js';
@@ -88,18 +93,34 @@ const compiled = (project: string, domain: string, policyName: string): Compiled
       path: '/grantplane/',
       document: {
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::b/*'], Condition: { StringLike: { 's3:prefix': ['a*'] } } }],
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['s3:GetObject'],
+            Resource: ['arn:aws:s3:::b/*'],
+            Condition: { StringLike: { 's3:prefix': ['a*'] } },
+          },
+        ],
       },
       tags: {},
     },
   ],
-  uctl: { file: 'cluster_resource_attributes.yaml', yaml: 'attributes: {}\n', command: 'uctl update cluster-resource-attribute --attrFile cluster_resource_attributes.yaml' },
+  uctl: {
+    file: 'cluster_resource_attributes.yaml',
+    yaml: 'attributes: {}\n',
+    command: 'uctl update cluster-resource-attribute --attrFile cluster_resource_attributes.yaml',
+  },
 });
 
 describe('DynamoDB GrantStore: grants', () => {
   it('round-trips a grant with its audit event, and finds it by ticket', async () => {
     // Prepare
-    const g = grant({ ticket: { system: 'jira', key: 'OPS-1' }, source: 'jira', justification: 'why', notes: [{ code: 'r9.duplicate', message: 'm' }] });
+    const g = grant({
+      ticket: { system: 'jira', key: 'OPS-1' },
+      source: 'jira',
+      justification: 'why',
+      notes: [{ code: 'r9.duplicate', message: 'm' }],
+    });
 
     // Act
     await store.createGrant(g, audit({ grantId: g.id }));
@@ -179,12 +200,19 @@ describe('DynamoDB GrantStore: grants', () => {
     const domain = (g: GrantRecord) => (g.scope.type === 'project-domain' ? g.scope.domain : undefined);
 
     // Act + Assess
-    const list = async (filter: Parameters<GrantStore['listGrants']>[0]) => ids((await store.listGrants(filter, { limit: 100 })).items);
-    expect(await list({ project: 'alpha', domain: 'production' })).toEqual(expected((g) => project(g) === 'alpha' && domain(g) === 'production'));
+    const list = async (filter: Parameters<GrantStore['listGrants']>[0]) =>
+      ids((await store.listGrants(filter, { limit: 100 })).items);
+    expect(await list({ project: 'alpha', domain: 'production' })).toEqual(
+      expected((g) => project(g) === 'alpha' && domain(g) === 'production'),
+    );
     expect(await list({ project: 'beta' })).toEqual(expected((g) => project(g) === 'beta'));
-    expect(await list({ project: 'beta', status: 'approved' })).toEqual(expected((g) => project(g) === 'beta' && g.status === 'approved'));
+    expect(await list({ project: 'beta', status: 'approved' })).toEqual(
+      expected((g) => project(g) === 'beta' && g.status === 'approved'),
+    );
     expect(await list({ source: 'repo-a' })).toEqual([...expected((g) => g.source === 'repo-a'), global.id].sort());
-    expect(await list({ source: 'repo-a', status: 'rejected' })).toEqual(expected((g) => g.source === 'repo-a' && g.status === 'rejected'));
+    expect(await list({ source: 'repo-a', status: 'rejected' })).toEqual(
+      expected((g) => g.source === 'repo-a' && g.status === 'rejected'),
+    );
     const approvedAll = await list({ status: 'approved' });
     expect(approvedAll).toEqual(expect.arrayContaining([...expected((g) => g.status === 'approved'), global.id]));
     const prodDomain = await list({ domain: 'production', source: 'api' });
@@ -203,7 +231,10 @@ describe('DynamoDB GrantStore: grants', () => {
 
     // Act
     const first = await store.listGrants({ project: 'gamma', status: 'rejected' }, { limit: 2 });
-    const second = await store.listGrants({ project: 'gamma', status: 'rejected' }, { limit: 2, cursor: first.nextCursor ?? '' });
+    const second = await store.listGrants(
+      { project: 'gamma', status: 'rejected' },
+      { limit: 2, cursor: first.nextCursor ?? '' },
+    );
 
     // Assess
     expect(first.items.map((g) => g.id)).toEqual(rejected.slice(0, 2));
@@ -213,7 +244,9 @@ describe('DynamoDB GrantStore: grants', () => {
   it('rejects a cursor it did not issue with BadRequestError on `cursor`', async () => {
     const other = await store.listGrants({ source: 'paging-repo' }, { limit: 1 });
     await expect(store.listGrants({}, { limit: 5, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(BadRequestError);
-    await expect(store.listGrants({ status: 'approved' }, { limit: 5, cursor: other.nextCursor ?? '' })).rejects.toMatchObject({
+    await expect(
+      store.listGrants({ status: 'approved' }, { limit: 5, cursor: other.nextCursor ?? '' }),
+    ).rejects.toMatchObject({
       violations: [{ path: 'cursor', code: 'cursor.invalid' }],
     });
   });
@@ -242,7 +275,10 @@ describe('DynamoDB GrantStore: plane snapshot and targets', () => {
     expect(mid.desiredGrantIds).toEqual([b.id]);
     expect(mid.version).toBe(3);
     expect(end.version).toBe(3);
-    expect((await store.getGrants([a.id, b.id, 'missing'])).map((g) => g.status).sort()).toEqual(['active', 'revoking']);
+    expect((await store.getGrants([a.id, b.id, 'missing'])).map((g) => g.status).sort()).toEqual([
+      'active',
+      'revoking',
+    ]);
   });
 
   it('writes desired targets conditionally on the plane version and on each target version, keeping applied fields', async () => {
@@ -256,18 +292,40 @@ describe('DynamoDB GrantStore: plane snapshot and targets', () => {
     const at = '2026-11-01T00:00:00Z';
 
     // Act
-    await store.writeDesiredTargets(plane, snapshot.version, [{ targetKey: key, scope, desired: compiled('tgt', 'development', 'p1'), expectedDesiredVersion: 0, updatedAt: at }]);
+    await store.writeDesiredTargets(plane, snapshot.version, [
+      {
+        targetKey: key,
+        scope,
+        desired: compiled('tgt', 'development', 'p1'),
+        expectedDesiredVersion: 0,
+        updatedAt: at,
+      },
+    ]);
     const written = await store.getTarget(key);
     // the applier records what it applied (conditional on the desired version it applied)
     if (written === null) throw new Error('target missing');
     await store.putTarget({ ...written, appliedVersion: 1, state: 'applied', lastAppliedAt: at }, 1);
-    const staleTarget = await failure(store.writeDesiredTargets(plane, snapshot.version, [{ targetKey: key, scope, desired: null, expectedDesiredVersion: 0, updatedAt: at }]));
+    const staleTarget = await failure(
+      store.writeDesiredTargets(plane, snapshot.version, [
+        { targetKey: key, scope, desired: null, expectedDesiredVersion: 0, updatedAt: at },
+      ]),
+    );
     await store.createGrant(grant({ dataPlane: plane, status: 'approved' }), audit()); // plane moves on
     const stalePlane = await failure(
-      store.writeDesiredTargets(plane, snapshot.version, [{ targetKey: key, scope, desired: null, expectedDesiredVersion: 1, updatedAt: at }]),
+      store.writeDesiredTargets(plane, snapshot.version, [
+        { targetKey: key, scope, desired: null, expectedDesiredVersion: 1, updatedAt: at },
+      ]),
     );
     const fresh = await store.getPlaneSnapshot(plane);
-    await store.writeDesiredTargets(plane, fresh.version, [{ targetKey: key, scope, desired: compiled('tgt', 'development', 'p2'), expectedDesiredVersion: 1, updatedAt: at }]);
+    await store.writeDesiredTargets(plane, fresh.version, [
+      {
+        targetKey: key,
+        scope,
+        desired: compiled('tgt', 'development', 'p2'),
+        expectedDesiredVersion: 1,
+        updatedAt: at,
+      },
+    ]);
 
     // Assess
     expect(staleTarget).toBeInstanceOf(ConcurrentUpdateError);
@@ -286,7 +344,14 @@ describe('DynamoDB GrantStore: plane snapshot and targets', () => {
 describe('DynamoDB GrantStore: attributes, updates, audit, deliveries, drift, sources', () => {
   it('stores imported attributes in the plane snapshot and bumps the plane version', async () => {
     const before = await store.getPlaneSnapshot('attrs');
-    const record = { dataPlane: 'attrs', project: 'p', domain: 'd', attributes: { projectQuotaCpu: '64' }, importedAt: 'now', importedBy: 'root' };
+    const record = {
+      dataPlane: 'attrs',
+      project: 'p',
+      domain: 'd',
+      attributes: { projectQuotaCpu: '64' },
+      importedAt: 'now',
+      importedBy: 'root',
+    };
     await store.putAttributes(record, audit({ actor: 'root', action: 'attributes.imported' }));
     const after = await store.getPlaneSnapshot('attrs');
     expect(after.version).toBe(before.version + 1);
@@ -313,8 +378,15 @@ describe('DynamoDB GrantStore: attributes, updates, audit, deliveries, drift, so
     await store.createAttributeUpdate(u1);
     await store.createAttributeUpdate(u2);
 
-    const acked = await store.acknowledgeAttributeUpdate(u1.id, 'root', '2026-11-03T00:00:00Z', audit({ actor: 'root' }));
-    await expect(store.acknowledgeAttributeUpdate(u1.id, 'root', 'later', audit())).rejects.toBeInstanceOf(ConcurrentUpdateError);
+    const acked = await store.acknowledgeAttributeUpdate(
+      u1.id,
+      'root',
+      '2026-11-03T00:00:00Z',
+      audit({ actor: 'root' }),
+    );
+    await expect(store.acknowledgeAttributeUpdate(u1.id, 'root', 'later', audit())).rejects.toBeInstanceOf(
+      ConcurrentUpdateError,
+    );
 
     expect(acked).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'root' });
     expect((await store.latestAttributeUpdate('prod', 'flytesnacks', 'production'))?.id).toBe(u2.id);
@@ -328,13 +400,24 @@ describe('DynamoDB GrantStore: attributes, updates, audit, deliveries, drift, so
     const e2 = audit({ actor: 'auditor-x', targetKey: 'prod#a#b', at: '2026-11-06T00:00:00Z' });
     const e3 = audit({ actor: 'auditor-y', targetKey: 'prod#a#b', at: '2026-11-07T00:00:00Z' });
     for (const e of [e1, e2, e3]) await store.appendAudit(e);
-    expect((await store.listAudit({ targetKey: 'prod#a#b' }, { limit: 10 })).items.map((e) => e.id)).toEqual([e3.id, e2.id, e1.id]);
-    expect((await store.listAudit({ targetKey: 'prod#a#b', actor: 'auditor-x' }, { limit: 10 })).items.map((e) => e.id)).toEqual([e2.id, e1.id]);
+    expect((await store.listAudit({ targetKey: 'prod#a#b' }, { limit: 10 })).items.map((e) => e.id)).toEqual([
+      e3.id,
+      e2.id,
+      e1.id,
+    ]);
+    expect(
+      (await store.listAudit({ targetKey: 'prod#a#b', actor: 'auditor-x' }, { limit: 10 })).items.map((e) => e.id),
+    ).toEqual([e2.id, e1.id]);
     expect((await store.listAudit({ actor: 'auditor-y' }, { limit: 10 })).items).toEqual([e3]);
   });
 
   it('remembers a webhook delivery until its TTL passes', async () => {
-    const record = { source: 'jira', deliveryId: 'd-1', at: '2026-11-01T00:00:00Z', result: { status: 201, body: { id: 'G1' } } };
+    const record = {
+      source: 'jira',
+      deliveryId: 'd-1',
+      at: '2026-11-01T00:00:00Z',
+      result: { status: 201, body: { id: 'G1' } },
+    };
     await store.rememberDelivery(record, 3600);
     expect(await store.getDelivery('jira', 'd-1', new Date('2026-11-01T00:30:00Z'))).toEqual(record);
     expect(await store.getDelivery('jira', 'd-1', new Date('2026-11-01T01:00:01Z'))).toBeNull();
@@ -344,8 +427,15 @@ describe('DynamoDB GrantStore: attributes, updates, audit, deliveries, drift, so
   it('returns the latest drift report, and sources round-trip', async () => {
     expect(await store.getLatestDriftReport()).toBeNull();
     await store.putDriftReport({ id: 'r1', checkedAt: '2026-11-01T00:00:00Z', report: { targets: [] } }, 86400);
-    await store.putDriftReport({ id: 'r2', checkedAt: '2026-11-01T00:15:00Z', report: { targets: [{ status: 'in-sync' }] } }, 86400);
-    expect(await store.getLatestDriftReport()).toEqual({ id: 'r2', checkedAt: '2026-11-01T00:15:00Z', report: { targets: [{ status: 'in-sync' }] } });
+    await store.putDriftReport(
+      { id: 'r2', checkedAt: '2026-11-01T00:15:00Z', report: { targets: [{ status: 'in-sync' }] } },
+      86400,
+    );
+    expect(await store.getLatestDriftReport()).toEqual({
+      id: 'r2',
+      checkedAt: '2026-11-01T00:15:00Z',
+      report: { targets: [{ status: 'in-sync' }] },
+    });
     const source = { name: 'grants-repo', createdAt: 'c', updatedAt: 'u', lastRevision: 'abc123' };
     await store.putSource(source);
     expect(await store.getSource('grants-repo')).toEqual(source);
@@ -362,14 +452,30 @@ describe('DynamoDB GrantStore: stream', () => {
     const key = targetKey('prod', scope);
 
     // Act
-    await own.writeDesiredTargets('prod', 0, [{ targetKey: key, scope, desired: compiled('strm', 'development', 'p1'), expectedDesiredVersion: 0, updatedAt: 'now' }]);
-    const streams = new DynamoDBStreamsClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await own.writeDesiredTargets('prod', 0, [
+      {
+        targetKey: key,
+        scope,
+        desired: compiled('strm', 'development', 'p1'),
+        expectedDesiredVersion: 0,
+        updatedAt: 'now',
+      },
+    ]);
+    const streams = new DynamoDBStreamsClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     const table = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const stream = await streams.send(new DescribeStreamCommand({ StreamArn: table.Table?.LatestStreamArn ?? '' }));
     const images: unknown[] = [];
     for (const shard of stream.StreamDescription?.Shards ?? []) {
       const iterator = await streams.send(
-        new GetShardIteratorCommand({ StreamArn: table.Table?.LatestStreamArn ?? '', ShardId: shard.ShardId ?? '', ShardIteratorType: 'TRIM_HORIZON' }),
+        new GetShardIteratorCommand({
+          StreamArn: table.Table?.LatestStreamArn ?? '',
+          ShardId: shard.ShardId ?? '',
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
       );
       const records = await streams.send(new GetRecordsCommand({ ShardIterator: iterator.ShardIterator ?? '' }));
       for (const record of records.Records ?? []) {

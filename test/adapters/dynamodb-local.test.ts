@@ -26,7 +26,8 @@ describe('startDynamoDbLocal', () => {
       const second = await startDynamoDbLocal({ dbPath: join(dir, 'db') });
       let tables: string[] | undefined;
       try {
-        tables = (await clientFor(second.endpoint, 'anotherKey1', 'eu-west-1').send(new ListTablesCommand({}))).TableNames;
+        tables = (await clientFor(second.endpoint, 'anotherKey1', 'eu-west-1').send(new ListTablesCommand({})))
+          .TableNames;
       } finally {
         await second.stop();
       }

@@ -35,7 +35,13 @@ describe('table definition and Powertools idempotency', () => {
   it('holds Powertools idempotency records (keyAttr pk, sortKeyAttr sk, expiryAttr ttl) next to grantplane items', async () => {
     // Prepare
     const { client, tableName } = await freshTable();
-    const persistenceStore = new DynamoDBPersistenceLayer({ tableName, keyAttr: 'pk', sortKeyAttr: 'sk', expiryAttr: 'ttl', awsSdkV3Client: client });
+    const persistenceStore = new DynamoDBPersistenceLayer({
+      tableName,
+      keyAttr: 'pk',
+      sortKeyAttr: 'sk',
+      expiryAttr: 'ttl',
+      awsSdkV3Client: client,
+    });
     let calls = 0;
     const create = makeIdempotent(
       async (payload: { name: string }) => {

@@ -1,6 +1,11 @@
 // Cluster resource attributes (DESIGN §5 C5, §8) and target views, on DynamoDB Local.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { acknowledgeAttributeUpdate, importAttributes, listAttributeUpdates, parseUctlAttributes } from '../../lib/app/attributes.js';
+import {
+  acknowledgeAttributeUpdate,
+  importAttributes,
+  listAttributeUpdates,
+  parseUctlAttributes,
+} from '../../lib/app/attributes.js';
 import { approveGrant, submitGrant } from '../../lib/app/grants.js';
 import { getTarget, listTargets } from '../../lib/app/targets.js';
 import { BadRequestError, NotFoundError, ValidationError } from '../../lib/domain/errors.js';
@@ -26,8 +31,13 @@ beforeAll(async () => {
 
 describe('parseUctlAttributes', () => {
   it('reads the YAML and JSON uctl prints, and values as strings', () => {
-    const yaml = 'attributes:\n  projectQuotaCpu: 64\n  projectQuotaMemory: "256Gi"\ndomain: production\nproject: flytesnacks\n';
-    expect(parseUctlAttributes(yaml)).toEqual({ attributes: { projectQuotaCpu: '64', projectQuotaMemory: '256Gi' }, project: 'flytesnacks', domain: 'production' });
+    const yaml =
+      'attributes:\n  projectQuotaCpu: 64\n  projectQuotaMemory: "256Gi"\ndomain: production\nproject: flytesnacks\n';
+    expect(parseUctlAttributes(yaml)).toEqual({
+      attributes: { projectQuotaCpu: '64', projectQuotaMemory: '256Gi' },
+      project: 'flytesnacks',
+      domain: 'production',
+    });
     expect(parseUctlAttributes({ attributes: { gpu: true } })).toEqual({ attributes: { gpu: 'true' } });
     expect(() => parseUctlAttributes('attributes: [1, 2')).toThrow(BadRequestError);
     expect(() => parseUctlAttributes({ attributes: { nested: { no: 1 } } })).toThrow(BadRequestError);
@@ -35,22 +45,47 @@ describe('parseUctlAttributes', () => {
 });
 
 describe('importAttributes', () => {
-  it('keeps imported attributes in the pair\'s uctl file and bumps the target once per change', async () => {
+  it("keeps imported attributes in the pair's uctl file and bumps the target once per change", async () => {
     // Prepare: an auto-approved grant gives the pair a target
-    await submitGrant(deps, { request: { dataPlane: 'prod', scope: { type: 'project-domain', project: 'attr', domain: 'development' }, resource: { type: 's3', bucket: 'acme-ml-data', access: 'read' } }, actor: alice });
-    const before = await getTarget(deps, { dataPlane: 'prod', scope: { type: 'project-domain', project: 'attr', domain: 'development' } });
+    await submitGrant(deps, {
+      request: {
+        dataPlane: 'prod',
+        scope: { type: 'project-domain', project: 'attr', domain: 'development' },
+        resource: { type: 's3', bucket: 'acme-ml-data', access: 'read' },
+      },
+      actor: alice,
+    });
+    const before = await getTarget(deps, {
+      dataPlane: 'prod',
+      scope: { type: 'project-domain', project: 'attr', domain: 'development' },
+    });
 
     // Act
     const body = 'attributes:\n  projectQuotaCpu: "16"\ndomain: development\nproject: attr\n';
-    const first = await importAttributes(deps, { dataPlane: 'prod', project: 'attr', domain: 'development', body, actor: admin });
-    const again = await importAttributes(deps, { dataPlane: 'prod', project: 'attr', domain: 'development', body, actor: admin });
+    const first = await importAttributes(deps, {
+      dataPlane: 'prod',
+      project: 'attr',
+      domain: 'development',
+      body,
+      actor: admin,
+    });
+    const again = await importAttributes(deps, {
+      dataPlane: 'prod',
+      project: 'attr',
+      domain: 'development',
+      body,
+      actor: admin,
+    });
 
     // Assess
     expect(before.desired?.uctl?.yaml).not.toContain('projectQuotaCpu');
     expect(first.record).toMatchObject({ attributes: { projectQuotaCpu: '16' }, importedBy: 'root' });
     expect(first.recompute.changed).toEqual(['prod#attr#development']);
     expect(again.recompute.changed).toEqual([]);
-    const after = await getTarget(deps, { dataPlane: 'prod', scope: { type: 'project-domain', project: 'attr', domain: 'development' } });
+    const after = await getTarget(deps, {
+      dataPlane: 'prod',
+      scope: { type: 'project-domain', project: 'attr', domain: 'development' },
+    });
     expect(after.desired?.uctl?.yaml).toContain('projectQuotaCpu: "16"');
     expect(after.desired?.uctl?.yaml).toContain('defaultUserRoleValue');
     expect(after.desiredVersion).toBe(before.desiredVersion + 1);
@@ -60,16 +95,39 @@ describe('importAttributes', () => {
 
   it('refuses unknown planes (404), unknown domains (422) and a body for another pair (400)', async () => {
     const body = { attributes: { a: '1' } };
-    expect(await failure(importAttributes(deps, { dataPlane: 'nope', project: 'p', domain: 'development', body, actor: admin }))).toBeInstanceOf(NotFoundError);
-    expect(await failure(importAttributes(deps, { dataPlane: 'prod', project: 'p', domain: 'qa', body, actor: admin }))).toBeInstanceOf(ValidationError);
+    expect(
+      await failure(
+        importAttributes(deps, { dataPlane: 'nope', project: 'p', domain: 'development', body, actor: admin }),
+      ),
+    ).toBeInstanceOf(NotFoundError);
+    expect(
+      await failure(importAttributes(deps, { dataPlane: 'prod', project: 'p', domain: 'qa', body, actor: admin })),
+    ).toBeInstanceOf(ValidationError);
     const mismatch = { attributes: { a: '1' }, project: 'other', domain: 'development' };
-    expect(await failure(importAttributes(deps, { dataPlane: 'prod', project: 'p', domain: 'development', body: mismatch, actor: admin }))).toBeInstanceOf(BadRequestError);
+    expect(
+      await failure(
+        importAttributes(deps, {
+          dataPlane: 'prod',
+          project: 'p',
+          domain: 'development',
+          body: mismatch,
+          actor: admin,
+        }),
+      ),
+    ).toBeInstanceOf(BadRequestError);
   });
 });
 
 describe('targets', () => {
   it('lists targets with their desired and applied versions, and 404s an unknown target', async () => {
-    const grant = await submitGrant(deps, { request: { dataPlane: 'prod', scope: { type: 'global' }, resource: { type: 's3', bucket: 'acme-shared', access: 'read' } }, actor: alice });
+    const grant = await submitGrant(deps, {
+      request: {
+        dataPlane: 'prod',
+        scope: { type: 'global' },
+        resource: { type: 's3', bucket: 'acme-shared', access: 'read' },
+      },
+      actor: alice,
+    });
     await approveGrant(deps, { id: grant.id, actor: { sub: 'bob', roles: ['approver'] } });
 
     const all = await listTargets(deps);
@@ -80,7 +138,11 @@ describe('targets', () => {
     expect(prod.items.map((t) => t.targetKey)).toEqual([...prod.items.map((t) => t.targetKey)].sort());
     expect(global).toMatchObject({ targetKey: 'prod#global', appliedVersion: 0, uctlUpdate: null });
     expect(global.desired?.role.managed).toBe(false);
-    expect(await failure(getTarget(deps, { dataPlane: 'prod', scope: { type: 'project-domain', project: 'none', domain: 'staging' } }))).toBeInstanceOf(NotFoundError);
+    expect(
+      await failure(
+        getTarget(deps, { dataPlane: 'prod', scope: { type: 'project-domain', project: 'none', domain: 'staging' } }),
+      ),
+    ).toBeInstanceOf(NotFoundError);
   });
 });
 
@@ -103,7 +165,10 @@ describe('attribute updates', () => {
 
     // Act
     const pending = await listAttributeUpdates(deps, { status: 'pending' });
-    const view = await getTarget(deps, { dataPlane: 'prod', scope: { type: 'project-domain', project: 'attr', domain: 'development' } });
+    const view = await getTarget(deps, {
+      dataPlane: 'prod',
+      scope: { type: 'project-domain', project: 'attr', domain: 'development' },
+    });
     const acked = await acknowledgeAttributeUpdate(deps, { id: 'U1', actor: admin });
     const again = await acknowledgeAttributeUpdate(deps, { id: 'U1', actor: { sub: 'other', roles: ['admin'] } });
 

@@ -17,7 +17,11 @@ const allGrants = async (deps: Awaited<ReturnType<typeof appDeps>>): Promise<Gra
   const grants: GrantRecord[] = [];
   let cursor: string | undefined;
   do {
-    const page = await listGrants(deps, { project: 'race', domain: 'staging' }, { limit: 20, ...(cursor ? { cursor } : {}) });
+    const page = await listGrants(
+      deps,
+      { project: 'race', domain: 'staging' },
+      { limit: 20, ...(cursor ? { cursor } : {}) },
+    );
     grants.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor !== undefined);
@@ -32,7 +36,10 @@ describe('concurrent grants on one target', () => {
     // Act: each requester submits and another person approves, all at once
     const results = await Promise.allSettled(
       Array.from({ length: COUNT }, async (_, i) => {
-        const grant = await submitGrant(deps, { request: request(i), actor: { sub: `user-${i}`, roles: ['requester'] } });
+        const grant = await submitGrant(deps, {
+          request: request(i),
+          actor: { sub: `user-${i}`, roles: ['requester'] },
+        });
         return approveGrant(deps, { id: grant.id, actor: { sub: `approver-${i % 3}`, roles: ['approver'] } });
       }),
     );
@@ -45,7 +52,9 @@ describe('concurrent grants on one target', () => {
     expect(grants.every((g) => g.status === 'approved')).toBe(true);
     const target = await deps.store.getTarget('prod#race#staging');
     const text = JSON.stringify(target?.desired?.policies ?? []);
-    const missing = Array.from({ length: COUNT }, (_, i) => `team-${String(i).padStart(2, '0')}/`).filter((p) => !text.includes(p));
+    const missing = Array.from({ length: COUNT }, (_, i) => `team-${String(i).padStart(2, '0')}/`).filter(
+      (p) => !text.includes(p),
+    );
     expect(missing).toEqual([]);
     expect(target?.state).toBe('pending');
     // the plane's desired set holds exactly these grants
@@ -64,9 +73,14 @@ describe('concurrent grants on one target', () => {
 
     // Act: revoke the even ones while 10 new ones are submitted and approved
     await Promise.all([
-      ...approved.filter((_, i) => i % 2 === 0).map((g) => revokeGrant(deps, { id: g.id, actor: { sub: 'root', roles: ['admin'] } })),
+      ...approved
+        .filter((_, i) => i % 2 === 0)
+        .map((g) => revokeGrant(deps, { id: g.id, actor: { sub: 'root', roles: ['admin'] } })),
       ...Array.from({ length: 10 }, async (_, j) => {
-        const grant = await submitGrant(deps, { request: request(10 + j), actor: { sub: `user-${10 + j}`, roles: ['requester'] } });
+        const grant = await submitGrant(deps, {
+          request: request(10 + j),
+          actor: { sub: `user-${10 + j}`, roles: ['requester'] },
+        });
         return approveGrant(deps, { id: grant.id, actor: { sub: 'approver', roles: ['approver'] } });
       }),
     ]);

@@ -7,20 +7,26 @@ import { ConcurrentUpdateError } from '../../lib/domain/ports.js';
 describe('withConflictRetry', () => {
   it('retries ConcurrentUpdateError until the operation succeeds', async () => {
     let calls = 0;
-    const result = await withConflictRetry(async () => {
-      calls += 1;
-      if (calls < 4) throw new ConcurrentUpdateError('lost');
-      return 'done';
-    }, { baseDelayMs: 1, maxDelayMs: 2 });
+    const result = await withConflictRetry(
+      async () => {
+        calls += 1;
+        if (calls < 4) throw new ConcurrentUpdateError('lost');
+        return 'done';
+      },
+      { baseDelayMs: 1, maxDelayMs: 2 },
+    );
     expect({ result, calls }).toEqual({ result: 'done', calls: 4 });
   });
 
   it('gives up after the configured attempts with the last conflict', async () => {
     let calls = 0;
-    const attempt = withConflictRetry(async () => {
-      calls += 1;
-      throw new ConcurrentUpdateError(`lost ${calls}`);
-    }, { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 });
+    const attempt = withConflictRetry(
+      async () => {
+        calls += 1;
+        throw new ConcurrentUpdateError(`lost ${calls}`);
+      },
+      { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
+    );
     await expect(attempt).rejects.toThrow('lost 3');
     expect(calls).toBe(3);
   });

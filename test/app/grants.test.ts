@@ -1,7 +1,21 @@
 // Grant use cases (DESIGN §8) on the real store and DynamoDB Local.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { approveGrant, expireGrant, getGrant, listGrants, rejectGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
-import { BadRequestError, ForbiddenError, NotFoundError, StateConflictError, ValidationError } from '../../lib/domain/errors.js';
+import {
+  approveGrant,
+  expireGrant,
+  getGrant,
+  listGrants,
+  rejectGrant,
+  revokeGrant,
+  submitGrant,
+} from '../../lib/app/grants.js';
+import {
+  BadRequestError,
+  ForbiddenError,
+  NotFoundError,
+  StateConflictError,
+  ValidationError,
+} from '../../lib/domain/errors.js';
 import type { Identity } from '../../lib/domain/ports.js';
 import { recomputeAllPlanes } from '../../lib/app/targets.js';
 import { appDeps } from '../helpers/dynamo.js';
@@ -31,7 +45,8 @@ const failure = async (promise: Promise<unknown>): Promise<unknown> => {
   throw new Error('expected a rejection');
 };
 
-const policyText = async (key: string): Promise<string> => JSON.stringify((await deps.store.getTarget(key))?.desired?.policies ?? []);
+const policyText = async (key: string): Promise<string> =>
+  JSON.stringify((await deps.store.getTarget(key))?.desired?.policies ?? []);
 
 beforeAll(async () => {
   deps = await appDeps();
@@ -43,23 +58,42 @@ describe('submitGrant', () => {
     const grant = await submitGrant(deps, { request: s3('flytesnacks', 'staging', 'sub-a/'), actor: alice });
 
     // Assess
-    expect(grant).toMatchObject({ status: 'pending-approval', requester: 'alice', source: 'api', dataPlane: 'prod', targetKey: 'prod#flytesnacks#staging', version: 1 });
+    expect(grant).toMatchObject({
+      status: 'pending-approval',
+      requester: 'alice',
+      source: 'api',
+      dataPlane: 'prod',
+      targetKey: 'prod#flytesnacks#staging',
+      version: 1,
+    });
     expect(await getGrant(deps, { id: grant.id })).toEqual(grant);
     const audit = await deps.store.listAudit({ grantId: grant.id }, { limit: 10 });
-    expect(audit.items).toMatchObject([{ action: 'grant.submitted', actor: 'alice', after: { status: 'pending-approval' } }]);
+    expect(audit.items).toMatchObject([
+      { action: 'grant.submitted', actor: 'alice', after: { status: 'pending-approval' } },
+    ]);
     expect(await deps.store.getTarget('prod#flytesnacks#staging')).toBeNull();
   });
 
   it('rejects a request that breaks a documented rule with ValidationError naming the field (R4)', async () => {
     const error = await failure(
-      submitGrant(deps, { request: { ...s3('flytesnacks', 'staging', 'x/'), resource: { type: 's3', bucket: 'union-metadata', access: 'read' } }, actor: alice }),
+      submitGrant(deps, {
+        request: {
+          ...s3('flytesnacks', 'staging', 'x/'),
+          resource: { type: 's3', bucket: 'union-metadata', access: 'read' },
+        },
+        actor: alice,
+      }),
     );
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).violations).toEqual([expect.objectContaining({ path: 'resource.bucket' })]);
-    expect((await listGrants(deps, { project: 'flytesnacks', domain: 'staging' })).items.every((g) => g.resource.type === 's3' && g.resource.bucket !== 'union-metadata')).toBe(true);
+    expect(
+      (await listGrants(deps, { project: 'flytesnacks', domain: 'staging' })).items.every(
+        (g) => g.resource.type === 's3' && g.resource.bucket !== 'union-metadata',
+      ),
+    ).toBe(true);
   });
 
-  it('auto-approves a grant in one of the plane\'s autoApproveDomains and compiles its target at once', async () => {
+  it("auto-approves a grant in one of the plane's autoApproveDomains and compiles its target at once", async () => {
     // Act
     const grant = await submitGrant(deps, { request: s3('autoproj', 'development', 'auto/'), actor: alice });
 
@@ -72,16 +106,34 @@ describe('submitGrant', () => {
   });
 
   it('uses the only plane when a request names none, and links a ticket given by the caller', async () => {
-    const single = await appDeps({ dataPlanes: [{ name: 'solo', cloud: 'aws', accountId: '333333333333', region: 'us-west-2', orgPrefix: 'acme', oidcProvider: 'oidc.example/id/X', domains: ['staging'], projects: '*' }] });
+    const single = await appDeps({
+      dataPlanes: [
+        {
+          name: 'solo',
+          cloud: 'aws',
+          accountId: '333333333333',
+          region: 'us-west-2',
+          orgPrefix: 'acme',
+          oidcProvider: 'oidc.example/id/X',
+          domains: ['staging'],
+          projects: '*',
+        },
+      ],
+    });
     const { dataPlane: _plane, ...request } = s3('p', 'staging', 'x/');
-    const grant = await submitGrant(single, { request, actor: alice, source: 'jira', ticket: { system: 'jira', key: 'OPS-9' } });
+    const grant = await submitGrant(single, {
+      request,
+      actor: alice,
+      source: 'jira',
+      ticket: { system: 'jira', key: 'OPS-9' },
+    });
     expect(grant.dataPlane).toBe('solo');
     expect((await single.store.findGrantByTicket('jira', 'jira', 'OPS-9'))?.id).toBe(grant.id);
   });
 });
 
 describe('approveGrant and rejectGrant', () => {
-  it('approves by another approver, audits before/after, and compiles the pair\'s target', async () => {
+  it("approves by another approver, audits before/after, and compiles the pair's target", async () => {
     // Prepare
     const grant = await submitGrant(deps, { request: s3('appr', 'staging', 'appr/'), actor: alice });
 
@@ -92,7 +144,12 @@ describe('approveGrant and rejectGrant', () => {
     expect(approved).toMatchObject({ status: 'approved', approvedBy: 'bob', version: 2 });
     expect(approved.history.map((h) => h.status)).toEqual(['pending-approval', 'approved']);
     const audit = await deps.store.listAudit({ grantId: grant.id }, { limit: 10 });
-    expect(audit.items[0]).toMatchObject({ action: 'grant.approved', actor: 'bob', before: { status: 'pending-approval' }, after: { status: 'approved' } });
+    expect(audit.items[0]).toMatchObject({
+      action: 'grant.approved',
+      actor: 'bob',
+      before: { status: 'pending-approval' },
+      after: { status: 'approved' },
+    });
     expect(await policyText('prod#appr#staging')).toContain('appr/');
   });
 
@@ -134,10 +191,14 @@ describe('revokeGrant', () => {
     expect(revoked.status).toBe('revoking');
     expect(repeat).toEqual(revoked);
     expect(before?.desiredVersion).toBe(1);
-    expect(await deps.store.getTarget('prod#revp#staging')).toMatchObject({ desired: null, desiredVersion: 2, state: 'pending' });
+    expect(await deps.store.getTarget('prod#revp#staging')).toMatchObject({
+      desired: null,
+      desiredVersion: 2,
+      state: 'pending',
+    });
   });
 
-  it('ends a pending grant at once, and an admin may revoke anyone\'s grant, keeping the others compiled', async () => {
+  it("ends a pending grant at once, and an admin may revoke anyone's grant, keeping the others compiled", async () => {
     const pending = await submitGrant(deps, { request: s3('revq', 'staging', 'pending/'), actor: alice });
     const keep = await submitGrant(deps, { request: s3('revq', 'staging', 'keep/'), actor: alice });
     const drop = await submitGrant(deps, { request: s3('revq', 'staging', 'drop/'), actor: alice });
@@ -170,12 +231,22 @@ describe('duplicates, quota and expiry', () => {
 
   it('rejects at submission a grant that would push approved grants out of the policy quota (C3)', async () => {
     // Prepare: on `tight` (2 policies per role) a pair grant fills its role with userflyterole + its own
-    const pair = await submitGrant(deps, { request: { ...s3('q', 'production', 'q/'), dataPlane: 'tight' }, actor: alice });
+    const pair = await submitGrant(deps, {
+      request: { ...s3('q', 'production', 'q/'), dataPlane: 'tight' },
+      actor: alice,
+    });
     await approveGrant(deps, { id: pair.id, actor: bob });
 
     // Act: a global grant would add a global policy to every role
     const error = await failure(
-      submitGrant(deps, { request: { dataPlane: 'tight', scope: { type: 'global' }, resource: { type: 's3', bucket: 'acme-shared', access: 'read' } }, actor: alice }),
+      submitGrant(deps, {
+        request: {
+          dataPlane: 'tight',
+          scope: { type: 'global' },
+          resource: { type: 's3', bucket: 'acme-shared', access: 'read' },
+        },
+        actor: alice,
+      }),
     );
 
     // Assess
@@ -185,7 +256,10 @@ describe('duplicates, quota and expiry', () => {
   });
 
   it('expires a grant past its expiresAt and recompiles its target', async () => {
-    const grant = await submitGrant(deps, { request: s3('exp', 'development', 'exp/', { expiresAt: '2026-11-24T00:00:00Z' }), actor: alice });
+    const grant = await submitGrant(deps, {
+      request: s3('exp', 'development', 'exp/', { expiresAt: '2026-11-24T00:00:00Z' }),
+      actor: alice,
+    });
     expect(await expireGrant(deps, { id: grant.id })).toBeNull(); // not yet
     deps.clock.set('2026-11-25T00:00:00Z');
     try {

@@ -80,7 +80,9 @@ export const TEST_CONFIG = {
 };
 
 /** Use-case deps on a fresh table with the real DynamoDB store. */
-export const appDeps = async (rawConfig: unknown = TEST_CONFIG): Promise<AppDeps & { clock: TestClock; table: FreshTable }> => {
+export const appDeps = async (
+  rawConfig: unknown = TEST_CONFIG,
+): Promise<AppDeps & { clock: TestClock; table: FreshTable }> => {
   const table = await freshTable();
   return {
     store: makeDynamoGrantStore(table.docClient, table.tableName),

@@ -1,5 +1,6 @@
 // GrantStore on the single DynamoDB table (table.ts, items.ts): transactions for every write that
 // must land together, conditional writes on versions, index queries (never Scan) with opaque cursors.
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -29,6 +30,7 @@ import {
   type Page,
   type PageRequest,
   type PlaneSnapshot,
+  type PolicyTagsRecord,
   type SourceRecord,
   type TargetRecord,
 } from '../../domain/ports.js';
@@ -57,6 +59,12 @@ import { TABLE, type IndexName } from './table.js';
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
+const policyTagsSchema = z.object({
+  dataPlane: z.string(),
+  policies: z.record(z.string(), z.object({ versionId: z.string(), tags: z.record(z.string(), z.string()), readAt: z.number() })),
+  updatedAt: z.string(),
+}) satisfies z.ZodType<PolicyTagsRecord>;
+
 // DynamoDB's limits: 100 items and 4 MB per transaction, 100 keys per BatchGetItem.
 const MAX_TRANSACT_ITEMS = 100;
 const MAX_TRANSACT_BYTES = 3_500_000;
@@ -80,7 +88,8 @@ const conditional = async <T>(what: string, write: () => Promise<T>): Promise<T>
   try {
     return await write();
   } catch (error: unknown) {
-    if (isConflict(error)) throw new ConcurrentUpdateError(`${what}: another writer changed it first`, { cause: error });
+    if (isConflict(error))
+      throw new ConcurrentUpdateError(`${what}: another writer changed it first`, { cause: error });
     throw error;
   }
 };
@@ -89,7 +98,8 @@ const conditional = async <T>(what: string, write: () => Promise<T>): Promise<T>
 
 const cursorSchema = z.object({ i: z.string(), k: z.record(z.string(), z.union([z.string(), z.number()])) });
 
-const encodeCursor = (index: string, key: Item): string => Buffer.from(JSON.stringify({ i: index, k: key })).toString('base64url');
+const encodeCursor = (index: string, key: Item): string =>
+  Buffer.from(JSON.stringify({ i: index, k: key })).toString('base64url');
 
 const decodeCursor = (cursor: string, index: string): Item => {
   try {
@@ -98,7 +108,11 @@ const decodeCursor = (cursor: string, index: string): Item => {
     return parsed.k;
   } catch (error: unknown) {
     throw new BadRequestError([
-      { path: 'cursor', code: 'cursor.invalid', message: 'The cursor is not one this listing returned: start again without it' },
+      {
+        path: 'cursor',
+        code: 'cursor.invalid',
+        message: 'The cursor is not one this listing returned: start again without it',
+      },
     ]);
   }
 };
@@ -164,7 +178,12 @@ const queryPage = async <T>(
 };
 
 /** Every item of a base-table partition (optionally a sort-key prefix), strongly consistent. */
-const queryPartition = async (doc: DynamoDBDocumentClient, tableName: string, pk: string, skPrefix?: string): Promise<Item[]> => {
+const queryPartition = async (
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  pk: string,
+  skPrefix?: string,
+): Promise<Item[]> => {
   const items: Item[] = [];
   let startKey: Item | undefined;
   do {
@@ -210,7 +229,12 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
           ? 'SET #type = :type, dataPlane = :plane ADD planeVersion :one, desiredGrantIds :ids'
           : 'SET #type = :type, dataPlane = :plane ADD planeVersion :one DELETE desiredGrantIds :ids',
         ExpressionAttributeNames: { '#type': 'type' },
-        ExpressionAttributeValues: { ':type': ITEM_TYPE.plane, ':plane': grant.dataPlane, ':one': 1, ':ids': new Set([grant.id]) },
+        ExpressionAttributeValues: {
+          ':type': ITEM_TYPE.plane,
+          ':plane': grant.dataPlane,
+          ':one': 1,
+          ':ids': new Set([grant.id]),
+        },
       },
     };
   };
@@ -272,7 +296,11 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
       const equals: Record<string, string> = {};
       let query: { index: IndexName; pk: string; skPrefix?: string };
       if (filter.project !== undefined) {
-        query = { index: 'gsi1', pk: `GRANT#PROJECT#${filter.project}`, ...(filter.domain === undefined ? {} : { skPrefix: `${filter.domain}#` }) };
+        query = {
+          index: 'gsi1',
+          pk: `GRANT#PROJECT#${filter.project}`,
+          ...(filter.domain === undefined ? {} : { skPrefix: `${filter.domain}#` }),
+        };
         if (filter.status !== undefined) equals.status = filter.status;
         if (filter.source !== undefined) equals.source = filter.source;
       } else if (filter.status !== undefined) {
@@ -335,7 +363,8 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
           );
           found.push(...(result.Responses?.[tableName] ?? []).map(parseGrant));
           requested = result.UnprocessedKeys?.[tableName]?.Keys ?? [];
-          if (requested.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** round)));
+          if (requested.length > 0)
+            await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** round)));
         }
       }
       return found;
@@ -363,7 +392,10 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
         ConditionCheck: {
           TableName: tableName,
           Key: keys.planeState(dataPlane),
-          ConditionExpression: expectedPlaneVersion === 0 ? 'attribute_not_exists(planeVersion) OR planeVersion = :v' : 'planeVersion = :v',
+          ConditionExpression:
+            expectedPlaneVersion === 0
+              ? 'attribute_not_exists(planeVersion) OR planeVersion = :v'
+              : 'planeVersion = :v',
           ExpressionAttributeValues: { ':v': expectedPlaneVersion },
         },
       };
@@ -418,8 +450,11 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
           new PutCommand({
             TableName: tableName,
             Item: targetItem(target),
-            ConditionExpression: expectedDesiredVersion === 0 ? 'attribute_not_exists(pk)' : 'desiredVersion = :expected',
-            ...(expectedDesiredVersion === 0 ? {} : { ExpressionAttributeValues: { ':expected': expectedDesiredVersion } }),
+            ConditionExpression:
+              expectedDesiredVersion === 0 ? 'attribute_not_exists(pk)' : 'desiredVersion = :expected',
+            ...(expectedDesiredVersion === 0
+              ? {}
+              : { ExpressionAttributeValues: { ':expected': expectedDesiredVersion } }),
           }),
         ),
       );
@@ -446,7 +481,13 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
 
     async createAttributeUpdate(update) {
       await conditional(`attribute update ${update.id}`, () =>
-        doc.send(new PutCommand({ TableName: tableName, Item: attributeUpdateItem(update), ConditionExpression: 'attribute_not_exists(pk)' })),
+        doc.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: attributeUpdateItem(update),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
       );
     },
 
@@ -500,7 +541,13 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
         await doc.send(
           new PutCommand({
             TableName: tableName,
-            Item: { ...keys.lease(targetKey), type: ITEM_TYPE.lease, owner, expiresAtMs: now.getTime() + ttlMs, [TABLE.ttlAttribute]: Math.ceil((now.getTime() + ttlMs) / 1000) + 3600 },
+            Item: {
+              ...keys.lease(targetKey),
+              type: ITEM_TYPE.lease,
+              owner,
+              expiresAtMs: now.getTime() + ttlMs,
+              [TABLE.ttlAttribute]: Math.ceil((now.getTime() + ttlMs) / 1000) + 3600,
+            },
             ConditionExpression: 'attribute_not_exists(pk) OR expiresAtMs < :now OR #owner = :owner',
             ExpressionAttributeNames: { '#owner': 'owner' },
             ExpressionAttributeValues: { ':now': now.getTime(), ':owner': owner },
@@ -557,7 +604,13 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
       await doc.send(
         new PutCommand({
           TableName: tableName,
-          Item: { ...record, ...keys.delivery(record.source, record.deliveryId), type: ITEM_TYPE.delivery, expiresAtEpoch, [TABLE.ttlAttribute]: expiresAtEpoch },
+          Item: {
+            ...record,
+            ...keys.delivery(record.source, record.deliveryId),
+            type: ITEM_TYPE.delivery,
+            expiresAtEpoch,
+            [TABLE.ttlAttribute]: expiresAtEpoch,
+          },
         }),
       );
     },
@@ -578,7 +631,13 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
           await doc.send(
             new PutCommand({
               TableName: tableName,
-              Item: { ...record, ...keys.delivery(record.source, record.deliveryId), type: ITEM_TYPE.delivery, expiresAtEpoch, [TABLE.ttlAttribute]: expiresAtEpoch },
+              Item: {
+                ...record,
+                ...keys.delivery(record.source, record.deliveryId),
+                type: ITEM_TYPE.delivery,
+                expiresAtEpoch,
+                [TABLE.ttlAttribute]: expiresAtEpoch,
+              },
               ConditionExpression: 'attribute_not_exists(pk) OR expiresAtEpoch <= :now',
               ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
             }),
@@ -623,13 +682,42 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
       return item === undefined ? null : parseItem(driftReportSchema, item);
     },
 
+    // The drift run's policy tags: one item per plane, gzipped JSON (thousands of policies'
+    // tags compress far below DynamoDB's 400 KB item limit).
+    async getPolicyTags(dataPlane) {
+      const item = await get({ pk: `DRIFTCACHE#${dataPlane}`, sk: 'POLICY-TAGS' });
+      if (item === undefined) return null;
+      const blob = z.instanceof(Uint8Array).parse(item.blob);
+      return parseItem(policyTagsSchema, JSON.parse(gunzipSync(blob).toString('utf8')) as Item);
+    },
+
+    async putPolicyTags(record) {
+      await doc.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            pk: `DRIFTCACHE#${record.dataPlane}`,
+            sk: 'POLICY-TAGS',
+            type: 'drift-cache',
+            updatedAt: record.updatedAt,
+            blob: gzipSync(JSON.stringify(record)),
+          },
+        }),
+      );
+    },
+
     async getSource(name) {
       const item = await get(keys.source(name));
       return item === undefined ? null : parseItem(sourceRecordSchema, item);
     },
 
     async putSource(record: SourceRecord) {
-      await doc.send(new PutCommand({ TableName: tableName, Item: { ...record, ...keys.source(record.name), type: ITEM_TYPE.source } }));
+      await doc.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...record, ...keys.source(record.name), type: ITEM_TYPE.source },
+        }),
+      );
     },
   };
 
@@ -646,7 +734,8 @@ const desiredTargetUpdate = (tableName: string, dataPlane: string, write: Desire
       UpdateExpression:
         'SET #type = :type, targetKey = :tk, dataPlane = :plane, #scope = :scope, desired = :desired, desiredVersion = :next, ' +
         '#state = :pending, updatedAt = :at, appliedVersion = if_not_exists(appliedVersion, :zero), gsi4pk = :g4, gsi4sk = :tk',
-      ConditionExpression: write.expectedDesiredVersion === 0 ? 'attribute_not_exists(pk)' : 'desiredVersion = :expected',
+      ConditionExpression:
+        write.expectedDesiredVersion === 0 ? 'attribute_not_exists(pk)' : 'desiredVersion = :expected',
       ExpressionAttributeNames: { '#type': 'type', '#scope': 'scope', '#state': 'state' },
       ExpressionAttributeValues: {
         ':type': ITEM_TYPE.target,
