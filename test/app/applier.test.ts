@@ -4,13 +4,14 @@
 // period), then deleted; throttling and crashes at any call converge without doing anything twice.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
-import { applyPendingTargets, applyTargets, type ApplierDeps, type ApplierLog } from '../../lib/app/applier.js';
+import { applyPendingTargets, applyTargets, type ApplierDeps } from '../../lib/app/applier.js';
 import { acknowledgeAttributeUpdate } from '../../lib/app/attributes.js';
 import { approveGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
 import { makePolicyDocumentCache } from '../../lib/app/reconcile.js';
 import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
-import type { GrantRecord, IamGateway, Identity } from '../../lib/domain/ports.js';
+import type { GrantRecord, Identity } from '../../lib/domain/ports.js';
 import type { IamEmulator } from '../../lib/local/iam-emulator/index.js';
+import { iamForConfig, silentLog } from '../helpers/applier.js';
 import { appDeps, type TestClock } from '../helpers/dynamo.js';
 import { iamClientFor, startIamTest, type IamTestContext } from '../helpers/iam.js';
 
@@ -28,28 +29,6 @@ const request = (bucket: string, domain = 'staging', project = 'flytesnacks', da
   resource: { type: 's3', bucket, prefix: 'team-a/', access: 'read-write' },
   justification: 'training jobs',
 });
-
-export const silentLog = (): ApplierLog & { lines: string[] } => {
-  const lines: string[] = [];
-  const put = (message: string) => {
-    lines.push(message);
-  };
-  return { lines, debug: put, info: put, warn: put, error: put };
-};
-
-/** Seeds every AWS plane of the config in the emulator and gives a gateway per plane account. */
-export const iamForConfig = (iam: IamTestContext, planes: readonly AwsDataPlaneConfig[], options: { maxAttempts?: number } = {}) => {
-  const gateways = new Map<string, IamGateway>();
-  for (const plane of planes) {
-    iam.emulator.seedDataPlane({ accountId: plane.accountId, orgPrefix: plane.orgPrefix, oidcProvider: plane.oidcProvider });
-    gateways.set(plane.accountId, makeIamGateway(iamClientFor(iam.emulator, { accessKeyId: plane.accountId, ...options })));
-  }
-  return async (plane: AwsDataPlaneConfig): Promise<IamGateway> => {
-    const gateway = gateways.get(plane.accountId);
-    if (gateway === undefined) throw new Error(`no gateway for ${plane.accountId}`);
-    return gateway;
-  };
-};
 
 const writes = (emulator: IamEmulator) => emulator.calls.filter((call) => !call.read && call.fault === undefined);
 
