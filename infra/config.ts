@@ -73,6 +73,8 @@ export interface InfraSettings {
   alarmEmail: string | null;
   /** EventBridge Scheduler expression of the drift/expiry run. */
   driftSchedule: string;
+  /** EventBridge Scheduler expression of the applier's sweep of pending/failed/waiting targets. */
+  applierSweepSchedule: string;
   /** GRANTPLANE_ROLES_CLAIM for the HTTP functions (claim names holding groups/roles). */
   rolesClaim: string | null;
   /** GRANTPLANE_ROLE_MAPPING (JSON `{"<group>": "<role>" | [...]}`), validated as JSON here. */
@@ -101,13 +103,19 @@ const stringList = (read: ContextReader, key: string): string[] | undefined => {
   throw new InfraConfigError(`context ${key}: must be a list or a comma-separated string`);
 };
 
+const scheduleExpression = (read: ContextReader, key: string, fallback: string): string => {
+  const value = optionalString(read, key) ?? fallback;
+  if (!/^(rate|cron)\(.+\)$/.test(value)) throw new InfraConfigError(`context ${key}: an EventBridge Scheduler rate(...) or cron(...) expression`);
+  return value;
+};
+
 const describe = (error: z.ZodError): string =>
   error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
 
 /**
  * Loads the deployment settings from CDK context: `grantplane:config` (file path, default
  * `grantplane.config.yaml`, else `examples/grantplane.config.yaml`), `jwtIssuer`, `jwtAudience`,
- * `alarmEmail`, `driftSchedule`, `rolesClaim`, `roleMapping`, `webhookSecretRevision`, `orgPrefix` / `managedPath` (defaults for planes that set none),
+ * `alarmEmail`, `driftSchedule`, `applierSweepSchedule`, `rolesClaim`, `roleMapping`, `webhookSecretRevision`, `orgPrefix` / `managedPath` (defaults for planes that set none),
  * `accounts` (the accounts the applier may manage without assuming a role).
  */
 export const loadInfraSettings = (read: ContextReader): InfraSettings => {
@@ -203,7 +211,8 @@ export const loadInfraSettings = (read: ContextReader): InfraSettings => {
     jwtIssuer,
     jwtAudience,
     alarmEmail: optionalString(read, 'alarmEmail') ?? null,
-    driftSchedule: optionalString(read, 'driftSchedule') ?? 'rate(15 minutes)',
+    driftSchedule: scheduleExpression(read, 'driftSchedule', 'rate(15 minutes)'),
+    applierSweepSchedule: scheduleExpression(read, 'applierSweepSchedule', 'rate(15 minutes)'),
     serviceName,
   };
 };

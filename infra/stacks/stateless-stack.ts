@@ -282,6 +282,13 @@ export class StatelessStack extends Stack {
       schedule: ScheduleExpression.expression(settings.driftSchedule),
       target: new LambdaInvoke(drift.function, { retryAttempts: 2, maxEventAge: Duration.minutes(10) }),
     });
+    // The applier's sweep (functions/applier.ts, an event without Records): targets that are
+    // behind, failed, or whose uctl grace period ran out without a stream record (A3, A4).
+    new Schedule(this, 'ApplierSweepSchedule', {
+      description: 'grantplane applier sweep: retry failed targets, delete roles whose uctl grace period passed',
+      schedule: ScheduleExpression.expression(settings.applierSweepSchedule),
+      target: new LambdaInvoke(applier.function, { retryAttempts: 2, maxEventAge: Duration.minutes(10) }),
+    });
 
     // ── Alarms ────────────────────────────────────────────────────────────────────────────────
     // CloudWatch publishes to an encrypted topic only with a customer-managed key it may use.
@@ -330,12 +337,14 @@ export class StatelessStack extends Stack {
       'grantplane drift check: IAM differs from the desired state (drifted, missing or orphaned targets)',
     );
 
-    // A finding that is the shape of a grant, not a wildcard grant: acknowledged by exact id.
-    const driftLogicalId = this.getLogicalId(drift.function.node.defaultChild as CfnElement);
-    Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${driftLogicalId}.Arn>:*]`,
-      reason: 'lambda:InvokeFunction on the drift function and its versions/aliases only (schedule, and POST /v1/drift-checks).',
-    });
+    // Findings that are the shape of a grant, not a wildcard grant: acknowledged by exact id.
+    for (const fn of [drift, applier]) {
+      const id = this.getLogicalId(fn.function.node.defaultChild as CfnElement);
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${id}.Arn>:*]`,
+        reason: `lambda:InvokeFunction on the ${fn.node.id} function and its versions/aliases only (its schedule${fn === drift ? ', and POST /v1/drift-checks' : ''}).`,
+      });
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn });

@@ -53,6 +53,7 @@ describe('loadInfraSettings', () => {
     ['jwtAudience', { jwtAudience: '' }, /context jwtAudience/],
     ['managedPath /', { managedPath: '/' }, /context managedPath/],
     ['roleMapping', { roleMapping: '{not json' }, /context roleMapping/],
+    ['driftSchedule', { driftSchedule: 'every 5 minutes' }, /context driftSchedule/],
     ['config file', { 'grantplane:config': '/nonexistent/grantplane.yaml' }, /grantplane:config/],
   ])('stops on a bad %s, naming the key', (_name, override, message) => {
     const values = { ...base(configFile(PLANE())), ...override };

@@ -291,6 +291,13 @@ describe('Drift schedule and alarms (DESIGN §10)', () => {
     });
   });
 
+  it("runs the applier's sweep on a schedule too (targets failed or waiting for their uctl grace period)", () => {
+    stateless.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      Target: { Arn: { 'Fn::GetAtt': [functionId('applier'), 'Arn'] } },
+    });
+  });
+
   it('alarms on errors and throttles of every function, DLQ depth and DriftedTargets, to the SNS topic', () => {
     const topic = logicalId(stateless, 'AWS::SNS::Topic', () => true);
     const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm')).map(
