@@ -63,13 +63,14 @@ export function mergeStatements(statements: readonly NormStatement[], covered?: 
 
   const unconditioned = groups.get('')?.byResource;
   const starActions = [...(unconditioned?.get('*') ?? []), ...(covered?.get('*') ?? [])];
+  const subtract = (actions: Set<string>, removed: Iterable<string> | undefined): void => {
+    if (removed !== undefined) for (const action of removed) actions.delete(action);
+  };
   for (const [conditionKey, group] of groups) {
     for (const [resource, actions] of group.byResource) {
-      const removals: Iterable<string>[] = [];
-      if (resource !== '*' || conditionKey !== '') removals.push(starActions);
-      if (conditionKey !== '') removals.push(unconditioned?.get(resource) ?? []);
-      removals.push(covered?.get(resource) ?? []);
-      for (const list of removals) for (const action of list) actions.delete(action);
+      if (resource !== '*' || conditionKey !== '') subtract(actions, starActions);
+      if (conditionKey !== '') subtract(actions, unconditioned?.get(resource));
+      subtract(actions, covered?.get(resource));
       if (actions.size === 0) group.byResource.delete(resource);
     }
   }
@@ -80,7 +81,7 @@ export function mergeStatements(statements: readonly NormStatement[], covered?: 
     const byActions = new Map<string, { actions: string[]; resources: string[] }>();
     for (const [resource, actionSet] of group.byResource) {
       const actions = sortedUnique(actionSet);
-      const actionsKey = JSON.stringify(actions);
+      const actionsKey = actions.join('\u0000');
       let entry = byActions.get(actionsKey);
       if (entry === undefined) byActions.set(actionsKey, (entry = { actions, resources: [] }));
       entry.resources.push(resource);
