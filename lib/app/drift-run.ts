@@ -13,7 +13,9 @@ import { sha256Hex } from '../domain/compile/hash.js';
 import type { Scope, Tags } from '../domain/model.js';
 import {
   targetKey as keyOf,
+  type Clock,
   type DesiredTargetWrite,
+  type GrantStore,
   type IamGateway,
   type IamPolicyDetail,
   type TargetRecord,
@@ -62,6 +64,17 @@ export function makeMemoryPolicyTagCache(): PolicyTagCache {
     load: async (dataPlane) => new Map(planes.get(dataPlane) ?? []),
     save: async (dataPlane, entries) => {
       planes.set(dataPlane, new Map(entries));
+    },
+  };
+}
+
+/** A PolicyTagCache in the table (GrantStore.getPolicyTags/putPolicyTags): survives cold starts. */
+export function makeStorePolicyTagCache(store: GrantStore, clock: Clock): PolicyTagCache {
+  return {
+    load: async (dataPlane) => new Map(Object.entries((await store.getPolicyTags(dataPlane))?.policies ?? {})),
+    save: async (dataPlane, entries) => {
+      const policies = Object.fromEntries([...entries].sort(([a], [b]) => a.localeCompare(b)));
+      await store.putPolicyTags({ dataPlane, policies, updatedAt: clock.now().toISOString() });
     },
   };
 }

@@ -346,6 +346,9 @@ export interface GrantStore {
 
   putDriftReport(report: DriftReportRecord, ttlSeconds: number): Promise<void>;
   getLatestDriftReport(): Promise<DriftReportRecord | null>;
+  /** Policy tags the drift run read last, per plane (GetAccountAuthorizationDetails does not return them). */
+  getPolicyTags(dataPlane: string): Promise<PolicyTagsRecord | null>;
+  putPolicyTags(record: PolicyTagsRecord): Promise<void>;
 
   getSource(name: string): Promise<SourceRecord | null>;
   putSource(record: SourceRecord): Promise<void>;
@@ -377,6 +380,14 @@ export interface DeliveryRecord {
   at: string;
   /** What the first delivery answered (status and body), replayed as is. */
   result: unknown;
+}
+
+/** What the drift run remembers of a plane's policies between runs, by policy ARN. */
+export interface PolicyTagsRecord {
+  dataPlane: string;
+  /** `versionId`: the default version the tags were read at; `readAt`: epoch milliseconds. */
+  policies: Record<string, { versionId: string; tags: Tags; readAt: number }>;
+  updatedAt: string;
 }
 
 export interface DriftReportRecord {

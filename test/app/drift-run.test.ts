@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
 import { applyTargets, type ApplierLog } from '../../lib/app/applier.js';
-import { makeMemoryPolicyTagCache, runDriftCheck, type DriftMetrics, type DriftRunDeps, type DriftRunReport } from '../../lib/app/drift-run.js';
+import { makeMemoryPolicyTagCache, makeStorePolicyTagCache, runDriftCheck, type DriftMetrics, type DriftRunDeps, type DriftRunReport } from '../../lib/app/drift-run.js';
 import { submitGrant } from '../../lib/app/grants.js';
 import { makePolicyDocumentCache } from '../../lib/app/reconcile.js';
 import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
@@ -243,9 +243,11 @@ describe('runDriftCheck (§10)', () => {
 
   it('reads the plane in a few calls and, a second time, fetches no policy version or tags whose version id did not change (A1)', async () => {
     await applied();
+    // Every run as a cold Lambda: nothing kept in memory, the tags cache lives in the table.
+    const cold = (): DriftRunDeps => ({ ...deps, cache: makePolicyDocumentCache(), tagCache: makeStorePolicyTagCache(deps.store, deps.clock) });
     iam.emulator.resetCalls();
 
-    await runDriftCheck(deps);
+    await runDriftCheck(cold());
     // Cold: one whole-account read, tags of each managed policy (not in that answer), no version reads.
     expect(callCount('GetPolicyVersion')).toBe(0);
     expect(callCount('GetRole') + callCount('ListAttachedRolePolicies')).toBe(0);
@@ -253,20 +255,20 @@ describe('runDriftCheck (§10)', () => {
     expect(callCount('GetPolicy')).toBe(2);
 
     iam.emulator.resetCalls();
-    await runDriftCheck(deps);
+    await runDriftCheck(cold());
     expect(iam.emulator.calls.map((call) => call.action)).toEqual(['GetAccountAuthorizationDetails']);
 
     // A new default version: that policy's tags are read again, still no GetPolicyVersion.
     await gateway.createPolicyVersion(POLICY, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::x/*' }] }, true);
     iam.emulator.resetCalls();
-    await runDriftCheck(deps);
+    await runDriftCheck(cold());
     expect(iam.emulator.calls.filter((call) => call.action === 'GetPolicy').map((call) => call.params.PolicyArn)).toEqual([POLICY]);
     expect(callCount('GetPolicyVersion')).toBe(0);
 
     // Tags older than the maximum age are read again, even with the same version.
     deps.clock.set('2026-11-25T00:00:00.000Z');
     iam.emulator.resetCalls();
-    await runDriftCheck(deps);
+    await runDriftCheck(cold());
     expect(callCount('GetPolicy')).toBe(2);
   });
 
