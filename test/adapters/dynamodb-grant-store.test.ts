@@ -480,7 +480,7 @@ describe('DynamoDB GrantStore: stream', () => {
       const records = await streams.send(new GetRecordsCommand({ ShardIterator: iterator.ShardIterator ?? '' }));
       for (const record of records.Records ?? []) {
         const image = record.dynamodb?.NewImage;
-        if (image !== undefined) images.push(targetFromItem(unmarshall(image as Parameters<typeof unmarshall>[0])));
+        if (image !== undefined) images.push(targetFromItem(unmarshall(image)));
       }
     }
     streams.destroy();
