@@ -10,11 +10,14 @@ import { makeHandler as makeAuditHandler } from '../../functions/http/audit.js';
 import { makeHandler as makeGrantsHandler } from '../../functions/http/grants.js';
 import { makeHandler as makeHealthHandler } from '../../functions/http/health.js';
 import { makeHandler as makePlanHandler } from '../../functions/http/plan.js';
+import { makeHandler as makeSourcesHandler } from '../../functions/http/sources.js';
 import { makeHandler as makeTargetsHandler } from '../../functions/http/targets.js';
+import { makeHandler as makeWebhookHandler } from '../../functions/webhook.js';
 import { parseAuthEnv } from '../../functions/shared/auth.js';
 import type { HttpHandler } from '../../functions/shared/http.js';
 import { ROUTES, type RouteGroup } from '../../functions/shared/routes.js';
 import { parseConfig } from '../../lib/domain/config.js';
+import { signGeneric, signHub, SIGNATURE_HEADERS } from '../../lib/domain/webhooks/signatures.js';
 import { buildDeps } from '../../lib/wiring.js';
 import { freshTable } from '../helpers/dynamo.js';
 import { apiEvent, lambdaContext } from './events.js';
@@ -59,17 +62,29 @@ const body = fc.oneof(
   mutated({ grants: [validGrant] }),
   mutated({ comment: 'fine' }),
   mutated({ attributes: { projectQuotaCpu: '8' }, project: 'flytesnacks', domain: 'staging' }),
+  mutated({
+    event: 'ticket.created',
+    ticket: { system: 'jira', key: 'OPS-9' },
+    actor: { id: 'u1' },
+    grant: validGrant,
+  }),
+  mutated({ event: 'ticket.approved', ticket: { system: 'jira', key: 'OPS-9' }, actor: { id: 'u2' } }),
   fc.jsonValue(),
   fc.string().map((text) => ({ raw: text })),
   fc.constant(undefined),
 );
 
 const segment = fc.oneof(
-  fc.constantFrom('prod', 'flytesnacks', 'staging', 'global', 'analytics', '01ABC'),
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom('prod', 'flytesnacks', 'staging', 'global', 'generic', 'jira', 'servicenow'),
+  },
+  fc.constantFrom('prod', 'flytesnacks', 'staging', 'global', 'analytics', '01ABC', 'generic', 'jira', 'servicenow'),
   fc.string({ minLength: 1, maxLength: 20 }),
 );
 const groups = fc.subarray(['requester', 'approver', 'admin', 'someone-else']);
-const implemented = ROUTES.filter((route) => !['webhook', 'http/sources', 'http/drift'].includes(route.group));
+const WEBHOOK_SECRET = 'fuzz-secret';
+const implemented = ROUTES.filter((route) => route.group !== 'http/drift');
 
 describe('every implemented route under random input', () => {
   let handlers: Partial<Record<RouteGroup, HttpHandler>>;
@@ -84,6 +99,8 @@ describe('every implemented route under random input', () => {
       'http/attributes': makeAttributesHandler(deps, options),
       'http/audit': makeAuditHandler(deps, options),
       'http/health': makeHealthHandler(options),
+      'http/sources': makeSourcesHandler(deps, options),
+      webhook: makeWebhookHandler(deps, { ...options, secrets: () => [WEBHOOK_SECRET] }),
     };
   });
 
@@ -93,33 +110,55 @@ describe('every implemented route under random input', () => {
         fc.constantFrom(...implemented),
         fc.array(segment, { minLength: 3, maxLength: 3 }),
         body,
-        fc.constantFrom(
-          'application/json',
-          'application/json; charset=utf-8',
-          'text/plain',
-          'application/yaml',
-          'application/x-www-form-urlencoded',
-          undefined,
+        // Mostly well-formed envelopes, so most requests reach the use cases; the rest probe the edges.
+        fc.oneof(
+          { weight: 4, arbitrary: fc.constant('application/json') },
+          {
+            weight: 1,
+            arbitrary: fc.constantFrom(
+              'application/json; charset=utf-8',
+              'text/plain',
+              'application/yaml',
+              'application/x-www-form-urlencoded',
+              undefined,
+            ),
+          },
         ),
-        fc.dictionary(
-          fc.constantFrom(
-            'limit',
-            'cursor',
-            'status',
-            'project',
-            'domain',
-            'source',
-            'grantId',
-            'target',
-            'actor',
-            'dataPlane',
-            'x',
-          ),
-          fc.string({ maxLength: 12 }),
+        fc.oneof(
+          { weight: 2, arbitrary: fc.constant({}) },
+          {
+            weight: 1,
+            arbitrary: fc.dictionary(
+              fc.constantFrom(
+                'limit',
+                'cursor',
+                'status',
+                'project',
+                'domain',
+                'source',
+                'grantId',
+                'target',
+                'actor',
+                'dataPlane',
+                'x',
+              ),
+              fc.string({ maxLength: 12 }),
+            ),
+          },
         ),
-        fc.option(fc.record({ sub: fc.string({ maxLength: 12 }), groups })),
+        fc.oneof(
+          {
+            weight: 3,
+            arbitrary: fc
+              .constantFrom('carol', 'dave')
+              .map((sub) => ({ sub, groups: ['requester', 'approver', 'admin'] })),
+          },
+          { weight: 2, arbitrary: fc.record({ sub: fc.string({ maxLength: 12 }), groups }) },
+          { weight: 1, arbitrary: fc.constant(null) },
+        ),
         fc.option(fc.string({ maxLength: 40 })),
-        async (route, segments, payload, contentType, query, caller, idempotencyKey) => {
+        fc.boolean(),
+        async (route, segments, payload, contentType, query, caller, idempotencyKey, signed) => {
           let i = 0;
           const path = route.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(segments[i++] ?? 'x'));
           const headers: Record<string, string> = {};
@@ -131,6 +170,19 @@ describe('every implemented route under random input', () => {
               : typeof payload === 'object' && payload !== null && 'raw' in payload
                 ? String(payload.raw)
                 : JSON.stringify(payload);
+          // Half the webhook deliveries carry a valid signature, so the fuzz reaches past the 401.
+          const kind = segments[0];
+          if (
+            route.group === 'webhook' &&
+            signed &&
+            rawBody !== undefined &&
+            (kind === 'generic' || kind === 'jira' || kind === 'servicenow')
+          ) {
+            headers[SIGNATURE_HEADERS[kind]] =
+              kind === 'jira'
+                ? signHub(rawBody, WEBHOOK_SECRET)
+                : signGeneric(rawBody, WEBHOOK_SECRET, Date.now() / 1000);
+          }
           const event = apiEvent({
             method: route.method,
             path,
