@@ -13,8 +13,8 @@
 //
 // A4: every step re-derives what to do from DynamoDB and IAM. Duplicate or out-of-order stream
 // records find appliedVersion ≥ desiredVersion and nothing to move on: no IAM call, no write. A run
-// that dies anywhere is finished by the next: grants are moved on before the target records
-// success, so a recorded success never hides a grant still waiting.
+// that dies anywhere is finished by the next: an applied target's grants still waiting (approved,
+// failed, revoking) are moved on by any later run of it — the batch retry or the sweep.
 import type { AwsDataPlaneConfig, DataPlaneConfig } from '../domain/config.js';
 import { roleArn } from '../domain/compile/arns.js';
 import { sha256Hex } from '../domain/compile/hash.js';
@@ -270,13 +270,15 @@ async function applyLeased(
     if (pair !== null) attributeUpdate = await recordUctlUpdate(deps, plane, target, pair, latest);
     if (attributeUpdate !== null) outcome.attributeUpdateId = attributeUpdate.id;
 
-    await moveGrants(deps, candidates, { status: 'ok', iamCalls: outcome.iamCalls, detail: `applied ${key} version ${target.desiredVersion}` }, outcome);
     const state = result.waiting ? 'waiting-uctl' : 'applied';
     const written = await recordOutcome(deps, target, {
       state,
       appliedPolicyArns: target.desired?.policies.map((policy) => policy.arn) ?? [],
       roleDeletionRequestedAt: result.waiting ? (target.roleDeletionRequestedAt ?? deps.clock.now().toISOString()) : undefined,
     });
+    // After the target: a grant reads `active` only once its target reads applied. A crash in
+    // between is finished by the retry or the sweep, which move waiting grants of applied targets.
+    await moveGrants(deps, candidates, { status: 'ok', iamCalls: outcome.iamCalls, detail: `applied ${key} version ${target.desiredVersion}` }, outcome);
     outcome.outcome = state;
     await deps.store.appendAudit({
       id: deps.ids.next(),
@@ -523,7 +525,7 @@ export async function applyPendingTargets(deps: ApplierDeps, options: ApplyOptio
   }
   for (const plane of deps.config.dataPlanes) {
     if (plane.cloud !== 'aws') continue;
-    for (const grant of await deps.store.listGrantsByStatus(plane.name, ['approved', 'revoking'])) keys.add(grant.targetKey);
+    for (const grant of await deps.store.listGrantsByStatus(plane.name, ['approved', 'failed', 'revoking'])) keys.add(grant.targetKey);
   }
   if (keys.size === 0) return [];
   return applyTargets(deps, [...keys], options);

@@ -1,0 +1,110 @@
+// End to end on the local stack (DESIGN §9): HTTP submit → approve → the stream poller feeds the
+// applier Lambda → the grant is `active` and the role is in the IAM emulator; the pair's uctl update
+// is pending; revoke → `revoked`, the role waits; ack → the role is deleted (A3).
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logger } from '../../functions/shared/logger.js';
+import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
+import { mintLocalToken } from '../../lib/local/jwt.js';
+import { startLocalStack, type LocalStack } from '../../lib/local/start.js';
+import { applierLoop } from '../../lib/local/stream-poller.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const ROLE = 'acme-flytesnacks-staging';
+let stack: LocalStack;
+let iam: IAMClient;
+
+const token = (sub: string, roles: string[]) => mintLocalToken({ sub, roles: roles as never }, DEV_JWT_SECRET);
+const alice = token('alice', ['requester']);
+const bob = token('bob', ['approver']);
+const admin = token('carol', ['admin', 'approver']);
+
+const call = async (method: string, path: string, bearer: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
+  const answer = await fetch(`${stack.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: answer.status, json: (await answer.json()) as Record<string, unknown> };
+};
+
+/** Polls `probe` until it returns a value (not undefined), at most `ms`. */
+const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> => {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+const roleExists = async (): Promise<boolean> => {
+  try {
+    await iam.send(new GetRoleCommand({ RoleName: ROLE }));
+    return true;
+  } catch (error: unknown) {
+    if (error instanceof NoSuchEntityException) return false;
+    throw error;
+  }
+};
+
+beforeAll(async () => {
+  delete process.env.GRANTPLANE_LOCAL_JWT_SECRET;
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  logger.setLogLevel('SILENT');
+  stack = await startLocalStack({ ephemeral: true, port: 0, configPath: resolve(repo, 'grantplane.config.yaml'), loops: [applierLoop] });
+  iam = new IAMClient({ endpoint: stack.iamEndpoint, region: 'us-east-1', credentials: { accessKeyId: '123456789012', secretAccessKey: 'any' } });
+}, 90_000);
+
+afterAll(async () => {
+  iam?.destroy();
+  await stack?.stop();
+});
+
+describe('local stack: the applier on the table stream', () => {
+  it('submit → approve over HTTP → active with its role in IAM; revoke → revoked; ack → role deleted', async () => {
+    const submitted = await call('POST', '/v1/grants', alice, {
+      dataPlane: 'prod',
+      scope: { type: 'project-domain', project: 'flytesnacks', domain: 'staging' },
+      resource: { type: 's3', bucket: 'acme-ml-data', prefix: 'team-a/', access: 'read' },
+      justification: 'training jobs read features',
+    });
+    expect(submitted.status).toBe(201);
+    const id = String(submitted.json.id);
+    expect((await call('POST', `/v1/grants/${id}/approve`, bob, {})).status).toBe(200);
+
+    await eventually('the grant to become active', async () => {
+      const grant = await call('GET', `/v1/grants/${id}`, alice);
+      return grant.json.status === 'active' ? grant : undefined;
+    });
+    // A grant reads active only once its target reads applied.
+    expect(await roleExists()).toBe(true);
+    const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: ROLE }));
+    expect(attached.AttachedPolicies?.map((policy) => policy.PolicyName).sort()).toEqual(['grantplane-flytesnacks-staging-1', 'userflyterole']);
+    const pending = await call('GET', '/v1/attribute-updates?status=pending', bob);
+    const items = pending.json.items as { id: string; project: string; domain: string; roleArn: string | null; command: string }[];
+    expect(items).toEqual([expect.objectContaining({ project: 'flytesnacks', domain: 'staging', roleArn: `arn:aws:iam::123456789012:role/grantplane/${ROLE}` })]);
+    const target = await call('GET', '/v1/targets/prod/flytesnacks/staging', alice);
+    expect(target.json).toMatchObject({ state: 'applied', uctlUpdate: { status: 'pending' } });
+    expect((await call('POST', `/v1/attribute-updates/${items[0]?.id}/ack`, admin)).status).toBe(200);
+
+    expect((await call('DELETE', `/v1/grants/${id}`, alice)).status).toBe(202);
+    await eventually('the grant to become revoked', async () => {
+      const grant = await call('GET', `/v1/grants/${id}`, alice);
+      return grant.json.status === 'revoked' ? grant : undefined;
+    });
+    const removal = await eventually('the removal uctl update', async () => {
+      const list = await call('GET', '/v1/attribute-updates?status=pending', bob);
+      return (list.json.items as { id: string; roleArn: string | null }[]).find((update) => update.roleArn === null);
+    });
+    expect(await roleExists()).toBe(true); // waits for the uctl update (A3)
+    expect((await call('GET', '/v1/targets/prod/flytesnacks/staging', alice)).json).toMatchObject({ state: 'waiting-uctl' });
+
+    expect((await call('POST', `/v1/attribute-updates/${removal.id}/ack`, admin)).status).toBe(200);
+    await eventually('the role to be deleted', async () => ((await roleExists()) ? undefined : true));
+    expect((await call('GET', '/v1/targets/prod/flytesnacks/staging', alice)).json).toMatchObject({ state: 'applied', desired: null });
+  }, 120_000);
+});
