@@ -8,6 +8,7 @@ import { makeHandler as makeAttributesHandler } from '../../functions/http/attri
 import { makeHandler as makeDriftHandler } from '../../functions/http/drift.js';
 import { makeHandler as makeAuditHandler } from '../../functions/http/audit.js';
 import { makeHandler as makePlanHandler } from '../../functions/http/plan.js';
+import { makeHandler as makeSourcesHandler } from '../../functions/http/sources.js';
 import { makeHandler as makeTargetsHandler } from '../../functions/http/targets.js';
 import { ROUTES } from '../../functions/shared/routes.js';
 import { parseAuthEnv, AuthConfigError, claimValues, identityOf } from '../../functions/shared/auth.js';
@@ -171,6 +172,7 @@ describe('route wiring', () => {
     'http/targets': makeTargetsHandler(noDeps, { auth, logger }),
     'http/attributes': makeAttributesHandler(noDeps, { auth, logger }),
     'http/audit': makeAuditHandler(noDeps, { auth, logger }),
+    'http/sources': makeSourcesHandler(noDeps, { auth, logger }),
   } as const;
   const wired = ROUTES.filter(
     (route): route is typeof route & { group: keyof typeof handlers } => route.group in handlers,
@@ -184,7 +186,9 @@ describe('route wiring', () => {
       method: route.method,
       path,
       caller: everyone,
-      ...(route.body ? { body: route.operationId === 'planGrants' ? { grants: [] } : {} } : {}),
+      ...(route.body
+        ? { body: ['planGrants', 'syncSourceGrants'].includes(route.operationId) ? { grants: [] } : {} }
+        : {}),
     });
     expect(answer.body).toMatchObject({ status: 500, type: 'urn:grantplane:problem:internal' });
   });
