@@ -110,7 +110,9 @@ const errorText = (error: unknown): string => (error instanceof Error ? `${error
  * that is not grantplane's, the wrong account) mark the target's approved grants `failed`.
  */
 const isTransient = (error: unknown): boolean => {
-  if (error instanceof IamGatewayError) return ['Throttling', 'ServiceFailure', 'Other'].includes(error.code);
+  // NoSuchEntity / DeleteConflict / EntityAlreadyExists come from ordering between targets (a pair
+  // attaching a global policy its plane's global run has not created yet): the retry resolves them.
+  if (error instanceof IamGatewayError) return !['LimitExceeded', 'MalformedPolicyDocument', 'InvalidInput', 'UnparseableDocument'].includes(error.code);
   const lasting = [OwnershipError, MissingRoleError, ForbiddenActionError, PlaneAccountError, UnknownPlaneError];
   return !lasting.some((kind) => error instanceof kind);
 };
@@ -126,7 +128,20 @@ const applyOrder = (a: string, b: string): number => {
  * one target's failure: every target gets its outcome (`failed` ones are for the caller to retry).
  */
 export async function applyTargets(deps: ApplierDeps, targetKeys: readonly string[], options: ApplyOptions = {}): Promise<TargetOutcome[]> {
-  const keys = [...new Set(targetKeys)].sort(applyOrder);
+  const keys = [...new Set(targetKeys)];
+  // A pair attaches its plane's global policies (C1/C2): a global target that is behind goes first,
+  // whether or not its own record is in this batch.
+  for (const dataPlane of new Set(keys.map(planeOfKey))) {
+    const globalKey = `${dataPlane}#global`;
+    if (keys.includes(globalKey)) continue;
+    try {
+      const global = await deps.store.getTarget(globalKey);
+      if (global !== null && (global.appliedVersion < global.desiredVersion || global.state === 'failed')) keys.push(globalKey);
+    } catch (error: unknown) {
+      deps.log.warn('global target not read', { targetKey: globalKey, error: errorText(error) });
+    }
+  }
+  keys.sort(applyOrder);
   const outcomes: TargetOutcome[] = [];
   const byPlane = new Map<string, string[]>();
   for (const key of keys) byPlane.set(planeOfKey(key), [...(byPlane.get(planeOfKey(key)) ?? []), key]);

@@ -312,3 +312,36 @@ describe('applyTargets', () => {
     expect(crashes).toBeGreaterThan(3);
   });
 });
+
+describe('applyTargets with global grants (C1, C2)', () => {
+  const globalRequest = (bucket: string) => ({ dataPlane: 'prod', scope: { type: 'global' }, resource: { type: 's3', bucket, access: 'read' }, justification: 'shared data' });
+
+  it('a global grant lands on <UserFlyteRole> and every pair role; revoking it removes the policy everywhere', async () => {
+    const pairGrant = await approved('acme-ml-data');
+    const submitted = await submitGrant(deps, { request: globalRequest('acme-shared'), actor: alice });
+    const globalGrant = await approveGrant(deps, { id: submitted.id, actor: bob });
+    const gateway = await deps.iamFor(deps.config.dataPlanes[0] as AwsDataPlaneConfig);
+
+    // Only the pair's record arrives: the plane's global target, being behind, is applied first.
+    const outcomes = await applyTargets(deps, [STAGING], { grantIds: [globalGrant.id] });
+
+    expect(outcomes.map((o) => [o.targetKey, o.outcome])).toEqual([
+      ['prod#global', 'applied'],
+      [STAGING, 'applied'],
+    ]);
+    expect((await grant(globalGrant.id)).status).toBe('active');
+    expect((await grant(pairGrant.id)).status).toBe('active');
+    expect((await gateway.listAttachedRolePolicies('acme-userflyterole')).map((p) => p.name).sort()).toEqual(['grantplane-global-1', 'userflyterole']);
+    expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.name).sort()).toEqual(['grantplane-flytesnacks-staging-1', 'grantplane-global-1', 'userflyterole']);
+
+    await revokeGrant(deps, { id: globalGrant.id, actor: alice });
+    const removal = await applyTargets(deps, ['prod#global', STAGING]);
+
+    expect(removal.every((o) => o.outcome === 'applied')).toBe(true);
+    expect((await grant(globalGrant.id)).status).toBe('revoked');
+    expect((await gateway.listAttachedRolePolicies('acme-userflyterole')).map((p) => p.name)).toEqual(['userflyterole']);
+    expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.name).sort()).toEqual(['grantplane-flytesnacks-staging-1', 'userflyterole']);
+    expect(await gateway.getPolicy('arn:aws:iam::123456789012:policy/grantplane/grantplane-global-1')).toBeNull();
+    expect(await gateway.getRole(ROLE)).not.toBeNull();
+  });
+});
