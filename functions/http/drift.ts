@@ -1,8 +1,119 @@
-// Placeholder until its owner lands it (DESIGN §10): every route of this group answers 501
-// problem+json through the one chain, so the router, CDK and openapi already see the group.
-import { makeHttpHandler, type ChainOptions } from '../shared/http.js';
+// POST /v1/drift-checks (admin) and GET /v1/drift-checks/latest (any caller), DESIGN §8/§10.
+// POST starts a drift and expiry run now and answers 202; it is never skipped (no "a run is
+// already going" refusal: runs are idempotent). Behind API Gateway the run goes to the drift
+// Lambda by an asynchronous Invoke (GRANTPLANE_DRIFT_FUNCTION_NAME, set by infra), so the answer
+// does not wait for IAM; without that variable (`npm start`, a single-function deployment) the run
+// happens within this invocation and the 202 carries its summary.
+import * as z from 'zod';
+import { makeLambdaInvoker } from '../../lib/adapters/lambda/invoke.js';
+import { runDriftCheck, type DriftRunReport } from '../../lib/app/drift-run.js';
+import { NotFoundError } from '../../lib/domain/errors.js';
+import type { GrantStore } from '../../lib/domain/ports.js';
+import { liveDeps, WiringError } from '../../lib/wiring.js';
+import { liveDriftDeps } from '../drift.js';
+import { callerOf, makeHttpHandler, type ChainOptions } from '../shared/http.js';
+import { parseWith } from '../shared/params.js';
 
-/** The http/drift Lambda (no route implemented yet). */
-export const makeHandler = (options?: ChainOptions) => makeHttpHandler('http/drift', {}, options);
+export interface DriftRunInput {
+  actor: string;
+  confirmPrune: boolean;
+}
 
-export const handler = makeHandler();
+/** `started`: handed to the drift function; `completed`: ran here, with the stored report. */
+export type DriftStart = { status: 'started' } | { status: 'completed'; report: DriftRunReport };
+
+export interface DriftHttpDeps {
+  store: GrantStore;
+  start(input: DriftRunInput): Promise<DriftStart>;
+}
+
+export type DriftHttpDepsSource = DriftHttpDeps | (() => DriftHttpDeps);
+
+const LATEST = '/v1/drift-checks/latest';
+
+const startQuery = z
+  .object({
+    confirmPrune: z.enum(['true', 'false'], { error: 'confirmPrune must be true or false' }).optional(),
+  })
+  .strict();
+
+const summaryOf = (report: DriftRunReport) => ({
+  id: report.id,
+  checkedAt: report.checkedAt,
+  targets: report.targets.length,
+  notInSync: report.targets.filter((target) => target.status !== 'in-sync').length,
+  expired: report.expired.length,
+  errors: report.errors,
+});
+
+/** The drift HTTP Lambda on any deps. */
+export const makeHandler = (source: DriftHttpDepsSource, options?: ChainOptions) => {
+  const deps = (): DriftHttpDeps => (typeof source === 'function' ? source() : source);
+  return makeHttpHandler(
+    'http/drift',
+    {
+      startDriftCheck: async (req) => {
+        const { confirmPrune } = parseWith(startQuery, req.query, 'query');
+        const started = await deps().start({ actor: callerOf(req).sub, confirmPrune: confirmPrune === 'true' });
+        return {
+          status: 202,
+          headers: { Location: LATEST },
+          body:
+            started.status === 'started'
+              ? { status: 'started', latest: LATEST }
+              : { status: 'completed', latest: LATEST, report: summaryOf(started.report) },
+        };
+      },
+      getLatestDriftCheck: async () => {
+        const record = await deps().store.getLatestDriftReport();
+        if (record === null) {
+          throw new NotFoundError('drift-check.none', 'No drift check has run yet: POST /v1/drift-checks starts one');
+        }
+        return { status: 200, body: record.report };
+      },
+    },
+    options,
+  );
+};
+
+const envSchema = z.object({
+  GRANTPLANE_DRIFT_FUNCTION_NAME: z.string().min(1).optional(),
+  AWS_REGION: z.string().min(1).optional(),
+  AWS_ENDPOINT_URL_LAMBDA: z.url().optional(),
+});
+
+let live: DriftHttpDeps | undefined;
+
+/** Live deps: async Invoke of the drift function when infra names it, else a run in this process. */
+export function liveDriftHttpDeps(): DriftHttpDeps {
+  if (live !== undefined) return live;
+  const env = envSchema.safeParse(process.env);
+  if (!env.success) throw new WiringError(`${env.error.issues[0]?.path.join('.')}: ${env.error.issues[0]?.message}`);
+  const functionName = env.data.GRANTPLANE_DRIFT_FUNCTION_NAME;
+  if (functionName === undefined) {
+    const drift = liveDriftDeps();
+    live = { store: drift.store, start: async (input) => ({ status: 'completed', report: await runDriftCheck(drift, input) }) };
+    return live;
+  }
+  if (env.data.AWS_REGION === undefined) throw new WiringError('AWS_REGION is required to invoke the drift function');
+  const invoke = makeLambdaInvoker({
+    region: env.data.AWS_REGION,
+    ...(env.data.AWS_ENDPOINT_URL_LAMBDA === undefined ? {} : { endpoint: env.data.AWS_ENDPOINT_URL_LAMBDA }),
+    // Lambda puts the execution role's (rotating) credentials in the environment of every invocation.
+    credentials: async () => {
+      const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN } = process.env;
+      if (!AWS_ACCESS_KEY_ID || !AWS_SECRET_ACCESS_KEY) throw new WiringError('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are required to invoke the drift function');
+      return { accessKeyId: AWS_ACCESS_KEY_ID, secretAccessKey: AWS_SECRET_ACCESS_KEY, ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}) };
+    },
+  });
+  live = {
+    store: liveDeps().app.store,
+    start: async (input) => {
+      await invoke(functionName, input);
+      return { status: 'started' };
+    },
+  };
+  return live;
+}
+
+export const handler = makeHandler(liveDriftHttpDeps);

@@ -1,0 +1,87 @@
+// The drift/expiry Lambda (DESIGN §10): EventBridge Scheduler's target (every 15 minutes by
+// default, infra `driftSchedule`), and what POST /v1/drift-checks invokes asynchronously. One run:
+// expire due grants, check every AWS plane, store the report, hand repairs to the applier (through
+// the table's stream: this function reads IAM only), publish DriftedTargets / ExpiredGrants.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import * as z from 'zod';
+import type { ApplierLog } from '../lib/app/applier.js';
+import { makeStorePolicyTagCache, runDriftCheck, type DriftMetrics, type DriftRunDeps } from '../lib/app/drift-run.js';
+import { liveApplierDeps } from '../lib/wiring.js';
+import { logger } from './shared/logger.js';
+
+/** The namespace and `service` dimension infra's DriftedTargets alarm reads. */
+export const metrics = new Metrics({ namespace: 'grantplane', serviceName: 'grantplane' });
+
+/** Powertools metrics as the run's counters (EMF in the function's log). */
+export const powertoolsDriftMetrics = (target: Metrics): DriftMetrics => ({
+  count: (name, value) => {
+    target.addMetric(name, MetricUnit.Count, value);
+  },
+});
+
+const driftLog: ApplierLog = {
+  debug: (message, attributes) => logger.debug(message, { ...attributes }),
+  info: (message, attributes) => logger.info(message, { ...attributes }),
+  warn: (message, attributes) => logger.warn(message, { ...attributes }),
+  error: (message, attributes) => logger.error(message, { ...attributes }),
+};
+
+/**
+ * What an invocation may carry: nothing from the schedule; from POST /v1/drift-checks the admin
+ * who asked and whether orphan pruning past the guard is confirmed. Anything else is ignored, so a
+ * schedule's payload can never stop the run.
+ */
+const invocationSchema = z.object({
+  actor: z.string().min(1).max(256).optional(),
+  confirmPrune: z.boolean().optional(),
+});
+
+export type DriftDepsSource = DriftRunDeps | (() => DriftRunDeps);
+
+let live: DriftRunDeps | undefined;
+
+/** The live deps: the applier's wiring (IAM per plane, STS for applierRoleArn), tags cached in the table. */
+export function liveDriftDeps(): DriftRunDeps {
+  if (live !== undefined) return live;
+  const base = liveApplierDeps(driftLog);
+  live = { ...base, tagCache: makeStorePolicyTagCache(base.store, base.clock), metrics: powertoolsDriftMetrics(metrics) };
+  return live;
+}
+
+/** A summary of the run for the invocation's result (the report itself is stored). */
+export interface DriftInvocationResult {
+  reportId: string;
+  checkedAt: string;
+  targets: number;
+  notInSync: number;
+  expired: number;
+  errors: string[];
+}
+
+/** The drift Lambda on any deps (tests pass their own; `metrics` defaults to the module's). */
+export const makeHandler = (source: DriftDepsSource, options: { metrics?: Metrics } = {}) =>
+  middy(async (event: unknown): Promise<DriftInvocationResult> => {
+    const deps = typeof source === 'function' ? source() : source;
+    const parsed = invocationSchema.safeParse(event ?? {});
+    const input = parsed.success ? parsed.data : {};
+    if (!parsed.success) logger.warn('invocation payload ignored', { issue: parsed.error.issues[0]?.message });
+    const report = await runDriftCheck(deps, {
+      actor: input.actor ?? 'schedule',
+      ...(input.confirmPrune === undefined ? {} : { confirmPrune: input.confirmPrune }),
+    });
+    return {
+      reportId: report.id,
+      checkedAt: report.checkedAt,
+      targets: report.targets.length,
+      notInSync: report.targets.filter((target) => target.status !== 'in-sync').length,
+      expired: report.expired.length,
+      errors: report.errors,
+    };
+  })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(options.metrics ?? metrics));
+
+export const handler = makeHandler(liveDriftDeps);
