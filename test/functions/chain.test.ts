@@ -5,14 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { makeHandler as makeGrantsHandler } from '../../functions/http/grants.js';
 import { makeHandler as makeHealthHandler } from '../../functions/http/health.js';
 import { makeHandler as makeAttributesHandler } from '../../functions/http/attributes.js';
-import { makeHandler as makeDriftHandler } from '../../functions/http/drift.js';
 import { makeHandler as makeAuditHandler } from '../../functions/http/audit.js';
 import { makeHandler as makePlanHandler } from '../../functions/http/plan.js';
 import { makeHandler as makeSourcesHandler } from '../../functions/http/sources.js';
 import { makeHandler as makeTargetsHandler } from '../../functions/http/targets.js';
 import { ROUTES } from '../../functions/shared/routes.js';
 import { parseAuthEnv, AuthConfigError, claimValues, identityOf } from '../../functions/shared/auth.js';
-import { MAX_BODY_BYTES } from '../../functions/shared/http.js';
+import { makeHttpHandler, MAX_BODY_BYTES } from '../../functions/shared/http.js';
 import type { HttpDeps } from '../../lib/wiring.js';
 import { apiEvent, invoke } from './events.js';
 
@@ -154,12 +153,9 @@ describe('the HTTP chain', () => {
     expect((answer.body as { errors: { path: string }[] }).errors[0]?.path).toBe('query.limit');
   });
 
-  it('answers 501 problem+json for routes not implemented yet', async () => {
-    const answer = await invoke(makeDriftHandler({ auth, logger }), {
-      method: 'GET',
-      path: '/v1/drift-checks/latest',
-      caller: alice,
-    });
+  it('answers 501 problem+json for a route whose group has no function for it yet', async () => {
+    const unwritten = makeHttpHandler('http/drift', {}, { auth, logger });
+    const answer = await invoke(unwritten, { method: 'GET', path: '/v1/drift-checks/latest', caller: alice });
     expectProblem(answer, 501, 'not-implemented');
   });
 });

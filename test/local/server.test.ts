@@ -108,13 +108,6 @@ describe('local server', () => {
     expect(answer.headers.get('content-type')).toBe('application/problem+json');
     expect(answer.status).toBeLessThan(500);
   });
-
-  it('answers routes whose Lambda is not written yet with 501 problem+json', async () => {
-    const answer = await fetch(`${server.url}/v1/drift-checks/latest`, {
-      headers: { authorization: `Bearer ${token('carol', [])}` },
-    });
-    expect(answer.status).toBe(501);
-  });
 });
 
 describe('local tokens', () => {
