@@ -3,8 +3,9 @@
 // their parent is drained), GetShardIterator, a GetRecords loop, each batch converted to the
 // Lambda DynamoDBStreamEvent shape and handed to the very handler functions/applier.ts exports.
 // Partial batch failures are retried from the lowest failed sequence number with backoff, like
-// `reportBatchItemFailures` + `retryAttempts`; what still fails after that is logged and skipped
-// (the applier's sweep, run here at start and on an interval, converges it anyway).
+// `reportBatchItemFailures` + `retryAttempts`; a record that still fails after that is logged and
+// skipped, as `bisectBatchOnError` would isolate it (the applier's sweep, run here at start and on
+// an interval, converges its target anyway).
 //
 // Start position: TRIM_HORIZON for every shard, so nothing written after start — or while the
 // stack was down, for a kept table — is missed; replayed records are duplicates the applier skips.
@@ -219,16 +220,16 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     const handed = batch.slice(0, done);
     shard.buffer.splice(0, done);
     if (handed.length > 0) shard.lastSequence = handed[handed.length - 1]?.dynamodb?.SequenceNumber ?? shard.lastSequence;
-    if (index === -1) {
-      shard.attempts = 0;
-      return;
-    }
+    // Progress checkpoints the shard: the records still failing start a new batch with fresh retries.
+    if (index === -1 || done > 0) shard.attempts = 0;
+    if (index === -1) return;
     shard.attempts += 1;
     if (shard.attempts > retryAttempts) {
-      // Like an exhausted event source mapping: skip what kept failing (the sweep converges it).
-      const skipped = shard.buffer.splice(0, batch.length - done);
-      shard.lastSequence = skipped[skipped.length - 1]?.dynamodb?.SequenceNumber ?? shard.lastSequence;
-      log('applier batch still failing after retries: skipped', { records: skipped.length, from: failedFrom });
+      // Like an exhausted event source mapping that bisected down to the record: skip it (the
+      // sweep converges its target later); the records after it get fresh retries.
+      const skipped = shard.buffer.splice(0, 1);
+      shard.lastSequence = skipped[0]?.dynamodb?.SequenceNumber ?? shard.lastSequence;
+      log('applier record still failing after retries: skipped', { sequenceNumber: failedFrom });
       shard.attempts = 0;
       return;
     }
