@@ -22,7 +22,8 @@ export const powertoolsDriftMetrics = (target: Metrics): DriftMetrics => ({
   },
 });
 
-const driftLog: ApplierLog = {
+/** The Powertools logger as the run's structured log. */
+export const driftLog: ApplierLog = {
   debug: (message, attributes) => logger.debug(message, { ...attributes }),
   info: (message, attributes) => logger.info(message, { ...attributes }),
   warn: (message, attributes) => logger.warn(message, { ...attributes }),
@@ -43,6 +44,14 @@ export type DriftDepsSource = DriftRunDeps | (() => DriftRunDeps);
 
 let live: DriftRunDeps | undefined;
 
+/**
+ * Sets the deps liveDriftDeps gives from now on: the local stack (`npm start`) passes its own, whose
+ * IAM reaches each plane's account in the emulator, so POST /v1/drift-checks run in-process uses them.
+ */
+export function useLiveDriftDeps(deps: DriftRunDeps): void {
+  live = deps;
+}
+
 /** The live deps: the applier's wiring (IAM per plane, STS for applierRoleArn), tags cached in the table. */
 export function liveDriftDeps(): DriftRunDeps {
   if (live !== undefined) return live;
@@ -61,9 +70,12 @@ export interface DriftInvocationResult {
   errors: string[];
 }
 
-/** The drift Lambda on any deps (tests pass their own; `metrics` defaults to the module's). */
-export const makeHandler = (source: DriftDepsSource, options: { metrics?: Metrics } = {}) =>
-  middy(async (event: unknown): Promise<DriftInvocationResult> => {
+/**
+ * The drift Lambda on any deps. `metrics`: the Powertools instance published after each run
+ * (default the module's); null publishes nothing (the local stack, where EMF lines are noise).
+ */
+export const makeHandler = (source: DriftDepsSource, options: { metrics?: Metrics | null } = {}) => {
+  const chain = middy(async (event: unknown): Promise<DriftInvocationResult> => {
     const deps = typeof source === 'function' ? source() : source;
     const parsed = invocationSchema.safeParse(event ?? {});
     const input = parsed.success ? parsed.data : {};
@@ -80,8 +92,9 @@ export const makeHandler = (source: DriftDepsSource, options: { metrics?: Metric
       expired: report.expired.length,
       errors: report.errors,
     };
-  })
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(options.metrics ?? metrics));
+  }).use(injectLambdaContext(logger, { resetKeys: true }));
+  const published = options.metrics === undefined ? metrics : options.metrics;
+  return published === null ? chain : chain.use(logMetrics(published));
+};
 
 export const handler = makeHandler(liveDriftDeps);

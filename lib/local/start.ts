@@ -14,6 +14,7 @@ import { startDynamoDbLocal } from './dynamodb-local.js';
 import { startIamEmulator, type IamEmulator } from './iam-emulator/index.js';
 import { localJwtSecret, mintLocalToken } from './jwt.js';
 import { loadLambdaHandlers, startLocalServer } from './server.js';
+import { driftLoop } from './schedule.js';
 import { applierLoop } from './stream-poller.js';
 
 /** What a background loop gets: the running stack's endpoints and configuration. */
@@ -36,7 +37,7 @@ export interface BackgroundLoop {
  * Loops started with the stack, in order, and stopped in reverse. Owners of the applier and the
  * schedule add theirs here (or pass `loops` to startLocalStack).
  */
-export const backgroundLoops: BackgroundLoop[] = [applierLoop];
+export const backgroundLoops: BackgroundLoop[] = [applierLoop, driftLoop];
 
 export interface LocalStackOptions {
   /** Keep nothing on disk (DynamoDB Local -inMemory); else the data lives in `dataDir`. */

@@ -15,7 +15,7 @@ import { applyTargets } from '../../lib/app/applier.js';
 import { makeStorePolicyTagCache, runDriftCheck, type DriftRunDeps, type DriftRunReport } from '../../lib/app/drift-run.js';
 import { getGrant, submitGrant } from '../../lib/app/grants.js';
 import { makePolicyDocumentCache } from '../../lib/app/reconcile.js';
-import { appDeps, TEST_CONFIG } from '../helpers/dynamo.js';
+import { appDeps, TEST_CONFIG, type TestClock } from '../helpers/dynamo.js';
 import { iamClientFor, startIamTest, type IamTestContext } from '../helpers/iam.js';
 import { invoke, lambdaContext } from './events.js';
 
@@ -28,6 +28,7 @@ const requester = { sub: 'alice', groups: ['requester'] };
 
 let iam: IamTestContext;
 let drift: DriftRunDeps;
+let clock: TestClock;
 let http: ReturnType<typeof makeHandler>;
 
 beforeEach(async () => {
@@ -37,6 +38,7 @@ beforeEach(async () => {
   const gateway = makeIamGateway(iamClientFor(iam.emulator, { accessKeyId: ACCOUNT }));
   const base = await appDeps({ dataPlanes: [TEST_CONFIG.dataPlanes[0]] });
   base.clock.set('2026-11-23T00:00:00.000Z');
+  clock = base.clock;
   drift = {
     ...base,
     iamFor: async () => gateway,
@@ -76,7 +78,7 @@ describe('POST /v1/drift-checks', () => {
       actor: { sub: 'alice', roles: ['requester'] },
     });
     await applyTargets(drift, [grant.targetKey]);
-    (drift.clock as { set(at: string): void }).set('2026-11-23T00:05:00.000Z');
+    clock.set('2026-11-23T00:05:00.000Z');
 
     const started = await invoke(http, { method: 'POST', path: '/v1/drift-checks', caller: admin });
 
