@@ -1,7 +1,8 @@
 // Child-process entry for the benchmarks that need the whole local stack (DESIGN §9): runs
 // startLocalStack({ ephemeral: true, port: 0 }) on a generated one-plane configuration, prints one
 // line `GRANTPLANE_BENCH_STACK {json}` with its endpoints and background loops, and stops when it
-// gets SIGTERM/SIGINT or when its parent goes away (stdin closes).
+// gets SIGTERM/SIGINT or when its parent goes away (stdin closes). GRANTPLANE_BENCH_LOOPS=none
+// starts it without background loops (the HTTP API alone).
 //
 // A separate process, not the bench process itself, because the Lambda handlers wire themselves
 // from process.env once per process (lib/wiring.ts liveDeps): two stacks in one process would share
@@ -18,7 +19,8 @@ const dir = mkdtempSync(join(tmpdir(), 'grantplane-bench-stack-'));
 const configPath = join(dir, 'grantplane.config.yaml');
 writeFileSync(configPath, JSON.stringify(benchConfig())); // JSON is YAML
 
-const stack = await startLocalStack({ ephemeral: true, port: 0, configPath, cwd: dir, tableName: 'grantplane' });
+const loops = process.env.GRANTPLANE_BENCH_LOOPS === 'none' ? [] : backgroundLoops;
+const stack = await startLocalStack({ ephemeral: true, port: 0, configPath, cwd: dir, tableName: 'grantplane', loops });
 let stopping = false;
 const stop = async (code: number): Promise<void> => {
   if (stopping) return;
@@ -40,6 +42,6 @@ process.stdout.write(
     url: stack.url,
     iamEndpoint: stack.iamEndpoint,
     dynamoEndpoint: stack.dynamoEndpoint,
-    loops: backgroundLoops.map((loop) => loop.name),
+    loops: loops.map((loop) => loop.name),
   })}\n`,
 );

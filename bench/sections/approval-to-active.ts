@@ -3,7 +3,11 @@
 // GET /v1/grants/{id} until the applier — fed by the table's stream through the local poller — has
 // reconciled its target in the IAM emulator and marked it active. Each run uses a new
 // project-domain, so every apply creates a role and a policy from scratch.
-import { BENCH_DOMAINS } from '../fixtures.js';
+import { makeIamClient } from '../../lib/adapters/iam/client.js';
+import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
+import { parseConfig, type AwsDataPlaneConfig } from '../../lib/domain/config.js';
+import { pairRoleName } from '../../lib/domain/compile/names.js';
+import { BENCH_ACCOUNT, BENCH_DOMAINS, benchConfig } from '../fixtures.js';
 import { defineSection, median } from '../harness.js';
 import { benchToken, startBenchStack, type BenchStack } from '../lib-stack.js';
 import { ms, percentile } from '../lib-stats.js';
@@ -77,6 +81,21 @@ export default defineSection({
         approveLatency.push(approved);
       }
       if (toActive.length === 0) throw new Error(`no grant became active: ${notes.join('; ')}`);
+      // `active` must mean IAM has it: the last run's role exists in the emulator with a policy attached.
+      const plane = parseConfig(benchConfig()).dataPlanes[0] as AwsDataPlaneConfig;
+      const iam = makeIamGateway(
+        makeIamClient({
+          endpoint: stack.iamEndpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: BENCH_ACCOUNT, secretAccessKey: 'local' },
+        }),
+      );
+      const roleName = pairRoleName(plane, `a2a-${String(RUNS).padStart(2, '0')}`, BENCH_DOMAINS[1]);
+      const role = await iam.getRole(roleName);
+      const attached = role === null ? [] : await iam.listAttachedRolePolicies(roleName);
+      if (role === null || attached.length === 0) {
+        throw new Error(`grant is active but role ${roleName} ${role === null ? 'does not exist' : 'has no policy'} in the IAM emulator`);
+      }
       notes.push(
         `polling GET /v1/grants/{id} every ${POLL_MS} ms adds up to that much; the local stream poller waits 200 ms between empty polls`,
       );
