@@ -27,7 +27,9 @@ export const makeHandler = (source: ApplierDepsSource) =>
     const deps = typeof source === 'function' ? source() : source;
     if (!('Records' in event)) {
       const outcomes = await applyPendingTargets(deps);
-      logger.info('sweep done', { targets: outcomes.length, failed: outcomes.filter((o) => o.outcome === 'failed').map((o) => o.targetKey) });
+      const summary = { targets: outcomes.length, failed: outcomes.filter((o) => o.outcome === 'failed').map((o) => o.targetKey) };
+      if (outcomes.length > 0) logger.info('sweep done', summary);
+      else logger.debug('sweep done', summary);
       return { batchItemFailures: [] };
     }
     const sequences = new Map<string, string[]>();
