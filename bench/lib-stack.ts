@@ -22,7 +22,9 @@ export interface BenchStack {
 }
 
 /** Starts the local stack in a child process and resolves once it printed its endpoints. */
-export function startBenchStack(options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<BenchStack> {
+export function startBenchStack(
+  options: { timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<BenchStack> {
   const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -47,7 +49,9 @@ export function startBenchStack(options: { timeoutMs?: number; env?: Record<stri
     let ready = false;
     const timer = setTimeout(() => {
       void stop();
-      reject(new Error(`local stack did not start within ${options.timeoutMs ?? 60_000} ms: ${stderr.trim().slice(-500)}`));
+      reject(
+        new Error(`local stack did not start within ${options.timeoutMs ?? 60_000} ms: ${stderr.trim().slice(-500)}`),
+      );
     }, options.timeoutMs ?? 60_000);
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
@@ -65,7 +69,9 @@ export function startBenchStack(options: { timeoutMs?: number; env?: Record<stri
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`local stack exited (${String(code ?? signal)}) before it was up: ${stderr.trim().slice(-500)}`));
+      reject(
+        new Error(`local stack exited (${String(code ?? signal)}) before it was up: ${stderr.trim().slice(-500)}`),
+      );
     });
   });
 }

@@ -137,7 +137,11 @@ export default defineSection({
           { label: 'raw TransactWriteItems p95', value: ms(percentile(rawTimes, 95)), unit: 'ms' },
           { label: 'raw TransactWriteItems p99', value: ms(percentile(rawTimes, 99)), unit: 'ms' },
           { label: 'raw GetItem (plane snapshot) median', value: ms(getMedian), unit: 'ms' },
-          { label: 'handler − (GetItem + TransactWriteItems), medians', value: ms(handlerMedian - rawMedian - getMedian), unit: 'ms' },
+          {
+            label: 'handler − (GetItem + TransactWriteItems), medians',
+            value: ms(handlerMedian - rawMedian - getMedian),
+            unit: 'ms',
+          },
           { label: 'node CPU per handler request', value: ms(cpu.handler / REQUESTS), unit: 'ms' },
           { label: 'node CPU per raw TransactWriteItems', value: ms(cpu.raw / REQUESTS), unit: 'ms' },
         ],
@@ -149,7 +153,11 @@ export default defineSection({
             goal: {},
           },
           // Two round trips are the design (read the plane, then write): this shows what the code adds on top.
-          { label: 'handler ÷ (GetItem + TransactWriteItems), medians', value: handlerMedian / (rawMedian + getMedian), goal: {} },
+          {
+            label: 'handler ÷ (GetItem + TransactWriteItems), medians',
+            value: handlerMedian / (rawMedian + getMedian),
+            goal: {},
+          },
         ],
         notes: [
           'handler = API Gateway v2 event → middy chain → submitGrant (GetItem plane snapshot, engine check, TransactWriteItems); grants stored pending-approval',

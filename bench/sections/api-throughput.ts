@@ -40,7 +40,8 @@ export default defineSection({
           headers: { authorization, 'content-type': 'application/json' },
           body: body(i),
         });
-        if (response.status !== 201) throw new Error(`seeding POST /v1/grants answered ${response.status}: ${await response.text()}`);
+        if (response.status !== 201)
+          throw new Error(`seeding POST /v1/grants answered ${response.status}: ${await response.text()}`);
       }
 
       const cases: Case[] = [
@@ -94,7 +95,9 @@ export default defineSection({
           .map(([code, stat]) => `${code}×${stat.count}`)
           .join(' ');
         if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-          notes.push(`${c.label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts (${codes})`);
+          notes.push(
+            `${c.label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts (${codes})`,
+          );
         }
       }
       const healthz = results.get('GET /healthz')?.requests.average ?? 0;

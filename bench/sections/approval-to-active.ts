@@ -21,7 +21,13 @@ interface GrantBody {
   status: string;
 }
 
-async function call(stack: BenchStack, token: string, method: string, path: string, body?: unknown): Promise<GrantBody> {
+async function call(
+  stack: BenchStack,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<GrantBody> {
   const response = await fetch(`${stack.url}${path}`, {
     method,
     headers: {
@@ -61,7 +67,8 @@ export default defineSection({
           resource: { type: 's3', bucket: 'acme-ml-data', prefix: `run-${run}/`, access: 'read' },
           justification: 'approval-to-active benchmark',
         });
-        if (grant.status !== 'pending-approval') throw new Error(`submitted grant is ${grant.status}, expected pending-approval`);
+        if (grant.status !== 'pending-approval')
+          throw new Error(`submitted grant is ${grant.status}, expected pending-approval`);
         const start = performance.now();
         await call(stack, bob, 'POST', `/v1/grants/${grant.id}/approve`, { comment: 'bench' });
         const approved = performance.now() - start;
@@ -94,7 +101,9 @@ export default defineSection({
       const role = await iam.getRole(roleName);
       const attached = role === null ? [] : await iam.listAttachedRolePolicies(roleName);
       if (role === null || attached.length === 0) {
-        throw new Error(`grant is active but role ${roleName} ${role === null ? 'does not exist' : 'has no policy'} in the IAM emulator`);
+        throw new Error(
+          `grant is active but role ${roleName} ${role === null ? 'does not exist' : 'has no policy'} in the IAM emulator`,
+        );
       }
       notes.push(
         `polling GET /v1/grants/{id} every ${POLL_MS} ms adds up to that much; the local stream poller waits 200 ms between empty polls`,
