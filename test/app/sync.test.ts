@@ -1,0 +1,104 @@
+// syncSource (DESIGN §10 git sync, §5 C3 quotas, §4 R9) on DynamoDB Local: a set that would not fit
+// IAM's quotas is refused before anything is applied, and identical grants of two sources keep the
+// access while either declares it.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { syncSource } from '../../lib/app/sync.js';
+import type { AppDeps } from '../../lib/app/deps.js';
+import { ValidationError } from '../../lib/domain/errors.js';
+import type { GrantRecord, Identity } from '../../lib/domain/ports.js';
+import { appDeps } from '../helpers/dynamo.js';
+
+const ci: Identity = { sub: 'ci-bot', roles: ['admin'] };
+let deps: AppDeps;
+
+beforeEach(async () => {
+  deps = await appDeps();
+});
+
+/** A long s3 grant on the tight plane (maxPoliciesPerRole 2: one policy of its own per role). */
+const tight = (n: number) => ({
+  dataPlane: 'tight',
+  scope: { type: 'project-domain', project: 'flytesnacks', domain: 'production' },
+  resource: { type: 's3', bucket: `acme-quota-bucket-with-a-rather-long-name-${String(n).padStart(3, '0')}`, prefix: `some/long/prefix/for/item/${n}/`, access: 'read-write' },
+});
+const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => tight(from + i));
+
+const refusal = async (promise: Promise<unknown>): Promise<ValidationError> => {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ValidationError);
+  return error as ValidationError;
+};
+
+const liveOf = async (source: string): Promise<GrantRecord[]> =>
+  (await deps.store.listGrants({ source }, { limit: 100 })).items.filter((g) => ['approved', 'active'].includes(g.status));
+
+describe('syncSource and IAM quotas (C3)', () => {
+  it('new grants that do not fit the role → 422 on their grants[i] entries, nothing applied', async () => {
+    expect((await syncSource(deps, { source: 'repo-a', grants: range(100, 15), actor: ci })).added).toHaveLength(15);
+    const error = await refusal(syncSource(deps, { source: 'repo-b', grants: range(200, 10), actor: ci }));
+    expect(error.violations.length).toBeGreaterThan(0);
+    for (const violation of error.violations) {
+      expect(violation.path).toMatch(/^grants\[\d\]/);
+      expect(violation.code).toBe('quota.policies-per-role');
+    }
+    expect(await liveOf('repo-b')).toEqual([]);
+  });
+
+  it('new grants that would push existing ones of another source out of the quota → 422 on grants', async () => {
+    await syncSource(deps, { source: 'repo-a', grants: range(100, 15), actor: ci });
+    const error = await refusal(syncSource(deps, { source: 'repo-b', grants: range(0, 10), actor: ci }));
+    expect(error.violations.some((v) => v.path === 'grants' && /would push grant .* \(repo-a, tight#flytesnacks#production\)/.test(v.message))).toBe(true);
+    expect(await liveOf('repo-b')).toEqual([]);
+    expect(await liveOf('repo-a')).toHaveLength(15);
+  });
+
+  it('counts the final state: replacing grants in a full role fits because the removed ones go first', async () => {
+    // 20 of these fill the role's one policy of its own; 10 replaced by 10 others still fit.
+    await syncSource(deps, { source: 'repo-a', grants: range(100, 20), actor: ci });
+    await refusal(syncSource(deps, { source: 'repo-a', grants: range(100, 21), actor: ci }));
+    const swapped = await syncSource(deps, { source: 'repo-a', grants: [...range(100, 10), ...range(300, 10)], actor: ci, confirmPrune: true });
+    expect(swapped.added).toHaveLength(10);
+    expect(swapped.removed).toHaveLength(10);
+    expect(await liveOf('repo-a')).toHaveLength(20);
+  });
+});
+
+describe('syncSource across sources (R9)', () => {
+  const shared = {
+    dataPlane: 'prod',
+    scope: { type: 'project-domain', project: 'flytesnacks', domain: 'staging' },
+    resource: { type: 's3', bucket: 'acme-shared', access: 'read' },
+  };
+  const desiredText = async () => JSON.stringify((await deps.store.getTarget('prod#flytesnacks#staging'))?.desired ?? null);
+
+  it('the access stays while either source declares it, and goes when the last one stops', async () => {
+    await syncSource(deps, { source: 'repo-a', grants: [shared], actor: ci });
+    await syncSource(deps, { source: 'repo-b', grants: [shared], actor: ci });
+    expect(await liveOf('repo-a')).toHaveLength(1);
+    expect(await liveOf('repo-b')).toHaveLength(1);
+
+    const a = await syncSource(deps, { source: 'repo-a', grants: [], actor: ci, confirmPrune: true });
+    expect(a.removed).toHaveLength(1);
+    expect(await desiredText()).toContain('acme-shared');
+
+    await syncSource(deps, { source: 'repo-b', grants: [], actor: ci, confirmPrune: true });
+    expect(await desiredText()).not.toContain('acme-shared');
+  });
+
+  it('a dry run writes nothing, not even the source', async () => {
+    const report = await syncSource(deps, { source: 'repo-dry', grants: [shared], actor: ci, dryRun: true, revision: 'r1' });
+    expect(report).toMatchObject({ dryRun: true, revision: 'r1', unchanged: [], removed: [] });
+    expect(report.added).toEqual([shared]);
+    expect(await deps.store.getSource('repo-dry')).toBeNull();
+    expect(await liveOf('repo-dry')).toEqual([]);
+  });
+
+  it('the same grant declared twice in one file is one grant', async () => {
+    const result = await syncSource(deps, { source: 'repo-c', grants: [shared, { ...shared, justification: 'again' }], actor: ci });
+    expect(result.added).toHaveLength(1);
+    expect(await liveOf('repo-c')).toHaveLength(1);
+  });
+});
