@@ -10,7 +10,7 @@
 // applier on those targets within the run (one process: tests, the CLI, a local run on demand).
 import type { AwsDataPlaneConfig, DataPlaneConfig } from '../domain/config.js';
 import { sha256Hex } from '../domain/compile/hash.js';
-import type { Scope, Tags } from '../domain/model.js';
+import type { CompiledTarget, Scope, Tags } from '../domain/model.js';
 import {
   targetKey as keyOf,
   type Clock,
@@ -33,7 +33,7 @@ import { applyTargets, type ApplierDeps, type TargetOutcome } from './applier.js
 import { withConflictRetry } from './deps.js';
 import { readPlaneState } from './drift.js';
 import { expireDueGrants, type ExpiredGrant } from './expiry.js';
-import { planeGuard, targetRefFor } from './reconcile.js';
+import { planeGuard, targetRefFor, type PolicyDocumentCache } from './reconcile.js';
 
 export type DriftMode = 'detect' | 'enforce';
 
@@ -350,6 +350,38 @@ async function enforcePlane(
   return result;
 }
 
+export interface PlaneDriftOptions {
+  /** Policy tags remembered from earlier runs; updated in place with what this read learnt. */
+  tags: Map<string, PolicyTagEntry>;
+  nowMs: number;
+  /** See DriftRunOptions.policyTagMaxAgeMs. */
+  maxAgeMs?: number;
+  cache?: PolicyDocumentCache;
+}
+
+/**
+ * The IAM half of one plane's check (no store): the whole-plane read through the tag-caching
+ * gateway, compared with the desired targets. Returns the comparison, the snapshot and the IAM
+ * calls made, by action.
+ */
+export async function readPlaneDrift(
+  gateway: IamGateway,
+  plane: AwsDataPlaneConfig,
+  desired: readonly CompiledTarget[],
+  options: PlaneDriftOptions,
+): Promise<{ found: DriftTarget[]; state: IamPlaneState; iamCalls: Record<string, number> }> {
+  const desiredArns = new Set(desired.flatMap((target) => target.policies.map((policy) => policy.arn)));
+  const iamCalls: Record<string, number> = {};
+  const iam = tagCachingGateway(gateway, options.tags, desiredArns, options.nowMs, options.maxAgeMs ?? DEFAULT_TAG_MAX_AGE_MS, iamCalls);
+  const state = await readPlaneState(iam, plane, options.cache);
+  const found = comparePlane(desired, state, planeGuard(plane), {
+    name: plane.name,
+    orgPrefix: plane.orgPrefix,
+    domains: plane.domains,
+  });
+  return { found, state, iamCalls };
+}
+
 async function checkPlane(
   deps: DriftRunDeps,
   plane: AwsDataPlaneConfig,
@@ -359,17 +391,14 @@ async function checkPlane(
   const records = await deps.store.listTargets(plane.name);
   const stored = records.filter((target) => target.desired !== null);
   const desired = stored.flatMap((target) => (target.desired === null ? [] : [target.desired]));
-  const desiredArns = new Set(desired.flatMap((target) => target.policies.map((policy) => policy.arn)));
-  const entries = (await deps.tagCache?.load(plane.name)) ?? new Map<string, PolicyTagEntry>();
-  const iamCalls: Record<string, number> = {};
-  const iam = tagCachingGateway(await deps.iamFor(plane), entries, desiredArns, nowMs, maxAgeMs, iamCalls);
-  const state = await readPlaneState(iam, plane, deps.cache);
-  await deps.tagCache?.save(plane.name, entries);
-  const found = comparePlane(desired, state, planeGuard(plane), {
-    name: plane.name,
-    orgPrefix: plane.orgPrefix,
-    domains: plane.domains,
+  const tags = (await deps.tagCache?.load(plane.name)) ?? new Map<string, PolicyTagEntry>();
+  const { found, state, iamCalls } = await readPlaneDrift(await deps.iamFor(plane), plane, desired, {
+    tags,
+    nowMs,
+    maxAgeMs,
+    ...(deps.cache === undefined ? {} : { cache: deps.cache }),
   });
+  await deps.tagCache?.save(plane.name, tags);
   // A difference the applier has not caught up with yet (its desired version is newer than the
   // applied one) is said so: it is expected to go away without anyone's help.
   const behind = new Map(stored.filter((t) => t.appliedVersion < t.desiredVersion).map((t) => [t.targetKey, t]));
@@ -388,7 +417,7 @@ async function checkPlane(
     if (record === undefined || target.status !== 'orphaned') continue;
     target.differences.push(
       record.state === 'waiting-uctl'
-        ? 'no longer desired: the role waits for the pair\'s uctl update (or the grace period) before the applier deletes it'
+        ? "no longer desired: the role waits for the pair's uctl update (or the grace period) before the applier deletes it"
         : `no longer desired: the applier is removing it (${record.state})`,
     );
   }
