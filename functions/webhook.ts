@@ -2,8 +2,18 @@
 // Parse → one use case (receiveWebhook) → shape. Secrets per source (GENERIC, JIRA, SERVICENOW) come
 // from GRANTPLANE_WEBHOOK_SECRET_<SOURCE> locally and Secrets Manager in AWS (envSecrets); a source
 // without one answers every delivery 401.
-import { DeliveryInProgressError, receiveWebhook, WEBHOOK_KINDS, WebhookSignatureError, type WebhookAnswer } from '../lib/app/webhooks.js';
-import { credentialsFromEnv, makeSecretsManagerReader, type SecretReader } from '../lib/adapters/secrets/secrets-manager.js';
+import {
+  DeliveryInProgressError,
+  receiveWebhook,
+  WEBHOOK_KINDS,
+  WebhookSignatureError,
+  type WebhookAnswer,
+} from '../lib/app/webhooks.js';
+import {
+  credentialsFromEnv,
+  makeSecretsManagerReader,
+  type SecretReader,
+} from '../lib/adapters/secrets/secrets-manager.js';
 import type { WebhookKind } from '../lib/domain/webhooks/index.js';
 import { liveDeps, resolveDeps, type DepsSource } from '../lib/wiring.js';
 import { makeHttpHandler, type ChainOptions } from './shared/http.js';
@@ -21,7 +31,11 @@ const SECRETS_MANAGER_ARN = /^arn:aws[a-z-]*:secretsmanager:/;
 /** Secrets read from Secrets Manager are kept this long, so a rotation is picked up without a deploy. */
 export const SECRET_CACHE_MS = 5 * 60_000;
 
-const splitList = (text: string | undefined): string[] => (text ?? '').split(',').map((value) => value.trim()).filter((value) => value !== '');
+const splitList = (text: string | undefined): string[] =>
+  (text ?? '')
+    .split(',')
+    .map((value) => value.trim())
+    .filter((value) => value !== '');
 
 /**
  * Secrets per source from the environment: GRANTPLANE_WEBHOOK_SECRET_<SOURCE> holds the secret (a
@@ -29,16 +43,28 @@ const splitList = (text: string | undefined): string[] => (text ?? '').split(','
  * (set by the CDK stack) names the Secrets Manager secret, whose value may itself be such a list.
  * Values read from Secrets Manager are cached for SECRET_CACHE_MS; a failed read is a 500 (the sender retries).
  */
-export function envSecrets(env: Record<string, string | undefined>, reader?: () => SecretReader, now: () => number = Date.now): SecretsSource {
+export function envSecrets(
+  env: Record<string, string | undefined>,
+  reader?: () => SecretReader,
+  now: () => number = Date.now,
+): SecretsSource {
   const cache = new Map<WebhookKind, { secrets: readonly string[]; until: number }>();
   let built: SecretReader | undefined;
   const read = (): SecretReader =>
-    (built ??= reader?.() ?? makeSecretsManagerReader({ credentials: credentialsFromEnv(env), ...(env.AWS_ENDPOINT_URL_SECRETS_MANAGER ? { endpoint: env.AWS_ENDPOINT_URL_SECRETS_MANAGER } : {}) }));
+    (built ??=
+      reader?.() ??
+      makeSecretsManagerReader({
+        credentials: credentialsFromEnv(env),
+        ...(env.AWS_ENDPOINT_URL_SECRETS_MANAGER ? { endpoint: env.AWS_ENDPOINT_URL_SECRETS_MANAGER } : {}),
+      }));
   return async (kind) => {
     const cached = cache.get(kind);
     if (cached !== undefined && cached.until > now()) return cached.secrets;
     const name = kind.toUpperCase();
-    const entries = [...splitList(env[`GRANTPLANE_WEBHOOK_SECRET_${name}`]), ...splitList(env[`GRANTPLANE_WEBHOOK_SECRET_ARN_${name}`])];
+    const entries = [
+      ...splitList(env[`GRANTPLANE_WEBHOOK_SECRET_${name}`]),
+      ...splitList(env[`GRANTPLANE_WEBHOOK_SECRET_ARN_${name}`]),
+    ];
     const plain = entries.filter((entry) => !SECRETS_MANAGER_ARN.test(entry));
     const arns = entries.filter((entry) => SECRETS_MANAGER_ARN.test(entry));
     const fetched = await Promise.all(arns.map(async (arn) => splitList(await read()(arn))));
@@ -62,24 +88,46 @@ const isKind = (value: string | undefined): value is WebhookKind => WEBHOOK_KIND
 
 /** The webhook Lambda on any deps. */
 export const makeHandler = (source: DepsSource, options: WebhookHandlerOptions = {}) =>
-  makeHttpHandler('webhook', {
-    receiveWebhook: async (req) => {
-      const kind = req.params.source;
-      if (!isKind(kind)) {
-        throw new ProblemError(problem(404, 'webhook.unknown-source', `No webhook source "${kind ?? ''}"; use one of ${WEBHOOK_KINDS.join(', ')}.`, undefined, 'path.source'));
-      }
-      const secrets = await (options.secrets ?? fromProcessEnv)(kind);
-      try {
-        const answer = await receiveWebhook(resolveDeps(source).app, { kind, headers: req.headers, rawBody: req.rawBody ?? '', secrets }, req.body, { answerFor });
-        return { status: answer.status, body: answer.body, ...(answer.status >= 400 ? { headers: { 'Content-Type': PROBLEM_CONTENT_TYPE } } : {}) };
-      } catch (error: unknown) {
-        if (error instanceof WebhookSignatureError) throw new ProblemError(problem(401, error.code, error.message, undefined, 'headers'));
-        if (error instanceof DeliveryInProgressError) {
-          throw new ProblemError(problem(409, 'webhook.delivery-in-progress', error.message), { 'Retry-After': '2' });
+  makeHttpHandler(
+    'webhook',
+    {
+      receiveWebhook: async (req) => {
+        const kind = req.params.source;
+        if (!isKind(kind)) {
+          throw new ProblemError(
+            problem(
+              404,
+              'webhook.unknown-source',
+              `No webhook source "${kind ?? ''}"; use one of ${WEBHOOK_KINDS.join(', ')}.`,
+              undefined,
+              'path.source',
+            ),
+          );
         }
-        throw error;
-      }
+        const secrets = await (options.secrets ?? fromProcessEnv)(kind);
+        try {
+          const answer = await receiveWebhook(
+            resolveDeps(source).app,
+            { kind, headers: req.headers, rawBody: req.rawBody ?? '', secrets },
+            req.body,
+            { answerFor },
+          );
+          return {
+            status: answer.status,
+            body: answer.body,
+            ...(answer.status >= 400 ? { headers: { 'Content-Type': PROBLEM_CONTENT_TYPE } } : {}),
+          };
+        } catch (error: unknown) {
+          if (error instanceof WebhookSignatureError)
+            throw new ProblemError(problem(401, error.code, error.message, undefined, 'headers'));
+          if (error instanceof DeliveryInProgressError) {
+            throw new ProblemError(problem(409, 'webhook.delivery-in-progress', error.message), { 'Retry-After': '2' });
+          }
+          throw error;
+        }
+      },
     },
-  }, options);
+    options,
+  );
 
 export const handler = makeHandler(liveDeps);

@@ -11,7 +11,9 @@ import { problem, ProblemError } from '../shared/problem.js';
 // Entries stay unknown here: validating each grant is the use case's job (422 with grants[i] paths).
 const syncBody = z
   .object({
-    grants: z.array(z.unknown()).max(1000, 'at most 1,000 grants per source; split the repository into several sources'),
+    grants: z
+      .array(z.unknown())
+      .max(1000, 'at most 1,000 grants per source; split the repository into several sources'),
     revision: z.string().min(1).max(200).optional(),
   })
   .strict();
@@ -21,26 +23,31 @@ const syncQuery = z.object({ dryRun: flag.optional(), confirmPrune: flag.optiona
 
 /** The sources Lambda on any deps. */
 export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
-  makeHttpHandler('http/sources', {
-    syncSourceGrants: async (req) => {
-      const query = parseWith(syncQuery, req.query, 'query');
-      const body = parseWith(syncBody, req.body, 'body');
-      try {
-        const result = await syncSource(resolveDeps(source).app, {
-          source: req.params.source ?? '',
-          grants: body.grants,
-          ...(body.revision === undefined ? {} : { revision: body.revision }),
-          dryRun: query.dryRun ?? false,
-          confirmPrune: query.confirmPrune ?? false,
-          actor: callerOf(req),
-        });
-        return { status: 200, body: result };
-      } catch (error: unknown) {
-        // The prune guard is about the declared set as a whole: its error names `grants`.
-        if (error instanceof StateConflictError && error.code === 'sync.prune-guard') throw new ProblemError(problem(409, error.code, error.message, undefined, 'grants'));
-        throw error;
-      }
+  makeHttpHandler(
+    'http/sources',
+    {
+      syncSourceGrants: async (req) => {
+        const query = parseWith(syncQuery, req.query, 'query');
+        const body = parseWith(syncBody, req.body, 'body');
+        try {
+          const result = await syncSource(resolveDeps(source).app, {
+            source: req.params.source ?? '',
+            grants: body.grants,
+            ...(body.revision === undefined ? {} : { revision: body.revision }),
+            dryRun: query.dryRun ?? false,
+            confirmPrune: query.confirmPrune ?? false,
+            actor: callerOf(req),
+          });
+          return { status: 200, body: result };
+        } catch (error: unknown) {
+          // The prune guard is about the declared set as a whole: its error names `grants`.
+          if (error instanceof StateConflictError && error.code === 'sync.prune-guard')
+            throw new ProblemError(problem(409, error.code, error.message, undefined, 'grants'));
+          throw error;
+        }
+      },
     },
-  }, options);
+    options,
+  );
 
 export const handler = makeHandler(liveDeps);

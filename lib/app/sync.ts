@@ -81,13 +81,20 @@ interface Declared {
  * ones this sync revokes, plus the new ones — so a quota overflow (C3) is refused before anything
  * is applied. Returns the violations (paths `grants[i]…`).
  */
-const checkFinalState = async (deps: AppDeps, added: readonly Declared[], removedIds: ReadonlySet<string>, now: Date): Promise<RuleViolation[]> => {
+const checkFinalState = async (
+  deps: AppDeps,
+  added: readonly Declared[],
+  removedIds: ReadonlySet<string>,
+  now: Date,
+): Promise<RuleViolation[]> => {
   if (added.length === 0) return [];
   const planes = [...new Set(added.map((entry) => entry.request.dataPlane))];
   const kept: GrantRecord[] = [];
   const attributes: Parameters<typeof attributesInput>[0][number][] = [];
   for (const plane of planes) {
-    kept.push(...(await deps.store.listGrantsByStatus(plane, DESIRED_STATUSES)).filter((grant) => !removedIds.has(grant.id)));
+    kept.push(
+      ...(await deps.store.listGrantsByStatus(plane, DESIRED_STATUSES)).filter((grant) => !removedIds.has(grant.id)),
+    );
     attributes.push(...(await deps.store.listAttributes(plane)));
   }
   kept.sort(compareIds);
@@ -142,19 +149,35 @@ export const syncSource = async (deps: AppDeps, input: SyncInput): Promise<SyncR
   const declared: Declared[] = [];
   input.grants.forEach((raw, index) => {
     const request =
-      defaultPlane !== undefined && typeof raw === 'object' && raw !== null && !Array.isArray(raw) && !('dataPlane' in raw) ? { ...raw, dataPlane: defaultPlane } : raw;
+      defaultPlane !== undefined &&
+      typeof raw === 'object' &&
+      raw !== null &&
+      !Array.isArray(raw) &&
+      !('dataPlane' in raw)
+        ? { ...raw, dataPlane: defaultPlane }
+        : raw;
     const checked = validateGrantRequest(deps.config, request, now);
     if (!checked.ok) violations.push(...prefixed(index, checked.errors));
-    else declared.push({ index, request: { ...(request as Record<string, unknown>), dataPlane: checked.grant.plane.name }, key: checked.grant.key });
+    else
+      declared.push({
+        index,
+        request: { ...(request as Record<string, unknown>), dataPlane: checked.grant.plane.name },
+        key: checked.grant.key,
+      });
   });
-  if (violations.length > 0) throw new ValidationError(violations, `The grants of source ${input.source} break the documented rules; nothing was applied`);
+  if (violations.length > 0)
+    throw new ValidationError(
+      violations,
+      `The grants of source ${input.source} break the documented rules; nothing was applied`,
+    );
 
   const live = await liveGrantsOf(deps, input.source);
   const liveByKey = new Map<string, GrantRecord>();
   const removed: GrantRecord[] = [];
   for (const grant of live) {
     const key = storedKey(deps, grant, now);
-    if (liveByKey.has(key)) removed.push(grant); // a second live copy of one grant: keep one
+    if (liveByKey.has(key))
+      removed.push(grant); // a second live copy of one grant: keep one
     else liveByKey.set(key, grant);
   }
   const unchanged: GrantRecord[] = [];
@@ -171,7 +194,11 @@ export const syncSource = async (deps: AppDeps, input: SyncInput): Promise<SyncR
   removed.sort(compareIds);
 
   const quota = await checkFinalState(deps, added, new Set(removed.map((grant) => grant.id)), now);
-  if (quota.length > 0) throw new ValidationError(quota, `The grants of source ${input.source} do not fit IAM's quotas; nothing was applied`);
+  if (quota.length > 0)
+    throw new ValidationError(
+      quota,
+      `The grants of source ${input.source} do not fit IAM's quotas; nothing was applied`,
+    );
 
   const revision = input.revision;
   const base = { source: input.source, ...(revision === undefined ? {} : { revision }) };
@@ -194,12 +221,20 @@ export const syncSource = async (deps: AppDeps, input: SyncInput): Promise<SyncR
   // Removals first: the quota check above counted the final state, without them.
   const revoked: GrantRecord[] = [];
   for (const grant of removed) {
-    revoked.push(await revokeGrant(deps, { id: grant.id, actor: admin, comment: `removed from source ${input.source}${at}` }));
+    revoked.push(
+      await revokeGrant(deps, { id: grant.id, actor: admin, comment: `removed from source ${input.source}${at}` }),
+    );
   }
   const created: GrantRecord[] = [];
   for (const entry of added) {
     created.push(
-      await submitGrant(deps, { request: entry.request, actor: input.actor, source: input.source, preApproved: true, detail: `git sync of source ${input.source}${at}` }),
+      await submitGrant(deps, {
+        request: entry.request,
+        actor: input.actor,
+        source: input.source,
+        preApproved: true,
+        detail: `git sync of source ${input.source}${at}`,
+      }),
     );
   }
   const previous = await deps.store.getSource(input.source);
@@ -208,7 +243,11 @@ export const syncSource = async (deps: AppDeps, input: SyncInput): Promise<SyncR
     name: input.source,
     createdAt: previous?.createdAt ?? stamp,
     updatedAt: stamp,
-    ...(revision === undefined ? (previous?.lastRevision === undefined ? {} : { lastRevision: previous.lastRevision }) : { lastRevision: revision }),
+    ...(revision === undefined
+      ? previous?.lastRevision === undefined
+        ? {}
+        : { lastRevision: previous.lastRevision }
+      : { lastRevision: revision }),
   });
   await deps.store.appendAudit({
     id: deps.ids.next(),

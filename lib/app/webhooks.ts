@@ -81,7 +81,11 @@ const isInProgress = (result: unknown): boolean =>
   typeof result === 'object' && result !== null && 'state' in result && result.state === 'in-progress';
 
 const isAnswer = (value: unknown): value is WebhookAnswer =>
-  typeof value === 'object' && value !== null && 'status' in value && typeof value.status === 'number' && 'body' in value;
+  typeof value === 'object' &&
+  value !== null &&
+  'status' in value &&
+  typeof value.status === 'number' &&
+  'body' in value;
 
 /** A remembered answer as a replay: a success is 200 with the first body (marked), an error repeats as is. */
 const replayOf = (answer: WebhookAnswer): WebhookAnswer => {
@@ -95,7 +99,10 @@ const checkJiraAge = (body: unknown, nowMs: number): void => {
   const stamp = typeof body === 'object' && body !== null && 'timestamp' in body ? body.timestamp : undefined;
   if (typeof stamp !== 'number' || !Number.isFinite(stamp)) return;
   if (Math.abs(nowMs - stamp) > (DELIVERY_TTL_SECONDS - 3600) * 1000) {
-    throw new WebhookSignatureError('signature.expired', 'the delivery is older than the replay window (its timestamp); send a new event');
+    throw new WebhookSignatureError(
+      'signature.expired',
+      'the delivery is older than the replay window (its timestamp); send a new event',
+    );
   }
 };
 
@@ -118,13 +125,17 @@ const GRANT_FIELD_PATH: Record<WebhookKind, (field: string) => string> = {
   servicenow: (field) => field,
 };
 
-const grantAnswer = (grant: GrantRecord, queued: boolean): WebhookAnswer => ({ status: queued ? 202 : 200, body: { grant } });
+const grantAnswer = (grant: GrantRecord, queued: boolean): WebhookAnswer => ({
+  status: queued ? 202 : 200,
+  body: { grant },
+});
 
 const ticketText = (event: TicketEvent): string => `${event.ticket.system} ticket ${event.ticket.key}`;
 
 /** Runs what a mapped ticket event means for its grant (the use cases decide who may do what). */
 const act = async (deps: AppDeps, kind: WebhookKind, event: TicketEvent): Promise<WebhookAnswer> => {
-  if (event.kind === 'ignored') return { status: 200, body: { ignored: true, reason: event.ignoredReason ?? 'the event needs no action' } };
+  if (event.kind === 'ignored')
+    return { status: 200, body: { ignored: true, reason: event.ignoredReason ?? 'the event needs no action' } };
   const linked = await deps.store.findGrantByTicket(kind, event.ticket.system, event.ticket.key);
   const via = `via ${kind} webhook, ${ticketText(event)}`;
 
@@ -133,14 +144,23 @@ const act = async (deps: AppDeps, kind: WebhookKind, event: TicketEvent): Promis
     if (linked !== null) return grantAnswer(linked, false);
     const requester: Identity = { sub: event.requester ?? event.actor, roles: ['requester'] };
     try {
-      const grant = await submitGrant(deps, { request: event.grant, actor: requester, source: kind, ticket: event.ticket, detail: via });
+      const grant = await submitGrant(deps, {
+        request: event.grant,
+        actor: requester,
+        source: kind,
+        ticket: event.ticket,
+        detail: via,
+      });
       return grantAnswer(grant, grant.status === 'approved');
     } catch (error: unknown) {
       // Name the field of the ticket the grant came from, so the fix is found where it was written.
       if (!(error instanceof ValidationError)) throw error;
       const at = GRANT_FIELD_PATH[kind](mappingOptions(deps, kind).grantField ?? 'description');
       throw new ValidationError(
-        error.violations.map((violation) => ({ ...violation, path: violation.path === '' ? at : `${at}.${violation.path}` })),
+        error.violations.map((violation) => ({
+          ...violation,
+          path: violation.path === '' ? at : `${at}.${violation.path}`,
+        })),
         `The grant request in ${ticketText(event)} breaks the documented rules`,
       );
     }
@@ -148,8 +168,12 @@ const act = async (deps: AppDeps, kind: WebhookKind, event: TicketEvent): Promis
 
   if (linked === null) {
     // Jira and ServiceNow send every ticket's transitions; only tickets that created a grant matter.
-    if (kind !== 'generic') return { status: 200, body: { ignored: true, reason: `no grant is linked to ${ticketText(event)}` } };
-    throw new NotFoundError('webhook.grant-not-found', `No grant is linked to ${ticketText(event)}: send ticket.created with the grant first`);
+    if (kind !== 'generic')
+      return { status: 200, body: { ignored: true, reason: `no grant is linked to ${ticketText(event)}` } };
+    throw new NotFoundError(
+      'webhook.grant-not-found',
+      `No grant is linked to ${ticketText(event)}: send ticket.created with the grant first`,
+    );
   }
   const approver: Identity = { sub: event.actor, roles: ['approver'] };
   switch (event.kind) {
@@ -162,7 +186,11 @@ const act = async (deps: AppDeps, kind: WebhookKind, event: TicketEvent): Promis
       return grantAnswer(await rejectGrant(deps, { id: linked.id, actor: approver, comment: via }), false);
     case 'closed': {
       if (linked.status === 'rejected') return grantAnswer(linked, false);
-      const revoked = await revokeGrant(deps, { id: linked.id, actor: { sub: event.actor, roles: ['approver', 'admin'] }, comment: via });
+      const revoked = await revokeGrant(deps, {
+        id: linked.id,
+        actor: { sub: event.actor, roles: ['approver', 'admin'] },
+        comment: via,
+      });
       return grantAnswer(revoked, revoked.status === 'revoking' && linked.status !== 'revoking');
     }
   }
@@ -181,7 +209,13 @@ export const receiveWebhook = async (
   options: WebhookOptions,
 ): Promise<WebhookAnswer> => {
   const now = deps.clock.now();
-  const verified = verifyWebhookDelivery(delivery.kind, delivery.headers, delivery.rawBody, delivery.secrets, Math.floor(now.getTime() / 1000));
+  const verified = verifyWebhookDelivery(
+    delivery.kind,
+    delivery.headers,
+    delivery.rawBody,
+    delivery.secrets,
+    Math.floor(now.getTime() / 1000),
+  );
   if (!verified.ok) throw new WebhookSignatureError(verified.code, `Webhook signature refused: ${verified.reason}`);
   if (delivery.kind === 'jira') checkJiraAge(body, now.getTime());
 
@@ -209,4 +243,3 @@ export const receiveWebhook = async (
   await deps.store.rememberDelivery({ ...base, result: answer }, DELIVERY_TTL_SECONDS);
   return answer;
 };
-

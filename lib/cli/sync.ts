@@ -57,7 +57,8 @@ const text = (value: unknown): string => (typeof value === 'string' ? value : '?
 
 /** One grant as a line: plane, scope, resource. */
 export function describeGrant(grant: GrantLike): string {
-  const scope = grant.scope?.type === 'project-domain' ? `${text(grant.scope.project)}/${text(grant.scope.domain)}` : 'global';
+  const scope =
+    grant.scope?.type === 'project-domain' ? `${text(grant.scope.project)}/${text(grant.scope.domain)}` : 'global';
   const r = grant.resource ?? {};
   let resource: string;
   switch (r.type) {
@@ -91,7 +92,8 @@ export function renderSyncSummary(source: string, answer: SyncAnswer): string {
   return `${lines.join('\n')}\n`;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const isSyncAnswer = (value: unknown): value is SyncAnswer =>
   isObject(value) && Array.isArray(value.added) && Array.isArray(value.unchanged) && Array.isArray(value.removed);
@@ -101,11 +103,13 @@ function renderProblem(status: number, body: unknown, raw: string): string {
   const problem: ProblemLike = isObject(body) ? (body as ProblemLike) : {};
   const errors = problem.errors ?? [];
   // The detail, unless it only repeats the one error printed below it.
-  const detail = problem.detail ?? problem.message ?? (raw.trim() === '' || isObject(body) ? undefined : raw.slice(0, 200));
+  const detail =
+    problem.detail ?? problem.message ?? (raw.trim() === '' || isObject(body) ? undefined : raw.slice(0, 200));
   const repeats = errors.length === 1 && errors[0]?.message === detail;
   const head = `grantplane: sync refused (HTTP ${status}${problem.title === undefined ? '' : ` ${problem.title}`})`;
   const lines = [detail === undefined || repeats ? head : `${head}: ${oneLine(detail)}`];
-  for (const error of errors) lines.push(`${text(error.path) || '(request)'}: ${text(error.code)}: ${oneLine(text(error.message))}`);
+  for (const error of errors)
+    lines.push(`${text(error.path) || '(request)'}: ${text(error.code)}: ${oneLine(text(error.message))}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -116,7 +120,8 @@ function apiUrl(base: string, source: string, query: URLSearchParams): URL {
   } catch {
     throw new UsageError(`sync: --api must be a URL such as https://api.example.com (got "${base}")`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`sync: --api must be an http(s) URL (got "${base}")`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new UsageError(`sync: --api must be an http(s) URL (got "${base}")`);
   const path = `${url.pathname.replace(/\/+$/, '')}/v1/sources/${encodeURIComponent(source)}/grants`;
   const target = new URL(path, url.origin);
   target.search = query.toString();
@@ -149,7 +154,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const dryRun = flag(parsed.values, 'dry-run');
   const confirmPrune = flag(parsed.values, 'confirm-prune');
   const grants = loadGrantsFile(grantsPath, io.cwd);
-  const revision = stringOption(parsed.values, 'revision') ?? nonEmpty(io.env.GITHUB_SHA) ?? nonEmpty(io.env.CI_COMMIT_SHA);
+  const revision =
+    stringOption(parsed.values, 'revision') ?? nonEmpty(io.env.GITHUB_SHA) ?? nonEmpty(io.env.CI_COMMIT_SHA);
 
   const query = new URLSearchParams();
   if (dryRun) query.set('dryRun', 'true');
@@ -161,14 +167,21 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   try {
     response = await fetch(url, {
       method: 'PUT',
-      headers: { Authorization: `Bearer ${token.trim()}`, 'Content-Type': 'application/json', Accept: 'application/json, application/problem+json' },
+      headers: {
+        Authorization: `Bearer ${token.trim()}`,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, application/problem+json',
+      },
       body: JSON.stringify({ grants, ...(revision === undefined ? {} : { revision }) }),
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
     raw = await response.text();
   } catch (error: unknown) {
     const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    throw new UsageError(`sync: cannot reach the API at ${url.origin}: ${error instanceof Error ? error.message : String(error)}${cause}`, { cause: error });
+    throw new UsageError(
+      `sync: cannot reach the API at ${url.origin}: ${error instanceof Error ? error.message : String(error)}${cause}`,
+      { cause: error },
+    );
   }
   let body: unknown;
   try {

@@ -19,7 +19,12 @@ beforeEach(async () => {
 const tight = (n: number) => ({
   dataPlane: 'tight',
   scope: { type: 'project-domain', project: 'flytesnacks', domain: 'production' },
-  resource: { type: 's3', bucket: `acme-quota-bucket-with-a-rather-long-name-${String(n).padStart(3, '0')}`, prefix: `some/long/prefix/for/item/${n}/`, access: 'read-write' },
+  resource: {
+    type: 's3',
+    bucket: `acme-quota-bucket-with-a-rather-long-name-${String(n).padStart(3, '0')}`,
+    prefix: `some/long/prefix/for/item/${n}/`,
+    access: 'read-write',
+  },
 });
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => tight(from + i));
 
@@ -33,7 +38,9 @@ const refusal = async (promise: Promise<unknown>): Promise<ValidationError> => {
 };
 
 const liveOf = async (source: string): Promise<GrantRecord[]> =>
-  (await deps.store.listGrants({ source }, { limit: 100 })).items.filter((g) => ['approved', 'active'].includes(g.status));
+  (await deps.store.listGrants({ source }, { limit: 100 })).items.filter((g) =>
+    ['approved', 'active'].includes(g.status),
+  );
 
 describe('syncSource and IAM quotas (C3)', () => {
   it('new grants that do not fit the role → 422 on their grants[i] entries, nothing applied', async () => {
@@ -50,7 +57,11 @@ describe('syncSource and IAM quotas (C3)', () => {
   it('new grants that would push existing ones of another source out of the quota → 422 on grants', async () => {
     await syncSource(deps, { source: 'repo-a', grants: range(100, 15), actor: ci });
     const error = await refusal(syncSource(deps, { source: 'repo-b', grants: range(0, 10), actor: ci }));
-    expect(error.violations.some((v) => v.path === 'grants' && /would push grant .* \(repo-a, tight#flytesnacks#production\)/.test(v.message))).toBe(true);
+    expect(
+      error.violations.some(
+        (v) => v.path === 'grants' && /would push grant .* \(repo-a, tight#flytesnacks#production\)/.test(v.message),
+      ),
+    ).toBe(true);
     expect(await liveOf('repo-b')).toEqual([]);
     expect(await liveOf('repo-a')).toHaveLength(15);
   });
@@ -59,7 +70,12 @@ describe('syncSource and IAM quotas (C3)', () => {
     // 20 of these fill the role's one policy of its own; 10 replaced by 10 others still fit.
     await syncSource(deps, { source: 'repo-a', grants: range(100, 20), actor: ci });
     await refusal(syncSource(deps, { source: 'repo-a', grants: range(100, 21), actor: ci }));
-    const swapped = await syncSource(deps, { source: 'repo-a', grants: [...range(100, 10), ...range(300, 10)], actor: ci, confirmPrune: true });
+    const swapped = await syncSource(deps, {
+      source: 'repo-a',
+      grants: [...range(100, 10), ...range(300, 10)],
+      actor: ci,
+      confirmPrune: true,
+    });
     expect(swapped.added).toHaveLength(10);
     expect(swapped.removed).toHaveLength(10);
     expect(await liveOf('repo-a')).toHaveLength(20);
@@ -72,7 +88,8 @@ describe('syncSource across sources (R9)', () => {
     scope: { type: 'project-domain', project: 'flytesnacks', domain: 'staging' },
     resource: { type: 's3', bucket: 'acme-shared', access: 'read' },
   };
-  const desiredText = async () => JSON.stringify((await deps.store.getTarget('prod#flytesnacks#staging'))?.desired ?? null);
+  const desiredText = async () =>
+    JSON.stringify((await deps.store.getTarget('prod#flytesnacks#staging'))?.desired ?? null);
 
   it('the access stays while either source declares it, and goes when the last one stops', async () => {
     await syncSource(deps, { source: 'repo-a', grants: [shared], actor: ci });
@@ -89,7 +106,13 @@ describe('syncSource across sources (R9)', () => {
   });
 
   it('a dry run writes nothing, not even the source', async () => {
-    const report = await syncSource(deps, { source: 'repo-dry', grants: [shared], actor: ci, dryRun: true, revision: 'r1' });
+    const report = await syncSource(deps, {
+      source: 'repo-dry',
+      grants: [shared],
+      actor: ci,
+      dryRun: true,
+      revision: 'r1',
+    });
     expect(report).toMatchObject({ dryRun: true, revision: 'r1', unchanged: [], removed: [] });
     expect(report.added).toEqual([shared]);
     expect(await deps.store.getSource('repo-dry')).toBeNull();
@@ -97,7 +120,11 @@ describe('syncSource across sources (R9)', () => {
   });
 
   it('the same grant declared twice in one file is one grant', async () => {
-    const result = await syncSource(deps, { source: 'repo-c', grants: [shared, { ...shared, justification: 'again' }], actor: ci });
+    const result = await syncSource(deps, {
+      source: 'repo-c',
+      grants: [shared, { ...shared, justification: 'again' }],
+      actor: ci,
+    });
     expect(result.added).toHaveLength(1);
     expect(await liveOf('repo-c')).toHaveLength(1);
   });

@@ -28,13 +28,18 @@ interface Run {
 /** Runs the real CLI process; env is the child's whole environment apart from PATH. */
 function grantplane(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } }, (error, stdout, stderr) => {
-      if (error !== null && typeof error.code !== 'number') {
-        reject(error);
-        return;
-      }
-      resolvePromise({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } },
+      (error, stdout, stderr) => {
+        if (error !== null && typeof error.code !== 'number') {
+          reject(error);
+          return;
+        }
+        resolvePromise({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -80,7 +85,18 @@ describe('grantplane sync (process, against the local server)', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toBe('source grants-repo: 0 added, 4 unchanged, 0 removed\n');
 
-    const one = file('one.json', JSON.stringify({ grants: [{ dataPlane: 'prod', scope: { type: 'project-domain', project: 'flytesnacks', domain: 'staging' }, resource: { type: 's3', bucket: 'acme-a', access: 'read' } }] }));
+    const one = file(
+      'one.json',
+      JSON.stringify({
+        grants: [
+          {
+            dataPlane: 'prod',
+            scope: { type: 'project-domain', project: 'flytesnacks', domain: 'staging' },
+            resource: { type: 's3', bucket: 'acme-a', access: 'read' },
+          },
+        ],
+      }),
+    );
     const dry = await grantplane([...base, '--grants', one, '--dry-run'], { GRANTPLANE_TOKEN: admin });
     expect(dry.code).toBe(1);
     expect(dry.stdout).toContain('0 added, 1 unchanged, 3 removed (dry run: nothing changed)');
@@ -89,17 +105,23 @@ describe('grantplane sync (process, against the local server)', () => {
     const refused = await grantplane([...base, '--grants', one], { GRANTPLANE_TOKEN: admin });
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe('');
-    expect(refused.stderr).toMatch(/^grantplane: sync refused \(HTTP 409 Conflict\)\ngrants: sync\.prune-guard: This sync would revoke 3 of the 4 grants .+\n$/);
+    expect(refused.stderr).toMatch(
+      /^grantplane: sync refused \(HTTP 409 Conflict\)\ngrants: sync\.prune-guard: This sync would revoke 3 of the 4 grants .+\n$/,
+    );
 
     const pruned = await grantplane([...base, '--grants', one, '--confirm-prune'], { GRANTPLANE_TOKEN: admin });
     expect(pruned.code).toBe(0);
     expect(pruned.stdout.split('\n')[0]).toBe('source grants-repo: 0 added, 1 unchanged, 3 removed');
-    expect(pruned.stdout.match(/^- prod flytesnacks\/staging s3 acme-[bcd] read {2}\(\w+, revoking\)$/gm)).toHaveLength(3);
+    expect(pruned.stdout.match(/^- prod flytesnacks\/staging s3 acme-[bcd] read {2}\(\w+, revoking\)$/gm)).toHaveLength(
+      3,
+    );
   });
 
   it('prints each error of a refused set on its own line (422), exit 1', async () => {
     const bad = file('bad.yaml', `${s3('acme-a')}${s3('union-internal')}${s3('Not_A_Bucket')}`);
-    const run = await grantplane(['sync', '--api', server.url, '--source', 'grants-repo', '--grants', bad], { GRANTPLANE_TOKEN: admin });
+    const run = await grantplane(['sync', '--api', server.url, '--source', 'grants-repo', '--grants', bad], {
+      GRANTPLANE_TOKEN: admin,
+    });
     expect(run.code).toBe(1);
     const lines = run.stderr.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^grantplane: sync refused \(HTTP 422 Unprocessable Content\): .*nothing was applied$/);
@@ -109,9 +131,21 @@ describe('grantplane sync (process, against the local server)', () => {
 
   it('a token without the admin role → 403, exit 1', async () => {
     const one = file('ok.yaml', s3('acme-a'));
-    const run = await grantplane(['sync', '--api', server.url, '--source', 'grants-repo', '--grants', one, '--token', requester]);
+    const run = await grantplane([
+      'sync',
+      '--api',
+      server.url,
+      '--source',
+      'grants-repo',
+      '--grants',
+      one,
+      '--token',
+      requester,
+    ]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^grantplane: sync refused \(HTTP 403 Forbidden\)\n\(request\): auth\.missing-role: .*needs the role admin.*\n$/);
+    expect(run.stderr).toMatch(
+      /^grantplane: sync refused \(HTTP 403 Forbidden\)\n\(request\): auth\.missing-role: .*needs the role admin.*\n$/,
+    );
   });
 
   it('exit 2: no token, unreadable file, unreachable API, bad usage', async () => {
@@ -119,10 +153,15 @@ describe('grantplane sync (process, against the local server)', () => {
     const noToken = await grantplane(['sync', '--api', server.url, '--source', 's', '--grants', one]);
     expect(noToken.code).toBe(2);
     expect(noToken.stderr).toMatch(/GRANTPLANE_TOKEN/);
-    const missing = await grantplane(['sync', '--api', server.url, '--source', 's', '--grants', join(dir, 'nope.yaml')], { GRANTPLANE_TOKEN: admin });
+    const missing = await grantplane(
+      ['sync', '--api', server.url, '--source', 's', '--grants', join(dir, 'nope.yaml')],
+      { GRANTPLANE_TOKEN: admin },
+    );
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^grantplane: cannot read grants file .*: no such file\n$/);
-    const unreachable = await grantplane(['sync', '--api', 'http://127.0.0.1:9', '--source', 's', '--grants', one], { GRANTPLANE_TOKEN: admin });
+    const unreachable = await grantplane(['sync', '--api', 'http://127.0.0.1:9', '--source', 's', '--grants', one], {
+      GRANTPLANE_TOKEN: admin,
+    });
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toMatch(/^grantplane: sync: cannot reach the API at http:\/\/127\.0\.0\.1:9: [^\n]+\n$/);
     const usage = await grantplane(['sync', '--source', 's', '--grants', one], { GRANTPLANE_TOKEN: admin });

@@ -22,7 +22,13 @@ let grants: ReturnType<typeof makeGrantsHandler>;
 
 beforeAll(async () => {
   const table = await freshTable();
-  deps = buildDeps({ client: table.client, tableName: table.tableName, config: parseConfig(TEST_CONFIG), clock: new TestClock(), ids: counterIds('01SYNC') });
+  deps = buildDeps({
+    client: table.client,
+    tableName: table.tableName,
+    config: parseConfig(TEST_CONFIG),
+    clock: new TestClock(),
+    ids: counterIds('01SYNC'),
+  });
   handler = makeHandler(deps, options);
   grants = makeGrantsHandler(deps, options);
 });
@@ -42,22 +48,38 @@ interface Diff {
   pruneGuard?: { code: string };
 }
 
-const sync = (source: string, body: unknown, query: Record<string, string> = {}, caller: EventInput['caller'] = ci): Promise<Answer> =>
-  invoke(handler, { method: 'PUT', path: `/v1/sources/${source}/grants`, caller, body, query });
+const sync = (
+  source: string,
+  body: unknown,
+  query: Record<string, string> = {},
+  caller: EventInput['caller'] = ci,
+): Promise<Answer> => invoke(handler, { method: 'PUT', path: `/v1/sources/${source}/grants`, caller, body, query });
 const diffOf = (answer: Answer): Diff => answer.body as Diff;
-const buckets = (list: readonly { resource: unknown }[]): string[] => list.map((g) => (g.resource as { bucket: string }).bucket).sort();
+const buckets = (list: readonly { resource: unknown }[]): string[] =>
+  list.map((g) => (g.resource as { bucket: string }).bucket).sort();
 const liveOf = async (source: string): Promise<GrantRecord[]> =>
-  (await deps.app.store.listGrants({ source }, { limit: 100 })).items.filter((g) => ['approved', 'active', 'pending-approval'].includes(g.status));
+  (await deps.app.store.listGrants({ source }, { limit: 100 })).items.filter((g) =>
+    ['approved', 'active', 'pending-approval'].includes(g.status),
+  );
 
 describe('git sync (DESIGN §10)', () => {
   it('first sync creates the source and its grants, approved on arrival, with the revision in the audit', async () => {
-    const answer = await sync('infra-repo', { revision: 'abc123', grants: [s3('acme-a'), s3('acme-b'), s3('acme-c'), s3('acme-d')] });
+    const answer = await sync('infra-repo', {
+      revision: 'abc123',
+      grants: [s3('acme-a'), s3('acme-b'), s3('acme-c'), s3('acme-d')],
+    });
     expect(answer.status).toBe(200);
     const diff = diffOf(answer);
     expect(buckets(diff.added)).toEqual(['acme-a', 'acme-b', 'acme-c', 'acme-d']);
     expect(diff.unchanged).toEqual([]);
     expect(diff.removed).toEqual([]);
-    for (const grant of diff.added) expect(grant).toMatchObject({ status: 'approved', source: 'infra-repo', requester: 'ci-bot', approvedBy: 'source:infra-repo' });
+    for (const grant of diff.added)
+      expect(grant).toMatchObject({
+        status: 'approved',
+        source: 'infra-repo',
+        requester: 'ci-bot',
+        approvedBy: 'source:infra-repo',
+      });
     expect(await deps.app.store.getSource('infra-repo')).toMatchObject({ name: 'infra-repo', lastRevision: 'abc123' });
     const audit = await deps.app.store.listAudit({ grantId: diff.added[0]?.id ?? '' }, { limit: 10 });
     expect(audit.items[0]?.detail).toContain('revision abc123');
@@ -67,7 +89,12 @@ describe('git sync (DESIGN §10)', () => {
 
   it('the same set again → everything unchanged, nothing written', async () => {
     const before = await liveOf('infra-repo');
-    const diff = diffOf(await sync('infra-repo', { revision: 'abc124', grants: [s3('acme-d'), s3('acme-c'), s3('acme-b'), s3('acme-a')] }));
+    const diff = diffOf(
+      await sync('infra-repo', {
+        revision: 'abc124',
+        grants: [s3('acme-d'), s3('acme-c'), s3('acme-b'), s3('acme-a')],
+      }),
+    );
     expect(diff.added).toEqual([]);
     expect(diff.removed).toEqual([]);
     expect(buckets(diff.unchanged)).toEqual(['acme-a', 'acme-b', 'acme-c', 'acme-d']);
@@ -75,7 +102,11 @@ describe('git sync (DESIGN §10)', () => {
   });
 
   it('identity is (plane, scope, resource, access): a new access level is a new grant, the old one is removed', async () => {
-    const dry = await sync('infra-repo', { grants: [s3('acme-a'), s3('acme-b'), s3('acme-c'), s3('acme-d', 'read-write'), s3('acme-e')] }, { dryRun: 'true' });
+    const dry = await sync(
+      'infra-repo',
+      { grants: [s3('acme-a'), s3('acme-b'), s3('acme-c'), s3('acme-d', 'read-write'), s3('acme-e')] },
+      { dryRun: 'true' },
+    );
     expect(dry.status).toBe(200);
     const report = diffOf(dry);
     expect(report.dryRun).toBe(true);
@@ -85,7 +116,12 @@ describe('git sync (DESIGN §10)', () => {
     expect(buckets(report.unchanged)).toEqual(['acme-a', 'acme-b', 'acme-c']);
     expect(buckets(await liveOf('infra-repo'))).toEqual(['acme-a', 'acme-b', 'acme-c', 'acme-d']); // dry run changed nothing
 
-    const applied = diffOf(await sync('infra-repo', { revision: 'def456', grants: [s3('acme-a'), s3('acme-b'), s3('acme-c'), s3('acme-d', 'read-write'), s3('acme-e')] }));
+    const applied = diffOf(
+      await sync('infra-repo', {
+        revision: 'def456',
+        grants: [s3('acme-a'), s3('acme-b'), s3('acme-c'), s3('acme-d', 'read-write'), s3('acme-e')],
+      }),
+    );
     expect(buckets(applied.added)).toEqual(['acme-d', 'acme-e']);
     expect(applied.removed).toHaveLength(1);
     expect(applied.removed[0]).toMatchObject({ status: 'revoking', resource: { bucket: 'acme-d', access: 'read' } });
@@ -117,21 +153,32 @@ describe('git sync (DESIGN §10)', () => {
     const answer = await sync('infra-repo', { grants: [s3('acme-a'), s3('acme-b'), s3('acme-new'), bad] });
     expect(answer.status).toBe(422);
     const errors = (answer.body as { errors: { path: string; code: string }[] }).errors;
-    expect(errors).toContainEqual(expect.objectContaining({ path: 'grants[3].resource.bucket', code: 's3.internal-bucket' }));
+    expect(errors).toContainEqual(
+      expect.objectContaining({ path: 'grants[3].resource.bucket', code: 's3.internal-bucket' }),
+    );
     expect(buckets(await liveOf('infra-repo'))).toEqual(buckets(before));
 
     const shape = await sync('infra-repo', { grants: [{ scope: { type: 'global' } }] });
     expect(shape.status).toBe(422);
-    expect((shape.body as { errors: { path: string }[] }).errors.every((e) => e.path.startsWith('grants[0]'))).toBe(true);
+    expect((shape.body as { errors: { path: string }[] }).errors.every((e) => e.path.startsWith('grants[0]'))).toBe(
+      true,
+    );
   });
 
   it('a sync never touches other sources; identical grants from two sources both exist', async () => {
-    const api = await invoke(grants, { method: 'POST', path: '/v1/grants', caller: carol, body: s3('acme-a', 'read', 'development') });
+    const api = await invoke(grants, {
+      method: 'POST',
+      path: '/v1/grants',
+      caller: carol,
+      body: s3('acme-a', 'read', 'development'),
+    });
     expect(api.status).toBe(201);
     const other = diffOf(await sync('team-repo', { grants: [s3('acme-a'), s3('acme-z')] }));
     expect(buckets(other.added)).toEqual(['acme-a', 'acme-z']);
     // R9: the same grant as infra-repo's — accepted with a note, compiled once.
-    expect(other.added.find((g) => g.resource.type === 's3' && g.resource.bucket === 'acme-a')?.notes).toEqual([expect.objectContaining({ code: 'duplicate.repeat' })]);
+    expect(other.added.find((g) => g.resource.type === 's3' && g.resource.bucket === 'acme-a')?.notes).toEqual([
+      expect.objectContaining({ code: 'duplicate.repeat' }),
+    ]);
     expect(buckets(await liveOf('infra-repo'))).toEqual(['acme-a', 'acme-b']);
 
     // Emptying team-repo (confirmed) leaves infra-repo's identical grant and the API grant alone.

@@ -27,10 +27,15 @@ const APPROVED = `{"event":"ticket.approved","ticket":{"system":"servicedesk","k
 
 function bash(script: string): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    execFile('bash', ['-euo', 'pipefail', '-c', script], { env: { PATH: process.env.PATH ?? '', API: server.url, SECRET } }, (error, stdout, stderr) => {
-      if (error !== null) reject(new Error(`${error.message}\n${stderr}`));
-      else resolvePromise(stdout);
-    });
+    execFile(
+      'bash',
+      ['-euo', 'pipefail', '-c', script],
+      { env: { PATH: process.env.PATH ?? '', API: server.url, SECRET } },
+      (error, stdout, stderr) => {
+        if (error !== null) reject(new Error(`${error.message}\n${stderr}`));
+        else resolvePromise(stdout);
+      },
+    );
   });
 }
 
@@ -67,7 +72,12 @@ describe('generic webhook on the local server, signed with openssl (README "Tick
     const out = await bash(`${SEND}\nsend generic '${CREATED}'\nsend generic '${APPROVED}'`);
     const [created, approved] = answers(out);
     expect(created?.status).toBe(200);
-    expect(created?.body.grant).toMatchObject({ status: 'pending-approval', source: 'generic', requester: 'alice', ticket: { system: 'servicedesk', key: 'SD-42' } });
+    expect(created?.body.grant).toMatchObject({
+      status: 'pending-approval',
+      source: 'generic',
+      requester: 'alice',
+      ticket: { system: 'servicedesk', key: 'SD-42' },
+    });
     expect(approved?.status).toBe(202);
     expect(approved?.body.grant).toMatchObject({ status: 'approved', approvedBy: 'bob' });
 

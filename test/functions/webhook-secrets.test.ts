@@ -10,21 +10,32 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envSecrets, makeHandler } from '../../functions/webhook.js';
 import { parseAuthEnv } from '../../functions/shared/auth.js';
-import { makeSecretsManagerReader, signSecretsManagerRequest, SecretsReadError } from '../../lib/adapters/secrets/secrets-manager.js';
+import {
+  makeSecretsManagerReader,
+  signSecretsManagerRequest,
+  SecretsReadError,
+} from '../../lib/adapters/secrets/secrets-manager.js';
 import { parseConfig } from '../../lib/domain/config.js';
 import { signGeneric } from '../../lib/domain/webhooks/index.js';
 import { buildDeps } from '../../lib/wiring.js';
 import { counterIds, freshTable, TestClock, TEST_CONFIG } from '../helpers/dynamo.js';
 import { apiEvent, lambdaContext } from './events.js';
 
-const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token-example' };
+const credentials = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  sessionToken: 'session-token-example',
+};
 const ARN = 'arn:aws:secretsmanager:us-west-2:123456789012:secret:grantplane/webhook/generic-AbCdEf';
 
 /** SHA-256 for the SDK signer, on node:crypto (what @aws-crypto/sha256-js would give). */
 class NodeSha256 {
   private readonly hash;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', typeof secret === 'string' ? secret : Buffer.from(secret as Uint8Array));
+    this.hash =
+      secret === undefined
+        ? createHash('sha256')
+        : createHmac('sha256', typeof secret === 'string' ? secret : Buffer.from(secret as Uint8Array));
   }
   update(data: string | ArrayBuffer | ArrayBufferView): void {
     this.hash.update(typeof data === 'string' ? data : Buffer.from(data as Uint8Array));
@@ -36,12 +47,30 @@ class NodeSha256 {
 }
 
 /** What the SDK's signer writes as Authorization for the same request. */
-async function sdkAuthorization(request: { headers: Record<string, string>; body: string; url: string }, signingDate: Date): Promise<string> {
+async function sdkAuthorization(
+  request: { headers: Record<string, string>; body: string; url: string },
+  signingDate: Date,
+): Promise<string> {
   const url = new URL(request.url);
-  const signer = new SignatureV4({ service: 'secretsmanager', region: 'us-west-2', credentials, sha256: NodeSha256, applyChecksum: false });
+  const signer = new SignatureV4({
+    service: 'secretsmanager',
+    region: 'us-west-2',
+    credentials,
+    sha256: NodeSha256,
+    applyChecksum: false,
+  });
   const { authorization: _drop, 'x-amz-date': _date, 'x-amz-security-token': _token, ...headers } = request.headers;
   const signed = await signer.sign(
-    { method: 'POST', protocol: url.protocol, hostname: url.hostname, port: url.port === '' ? undefined : Number(url.port), path: url.pathname, query: {}, headers, body: request.body },
+    {
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port === '' ? undefined : Number(url.port),
+      path: url.pathname,
+      query: {},
+      headers,
+      body: request.body,
+    },
     { signingDate },
   );
   return String(signed.headers.authorization);
@@ -68,11 +97,22 @@ beforeAll(async () => {
             .map(([k, v]) => [k, String(v)]),
         );
         const amzDate = headers['x-amz-date'] ?? '';
-        const date = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+        const date = new Date(
+          `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+        );
         const expected = await sdkAuthorization({ headers, body, url: `${endpoint}${req.url ?? '/'}` }, date);
-        const ok = headers.authorization === expected && headers['x-amz-target'] === 'secretsmanager.GetSecretValue' && JSON.parse(body).SecretId === ARN;
+        const ok =
+          headers.authorization === expected &&
+          headers['x-amz-target'] === 'secretsmanager.GetSecretValue' &&
+          JSON.parse(body).SecretId === ARN;
         res.writeHead(ok ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify(ok ? { ARN, Name: 'grantplane/webhook/generic', SecretString: secretString } : { __type: 'AccessDeniedException' }));
+        res.end(
+          JSON.stringify(
+            ok
+              ? { ARN, Name: 'grantplane/webhook/generic', SecretString: secretString }
+              : { __type: 'AccessDeniedException' },
+          ),
+        );
       })();
     });
   });
@@ -95,7 +135,9 @@ describe('Secrets Manager reader (SigV4)', () => {
       credentials,
       now,
     });
-    expect(request.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20261123\/us-west-2\/secretsmanager\/aws4_request, /);
+    expect(request.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20261123\/us-west-2\/secretsmanager\/aws4_request, /,
+    );
     expect(request.headers.authorization).toBe(await sdkAuthorization(request, now));
   });
 
@@ -136,7 +178,13 @@ describe('webhook secrets from the environment', () => {
   it('the webhook handler verifies deliveries with the secret read from Secrets Manager', async () => {
     const table = await freshTable();
     const clock = new TestClock(new Date('2026-11-23T04:00:00Z'));
-    const deps = buildDeps({ client: table.client, tableName: table.tableName, config: parseConfig(TEST_CONFIG), clock, ids: counterIds('01SECR') });
+    const deps = buildDeps({
+      client: table.client,
+      tableName: table.tableName,
+      config: parseConfig(TEST_CONFIG),
+      clock,
+      ids: counterIds('01SECR'),
+    });
     const handler = makeHandler(deps, {
       auth: parseAuthEnv({}),
       logger: new Logger({ logLevel: 'SILENT' }),
@@ -146,11 +194,23 @@ describe('webhook secrets from the environment', () => {
       event: 'ticket.created',
       ticket: { system: 'servicedesk', key: 'SM-1' },
       actor: { id: 'alice' },
-      grant: { dataPlane: 'prod', scope: { type: 'project-domain', project: 'flytesnacks', domain: 'staging' }, resource: { type: 's3', bucket: 'acme-sm', access: 'read' } },
+      grant: {
+        dataPlane: 'prod',
+        scope: { type: 'project-domain', project: 'flytesnacks', domain: 'staging' },
+        resource: { type: 's3', bucket: 'acme-sm', access: 'read' },
+      },
     });
     const t = Math.floor(clock.now().getTime() / 1000);
     const send = (secret: string) =>
-      handler(apiEvent({ method: 'POST', path: '/v1/webhooks/generic', headers: { 'Content-Type': 'application/json', 'X-Grantplane-Signature': signGeneric(text, secret, t) }, body: text }), lambdaContext());
+      handler(
+        apiEvent({
+          method: 'POST',
+          path: '/v1/webhooks/generic',
+          headers: { 'Content-Type': 'application/json', 'X-Grantplane-Signature': signGeneric(text, secret, t) },
+          body: text,
+        }),
+        lambdaContext(),
+      );
     expect((await send('not-it')).statusCode).toBe(401);
     const accepted = await send('sm-new');
     expect(accepted.statusCode).toBe(200);

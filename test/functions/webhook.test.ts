@@ -12,11 +12,18 @@ import { buildDeps, type HttpDeps } from '../../lib/wiring.js';
 import { counterIds, freshTable, TestClock, TEST_CONFIG, type FreshTable } from '../helpers/dynamo.js';
 import { apiEvent, lambdaContext, type Answer } from './events.js';
 
-const SECRETS: Record<string, string[]> = { generic: ['old-secret', 'generic-secret'], jira: ['jira-secret'], servicenow: ['snow-secret'] };
+const SECRETS: Record<string, string[]> = {
+  generic: ['old-secret', 'generic-secret'],
+  jira: ['jira-secret'],
+  servicenow: ['snow-secret'],
+};
 const config = parseConfig({
   ...TEST_CONFIG,
   webhooks: {
-    jira: { dataPlane: 'prod', statuses: { Approved: 'approve', Declined: 'reject', Done: 'close', "Won't Do": 'close' } },
+    jira: {
+      dataPlane: 'prod',
+      statuses: { Approved: 'approve', Declined: 'reject', Done: 'close', "Won't Do": 'close' },
+    },
     servicenow: { dataPlane: 'prod' },
     generic: { dataPlane: 'prod' },
   },
@@ -34,7 +41,11 @@ beforeAll(async () => {
   table = await freshTable();
   clock = new TestClock(new Date('2026-11-23T04:00:00.000Z'));
   deps = buildDeps({ client: table.client, tableName: table.tableName, config, clock, ids: counterIds('01HOOK') });
-  handler = makeHandler(deps, { auth: parseAuthEnv({}), logger: new Logger({ logLevel: 'SILENT' }), secrets: (kind) => SECRETS[kind] ?? [] });
+  handler = makeHandler(deps, {
+    auth: parseAuthEnv({}),
+    logger: new Logger({ logLevel: 'SILENT' }),
+    secrets: (kind) => SECRETS[kind] ?? [],
+  });
 });
 
 interface Delivery {
@@ -45,14 +56,25 @@ interface Delivery {
 }
 
 const send = async (source: string, delivery: Delivery): Promise<Answer> => {
-  const event = apiEvent({ method: 'POST', path: `/v1/webhooks/${source}`, headers: { 'Content-Type': 'application/json', ...delivery.headers }, body: delivery.text });
+  const event = apiEvent({
+    method: 'POST',
+    path: `/v1/webhooks/${source}`,
+    headers: { 'Content-Type': 'application/json', ...delivery.headers },
+    body: delivery.text,
+  });
   if (delivery.base64 === true) {
     event.body = Buffer.from(delivery.text, 'utf8').toString('base64');
     event.isBase64Encoded = true;
   }
   const result = await handler(event, lambdaContext());
-  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
-  return { status: result.statusCode ?? 200, headers, body: result.body === undefined || result.body === '' ? undefined : JSON.parse(result.body) };
+  const headers = Object.fromEntries(
+    Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+  );
+  return {
+    status: result.statusCode ?? 200,
+    headers,
+    body: result.body === undefined || result.body === '' ? undefined : JSON.parse(result.body),
+  };
 };
 
 const signedGeneric = (body: unknown, secret = 'generic-secret', t = nowSeconds()): Delivery => {
@@ -82,13 +104,16 @@ const generic = (event: string, key: string, actor: string, grant?: unknown) => 
 });
 
 const grantOf = (answer: Answer): GrantRecord => (answer.body as { grant: GrantRecord }).grant;
-const codes = (answer: Answer): string[] => ((answer.body as { errors?: { code: string }[] }).errors ?? []).map((e) => e.code);
+const codes = (answer: Answer): string[] =>
+  ((answer.body as { errors?: { code: string }[] }).errors ?? []).map((e) => e.code);
 
 const countItems = async (): Promise<number> => {
   let count = 0;
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await table.docClient.send(new ScanCommand({ TableName: table.tableName, Select: 'COUNT', ExclusiveStartKey: start }));
+    const page = await table.docClient.send(
+      new ScanCommand({ TableName: table.tableName, Select: 'COUNT', ExclusiveStartKey: start }),
+    );
     count += page.Count ?? 0;
     start = page.LastEvaluatedKey;
   } while (start !== undefined);
@@ -104,14 +129,41 @@ describe('webhook signatures (DESIGN §10): every failure → 401 and nothing st
   const cases: [string, string, Delivery][] = [
     ['generic', 'signature.missing', { text, headers: {} }],
     ['generic', 'signature.malformed', { text, headers: { 'X-Grantplane-Signature': 'v1=abc' } }],
-    ['generic', 'signature.mismatch', { text, headers: { 'X-Grantplane-Signature': signGeneric(text, 'wrong-secret', T0) } }],
-    ['generic', 'signature.mismatch', { text: text.replace('acme-sig', 'acme-sig2'), headers: { 'X-Grantplane-Signature': signGeneric(text, 'generic-secret', T0) } }],
-    ['generic', 'signature.expired', { text, headers: { 'X-Grantplane-Signature': signGeneric(text, 'generic-secret', T0 - 301) } }],
-    ['generic', 'signature.expired', { text, headers: { 'X-Grantplane-Signature': signGeneric(text, 'generic-secret', T0 + 301) } }],
+    [
+      'generic',
+      'signature.mismatch',
+      { text, headers: { 'X-Grantplane-Signature': signGeneric(text, 'wrong-secret', T0) } },
+    ],
+    [
+      'generic',
+      'signature.mismatch',
+      {
+        text: text.replace('acme-sig', 'acme-sig2'),
+        headers: { 'X-Grantplane-Signature': signGeneric(text, 'generic-secret', T0) },
+      },
+    ],
+    [
+      'generic',
+      'signature.expired',
+      { text, headers: { 'X-Grantplane-Signature': signGeneric(text, 'generic-secret', T0 - 301) } },
+    ],
+    [
+      'generic',
+      'signature.expired',
+      { text, headers: { 'X-Grantplane-Signature': signGeneric(text, 'generic-secret', T0 + 301) } },
+    ],
     ['jira', 'signature.missing', { text, headers: {} }],
     ['jira', 'signature.mismatch', { text, headers: { 'X-Hub-Signature': signHub(text, 'not-jira') } }],
-    ['servicenow', 'signature.expired', { text, headers: { 'X-ServiceNow-Signature': signGeneric(text, 'snow-secret', T0 - 1000) } }],
-    ['servicenow', 'signature.mismatch', { text, headers: { 'X-ServiceNow-Signature': signGeneric(text, 'generic-secret', T0) } }],
+    [
+      'servicenow',
+      'signature.expired',
+      { text, headers: { 'X-ServiceNow-Signature': signGeneric(text, 'snow-secret', T0 - 1000) } },
+    ],
+    [
+      'servicenow',
+      'signature.mismatch',
+      { text, headers: { 'X-ServiceNow-Signature': signGeneric(text, 'generic-secret', T0) } },
+    ],
   ];
   it.each(cases)('%s: %s', async (source, code, delivery) => {
     expect(nowSeconds()).toBe(T0);
@@ -124,17 +176,32 @@ describe('webhook signatures (DESIGN §10): every failure → 401 and nothing st
   });
 
   it('a source without a configured secret refuses every delivery', async () => {
-    const noSecrets = makeHandler(deps, { auth: parseAuthEnv({}), logger: new Logger({ logLevel: 'SILENT' }), secrets: () => [] });
+    const noSecrets = makeHandler(deps, {
+      auth: parseAuthEnv({}),
+      logger: new Logger({ logLevel: 'SILENT' }),
+      secrets: () => [],
+    });
     const delivery = signedGeneric(body);
     const before = await countItems();
-    const result = await noSecrets(apiEvent({ method: 'POST', path: '/v1/webhooks/generic', headers: { 'Content-Type': 'application/json', ...delivery.headers }, body: delivery.text }), lambdaContext());
+    const result = await noSecrets(
+      apiEvent({
+        method: 'POST',
+        path: '/v1/webhooks/generic',
+        headers: { 'Content-Type': 'application/json', ...delivery.headers },
+        body: delivery.text,
+      }),
+      lambdaContext(),
+    );
     expect(result.statusCode).toBe(401);
     expect(JSON.parse(result.body ?? '{}').errors[0].code).toBe('signature.no-secret');
     expect(await countItems()).toBe(before);
   });
 
   it('accepts the older secret during rotation, and a base64-encoded body', async () => {
-    const created = await send('generic', { ...signedGeneric(generic('ticket.created', 'ROT-1', 'alice', grantRequest('staging', 'acme-rot')), 'old-secret'), base64: true });
+    const created = await send('generic', {
+      ...signedGeneric(generic('ticket.created', 'ROT-1', 'alice', grantRequest('staging', 'acme-rot')), 'old-secret'),
+      base64: true,
+    });
     expect(created.status).toBe(200);
     expect(grantOf(created)).toMatchObject({ status: 'pending-approval', source: 'generic' });
   });
@@ -148,7 +215,10 @@ describe('webhook signatures (DESIGN §10): every failure → 401 and nothing st
 
 describe('generic webhook (DESIGN §10)', () => {
   it('created → pending grant linked to the ticket; approved by another → 202 approved; closed → 202 revoking', async () => {
-    const created = await send('generic', signedGeneric(generic('ticket.created', 'SD-1', 'alice', grantRequest('staging', 'acme-sd1'))));
+    const created = await send(
+      'generic',
+      signedGeneric(generic('ticket.created', 'SD-1', 'alice', grantRequest('staging', 'acme-sd1'))),
+    );
     expect(created.status).toBe(200);
     const grant = grantOf(created);
     expect(grant).toMatchObject({
@@ -169,22 +239,35 @@ describe('generic webhook (DESIGN §10)', () => {
     expect(closed.status).toBe(202);
     expect(grantOf(closed)).toMatchObject({ id: grant.id, status: 'revoking' });
     const audit = await deps.app.store.listAudit({ grantId: grant.id }, { limit: 10 });
-    expect(audit.items.map((e) => `${e.action} ${e.actor}`).sort()).toEqual(['grant.approved bob', 'grant.revoked carol', 'grant.submitted alice']);
+    expect(audit.items.map((e) => `${e.action} ${e.actor}`).sort()).toEqual([
+      'grant.approved bob',
+      'grant.revoked carol',
+      'grant.submitted alice',
+    ]);
   });
 
   it('created in an auto-approve domain → 202 approved; rejected → 200 rejected', async () => {
-    const auto = await send('generic', signedGeneric(generic('ticket.created', 'SD-2', 'alice', grantRequest('development', 'acme-sd2'))));
+    const auto = await send(
+      'generic',
+      signedGeneric(generic('ticket.created', 'SD-2', 'alice', grantRequest('development', 'acme-sd2'))),
+    );
     expect(auto.status).toBe(202);
     expect(grantOf(auto).status).toBe('approved');
 
-    await send('generic', signedGeneric(generic('ticket.created', 'SD-3', 'alice', grantRequest('staging', 'acme-sd3'))));
+    await send(
+      'generic',
+      signedGeneric(generic('ticket.created', 'SD-3', 'alice', grantRequest('staging', 'acme-sd3'))),
+    );
     const rejected = await send('generic', signedGeneric(generic('ticket.rejected', 'SD-3', 'bob')));
     expect(rejected.status).toBe(200);
     expect(grantOf(rejected)).toMatchObject({ status: 'rejected' });
   });
 
   it('self-approval through the ticket → 403 grant.self-approval, remembered, grant stays pending', async () => {
-    await send('generic', signedGeneric(generic('ticket.created', 'SD-4', 'alice', grantRequest('staging', 'acme-sd4'))));
+    await send(
+      'generic',
+      signedGeneric(generic('ticket.created', 'SD-4', 'alice', grantRequest('staging', 'acme-sd4'))),
+    );
     const self = signedGeneric(generic('ticket.approved', 'SD-4', 'alice'));
     const first = await send('generic', self);
     expect(first.status).toBe(403);
@@ -224,9 +307,14 @@ describe('generic webhook (DESIGN §10)', () => {
   });
 
   it('a grant that breaks a rule → 422 naming the field in the delivery; nothing stored', async () => {
-    const bad = await send('generic', signedGeneric(generic('ticket.created', 'SD-7', 'alice', grantRequest('staging', 'union-metadata'))));
+    const bad = await send(
+      'generic',
+      signedGeneric(generic('ticket.created', 'SD-7', 'alice', grantRequest('staging', 'union-metadata'))),
+    );
     expect(bad.status).toBe(422);
-    expect((bad.body as { errors: { path: string; code: string }[] }).errors).toContainEqual(expect.objectContaining({ path: 'grant.resource.bucket', code: 's3.internal-bucket' }));
+    expect((bad.body as { errors: { path: string; code: string }[] }).errors).toContainEqual(
+      expect.objectContaining({ path: 'grant.resource.bucket', code: 's3.internal-bucket' }),
+    );
     expect(await grantsOfTicket('generic', 'SD-7')).toHaveLength(0);
 
     const missing = await send('generic', signedGeneric(generic('ticket.created', 'SD-8', 'alice')));
@@ -284,11 +372,17 @@ describe('jira webhook (DESIGN §10)', () => {
   });
 
   it('an update without a status change, or to an unmapped status → 200 ignored', async () => {
-    const edit = { ...transition('OPS-1', 'acc-bob', 'Approved'), changelog: { items: [{ field: 'summary', fromString: 'a', toString: 'b' }] } };
+    const edit = {
+      ...transition('OPS-1', 'acc-bob', 'Approved'),
+      changelog: { items: [{ field: 'summary', fromString: 'a', toString: 'b' }] },
+    };
     const ignored = await send('jira', signedJira(edit, 'jira-secret', 'id-4'));
     expect(ignored.status).toBe(200);
     expect(ignored.body).toMatchObject({ ignored: true, reason: 'the update changes no status' });
-    const unmapped = await send('jira', signedJira(transition('OPS-1', 'acc-bob', 'In Progress'), 'jira-secret', 'id-5'));
+    const unmapped = await send(
+      'jira',
+      signedJira(transition('OPS-1', 'acc-bob', 'In Progress'), 'jira-secret', 'id-5'),
+    );
     expect(unmapped.body).toMatchObject({ ignored: true });
   });
 
@@ -305,7 +399,9 @@ describe('jira webhook (DESIGN §10)', () => {
   it('a description whose grant breaks a rule → 422 naming issue.fields.description; no code block → 422', async () => {
     const bad = await send('jira', signedJira(created('OPS-3', 'opta-state'), 'jira-secret', 'id-9'));
     expect(bad.status).toBe(422);
-    expect((bad.body as { errors: { path: string }[] }).errors.map((e) => e.path)).toContain('issue.fields.description.resource.bucket');
+    expect((bad.body as { errors: { path: string }[] }).errors.map((e) => e.path)).toContain(
+      'issue.fields.description.resource.bucket',
+    );
     const prose = { ...created('OPS-4', 'x'), issue: issue('OPS-4', 'no code block here') };
     const missing = await send('jira', signedJira(prose, 'jira-secret', 'id-10'));
     expect(missing.status).toBe(422);
@@ -335,23 +431,43 @@ describe('servicenow webhook (DESIGN §10)', () => {
     sys_updated_by: 'jdoe',
     description: `Access please\n\`\`\`yaml\nscope: { type: project-domain, project: flytesnacks, domain: staging }\nresource: { type: s3, bucket: ${bucket}, access: read-write }\n\`\`\`\n`,
   });
-  const update = (number: string, fields: Record<string, string>) => ({ operation: 'update', number, opened_by: 'jdoe', sys_updated_by: 'system', ...fields });
+  const update = (number: string, fields: Record<string, string>) => ({
+    operation: 'update',
+    number,
+    opened_by: 'jdoe',
+    sys_updated_by: 'system',
+    ...fields,
+  });
 
   it('insert → pending; approval approved → 202 approved; state Closed Complete → 202 revoking', async () => {
     const created = await send('servicenow', signedSnow(insert('RITM0001', 'acme-snow1')));
     expect(created.status).toBe(200);
-    expect(grantOf(created)).toMatchObject({ status: 'pending-approval', source: 'servicenow', requester: 'jdoe', ticket: { system: 'servicenow', key: 'RITM0001' } });
-    const approved = await send('servicenow', signedSnow(update('RITM0001', { approval: 'approved', previous_approval: 'requested', approved_by: 'asmith' })));
+    expect(grantOf(created)).toMatchObject({
+      status: 'pending-approval',
+      source: 'servicenow',
+      requester: 'jdoe',
+      ticket: { system: 'servicenow', key: 'RITM0001' },
+    });
+    const approved = await send(
+      'servicenow',
+      signedSnow(update('RITM0001', { approval: 'approved', previous_approval: 'requested', approved_by: 'asmith' })),
+    );
     expect(approved.status).toBe(202);
     expect(grantOf(approved)).toMatchObject({ status: 'approved', approvedBy: 'asmith' });
-    const closed = await send('servicenow', signedSnow(update('RITM0001', { state: 'Closed Complete', previous_state: 'Work in Progress' })));
+    const closed = await send(
+      'servicenow',
+      signedSnow(update('RITM0001', { state: 'Closed Complete', previous_state: 'Work in Progress' })),
+    );
     expect(closed.status).toBe(202);
     expect(grantOf(closed).status).toBe('revoking');
   });
 
   it('approval by the requester → 403', async () => {
     await send('servicenow', signedSnow(insert('RITM0002', 'acme-snow2')));
-    const self = await send('servicenow', signedSnow(update('RITM0002', { approval: 'approved', previous_approval: 'requested', approved_by: 'jdoe' })));
+    const self = await send(
+      'servicenow',
+      signedSnow(update('RITM0002', { approval: 'approved', previous_approval: 'requested', approved_by: 'jdoe' })),
+    );
     expect(self.status).toBe(403);
     expect(codes(self)).toEqual(['grant.self-approval']);
   });

@@ -42,9 +42,19 @@ export interface SignedRequest {
 }
 
 /** Signs a Secrets Manager JSON-1.1 call (SigV4, header auth); exported so tests can compare signers. */
-export function signSecretsManagerRequest(input: { region: string; target: string; body: string; endpoint: string; credentials: AwsCredentials; now: Date }): SignedRequest {
+export function signSecretsManagerRequest(input: {
+  region: string;
+  target: string;
+  body: string;
+  endpoint: string;
+  credentials: AwsCredentials;
+  now: Date;
+}): SignedRequest {
   const url = new URL(input.endpoint);
-  const amzDate = input.now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const amzDate = input.now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   const day = amzDate.slice(0, 8);
   const headers: Record<string, string> = {
     'content-type': 'application/x-amz-json-1.1',
@@ -55,10 +65,21 @@ export function signSecretsManagerRequest(input: { region: string; target: strin
   };
   const names = Object.keys(headers).sort();
   const signedHeaders = names.join(';');
-  const canonical = ['POST', url.pathname === '' ? '/' : url.pathname, '', ...names.map((name) => `${name}:${headers[name] ?? ''}`), '', signedHeaders, sha256Hex(input.body)].join('\n');
+  const canonical = [
+    'POST',
+    url.pathname === '' ? '/' : url.pathname,
+    '',
+    ...names.map((name) => `${name}:${headers[name] ?? ''}`),
+    '',
+    signedHeaders,
+    sha256Hex(input.body),
+  ].join('\n');
   const scope = `${day}/${input.region}/secretsmanager/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonical)].join('\n');
-  const key = hmac(hmac(hmac(hmac(`AWS4${input.credentials.secretAccessKey}`, day), input.region), 'secretsmanager'), 'aws4_request');
+  const key = hmac(
+    hmac(hmac(hmac(`AWS4${input.credentials.secretAccessKey}`, day), input.region), 'secretsmanager'),
+    'aws4_request',
+  );
   const signature = createHmac('sha256', key).update(toSign, 'utf8').digest('hex');
   headers.authorization = `AWS4-HMAC-SHA256 Credential=${input.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return { url: url.toString(), headers, body: input.body };
@@ -69,7 +90,8 @@ export function makeSecretsManagerReader(options: SecretsReaderOptions): SecretR
   const doFetch = options.fetch ?? fetch;
   return async (arn) => {
     const match = ARN.exec(arn);
-    if (match === null || match[2] === undefined) throw new SecretsReadError(`not a Secrets Manager secret ARN: ${arn}`);
+    if (match === null || match[2] === undefined)
+      throw new SecretsReadError(`not a Secrets Manager secret ARN: ${arn}`);
     const region = match[2];
     const endpoint = options.endpoint ?? `https://secretsmanager.${region}.amazonaws.com/`;
     const request = signSecretsManagerRequest({
@@ -83,10 +105,17 @@ export function makeSecretsManagerReader(options: SecretsReaderOptions): SecretR
     let response: Response;
     let text: string;
     try {
-      response = await doFetch(request.url, { method: 'POST', headers: request.headers, body: request.body, signal: AbortSignal.timeout(5000) });
+      response = await doFetch(request.url, {
+        method: 'POST',
+        headers: request.headers,
+        body: request.body,
+        signal: AbortSignal.timeout(5000),
+      });
       text = await response.text();
     } catch (error: unknown) {
-      throw new SecretsReadError(`GetSecretValue ${arn}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new SecretsReadError(`GetSecretValue ${arn}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
     }
     let body: unknown;
     try {
@@ -95,11 +124,19 @@ export function makeSecretsManagerReader(options: SecretsReaderOptions): SecretR
       body = undefined;
     }
     if (!response.ok) {
-      const type = typeof body === 'object' && body !== null && '__type' in body ? String(body.__type) : `HTTP ${response.status}`;
+      const type =
+        typeof body === 'object' && body !== null && '__type' in body ? String(body.__type) : `HTTP ${response.status}`;
       throw new SecretsReadError(`GetSecretValue ${arn}: ${type}`);
     }
-    if (typeof body !== 'object' || body === null || !('SecretString' in body) || typeof body.SecretString !== 'string') {
-      throw new SecretsReadError(`GetSecretValue ${arn}: the secret has no SecretString (binary secrets are not supported)`);
+    if (
+      typeof body !== 'object' ||
+      body === null ||
+      !('SecretString' in body) ||
+      typeof body.SecretString !== 'string'
+    ) {
+      throw new SecretsReadError(
+        `GetSecretValue ${arn}: the secret has no SecretString (binary secrets are not supported)`,
+      );
     }
     return body.SecretString;
   };
@@ -110,8 +147,12 @@ export function credentialsFromEnv(env: Record<string, string | undefined>): Aws
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
   if (accessKeyId === undefined || accessKeyId === '' || secretAccessKey === undefined || secretAccessKey === '') {
-    throw new SecretsReadError('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are required to read webhook secrets from Secrets Manager');
+    throw new SecretsReadError(
+      'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are required to read webhook secrets from Secrets Manager',
+    );
   }
   const sessionToken = env.AWS_SESSION_TOKEN;
-  return sessionToken === undefined || sessionToken === '' ? { accessKeyId, secretAccessKey } : { accessKeyId, secretAccessKey, sessionToken };
+  return sessionToken === undefined || sessionToken === ''
+    ? { accessKeyId, secretAccessKey }
+    : { accessKeyId, secretAccessKey, sessionToken };
 }
