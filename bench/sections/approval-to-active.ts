@@ -106,7 +106,7 @@ export default defineSection({
         );
       }
       notes.push(
-        `polling GET /v1/grants/{id} every ${POLL_MS} ms adds up to that much; the local stream poller waits 200 ms between empty polls`,
+        `polling GET /v1/grants/{id} every ${POLL_MS} ms adds up to ${POLL_MS} ms to each time; the local stream poller waits 200 ms between empty polls, so up to 200 ms is that wait`,
       );
       return {
         measurements: [
