@@ -20,9 +20,11 @@ import { roleArn } from '../domain/compile/arns.js';
 import { sha256Hex } from '../domain/compile/hash.js';
 import { pairRoleName } from '../domain/compile/names.js';
 import { uctlUpdate } from '../domain/compile/uctl.js';
+import { planGrants } from '../domain/engine.js';
 import type { UctlUpdate } from '../domain/model.js';
 import {
   ConcurrentUpdateError,
+  DESIRED_STATUSES,
   IamGatewayError,
   type AttributeUpdate,
   type GrantRecord,
@@ -33,7 +35,7 @@ import {
 import { ForbiddenActionError, MissingRoleError, OwnershipError } from '../domain/reconcile/index.js';
 import type { AppDeps } from './deps.js';
 import { assertPlaneAccount, PlaneAccountError, planeGuard, reconcileTarget, targetRefFor, type PolicyDocumentCache, type ReconcileResult } from './reconcile.js';
-import { recomputePlaneTargets } from './targets.js';
+import { attributesInput, planRequestOf, recomputePlaneTargets } from './targets.js';
 
 /** Structured log lines (the Powertools logger in Lambda). */
 export interface ApplierLog {
@@ -150,6 +152,7 @@ export async function applyTargets(deps: ApplierDeps, targetKeys: readonly strin
   for (const [dataPlane, planeKeys] of byPlane) {
     const plane = deps.config.dataPlanes.find((candidate) => candidate.name === dataPlane);
     let candidates: Map<string, GrantRecord[]>;
+    let refused = new Map<string, string>();
     try {
       // Candidates are read BEFORE the recompute: every grant approved by now is then covered by
       // the desired state the targets hold afterwards, so activating them after the apply is true.
@@ -157,13 +160,15 @@ export async function applyTargets(deps: ApplierDeps, targetKeys: readonly strin
       // Repairs a recompute the API never finished (it died between the grant write and the
       // target write); a no-op otherwise.
       if (plane !== undefined && plane.cloud === 'aws') await recomputePlaneTargets(deps, dataPlane);
+      const waiting = [...candidates.values()].flat().filter((grant) => grant.status !== 'revoking');
+      if (waiting.length > 0) refused = await refusedGrants(deps, dataPlane);
     } catch (error: unknown) {
       deps.log.error('applier could not read the plane', { dataPlane, error: errorText(error) });
       for (const key of planeKeys) outcomes.push({ targetKey: key, outcome: 'failed', iamCalls: [], grantChanges: [], error: errorText(error) });
       continue;
     }
     for (const key of planeKeys) {
-      outcomes.push(await applyOne(deps, plane, key, candidates.get(key) ?? [], owner, options));
+      outcomes.push(await applyOne(deps, plane, key, candidates.get(key) ?? [], refused, owner, options));
     }
   }
   return outcomes;
@@ -185,6 +190,29 @@ async function candidateGrants(deps: ApplierDeps, dataPlane: string, keys: reado
   return result;
 }
 
+/**
+ * The plane's desired grants the engine refuses when compiling them together (the same inputs and
+ * order as recomputePlaneTargets), with the rule codes: grant id → reason.
+ */
+async function refusedGrants(deps: ApplierDeps, dataPlane: string): Promise<Map<string, string>> {
+  const snapshot = await deps.store.getPlaneSnapshot(dataPlane);
+  const grants = (await deps.store.getGrants(snapshot.desiredGrantIds))
+    .filter((grant) => grant.dataPlane === dataPlane && DESIRED_STATUSES.includes(grant.status))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const plan = planGrants({
+    config: deps.config,
+    requests: grants.map((grant) => planRequestOf(grant, { withExpiry: false })),
+    now: deps.clock.now(),
+    attributes: attributesInput(snapshot.attributes),
+  });
+  const refused = new Map<string, string>();
+  for (const rejection of plan.rejected) {
+    const grant = grants[rejection.index];
+    if (grant !== undefined) refused.set(grant.id, rejection.errors.map((error) => `${error.code}: ${error.message}`).join('; '));
+  }
+  return refused;
+}
+
 async function acquireLease(deps: ApplierDeps, key: string, owner: string, options: ApplyOptions): Promise<void> {
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const deadline = Date.now() + (options.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS);
@@ -200,6 +228,7 @@ async function applyOne(
   plane: DataPlaneConfig | undefined,
   key: string,
   candidates: GrantRecord[],
+  refused: ReadonlyMap<string, string>,
   owner: string,
   options: ApplyOptions,
 ): Promise<TargetOutcome> {
@@ -211,7 +240,7 @@ async function applyOne(
     return { ...outcome, outcome: 'failed', error: errorText(error) };
   }
   try {
-    return await applyLeased(deps, plane, key, candidates, outcome);
+    return await applyLeased(deps, plane, key, candidates, refused, outcome);
   } finally {
     try {
       await deps.store.releaseTargetLease(key, owner);
@@ -227,6 +256,7 @@ async function applyLeased(
   plane: DataPlaneConfig | undefined,
   key: string,
   candidates: GrantRecord[],
+  refused: ReadonlyMap<string, string>,
   outcome: TargetOutcome,
 ): Promise<TargetOutcome> {
   let target: TargetRecord | null = null;
@@ -234,7 +264,7 @@ async function applyLeased(
     target = await deps.store.getTarget(key);
     if (target === null) {
       // Nothing compiles into this target (e.g. same-account ECR, R6): its grants need no IAM.
-      await moveGrants(deps, candidates, { status: 'ok', iamCalls: [], detail: `${key}: nothing to apply` }, outcome);
+      await moveGrants(deps, candidates, { status: 'ok', iamCalls: [], detail: `${key}: nothing to apply`, refused }, outcome);
       return outcome;
     }
     if (plane === undefined) throw new UnknownPlaneError(target.dataPlane);
@@ -254,7 +284,7 @@ async function applyLeased(
     if (!behind && !(target.state === 'waiting-uctl' && deletionAllowed)) {
       // Converged (a duplicate or out-of-order record, or a grant whose access was already there):
       // only grants waiting on it move on.
-      await moveGrants(deps, candidates, { status: 'ok', iamCalls: [], detail: `${key} already applied at version ${target.appliedVersion}` }, outcome);
+      await moveGrants(deps, candidates, { status: 'ok', iamCalls: [], detail: `${key} already applied at version ${target.appliedVersion}`, refused }, outcome);
       if (outcome.grantChanges.length === 0) deps.log.debug('target unchanged', { targetKey: key, appliedVersion: target.appliedVersion });
       return outcome;
     }
@@ -293,7 +323,7 @@ async function applyLeased(
     });
     // After the target: a grant reads `active` only once its target reads applied. A crash in
     // between is finished by the retry or the sweep, which move waiting grants of applied targets.
-    await moveGrants(deps, candidates, { status: 'ok', iamCalls: outcome.iamCalls, detail: `applied ${key} version ${target.desiredVersion}` }, outcome);
+    await moveGrants(deps, candidates, { status: 'ok', iamCalls: outcome.iamCalls, detail: `applied ${key} version ${target.desiredVersion}`, refused }, outcome);
     outcome.outcome = state;
     await deps.store.appendAudit({
       id: deps.ids.next(),
@@ -413,6 +443,8 @@ interface GrantMove {
   status: 'ok' | 'error';
   iamCalls: string[];
   detail: string;
+  /** Grants the plane's compilation refuses (grant id → why): never `active`, `failed` instead. */
+  refused?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -423,8 +455,15 @@ interface GrantMove {
 async function moveGrants(deps: ApplierDeps, candidates: readonly GrantRecord[], move: GrantMove, outcome: TargetOutcome): Promise<void> {
   for (const grant of candidates) {
     let next: GrantStatus | null = null;
+    let detail = move.detail;
+    const refusal = move.refused?.get(grant.id);
     if (move.status === 'ok') {
-      if (grant.status === 'approved' || grant.status === 'failed') next = 'active';
+      if (refusal !== undefined && grant.status !== 'revoking') {
+        // Compiled out (e.g. two concurrent approvals that together exceed the role's policy
+        // quota, C3): its statements are not in IAM, so it is not active.
+        if (grant.status === 'approved') next = 'failed';
+        detail = `not applied: ${refusal}`;
+      } else if (grant.status === 'approved' || grant.status === 'failed') next = 'active';
       else if (grant.status === 'revoking') next = 'revoked';
     } else if (grant.status === 'approved') {
       next = 'failed';
@@ -436,8 +475,8 @@ async function moveGrants(deps: ApplierDeps, candidates: readonly GrantRecord[],
       ...rest,
       status: next,
       updatedAt: at,
-      history: [...grant.history, { status: next, at, actor: ACTOR, comment: move.detail }],
-      ...(next === 'failed' ? { failureReason: move.detail } : {}),
+      history: [...grant.history, { status: next, at, actor: ACTOR, comment: detail }],
+      ...(next === 'failed' ? { failureReason: detail } : {}),
       version: grant.version + 1,
     };
     try {
@@ -453,8 +492,8 @@ async function moveGrants(deps: ApplierDeps, candidates: readonly GrantRecord[],
           before: { status: grant.status },
           after: { status: next },
           iamCalls: move.iamCalls,
-          result: move.status,
-          detail: move.detail,
+          result: next === 'failed' ? 'error' : move.status,
+          detail,
         },
         { previousStatus: grant.status },
       );

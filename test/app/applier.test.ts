@@ -12,7 +12,7 @@ import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
 import type { GrantRecord, Identity } from '../../lib/domain/ports.js';
 import type { IamEmulator } from '../../lib/local/iam-emulator/index.js';
 import { iamForConfig, silentLog } from '../helpers/applier.js';
-import { appDeps, type TestClock } from '../helpers/dynamo.js';
+import { appDeps, TEST_CONFIG, type TestClock } from '../helpers/dynamo.js';
 import { iamClientFor, startIamTest, type IamTestContext } from '../helpers/iam.js';
 
 const alice: Identity = { sub: 'alice', roles: ['requester'] };
@@ -343,5 +343,37 @@ describe('applyTargets with global grants (C1, C2)', () => {
     expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.name).sort()).toEqual(['grantplane-flytesnacks-staging-1', 'userflyterole']);
     expect(await gateway.getPolicy('arn:aws:iam::123456789012:policy/grantplane/grantplane-global-1')).toBeNull();
     expect(await gateway.getRole(ROLE)).not.toBeNull();
+  });
+});
+
+describe('applyTargets and grants the compilation refuses (C3)', () => {
+  it('a grant that no longer fits the role (the quota was lowered) goes failed, not active; the others go active', async () => {
+    const bigStatement = (bucket: string) => ({
+      Effect: 'Allow',
+      Action: ['s3:GetObject'],
+      Resource: Array.from({ length: 80 }, (_, i) => `arn:aws:s3:::${bucket}/datasets/partition-${String(i).padStart(3, '0')}/*`),
+    });
+    const roomy = await appDeps({
+      ...TEST_CONFIG,
+      dataPlanes: TEST_CONFIG.dataPlanes.map((plane) => (plane.name === 'tight' ? { ...plane, maxPoliciesPerRole: 4 } : plane)),
+    });
+    const ids: string[] = [];
+    for (const bucket of ['acme-one', 'acme-two']) {
+      const submitted = await submitGrant(roomy, {
+        request: { dataPlane: 'tight', scope: { type: 'project-domain', project: 'flytesnacks', domain: 'production' }, resource: { type: 'iam-statements', statements: [bigStatement(bucket)] }, justification: 'big' },
+        actor: alice,
+      });
+      ids.push((await approveGrant(roomy, { id: submitted.id, actor: bob })).id);
+    }
+    const planes = roomy.config.dataPlanes.filter((plane): plane is AwsDataPlaneConfig => plane.cloud === 'aws');
+    // The applier runs with the lowered quota (TEST_CONFIG: tight allows 2 policies per role).
+    const lowered: ApplierDeps = { ...roomy, config: deps.config, iamFor: iamForConfig(iam, planes), log: silentLog() };
+
+    const [outcome] = await applyTargets(lowered, ['tight#flytesnacks#production']);
+
+    expect(outcome?.outcome).toBe('applied');
+    const [first, second] = await Promise.all(ids.map((id) => roomy.store.getGrant(id)));
+    expect(first?.status).toBe('active');
+    expect(second).toMatchObject({ status: 'failed', failureReason: expect.stringMatching(/quota\./) });
   });
 });
