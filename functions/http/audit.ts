@@ -1,5 +1,6 @@
 // GET /v1/audit?grantId=&target=&actor= (DESIGN §8): audit events, newest first, cursor-paged.
 import * as z from 'zod';
+import { listAudit } from '../../lib/app/audit.js';
 import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring.js';
 import { makeHttpHandler, type ChainOptions } from '../shared/http.js';
 import { pageQuery, parseWith } from '../shared/params.js';
@@ -30,13 +31,8 @@ export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
           ...(target === undefined ? {} : { targetKey: target }),
           ...(actor === undefined ? {} : { actor }),
         };
-        return {
-          status: 200,
-          body: await resolveDeps(source).app.store.listAudit(filter, {
-            limit,
-            ...(cursor === undefined ? {} : { cursor }),
-          }),
-        };
+        const page = { limit, ...(cursor === undefined ? {} : { cursor }) };
+        return { status: 200, body: await listAudit(resolveDeps(source).app, filter, page) };
       },
     },
     options,

@@ -1,7 +1,7 @@
 // POST /v1/plan (DESIGN §8): dry run of {grants:[...]} against the stored desired state.
 import * as z from 'zod';
+import { planAgainstDesiredState } from '../../lib/app/plan.js';
 import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring.js';
-import { dryRunPlan } from '../shared/dry-run.js';
 import { makeHttpHandler, type ChainOptions } from '../shared/http.js';
 import { parseWith } from '../shared/params.js';
 
@@ -15,7 +15,7 @@ export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
     {
       planGrants: async (req) => {
         const { grants } = parseWith(planBody, req.body, 'body');
-        return { status: 200, body: await dryRunPlan(resolveDeps(source).app, grants) };
+        return { status: 200, body: await planAgainstDesiredState(resolveDeps(source).app, grants) };
       },
     },
     options,
