@@ -17,6 +17,9 @@ export const LIVE_STATUSES: readonly GrantStatus[] = ['pending-approval', 'appro
 /** Source names that are not git repositories: a sync under them would revoke API or ticket grants. */
 export const RESERVED_SOURCES: readonly string[] = ['api', 'generic', 'jira', 'servicenow'];
 
+/** How long a sync's lease holds if its process dies before releasing it. */
+export const SYNC_LEASE_SECONDS = 300;
+
 export const SOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export interface SyncInput {
@@ -171,6 +174,36 @@ export const syncSource = async (deps: AppDeps, input: SyncInput): Promise<SyncR
       `The grants of source ${input.source} break the documented rules; nothing was applied`,
     );
 
+  if (input.dryRun === true) return diffAndApply(deps, input, declared, now);
+  // One sync of a source at a time (two CI runs overlapping would both add the same grants): a lease
+  // taken with the delivery records' conditional put, released when the sync ends.
+  const lease = {
+    source: `sync#${input.source}`,
+    deliveryId: 'lease',
+    at: now.toISOString(),
+    result: { actor: input.actor.sub },
+  };
+  const held = await deps.store.claimDelivery(lease, SYNC_LEASE_SECONDS, now);
+  if (held !== null) {
+    throw new StateConflictError(
+      'sync.in-progress',
+      `Another sync of source ${input.source} is running (started ${held.at}); retry when it has finished`,
+    );
+  }
+  try {
+    return await diffAndApply(deps, input, declared, now);
+  } finally {
+    await deps.store.rememberDelivery(lease, 0);
+  }
+};
+
+/** The diff against the source's live grants, and (unless a dry run) its application. */
+const diffAndApply = async (
+  deps: AppDeps,
+  input: SyncInput,
+  declared: readonly Declared[],
+  now: Date,
+): Promise<SyncResult> => {
   const live = await liveGrantsOf(deps, input.source);
   const liveByKey = new Map<string, GrantRecord>();
   const removed: GrantRecord[] = [];

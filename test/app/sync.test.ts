@@ -119,6 +119,21 @@ describe('syncSource across sources (R9)', () => {
     expect(await liveOf('repo-dry')).toEqual([]);
   });
 
+  it('concurrent syncs of one source: one applies, the other is refused (409 sync.in-progress) or finds it done', async () => {
+    const set = [shared, { ...shared, resource: { type: 's3', bucket: 'acme-shared-2', access: 'read' } }];
+    const outcomes = await Promise.allSettled(
+      [1, 2, 3].map(() => syncSource(deps, { source: 'repo-d', grants: set, actor: ci })),
+    );
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'sync.in-progress' });
+    }
+    const fulfilled = outcomes.filter((o) => o.status === 'fulfilled').map((o) => o.value);
+    expect(fulfilled.reduce((sum, result) => sum + result.added.length, 0)).toBe(2);
+    expect(await liveOf('repo-d')).toHaveLength(2);
+    // The lease is released: the next sync runs.
+    expect((await syncSource(deps, { source: 'repo-d', grants: set, actor: ci })).unchanged).toHaveLength(2);
+  });
+
   it('the same grant declared twice in one file is one grant', async () => {
     const result = await syncSource(deps, {
       source: 'repo-c',
