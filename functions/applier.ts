@@ -27,7 +27,10 @@ export const makeHandler = (source: ApplierDepsSource) =>
     const deps = typeof source === 'function' ? source() : source;
     if (!('Records' in event)) {
       const outcomes = await applyPendingTargets(deps);
-      const summary = { targets: outcomes.length, failed: outcomes.filter((o) => o.outcome === 'failed').map((o) => o.targetKey) };
+      const summary = {
+        targets: outcomes.length,
+        failed: outcomes.filter((o) => o.outcome === 'failed').map((o) => o.targetKey),
+      };
       if (outcomes.length > 0) logger.info('sweep done', summary);
       else logger.debug('sweep done', summary);
       return { batchItemFailures: [] };
@@ -38,14 +41,25 @@ export const makeHandler = (source: ApplierDepsSource) =>
       const touch = touchOf(record);
       if (touch === null) continue;
       const sequence = record.dynamodb?.SequenceNumber;
-      sequences.set(touch.targetKey, [...(sequences.get(touch.targetKey) ?? []), ...(sequence === undefined ? [] : [sequence])]);
+      sequences.set(touch.targetKey, [
+        ...(sequences.get(touch.targetKey) ?? []),
+        ...(sequence === undefined ? [] : [sequence]),
+      ]);
       if (touch.grantId !== undefined) grantIds.push(touch.grantId);
     }
     if (sequences.size === 0) return { batchItemFailures: [] };
     const outcomes = await applyTargets(deps, [...sequences.keys()], { grantIds });
     const failed = outcomes.filter((outcome) => outcome.outcome === 'failed');
-    logger.info('batch applied', { records: event.Records.length, targets: outcomes.length, failed: failed.map((o) => o.targetKey) });
-    return { batchItemFailures: failed.flatMap((outcome) => sequences.get(outcome.targetKey) ?? []).map((itemIdentifier) => ({ itemIdentifier })) };
+    logger.info('batch applied', {
+      records: event.Records.length,
+      targets: outcomes.length,
+      failed: failed.map((o) => o.targetKey),
+    });
+    return {
+      batchItemFailures: failed
+        .flatMap((outcome) => sequences.get(outcome.targetKey) ?? [])
+        .map((itemIdentifier) => ({ itemIdentifier })),
+    };
   }).use(injectLambdaContext(logger, { resetKeys: true }));
 
 export const handler = makeHandler(() => liveApplierDeps(applierLog));

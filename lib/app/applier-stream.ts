@@ -18,7 +18,9 @@ export type StreamImage = Record<string, StreamAttribute | undefined>;
 /** The part of a DynamoDB stream record the applier reads. */
 export interface StreamRecordLike {
   eventName?: 'INSERT' | 'MODIFY' | 'REMOVE' | undefined;
-  dynamodb?: { NewImage?: StreamImage | undefined; OldImage?: StreamImage | undefined; SequenceNumber?: string | undefined } | undefined;
+  dynamodb?:
+    | { NewImage?: StreamImage | undefined; OldImage?: StreamImage | undefined; SequenceNumber?: string | undefined }
+    | undefined;
 }
 
 /** What one record asks of the applier. */
@@ -46,7 +48,8 @@ export function touchOf(record: StreamRecordLike): Touch | null {
       const status = text(next, 'status');
       const targetKey = text(next, 'targetKey');
       const grantId = text(next, 'id');
-      if (targetKey === undefined || grantId === undefined || (status !== 'approved' && status !== 'revoking')) return null;
+      if (targetKey === undefined || grantId === undefined || (status !== 'approved' && status !== 'revoking'))
+        return null;
       if (text(previous, 'status') === status) return null;
       return { targetKey, grantId };
     }

@@ -34,7 +34,15 @@ import {
 } from '../domain/ports.js';
 import { ForbiddenActionError, MissingRoleError, OwnershipError } from '../domain/reconcile/index.js';
 import type { AppDeps } from './deps.js';
-import { assertPlaneAccount, PlaneAccountError, planeGuard, reconcileTarget, targetRefFor, type PolicyDocumentCache, type ReconcileResult } from './reconcile.js';
+import {
+  assertPlaneAccount,
+  PlaneAccountError,
+  planeGuard,
+  reconcileTarget,
+  targetRefFor,
+  type PolicyDocumentCache,
+  type ReconcileResult,
+} from './reconcile.js';
 import { attributesInput, planRequestOf, recomputePlaneTargets } from './targets.js';
 
 /** Structured log lines (the Powertools logger in Lambda). */
@@ -104,7 +112,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const planeOfKey = (key: string): string => key.split('#')[0] ?? key;
 
-const errorText = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+const errorText = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
 /**
  * Transient failures (throttling after the SDK's retries, IAM or network hiccups, a busy lease, a
@@ -114,7 +123,8 @@ const errorText = (error: unknown): string => (error instanceof Error ? `${error
 const isTransient = (error: unknown): boolean => {
   // NoSuchEntity / DeleteConflict / EntityAlreadyExists come from ordering between targets (a pair
   // attaching a global policy its plane's global run has not created yet): the retry resolves them.
-  if (error instanceof IamGatewayError) return !['LimitExceeded', 'MalformedPolicyDocument', 'InvalidInput', 'UnparseableDocument'].includes(error.code);
+  if (error instanceof IamGatewayError)
+    return !['LimitExceeded', 'MalformedPolicyDocument', 'InvalidInput', 'UnparseableDocument'].includes(error.code);
   const lasting = [OwnershipError, MissingRoleError, ForbiddenActionError, PlaneAccountError, UnknownPlaneError];
   return !lasting.some((kind) => error instanceof kind);
 };
@@ -129,7 +139,11 @@ const applyOrder = (a: string, b: string): number => {
  * Applies the given targets, each once, in a safe order (per plane: global first). Never throws for
  * one target's failure: every target gets its outcome (`failed` ones are for the caller to retry).
  */
-export async function applyTargets(deps: ApplierDeps, targetKeys: readonly string[], options: ApplyOptions = {}): Promise<TargetOutcome[]> {
+export async function applyTargets(
+  deps: ApplierDeps,
+  targetKeys: readonly string[],
+  options: ApplyOptions = {},
+): Promise<TargetOutcome[]> {
   const keys = [...new Set(targetKeys)];
   // A pair attaches its plane's global policies (C1/C2): a global target that is behind goes first,
   // whether or not its own record is in this batch.
@@ -138,7 +152,8 @@ export async function applyTargets(deps: ApplierDeps, targetKeys: readonly strin
     if (keys.includes(globalKey)) continue;
     try {
       const global = await deps.store.getTarget(globalKey);
-      if (global !== null && (global.appliedVersion < global.desiredVersion || global.state === 'failed')) keys.push(globalKey);
+      if (global !== null && (global.appliedVersion < global.desiredVersion || global.state === 'failed'))
+        keys.push(globalKey);
     } catch (error: unknown) {
       deps.log.warn('global target not read', { targetKey: globalKey, error: errorText(error) });
     }
@@ -164,7 +179,8 @@ export async function applyTargets(deps: ApplierDeps, targetKeys: readonly strin
       if (waiting.length > 0) refused = await refusedGrants(deps, dataPlane);
     } catch (error: unknown) {
       deps.log.error('applier could not read the plane', { dataPlane, error: errorText(error) });
-      for (const key of planeKeys) outcomes.push({ targetKey: key, outcome: 'failed', iamCalls: [], grantChanges: [], error: errorText(error) });
+      for (const key of planeKeys)
+        outcomes.push({ targetKey: key, outcome: 'failed', iamCalls: [], grantChanges: [], error: errorText(error) });
       continue;
     }
     for (const key of planeKeys) {
@@ -175,10 +191,16 @@ export async function applyTargets(deps: ApplierDeps, targetKeys: readonly strin
 }
 
 /** Grants of these targets that wait for the applier (approved, failed, revoking). */
-async function candidateGrants(deps: ApplierDeps, dataPlane: string, keys: readonly string[], hintIds: readonly string[]): Promise<Map<string, GrantRecord[]>> {
+async function candidateGrants(
+  deps: ApplierDeps,
+  dataPlane: string,
+  keys: readonly string[],
+  hintIds: readonly string[],
+): Promise<Map<string, GrantRecord[]>> {
   const wanted = new Set(keys);
   const byId = new Map<string, GrantRecord>();
-  for (const grant of await deps.store.listGrantsByStatus(dataPlane, ['approved', 'failed', 'revoking'])) byId.set(grant.id, grant);
+  for (const grant of await deps.store.listGrantsByStatus(dataPlane, ['approved', 'failed', 'revoking']))
+    byId.set(grant.id, grant);
   // The status index is eventually consistent: grants named by the stream are read strongly.
   for (const grant of await deps.store.getGrants(hintIds)) byId.set(grant.id, grant);
   const result = new Map<string, GrantRecord[]>();
@@ -208,7 +230,8 @@ async function refusedGrants(deps: ApplierDeps, dataPlane: string): Promise<Map<
   const refused = new Map<string, string>();
   for (const rejection of plan.rejected) {
     const grant = grants[rejection.index];
-    if (grant !== undefined) refused.set(grant.id, rejection.errors.map((error) => `${error.code}: ${error.message}`).join('; '));
+    if (grant !== undefined)
+      refused.set(grant.id, rejection.errors.map((error) => `${error.code}: ${error.message}`).join('; '));
   }
   return refused;
 }
@@ -264,7 +287,12 @@ async function applyLeased(
     target = await deps.store.getTarget(key);
     if (target === null) {
       // Nothing compiles into this target (e.g. same-account ECR, R6): its grants need no IAM.
-      await moveGrants(deps, candidates, { status: 'ok', iamCalls: [], detail: `${key}: nothing to apply`, refused }, outcome);
+      await moveGrants(
+        deps,
+        candidates,
+        { status: 'ok', iamCalls: [], detail: `${key}: nothing to apply`, refused },
+        outcome,
+      );
       return outcome;
     }
     if (plane === undefined) throw new UnknownPlaneError(target.dataPlane);
@@ -278,14 +306,23 @@ async function applyLeased(
       return outcome;
     }
     const pair = target.scope.type === 'project-domain' ? target.scope : null;
-    const latest = pair === null ? null : await deps.store.latestAttributeUpdate(target.dataPlane, pair.project, pair.domain);
-    const deletionAllowed = target.desired === null && pair !== null && roleDeletionAllowed(deps, plane, target, latest);
-    const behind = target.appliedVersion < target.desiredVersion || target.state === 'failed' || target.state === 'pending';
+    const latest =
+      pair === null ? null : await deps.store.latestAttributeUpdate(target.dataPlane, pair.project, pair.domain);
+    const deletionAllowed =
+      target.desired === null && pair !== null && roleDeletionAllowed(deps, plane, target, latest);
+    const behind =
+      target.appliedVersion < target.desiredVersion || target.state === 'failed' || target.state === 'pending';
     if (!behind && !(target.state === 'waiting-uctl' && deletionAllowed)) {
       // Converged (a duplicate or out-of-order record, or a grant whose access was already there):
       // only grants waiting on it move on.
-      await moveGrants(deps, candidates, { status: 'ok', iamCalls: [], detail: `${key} already applied at version ${target.appliedVersion}`, refused }, outcome);
-      if (outcome.grantChanges.length === 0) deps.log.debug('target unchanged', { targetKey: key, appliedVersion: target.appliedVersion });
+      await moveGrants(
+        deps,
+        candidates,
+        { status: 'ok', iamCalls: [], detail: `${key} already applied at version ${target.appliedVersion}`, refused },
+        outcome,
+      );
+      if (outcome.grantChanges.length === 0)
+        deps.log.debug('target unchanged', { targetKey: key, appliedVersion: target.appliedVersion });
       return outcome;
     }
 
@@ -293,7 +330,11 @@ async function applyLeased(
     const guard = planeGuard(plane);
     const others = await deps.store.listTargets(target.dataPlane);
     const keep = new Set(
-      others.flatMap((other) => (other.desired === null ? [] : [...other.desired.policies.map((p) => p.arn), ...other.desired.attachedPolicyArns])),
+      others.flatMap((other) =>
+        other.desired === null
+          ? []
+          : [...other.desired.policies.map((p) => p.arn), ...other.desired.attachedPolicyArns],
+      ),
     );
     let result: ReconcileResult;
     try {
@@ -319,11 +360,18 @@ async function applyLeased(
     const written = await recordOutcome(deps, target, {
       state,
       appliedPolicyArns: target.desired?.policies.map((policy) => policy.arn) ?? [],
-      roleDeletionRequestedAt: result.waiting ? (target.roleDeletionRequestedAt ?? deps.clock.now().toISOString()) : undefined,
+      roleDeletionRequestedAt: result.waiting
+        ? (target.roleDeletionRequestedAt ?? deps.clock.now().toISOString())
+        : undefined,
     });
     // After the target: a grant reads `active` only once its target reads applied. A crash in
     // between is finished by the retry or the sweep, which move waiting grants of applied targets.
-    await moveGrants(deps, candidates, { status: 'ok', iamCalls: outcome.iamCalls, detail: `applied ${key} version ${target.desiredVersion}`, refused }, outcome);
+    await moveGrants(
+      deps,
+      candidates,
+      { status: 'ok', iamCalls: outcome.iamCalls, detail: `applied ${key} version ${target.desiredVersion}`, refused },
+      outcome,
+    );
     outcome.outcome = state;
     await deps.store.appendAudit({
       id: deps.ids.next(),
@@ -383,7 +431,12 @@ async function verifiedGateway(deps: ApplierDeps, plane: AwsDataPlaneConfig): Pr
  * and was acknowledged, or once the plane's grace period passed since the applier began waiting.
  * Without any recorded update the grace period alone decides (nobody knows what the pods use).
  */
-function roleDeletionAllowed(deps: ApplierDeps, plane: AwsDataPlaneConfig, target: TargetRecord, latest: AttributeUpdate | null): boolean {
+function roleDeletionAllowed(
+  deps: ApplierDeps,
+  plane: AwsDataPlaneConfig,
+  target: TargetRecord,
+  latest: AttributeUpdate | null,
+): boolean {
   if (target.scope.type !== 'project-domain') return false;
   const arn = roleArn(plane, plane.managedPath, pairRoleName(plane, target.scope.project, target.scope.domain));
   if (latest !== null && latest.roleArn !== arn && latest.status === 'acknowledged') return true;
@@ -408,7 +461,12 @@ async function recordUctlUpdate(
   if (target.desired === null) {
     if (latest === null || latest.roleArn === null) return null;
     const imported = await deps.store.getAttributes(target.dataPlane, pair.project, pair.domain);
-    file = uctlUpdate(pair.project, pair.domain, null, imported?.attributes ?? plane.attributes[`${pair.project}/${pair.domain}`] ?? {});
+    file = uctlUpdate(
+      pair.project,
+      pair.domain,
+      null,
+      imported?.attributes ?? plane.attributes[`${pair.project}/${pair.domain}`] ?? {},
+    );
   }
   if (file === null) return null;
   const contentHash = sha256Hex(file.yaml);
@@ -452,7 +510,12 @@ interface GrantMove {
  * revoking → revoked; after a lasting failure approved → failed (with the reason). A grant that
  * changed meanwhile (version moved) is left to the run its own change triggers.
  */
-async function moveGrants(deps: ApplierDeps, candidates: readonly GrantRecord[], move: GrantMove, outcome: TargetOutcome): Promise<void> {
+async function moveGrants(
+  deps: ApplierDeps,
+  candidates: readonly GrantRecord[],
+  move: GrantMove,
+  outcome: TargetOutcome,
+): Promise<void> {
   for (const grant of candidates) {
     let next: GrantStatus | null = null;
     let detail = move.detail;
@@ -505,12 +568,23 @@ async function moveGrants(deps: ApplierDeps, candidates: readonly GrantRecord[],
   }
 }
 
-async function recordFailure(deps: ApplierDeps, target: TargetRecord, candidates: readonly GrantRecord[], error: unknown, outcome: TargetOutcome): Promise<void> {
+async function recordFailure(
+  deps: ApplierDeps,
+  target: TargetRecord,
+  candidates: readonly GrantRecord[],
+  error: unknown,
+  outcome: TargetOutcome,
+): Promise<void> {
   const message = errorText(error);
   outcome.outcome = 'failed';
   outcome.error = message;
   if (!isTransient(error)) {
-    await moveGrants(deps, candidates, { status: 'error', iamCalls: outcome.iamCalls, detail: `apply of ${target.targetKey} failed: ${message}` }, outcome);
+    await moveGrants(
+      deps,
+      candidates,
+      { status: 'error', iamCalls: outcome.iamCalls, detail: `apply of ${target.targetKey} failed: ${message}` },
+      outcome,
+    );
   }
   const previous = target.appliedPolicyArns ?? [];
   await recordOutcome(deps, target, {
@@ -518,8 +592,12 @@ async function recordFailure(deps: ApplierDeps, target: TargetRecord, candidates
     lastError: message,
     appliedVersion: target.appliedVersion,
     // What this run may have created or detached is looked at again by the next one.
-    appliedPolicyArns: [...new Set([...previous, ...(target.desired?.policies.map((policy) => policy.arn) ?? [])])].sort(),
-    ...(target.roleDeletionRequestedAt === undefined ? {} : { roleDeletionRequestedAt: target.roleDeletionRequestedAt }),
+    appliedPolicyArns: [
+      ...new Set([...previous, ...(target.desired?.policies.map((policy) => policy.arn) ?? [])]),
+    ].sort(),
+    ...(target.roleDeletionRequestedAt === undefined
+      ? {}
+      : { roleDeletionRequestedAt: target.roleDeletionRequestedAt }),
   });
   await deps.store.appendAudit({
     id: deps.ids.next(),
@@ -533,7 +611,13 @@ async function recordFailure(deps: ApplierDeps, target: TargetRecord, candidates
     result: 'error',
     detail: message,
   });
-  deps.log.error('target apply failed', { targetKey: target.targetKey, desiredVersion: target.desiredVersion, error: message, iamCalls: outcome.iamCalls, transient: isTransient(error) });
+  deps.log.error('target apply failed', {
+    targetKey: target.targetKey,
+    desiredVersion: target.desiredVersion,
+    error: message,
+    iamCalls: outcome.iamCalls,
+    transient: isTransient(error),
+  });
 }
 
 /**
@@ -543,7 +627,13 @@ async function recordFailure(deps: ApplierDeps, target: TargetRecord, candidates
 async function recordOutcome(
   deps: ApplierDeps,
   target: TargetRecord,
-  fields: { state: TargetRecord['state']; appliedPolicyArns: string[]; appliedVersion?: number; lastError?: string; roleDeletionRequestedAt?: string | undefined },
+  fields: {
+    state: TargetRecord['state'];
+    appliedPolicyArns: string[];
+    appliedVersion?: number;
+    lastError?: string;
+    roleDeletionRequestedAt?: string | undefined;
+  },
 ): Promise<boolean> {
   const now = deps.clock.now().toISOString();
   const { lastError: _lastError, roleDeletionRequestedAt: _requested, ...rest } = target;
@@ -555,14 +645,19 @@ async function recordOutcome(
     updatedAt: now,
     ...(fields.state === 'failed' ? {} : { lastAppliedAt: now }),
     ...(fields.lastError === undefined ? {} : { lastError: fields.lastError }),
-    ...(fields.roleDeletionRequestedAt === undefined ? {} : { roleDeletionRequestedAt: fields.roleDeletionRequestedAt }),
+    ...(fields.roleDeletionRequestedAt === undefined
+      ? {}
+      : { roleDeletionRequestedAt: fields.roleDeletionRequestedAt }),
   };
   try {
     await deps.store.putTarget(next, target.desiredVersion);
     return true;
   } catch (error: unknown) {
     if (!(error instanceof ConcurrentUpdateError)) throw error;
-    deps.log.info('desired state moved on during the apply', { targetKey: target.targetKey, appliedFor: target.desiredVersion });
+    deps.log.info('desired state moved on during the apply', {
+      targetKey: target.targetKey,
+      appliedFor: target.desiredVersion,
+    });
     return false;
   }
 }
@@ -579,7 +674,8 @@ export async function applyPendingTargets(deps: ApplierDeps, options: ApplyOptio
   }
   for (const plane of deps.config.dataPlanes) {
     if (plane.cloud !== 'aws') continue;
-    for (const grant of await deps.store.listGrantsByStatus(plane.name, ['approved', 'failed', 'revoking'])) keys.add(grant.targetKey);
+    for (const grant of await deps.store.listGrantsByStatus(plane.name, ['approved', 'failed', 'revoking']))
+      keys.add(grant.targetKey);
   }
   if (keys.size === 0) return [];
   return applyTargets(deps, [...keys], options);

@@ -20,7 +20,14 @@ import {
   type _Record,
   type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { AttributeValue, Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
+import type {
+  AttributeValue,
+  Context,
+  DynamoDBBatchResponse,
+  DynamoDBRecord,
+  DynamoDBStreamEvent,
+  ScheduledEvent,
+} from 'aws-lambda';
 import { makeIamClient } from '../adapters/iam/client.js';
 import { makeIamGateway } from '../adapters/iam/gateway.js';
 import type { IamGateway } from '../domain/ports.js';
@@ -100,7 +107,9 @@ export function toLambdaRecord(record: _Record, streamArn: string, region: strin
     awsRegion: record.awsRegion ?? region,
     eventSourceARN: streamArn,
     dynamodb: {
-      ...(data?.ApproximateCreationDateTime === undefined ? {} : { ApproximateCreationDateTime: Math.floor(data.ApproximateCreationDateTime.getTime() / 1000) }),
+      ...(data?.ApproximateCreationDateTime === undefined
+        ? {}
+        : { ApproximateCreationDateTime: Math.floor(data.ApproximateCreationDateTime.getTime() / 1000) }),
       ...(data?.Keys === undefined ? {} : { Keys: lambdaImage(data.Keys) }),
       ...(data?.NewImage === undefined ? {} : { NewImage: lambdaImage(data.NewImage) }),
       ...(data?.OldImage === undefined ? {} : { OldImage: lambdaImage(data.OldImage) }),
@@ -143,7 +152,10 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
 
   const table = await options.dynamo.send(new DescribeTableCommand({ TableName: options.tableName }));
   const streamArn = table.Table?.LatestStreamArn;
-  if (streamArn === undefined) throw new Error(`table ${options.tableName} has no stream: the applier needs StreamSpecification NEW_AND_OLD_IMAGES`);
+  if (streamArn === undefined)
+    throw new Error(
+      `table ${options.tableName} has no stream: the applier needs StreamSpecification NEW_AND_OLD_IMAGES`,
+    );
 
   const shards = new Map<string, ShardState>();
   const finished = new Set<string>();
@@ -151,11 +163,25 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   const discover = async (): Promise<void> => {
     let start: string | undefined;
     do {
-      const page = await options.streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ...(start === undefined ? {} : { ExclusiveStartShardId: start }) }));
+      const page = await options.streams.send(
+        new DescribeStreamCommand({
+          StreamArn: streamArn,
+          ...(start === undefined ? {} : { ExclusiveStartShardId: start }),
+        }),
+      );
       const listed: Shard[] = page.StreamDescription?.Shards ?? [];
       for (const shard of listed) {
         if (shard.ShardId === undefined || shards.has(shard.ShardId) || finished.has(shard.ShardId)) continue;
-        shards.set(shard.ShardId, { id: shard.ShardId, parent: shard.ParentShardId, iterator: undefined, closed: false, buffer: [], lastSequence: undefined, attempts: 0, retryAt: 0 });
+        shards.set(shard.ShardId, {
+          id: shard.ShardId,
+          parent: shard.ParentShardId,
+          iterator: undefined,
+          closed: false,
+          buffer: [],
+          lastSequence: undefined,
+          attempts: 0,
+          retryAt: 0,
+        });
       }
       start = page.StreamDescription?.LastEvaluatedShardId;
     } while (start !== undefined);
@@ -208,18 +234,24 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     let failedFrom: string | undefined;
     try {
       const answer = await options.handler({ Records: batch }, localContext('grantplane-applier-local'));
-      const failed = (answer?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier).filter((id) => id !== '');
+      const failed = (answer?.batchItemFailures ?? [])
+        .map((failure) => failure.itemIdentifier)
+        .filter((id) => id !== '');
       // Lambda restarts from the lowest failed sequence number (sequence numbers are decimal).
       failedFrom = failed.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0))[0];
     } catch (error: unknown) {
-      log('applier invocation failed: retrying the batch', { error: error instanceof Error ? error.message : String(error) });
+      log('applier invocation failed: retrying the batch', {
+        error: error instanceof Error ? error.message : String(error),
+      });
       failedFrom = batch[0]?.dynamodb?.SequenceNumber;
     }
-    const index = failedFrom === undefined ? -1 : batch.findIndex((record) => record.dynamodb?.SequenceNumber === failedFrom);
+    const index =
+      failedFrom === undefined ? -1 : batch.findIndex((record) => record.dynamodb?.SequenceNumber === failedFrom);
     const done = index === -1 ? batch.length : index;
     const handed = batch.slice(0, done);
     shard.buffer.splice(0, done);
-    if (handed.length > 0) shard.lastSequence = handed[handed.length - 1]?.dynamodb?.SequenceNumber ?? shard.lastSequence;
+    if (handed.length > 0)
+      shard.lastSequence = handed[handed.length - 1]?.dynamodb?.SequenceNumber ?? shard.lastSequence;
     // Progress checkpoints the shard: the records still failing start a new batch with fresh retries.
     if (index === -1 || done > 0) shard.attempts = 0;
     if (index === -1) return;
@@ -301,7 +333,13 @@ export function emulatorIamSource(endpoint: string): PlaneIamSource {
   return async (plane) => {
     let gateway = gateways.get(plane.accountId);
     if (gateway === undefined) {
-      gateway = makeIamGateway(makeIamClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: plane.accountId, secretAccessKey: 'local' } }));
+      gateway = makeIamGateway(
+        makeIamClient({
+          endpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: plane.accountId, secretAccessKey: 'local' },
+        }),
+      );
       gateways.set(plane.accountId, gateway);
     }
     return gateway;

@@ -25,8 +25,27 @@ let lifetimeMs = 60 * 60_000;
 
 const config = parseConfig({
   dataPlanes: [
-    { name: 'home', cloud: 'aws', accountId: HOME, region: 'us-east-1', orgPrefix: 'acme', oidcProvider: OIDC, domains: ['development'], projects: '*' },
-    { name: 'other', cloud: 'aws', accountId: OTHER, region: 'us-east-1', orgPrefix: 'acme', oidcProvider: OIDC, domains: ['development'], projects: '*', applierRoleArn: ROLE_ARN },
+    {
+      name: 'home',
+      cloud: 'aws',
+      accountId: HOME,
+      region: 'us-east-1',
+      orgPrefix: 'acme',
+      oidcProvider: OIDC,
+      domains: ['development'],
+      projects: '*',
+    },
+    {
+      name: 'other',
+      cloud: 'aws',
+      accountId: OTHER,
+      region: 'us-east-1',
+      orgPrefix: 'acme',
+      oidcProvider: OIDC,
+      domains: ['development'],
+      projects: '*',
+      applierRoleArn: ROLE_ARN,
+    },
   ],
 });
 const [home, other] = config.dataPlanes as [AwsDataPlaneConfig, AwsDataPlaneConfig];
@@ -81,14 +100,19 @@ describe('liveIamSource', () => {
     expect(otherRole?.arn).toBe(`arn:aws:iam::${OTHER}:role/acme-userflyterole`);
     expect(again?.arn).toBe(otherRole?.arn);
     expect(homeRole?.arn).toBe(`arn:aws:iam::${HOME}:role/acme-userflyterole`);
-    expect(assumed).toEqual([expect.objectContaining({ Action: 'AssumeRole', RoleArn: ROLE_ARN, RoleSessionName: 'grantplane-applier' })]);
+    expect(assumed).toEqual([
+      expect.objectContaining({ Action: 'AssumeRole', RoleArn: ROLE_ARN, RoleSessionName: 'grantplane-applier' }),
+    ]);
   });
 
   it('assumes the role again five minutes before the credentials expire', async () => {
     assumed.length = 0;
     lifetimeMs = 10 * 60_000;
     let now = Date.now();
-    const gateways = makeAssumedRoleGateways(new STSClient({ endpoint: stsEndpoint, region: 'us-east-1' }), { now: () => now, client: { endpoint: iam.emulator.endpoint, region: 'us-east-1' } });
+    const gateways = makeAssumedRoleGateways(new STSClient({ endpoint: stsEndpoint, region: 'us-east-1' }), {
+      now: () => now,
+      client: { endpoint: iam.emulator.endpoint, region: 'us-east-1' },
+    });
 
     await gateways(ROLE_ARN);
     now += 4 * 60_000;

@@ -66,7 +66,9 @@ describe('applyTargets', () => {
     const [outcome] = await applyTargets(deps, [STAGING]);
 
     expect(outcome).toMatchObject({ targetKey: STAGING, outcome: 'applied' });
-    expect(outcome?.iamCalls).toEqual(expect.arrayContaining([expect.stringMatching(/^CreateRole /), expect.stringMatching(/^CreatePolicy /)]));
+    expect(outcome?.iamCalls).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^CreateRole /), expect.stringMatching(/^CreatePolicy /)]),
+    );
     expect((await grant(g.id)).status).toBe('active');
     const gateway = await deps.iamFor(deps.config.dataPlanes[0] as AwsDataPlaneConfig);
     expect((await gateway.getRole(ROLE))?.arn).toBe(ROLE_ARN);
@@ -74,14 +76,21 @@ describe('applyTargets', () => {
     expect(attached.map((policy) => policy.name).sort()).toEqual(['grantplane-flytesnacks-staging-1', 'userflyterole']);
     const updates = await deps.store.listAttributeUpdates('pending', { limit: 10 });
     expect(updates.items).toHaveLength(1);
-    expect(updates.items[0]).toMatchObject({ project: 'flytesnacks', domain: 'staging', roleArn: ROLE_ARN, status: 'pending' });
+    expect(updates.items[0]).toMatchObject({
+      project: 'flytesnacks',
+      domain: 'staging',
+      roleArn: ROLE_ARN,
+      status: 'pending',
+    });
     expect(updates.items[0]?.yaml).toContain(`defaultUserRoleValue: "${ROLE_ARN}"`);
     const target = await deps.store.getTarget(STAGING);
     expect(target).toMatchObject({ state: 'applied', appliedVersion: target?.desiredVersion });
     const audit = await deps.store.listAudit({ targetKey: STAGING }, { limit: 50 });
     const applied = audit.items.find((event) => event.action === 'target.applied');
     expect(applied?.iamCalls).toEqual(outcome?.iamCalls);
-    const activated = (await deps.store.listAudit({ grantId: g.id }, { limit: 50 })).items.find((event) => event.action === 'grant.active');
+    const activated = (await deps.store.listAudit({ grantId: g.id }, { limit: 50 })).items.find(
+      (event) => event.action === 'grant.active',
+    );
     expect(activated).toMatchObject({ actor: 'applier', iamCalls: outcome?.iamCalls, result: 'ok' });
   });
 
@@ -138,7 +147,10 @@ describe('applyTargets', () => {
 
     expect(removal?.outcome).toBe('waiting-uctl');
     expect(removal?.iamCalls).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^DetachRolePolicy .*grantplane-flytesnacks-staging-1/), expect.stringMatching(/^DeletePolicy /)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^DetachRolePolicy .*grantplane-flytesnacks-staging-1/),
+        expect.stringMatching(/^DeletePolicy /),
+      ]),
     );
     expect(removal?.iamCalls.some((line) => line.startsWith('DeleteRole'))).toBe(false);
     expect((await grant(g.id)).status).toBe('revoked');
@@ -162,7 +174,10 @@ describe('applyTargets', () => {
     const [deletion] = await applyTargets(deps, [STAGING]);
 
     expect(deletion?.outcome).toBe('applied');
-    expect(deletion?.iamCalls).toEqual([expect.stringMatching(/^DetachRolePolicy acme-flytesnacks-staging .*userflyterole/), 'DeleteRole acme-flytesnacks-staging']);
+    expect(deletion?.iamCalls).toEqual([
+      expect.stringMatching(/^DetachRolePolicy acme-flytesnacks-staging .*userflyterole/),
+      'DeleteRole acme-flytesnacks-staging',
+    ]);
     expect(await gateway.getRole(ROLE)).toBeNull();
     const settled = await deps.store.getTarget(STAGING);
     expect(settled?.state).toBe('applied');
@@ -211,15 +226,25 @@ describe('applyTargets', () => {
     const wrong = makeIamGateway(iamClientFor(iam.emulator, { accessKeyId: '999999999999' }));
     deps.iamFor = async (plane) => (plane.name === 'tight' ? wrong : right(plane));
     expect(planes).toHaveLength(2);
-    const submitted = await submitGrant(deps, { request: request('acme-ml-data', 'production', 'flytesnacks', 'tight'), actor: alice });
+    const submitted = await submitGrant(deps, {
+      request: request('acme-ml-data', 'production', 'flytesnacks', 'tight'),
+      actor: alice,
+    });
     await approveGrant(deps, { id: submitted.id, actor: bob });
 
     const [failed] = await applyTargets(deps, ['tight#flytesnacks#production']);
 
     expect(failed?.outcome).toBe('failed');
     expect(failed?.error).toMatch(/PlaneAccountError/);
-    expect(await grant(submitted.id)).toMatchObject({ status: 'failed', failureReason: expect.stringMatching(/acme-userflyterole/) });
-    expect(await deps.store.getTarget('tight#flytesnacks#production')).toMatchObject({ state: 'failed', appliedVersion: 0, lastError: expect.any(String) });
+    expect(await grant(submitted.id)).toMatchObject({
+      status: 'failed',
+      failureReason: expect.stringMatching(/acme-userflyterole/),
+    });
+    expect(await deps.store.getTarget('tight#flytesnacks#production')).toMatchObject({
+      state: 'failed',
+      appliedVersion: 0,
+      lastError: expect.any(String),
+    });
 
     deps.iamFor = right;
     const outcomes = await applyPendingTargets(deps);
@@ -243,7 +268,12 @@ describe('applyTargets', () => {
 
   it('30% throttled IAM still converges: every grant active, IAM exactly as desired, nothing created twice (A4)', async () => {
     const ids: string[] = [];
-    for (const [bucket, domain] of [['acme-a', 'staging'], ['acme-b', 'staging'], ['acme-c', 'production'], ['acme-d', 'development']] as const) {
+    for (const [bucket, domain] of [
+      ['acme-a', 'staging'],
+      ['acme-b', 'staging'],
+      ['acme-c', 'production'],
+      ['acme-d', 'development'],
+    ] as const) {
       ids.push((await approved(bucket, domain)).id);
     }
     iam.emulator.setFaults({ throttleRate: 0.3, seed: 7 });
@@ -266,8 +296,12 @@ describe('applyTargets', () => {
     iam.emulator.setFaults({});
     iam.emulator.resetCalls();
     const targets = await deps.store.listTargets('prod');
-    for (const target of targets) await deps.store.putTarget({ ...target, appliedVersion: target.appliedVersion - 1 }, target.desiredVersion);
-    const again = await applyTargets(deps, targets.map((target) => target.targetKey));
+    for (const target of targets)
+      await deps.store.putTarget({ ...target, appliedVersion: target.appliedVersion - 1 }, target.desiredVersion);
+    const again = await applyTargets(
+      deps,
+      targets.map((target) => target.targetKey),
+    );
     expect(again.every((o) => o.outcome === 'applied')).toBe(true);
     expect(writes(iam.emulator)).toEqual([]); // IAM already holds exactly the desired state
     expect(iam.emulator.calls.length).toBeGreaterThan(0); // it was read, not skipped
@@ -289,7 +323,11 @@ describe('applyTargets', () => {
       try {
         const planes = deps.config.dataPlanes.filter((plane): plane is AwsDataPlaneConfig => plane.cloud === 'aws');
         const fresh = await appDeps();
-        const run: ApplierDeps = { ...fresh, iamFor: iamForConfig(other, planes, { maxAttempts: 1 }), log: silentLog() };
+        const run: ApplierDeps = {
+          ...fresh,
+          iamFor: iamForConfig(other, planes, { maxAttempts: 1 }),
+          log: silentLog(),
+        };
         const submitted = await submitGrant(run, { request: request('acme-ml-data'), actor: alice });
         await approveGrant(run, { id: submitted.id, actor: bob });
         other.emulator.resetCalls();
@@ -302,7 +340,9 @@ describe('applyTargets', () => {
         expect(crashed?.outcome, `fail at call ${failAt}`).toBe('failed');
         expect(next?.outcome, `fail at call ${failAt}`).toBe('applied');
         expect((await run.store.getGrant(submitted.id))?.status).toBe('active');
-        const made = other.emulator.calls.filter((call) => !call.read && call.error === undefined).map((call) => call.action);
+        const made = other.emulator.calls
+          .filter((call) => !call.read && call.error === undefined)
+          .map((call) => call.action);
         expect(made.sort(), `fail at call ${failAt}`).toEqual([...cleanWrites].sort());
         expect((await run.store.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
       } finally {
@@ -314,7 +354,12 @@ describe('applyTargets', () => {
 });
 
 describe('applyTargets with global grants (C1, C2)', () => {
-  const globalRequest = (bucket: string) => ({ dataPlane: 'prod', scope: { type: 'global' }, resource: { type: 's3', bucket, access: 'read' }, justification: 'shared data' });
+  const globalRequest = (bucket: string) => ({
+    dataPlane: 'prod',
+    scope: { type: 'global' },
+    resource: { type: 's3', bucket, access: 'read' },
+    justification: 'shared data',
+  });
 
   it('a global grant lands on <UserFlyteRole> and every pair role; revoking it removes the policy everywhere', async () => {
     const pairGrant = await approved('acme-ml-data');
@@ -331,16 +376,28 @@ describe('applyTargets with global grants (C1, C2)', () => {
     ]);
     expect((await grant(globalGrant.id)).status).toBe('active');
     expect((await grant(pairGrant.id)).status).toBe('active');
-    expect((await gateway.listAttachedRolePolicies('acme-userflyterole')).map((p) => p.name).sort()).toEqual(['grantplane-global-1', 'userflyterole']);
-    expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.name).sort()).toEqual(['grantplane-flytesnacks-staging-1', 'grantplane-global-1', 'userflyterole']);
+    expect((await gateway.listAttachedRolePolicies('acme-userflyterole')).map((p) => p.name).sort()).toEqual([
+      'grantplane-global-1',
+      'userflyterole',
+    ]);
+    expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.name).sort()).toEqual([
+      'grantplane-flytesnacks-staging-1',
+      'grantplane-global-1',
+      'userflyterole',
+    ]);
 
     await revokeGrant(deps, { id: globalGrant.id, actor: alice });
     const removal = await applyTargets(deps, ['prod#global', STAGING]);
 
     expect(removal.every((o) => o.outcome === 'applied')).toBe(true);
     expect((await grant(globalGrant.id)).status).toBe('revoked');
-    expect((await gateway.listAttachedRolePolicies('acme-userflyterole')).map((p) => p.name)).toEqual(['userflyterole']);
-    expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.name).sort()).toEqual(['grantplane-flytesnacks-staging-1', 'userflyterole']);
+    expect((await gateway.listAttachedRolePolicies('acme-userflyterole')).map((p) => p.name)).toEqual([
+      'userflyterole',
+    ]);
+    expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.name).sort()).toEqual([
+      'grantplane-flytesnacks-staging-1',
+      'userflyterole',
+    ]);
     expect(await gateway.getPolicy('arn:aws:iam::123456789012:policy/grantplane/grantplane-global-1')).toBeNull();
     expect(await gateway.getRole(ROLE)).not.toBeNull();
   });
@@ -351,16 +408,26 @@ describe('applyTargets and grants the compilation refuses (C3)', () => {
     const bigStatement = (bucket: string) => ({
       Effect: 'Allow',
       Action: ['s3:GetObject'],
-      Resource: Array.from({ length: 80 }, (_, i) => `arn:aws:s3:::${bucket}/datasets/partition-${String(i).padStart(3, '0')}/*`),
+      Resource: Array.from(
+        { length: 80 },
+        (_, i) => `arn:aws:s3:::${bucket}/datasets/partition-${String(i).padStart(3, '0')}/*`,
+      ),
     });
     const roomy = await appDeps({
       ...TEST_CONFIG,
-      dataPlanes: TEST_CONFIG.dataPlanes.map((plane) => (plane.name === 'tight' ? { ...plane, maxPoliciesPerRole: 4 } : plane)),
+      dataPlanes: TEST_CONFIG.dataPlanes.map((plane) =>
+        plane.name === 'tight' ? { ...plane, maxPoliciesPerRole: 4 } : plane,
+      ),
     });
     const ids: string[] = [];
     for (const bucket of ['acme-one', 'acme-two']) {
       const submitted = await submitGrant(roomy, {
-        request: { dataPlane: 'tight', scope: { type: 'project-domain', project: 'flytesnacks', domain: 'production' }, resource: { type: 'iam-statements', statements: [bigStatement(bucket)] }, justification: 'big' },
+        request: {
+          dataPlane: 'tight',
+          scope: { type: 'project-domain', project: 'flytesnacks', domain: 'production' },
+          resource: { type: 'iam-statements', statements: [bigStatement(bucket)] },
+          justification: 'big',
+        },
         actor: alice,
       });
       ids.push((await approveGrant(roomy, { id: submitted.id, actor: bob })).id);

@@ -3,7 +3,12 @@
 // reported in batchItemFailures while the others succeed, an acknowledgement on the stream deletes
 // the waiting role (A3).
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/applier.js';
@@ -34,14 +39,22 @@ const request = (bucket: string, dataPlane = 'prod', domain = 'staging') => ({
 
 /** Every stream record of the table after `after` (a sequence number), in Lambda's shape. */
 async function streamRecords(table: FreshTable, after?: string): Promise<DynamoDBRecord[]> {
-  const streams = new DynamoDBStreamsClient({ endpoint: table.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const streams = new DynamoDBStreamsClient({
+    endpoint: table.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   try {
     const described = await table.client.send(new DescribeTableCommand({ TableName: table.tableName }));
     const arn = described.Table?.LatestStreamArn ?? '';
     const shards = (await streams.send(new DescribeStreamCommand({ StreamArn: arn }))).StreamDescription?.Shards ?? [];
     const records: DynamoDBRecord[] = [];
     for (const shard of shards) {
-      let iterator = (await streams.send(new GetShardIteratorCommand({ StreamArn: arn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+      let iterator = (
+        await streams.send(
+          new GetShardIteratorCommand({ StreamArn: arn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+        )
+      ).ShardIterator;
       while (iterator !== undefined) {
         const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
         records.push(...(page.Records ?? []).map((record) => toLambdaRecord(record, arn, 'us-east-1')));
@@ -50,18 +63,22 @@ async function streamRecords(table: FreshTable, after?: string): Promise<DynamoD
       }
     }
     const seq = (record: DynamoDBRecord) => BigInt(record.dynamodb?.SequenceNumber ?? '0');
-    return records.filter((record) => after === undefined || seq(record) > BigInt(after)).sort((a, b) => (seq(a) < seq(b) ? -1 : 1));
+    return records
+      .filter((record) => after === undefined || seq(record) > BigInt(after))
+      .sort((a, b) => (seq(a) < seq(b) ? -1 : 1));
   } finally {
     streams.destroy();
   }
 }
 
-const lastSequence = (records: DynamoDBRecord[]): string => records[records.length - 1]?.dynamodb?.SequenceNumber ?? '0';
+const lastSequence = (records: DynamoDBRecord[]): string =>
+  records[records.length - 1]?.dynamodb?.SequenceNumber ?? '0';
 
 let iam: IamTestContext;
 let deps: ApplierDeps & { table: FreshTable };
 let handler: ReturnType<typeof makeHandler>;
-const invoke = (records: DynamoDBRecord[]) => handler({ Records: records } satisfies DynamoDBStreamEvent, localContext('applier-test'));
+const invoke = (records: DynamoDBRecord[]) =>
+  handler({ Records: records } satisfies DynamoDBStreamEvent, localContext('applier-test'));
 
 beforeEach(async () => {
   logger.setLogLevel('SILENT');
@@ -109,7 +126,11 @@ describe('applier handler (DynamoDB stream)', () => {
     const reversed = await invoke([...v1, ...v2].reverse());
     const stale = await invoke(v1);
 
-    expect([duplicate, reversed, stale]).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }, { batchItemFailures: [] }]);
+    expect([duplicate, reversed, stale]).toEqual([
+      { batchItemFailures: [] },
+      { batchItemFailures: [] },
+      { batchItemFailures: [] },
+    ]);
     expect(iamWrites()).toEqual([]);
     expect((await deps.store.listAudit({}, { limit: 100 })).items).toHaveLength(audit);
     expect((await deps.store.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
@@ -130,20 +151,28 @@ describe('applier handler (DynamoDB stream)', () => {
       .filter((record) => {
         const image = record.dynamodb?.NewImage;
         const type = image?.type?.S;
-        return (type === 'target' || type === 'grant') && image?.targetKey?.S === TIGHT && (type === 'target' || ['approved', 'revoking'].includes(image?.status?.S ?? ''));
+        return (
+          (type === 'target' || type === 'grant') &&
+          image?.targetKey?.S === TIGHT &&
+          (type === 'target' || ['approved', 'revoking'].includes(image?.status?.S ?? ''))
+        );
       })
       .map((record) => record.dynamodb?.SequenceNumber);
     expect(tightSequences.length).toBeGreaterThan(0);
 
     const answer = await invoke(records);
 
-    expect(answer?.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual([...tightSequences].sort());
+    expect(answer?.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(
+      [...tightSequences].sort(),
+    );
     expect((await deps.store.getGrant(good.id))?.status).toBe('active');
     expect((await deps.store.getGrant(bad.id))?.status).toBe('failed');
 
     // The event source mapping retries from the failed record; with the credentials fixed it converges.
     deps.iamFor = right;
-    const retry = await invoke(records.filter((record) => BigInt(record.dynamodb?.SequenceNumber ?? '0') >= BigInt(tightSequences[0] ?? '0')));
+    const retry = await invoke(
+      records.filter((record) => BigInt(record.dynamodb?.SequenceNumber ?? '0') >= BigInt(tightSequences[0] ?? '0')),
+    );
     expect(retry).toEqual({ batchItemFailures: [] });
     expect((await deps.store.getGrant(bad.id))?.status).toBe('active');
   });
@@ -173,7 +202,9 @@ describe('applier handler (DynamoDB stream)', () => {
     const gateway = await deps.iamFor(deps.config.dataPlanes[0] as AwsDataPlaneConfig);
     expect(await gateway.getRole('acme-flytesnacks-staging')).not.toBeNull();
     expect((await deps.store.getGrant(submitted.id))?.status).toBe('revoked');
-    const removal = (await deps.store.listAttributeUpdates('pending', { limit: 10 })).items.find((update) => update.roleArn === null);
+    const removal = (await deps.store.listAttributeUpdates('pending', { limit: 10 })).items.find(
+      (update) => update.roleArn === null,
+    );
     expect(removal).toBeDefined();
 
     await acknowledgeAttributeUpdate(deps, { id: removal?.id ?? '', actor: admin });
@@ -190,7 +221,17 @@ describe('applier handler (DynamoDB stream)', () => {
     await approveGrant(deps, { id: submitted.id, actor: bob });
 
     const answer = await handler(
-      { version: '0', id: 'x', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '1', time: '', region: 'us-east-1', resources: [], detail: {} },
+      {
+        version: '0',
+        id: 'x',
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        account: '1',
+        time: '',
+        region: 'us-east-1',
+        resources: [],
+        detail: {},
+      },
       localContext('applier-test'),
     );
 

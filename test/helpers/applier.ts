@@ -16,11 +16,22 @@ export const silentLog = (): ApplierLog & { lines: string[] } => {
 };
 
 /** Seeds every given plane in the emulator and answers a gateway per plane account. */
-export const iamForConfig = (iam: IamTestContext, planes: readonly AwsDataPlaneConfig[], options: { maxAttempts?: number } = {}) => {
+export const iamForConfig = (
+  iam: IamTestContext,
+  planes: readonly AwsDataPlaneConfig[],
+  options: { maxAttempts?: number } = {},
+) => {
   const gateways = new Map<string, IamGateway>();
   for (const plane of planes) {
-    iam.emulator.seedDataPlane({ accountId: plane.accountId, orgPrefix: plane.orgPrefix, oidcProvider: plane.oidcProvider });
-    gateways.set(plane.accountId, makeIamGateway(iamClientFor(iam.emulator, { accessKeyId: plane.accountId, ...options })));
+    iam.emulator.seedDataPlane({
+      accountId: plane.accountId,
+      orgPrefix: plane.orgPrefix,
+      oidcProvider: plane.oidcProvider,
+    });
+    gateways.set(
+      plane.accountId,
+      makeIamGateway(iamClientFor(iam.emulator, { accessKeyId: plane.accountId, ...options })),
+    );
   }
   return async (plane: AwsDataPlaneConfig): Promise<IamGateway> => {
     const gateway = gateways.get(plane.accountId);

@@ -21,10 +21,18 @@ const alice = token('alice', ['requester']);
 const bob = token('bob', ['approver']);
 const admin = token('carol', ['admin', 'approver']);
 
-const call = async (method: string, path: string, bearer: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
+const call = async (
+  method: string,
+  path: string,
+  bearer: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> => {
   const answer = await fetch(`${stack.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${bearer}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: answer.status, json: (await answer.json()) as Record<string, unknown> };
@@ -55,8 +63,17 @@ beforeAll(async () => {
   delete process.env.GRANTPLANE_LOCAL_JWT_SECRET;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   logger.setLogLevel('SILENT');
-  stack = await startLocalStack({ ephemeral: true, port: 0, configPath: resolve(repo, 'grantplane.config.yaml'), loops: [applierLoop] });
-  iam = new IAMClient({ endpoint: stack.iamEndpoint, region: 'us-east-1', credentials: { accessKeyId: '123456789012', secretAccessKey: 'any' } });
+  stack = await startLocalStack({
+    ephemeral: true,
+    port: 0,
+    configPath: resolve(repo, 'grantplane.config.yaml'),
+    loops: [applierLoop],
+  });
+  iam = new IAMClient({
+    endpoint: stack.iamEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: '123456789012', secretAccessKey: 'any' },
+  });
 }, 90_000);
 
 afterAll(async () => {
@@ -83,10 +100,25 @@ describe('local stack: the applier on the table stream', () => {
     // A grant reads active only once its target reads applied.
     expect(await roleExists()).toBe(true);
     const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: ROLE }));
-    expect(attached.AttachedPolicies?.map((policy) => policy.PolicyName).sort()).toEqual(['grantplane-flytesnacks-staging-1', 'userflyterole']);
+    expect(attached.AttachedPolicies?.map((policy) => policy.PolicyName).sort()).toEqual([
+      'grantplane-flytesnacks-staging-1',
+      'userflyterole',
+    ]);
     const pending = await call('GET', '/v1/attribute-updates?status=pending', bob);
-    const items = pending.json.items as { id: string; project: string; domain: string; roleArn: string | null; command: string }[];
-    expect(items).toEqual([expect.objectContaining({ project: 'flytesnacks', domain: 'staging', roleArn: `arn:aws:iam::123456789012:role/grantplane/${ROLE}` })]);
+    const items = pending.json.items as {
+      id: string;
+      project: string;
+      domain: string;
+      roleArn: string | null;
+      command: string;
+    }[];
+    expect(items).toEqual([
+      expect.objectContaining({
+        project: 'flytesnacks',
+        domain: 'staging',
+        roleArn: `arn:aws:iam::123456789012:role/grantplane/${ROLE}`,
+      }),
+    ]);
     const target = await call('GET', '/v1/targets/prod/flytesnacks/staging', alice);
     expect(target.json).toMatchObject({ state: 'applied', uctlUpdate: { status: 'pending' } });
     expect((await call('POST', `/v1/attribute-updates/${items[0]?.id}/ack`, admin)).status).toBe(200);
@@ -101,10 +133,15 @@ describe('local stack: the applier on the table stream', () => {
       return (list.json.items as { id: string; roleArn: string | null }[]).find((update) => update.roleArn === null);
     });
     expect(await roleExists()).toBe(true); // waits for the uctl update (A3)
-    expect((await call('GET', '/v1/targets/prod/flytesnacks/staging', alice)).json).toMatchObject({ state: 'waiting-uctl' });
+    expect((await call('GET', '/v1/targets/prod/flytesnacks/staging', alice)).json).toMatchObject({
+      state: 'waiting-uctl',
+    });
 
     expect((await call('POST', `/v1/attribute-updates/${removal.id}/ack`, admin)).status).toBe(200);
     await eventually('the role to be deleted', async () => ((await roleExists()) ? undefined : true));
-    expect((await call('GET', '/v1/targets/prod/flytesnacks/staging', alice)).json).toMatchObject({ state: 'applied', desired: null });
+    expect((await call('GET', '/v1/targets/prod/flytesnacks/staging', alice)).json).toMatchObject({
+      state: 'applied',
+      desired: null,
+    });
   }, 120_000);
 });

@@ -14,7 +14,11 @@ let poller: StreamPoller | undefined;
 
 beforeEach(async () => {
   table = await freshTable();
-  streams = new DynamoDBStreamsClient({ endpoint: table.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  streams = new DynamoDBStreamsClient({
+    endpoint: table.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 });
 
 afterEach(async () => {
@@ -26,7 +30,12 @@ afterEach(async () => {
 // `round` changes the item: DynamoDB streams record nothing for a write that changes nothing.
 const put = async (n: number, round = 0) => {
   for (let i = 0; i < n; i += 1) {
-    await table.docClient.send(new PutCommand({ TableName: table.tableName, Item: { pk: `ITEM#${String(i).padStart(3, '0')}`, sk: 'X', type: 'thing', n: i, round } }));
+    await table.docClient.send(
+      new PutCommand({
+        TableName: table.tableName,
+        Item: { pk: `ITEM#${String(i).padStart(3, '0')}`, sk: 'X', type: 'thing', n: i, round },
+      }),
+    );
   }
 };
 
@@ -63,12 +72,20 @@ describe('startStreamPoller', () => {
     await eventually('40 records', () => batches.flat().length >= 40);
 
     const records = batches.flat();
-    expect(records.map(pkOf)).toEqual([...Array.from({ length: 10 }, (_, i) => i), ...Array.from({ length: 30 }, (_, i) => i)].map((i) => `ITEM#${String(i).padStart(3, '0')}`));
+    expect(records.map(pkOf)).toEqual(
+      [...Array.from({ length: 10 }, (_, i) => i), ...Array.from({ length: 30 }, (_, i) => i)].map(
+        (i) => `ITEM#${String(i).padStart(3, '0')}`,
+      ),
+    );
     expect(Math.max(...batches.map((batch) => batch.length))).toBeLessThanOrEqual(25);
     expect(records[0]).toMatchObject({
       eventName: 'INSERT',
       eventSource: 'aws:dynamodb',
-      dynamodb: { NewImage: { type: { S: 'thing' }, n: { N: '0' } }, StreamViewType: 'NEW_AND_OLD_IMAGES', SequenceNumber: expect.stringMatching(/^\d+$/) },
+      dynamodb: {
+        NewImage: { type: { S: 'thing' }, n: { N: '0' } },
+        StreamViewType: 'NEW_AND_OLD_IMAGES',
+        SequenceNumber: expect.stringMatching(/^\d+$/),
+      },
     });
     expect(records.filter((record) => record.eventName === 'MODIFY')[0]?.dynamodb?.OldImage?.n).toEqual({ N: '0' });
     expect(typeof records[0]?.dynamodb?.ApproximateCreationDateTime).toBe('number');
@@ -91,7 +108,11 @@ describe('startStreamPoller', () => {
         if (third !== undefined && failuresLeft > 0) {
           failuresLeft -= 1;
           const fifth = event.Records.find((record) => pkOf(record) === 'ITEM#005');
-          return { batchItemFailures: [third, fifth].map((record) => ({ itemIdentifier: record?.dynamodb?.SequenceNumber ?? '' })) };
+          return {
+            batchItemFailures: [third, fifth].map((record) => ({
+              itemIdentifier: record?.dynamodb?.SequenceNumber ?? '',
+            })),
+          };
         }
         return { batchItemFailures: [] };
       },
@@ -125,14 +146,18 @@ describe('startStreamPoller', () => {
           throw new Error('cold start blew up');
         }
         const poison = event.Records.find((record) => pkOf(record) === 'ITEM#001');
-        return { batchItemFailures: poison === undefined ? [] : [{ itemIdentifier: poison.dynamodb?.SequenceNumber ?? '' }] };
+        return {
+          batchItemFailures: poison === undefined ? [] : [{ itemIdentifier: poison.dynamodb?.SequenceNumber ?? '' }],
+        };
       },
     });
     await put(1, 1); // ITEM#000 again: MODIFY after the poison record
     await eventually('the records after the poison one', () => afterPoison.length >= 3);
 
     expect(delivered.filter((pk) => pk === 'ITEM#001')).toHaveLength(1 + 1 + 2); // thrown batch, first try, 2 retries
-    expect(logs).toEqual(expect.arrayContaining([expect.stringMatching(/invocation failed/), expect.stringMatching(/skipped/)]));
+    expect(logs).toEqual(
+      expect.arrayContaining([expect.stringMatching(/invocation failed/), expect.stringMatching(/skipped/)]),
+    );
     expect(afterPoison).toEqual(['ITEM#002', 'ITEM#003', 'ITEM#000']); // the poison record alone is skipped
   });
 });

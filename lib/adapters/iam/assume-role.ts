@@ -30,7 +30,9 @@ export const makeAssumedRoleGateways = (
   return async (roleArn) => {
     const hit = cached.get(roleArn);
     if (hit !== undefined && hit.expiresAt - RENEW_BEFORE_MS > now()) return hit.gateway;
-    const answer = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: options.sessionName ?? 'grantplane-applier' }));
+    const answer = await sts.send(
+      new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: options.sessionName ?? 'grantplane-applier' }),
+    );
     const credentials = answer.Credentials;
     if (credentials?.AccessKeyId === undefined || credentials.SecretAccessKey === undefined) {
       throw new AssumeRoleError(`STS AssumeRole ${roleArn} returned no credentials`);
