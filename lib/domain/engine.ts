@@ -130,7 +130,33 @@ function plan(input: PlanInput, requests: readonly unknown[]): PlanResult {
 
     const pairCapacity = plane.maxPoliciesPerRole - 1 - globalArns.length;
     const pairKeys = [...pairs.keys()].sort(compareStrings);
+    // R1/C2: a pair is its namespace `<project>-<domain>`, and so are its role and policy names.
+    // Two pairs that spell the same namespace (a-b/c and a/b-c) are one Kubernetes namespace that
+    // cannot hold two roles: the first in canonical order keeps it, the later one is refused
+    // (otherwise both would compile to the same role and policy names, and apply would flap).
+    const namespaces = new Map<string, string>();
     for (const pairKey of pairKeys) {
+      const [project, domain] = pairKey.split('\u0001') as [string, string];
+      const namespace = `${project}-${domain}`;
+      const owner = namespaces.get(namespace);
+      if (owner === undefined) {
+        namespaces.set(namespace, pairKey);
+        continue;
+      }
+      const [ownerProject, ownerDomain] = owner.split('\u0001') as [string, string];
+      for (const entry of pairs.get(pairKey) ?? []) {
+        reject(outcome, entry, [
+          violation(
+            'scope.project',
+            'scope.namespace-collision',
+            `Project "${project}" in domain "${domain}" makes namespace "${namespace}", which project "${ownerProject}" in domain "${ownerDomain}" already makes on plane "${plane.name}": one namespace cannot have two roles. Grant the access to ${ownerProject}/${ownerDomain}, or rename the project.`,
+          ),
+        ]);
+      }
+      pairs.delete(pairKey);
+    }
+    for (const pairKey of pairKeys) {
+      if (!pairs.has(pairKey)) continue;
       const grants = sortByKey(pairs.get(pairKey) ?? []);
       const [project, domain] = pairKey.split('\u0001') as [string, string];
       const current = input.attributes?.[`${plane.name}/${project}/${domain}`] ?? plane.attributes[`${project}/${domain}`] ?? {};

@@ -20,6 +20,7 @@ const ENGINE_CODES = [
   { code: 'scope.invalid-project', kind: 'rejection', rule: 'R1', description: 'The project is not a DNS label (lowercase letters, digits, "-").' },
   { code: 'scope.namespace-too-long', kind: 'rejection', rule: 'R1', description: 'The namespace `<project>-<domain>` is longer than 63 characters.' },
   { code: 'scope.unknown-domain', kind: 'rejection', rule: 'R1', description: 'The domain is not one of the plane\'s `domains`.' },
+  { code: 'scope.namespace-collision', kind: 'rejection', rule: 'R1', description: 'Another project-domain pair of the plane already makes the same namespace `<project>-<domain>` (a-b/c and a/b-c).' },
   { code: 'scope.project-not-served', kind: 'rejection', rule: 'R1', description: 'The plane\'s `projects` list does not include the project.' },
   { code: 'cloud.domain-scoping-union-only', kind: 'rejection', rule: 'R2', description: 'Project-domain scoping on a GCP or Azure plane: only the Union.ai team can configure domain-scoped access there.' },
   { code: 'cloud.global-unsupported', kind: 'rejection', rule: 'R2', description: 'Global grants on GCP or Azure planes are not supported by grantplane yet.' },
