@@ -143,6 +143,22 @@ const act = async (deps: AppDeps, kind: WebhookKind, event: TicketEvent): Promis
     // A ticket creates one grant: a second "created" for it (a re-sent event) answers that grant.
     if (linked !== null) return grantAnswer(linked, false);
     const requester: Identity = { sub: event.requester ?? event.actor, roles: ['requester'] };
+    // Two different deliveries creating the same ticket's grant at once (a resent event) must not
+    // make two grants: a short lease per ticket, on the delivery records' conditional put.
+    const now = deps.clock.now();
+    const lease = {
+      source: `ticket#${kind}`,
+      deliveryId: `${event.ticket.system}#${event.ticket.key}`,
+      at: now.toISOString(),
+      result: IN_PROGRESS,
+    };
+    if ((await deps.store.claimDelivery(lease, IN_PROGRESS_TTL_SECONDS, now)) !== null) {
+      const meanwhile = await deps.store.findGrantByTicket(kind, event.ticket.system, event.ticket.key);
+      if (meanwhile !== null) return grantAnswer(meanwhile, false);
+      throw new DeliveryInProgressError(
+        `Another delivery is creating the grant of ${ticketText(event)}; retry in a moment`,
+      );
+    }
     try {
       const grant = await submitGrant(deps, {
         request: event.grant,
@@ -163,6 +179,8 @@ const act = async (deps: AppDeps, kind: WebhookKind, event: TicketEvent): Promis
         })),
         `The grant request in ${ticketText(event)} breaks the documented rules`,
       );
+    } finally {
+      await deps.store.rememberDelivery(lease, 0);
     }
   }
 

@@ -99,6 +99,20 @@ describe('receiveWebhook', () => {
     expect(grants).toHaveLength(1);
   });
 
+  it('concurrent "created" deliveries of one ticket (different signatures) make one grant', async () => {
+    const outcomes = await Promise.allSettled([0, 1, 2, 3].map((i) => deliver(deps, created('A-5'), now() - i)));
+    const ids = new Set<string>();
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(DeliveryInProgressError);
+      else ids.add((outcome.value.body as { grant: GrantRecord }).grant.id);
+    }
+    expect(ids.size).toBe(1);
+    const grants = (await deps.store.listGrants({ source: 'generic' }, { limit: 10 })).items.filter(
+      (g) => g.ticket?.key === 'A-5',
+    );
+    expect(grants).toHaveLength(1);
+  });
+
   it('a refusal is remembered and replayed with its status', async () => {
     const bad = {
       ...created('A-4'),
