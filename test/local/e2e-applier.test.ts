@@ -5,11 +5,9 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logger } from '../../functions/shared/logger.js';
 import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
 import { mintLocalToken } from '../../lib/local/jwt.js';
-import { startLocalStack, type LocalStack } from '../../lib/local/start.js';
-import { applierLoop } from '../../lib/local/stream-poller.js';
+import type { LocalStack } from '../../lib/local/start.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ROLE = 'acme-flytesnacks-staging';
@@ -62,7 +60,9 @@ const roleExists = async (): Promise<boolean> => {
 beforeAll(async () => {
   delete process.env.GRANTPLANE_LOCAL_JWT_SECRET;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  logger.setLogLevel('SILENT');
+  // Imported after the log level is set: the handlers' logger reads it when first imported.
+  const { startLocalStack } = await import('../../lib/local/start.js');
+  const { applierLoop } = await import('../../lib/local/stream-poller.js');
   stack = await startLocalStack({
     ephemeral: true,
     port: 0,
