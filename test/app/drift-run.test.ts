@@ -241,6 +241,50 @@ describe('runDriftCheck (§10)', () => {
     expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.arn)).toContain(GLOBAL_POLICY);
   });
 
+  it('in enforce without applying inline, hands a repair to the applier through the stream (desiredVersion + 1), which the applier then makes', async () => {
+    await applied();
+    await gateway.detachRolePolicy(ROLE, GLOBAL_POLICY);
+    const before = await deps.store.getTarget('prod#flytesnacks#development');
+
+    const report = await runDriftCheck(deps, { mode: 'enforce' });
+
+    expect(report.applied).toBeUndefined();
+    const handed = await deps.store.getTarget('prod#flytesnacks#development');
+    expect(handed).toMatchObject({ desiredVersion: (before?.desiredVersion ?? 0) + 1, state: 'pending', desired: before?.desired });
+    expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.arn)).not.toContain(GLOBAL_POLICY);
+    // A second run before the applier got to it does not hand it over again: the report says it waits.
+    const waiting = await runDriftCheck(deps, { mode: 'enforce' });
+    expect(waiting.planes[0]?.reapplied).toEqual([]);
+    expect(pairOf(waiting)?.differences.at(-1)).toBe(`desired version ${handed?.desiredVersion} is waiting for the applier (applied: ${before?.desiredVersion})`);
+
+    // What the stream delivers to the applier Lambda:
+    await applyTargets(deps, ['prod#flytesnacks#development']);
+    expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.arn)).toContain(GLOBAL_POLICY);
+    expect((await runDriftCheck(deps)).targets.every((t) => t.status === 'in-sync')).toBe(true);
+  });
+
+  it('reports a plane it cannot read as failed and still checks and stores the others', async () => {
+    const twoPlanes = await appDeps({
+      dataPlanes: [
+        CONFIG.dataPlanes[0],
+        { ...CONFIG.dataPlanes[0], name: 'elsewhere', accountId: '999999999999', oidcProvider: OIDC.replace('EXAMPLE', 'OTHER') },
+      ],
+    });
+    deps = { ...deps, store: twoPlanes.store, config: twoPlanes.config, clock: twoPlanes.clock, ids: twoPlanes.ids };
+
+    const report = await runDriftCheck(deps);
+
+    expect(report.planes.map((p) => [p.dataPlane, p.status])).toEqual([
+      ['prod', 'checked'],
+      ['elsewhere', 'failed'],
+    ]);
+    expect(report.planes[1]?.error).toBe('Error: no gateway for 999999999999');
+    expect(report.errors).toEqual(['plane elsewhere: Error: no gateway for 999999999999']);
+    expect((await deps.store.getLatestDriftReport())?.id).toBe(report.id);
+    const audit = await deps.store.listAudit({ actor: 'schedule' }, { limit: 5 });
+    expect(audit.items[0]).toMatchObject({ action: 'drift.checked', result: 'error' });
+  });
+
   it('reads the plane in a few calls and, a second time, fetches no policy version or tags whose version id did not change (A1)', async () => {
     await applied();
     // Every run as a cold Lambda: nothing kept in memory, the tags cache lives in the table.
