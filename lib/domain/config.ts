@@ -52,7 +52,13 @@ const iamName = z
 const awsPlaneSchema = z.strictObject({
   name: planeName,
   cloud: z.literal('aws'),
-  accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id (quote it in YAML)'),
+  accountId: z
+    .string({
+      // YAML reads an unquoted 123456789012 as a number (and drops a leading 0): say so, rather than "expected string".
+      error: (issue) =>
+        issue.input === undefined ? undefined : 'must be a 12-digit AWS account id in quotes, e.g. "123456789012" (YAML reads an unquoted one as a number)',
+    })
+    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id (quote it in YAML)'),
   region: awsRegion,
   orgPrefix: z
     .string()

@@ -1,7 +1,9 @@
 // Regressions found by the contract audit (DESIGN §2–§5, §7 exercised from outside): each test is
 // named after the section whose rule the engine broke.
 import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../lib/domain/config.js';
 import { planGrants } from '../../lib/domain/engine.js';
+import { checkPolicyStatements } from '../../lib/domain/rules/guardrails.js';
 import { NOW, config, pair, prodPlane, s3 } from './engine-fixtures.js';
 
 describe('DESIGN §4 R1 / §5 C2: one namespace <project>-<domain>, one role', () => {
@@ -50,5 +52,43 @@ describe('DESIGN §4 R1 / §5 C2: one namespace <project>-<domain>, one role', (
     });
     expect(result.rejected).toEqual([]);
     expect(result.targets.map((target) => target.role.name)).toEqual(['acme-a-b-c', 'acme-a-c']);
+  });
+});
+
+describe('DESIGN §2: a configuration error names the key and says what to fix', () => {
+  const parse = (accountId: unknown): ConfigError => {
+    try {
+      parseConfig({ dataPlanes: [prodPlane({ accountId })] });
+    } catch (error: unknown) {
+      if (error instanceof ConfigError) return error;
+      throw error;
+    }
+    throw new Error('the configuration was accepted');
+  };
+
+  it('says to quote an accountId that YAML read as a number', () => {
+    const error = parse(123456789012);
+    expect(error.key).toBe('dataPlanes[0].accountId');
+    expect(error.message).toContain('in quotes');
+  });
+
+  it('still says a missing accountId is required', () => {
+    expect(parse(undefined).message).toBe('dataPlanes[0].accountId: is required (string)');
+  });
+});
+
+describe('DESIGN §4 R7: the message names what an action means, without repeating it', () => {
+  const message = (action: string): string | undefined =>
+    checkPolicyStatements([{ Effect: 'Allow', Action: action, Resource: 'arn:aws:s3:::acme-data' }], 'resource.statements')[0]
+      ?.message;
+
+  it('quotes an exact action once', () => {
+    expect(message('iam:PassRole')).toMatch(/^"iam:PassRole": changes to identities/);
+    expect(message('s3:PutBucketPolicy')).toMatch(/^"s3:PutBucketPolicy": access level Permissions management/);
+  });
+
+  it('gives the canonical name of an action written in another case, and what a wildcard can mean', () => {
+    expect(message('IAM:passrole')).toMatch(/^"IAM:passrole" \(iam:PassRole\): /);
+    expect(message('iam:Put*')).toMatch(/^"iam:Put\*" can mean iam:Put/);
   });
 });

@@ -257,7 +257,13 @@ function checkStatement(statement: unknown, path: string): RuleViolation[] {
   const writesOnWildcard: string[] = [];
   for (const action of actions) {
     const found = classify(action.value);
-    const means = /[*?]/.test(action.value) ? `${JSON.stringify(action.value)} can mean` : `${JSON.stringify(action.value)} is`;
+    // `"iam:Put*" can mean iam:PutRolePolicy, …`; `"IAM:passrole" (iam:PassRole)`; `"iam:PassRole"` — never `"iam:PassRole" is iam:PassRole`.
+    const quoted = JSON.stringify(action.value);
+    const subject = (names: readonly string[]): string => {
+      if (/[*?]/.test(action.value)) return `${quoted} can mean ${listNames(names)}`;
+      const canonical = listNames(names);
+      return canonical === action.value ? quoted : `${quoted} (${canonical})`;
+    };
     if (found.matched === 0) {
       violations.push({
         path: action.path,
@@ -273,14 +279,14 @@ function checkStatement(statement: unknown, path: string): RuleViolation[] {
       violations.push({
         path: action.path,
         code: 'guardrail.privileged-service',
-        message: `${means} ${listNames(found.privileged)}: changes to identities, sessions or accounts are not granted through grantplane.${escalation} Allow only Read/List actions, or ask the platform team.`,
+        message: `${subject(found.privileged)}: changes to identities, sessions or accounts are not granted through grantplane.${escalation} Allow only Read/List actions, or ask the platform team.`,
       });
     }
     if (found.permissionsManagement.length > 0) {
       violations.push({
         path: action.path,
         code: 'guardrail.permissions-management',
-        message: `${means} ${listNames(found.permissionsManagement)} (access level Permissions management), which would let task code grant access itself. Name the data actions you need instead, or ask the platform team.`,
+        message: `${subject(found.permissionsManagement)}: access level Permissions management, which would let task code grant access itself. Name the data actions you need instead, or ask the platform team.`,
       });
     }
     writesOnWildcard.push(...found.writes);
