@@ -3,19 +3,21 @@ import * as z from 'zod';
 import { getTarget, listTargets } from '../../lib/app/targets.js';
 import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring.js';
 import { makeHttpHandler, type ChainOptions } from '../shared/http.js';
-import { parseWith } from '../shared/params.js';
+import { pageQuery, parseWith } from '../shared/params.js';
 
-const listQuery = z.object({ dataPlane: z.string().min(1).optional() }).strict();
+const listQuery = z.object({ dataPlane: z.string().min(1).optional(), ...pageQuery }).strict();
 
 /** The targets Lambda on any deps. */
 export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
   makeHttpHandler(
     'http/targets',
     {
-      listTargets: async (req) => ({
-        status: 200,
-        body: await listTargets(resolveDeps(source).app, parseWith(listQuery, req.query, 'query')),
-      }),
+      listTargets: async (req) => {
+        const { dataPlane, limit, cursor } = parseWith(listQuery, req.query, 'query');
+        const filter = dataPlane === undefined ? {} : { dataPlane };
+        const page = { limit, ...(cursor === undefined ? {} : { cursor }) };
+        return { status: 200, body: await listTargets(resolveDeps(source).app, filter, page) };
+      },
       getGlobalTarget: async (req) => ({
         status: 200,
         body: await getTarget(resolveDeps(source).app, {

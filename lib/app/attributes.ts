@@ -5,9 +5,14 @@ import * as YAML from 'yaml';
 import * as z from 'zod';
 import { servesProject } from '../domain/config.js';
 import { BadRequestError, NotFoundError, ValidationError } from '../domain/errors.js';
-import type { AttributeRecord, AttributeUpdate, Identity, Page } from '../domain/ports.js';
-import { withConflictRetry, type AppDeps } from './deps.js';
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './grants.js';
+import {
+  ConcurrentUpdateError,
+  type AttributeRecord,
+  type AttributeUpdate,
+  type Identity,
+  type Page,
+} from '../domain/ports.js';
+import { MAX_PAGE_LIMIT, pageLimit, withConflictRetry, type AppDeps } from './deps.js';
 import { recomputePlaneTargets, type RecomputeResult } from './targets.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform((value) => String(value));
@@ -150,45 +155,95 @@ export const importAttributes = async (
   return { record, recompute };
 };
 
-/** uctl updates, newest first, optionally only pending or acknowledged ones (limit ≤ 100). */
+const pairOf = (update: AttributeUpdate): string => `${update.dataPlane}#${update.project}#${update.domain}`;
+
+// Updates are ordered by (createdAt, id), as the store's pair index orders them.
+const olderThan = (a: AttributeUpdate, b: AttributeUpdate): boolean =>
+  a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.id < b.id);
+
+/**
+ * uctl updates, newest first, optionally only pending or acknowledged ones (limit ≤ 100). `pending`
+ * lists only the updates to run: `uctl update` replaces a pair's whole map, so a pending update
+ * that a newer one of its pair supersedes must not be run (it may point at a role being deleted).
+ */
 export const listAttributeUpdates = async (
   deps: AppDeps,
   input: { status?: AttributeUpdate['status']; limit?: number; cursor?: string },
 ): Promise<Page<AttributeUpdate>> => {
-  const limit = input.limit ?? DEFAULT_PAGE_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
-    throw new BadRequestError([
-      { path: 'limit', code: 'limit.invalid', message: `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}` },
-    ]);
-  }
-  return deps.store.listAttributeUpdates(input.status, {
+  const limit = pageLimit(input.limit);
+  const page = await deps.store.listAttributeUpdates(input.status, {
     limit,
     ...(input.cursor === undefined ? {} : { cursor: input.cursor }),
   });
+  if (input.status !== 'pending') return page;
+  const latest = new Map<string, string | undefined>();
+  for (const update of page.items) {
+    if (!latest.has(pairOf(update))) {
+      const newest = await deps.store.latestAttributeUpdate(update.dataPlane, update.project, update.domain);
+      latest.set(pairOf(update), newest?.id);
+    }
+  }
+  return { ...page, items: page.items.filter((update) => latest.get(pairOf(update)) === update.id) };
+};
+
+const acknowledgeOne = (
+  deps: AppDeps,
+  update: AttributeUpdate,
+  actor: Identity,
+  detail?: string,
+): Promise<AttributeUpdate> => {
+  const at = deps.clock.now().toISOString();
+  return deps.store.acknowledgeAttributeUpdate(update.id, actor.sub, at, {
+    id: deps.ids.next(),
+    at,
+    actor: actor.sub,
+    action: 'attribute-update.acknowledged',
+    targetKey: pairOf(update),
+    before: { status: 'pending' },
+    after: { status: 'acknowledged' },
+    result: 'ok',
+    ...(detail === undefined ? {} : { detail }),
+  });
+};
+
+/** Pending updates of the same pair created before `update`: running `update` settles them too. */
+const supersededBy = async (deps: AppDeps, update: AttributeUpdate): Promise<AttributeUpdate[]> => {
+  const older: AttributeUpdate[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.listAttributeUpdates('pending', {
+      limit: MAX_PAGE_LIMIT,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    older.push(...page.items.filter((other) => pairOf(other) === pairOf(update) && olderThan(other, update)));
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return older;
 };
 
 /**
  * Records that an operator ran a uctl update (A3: a role no longer pointed at may then be deleted).
+ * Older pending updates of the same pair are acknowledged with it (the file replaced them).
  * Acknowledging an acknowledged update answers it unchanged.
  */
-export const acknowledgeAttributeUpdate = (
+export const acknowledgeAttributeUpdate = async (
   deps: AppDeps,
   input: { id: string; actor: Identity },
-): Promise<AttributeUpdate> =>
-  withConflictRetry(async () => {
+): Promise<AttributeUpdate> => {
+  const acknowledged = await withConflictRetry(async () => {
     const update = await deps.store.getAttributeUpdate(input.id);
     if (update === null)
       throw new NotFoundError('attribute-update.not-found', `No attribute update with id ${input.id}`);
     if (update.status === 'acknowledged') return update;
-    const at = deps.clock.now().toISOString();
-    return deps.store.acknowledgeAttributeUpdate(input.id, input.actor.sub, at, {
-      id: deps.ids.next(),
-      at,
-      actor: input.actor.sub,
-      action: 'attribute-update.acknowledged',
-      targetKey: `${update.dataPlane}#${update.project}#${update.domain}`,
-      before: { status: 'pending' },
-      after: { status: 'acknowledged' },
-      result: 'ok',
-    });
+    return acknowledgeOne(deps, update, input.actor);
   });
+  for (const older of await supersededBy(deps, acknowledged)) {
+    try {
+      await acknowledgeOne(deps, older, input.actor, `superseded by ${acknowledged.id}`);
+    } catch (error: unknown) {
+      // Its condition (still pending) failed: someone acknowledged it meanwhile, which is the goal.
+      if (!(error instanceof ConcurrentUpdateError)) throw error;
+    }
+  }
+  return acknowledged;
+};

@@ -1,5 +1,6 @@
 // What every use case receives: the ports, the parsed configuration, and the nondeterminism.
 import type { GrantplaneConfig } from '../domain/config.js';
+import { BadRequestError } from '../domain/errors.js';
 import { ConcurrentUpdateError, type Clock, type GrantStore, type Ids } from '../domain/ports.js';
 
 export type { Identity, Role } from '../domain/ports.js';
@@ -37,4 +38,18 @@ export const withConflictRetry = async <T>(fn: () => Promise<T>, options: RetryO
       await sleep(Math.random() * Math.min(max, base * 2 ** attempt));
     }
   }
+};
+
+export const MAX_PAGE_LIMIT = 100;
+export const DEFAULT_PAGE_LIMIT = 50;
+
+/** The page size of every list (DESIGN §8: limit ≤ 100, default 50); anything else is a 400. */
+export const pageLimit = (limit: number | undefined): number => {
+  const checked = limit ?? DEFAULT_PAGE_LIMIT;
+  if (!Number.isInteger(checked) || checked < 1 || checked > MAX_PAGE_LIMIT) {
+    throw new BadRequestError([
+      { path: 'limit', code: 'limit.invalid', message: `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}` },
+    ]);
+  }
+  return checked;
 };

@@ -1,13 +1,7 @@
 // Grant use cases (DESIGN §8): submit, approve, reject, revoke, read and list. Every state change
 // writes an audit event with it; every change of a plane's desired set recompiles its targets.
 import { planGrants } from '../domain/engine.js';
-import {
-  BadRequestError,
-  ForbiddenError,
-  NotFoundError,
-  StateConflictError,
-  ValidationError,
-} from '../domain/errors.js';
+import { ForbiddenError, NotFoundError, StateConflictError, ValidationError } from '../domain/errors.js';
 import { grantRequestSchema, type GrantRequest } from '../domain/grant.js';
 import type { RuleViolation } from '../domain/model.js';
 import {
@@ -20,11 +14,10 @@ import {
   type Identity,
   type Page,
 } from '../domain/ports.js';
-import { withConflictRetry, type AppDeps } from './deps.js';
+import { pageLimit, withConflictRetry, type AppDeps } from './deps.js';
 import { attributesInput, planRequestOf, recomputePlaneTargets } from './targets.js';
 
-export const MAX_PAGE_LIMIT = 100;
-export const DEFAULT_PAGE_LIMIT = 50;
+export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './deps.js';
 
 export interface SubmitGrantInput {
   /** The grant request as received (validated here, through the engine). */
@@ -381,11 +374,6 @@ export const listGrants = async (
   filter: GrantFilter,
   page: { limit?: number; cursor?: string } = {},
 ): Promise<Page<GrantRecord>> => {
-  const limit = page.limit ?? DEFAULT_PAGE_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
-    throw new BadRequestError([
-      { path: 'limit', code: 'limit.invalid', message: `limit must be an integer from 1 to ${MAX_PAGE_LIMIT}` },
-    ]);
-  }
+  const limit = pageLimit(page.limit);
   return deps.store.listGrants(filter, { limit, ...(page.cursor === undefined ? {} : { cursor: page.cursor }) });
 };

@@ -1,6 +1,6 @@
 // Targets: the compiled desired state per (plane, project-domain) and per plane (global), what was
 // last applied, and the pair's uctl file (DESIGN §5, §8 GET /v1/targets).
-import { NotFoundError } from '../domain/errors.js';
+import { BadRequestError, NotFoundError } from '../domain/errors.js';
 import { planGrants } from '../domain/engine.js';
 import type { CompiledTarget, Scope } from '../domain/model.js';
 import {
@@ -13,7 +13,7 @@ import {
   type Page,
   type TargetRecord,
 } from '../domain/ports.js';
-import { withConflictRetry, type AppDeps } from './deps.js';
+import { pageLimit, withConflictRetry, type AppDeps } from './deps.js';
 
 /** A target as the API shows it: the stored record plus the pair's latest uctl update. */
 export interface TargetView extends TargetRecord {
@@ -128,17 +128,50 @@ const viewOf = async (deps: AppDeps, target: TargetRecord): Promise<TargetView> 
   return { ...target, uctlUpdate };
 };
 
-/** Every stored target (optionally of one plane), ordered by target key. */
-export const listTargets = async (deps: AppDeps, filter: { dataPlane?: string } = {}): Promise<Page<TargetView>> => {
-  const targets = await deps.store.listTargets(filter.dataPlane);
-  const items = await Promise.all(
-    [...targets].sort((a, b) => (a.targetKey < b.targetKey ? -1 : 1)).map((target) => viewOf(deps, target)),
-  );
-  return { items };
+// The cursor of a target listing: the last target key of the previous page, opaque to callers.
+const encodeCursor = (key: string): string => Buffer.from(JSON.stringify({ after: key })).toString('base64url');
+const decodeCursor = (cursor: string): string => {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof parsed === 'object' && parsed !== null && 'after' in parsed && typeof parsed.after === 'string')
+      return parsed.after;
+  } catch {
+    // Not base64url JSON: reported below like any other cursor this listing did not return.
+  }
+  throw new BadRequestError([
+    {
+      path: 'cursor',
+      code: 'cursor.invalid',
+      message: 'The cursor is not one this listing returned: start again without it',
+    },
+  ]);
+};
+
+/**
+ * Stored targets (optionally of one plane), ordered by target key, cursor-paged like every list
+ * (DESIGN §8: `{items, nextCursor}`, limit ≤ 100).
+ */
+export const listTargets = async (
+  deps: AppDeps,
+  filter: { dataPlane?: string } = {},
+  page: { limit?: number; cursor?: string } = {},
+): Promise<Page<TargetView>> => {
+  const limit = pageLimit(page.limit);
+  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+  const targets = [...(await deps.store.listTargets(filter.dataPlane))]
+    .sort((a, b) => (a.targetKey < b.targetKey ? -1 : 1))
+    .filter((target) => after === undefined || target.targetKey > after);
+  const slice = targets.slice(0, limit);
+  const items = await Promise.all(slice.map((target) => viewOf(deps, target)));
+  const last = slice[slice.length - 1];
+  return targets.length > limit && last !== undefined ? { items, nextCursor: encodeCursor(last.targetKey) } : { items };
 };
 
 /** One target: `GET /v1/targets/{dataPlane}/{project}/{domain}` or `.../{dataPlane}/global`. */
 export const getTarget = async (deps: AppDeps, input: { dataPlane: string; scope: Scope }): Promise<TargetView> => {
+  if (!deps.config.dataPlanes.some((plane) => plane.name === input.dataPlane)) {
+    throw new NotFoundError('data-plane.not-found', `No data plane is named "${input.dataPlane}"`);
+  }
   const key = targetKey(input.dataPlane, input.scope);
   const target = await deps.store.getTarget(key);
   if (target === null) {

@@ -144,6 +144,28 @@ describe('targets', () => {
       ),
     ).toBeInstanceOf(NotFoundError);
   });
+  it('pages targets like every list: {items, nextCursor}, limit ≤ 100 (DESIGN §8)', async () => {
+    const all = await listTargets(deps);
+    expect(all.items.length).toBeGreaterThanOrEqual(2);
+    expect(all.nextCursor).toBeUndefined();
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await listTargets(deps, {}, { limit: 1, ...(cursor === undefined ? {} : { cursor }) });
+      expect(page.items).toHaveLength(1);
+      seen.push(...page.items.map((t) => t.targetKey));
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
+    expect(seen).toEqual(all.items.map((t) => t.targetKey));
+    expect(await failure(listTargets(deps, {}, { limit: 101 }))).toBeInstanceOf(BadRequestError);
+    expect(await failure(listTargets(deps, {}, { cursor: 'not-a-cursor' }))).toBeInstanceOf(BadRequestError);
+  });
+
+  it('answers an unknown data plane with a 404 that names it, not as a missing target', async () => {
+    const error = await failure(getTarget(deps, { dataPlane: 'nope', scope: { type: 'global' } }));
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error).toMatchObject({ code: 'data-plane.not-found' });
+  });
 });
 
 describe('attribute updates', () => {
@@ -180,5 +202,50 @@ describe('attribute updates', () => {
     expect((await listAttributeUpdates(deps, { status: 'pending' })).items).toEqual([]);
     expect(await failure(acknowledgeAttributeUpdate(deps, { id: 'nope', actor: admin }))).toBeInstanceOf(NotFoundError);
     expect(await failure(listAttributeUpdates(deps, { limit: 0 }))).toBeInstanceOf(BadRequestError);
+  });
+});
+
+describe('superseded uctl updates', () => {
+  const update = (id: string, createdAt: string, roleArn: string | null): AttributeUpdate => ({
+    id,
+    dataPlane: 'prod',
+    project: 'superseded',
+    domain: 'staging',
+    roleArn,
+    yaml: `attributes: {}\n# ${id}\n`,
+    command: 'uctl update cluster-resource-attribute --attrFile cluster_resource_attributes.yaml',
+    contentHash: id,
+    status: 'pending',
+    createdAt,
+  });
+
+  it('lists only the newest pending update of a pair, and acknowledging it settles the older ones', async () => {
+    // Prepare: the role was pointed at (S1), then the last grant went and the file dropped it (S2)
+    await deps.store.createAttributeUpdate(
+      update('S1', '2026-11-23T02:00:00Z', 'arn:aws:iam::123456789012:role/grantplane/acme-superseded-staging'),
+    );
+    await deps.store.createAttributeUpdate(update('S2', '2026-11-23T03:00:00Z', null));
+
+    // Act
+    const pending = await listAttributeUpdates(deps, { status: 'pending' });
+    const acked = await acknowledgeAttributeUpdate(deps, { id: 'S2', actor: admin });
+
+    // Assess: running S1 now would point pods at a role about to be deleted, so it is not offered
+    expect(pending.items.map((u) => u.id)).toContain('S2');
+    expect(pending.items.map((u) => u.id)).not.toContain('S1');
+    expect(acked).toMatchObject({ id: 'S2', status: 'acknowledged' });
+    expect(await deps.store.getAttributeUpdate('S1')).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'root' });
+    const all = await listAttributeUpdates(deps, {});
+    expect(all.items.filter((u) => u.project === 'superseded').map((u) => u.status)).toEqual([
+      'acknowledged',
+      'acknowledged',
+    ]);
+  });
+
+  it('never acknowledges a newer update when an older one is acknowledged', async () => {
+    await deps.store.createAttributeUpdate({ ...update('T1', '2026-11-23T04:00:00Z', null), project: 'older' });
+    await deps.store.createAttributeUpdate({ ...update('T2', '2026-11-23T05:00:00Z', null), project: 'older' });
+    await acknowledgeAttributeUpdate(deps, { id: 'T1', actor: admin });
+    expect(await deps.store.getAttributeUpdate('T2')).toMatchObject({ status: 'pending' });
   });
 });

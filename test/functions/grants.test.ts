@@ -258,6 +258,44 @@ describe('POST /v1/grants → approve → read (DESIGN §8)', () => {
   });
 });
 
+describe('GET /v1/targets (DESIGN §8)', () => {
+  it('pages like every list: limit and cursor give {items, nextCursor}; limit above 100 is a 400', async () => {
+    // Prepare: two targets (auto-approved development grants)
+    await submit(carol, {
+      ...s3Grant('development'),
+      scope: { type: 'project-domain', project: 'paged-a', domain: 'development' },
+    });
+    await submit(carol, {
+      ...s3Grant('development'),
+      scope: { type: 'project-domain', project: 'paged-b', domain: 'development' },
+    });
+    const first = await call({
+      method: 'GET',
+      path: '/v1/targets',
+      caller: carol,
+      query: { limit: '1', dataPlane: 'prod' },
+    });
+    expect(first.status).toBe(200);
+    const page = first.body as { items: { targetKey: string }[]; nextCursor?: string };
+    expect(page.items).toHaveLength(1);
+    expect(page.nextCursor).toEqual(expect.any(String));
+    const second = await call({
+      method: 'GET',
+      path: '/v1/targets',
+      caller: carol,
+      query: { limit: '1', dataPlane: 'prod', cursor: page.nextCursor ?? '' },
+    });
+    expect((second.body as { items: { targetKey: string }[] }).items[0]?.targetKey).not.toBe(page.items[0]?.targetKey);
+    const tooMany = await call({ method: 'GET', path: '/v1/targets', caller: carol, query: { limit: '101' } });
+    expect(tooMany).toMatchObject({ status: 400, body: { errors: [{ path: 'query.limit' }] } });
+  });
+
+  it('answers an unknown data plane with 404 data-plane.not-found', async () => {
+    const answer = await call({ method: 'GET', path: '/v1/targets/nope/global', caller: carol });
+    expect(answer).toMatchObject({ status: 404, body: { errors: [{ code: 'data-plane.not-found' }] } });
+  });
+});
+
 describe('POST /v1/plan (DESIGN §8)', () => {
   it('dry-runs new grants against the stored desired state and says what would change', async () => {
     const answer = await call({
