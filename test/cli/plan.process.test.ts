@@ -82,6 +82,17 @@ describe('grantplane plan (process)', () => {
     expect(paths[2]).toContain('scope.domain');
     expect(paths[3]).toContain('resource.secretArn');
     expect(paths[7]).toContain('expiresAt');
+    // Each example shows the rule its comment names (DESIGN §4 R1, R2, R4–R8).
+    const codes = Object.fromEntries(plan.rejected.map((grant) => [grant.index, grant.errors.map((e) => e.code)]));
+    expect(codes).toEqual({
+      1: ['s3.internal-bucket'],
+      2: ['scope.unknown-domain'],
+      3: ['secret.wrong-region'],
+      4: ['ecr.cross-account-requires-global'],
+      5: ['guardrail.privileged-service', 'guardrail.permissions-management', 'guardrail.write-on-wildcard-resource'],
+      6: ['cloud.domain-scoping-union-only'],
+      7: ['expiry.in-past'],
+    });
   });
 
   it('prints a Markdown plan with --format text', async () => {
