@@ -159,9 +159,9 @@ function tagCachingGateway(
   const count = (action: string): void => {
     counts[action] = (counts[action] ?? 0) + 1;
   };
-  return {
-    ...iam,
-    getAccountAuthorizationDetails: async (filter) => {
+  // Everything else passes through to the gateway (prototype chain: works for literals and classes).
+  return Object.assign(Object.create(iam) as IamGateway, {
+    getAccountAuthorizationDetails: async (filter?: Parameters<IamGateway['getAccountAuthorizationDetails']>[0]) => {
       count('GetAccountAuthorizationDetails');
       const details = await iam.getAccountAuthorizationDetails(filter);
       const seen = new Set<string>();
@@ -178,18 +178,18 @@ function tagCachingGateway(
       for (const arn of [...entries.keys()]) if (!seen.has(arn)) entries.delete(arn);
       return { roles: details.roles, policies };
     },
-    getPolicy: async (arn) => {
+    getPolicy: async (arn: string) => {
       count('GetPolicy');
       const policy = await iam.getPolicy(arn);
       if (policy === null) entries.delete(arn);
       else entries.set(arn, { versionId: versionOf.get(arn) ?? policy.defaultVersionId, tags: policy.tags ?? {}, readAt: nowMs });
       return policy;
     },
-    getPolicyVersion: async (arn, versionId) => {
+    getPolicyVersion: async (arn: string, versionId: string) => {
       count('GetPolicyVersion');
       return iam.getPolicyVersion(arn, versionId);
     },
-  };
+  });
 }
 
 const scopeKey = (scope: Scope): string => (scope.type === 'global' ? '' : `${scope.project}\u0000${scope.domain}`);
@@ -424,6 +424,25 @@ async function checkPlane(
   return { found, state, iamCalls, behind: new Set(behind.keys()) };
 }
 
+/** A stored report must fit one DynamoDB item (400 KB); beyond this size in-sync targets are counted, not listed. */
+export const MAX_STORED_REPORT_CHARS = 300_000;
+
+/**
+ * The report as stored: complete, unless it would not fit one item (several thousand targets) —
+ * then the in-sync targets are left out and counted (`inSyncTargetsOmitted`), with a note in
+ * `errors`, so a large plane still gets its report instead of a failed run.
+ */
+export function storedReport(report: DriftRunReport): DriftRunReport & { inSyncTargetsOmitted?: number } {
+  if (JSON.stringify(report).length <= MAX_STORED_REPORT_CHARS) return report;
+  const listed = report.targets.filter((target) => target.status !== 'in-sync');
+  return {
+    ...report,
+    targets: listed,
+    inSyncTargetsOmitted: report.targets.length - listed.length,
+    errors: [...report.errors, `report too large for one item: ${report.targets.length - listed.length} in-sync targets are counted, not listed`],
+  };
+}
+
 const statusCount = (targets: readonly DriftTarget[], statuses: readonly DriftStatus[]): number =>
   targets.filter((target) => statuses.includes(target.status)).length;
 
@@ -485,7 +504,7 @@ export async function runDriftCheck(deps: DriftRunDeps, options: DriftRunOptions
   if (options.applyInline === true) report.applied = applied;
 
   const drifted = statusCount(report.targets, ['drifted', 'missing', 'orphaned']);
-  await deps.store.putDriftReport({ id: report.id, checkedAt, report }, DRIFT_REPORT_TTL_SECONDS);
+  await deps.store.putDriftReport({ id: report.id, checkedAt, report: storedReport(report) }, DRIFT_REPORT_TTL_SECONDS);
   await deps.store.appendAudit({
     id: deps.ids.next(),
     at: checkedAt,

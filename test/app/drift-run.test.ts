@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
 import { applyTargets, type ApplierLog } from '../../lib/app/applier.js';
-import { makeMemoryPolicyTagCache, makeStorePolicyTagCache, runDriftCheck, type DriftMetrics, type DriftRunDeps, type DriftRunReport } from '../../lib/app/drift-run.js';
+import { makeMemoryPolicyTagCache, makeStorePolicyTagCache, MAX_STORED_REPORT_CHARS, runDriftCheck, storedReport, type DriftMetrics, type DriftRunDeps, type DriftRunReport } from '../../lib/app/drift-run.js';
 import { submitGrant } from '../../lib/app/grants.js';
 import { makePolicyDocumentCache } from '../../lib/app/reconcile.js';
 import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
@@ -323,5 +323,31 @@ describe('runDriftCheck (§10)', () => {
     const report = await runDriftCheck(deps);
 
     expect(pairOf(report)).toMatchObject({ status: 'drifted', differences: [expect.stringMatching(/^policy grantplane-flytesnacks-development-1: tag grantplane:hash is missing/)] });
+  });
+});
+
+describe('storedReport', () => {
+  const target = (n: number, status: 'in-sync' | 'drifted') => ({
+    dataPlane: 'prod',
+    scope: { type: 'project-domain' as const, project: `proj-${n}`, domain: 'development' },
+    status,
+    differences: status === 'in-sync' ? [] : ['role x: trust policy differs from the compiled one'],
+  });
+  const report = (targets: ReturnType<typeof target>[]): DriftRunReport => ({ id: 'r', checkedAt: '2026-11-23T00:00:00.000Z', targets, planes: [], expired: [], errors: [] });
+
+  it('stores a report as it is while it fits one DynamoDB item', () => {
+    const small = report([target(1, 'in-sync'), target(2, 'drifted')]);
+    expect(storedReport(small)).toBe(small);
+  });
+
+  it('counts in-sync targets instead of listing them when the report would not fit one item, keeping every difference', () => {
+    const large = report([...Array.from({ length: 4000 }, (_, n) => target(n, 'in-sync')), target(9999, 'drifted')]);
+
+    const stored = storedReport(large);
+
+    expect(JSON.stringify(stored).length).toBeLessThan(MAX_STORED_REPORT_CHARS);
+    expect(stored.targets).toEqual([target(9999, 'drifted')]);
+    expect(stored.inSyncTargetsOmitted).toBe(4000);
+    expect(stored.errors).toEqual(['report too large for one item: 4000 in-sync targets are counted, not listed']);
   });
 });
