@@ -6,7 +6,7 @@ import type { AwsDataPlaneConfig } from '../domain/config.js';
 import { userFlyteRolePolicyArn } from '../domain/compile/arns.js';
 import { pairRoleName } from '../domain/compile/names.js';
 import type { CompiledTarget, Scope } from '../domain/model.js';
-import type { IamGateway, IamPolicy } from '../domain/ports.js';
+import type { IamGateway, IamPolicy, IamRole } from '../domain/ports.js';
 import { IamGatewayError } from '../domain/ports.js';
 import {
   type ActualPolicy,
@@ -14,12 +14,14 @@ import {
   describeAction,
   diffTarget,
   type IamAction,
+  type IamPlaneState,
   isOwned,
   type PlaneGuard,
   policiesToRead,
   scopeOfOrphan,
   strayPolicyActions,
   type TargetDiff,
+  targetFromSnapshot,
   type TargetRef,
   targetRefOf,
 } from '../domain/reconcile/index.js';
@@ -322,6 +324,7 @@ export interface ApplyPlaneResult {
   actions: string[];
   /** IAM write calls made (dry run: that would be made). */
   changes: number;
+  /** IAM reads made (a GetAccountAuthorizationDetails counts once however many pages it took). */
   reads: number;
   /** Roles no longer declared that wait for their uctl update (`--prune-roles` deletes them). */
   waitingRoles: string[];
@@ -336,12 +339,8 @@ export class PlaneAccountError extends Error {
   }
 }
 
-/**
- * One read (GetRole <UserFlyteRole>) that proves the credentials act in the plane's account before
- * anything is written: a role ARN names its account, and every Union data plane has this role.
- */
-export async function assertPlaneAccount(iam: IamGateway, plane: AwsDataPlaneConfig): Promise<void> {
-  const role = await iam.getRole(plane.userFlyteRoleName);
+/** Throws PlaneAccountError unless `role` (<UserFlyteRole> as read) exists in the plane's account. */
+function checkPlaneAccount(role: IamRole | null, plane: AwsDataPlaneConfig): void {
   if (role === null) {
     throw new PlaneAccountError(
       `plane ${plane.name}: role ${plane.userFlyteRoleName} does not exist where these credentials point; are they for account ${plane.accountId}?`,
@@ -355,6 +354,46 @@ export async function assertPlaneAccount(iam: IamGateway, plane: AwsDataPlaneCon
   }
 }
 
+/**
+ * One read (GetRole <UserFlyteRole>) that proves the credentials act in the plane's account before
+ * anything is written: a role ARN names its account, and every Union data plane has this role.
+ */
+export async function assertPlaneAccount(iam: IamGateway, plane: AwsDataPlaneConfig): Promise<void> {
+  checkPlaneAccount(await iam.getRole(plane.userFlyteRoleName), plane);
+}
+
+/**
+ * Reads one plane (A1): GetAccountAuthorizationDetails (all pages; roles with tags, trust, boundary and
+ * attachments; policies with their versions' documents) kept to the managed path and
+ * <UserFlyteRole>, and GetPolicy for the tags of each managed-path policy (GetAccountAuthorizationDetails
+ * does not return policy tags). GetPolicyVersion only for a default version neither in the answer
+ * nor in the cache. The drift check and applyPlane share it.
+ */
+export async function readPlaneState(
+  iam: IamGateway,
+  plane: AwsDataPlaneConfig,
+  cache?: PolicyDocumentCache,
+): Promise<IamPlaneState> {
+  const details = await iam.getAccountAuthorizationDetails({
+    pathPrefix: plane.managedPath,
+    roleNames: [plane.userFlyteRoleName],
+  });
+  const state: IamPlaneState = { roles: new Map(), policies: new Map() };
+  for (const role of details.roles) state.roles.set(role.name, { role, attached: role.attachedPolicies });
+  for (const detail of details.policies) {
+    let document: unknown = cache?.get(detail.arn, detail.defaultVersionId);
+    if (document === undefined) {
+      document = detail.versions.find((version) => version.versionId === detail.defaultVersionId)?.document;
+      if (document === undefined)
+        document = (await iam.getPolicyVersion(detail.arn, detail.defaultVersionId))?.document ?? null;
+      cache?.set(detail.arn, detail.defaultVersionId, document);
+    }
+    const tags = detail.tags ?? (await iam.getPolicy(detail.arn))?.tags ?? {};
+    state.policies.set(detail.arn, { policy: { ...detail, tags }, defaultDocument: document });
+  }
+  return state;
+}
+
 const scopeOrder = (scope: Scope): string => (scope.type === 'global' ? '' : `${scope.project}\u0000${scope.domain}`);
 
 /**
@@ -362,6 +401,13 @@ const scopeOrder = (scope: Scope): string => (scope.type === 'global' ? '' : `${
  * its policies exist before pairs attach them), then what grantplane owns under the managed path
  * that nothing declares: undeclared roles (waiting, or deleted with `pruneRoles`) and stray
  * policies (deleted once unattached).
+ *
+ * Reads (A1): one whole-plane read (readPlaneState) instead of several reads per target; it also
+ * proves the credentials act in the plane's account before anything is written. Each target is
+ * diffed against that snapshot, and only a target the snapshot says needs writes (or that it cannot
+ * judge) is reconciled by reconcileTarget, i.e. read again on its own first: every write is still
+ * decided on fresh state, so crash and race safety (A4) are reconcileTarget's, unchanged. A
+ * converged plane costs the whole-plane read and nothing else.
  */
 export async function applyPlane(
   gateway: IamGateway,
@@ -379,9 +425,8 @@ export async function applyPlane(
     targets.flatMap((target) => [...target.policies.map((policy) => policy.arn), ...target.attachedPolicyArns]),
   );
 
-  await assertPlaneAccount(iam, plane);
-  const roles = await iam.listRoles(plane.managedPath);
-  const policies = await iam.listPolicies(plane.managedPath);
+  const snapshot = await readPlaneState(iam, plane, options.cache);
+  checkPlaneAccount(snapshot.roles.get(plane.userFlyteRoleName)?.role ?? null, plane);
 
   const base = {
     guard,
@@ -394,16 +439,39 @@ export async function applyPlane(
     result.actions.push(...outcome.actions);
     result.notes.push(...outcome.notes);
   };
+  /** Converged per the snapshot: its outcome without another read; else reconcileTarget reads it afresh. */
+  const settle = async (
+    desired: CompiledTarget | null,
+    ref: TargetRef,
+    allowRoleDeletion = false,
+  ): Promise<ReconcileResult> => {
+    const actual = targetFromSnapshot(snapshot, desired, ref, guard);
+    if (actual !== null) {
+      try {
+        const diff = diffTarget(desired, ref, actual, { guard, allowRoleDeletion, keepPolicyArns: keep });
+        if (diff.actions.length === 0 && diff.missingVersions.length === 0)
+          return { actions: [], writes: 0, reads: 0, waiting: diff.waiting, notes: diff.notes };
+      } catch {
+        // Ownership, a missing <UserFlyteRole>, R3: the fresh read below decides, and throws if it still holds.
+      }
+    }
+    return reconcileTarget(iam, desired, { ...base, ref, allowRoleDeletion });
+  };
+
   const globalRef = targetRefFor(plane, { type: 'global' });
   if (!targets.some((target) => target.scope.type === 'global')) {
     // No global grants any more: still take grantplane's global policies off <UserFlyteRole>.
-    add(await reconcileTarget(iam, null, { ...base, ref: globalRef }));
+    add(await settle(null, globalRef));
   }
-  for (const target of targets) add(await reconcileTarget(iam, target, base));
+  for (const target of targets) add(await settle(target, targetRefOf(target)));
 
   const desiredRoles = new Set(targets.map((target) => target.role.name));
   const naming = { name: plane.name, orgPrefix: plane.orgPrefix, domains: plane.domains };
-  for (const role of roles.sort((a, b) => a.name.localeCompare(b.name))) {
+  const roles = [...snapshot.roles.values()]
+    .map((entry) => entry.role)
+    .filter((role) => role.path.startsWith(plane.managedPath))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  for (const role of roles) {
     if (desiredRoles.has(role.name)) continue;
     const ref: TargetRef = {
       dataPlane: plane.name,
@@ -411,20 +479,31 @@ export async function applyPlane(
       roleName: role.name,
       managed: true,
     };
-    const outcome = await reconcileTarget(iam, null, { ...base, ref, allowRoleDeletion: options.pruneRoles ?? false });
+    const outcome = await settle(null, ref, options.pruneRoles ?? false);
     add(outcome);
     if (outcome.waiting) result.waitingRoles.push(role.name);
   }
 
   // Stray policies: grantplane's, declared nowhere, attached nowhere (e.g. a run crashed between
-  // CreatePolicy and AttachRolePolicy of a grant that was then withdrawn).
+  // CreatePolicy and AttachRolePolicy of a grant that was then withdrawn). The snapshot names the
+  // candidates; one is read again (GetPolicy, ListPolicyVersions) before it is deleted, or when this
+  // run detached it somewhere so that the snapshot's attachment count is out of date.
   const deleted = new Set(
     result.actions.filter((line) => line.startsWith('DeletePolicy ')).map((line) => line.slice('DeletePolicy '.length)),
   );
-  for (const listed of policies.sort((a, b) => a.arn.localeCompare(b.arn))) {
-    if (keep.has(listed.arn) || deleted.has(listed.name)) continue;
-    const policy = await iam.getPolicy(listed.arn);
-    if (policy === null) continue;
+  const strays = [...snapshot.policies.values()]
+    .map((entry) => entry.policy)
+    .filter((policy) => !keep.has(policy.arn) && !deleted.has(policy.name) && isOwned(policy, guard))
+    .sort((a, b) => a.arn.localeCompare(b.arn));
+  for (const listed of strays) {
+    const detachedHere = result.actions.some(
+      (line) => line.startsWith('DetachRolePolicy ') && line.endsWith(` ${listed.name}`),
+    );
+    let policy: IamPolicy | null = listed;
+    if (listed.attachmentCount === 0 || detachedHere) {
+      policy = await iam.getPolicy(listed.arn);
+      if (policy === null) continue;
+    }
     const entry: ActualPolicy = { policy };
     let actions = strayPolicyActions(entry, guard);
     if (actions === null) {

@@ -4,3 +4,4 @@ export * from './diff.js';
 export * from './guard.js';
 export * from './normalize.js';
 export * from './drift.js';
+export * from './snapshot.js';
