@@ -56,7 +56,11 @@ export function useLiveDriftDeps(deps: DriftRunDeps): void {
 export function liveDriftDeps(): DriftRunDeps {
   if (live !== undefined) return live;
   const base = liveApplierDeps(driftLog);
-  live = { ...base, tagCache: makeStorePolicyTagCache(base.store, base.clock), metrics: powertoolsDriftMetrics(metrics) };
+  live = {
+    ...base,
+    tagCache: makeStorePolicyTagCache(base.store, base.clock),
+    metrics: powertoolsDriftMetrics(metrics),
+  };
   return live;
 }
 

@@ -55,7 +55,12 @@ export default defineSection({
     const plane = config.dataPlanes[0] as AwsDataPlaneConfig;
     const requests = [
       ...generateGrants(ROLES, ROLES),
-      { dataPlane: 'prod', scope: { type: 'global' }, resource: { type: 's3', bucket: 'acme-shared', access: 'read' }, justification: 'all tasks read shared data' },
+      {
+        dataPlane: 'prod',
+        scope: { type: 'global' },
+        resource: { type: 's3', bucket: 'acme-shared', access: 'read' },
+        justification: 'all tasks read shared data',
+      },
     ];
     const plan = planGrants({ config, requests, now: new Date() });
     if (plan.rejected.length > 0) throw new Error(`fixture grants rejected: ${JSON.stringify(plan.rejected[0])}`);
@@ -65,9 +70,17 @@ export default defineSection({
 
     const emulator = await startIamEmulator({ port: 0, accountId: BENCH_ACCOUNT });
     try {
-      emulator.seedDataPlane({ accountId: plane.accountId, orgPrefix: plane.orgPrefix, oidcProvider: plane.oidcProvider });
+      emulator.seedDataPlane({
+        accountId: plane.accountId,
+        orgPrefix: plane.orgPrefix,
+        oidcProvider: plane.oidcProvider,
+      });
       const iam = makeIamGateway(
-        makeIamClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials: { accessKeyId: BENCH_ACCOUNT, secretAccessKey: 'bench' } }),
+        makeIamClient({
+          endpoint: emulator.endpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: BENCH_ACCOUNT, secretAccessKey: 'bench' },
+        }),
       );
       await applyPlane(iam, plane, targets);
 
@@ -83,7 +96,8 @@ export default defineSection({
       const coldCalls = emulator.calls.length;
       const coldActions = byAction(emulator);
       const notInSync = cold.found.filter((target) => target.status !== 'in-sync');
-      if (notInSync.length > 0) throw new Error(`drift check found differences after the apply: ${JSON.stringify(notInSync[0])}`);
+      if (notInSync.length > 0)
+        throw new Error(`drift check found differences after the apply: ${JSON.stringify(notInSync[0])}`);
 
       emulator.resetCalls();
       await readPlaneDrift(iam, plane, targets, { tags, nowMs: t0 + RUN_INTERVAL_MS });
@@ -104,20 +118,36 @@ export default defineSection({
           { label: 'per-resource refresh: IAM calls', value: baseline, unit: 'calls' },
           { label: 'drift check, cold (nothing cached): IAM calls', value: coldCalls, unit: 'calls' },
           { label: 'drift check, warm (15 min later): IAM calls', value: warmCalls, unit: 'calls' },
-          { label: `drift check, mean per run over 24 h (${RUNS_PER_DAY} runs)`, value: Math.round(meanPerRun * 10) / 10, unit: 'calls' },
-          { label: 'drift check, cold ÷ per-resource refresh', value: Math.round((coldCalls / baseline) * 10000) / 100, unit: '%' },
+          {
+            label: `drift check, mean per run over 24 h (${RUNS_PER_DAY} runs)`,
+            value: Math.round(meanPerRun * 10) / 10,
+            unit: 'calls',
+          },
+          {
+            label: 'drift check, cold ÷ per-resource refresh',
+            value: Math.round((coldCalls / baseline) * 10000) / 100,
+            unit: '%',
+          },
         ],
         ratios: [
           // In percent (goal 2 %), so small values stay readable at two decimals.
-          { label: 'drift check (warm) ÷ per-resource refresh, %', value: (warmCalls / baseline) * 100, goal: { max: 2 } },
-          { label: 'drift check (mean of a day from cold) ÷ per-resource refresh, %', value: (meanPerRun / baseline) * 100, goal: { max: 2 } },
+          {
+            label: 'drift check (warm) ÷ per-resource refresh, %',
+            value: (warmCalls / baseline) * 100,
+            goal: { max: 2 },
+          },
+          {
+            label: 'drift check (mean of a day from cold) ÷ per-resource refresh, %',
+            value: (meanPerRun / baseline) * 100,
+            goal: { max: 2 },
+          },
         ],
         notes: [
           `per-resource refresh: ${baselineActions}`,
           `cold drift check: ${coldActions}`,
           `warm drift check: ${warmActions}`,
-          'GetAccountAuthorizationDetails carries every document (no GetPolicyVersion ever) but no policy tags: the cold run reads each policy\'s tags once (GetPolicy), later runs only for a new default version or tags older than 12–24 h (spread per policy).',
-          'The whole-account read also pages through roles and policies that are not grantplane\'s; an account with many more of them costs more pages (1,000 items per page).',
+          "GetAccountAuthorizationDetails carries every document (no GetPolicyVersion ever) but no policy tags: the cold run reads each policy's tags once (GetPolicy), later runs only for a new default version or tags older than 12–24 h (spread per policy).",
+          "The whole-account read also pages through roles and policies that are not grantplane's; an account with many more of them costs more pages (1,000 items per page).",
         ],
       };
     } finally {

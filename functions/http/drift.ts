@@ -92,7 +92,10 @@ export function liveDriftHttpDeps(): DriftHttpDeps {
   const functionName = env.data.GRANTPLANE_DRIFT_FUNCTION_NAME;
   if (functionName === undefined) {
     const drift = liveDriftDeps();
-    live = { store: drift.store, start: async (input) => ({ status: 'completed', report: await runDriftCheck(drift, input) }) };
+    live = {
+      store: drift.store,
+      start: async (input) => ({ status: 'completed', report: await runDriftCheck(drift, input) }),
+    };
     return live;
   }
   if (env.data.AWS_REGION === undefined) throw new WiringError('AWS_REGION is required to invoke the drift function');
@@ -102,8 +105,13 @@ export function liveDriftHttpDeps(): DriftHttpDeps {
     // Lambda puts the execution role's (rotating) credentials in the environment of every invocation.
     credentials: async () => {
       const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN } = process.env;
-      if (!AWS_ACCESS_KEY_ID || !AWS_SECRET_ACCESS_KEY) throw new WiringError('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are required to invoke the drift function');
-      return { accessKeyId: AWS_ACCESS_KEY_ID, secretAccessKey: AWS_SECRET_ACCESS_KEY, ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}) };
+      if (!AWS_ACCESS_KEY_ID || !AWS_SECRET_ACCESS_KEY)
+        throw new WiringError('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are required to invoke the drift function');
+      return {
+        accessKeyId: AWS_ACCESS_KEY_ID,
+        secretAccessKey: AWS_SECRET_ACCESS_KEY,
+        ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}),
+      };
     },
   });
   live = {

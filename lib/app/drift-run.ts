@@ -136,7 +136,8 @@ export interface DriftRunReport {
 export const DRIFT_REPORT_TTL_SECONDS = 30 * 24 * 3600;
 const DEFAULT_TAG_MAX_AGE_MS = 24 * 3600 * 1000;
 
-const errorText = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+const errorText = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
 /** A per-ARN factor in [0.5, 1): entries read together fall due in different runs. */
 const spread = (arn: string): number => 0.5 + Number.parseInt(sha256Hex(arn).slice(0, 8), 16) / 2 ** 33;
@@ -173,7 +174,9 @@ function tagCachingGateway(
           entry !== undefined &&
           entry.versionId === policy.defaultVersionId &&
           nowMs - entry.readAt < maxAgeMs * spread(policy.arn);
-        return policy.tags === undefined && fresh && desiredArns.has(policy.arn) ? { ...policy, tags: entry.tags } : policy;
+        return policy.tags === undefined && fresh && desiredArns.has(policy.arn)
+          ? { ...policy, tags: entry.tags }
+          : policy;
       });
       for (const arn of [...entries.keys()]) if (!seen.has(arn)) entries.delete(arn);
       return { roles: details.roles, policies };
@@ -182,7 +185,12 @@ function tagCachingGateway(
       count('GetPolicy');
       const policy = await iam.getPolicy(arn);
       if (policy === null) entries.delete(arn);
-      else entries.set(arn, { versionId: versionOf.get(arn) ?? policy.defaultVersionId, tags: policy.tags ?? {}, readAt: nowMs });
+      else
+        entries.set(arn, {
+          versionId: versionOf.get(arn) ?? policy.defaultVersionId,
+          tags: policy.tags ?? {},
+          readAt: nowMs,
+        });
       return policy;
     },
     getPolicyVersion: async (arn: string, versionId: string) => {
@@ -204,10 +212,14 @@ interface Orphan {
 function orphansOf(plane: AwsDataPlaneConfig, state: IamPlaneState, desired: readonly TargetRecord[]): Orphan[] {
   const guard = planeGuard(plane);
   const naming = { name: plane.name, orgPrefix: plane.orgPrefix, domains: plane.domains };
-  const desiredRoles = new Set(desired.flatMap((target) => (target.desired === null ? [] : [target.desired.role.name])));
+  const desiredRoles = new Set(
+    desired.flatMap((target) => (target.desired === null ? [] : [target.desired.role.name])),
+  );
   const desiredPolicies = new Set(
     desired.flatMap((target) =>
-      target.desired === null ? [] : [...target.desired.policies.map((p) => p.arn), ...target.desired.attachedPolicyArns],
+      target.desired === null
+        ? []
+        : [...target.desired.policies.map((p) => p.arn), ...target.desired.attachedPolicyArns],
     ),
   );
   const byScope = new Map<string, Orphan>();
@@ -283,7 +295,10 @@ async function enforcePlane(
   for (const orphan of orphansOf(plane, state, targets)) {
     const key = keyOf(plane.name, orphan.scope);
     const record = records.get(key);
-    const what = [...orphan.roleNames.map((name) => `role ${name}`), ...orphan.policyArns.map((arn) => `policy ${arn}`)].join(', ');
+    const what = [
+      ...orphan.roleNames.map((name) => `role ${name}`),
+      ...orphan.policyArns.map((arn) => `policy ${arn}`),
+    ].join(', ');
     if (record !== undefined && record.desired === null) {
       result.notes.push(`${what}: target ${key} is being removed by the applier (${record.state}); left to it`);
       continue;
@@ -372,7 +387,14 @@ export async function readPlaneDrift(
 ): Promise<{ found: DriftTarget[]; state: IamPlaneState; iamCalls: Record<string, number> }> {
   const desiredArns = new Set(desired.flatMap((target) => target.policies.map((policy) => policy.arn)));
   const iamCalls: Record<string, number> = {};
-  const iam = tagCachingGateway(gateway, options.tags, desiredArns, options.nowMs, options.maxAgeMs ?? DEFAULT_TAG_MAX_AGE_MS, iamCalls);
+  const iam = tagCachingGateway(
+    gateway,
+    options.tags,
+    desiredArns,
+    options.nowMs,
+    options.maxAgeMs ?? DEFAULT_TAG_MAX_AGE_MS,
+    iamCalls,
+  );
   const state = await readPlaneState(iam, plane, options.cache);
   const found = comparePlane(desired, state, planeGuard(plane), {
     name: plane.name,
@@ -439,7 +461,10 @@ export function storedReport(report: DriftRunReport): DriftRunReport & { inSyncT
     ...report,
     targets: listed,
     inSyncTargetsOmitted: report.targets.length - listed.length,
-    errors: [...report.errors, `report too large for one item: ${report.targets.length - listed.length} in-sync targets are counted, not listed`],
+    errors: [
+      ...report.errors,
+      `report too large for one item: ${report.targets.length - listed.length} in-sync targets are counted, not listed`,
+    ],
   };
 }
 
@@ -454,7 +479,8 @@ const statusCount = (targets: readonly DriftTarget[], statuses: readonly DriftSt
  */
 export async function runDriftCheck(deps: DriftRunDeps, options: DriftRunOptions = {}): Promise<DriftRunReport> {
   const now = options.now ?? deps.clock.now();
-  const runDeps: DriftRunDeps = options.now === undefined ? deps : { ...deps, clock: { now: () => new Date(now.getTime()) } };
+  const runDeps: DriftRunDeps =
+    options.now === undefined ? deps : { ...deps, clock: { now: () => new Date(now.getTime()) } };
   const checkedAt = now.toISOString();
   const actor = options.actor ?? 'schedule';
   const report: DriftRunReport = { id: deps.ids.next(), checkedAt, targets: [], planes: [], expired: [], errors: [] };
@@ -478,7 +504,12 @@ export async function runDriftCheck(deps: DriftRunDeps, options: DriftRunOptions
     const result: DriftPlaneResult = { dataPlane: plane.name, cloud: plane.cloud, mode, status: 'checked' };
     report.planes.push(result);
     try {
-      const { found, state, iamCalls, behind } = await checkPlane(runDeps, plane, now.getTime(), options.policyTagMaxAgeMs ?? DEFAULT_TAG_MAX_AGE_MS);
+      const { found, state, iamCalls, behind } = await checkPlane(
+        runDeps,
+        plane,
+        now.getTime(),
+        options.policyTagMaxAgeMs ?? DEFAULT_TAG_MAX_AGE_MS,
+      );
       result.iamCalls = iamCalls;
       report.targets.push(...found);
       if (mode === 'enforce') {
@@ -500,7 +531,8 @@ export async function runDriftCheck(deps: DriftRunDeps, options: DriftRunOptions
     }
   }
 
-  if (options.applyInline === true && handOver.size > 0) applied.push(...(await applyTargets(runDeps, [...handOver].sort())));
+  if (options.applyInline === true && handOver.size > 0)
+    applied.push(...(await applyTargets(runDeps, [...handOver].sort())));
   if (options.applyInline === true) report.applied = applied;
 
   const drifted = statusCount(report.targets, ['drifted', 'missing', 'orphaned']);
@@ -527,13 +559,21 @@ export async function runDriftCheck(deps: DriftRunDeps, options: DriftRunOptions
   deps.metrics?.count('DriftedTargets', drifted);
   deps.metrics?.count('OrphanedTargets', statusCount(report.targets, ['orphaned']));
   deps.metrics?.count('ExpiredGrants', report.expired.length);
-  deps.metrics?.count('ReappliedTargets', report.planes.reduce((sum, p) => sum + (p.reapplied?.length ?? 0), 0));
+  deps.metrics?.count(
+    'ReappliedTargets',
+    report.planes.reduce((sum, p) => sum + (p.reapplied?.length ?? 0), 0),
+  );
   deps.log.info('drift check done', {
     reportId: report.id,
     targets: report.targets.length,
     drifted,
     expired: report.expired.length,
-    planes: report.planes.map((p) => ({ dataPlane: p.dataPlane, status: p.status, mode: p.mode, iamCalls: p.iamCalls })),
+    planes: report.planes.map((p) => ({
+      dataPlane: p.dataPlane,
+      status: p.status,
+      mode: p.mode,
+      iamCalls: p.iamCalls,
+    })),
   });
   return report;
 }

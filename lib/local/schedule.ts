@@ -24,7 +24,9 @@ export function driftIntervalSeconds(env: Record<string, string | undefined>): n
   if (text === undefined || text === '') return DEFAULT_DRIFT_INTERVAL_SECONDS;
   const seconds = Number(text);
   if (!Number.isInteger(seconds) || seconds < 1) {
-    throw new DriftIntervalError(`GRANTPLANE_DRIFT_INTERVAL_SECONDS must be a whole number of seconds ≥ 1, got "${text}"`);
+    throw new DriftIntervalError(
+      `GRANTPLANE_DRIFT_INTERVAL_SECONDS must be a whole number of seconds ≥ 1, got "${text}"`,
+    );
   }
   return seconds;
 }
@@ -56,7 +58,9 @@ export const driftLoop: BackgroundLoop = {
           await handler({}, localContext('grantplane-drift-local'));
         } catch (error: unknown) {
           // The next tick tries again, as the next scheduled invocation would.
-          driftLog.error('scheduled drift check failed', { error: error instanceof Error ? error.message : String(error) });
+          driftLog.error('scheduled drift check failed', {
+            error: error instanceof Error ? error.message : String(error),
+          });
         }
       })();
       void running.then(() => {

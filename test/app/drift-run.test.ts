@@ -4,7 +4,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
 import { applyTargets, type ApplierLog } from '../../lib/app/applier.js';
-import { makeMemoryPolicyTagCache, makeStorePolicyTagCache, MAX_STORED_REPORT_CHARS, runDriftCheck, storedReport, type DriftMetrics, type DriftRunDeps, type DriftRunReport } from '../../lib/app/drift-run.js';
+import {
+  makeMemoryPolicyTagCache,
+  makeStorePolicyTagCache,
+  MAX_STORED_REPORT_CHARS,
+  runDriftCheck,
+  storedReport,
+  type DriftMetrics,
+  type DriftRunDeps,
+  type DriftRunReport,
+} from '../../lib/app/drift-run.js';
 import { submitGrant } from '../../lib/app/grants.js';
 import { makePolicyDocumentCache } from '../../lib/app/reconcile.js';
 import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
@@ -77,15 +86,26 @@ afterEach(async () => {
 /** A global grant and a pair grant, approved on arrival and applied: IAM holds exactly the desired state. */
 async function applied(): Promise<void> {
   const grants = [
-    { dataPlane: 'prod', scope: { type: 'global' }, resource: { type: 's3', bucket: 'acme-shared', access: 'read' }, justification: 't' },
-    { dataPlane: 'prod', scope: PAIR, resource: { type: 's3', bucket: 'acme-ml-data', access: 'read-write' }, justification: 't' },
+    {
+      dataPlane: 'prod',
+      scope: { type: 'global' },
+      resource: { type: 's3', bucket: 'acme-shared', access: 'read' },
+      justification: 't',
+    },
+    {
+      dataPlane: 'prod',
+      scope: PAIR,
+      resource: { type: 's3', bucket: 'acme-ml-data', access: 'read-write' },
+      justification: 't',
+    },
   ];
   for (const request of grants) await submitGrant(deps, { request, actor: repo, source: 'repo', preApproved: true });
   const outcomes = await applyTargets(deps, ['prod#global', 'prod#flytesnacks#development']);
   expect(outcomes.map((o) => o.outcome)).toEqual(['applied', 'applied']);
 }
 
-const pairOf = (report: DriftRunReport) => report.targets.find((t) => t.scope.type === 'project-domain' && t.scope.project === 'flytesnacks');
+const pairOf = (report: DriftRunReport) =>
+  report.targets.find((t) => t.scope.type === 'project-domain' && t.scope.project === 'flytesnacks');
 const callCount = (action: string) => iam.emulator.calls.filter((call) => call.action === action).length;
 
 describe('runDriftCheck (§10)', () => {
@@ -137,18 +157,25 @@ describe('runDriftCheck (§10)', () => {
     await applied();
     await gateway.createPolicyVersion(
       POLICY,
-      { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::acme-ml-data/*' }] },
+      {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::acme-ml-data/*' }],
+      },
       true,
     );
 
     const detected = await runDriftCheck(deps);
     expect(pairOf(detected)).toMatchObject({
       status: 'drifted',
-      differences: ['policy grantplane-flytesnacks-development-1: document (default version v2) differs from the compiled one'],
+      differences: [
+        'policy grantplane-flytesnacks-development-1: document (default version v2) differs from the compiled one',
+      ],
     });
 
     const enforced = await runDriftCheck(deps, { mode: 'enforce', applyInline: true });
-    expect(enforced.applied?.[0]?.iamCalls).toEqual([expect.stringMatching(/^CreatePolicyVersion .*grantplane-flytesnacks-development-1/)]);
+    expect(enforced.applied?.[0]?.iamCalls).toEqual([
+      expect.stringMatching(/^CreatePolicyVersion .*grantplane-flytesnacks-development-1/),
+    ]);
     expect((await gateway.getPolicy(POLICY))?.defaultVersionId).toBe('v3');
     expect((await runDriftCheck(deps)).targets.every((t) => t.status === 'in-sync')).toBe(true);
   });
@@ -157,16 +184,23 @@ describe('runDriftCheck (§10)', () => {
     await applied();
     const role = await gateway.getRole(ROLE);
     const widened = JSON.parse(
-      JSON.stringify(role?.trustPolicy).replace('StringEquals', 'StringLike').replace('flytesnacks-development:default', '*'),
+      JSON.stringify(role?.trustPolicy)
+        .replace('StringEquals', 'StringLike')
+        .replace('flytesnacks-development:default', '*'),
     ) as NonNullable<typeof role>['trustPolicy'];
     await gateway.updateAssumeRolePolicy(ROLE, widened);
 
     const detected = await runDriftCheck(deps);
-    expect(pairOf(detected)).toMatchObject({ status: 'drifted', differences: [`role ${ROLE}: trust policy differs from the compiled one`] });
+    expect(pairOf(detected)).toMatchObject({
+      status: 'drifted',
+      differences: [`role ${ROLE}: trust policy differs from the compiled one`],
+    });
 
     const enforced = await runDriftCheck(deps, { mode: 'enforce', applyInline: true });
     expect(enforced.applied?.[0]?.iamCalls).toEqual([`UpdateAssumeRolePolicy ${ROLE}`]);
-    expect(JSON.stringify((await gateway.getRole(ROLE))?.trustPolicy)).toContain('system:serviceaccount:flytesnacks-development:default');
+    expect(JSON.stringify((await gateway.getRole(ROLE))?.trustPolicy)).toContain(
+      'system:serviceaccount:flytesnacks-development:default',
+    );
     expect((await runDriftCheck(deps)).targets.every((t) => t.status === 'in-sync')).toBe(true);
   });
 
@@ -176,17 +210,30 @@ describe('runDriftCheck (§10)', () => {
     await gateway.deleteRole(ROLE);
 
     const detected = await runDriftCheck(deps);
-    expect(pairOf(detected)).toEqual({ dataPlane: 'prod', scope: PAIR, status: 'missing', differences: [`role ${ROLE}: missing`] });
+    expect(pairOf(detected)).toEqual({
+      dataPlane: 'prod',
+      scope: PAIR,
+      status: 'missing',
+      differences: [`role ${ROLE}: missing`],
+    });
 
     await runDriftCheck(deps, { mode: 'enforce', applyInline: true });
-    expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.arn).sort()).toEqual([GLOBAL_POLICY, POLICY, USERFLYTEROLE_POLICY].sort());
+    expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.arn).sort()).toEqual(
+      [GLOBAL_POLICY, POLICY, USERFLYTEROLE_POLICY].sort(),
+    );
     expect((await runDriftCheck(deps)).targets.every((t) => t.status === 'in-sync')).toBe(true);
   });
 
   it('reports an extra grantplane-tagged role as orphaned and enforce deletes it when the prune guard allows', async () => {
     await applied();
     const trust = (await gateway.getRole(ROLE))!.trustPolicy;
-    await gateway.createRole({ name: 'acme-ghost-development', path: '/grantplane/', trustPolicy: trust, permissionsBoundaryArn: null, tags: { 'managed-by': 'grantplane' } });
+    await gateway.createRole({
+      name: 'acme-ghost-development',
+      path: '/grantplane/',
+      trustPolicy: trust,
+      permissionsBoundaryArn: null,
+      tags: { 'managed-by': 'grantplane' },
+    });
     await gateway.attachRolePolicy('acme-ghost-development', USERFLYTEROLE_POLICY);
 
     const detected = await runDriftCheck(deps);
@@ -209,16 +256,24 @@ describe('runDriftCheck (§10)', () => {
     expect((await runDriftCheck(deps)).targets.every((t) => t.status === 'in-sync')).toBe(true);
   });
 
-  it('refuses to prune more than half of the plane\'s grantplane roles unless confirmed', async () => {
+  it("refuses to prune more than half of the plane's grantplane roles unless confirmed", async () => {
     await applied();
     const trust = (await gateway.getRole(ROLE))!.trustPolicy;
     for (const name of ['acme-ghost-development', 'acme-ghost-staging']) {
-      await gateway.createRole({ name, path: '/grantplane/', trustPolicy: trust, permissionsBoundaryArn: null, tags: { 'managed-by': 'grantplane' } });
+      await gateway.createRole({
+        name,
+        path: '/grantplane/',
+        trustPolicy: trust,
+        permissionsBoundaryArn: null,
+        tags: { 'managed-by': 'grantplane' },
+      });
     }
 
     const refused = await runDriftCheck(deps, { mode: 'enforce', applyInline: true });
     expect(refused.planes[0]?.pruned).toEqual([]);
-    expect(refused.planes[0]?.notes).toEqual([expect.stringContaining('prune guard: 2 of the plane\'s 3 grantplane roles')]);
+    expect(refused.planes[0]?.notes).toEqual([
+      expect.stringContaining("prune guard: 2 of the plane's 3 grantplane roles"),
+    ]);
     expect(await gateway.getRole('acme-ghost-staging')).not.toBeNull();
     const audit = await deps.store.listAudit({ actor: 'schedule' }, { limit: 20 });
     expect(audit.items.map((e) => e.action)).toContain('drift.prune-refused');
@@ -229,9 +284,16 @@ describe('runDriftCheck (§10)', () => {
     expect(await gateway.getRole('acme-ghost-staging')).toBeNull();
   });
 
-  it('follows the plane\'s configured driftMode when the run names none', async () => {
+  it("follows the plane's configured driftMode when the run names none", async () => {
     const enforcing = await appDeps({ ...CONFIG, dataPlanes: [{ ...CONFIG.dataPlanes[0], driftMode: 'enforce' }] });
-    deps = { ...deps, ...enforcing, clock: enforcing.clock, config: enforcing.config, store: enforcing.store, ids: enforcing.ids };
+    deps = {
+      ...deps,
+      ...enforcing,
+      clock: enforcing.clock,
+      config: enforcing.config,
+      store: enforcing.store,
+      ids: enforcing.ids,
+    };
     await applied();
     await gateway.detachRolePolicy(ROLE, GLOBAL_POLICY);
 
@@ -250,12 +312,18 @@ describe('runDriftCheck (§10)', () => {
 
     expect(report.applied).toBeUndefined();
     const handed = await deps.store.getTarget('prod#flytesnacks#development');
-    expect(handed).toMatchObject({ desiredVersion: (before?.desiredVersion ?? 0) + 1, state: 'pending', desired: before?.desired });
+    expect(handed).toMatchObject({
+      desiredVersion: (before?.desiredVersion ?? 0) + 1,
+      state: 'pending',
+      desired: before?.desired,
+    });
     expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.arn)).not.toContain(GLOBAL_POLICY);
     // A second run before the applier got to it does not hand it over again: the report says it waits.
     const waiting = await runDriftCheck(deps, { mode: 'enforce' });
     expect(waiting.planes[0]?.reapplied).toEqual([]);
-    expect(pairOf(waiting)?.differences.at(-1)).toBe(`desired version ${handed?.desiredVersion} is waiting for the applier (applied: ${before?.desiredVersion})`);
+    expect(pairOf(waiting)?.differences.at(-1)).toBe(
+      `desired version ${handed?.desiredVersion} is waiting for the applier (applied: ${before?.desiredVersion})`,
+    );
 
     // What the stream delivers to the applier Lambda:
     await applyTargets(deps, ['prod#flytesnacks#development']);
@@ -267,7 +335,12 @@ describe('runDriftCheck (§10)', () => {
     const twoPlanes = await appDeps({
       dataPlanes: [
         CONFIG.dataPlanes[0],
-        { ...CONFIG.dataPlanes[0], name: 'elsewhere', accountId: '999999999999', oidcProvider: OIDC.replace('EXAMPLE', 'OTHER') },
+        {
+          ...CONFIG.dataPlanes[0],
+          name: 'elsewhere',
+          accountId: '999999999999',
+          oidcProvider: OIDC.replace('EXAMPLE', 'OTHER'),
+        },
       ],
     });
     deps = { ...deps, store: twoPlanes.store, config: twoPlanes.config, clock: twoPlanes.clock, ids: twoPlanes.ids };
@@ -288,7 +361,11 @@ describe('runDriftCheck (§10)', () => {
   it('reads the plane in a few calls and, a second time, fetches no policy version or tags whose version id did not change (A1)', async () => {
     await applied();
     // Every run as a cold Lambda: nothing kept in memory, the tags cache lives in the table.
-    const cold = (): DriftRunDeps => ({ ...deps, cache: makePolicyDocumentCache(), tagCache: makeStorePolicyTagCache(deps.store, deps.clock) });
+    const cold = (): DriftRunDeps => ({
+      ...deps,
+      cache: makePolicyDocumentCache(),
+      tagCache: makeStorePolicyTagCache(deps.store, deps.clock),
+    });
     iam.emulator.resetCalls();
 
     await runDriftCheck(cold());
@@ -303,10 +380,16 @@ describe('runDriftCheck (§10)', () => {
     expect(iam.emulator.calls.map((call) => call.action)).toEqual(['GetAccountAuthorizationDetails']);
 
     // A new default version: that policy's tags are read again, still no GetPolicyVersion.
-    await gateway.createPolicyVersion(POLICY, { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::x/*' }] }, true);
+    await gateway.createPolicyVersion(
+      POLICY,
+      { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::x/*' }] },
+      true,
+    );
     iam.emulator.resetCalls();
     await runDriftCheck(cold());
-    expect(iam.emulator.calls.filter((call) => call.action === 'GetPolicy').map((call) => call.params.PolicyArn)).toEqual([POLICY]);
+    expect(
+      iam.emulator.calls.filter((call) => call.action === 'GetPolicy').map((call) => call.params.PolicyArn),
+    ).toEqual([POLICY]);
     expect(callCount('GetPolicyVersion')).toBe(0);
 
     // Tags older than the maximum age are read again, even with the same version.
@@ -316,13 +399,18 @@ describe('runDriftCheck (§10)', () => {
     expect(callCount('GetPolicy')).toBe(2);
   });
 
-  it('still reports a tag removed by hand once the policy\'s tags are read again', async () => {
+  it("still reports a tag removed by hand once the policy's tags are read again", async () => {
     await applied();
     await gateway.untagPolicy(POLICY, ['grantplane:hash']);
 
     const report = await runDriftCheck(deps);
 
-    expect(pairOf(report)).toMatchObject({ status: 'drifted', differences: [expect.stringMatching(/^policy grantplane-flytesnacks-development-1: tag grantplane:hash is missing/)] });
+    expect(pairOf(report)).toMatchObject({
+      status: 'drifted',
+      differences: [
+        expect.stringMatching(/^policy grantplane-flytesnacks-development-1: tag grantplane:hash is missing/),
+      ],
+    });
   });
 });
 
@@ -333,7 +421,14 @@ describe('storedReport', () => {
     status,
     differences: status === 'in-sync' ? [] : ['role x: trust policy differs from the compiled one'],
   });
-  const report = (targets: ReturnType<typeof target>[]): DriftRunReport => ({ id: 'r', checkedAt: '2026-11-23T00:00:00.000Z', targets, planes: [], expired: [], errors: [] });
+  const report = (targets: ReturnType<typeof target>[]): DriftRunReport => ({
+    id: 'r',
+    checkedAt: '2026-11-23T00:00:00.000Z',
+    targets,
+    planes: [],
+    expired: [],
+    errors: [],
+  });
 
   it('stores a report as it is while it fits one DynamoDB item', () => {
     const small = report([target(1, 'in-sync'), target(2, 'drifted')]);

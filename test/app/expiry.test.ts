@@ -5,7 +5,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
 import { applyTargets, type ApplierLog } from '../../lib/app/applier.js';
-import { makeMemoryPolicyTagCache, runDriftCheck, type DriftMetrics, type DriftRunDeps } from '../../lib/app/drift-run.js';
+import {
+  makeMemoryPolicyTagCache,
+  runDriftCheck,
+  type DriftMetrics,
+  type DriftRunDeps,
+} from '../../lib/app/drift-run.js';
 import { getGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
 import { makePolicyDocumentCache } from '../../lib/app/reconcile.js';
 import type { IamGateway, Identity } from '../../lib/domain/ports.js';
@@ -45,7 +50,14 @@ beforeEach(async () => {
   const values: Record<string, number[]> = {};
   metrics = { values, count: (name, value) => void (values[name] = [...(values[name] ?? []), value]) };
   const log: ApplierLog = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-  deps = { ...base, iamFor: async () => gateway, log, cache: makePolicyDocumentCache(), tagCache: makeMemoryPolicyTagCache(), metrics };
+  deps = {
+    ...base,
+    iamFor: async () => gateway,
+    log,
+    cache: makePolicyDocumentCache(),
+    tagCache: makeMemoryPolicyTagCache(),
+    metrics,
+  };
 });
 
 afterEach(async () => {
@@ -65,13 +77,30 @@ describe('expiry in the scheduled run (§10, R8)', () => {
 
     // Assess
     expect(report.expired).toEqual([
-      { grantId: grant.id, dataPlane: 'prod', targetKey: grant.targetKey, expiresAt: IN_AN_HOUR, previousStatus: 'active', desiredBefore: true },
+      {
+        grantId: grant.id,
+        dataPlane: 'prod',
+        targetKey: grant.targetKey,
+        expiresAt: IN_AN_HOUR,
+        previousStatus: 'active',
+        desiredBefore: true,
+      },
     ]);
     const ended = await getGrant(deps, { id: grant.id });
     expect(ended.status).toBe('expired');
-    expect(ended.history.at(-1)).toEqual({ status: 'expired', at: LATER.toISOString(), actor: 'schedule', comment: `expired at ${IN_AN_HOUR}` });
+    expect(ended.history.at(-1)).toEqual({
+      status: 'expired',
+      at: LATER.toISOString(),
+      actor: 'schedule',
+      comment: `expired at ${IN_AN_HOUR}`,
+    });
     const audit = await deps.store.listAudit({ grantId: grant.id }, { limit: 10 });
-    expect(audit.items[0]).toMatchObject({ action: 'grant.expired', actor: 'schedule', before: { status: 'active' }, after: { status: 'expired' } });
+    expect(audit.items[0]).toMatchObject({
+      action: 'grant.expired',
+      actor: 'schedule',
+      before: { status: 'active' },
+      after: { status: 'expired' },
+    });
     // Access removed: the pair's policy is gone; the role itself waits for its uctl update (A3).
     expect(await gateway.getPolicy(POLICY)).toBeNull();
     expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.arn)).not.toContain(POLICY);
@@ -80,8 +109,14 @@ describe('expiry in the scheduled run (§10, R8)', () => {
 
   it('ends pending and approved grants too, and leaves unexpired and already ended grants alone', async () => {
     const pending = await submitGrant(deps, { request: request('production', IN_AN_HOUR), actor: alice });
-    const approved = await submitGrant(deps, { request: request('development', IN_AN_HOUR, 'acme-other'), actor: alice });
-    const later = await submitGrant(deps, { request: request('development', '2026-12-01T00:00:00Z', 'acme-later'), actor: alice });
+    const approved = await submitGrant(deps, {
+      request: request('development', IN_AN_HOUR, 'acme-other'),
+      actor: alice,
+    });
+    const later = await submitGrant(deps, {
+      request: request('development', '2026-12-01T00:00:00Z', 'acme-later'),
+      actor: alice,
+    });
     const revoked = await submitGrant(deps, { request: request('staging', IN_AN_HOUR), actor: alice });
     await revokeGrant(deps, { id: revoked.id, actor: alice });
     expect([pending.status, approved.status]).toEqual(['pending-approval', 'approved']);

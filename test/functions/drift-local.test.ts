@@ -58,7 +58,12 @@ beforeAll(async () => {
   store = makeDynamoGrantStore(table.docClient, table.tableName);
   emulator = await startIamEmulator({ port: 0 });
   for (const plane of config.dataPlanes) {
-    if (plane.cloud === 'aws') emulator.seedDataPlane({ accountId: plane.accountId, orgPrefix: plane.orgPrefix, oidcProvider: plane.oidcProvider });
+    if (plane.cloud === 'aws')
+      emulator.seedDataPlane({
+        accountId: plane.accountId,
+        orgPrefix: plane.orgPrefix,
+        oidcProvider: plane.oidcProvider,
+      });
   }
   loop = await driftLoop.start({
     config,
@@ -84,16 +89,26 @@ describe('the local drift schedule', () => {
       ['prod', 'checked'],
       ['analytics', 'checked'],
     ]);
-    const accounts = new Set(emulator.calls.filter((call) => call.action === 'GetAccountAuthorizationDetails').map((call) => call.accountId));
+    const accounts = new Set(
+      emulator.calls.filter((call) => call.action === 'GetAccountAuthorizationDetails').map((call) => call.accountId),
+    );
     expect(accounts).toEqual(new Set(['123456789012', '210987654321']));
   });
 
-  it('serves POST /v1/drift-checks in-process on the loop\'s deps, then GET latest', async () => {
-    const started = await invoke(liveDriftHttpHandler, { method: 'POST', path: '/v1/drift-checks', caller: { sub: 'root', groups: ['admin'] } });
+  it("serves POST /v1/drift-checks in-process on the loop's deps, then GET latest", async () => {
+    const started = await invoke(liveDriftHttpHandler, {
+      method: 'POST',
+      path: '/v1/drift-checks',
+      caller: { sub: 'root', groups: ['admin'] },
+    });
     expect(started.status).toBe(202);
     const id = (started.body as { report: { id: string } }).report.id;
 
-    const latest = await invoke(liveDriftHttpHandler, { method: 'GET', path: '/v1/drift-checks/latest', caller: { sub: 'carol', groups: [] } });
+    const latest = await invoke(liveDriftHttpHandler, {
+      method: 'GET',
+      path: '/v1/drift-checks/latest',
+      caller: { sub: 'carol', groups: [] },
+    });
     expect(latest.status).toBe(200);
     // The schedule may have run again meanwhile: the POST's report or a newer one.
     expect((latest.body as DriftRunReport).id >= id).toBe(true);
@@ -107,7 +122,9 @@ describe('GRANTPLANE_DRIFT_INTERVAL_SECONDS', () => {
     expect(driftIntervalSeconds({ GRANTPLANE_DRIFT_INTERVAL_SECONDS: '60' })).toBe(60);
     for (const bad of ['0', '-5', '1.5', 'soon']) {
       expect(() => driftIntervalSeconds({ GRANTPLANE_DRIFT_INTERVAL_SECONDS: bad })).toThrow(DriftIntervalError);
-      expect(() => driftIntervalSeconds({ GRANTPLANE_DRIFT_INTERVAL_SECONDS: bad })).toThrow(/GRANTPLANE_DRIFT_INTERVAL_SECONDS/);
+      expect(() => driftIntervalSeconds({ GRANTPLANE_DRIFT_INTERVAL_SECONDS: bad })).toThrow(
+        /GRANTPLANE_DRIFT_INTERVAL_SECONDS/,
+      );
     }
   });
 });

@@ -12,7 +12,12 @@ import { parseAuthEnv } from '../../functions/shared/auth.js';
 import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
 import { LambdaInvokeError, makeLambdaInvoker } from '../../lib/adapters/lambda/invoke.js';
 import { applyTargets } from '../../lib/app/applier.js';
-import { makeStorePolicyTagCache, runDriftCheck, type DriftRunDeps, type DriftRunReport } from '../../lib/app/drift-run.js';
+import {
+  makeStorePolicyTagCache,
+  runDriftCheck,
+  type DriftRunDeps,
+  type DriftRunReport,
+} from '../../lib/app/drift-run.js';
 import { getGrant, submitGrant } from '../../lib/app/grants.js';
 import { makePolicyDocumentCache } from '../../lib/app/reconcile.js';
 import { appDeps, TEST_CONFIG, type TestClock } from '../helpers/dynamo.js';
@@ -47,7 +52,10 @@ beforeEach(async () => {
     tagCache: makeStorePolicyTagCache(base.store, base.clock),
   };
   // As `npm start` wires it: no drift function to invoke, so the run happens in the request.
-  const deps: DriftHttpDeps = { store: drift.store, start: async (input) => ({ status: 'completed', report: await runDriftCheck(drift, input) }) };
+  const deps: DriftHttpDeps = {
+    store: drift.store,
+    start: async (input) => ({ status: 'completed', report: await runDriftCheck(drift, input) }),
+  };
   http = makeHandler(deps, options);
 });
 
@@ -84,7 +92,11 @@ describe('POST /v1/drift-checks', () => {
 
     expect(started.status).toBe(202);
     expect(started.headers.location).toBe('/v1/drift-checks/latest');
-    expect(started.body).toMatchObject({ status: 'completed', latest: '/v1/drift-checks/latest', report: { checkedAt: '2026-11-23T00:05:00.000Z', expired: 1 } });
+    expect(started.body).toMatchObject({
+      status: 'completed',
+      latest: '/v1/drift-checks/latest',
+      report: { checkedAt: '2026-11-23T00:05:00.000Z', expired: 1 },
+    });
     expect((await getGrant(drift, { id: grant.id })).status).toBe('expired');
 
     const latest = await invoke(http, { method: 'GET', path: '/v1/drift-checks/latest', caller: reader });
@@ -124,7 +136,12 @@ describe('POST /v1/drift-checks', () => {
     expect(refused.status).toBe(403);
     expect(refused.headers['content-type']).toBe('application/problem+json');
 
-    const bad = await invoke(http, { method: 'POST', path: '/v1/drift-checks', caller: admin, query: { confirmPrune: 'yes' } });
+    const bad = await invoke(http, {
+      method: 'POST',
+      path: '/v1/drift-checks',
+      caller: admin,
+      query: { confirmPrune: 'yes' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ errors: [{ path: 'query.confirmPrune' }] });
     expect(await drift.store.getLatestDriftReport()).toBeNull();
@@ -133,9 +150,14 @@ describe('POST /v1/drift-checks', () => {
 
 describe('the drift Lambda (schedule target)', () => {
   it('runs the check for a scheduled event, stores the report and returns its summary', async () => {
-    const handler = makeScheduleHandler(drift, { metrics: new Metrics({ namespace: 'grantplane', serviceName: 'grantplane' }) });
+    const handler = makeScheduleHandler(drift, {
+      metrics: new Metrics({ namespace: 'grantplane', serviceName: 'grantplane' }),
+    });
 
-    const result = await handler({ version: '0', 'detail-type': 'Scheduled Event', source: 'aws.scheduler' }, lambdaContext());
+    const result = await handler(
+      { version: '0', 'detail-type': 'Scheduled Event', source: 'aws.scheduler' },
+      lambdaContext(),
+    );
 
     expect(result).toMatchObject({ targets: 0, notInSync: 0, expired: 0, errors: [] });
     expect((await drift.store.getLatestDriftReport())?.id).toBe(result.reportId);

@@ -50,9 +50,16 @@ class NodeSha256 {
 }
 
 /** Makes `invokeAsync(functionName, payload)`: one signed Invoke, resolved when Lambda queued it (202). */
-export function makeLambdaInvoker(options: LambdaInvokerOptions): (functionName: string, payload: unknown) => Promise<void> {
+export function makeLambdaInvoker(
+  options: LambdaInvokerOptions,
+): (functionName: string, payload: unknown) => Promise<void> {
   const endpoint = new URL(options.endpoint ?? `https://lambda.${options.region}.amazonaws.com`);
-  const signer = new SignatureV4({ service: 'lambda', region: options.region, credentials: options.credentials, sha256: NodeSha256 });
+  const signer = new SignatureV4({
+    service: 'lambda',
+    region: options.region,
+    credentials: options.credentials,
+    sha256: NodeSha256,
+  });
   return async (functionName, payload) => {
     const body = JSON.stringify(payload);
     const path = `${endpoint.pathname.replace(/\/$/, '')}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`;
@@ -74,7 +81,11 @@ export function makeLambdaInvoker(options: LambdaInvokerOptions): (functionName:
     try {
       response = await fetch(new URL(path, endpoint), { method: 'POST', headers: signed.headers, body });
     } catch (error: unknown) {
-      throw new LambdaInvokeError(`Invoke ${functionName}: ${error instanceof Error ? error.message : String(error)}`, null, { cause: error });
+      throw new LambdaInvokeError(
+        `Invoke ${functionName}: ${error instanceof Error ? error.message : String(error)}`,
+        null,
+        { cause: error },
+      );
     }
     if (response.status !== 202) {
       const text = (await response.text()).slice(0, 500);
