@@ -471,8 +471,15 @@ async function recordUctlUpdate(
   if (file === null) return null;
   const contentHash = sha256Hex(file.yaml);
   if (latest !== null && latest.contentHash === contentHash) return null;
+  // The id follows from (pair, the update it supersedes, content): a retry after a crash, or a run
+  // that read the pair index a moment stale, computes the same id and the conditional create
+  // refuses the duplicate.
+  const id = sha256Hex(`${target.dataPlane}#${pair.project}#${pair.domain}#${latest?.id ?? ''}#${contentHash}`).slice(
+    0,
+    32,
+  );
   const update: AttributeUpdate = {
-    id: deps.ids.next(),
+    id,
     dataPlane: target.dataPlane,
     project: pair.project,
     domain: pair.domain,
@@ -481,9 +488,18 @@ async function recordUctlUpdate(
     command: file.command,
     contentHash,
     status: 'pending',
-    createdAt: deps.clock.now().toISOString(),
+    // Always after the update it supersedes (the pair's listing orders by createdAt), even when
+    // clocks of two runs disagree.
+    createdAt: new Date(
+      Math.max(deps.clock.now().getTime(), latest === null ? 0 : Date.parse(latest.createdAt) + 1),
+    ).toISOString(),
   };
-  await deps.store.createAttributeUpdate(update);
+  try {
+    await deps.store.createAttributeUpdate(update);
+  } catch (error: unknown) {
+    if (!(error instanceof ConcurrentUpdateError)) throw error;
+    return null; // recorded already
+  }
   await deps.store.appendAudit({
     id: deps.ids.next(),
     at: update.createdAt,

@@ -444,3 +444,25 @@ describe('applyTargets and grants the compilation refuses (C3)', () => {
     expect(second).toMatchObject({ status: 'failed', failureReason: expect.stringMatching(/quota\./) });
   });
 });
+
+describe('uctl updates under retries (A4)', () => {
+  it('a retry that reads the pair index stale records no second update for the same content', async () => {
+    await approved('acme-ml-data');
+    await applyTargets(deps, [STAGING]);
+    // The retry of a run that died after recording the update (the target still reads behind),
+    // reading the pair's update index before it caught up (GSIs are eventually consistent).
+    const target = await deps.store.getTarget(STAGING);
+    if (target === null) throw new Error('no target');
+    await deps.store.putTarget(
+      { ...target, appliedVersion: target.appliedVersion - 1, state: 'pending' },
+      target.desiredVersion,
+    );
+    const stale: ApplierDeps = { ...deps, store: { ...deps.store, latestAttributeUpdate: async () => null } };
+
+    const [retry] = await applyTargets(stale, [STAGING]);
+
+    expect(retry?.outcome).toBe('applied');
+    expect(retry?.attributeUpdateId).toBeUndefined();
+    expect((await deps.store.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
+  });
+});
