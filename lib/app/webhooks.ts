@@ -160,6 +160,9 @@ const act = async (deps: AppDeps, kind: WebhookKind, event: TicketEvent): Promis
       );
     }
     try {
+      // Look again under the lease: a delivery that held it a moment ago may have created the grant.
+      const meanwhile = await deps.store.findGrantByTicket(kind, event.ticket.system, event.ticket.key);
+      if (meanwhile !== null) return grantAnswer(meanwhile, false);
       const grant = await submitGrant(deps, {
         request: event.grant,
         actor: requester,
