@@ -239,6 +239,9 @@ function orphansOf(plane: AwsDataPlaneConfig, state: IamPlaneState, desired: rea
   return [...byScope.values()].sort((a, b) => scopeKey(a.scope).localeCompare(scopeKey(b.scope)));
 }
 
+/** compareTarget's line for a policy attached to a grantplane role that grantplane did not compile. */
+const FOREIGN_ATTACHMENT = /^role \S+: policy \S+ is attached but not compiled$/;
+
 interface PlaneEnforcement {
   reapplied: string[];
   pruned: string[];
@@ -262,12 +265,19 @@ async function enforcePlane(
 ): Promise<PlaneEnforcement> {
   const result: PlaneEnforcement = { reapplied: [], pruned: [], notes: [] };
   // Targets the applier has yet to apply are with it already: handing them over again adds nothing.
-  const repair = new Set(
-    found
-      .filter((t) => t.status === 'drifted' || t.status === 'missing')
-      .map((t) => keyOf(t.dataPlane, t.scope))
-      .filter((key) => !behind.has(key)),
-  );
+  // A policy someone else attached to grantplane's role is reported but never detached (R3: only
+  // grantplane's own policies are): a target drifted by that alone is not handed over every run.
+  const repair = new Set<string>();
+  for (const target of found) {
+    if (target.status !== 'drifted' && target.status !== 'missing') continue;
+    const key = keyOf(target.dataPlane, target.scope);
+    if (behind.has(key)) continue;
+    const foreign = target.differences.filter((line) => FOREIGN_ATTACHMENT.test(line));
+    if (foreign.length > 0) {
+      result.notes.push(...foreign.map((line) => `${line}: not grantplane's to detach; remove it by hand`));
+    }
+    if (foreign.length < target.differences.length) repair.add(key);
+  }
 
   if (repair.size > 0) {
     await withConflictRetry(async () => {

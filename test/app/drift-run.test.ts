@@ -303,6 +303,28 @@ describe('runDriftCheck (§10)', () => {
     expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.arn)).toContain(GLOBAL_POLICY);
   });
 
+  it("reports a policy attached by hand to grantplane's role, and enforce leaves it (R3) without handing the target over every run", async () => {
+    await applied();
+    const foreign = await gateway.createPolicy({
+      name: 'hand-made',
+      path: '/',
+      document: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::x/*' }],
+      },
+      tags: {},
+    });
+    await gateway.attachRolePolicy(ROLE, foreign.arn);
+
+    const report = await runDriftCheck(deps, { mode: 'enforce', applyInline: true });
+
+    const line = `role ${ROLE}: policy ${foreign.arn} is attached but not compiled`;
+    expect(pairOf(report)).toMatchObject({ status: 'drifted', differences: [line] });
+    expect(report.planes[0]?.reapplied).toEqual([]);
+    expect(report.planes[0]?.notes).toEqual([`${line}: not grantplane's to detach; remove it by hand`]);
+    expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.arn)).toContain(foreign.arn);
+  });
+
   it('in enforce without applying inline, hands a repair to the applier through the stream (desiredVersion + 1), which the applier then makes', async () => {
     await applied();
     await gateway.detachRolePolicy(ROLE, GLOBAL_POLICY);
