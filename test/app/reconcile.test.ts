@@ -351,3 +351,99 @@ describe('races and duplicate events (A4)', () => {
     ).toMatchObject({ actions: [], writes: 0, reads: 1 });
   });
 });
+
+describe('applyPlane reads the plane once (A1)', () => {
+  /** N project-domain grants (one policy each) plus one global grant. */
+  const manyPairs = (n: number): unknown[] => [
+    s3(GLOBAL, 'acme-shared'),
+    ...Array.from({ length: n }, (_, i) => s3(pair(`proj${i}`, 'development'), `acme-data-${i}`)),
+  ];
+  const PER_TARGET_READS = ['GetRole', 'ListAttachedRolePolicies', 'GetPolicyVersion', 'ListPolicyVersions'];
+
+  it('a converged re-apply of N targets reads the whole plane (pages + GetPolicy per managed policy), writes nothing', async () => {
+    // Small pages: GetAccountAuthorizationDetails takes several calls, and each one is counted.
+    const { gateway, emulator } = await start({ pageSize: 10 });
+    const n = 30;
+    const targets = targetsOf(manyPairs(n));
+    await applyPlane(gateway, plane, targets);
+    const managedPolicies = (await gateway.listPolicies(plane.managedPath)).length;
+    expect(managedPolicies).toBe(n + 1);
+
+    emulator.resetCalls();
+    const again = await applyPlane(gateway, plane, targets, { cache: makePolicyDocumentCache() });
+    const reads = emulator.calls.filter((call) => call.read);
+    const pages = reads.filter((call) => call.action === 'GetAccountAuthorizationDetails').length;
+    expect(again).toMatchObject({ changes: 0, actions: [] });
+    expect(emulator.calls.filter((call) => !call.read)).toEqual([]);
+    expect(pages).toBeGreaterThan(1);
+    // The bound, from the call log: the pages of the whole-plane read and one GetPolicy (tags) per policy.
+    expect(reads.length).toBeLessThanOrEqual(pages + managedPolicies);
+    expect(reads.filter((call) => PER_TARGET_READS.includes(call.action))).toEqual([]);
+    const policies = targets.reduce((sum, target) => sum + target.policies.length, 0);
+    const naive = 3 * targets.length + policies;
+    expect(reads.length).toBeLessThan(0.5 * naive);
+  });
+
+  it('only a target that differs from the snapshot is read again on its own, then fixed', async () => {
+    const { gateway, emulator } = await start();
+    const targets = targetsOf(manyPairs(5));
+    await applyPlane(gateway, plane, targets);
+    const arn = `arn:aws:iam::${TEST_ACCOUNT_ID}:policy/grantplane/grantplane-proj3-development-1`;
+    await gateway.detachRolePolicy('acme-proj3-development', arn);
+    emulator.resetCalls();
+    const result = await applyPlane(gateway, plane, targets);
+    expect(result.actions).toEqual(['AttachRolePolicy acme-proj3-development grantplane-proj3-development-1']);
+    const perTarget = emulator.calls.filter((call) => ['GetRole', 'ListAttachedRolePolicies'].includes(call.action));
+    expect(perTarget.map((call) => `${call.action} ${call.params['RoleName']}`)).toEqual([
+      'GetRole acme-proj3-development',
+      'ListAttachedRolePolicies acme-proj3-development',
+    ]);
+  });
+
+  it('writes are decided on a fresh read: a target fixed by another writer after the snapshot gets no write (A4)', async () => {
+    const { gateway, emulator } = await start();
+    const targets = targetsOf(manyPairs(3));
+    await applyPlane(gateway, plane, targets);
+    const arn = `arn:aws:iam::${TEST_ACCOUNT_ID}:policy/grantplane/grantplane-proj1-development-1`;
+    await gateway.detachRolePolicy('acme-proj1-development', arn);
+    // The other writer re-attaches the policy right after our whole-plane read.
+    const racing: IamGateway = Object.create(gateway) as IamGateway;
+    racing.getAccountAuthorizationDetails = async (filter) => {
+      const details = await gateway.getAccountAuthorizationDetails(filter);
+      await gateway.attachRolePolicy('acme-proj1-development', arn);
+      return details;
+    };
+    emulator.resetCalls();
+    const result = await applyPlane(racing, plane, targets);
+    expect(result).toMatchObject({ changes: 0, actions: [] });
+    // Only the other writer's AttachRolePolicy: ours would be the same call done twice.
+    expect(emulator.calls.filter((call) => !call.read).map((call) => call.action)).toEqual(['AttachRolePolicy']);
+    expect(emulator.calls.some((call) => call.action === 'GetRole')).toBe(true);
+  });
+
+  it('a foreign role of the same name outside the managed path is still refused, not taken over', async () => {
+    const { gateway, emulator } = await start();
+    await gateway.createRole({
+      name: 'acme-flytesnacks-development',
+      path: '/',
+      trustPolicy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      },
+      permissionsBoundaryArn: null,
+      tags: {},
+    });
+    await expect(applyPlane(gateway, plane, targetsOf(BEFORE))).rejects.toThrow(/is not grantplane's/);
+    const writes = emulator.calls.filter((call) => !call.read && call.action !== 'CreateRole');
+    // The global target went first; nothing was done to the foreign role.
+    expect(writes.filter((call) => call.params['RoleName'] === 'acme-flytesnacks-development')).toEqual([]);
+  });
+
+  it('credentials of another account (no <UserFlyteRole>) are refused before any write', async () => {
+    // Nothing seeded: this account has no <UserFlyteRole>.
+    ctx = await startIamTest();
+    const { gateway, emulator } = ctx;
+    await expect(applyPlane(gateway, plane, targetsOf(BEFORE))).rejects.toThrow(/acme-userflyterole does not exist/);
+    expect(emulator.calls.filter((call) => !call.read)).toEqual([]);
+  });
+});

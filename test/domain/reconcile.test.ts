@@ -18,6 +18,7 @@ import {
   type IamPlaneState,
   policiesToRead,
   strayPolicyActions,
+  targetFromSnapshot,
   targetRefOf,
 } from '../../lib/domain/reconcile/index.js';
 
@@ -527,5 +528,67 @@ describe('more of the diff', () => {
         expect(documentsEqual(a, changed)).toBe(false);
       }),
     );
+  });
+});
+
+describe('targetFromSnapshot (A1: the apply diffs every target against one whole-plane read)', () => {
+  const target = pairTarget();
+  const ref = targetRefOf(target);
+  const own = polArn('grantplane-flytesnacks-development-1');
+  const stale = polArn('grantplane-flytesnacks-development-2');
+  const snapshot = (): IamPlaneState => {
+    const actual = converged(target);
+    return {
+      roles: new Map([
+        [
+          target.role.name,
+          {
+            role: actual.role!,
+            attached: [...actual.attached, { arn: stale, name: 'grantplane-flytesnacks-development-2' }],
+          },
+        ],
+      ]),
+      policies: new Map([
+        [
+          own,
+          {
+            policy: policyOf('grantplane-flytesnacks-development-1', { ...OWNED, 'grantplane:hash': 'p1' }, 1),
+            defaultDocument: doc('s3:GetObject'),
+          },
+        ],
+        [
+          stale,
+          { policy: policyOf('grantplane-flytesnacks-development-2', OWNED, 1), defaultDocument: doc('s3:PutObject') },
+        ],
+        [globalArn, { policy: policyOf('grantplane-global-1', OWNED, 2), defaultDocument: doc('s3:ListBucket') }],
+      ]),
+    };
+  };
+
+  it('gives what reconcileTarget would read: role, attachments, policies of interest, documents of kept ones', () => {
+    const actual = targetFromSnapshot(snapshot(), target, ref, guard)!;
+    expect(actual.role?.name).toBe(target.role.name);
+    expect(actual.attached.map((p) => p.arn)).toContain(stale);
+    // The global policy is attached as desired: not read, as policiesToRead says.
+    expect(actual.policies.map((p) => p.policy.arn)).toEqual([own, stale]);
+    expect(actual.policies.map((p) => p.defaultDocument !== undefined)).toEqual([true, false]);
+    // The diff then detaches and deletes the undeclared policy: writes, so the apply reads the target again.
+    expect(diffTarget(target, ref, actual, options).actions.map(describeAction)).toEqual([
+      'DetachRolePolicy acme-flytesnacks-development grantplane-flytesnacks-development-2',
+    ]);
+    expect(diffTarget(target, ref, actual, options).missingVersions).toEqual([stale]);
+  });
+
+  it('a converged target diffs to nothing; a role or policy absent from the snapshot does not exist', () => {
+    const state = snapshot();
+    state.roles.get(target.role.name)!.attached.pop();
+    expect(diffTarget(target, ref, targetFromSnapshot(state, target, ref, guard)!, options).actions).toEqual([]);
+    const empty: IamPlaneState = { roles: new Map(), policies: new Map() };
+    expect(targetFromSnapshot(empty, target, ref, guard)).toEqual({ role: null, attached: [], policies: [] });
+  });
+
+  it('cannot judge a policy outside the managed path (the snapshot holds none): null', () => {
+    const foreign = `arn:aws:iam::${ACCOUNT}:policy/team/other`;
+    expect(targetFromSnapshot(snapshot(), target, ref, guard, [foreign])).toBeNull();
   });
 });
