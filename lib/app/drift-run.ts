@@ -241,6 +241,8 @@ function orphansOf(plane: AwsDataPlaneConfig, state: IamPlaneState, desired: rea
 
 /** compareTarget's line for a policy attached to a grantplane role that grantplane did not compile. */
 const FOREIGN_ATTACHMENT = /^role \S+: policy \S+ is attached but not compiled$/;
+/** An unattached grantplane-tagged policy in a desired target's scope (made by hand): nothing reads it. */
+const STRAY_IN_SCOPE = /^(policy|role) \S+: grantplane-managed but not declared$/;
 
 interface PlaneEnforcement {
   reapplied: string[];
@@ -272,9 +274,13 @@ async function enforcePlane(
     if (target.status !== 'drifted' && target.status !== 'missing') continue;
     const key = keyOf(target.dataPlane, target.scope);
     if (behind.has(key)) continue;
-    const foreign = target.differences.filter((line) => FOREIGN_ATTACHMENT.test(line));
-    if (foreign.length > 0) {
-      result.notes.push(...foreign.map((line) => `${line}: not grantplane's to detach; remove it by hand`));
+    const foreign = target.differences.filter((line) => FOREIGN_ATTACHMENT.test(line) || STRAY_IN_SCOPE.test(line));
+    for (const line of foreign) {
+      result.notes.push(
+        FOREIGN_ATTACHMENT.test(line)
+          ? `${line}: not grantplane's to detach; remove it by hand`
+          : `${line}: the applier does not look at it for this target; remove it by hand`,
+      );
     }
     if (foreign.length < target.differences.length) repair.add(key);
   }

@@ -325,6 +325,28 @@ describe('runDriftCheck (§10)', () => {
     expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.arn)).toContain(foreign.arn);
   });
 
+  it("reports an unattached grantplane-tagged policy made by hand in a pair's scope, and enforce notes it instead of handing the pair over every run", async () => {
+    await applied();
+    await gateway.createPolicy({
+      name: 'grantplane-flytesnacks-development-7',
+      path: '/grantplane/',
+      document: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::x/*' }],
+      },
+      tags: { 'managed-by': 'grantplane' },
+    });
+
+    const report = await runDriftCheck(deps, { mode: 'enforce', applyInline: true });
+
+    const line = 'policy grantplane-flytesnacks-development-7: grantplane-managed but not declared';
+    expect(pairOf(report)).toMatchObject({ status: 'drifted', differences: [line] });
+    expect(report.planes[0]?.reapplied).toEqual([]);
+    expect(report.planes[0]?.notes).toEqual([
+      `${line}: the applier does not look at it for this target; remove it by hand`,
+    ]);
+  });
+
   it('in enforce without applying inline, hands a repair to the applier through the stream (desiredVersion + 1), which the applier then makes', async () => {
     await applied();
     await gateway.detachRolePolicy(ROLE, GLOBAL_POLICY);
