@@ -183,11 +183,43 @@ export async function applyTargets(
         outcomes.push({ targetKey: key, outcome: 'failed', iamCalls: [], grantChanges: [], error: errorText(error) });
       continue;
     }
+    // Policies the plane's targets desire, read once per plane and batch (after the recompute).
+    let desired: Promise<ReadonlyMap<string, readonly string[]>> | undefined;
+    const run: PlaneRun = {
+      plane,
+      refused,
+      desiredPolicies: () => (desired ??= desiredPolicyArns(deps, dataPlane)),
+    };
     for (const key of planeKeys) {
-      outcomes.push(await applyOne(deps, plane, key, candidates.get(key) ?? [], refused, owner, options));
+      outcomes.push(await applyOne(deps, run, key, candidates.get(key) ?? [], owner, options));
     }
   }
   return outcomes;
+}
+
+/** What the targets of one plane in one applyTargets call share. */
+interface PlaneRun {
+  plane: DataPlaneConfig | undefined;
+  /** Grants the plane's compilation refuses: grant id → why. */
+  refused: ReadonlyMap<string, string>;
+  /** Per target, the policies its desired state uses: never deleted by another target's run. */
+  desiredPolicies: () => Promise<ReadonlyMap<string, readonly string[]>>;
+}
+
+/** Per target of the plane, the policies its desired state uses (owned and attached). */
+async function desiredPolicyArns(
+  deps: ApplierDeps,
+  dataPlane: string,
+): Promise<ReadonlyMap<string, readonly string[]>> {
+  const targets = await deps.store.listTargets(dataPlane);
+  return new Map(
+    targets.map((target) => [
+      target.targetKey,
+      target.desired === null
+        ? []
+        : [...target.desired.policies.map((p) => p.arn), ...target.desired.attachedPolicyArns],
+    ]),
+  );
 }
 
 /** Grants of these targets that wait for the applier (approved, failed, revoking). */
@@ -248,10 +280,9 @@ async function acquireLease(deps: ApplierDeps, key: string, owner: string, optio
 
 async function applyOne(
   deps: ApplierDeps,
-  plane: DataPlaneConfig | undefined,
+  run: PlaneRun,
   key: string,
   candidates: GrantRecord[],
-  refused: ReadonlyMap<string, string>,
   owner: string,
   options: ApplyOptions,
 ): Promise<TargetOutcome> {
@@ -263,7 +294,7 @@ async function applyOne(
     return { ...outcome, outcome: 'failed', error: errorText(error) };
   }
   try {
-    return await applyLeased(deps, plane, key, candidates, refused, outcome);
+    return await applyLeased(deps, run, key, candidates, outcome);
   } finally {
     try {
       await deps.store.releaseTargetLease(key, owner);
@@ -276,12 +307,12 @@ async function applyOne(
 
 async function applyLeased(
   deps: ApplierDeps,
-  plane: DataPlaneConfig | undefined,
+  run: PlaneRun,
   key: string,
   candidates: GrantRecord[],
-  refused: ReadonlyMap<string, string>,
   outcome: TargetOutcome,
 ): Promise<TargetOutcome> {
+  const { plane, refused } = run;
   let target: TargetRecord | null = null;
   try {
     target = await deps.store.getTarget(key);
@@ -328,14 +359,8 @@ async function applyLeased(
 
     const iam = await verifiedGateway(deps, plane);
     const guard = planeGuard(plane);
-    const others = await deps.store.listTargets(target.dataPlane);
-    const keep = new Set(
-      others.flatMap((other) =>
-        other.desired === null
-          ? []
-          : [...other.desired.policies.map((p) => p.arn), ...other.desired.attachedPolicyArns],
-      ),
-    );
+    // Other targets' policies only: this target's own desired state was just read, fresh.
+    const keep = new Set([...(await run.desiredPolicies())].flatMap(([other, arns]) => (other === key ? [] : arns)));
     let result: ReconcileResult;
     try {
       result = await reconcileTarget(iam, target.desired, {
