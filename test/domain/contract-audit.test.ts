@@ -92,3 +92,38 @@ describe('DESIGN §4 R7: the message names what an action means, without repeati
     expect(message('iam:Put*')).toMatch(/^"iam:Put\*" can mean iam:Put/);
   });
 });
+
+describe('DESIGN §4: a request.invalid message names the field and says what to give', () => {
+  const errors = (request: unknown) => planGrants({ config: config(), requests: [request], now: NOW }).rejected[0]?.errors ?? [];
+
+  it('says a missing field is required and what it looks like', () => {
+    expect(errors({ resource: s3('acme-data') })).toEqual([
+      {
+        path: 'scope',
+        code: 'request.invalid',
+        message: 'scope is required: give {"type":"global"} or {"type":"project-domain","project":"...","domain":"..."}.',
+      },
+    ]);
+    expect(errors({ scope: pair('flytesnacks', 'development'), resource: s3('acme-data'), ticket: { system: 'jira' } })).toEqual([
+      { path: 'ticket.key', code: 'request.invalid', message: 'ticket.key is required: give a string.' },
+    ]);
+  });
+
+  it('lists the allowed values of a type or an access level', () => {
+    expect(errors({ scope: { type: 'global' }, resource: { type: 'dynamodb' } })[0]?.message).toBe(
+      'resource.type must be one of "s3", "secretsmanager", "ecr", "iam-statements".',
+    );
+    expect(errors({ scope: { type: 'global' }, resource: { type: 's3', bucket: 'acme-data', access: 'write' } })[0]?.message).toBe(
+      'resource.access must be one of "read", "read-write".',
+    );
+  });
+
+  it('says what a wrong type should be, and that a list must not be empty', () => {
+    expect(errors({ scope: { type: 'global' }, resource: { type: 's3', bucket: 3, access: 'read' } })[0]?.message).toBe(
+      'resource.bucket must be a string, not a number.',
+    );
+    expect(errors({ scope: { type: 'global' }, resource: { type: 'iam-statements', statements: [] } })[0]?.message).toBe(
+      'resource.statements must list at least one entry.',
+    );
+  });
+});

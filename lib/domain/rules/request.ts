@@ -14,8 +14,47 @@ function toViolations(error: z.ZodError): RuleViolation[] {
     }
     const path = issue.path.length === 0 ? 'request' : formatPath(issue.path);
     const hint = issue.path.length === 0 ? ' A grant request is a JSON object with scope and resource (DESIGN §3).' : '';
-    return violation(path, 'request.invalid', `${issue.message}.${hint}`);
+    return violation(path, 'request.invalid', `${explain(issue, path)}${hint}`);
   });
+}
+
+const KINDS: Readonly<Record<string, string>> = { object: 'an object', record: 'an object', array: 'a list', string: 'a string' };
+// What to give for the two fields every request has (DESIGN §3).
+const SHAPES: Readonly<Record<string, string>> = {
+  scope: '{"type":"global"} or {"type":"project-domain","project":"...","domain":"..."}',
+  resource: 'an object whose "type" is s3, secretsmanager, ecr or iam-statements',
+};
+const quoteAll = (values: readonly unknown[]): string => values.map((value) => JSON.stringify(value)).join(', ');
+
+/**
+ * DESIGN §4: a message says what to do. zod's own ("Invalid input: expected string, received
+ * undefined") names neither the field nor the fix, so the common issues are said plainly.
+ */
+function explain(issue: z.core.$ZodIssue, path: string): string {
+  const field = path === 'request' ? 'The request' : path;
+  switch (issue.code) {
+    case 'invalid_type': {
+      const kind = SHAPES[path] ?? KINDS[issue.expected] ?? issue.expected;
+      if (/received undefined$/.test(issue.message)) return `${field} is required: give ${kind}.`;
+      const received = /received (\w+)$/.exec(issue.message)?.[1];
+      return `${field} must be ${kind}${received === undefined ? '' : `, not ${received === 'null' ? 'null' : `a ${received}`}`}.`;
+    }
+    case 'invalid_value':
+      return `${field} must be one of ${quoteAll(issue.values)}.`;
+    case 'invalid_union': {
+      const options = (issue as { options?: unknown }).options;
+      if (Array.isArray(options) && options.length > 0) return `${field} must be one of ${quoteAll(options)}.`;
+      return `${issue.message}.`;
+    }
+    case 'too_small':
+      if (issue.origin === 'array') {
+        return `${field} must list at least ${issue.minimum === 1 ? 'one entry' : `${String(issue.minimum)} entries`}.`;
+      }
+      if (issue.origin === 'string') return `${field} must not be empty.`;
+      return `${issue.message}.`;
+    default:
+      return `${issue.message}.`;
+  }
 }
 
 /** Parses a raw grant request; structural problems are `request.invalid` violations. */
