@@ -382,6 +382,12 @@ async function applyLeased(
     if (attributeUpdate !== null) outcome.attributeUpdateId = attributeUpdate.id;
 
     const state = result.waiting ? 'waiting-uctl' : 'applied';
+    if (!behind && state === target.state && outcome.iamCalls.length === 0 && attributeUpdate === null) {
+      // A waiting role whose deletion was allowed but that still cannot go (a policy that is not
+      // grantplane's is attached to it, see the notes): nothing changed, nothing to record again.
+      deps.log.info('role still waiting', { targetKey: key, notes: result.notes });
+      return outcome;
+    }
     const written = await recordOutcome(deps, target, {
       state,
       appliedPolicyArns: target.desired?.policies.map((policy) => policy.arn) ?? [],

@@ -466,3 +466,39 @@ describe('uctl updates under retries (A4)', () => {
     expect((await deps.store.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
   });
 });
+
+describe('a role that cannot be deleted (A3, R3)', () => {
+  it('with a policy that is not grantplane’s attached, the role stays waiting; re-runs write nothing and audit nothing new', async () => {
+    const g = await approved('acme-ml-data');
+    await applyTargets(deps, [STAGING]);
+    const gateway = await deps.iamFor(deps.config.dataPlanes[0] as AwsDataPlaneConfig);
+    const foreign = await gateway.createPolicy({
+      name: 'someone-elses',
+      path: '/',
+      document: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::x/*'] }],
+      },
+      tags: {},
+    });
+    await gateway.attachRolePolicy(ROLE, foreign.arn);
+    await revokeGrant(deps, { id: g.id, actor: alice });
+    await applyTargets(deps, [STAGING]);
+    const removal = (await deps.store.listAttributeUpdates('pending', { limit: 10 })).items[0];
+    await acknowledgeAttributeUpdate(deps, { id: removal?.id ?? '', actor: admin });
+
+    const [first] = await applyTargets(deps, [STAGING]);
+    const audit = (await deps.store.listAudit({ targetKey: STAGING }, { limit: 100 })).items.length;
+    const before = await deps.store.getTarget(STAGING);
+    iam.emulator.resetCalls();
+    const [second] = await applyTargets(deps, [STAGING]);
+
+    expect(first?.iamCalls).toEqual([]);
+    expect(second).toMatchObject({ outcome: 'unchanged', iamCalls: [] });
+    expect(await gateway.getRole(ROLE)).not.toBeNull();
+    expect(await deps.store.getTarget(STAGING)).toEqual(before);
+    expect(before?.state).toBe('waiting-uctl');
+    expect((await deps.store.listAudit({ targetKey: STAGING }, { limit: 100 })).items).toHaveLength(audit);
+    expect(writes(iam.emulator)).toEqual([]);
+  });
+});
