@@ -196,6 +196,17 @@ function firstIssue(error: z.ZodError): ConfigError {
   if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
     return new ConfigError(key, `is required (${issue.expected})`);
   }
+  // zod's generic wording ("Invalid input: expected number, received string") said plainly.
+  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input: expected ')) {
+    const received = /received (\w+)$/.exec(issue.message)?.[1];
+    const kind = issue.expected === 'object' || issue.expected === 'record' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`;
+    return new ConfigError(key, `must be ${kind}${received === undefined ? '' : `, not ${received === 'null' ? 'null' : `${/^[aeiou]/.test(received) ? 'an' : 'a'} ${received}`}`}`);
+  }
+  if (issue.code === 'invalid_value') return new ConfigError(key, `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`);
+  if (issue.code === 'invalid_union') {
+    const options = (issue as { options?: unknown }).options;
+    if (Array.isArray(options) && options.length > 0) return new ConfigError(key, `must be one of ${options.map(String).join(', ')}`);
+  }
   return new ConfigError(key, issue.message);
 }
 

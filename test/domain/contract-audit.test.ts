@@ -75,6 +75,26 @@ describe('DESIGN §2: a configuration error names the key and says what to fix',
   it('still says a missing accountId is required', () => {
     expect(parse(undefined).message).toBe('dataPlanes[0].accountId: is required (string)');
   });
+
+  it('says plainly what a key must be, instead of zod\'s "Invalid input"', () => {
+    const message = (raw: unknown): string => {
+      try {
+        parseConfig(raw);
+      } catch (error: unknown) {
+        if (error instanceof ConfigError) return error.message;
+        throw error;
+      }
+      return 'accepted';
+    };
+    expect(message({ dataPlanes: [prodPlane({ maxPoliciesPerRole: 'ten' })] })).toBe(
+      'dataPlanes[0].maxPoliciesPerRole: must be a number, not a string',
+    );
+    expect(message({ dataPlanes: [prodPlane({ cloud: 'oracle' })] })).toBe('dataPlanes[0].cloud: must be one of aws, gcp, azure');
+    expect(message({ dataPlanes: [prodPlane({ driftMode: 'fix' })] })).toBe(
+      'dataPlanes[0].driftMode: must be one of "detect", "enforce"',
+    );
+    expect(message([])).toBe('(config): must be a mapping, not an array');
+  });
 });
 
 describe('DESIGN §4 R7: the message names what an action means, without repeating it', () => {
