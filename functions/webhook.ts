@@ -9,11 +9,7 @@ import {
   WebhookSignatureError,
   type WebhookAnswer,
 } from '../lib/app/webhooks.js';
-import {
-  credentialsFromEnv,
-  makeSecretsManagerReader,
-  type SecretReader,
-} from '../lib/adapters/secrets/secrets-manager.js';
+import { makeSecretsManagerReader, type SecretReader } from '../lib/adapters/secrets/secrets-manager.js';
 import type { WebhookKind } from '../lib/domain/webhooks/index.js';
 import { liveDeps, resolveDeps, type DepsSource } from '../lib/wiring.js';
 import { makeHttpHandler, type ChainOptions } from './shared/http.js';
@@ -42,6 +38,7 @@ const splitList = (text: string | undefined): string[] =>
  * comma-separated list during rotation) or Secrets Manager ARNs; GRANTPLANE_WEBHOOK_SECRET_ARN_<SOURCE>
  * (set by the CDK stack) names the Secrets Manager secret, whose value may itself be such a list.
  * Values read from Secrets Manager are cached for SECRET_CACHE_MS; a failed read is a 500 (the sender retries).
+ * `reader` replaces the Secrets Manager reader (tests pass one on their own client).
  */
 export function envSecrets(
   env: Record<string, string | undefined>,
@@ -50,13 +47,8 @@ export function envSecrets(
 ): SecretsSource {
   const cache = new Map<WebhookKind, { secrets: readonly string[]; until: number }>();
   let built: SecretReader | undefined;
-  const read = (): SecretReader =>
-    (built ??=
-      reader?.() ??
-      makeSecretsManagerReader({
-        credentials: credentialsFromEnv(env),
-        ...(env.AWS_ENDPOINT_URL_SECRETS_MANAGER ? { endpoint: env.AWS_ENDPOINT_URL_SECRETS_MANAGER } : {}),
-      }));
+  // The SDK client takes region, credentials and AWS_ENDPOINT_URL_SECRETS_MANAGER from its standard configuration.
+  const read = (): SecretReader => (built ??= reader?.() ?? makeSecretsManagerReader());
   return async (kind) => {
     const cached = cache.get(kind);
     if (cached !== undefined && cached.until > now()) return cached.secrets;
