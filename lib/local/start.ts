@@ -13,6 +13,7 @@ import { configFromEnv } from '../wiring.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { startIamEmulator, type IamEmulator } from './iam-emulator/index.js';
 import { localJwtSecret, mintLocalToken } from './jwt.js';
+import { launchers, watchProcesses } from './launcher-watch.js';
 import { loadLambdaHandlers, startLocalServer } from './server.js';
 import { driftLoop } from './schedule.js';
 import { applierLoop } from './stream-poller.js';
@@ -194,20 +195,42 @@ async function main(argv: string[]): Promise<void> {
   const unknown = argv.filter((arg) => arg !== '--ephemeral');
   if (unknown.length > 0) throw new Error(`unknown argument ${unknown[0]} (npm start [-- --ephemeral])`);
   const ephemeral = argv.includes('--ephemeral');
-  const stack = await startLocalStack({ ephemeral });
-  console.log(banner(stack, ephemeral));
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping…`);
-    stack.stop().then(
+  // Handlers go in before anything starts: a signal while DynamoDB Local boots would otherwise kill
+  // this process without its exit hooks and leave the java child running. tsx relays a Ctrl-C the
+  // child already got, so a repeat within a second is the same Ctrl-C; a later one forces the exit
+  // (process.exit still runs the hooks that kill the children).
+  let stack: LocalStack | undefined;
+  let signalledAt: number | undefined;
+  const stop = (running: LocalStack) =>
+    running.stop().then(
       () => process.exit(0),
       () => process.exit(1),
     );
+  const shutdown = (signal: string) => {
+    if (signalledAt !== undefined) {
+      if (Date.now() - signalledAt < 1000) return;
+      console.log(`${signal} again: exiting now`);
+      process.exit(130);
+    }
+    signalledAt = Date.now();
+    console.log(`\n${signal}: stopping…`);
+    if (stack !== undefined) void stop(stack); // else main stops it as soon as it is up
   };
-  process.once('SIGINT', () => shutdown('SIGINT'));
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  watchProcesses(launchers(), (gone) => shutdown(`launcher (pid ${gone.pid}) exited`));
+  try {
+    stack = await startLocalStack({ ephemeral });
+  } catch (error: unknown) {
+    // Stopped while starting: the children went with the signal, so their failure is no news.
+    if (signalledAt !== undefined) process.exit(130);
+    throw error;
+  }
+  if (signalledAt !== undefined) {
+    await stop(stack);
+    return;
+  }
+  console.log(banner(stack, ephemeral));
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
