@@ -78,8 +78,6 @@ export const makeHandler = (source: DriftHttpDepsSource, options?: ChainOptions)
 
 const envSchema = z.object({
   GRANTPLANE_DRIFT_FUNCTION_NAME: z.string().min(1).optional(),
-  AWS_REGION: z.string().min(1).optional(),
-  AWS_ENDPOINT_URL_LAMBDA: z.url().optional(),
 });
 
 let live: DriftHttpDeps | undefined;
@@ -98,22 +96,9 @@ export function liveDriftHttpDeps(): DriftHttpDeps {
     };
     return live;
   }
-  if (env.data.AWS_REGION === undefined) throw new WiringError('AWS_REGION is required to invoke the drift function');
-  const invoke = makeLambdaInvoker({
-    region: env.data.AWS_REGION,
-    ...(env.data.AWS_ENDPOINT_URL_LAMBDA === undefined ? {} : { endpoint: env.data.AWS_ENDPOINT_URL_LAMBDA }),
-    // Lambda puts the execution role's (rotating) credentials in the environment of every invocation.
-    credentials: async () => {
-      const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN } = process.env;
-      if (!AWS_ACCESS_KEY_ID || !AWS_SECRET_ACCESS_KEY)
-        throw new WiringError('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are required to invoke the drift function');
-      return {
-        accessKeyId: AWS_ACCESS_KEY_ID,
-        secretAccessKey: AWS_SECRET_ACCESS_KEY,
-        ...(AWS_SESSION_TOKEN ? { sessionToken: AWS_SESSION_TOKEN } : {}),
-      };
-    },
-  });
+  // The SDK's LambdaClient takes region, credentials (the execution role's) and endpoint
+  // (AWS_ENDPOINT_URL_LAMBDA) from its standard configuration.
+  const invoke = makeLambdaInvoker();
   live = {
     store: liveDeps().app.store,
     start: async (input) => {

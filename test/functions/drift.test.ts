@@ -1,9 +1,10 @@
 // The drift routes (DESIGN §8/§10) through the HTTP Lambda with API Gateway v2 events, the
 // scheduled drift Lambda, and the asynchronous Invoke the HTTP function uses behind API Gateway —
 // on DynamoDB Local and the IAM emulator.
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler as makeScheduleHandler, powertoolsDriftMetrics } from '../../functions/drift.js';
@@ -177,51 +178,165 @@ describe('the drift Lambda (schedule target)', () => {
   });
 });
 
-describe('makeLambdaInvoker (async Invoke behind API Gateway)', () => {
-  const capture = async (status: number) => {
-    const requests: { method?: string; url?: string; headers: IncomingMessage['headers']; body: string }[] = [];
+describe('makeLambdaInvoker (async Invoke behind API Gateway, DESIGN §8/§10)', () => {
+  // A loopback stand-in for Lambda's Invoke in its REST-JSON protocol: POST
+  // /2015-03-31/functions/<name>/invocations with X-Amz-Invocation-Type; 202 and an empty body for a
+  // queued Event invocation of a known function, else Lambda's error shape (status, JSON body and
+  // x-amzn-ErrorType). The real LambdaClient talks to it; signatures are recorded, not verified.
+  interface InvokeCall {
+    method: string;
+    functionName: string;
+    invocationType: string;
+    authorization: string;
+    securityToken: string;
+    payload: unknown;
+  }
+  const startLambda = async (functions: string[], answer: { status: number } = { status: 202 }) => {
+    const calls: InvokeCall[] = [];
     const server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        requests.push({ method: req.method, url: req.url, headers: req.headers, body });
-        res.writeHead(status, { 'content-type': 'application/json' }).end(status === 202 ? '' : '{"Message":"denied"}');
+        const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(req.url ?? '');
+        const functionName = match?.[1] === undefined ? '' : decodeURIComponent(match[1]);
+        const text = Buffer.concat(chunks).toString('utf8');
+        calls.push({
+          method: req.method ?? '',
+          functionName,
+          invocationType: String(req.headers['x-amz-invocation-type'] ?? ''),
+          authorization: String(req.headers.authorization ?? ''),
+          securityToken: String(req.headers['x-amz-security-token'] ?? ''),
+          payload: text === '' ? undefined : (JSON.parse(text) as unknown),
+        });
+        const fail = (status: number, type: string, message: string) =>
+          res
+            .writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type })
+            .end(JSON.stringify({ Type: 'User', message }));
+        if (req.method !== 'POST' || match === null) return fail(404, 'UnknownOperationException', 'Unknown operation');
+        if (!functions.includes(functionName)) {
+          return fail(404, 'ResourceNotFoundException', `Function not found: ${functionName}`);
+        }
+        res.writeHead(answer.status, { 'x-amzn-requestid': 'test-request' }).end('');
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return { requests, endpoint, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+    return {
+      calls,
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    };
   };
-  const credentials = async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', sessionToken: 'token' });
+  const clientFor = (endpoint: string) =>
+    new LambdaClient({
+      endpoint,
+      region: 'us-west-2',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', sessionToken: 'token' },
+      maxAttempts: 1,
+    });
 
-  it('sends one SigV4-signed Event invocation with the payload', async () => {
-    const server = await capture(202);
+  it('sends one signed Event invocation of the named function with the payload', async () => {
+    const lambda = await startLambda(['grantplane-drift']);
     try {
-      const invokeAsync = makeLambdaInvoker({ region: 'us-west-2', credentials, endpoint: server.endpoint });
+      const invokeAsync = makeLambdaInvoker(clientFor(lambda.endpoint));
 
       await invokeAsync('grantplane-drift', { actor: 'root', confirmPrune: false });
 
-      expect(server.requests).toHaveLength(1);
-      const [request] = server.requests;
-      expect(request).toMatchObject({ method: 'POST', url: '/2015-03-31/functions/grantplane-drift/invocations' });
-      expect(request?.headers['x-amz-invocation-type']).toBe('Event');
-      expect(request?.headers['x-amz-security-token']).toBe('token');
-      expect(request?.headers.authorization).toMatch(
-        /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-west-2\/lambda\/aws4_request, SignedHeaders=[a-z0-9;-]*x-amz-invocation-type[a-z0-9;-]*, Signature=[0-9a-f]{64}$/,
-      );
-      expect(JSON.parse(request?.body ?? '')).toEqual({ actor: 'root', confirmPrune: false });
+      expect(lambda.calls).toEqual([
+        {
+          method: 'POST',
+          functionName: 'grantplane-drift',
+          invocationType: 'Event',
+          authorization: expect.stringMatching(
+            /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-west-2\/lambda\/aws4_request, SignedHeaders=[a-z0-9;-]*x-amz-invocation-type[a-z0-9;-]*, Signature=[0-9a-f]{64}$/,
+          ),
+          securityToken: 'token',
+          payload: { actor: 'root', confirmPrune: false },
+        },
+      ]);
     } finally {
-      await server.close();
+      await lambda.close();
     }
   });
 
-  it('fails with LambdaInvokeError when Lambda refuses', async () => {
-    const server = await capture(403);
+  it("takes region, credentials and AWS_ENDPOINT_URL_LAMBDA from the SDK's standard configuration by default", async () => {
+    const lambda = await startLambda(['grantplane-drift']);
+    const names = ['AWS_ENDPOINT_URL_LAMBDA', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+    const saved = names.map((name) => [name, process.env[name]] as const);
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+      AWS_REGION: 'eu-central-1',
+      AWS_ACCESS_KEY_ID: 'AKIDFROMENV',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_SESSION_TOKEN: 'env-token',
+    });
     try {
-      const invokeAsync = makeLambdaInvoker({ region: 'us-west-2', credentials, endpoint: server.endpoint });
-      await expect(invokeAsync('grantplane-drift', {})).rejects.toThrow(LambdaInvokeError);
+      await makeLambdaInvoker()('grantplane-drift', { actor: 'root', confirmPrune: true });
+
+      expect(lambda.calls).toEqual([
+        expect.objectContaining({
+          functionName: 'grantplane-drift',
+          invocationType: 'Event',
+          securityToken: 'env-token',
+          payload: { actor: 'root', confirmPrune: true },
+        }),
+      ]);
+      expect(lambda.calls[0]?.authorization).toContain('Credential=AKIDFROMENV/');
+      expect(lambda.calls[0]?.authorization).toContain('/eu-central-1/lambda/aws4_request');
     } finally {
-      await server.close();
+      for (const [name, value] of saved) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      await lambda.close();
     }
+  });
+
+  it('fails with LambdaInvokeError (status, the SDK error as cause) when Lambda refuses', async () => {
+    const lambda = await startLambda(['grantplane-drift']);
+    try {
+      const error = await makeLambdaInvoker(clientFor(lambda.endpoint))('grantplane-missing', {}).then(
+        () => null,
+        (failure: unknown) => failure,
+      );
+
+      expect(error).toBeInstanceOf(LambdaInvokeError);
+      expect(error).toMatchObject({
+        status: 404,
+        message: expect.stringContaining('ResourceNotFoundException: Function not found: grantplane-missing'),
+      });
+      expect((error as LambdaInvokeError).cause).toBeInstanceOf(ResourceNotFoundException);
+      expect(lambda.calls.map((call) => call.functionName)).toEqual(['grantplane-missing']);
+    } finally {
+      await lambda.close();
+    }
+  });
+
+  it('fails with LambdaInvokeError when the invocation was not queued (an answer other than 202)', async () => {
+    const lambda = await startLambda(['grantplane-drift'], { status: 200 });
+    try {
+      const failing = makeLambdaInvoker(clientFor(lambda.endpoint))('grantplane-drift', {});
+
+      await expect(failing).rejects.toThrow(LambdaInvokeError);
+      await expect(failing).rejects.toMatchObject({ status: 200 });
+    } finally {
+      await lambda.close();
+    }
+  });
+
+  it('fails with LambdaInvokeError when Lambda cannot be reached', async () => {
+    const lambda = await startLambda([]);
+    await lambda.close();
+
+    const error = await makeLambdaInvoker(clientFor(lambda.endpoint))('grantplane-drift', {}).then(
+      () => null,
+      (failure: unknown) => failure,
+    );
+
+    expect(error).toBeInstanceOf(LambdaInvokeError);
+    expect(error).toMatchObject({ status: null, cause: expect.any(Error) });
   });
 });

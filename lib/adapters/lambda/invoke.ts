@@ -1,25 +1,15 @@
-// Asynchronous Lambda invocation (Invoke with X-Amz-Invocation-Type: Event) for POST
-// /v1/drift-checks: the HTTP function answers 202 at once and the drift function runs the check
-// with its own time budget and permissions. Signed with SigV4 by @smithy/signature-v4 (the SDK's
-// own signer) because @aws-sdk/client-lambda is not a dependency; the endpoint follows the SDK's
-// standard configuration (AWS_ENDPOINT_URL_LAMBDA, else lambda.<region>.amazonaws.com).
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
+// Asynchronous Lambda invocation (Invoke with InvocationType Event) for POST /v1/drift-checks
+// (DESIGN §8/§10): the HTTP function answers 202 at once and the drift function runs the check
+// with its own time budget and permissions. The AWS SDK's own LambdaClient does the call; region,
+// credentials and endpoint come from the SDK's standard configuration: in Lambda the runtime's
+// AWS_REGION and execution-role credentials; AWS_ENDPOINT_URL_LAMBDA (or AWS_ENDPOINT_URL) points
+// it elsewhere.
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 
-export interface AwsCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
+/** Hands `payload` (JSON-serialisable) to `functionName`; resolves once Lambda has queued it (202). */
+export type AsyncInvoker = (functionName: string, payload: unknown) => Promise<void>;
 
-export interface LambdaInvokerOptions {
-  region: string;
-  credentials: () => Promise<AwsCredentials>;
-  /** Default: AWS_ENDPOINT_URL_LAMBDA's value passed by the caller, else the regional endpoint. */
-  endpoint?: string;
-}
-
-/** Lambda refused the invocation (or could not be reached); the message carries its answer. */
+/** Lambda refused the invocation (or could not be reached); `status` is its HTTP status when it answered. */
 export class LambdaInvokeError extends Error {
   readonly status: number | null;
   constructor(message: string, status: number | null, options?: { cause?: unknown }) {
@@ -29,67 +19,52 @@ export class LambdaInvokeError extends Error {
   }
 }
 
-/** node:crypto as the signer's hash (sha256, or HMAC-SHA256 with a secret). */
-class NodeSha256 {
-  private readonly hash: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash =
-      secret === undefined
-        ? createHash('sha256')
-        : createHmac('sha256', typeof secret === 'string' ? secret : Buffer.from(secret as ArrayBuffer));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(typeof data === 'string' ? data : Buffer.from(data as ArrayBuffer));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.hash.digest()));
-  }
-  reset(): void {
-    throw new Error('not supported');
-  }
-}
+// One client per process (built at module load, like every SDK client in a Lambda): the SDK
+// resolves region, credentials and endpoint lazily on the first call, so importing this module
+// where nothing is invoked (`npm start`, tests) needs no AWS configuration. A 5 s request timeout
+// keeps a stuck call well inside the HTTP function's timeout; the SDK's standard retries stay
+// (a retried Event invocation at worst starts a second run, and runs are idempotent).
+const processClient = new LambdaClient({ requestHandler: { requestTimeout: 5_000 } });
 
-/** Makes `invokeAsync(functionName, payload)`: one signed Invoke, resolved when Lambda queued it (202). */
-export function makeLambdaInvoker(
-  options: LambdaInvokerOptions,
-): (functionName: string, payload: unknown) => Promise<void> {
-  const endpoint = new URL(options.endpoint ?? `https://lambda.${options.region}.amazonaws.com`);
-  const signer = new SignatureV4({
-    service: 'lambda',
-    region: options.region,
-    credentials: options.credentials,
-    sha256: NodeSha256,
-  });
+const describeError = (error: unknown): string => {
+  if (error instanceof Error) {
+    // SDK service errors carry the exception name (ResourceNotFoundException, AccessDeniedException, …).
+    return error.name === 'Error' ? error.message : `${error.name}: ${error.message}`;
+  }
+  return String(error);
+};
+
+const statusOf = (error: unknown): number | null => {
+  if (typeof error !== 'object' || error === null || !('$metadata' in error)) return null;
+  const metadata = error.$metadata;
+  if (typeof metadata !== 'object' || metadata === null || !('httpStatusCode' in metadata)) return null;
+  return typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : null;
+};
+
+/** Makes an {@link AsyncInvoker}: one Event Invoke per call; default: the process's client. */
+export function makeLambdaInvoker(client: LambdaClient = processClient): AsyncInvoker {
   return async (functionName, payload) => {
-    const body = JSON.stringify(payload);
-    const path = `${endpoint.pathname.replace(/\/$/, '')}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`;
-    const signed = await signer.sign({
-      method: 'POST',
-      protocol: endpoint.protocol,
-      hostname: endpoint.hostname,
-      ...(endpoint.port === '' ? {} : { port: Number(endpoint.port) }),
-      path,
-      query: {},
-      headers: {
-        host: endpoint.host,
-        'content-type': 'application/json',
-        'x-amz-invocation-type': 'Event',
-      },
-      body,
-    });
-    let response: Response;
+    let statusCode: number | undefined;
     try {
-      response = await fetch(new URL(path, endpoint), { method: 'POST', headers: signed.headers, body });
-    } catch (error: unknown) {
-      throw new LambdaInvokeError(
-        `Invoke ${functionName}: ${error instanceof Error ? error.message : String(error)}`,
-        null,
-        { cause: error },
+      const output = await client.send(
+        new InvokeCommand({
+          FunctionName: functionName,
+          InvocationType: 'Event',
+          Payload: new TextEncoder().encode(JSON.stringify(payload)),
+        }),
       );
+      statusCode = output.StatusCode;
+    } catch (error: unknown) {
+      throw new LambdaInvokeError(`Invoke ${functionName}: ${describeError(error)}`, statusOf(error), {
+        cause: error,
+      });
     }
-    if (response.status !== 202) {
-      const text = (await response.text()).slice(0, 500);
-      throw new LambdaInvokeError(`Invoke ${functionName} answered ${response.status}: ${text}`, response.status);
+    // Lambda answers an accepted Event invocation with 202; anything else means it was not queued.
+    if (statusCode !== 202) {
+      throw new LambdaInvokeError(
+        `Invoke ${functionName}: expected 202 for an Event invocation, Lambda answered ${statusCode ?? 'no status'}`,
+        statusCode ?? null,
+      );
     }
   };
 }
