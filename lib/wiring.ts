@@ -13,6 +13,7 @@ import * as z from 'zod';
 import { makeDocumentClient } from './adapters/dynamodb/client.js';
 import { makeDynamoGrantStore } from './adapters/dynamodb/grant-store.js';
 import type { AppDeps } from './app/deps.js';
+import { withPlaneCache } from './app/plane-cache.js';
 import { parseConfig, type GrantplaneConfig } from './domain/config.js';
 import type { Clock, IamGateway, Ids } from './domain/ports.js';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -76,12 +77,13 @@ export interface BuildDepsInput {
 export function buildDeps(input: BuildDepsInput): HttpDeps {
   const clock = input.clock ?? systemClock;
   return {
-    app: {
+    // The plane cache serves only the advisory quota check of pending submits (plane-cache.ts).
+    app: withPlaneCache({
       store: makeDynamoGrantStore(makeDocumentClient(input.client), input.tableName),
       config: input.config,
       clock,
       ids: input.ids ?? ulidIds(clock),
-    },
+    }),
     idempotency: new DynamoDBPersistenceLayer({
       tableName: input.tableName,
       keyAttr: 'pk',

@@ -2,6 +2,7 @@
 import type { GrantplaneConfig } from '../domain/config.js';
 import { BadRequestError } from '../domain/errors.js';
 import { ConcurrentUpdateError, type Clock, type GrantStore, type Ids } from '../domain/ports.js';
+import type { PlaneCache } from './plane-cache.js';
 
 export type { Identity, Role } from '../domain/ports.js';
 
@@ -10,6 +11,11 @@ export interface AppDeps {
   config: GrantplaneConfig;
   clock: Clock;
   ids: Ids;
+  /**
+   * Per-container plane cache for the advisory quota check of pending submits (plane-cache.ts);
+   * absent: every check reads fresh. Pair it with a store wrapped by `invalidatingStore`.
+   */
+  planeCache?: PlaneCache;
 }
 
 export interface RetryOptions {

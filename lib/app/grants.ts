@@ -16,6 +16,7 @@ import {
 } from '../domain/ports.js';
 import { pageLimit, withConflictRetry, type AppDeps } from './deps.js';
 import { attributesInput, planRequestOf, recomputePlaneTargets } from './targets.js';
+import type { PlaneState } from './plane-cache.js';
 
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './deps.js';
 
@@ -80,19 +81,36 @@ interface Checked {
   secretKey?: string;
 }
 
+/** The plane's desired grants (sorted by id) and imported attributes, read strongly consistent. */
+const readPlaneState = async (deps: AppDeps, dataPlane: string): Promise<PlaneState> => {
+  const snapshot = await deps.store.getPlaneSnapshot(dataPlane);
+  const desired = (await deps.store.getGrants(snapshot.desiredGrantIds))
+    .filter((grant) => isDesired(grant.status))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  return { desired, attributes: snapshot.attributes };
+};
+
 /**
  * Validates one request through the engine together with the plane's current desired grants, so
  * a request that would overflow a role's policy quota (C3) is rejected now, not at apply time.
+ * `advisory`: the plane's state may come from the container's plane cache (at most its TTL old) —
+ * only for a submit that lands pending, whose quota approveGrant checks again against fresh state.
  */
-const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: string): Promise<Checked> => {
+const checkAgainstPlane = async (
+  deps: AppDeps,
+  request: unknown,
+  ignoreId?: string,
+  advisory = false,
+): Promise<Checked> => {
   const dataPlane = resolvePlane(deps, request);
-  const snapshot = dataPlane === undefined ? undefined : await deps.store.getPlaneSnapshot(dataPlane);
-  const existing =
-    snapshot === undefined
-      ? []
-      : (await deps.store.getGrants(snapshot.desiredGrantIds))
-          .filter((grant) => grant.id !== ignoreId && isDesired(grant.status))
-          .sort((a, b) => (a.id < b.id ? -1 : 1));
+  const load = (plane: string) => () => readPlaneState(deps, plane);
+  const state =
+    dataPlane === undefined
+      ? undefined
+      : deps.planeCache === undefined
+        ? await readPlaneState(deps, dataPlane)
+        : await deps.planeCache.get(dataPlane, load(dataPlane), { fresh: !advisory });
+  const existing = (state?.desired ?? []).filter((grant) => grant.id !== ignoreId);
   const requests: unknown[] = existing.map((grant) => planRequestOf(grant, { withExpiry: false }));
   const index = requests.length;
   requests.push(
@@ -102,7 +120,7 @@ const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: str
     config: deps.config,
     requests,
     now: deps.clock.now(),
-    attributes: attributesInput(snapshot?.attributes ?? []),
+    attributes: attributesInput(state?.attributes ?? []),
   };
   const plan = planGrants(planInput);
 
@@ -148,6 +166,31 @@ const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: str
   };
 };
 
+/** The scope as sent (before validation): only to decide early whether a submit may auto-approve. */
+const rawScopeOf = (request: unknown): unknown =>
+  typeof request === 'object' && request !== null && 'scope' in request ? request.scope : undefined;
+
+/** Approved on arrival: pre-approved by its source, or a project-domain in the plane's autoApproveDomains. */
+const autoApproves = (
+  deps: AppDeps,
+  preApproved: boolean | undefined,
+  dataPlane: string | undefined,
+  scope: unknown,
+): boolean => {
+  if (preApproved === true) return true;
+  const plane = deps.config.dataPlanes.find((candidate) => candidate.name === dataPlane);
+  return (
+    plane !== undefined &&
+    typeof scope === 'object' &&
+    scope !== null &&
+    'type' in scope &&
+    scope.type === 'project-domain' &&
+    'domain' in scope &&
+    typeof scope.domain === 'string' &&
+    plane.autoApproveDomains.includes(scope.domain)
+  );
+};
+
 /**
  * Submits a grant request: validated against the documented rules and the plane's quota, stored as
  * `pending-approval`, or `approved` when its domain is in the plane's autoApproveDomains (or the
@@ -158,12 +201,15 @@ export const submitGrant = async (deps: AppDeps, input: SubmitGrantInput): Promi
     input.ticket !== undefined && typeof input.request === 'object' && input.request !== null
       ? { ...input.request, ticket: input.ticket }
       : input.request;
-  const checked = await checkAgainstPlane(deps, request);
-  const plane = deps.config.dataPlanes.find((candidate) => candidate.name === checked.dataPlane);
+  // A submit that will land pending changes no desired state and is re-checked at approval, so its
+  // quota check may use the container's plane cache (one round trip less on POST /v1/grants); one
+  // that is approved on arrival must check against fresh state, so the cache is read-through then.
+  const advisory = !autoApproves(deps, input.preApproved, resolvePlane(deps, request), rawScopeOf(request));
+  let checked = await checkAgainstPlane(deps, request, undefined, advisory);
   const scope = checked.request.scope;
-  const autoApproved =
-    input.preApproved === true ||
-    (scope.type === 'project-domain' && plane !== undefined && plane.autoApproveDomains.includes(scope.domain));
+  const autoApproved = autoApproves(deps, input.preApproved, checked.dataPlane, scope);
+  // The raw request and the parsed one disagree on approval (a schema transform): check it fresh.
+  if (advisory && autoApproved) checked = await checkAgainstPlane(deps, request);
   const now = deps.clock.now().toISOString();
   const status: GrantStatus = autoApproved ? 'approved' : 'pending-approval';
   const { dataPlane: _ignored, ...rest } = checked.request;
