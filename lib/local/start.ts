@@ -110,7 +110,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await ensureTable(dynamoClient, tableName);
 
     const iamPort = options.iamPort ?? portFrom(env.GRANTPLANE_IAM_PORT, 'GRANTPLANE_IAM_PORT') ?? 0;
-    const iam = await startIamEmulator({ port: iamPort });
+    // Any credentials reach the first AWS plane's account (an access key id that is an account id
+    // picks another), so the banner's `aws iam list-roles` shows what grantplane changed.
+    const firstAws = config.dataPlanes.find((plane) => plane.cloud === 'aws');
+    const iam = await startIamEmulator({
+      port: iamPort,
+      ...(firstAws?.cloud === 'aws' ? { accountId: firstAws.accountId } : {}),
+    });
     stops.push(() => iam.stop());
     for (const plane of config.dataPlanes) {
       if (plane.cloud !== 'aws') continue;
@@ -154,6 +160,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
 }
 
+/** Which plane the emulator shows for which credentials, when there is more than one AWS plane. */
+function awsAccounts(config: GrantplaneConfig): string[] {
+  const planes = config.dataPlanes.flatMap((plane) => (plane.cloud === 'aws' ? [plane] : []));
+  if (planes.length < 2) return [];
+  return [
+    `                 accounts: ${planes.map((plane, i) => `${plane.name} ${plane.accountId}${i === 0 ? ' (default)' : ''}`).join(', ')};`,
+    '                 pick one with AWS_ACCESS_KEY_ID=<account id>',
+  ];
+}
+
 /** The banner `npm start` prints: where everything is, a token, and a request to try. */
 export function banner(stack: LocalStack, ephemeral: boolean): string {
   const secret = localJwtSecret(process.env);
@@ -174,6 +190,7 @@ export function banner(stack: LocalStack, ephemeral: boolean): string {
     `grantplane local stack is up${ephemeral ? ' (ephemeral: nothing kept on disk)' : ''}`,
     `  API            ${stack.url}`,
     `  IAM emulator   ${stack.iamEndpoint}   (aws iam list-roles --endpoint-url ${stack.iamEndpoint}, any credentials)`,
+    ...awsAccounts(stack.config),
     `  DynamoDB Local ${stack.dynamoEndpoint}   table ${stack.tableName}`,
     `  config         ${stack.configPath}`,
     '',
