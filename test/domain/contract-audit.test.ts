@@ -89,7 +89,9 @@ describe('DESIGN §2: a configuration error names the key and says what to fix',
     expect(message({ dataPlanes: [prodPlane({ maxPoliciesPerRole: 'ten' })] })).toBe(
       'dataPlanes[0].maxPoliciesPerRole: must be a number, not a string',
     );
-    expect(message({ dataPlanes: [prodPlane({ cloud: 'oracle' })] })).toBe('dataPlanes[0].cloud: must be one of aws, gcp, azure');
+    expect(message({ dataPlanes: [prodPlane({ cloud: 'oracle' })] })).toBe(
+      'dataPlanes[0].cloud: must be one of aws, gcp, azure',
+    );
     expect(message({ dataPlanes: [prodPlane({ driftMode: 'fix' })] })).toBe(
       'dataPlanes[0].driftMode: must be one of "detect", "enforce"',
     );
@@ -99,8 +101,10 @@ describe('DESIGN §2: a configuration error names the key and says what to fix',
 
 describe('DESIGN §4 R7: the message names what an action means, without repeating it', () => {
   const message = (action: string): string | undefined =>
-    checkPolicyStatements([{ Effect: 'Allow', Action: action, Resource: 'arn:aws:s3:::acme-data' }], 'resource.statements')[0]
-      ?.message;
+    checkPolicyStatements(
+      [{ Effect: 'Allow', Action: action, Resource: 'arn:aws:s3:::acme-data' }],
+      'resource.statements',
+    )[0]?.message;
 
   it('quotes an exact action once', () => {
     expect(message('iam:PassRole')).toMatch(/^"iam:PassRole": changes to identities/);
@@ -114,36 +118,71 @@ describe('DESIGN §4 R7: the message names what an action means, without repeati
 });
 
 describe('DESIGN §4: a request.invalid message names the field and says what to give', () => {
-  const errors = (request: unknown) => planGrants({ config: config(), requests: [request], now: NOW }).rejected[0]?.errors ?? [];
+  const errors = (request: unknown) =>
+    planGrants({ config: config(), requests: [request], now: NOW }).rejected[0]?.errors ?? [];
 
   it('says a missing field is required and what it looks like', () => {
     expect(errors({ resource: s3('acme-data') })).toEqual([
       {
         path: 'scope',
         code: 'request.invalid',
-        message: 'scope is required: give {"type":"global"} or {"type":"project-domain","project":"...","domain":"..."}.',
+        message:
+          'scope is required: give {"type":"global"} or {"type":"project-domain","project":"...","domain":"..."}.',
       },
     ]);
-    expect(errors({ scope: pair('flytesnacks', 'development'), resource: s3('acme-data'), ticket: { system: 'jira' } })).toEqual([
-      { path: 'ticket.key', code: 'request.invalid', message: 'ticket.key is required: give a string.' },
-    ]);
+    expect(
+      errors({ scope: pair('flytesnacks', 'development'), resource: s3('acme-data'), ticket: { system: 'jira' } }),
+    ).toEqual([{ path: 'ticket.key', code: 'request.invalid', message: 'ticket.key is required: give a string.' }]);
   });
 
   it('lists the allowed values of a type or an access level', () => {
     expect(errors({ scope: { type: 'global' }, resource: { type: 'dynamodb' } })[0]?.message).toBe(
       'resource.type must be one of "s3", "secretsmanager", "ecr", "iam-statements".',
     );
-    expect(errors({ scope: { type: 'global' }, resource: { type: 's3', bucket: 'acme-data', access: 'write' } })[0]?.message).toBe(
-      'resource.access must be one of "read", "read-write".',
-    );
+    expect(
+      errors({ scope: { type: 'global' }, resource: { type: 's3', bucket: 'acme-data', access: 'write' } })[0]?.message,
+    ).toBe('resource.access must be one of "read", "read-write".');
   });
 
   it('says what a wrong type should be, and that a list must not be empty', () => {
     expect(errors({ scope: { type: 'global' }, resource: { type: 's3', bucket: 3, access: 'read' } })[0]?.message).toBe(
       'resource.bucket must be a string, not a number.',
     );
-    expect(errors({ scope: { type: 'global' }, resource: { type: 'iam-statements', statements: [] } })[0]?.message).toBe(
-      'resource.statements must list at least one entry.',
+    expect(
+      errors({ scope: { type: 'global' }, resource: { type: 'iam-statements', statements: [] } })[0]?.message,
+    ).toBe('resource.statements must list at least one entry.');
+  });
+});
+
+describe('DESIGN §4 R7: a statement IAM would refuse is rejected at validation, not at apply', () => {
+  const withCondition = (condition: unknown) =>
+    checkPolicyStatements(
+      [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::acme-data/*', Condition: condition }],
+      'resource.statements',
     );
+
+  it('refuses a condition operator IAM does not have', () => {
+    expect(withCondition({ Nope: { 'aws:SecureTransport': 'true' } })).toEqual([
+      expect.objectContaining({ path: 'resource.statements[0].Condition.Nope', code: 'guardrail.malformed-statement' }),
+    ]);
+    expect(withCondition({ NullIfExists: { 'aws:TokenIssueTime': 'true' } })).toHaveLength(1);
+    expect(withCondition({ 'ForSomeValues:StringLike': { 'aws:TagKeys': ['a*'] } })).toHaveLength(1);
+  });
+
+  it('accepts IAM operators with their set prefixes and IfExists', () => {
+    for (const operator of [
+      'StringEquals',
+      'Bool',
+      'Null',
+      'ArnLike',
+      'StringLikeIfExists',
+      'ForAnyValue:StringLike',
+      'ForAllValues:StringEqualsIgnoreCase',
+      'NumericLessThanEqualsIfExists',
+      'IpAddress',
+      'DateGreaterThan',
+    ]) {
+      expect(withCondition({ [operator]: { 'aws:RequestTag/team': 'a' } }), operator).toEqual([]);
+    }
   });
 });

@@ -161,6 +161,26 @@ function readStringList(
   return undefined;
 }
 
+// IAM's condition operators (IAM User Guide, "Condition operators"). IAM refuses any other name
+// with MalformedPolicyDocument, so an unknown one is refused here rather than at apply time.
+const CONDITION_OPERATORS = new Set(
+  [
+    'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike',
+    'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals',
+    'DateEquals', 'DateNotEquals', 'DateLessThan', 'DateLessThanEquals', 'DateGreaterThan', 'DateGreaterThanEquals',
+    'Bool', 'BinaryEquals', 'IpAddress', 'NotIpAddress', 'ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike', 'Null',
+  ].map((name) => name.toLowerCase()),
+);
+
+/** `[ForAnyValue:|ForAllValues:]<operator>[IfExists]` with a known operator (`Null` takes no IfExists). */
+function isConditionOperator(name: string): boolean {
+  const match = /^(?:(?:ForAnyValue|ForAllValues):)?([A-Za-z]+)$/i.exec(name);
+  if (match === null) return false;
+  const base = (match[1] ?? '').toLowerCase();
+  if (CONDITION_OPERATORS.has(base)) return true;
+  return base.endsWith('ifexists') && base !== 'nullifexists' && CONDITION_OPERATORS.has(base.slice(0, -'ifexists'.length));
+}
+
 function checkCondition(value: unknown, path: string, violations: RuleViolation[]): void {
   if (!isPlainObject(value)) {
     violations.push({ path, code: 'guardrail.malformed-statement', message: 'Condition must be an object of condition operators.' });
@@ -168,7 +188,7 @@ function checkCondition(value: unknown, path: string, violations: RuleViolation[
   }
   const isScalar = (entry: unknown): boolean => ['string', 'number', 'boolean'].includes(typeof entry);
   for (const [operator, block] of Object.entries(value)) {
-    if (!/^(ForAnyValue:|ForAllValues:)?[A-Za-z]+$/.test(operator)) {
+    if (!isConditionOperator(operator)) {
       violations.push({
         path: `${path}.${operator}`,
         code: 'guardrail.malformed-statement',
