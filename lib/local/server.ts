@@ -161,7 +161,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
 
     let claims: Record<string, string> | undefined;
     if (match.kind === 'match' && needsIdentity(match.route.access)) {
-      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? '');
+      // API Gateway's JWT authorizer takes the token alone or prefixed with "Bearer ".
+      const bearer = /^(?:Bearer\s+)?(\S+)\s*$/i.exec(headers.authorization ?? '');
       if (bearer?.[1] === undefined) return unauthorized(response);
       try {
         claims = gatewayClaims(verifyJwt(bearer[1], options.jwtSecret));

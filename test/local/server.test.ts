@@ -84,6 +84,13 @@ describe('local server', () => {
     }
   });
 
+  it('takes the token alone, as API Gateway does, as well as after "Bearer "', async () => {
+    for (const authorization of [token('alice', ['requester']), `bearer ${token('alice', ['requester'])}`]) {
+      const answer = await fetch(`${server.url}/v1/grants`, { headers: { authorization } });
+      expect(answer.status, authorization.slice(0, 8)).toBe(200);
+    }
+  });
+
   it('answers /healthz without a token, 403 problem+json for a missing role, and 404/405 for unknown routes', async () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     const forbidden = await fetch(`${server.url}/v1/audit`, {
