@@ -79,8 +79,6 @@ export interface InfraSettings {
   rolesClaim: string | null;
   /** GRANTPLANE_ROLE_MAPPING (JSON `{"<group>": "<role>" | [...]}`), validated as JSON here. */
   roleMapping: string | null;
-  /** Bumped to make the webhook function re-read its signing secrets after a rotation. */
-  webhookSecretRevision: string;
   /** Prefix of the named IAM roles the plane accounts trust (`<prefix>-applier`). */
   serviceName: string;
 }
@@ -115,7 +113,7 @@ const describe = (error: z.ZodError): string =>
 /**
  * Loads the deployment settings from CDK context: `grantplane:config` (file path, default
  * `grantplane.config.yaml`, else `examples/grantplane.config.yaml`), `jwtIssuer`, `jwtAudience`,
- * `alarmEmail`, `driftSchedule`, `applierSweepSchedule`, `rolesClaim`, `roleMapping`, `webhookSecretRevision`, `orgPrefix` / `managedPath` (defaults for planes that set none),
+ * `alarmEmail`, `driftSchedule`, `applierSweepSchedule`, `rolesClaim`, `roleMapping`, `orgPrefix` / `managedPath` (defaults for planes that set none),
  * `accounts` (the accounts the applier may manage without assuming a role).
  */
 export const loadInfraSettings = (read: ContextReader): InfraSettings => {
@@ -205,7 +203,6 @@ export const loadInfraSettings = (read: ContextReader): InfraSettings => {
   return {
     configFile,
     rolesClaim: optionalString(read, 'rolesClaim') ?? null,
-    webhookSecretRevision: String(read('webhookSecretRevision') ?? '1'),
     roleMapping,
     planes,
     jwtIssuer,

@@ -192,7 +192,7 @@ export class StatelessStack extends Stack {
     for (const [, secret] of webhookSecrets) {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
-        reason: 'A webhook signing secret is shared with the ticket system and rotated by hand there; the handler accepts a comma-separated list so both values work during rotation.',
+        reason: 'A webhook signing secret is shared with the ticket system and rotated by hand there; the handler accepts a comma-separated list so both values work during rotation, and re-reads the secret every 5 minutes.',
       });
     }
 
@@ -200,13 +200,12 @@ export class StatelessStack extends Stack {
     for (const group of groups) {
       const environment: Record<string, string> = {};
       if (group === 'webhook') {
-        // functions/webhook.ts reads the secret values from GRANTPLANE_WEBHOOK_SECRET_<SOURCE>;
-        // CloudFormation resolves the dynamic reference at deploy time (never in the template).
-        // Rotation: store "new,old" in the secret and redeploy with a new -c webhookSecretRevision.
+        // Only the secrets' ARNs: functions/webhook.ts reads the values with GetSecretValue and keeps
+        // them 5 minutes, so a value never appears in the function's configuration and a rotation
+        // ("new,old" stored in the secret) needs no deploy.
         for (const [source, secret] of webhookSecrets) {
-          environment[`GRANTPLANE_WEBHOOK_SECRET_${source.toUpperCase()}`] = secret.secretValue.unsafeUnwrap();
+          environment[`GRANTPLANE_WEBHOOK_SECRET_ARN_${source.toUpperCase()}`] = secret.secretArn;
         }
-        environment.GRANTPLANE_WEBHOOK_SECRET_REVISION = settings.webhookSecretRevision;
       }
       if (group !== 'webhook') {
         // How JWT claims map to grantplane roles (functions/shared/auth.ts); unset = its defaults.
@@ -219,6 +218,8 @@ export class StatelessStack extends Stack {
       const access = TABLE_ACCESS[group];
       if (access !== 'none') grantTable(table, fn.role, access);
       if (group === 'http/drift') drift.function.grantInvoke(fn.role);
+      // GetSecretValue (and DescribeSecret) on exactly the three signing secrets.
+      if (group === 'webhook') for (const [, secret] of webhookSecrets) secret.grantRead(fn.role);
       this.functions.set(group, fn);
     }
 

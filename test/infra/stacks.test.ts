@@ -15,6 +15,7 @@ import { ROUTES } from '../../functions/shared/routes.js';
 import { TABLE } from '../../lib/adapters/dynamodb/table.js';
 import { buildApp, type GrantplaneStacks } from '../../infra/build-app.js';
 import { MissingEntryError } from '../../infra/constructs/grantplane-function.js';
+import { startSecretsManagerServer } from '../helpers/secrets-manager-server.js';
 import { allowed, statementsOf, type Statement } from './iam-eval.js';
 
 const HOME = '111111111111';
@@ -210,15 +211,60 @@ describe('GrantplaneFunction defaults (STYLE habit 13)', () => {
     }
   });
 
-  it('gives the webhook function its signing secrets by deploy-time reference, never in the template (DESIGN §10)', () => {
-    const webhook = z
-      .looseObject({ Properties: z.looseObject({ Environment: z.object({ Variables: z.record(z.string(), z.unknown()) }) }) })
-      .parse(stateless.findResources('AWS::Lambda::Function')[functionId('webhook')]).Properties.Environment.Variables;
-    for (const source of ['GENERIC', 'JIRA', 'SERVICENOW']) {
-      expect(JSON.stringify(webhook[`GRANTPLANE_WEBHOOK_SECRET_${source}`]), source).toMatch(/\{\{resolve:secretsmanager:/);
+  it('gives the webhook function its signing secrets by ARN, never by value (DESIGN §10 "Secrets Manager in AWS")', () => {
+    const variables = (id: string) =>
+      z
+        .looseObject({ Properties: z.looseObject({ Environment: z.object({ Variables: z.record(z.string(), z.unknown()) }) }) })
+        .parse(stateless.findResources('AWS::Lambda::Function')[id]).Properties.Environment.Variables;
+    const secretIds = Object.keys(stateless.findResources('AWS::SecretsManager::Secret'));
+    // No function's configuration holds a secret value, nor a deploy-time reference that resolves to one.
+    for (const id of Object.keys(stateless.findResources('AWS::Lambda::Function'))) {
+      const environment = JSON.stringify(stateless.findResources('AWS::Lambda::Function')[id]?.Properties?.Environment ?? {});
+      expect(environment, id).not.toMatch(/resolve:secretsmanager|SecretString/i);
+      for (const [name, value] of Object.entries(
+        z.object({ Variables: z.record(z.string(), z.unknown()) }).partial().parse(JSON.parse(environment)).Variables ?? {},
+      )) {
+        expect(name, id).not.toMatch(/^GRANTPLANE_WEBHOOK_SECRET_(GENERIC|JIRA|SERVICENOW)$/);
+        // A secret may appear only as its ARN (Ref), under GRANTPLANE_WEBHOOK_SECRET_ARN_<SOURCE>.
+        if (secretIds.some((secret) => JSON.stringify(value).includes(`"${secret}"`))) {
+          expect(value, `${id} ${name}`).toEqual({ Ref: expect.any(String) });
+          expect(name, id).toMatch(/^GRANTPLANE_WEBHOOK_SECRET_ARN_/);
+        }
+      }
     }
+    // The webhook function gets one ARN variable per source, naming that source's secret.
+    const webhook = variables(functionId('webhook'));
+    for (const source of ['generic', 'jira', 'servicenow']) {
+      const secret = logicalId(stateless, 'AWS::SecretsManager::Secret', (r) => String(r.Properties?.Description).includes(` ${source} `));
+      expect(webhook[`GRANTPLANE_WEBHOOK_SECRET_ARN_${source.toUpperCase()}`], source).toEqual({ Ref: secret });
+    }
+    expect(webhook).not.toHaveProperty('GRANTPLANE_WEBHOOK_SECRET_REVISION');
     stateless.resourceCountIs('AWS::SecretsManager::Secret', 3);
     stateless.allResources('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
+  });
+
+  it('allows secretsmanager:GetSecretValue to the webhook function only, on exactly its three secrets', () => {
+    // An action pattern (with * or ?) that IAM would match against secretsmanager:GetSecretValue.
+    const coversGetSecretValue = (action: string): boolean => {
+      const pattern = action.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+      return new RegExp('^' + pattern + '$', 'i').test('secretsmanager:GetSecretValue');
+    };
+    const secretRefs = Object.keys(stateless.findResources('AWS::SecretsManager::Secret')).map((id) => JSON.stringify({ Ref: id }));
+    const webhookRole = stacks.stateless.getLogicalId(stacks.stateless.functions.get('webhook')?.role.node.defaultChild as never);
+    const grants = Object.values(stateless.findResources('AWS::IAM::Policy'))
+      .map((policy) => z.looseObject({ Properties: z.looseObject({ Roles: z.array(z.unknown()), PolicyDocument: z.unknown() }) }).parse(policy))
+      .flatMap((policy) =>
+        statementsOf(policy.Properties.PolicyDocument)
+          .filter((s) => s.Effect === 'Allow' && s.Action.some(coversGetSecretValue))
+          .map((s) => ({ roles: JSON.stringify(policy.Properties.Roles), resources: s.Resource })),
+      );
+    expect([...new Set(grants.map((grant) => grant.roles))]).toEqual([JSON.stringify([{ Ref: webhookRole }])]);
+    expect([...new Set(grants.flatMap((grant) => grant.resources))].sort()).toEqual([...secretRefs].sort());
+    const webhook = roleStatements(webhookRole);
+    for (const ref of secretRefs) expect(allowed(webhook, 'secretsmanager:GetSecretValue', ref), ref).toBe(true);
+    expect(allowed(webhook, 'secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:us-west-2:111111111111:secret:other-AbCdEf')).toBe(false);
+    expect(allowed(webhook, 'secretsmanager:GetSecretValue', '*')).toBe(false);
+    expect(allowed(webhook, 'secretsmanager:PutSecretValue', secretRefs[0] ?? '')).toBe(false);
   });
 
   it('keeps logs three months in retained log groups', () => {
@@ -235,21 +281,44 @@ describe('GrantplaneFunction defaults (STYLE habit 13)', () => {
         .parse(stateless.findResources('AWS::Lambda::Function')[functionId(group)]);
       return join(outdir, `asset.${resource.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
     };
-    const invoke = async (group: 'http/health' | 'webhook', method: string, path: string, routeKey: string, body?: string) => {
+    const invoke = async (group: 'http/health' | 'webhook', method: string, path: string, routeKey: string, body?: string, extraEnv: Record<string, string> = {}) => {
       const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', INVOKE], {
         cwd: assetDir(group),
-        env: { PATH: process.env.PATH, GRANTPLANE_TABLE: 'grantplane', GRANTPLANE_CONFIG: 'grantplane.config.yaml', AWS_REGION: 'us-west-2', EVENT: JSON.stringify({ method, path, routeKey, body }) },
+        env: { PATH: process.env.PATH, GRANTPLANE_TABLE: 'grantplane', GRANTPLANE_CONFIG: 'grantplane.config.yaml', AWS_REGION: 'us-west-2', EVENT: JSON.stringify({ method, path, routeKey, body }), ...extraEnv },
         timeout: 30_000,
       });
       return z.object({ statusCode: z.number(), body: z.string() }).loose().parse(JSON.parse(stdout.trim().split('\n').at(-1) ?? ''));
     };
-    // Act
-    const health = await invoke('http/health', 'GET', '/healthz', 'GET /healthz');
-    const webhook = await invoke('webhook', 'POST', '/v1/webhooks/jira', 'POST /v1/webhooks/{source}', '{}');
-    // Assess: the health route answers; an unsigned delivery is refused (no secret configured here).
-    expect(health).toMatchObject({ statusCode: 200 });
-    expect(JSON.parse(health.body)).toEqual({ status: 'ok' });
-    expect(webhook.statusCode).toBe(401);
+    // The webhook bundle's own SDK client reads its secret as in Lambda: ARN variable, endpoint from AWS_ENDPOINT_URL_SECRETS_MANAGER.
+    const secrets = await startSecretsManagerServer({ account: HOME });
+    try {
+      const jiraSecret = secrets.put('grantplane/webhook/jira', 'jira-signing-secret');
+      // Act
+      const health = await invoke('http/health', 'GET', '/healthz', 'GET /healthz');
+      const webhook = await invoke('webhook', 'POST', '/v1/webhooks/jira', 'POST /v1/webhooks/{source}', '{}');
+      const withSecret = await invoke('webhook', 'POST', '/v1/webhooks/jira', 'POST /v1/webhooks/{source}', '{}', {
+        GRANTPLANE_WEBHOOK_SECRET_ARN_JIRA: jiraSecret,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+        AWS_ACCESS_KEY_ID: 'AKIDLAMBDA',
+        AWS_SECRET_ACCESS_KEY: 'lambda-secret',
+        AWS_SESSION_TOKEN: 'lambda-session',
+      });
+      // Assess: the health route answers; an unsigned delivery is refused, with no secret configured
+      // and with one read from Secrets Manager by the bundled SDK (one signed GetSecretValue call).
+      expect(health).toMatchObject({ statusCode: 200 });
+      expect(JSON.parse(health.body)).toEqual({ status: 'ok' });
+      expect(webhook.statusCode).toBe(401);
+      expect(withSecret.statusCode).toBe(401);
+      expect(secrets.calls).toEqual([
+        expect.objectContaining({
+          target: 'secretsmanager.GetSecretValue',
+          body: { SecretId: jiraSecret },
+          authorization: expect.stringMatching(/Credential=AKIDLAMBDA\/\d{8}\/us-west-2\/secretsmanager\/aws4_request/),
+        }),
+      ]);
+    } finally {
+      await secrets.close();
+    }
   });
 
   it('refuses to synth when an entry file is missing, naming it', () => {
