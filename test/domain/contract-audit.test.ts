@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../lib/domain/config.js';
 import { planGrants } from '../../lib/domain/engine.js';
 import { checkPolicyStatements } from '../../lib/domain/rules/guardrails.js';
+import { globsIntersect } from '../../lib/domain/rules/statements.js';
 import { NOW, config, pair, prodPlane, s3 } from './engine-fixtures.js';
 
 describe('DESIGN §4 R1 / §5 C2: one namespace <project>-<domain>, one role', () => {
@@ -184,5 +185,48 @@ describe('DESIGN §4 R7: a statement IAM would refuse is rejected at validation,
     ]) {
       expect(withCondition({ [operator]: { 'aws:RequestTag/team': 'a' } }), operator).toEqual([]);
     }
+  });
+});
+
+describe('DESIGN §4 R4 through the escape hatch: iam-statements cannot name an internal bucket', () => {
+  const statements = (...resources: string[]) => ({
+    scope: { type: 'global' },
+    resource: {
+      type: 'iam-statements',
+      statements: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: resources }],
+    },
+  });
+  const plan = (...requests: unknown[]) => planGrants({ config: config(), requests, now: NOW });
+
+  it('refuses a Resource in a bucket matching internalBucketPatterns, literal or a pattern that can match one', () => {
+    const result = plan(
+      statements('arn:aws:s3:::acme-data/*', 'arn:aws:s3:::opta-acme-metadata/*'),
+      statements('arn:aws:s3:::union-*'),
+      statements('arn:aws:s3:::op*/x'),
+    );
+    expect(result.accepted).toEqual([]);
+    expect(result.rejected.map((grant) => grant.errors.map((error) => `${error.path} ${error.code}`))).toEqual([
+      ['resource.statements[0].Resource[1] s3.internal-bucket'],
+      ['resource.statements[0].Resource[0] s3.internal-bucket'],
+      ['resource.statements[0].Resource[0] s3.internal-bucket'],
+    ]);
+  });
+
+  it('accepts own buckets, and leaves buckets patterns that start with a wildcard to R7', () => {
+    const result = plan(statements('arn:aws:s3:::acme-data/*', 'arn:aws:s3:::acme-*'), {
+      scope: { type: 'global' },
+      resource: {
+        type: 'iam-statements',
+        statements: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::*-data/*' }],
+      },
+    });
+    expect(result.rejected).toEqual([]);
+  });
+
+  it('intersects globs as IAM and internalBucketPatterns read them', () => {
+    expect(globsIntersect('union-*', 'un*')).toBe(true);
+    expect(globsIntersect('opta-*', 'op?a-x')).toBe(true);
+    expect(globsIntersect('opta-*', 'acme-*')).toBe(false);
+    expect(globsIntersect('union-?', 'union-ab')).toBe(false);
   });
 });

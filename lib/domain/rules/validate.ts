@@ -116,7 +116,7 @@ export function validateGrantRequest(config: GrantplaneConfig, raw: unknown, now
       break;
     }
     case 'iam-statements': {
-      const checked = checkCustomStatements(resource.statements);
+      const checked = checkCustomStatements(resource.statements, plane.internalBucketPatterns);
       if ('errors' in checked) {
         errors.push(...checked.errors);
         break;
