@@ -91,6 +91,33 @@ const readPlaneState = async (deps: AppDeps, dataPlane: string): Promise<PlaneSt
 };
 
 /**
+ * The desired grants that can change the engine's verdict on `request`, so a submit plans one pair,
+ * not the whole plane (its cost grew with every grant of the plane). For a project-domain request:
+ * the plane's global grants (they take room on every role and cover statements, C1/C3), and the
+ * grants of every pair spelling the same namespace `<project>-<domain>` (its own pair: R9 repeats
+ * and its role's quota, C3; look-alike pairs: the namespace collision rule). No other pair's grant
+ * takes part in any of those rules, and none of them can be displaced by this request. A global
+ * request (or one whose scope cannot be read) is planned with the whole plane.
+ */
+export const neighboursOf = (request: unknown): ((grant: GrantRecord) => boolean) => {
+  const scope = rawScopeOf(request);
+  if (
+    typeof scope !== 'object' ||
+    scope === null ||
+    !('type' in scope) ||
+    scope.type !== 'project-domain' ||
+    !('project' in scope) ||
+    !('domain' in scope) ||
+    typeof scope.project !== 'string' ||
+    typeof scope.domain !== 'string'
+  ) {
+    return () => true;
+  }
+  const namespace = `${scope.project}-${scope.domain}`;
+  return (grant) => grant.scope.type === 'global' || `${grant.scope.project}-${grant.scope.domain}` === namespace;
+};
+
+/**
  * Validates one request through the engine together with the plane's current desired grants, so
  * a request that would overflow a role's policy quota (C3) is rejected now, not at apply time.
  * `advisory`: the plane's state may come from the container's plane cache (at most its TTL old) —
@@ -110,7 +137,8 @@ const checkAgainstPlane = async (
       : deps.planeCache === undefined
         ? await readPlaneState(deps, dataPlane)
         : await deps.planeCache.get(dataPlane, load(dataPlane), { fresh: !advisory });
-  const existing = (state?.desired ?? []).filter((grant) => grant.id !== ignoreId);
+  const neighbours = neighboursOf(request);
+  const existing = (state?.desired ?? []).filter((grant) => grant.id !== ignoreId && neighbours(grant));
   const requests: unknown[] = existing.map((grant) => planRequestOf(grant, { withExpiry: false }));
   const index = requests.length;
   requests.push(
