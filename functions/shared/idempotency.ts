@@ -1,7 +1,11 @@
 // The optional `Idempotency-Key` header (DESIGN §8) with Powertools idempotency on the same table
 // (DynamoDBPersistenceLayer, keyAttr pk / sortKeyAttr sk): the same caller and key again → the
 // first result; the same key with a different body → IdempotencyValidationError (422).
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
@@ -50,10 +54,28 @@ export function makeIdempotentCall<P, R>(
     // Lets Powertools expire an in-progress record when this invocation times out.
     config.registerLambdaContext(context);
     const idempotencyKey: [string, string] = [actor.sub, parseWith(headerValue, key, 'headers.idempotency-key')];
-    const stored = (await wrapped({ idempotencyKey, payload, actor, requestId: context.awsRequestId })) as {
-      value: R;
-      requestId: string;
-    };
+    const call = { idempotencyKey, payload, actor, requestId: context.awsRequestId };
+    const stored = (await waitWhileInProgress(() => wrapped(call), context)) as { value: R; requestId: string };
     return { value: stored.value, replayed: stored.requestId !== context.awsRequestId };
   };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Concurrent requests with one key all succeed (DESIGN §8): a duplicate that finds the first still
+ * in progress waits for its stored answer instead of answering 409 — for at most 10 s, and never
+ * past the invocation's own deadline; only then does IdempotencyAlreadyInProgressError reach the
+ * caller (409 with Retry-After).
+ */
+async function waitWhileInProgress<T>(attempt: () => Promise<T>, context: Context): Promise<T> {
+  const deadline = Date.now() + Math.min(10_000, Math.max(0, context.getRemainingTimeInMillis() - 1_000));
+  for (let delay = 25; ; delay = Math.min(delay * 2, 500)) {
+    try {
+      return await attempt();
+    } catch (error: unknown) {
+      if (!(error instanceof IdempotencyAlreadyInProgressError) || Date.now() + delay > deadline) throw error;
+      await sleep(delay / 2 + Math.random() * (delay / 2));
+    }
+  }
 }

@@ -157,6 +157,13 @@ describe('POST /v1/grants → approve → read (DESIGN §8)', () => {
     });
   });
 
+  it('answers concurrent requests with one Idempotency-Key all with the same grant, never 409 (DESIGN §8)', async () => {
+    const key = { 'Idempotency-Key': 'portal-req-concurrent' };
+    const answers = await Promise.all([1, 2, 3, 4, 5].map(() => submit(carol, s3Grant('production'), key)));
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 200, 200, 201]);
+    expect(new Set(answers.map((answer) => (answer.body as GrantBody).id)).size).toBe(1);
+  });
+
   it('keeps nothing for a key whose request was refused, so the corrected request may reuse it', async () => {
     const key = { 'Idempotency-Key': 'portal-req-43' };
     const refused = await submit(carol, s3Grant('staging', 'union-metadata-prod'), key);
