@@ -18,9 +18,11 @@ import { validateGrantRequest, type ValidGrant } from './rules/validate.js';
 // project and domain):
 // - a global target only when the plane has accepted global grants that compile to statements
 //   (ECR grants compile to none): grantplane's global policies on <UserFlyteRole>;
-// - a project-domain target for each pair with accepted grants that compile to statements not
-//   already allowed by the plane's global policies. A pair without one keeps <UserFlyteRole>
-//   (which carries the global policies), so it needs no role of its own.
+// - a project-domain target (C2) for each pair with accepted grants that compile to statements,
+//   even when the plane's global policies already allow all of them: its role carries
+//   userflyterole and the global policies, and its own policies leave out what those already
+//   allow (so it may have none). Emitting the role regardless keeps a pair's role and uctl file
+//   stable: revoking a global grant later changes only policies, never creates a role.
 // GCP and Azure planes never produce targets (R2 rejects their grants).
 
 export interface PlanInput {
@@ -272,7 +274,9 @@ function placeAndCheck(
   });
   const placed = grants.slice(0, count);
   const packed = result.packed ?? [];
-  const target = packed.length === 0 ? null : compile(packed);
+  // A target exists as soon as one placed grant compiles to statements (ECR grants compile to
+  // none), even when merging against `coverage` left it no policy of its own (C2).
+  const target = placed.some((entry) => entry.grant.statements.length > 0) ? compile(packed) : null;
 
   // R7 on the compiled documents. Merging only regroups statements that each passed R7, so this
   // cannot fail unless the rules and the compiler disagree; if they ever do, the target's grants

@@ -176,10 +176,29 @@ describe('C1/C2/C4 targets', () => {
     ]);
   });
 
-  it('emits no target for a pair whose grants the global policies already cover', () => {
-    const covered = planGrants({ config: cfg, requests: [{ scope: GLOBAL, resource: s3('acme-data') }, { scope: pair('flytesnacks', 'development'), resource: s3('acme-data') }], now: NOW });
+  it('C2: still emits the role of a pair whose grants the global policies already cover (userflyterole and the global policies attached, none of its own)', () => {
+    const requests = [{ scope: GLOBAL, resource: s3('acme-data') }, { scope: pair('flytesnacks', 'development'), resource: s3('acme-data') }];
+    const covered = planGrants({ config: cfg, requests, now: NOW });
     expect(covered.accepted).toHaveLength(2);
-    expect(covered.targets.map((target) => target.scope.type)).toEqual(['global']);
+    expect(covered.targets.map((target) => target.scope.type)).toEqual(['global', 'project-domain']);
+    const role = covered.targets[1];
+    expect(role?.role).toMatchObject({ name: 'acme-flytesnacks-development', managed: true });
+    expect(role?.policies).toEqual([]);
+    expect(role?.attachedPolicyArns).toEqual([`arn:aws:iam::${ACCOUNT}:policy/userflyterole`, `arn:aws:iam::${ACCOUNT}:policy/grantplane/grantplane-global-1`]);
+    expect(role?.uctl?.yaml).toContain(`arn:aws:iam::${ACCOUNT}:role/grantplane/acme-flytesnacks-development`);
+
+    // Revoking the global grant later changes only the pair's policies: the role and its uctl file stay byte-identical.
+    const alone = planGrants({ config: cfg, requests: [requests[1]], now: NOW });
+    const after = alone.targets.find((target) => target.scope.type === 'project-domain');
+    expect(after?.role).toEqual(role?.role);
+    expect(after?.uctl).toEqual(role?.uctl);
+    expect(after?.policies.map((policy) => policy.name)).toEqual(['grantplane-flytesnacks-development-1']);
+  });
+
+  it('C2: a pair whose only grants are ECR grants (no identity statements) gets no role', () => {
+    const ecrOnly = planGrants({ config: cfg, requests: [{ scope: pair('flytesnacks', 'development'), resource: { type: 'ecr', repositoryArn: `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/app` } }], now: NOW });
+    expect(ecrOnly.accepted).toHaveLength(1);
+    expect(ecrOnly.targets).toEqual([]);
   });
 
   it('emits the cross-account ECR repository policy with exactly the three pull actions', () => {

@@ -56,6 +56,35 @@ describe('DESIGN §4 R1 / §5 C2: one namespace <project>-<domain>, one role', (
   });
 });
 
+describe('DESIGN §5 C2: every pair with accepted grants gets its role, even when the global policies already allow them', () => {
+  // Before: a pair fully covered by the plane's global policies got no target and kept
+  // <UserFlyteRole>; revoking the global grant later created a role and a uctl update out of the blue.
+  const cfg = config();
+  const global = { scope: { type: 'global' }, resource: s3('acme-data', 'read-write') };
+  const covered = { scope: pair('flytesnacks', 'development'), resource: s3('acme-data') };
+
+  it('emits the role with trust, userflyterole and the global policies, and its uctl file', () => {
+    const result = planGrants({ config: cfg, requests: [global, covered], now: NOW });
+    expect(result.rejected).toEqual([]);
+    const role = result.targets.find((target) => target.scope.type === 'project-domain');
+    expect(role?.role.name).toBe('acme-flytesnacks-development');
+    expect(role?.role.trustPolicy).not.toBeNull();
+    expect(role?.policies).toEqual([]);
+    const globalArns = result.targets.find((target) => target.scope.type === 'global')?.policies.map((policy) => policy.arn) ?? [];
+    expect(globalArns.length).toBeGreaterThan(0);
+    expect(role?.attachedPolicyArns).toEqual([expect.stringMatching(/:policy\/userflyterole$/), ...globalArns]);
+    expect(role?.uctl?.command).toBe('uctl update cluster-resource-attribute --attrFile cluster_resource_attributes.yaml');
+  });
+
+  it('keeps the same role and uctl file when the global grant is revoked', () => {
+    const before = planGrants({ config: cfg, requests: [global, covered], now: NOW }).targets.find((target) => target.scope.type === 'project-domain');
+    const after = planGrants({ config: cfg, requests: [covered], now: NOW }).targets.find((target) => target.scope.type === 'project-domain');
+    expect(after?.role).toEqual(before?.role);
+    expect(after?.uctl).toEqual(before?.uctl);
+    expect(after?.policies.length).toBeGreaterThan(0);
+  });
+});
+
 describe('DESIGN §2: a configuration error names the key and says what to fix', () => {
   const parse = (accountId: unknown): ConfigError => {
     try {

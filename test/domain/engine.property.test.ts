@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planGrants } from '../../lib/domain/engine.js';
 import type { CompiledTarget, PlanResult, PolicyStatement } from '../../lib/domain/model.js';
+import { userFlyteRolePolicyArn } from '../../lib/domain/compile/arns.js';
 import { iamSize, MAX_MANAGED_POLICY_CHARS } from '../../lib/domain/compile/pack.js';
 import { checkPolicyStatements } from '../../lib/domain/rules/guardrails.js';
 import { validateGrantRequest, type ValidGrant } from '../../lib/domain/rules/validate.js';
@@ -204,6 +205,17 @@ describe('planGrants properties', () => {
               }
             }
           }
+        }
+        // C2: every pair with an accepted grant that compiles to statements has its own role,
+        // carrying userflyterole and every global policy of its plane (even when those already allow it all).
+        for (const { index: at } of result.accepted) {
+          const validated = validateGrantRequest(cfg, requests[at], NOW);
+          if (!validated.ok || validated.grant.scope.type === 'global' || validated.grant.statements.length === 0) continue;
+          const { plane, scope } = validated.grant;
+          const own = result.targets.find((target) => target.dataPlane === plane.name && target.scope.type === 'project-domain' && target.scope.project === scope.project && target.scope.domain === scope.domain);
+          expect(own, `${plane.name}/${scope.project}/${scope.domain}`).toBeDefined();
+          const globalArns = result.targets.find((target) => target.dataPlane === plane.name && target.scope.type === 'global')?.policies.map((policy) => policy.arn) ?? [];
+          expect(own?.attachedPolicyArns.slice(0, 1 + globalArns.length)).toEqual([userFlyteRolePolicyArn(plane), ...globalArns]);
         }
         // No over-grant: everything a target allows comes from that target's accepted grants.
         for (const target of result.targets) {
