@@ -554,7 +554,7 @@ interface GrantMove {
 
 /**
  * Moves the target's waiting grants on: after a successful apply approved/failed → active and
- * revoking → revoked; after a lasting failure approved → failed (with the reason). A grant that
+ * revoking → revoked (or expired, per its `endingAs`); after a lasting failure approved → failed (with the reason). A grant that
  * changed meanwhile (version moved) is left to the run its own change triggers.
  */
 async function moveGrants(
@@ -574,7 +574,8 @@ async function moveGrants(
         if (grant.status === 'approved') next = 'failed';
         detail = `not applied: ${refusal}`;
       } else if (grant.status === 'approved' || grant.status === 'failed') next = 'active';
-      else if (grant.status === 'revoking') next = 'revoked';
+      // Revoked, or expired when the schedule ended it (DESIGN §8: once its statements are gone).
+      else if (grant.status === 'revoking') next = grant.endingAs ?? 'revoked';
     } else if (grant.status === 'approved') {
       next = 'failed';
     }

@@ -1,6 +1,7 @@
 // Expiry of time-bound grants (DESIGN §10, R8): the schedule ends every grant past its `expiresAt`
-// that has not ended yet. Each one goes through the normal path — expireGrant (status `expired`,
-// audited) → target recompute → the applier removes the access — so nothing here touches IAM.
+// that has not ended yet. Each one goes through the normal path — expireGrant (audited; `expired`
+// at once when pending, else `revoking` with `endingAs: 'expired'`) → target recompute → the applier
+// removes the access and only then moves it to `expired` (DESIGN §8) — so nothing here touches IAM.
 import type { GrantRecord, GrantStatus } from '../domain/ports.js';
 import type { AppDeps } from './deps.js';
 import { expireGrant } from './grants.js';

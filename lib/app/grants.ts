@@ -416,8 +416,11 @@ export const revokeGrant = async (
 };
 
 /**
- * Ends a grant past its `expiresAt` (the schedule, §10): `expired`, audited, targets recompiled.
- * Returns null when the grant had already ended or does not expire yet.
+ * Ends a grant past its `expiresAt` (the schedule, §10), audited, targets recompiled. Like a
+ * revoke (DESIGN §8: expired as soon as its statements are gone from IAM): a pending one ends
+ * `expired` at once (nothing in IAM); one that is or may be in IAM goes `revoking` with
+ * `endingAs: 'expired'`, and the applier moves it to `expired` once IAM no longer has it.
+ * Returns null when the grant had already ended (or is ending) or does not expire yet.
  */
 export const expireGrant = async (
   deps: AppDeps,
@@ -428,7 +431,10 @@ export const expireGrant = async (
     const grant = await mustGet(deps, input.id);
     const ended = ['rejected', 'revoking', 'revoked', 'expired'].includes(grant.status);
     if (ended || grant.expiresAt === undefined || Date.parse(grant.expiresAt) > deps.clock.now().getTime()) return null;
-    const next = transition(deps, grant, 'expired', actor, `expired at ${grant.expiresAt}`);
+    const next =
+      grant.status === 'pending-approval'
+        ? transition(deps, grant, 'expired', actor, `expired at ${grant.expiresAt}`)
+        : transition(deps, grant, 'revoking', actor, `expired at ${grant.expiresAt}`, { endingAs: 'expired' });
     await deps.store.updateGrant(next, auditOf(deps, 'grant.expired', actor, next, grant.status), {
       previousStatus: grant.status,
     });

@@ -184,6 +184,11 @@ export interface GrantRecord extends Omit<GrantRequest, 'dataPlane'> {
   history: StatusChange[];
   approvedBy?: string;
   failureReason?: string;
+  /**
+   * How a `revoking` grant ends once the applier has removed its statements from IAM (DESIGN §8):
+   * `expired` when the schedule ended it past `expiresAt`; absent means `revoked`.
+   */
+  endingAs?: 'revoked' | 'expired';
   /** Engine notes on the request at submission (R6 same-account ECR, R9 duplicate, ...). */
   notes?: { code: string; message: string }[];
   /** For a full secret ARN: the split the docs show (DESIGN §3). */

@@ -119,6 +119,7 @@ export const grantRecordSchema = z.object({
   history: z.array(z.object({ status: statusSchema, at: z.string(), actor: z.string(), comment: z.string().optional() })),
   approvedBy: z.string().optional(),
   failureReason: z.string().optional(),
+  endingAs: z.enum(['revoked', 'expired']).optional(),
   notes: z.array(z.object({ code: z.string(), message: z.string() })).optional(),
   secretGroup: z.string().optional(),
   secretKey: z.string().optional(),
