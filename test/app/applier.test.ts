@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
 import { applyPendingTargets, applyTargets, type ApplierDeps } from '../../lib/app/applier.js';
 import { acknowledgeAttributeUpdate } from '../../lib/app/attributes.js';
-import { approveGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
+import { approveGrant, expireGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
 import { makePolicyDocumentCache } from '../../lib/app/reconcile.js';
 import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
 import type { GrantRecord, Identity } from '../../lib/domain/ports.js';
@@ -400,6 +400,69 @@ describe('applyTargets with global grants (C1, C2)', () => {
     ]);
     expect(await gateway.getPolicy('arn:aws:iam::123456789012:policy/grantplane/grantplane-global-1')).toBeNull();
     expect(await gateway.getRole(ROLE)).not.toBeNull();
+  });
+
+  it('C2: a pair whose grant the global policies already allow still gets its role; revoking the global grant later only adds its policy', async () => {
+    const submitted = await submitGrant(deps, { request: globalRequest('acme-shared'), actor: alice });
+    const globalGrant = await approveGrant(deps, { id: submitted.id, actor: bob });
+    const pairGrant = await approved('acme-shared'); // read-write on team-a/: read is covered, write is not
+    const covered = await submitGrant(deps, {
+      request: { ...globalRequest('acme-shared'), scope: { type: 'project-domain', project: 'flytesnacks', domain: 'development' } },
+      actor: alice,
+    });
+    const gateway = await deps.iamFor(deps.config.dataPlanes[0] as AwsDataPlaneConfig);
+    const DEVELOPMENT = 'prod#flytesnacks#development';
+    await applyTargets(deps, ['prod#global', STAGING, DEVELOPMENT]);
+
+    expect((await grant(covered.id)).status).toBe('active');
+    expect((await gateway.listAttachedRolePolicies('acme-flytesnacks-development')).map((p) => p.name).sort()).toEqual([
+      'grantplane-global-1',
+      'userflyterole',
+    ]);
+    const updates = (await deps.store.listAttributeUpdates('pending', { limit: 10 })).items;
+    expect(updates.map((update) => update.domain).sort()).toEqual(['development', 'staging']);
+
+    // Revoking the global grant: the covered pair gets its own policy; no role, no uctl update.
+    iam.emulator.resetCalls();
+    await revokeGrant(deps, { id: globalGrant.id, actor: alice });
+    await applyTargets(deps, ['prod#global', STAGING, DEVELOPMENT]);
+
+    expect((await grant(globalGrant.id)).status).toBe('revoked');
+    expect((await grant(pairGrant.id)).status).toBe('active');
+    expect(writes(iam.emulator).map((call) => call.action)).not.toContain('CreateRole');
+    expect((await gateway.listAttachedRolePolicies('acme-flytesnacks-development')).map((p) => p.name).sort()).toEqual([
+      'grantplane-flytesnacks-development-1',
+      'userflyterole',
+    ]);
+    expect((await deps.store.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(2);
+  });
+});
+
+describe('applyTargets and expiry (§8: "revoked (or expired) as soon as its statements are gone from IAM")', () => {
+  it('an expired grant stays revoking while its removal fails, and ends expired (not revoked) once its policy is gone', async () => {
+    const submitted = await submitGrant(deps, {
+      request: { ...request('acme-ml-data'), expiresAt: '2026-11-23T01:00:00Z' },
+      actor: alice,
+    });
+    await approveGrant(deps, { id: submitted.id, actor: bob });
+    await applyTargets(deps, [STAGING]);
+    expect((await grant(submitted.id)).status).toBe('active');
+    deps.clock.set('2026-11-23T02:00:00.000Z');
+    expect(await expireGrant(deps, { id: submitted.id })).toMatchObject({ status: 'revoking', endingAs: 'expired' });
+
+    // The plane's credentials reach the wrong account: nothing is removed, so it is not expired yet.
+    const right = deps.iamFor;
+    deps.iamFor = async () => makeIamGateway(iamClientFor(iam.emulator, { accessKeyId: '999999999999' }));
+    expect((await applyTargets(deps, [STAGING]))[0]?.outcome).toBe('failed');
+    expect(await grant(submitted.id)).toMatchObject({ status: 'revoking', endingAs: 'expired' });
+
+    deps.iamFor = right;
+    expect((await applyTargets(deps, [STAGING]))[0]?.outcome).toBe('waiting-uctl');
+    const gateway = await deps.iamFor(deps.config.dataPlanes[0] as AwsDataPlaneConfig);
+    expect((await gateway.listAttachedRolePolicies(ROLE)).map((policy) => policy.name)).toEqual(['userflyterole']);
+    expect((await grant(submitted.id)).status).toBe('expired');
+    const events = (await deps.store.listAudit({ grantId: submitted.id }, { limit: 10 })).items;
+    expect(events[0]).toMatchObject({ action: 'grant.expired', actor: 'applier', before: { status: 'revoking' }, after: { status: 'expired' } });
   });
 });
 

@@ -1,7 +1,9 @@
 // Expiry of time-bound grants in the scheduled run (DESIGN §10, R8): every grant past its
-// `expiresAt` that has not ended — pending, approved or active — ends `expired`, audited, and its
-// access is removed through the normal path (target recompute → applier), on DynamoDB Local and
-// the IAM emulator.
+// `expiresAt` that has not ended — pending, approved or active — ends, audited, and its access is
+// removed through the normal path (target recompute → applier), on DynamoDB Local and the IAM
+// emulator. Like a revoke (DESIGN §8: "revoked (or expired) as soon as its statements are gone from
+// IAM"): a grant that may be in IAM goes `revoking` (endingAs `expired`) and becomes `expired` only
+// once the applier removed its statements; a pending one (nothing in IAM) is `expired` at once.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
 import { applyTargets, type ApplierLog } from '../../lib/app/applier.js';
@@ -88,19 +90,20 @@ describe('expiry in the scheduled run (§10, R8)', () => {
     ]);
     const ended = await getGrant(deps, { id: grant.id });
     expect(ended.status).toBe('expired');
-    expect(ended.history.at(-1)).toEqual({
-      status: 'expired',
+    expect(ended.endingAs).toBe('expired');
+    // The schedule ended it (revoking), the applier finished it once the statements were gone.
+    expect(ended.history.at(-2)).toEqual({
+      status: 'revoking',
       at: LATER.toISOString(),
       actor: 'schedule',
       comment: `expired at ${IN_AN_HOUR}`,
     });
+    expect(ended.history.at(-1)).toMatchObject({ status: 'expired', actor: 'applier' });
     const audit = await deps.store.listAudit({ grantId: grant.id }, { limit: 10 });
-    expect(audit.items[0]).toMatchObject({
-      action: 'grant.expired',
-      actor: 'schedule',
-      before: { status: 'active' },
-      after: { status: 'expired' },
-    });
+    expect(audit.items.slice(0, 2)).toMatchObject([
+      { action: 'grant.expired', actor: 'applier', before: { status: 'revoking' }, after: { status: 'expired' } },
+      { action: 'grant.expired', actor: 'schedule', before: { status: 'active' }, after: { status: 'revoking' } },
+    ]);
     // Access removed: the pair's policy is gone; the role itself waits for its uctl update (A3).
     expect(await gateway.getPolicy(POLICY)).toBeNull();
     expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.arn)).not.toContain(POLICY);
@@ -129,10 +132,15 @@ describe('expiry in the scheduled run (§10, R8)', () => {
         [approved.id, 'approved'],
       ].sort(),
     );
+    // Pending: nothing in IAM, expired at once. Approved: may be in IAM, so it waits for the applier.
     expect((await getGrant(deps, { id: pending.id })).status).toBe('expired');
-    expect((await getGrant(deps, { id: approved.id })).status).toBe('expired');
+    expect(await getGrant(deps, { id: approved.id })).toMatchObject({ status: 'revoking', endingAs: 'expired' });
     expect((await getGrant(deps, { id: later.id })).status).toBe('approved');
     expect((await getGrant(deps, { id: revoked.id })).status).toBe('revoked');
+
+    // The applier ends the approved one as expired, not revoked.
+    await applyTargets(deps, [approved.targetKey]);
+    expect((await getGrant(deps, { id: approved.id })).status).toBe('expired');
   });
 
   it('without applying inline, leaves the access to the applier (stream) and says so in the report', async () => {
@@ -141,7 +149,8 @@ describe('expiry in the scheduled run (§10, R8)', () => {
 
     const report = await runDriftCheck(deps, { now: LATER });
 
-    expect((await getGrant(deps, { id: grant.id })).status).toBe('expired');
+    // Still in IAM, so not expired yet (DESIGN §8): revoking until the applier removes it.
+    expect(await getGrant(deps, { id: grant.id })).toMatchObject({ status: 'revoking', endingAs: 'expired' });
     expect(await gateway.getPolicy(POLICY)).not.toBeNull();
     const pair = report.targets.find((t) => t.scope.type === 'project-domain');
     expect(pair?.status).toBe('orphaned');
@@ -150,6 +159,23 @@ describe('expiry in the scheduled run (§10, R8)', () => {
     // The applier, as the stream delivers the target write, removes the access.
     await applyTargets(deps, [grant.targetKey]);
     expect(await gateway.getPolicy(POLICY)).toBeNull();
+    expect((await getGrant(deps, { id: grant.id })).status).toBe('expired');
+  });
+
+  it('a revoked grant still ends revoked (no endingAs), and revoking an expiring grant changes nothing', async () => {
+    const revoked = await submitGrant(deps, { request: request('development', '2026-12-01T00:00:00Z', 'acme-other'), actor: alice });
+    const expiring = await submitGrant(deps, { request: request('development', IN_AN_HOUR), actor: alice });
+    await applyTargets(deps, [expiring.targetKey]);
+    await revokeGrant(deps, { id: revoked.id, actor: alice });
+    await runDriftCheck(deps, { now: LATER });
+
+    // A revoke of the expiring grant answers it unchanged: it keeps ending as expired.
+    expect(await revokeGrant(deps, { id: expiring.id, actor: alice })).toMatchObject({ status: 'revoking', endingAs: 'expired' });
+    await applyTargets(deps, [expiring.targetKey]);
+    expect((await getGrant(deps, { id: expiring.id })).status).toBe('expired');
+    const ended = await getGrant(deps, { id: revoked.id });
+    expect(ended.status).toBe('revoked');
+    expect(ended.endingAs).toBeUndefined();
   });
 
   it('expires nothing twice: a second run finds nothing due', async () => {

@@ -263,8 +263,10 @@ describe('duplicates, quota and expiry', () => {
     expect(await expireGrant(deps, { id: grant.id })).toBeNull(); // not yet
     deps.clock.set('2026-11-25T00:00:00Z');
     try {
+      // DESIGN §8: approved (may be in IAM) → revoking, ending as expired once the applier removed it.
       const expired = await expireGrant(deps, { id: grant.id });
-      expect(expired?.status).toBe('expired');
+      expect(expired).toMatchObject({ status: 'revoking', endingAs: 'expired' });
+      expect(await expireGrant(deps, { id: grant.id })).toBeNull(); // ending already
       expect(await deps.store.getTarget('prod#exp#development')).toMatchObject({ desired: null, desiredVersion: 2 });
     } finally {
       deps.clock.set('2026-11-23T00:00:00Z');

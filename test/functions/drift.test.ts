@@ -98,7 +98,8 @@ describe('POST /v1/drift-checks', () => {
       latest: '/v1/drift-checks/latest',
       report: { checkedAt: '2026-11-23T00:05:00.000Z', expired: 1 },
     });
-    expect((await getGrant(drift, { id: grant.id })).status).toBe('expired');
+    // Its statements are still in IAM (the applier removes them): revoking until then (DESIGN §8).
+    expect(await getGrant(drift, { id: grant.id })).toMatchObject({ status: 'revoking', endingAs: 'expired' });
 
     const latest = await invoke(http, { method: 'GET', path: '/v1/drift-checks/latest', caller: reader });
     expect(latest.status).toBe(200);
@@ -120,6 +121,10 @@ describe('POST /v1/drift-checks', () => {
     // The audit names the admin who started it.
     const audit = await drift.store.listAudit({ actor: 'root' }, { limit: 10 });
     expect(audit.items.map((e) => e.action)).toEqual(expect.arrayContaining(['drift.checked', 'grant.expired']));
+
+    // The applier removes the access, and only then is the grant expired.
+    await applyTargets(drift, [grant.targetKey]);
+    expect((await getGrant(drift, { id: grant.id })).status).toBe('expired');
   });
 
   it('is never skipped: a second POST right after runs again and stores a newer report', async () => {
