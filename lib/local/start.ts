@@ -7,8 +7,11 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { makeDocumentClient } from '../adapters/dynamodb/client.js';
+import { makeDynamoGrantStore } from '../adapters/dynamodb/grant-store.js';
 import { ensureTable } from '../adapters/dynamodb/table.js';
 import type { GrantplaneConfig } from '../domain/config.js';
+import { ConcurrentUpdateError, type GrantStore } from '../domain/ports.js';
 import { configFromEnv } from '../wiring.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { startIamEmulator, type IamEmulator } from './iam-emulator/index.js';
@@ -57,6 +60,8 @@ export interface LocalStackOptions {
 }
 
 export interface LocalStack {
+  /** Targets a kept table had applied, marked for the applier to re-create in the fresh IAM emulator. */
+  reapplied: number;
   url: string;
   iamEndpoint: string;
   dynamoEndpoint: string;
@@ -73,6 +78,26 @@ const portFrom = (text: string | undefined, variable: string): number | undefine
     throw new Error(`${variable} must be a port number (0-65535), got "${text}"`);
   return port;
 };
+
+/**
+ * Marks every applied target of a kept table `pending`: the emulator starts with only what a data
+ * plane already has, so the applier's first sweep re-creates grantplane's roles and policies (A4)
+ * instead of grants reading `active` with nothing behind them in IAM.
+ */
+async function markForReapply(store: GrantStore): Promise<number> {
+  let marked = 0;
+  for (const target of await store.listTargets()) {
+    if (target.state !== 'applied' || target.desired === null) continue;
+    try {
+      await store.putTarget({ ...target, state: 'pending' }, target.desiredVersion);
+      marked += 1;
+    } catch (error: unknown) {
+      // Only this process writes the table before the loops start; a conflict means it moved on anyway.
+      if (!(error instanceof ConcurrentUpdateError)) throw error;
+    }
+  }
+  return marked;
+}
 
 /** Starts the local stack; process.env is pointed at it so the Lambda handlers wire themselves to it. */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -108,6 +133,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint });
     stops.push(async () => dynamoClient.destroy());
     await ensureTable(dynamoClient, tableName);
+    // The table outlives a restart, the IAM emulator does not (it lives in this process).
+    const reapplied =
+      options.ephemeral === true
+        ? 0
+        : await markForReapply(makeDynamoGrantStore(makeDocumentClient(dynamoClient), tableName));
 
     const iamPort = options.iamPort ?? portFrom(env.GRANTPLANE_IAM_PORT, 'GRANTPLANE_IAM_PORT') ?? 0;
     // Any credentials reach the first AWS plane's account (an access key id that is an account id
@@ -146,6 +176,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stops.push(() => running.stop());
     }
     return {
+      reapplied,
       url: server.url,
       iamEndpoint: iam.endpoint,
       dynamoEndpoint: dynamo.endpoint,
@@ -192,6 +223,11 @@ export function banner(stack: LocalStack, ephemeral: boolean): string {
     `  IAM emulator   ${stack.iamEndpoint}   (aws iam list-roles --endpoint-url ${stack.iamEndpoint}, any credentials)`,
     ...awsAccounts(stack.config),
     `  DynamoDB Local ${stack.dynamoEndpoint}   table ${stack.tableName}`,
+    ...(stack.reapplied > 0
+      ? [
+          `                 kept from the last run: ${stack.reapplied} applied target(s) re-applied to the fresh IAM emulator`,
+        ]
+      : []),
     `  config         ${stack.configPath}`,
     '',
     'A local token for alice (requester, approver, admin; valid 12 h):',

@@ -1,0 +1,68 @@
+// `npm start` without --ephemeral (DESIGN §9): the table is kept across restarts, the IAM emulator
+// is not — the applier re-creates what the kept table says is applied. Its own file: the handlers
+// wire themselves once per process, to the first stack they meet.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { describe, expect, it } from 'vitest';
+import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
+import { mintLocalToken } from '../../lib/local/jwt.js';
+import { banner, startLocalStack } from '../../lib/local/start.js';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+delete process.env.GRANTPLANE_LOCAL_JWT_SECRET;
+
+describe('npm start without --ephemeral, restarted', () => {
+  it('re-creates in the fresh IAM emulator what the kept table says is applied', async () => {
+    // Prepare: a kept data directory, an auto-approved grant that the applier makes active
+    const dataDir = mkdtempSync(join(tmpdir(), 'grantplane-kept-'));
+    const configPath = resolve(repo, 'grantplane.config.yaml');
+    const options = { dataDir, port: 0, configPath, tableName: 'kept' };
+    const roleIn = async (endpoint: string): Promise<string | undefined> => {
+      const iam = new IAMClient({
+        endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'any' },
+      });
+      try {
+        return (await iam.send(new GetRoleCommand({ RoleName: 'acme-kept-development' }))).Role?.Arn;
+      } catch (error: unknown) {
+        if (error instanceof Error && error.name === 'NoSuchEntityException') return undefined;
+        throw error;
+      }
+    };
+    const first = await startLocalStack(options);
+    try {
+      const token = mintLocalToken({ sub: 'alice', roles: ['requester'] }, DEV_JWT_SECRET);
+      const created = await fetch(`${first.url}/v1/grants`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          dataPlane: 'prod',
+          scope: { type: 'project-domain', project: 'kept', domain: 'development' },
+          resource: { type: 's3', bucket: 'acme-ml-data', access: 'read' },
+        }),
+      });
+      expect(created.status).toBe(201);
+      while ((await roleIn(first.iamEndpoint)) === undefined) await new Promise((next) => setTimeout(next, 200));
+      expect(first.reapplied).toBe(0);
+    } finally {
+      await first.stop();
+    }
+
+    // Act: start again on the same data; the emulator starts with only the plane's own roles
+    const second = await startLocalStack(options);
+    try {
+      // Assess: the target is marked, and the applier's first sweep re-creates the role
+      expect(second.reapplied).toBeGreaterThanOrEqual(1);
+      expect(banner(second, false)).toContain('re-applied to the fresh IAM emulator');
+      while ((await roleIn(second.iamEndpoint)) === undefined) await new Promise((next) => setTimeout(next, 200));
+      expect(await roleIn(second.iamEndpoint)).toBe('arn:aws:iam::123456789012:role/grantplane/acme-kept-development');
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
+});
