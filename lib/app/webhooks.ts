@@ -246,6 +246,19 @@ export const receiveWebhook = async (
     if (isInProgress(seen.result) || !isAnswer(seen.result)) throw new DeliveryInProgressError();
     return replayOf(seen.result);
   }
+  // Jira's delivery id (X-Atlassian-Webhook-Identifier, DESIGN §10) is remembered too: a redelivery
+  // under the same id is a replay even if its signed body differs. The id is unsigned, so it only
+  // ever adds replays on top of the signature key, never lets a delivery through.
+  const alias = verified.externalId === undefined ? null : { ...base, deliveryId: `id:${verified.externalId}` };
+  if (alias !== null) {
+    const seenAlias = await deps.store.claimDelivery({ ...alias, result: IN_PROGRESS }, IN_PROGRESS_TTL_SECONDS, now);
+    if (seenAlias !== null) {
+      await deps.store.rememberDelivery({ ...base, result: IN_PROGRESS }, 0).catch(() => undefined);
+      if (isInProgress(seenAlias.result) || !isAnswer(seenAlias.result)) throw new DeliveryInProgressError();
+      return replayOf(seenAlias.result);
+    }
+  }
+  const claims = alias === null ? [base] : [base, alias];
 
   let answer: WebhookAnswer;
   try {
@@ -256,11 +269,15 @@ export const receiveWebhook = async (
     const refused = options.answerFor(error);
     if (refused === null) {
       // Our failure: release the claim (remember it as already expired) so the sender's retry runs again.
-      await deps.store.rememberDelivery({ ...base, result: IN_PROGRESS }, 0).catch(() => undefined);
+      await Promise.all(
+        claims.map((claim) => deps.store.rememberDelivery({ ...claim, result: IN_PROGRESS }, 0).catch(() => undefined)),
+      );
       throw error;
     }
     answer = refused;
   }
-  await deps.store.rememberDelivery({ ...base, result: answer }, DELIVERY_TTL_SECONDS);
+  await Promise.all(
+    claims.map((claim) => deps.store.rememberDelivery({ ...claim, result: answer }, DELIVERY_TTL_SECONDS)),
+  );
   return answer;
 };

@@ -415,6 +415,26 @@ describe('jira webhook (DESIGN §10)', () => {
     expect(answer.body).toMatchObject({ ignored: true });
   });
 
+  it('a redelivery under the same X-Atlassian-Webhook-Identifier is a replay even when its signed body differs', async () => {
+    const first = await send('jira', signedJira(created('OPS-6', 'acme-ops6'), 'jira-secret', 'id-13'));
+    expect(first.status).toBe(200);
+    const resent = { ...created('OPS-6', 'acme-ops6b'), timestamp: Date.parse('2026-11-23T03:59:30Z') };
+    const again = await send('jira', signedJira(resent, 'jira-secret', 'id-13'));
+    expect(again.status).toBe(200);
+    expect(grantOf(again).id).toBe(grantOf(first).id);
+    expect(grantOf(again).resource).toMatchObject({ bucket: 'acme-ops6' });
+    expect(await grantsOfTicket('jira', 'OPS-6')).toHaveLength(1);
+  });
+
+  it('the same signed body under a new identifier is still a replay (the signature is the key)', async () => {
+    const body = created('OPS-7', 'acme-ops7');
+    const first = await send('jira', signedJira(body, 'jira-secret', 'id-14'));
+    const again = await send('jira', signedJira(body, 'jira-secret', 'id-15'));
+    expect(again.status).toBe(first.status);
+    expect(grantOf(again).id).toBe(grantOf(first).id);
+    expect(await grantsOfTicket('jira', 'OPS-7')).toHaveLength(1);
+  });
+
   it('a signed body older than the replay window → 401 signature.expired', async () => {
     const old = { ...created('OPS-5', 'acme-ops5'), timestamp: Date.parse('2026-11-01T00:00:00Z') };
     const answer = await send('jira', signedJira(old, 'jira-secret', 'id-12'));
