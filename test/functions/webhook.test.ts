@@ -415,21 +415,22 @@ describe('jira webhook (DESIGN §10)', () => {
     expect(answer.body).toMatchObject({ ignored: true });
   });
 
-  it('a redelivery under the same X-Atlassian-Webhook-Identifier is a replay even when its signed body differs', async () => {
-    const first = await send('jira', signedJira(created('OPS-6', 'acme-ops6'), 'jira-secret', 'id-13'));
-    expect(first.status).toBe(200);
-    const resent = { ...created('OPS-6', 'acme-ops6b'), timestamp: Date.parse('2026-11-23T03:59:30Z') };
-    const again = await send('jira', signedJira(resent, 'jira-secret', 'id-13'));
-    expect(again.status).toBe(200);
-    expect(grantOf(again).id).toBe(grantOf(first).id);
-    expect(grantOf(again).resource).toMatchObject({ bucket: 'acme-ops6' });
-    expect(await grantsOfTicket('jira', 'OPS-6')).toHaveLength(1);
+  it('a redelivery under the same X-Atlassian-Webhook-Identifier answers the first result even when its signed body differs', async () => {
+    await send('jira', signedJira(created('OPS-6', 'acme-ops6'), 'jira-secret', 'id-13'));
+    const self = await send('jira', signedJira(transition('OPS-6', 'acc-alice', 'Approved'), 'jira-secret', 'id-14'));
+    expect(self.status).toBe(403);
+    // Same delivery id, another (validly signed) body: a replay of id-14, not a new approval.
+    const resent = await send('jira', signedJira(transition('OPS-6', 'acc-bob', 'Approved'), 'jira-secret', 'id-14'));
+    expect(resent.status).toBe(403);
+    expect(codes(resent)).toEqual(['grant.self-approval']);
+    const [grant] = await grantsOfTicket('jira', 'OPS-6');
+    expect(grant?.status).toBe('pending-approval');
   });
 
   it('the same signed body under a new identifier is still a replay (the signature is the key)', async () => {
     const body = created('OPS-7', 'acme-ops7');
-    const first = await send('jira', signedJira(body, 'jira-secret', 'id-14'));
-    const again = await send('jira', signedJira(body, 'jira-secret', 'id-15'));
+    const first = await send('jira', signedJira(body, 'jira-secret', 'id-15'));
+    const again = await send('jira', signedJira(body, 'jira-secret', 'id-16'));
     expect(again.status).toBe(first.status);
     expect(grantOf(again).id).toBe(grantOf(first).id);
     expect(await grantsOfTicket('jira', 'OPS-7')).toHaveLength(1);
