@@ -12,6 +12,17 @@ import { mintLocalToken } from '../../lib/local/jwt.js';
 import { banner, startLocalStack } from '../../lib/local/start.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Waits until `check` gives a value; gives up (throws) after `limitMs`, so the stacks still get stopped. */
+const eventually = async <T>(check: () => Promise<T | undefined>, limitMs = 60_000): Promise<T> => {
+  const giveUp = Date.now() + limitMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > giveUp) throw new Error(`still nothing after ${limitMs} ms`);
+    await new Promise((next) => setTimeout(next, 200));
+  }
+};
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 delete process.env.GRANTPLANE_LOCAL_JWT_SECRET;
 
@@ -47,7 +58,7 @@ describe('npm start without --ephemeral, restarted', () => {
         }),
       });
       expect(created.status).toBe(201);
-      while ((await roleIn(first.iamEndpoint)) === undefined) await new Promise((next) => setTimeout(next, 200));
+      await eventually(() => roleIn(first.iamEndpoint));
       expect(first.reapplied).toBe(0);
     } finally {
       await first.stop();
@@ -59,8 +70,9 @@ describe('npm start without --ephemeral, restarted', () => {
       // Assess: the target is marked, and the applier's first sweep re-creates the role
       expect(second.reapplied).toBeGreaterThanOrEqual(1);
       expect(banner(second, false)).toContain('re-applied to the fresh IAM emulator');
-      while ((await roleIn(second.iamEndpoint)) === undefined) await new Promise((next) => setTimeout(next, 200));
-      expect(await roleIn(second.iamEndpoint)).toBe('arn:aws:iam::123456789012:role/grantplane/acme-kept-development');
+      expect(await eventually(() => roleIn(second.iamEndpoint))).toBe(
+        'arn:aws:iam::123456789012:role/grantplane/acme-kept-development',
+      );
     } finally {
       await second.stop();
     }
