@@ -4,6 +4,7 @@
 // pattern is judged by every action it can mean, not by how it is spelled.
 
 import type { RuleViolation } from '../model.js';
+import { IAM_STATEMENT_ELEMENTS } from '../policy-grammar.js';
 import { expandIamActionPattern, iamCatalogueGeneration, type AccessLevel, type IamAction } from './iam-actions.js';
 
 /** The stable codes R7 can return, with what each means (README / openapi list them). */
@@ -32,17 +33,6 @@ export function listGuardrailCodes(): { code: GuardrailCode; description: string
 /** Services whose non-read actions change identities, accounts or sessions (DESIGN §4 R7). */
 const PRIVILEGED_SERVICES: ReadonlySet<string> = new Set(['iam', 'sts', 'organizations', 'account', 'sso', 'identitystore']);
 const WRITE_LEVELS: ReadonlySet<AccessLevel> = new Set<AccessLevel>(['Write', 'Tagging', 'Permissions management']);
-const STATEMENT_KEYS: ReadonlySet<string> = new Set([
-  'Sid',
-  'Effect',
-  'Action',
-  'NotAction',
-  'Resource',
-  'NotResource',
-  'Principal',
-  'NotPrincipal',
-  'Condition',
-]);
 const FORBIDDEN_KEYS = ['NotAction', 'NotResource', 'Principal', 'NotPrincipal'] as const;
 const ESCALATION_ACTIONS: ReadonlySet<string> = new Set(['iam:passrole']);
 
@@ -224,7 +214,7 @@ function checkStatement(statement: unknown, path: string): RuleViolation[] {
   }
 
   for (const key of Object.keys(statement)) {
-    if (!STATEMENT_KEYS.has(key)) {
+    if (!IAM_STATEMENT_ELEMENTS.has(key)) {
       violations.push({
         path: `${path}.${key}`,
         code: 'guardrail.malformed-statement',

@@ -1,22 +1,12 @@
 // Policy document checks IAM performs on write (IAM User Guide: "IAM JSON policy elements",
 // "IAM and AWS STS quotas"). Enough grammar to reject what IAM rejects for the documents
 // grantplane writes; not a full policy-language validator.
+import { IAM_STATEMENT_ELEMENTS } from '../../domain/policy-grammar.js';
 import { limitExceeded, malformed } from './errors.js';
 
 export type DocumentKind = 'identity' | 'trust';
 
 const VERSIONS = new Set(['2012-10-17', '2008-10-17']);
-const STATEMENT_KEYS = new Set([
-  'Sid',
-  'Effect',
-  'Action',
-  'NotAction',
-  'Resource',
-  'NotResource',
-  'Principal',
-  'NotPrincipal',
-  'Condition',
-]);
 
 /** Characters IAM counts against size quotas: the document without white space. */
 export const policySize = (document: string): number => document.replace(/\s/g, '').length;
@@ -63,7 +53,7 @@ export const validatePolicyDocument = (document: string, kind: DocumentKind, max
 const validateStatement = (statement: unknown, kind: DocumentKind): void => {
   if (!isRecord(statement)) throw malformed('Syntax errors in policy.');
   for (const key of Object.keys(statement)) {
-    if (!STATEMENT_KEYS.has(key)) throw malformed(`Syntax errors in policy.`);
+    if (!IAM_STATEMENT_ELEMENTS.has(key)) throw malformed(`Syntax errors in policy.`);
   }
   if (statement.Effect === undefined) throw malformed('Missing required field Effect');
   if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny') {
