@@ -11,7 +11,8 @@ import { expandIamActionPattern, iamCatalogueGeneration, type AccessLevel, type 
 export const GUARDRAIL_CODES = {
   'guardrail.malformed-statement':
     'The statement is not a valid IAM identity-policy statement (an object of Sid, Effect, Action, Resource, Condition; Action a string or non-empty list of strings; Resource "*" or ARNs; Condition operators mapping keys to values).',
-  'guardrail.effect-not-allow': 'Only "Effect": "Allow" statements are accepted; access is removed by revoking grants, not by Deny.',
+  'guardrail.effect-not-allow':
+    'Only "Effect": "Allow" statements are accepted; access is removed by revoking grants, not by Deny.',
   'guardrail.forbidden-element':
     'NotAction, NotResource, Principal and NotPrincipal are not allowed in identity policies grantplane writes.',
   'guardrail.unknown-action': 'The action (or wildcard pattern) matches no action AWS documents.',
@@ -27,11 +28,21 @@ export type GuardrailCode = keyof typeof GUARDRAIL_CODES;
 
 /** List the R7 codes with their descriptions, in a stable order. */
 export function listGuardrailCodes(): { code: GuardrailCode; description: string }[] {
-  return (Object.keys(GUARDRAIL_CODES) as GuardrailCode[]).map((code) => ({ code, description: GUARDRAIL_CODES[code] }));
+  return (Object.keys(GUARDRAIL_CODES) as GuardrailCode[]).map((code) => ({
+    code,
+    description: GUARDRAIL_CODES[code],
+  }));
 }
 
 /** Services whose non-read actions change identities, accounts or sessions (DESIGN §4 R7). */
-const PRIVILEGED_SERVICES: ReadonlySet<string> = new Set(['iam', 'sts', 'organizations', 'account', 'sso', 'identitystore']);
+const PRIVILEGED_SERVICES: ReadonlySet<string> = new Set([
+  'iam',
+  'sts',
+  'organizations',
+  'account',
+  'sso',
+  'identitystore',
+]);
 const WRITE_LEVELS: ReadonlySet<AccessLevel> = new Set<AccessLevel>(['Write', 'Tagging', 'Permissions management']);
 const FORBIDDEN_KEYS = ['NotAction', 'NotResource', 'Principal', 'NotPrincipal'] as const;
 const ESCALATION_ACTIONS: ReadonlySet<string> = new Set(['iam:passrole']);
@@ -120,7 +131,11 @@ function readStringList(
 ): { value: string; path: string }[] | undefined {
   if (typeof value === 'string') {
     if (value.trim() === '') {
-      violations.push({ path, code: 'guardrail.malformed-statement', message: `${field} must not be empty; name what is allowed.` });
+      violations.push({
+        path,
+        code: 'guardrail.malformed-statement',
+        message: `${field} must not be empty; name what is allowed.`,
+      });
       return undefined;
     }
     return [{ value, path }];
@@ -155,10 +170,33 @@ function readStringList(
 // with MalformedPolicyDocument, so an unknown one is refused here rather than at apply time.
 const CONDITION_OPERATORS = new Set(
   [
-    'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike',
-    'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals',
-    'DateEquals', 'DateNotEquals', 'DateLessThan', 'DateLessThanEquals', 'DateGreaterThan', 'DateGreaterThanEquals',
-    'Bool', 'BinaryEquals', 'IpAddress', 'NotIpAddress', 'ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike', 'Null',
+    'StringEquals',
+    'StringNotEquals',
+    'StringEqualsIgnoreCase',
+    'StringNotEqualsIgnoreCase',
+    'StringLike',
+    'StringNotLike',
+    'NumericEquals',
+    'NumericNotEquals',
+    'NumericLessThan',
+    'NumericLessThanEquals',
+    'NumericGreaterThan',
+    'NumericGreaterThanEquals',
+    'DateEquals',
+    'DateNotEquals',
+    'DateLessThan',
+    'DateLessThanEquals',
+    'DateGreaterThan',
+    'DateGreaterThanEquals',
+    'Bool',
+    'BinaryEquals',
+    'IpAddress',
+    'NotIpAddress',
+    'ArnEquals',
+    'ArnLike',
+    'ArnNotEquals',
+    'ArnNotLike',
+    'Null',
   ].map((name) => name.toLowerCase()),
 );
 
@@ -168,12 +206,18 @@ function isConditionOperator(name: string): boolean {
   if (match === null) return false;
   const base = (match[1] ?? '').toLowerCase();
   if (CONDITION_OPERATORS.has(base)) return true;
-  return base.endsWith('ifexists') && base !== 'nullifexists' && CONDITION_OPERATORS.has(base.slice(0, -'ifexists'.length));
+  return (
+    base.endsWith('ifexists') && base !== 'nullifexists' && CONDITION_OPERATORS.has(base.slice(0, -'ifexists'.length))
+  );
 }
 
 function checkCondition(value: unknown, path: string, violations: RuleViolation[]): void {
   if (!isPlainObject(value)) {
-    violations.push({ path, code: 'guardrail.malformed-statement', message: 'Condition must be an object of condition operators.' });
+    violations.push({
+      path,
+      code: 'guardrail.malformed-statement',
+      message: 'Condition must be an object of condition operators.',
+    });
     return;
   }
   const isScalar = (entry: unknown): boolean => ['string', 'number', 'boolean'].includes(typeof entry);
@@ -210,7 +254,13 @@ function checkCondition(value: unknown, path: string, violations: RuleViolation[
 function checkStatement(statement: unknown, path: string): RuleViolation[] {
   const violations: RuleViolation[] = [];
   if (!isPlainObject(statement)) {
-    return [{ path, code: 'guardrail.malformed-statement', message: 'Each statement must be an object with Effect, Action and Resource.' }];
+    return [
+      {
+        path,
+        code: 'guardrail.malformed-statement',
+        message: 'Each statement must be an object with Effect, Action and Resource.',
+      },
+    ];
   }
 
   for (const key of Object.keys(statement)) {
@@ -222,13 +272,24 @@ function checkStatement(statement: unknown, path: string): RuleViolation[] {
       });
     }
   }
-  if (Object.hasOwn(statement, 'Sid') && (typeof statement['Sid'] !== 'string' || !/^[A-Za-z0-9]*$/.test(statement['Sid']))) {
-    violations.push({ path: `${path}.Sid`, code: 'guardrail.malformed-statement', message: 'Sid must be a string of letters and digits.' });
+  if (
+    Object.hasOwn(statement, 'Sid') &&
+    (typeof statement['Sid'] !== 'string' || !/^[A-Za-z0-9]*$/.test(statement['Sid']))
+  ) {
+    violations.push({
+      path: `${path}.Sid`,
+      code: 'guardrail.malformed-statement',
+      message: 'Sid must be a string of letters and digits.',
+    });
   }
 
   const effect = Object.hasOwn(statement, 'Effect') ? statement['Effect'] : undefined;
   if (effect === undefined) {
-    violations.push({ path: `${path}.Effect`, code: 'guardrail.malformed-statement', message: 'Effect is missing; write "Effect": "Allow".' });
+    violations.push({
+      path: `${path}.Effect`,
+      code: 'guardrail.malformed-statement',
+      message: 'Effect is missing; write "Effect": "Allow".',
+    });
   } else if (effect !== 'Allow') {
     violations.push({
       path: `${path}.Effect`,
@@ -243,7 +304,11 @@ function checkStatement(statement: unknown, path: string): RuleViolation[] {
         key === 'Principal' || key === 'NotPrincipal'
           ? 'identity policies apply to the role they are attached to; remove it.'
           : `it allows everything except what is listed; list what is allowed in ${key === 'NotAction' ? 'Action' : 'Resource'} instead.`;
-      violations.push({ path: `${path}.${key}`, code: 'guardrail.forbidden-element', message: `${key} is not allowed: ${hint}` });
+      violations.push({
+        path: `${path}.${key}`,
+        code: 'guardrail.forbidden-element',
+        message: `${key} is not allowed: ${hint}`,
+      });
     }
   }
 
@@ -322,7 +387,13 @@ function checkStatement(statement: unknown, path: string): RuleViolation[] {
  */
 export function checkPolicyStatements(statements: unknown[], basePath: string): RuleViolation[] {
   if (!Array.isArray(statements)) {
-    return [{ path: basePath, code: 'guardrail.malformed-statement', message: 'Statements must be a list of IAM statements.' }];
+    return [
+      {
+        path: basePath,
+        code: 'guardrail.malformed-statement',
+        message: 'Statements must be a list of IAM statements.',
+      },
+    ];
   }
   return statements.flatMap((statement, index) => checkStatement(statement, `${basePath}[${index}]`));
 }
