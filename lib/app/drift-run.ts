@@ -13,6 +13,7 @@ import { sha256Hex } from '../domain/compile/hash.js';
 import type { CompiledTarget, Scope, Tags } from '../domain/model.js';
 import {
   targetKey as keyOf,
+  type AuditEvent,
   type Clock,
   type DesiredTargetWrite,
   type GrantStore,
@@ -266,6 +267,9 @@ async function enforcePlane(
   options: { confirmPrune: boolean; actor: string; checkedAt: string },
 ): Promise<PlaneEnforcement> {
   const result: PlaneEnforcement = { reapplied: [], pruned: [], notes: [] };
+  /** Audits one step of this enforcement, stamped with the run's time and actor. */
+  const audit = (event: Omit<AuditEvent, 'id' | 'at' | 'actor'>): Promise<void> =>
+    deps.store.appendAudit({ id: deps.ids.next(), at: options.checkedAt, actor: options.actor, ...event });
   // Targets the applier has yet to apply are with it already: handing them over again adds nothing.
   // A policy someone else attached to grantplane's role is reported but never detached (R3: only
   // grantplane's own policies are): a target drifted by that alone is not handed over every run.
@@ -334,10 +338,7 @@ async function enforcePlane(
   if (rolesToGo > 0 && rolesToGo * 2 > ownedRoles && !options.confirmPrune) {
     const message = `prune guard: ${rolesToGo} of the plane's ${ownedRoles} grantplane roles would be deleted (more than half); nothing pruned — run again with confirmPrune to delete them`;
     result.notes.push(message);
-    await deps.store.appendAudit({
-      id: deps.ids.next(),
-      at: options.checkedAt,
-      actor: options.actor,
+    await audit({
       action: 'drift.prune-refused',
       detail: message,
       after: { orphans: candidates.map((c) => c.key) },
@@ -367,10 +368,7 @@ async function enforcePlane(
       continue;
     }
     result.pruned.push(key);
-    await deps.store.appendAudit({
-      id: deps.ids.next(),
-      at: options.checkedAt,
-      actor: options.actor,
+    await audit({
       action: 'drift.orphan-pruned',
       targetKey: key,
       after: { roles: orphan.roleNames, policies: orphan.policyArns },
