@@ -69,8 +69,8 @@ describe('watchProcesses', () => {
 
 describe('npm start under a launcher', () => {
   it('stops the API and DynamoDB Local when the launcher is killed alone', async () => {
-    // Prepare: sh → tsx → node, as npm runs it (`; :` keeps sh from exec-ing, as npm's sh does)
-    const launcher = spawn('sh', ['-c', 'node_modules/.bin/tsx lib/local/start.ts --ephemeral; :'], {
+    // Prepare: sh → node (tsx loader), as npm runs the start script (`; :` keeps sh from exec-ing, as npm's sh does)
+    const launcher = spawn('sh', ['-c', 'node --import tsx lib/local/start.ts --ephemeral; :'], {
       cwd: repo,
       env: { ...process.env, PORT: '0', POWERTOOLS_LOG_LEVEL: 'SILENT', GRANTPLANE_CONFIG: 'grantplane.config.yaml' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -86,7 +86,7 @@ describe('npm start under a launcher', () => {
     });
     const stack = descendants(launcher.pid ?? -1);
     stackProcesses.push(...stack);
-    expect(stack.length).toBeGreaterThanOrEqual(2); // tsx, node, java (and esbuild)
+    expect(stack.length).toBeGreaterThanOrEqual(2); // node, java (and esbuild)
 
     // Act: stop the launcher alone; sh passes nothing on to its child
     launcher.kill('SIGTERM');
