@@ -119,21 +119,20 @@ export class StatelessStack extends Stack {
     this.functions = new Map();
 
     // ── Drift/expiry run and applier (no HTTP) ────────────────────────────────────────────────
-    const drift = makeFunction('Drift', 'drift.ts', 'drift check and expiry (schedule)', {
-      timeout: Duration.minutes(5),
-      memorySize: 1024,
-      roleName: roleNames.drift,
-    });
-    grantTable(table, drift.role, 'read-write');
-    this.functions.set('drift', drift);
-
-    const applier = makeFunction('Applier', 'applier.ts', 'applier (table stream to IAM)', {
-      timeout: Duration.minutes(5),
-      memorySize: 1024,
-      roleName: roleNames.applier,
-    });
-    grantTable(table, applier.role, 'read-write');
-    this.functions.set('applier', applier);
+    // Both read whole planes and reconcile many targets: the same size, a fixed role name (plane
+    // access roles trust it by name) and read-write access to the table.
+    const makeWorker = (name: 'drift' | 'applier', idName: string, description: string) => {
+      const worker = makeFunction(idName, `${name}.ts`, description, {
+        timeout: Duration.minutes(5),
+        memorySize: 1024,
+        roleName: roleNames[name],
+      });
+      grantTable(table, worker.role, 'read-write');
+      this.functions.set(name, worker);
+      return worker;
+    };
+    const drift = makeWorker('drift', 'Drift', 'drift check and expiry (schedule)');
+    const applier = makeWorker('applier', 'Applier', 'applier (table stream to IAM)');
 
     // IAM: home-account planes directly, other accounts through their access role (DESIGN §10).
     const assumable = settings.planes.flatMap((plane) => (plane.applierRoleArn ? [plane.applierRoleArn] : []));
