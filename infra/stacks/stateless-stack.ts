@@ -57,7 +57,13 @@ const TABLE_ACCESS: Record<RouteGroup, 'read' | 'read-write' | 'none'> = {
   webhook: 'read-write',
 };
 
-const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'];
+const TABLE_READ = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+];
 const TABLE_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
 /**
@@ -70,7 +76,10 @@ const grantTable = (table: Table, role: IRole, access: 'read' | 'read-write'): v
       sid: access === 'read' ? 'TableRead' : 'TableReadWrite',
       effect: Effect.ALLOW,
       actions: access === 'read' ? TABLE_READ : [...TABLE_READ, ...TABLE_WRITE],
-      resources: [table.tableArn, ...TABLE.globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`)],
+      resources: [
+        table.tableArn,
+        ...TABLE.globalSecondaryIndexes.map((index) => `${table.tableArn}/index/${index.indexName}`),
+      ],
     }),
   );
 };
@@ -106,7 +115,12 @@ export class StatelessStack extends Stack {
       idName: string,
       file: string,
       description: string,
-      extra: Partial<{ environment: Record<string, string>; timeout: Duration; memorySize: number; roleName: string }> = {},
+      extra: Partial<{
+        environment: Record<string, string>;
+        timeout: Duration;
+        memorySize: number;
+        roleName: string;
+      }> = {},
     ) =>
       new GrantplaneFunction(this, idName, {
         entry: resolve(functionsDir, file),
@@ -147,7 +161,12 @@ export class StatelessStack extends Stack {
     Validations.of(applier.role).acknowledge(IAM_LIST_ACKNOWLEDGEMENT);
     Validations.of(drift.role).acknowledge(IAM_LIST_ACKNOWLEDGEMENT);
     if (assumable.length > 0) {
-      const assume = new PolicyStatement({ sid: 'AssumePlaneAccessRoles', effect: Effect.ALLOW, actions: ['sts:AssumeRole'], resources: assumable });
+      const assume = new PolicyStatement({
+        sid: 'AssumePlaneAccessRoles',
+        effect: Effect.ALLOW,
+        actions: ['sts:AssumeRole'],
+        resources: assumable,
+      });
       applier.role.addToPolicy(assume);
       drift.role.addToPolicy(assume);
     }
@@ -161,7 +180,8 @@ export class StatelessStack extends Stack {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the on-failure destination of the applier stream mapping; a DLQ of a DLQ adds nothing.',
+      reason:
+        'This queue is itself the on-failure destination of the applier stream mapping; a DLQ of a DLQ adds nothing.',
     });
     applier.function.addEventSource(
       new DynamoEventSource(table, {
@@ -191,7 +211,8 @@ export class StatelessStack extends Stack {
     for (const [, secret] of webhookSecrets) {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
-        reason: 'A webhook signing secret is shared with the ticket system and rotated by hand there; the handler accepts a comma-separated list so both values work during rotation, and re-reads the secret every 5 minutes.',
+        reason:
+          'A webhook signing secret is shared with the ticket system and rotated by hand there; the handler accepts a comma-separated list so both values work during rotation, and re-reads the secret every 5 minutes.',
       });
     }
 
@@ -317,12 +338,23 @@ export class StatelessStack extends Stack {
 
     for (const [name, fn] of this.functions) {
       const label = name.replace(/\W/g, '-');
-      alarm(`Errors-${label}`, fn.function.metricErrors({ period: Duration.minutes(5) }), `grantplane ${name}: function errors`);
-      alarm(`Throttles-${label}`, fn.function.metricThrottles({ period: Duration.minutes(5) }), `grantplane ${name}: throttled invocations`);
+      alarm(
+        `Errors-${label}`,
+        fn.function.metricErrors({ period: Duration.minutes(5) }),
+        `grantplane ${name}: function errors`,
+      );
+      alarm(
+        `Throttles-${label}`,
+        fn.function.metricThrottles({ period: Duration.minutes(5) }),
+        `grantplane ${name}: throttled invocations`,
+      );
     }
     alarm(
       'DeadLetters',
-      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
       'grantplane applier: stream records that failed every retry are waiting in the dead-letter queue',
     );
     alarm(
