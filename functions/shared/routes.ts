@@ -31,12 +31,14 @@ export interface RouteSpec {
   operationId: string;
 }
 
+// approve/reject: admin is the superset role and may decide too, but never on its own request
+// (DESIGN §8 "admins included": that 403 grant.self-approval is the use case's, for every role).
 export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/v1/grants', group: 'http/grants', access: ['requester'], body: true, operationId: 'createGrant' },
   { method: 'GET', path: '/v1/grants', group: 'http/grants', access: 'authenticated', body: false, operationId: 'listGrants' },
   { method: 'GET', path: '/v1/grants/{id}', group: 'http/grants', access: 'authenticated', body: false, operationId: 'getGrant' },
-  { method: 'POST', path: '/v1/grants/{id}/approve', group: 'http/grants', access: ['approver'], body: true, operationId: 'approveGrant' },
-  { method: 'POST', path: '/v1/grants/{id}/reject', group: 'http/grants', access: ['approver'], body: true, operationId: 'rejectGrant' },
+  { method: 'POST', path: '/v1/grants/{id}/approve', group: 'http/grants', access: ['approver', 'admin'], body: true, operationId: 'approveGrant' },
+  { method: 'POST', path: '/v1/grants/{id}/reject', group: 'http/grants', access: ['approver', 'admin'], body: true, operationId: 'rejectGrant' },
   { method: 'DELETE', path: '/v1/grants/{id}', group: 'http/grants', access: ['requester', 'admin'], body: false, operationId: 'revokeGrant' },
   { method: 'POST', path: '/v1/plan', group: 'http/plan', access: 'authenticated', body: true, operationId: 'planGrants' },
   { method: 'GET', path: '/v1/targets', group: 'http/targets', access: 'authenticated', body: false, operationId: 'listTargets' },

@@ -77,6 +77,20 @@ describe('the HTTP chain', () => {
     expect((answer.body as { detail: string }).detail).toContain('approver');
   });
 
+  it('lets approver or admin through to approve and reject, and nobody else (DESIGN §8)', async () => {
+    // noDeps makes a request that passed the role check a generic 500; a refused one is a 403.
+    for (const verb of ['approve', 'reject']) {
+      const path = `/v1/grants/abc/${verb}`;
+      for (const groups of [['approver'], ['admin']]) {
+        const passed = await invoke(grants, { method: 'POST', path, caller: { sub: 'x', groups }, body: {} });
+        expect(passed.body, `${verb} ${groups.join()}`).toMatchObject({ status: 500, type: 'urn:grantplane:problem:internal' });
+      }
+      const refused = await invoke(grants, { method: 'POST', path, caller: alice, body: {} });
+      expectProblem(refused, 403, 'auth.missing-role');
+      expect((refused.body as { detail: string }).detail).toContain('approver or admin');
+    }
+  });
+
   it('answers 413 to a body over 256 KB', async () => {
     const body = JSON.stringify({ justification: 'x'.repeat(MAX_BODY_BYTES) });
     expectProblem(

@@ -185,6 +185,38 @@ describe('POST /v1/grants → approve → read (DESIGN §8)', () => {
     expect(adminSelf.status).toBe(403);
   });
 
+  it('lets an admin-only token decide on another requester\'s grant, never on its own (DESIGN §8 "admins included")', async () => {
+    // Prepare: carol's pending grant; dana asks as requester and then holds only admin.
+    const others = (await submit(carol)).body as GrantBody;
+    const rejectable = (await submit(carol)).body as GrantBody;
+    const danaAsks = { sub: 'dana', groups: ['requester', 'admin'] };
+    const danaAdmin = { sub: 'dana', groups: ['admin'] };
+    const own = (await submit(danaAsks)).body as GrantBody;
+    expect(own.status).toBe('pending-approval');
+    // Act
+    const approved = await call({ method: 'POST', path: `/v1/grants/${others.id}/approve`, caller: root });
+    const rejected = await call({ method: 'POST', path: `/v1/grants/${rejectable.id}/reject`, caller: root });
+    const selfApprove = await call({ method: 'POST', path: `/v1/grants/${own.id}/approve`, caller: danaAdmin });
+    const selfReject = await call({ method: 'POST', path: `/v1/grants/${own.id}/reject`, caller: danaAdmin });
+    // Assess
+    expect(approved).toMatchObject({ status: 200, body: { id: others.id, status: 'approved' } });
+    expect(rejected).toMatchObject({ status: 200, body: { id: rejectable.id, status: 'rejected' } });
+    expect(selfApprove).toMatchObject({ status: 403, body: { errors: [{ code: 'grant.self-approval' }] } });
+    expect(selfReject).toMatchObject({ status: 403, body: { errors: [{ code: 'grant.self-approval' }] } });
+    const still = await call({ method: 'GET', path: `/v1/grants/${own.id}`, caller: danaAdmin });
+    expect(still).toMatchObject({ status: 200, body: { status: 'pending-approval' } });
+  });
+
+  it('refuses a requester-only token on approve and reject with 403 auth.missing-role', async () => {
+    const grant = (await submit(alice)).body as GrantBody;
+    for (const verb of ['approve', 'reject']) {
+      const answer = await call({ method: 'POST', path: `/v1/grants/${grant.id}/${verb}`, caller: carol });
+      expect(answer, verb).toMatchObject({ status: 403, body: { errors: [{ code: 'auth.missing-role' }] } });
+    }
+    const still = await call({ method: 'GET', path: `/v1/grants/${grant.id}`, caller: carol });
+    expect(still).toMatchObject({ status: 200, body: { status: 'pending-approval' } });
+  });
+
   it('rejects with a comment; a second decision is a 409 conflict', async () => {
     const grant = (await submit(carol)).body as GrantBody;
     const rejected = await call({
