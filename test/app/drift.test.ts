@@ -2,29 +2,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkDrift } from '../../lib/app/drift.js';
 import { applyPlane, makePolicyDocumentCache } from '../../lib/app/reconcile.js';
-import { type AwsDataPlaneConfig, parseConfig } from '../../lib/domain/config.js';
 import { planGrants } from '../../lib/domain/engine.js';
 import type { CompiledTarget } from '../../lib/domain/model.js';
-import { type IamTestContext, startIamTest, TEST_ACCOUNT_ID } from '../helpers/iam.js';
+import { type IamTestContext, startTestPlane, TEST_ACCOUNT_ID, testPlane } from '../helpers/iam.js';
 
-const OIDC = 'oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
 const NOW = new Date('2026-11-23T00:00:00Z');
 const clock = { now: () => NOW };
-const config = parseConfig({
-  dataPlanes: [
-    {
-      name: 'prod',
-      cloud: 'aws',
-      accountId: TEST_ACCOUNT_ID,
-      region: 'us-west-2',
-      orgPrefix: 'acme',
-      oidcProvider: OIDC,
-      domains: ['development', 'staging', 'production'],
-      projects: '*',
-    },
-  ],
-});
-const plane = config.dataPlanes[0] as AwsDataPlaneConfig;
+const { config, plane } = testPlane();
 const GRANTS = [
   {
     dataPlane: 'prod',
@@ -52,8 +36,7 @@ afterEach(async () => {
 });
 
 async function applied(): Promise<IamTestContext> {
-  ctx = await startIamTest();
-  ctx.emulator.seedDataPlane({ accountId: TEST_ACCOUNT_ID, orgPrefix: 'acme', oidcProvider: OIDC });
+  ctx = await startTestPlane();
   await applyPlane(ctx.gateway, plane, targets);
   return ctx;
 }

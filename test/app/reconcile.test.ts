@@ -8,31 +8,22 @@ import {
   reconcileTarget,
   targetRefFor,
 } from '../../lib/app/reconcile.js';
-import { type AwsDataPlaneConfig, parseConfig } from '../../lib/domain/config.js';
 import { planGrants } from '../../lib/domain/engine.js';
 import type { CompiledTarget } from '../../lib/domain/model.js';
 import type { IamGateway } from '../../lib/domain/ports.js';
 import { canonicalDocument } from '../../lib/domain/reconcile/index.js';
 import type { IamEmulator } from '../../lib/local/iam-emulator/index.js';
-import { iamClientFor, type IamTestContext, startIamTest, TEST_ACCOUNT_ID } from '../helpers/iam.js';
+import {
+  iamClientFor,
+  type IamTestContext,
+  startIamTest,
+  startTestPlane,
+  TEST_ACCOUNT_ID,
+  testPlane,
+} from '../helpers/iam.js';
 
-const OIDC = 'oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
 const NOW = new Date('2026-11-23T00:00:00Z');
-const config = parseConfig({
-  dataPlanes: [
-    {
-      name: 'prod',
-      cloud: 'aws',
-      accountId: TEST_ACCOUNT_ID,
-      region: 'us-west-2',
-      orgPrefix: 'acme',
-      oidcProvider: OIDC,
-      domains: ['development', 'staging', 'production'],
-      projects: '*',
-    },
-  ],
-});
-const plane = config.dataPlanes[0] as AwsDataPlaneConfig;
+const { config, plane } = testPlane();
 
 const s3 = (scope: object, bucket: string, access: 'read' | 'read-write' = 'read') => ({
   dataPlane: 'prod',
@@ -111,9 +102,8 @@ afterEach(async () => {
   ctx = undefined;
 });
 
-async function start(options: Parameters<typeof startIamTest>[0] = {}): Promise<IamTestContext> {
-  ctx = await startIamTest(options);
-  ctx.emulator.seedDataPlane({ accountId: TEST_ACCOUNT_ID, orgPrefix: 'acme', oidcProvider: OIDC });
+async function start(options: Parameters<typeof startTestPlane>[0] = {}): Promise<IamTestContext> {
+  ctx = await startTestPlane(options);
   return ctx;
 }
 

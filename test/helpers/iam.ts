@@ -3,10 +3,13 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { makeIamClient } from '../../lib/adapters/iam/client.js';
 import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
+import { type AwsDataPlaneConfig, type GrantplaneConfig, parseConfig } from '../../lib/domain/config.js';
 import type { IamGateway } from '../../lib/domain/ports.js';
 import { type IamEmulator, type IamEmulatorOptions, startIamEmulator } from '../../lib/local/iam-emulator/index.js';
 
 export const TEST_ACCOUNT_ID = '123456789012';
+/** The OIDC provider of the test plane's EKS cluster. */
+export const TEST_OIDC = 'oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
 
 export interface IamClientTestOptions {
   /** Access key id sent (it chooses the emulator account); default `AKIDTESTLOCAL`. */
@@ -52,4 +55,32 @@ export const startIamTest = async (
       await emulator.stop();
     },
   };
+};
+
+/** One AWS data plane, `prod`, in TEST_ACCOUNT_ID: org prefix acme, three domains, every project. */
+export const testPlane = (): { config: GrantplaneConfig; plane: AwsDataPlaneConfig } => {
+  const config = parseConfig({
+    dataPlanes: [
+      {
+        name: 'prod',
+        cloud: 'aws',
+        accountId: TEST_ACCOUNT_ID,
+        region: 'us-west-2',
+        orgPrefix: 'acme',
+        oidcProvider: TEST_OIDC,
+        domains: ['development', 'staging', 'production'],
+        projects: '*',
+      },
+    ],
+  });
+  return { config, plane: config.dataPlanes[0] as AwsDataPlaneConfig };
+};
+
+/** startIamTest, with testPlane's account seeded as Union's setup leaves it (<UserFlyteRole>, OIDC provider). */
+export const startTestPlane = async (
+  options: IamEmulatorOptions & IamClientTestOptions = {},
+): Promise<IamTestContext> => {
+  const ctx = await startIamTest(options);
+  ctx.emulator.seedDataPlane({ accountId: TEST_ACCOUNT_ID, orgPrefix: 'acme', oidcProvider: TEST_OIDC });
+  return ctx;
 };
