@@ -22,6 +22,7 @@ import {
   type GrantStore,
 } from '../../lib/domain/ports.js';
 import { freshTable } from '../helpers/dynamo.js';
+import { failure } from '../helpers/failure.js';
 
 let store: GrantStore;
 let seq = 0;
@@ -52,16 +53,6 @@ const grant = (over: Partial<GrantRecord> & { project?: string; domain?: string 
     version: 1,
     ...rest,
   };
-};
-
-/** The error a promise rejects with (fails the test when it resolves). */
-const failure = async (promise: Promise<unknown>): Promise<unknown> => {
-  try {
-    await promise;
-  } catch (error: unknown) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 };
 
 const audit = (over: Partial<AuditEvent> = {}): AuditEvent => ({

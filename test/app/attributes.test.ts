@@ -11,19 +11,11 @@ import { getTarget, listTargets } from '../../lib/app/targets.js';
 import { BadRequestError, NotFoundError, ValidationError } from '../../lib/domain/errors.js';
 import type { AttributeUpdate, Identity } from '../../lib/domain/ports.js';
 import { appDeps } from '../helpers/dynamo.js';
+import { failure } from '../helpers/failure.js';
 
 let deps: Awaited<ReturnType<typeof appDeps>>;
 const admin: Identity = { sub: 'root', roles: ['admin'] };
 const alice: Identity = { sub: 'alice', roles: ['requester'] };
-
-const failure = async (promise: Promise<unknown>): Promise<unknown> => {
-  try {
-    await promise;
-  } catch (error: unknown) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-};
 
 beforeAll(async () => {
   deps = await appDeps();

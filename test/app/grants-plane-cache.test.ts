@@ -9,6 +9,7 @@ import { parseConfig } from '../../lib/domain/config.js';
 import { ValidationError } from '../../lib/domain/errors.js';
 import type { Identity } from '../../lib/domain/ports.js';
 import { appDeps, counterIds, TEST_CONFIG } from '../helpers/dynamo.js';
+import { failure } from '../helpers/failure.js';
 
 const alice: Identity = { sub: 'alice', roles: ['requester'] };
 const bob: Identity = { sub: 'bob', roles: ['approver'] };
@@ -31,15 +32,6 @@ const globalGrant = {
   scope: { type: 'global' },
   resource: { type: 's3', bucket: 'acme-shared', access: 'read' },
   justification: 'every job reads the shared data',
-};
-
-const failure = async (promise: Promise<unknown>): Promise<unknown> => {
-  try {
-    await promise;
-  } catch (error: unknown) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 };
 
 const quotaCode = (error: unknown): string | undefined =>

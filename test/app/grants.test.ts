@@ -19,6 +19,7 @@ import {
 import type { Identity } from '../../lib/domain/ports.js';
 import { recomputeAllPlanes } from '../../lib/app/targets.js';
 import { appDeps } from '../helpers/dynamo.js';
+import { failure } from '../helpers/failure.js';
 
 type Deps = Awaited<ReturnType<typeof appDeps>>;
 let deps: Deps;
@@ -35,15 +36,6 @@ const s3 = (project: string, domain: string, prefix: string, extra: Record<strin
   justification: 'training jobs read features',
   ...extra,
 });
-
-const failure = async (promise: Promise<unknown>): Promise<unknown> => {
-  try {
-    await promise;
-  } catch (error: unknown) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-};
 
 const policyText = async (key: string): Promise<string> =>
   JSON.stringify((await deps.store.getTarget(key))?.desired?.policies ?? []);
