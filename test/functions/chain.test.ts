@@ -83,7 +83,10 @@ describe('the HTTP chain', () => {
       const path = `/v1/grants/abc/${verb}`;
       for (const groups of [['approver'], ['admin']]) {
         const passed = await invoke(grants, { method: 'POST', path, caller: { sub: 'x', groups }, body: {} });
-        expect(passed.body, `${verb} ${groups.join()}`).toMatchObject({ status: 500, type: 'urn:grantplane:problem:internal' });
+        expect(passed.body, `${verb} ${groups.join()}`).toMatchObject({
+          status: 500,
+          type: 'urn:grantplane:problem:internal',
+        });
       }
       const refused = await invoke(grants, { method: 'POST', path, caller: alice, body: {} });
       expectProblem(refused, 403, 'auth.missing-role');
