@@ -3,13 +3,13 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
 import { mintLocalToken } from '../../lib/local/jwt.js';
 import type { LocalServer } from '../../lib/local/server.js';
-import { freshTable } from '../helpers/dynamo.js';
+import { startExampleServer } from '../helpers/local-server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/grantplane.mjs');
@@ -52,17 +52,7 @@ const file = (name: string, text: string): string => {
 };
 
 beforeAll(async () => {
-  const table = await freshTable();
-  process.env.GRANTPLANE_TABLE = table.tableName;
-  process.env.GRANTPLANE_CONFIG = resolve(ROOT, 'examples/grantplane.config.yaml');
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = table.endpoint;
-  process.env.AWS_REGION = 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID = 'local';
-  process.env.AWS_SECRET_ACCESS_KEY = 'local';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  // Imported after the environment is set, so the handlers' logger starts silent.
-  const { loadLambdaHandlers, startLocalServer } = await import('../../lib/local/server.js');
-  server = await startLocalServer({ handlers: await loadLambdaHandlers(), jwtSecret: DEV_JWT_SECRET, port: 0 });
+  server = await startExampleServer();
 });
 
 afterAll(async () => {

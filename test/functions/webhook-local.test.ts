@@ -2,14 +2,10 @@
 // webhook with openssl and sends it with curl to the local server (lib/local/server.ts) — created,
 // approved by another person, replayed, and a bad signature refused (DESIGN §9, §10).
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
 import type { LocalServer } from '../../lib/local/server.js';
-import { freshTable } from '../helpers/dynamo.js';
+import { startExampleServer } from '../helpers/local-server.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SECRET = 'dev-webhook-secret';
 let server: LocalServer;
 
@@ -50,17 +46,7 @@ const answers = (stdout: string): { status: number; body: Record<string, unknown
     });
 
 beforeAll(async () => {
-  const table = await freshTable();
-  process.env.GRANTPLANE_TABLE = table.tableName;
-  process.env.GRANTPLANE_CONFIG = resolve(ROOT, 'examples/grantplane.config.yaml');
-  process.env.GRANTPLANE_WEBHOOK_SECRET_GENERIC = `old-secret, ${SECRET}`;
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = table.endpoint;
-  process.env.AWS_REGION = 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID = 'local';
-  process.env.AWS_SECRET_ACCESS_KEY = 'local';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  const { loadLambdaHandlers, startLocalServer } = await import('../../lib/local/server.js');
-  server = await startLocalServer({ handlers: await loadLambdaHandlers(), jwtSecret: DEV_JWT_SECRET, port: 0 });
+  server = await startExampleServer({ GRANTPLANE_WEBHOOK_SECRET_GENERIC: `old-secret, ${SECRET}` });
 });
 
 afterAll(async () => {
