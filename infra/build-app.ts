@@ -38,7 +38,9 @@ export const buildApp = (app: App, options: { functionsDir?: string } = {}): Gra
   const crossAccount = settings.planes.filter((plane) => plane.applierRoleArn);
   const homeAccount = (app.node.tryGetContext('homeAccount') as string | undefined) ?? account;
   if (crossAccount.length > 0 && !homeAccount) {
-    throw new InfraConfigError('context homeAccount: required when a plane sets applierRoleArn (the account running grantplane)');
+    throw new InfraConfigError(
+      'context homeAccount: required when a plane sets applierRoleArn (the account running grantplane)',
+    );
   }
   const names = serviceRoleNames(settings.serviceName);
   const planeAccess = crossAccount.map(
@@ -47,7 +49,10 @@ export const buildApp = (app: App, options: { functionsDir?: string } = {}): Gra
         description: `grantplane: applier access role in the account of data plane ${plane.name}`,
         env: { account: plane.accountId, region: plane.region },
         plane,
-        trustedRoleArns: [`arn:aws:iam::${homeAccount}:role/${names.applier}`, `arn:aws:iam::${homeAccount}:role/${names.drift}`],
+        trustedRoleArns: [
+          `arn:aws:iam::${homeAccount}:role/${names.applier}`,
+          `arn:aws:iam::${homeAccount}:role/${names.drift}`,
+        ],
       }),
   );
   return { settings, stateful, stateless, planeAccess };

@@ -20,9 +20,7 @@ export class InfraConfigError extends Error {
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
 // IAM paths: `/`-delimited, starting and ending with `/`. `/` itself is refused: the applier's
 // write permissions are scoped to the managed path, and `/` would cover every role in the account.
-const managedPath = z
-  .string()
-  .regex(/^\/([\w+=,.@-]+\/)+$/, 'must look like /grantplane/ (not /)');
+const managedPath = z.string().regex(/^\/([\w+=,.@-]+\/)+$/, 'must look like /grantplane/ (not /)');
 
 // Only the fields the infrastructure needs; the service parses the whole file itself at cold start.
 const awsPlaneSchema = z.object({
@@ -43,10 +41,7 @@ const awsPlaneSchema = z.object({
     .optional(),
 });
 
-const planeSchema = z.union([
-  awsPlaneSchema,
-  z.object({ name: z.string().min(1), cloud: z.enum(['gcp', 'azure']) }),
-]);
+const planeSchema = z.union([awsPlaneSchema, z.object({ name: z.string().min(1), cloud: z.enum(['gcp', 'azure']) })]);
 
 const fileSchema = z.object({ dataPlanes: z.array(z.looseObject({})).min(1) });
 
@@ -97,13 +92,18 @@ const stringList = (read: ContextReader, key: string): string[] | undefined => {
   const value = read(key);
   if (value === undefined || value === null || value === '') return undefined;
   if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value;
-  if (typeof value === 'string') return value.split(',').map((item) => item.trim()).filter(Boolean);
+  if (typeof value === 'string')
+    return value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
   throw new InfraConfigError(`context ${key}: must be a list or a comma-separated string`);
 };
 
 const scheduleExpression = (read: ContextReader, key: string, fallback: string): string => {
   const value = optionalString(read, key) ?? fallback;
-  if (!/^(rate|cron)\(.+\)$/.test(value)) throw new InfraConfigError(`context ${key}: an EventBridge Scheduler rate(...) or cron(...) expression`);
+  if (!/^(rate|cron)\(.+\)$/.test(value))
+    throw new InfraConfigError(`context ${key}: an EventBridge Scheduler rate(...) or cron(...) expression`);
   return value;
 };
 
@@ -154,7 +154,9 @@ export const loadInfraSettings = (read: ContextReader): InfraSettings => {
     }
     const applierRoleArn = plane.applierRoleArn ?? null;
     if (applierRoleArn && applierRoleArn.split(':')[4] !== plane.accountId) {
-      throw new InfraConfigError(`grantplane:config dataPlanes.${index}.applierRoleArn: must be in account ${plane.accountId}`);
+      throw new InfraConfigError(
+        `grantplane:config dataPlanes.${index}.applierRoleArn: must be in account ${plane.accountId}`,
+      );
     }
     if (!applierRoleArn && homeAccounts && !homeAccounts.includes(plane.accountId)) {
       throw new InfraConfigError(

@@ -203,6 +203,12 @@ export function liveApplierDeps(log: ApplierLog): ApplierDeps {
   if (liveApplier !== undefined) return liveApplier;
   const env = envSchema.safeParse(process.env);
   if (!env.success) throw new WiringError(env.error.issues[0]?.message ?? 'invalid environment');
-  liveApplier = buildApplierDeps({ client: dynamo, tableName: env.data.GRANTPLANE_TABLE, config: configFromEnv(process.env), iamFor: liveIamSource(), log });
+  liveApplier = buildApplierDeps({
+    client: dynamo,
+    tableName: env.data.GRANTPLANE_TABLE,
+    config: configFromEnv(process.env),
+    iamFor: liveIamSource(),
+    log,
+  });
   return liveApplier;
 }

@@ -166,7 +166,10 @@ export const acknowledgeApplierWildcards = (scope: IConstruct, plane: PlaneAcces
       `Resource::arn:aws:iam::${account}:role${ACCESS_ROLE_PATH}*`,
       'Used only in an explicit Deny: the cross-account access roles can never be changed by the applier.',
     ],
-    ['Action::iam:*', 'Used only in an explicit Deny on <AdminFlyteRole> and the access roles (R3); no Allow statement has a wildcard action.'],
+    [
+      'Action::iam:*',
+      'Used only in an explicit Deny on <AdminFlyteRole> and the access roles (R3); no Allow statement has a wildcard action.',
+    ],
   ];
   for (const [finding, reason] of findings) {
     Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });

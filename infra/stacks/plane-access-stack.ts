@@ -5,7 +5,11 @@ import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import { ArnPrincipal, CompositePrincipal, ManagedPolicy, Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { InfraConfigError, type PlaneAccess } from '../config.js';
-import { IAM_LIST_ACKNOWLEDGEMENT, acknowledgeApplierWildcards, applierStatements } from '../constructs/applier-policy.js';
+import {
+  IAM_LIST_ACKNOWLEDGEMENT,
+  acknowledgeApplierWildcards,
+  applierStatements,
+} from '../constructs/applier-policy.js';
 
 export interface PlaneAccessStackProps extends StackProps {
   plane: PlaneAccess;
@@ -28,11 +32,14 @@ export class PlaneAccessStack extends Stack {
   constructor(scope: Construct, id: string, props: PlaneAccessStackProps) {
     super(scope, id, props);
     const { plane } = props;
-    if (!plane.applierRoleArn) throw new InfraConfigError(`plane ${plane.name}: set applierRoleArn to deploy its access role`);
+    if (!plane.applierRoleArn)
+      throw new InfraConfigError(`plane ${plane.name}: set applierRoleArn to deploy its access role`);
     const { path, name } = splitRoleArn(plane.applierRoleArn);
     // The access role must not be manageable by what it grants: never under the managed path.
     if (`${path}`.startsWith(plane.managedPath)) {
-      throw new InfraConfigError(`plane ${plane.name}: applierRoleArn must not be under the managed path ${plane.managedPath}`);
+      throw new InfraConfigError(
+        `plane ${plane.name}: applierRoleArn must not be under the managed path ${plane.managedPath}`,
+      );
     }
     const [first, ...rest] = props.trustedRoleArns.map((arn) => new ArnPrincipal(arn));
     if (!first) throw new InfraConfigError(`plane ${plane.name}: no trusted role ARNs`);

@@ -20,7 +20,10 @@ export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dnsLabel = z
   .string()
   .max(63)
-  .regex(DNS_LABEL, 'must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit');
+  .regex(
+    DNS_LABEL,
+    'must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit',
+  );
 
 const uniqueList = <T extends z.ZodType<string>>(item: T) =>
   z.array(item).refine((list) => new Set(list).size === list.length, { message: 'must not repeat an entry' });
@@ -36,7 +39,9 @@ const planeName = z
 const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as us-west-2');
 const anyRegion = z.string().min(1).max(64);
 
-const projectsSchema = z.union([z.literal('*'), uniqueList(dnsLabel)], { error: 'must be "*" or a list of project names (DNS labels)' });
+const projectsSchema = z.union([z.literal('*'), uniqueList(dnsLabel)], {
+  error: 'must be "*" or a list of project names (DNS labels)',
+});
 
 // Attribute values come from YAML, where `projectQuotaCpu: 64` is a number: keep them as the strings
 // uctl prints.
@@ -56,7 +61,9 @@ const awsPlaneSchema = z.strictObject({
     .string({
       // YAML reads an unquoted 123456789012 as a number (and drops a leading 0): say so, rather than "expected string".
       error: (issue) =>
-        issue.input === undefined ? undefined : 'must be a 12-digit AWS account id in quotes, e.g. "123456789012" (YAML reads an unquoted one as a number)',
+        issue.input === undefined
+          ? undefined
+          : 'must be a 12-digit AWS account id in quotes, e.g. "123456789012" (YAML reads an unquoted one as a number)',
     })
     .regex(/^\d{12}$/, 'must be a 12-digit AWS account id (quote it in YAML)'),
   region: awsRegion,
@@ -69,7 +76,9 @@ const awsPlaneSchema = z.strictObject({
     .string()
     .min(1)
     .regex(/^[^:/\s][^\s]*$/, 'must be the issuer without "https://", e.g. oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE')
-    .refine((value) => !value.includes('://'), { message: 'must be the issuer without "https://", e.g. oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE' })
+    .refine((value) => !value.includes('://'), {
+      message: 'must be the issuer without "https://", e.g. oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE',
+    })
     .refine((value) => !value.endsWith('/'), { message: 'must not end with "/"' }),
   domains: uniqueList(dnsLabel).min(1),
   projects: projectsSchema,
@@ -86,7 +95,9 @@ const awsPlaneSchema = z.strictObject({
     .string()
     .max(512)
     .regex(/^\/([\x21-\x7e]+\/)?$/, 'must start and end with "/", e.g. /grantplane/')
-    .refine((path) => path !== '/', { message: 'must not be "/": grantplane only manages resources under its own path' })
+    .refine((path) => path !== '/', {
+      message: 'must not be "/": grantplane only manages resources under its own path',
+    })
     .default('/grantplane/'),
   internalBucketPatterns: z.array(z.string().min(1)).default(['opta-*', 'union-*']),
   permissionsBoundaryArn: z
@@ -199,13 +210,23 @@ function firstIssue(error: z.ZodError): ConfigError {
   // zod's generic wording ("Invalid input: expected number, received string") said plainly.
   if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input: expected ')) {
     const received = /received (\w+)$/.exec(issue.message)?.[1];
-    const kind = issue.expected === 'object' || issue.expected === 'record' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`;
-    return new ConfigError(key, `must be ${kind}${received === undefined ? '' : `, not ${received === 'null' ? 'null' : `${/^[aeiou]/.test(received) ? 'an' : 'a'} ${received}`}`}`);
+    const kind =
+      issue.expected === 'object' || issue.expected === 'record'
+        ? 'a mapping'
+        : issue.expected === 'array'
+          ? 'a list'
+          : `a ${issue.expected}`;
+    return new ConfigError(
+      key,
+      `must be ${kind}${received === undefined ? '' : `, not ${received === 'null' ? 'null' : `${/^[aeiou]/.test(received) ? 'an' : 'a'} ${received}`}`}`,
+    );
   }
-  if (issue.code === 'invalid_value') return new ConfigError(key, `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`);
+  if (issue.code === 'invalid_value')
+    return new ConfigError(key, `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`);
   if (issue.code === 'invalid_union') {
     const options = (issue as { options?: unknown }).options;
-    if (Array.isArray(options) && options.length > 0) return new ConfigError(key, `must be one of ${options.map(String).join(', ')}`);
+    if (Array.isArray(options) && options.length > 0)
+      return new ConfigError(key, `must be one of ${options.map(String).join(', ')}`);
   }
   return new ConfigError(key, issue.message);
 }
@@ -225,12 +246,18 @@ export function parseConfig(raw: unknown): GrantplaneConfig {
   const planes: DataPlaneConfig[] = parsed.dataPlanes.map((plane, index) => {
     const seenName = names.get(plane.name);
     if (seenName !== undefined) {
-      throw new ConfigError(`dataPlanes[${index}].name`, `duplicate plane name "${plane.name}" (also dataPlanes[${seenName}])`);
+      throw new ConfigError(
+        `dataPlanes[${index}].name`,
+        `duplicate plane name "${plane.name}" (also dataPlanes[${seenName}])`,
+      );
     }
     names.set(plane.name, index);
     for (const [i, domain] of plane.autoApproveDomains.entries()) {
       if (!plane.domains.includes(domain)) {
-        throw new ConfigError(`dataPlanes[${index}].autoApproveDomains[${i}]`, `"${domain}" is not one of the plane's domains`);
+        throw new ConfigError(
+          `dataPlanes[${index}].autoApproveDomains[${i}]`,
+          `"${domain}" is not one of the plane's domains`,
+        );
       }
     }
     if (plane.cloud !== 'aws') return plane;
@@ -238,7 +265,10 @@ export function parseConfig(raw: unknown): GrantplaneConfig {
     const seenAccount = accounts.get(plane.accountId);
     if (seenAccount !== undefined) {
       // Seed 003 (multi-cluster): each cluster lives in its own account.
-      throw new ConfigError(`dataPlanes[${index}].accountId`, `two AWS planes share account ${plane.accountId} (also dataPlanes[${seenAccount}])`);
+      throw new ConfigError(
+        `dataPlanes[${index}].accountId`,
+        `two AWS planes share account ${plane.accountId} (also dataPlanes[${seenAccount}])`,
+      );
     }
     accounts.set(plane.accountId, index);
     for (const pair of Object.keys(plane.attributes)) {
@@ -248,7 +278,8 @@ export function parseConfig(raw: unknown): GrantplaneConfig {
         throw new ConfigError(key, 'keys must be "<project>/<domain>"');
       }
       if (!plane.domains.includes(domain)) throw new ConfigError(key, `"${domain}" is not one of the plane's domains`);
-      if (!matchesServed(plane.projects, project)) throw new ConfigError(key, `project "${project}" is not served by this plane`);
+      if (!matchesServed(plane.projects, project))
+        throw new ConfigError(key, `project "${project}" is not served by this plane`);
     }
     return {
       ...plane,

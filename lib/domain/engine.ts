@@ -1,5 +1,13 @@
 import type { AwsDataPlaneConfig, GrantplaneConfig } from './config.js';
-import type { AcceptedGrant, CompiledTarget, GrantNote, InfrastructureOutput, PlanResult, RejectedGrant, RuleViolation } from './model.js';
+import type {
+  AcceptedGrant,
+  CompiledTarget,
+  GrantNote,
+  InfrastructureOutput,
+  PlanResult,
+  RejectedGrant,
+  RuleViolation,
+} from './model.js';
 import { coverageOf, mergeStatements, type Coverage } from './compile/merge.js';
 import { pairRoleName } from './compile/names.js';
 import { fitsOnePolicy, packStatements } from './compile/pack.js';
@@ -59,7 +67,13 @@ export function planGrants(input: PlanInput): PlanResult {
       accepted: [],
       rejected: requests.map((_, index) => ({
         index,
-        errors: [violation('request', 'engine.internal-error', `The engine failed (${detail}); nothing was planned. Report this with the request.`)],
+        errors: [
+          violation(
+            'request',
+            'engine.internal-error',
+            `The engine failed (${detail}); nothing was planned. Report this with the request.`,
+          ),
+        ],
       })),
       notes: [],
       targets: [],
@@ -97,7 +111,11 @@ function plan(input: PlanInput, requests: readonly unknown[]): PlanResult {
   for (const entry of distinct.values()) {
     if (!fitsOnePolicy(entry.grant.statements)) {
       reject(outcome, entry, [
-        violation('resource', 'quota.statement-too-large', 'A statement of this grant does not fit in one managed policy (6,144 characters): split it into smaller statements.'),
+        violation(
+          'resource',
+          'quota.statement-too-large',
+          'A statement of this grant does not fit in one managed policy (6,144 characters): split it into smaller statements.',
+        ),
       ]);
       continue;
     }
@@ -122,9 +140,16 @@ function plan(input: PlanInput, requests: readonly unknown[]): PlanResult {
     // C1 first: global grants sort before every pair in canonical order, and the pairs' room
     // depends on how many global policies their roles must also carry.
     const globalCapacity = plane.maxPoliciesPerRole - 1;
-    const globalFit = placeAndCheck(outcome, sortByKey(global), globalCapacity, undefined, (packed) => compileGlobalTarget(plane, packed), {
-      first: `<UserFlyteRole> ${plane.userFlyteRoleName} would need more than ${globalCapacity} grantplane global policies (maxPoliciesPerRole ${plane.maxPoliciesPerRole} counts userflyterole). ${QUOTA_ADVICE}`,
-    });
+    const globalFit = placeAndCheck(
+      outcome,
+      sortByKey(global),
+      globalCapacity,
+      undefined,
+      (packed) => compileGlobalTarget(plane, packed),
+      {
+        first: `<UserFlyteRole> ${plane.userFlyteRoleName} would need more than ${globalCapacity} grantplane global policies (maxPoliciesPerRole ${plane.maxPoliciesPerRole} counts userflyterole). ${QUOTA_ADVICE}`,
+      },
+    );
     const globalTarget = globalFit.target;
     if (globalTarget !== null) targets.push(globalTarget);
     const globalArns = globalTarget === null ? [] : globalTarget.policies.map((policy) => policy.arn);
@@ -161,7 +186,8 @@ function plan(input: PlanInput, requests: readonly unknown[]): PlanResult {
       if (!pairs.has(pairKey)) continue;
       const grants = sortByKey(pairs.get(pairKey) ?? []);
       const [project, domain] = pairKey.split('\u0001') as [string, string];
-      const current = input.attributes?.[`${plane.name}/${project}/${domain}`] ?? plane.attributes[`${project}/${domain}`] ?? {};
+      const current =
+        input.attributes?.[`${plane.name}/${project}/${domain}`] ?? plane.attributes[`${project}/${domain}`] ?? {};
       const fit = placeAndCheck(
         outcome,
         grants,
@@ -184,14 +210,18 @@ function plan(input: PlanInput, requests: readonly unknown[]): PlanResult {
     }
   }
 
-  const infrastructure: InfrastructureOutput[] = [...pullPrincipals.keys()].sort(compareStrings).map((repositoryArn) => ({
-    kind: 'ecr-repository-policy',
-    repositoryArn,
-    policy: { Version: '2012-10-17', Statement: [ecrPullStatement([...(pullPrincipals.get(repositoryArn) ?? [])])] },
-  }));
+  const infrastructure: InfrastructureOutput[] = [...pullPrincipals.keys()]
+    .sort(compareStrings)
+    .map((repositoryArn) => ({
+      kind: 'ecr-repository-policy',
+      repositoryArn,
+      policy: { Version: '2012-10-17', Statement: [ecrPullStatement([...(pullPrincipals.get(repositoryArn) ?? [])])] },
+    }));
 
   const accepted = [...outcome.accepted.values()].sort((a, b) => a.index - b.index);
-  const rejected: RejectedGrant[] = [...outcome.rejected.entries()].sort((a, b) => a[0] - b[0]).map(([index, errors]) => ({ index, errors }));
+  const rejected: RejectedGrant[] = [...outcome.rejected.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([index, errors]) => ({ index, errors }));
   const notes = outcome.notes
     .filter((note) => outcome.accepted.has(note.index))
     .sort((a, b) => a.index - b.index || compareStrings(a.code, b.code));
@@ -204,7 +234,12 @@ function validateOne(input: PlanInput, raw: unknown): ReturnType<typeof validate
     return validateGrantRequest(input.config, raw, input.now);
   } catch (error: unknown) {
     const detail = error instanceof Error ? error.message : String(error);
-    return { ok: false, errors: [violation('request', 'engine.internal-error', `The request could not be read (${detail}): send plain JSON.`)] };
+    return {
+      ok: false,
+      errors: [
+        violation('request', 'engine.internal-error', `The request could not be read (${detail}): send plain JSON.`),
+      ],
+    };
   }
 }
 
@@ -281,7 +316,12 @@ function placeAndCheck(
   // R7 on the compiled documents. Merging only regroups statements that each passed R7, so this
   // cannot fail unless the rules and the compiler disagree; if they ever do, the target's grants
   // are refused rather than written.
-  const violations = target === null ? [] : target.policies.flatMap((policy) => checkPolicyStatements(policy.document.Statement, `policy ${policy.name}.Statement`));
+  const violations =
+    target === null
+      ? []
+      : target.policies.flatMap((policy) =>
+          checkPolicyStatements(policy.document.Statement, `policy ${policy.name}.Statement`),
+        );
   if (violations.length > 0) {
     for (const entry of placed) reject(outcome, entry, violations);
     return { target: null, statements: [] };

@@ -101,7 +101,13 @@ export interface IamGateway {
   /** GetPolicy (with tags); only a policy without tags costs a second call, ListPolicyTags. */
   getPolicy(arn: string): Promise<IamPolicy | null>;
   listPolicies(pathPrefix: string): Promise<IamPolicy[]>;
-  createPolicy(input: { name: string; path: string; document: PolicyDocument; tags: Tags; description?: string }): Promise<IamPolicy>;
+  createPolicy(input: {
+    name: string;
+    path: string;
+    document: PolicyDocument;
+    tags: Tags;
+    description?: string;
+  }): Promise<IamPolicy>;
   getPolicyVersion(arn: string, versionId: string): Promise<IamPolicyVersion | null>;
   listPolicyVersions(arn: string): Promise<IamPolicyVersion[]>;
   createPolicyVersion(arn: string, document: PolicyDocument, setAsDefault: boolean): Promise<IamPolicyVersion>;
@@ -150,14 +156,7 @@ export class IamGatewayError extends Error {
 // ─── Desired state ───────────────────────────────────────────────────────────
 
 export type GrantStatus =
-  | 'pending-approval'
-  | 'approved'
-  | 'active'
-  | 'failed'
-  | 'rejected'
-  | 'revoking'
-  | 'revoked'
-  | 'expired';
+  'pending-approval' | 'approved' | 'active' | 'failed' | 'rejected' | 'revoking' | 'revoked' | 'expired';
 
 /** Statuses whose grants are part of the desired state (compiled into IAM). */
 export const DESIRED_STATUSES: readonly GrantStatus[] = ['approved', 'active', 'failed'];
@@ -308,7 +307,11 @@ export interface GrantStore {
    * each conditional on its expected desiredVersion and on the plane version still being
    * `expectedPlaneVersion`. ConcurrentUpdateError when anything moved: re-read and recompute.
    */
-  writeDesiredTargets(dataPlane: string, expectedPlaneVersion: number, writes: readonly DesiredTargetWrite[]): Promise<void>;
+  writeDesiredTargets(
+    dataPlane: string,
+    expectedPlaneVersion: number,
+    writes: readonly DesiredTargetWrite[],
+  ): Promise<void>;
 
   getTarget(targetKey: string): Promise<TargetRecord | null>;
   listTargets(dataPlane?: string): Promise<TargetRecord[]>;
@@ -323,7 +326,10 @@ export interface GrantStore {
   createAttributeUpdate(update: AttributeUpdate): Promise<void>;
   getAttributeUpdate(id: string): Promise<AttributeUpdate | null>;
   latestAttributeUpdate(dataPlane: string, project: string, domain: string): Promise<AttributeUpdate | null>;
-  listAttributeUpdates(status: AttributeUpdate['status'] | undefined, page: PageRequest): Promise<Page<AttributeUpdate>>;
+  listAttributeUpdates(
+    status: AttributeUpdate['status'] | undefined,
+    page: PageRequest,
+  ): Promise<Page<AttributeUpdate>>;
   /** Conditional on the update still being pending. */
   acknowledgeAttributeUpdate(id: string, actor: string, at: string, audit: AuditEvent): Promise<AttributeUpdate>;
 
@@ -336,7 +342,10 @@ export interface GrantStore {
   releaseTargetLease(targetKey: string, owner: string): Promise<void>;
 
   appendAudit(event: AuditEvent): Promise<void>;
-  listAudit(filter: { grantId?: string; targetKey?: string; actor?: string }, page: PageRequest): Promise<Page<AuditEvent>>;
+  listAudit(
+    filter: { grantId?: string; targetKey?: string; actor?: string },
+    page: PageRequest,
+  ): Promise<Page<AuditEvent>>;
 
   /** Remembers a webhook delivery's result for `ttlSeconds` (replay protection, §10). */
   rememberDelivery(record: DeliveryRecord, ttlSeconds: number): Promise<void>;

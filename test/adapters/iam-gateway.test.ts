@@ -41,7 +41,11 @@ const s3Policy = (bucket: string): PolicyDocument => ({
 });
 
 /** Expects the promise to reject with an IamGatewayError of this code and operation. */
-const rejectsWith = async (promise: Promise<unknown>, operation: string, code: IamGatewayError['code']): Promise<IamGatewayError> => {
+const rejectsWith = async (
+  promise: Promise<unknown>,
+  operation: string,
+  code: IamGatewayError['code'],
+): Promise<IamGatewayError> => {
   const error: unknown = await promise.then(
     () => new Error('expected a rejection'),
     (e: unknown) => e,
@@ -93,7 +97,12 @@ describe('IamGateway on the IAM emulator', () => {
   it('answers null for a role, policy or version that does not exist (NoSuchEntity on reads)', async () => {
     expect(await t.gateway.getRole('no-such-role')).toBeNull();
     expect(await t.gateway.getPolicy(`arn:aws:iam::${TEST_ACCOUNT_ID}:policy/nope`)).toBeNull();
-    const policy = await t.gateway.createPolicy({ name: 'versions-null', path: '/', document: s3Policy('a'), tags: { a: 'b' } });
+    const policy = await t.gateway.createPolicy({
+      name: 'versions-null',
+      path: '/',
+      document: s3Policy('a'),
+      tags: { a: 'b' },
+    });
     expect(await t.gateway.getPolicyVersion(policy.arn, 'v9')).toBeNull();
   });
 
@@ -109,7 +118,12 @@ describe('IamGateway on the IAM emulator', () => {
         },
       ],
     };
-    const policy = await t.gateway.createPolicy({ name: 'tricky', path: '/grantplane/', document: tricky, tags: { k: 'v' } });
+    const policy = await t.gateway.createPolicy({
+      name: 'tricky',
+      path: '/grantplane/',
+      document: tricky,
+      tags: { k: 'v' },
+    });
     const raw = await t.client.send(new GetPolicyVersionCommand({ PolicyArn: policy.arn, VersionId: 'v1' }));
     expect(raw.PolicyVersion?.Document?.startsWith('%7B%22Version%22')).toBe(true);
 
@@ -124,7 +138,12 @@ describe('IamGateway on the IAM emulator', () => {
     await t.client.send(new GetRoleCommand({ RoleName: 'acme-flytesnacks-development' }));
     const raw = JSON.stringify({
       Version: '2012-10-17',
-      Statement: { Effect: 'Allow', Action: 's3:*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': true } } },
+      Statement: {
+        Effect: 'Allow',
+        Action: 's3:*',
+        Resource: '*',
+        Condition: { Bool: { 'aws:SecureTransport': true } },
+      },
     });
     const account = t.emulator.account(TEST_ACCOUNT_ID);
     const created = account.createPolicy({ name: 'single-statement', document: raw });
@@ -133,13 +152,26 @@ describe('IamGateway on the IAM emulator', () => {
 
     expect(version?.document).toEqual({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'true' } } }],
+      Statement: [
+        { Effect: 'Allow', Action: 's3:*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'true' } } },
+      ],
     });
   });
 
   it('updates the trust policy, the boundary and the tags of a role', async () => {
-    await t.gateway.createRole({ name: 'acme-p-d', path: '/grantplane/', trustPolicy: trust('p', 'd'), permissionsBoundaryArn: null, tags: { a: '1', b: '2' } });
-    const boundary = await t.gateway.createPolicy({ name: 'boundary-2', path: '/', document: s3Policy('*'), tags: { x: 'y' } });
+    await t.gateway.createRole({
+      name: 'acme-p-d',
+      path: '/grantplane/',
+      trustPolicy: trust('p', 'd'),
+      permissionsBoundaryArn: null,
+      tags: { a: '1', b: '2' },
+    });
+    const boundary = await t.gateway.createPolicy({
+      name: 'boundary-2',
+      path: '/',
+      document: s3Policy('*'),
+      tags: { x: 'y' },
+    });
 
     await t.gateway.updateAssumeRolePolicy('acme-p-d', trust('p', 'staging'));
     await t.gateway.putRolePermissionsBoundary('acme-p-d', boundary.arn);
@@ -156,9 +188,25 @@ describe('IamGateway on the IAM emulator', () => {
   });
 
   it('attaches, lists and detaches managed policies, and counts attachments', async () => {
-    await t.gateway.createRole({ name: 'attach-role', path: '/grantplane/', trustPolicy: trust('a', 'b'), permissionsBoundaryArn: null, tags: {} });
-    const p1 = await t.gateway.createPolicy({ name: 'attach-1', path: '/grantplane/', document: s3Policy('one'), tags: { t: '1' } });
-    const p2 = await t.gateway.createPolicy({ name: 'attach-2', path: '/grantplane/', document: s3Policy('two'), tags: { t: '2' } });
+    await t.gateway.createRole({
+      name: 'attach-role',
+      path: '/grantplane/',
+      trustPolicy: trust('a', 'b'),
+      permissionsBoundaryArn: null,
+      tags: {},
+    });
+    const p1 = await t.gateway.createPolicy({
+      name: 'attach-1',
+      path: '/grantplane/',
+      document: s3Policy('one'),
+      tags: { t: '1' },
+    });
+    const p2 = await t.gateway.createPolicy({
+      name: 'attach-2',
+      path: '/grantplane/',
+      document: s3Policy('two'),
+      tags: { t: '2' },
+    });
 
     await t.gateway.attachRolePolicy('attach-role', p1.arn);
     await t.gateway.attachRolePolicy('attach-role', p2.arn);
@@ -199,7 +247,12 @@ describe('IamGateway on the IAM emulator', () => {
   });
 
   it('reads an untagged policy with GetPolicy then ListPolicyTags', async () => {
-    const created = await t.gateway.createPolicy({ name: 'untagged', path: '/other/', document: s3Policy('u'), tags: {} });
+    const created = await t.gateway.createPolicy({
+      name: 'untagged',
+      path: '/other/',
+      document: s3Policy('u'),
+      tags: {},
+    });
     t.emulator.resetCalls();
 
     const policy = await t.gateway.getPolicy(created.arn);
@@ -209,7 +262,12 @@ describe('IamGateway on the IAM emulator', () => {
   });
 
   it('creates versions as default, lists and deletes them (A2)', async () => {
-    const created = await t.gateway.createPolicy({ name: 'versioned', path: '/grantplane/', document: s3Policy('v1'), tags: { a: 'b' } });
+    const created = await t.gateway.createPolicy({
+      name: 'versioned',
+      path: '/grantplane/',
+      document: s3Policy('v1'),
+      tags: { a: 'b' },
+    });
 
     const v2 = await t.gateway.createPolicyVersion(created.arn, s3Policy('v2'), true);
     const v3 = await t.gateway.createPolicyVersion(created.arn, s3Policy('v3'), false);
@@ -231,7 +289,12 @@ describe('IamGateway on the IAM emulator', () => {
   });
 
   it('tags and untags a policy', async () => {
-    const created = await t.gateway.createPolicy({ name: 'tagged', path: '/grantplane/', document: s3Policy('t'), tags: { a: '1' } });
+    const created = await t.gateway.createPolicy({
+      name: 'tagged',
+      path: '/grantplane/',
+      document: s3Policy('t'),
+      tags: { a: '1' },
+    });
 
     await t.gateway.tagPolicy(created.arn, { b: '2', a: '9' });
     await t.gateway.untagPolicy(created.arn, ['b']);
@@ -240,8 +303,19 @@ describe('IamGateway on the IAM emulator', () => {
   });
 
   it('deletes a detached policy and a role without attachments (A3 order)', async () => {
-    await t.gateway.createRole({ name: 'to-delete', path: '/grantplane/', trustPolicy: trust('x', 'y'), permissionsBoundaryArn: null, tags: {} });
-    const policy = await t.gateway.createPolicy({ name: 'to-delete', path: '/grantplane/', document: s3Policy('d'), tags: { a: 'b' } });
+    await t.gateway.createRole({
+      name: 'to-delete',
+      path: '/grantplane/',
+      trustPolicy: trust('x', 'y'),
+      permissionsBoundaryArn: null,
+      tags: {},
+    });
+    const policy = await t.gateway.createPolicy({
+      name: 'to-delete',
+      path: '/grantplane/',
+      document: s3Policy('d'),
+      tags: { a: 'b' },
+    });
     await t.gateway.attachRolePolicy('to-delete', policy.arn);
     await t.gateway.createPolicyVersion(policy.arn, s3Policy('d2'), true);
 
@@ -271,7 +345,10 @@ describe('IamGateway on the IAM emulator', () => {
     const seeded = t.emulator.seedDataPlane({ accountId: TEST_ACCOUNT_ID, orgPrefix: 'acme', oidcProvider: OIDC });
 
     const all = await t.gateway.getAccountAuthorizationDetails();
-    const filtered = await t.gateway.getAccountAuthorizationDetails({ pathPrefix: '/grantplane/', roleNames: ['acme-userflyterole'] });
+    const filtered = await t.gateway.getAccountAuthorizationDetails({
+      pathPrefix: '/grantplane/',
+      roleNames: ['acme-userflyterole'],
+    });
 
     expect(all.roles.map((r) => r.name)).toContain('acme-adminflyterole');
     expect(filtered.roles.map((r) => r.name)).not.toContain('acme-adminflyterole');
@@ -298,7 +375,13 @@ describe('IamGateway errors', () => {
   let t: IamTestContext;
   beforeAll(async () => {
     t = await startIamTest();
-    await t.gateway.createRole({ name: 'err-role', path: '/grantplane/', trustPolicy: trust('e', 'r'), permissionsBoundaryArn: null, tags: {} });
+    await t.gateway.createRole({
+      name: 'err-role',
+      path: '/grantplane/',
+      trustPolicy: trust('e', 'r'),
+      permissionsBoundaryArn: null,
+      tags: {},
+    });
   });
   afterAll(async () => {
     await t.stop();
@@ -306,20 +389,39 @@ describe('IamGateway errors', () => {
 
   it('EntityAlreadyExists for a second role or policy of the same name', async () => {
     await rejectsWith(
-      t.gateway.createRole({ name: 'err-role', path: '/grantplane/', trustPolicy: trust('e', 'r'), permissionsBoundaryArn: null, tags: {} }),
+      t.gateway.createRole({
+        name: 'err-role',
+        path: '/grantplane/',
+        trustPolicy: trust('e', 'r'),
+        permissionsBoundaryArn: null,
+        tags: {},
+      }),
       'CreateRole',
       'EntityAlreadyExists',
     );
     await t.gateway.createPolicy({ name: 'dup', path: '/grantplane/', document: s3Policy('d'), tags: {} });
-    await rejectsWith(t.gateway.createPolicy({ name: 'dup', path: '/other/', document: s3Policy('d'), tags: {} }), 'CreatePolicy', 'EntityAlreadyExists');
+    await rejectsWith(
+      t.gateway.createPolicy({ name: 'dup', path: '/other/', document: s3Policy('d'), tags: {} }),
+      'CreatePolicy',
+      'EntityAlreadyExists',
+    );
   });
 
   it('LimitExceeded on the 6th policy version, answered after one call (not retried as throttling)', async () => {
-    const policy = await t.gateway.createPolicy({ name: 'five-versions', path: '/grantplane/', document: s3Policy('0'), tags: {} });
+    const policy = await t.gateway.createPolicy({
+      name: 'five-versions',
+      path: '/grantplane/',
+      document: s3Policy('0'),
+      tags: {},
+    });
     for (let i = 1; i <= 4; i += 1) await t.gateway.createPolicyVersion(policy.arn, s3Policy(String(i)), true);
     t.emulator.resetCalls();
 
-    const error = await rejectsWith(t.gateway.createPolicyVersion(policy.arn, s3Policy('5'), true), 'CreatePolicyVersion', 'LimitExceeded');
+    const error = await rejectsWith(
+      t.gateway.createPolicyVersion(policy.arn, s3Policy('5'), true),
+      'CreatePolicyVersion',
+      'LimitExceeded',
+    );
 
     expect(error.message).toContain('up to 5 versions');
     expect(t.emulator.calls.map((c) => c.action)).toEqual(['CreatePolicyVersion']);
@@ -349,15 +451,33 @@ describe('IamGateway errors', () => {
       Action: 's3:GetObject',
       Resource: `arn:aws:s3:::bucket-with-a-long-name-${String(i).padStart(4, '0')}/*`,
     });
-    const big: PolicyDocument = { Version: '2012-10-17', Statement: Array.from({ length: 100 }, (_, i) => statement(i)) };
+    const big: PolicyDocument = {
+      Version: '2012-10-17',
+      Statement: Array.from({ length: 100 }, (_, i) => statement(i)),
+    };
     expect(JSON.stringify(big).length).toBeGreaterThan(6144);
 
-    await rejectsWith(t.gateway.createPolicy({ name: 'too-big', path: '/grantplane/', document: big, tags: {} }), 'CreatePolicy', 'LimitExceeded');
+    await rejectsWith(
+      t.gateway.createPolicy({ name: 'too-big', path: '/grantplane/', document: big, tags: {} }),
+      'CreatePolicy',
+      'LimitExceeded',
+    );
   });
 
   it('DeleteConflict: default version, attached policy, policy with versions, role with attachments', async () => {
-    const policy = await t.gateway.createPolicy({ name: 'conflicts', path: '/grantplane/', document: s3Policy('c'), tags: {} });
-    await t.gateway.createRole({ name: 'conflict-role', path: '/grantplane/', trustPolicy: trust('c', 'r'), permissionsBoundaryArn: null, tags: {} });
+    const policy = await t.gateway.createPolicy({
+      name: 'conflicts',
+      path: '/grantplane/',
+      document: s3Policy('c'),
+      tags: {},
+    });
+    await t.gateway.createRole({
+      name: 'conflict-role',
+      path: '/grantplane/',
+      trustPolicy: trust('c', 'r'),
+      permissionsBoundaryArn: null,
+      tags: {},
+    });
     await t.gateway.attachRolePolicy('conflict-role', policy.arn);
 
     await rejectsWith(t.gateway.deletePolicyVersion(policy.arn, 'v1'), 'DeletePolicyVersion', 'DeleteConflict');
@@ -369,19 +489,30 @@ describe('IamGateway errors', () => {
   });
 
   it('MalformedPolicyDocument for a statement IAM rejects', async () => {
-    const noResource: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject' }] };
+    const noResource: PolicyDocument = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:GetObject' }],
+    };
     const principalInIdentity: PolicyDocument = {
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*', Principal: '*' }],
     };
 
-    await rejectsWith(t.gateway.createPolicy({ name: 'malformed', path: '/grantplane/', document: noResource, tags: {} }), 'CreatePolicy', 'MalformedPolicyDocument');
+    await rejectsWith(
+      t.gateway.createPolicy({ name: 'malformed', path: '/grantplane/', document: noResource, tags: {} }),
+      'CreatePolicy',
+      'MalformedPolicyDocument',
+    );
     await rejectsWith(
       t.gateway.createPolicy({ name: 'malformed', path: '/grantplane/', document: principalInIdentity, tags: {} }),
       'CreatePolicy',
       'MalformedPolicyDocument',
     );
-    await rejectsWith(t.gateway.updateAssumeRolePolicy('err-role', s3Policy('x')), 'UpdateAssumeRolePolicy', 'MalformedPolicyDocument');
+    await rejectsWith(
+      t.gateway.updateAssumeRolePolicy('err-role', s3Policy('x')),
+      'UpdateAssumeRolePolicy',
+      'MalformedPolicyDocument',
+    );
   });
 
   it('NoSuchEntity on writes: attaching a policy that does not exist, detaching one not attached', async () => {
@@ -398,7 +529,10 @@ describe('IamGateway errors', () => {
     const account = t.emulator.account(TEST_ACCOUNT_ID);
     const legacy = account.createPolicy({
       name: 'legacy-2008',
-      document: JSON.stringify({ Version: '2008-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }),
+      document: JSON.stringify({
+        Version: '2008-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+      }),
     });
 
     await rejectsWith(t.gateway.getPolicyVersion(legacy.arn, 'v1'), 'GetPolicyVersion', 'UnparseableDocument');
@@ -412,10 +546,27 @@ describe('IamGateway pagination', () => {
   it('follows Marker pages of MaxItems for every list method, one call per page', async () => {
     const t = await startIamTest({ pageSize: 2 });
     try {
-      await t.gateway.createRole({ name: 'paged-role', path: '/grantplane/', trustPolicy: trust('p', 'r'), permissionsBoundaryArn: null, tags: {} });
+      await t.gateway.createRole({
+        name: 'paged-role',
+        path: '/grantplane/',
+        trustPolicy: trust('p', 'r'),
+        permissionsBoundaryArn: null,
+        tags: {},
+      });
       for (let i = 1; i <= 5; i += 1) {
-        await t.gateway.createRole({ name: `paged-${i}`, path: '/grantplane/', trustPolicy: trust('p', String(i)), permissionsBoundaryArn: null, tags: {} });
-        const policy = await t.gateway.createPolicy({ name: `paged-${i}`, path: '/grantplane/', document: s3Policy(String(i)), tags: {} });
+        await t.gateway.createRole({
+          name: `paged-${i}`,
+          path: '/grantplane/',
+          trustPolicy: trust('p', String(i)),
+          permissionsBoundaryArn: null,
+          tags: {},
+        });
+        const policy = await t.gateway.createPolicy({
+          name: `paged-${i}`,
+          path: '/grantplane/',
+          document: s3Policy(String(i)),
+          tags: {},
+        });
         await t.gateway.attachRolePolicy('paged-role', policy.arn);
       }
       const policyArn = `arn:aws:iam::${TEST_ACCOUNT_ID}:policy/grantplane/paged-1`;
@@ -435,7 +586,12 @@ describe('IamGateway pagination', () => {
       expect(details.roles).toHaveLength(6);
       expect(details.policies).toHaveLength(5);
       const count = (action: string): number => t.emulator.calls.filter((c) => c.action === action).length;
-      expect([count('ListRoles'), count('ListPolicies'), count('ListAttachedRolePolicies'), count('ListPolicyVersions')]).toEqual([3, 3, 3, 3]);
+      expect([
+        count('ListRoles'),
+        count('ListPolicies'),
+        count('ListAttachedRolePolicies'),
+        count('ListPolicyVersions'),
+      ]).toEqual([3, 3, 3, 3]);
       expect(count('GetAccountAuthorizationDetails')).toBe(6);
       expect(t.emulator.calls.every((c) => c.params.MaxItems === '2')).toBe(true);
     } finally {
@@ -449,8 +605,15 @@ describe('IamGateway under faults (A4)', () => {
     const t = await startIamTest({ throttleRate: 0.3, seed: 42, maxAttempts: 10 });
     try {
       for (let i = 0; i < 15; i += 1) {
-        await t.gateway.createPolicy({ name: `throttled-${i}`, path: '/grantplane/', document: s3Policy(String(i)), tags: { i: String(i) } });
-        expect((await t.gateway.getPolicy(`arn:aws:iam::${TEST_ACCOUNT_ID}:policy/grantplane/throttled-${i}`))?.tags).toEqual({ i: String(i) });
+        await t.gateway.createPolicy({
+          name: `throttled-${i}`,
+          path: '/grantplane/',
+          document: s3Policy(String(i)),
+          tags: { i: String(i) },
+        });
+        expect(
+          (await t.gateway.getPolicy(`arn:aws:iam::${TEST_ACCOUNT_ID}:policy/grantplane/throttled-${i}`))?.tags,
+        ).toEqual({ i: String(i) });
       }
 
       const throttled = t.emulator.calls.filter((c) => c.fault === 'throttled').length;
@@ -467,7 +630,11 @@ describe('IamGateway under faults (A4)', () => {
       t.emulator.setFaults({ failOnCall: 2 });
       await t.gateway.createPolicy({ name: 'first', path: '/grantplane/', document: s3Policy('1'), tags: {} });
 
-      await rejectsWith(t.gateway.createPolicy({ name: 'second', path: '/grantplane/', document: s3Policy('2'), tags: {} }), 'CreatePolicy', 'ServiceFailure');
+      await rejectsWith(
+        t.gateway.createPolicy({ name: 'second', path: '/grantplane/', document: s3Policy('2'), tags: {} }),
+        'CreatePolicy',
+        'ServiceFailure',
+      );
 
       expect(await t.gateway.getPolicy(`arn:aws:iam::${TEST_ACCOUNT_ID}:policy/grantplane/second`)).toBeNull();
       const retrying = makeIamGateway(iamClientFor(t.emulator, { maxAttempts: 3 }));

@@ -407,7 +407,10 @@ describe('applyTargets with global grants (C1, C2)', () => {
     const globalGrant = await approveGrant(deps, { id: submitted.id, actor: bob });
     const pairGrant = await approved('acme-shared'); // read-write on team-a/: read is covered, write is not
     const covered = await submitGrant(deps, {
-      request: { ...globalRequest('acme-shared'), scope: { type: 'project-domain', project: 'flytesnacks', domain: 'development' } },
+      request: {
+        ...globalRequest('acme-shared'),
+        scope: { type: 'project-domain', project: 'flytesnacks', domain: 'development' },
+      },
       actor: alice,
     });
     const gateway = await deps.iamFor(deps.config.dataPlanes[0] as AwsDataPlaneConfig);
@@ -462,7 +465,12 @@ describe('applyTargets and expiry (§8: "revoked (or expired) as soon as its sta
     expect((await gateway.listAttachedRolePolicies(ROLE)).map((policy) => policy.name)).toEqual(['userflyterole']);
     expect((await grant(submitted.id)).status).toBe('expired');
     const events = (await deps.store.listAudit({ grantId: submitted.id }, { limit: 10 })).items;
-    expect(events[0]).toMatchObject({ action: 'grant.expired', actor: 'applier', before: { status: 'revoking' }, after: { status: 'expired' } });
+    expect(events[0]).toMatchObject({
+      action: 'grant.expired',
+      actor: 'applier',
+      before: { status: 'revoking' },
+      after: { status: 'expired' },
+    });
   });
 });
 

@@ -163,14 +163,20 @@ describe('expiry in the scheduled run (§10, R8)', () => {
   });
 
   it('a revoked grant still ends revoked (no endingAs), and revoking an expiring grant changes nothing', async () => {
-    const revoked = await submitGrant(deps, { request: request('development', '2026-12-01T00:00:00Z', 'acme-other'), actor: alice });
+    const revoked = await submitGrant(deps, {
+      request: request('development', '2026-12-01T00:00:00Z', 'acme-other'),
+      actor: alice,
+    });
     const expiring = await submitGrant(deps, { request: request('development', IN_AN_HOUR), actor: alice });
     await applyTargets(deps, [expiring.targetKey]);
     await revokeGrant(deps, { id: revoked.id, actor: alice });
     await runDriftCheck(deps, { now: LATER });
 
     // A revoke of the expiring grant answers it unchanged: it keeps ending as expired.
-    expect(await revokeGrant(deps, { id: expiring.id, actor: alice })).toMatchObject({ status: 'revoking', endingAs: 'expired' });
+    expect(await revokeGrant(deps, { id: expiring.id, actor: alice })).toMatchObject({
+      status: 'revoking',
+      endingAs: 'expired',
+    });
     await applyTargets(deps, [expiring.targetKey]);
     expect((await getGrant(deps, { id: expiring.id })).status).toBe('expired');
     const ended = await getGrant(deps, { id: revoked.id });

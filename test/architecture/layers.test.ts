@@ -17,7 +17,9 @@ const filesUnder = (dir: string): string[] =>
 
 const importsOf = (file: string): string[] => {
   const text = readFileSync(join(root, file), 'utf8');
-  const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/g)].map((m) => m[1] ?? '');
+  const specifiers = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/g)].map(
+    (m) => m[1] ?? '',
+  );
   const dynamic = [...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] ?? '');
   return [...specifiers, ...dynamic];
 };
@@ -34,7 +36,8 @@ describe('layering', () => {
         .filter(({ specifier, target }) =>
           specifier.startsWith('.')
             ? !target.startsWith('lib/domain')
-            : !specifier.startsWith('node:') && !allowedPackages.some((p) => specifier === p || specifier.startsWith(`${p}/`)),
+            : !specifier.startsWith('node:') &&
+              !allowedPackages.some((p) => specifier === p || specifier.startsWith(`${p}/`)),
         )
         .map(({ specifier }) => `${file} imports ${specifier}`),
     );
@@ -42,7 +45,9 @@ describe('layering', () => {
   });
 
   it('keeps process.env and the wall clock out of lib/domain', () => {
-    const offences = filesUnder('lib/domain').filter((file) => /process\.env|new Date\(\)|Date\.now\(\)/.test(readFileSync(join(root, file), 'utf8')));
+    const offences = filesUnder('lib/domain').filter((file) =>
+      /process\.env|new Date\(\)|Date\.now\(\)/.test(readFileSync(join(root, file), 'utf8')),
+    );
     expect(offences).toEqual([]);
   });
 

@@ -39,11 +39,16 @@ describe('C2 trust policy (seeds 001, 004)', () => {
 
 describe('C5 uctl file (seed 001)', () => {
   it('nests attributes, quotes values, keeps the other attributes and puts the role first', () => {
-    const update = uctlUpdate('flytesnacks', 'production', 'arn:aws:iam::123456789012:role/grantplane/acme-flytesnacks-production', {
-      projectQuotaMemory: '256Gi',
-      projectQuotaCpu: '64',
-      defaultUserRoleValue: 'arn:aws:iam::123456789012:role/old',
-    });
+    const update = uctlUpdate(
+      'flytesnacks',
+      'production',
+      'arn:aws:iam::123456789012:role/grantplane/acme-flytesnacks-production',
+      {
+        projectQuotaMemory: '256Gi',
+        projectQuotaCpu: '64',
+        defaultUserRoleValue: 'arn:aws:iam::123456789012:role/old',
+      },
+    );
     expect(update).toEqual({
       file: 'cluster_resource_attributes.yaml',
       command: 'uctl update cluster-resource-attribute --attrFile cluster_resource_attributes.yaml',
@@ -61,7 +66,11 @@ describe('C5 uctl file (seed 001)', () => {
 
   it('round-trips awkward values through a YAML parser', () => {
     const update = uctlUpdate('p', 'd', null, { 'odd key': 'a "quoted"\nvalue: yes', yes: 'no' });
-    expect(parse(update.yaml)).toEqual({ attributes: { 'odd key': 'a "quoted"\nvalue: yes', yes: 'no' }, domain: 'd', project: 'p' });
+    expect(parse(update.yaml)).toEqual({
+      attributes: { 'odd key': 'a "quoted"\nvalue: yes', yes: 'no' },
+      domain: 'd',
+      project: 'p',
+    });
   });
 
   it.each([
@@ -72,7 +81,14 @@ describe('C5 uctl file (seed 001)', () => {
   ])('writes what the yaml package writes for %j', (attributes) => {
     const role = 'arn:aws:iam::123456789012:role/grantplane/acme-p-development';
     expect(uctlUpdate('p', 'development', role, attributes).yaml).toBe(
-      writeWithLibrary({ attributes: { defaultUserRoleValue: role, ...Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : 1))) }, domain: 'development', project: 'p' }),
+      writeWithLibrary({
+        attributes: {
+          defaultUserRoleValue: role,
+          ...Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : 1))),
+        },
+        domain: 'development',
+        project: 'p',
+      }),
     );
   });
 
@@ -81,7 +97,12 @@ describe('C5 uctl file (seed 001)', () => {
     const request = { scope: pair('flytesnacks', 'production'), resource: s3('acme-data') };
     const fromConfig = planGrants({ config: withAttributes, requests: [request], now: NOW });
     expect(parse(fromConfig.targets[0]?.uctl?.yaml ?? '')).toMatchObject({ attributes: { projectQuotaCpu: '64' } });
-    const imported = planGrants({ config: withAttributes, requests: [request], now: NOW, attributes: { 'prod/flytesnacks/production': { projectQuotaCpu: '128' } } });
+    const imported = planGrants({
+      config: withAttributes,
+      requests: [request],
+      now: NOW,
+      attributes: { 'prod/flytesnacks/production': { projectQuotaCpu: '128' } },
+    });
     expect(parse(imported.targets[0]?.uctl?.yaml ?? '').attributes).toEqual({
       defaultUserRoleValue: 'arn:aws:iam::123456789012:role/grantplane/acme-flytesnacks-production',
       projectQuotaCpu: '128',
@@ -113,10 +134,16 @@ describe('C2 names', () => {
 
   it('compiles a long-project role within IAM limits end to end', () => {
     const project = `p${'x'.repeat(50)}`;
-    const result = planGrants({ config: config(prodPlane({ orgPrefix: 'acme-corporation-data' })), requests: [{ scope: pair(project, 'development'), resource: s3('acme-data') }], now: NOW });
+    const result = planGrants({
+      config: config(prodPlane({ orgPrefix: 'acme-corporation-data' })),
+      requests: [{ scope: pair(project, 'development'), resource: s3('acme-data') }],
+      now: NOW,
+    });
     const role = result.targets[0]?.role;
     expect(role?.name.length).toBeLessThanOrEqual(64);
-    expect(role?.trustPolicy?.Statement[0]?.Condition?.['StringEquals']?.[`${OIDC}:sub`]).toBe(`system:serviceaccount:${project}-development:default`);
+    expect(role?.trustPolicy?.Statement[0]?.Condition?.['StringEquals']?.[`${OIDC}:sub`]).toBe(
+      `system:serviceaccount:${project}-development:default`,
+    );
   });
 });
 
@@ -172,19 +199,30 @@ describe('C1/C2/C4 targets', () => {
     expect(policy?.tags).toEqual({ [MANAGED_BY_TAG]: 'grantplane', [HASH_TAG]: documentHash(policy?.document) });
     expect(policy?.document.Statement).toEqual([
       { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: ['arn:aws:s3:::acme-data/team-a/*'] },
-      { Effect: 'Allow', Action: ['s3:ListBucket'], Resource: ['arn:aws:s3:::acme-data'], Condition: { StringLike: { 's3:prefix': ['team-a/*'] } } },
+      {
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: ['arn:aws:s3:::acme-data'],
+        Condition: { StringLike: { 's3:prefix': ['team-a/*'] } },
+      },
     ]);
   });
 
   it('C2: still emits the role of a pair whose grants the global policies already cover (userflyterole and the global policies attached, none of its own)', () => {
-    const requests = [{ scope: GLOBAL, resource: s3('acme-data') }, { scope: pair('flytesnacks', 'development'), resource: s3('acme-data') }];
+    const requests = [
+      { scope: GLOBAL, resource: s3('acme-data') },
+      { scope: pair('flytesnacks', 'development'), resource: s3('acme-data') },
+    ];
     const covered = planGrants({ config: cfg, requests, now: NOW });
     expect(covered.accepted).toHaveLength(2);
     expect(covered.targets.map((target) => target.scope.type)).toEqual(['global', 'project-domain']);
     const role = covered.targets[1];
     expect(role?.role).toMatchObject({ name: 'acme-flytesnacks-development', managed: true });
     expect(role?.policies).toEqual([]);
-    expect(role?.attachedPolicyArns).toEqual([`arn:aws:iam::${ACCOUNT}:policy/userflyterole`, `arn:aws:iam::${ACCOUNT}:policy/grantplane/grantplane-global-1`]);
+    expect(role?.attachedPolicyArns).toEqual([
+      `arn:aws:iam::${ACCOUNT}:policy/userflyterole`,
+      `arn:aws:iam::${ACCOUNT}:policy/grantplane/grantplane-global-1`,
+    ]);
     expect(role?.uctl?.yaml).toContain(`arn:aws:iam::${ACCOUNT}:role/grantplane/acme-flytesnacks-development`);
 
     // Revoking the global grant later changes only the pair's policies: the role and its uctl file stay byte-identical.
@@ -196,13 +234,31 @@ describe('C1/C2/C4 targets', () => {
   });
 
   it('C2: a pair whose only grants are ECR grants (no identity statements) gets no role', () => {
-    const ecrOnly = planGrants({ config: cfg, requests: [{ scope: pair('flytesnacks', 'development'), resource: { type: 'ecr', repositoryArn: `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/app` } }], now: NOW });
+    const ecrOnly = planGrants({
+      config: cfg,
+      requests: [
+        {
+          scope: pair('flytesnacks', 'development'),
+          resource: { type: 'ecr', repositoryArn: `arn:aws:ecr:us-east-1:${ACCOUNT}:repository/app` },
+        },
+      ],
+      now: NOW,
+    });
     expect(ecrOnly.accepted).toHaveLength(1);
     expect(ecrOnly.targets).toEqual([]);
   });
 
   it('emits the cross-account ECR repository policy with exactly the three pull actions', () => {
-    const ecr = planGrants({ config: cfg, requests: [{ scope: GLOBAL, resource: { type: 'ecr', repositoryArn: 'arn:aws:ecr:us-east-1:210987654321:repository/app' } }], now: NOW });
+    const ecr = planGrants({
+      config: cfg,
+      requests: [
+        {
+          scope: GLOBAL,
+          resource: { type: 'ecr', repositoryArn: 'arn:aws:ecr:us-east-1:210987654321:repository/app' },
+        },
+      ],
+      now: NOW,
+    });
     expect(ecr.targets).toEqual([]);
     expect(ecr.infrastructure).toEqual([
       {
@@ -236,21 +292,33 @@ describe('C3 merge', () => {
   });
 
   it('unions the values of a single positive condition key and drops pairs allowed unconditionally', () => {
-    const list = (prefix: string) => normStatement(['s3:ListBucket'], ['arn:aws:s3:::a'], { StringLike: { 's3:prefix': [prefix] } });
+    const list = (prefix: string) =>
+      normStatement(['s3:ListBucket'], ['arn:aws:s3:::a'], { StringLike: { 's3:prefix': [prefix] } });
     expect(mergeStatements([list('x/*'), list('y/*')])).toEqual([
-      { actions: ['s3:ListBucket'], resources: ['arn:aws:s3:::a'], condition: { StringLike: { 's3:prefix': ['x/*', 'y/*'] } } },
+      {
+        actions: ['s3:ListBucket'],
+        resources: ['arn:aws:s3:::a'],
+        condition: { StringLike: { 's3:prefix': ['x/*', 'y/*'] } },
+      },
     ]);
-    expect(mergeStatements([list('x/*'), normStatement(['s3:ListBucket'], ['arn:aws:s3:::a'])])).toEqual([{ actions: ['s3:ListBucket'], resources: ['arn:aws:s3:::a'] }]);
+    expect(mergeStatements([list('x/*'), normStatement(['s3:ListBucket'], ['arn:aws:s3:::a'])])).toEqual([
+      { actions: ['s3:ListBucket'], resources: ['arn:aws:s3:::a'] },
+    ]);
   });
 
   it('never unions values of negated operators', () => {
-    const not = (value: string) => normStatement(['s3:GetObject'], ['arn:aws:s3:::a/*'], { StringNotEquals: { 'aws:SourceVpc': value } });
+    const not = (value: string) =>
+      normStatement(['s3:GetObject'], ['arn:aws:s3:::a/*'], { StringNotEquals: { 'aws:SourceVpc': value } });
     expect(mergeStatements([not('vpc-1'), not('vpc-2')])).toHaveLength(2);
   });
 });
 
 describe('C3 packing', () => {
-  const secret = (i: number) => normStatement(['secretsmanager:GetSecretValue', `secretsmanager:DescribeSecret`], [`arn:aws:secretsmanager:us-west-2:${ACCOUNT}:secret:app/s${i}-??????`]);
+  const secret = (i: number) =>
+    normStatement(
+      ['secretsmanager:GetSecretValue', `secretsmanager:DescribeSecret`],
+      [`arn:aws:secretsmanager:us-west-2:${ACCOUNT}:secret:app/s${i}-??????`],
+    );
 
   it('keeps every policy within 6,144 characters and splits one large statement', () => {
     const merged = mergeStatements(Array.from({ length: 300 }, (_, i) => secret(i)));
@@ -258,9 +326,19 @@ describe('C3 packing', () => {
     const packed = packStatements(merged, 10);
     expect(packed).not.toBeNull();
     for (const statements of packed ?? []) {
-      expect(iamSize(JSON.stringify({ Version: '2012-10-17', Statement: statements.map((s) => ({ Effect: 'Allow', Action: s.actions, Resource: s.resources })) }))).toBeLessThanOrEqual(MAX_MANAGED_POLICY_CHARS);
+      expect(
+        iamSize(
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: statements.map((s) => ({ Effect: 'Allow', Action: s.actions, Resource: s.resources })),
+          }),
+        ),
+      ).toBeLessThanOrEqual(MAX_MANAGED_POLICY_CHARS);
     }
-    const total = (packed ?? []).reduce((sum, statements) => sum + statements.reduce((n, s) => n + s.resources.length, 0), 0);
+    const total = (packed ?? []).reduce(
+      (sum, statements) => sum + statements.reduce((n, s) => n + s.resources.length, 0),
+      0,
+    );
     expect(total).toBe(300);
     // 300 resources × ~64 characters ≈ 19,500 characters: the lower bound is 4 policies.
     expect(packed?.length).toBe(4);
@@ -269,14 +347,37 @@ describe('C3 packing', () => {
   it('splits statements across free space when first-fit decreasing would need a policy more', () => {
     // Three ~3,900-character statements: whole, they need 3 policies; split, 2 hold them.
     const wide = (service: string) =>
-      normStatement([`${service}:GetItem`], Array.from({ length: 60 }, (_, i) => `arn:aws:dynamodb:us-west-2:${ACCOUNT}:table/${service}-${i}`));
-    const statements = mergeStatements([wide('dynamodb'), normStatement(['dynamodb:Query'], wide('dynamodb').resources.map((r) => `${r}-q`)), normStatement(['dynamodb:Scan'], wide('dynamodb').resources.map((r) => `${r}-s`))]);
+      normStatement(
+        [`${service}:GetItem`],
+        Array.from({ length: 60 }, (_, i) => `arn:aws:dynamodb:us-west-2:${ACCOUNT}:table/${service}-${i}`),
+      );
+    const statements = mergeStatements([
+      wide('dynamodb'),
+      normStatement(
+        ['dynamodb:Query'],
+        wide('dynamodb').resources.map((r) => `${r}-q`),
+      ),
+      normStatement(
+        ['dynamodb:Scan'],
+        wide('dynamodb').resources.map((r) => `${r}-s`),
+      ),
+    ]);
     const packed = packStatements(statements, 10);
     expect(packed).toHaveLength(2);
-    const resources = (packed ?? []).flat().flatMap((statement) => statement.actions.map((action) => statement.resources.map((r) => `${action} ${r}`))).flat();
+    const resources = (packed ?? [])
+      .flat()
+      .flatMap((statement) => statement.actions.map((action) => statement.resources.map((r) => `${action} ${r}`)))
+      .flat();
     expect(new Set(resources).size).toBe(180);
     for (const policy of packed ?? []) {
-      expect(iamSize(JSON.stringify({ Version: '2012-10-17', Statement: policy.map((st) => ({ Effect: 'Allow', Action: st.actions, Resource: st.resources })) }))).toBeLessThanOrEqual(MAX_MANAGED_POLICY_CHARS);
+      expect(
+        iamSize(
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: policy.map((st) => ({ Effect: 'Allow', Action: st.actions, Resource: st.resources })),
+          }),
+        ),
+      ).toBeLessThanOrEqual(MAX_MANAGED_POLICY_CHARS);
     }
   });
 
@@ -292,22 +393,38 @@ describe('C3 quotas', () => {
     scope: pair('flytesnacks', 'development'),
     resource: {
       type: 'iam-statements',
-      statements: Array.from({ length: 40 }, (_, j) => ({ Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: `arn:aws:dynamodb:us-west-2:${ACCOUNT}:table/t${i}-${j}` })),
+      statements: Array.from({ length: 40 }, (_, j) => ({
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem'],
+        Resource: `arn:aws:dynamodb:us-west-2:${ACCOUNT}:table/t${i}-${j}`,
+      })),
     },
   });
 
   it('rejects the first grant that does not fit and every later one of that target, in canonical order', () => {
-    const requests = [bigGrant(3), bigGrant(1), bigGrant(2), { scope: pair('flytesnacks', 'staging'), resource: s3('acme-data') }];
+    const requests = [
+      bigGrant(3),
+      bigGrant(1),
+      bigGrant(2),
+      { scope: pair('flytesnacks', 'staging'), resource: s3('acme-data') },
+    ];
     const result = planGrants({ config: tight, requests, now: NOW });
     // One own policy (2 minus userflyterole) holds grants t1 and t2 only; t3 sorts last and is refused.
     expect(result.accepted.map((grant) => grant.index)).toEqual([1, 2, 3]);
-    expect(result.rejected).toMatchObject([{ index: 0, errors: [{ path: 'resource', code: 'quota.policies-per-role' }] }]);
-    const development = result.targets.find((target) => target.scope.type === 'project-domain' && target.scope.domain === 'development');
+    expect(result.rejected).toMatchObject([
+      { index: 0, errors: [{ path: 'resource', code: 'quota.policies-per-role' }] },
+    ]);
+    const development = result.targets.find(
+      (target) => target.scope.type === 'project-domain' && target.scope.domain === 'development',
+    );
     expect(development?.policies).toHaveLength(1);
   });
 
   it('counts the global policies against every pair role', () => {
-    const requests = [{ scope: GLOBAL, resource: s3('acme-shared') }, { scope: pair('flytesnacks', 'development'), resource: s3('acme-data') }];
+    const requests = [
+      { scope: GLOBAL, resource: s3('acme-shared') },
+      { scope: pair('flytesnacks', 'development'), resource: s3('acme-data') },
+    ];
     const result = planGrants({ config: tight, requests, now: NOW });
     expect(result.accepted.map((grant) => grant.index)).toEqual([0]);
     expect(result.rejected[0]?.errors[0]?.code).toBe('quota.policies-per-role');
@@ -316,7 +433,10 @@ describe('C3 quotas', () => {
 });
 
 describe('several data planes (multi-cluster, DESIGN §2)', () => {
-  const multi = config(prodPlane({ name: 'prod' }), prodPlane({ name: 'dev', accountId: '333333333333', orgPrefix: 'acme', domains: ['development'] }));
+  const multi = config(
+    prodPlane({ name: 'prod' }),
+    prodPlane({ name: 'dev', accountId: '333333333333', orgPrefix: 'acme', domains: ['development'] }),
+  );
   const repository = 'arn:aws:ecr:us-west-2:444444444444:repository/app';
   const requests = [
     { dataPlane: 'prod', scope: pair('flytesnacks', 'production'), resource: s3('acme-data') },
@@ -333,10 +453,13 @@ describe('several data planes (multi-cluster, DESIGN §2)', () => {
     ]);
   });
 
-  it('writes one repository policy naming both planes\' node group roles', () => {
+  it("writes one repository policy naming both planes' node group roles", () => {
     expect(result.infrastructure).toHaveLength(1);
     expect(result.infrastructure[0]?.policy.Statement[0]?.Principal).toEqual({
-      AWS: ['arn:aws:iam::123456789012:role/unionai-acme-flyteworker-node-group', 'arn:aws:iam::333333333333:role/unionai-acme-flyteworker-node-group'],
+      AWS: [
+        'arn:aws:iam::123456789012:role/unionai-acme-flyteworker-node-group',
+        'arn:aws:iam::333333333333:role/unionai-acme-flyteworker-node-group',
+      ],
     });
   });
 });

@@ -36,11 +36,18 @@ describe('parseConfig (DESIGN §2)', () => {
 
   it('keeps explicit values and turns YAML numbers in attributes into strings', () => {
     const config = parseConfig({
-      dataPlanes: [prodPlane({ maxPoliciesPerRole: 20, attributes: { 'flytesnacks/production': { projectQuotaCpu: 64, projectQuotaMemory: '256Gi' } } })],
+      dataPlanes: [
+        prodPlane({
+          maxPoliciesPerRole: 20,
+          attributes: { 'flytesnacks/production': { projectQuotaCpu: 64, projectQuotaMemory: '256Gi' } },
+        }),
+      ],
     });
     const plane = config.dataPlanes[0];
     expect(plane?.cloud === 'aws' && plane.maxPoliciesPerRole).toBe(20);
-    expect(plane?.cloud === 'aws' && plane.attributes).toEqual({ 'flytesnacks/production': { projectQuotaCpu: '64', projectQuotaMemory: '256Gi' } });
+    expect(plane?.cloud === 'aws' && plane.attributes).toEqual({
+      'flytesnacks/production': { projectQuotaCpu: '64', projectQuotaMemory: '256Gi' },
+    });
   });
 
   it('accepts gcp and azure planes with only name, cloud, region, domains and projects', () => {
@@ -56,14 +63,32 @@ describe('parseConfig (DESIGN §2)', () => {
   it('parses the webhooks section with the Jira status map', () => {
     const config = parseConfig({
       dataPlanes: [prodPlane()],
-      webhooks: { jira: { grantField: 'customfield_10042', dataPlane: 'prod', statuses: { Approved: 'approve', "Won't Do": 'close' } } },
+      webhooks: {
+        jira: {
+          grantField: 'customfield_10042',
+          dataPlane: 'prod',
+          statuses: { Approved: 'approve', "Won't Do": 'close' },
+        },
+      },
     });
-    expect(config.webhooks.jira).toEqual({ grantField: 'customfield_10042', dataPlane: 'prod', statuses: { Approved: 'approve', "Won't Do": 'close' } });
+    expect(config.webhooks.jira).toEqual({
+      grantField: 'customfield_10042',
+      dataPlane: 'prod',
+      statuses: { Approved: 'approve', "Won't Do": 'close' },
+    });
   });
 
   it.each([
-    [{ dataPlanes: [prodPlane(), prodPlane({ name: 'dev' })] }, 'dataPlanes[1].accountId', `dataPlanes[1].accountId: two AWS planes share account ${ACCOUNT} (also dataPlanes[0])`],
-    [{ dataPlanes: [prodPlane(), prodPlane({ accountId: '999999999999' })] }, 'dataPlanes[1].name', 'dataPlanes[1].name: duplicate plane name "prod" (also dataPlanes[0])'],
+    [
+      { dataPlanes: [prodPlane(), prodPlane({ name: 'dev' })] },
+      'dataPlanes[1].accountId',
+      `dataPlanes[1].accountId: two AWS planes share account ${ACCOUNT} (also dataPlanes[0])`,
+    ],
+    [
+      { dataPlanes: [prodPlane(), prodPlane({ accountId: '999999999999' })] },
+      'dataPlanes[1].name',
+      'dataPlanes[1].name: duplicate plane name "prod" (also dataPlanes[0])',
+    ],
     [{ dataPlanes: [prodPlane({ accountId: '12345' })] }, 'dataPlanes[0].accountId', undefined],
     [{ dataPlanes: [prodPlane({ accountId: 123456789012 })] }, 'dataPlanes[0].accountId', undefined],
     [{ dataPlanes: [prodPlane({ region: 'moon' })] }, 'dataPlanes[0].region', undefined],
@@ -72,14 +97,34 @@ describe('parseConfig (DESIGN §2)', () => {
     [{ dataPlanes: [prodPlane({ managedPath: 'grantplane' })] }, 'dataPlanes[0].managedPath', undefined],
     [{ dataPlanes: [prodPlane({ autoApproveDomains: ['qa'] })] }, 'dataPlanes[0].autoApproveDomains[0]', undefined],
     [{ dataPlanes: [prodPlane({ maxPolicesPerRole: 20 })] }, 'dataPlanes[0].maxPolicesPerRole', undefined],
-    [{ dataPlanes: [prodPlane({ attributes: { 'flytesnacks/qa': {} } })] }, 'dataPlanes[0].attributes.flytesnacks/qa', undefined],
+    [
+      { dataPlanes: [prodPlane({ attributes: { 'flytesnacks/qa': {} } })] },
+      'dataPlanes[0].attributes.flytesnacks/qa',
+      undefined,
+    ],
     [{ dataPlanes: [prodPlane()], webhooks: { jira: { dataPlane: 'nope' } } }, 'webhooks.jira.dataPlane', undefined],
     [{ dataPlanes: [] }, 'dataPlanes', undefined],
-    [{ dataPlanes: [{ name: 'g', cloud: 'gcp', region: 'us-central1', domains: ['d'] }] }, 'dataPlanes[0].projects', undefined],
+    [
+      { dataPlanes: [{ name: 'g', cloud: 'gcp', region: 'us-central1', domains: ['d'] }] },
+      'dataPlanes[0].projects',
+      undefined,
+    ],
     ['not an object', '(config)', undefined],
-    [{ dataPlanes: [prodPlane({ accountId: undefined })] }, 'dataPlanes[0].accountId', 'dataPlanes[0].accountId: is required (string)'],
-    [{ dataPlanes: [prodPlane({ oidcProvider: 'https://oidc.eks.us-west-2.amazonaws.com/id/X' })] }, 'dataPlanes[0].oidcProvider', undefined],
-    [{ dataPlanes: [prodPlane({ projects: 'all' })] }, 'dataPlanes[0].projects', 'dataPlanes[0].projects: must be "*" or a list of project names (DNS labels)'],
+    [
+      { dataPlanes: [prodPlane({ accountId: undefined })] },
+      'dataPlanes[0].accountId',
+      'dataPlanes[0].accountId: is required (string)',
+    ],
+    [
+      { dataPlanes: [prodPlane({ oidcProvider: 'https://oidc.eks.us-west-2.amazonaws.com/id/X' })] },
+      'dataPlanes[0].oidcProvider',
+      undefined,
+    ],
+    [
+      { dataPlanes: [prodPlane({ projects: 'all' })] },
+      'dataPlanes[0].projects',
+      'dataPlanes[0].projects: must be "*" or a list of project names (DNS labels)',
+    ],
   ])('rejects a broken configuration naming the key (%#)', (raw, key, message) => {
     const error = configError(raw);
     expect(error.key).toBe(key);

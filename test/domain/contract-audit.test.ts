@@ -70,15 +70,22 @@ describe('DESIGN §5 C2: every pair with accepted grants gets its role, even whe
     expect(role?.role.name).toBe('acme-flytesnacks-development');
     expect(role?.role.trustPolicy).not.toBeNull();
     expect(role?.policies).toEqual([]);
-    const globalArns = result.targets.find((target) => target.scope.type === 'global')?.policies.map((policy) => policy.arn) ?? [];
+    const globalArns =
+      result.targets.find((target) => target.scope.type === 'global')?.policies.map((policy) => policy.arn) ?? [];
     expect(globalArns.length).toBeGreaterThan(0);
     expect(role?.attachedPolicyArns).toEqual([expect.stringMatching(/:policy\/userflyterole$/), ...globalArns]);
-    expect(role?.uctl?.command).toBe('uctl update cluster-resource-attribute --attrFile cluster_resource_attributes.yaml');
+    expect(role?.uctl?.command).toBe(
+      'uctl update cluster-resource-attribute --attrFile cluster_resource_attributes.yaml',
+    );
   });
 
   it('keeps the same role and uctl file when the global grant is revoked', () => {
-    const before = planGrants({ config: cfg, requests: [global, covered], now: NOW }).targets.find((target) => target.scope.type === 'project-domain');
-    const after = planGrants({ config: cfg, requests: [covered], now: NOW }).targets.find((target) => target.scope.type === 'project-domain');
+    const before = planGrants({ config: cfg, requests: [global, covered], now: NOW }).targets.find(
+      (target) => target.scope.type === 'project-domain',
+    );
+    const after = planGrants({ config: cfg, requests: [covered], now: NOW }).targets.find(
+      (target) => target.scope.type === 'project-domain',
+    );
     expect(after?.role).toEqual(before?.role);
     expect(after?.uctl).toEqual(before?.uctl);
     expect(after?.policies.length).toBeGreaterThan(0);

@@ -30,15 +30,19 @@ describe('iam action catalogue location', () => {
       ['OddThing', 'Permissions management'],
     ]);
     expect(expandIamActionPattern('s3:GetObject')).toEqual([]);
-    expect(checkPolicyStatements([{ Effect: 'Allow', Action: 'demo:Grant*', Resource: '*' }], 'p').map((v) => v.code)).toEqual([
-      'guardrail.permissions-management',
-    ]);
+    expect(
+      checkPolicyStatements([{ Effect: 'Allow', Action: 'demo:Grant*', Resource: '*' }], 'p').map((v) => v.code),
+    ).toEqual(['guardrail.permissions-management']);
   });
 
   it('fails loudly (not as a user error) when the catalogue is missing', () => {
     setIamDataRoot(join(tmpdir(), 'no-such-iam-data-dir'));
     // demo:Grant* was classified above: re-pointing the catalogue must drop that cache too.
-    expect(() => checkPolicyStatements([{ Effect: 'Allow', Action: 'demo:Grant*', Resource: '*' }], 'p')).toThrow(IamCatalogueError);
-    expect(() => checkPolicyStatements([{ Effect: 'Allow', Action: 'x:Y', Resource: '*' }], 'p')).toThrow(IamCatalogueError);
+    expect(() => checkPolicyStatements([{ Effect: 'Allow', Action: 'demo:Grant*', Resource: '*' }], 'p')).toThrow(
+      IamCatalogueError,
+    );
+    expect(() => checkPolicyStatements([{ Effect: 'Allow', Action: 'x:Y', Resource: '*' }], 'p')).toThrow(
+      IamCatalogueError,
+    );
   });
 });

@@ -45,9 +45,13 @@ describe('matchesWildcard (IAM * and ?)', () => {
     const oracle = (pattern: string, text: string): boolean =>
       new RegExp(`^${pattern.replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(text);
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('a', 'b', '*', '?'), maxLength: 8 }), fc.string({ unit: fc.constantFrom('a', 'b'), maxLength: 10 }), (pattern, text) => {
-        expect(matchesWildcard(pattern, text)).toBe(oracle(pattern, text));
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', 'b', '*', '?'), maxLength: 8 }),
+        fc.string({ unit: fc.constantFrom('a', 'b'), maxLength: 10 }),
+        (pattern, text) => {
+          expect(matchesWildcard(pattern, text)).toBe(oracle(pattern, text));
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -64,7 +68,10 @@ describe('checkPolicyStatements (R7)', () => {
         allow(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], `${BUCKET}/team-a/*`),
         allow('s3:ListBucket', BUCKET, { Condition: { StringLike: { 's3:prefix': ['team-a/*'] } } }),
         allow('secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:us-west-2:123456789012:secret:team-a/db-AbCdEf'),
-        allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], 'arn:aws:dynamodb:us-west-2:123456789012:table/features'),
+        allow(
+          ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+          'arn:aws:dynamodb:us-west-2:123456789012:table/features',
+        ),
       ),
     ).toEqual([]);
   });
@@ -108,10 +115,22 @@ describe('checkPolicyStatements (R7)', () => {
   });
 
   it('rejects non-read actions of every privileged service', () => {
-    for (const action of ['organizations:CreateAccount', 'account:PutAlternateContact', 'sso:CreateAccountAssignment', 'identitystore:CreateUser', 'sts:TagSession']) {
-      expect(codes(check(allow(action, 'arn:aws:iam::123456789012:role/x'))), action).toEqual(['guardrail.privileged-service']);
+    for (const action of [
+      'organizations:CreateAccount',
+      'account:PutAlternateContact',
+      'sso:CreateAccountAssignment',
+      'identitystore:CreateUser',
+      'sts:TagSession',
+    ]) {
+      expect(codes(check(allow(action, 'arn:aws:iam::123456789012:role/x'))), action).toEqual([
+        'guardrail.privileged-service',
+      ]);
     }
-    expect(check(allow(['organizations:DescribeOrganization', 'identitystore:ListUsers'], 'arn:aws:iam::123456789012:role/x'))).toEqual([]);
+    expect(
+      check(
+        allow(['organizations:DescribeOrganization', 'identitystore:ListUsers'], 'arn:aws:iam::123456789012:role/x'),
+      ),
+    ).toEqual([]);
   });
 
   it('rejects Permissions management in any service (guardrail.permissions-management)', () => {
@@ -125,11 +144,16 @@ describe('checkPolicyStatements (R7)', () => {
   it('rejects writes on Resource * but not reads (guardrail.write-on-wildcard-resource)', () => {
     const violations = check(allow(['s3:GetObject', 's3:PutObject'], ['arn:aws:s3:::a/*', '*']));
     expect(violations).toEqual([
-      expect.objectContaining({ path: 'resource.statements[0].Resource[1]', code: 'guardrail.write-on-wildcard-resource' }),
+      expect.objectContaining({
+        path: 'resource.statements[0].Resource[1]',
+        code: 'guardrail.write-on-wildcard-resource',
+      }),
     ]);
     expect(violations[0]?.message).toContain('s3:PutObject');
     expect(violations[0]?.message).toMatch(/narrow the Resource/);
-    expect(codes(check(allow('dynamodb:PutItem', 'arn:aws:*:*:*:*')))).toEqual(['guardrail.write-on-wildcard-resource']);
+    expect(codes(check(allow('dynamodb:PutItem', 'arn:aws:*:*:*:*')))).toEqual([
+      'guardrail.write-on-wildcard-resource',
+    ]);
     expect(codes(check(allow('s3:TagResource', '*')))).toEqual(['guardrail.write-on-wildcard-resource']);
   });
 
@@ -137,13 +161,20 @@ describe('checkPolicyStatements (R7)', () => {
     for (const resource of ['arn:aws:s3:::*', 'arn:aws:s3:::*/*', 'arn:aws:*:us-west-2:123456789012:*']) {
       expect(codes(check(allow('s3:PutObject', resource))), resource).toEqual(['guardrail.write-on-wildcard-resource']);
     }
-    for (const resource of ['arn:aws:s3:::acme-*/*', `${BUCKET}/*`, 'arn:aws:dynamodb:us-west-2:123456789012:table/feat*']) {
+    for (const resource of [
+      'arn:aws:s3:::acme-*/*',
+      `${BUCKET}/*`,
+      'arn:aws:dynamodb:us-west-2:123456789012:table/feat*',
+    ]) {
       expect(check(allow(['s3:PutObject', 'dynamodb:PutItem'], resource)), resource).toEqual([]);
     }
   });
 
   it('rejects s3:Put* on * for both the writes and the policy actions it can mean', () => {
-    expect(codes(check(allow('s3:Put*', '*')))).toEqual(['guardrail.permissions-management', 'guardrail.write-on-wildcard-resource']);
+    expect(codes(check(allow('s3:Put*', '*')))).toEqual([
+      'guardrail.permissions-management',
+      'guardrail.write-on-wildcard-resource',
+    ]);
   });
 
   it('rejects * (every action) on every count that applies', () => {
@@ -152,7 +183,10 @@ describe('checkPolicyStatements (R7)', () => {
       'guardrail.privileged-service',
       'guardrail.write-on-wildcard-resource',
     ]);
-    expect(codes(check(allow('*', BUCKET)))).toEqual(['guardrail.permissions-management', 'guardrail.privileged-service']);
+    expect(codes(check(allow('*', BUCKET)))).toEqual([
+      'guardrail.permissions-management',
+      'guardrail.privileged-service',
+    ]);
   });
 
   it('accepts only Effect Allow (guardrail.effect-not-allow)', () => {
@@ -191,13 +225,19 @@ describe('checkPolicyStatements (R7)', () => {
       [allow(['s3:GetObject', 3]), 'resource.statements[0].Action[1]'],
       [allow('s3:GetObject', ''), 'resource.statements[0].Resource'],
       [allow('s3:GetObject', BUCKET, { Condition: 'yes' }), 'resource.statements[0].Condition'],
-      [allow('s3:GetObject', BUCKET, { Condition: { StringLike: 'x' } }), 'resource.statements[0].Condition.StringLike'],
+      [
+        allow('s3:GetObject', BUCKET, { Condition: { StringLike: 'x' } }),
+        'resource.statements[0].Condition.StringLike',
+      ],
       [{ Action: 's3:GetObject', Resource: BUCKET }, 'resource.statements[0].Effect'],
       [allow('s3:GetObject', BUCKET, { Actions: 's3:PutObject' }), 'resource.statements[0].Actions'],
       [allow('s3:GetObject', BUCKET, { Sid: 'has spaces' }), 'resource.statements[0].Sid'],
       [allow('s3:GetObject', 'acme-ml-data'), 'resource.statements[0].Resource'],
       [allow('s3:GetObject', [BUCKET, ' * ']), 'resource.statements[0].Resource[1]'],
-      [allow('s3:GetObject', BUCKET, { Condition: { StringLikeish$: { a: 'b' } } }), 'resource.statements[0].Condition.StringLikeish$'],
+      [
+        allow('s3:GetObject', BUCKET, { Condition: { StringLikeish$: { a: 'b' } } }),
+        'resource.statements[0].Condition.StringLikeish$',
+      ],
     ];
     for (const [statement, path] of cases) {
       expect(check(statement), JSON.stringify(statement)).toEqual([
@@ -207,7 +247,10 @@ describe('checkPolicyStatements (R7)', () => {
   });
 
   it('prefixes paths with basePath and indexes each statement', () => {
-    const violations = checkPolicyStatements([allow('s3:GetObject'), allow('iam:CreateUser', '*')], 'targets[2].policies[0].document.Statement');
+    const violations = checkPolicyStatements(
+      [allow('s3:GetObject'), allow('iam:CreateUser', '*')],
+      'targets[2].policies[0].document.Statement',
+    );
     expect(violations.map((v) => v.path)).toEqual(['targets[2].policies[0].document.Statement[1].Action']);
   });
 

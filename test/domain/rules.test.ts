@@ -14,7 +14,8 @@ function errorsOf(request: unknown, configuration = cfg) {
   return result.ok ? [] : result.errors;
 }
 
-const codes = (request: unknown, configuration = cfg) => errorsOf(request, configuration).map((error) => `${error.path} ${error.code}`);
+const codes = (request: unknown, configuration = cfg) =>
+  errorsOf(request, configuration).map((error) => `${error.path} ${error.code}`);
 
 describe('request schema (DESIGN §3)', () => {
   it('rejects a non-object and names the missing fields', () => {
@@ -23,10 +24,9 @@ describe('request schema (DESIGN §3)', () => {
   });
 
   it('rejects unknown fields and types with the field path', () => {
-    expect(codes({ scope: GLOBAL, resource: { type: 's3', bucket: 'acme-data', access: 'write' }, colour: 'red' })).toEqual([
-      'resource.access request.invalid',
-      'colour request.invalid',
-    ]);
+    expect(
+      codes({ scope: GLOBAL, resource: { type: 's3', bucket: 'acme-data', access: 'write' }, colour: 'red' }),
+    ).toEqual(['resource.access request.invalid', 'colour request.invalid']);
     expect(codes({ scope: { type: 'namespace' }, resource: s3('acme-data') })).toEqual(['scope.type request.invalid']);
   });
 
@@ -63,7 +63,9 @@ describe('data plane resolution (DESIGN §2)', () => {
 
 describe('R1 names', () => {
   it('rejects an uppercase project on scope.project', () => {
-    expect(codes({ scope: pair('FlyteSnacks', 'development'), resource: s3('acme-data') })).toEqual(['scope.project scope.invalid-project']);
+    expect(codes({ scope: pair('FlyteSnacks', 'development'), resource: s3('acme-data') })).toEqual([
+      'scope.project scope.invalid-project',
+    ]);
   });
 
   it('rejects a namespace longer than 63 characters on scope.project', () => {
@@ -74,12 +76,16 @@ describe('R1 names', () => {
   });
 
   it('rejects an unknown domain on scope.domain', () => {
-    expect(codes({ scope: pair('flytesnacks', 'qa'), resource: s3('acme-data') })).toEqual(['scope.domain scope.unknown-domain']);
+    expect(codes({ scope: pair('flytesnacks', 'qa'), resource: s3('acme-data') })).toEqual([
+      'scope.domain scope.unknown-domain',
+    ]);
   });
 
   it('rejects a project the plane does not serve (project isolation)', () => {
     const isolated = config(prodPlane({ projects: ['flytesnacks'] }));
-    expect(codes({ scope: pair('other', 'development'), resource: s3('acme-data') }, isolated)).toEqual(['scope.project scope.project-not-served']);
+    expect(codes({ scope: pair('other', 'development'), resource: s3('acme-data') }, isolated)).toEqual([
+      'scope.project scope.project-not-served',
+    ]);
     expect(errorsOf({ scope: pair('flytesnacks', 'development'), resource: s3('acme-data') }, isolated)).toEqual([]);
   });
 });
@@ -95,7 +101,9 @@ describe('R2 clouds', () => {
   });
 
   it('rejects azure domain scoping the same way', () => {
-    expect(codes({ scope: pair('flytesnacks', 'development'), resource: s3('acme-data') }, azure)).toEqual(['scope cloud.domain-scoping-union-only']);
+    expect(codes({ scope: pair('flytesnacks', 'development'), resource: s3('acme-data') }, azure)).toEqual([
+      'scope cloud.domain-scoping-union-only',
+    ]);
   });
 
   it('rejects global grants on gcp clearly', () => {
@@ -105,31 +113,49 @@ describe('R2 clouds', () => {
 
 describe('R4 S3', () => {
   it('rejects Union internal buckets ("These are not the S3 bucket we are talking about")', () => {
-    expect(codes({ scope: GLOBAL, resource: s3('opta-acme-metadata') })).toEqual(['resource.bucket s3.internal-bucket']);
-    expect(codes({ scope: GLOBAL, resource: s3('union-acme-fast-reg') })).toEqual(['resource.bucket s3.internal-bucket']);
+    expect(codes({ scope: GLOBAL, resource: s3('opta-acme-metadata') })).toEqual([
+      'resource.bucket s3.internal-bucket',
+    ]);
+    expect(codes({ scope: GLOBAL, resource: s3('union-acme-fast-reg') })).toEqual([
+      'resource.bucket s3.internal-bucket',
+    ]);
   });
 
   it('honours configured internal bucket patterns', () => {
     const custom = config(prodPlane({ internalBucketPatterns: ['acme-union-??-*'] }));
-    expect(codes({ scope: GLOBAL, resource: s3('acme-union-01-meta') }, custom)).toEqual(['resource.bucket s3.internal-bucket']);
+    expect(codes({ scope: GLOBAL, resource: s3('acme-union-01-meta') }, custom)).toEqual([
+      'resource.bucket s3.internal-bucket',
+    ]);
     expect(codes({ scope: GLOBAL, resource: s3('union-is-fine-here') }, custom)).toEqual([]);
   });
 
-  it.each(['ab', 'Acme-Data', 'acme_data', 'acme..data', '192.168.1.1', 'xn--acme', 'acme-s3alias', '-acme', 'arn:aws:s3:::acme-data', 'a'.repeat(64)])(
-    'rejects the invalid bucket name %s',
-    (bucket) => {
-      expect(bucketNameProblem(bucket)).not.toBeNull();
-      expect(codes({ scope: GLOBAL, resource: s3(bucket) })).toEqual(['resource.bucket s3.invalid-bucket']);
-    },
-  );
+  it.each([
+    'ab',
+    'Acme-Data',
+    'acme_data',
+    'acme..data',
+    '192.168.1.1',
+    'xn--acme',
+    'acme-s3alias',
+    '-acme',
+    'arn:aws:s3:::acme-data',
+    'a'.repeat(64),
+  ])('rejects the invalid bucket name %s', (bucket) => {
+    expect(bucketNameProblem(bucket)).not.toBeNull();
+    expect(codes({ scope: GLOBAL, resource: s3(bucket) })).toEqual(['resource.bucket s3.invalid-bucket']);
+  });
 
   it.each(['acme-ml-data', 'a.b.c', '123', 'a'.repeat(63)])('accepts the valid bucket name %s', (bucket) => {
     expect(bucketNameProblem(bucket)).toBeNull();
   });
 
   it('rejects wildcards and policy variables in a prefix', () => {
-    expect(codes({ scope: GLOBAL, resource: s3('acme-data', 'read', 'team-*/') })).toEqual(['resource.prefix s3.invalid-prefix']);
-    expect(codes({ scope: GLOBAL, resource: s3('acme-data', 'read', '${aws:username}/') })).toEqual(['resource.prefix s3.invalid-prefix']);
+    expect(codes({ scope: GLOBAL, resource: s3('acme-data', 'read', 'team-*/') })).toEqual([
+      'resource.prefix s3.invalid-prefix',
+    ]);
+    expect(codes({ scope: GLOBAL, resource: s3('acme-data', 'read', '${aws:username}/') })).toEqual([
+      'resource.prefix s3.invalid-prefix',
+    ]);
   });
 
   it('matches globs with * and ? only', () => {
@@ -140,15 +166,31 @@ describe('R4 S3', () => {
 });
 
 describe('R5 secrets', () => {
-  const secret = (fields: Record<string, string>) => ({ scope: GLOBAL, resource: { type: 'secretsmanager', ...fields } });
-  const arn = (region: string, account: string, rest: string) => `arn:aws:secretsmanager:${region}:${account}:secret:${rest}`;
+  const secret = (fields: Record<string, string>) => ({
+    scope: GLOBAL,
+    resource: { type: 'secretsmanager', ...fields },
+  });
+  const arn = (region: string, account: string, rest: string) =>
+    `arn:aws:secretsmanager:${region}:${account}:secret:${rest}`;
 
   it('splits a full ARN into SECRET_GROUP and SECRET_KEY as seed 003 does', () => {
-    const result = validateGrantRequest(cfg, secret({ secretArn: arn('us-west-2', ACCOUNT, 'db-password-AbC123') }), NOW);
-    expect(result.ok && { group: result.grant.secretGroup, key: result.grant.secretKey, statements: result.grant.statements }).toEqual({
+    const result = validateGrantRequest(
+      cfg,
+      secret({ secretArn: arn('us-west-2', ACCOUNT, 'db-password-AbC123') }),
+      NOW,
+    );
+    expect(
+      result.ok && {
+        group: result.grant.secretGroup,
+        key: result.grant.secretKey,
+        statements: result.grant.statements,
+      },
+    ).toEqual({
       group: `arn:aws:secretsmanager:us-west-2:${ACCOUNT}:secret:`,
       key: 'db-password-AbC123',
-      statements: [{ actions: ['secretsmanager:GetSecretValue'], resources: [arn('us-west-2', ACCOUNT, 'db-password-AbC123')] }],
+      statements: [
+        { actions: ['secretsmanager:GetSecretValue'], resources: [arn('us-west-2', ACCOUNT, 'db-password-AbC123')] },
+      ],
     });
   });
 
@@ -171,42 +213,66 @@ describe('R5 secrets', () => {
   });
 
   it('rejects a secret in another account, a full ARN without suffix, another service', () => {
-    expect(codes(secret({ secretArn: arn('us-west-2', OTHER_ACCOUNT, 'db-AbC123') }))).toEqual(['resource.secretArn secret.wrong-account']);
-    expect(codes(secret({ secretArn: arn('us-west-2', ACCOUNT, 'db_password') }))).toEqual(['resource.secretArn secret.missing-suffix']);
-    expect(codes(secret({ secretArn: `arn:aws:ssm:us-west-2:${ACCOUNT}:parameter/db` }))).toEqual(['resource.secretArn secret.wrong-service']);
+    expect(codes(secret({ secretArn: arn('us-west-2', OTHER_ACCOUNT, 'db-AbC123') }))).toEqual([
+      'resource.secretArn secret.wrong-account',
+    ]);
+    expect(codes(secret({ secretArn: arn('us-west-2', ACCOUNT, 'db_password') }))).toEqual([
+      'resource.secretArn secret.missing-suffix',
+    ]);
+    expect(codes(secret({ secretArn: `arn:aws:ssm:us-west-2:${ACCOUNT}:parameter/db` }))).toEqual([
+      'resource.secretArn secret.wrong-service',
+    ]);
     expect(codes(secret({ secretArn: 'db-password' }))).toEqual(['resource.secretArn secret.invalid-arn']);
   });
 
   it('wants exactly one of secretArn and secretName', () => {
     expect(codes(secret({}))).toEqual(['resource secret.one-of']);
-    expect(codes(secret({ secretName: 'a', secretArn: arn('us-west-2', ACCOUNT, 'a-AbC123') }))).toEqual(['resource secret.one-of']);
+    expect(codes(secret({ secretName: 'a', secretArn: arn('us-west-2', ACCOUNT, 'a-AbC123') }))).toEqual([
+      'resource secret.one-of',
+    ]);
     expect(codes(secret({ secretName: 'has space' }))).toEqual(['resource.secretName secret.invalid-name']);
   });
 });
 
 describe('R6 ECR', () => {
-  const ecr = (account: string, scope: unknown = GLOBAL) => ({ scope, resource: { type: 'ecr', repositoryArn: `arn:aws:ecr:us-west-2:${account}:repository/team/app` } });
+  const ecr = (account: string, scope: unknown = GLOBAL) => ({
+    scope,
+    resource: { type: 'ecr', repositoryArn: `arn:aws:ecr:us-west-2:${account}:repository/team/app` },
+  });
 
   it('accepts the same account with a note and no IAM change', () => {
     const result = validateGrantRequest(cfg, ecr(ACCOUNT, pair('flytesnacks', 'development')), NOW);
-    expect(result.ok && { notes: result.grant.notes.map((note) => note.code), statements: result.grant.statements }).toEqual({ notes: ['ecr.same-account'], statements: [] });
+    expect(
+      result.ok && { notes: result.grant.notes.map((note) => note.code), statements: result.grant.statements },
+    ).toEqual({ notes: ['ecr.same-account'], statements: [] });
   });
 
   it('requires global scope for another account (infrastructure access)', () => {
-    expect(codes(ecr(OTHER_ACCOUNT, pair('flytesnacks', 'development')))).toEqual(['scope ecr.cross-account-requires-global']);
+    expect(codes(ecr(OTHER_ACCOUNT, pair('flytesnacks', 'development')))).toEqual([
+      'scope ecr.cross-account-requires-global',
+    ]);
     expect(codes(ecr(OTHER_ACCOUNT))).toEqual([]);
   });
 
   it('rejects something that is not a repository ARN', () => {
-    expect(codes({ scope: GLOBAL, resource: { type: 'ecr', repositoryArn: `${ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com/app` } })).toEqual([
-      'resource.repositoryArn ecr.invalid-arn',
-    ]);
+    expect(
+      codes({
+        scope: GLOBAL,
+        resource: { type: 'ecr', repositoryArn: `${ACCOUNT}.dkr.ecr.us-west-2.amazonaws.com/app` },
+      }),
+    ).toEqual(['resource.repositoryArn ecr.invalid-arn']);
   });
 });
 
 describe('R7 guardrails on iam-statements', () => {
   it('passes the statements to the guardrails and reports their paths', () => {
-    const request = { scope: GLOBAL, resource: { type: 'iam-statements', statements: [{ Effect: 'Allow', Action: 's3:PutBucketPolicy', Resource: 'arn:aws:s3:::acme-data' }] } };
+    const request = {
+      scope: GLOBAL,
+      resource: {
+        type: 'iam-statements',
+        statements: [{ Effect: 'Allow', Action: 's3:PutBucketPolicy', Resource: 'arn:aws:s3:::acme-data' }],
+      },
+    };
     expect(codes(request)).toEqual(['resource.statements[0].Action guardrail.permissions-management']);
   });
 
@@ -215,12 +281,24 @@ describe('R7 guardrails on iam-statements', () => {
       scope: GLOBAL,
       resource: {
         type: 'iam-statements',
-        statements: [{ Sid: 'A1', Effect: 'Allow', Action: ['s3:GetObject', 'dynamodb:GetItem', 's3:GetObject'], Resource: ['arn:aws:s3:::b/*', '*'], Condition: { Bool: { 'aws:SecureTransport': true } } }],
+        statements: [
+          {
+            Sid: 'A1',
+            Effect: 'Allow',
+            Action: ['s3:GetObject', 'dynamodb:GetItem', 's3:GetObject'],
+            Resource: ['arn:aws:s3:::b/*', '*'],
+            Condition: { Bool: { 'aws:SecureTransport': true } },
+          },
+        ],
       },
     };
     const result = validateGrantRequest(cfg, request, NOW);
     expect(result.ok && result.grant.statements).toEqual([
-      { actions: ['dynamodb:GetItem', 's3:GetObject'], resources: ['*'], condition: { Bool: { 'aws:SecureTransport': 'true' } } },
+      {
+        actions: ['dynamodb:GetItem', 's3:GetObject'],
+        resources: ['*'],
+        condition: { Bool: { 'aws:SecureTransport': 'true' } },
+      },
     ]);
   });
 });
@@ -245,7 +323,9 @@ describe('R8 time', () => {
 
   it('applies through a request with the plane maximum', () => {
     const short = config(prodPlane({ maxGrantDays: 1 }));
-    expect(codes({ scope: GLOBAL, resource: s3('acme-data'), expiresAt: '2026-11-25T00:00:00Z' }, short)).toEqual(['expiresAt expiry.too-far']);
+    expect(codes({ scope: GLOBAL, resource: s3('acme-data'), expiresAt: '2026-11-25T00:00:00Z' }, short)).toEqual([
+      'expiresAt expiry.too-far',
+    ]);
   });
 });
 
@@ -255,12 +335,21 @@ describe('R9 duplicates', () => {
     const once = planGrants({ config: cfg, requests: [grant], now: NOW });
     const twice = planGrants({ config: cfg, requests: [grant, { ...grant, justification: 'again' }], now: NOW });
     expect(twice.accepted).toEqual([{ index: 0 }, { index: 1 }]);
-    expect(twice.notes).toEqual([{ index: 1, code: 'duplicate.repeat', message: 'Same grant as request 0: accepted, and compiled once.' }]);
+    expect(twice.notes).toEqual([
+      { index: 1, code: 'duplicate.repeat', message: 'Same grant as request 0: accepted, and compiled once.' },
+    ]);
     expect(JSON.stringify(twice.targets)).toBe(JSON.stringify(once.targets));
   });
 
   it('treats another access level as another grant', () => {
-    const result = planGrants({ config: cfg, requests: [{ scope: GLOBAL, resource: s3('acme-data', 'read') }, { scope: GLOBAL, resource: s3('acme-data', 'read-write') }], now: NOW });
+    const result = planGrants({
+      config: cfg,
+      requests: [
+        { scope: GLOBAL, resource: s3('acme-data', 'read') },
+        { scope: GLOBAL, resource: s3('acme-data', 'read-write') },
+      ],
+      now: NOW,
+    });
     expect(result.notes).toEqual([]);
   });
 });
@@ -269,7 +358,15 @@ describe('RULE_CODES', () => {
   it('lists every code once with a description, R7 codes included', () => {
     const all = RULE_CODES.map((info) => info.code);
     expect(new Set(all).size).toBe(all.length);
-    expect(all).toEqual(expect.arrayContaining(['scope.invalid-project', 's3.internal-bucket', 'guardrail.permissions-management', 'quota.policies-per-role', 'duplicate.repeat']));
+    expect(all).toEqual(
+      expect.arrayContaining([
+        'scope.invalid-project',
+        's3.internal-bucket',
+        'guardrail.permissions-management',
+        'quota.policies-per-role',
+        'duplicate.repeat',
+      ]),
+    );
     for (const info of RULE_CODES) expect(info.description.length).toBeGreaterThan(10);
   });
 });
@@ -282,7 +379,11 @@ describe('planGrants on hostile input', () => {
       },
       resource: s3('acme-data'),
     };
-    const result = planGrants({ config: cfg, requests: [hostile, { scope: GLOBAL, resource: s3('acme-data') }], now: NOW });
+    const result = planGrants({
+      config: cfg,
+      requests: [hostile, { scope: GLOBAL, resource: s3('acme-data') }],
+      now: NOW,
+    });
     expect(result.rejected).toMatchObject([{ index: 0, errors: [{ code: 'engine.internal-error', path: 'request' }] }]);
     expect(result.accepted).toEqual([{ index: 1 }]);
   });

@@ -61,7 +61,18 @@ const jiraTransition = (to: string, userId = 'approver-42', extraItems: unknown[
   },
   changelog: {
     id: '10100',
-    items: [...extraItems, { field: 'status', fieldtype: 'jira', fieldId: 'status', from: '10000', fromString: 'Waiting for approval', to: '10001', toString: to }],
+    items: [
+      ...extraItems,
+      {
+        field: 'status',
+        fieldtype: 'jira',
+        fieldId: 'status',
+        from: '10000',
+        fromString: 'Waiting for approval',
+        to: '10001',
+        toString: to,
+      },
+    ],
   },
 });
 
@@ -102,7 +113,10 @@ describe('extractFirstCodeBlock (§10 code block forms)', () => {
 describe('readGrantFromField', () => {
   it('parses YAML and JSON, from a code block or (for a custom field) the whole text', () => {
     expect(readGrantFromField(`{code:yaml}\n${GRANT_YAML}\n{code}`, true)).toEqual({ ok: true, grant: GRANT });
-    expect(readGrantFromField(`{code:json}${JSON.stringify(GRANT, null, 2)}{code}`, true)).toEqual({ ok: true, grant: GRANT });
+    expect(readGrantFromField(`{code:json}${JSON.stringify(GRANT, null, 2)}{code}`, true)).toEqual({
+      ok: true,
+      grant: GRANT,
+    });
     expect(readGrantFromField(GRANT_YAML, false)).toEqual({ ok: true, grant: GRANT });
     expect(readGrantFromField(JSON.stringify(GRANT), false)).toEqual({ ok: true, grant: GRANT });
     expect(readGrantFromField(GRANT, false)).toEqual({ ok: true, grant: GRANT });
@@ -126,18 +140,35 @@ describe('readGrantFromField', () => {
   });
 
   it('says what is wrong: missing block, bad YAML, not an object', () => {
-    expect(readGrantFromField('just prose', true)).toMatchObject({ ok: false, missing: true, message: expect.stringMatching(/no code block/) });
+    expect(readGrantFromField('just prose', true)).toMatchObject({
+      ok: false,
+      missing: true,
+      message: expect.stringMatching(/no code block/),
+    });
     expect(readGrantFromField(null, true)).toMatchObject({ ok: false, missing: true });
-    expect(readGrantFromField('{code}a: [1, 2{code}', true)).toMatchObject({ ok: false, missing: false, message: expect.stringMatching(/not valid/) });
-    expect(readGrantFromField('{code:json}{"a": 1,}{code}', true)).toMatchObject({ ok: false, missing: false, message: expect.stringMatching(/JSON/) });
-    expect(readGrantFromField('{code}- a\n- b{code}', true)).toMatchObject({ ok: false, message: expect.stringMatching(/must be an object/) });
+    expect(readGrantFromField('{code}a: [1, 2{code}', true)).toMatchObject({
+      ok: false,
+      missing: false,
+      message: expect.stringMatching(/not valid/),
+    });
+    expect(readGrantFromField('{code:json}{"a": 1,}{code}', true)).toMatchObject({
+      ok: false,
+      missing: false,
+      message: expect.stringMatching(/JSON/),
+    });
+    expect(readGrantFromField('{code}- a\n- b{code}', true)).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/must be an object/),
+    });
     expect(readGrantFromField('{code}{code}', true)).toMatchObject({ ok: false, missing: true });
   });
 
   it('never throws on arbitrary text or values', () => {
-    fc.assert(fc.property(fc.oneof(fc.string(), fc.anything()), fc.boolean(), (value, requireBlock) => {
-      readGrantFromField(value, requireBlock);
-    }));
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.anything()), fc.boolean(), (value, requireBlock) => {
+        readGrantFromField(value, requireBlock);
+      }),
+    );
   });
 });
 
@@ -153,7 +184,10 @@ describe('mapGenericPayload (§10 generic body)', () => {
 
   it('fills the configured default plane into a grant that names none', () => {
     const { dataPlane: _omitted, ...planeless } = GRANT;
-    const result = mapGenericPayload({ event: 'ticket.created', ticket, actor: { id: 'rita' }, grant: planeless }, { dataPlane: 'prod' });
+    const result = mapGenericPayload(
+      { event: 'ticket.created', ticket, actor: { id: 'rita' }, grant: planeless },
+      { dataPlane: 'prod' },
+    );
     expect(result.ok && result.event.grant).toEqual(GRANT);
   });
 
@@ -169,9 +203,21 @@ describe('mapGenericPayload (§10 generic body)', () => {
   });
 
   it('names each bad field', () => {
-    const result = mapGenericPayload({ event: 'ticket.reopened', ticket: { system: '', key: 5, extra: 1 }, actor: {}, note: 'x' });
+    const result = mapGenericPayload({
+      event: 'ticket.reopened',
+      ticket: { system: '', key: 5, extra: 1 },
+      actor: {},
+      note: 'x',
+    });
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.errors.map((error) => error.path)).toEqual(['event', 'ticket.system', 'ticket.key', 'ticket.extra', 'actor.id', 'note']);
+    expect(!result.ok && result.errors.map((error) => error.path)).toEqual([
+      'event',
+      'ticket.system',
+      'ticket.key',
+      'ticket.extra',
+      'actor.id',
+      'note',
+    ]);
     expect(mapGenericPayload({ event: 'ticket.created', ticket, actor: { id: 'rita' } })).toEqual({
       ok: false,
       errors: [expect.objectContaining({ path: 'grant', code: 'webhook.grant-missing' })],
@@ -186,7 +232,10 @@ describe('mapGenericPayload (§10 generic body)', () => {
 
 describe('mapJiraPayload (§10 Jira Cloud)', () => {
   it('jira:issue_created → created, grant from the description code block, requester = reporter', () => {
-    const result = mapJiraPayload(jiraCreated(`Team A needs its bucket.\n{code:yaml}\n${GRANT_YAML}\n{code}\nThanks!`), JIRA);
+    const result = mapJiraPayload(
+      jiraCreated(`Team A needs its bucket.\n{code:yaml}\n${GRANT_YAML}\n{code}\nThanks!`),
+      JIRA,
+    );
     expect(result).toEqual({
       ok: true,
       event: {
@@ -230,19 +279,31 @@ describe('mapJiraPayload (§10 Jira Cloud)', () => {
   it('rejects a created issue without a grant code block, naming the description', () => {
     expect(mapJiraPayload(jiraCreated('Please give me the bucket'), JIRA)).toEqual({
       ok: false,
-      errors: [{ path: 'issue.fields.description', code: 'webhook.grant-missing', message: expect.stringMatching(/no code block with a grant request found/) }],
+      errors: [
+        {
+          path: 'issue.fields.description',
+          code: 'webhook.grant-missing',
+          message: expect.stringMatching(/no code block with a grant request found/),
+        },
+      ],
     });
     expect(mapJiraPayload(jiraCreated('{code}scope: [oops{code}'), JIRA)).toMatchObject({
       ok: false,
       errors: [{ path: 'issue.fields.description', code: 'webhook.grant-unparseable' }],
     });
-    expect(mapJiraPayload(jiraCreated(null), JIRA)).toMatchObject({ ok: false, errors: [{ code: 'webhook.grant-missing' }] });
+    expect(mapJiraPayload(jiraCreated(null), JIRA)).toMatchObject({
+      ok: false,
+      errors: [{ code: 'webhook.grant-missing' }],
+    });
   });
 
   it('rejects a created issue without a reporter', () => {
     const payload = jiraCreated(`{code}${GRANT_YAML}{code}`);
     delete (payload.issue.fields as Record<string, unknown>)['reporter'];
-    expect(mapJiraPayload(payload, JIRA)).toMatchObject({ ok: false, errors: [{ path: 'issue.fields.reporter.accountId' }] });
+    expect(mapJiraPayload(payload, JIRA)).toMatchObject({
+      ok: false,
+      errors: [{ path: 'issue.fields.reporter.accountId' }],
+    });
   });
 
   it.each([
@@ -265,14 +326,26 @@ describe('mapJiraPayload (§10 Jira Cloud)', () => {
 
   it('passes the reporter along so the use case can refuse self-approval', () => {
     const result = mapJiraPayload(jiraTransition('Approved', '5b10a2844c20165700ede21g'), JIRA);
-    expect(result.ok && [result.event.actor, result.event.requester]).toEqual(['5b10a2844c20165700ede21g', '5b10a2844c20165700ede21g']);
+    expect(result.ok && [result.event.actor, result.event.requester]).toEqual([
+      '5b10a2844c20165700ede21g',
+      '5b10a2844c20165700ede21g',
+    ]);
   });
 
   it('ignores unmapped statuses, non-status updates and other events', () => {
     expect(mapJiraPayload(jiraTransition('In Progress'), JIRA)).toMatchObject({ ok: true, event: { kind: 'ignored' } });
-    const noStatus = { ...jiraTransition('Approved'), changelog: { items: [{ field: 'summary', toString: 'new title' }] } };
-    expect(mapJiraPayload(noStatus, JIRA)).toMatchObject({ ok: true, event: { kind: 'ignored', ignoredReason: 'the update changes no status' } });
-    expect(mapJiraPayload({ ...jiraTransition('Approved'), changelog: undefined }, JIRA)).toMatchObject({ ok: true, event: { kind: 'ignored' } });
+    const noStatus = {
+      ...jiraTransition('Approved'),
+      changelog: { items: [{ field: 'summary', toString: 'new title' }] },
+    };
+    expect(mapJiraPayload(noStatus, JIRA)).toMatchObject({
+      ok: true,
+      event: { kind: 'ignored', ignoredReason: 'the update changes no status' },
+    });
+    expect(mapJiraPayload({ ...jiraTransition('Approved'), changelog: undefined }, JIRA)).toMatchObject({
+      ok: true,
+      event: { kind: 'ignored' },
+    });
     expect(mapJiraPayload({ webhookEvent: 'comment_created', issue: { key: 'OPS-1' } }, JIRA)).toMatchObject({
       ok: true,
       event: { kind: 'ignored', ticket: { key: 'OPS-1' } },
@@ -280,17 +353,29 @@ describe('mapJiraPayload (§10 Jira Cloud)', () => {
   });
 
   it('finds the status item among other changed fields', () => {
-    const result = mapJiraPayload(jiraTransition('Approved', 'approver-42', [{ field: 'assignee', toString: 'Al' }]), JIRA);
+    const result = mapJiraPayload(
+      jiraTransition('Approved', 'approver-42', [{ field: 'assignee', toString: 'Al' }]),
+      JIRA,
+    );
     expect(result.ok && result.event.kind).toBe('approved');
   });
 
   it('uses the default status map when none is configured', () => {
-    expect(mapJiraPayload(jiraTransition('Declined'), { grantField: 'description' })).toMatchObject({ ok: true, event: { kind: 'rejected' } });
+    expect(mapJiraPayload(jiraTransition('Declined'), { grantField: 'description' })).toMatchObject({
+      ok: true,
+      event: { kind: 'rejected' },
+    });
   });
 
   it('rejects payloads that are not Jira webhooks or lack the deciding user', () => {
-    expect(mapJiraPayload({ issue: { key: 'OPS-1' } }, JIRA)).toMatchObject({ ok: false, errors: [{ path: 'webhookEvent' }] });
-    expect(mapJiraPayload({ webhookEvent: 'jira:issue_updated', issue: {} }, JIRA)).toMatchObject({ ok: false, errors: [{ path: 'issue.key' }] });
+    expect(mapJiraPayload({ issue: { key: 'OPS-1' } }, JIRA)).toMatchObject({
+      ok: false,
+      errors: [{ path: 'webhookEvent' }],
+    });
+    expect(mapJiraPayload({ webhookEvent: 'jira:issue_updated', issue: {} }, JIRA)).toMatchObject({
+      ok: false,
+      errors: [{ path: 'issue.key' }],
+    });
     const anonymous = { ...jiraTransition('Approved'), user: undefined };
     expect(mapJiraPayload(anonymous, JIRA)).toMatchObject({ ok: false, errors: [{ path: 'user.accountId' }] });
   });
@@ -325,14 +410,25 @@ describe('mapServiceNowPayload (grantplane-documented Business Rule payload)', (
 
   it('insert → created with the grant from the description code block', () => {
     const result = mapServiceNowPayload(
-      { ...base, operation: 'insert', sys_updated_by: 'rita', description: `Please:\n\`\`\`json\n${JSON.stringify(GRANT)}\n\`\`\`` },
+      {
+        ...base,
+        operation: 'insert',
+        sys_updated_by: 'rita',
+        description: `Please:\n\`\`\`json\n${JSON.stringify(GRANT)}\n\`\`\``,
+      },
       {},
     );
-    expect(result).toEqual({ ok: true, event: { kind: 'created', ticket, actor: 'rita', requester: 'rita', grant: GRANT } });
+    expect(result).toEqual({
+      ok: true,
+      event: { kind: 'created', ticket, actor: 'rita', requester: 'rita', grant: GRANT },
+    });
   });
 
   it('insert reads a configured grant field holding YAML', () => {
-    const result = mapServiceNowPayload({ ...base, operation: 'insert', u_grant_request: GRANT_YAML }, { grantField: 'u_grant_request' });
+    const result = mapServiceNowPayload(
+      { ...base, operation: 'insert', u_grant_request: GRANT_YAML },
+      { grantField: 'u_grant_request' },
+    );
     expect(result.ok && result.event.grant).toEqual(GRANT);
     expect(mapServiceNowPayload({ ...base, operation: 'insert', description: 'no block' }, {})).toMatchObject({
       ok: false,
@@ -344,10 +440,21 @@ describe('mapServiceNowPayload (grantplane-documented Business Rule payload)', (
     [{ approval: 'approved', previous_approval: 'requested' }, 'approved'],
     [{ approval: 'rejected', previous_approval: 'requested' }, 'rejected'],
     [{ approval: 'approved' }, 'approved'],
-    [{ state: 'Closed Complete', previous_state: 'Work in Progress', approval: 'approved', previous_approval: 'approved' }, 'closed'],
+    [
+      {
+        state: 'Closed Complete',
+        previous_state: 'Work in Progress',
+        approval: 'approved',
+        previous_approval: 'approved',
+      },
+      'closed',
+    ],
     [{ state: '7', previous_state: '2' }, 'closed'],
   ])('update %j → %s', (change, kind) => {
-    const result = mapServiceNowPayload({ ...base, operation: 'update', sys_updated_by: 'system', approved_by: 'alice', ...change }, {});
+    const result = mapServiceNowPayload(
+      { ...base, operation: 'update', sys_updated_by: 'system', approved_by: 'alice', ...change },
+      {},
+    );
     expect(result).toEqual({ ok: true, event: { kind, ticket, actor: 'alice', requester: 'rita' } });
   });
 
@@ -358,7 +465,9 @@ describe('mapServiceNowPayload (grantplane-documented Business Rule payload)', (
       ok: true,
       event: { kind: 'approved', actor: 'bob' },
     });
-    expect(mapServiceNowPayload({ ...update, approval: 'approved', previous_approval: 'requested' }, options)).toMatchObject({
+    expect(
+      mapServiceNowPayload({ ...update, approval: 'approved', previous_approval: 'requested' }, options),
+    ).toMatchObject({
       ok: true,
       event: { kind: 'ignored' },
     });
@@ -366,13 +475,25 @@ describe('mapServiceNowPayload (grantplane-documented Business Rule payload)', (
 
   it('ignores updates that change nothing mapped', () => {
     const update = { ...base, operation: 'update', sys_updated_by: 'bob' };
-    expect(mapServiceNowPayload({ ...update, approval: 'approved', previous_approval: 'approved' }, {})).toMatchObject({ ok: true, event: { kind: 'ignored' } });
-    expect(mapServiceNowPayload({ ...update, state: 'Work in Progress', previous_state: 'New' }, {})).toMatchObject({ ok: true, event: { kind: 'ignored' } });
+    expect(mapServiceNowPayload({ ...update, approval: 'approved', previous_approval: 'approved' }, {})).toMatchObject({
+      ok: true,
+      event: { kind: 'ignored' },
+    });
+    expect(mapServiceNowPayload({ ...update, state: 'Work in Progress', previous_state: 'New' }, {})).toMatchObject({
+      ok: true,
+      event: { kind: 'ignored' },
+    });
   });
 
   it('names bad fields', () => {
-    expect(mapServiceNowPayload({ operation: 'delete' }, {})).toMatchObject({ ok: false, errors: [{ path: 'operation' }, { path: 'number' }] });
-    expect(mapServiceNowPayload({ number: 'RITM1', operation: 'insert' }, {})).toMatchObject({ ok: false, errors: [{ path: 'opened_by' }] });
+    expect(mapServiceNowPayload({ operation: 'delete' }, {})).toMatchObject({
+      ok: false,
+      errors: [{ path: 'operation' }, { path: 'number' }],
+    });
+    expect(mapServiceNowPayload({ number: 'RITM1', operation: 'insert' }, {})).toMatchObject({
+      ok: false,
+      errors: [{ path: 'opened_by' }],
+    });
     expect(mapServiceNowPayload({ ...base, operation: 'update', approval: 'approved' }, {})).toMatchObject({
       ok: false,
       errors: [{ path: 'sys_updated_by' }],

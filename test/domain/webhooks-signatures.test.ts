@@ -26,11 +26,17 @@ describe('verifyGenericSignature (§10 X-Grantplane-Signature)', () => {
 
   it('tolerates spaces, upper-case hex and unknown extra schemes', () => {
     const v1 = hmac(SECRET, `${NOW}.${BODY}`);
-    expect(verifyGenericSignature(` t=${NOW} , v1=${v1.toUpperCase()}, v2=abc`, BODY, [SECRET], NOW)).toEqual({ ok: true, deliveryId: v1 });
+    expect(verifyGenericSignature(` t=${NOW} , v1=${v1.toUpperCase()}, v2=abc`, BODY, [SECRET], NOW)).toEqual({
+      ok: true,
+      deliveryId: v1,
+    });
   });
 
   it('rejects a missing header', () => {
-    expect(verifyGenericSignature(undefined, BODY, [SECRET], NOW)).toMatchObject({ ok: false, code: 'signature.missing' });
+    expect(verifyGenericSignature(undefined, BODY, [SECRET], NOW)).toMatchObject({
+      ok: false,
+      code: 'signature.missing',
+    });
     expect(verifyGenericSignature('  ', BODY, [SECRET], NOW)).toMatchObject({ ok: false, code: 'signature.missing' });
   });
 
@@ -47,16 +53,23 @@ describe('verifyGenericSignature (§10 X-Grantplane-Signature)', () => {
       `t=-5,v1=${v1}`,
       'sha256=' + v1,
     ]) {
-      expect(verifyGenericSignature(header, BODY, [SECRET], NOW), header).toMatchObject({ ok: false, code: 'signature.malformed' });
+      expect(verifyGenericSignature(header, BODY, [SECRET], NOW), header).toMatchObject({
+        ok: false,
+        code: 'signature.malformed',
+      });
     }
   });
 
   it('rejects a signature made with another secret, or over another body', () => {
-    expect(verifyGenericSignature(`t=${NOW},v1=${hmac('other', `${NOW}.${BODY}`)}`, BODY, [SECRET], NOW)).toMatchObject({
-      ok: false,
-      code: 'signature.mismatch',
-    });
-    expect(verifyGenericSignature(`t=${NOW},v1=${hmac(SECRET, `${NOW}.${BODY}`)}`, `${BODY} `, [SECRET], NOW)).toMatchObject({
+    expect(verifyGenericSignature(`t=${NOW},v1=${hmac('other', `${NOW}.${BODY}`)}`, BODY, [SECRET], NOW)).toMatchObject(
+      {
+        ok: false,
+        code: 'signature.mismatch',
+      },
+    );
+    expect(
+      verifyGenericSignature(`t=${NOW},v1=${hmac(SECRET, `${NOW}.${BODY}`)}`, `${BODY} `, [SECRET], NOW),
+    ).toMatchObject({
       ok: false,
       code: 'signature.mismatch',
     });
@@ -64,13 +77,19 @@ describe('verifyGenericSignature (§10 X-Grantplane-Signature)', () => {
 
   it('binds the timestamp: a signature moved to another t does not verify', () => {
     const v1 = hmac(SECRET, `${NOW}.${BODY}`);
-    expect(verifyGenericSignature(`t=${NOW + 1},v1=${v1}`, BODY, [SECRET], NOW)).toMatchObject({ ok: false, code: 'signature.mismatch' });
+    expect(verifyGenericSignature(`t=${NOW + 1},v1=${v1}`, BODY, [SECRET], NOW)).toMatchObject({
+      ok: false,
+      code: 'signature.mismatch',
+    });
   });
 
   it('rejects t more than 300 s in the past or the future, accepts exactly 300 s', () => {
     for (const t of [NOW - 301, NOW + 301, 0]) {
       const header = `t=${t},v1=${hmac(SECRET, `${t}.${BODY}`)}`;
-      expect(verifyGenericSignature(header, BODY, [SECRET], NOW), String(t)).toMatchObject({ ok: false, code: 'signature.expired' });
+      expect(verifyGenericSignature(header, BODY, [SECRET], NOW), String(t)).toMatchObject({
+        ok: false,
+        code: 'signature.expired',
+      });
     }
     for (const t of [NOW - 300, NOW + 300]) {
       const header = `t=${t},v1=${hmac(SECRET, `${t}.${BODY}`)}`;
@@ -104,10 +123,16 @@ describe('verifyGenericSignature (§10 X-Grantplane-Signature)', () => {
 
   it('never throws, and accepts only what it signed (property)', () => {
     fc.assert(
-      fc.property(fc.option(fc.string()), fc.string(), fc.array(fc.string(), { maxLength: 3 }), fc.integer(), (header, body, secrets, now) => {
-        const result = verifyGenericSignature(header ?? undefined, body, secrets, now);
-        if (result.ok) expect(header).toContain(result.deliveryId);
-      }),
+      fc.property(
+        fc.option(fc.string()),
+        fc.string(),
+        fc.array(fc.string(), { maxLength: 3 }),
+        fc.integer(),
+        (header, body, secrets, now) => {
+          const result = verifyGenericSignature(header ?? undefined, body, secrets, now);
+          if (result.ok) expect(header).toContain(result.deliveryId);
+        },
+      ),
     );
     fc.assert(
       fc.property(fc.string(), fc.string({ minLength: 1 }), (body, secret) => {
@@ -120,7 +145,9 @@ describe('verifyGenericSignature (§10 X-Grantplane-Signature)', () => {
 describe('verifyServiceNowSignature (X-ServiceNow-Signature, the generic scheme)', () => {
   it('uses t=…,v1=… with the same window', () => {
     expect(verifyServiceNowSignature(signGeneric(BODY, SECRET, NOW), BODY, [SECRET], NOW).ok).toBe(true);
-    expect(verifyServiceNowSignature(signGeneric(BODY, SECRET, NOW - 400), BODY, [SECRET], NOW)).toMatchObject({ code: 'signature.expired' });
+    expect(verifyServiceNowSignature(signGeneric(BODY, SECRET, NOW - 400), BODY, [SECRET], NOW)).toMatchObject({
+      code: 'signature.expired',
+    });
   });
 });
 
@@ -134,9 +161,18 @@ describe('verifyHubSignature (§10 Jira X-Hub-Signature)', () => {
 
   it('rejects missing, malformed, wrong-secret and changed-body deliveries', () => {
     expect(verifyHubSignature(undefined, BODY, [SECRET])).toMatchObject({ ok: false, code: 'signature.missing' });
-    expect(verifyHubSignature(hmac(SECRET, BODY), BODY, [SECRET])).toMatchObject({ ok: false, code: 'signature.malformed' });
-    expect(verifyHubSignature(`sha1=${hmac(SECRET, BODY)}`, BODY, [SECRET])).toMatchObject({ ok: false, code: 'signature.malformed' });
-    expect(verifyHubSignature(`sha256=${hmac('x', BODY)}`, BODY, [SECRET])).toMatchObject({ ok: false, code: 'signature.mismatch' });
+    expect(verifyHubSignature(hmac(SECRET, BODY), BODY, [SECRET])).toMatchObject({
+      ok: false,
+      code: 'signature.malformed',
+    });
+    expect(verifyHubSignature(`sha1=${hmac(SECRET, BODY)}`, BODY, [SECRET])).toMatchObject({
+      ok: false,
+      code: 'signature.malformed',
+    });
+    expect(verifyHubSignature(`sha256=${hmac('x', BODY)}`, BODY, [SECRET])).toMatchObject({
+      ok: false,
+      code: 'signature.mismatch',
+    });
     expect(verifyHubSignature(header, `${BODY}\n`, [SECRET])).toMatchObject({ ok: false, code: 'signature.mismatch' });
     expect(verifyHubSignature(header, BODY, [])).toMatchObject({ ok: false, code: 'signature.no-secret' });
   });

@@ -269,7 +269,13 @@ describe('makeLambdaInvoker (async Invoke behind API Gateway, DESIGN §8/§10)',
 
   it("takes region, credentials and AWS_ENDPOINT_URL_LAMBDA from the SDK's standard configuration by default", async () => {
     const lambda = await startLambda(['grantplane-drift']);
-    const names = ['AWS_ENDPOINT_URL_LAMBDA', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+    const names = [
+      'AWS_ENDPOINT_URL_LAMBDA',
+      'AWS_REGION',
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+    ];
     const saved = names.map((name) => [name, process.env[name]] as const);
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,

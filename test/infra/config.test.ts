@@ -18,7 +18,11 @@ const configFile = (text: string): string => {
 };
 
 const reader = (values: Record<string, unknown>) => (key: string) => values[key];
-const base = (file: string) => ({ 'grantplane:config': file, jwtIssuer: 'https://idp.example.com/', jwtAudience: 'grantplane' });
+const base = (file: string) => ({
+  'grantplane:config': file,
+  jwtIssuer: 'https://idp.example.com/',
+  jwtAudience: 'grantplane',
+});
 
 describe('loadInfraSettings', () => {
   it('derives the plane access from the configuration with the documented defaults (DESIGN §2)', () => {
@@ -42,9 +46,18 @@ describe('loadInfraSettings', () => {
 
   it('takes the drift schedule, audiences and alarm e-mail from context', () => {
     const settings = loadInfraSettings(
-      reader({ ...base(configFile(PLANE())), driftSchedule: 'rate(5 minutes)', jwtAudience: 'a, b', alarmEmail: 'ops@example.com' }),
+      reader({
+        ...base(configFile(PLANE())),
+        driftSchedule: 'rate(5 minutes)',
+        jwtAudience: 'a, b',
+        alarmEmail: 'ops@example.com',
+      }),
     );
-    expect(settings).toMatchObject({ driftSchedule: 'rate(5 minutes)', jwtAudience: ['a', 'b'], alarmEmail: 'ops@example.com' });
+    expect(settings).toMatchObject({
+      driftSchedule: 'rate(5 minutes)',
+      jwtAudience: ['a', 'b'],
+      alarmEmail: 'ops@example.com',
+    });
   });
 
   it.each([
@@ -63,7 +76,9 @@ describe('loadInfraSettings', () => {
 
   it('refuses a plane outside `accounts` that names no access role, and an access role in another account', () => {
     const file = configFile(PLANE());
-    expect(() => loadInfraSettings(reader({ ...base(file), accounts: '999999999999' }))).toThrow(/dataPlanes\.0\.applierRoleArn/);
+    expect(() => loadInfraSettings(reader({ ...base(file), accounts: '999999999999' }))).toThrow(
+      /dataPlanes\.0\.applierRoleArn/,
+    );
     const wrong = configFile(PLANE(', applierRoleArn: "arn:aws:iam::999999999999:role/grantplane-access/a"'));
     expect(() => loadInfraSettings(reader(base(wrong)))).toThrow(/must be in account 123456789012/);
   });
@@ -72,8 +87,12 @@ describe('loadInfraSettings', () => {
     const file = configFile(PLANE(', applierRoleArn: "arn:aws:iam::123456789012:role/grantplane/applier"'));
     const [plane] = loadInfraSettings(reader(base(file))).planes;
     if (!plane) throw new Error('no plane');
-    expect(() => new PlaneAccessStack(new App(), 'Access', { plane, trustedRoleArns: ['arn:aws:iam::111111111111:role/grantplane-applier'] })).toThrow(
-      /must not be under the managed path/,
-    );
+    expect(
+      () =>
+        new PlaneAccessStack(new App(), 'Access', {
+          plane,
+          trustedRoleArns: ['arn:aws:iam::111111111111:role/grantplane-applier'],
+        }),
+    ).toThrow(/must not be under the managed path/);
   });
 });

@@ -19,7 +19,13 @@ const statementSchema = z.looseObject({
   Action: list.transform((items) => items.map(asText)),
   Resource: z.unknown().transform((value) => (Array.isArray(value) ? value.map(asText) : [asText(value)])),
   Condition: z
-    .record(z.string(), z.record(z.string(), list.transform((items) => items.map(asText))))
+    .record(
+      z.string(),
+      z.record(
+        z.string(),
+        list.transform((items) => items.map(asText)),
+      ),
+    )
     .optional()
     .transform((value) => value ?? {}),
 });
@@ -29,7 +35,10 @@ export const statementsOf = (document: unknown): Statement[] =>
   z.looseObject({ Statement: z.array(statementSchema) }).parse(document).Statement;
 
 const glob = (pattern: string, value: string, caseInsensitive: boolean): boolean => {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`, caseInsensitive ? 'i' : '').test(value);
 };
 
@@ -57,7 +66,12 @@ const matches = (statement: Statement, action: string, resource: string, context
   conditionHolds(statement.Condition, context);
 
 /** Whether the statements allow `action` on `resource` with the given request context. */
-export const allowed = (statements: readonly Statement[], action: string, resource: string, context: Record<string, string> = {}): boolean => {
+export const allowed = (
+  statements: readonly Statement[],
+  action: string,
+  resource: string,
+  context: Record<string, string> = {},
+): boolean => {
   // An explicit Deny applies whatever the Allow says; a Deny's condition is judged the same way.
   if (statements.some((s) => s.Effect === 'Deny' && matches(s, action, resource, context))) return false;
   return statements.some((s) => s.Effect === 'Allow' && matches(s, action, resource, context));

@@ -67,8 +67,14 @@ let stateless: Template;
 let planeAccess: Template;
 let nagReport: ReturnType<AwsSolutionsChecks['validateScope']>;
 
-const logicalId = (template: Template, type: string, predicate: (resource: { Properties?: Record<string, unknown> }) => boolean): string => {
-  const found = Object.entries(template.findResources(type)).filter(([, resource]) => predicate(z.looseObject({ Properties: z.record(z.string(), z.unknown()).optional() }).parse(resource)));
+const logicalId = (
+  template: Template,
+  type: string,
+  predicate: (resource: { Properties?: Record<string, unknown> }) => boolean,
+): string => {
+  const found = Object.entries(template.findResources(type)).filter(([, resource]) =>
+    predicate(z.looseObject({ Properties: z.record(z.string(), z.unknown()).optional() }).parse(resource)),
+  );
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
   return found[0]![0];
 };
@@ -88,7 +94,11 @@ const roleId = (name: 'applier' | 'drift'): string => {
 /** Every statement of every policy attached to one role of the stateless stack. */
 const roleStatements = (role: string): Statement[] =>
   Object.values(stateless.findResources('AWS::IAM::Policy'))
-    .map((policy) => z.looseObject({ Properties: z.looseObject({ Roles: z.array(z.unknown()), PolicyDocument: z.unknown() }) }).parse(policy))
+    .map((policy) =>
+      z
+        .looseObject({ Properties: z.looseObject({ Roles: z.array(z.unknown()), PolicyDocument: z.unknown() }) })
+        .parse(policy),
+    )
     .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: role }]))
     .flatMap((policy) => statementsOf(policy.Properties.PolicyDocument));
 
@@ -149,7 +159,8 @@ describe('StatefulStack: the table (issue 6)', () => {
 describe('StatelessStack: HTTP API generated from ROUTES (STYLE habit 12)', () => {
   it('has exactly one API route per entry of ROUTES', () => {
     const routeKeys = Object.values(stateless.findResources('AWS::ApiGatewayV2::Route')).map(
-      (route) => z.looseObject({ Properties: z.looseObject({ RouteKey: z.string() }) }).parse(route).Properties.RouteKey,
+      (route) =>
+        z.looseObject({ Properties: z.looseObject({ RouteKey: z.string() }) }).parse(route).Properties.RouteKey,
     );
     expect(routeKeys.sort()).toEqual(ROUTES.map((route) => `${route.method} ${route.path}`).sort());
   });
@@ -175,11 +186,16 @@ describe('StatelessStack: HTTP API generated from ROUTES (STYLE habit 12)', () =
     const integrations = stateless.findResources('AWS::ApiGatewayV2::Integration');
     const routes = stateless.findResources('AWS::ApiGatewayV2::Route');
     for (const route of ROUTES) {
-      const [, resource] = Object.entries(routes).find(([, r]) => JSON.stringify(r).includes(`"${route.method} ${route.path}"`)) ?? [];
-      const target = JSON.stringify(z.looseObject({ Properties: z.looseObject({ Target: z.unknown() }) }).parse(resource).Properties.Target);
+      const [, resource] =
+        Object.entries(routes).find(([, r]) => JSON.stringify(r).includes(`"${route.method} ${route.path}"`)) ?? [];
+      const target = JSON.stringify(
+        z.looseObject({ Properties: z.looseObject({ Target: z.unknown() }) }).parse(resource).Properties.Target,
+      );
       const integrationId = Object.keys(integrations).find((id) => target.includes(`"${id}"`));
       expect(integrationId, `${route.method} ${route.path}`).toBeDefined();
-      expect(JSON.stringify(integrations[integrationId ?? '']), `${route.method} ${route.path}`).toContain(`"${functionId(route.group)}"`);
+      expect(JSON.stringify(integrations[integrationId ?? '']), `${route.method} ${route.path}`).toContain(
+        `"${functionId(route.group)}"`,
+      );
     }
   });
 
@@ -205,7 +221,13 @@ describe('GrantplaneFunction defaults (STYLE habit 13)', () => {
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
         Handler: 'index.handler',
-        Environment: { Variables: { GRANTPLANE_TABLE: expect.anything(), GRANTPLANE_CONFIG: '/var/task/grantplane.config.yaml', NODE_OPTIONS: '--enable-source-maps' } },
+        Environment: {
+          Variables: {
+            GRANTPLANE_TABLE: expect.anything(),
+            GRANTPLANE_CONFIG: '/var/task/grantplane.config.yaml',
+            NODE_OPTIONS: '--enable-source-maps',
+          },
+        },
         LoggingConfig: { LogFormat: 'JSON' },
       });
     }
@@ -214,15 +236,22 @@ describe('GrantplaneFunction defaults (STYLE habit 13)', () => {
   it('gives the webhook function its signing secrets by ARN, never by value (DESIGN §10 "Secrets Manager in AWS")', () => {
     const variables = (id: string) =>
       z
-        .looseObject({ Properties: z.looseObject({ Environment: z.object({ Variables: z.record(z.string(), z.unknown()) }) }) })
+        .looseObject({
+          Properties: z.looseObject({ Environment: z.object({ Variables: z.record(z.string(), z.unknown()) }) }),
+        })
         .parse(stateless.findResources('AWS::Lambda::Function')[id]).Properties.Environment.Variables;
     const secretIds = Object.keys(stateless.findResources('AWS::SecretsManager::Secret'));
     // No function's configuration holds a secret value, nor a deploy-time reference that resolves to one.
     for (const id of Object.keys(stateless.findResources('AWS::Lambda::Function'))) {
-      const environment = JSON.stringify(stateless.findResources('AWS::Lambda::Function')[id]?.Properties?.Environment ?? {});
+      const environment = JSON.stringify(
+        stateless.findResources('AWS::Lambda::Function')[id]?.Properties?.Environment ?? {},
+      );
       expect(environment, id).not.toMatch(/resolve:secretsmanager|SecretString/i);
       for (const [name, value] of Object.entries(
-        z.object({ Variables: z.record(z.string(), z.unknown()) }).partial().parse(JSON.parse(environment)).Variables ?? {},
+        z
+          .object({ Variables: z.record(z.string(), z.unknown()) })
+          .partial()
+          .parse(JSON.parse(environment)).Variables ?? {},
       )) {
         expect(name, id).not.toMatch(/^GRANTPLANE_WEBHOOK_SECRET_(GENERIC|JIRA|SERVICENOW)$/);
         // A secret may appear only as its ARN (Ref), under GRANTPLANE_WEBHOOK_SECRET_ARN_<SOURCE>.
@@ -235,7 +264,9 @@ describe('GrantplaneFunction defaults (STYLE habit 13)', () => {
     // The webhook function gets one ARN variable per source, naming that source's secret.
     const webhook = variables(functionId('webhook'));
     for (const source of ['generic', 'jira', 'servicenow']) {
-      const secret = logicalId(stateless, 'AWS::SecretsManager::Secret', (r) => String(r.Properties?.Description).includes(` ${source} `));
+      const secret = logicalId(stateless, 'AWS::SecretsManager::Secret', (r) =>
+        String(r.Properties?.Description).includes(` ${source} `),
+      );
       expect(webhook[`GRANTPLANE_WEBHOOK_SECRET_ARN_${source.toUpperCase()}`], source).toEqual({ Ref: secret });
     }
     expect(webhook).not.toHaveProperty('GRANTPLANE_WEBHOOK_SECRET_REVISION');
@@ -246,13 +277,24 @@ describe('GrantplaneFunction defaults (STYLE habit 13)', () => {
   it('allows secretsmanager:GetSecretValue to the webhook function only, on exactly its three secrets', () => {
     // An action pattern (with * or ?) that IAM would match against secretsmanager:GetSecretValue.
     const coversGetSecretValue = (action: string): boolean => {
-      const pattern = action.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+      const pattern = action
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.');
       return new RegExp('^' + pattern + '$', 'i').test('secretsmanager:GetSecretValue');
     };
-    const secretRefs = Object.keys(stateless.findResources('AWS::SecretsManager::Secret')).map((id) => JSON.stringify({ Ref: id }));
-    const webhookRole = stacks.stateless.getLogicalId(stacks.stateless.functions.get('webhook')?.role.node.defaultChild as never);
+    const secretRefs = Object.keys(stateless.findResources('AWS::SecretsManager::Secret')).map((id) =>
+      JSON.stringify({ Ref: id }),
+    );
+    const webhookRole = stacks.stateless.getLogicalId(
+      stacks.stateless.functions.get('webhook')?.role.node.defaultChild as never,
+    );
     const grants = Object.values(stateless.findResources('AWS::IAM::Policy'))
-      .map((policy) => z.looseObject({ Properties: z.looseObject({ Roles: z.array(z.unknown()), PolicyDocument: z.unknown() }) }).parse(policy))
+      .map((policy) =>
+        z
+          .looseObject({ Properties: z.looseObject({ Roles: z.array(z.unknown()), PolicyDocument: z.unknown() }) })
+          .parse(policy),
+      )
       .flatMap((policy) =>
         statementsOf(policy.Properties.PolicyDocument)
           .filter((s) => s.Effect === 'Allow' && s.Action.some(coversGetSecretValue))
@@ -262,7 +304,13 @@ describe('GrantplaneFunction defaults (STYLE habit 13)', () => {
     expect([...new Set(grants.flatMap((grant) => grant.resources))].sort()).toEqual([...secretRefs].sort());
     const webhook = roleStatements(webhookRole);
     for (const ref of secretRefs) expect(allowed(webhook, 'secretsmanager:GetSecretValue', ref), ref).toBe(true);
-    expect(allowed(webhook, 'secretsmanager:GetSecretValue', 'arn:aws:secretsmanager:us-west-2:111111111111:secret:other-AbCdEf')).toBe(false);
+    expect(
+      allowed(
+        webhook,
+        'secretsmanager:GetSecretValue',
+        'arn:aws:secretsmanager:us-west-2:111111111111:secret:other-AbCdEf',
+      ),
+    ).toBe(false);
     expect(allowed(webhook, 'secretsmanager:GetSecretValue', '*')).toBe(false);
     expect(allowed(webhook, 'secretsmanager:PutSecretValue', secretRefs[0] ?? '')).toBe(false);
   });
@@ -281,13 +329,30 @@ describe('GrantplaneFunction defaults (STYLE habit 13)', () => {
         .parse(stateless.findResources('AWS::Lambda::Function')[functionId(group)]);
       return join(outdir, `asset.${resource.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
     };
-    const invoke = async (group: 'http/health' | 'webhook', method: string, path: string, routeKey: string, body?: string, extraEnv: Record<string, string> = {}) => {
+    const invoke = async (
+      group: 'http/health' | 'webhook',
+      method: string,
+      path: string,
+      routeKey: string,
+      body?: string,
+      extraEnv: Record<string, string> = {},
+    ) => {
       const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', INVOKE], {
         cwd: assetDir(group),
-        env: { PATH: process.env.PATH, GRANTPLANE_TABLE: 'grantplane', GRANTPLANE_CONFIG: 'grantplane.config.yaml', AWS_REGION: 'us-west-2', EVENT: JSON.stringify({ method, path, routeKey, body }), ...extraEnv },
+        env: {
+          PATH: process.env.PATH,
+          GRANTPLANE_TABLE: 'grantplane',
+          GRANTPLANE_CONFIG: 'grantplane.config.yaml',
+          AWS_REGION: 'us-west-2',
+          EVENT: JSON.stringify({ method, path, routeKey, body }),
+          ...extraEnv,
+        },
         timeout: 30_000,
       });
-      return z.object({ statusCode: z.number(), body: z.string() }).loose().parse(JSON.parse(stdout.trim().split('\n').at(-1) ?? ''));
+      return z
+        .object({ statusCode: z.number(), body: z.string() })
+        .loose()
+        .parse(JSON.parse(stdout.trim().split('\n').at(-1) ?? ''));
     };
     // The webhook bundle's own SDK client reads its secret as in Lambda: ARN variable, endpoint from AWS_ENDPOINT_URL_SECRETS_MANAGER.
     const secrets = await startSecretsManagerServer({ account: HOME });
@@ -327,7 +392,9 @@ describe('GrantplaneFunction defaults (STYLE habit 13)', () => {
     writeFileSync(configFile, CONFIG);
     const app = new App({ context: context(configFile) });
     expect(() => buildApp(app, { functionsDir: dir })).toThrow(MissingEntryError);
-    expect(() => buildApp(new App({ context: context(configFile) }), { functionsDir: dir })).toThrow(/drift\.ts does not exist/);
+    expect(() => buildApp(new App({ context: context(configFile) }), { functionsDir: dir })).toThrow(
+      /drift\.ts does not exist/,
+    );
   });
 });
 
@@ -388,14 +455,24 @@ describe('Drift schedule and alarms (DESIGN §10)', () => {
       const id = functionId(name);
       for (const metric of ['Errors', 'Throttles']) {
         expect(
-          alarms.some((a) => a.Namespace === 'AWS/Lambda' && a.MetricName === metric && JSON.stringify(a.Dimensions).includes(`"${id}"`)),
+          alarms.some(
+            (a) =>
+              a.Namespace === 'AWS/Lambda' &&
+              a.MetricName === metric &&
+              JSON.stringify(a.Dimensions).includes(`"${id}"`),
+          ),
           `${metric} alarm of ${name}`,
         ).toBe(true);
       }
     }
-    expect(alarms.some((a) => a.Namespace === 'AWS/SQS' && a.MetricName === 'ApproximateNumberOfMessagesVisible')).toBe(true);
+    expect(alarms.some((a) => a.Namespace === 'AWS/SQS' && a.MetricName === 'ApproximateNumberOfMessagesVisible')).toBe(
+      true,
+    );
     expect(alarms.some((a) => a.Namespace === 'grantplane' && a.MetricName === 'DriftedTargets')).toBe(true);
-    stateless.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'platform-oncall@example.com' });
+    stateless.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'platform-oncall@example.com',
+    });
   });
 });
 
@@ -474,12 +551,15 @@ describe('Applier IAM: least privilege (issue 6 item 2, DESIGN R3)', () => {
   });
 
   it('has an explicit Deny on <AdminFlyteRole>, no wildcard or PassRole action, and no IAM write on "*"', () => {
-    expect(applier.some((s) => s.Effect === 'Deny' && s.Action.includes('iam:*') && s.Resource.includes(adminFlyteRole))).toBe(true);
+    expect(
+      applier.some((s) => s.Effect === 'Deny' && s.Action.includes('iam:*') && s.Resource.includes(adminFlyteRole)),
+    ).toBe(true);
     for (const statement of applier.filter((s) => s.Effect === 'Allow')) {
       for (const action of statement.Action) {
         expect(action, JSON.stringify(statement)).not.toMatch(/\*|\?/);
         expect(action.toLowerCase()).not.toBe('iam:passrole');
-        if (statement.Resource.includes('*') && action.startsWith('iam:')) expect(action, 'IAM write on Resource "*"').toMatch(/^iam:(List|Get)/);
+        if (statement.Resource.includes('*') && action.startsWith('iam:'))
+          expect(action, 'IAM write on Resource "*"').toMatch(/^iam:(List|Get)/);
       }
     }
   });
@@ -488,20 +568,37 @@ describe('Applier IAM: least privilege (issue 6 item 2, DESIGN R3)', () => {
     expect(allowed(drift, 'iam:GetAccountAuthorizationDetails', '*')).toBe(true);
     expect(allowed(drift, 'iam:GetPolicyVersion', ownPolicy)).toBe(true);
     for (const action of ['iam:CreatePolicyVersion', 'iam:AttachRolePolicy', 'iam:DeleteRole', 'iam:TagRole']) {
-      expect(allowed(drift, action, action.includes('Policy') ? ownPolicy : ownRole, { 'iam:PolicyARN': ownPolicy }), action).toBe(false);
+      expect(
+        allowed(drift, action, action.includes('Policy') ? ownPolicy : ownRole, { 'iam:PolicyARN': ownPolicy }),
+        action,
+      ).toBe(false);
     }
   });
 });
 
 describe('PlaneAccessStack: the role the applier assumes in another account (DESIGN §10)', () => {
   it('creates the configured role, trusted by the applier and drift roles only', () => {
-    planeAccess.hasResourceProperties('AWS::IAM::Role', { RoleName: 'grantplane-applier', Path: '/grantplane-access/' });
+    planeAccess.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'grantplane-applier',
+      Path: '/grantplane-access/',
+    });
     const role = z
-      .looseObject({ Properties: z.looseObject({ AssumeRolePolicyDocument: z.looseObject({ Statement: z.array(z.looseObject({ Action: z.string(), Effect: z.string(), Principal: z.object({ AWS: z.string() }) })) }) }) })
+      .looseObject({
+        Properties: z.looseObject({
+          AssumeRolePolicyDocument: z.looseObject({
+            Statement: z.array(
+              z.looseObject({ Action: z.string(), Effect: z.string(), Principal: z.object({ AWS: z.string() }) }),
+            ),
+          }),
+        }),
+      })
       .parse(Object.values(planeAccess.findResources('AWS::IAM::Role'))[0]);
     const trust = role.Properties.AssumeRolePolicyDocument.Statement;
     expect(trust.every((s) => s.Action === 'sts:AssumeRole' && s.Effect === 'Allow')).toBe(true);
-    expect(trust.map((s) => s.Principal.AWS).sort()).toEqual([`arn:aws:iam::${HOME}:role/grantplane-applier`, `arn:aws:iam::${HOME}:role/grantplane-drift`]);
+    expect(trust.map((s) => s.Principal.AWS).sort()).toEqual([
+      `arn:aws:iam::${HOME}:role/grantplane-applier`,
+      `arn:aws:iam::${HOME}:role/grantplane-drift`,
+    ]);
   });
 
   it("grants the applier's policy for that account, with the same explicit Deny", () => {
@@ -511,7 +608,11 @@ describe('PlaneAccessStack: the role the applier assumes in another account (DES
     const statements = statementsOf(policy.Properties.PolicyDocument);
     expect(allowed(statements, 'iam:CreatePolicyVersion', `arn:aws:iam::${REMOTE}:policy/grantplane/p`)).toBe(true);
     expect(allowed(statements, 'iam:CreateRole', `arn:aws:iam::${REMOTE}:role/grantplane/r`)).toBe(true);
-    expect(allowed(statements, 'iam:AttachRolePolicy', `arn:aws:iam::${REMOTE}:role/acme-adminflyterole`, { 'iam:PolicyARN': `arn:aws:iam::${REMOTE}:policy/grantplane/p` })).toBe(false);
+    expect(
+      allowed(statements, 'iam:AttachRolePolicy', `arn:aws:iam::${REMOTE}:role/acme-adminflyterole`, {
+        'iam:PolicyARN': `arn:aws:iam::${REMOTE}:policy/grantplane/p`,
+      }),
+    ).toBe(false);
     expect(allowed(statements, 'iam:UpdateAssumeRolePolicy', ACCESS_ROLE)).toBe(false);
     expect(allowed(statements, 'iam:PassRole', `arn:aws:iam::${REMOTE}:role/grantplane/r`)).toBe(false);
   });

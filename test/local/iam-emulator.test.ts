@@ -36,10 +36,16 @@ const TRUST = JSON.stringify({
   Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
 const policyDoc = (resource: string): string =>
-  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: resource }] });
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: resource }],
+  });
 
 /** A form POST as the AWS CLI sends it, answered as text. */
-const post = async (endpoint: string, form: Record<string, string>): Promise<{ status: number; body: string; type: string | null }> => {
+const post = async (
+  endpoint: string,
+  form: Record<string, string>,
+): Promise<{ status: number; body: string; type: string | null }> => {
   const response = await fetch(`${endpoint}/`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
@@ -70,14 +76,23 @@ describe('IAM emulator: query protocol', () => {
   });
 
   it('answers a raw form POST with IAM XML (<XResponse xmlns><XResult>…<ResponseMetadata>)', async () => {
-    const created = await post(emulator.endpoint, { Action: 'CreateRole', RoleName: 'raw-role', Path: '/raw/', AssumeRolePolicyDocument: TRUST });
+    const created = await post(emulator.endpoint, {
+      Action: 'CreateRole',
+      RoleName: 'raw-role',
+      Path: '/raw/',
+      AssumeRolePolicyDocument: TRUST,
+    });
     const listed = await post(emulator.endpoint, { Action: 'ListRoles', PathPrefix: '/raw/' });
 
     expect(created.status).toBe(200);
     expect(created.type).toBe('text/xml');
-    expect(created.body).toContain('<CreateRoleResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><CreateRoleResult><Role>');
+    expect(created.body).toContain(
+      '<CreateRoleResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><CreateRoleResult><Role>',
+    );
     expect(created.body).toContain(`<Arn>arn:aws:iam::${TEST_ACCOUNT_ID}:role/raw/raw-role</Arn>`);
-    expect(created.body).toMatch(/<ResponseMetadata><RequestId>[0-9a-f-]{36}<\/RequestId><\/ResponseMetadata><\/CreateRoleResponse>/);
+    expect(created.body).toMatch(
+      /<ResponseMetadata><RequestId>[0-9a-f-]{36}<\/RequestId><\/ResponseMetadata><\/CreateRoleResponse>/,
+    );
     expect(listed.body).toContain('<Roles><member><Path>/raw/</Path><RoleName>raw-role</RoleName>');
     expect(listed.body).toContain(`<AssumeRolePolicyDocument>${encodeURIComponent(TRUST)}</AssumeRolePolicyDocument>`);
     expect(listed.body).toContain('<IsTruncated>false</IsTruncated>');
@@ -102,9 +117,21 @@ describe('IAM emulator: query protocol', () => {
 
     const cases = [
       [await failure(iam.send(new GetRoleCommand({ RoleName: 'absent' }))), NoSuchEntityException, 404],
-      [await failure(iam.send(new CreateRoleCommand({ RoleName: 'TYPED', AssumeRolePolicyDocument: TRUST }))), EntityAlreadyExistsException, 409],
-      [await failure(iam.send(new DeletePolicyCommand({ PolicyArn: policy.Policy?.Arn }))), DeleteConflictException, 409],
-      [await failure(iam.send(new CreatePolicyCommand({ PolicyName: 'bad', PolicyDocument: '{"Version":' }))), MalformedPolicyDocumentException, 400],
+      [
+        await failure(iam.send(new CreateRoleCommand({ RoleName: 'TYPED', AssumeRolePolicyDocument: TRUST }))),
+        EntityAlreadyExistsException,
+        409,
+      ],
+      [
+        await failure(iam.send(new DeletePolicyCommand({ PolicyArn: policy.Policy?.Arn }))),
+        DeleteConflictException,
+        409,
+      ],
+      [
+        await failure(iam.send(new CreatePolicyCommand({ PolicyName: 'bad', PolicyDocument: '{"Version":' }))),
+        MalformedPolicyDocumentException,
+        400,
+      ],
     ] as const;
 
     for (const [error, type, status] of cases) {
@@ -120,11 +147,16 @@ describe('IAM emulator: query protocol', () => {
       JSON.stringify({ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
       JSON.stringify({ Version: '2012-10-17' }),
       JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Maybe', Action: '*', Resource: '*' }] }),
-      JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*', Principal: '*' }] }),
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: '*', Resource: '*', Principal: '*' }],
+      }),
     ];
     const messages: string[] = [];
     for (const [i, document] of documents.entries()) {
-      const error = await failure(iam.send(new CreatePolicyCommand({ PolicyName: `malformed-${i}`, PolicyDocument: document })));
+      const error = await failure(
+        iam.send(new CreatePolicyCommand({ PolicyName: `malformed-${i}`, PolicyDocument: document })),
+      );
       expect(error).toBeInstanceOf(MalformedPolicyDocumentException);
       messages.push(error.message);
     }
@@ -137,18 +169,30 @@ describe('IAM emulator: query protocol', () => {
     ]);
     const trustWithResource = JSON.stringify({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole', Resource: '*' }],
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole', Resource: '*' },
+      ],
     });
-    expect(await failure(iam.send(new CreateRoleCommand({ RoleName: 'bad-trust', AssumeRolePolicyDocument: trustWithResource })))).toBeInstanceOf(
-      MalformedPolicyDocumentException,
-    );
+    expect(
+      await failure(
+        iam.send(new CreateRoleCommand({ RoleName: 'bad-trust', AssumeRolePolicyDocument: trustWithResource })),
+      ),
+    ).toBeInstanceOf(MalformedPolicyDocumentException);
   });
 
   it('enforces name and path rules (ValidationError)', async () => {
-    const tooLong = await failure(iam.send(new CreateRoleCommand({ RoleName: 'r'.repeat(65), AssumeRolePolicyDocument: TRUST })));
-    const badChars = await failure(iam.send(new CreateRoleCommand({ RoleName: 'a/b', AssumeRolePolicyDocument: TRUST })));
-    const badPath = await failure(iam.send(new CreateRoleCommand({ RoleName: 'ok', Path: 'no-slashes', AssumeRolePolicyDocument: TRUST })));
-    const longPolicy = await failure(iam.send(new CreatePolicyCommand({ PolicyName: 'p'.repeat(129), PolicyDocument: policyDoc('*') })));
+    const tooLong = await failure(
+      iam.send(new CreateRoleCommand({ RoleName: 'r'.repeat(65), AssumeRolePolicyDocument: TRUST })),
+    );
+    const badChars = await failure(
+      iam.send(new CreateRoleCommand({ RoleName: 'a/b', AssumeRolePolicyDocument: TRUST })),
+    );
+    const badPath = await failure(
+      iam.send(new CreateRoleCommand({ RoleName: 'ok', Path: 'no-slashes', AssumeRolePolicyDocument: TRUST })),
+    );
+    const longPolicy = await failure(
+      iam.send(new CreatePolicyCommand({ PolicyName: 'p'.repeat(129), PolicyDocument: policyDoc('*') })),
+    );
 
     for (const error of [tooLong, badChars, badPath, longPolicy]) {
       expect(error.name).toBe('ValidationError');
@@ -169,7 +213,9 @@ describe('IAM emulator: query protocol', () => {
     const padded = exact.replace(/,/g, ',\n      ');
 
     await iam.send(new CreatePolicyCommand({ PolicyName: 'exactly-6144', PolicyDocument: padded }));
-    const over = await failure(iam.send(new CreatePolicyCommand({ PolicyName: 'over-6144', PolicyDocument: withResource(6145) })));
+    const over = await failure(
+      iam.send(new CreatePolicyCommand({ PolicyName: 'over-6144', PolicyDocument: withResource(6145) })),
+    );
 
     expect(over).toBeInstanceOf(LimitExceededException);
     expect(over.message).toBe('Cannot exceed quota for PolicySize: 6144');
@@ -177,7 +223,9 @@ describe('IAM emulator: query protocol', () => {
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Principal: { AWS: 'x'.repeat(2000) }, Action: 'sts:AssumeRole' }],
     });
-    const trustError = await failure(iam.send(new CreateRoleCommand({ RoleName: 'big-trust', AssumeRolePolicyDocument: bigTrust })));
+    const trustError = await failure(
+      iam.send(new CreateRoleCommand({ RoleName: 'big-trust', AssumeRolePolicyDocument: bigTrust })),
+    );
     expect(trustError).toBeInstanceOf(LimitExceededException);
     expect(trustError.message).toBe('Cannot exceed quota for ACLSizePerRole: 2048');
   });
@@ -196,14 +244,18 @@ describe('IAM emulator: query protocol', () => {
     expect(second.IsTruncated).toBe(false);
     expect([...(first.Tags ?? []), ...(second.Tags ?? [])]).toEqual(tags);
 
-    const tooMany = await failure(iam.send(new TagRoleCommand({ RoleName: 'tagged', Tags: [{ Key: 'one-more', Value: 'x' }] })));
+    const tooMany = await failure(
+      iam.send(new TagRoleCommand({ RoleName: 'tagged', Tags: [{ Key: 'one-more', Value: 'x' }] })),
+    );
     expect(tooMany).toBeInstanceOf(LimitExceededException);
     await iam.send(new UntagRoleCommand({ RoleName: 'tagged', TagKeys: ['k00'] }));
     await iam.send(new TagRoleCommand({ RoleName: 'tagged', Tags: [{ Key: 'one-more', Value: 'x' }] }));
   });
 
   it('GetRole returns the permissions boundary and tags; ListRoles returns neither', async () => {
-    const boundary = await iam.send(new CreatePolicyCommand({ PolicyName: 'boundary', PolicyDocument: policyDoc('*') }));
+    const boundary = await iam.send(
+      new CreatePolicyCommand({ PolicyName: 'boundary', PolicyDocument: policyDoc('*') }),
+    );
     await iam.send(
       new CreateRoleCommand({
         RoleName: 'bounded',
@@ -217,7 +269,10 @@ describe('IAM emulator: query protocol', () => {
     const got = await iam.send(new GetRoleCommand({ RoleName: 'bounded' }));
     const listed = await iam.send(new ListRolesCommand({ PathPrefix: '/bounded/' }));
 
-    expect(got.Role?.PermissionsBoundary).toEqual({ PermissionsBoundaryType: 'Policy', PermissionsBoundaryArn: boundary.Policy?.Arn });
+    expect(got.Role?.PermissionsBoundary).toEqual({
+      PermissionsBoundaryType: 'Policy',
+      PermissionsBoundaryArn: boundary.Policy?.Arn,
+    });
     expect(got.Role?.Tags).toEqual([{ Key: 'managed-by', Value: 'grantplane' }]);
     expect(listed.Roles?.[0]?.RoleName).toBe('bounded');
     expect(listed.Roles?.[0]?.PermissionsBoundary).toBeUndefined();
@@ -228,21 +283,37 @@ describe('IAM emulator: query protocol', () => {
 
   it('accepts an AWS-managed policy as permissions boundary, and no unknown local one', async () => {
     await iam.send(
-      new CreateRoleCommand({ RoleName: 'aws-bounded', AssumeRolePolicyDocument: TRUST, PermissionsBoundary: 'arn:aws:iam::aws:policy/PowerUserAccess' }),
+      new CreateRoleCommand({
+        RoleName: 'aws-bounded',
+        AssumeRolePolicyDocument: TRUST,
+        PermissionsBoundary: 'arn:aws:iam::aws:policy/PowerUserAccess',
+      }),
     );
     const missing = await failure(
-      iam.send(new CreateRoleCommand({ RoleName: 'unbounded', AssumeRolePolicyDocument: TRUST, PermissionsBoundary: `arn:aws:iam::${TEST_ACCOUNT_ID}:policy/nope` })),
+      iam.send(
+        new CreateRoleCommand({
+          RoleName: 'unbounded',
+          AssumeRolePolicyDocument: TRUST,
+          PermissionsBoundary: `arn:aws:iam::${TEST_ACCOUNT_ID}:policy/nope`,
+        }),
+      ),
     );
 
     const got = await iam.send(new GetRoleCommand({ RoleName: 'aws-bounded' }));
     expect(got.Role?.PermissionsBoundary?.PermissionsBoundaryArn).toBe('arn:aws:iam::aws:policy/PowerUserAccess');
     expect(missing).toBeInstanceOf(NoSuchEntityException);
-    expect(missing.message).toBe(`Scope ARN: arn:aws:iam::${TEST_ACCOUNT_ID}:policy/nope does not exist or is not attachable.`);
+    expect(missing.message).toBe(
+      `Scope ARN: arn:aws:iam::${TEST_ACCOUNT_ID}:policy/nope does not exist or is not attachable.`,
+    );
   });
 
   it('lists local policies by path (Scope=Local) and holds no AWS-managed ones', async () => {
-    await iam.send(new CreatePolicyCommand({ PolicyName: 'scoped-a', Path: '/scoped/', PolicyDocument: policyDoc('a') }));
-    await iam.send(new CreatePolicyCommand({ PolicyName: 'scoped-b', Path: '/scoped/deeper/', PolicyDocument: policyDoc('b') }));
+    await iam.send(
+      new CreatePolicyCommand({ PolicyName: 'scoped-a', Path: '/scoped/', PolicyDocument: policyDoc('a') }),
+    );
+    await iam.send(
+      new CreatePolicyCommand({ PolicyName: 'scoped-b', Path: '/scoped/deeper/', PolicyDocument: policyDoc('b') }),
+    );
 
     const local = await iam.send(new ListPoliciesCommand({ Scope: 'Local', PathPrefix: '/scoped/' }));
     const aws = await iam.send(new ListPoliciesCommand({ Scope: 'AWS' }));
@@ -258,7 +329,10 @@ describe('IAM emulator: query protocol', () => {
 describe('IAM emulator: accounts, seeding, OIDC providers', () => {
   let emulator: IamEmulator;
   beforeAll(async () => {
-    emulator = await startIamEmulator({ accountId: TEST_ACCOUNT_ID, accessKeyAccounts: { AKIDSTAGING: '210987654321' } });
+    emulator = await startIamEmulator({
+      accountId: TEST_ACCOUNT_ID,
+      accessKeyAccounts: { AKIDSTAGING: '210987654321' },
+    });
   });
   afterAll(async () => {
     await emulator.stop();
@@ -288,20 +362,33 @@ describe('IAM emulator: accounts, seeding, OIDC providers', () => {
     const again = emulator.seedDataPlane({ accountId: '444455556666', orgPrefix: 'acme', oidcProvider: OIDC });
 
     const user = await iam.send(new GetRoleCommand({ RoleName: 'acme-userflyterole' }));
-    const policy = await iam.send(new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::444455556666:policy/userflyterole' }));
-    const details = await iam.send(new GetAccountAuthorizationDetailsCommand({ Filter: ['Role', 'LocalManagedPolicy'] }));
+    const policy = await iam.send(
+      new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::444455556666:policy/userflyterole' }),
+    );
+    const details = await iam.send(
+      new GetAccountAuthorizationDetailsCommand({ Filter: ['Role', 'LocalManagedPolicy'] }),
+    );
     const providers = await iam.send(new ListOpenIDConnectProvidersCommand({}));
-    const provider = await iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: seeded.oidcProviderArn }));
+    const provider = await iam.send(
+      new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: seeded.oidcProviderArn }),
+    );
 
     expect(again).toEqual(seeded);
     expect(seeded.userFlyteRoleArn).toBe('arn:aws:iam::444455556666:role/acme-userflyterole');
     expect(seeded.adminFlyteRoleArn).toBe('arn:aws:iam::444455556666:role/acme-adminflyterole');
     const trust: unknown = JSON.parse(decodeURIComponent(user.Role?.AssumeRolePolicyDocument ?? ''));
     expect(trust).toMatchObject({
-      Statement: [{ Principal: { Federated: `arn:aws:iam::444455556666:oidc-provider/${OIDC}` }, Action: 'sts:AssumeRoleWithWebIdentity' }],
+      Statement: [
+        {
+          Principal: { Federated: `arn:aws:iam::444455556666:oidc-provider/${OIDC}` },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+        },
+      ],
     });
     expect(policy.Policy?.AttachmentCount).toBe(2);
-    expect(details.RoleDetailList?.map((r) => [r.RoleName, r.AttachedManagedPolicies?.map((p) => p.PolicyName)])).toEqual([
+    expect(
+      details.RoleDetailList?.map((r) => [r.RoleName, r.AttachedManagedPolicies?.map((p) => p.PolicyName)]),
+    ).toEqual([
       ['acme-adminflyterole', ['userflyterole']],
       ['acme-userflyterole', ['userflyterole']],
     ]);
@@ -325,7 +412,9 @@ describe('IAM emulator: accounts, seeding, OIDC providers', () => {
     const account = emulator.account('777788889999');
     expect(seeded.userFlyteRoleArn).toBe('arn:aws:iam::777788889999:role/beta-users');
     expect(account.getRole('beta-admins').attached).toEqual(['arn:aws:iam::777788889999:policy/custom-userflyterole']);
-    expect(account.getPolicy('arn:aws:iam::777788889999:policy/boundaries/grantplane-boundary').path).toBe('/boundaries/');
+    expect(account.getPolicy('arn:aws:iam::777788889999:policy/boundaries/grantplane-boundary').path).toBe(
+      '/boundaries/',
+    );
   });
 
   it('creates and describes an OIDC provider through the SDK', async () => {
@@ -337,11 +426,17 @@ describe('IAM emulator: accounts, seeding, OIDC providers', () => {
         ThumbprintList: ['9e99a48a9960b14926bb7f3b02e22da2b0ab7280'],
       }),
     );
-    const duplicate = await failure(iam.send(new CreateOpenIDConnectProviderCommand({ Url: 'https://oidc.eks.eu-west-1.amazonaws.com/id/ABC' })));
+    const duplicate = await failure(
+      iam.send(new CreateOpenIDConnectProviderCommand({ Url: 'https://oidc.eks.eu-west-1.amazonaws.com/id/ABC' })),
+    );
 
-    expect(created.OpenIDConnectProviderArn).toBe('arn:aws:iam::121212121212:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC');
+    expect(created.OpenIDConnectProviderArn).toBe(
+      'arn:aws:iam::121212121212:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC',
+    );
     expect(duplicate).toBeInstanceOf(EntityAlreadyExistsException);
-    const described = await iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: created.OpenIDConnectProviderArn }));
+    const described = await iam.send(
+      new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: created.OpenIDConnectProviderArn }),
+    );
     expect(described.ThumbprintList).toEqual(['9e99a48a9960b14926bb7f3b02e22da2b0ab7280']);
     iam.destroy();
   });
@@ -354,13 +449,21 @@ describe('IAM emulator: configurable quotas', () => {
     try {
       await iam.send(new CreateRoleCommand({ RoleName: 'many', AssumeRolePolicyDocument: TRUST }));
       for (let i = 1; i <= 21; i += 1) {
-        await iam.send(new CreatePolicyCommand({ PolicyName: `many-${i}`, PolicyDocument: policyDoc(`arn:aws:s3:::b${i}`) }));
+        await iam.send(
+          new CreatePolicyCommand({ PolicyName: `many-${i}`, PolicyDocument: policyDoc(`arn:aws:s3:::b${i}`) }),
+        );
       }
       for (let i = 1; i <= 20; i += 1) {
-        await iam.send(new AttachRolePolicyCommand({ RoleName: 'many', PolicyArn: `arn:aws:iam::123456789012:policy/many-${i}` }));
+        await iam.send(
+          new AttachRolePolicyCommand({ RoleName: 'many', PolicyArn: `arn:aws:iam::123456789012:policy/many-${i}` }),
+        );
       }
 
-      const error = await failure(iam.send(new AttachRolePolicyCommand({ RoleName: 'many', PolicyArn: 'arn:aws:iam::123456789012:policy/many-21' })));
+      const error = await failure(
+        iam.send(
+          new AttachRolePolicyCommand({ RoleName: 'many', PolicyArn: 'arn:aws:iam::123456789012:policy/many-21' }),
+        ),
+      );
 
       expect(error).toBeInstanceOf(LimitExceededException);
       expect(error.message).toBe('Cannot exceed quota for PoliciesPerRole: 20');
@@ -413,7 +516,12 @@ describe('IAM emulator: faults and the call log', () => {
         }
       }
       expect(outcomes).toEqual(['ok', 'failed', 'ok', 'failed']);
-      expect(emulator.account('123456789012').listPolicies().map((p) => p.name)).toEqual(['p1', 'p3']);
+      expect(
+        emulator
+          .account('123456789012')
+          .listPolicies()
+          .map((p) => p.name),
+      ).toEqual(['p1', 'p3']);
     } finally {
       iam.destroy();
       await emulator.stop();
@@ -428,8 +536,19 @@ describe('IAM emulator: faults and the call log', () => {
       await failure(iam.send(new GetRoleCommand({ RoleName: 'missing' })));
 
       expect(emulator.calls).toEqual([
-        { action: 'CreateRole', params: { RoleName: 'logged', AssumeRolePolicyDocument: TRUST }, accountId: '123456789012', read: false },
-        { action: 'GetRole', params: { RoleName: 'missing' }, accountId: '123456789012', read: true, error: 'NoSuchEntity' },
+        {
+          action: 'CreateRole',
+          params: { RoleName: 'logged', AssumeRolePolicyDocument: TRUST },
+          accountId: '123456789012',
+          read: false,
+        },
+        {
+          action: 'GetRole',
+          params: { RoleName: 'missing' },
+          accountId: '123456789012',
+          read: true,
+          error: 'NoSuchEntity',
+        },
       ]);
       emulator.resetCalls();
       expect(emulator.calls).toEqual([]);

@@ -61,7 +61,10 @@ type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteComman
 
 const policyTagsSchema = z.object({
   dataPlane: z.string(),
-  policies: z.record(z.string(), z.object({ versionId: z.string(), tags: z.record(z.string(), z.string()), readAt: z.number() })),
+  policies: z.record(
+    z.string(),
+    z.object({ versionId: z.string(), tags: z.record(z.string(), z.string()), readAt: z.number() }),
+  ),
   updatedAt: z.string(),
 }) satisfies z.ZodType<PolicyTagsRecord>;
 

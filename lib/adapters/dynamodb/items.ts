@@ -58,14 +58,36 @@ export const ticketPk = (source: string, system: string, key: string) => `TICKET
 export const planeOfTargetKey = (targetKey: string): string => targetKey.split('#')[0] ?? targetKey;
 
 // Key and bookkeeping attributes are not part of any record.
-const BOOKKEEPING = new Set(['pk', 'sk', 'type', 'ttl', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'gsi4pk', 'gsi4sk']);
+const BOOKKEEPING = new Set([
+  'pk',
+  'sk',
+  'type',
+  'ttl',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'gsi3pk',
+  'gsi3sk',
+  'gsi4pk',
+  'gsi4sk',
+]);
 
 const recordPart = (item: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(item).filter(([name]) => !BOOKKEEPING.has(name)));
 
 // ─── Schemas ─────────────────────────────────────────────────────────────────
 
-const statusSchema = z.enum(['pending-approval', 'approved', 'active', 'failed', 'rejected', 'revoking', 'revoked', 'expired']);
+const statusSchema = z.enum([
+  'pending-approval',
+  'approved',
+  'active',
+  'failed',
+  'rejected',
+  'revoking',
+  'revoked',
+  'expired',
+]);
 
 const stringOrList = z.union([z.string(), z.array(z.string())]);
 
@@ -98,8 +120,12 @@ export const compiledTargetSchema = z.object({
     tags: tagsSchema,
   }),
   attachedPolicyArns: z.array(z.string()),
-  policies: z.array(z.object({ name: z.string(), arn: z.string(), path: z.string(), document: documentSchema, tags: tagsSchema })),
-  uctl: z.object({ file: z.literal('cluster_resource_attributes.yaml'), yaml: z.string(), command: z.string() }).nullable(),
+  policies: z.array(
+    z.object({ name: z.string(), arn: z.string(), path: z.string(), document: documentSchema, tags: tagsSchema }),
+  ),
+  uctl: z
+    .object({ file: z.literal('cluster_resource_attributes.yaml'), yaml: z.string(), command: z.string() })
+    .nullable(),
 }) satisfies z.ZodType<CompiledTarget>;
 
 export const grantRecordSchema = z.object({
@@ -116,7 +142,9 @@ export const grantRecordSchema = z.object({
   source: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
-  history: z.array(z.object({ status: statusSchema, at: z.string(), actor: z.string(), comment: z.string().optional() })),
+  history: z.array(
+    z.object({ status: statusSchema, at: z.string(), actor: z.string(), comment: z.string().optional() }),
+  ),
   approvedBy: z.string().optional(),
   failureReason: z.string().optional(),
   endingAs: z.enum(['revoked', 'expired']).optional(),
@@ -187,7 +215,11 @@ export const deliveryRecordSchema = z.object({
   expiresAtEpoch: z.number(),
 });
 
-export const driftReportSchema = z.object({ id: z.string(), checkedAt: z.string(), report: z.unknown() }) satisfies z.ZodType<DriftReportRecord>;
+export const driftReportSchema = z.object({
+  id: z.string(),
+  checkedAt: z.string(),
+  report: z.unknown(),
+}) satisfies z.ZodType<DriftReportRecord>;
 
 export const sourceRecordSchema = z.object({
   name: z.string(),
@@ -218,9 +250,12 @@ export const parseItem = <T>(schema: z.ZodType<T>, item: Record<string, unknown>
   const result = schema.safeParse(recordPart(item));
   if (!result.success) {
     const where = `${String(item.pk)}/${String(item.sk)}`;
-    throw new CorruptItemError(`Stored item ${where} is not a valid ${String(item.type)}: ${result.error.issues[0]?.message ?? 'invalid'}`, {
-      cause: result.error,
-    });
+    throw new CorruptItemError(
+      `Stored item ${where} is not a valid ${String(item.type)}: ${result.error.issues[0]?.message ?? 'invalid'}`,
+      {
+        cause: result.error,
+      },
+    );
   }
   return result.data;
 };

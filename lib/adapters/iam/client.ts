@@ -57,7 +57,8 @@ export const makeIamClient = (options: IamClientOptions = {}): IAMClient => {
       : {
           // Full jitter, as the SDK's own backoff, on a caller-chosen base.
           backoff: {
-            computeNextBackoffDelay: (attempt: number) => Math.floor(Math.random() * Math.min(20_000, base * 2 ** attempt)),
+            computeNextBackoffDelay: (attempt: number) =>
+              Math.floor(Math.random() * Math.min(20_000, base * 2 ** attempt)),
             setDelayBase: () => undefined,
           },
         }),

@@ -51,9 +51,12 @@ export const decodePolicyDocument = (raw: string, what: string): PolicyDocument 
   }
   const result = policyDocumentSchema.safeParse(json);
   if (!result.success) {
-    throw new PolicyDocumentParseError(`${what}: not a policy document grantplane can read: ${z.prettifyError(result.error)}`, {
-      cause: result.error,
-    });
+    throw new PolicyDocumentParseError(
+      `${what}: not a policy document grantplane can read: ${z.prettifyError(result.error)}`,
+      {
+        cause: result.error,
+      },
+    );
   }
   return result.data;
 };

@@ -156,9 +156,14 @@ const toGatewayError = (operation: string, error: unknown): IamGatewayError => {
   if (error instanceof IamGatewayError) return error;
   if (error instanceof IAMServiceException) {
     const code = iamCode(error);
-    return new IamGatewayError(operation, isKnownCode(code) ? code : 'Other', `${operation}: ${code}: ${error.message}`, {
-      cause: error,
-    });
+    return new IamGatewayError(
+      operation,
+      isKnownCode(code) ? code : 'Other',
+      `${operation}: ${code}: ${error.message}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (error instanceof PolicyDocumentParseError || error instanceof z.ZodError) {
     return new IamGatewayError(operation, 'UnparseableDocument', `${operation}: ${error.message}`, { cause: error });
@@ -167,7 +172,8 @@ const toGatewayError = (operation: string, error: unknown): IamGatewayError => {
   return new IamGatewayError(operation, 'Other', `${operation}: ${message}`, { cause: error });
 };
 
-const isNoSuchEntity = (error: unknown): boolean => error instanceof IAMServiceException && iamCode(error) === 'NoSuchEntity';
+const isNoSuchEntity = (error: unknown): boolean =>
+  error instanceof IAMServiceException && iamCode(error) === 'NoSuchEntity';
 
 /** Runs one call and its parsing; failures become IamGatewayError. */
 const run = async <T>(operation: string, call: () => Promise<T>): Promise<T> => {
@@ -204,7 +210,8 @@ const allPages = async <T>(
 
 const json = (document: PolicyDocument): string => JSON.stringify(document);
 
-const underPath = (path: string, prefix: string | undefined): boolean => prefix === undefined || path.startsWith(prefix);
+const underPath = (path: string, prefix: string | undefined): boolean =>
+  prefix === undefined || path.startsWith(prefix);
 
 export interface IamGatewayOptions {
   /** Page size for list calls (IAM's default is 100, its maximum 1000). */
@@ -226,7 +233,11 @@ export const makeIamGateway = (client: IAMClient, options: IamGatewayOptions = {
       run('ListRoles', () =>
         allPages(async (Marker) => {
           const out = await client.send(new ListRolesCommand({ PathPrefix: pathPrefix, Marker, MaxItems }));
-          return { items: (out.Roles ?? []).map((r) => toRole(r, 'list')), isTruncated: out.IsTruncated === true, marker: out.Marker };
+          return {
+            items: (out.Roles ?? []).map((r) => toRole(r, 'list')),
+            isTruncated: out.IsTruncated === true,
+            marker: out.Marker,
+          };
         }),
       ),
 
@@ -256,7 +267,9 @@ export const makeIamGateway = (client: IAMClient, options: IamGatewayOptions = {
 
     putRolePermissionsBoundary: (roleName, boundaryArn) =>
       run('PutRolePermissionsBoundary', async () => {
-        await client.send(new PutRolePermissionsBoundaryCommand({ RoleName: roleName, PermissionsBoundary: boundaryArn }));
+        await client.send(
+          new PutRolePermissionsBoundaryCommand({ RoleName: roleName, PermissionsBoundary: boundaryArn }),
+        );
       }),
 
     deleteRolePermissionsBoundary: (roleName) =>
@@ -283,7 +296,11 @@ export const makeIamGateway = (client: IAMClient, options: IamGatewayOptions = {
       run('ListAttachedRolePolicies', () =>
         allPages(async (Marker) => {
           const out = await client.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker, MaxItems }));
-          return { items: (out.AttachedPolicies ?? []).map(toAttached), isTruncated: out.IsTruncated === true, marker: out.Marker };
+          return {
+            items: (out.AttachedPolicies ?? []).map(toAttached),
+            isTruncated: out.IsTruncated === true,
+            marker: out.Marker,
+          };
         }),
       ),
 
@@ -312,7 +329,9 @@ export const makeIamGateway = (client: IAMClient, options: IamGatewayOptions = {
     listPolicies: (pathPrefix) =>
       run('ListPolicies', () =>
         allPages(async (Marker) => {
-          const out = await client.send(new ListPoliciesCommand({ Scope: 'Local', PathPrefix: pathPrefix, Marker, MaxItems }));
+          const out = await client.send(
+            new ListPoliciesCommand({ Scope: 'Local', PathPrefix: pathPrefix, Marker, MaxItems }),
+          );
           return {
             items: (out.Policies ?? []).map((p) => toPolicy(p, undefined)),
             isTruncated: out.IsTruncated === true,
@@ -333,7 +352,10 @@ export const makeIamGateway = (client: IAMClient, options: IamGatewayOptions = {
           }),
         );
         const parsed = policySchema.parse(out.Policy);
-        return toPolicy(out.Policy, parsed.Tags !== undefined && parsed.Tags.length > 0 ? toTags(parsed.Tags) : { ...input.tags });
+        return toPolicy(
+          out.Policy,
+          parsed.Tags !== undefined && parsed.Tags.length > 0 ? toTags(parsed.Tags) : { ...input.tags },
+        );
       }),
 
     getPolicyVersion: (arn, versionId) =>
@@ -357,7 +379,11 @@ export const makeIamGateway = (client: IAMClient, options: IamGatewayOptions = {
     createPolicyVersion: (arn, document, setAsDefault) =>
       run('CreatePolicyVersion', async () => {
         const out = await client.send(
-          new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: json(document), SetAsDefault: setAsDefault }),
+          new CreatePolicyVersionCommand({
+            PolicyArn: arn,
+            PolicyDocument: json(document),
+            SetAsDefault: setAsDefault,
+          }),
         );
         const version = toVersion(out.PolicyVersion, `policy ${arn}`);
         // IAM does not echo the document; it is the one just written.

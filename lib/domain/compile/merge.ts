@@ -53,7 +53,8 @@ export function mergeStatements(statements: readonly NormStatement[], covered?: 
   for (const statement of statements) {
     const conditionKey = statement.condition === undefined ? '' : JSON.stringify(statement.condition);
     let group = groups.get(conditionKey);
-    if (group === undefined) groups.set(conditionKey, (group = { condition: statement.condition, byResource: new Map() }));
+    if (group === undefined)
+      groups.set(conditionKey, (group = { condition: statement.condition, byResource: new Map() }));
     for (const resource of statement.resources) {
       let actions = group.byResource.get(resource);
       if (actions === undefined) group.byResource.set(resource, (actions = new Set()));
@@ -106,7 +107,17 @@ export function mergeStatements(statements: readonly NormStatement[], covered?: 
   }
   for (const { statement, operator, key, values } of unionable.values()) {
     const sorted = sortedUnique(values);
-    merged.push({ ...statement, condition: { [operator]: { [key]: sorted.length === 1 && typeof statement.condition?.[operator]?.[key] === 'string' ? (sorted[0] as string) : sorted } } });
+    merged.push({
+      ...statement,
+      condition: {
+        [operator]: {
+          [key]:
+            sorted.length === 1 && typeof statement.condition?.[operator]?.[key] === 'string'
+              ? (sorted[0] as string)
+              : sorted,
+        },
+      },
+    });
   }
   return sortStatements(merged);
 }

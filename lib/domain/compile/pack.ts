@@ -53,10 +53,17 @@ function chunk(items: readonly string[], base: number): string[][] | null {
 export function splitStatement(statement: NormStatement): Piece[] | null {
   const whole = pieceOf(statement);
   if (whole.size <= STATEMENT_CAPACITY) return [whole];
-  const longestResource = statement.resources.reduce((longest, resource) => (resource.length > longest.length ? resource : longest), '');
-  const withOneResource = (actions: string[]): number => pieceOf({ ...statement, actions, resources: [longestResource] }).size;
+  const longestResource = statement.resources.reduce(
+    (longest, resource) => (resource.length > longest.length ? resource : longest),
+    '',
+  );
+  const withOneResource = (actions: string[]): number =>
+    pieceOf({ ...statement, actions, resources: [longestResource] }).size;
   // Base size of an action chunk: the statement with no actions and the longest resource.
-  const actionChunks = withOneResource(statement.actions) <= STATEMENT_CAPACITY ? [statement.actions] : chunk(statement.actions, withOneResource([]));
+  const actionChunks =
+    withOneResource(statement.actions) <= STATEMENT_CAPACITY
+      ? [statement.actions]
+      : chunk(statement.actions, withOneResource([]));
   if (actionChunks === null) return null;
   const pieces: Piece[] = [];
   for (const actions of actionChunks) {
@@ -121,7 +128,10 @@ function place(pieces: readonly Piece[], limit: number, split: boolean): Bin[] |
       continue;
     }
     if (!split) return null;
-    const roomiest = bins.reduce<Bin | undefined>((best, candidate) => (best === undefined || candidate.free > best.free ? candidate : best), undefined);
+    const roomiest = bins.reduce<Bin | undefined>(
+      (best, candidate) => (best === undefined || candidate.free > best.free ? candidate : best),
+      undefined,
+    );
     const parts = roomiest === undefined ? null : splitToFit(piece, roomiest.free);
     if (roomiest === undefined || parts === null) return null;
     roomiest.pieces.push(parts[0]);

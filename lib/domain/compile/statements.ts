@@ -38,7 +38,11 @@ export function canonicalCondition(condition: ConditionBlock): ConditionBlock {
 }
 
 /** Builds a normalised statement; `Resource: [..., "*", ...]` means `*` alone. */
-export function normStatement(actions: Iterable<string>, resources: Iterable<string>, condition?: ConditionBlock): NormStatement {
+export function normStatement(
+  actions: Iterable<string>,
+  resources: Iterable<string>,
+  condition?: ConditionBlock,
+): NormStatement {
   const resourceList = sortedUnique(resources);
   const statement: NormStatement = {
     actions: sortedUnique(actions),
@@ -70,7 +74,12 @@ export function statementJson(statement: NormStatement): string {
 }
 
 /** DESIGN §3 `s3`: ListBucket on the bucket (prefix-conditioned), GetObject (+ PutObject) on its objects. */
-export function s3Statements(plane: AwsDataPlaneConfig, bucket: string, prefix: string | undefined, access: 'read' | 'read-write'): NormStatement[] {
+export function s3Statements(
+  plane: AwsDataPlaneConfig,
+  bucket: string,
+  prefix: string | undefined,
+  access: 'read' | 'read-write',
+): NormStatement[] {
   const objectActions = access === 'read-write' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'];
   const list =
     prefix === undefined

@@ -1,5 +1,12 @@
 import type { AwsDataPlaneConfig } from '../config.js';
-import { HASH_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, type CompiledPolicy, type CompiledTarget, type PolicyDocument } from '../model.js';
+import {
+  HASH_TAG,
+  MANAGED_BY_TAG,
+  MANAGED_BY_VALUE,
+  type CompiledPolicy,
+  type CompiledTarget,
+  type PolicyDocument,
+} from '../model.js';
 import { policyArn, roleArn, userFlyteRolePolicyArn } from './arns.js';
 import { documentHash } from './hash.js';
 import { globalPolicyName, pairPolicyName, pairRoleName } from './names.js';
@@ -14,11 +21,21 @@ export function managedTags(document: unknown): Record<string, string> {
   return { [MANAGED_BY_TAG]: MANAGED_BY_VALUE, [HASH_TAG]: documentHash(document) };
 }
 
-function compilePolicies(plane: AwsDataPlaneConfig, packed: readonly NormStatement[][], nameOf: (n: number) => string): CompiledPolicy[] {
+function compilePolicies(
+  plane: AwsDataPlaneConfig,
+  packed: readonly NormStatement[][],
+  nameOf: (n: number) => string,
+): CompiledPolicy[] {
   return packed.map((statements, index) => {
     const name = nameOf(index + 1);
     const document: PolicyDocument = { Version: '2012-10-17', Statement: statements.map(toPolicyStatement) };
-    return { name, arn: policyArn(plane, plane.managedPath, name), path: plane.managedPath, document, tags: managedTags(document) };
+    return {
+      name,
+      arn: policyArn(plane, plane.managedPath, name),
+      path: plane.managedPath,
+      document,
+      tags: managedTags(document),
+    };
   });
 }
 

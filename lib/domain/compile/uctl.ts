@@ -27,12 +27,25 @@ export function uctlUpdate(
     attributes[key] = String(current[key]);
   }
   const document = { attributes, domain, project };
-  return { file: UCTL_FILE, yaml: isSimple(document) ? writeSimple(document) : writeWithLibrary(document), command: UCTL_COMMAND };
+  return {
+    file: UCTL_FILE,
+    yaml: isSimple(document) ? writeSimple(document) : writeWithLibrary(document),
+    command: UCTL_COMMAND,
+  };
 }
 
 /** The `yaml` package's rendering: double-quoted values, plain keys, no line folding. */
-export function writeWithLibrary(document: { attributes: Record<string, string>; domain: string; project: string }): string {
-  return stringify(document, { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN', lineWidth: 0, sortMapEntries: false });
+export function writeWithLibrary(document: {
+  attributes: Record<string, string>;
+  domain: string;
+  project: string;
+}): string {
+  return stringify(document, {
+    defaultStringType: 'QUOTE_DOUBLE',
+    defaultKeyType: 'PLAIN',
+    lineWidth: 0,
+    sortMapEntries: false,
+  });
 }
 
 // Fast path for the common case (a plan writes one file per pair, thousands per plan): keys that
@@ -53,6 +66,9 @@ function isSimple(document: { attributes: Record<string, string>; domain: string
 
 function writeSimple(document: { attributes: Record<string, string>; domain: string; project: string }): string {
   const entries = Object.entries(document.attributes);
-  const attributes = entries.length === 0 ? 'attributes: {}\n' : `attributes:\n${entries.map(([key, value]) => `  ${key}: ${JSON.stringify(value)}\n`).join('')}`;
+  const attributes =
+    entries.length === 0
+      ? 'attributes: {}\n'
+      : `attributes:\n${entries.map(([key, value]) => `  ${key}: ${JSON.stringify(value)}\n`).join('')}`;
   return `${attributes}domain: ${JSON.stringify(document.domain)}\nproject: ${JSON.stringify(document.project)}\n`;
 }

@@ -14,37 +14,184 @@ export interface RuleCodeInfo {
 }
 
 const ENGINE_CODES = [
-  { code: 'request.invalid', kind: 'rejection', rule: '§3', description: 'The request does not match the grant request schema (the path names the field).' },
+  {
+    code: 'request.invalid',
+    kind: 'rejection',
+    rule: '§3',
+    description: 'The request does not match the grant request schema (the path names the field).',
+  },
   { code: 'plane.unknown', kind: 'rejection', rule: '§2', description: '`dataPlane` names no configured data plane.' },
-  { code: 'plane.required', kind: 'rejection', rule: '§2', description: 'Several data planes are configured and the request names none.' },
-  { code: 'scope.invalid-project', kind: 'rejection', rule: 'R1', description: 'The project is not a DNS label (lowercase letters, digits, "-").' },
-  { code: 'scope.namespace-too-long', kind: 'rejection', rule: 'R1', description: 'The namespace `<project>-<domain>` is longer than 63 characters.' },
-  { code: 'scope.unknown-domain', kind: 'rejection', rule: 'R1', description: 'The domain is not one of the plane\'s `domains`.' },
-  { code: 'scope.namespace-collision', kind: 'rejection', rule: 'R1', description: 'Another project-domain pair of the plane already makes the same namespace `<project>-<domain>` (a-b/c and a/b-c).' },
-  { code: 'scope.project-not-served', kind: 'rejection', rule: 'R1', description: 'The plane\'s `projects` list does not include the project.' },
-  { code: 'cloud.domain-scoping-union-only', kind: 'rejection', rule: 'R2', description: 'Project-domain scoping on a GCP or Azure plane: only the Union.ai team can configure domain-scoped access there.' },
-  { code: 'cloud.global-unsupported', kind: 'rejection', rule: 'R2', description: 'Global grants on GCP or Azure planes are not supported by grantplane yet.' },
-  { code: 's3.invalid-bucket', kind: 'rejection', rule: 'R4', description: 'The bucket name breaks S3\'s bucket naming rules.' },
-  { code: 's3.internal-bucket', kind: 'rejection', rule: 'R4', description: 'The bucket matches `internalBucketPatterns`: a Union.ai internal bucket.' },
-  { code: 's3.invalid-prefix', kind: 'rejection', rule: 'R4', description: 'The prefix contains a wildcard or policy variable, or is longer than 1,024 characters.' },
-  { code: 'secret.one-of', kind: 'rejection', rule: 'R5', description: 'Give exactly one of `secretArn` and `secretName`.' },
-  { code: 'secret.invalid-arn', kind: 'rejection', rule: 'R5', description: '`secretArn` is not a Secrets Manager secret ARN or ARN pattern.' },
-  { code: 'secret.wrong-service', kind: 'rejection', rule: 'R5', description: 'The ARN\'s service is not `secretsmanager`.' },
-  { code: 'secret.wrong-region', kind: 'rejection', rule: 'R5', description: 'The secret is not in the data plane\'s region.' },
-  { code: 'secret.wrong-account', kind: 'rejection', rule: 'R5', description: 'The secret is not in the data plane\'s account.' },
-  { code: 'secret.missing-suffix', kind: 'rejection', rule: 'R5', description: 'A full secret ARN lacks the 6-character suffix `-AbC123`.' },
-  { code: 'secret.invalid-name', kind: 'rejection', rule: 'R5', description: '`secretName` is not a valid Secrets Manager secret name.' },
-  { code: 'ecr.invalid-arn', kind: 'rejection', rule: 'R6', description: '`repositoryArn` is not an ECR repository ARN.' },
-  { code: 'ecr.cross-account-requires-global', kind: 'rejection', rule: 'R6', description: 'A repository in another account is infrastructure access: the scope must be global.' },
-  { code: 'ecr.same-account', kind: 'note', rule: 'R6', description: 'Same-account ECR pulls are enabled by default: nothing to change.' },
-  { code: 'ecr.cross-account', kind: 'note', rule: 'R6', description: 'Apply the repository policy in `infrastructure` in the repository\'s account.' },
-  { code: 'expiry.invalid', kind: 'rejection', rule: 'R8', description: '`expiresAt` is not an ISO 8601 date-time with a time zone.' },
+  {
+    code: 'plane.required',
+    kind: 'rejection',
+    rule: '§2',
+    description: 'Several data planes are configured and the request names none.',
+  },
+  {
+    code: 'scope.invalid-project',
+    kind: 'rejection',
+    rule: 'R1',
+    description: 'The project is not a DNS label (lowercase letters, digits, "-").',
+  },
+  {
+    code: 'scope.namespace-too-long',
+    kind: 'rejection',
+    rule: 'R1',
+    description: 'The namespace `<project>-<domain>` is longer than 63 characters.',
+  },
+  {
+    code: 'scope.unknown-domain',
+    kind: 'rejection',
+    rule: 'R1',
+    description: "The domain is not one of the plane's `domains`.",
+  },
+  {
+    code: 'scope.namespace-collision',
+    kind: 'rejection',
+    rule: 'R1',
+    description:
+      'Another project-domain pair of the plane already makes the same namespace `<project>-<domain>` (a-b/c and a/b-c).',
+  },
+  {
+    code: 'scope.project-not-served',
+    kind: 'rejection',
+    rule: 'R1',
+    description: "The plane's `projects` list does not include the project.",
+  },
+  {
+    code: 'cloud.domain-scoping-union-only',
+    kind: 'rejection',
+    rule: 'R2',
+    description:
+      'Project-domain scoping on a GCP or Azure plane: only the Union.ai team can configure domain-scoped access there.',
+  },
+  {
+    code: 'cloud.global-unsupported',
+    kind: 'rejection',
+    rule: 'R2',
+    description: 'Global grants on GCP or Azure planes are not supported by grantplane yet.',
+  },
+  {
+    code: 's3.invalid-bucket',
+    kind: 'rejection',
+    rule: 'R4',
+    description: "The bucket name breaks S3's bucket naming rules.",
+  },
+  {
+    code: 's3.internal-bucket',
+    kind: 'rejection',
+    rule: 'R4',
+    description: 'The bucket matches `internalBucketPatterns`: a Union.ai internal bucket.',
+  },
+  {
+    code: 's3.invalid-prefix',
+    kind: 'rejection',
+    rule: 'R4',
+    description: 'The prefix contains a wildcard or policy variable, or is longer than 1,024 characters.',
+  },
+  {
+    code: 'secret.one-of',
+    kind: 'rejection',
+    rule: 'R5',
+    description: 'Give exactly one of `secretArn` and `secretName`.',
+  },
+  {
+    code: 'secret.invalid-arn',
+    kind: 'rejection',
+    rule: 'R5',
+    description: '`secretArn` is not a Secrets Manager secret ARN or ARN pattern.',
+  },
+  {
+    code: 'secret.wrong-service',
+    kind: 'rejection',
+    rule: 'R5',
+    description: "The ARN's service is not `secretsmanager`.",
+  },
+  {
+    code: 'secret.wrong-region',
+    kind: 'rejection',
+    rule: 'R5',
+    description: "The secret is not in the data plane's region.",
+  },
+  {
+    code: 'secret.wrong-account',
+    kind: 'rejection',
+    rule: 'R5',
+    description: "The secret is not in the data plane's account.",
+  },
+  {
+    code: 'secret.missing-suffix',
+    kind: 'rejection',
+    rule: 'R5',
+    description: 'A full secret ARN lacks the 6-character suffix `-AbC123`.',
+  },
+  {
+    code: 'secret.invalid-name',
+    kind: 'rejection',
+    rule: 'R5',
+    description: '`secretName` is not a valid Secrets Manager secret name.',
+  },
+  {
+    code: 'ecr.invalid-arn',
+    kind: 'rejection',
+    rule: 'R6',
+    description: '`repositoryArn` is not an ECR repository ARN.',
+  },
+  {
+    code: 'ecr.cross-account-requires-global',
+    kind: 'rejection',
+    rule: 'R6',
+    description: 'A repository in another account is infrastructure access: the scope must be global.',
+  },
+  {
+    code: 'ecr.same-account',
+    kind: 'note',
+    rule: 'R6',
+    description: 'Same-account ECR pulls are enabled by default: nothing to change.',
+  },
+  {
+    code: 'ecr.cross-account',
+    kind: 'note',
+    rule: 'R6',
+    description: "Apply the repository policy in `infrastructure` in the repository's account.",
+  },
+  {
+    code: 'expiry.invalid',
+    kind: 'rejection',
+    rule: 'R8',
+    description: '`expiresAt` is not an ISO 8601 date-time with a time zone.',
+  },
   { code: 'expiry.in-past', kind: 'rejection', rule: 'R8', description: '`expiresAt` is not in the future.' },
-  { code: 'expiry.too-far', kind: 'rejection', rule: 'R8', description: '`expiresAt` is further away than the plane\'s `maxGrantDays`.' },
-  { code: 'duplicate.repeat', kind: 'note', rule: 'R9', description: 'The same grant as an earlier request: accepted, compiled once.' },
-  { code: 'quota.statement-too-large', kind: 'rejection', rule: 'C3', description: 'One statement of the grant cannot fit in a managed policy (6,144 characters).' },
-  { code: 'quota.policies-per-role', kind: 'rejection', rule: 'C3', description: 'The target\'s role would need more managed policies than `maxPoliciesPerRole` allows.' },
-  { code: 'engine.internal-error', kind: 'rejection', rule: '—', description: 'The engine failed unexpectedly on this input; report it (nothing is changed).' },
+  {
+    code: 'expiry.too-far',
+    kind: 'rejection',
+    rule: 'R8',
+    description: "`expiresAt` is further away than the plane's `maxGrantDays`.",
+  },
+  {
+    code: 'duplicate.repeat',
+    kind: 'note',
+    rule: 'R9',
+    description: 'The same grant as an earlier request: accepted, compiled once.',
+  },
+  {
+    code: 'quota.statement-too-large',
+    kind: 'rejection',
+    rule: 'C3',
+    description: 'One statement of the grant cannot fit in a managed policy (6,144 characters).',
+  },
+  {
+    code: 'quota.policies-per-role',
+    kind: 'rejection',
+    rule: 'C3',
+    description: "The target's role would need more managed policies than `maxPoliciesPerRole` allows.",
+  },
+  {
+    code: 'engine.internal-error',
+    kind: 'rejection',
+    rule: '—',
+    description: 'The engine failed unexpectedly on this input; report it (nothing is changed).',
+  },
 ] as const satisfies readonly RuleCodeInfo[];
 
 /** The codes the engine itself writes (R7's `guardrail.*` codes come from guardrails.ts). */
@@ -52,9 +199,26 @@ export type RuleCode = (typeof ENGINE_CODES)[number]['code'];
 
 /** Every code planGrants can answer with, R7's included, in README order. */
 export const RULE_CODES: readonly RuleCodeInfo[] = [
-  ...ENGINE_CODES.filter((info) => !info.code.startsWith('quota.') && !info.code.startsWith('duplicate.') && !info.code.startsWith('expiry.') && info.code !== 'engine.internal-error'),
-  ...listGuardrailCodes().map((info): RuleCodeInfo => ({ code: info.code, kind: 'rejection', rule: 'R7', description: info.description })),
-  ...ENGINE_CODES.filter((info) => info.code.startsWith('expiry.') || info.code.startsWith('duplicate.') || info.code.startsWith('quota.') || info.code === 'engine.internal-error'),
+  ...ENGINE_CODES.filter(
+    (info) =>
+      !info.code.startsWith('quota.') &&
+      !info.code.startsWith('duplicate.') &&
+      !info.code.startsWith('expiry.') &&
+      info.code !== 'engine.internal-error',
+  ),
+  ...listGuardrailCodes().map((info): RuleCodeInfo => ({
+    code: info.code,
+    kind: 'rejection',
+    rule: 'R7',
+    description: info.description,
+  })),
+  ...ENGINE_CODES.filter(
+    (info) =>
+      info.code.startsWith('expiry.') ||
+      info.code.startsWith('duplicate.') ||
+      info.code.startsWith('quota.') ||
+      info.code === 'engine.internal-error',
+  ),
 ];
 
 /** Builds one violation; `code` is typed so a typo cannot reach the API. */

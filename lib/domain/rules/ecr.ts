@@ -9,16 +9,30 @@ import { violation } from './codes.js';
 
 const REPOSITORY_ARN = /^arn:(aws[a-z-]*):ecr:([a-z0-9-]+):(\d{12}):repository\/([a-z0-9][a-z0-9._/-]*)$/;
 
-export const ECR_PULL_ACTIONS = ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'] as const;
+export const ECR_PULL_ACTIONS = [
+  'ecr:BatchCheckLayerAvailability',
+  'ecr:GetDownloadUrlForLayer',
+  'ecr:BatchGetImage',
+] as const;
 
 export type CheckedEcr = { sameAccount: true } | { sameAccount: false; account: string };
 
 /** R6: validates an ECR resource; cross-account pulls must be global (infrastructure access). */
-export function checkEcr(plane: AwsDataPlaneConfig, repositoryArn: string, scope: Scope): { ecr: CheckedEcr } | { errors: RuleViolation[] } {
+export function checkEcr(
+  plane: AwsDataPlaneConfig,
+  repositoryArn: string,
+  scope: Scope,
+): { ecr: CheckedEcr } | { errors: RuleViolation[] } {
   const match = REPOSITORY_ARN.exec(repositoryArn);
   if (match === null) {
     return {
-      errors: [violation('resource.repositoryArn', 'ecr.invalid-arn', 'Expected arn:aws:ecr:<region>:<account>:repository/<name> (lowercase repository name).')],
+      errors: [
+        violation(
+          'resource.repositoryArn',
+          'ecr.invalid-arn',
+          'Expected arn:aws:ecr:<region>:<account>:repository/<name> (lowercase repository name).',
+        ),
+      ],
     };
   }
   const account = match[3] as string;

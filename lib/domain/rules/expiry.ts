@@ -11,15 +11,33 @@ export function checkExpiry(expiresAt: string | undefined, now: Date, maxGrantDa
   if (expiresAt === undefined) return [];
   const at = ISO_DATE_TIME.test(expiresAt) ? Date.parse(expiresAt) : Number.NaN;
   if (Number.isNaN(at)) {
-    return [violation('expiresAt', 'expiry.invalid', `"${expiresAt}" is not an ISO 8601 date-time with a time zone, such as 2027-01-31T00:00:00Z.`)];
+    return [
+      violation(
+        'expiresAt',
+        'expiry.invalid',
+        `"${expiresAt}" is not an ISO 8601 date-time with a time zone, such as 2027-01-31T00:00:00Z.`,
+      ),
+    ];
   }
   const nowMs = now.getTime();
   if (at <= nowMs) {
-    return [violation('expiresAt', 'expiry.in-past', `expiresAt ${expiresAt} is not in the future: give a later time, or leave it out for a grant that does not expire.`)];
+    return [
+      violation(
+        'expiresAt',
+        'expiry.in-past',
+        `expiresAt ${expiresAt} is not in the future: give a later time, or leave it out for a grant that does not expire.`,
+      ),
+    ];
   }
   if (at > nowMs + maxGrantDays * DAY_MS) {
     const latest = new Date(nowMs + maxGrantDays * DAY_MS).toISOString();
-    return [violation('expiresAt', 'expiry.too-far', `expiresAt ${expiresAt} is more than ${maxGrantDays} days away: use ${latest} or earlier, and renew the grant when it ends.`)];
+    return [
+      violation(
+        'expiresAt',
+        'expiry.too-far',
+        `expiresAt ${expiresAt} is more than ${maxGrantDays} days away: use ${latest} or earlier, and renew the grant when it ends.`,
+      ),
+    ];
   }
   return [];
 }

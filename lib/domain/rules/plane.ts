@@ -14,12 +14,20 @@ export function resolvePlane(
     const only = config.dataPlanes.length === 1 ? config.dataPlanes[0] : undefined;
     if (only !== undefined) return { plane: only };
     return {
-      errors: [violation('dataPlane', 'plane.required', `Several data planes are configured: name one in dataPlane (${names.join(', ')}).`)],
+      errors: [
+        violation(
+          'dataPlane',
+          'plane.required',
+          `Several data planes are configured: name one in dataPlane (${names.join(', ')}).`,
+        ),
+      ],
     };
   }
   const plane = config.dataPlanes.find((candidate) => candidate.name === dataPlane);
   if (plane !== undefined) return { plane };
   return {
-    errors: [violation('dataPlane', 'plane.unknown', `No data plane is named "${dataPlane}": use one of ${names.join(', ')}.`)],
+    errors: [
+      violation('dataPlane', 'plane.unknown', `No data plane is named "${dataPlane}": use one of ${names.join(', ')}.`),
+    ],
   };
 }

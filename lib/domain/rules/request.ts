@@ -10,15 +10,25 @@ function toViolations(error: z.ZodError): RuleViolation[] {
   return error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const path = formatPath([...issue.path, issue.keys[0] ?? '?']);
-      return violation(path, 'request.invalid', `Unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}: remove it or check its spelling.`);
+      return violation(
+        path,
+        'request.invalid',
+        `Unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}: remove it or check its spelling.`,
+      );
     }
     const path = issue.path.length === 0 ? 'request' : formatPath(issue.path);
-    const hint = issue.path.length === 0 ? ' A grant request is a JSON object with scope and resource (DESIGN §3).' : '';
+    const hint =
+      issue.path.length === 0 ? ' A grant request is a JSON object with scope and resource (DESIGN §3).' : '';
     return violation(path, 'request.invalid', `${explain(issue, path)}${hint}`);
   });
 }
 
-const KINDS: Readonly<Record<string, string>> = { object: 'an object', record: 'an object', array: 'a list', string: 'a string' };
+const KINDS: Readonly<Record<string, string>> = {
+  object: 'an object',
+  record: 'an object',
+  array: 'a list',
+  string: 'a string',
+};
 // What to give for the two fields every request has (DESIGN §3).
 const SHAPES: Readonly<Record<string, string>> = {
   scope: '{"type":"global"} or {"type":"project-domain","project":"...","domain":"..."}',

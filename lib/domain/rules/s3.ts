@@ -29,7 +29,10 @@ const globCache = new Map<string, RegExp>();
 export function globMatches(pattern: string, value: string): boolean {
   let regex = globCache.get(pattern);
   if (regex === undefined) {
-    const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const source = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
     regex = new RegExp(`^${source}$`, 's');
     globCache.set(pattern, regex);
   }
@@ -37,11 +40,16 @@ export function globMatches(pattern: string, value: string): boolean {
 }
 
 /** R4: bucket name, internal buckets, and a prefix that means exactly what it says. */
-export function checkS3(plane: AwsDataPlaneConfig, resource: { bucket: string; prefix?: string | undefined }): RuleViolation[] {
+export function checkS3(
+  plane: AwsDataPlaneConfig,
+  resource: { bucket: string; prefix?: string | undefined },
+): RuleViolation[] {
   const errors: RuleViolation[] = [];
   const problem = bucketNameProblem(resource.bucket);
   if (problem !== null) {
-    errors.push(violation('resource.bucket', 's3.invalid-bucket', `"${resource.bucket}" is not a valid bucket name: ${problem}.`));
+    errors.push(
+      violation('resource.bucket', 's3.invalid-bucket', `"${resource.bucket}" is not a valid bucket name: ${problem}.`),
+    );
   } else {
     const pattern = plane.internalBucketPatterns.find((candidate) => globMatches(candidate, resource.bucket));
     if (pattern !== undefined) {
@@ -57,9 +65,21 @@ export function checkS3(plane: AwsDataPlaneConfig, resource: { bucket: string; p
   const prefix = resource.prefix;
   if (prefix !== undefined) {
     if (/[*?]/.test(prefix) || prefix.includes('${')) {
-      errors.push(violation('resource.prefix', 's3.invalid-prefix', 'The prefix must be literal: remove "*", "?" and "${" (grantplane adds the trailing wildcard itself).'));
+      errors.push(
+        violation(
+          'resource.prefix',
+          's3.invalid-prefix',
+          'The prefix must be literal: remove "*", "?" and "${" (grantplane adds the trailing wildcard itself).',
+        ),
+      );
     } else if (prefix.length > 1024) {
-      errors.push(violation('resource.prefix', 's3.invalid-prefix', 'The prefix is longer than an S3 key (1,024 characters): shorten it.'));
+      errors.push(
+        violation(
+          'resource.prefix',
+          's3.invalid-prefix',
+          'The prefix is longer than an S3 key (1,024 characters): shorten it.',
+        ),
+      );
     }
   }
   return errors;

@@ -40,7 +40,11 @@ export function checkScopeNames(plane: DataPlaneConfig, scope: Scope): RuleViola
   }
   if (!plane.domains.includes(domain)) {
     errors.push(
-      violation('scope.domain', 'scope.unknown-domain', `Domain "${domain}" is not one of plane "${plane.name}"'s domains: use one of ${plane.domains.join(', ')}.`),
+      violation(
+        'scope.domain',
+        'scope.unknown-domain',
+        `Domain "${domain}" is not one of plane "${plane.name}"'s domains: use one of ${plane.domains.join(', ')}.`,
+      ),
     );
   }
   return errors;

@@ -27,12 +27,26 @@ export function checkSecret(
 ): { secret: CheckedSecret } | { errors: RuleViolation[] } {
   const { secretArn, secretName } = resource;
   if ((secretArn === undefined) === (secretName === undefined)) {
-    return { errors: [violation('resource', 'secret.one-of', 'Give exactly one of secretArn (a full ARN or an ARN pattern ending in "*") and secretName.')] };
+    return {
+      errors: [
+        violation(
+          'resource',
+          'secret.one-of',
+          'Give exactly one of secretArn (a full ARN or an ARN pattern ending in "*") and secretName.',
+        ),
+      ],
+    };
   }
   if (secretName !== undefined) {
     if (!SECRET_NAME.test(secretName)) {
       return {
-        errors: [violation('resource.secretName', 'secret.invalid-name', 'A secret name has 1 to 512 letters, digits and /_+=.@- characters; use secretArn for patterns.')],
+        errors: [
+          violation(
+            'resource.secretName',
+            'secret.invalid-name',
+            'A secret name has 1 to 512 letters, digits and /_+=.@- characters; use secretArn for patterns.',
+          ),
+        ],
       };
     }
     // `<name>-??????` matches exactly this secret's suffix; `<name>-*` would also match other secrets.
@@ -41,29 +55,67 @@ export function checkSecret(
   const arn = secretArn ?? '';
   const parts = arn.split(':');
   if (parts.length < 6 || parts[0] !== 'arn') {
-    return { errors: [violation('resource.secretArn', 'secret.invalid-arn', 'Expected arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters> or a pattern ending in "*".')] };
+    return {
+      errors: [
+        violation(
+          'resource.secretArn',
+          'secret.invalid-arn',
+          'Expected arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters> or a pattern ending in "*".',
+        ),
+      ],
+    };
   }
   const [, partition, service, region, account, kind] = parts;
   const rest = parts.slice(6).join(':');
   const errors: RuleViolation[] = [];
   if (service !== 'secretsmanager') {
-    errors.push(violation('resource.secretArn', 'secret.wrong-service', `The ARN's service is "${service}", not "secretsmanager": give a Secrets Manager secret ARN.`));
+    errors.push(
+      violation(
+        'resource.secretArn',
+        'secret.wrong-service',
+        `The ARN's service is "${service}", not "secretsmanager": give a Secrets Manager secret ARN.`,
+      ),
+    );
     return { errors };
   }
   if (kind !== 'secret' || partition !== partitionOf(plane.region) || rest === '' || parts.length !== 7) {
-    return { errors: [violation('resource.secretArn', 'secret.invalid-arn', `Expected ${secretGroupOf(plane)}<name>-<6 characters> or a pattern ending in "*".`)] };
+    return {
+      errors: [
+        violation(
+          'resource.secretArn',
+          'secret.invalid-arn',
+          `Expected ${secretGroupOf(plane)}<name>-<6 characters> or a pattern ending in "*".`,
+        ),
+      ],
+    };
   }
   if (region !== plane.region) {
     errors.push(
-      violation('resource.secretArn', 'secret.wrong-region', `Secrets must be defined within the same region as the data plane: the secret is in ${region}, plane "${plane.name}" in ${plane.region}.`),
+      violation(
+        'resource.secretArn',
+        'secret.wrong-region',
+        `Secrets must be defined within the same region as the data plane: the secret is in ${region}, plane "${plane.name}" in ${plane.region}.`,
+      ),
     );
   }
   if (account !== plane.accountId) {
-    errors.push(violation('resource.secretArn', 'secret.wrong-account', `The secret is in account ${account}, plane "${plane.name}" in ${plane.accountId}: create the secret in the plane's account.`));
+    errors.push(
+      violation(
+        'resource.secretArn',
+        'secret.wrong-account',
+        `The secret is in account ${account}, plane "${plane.name}" in ${plane.accountId}: create the secret in the plane's account.`,
+      ),
+    );
   }
   const isPattern = rest.endsWith('*');
   if (isPattern ? !SECRET_PATTERN.test(rest) : !SECRET_NAME.test(rest)) {
-    errors.push(violation('resource.secretArn', 'secret.invalid-arn', `"${rest}" is not a secret name or a name pattern ending in "*".`));
+    errors.push(
+      violation(
+        'resource.secretArn',
+        'secret.invalid-arn',
+        `"${rest}" is not a secret name or a name pattern ending in "*".`,
+      ),
+    );
   } else if (!isPattern && !FULL_SECRET.test(rest)) {
     errors.push(
       violation(

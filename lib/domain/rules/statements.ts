@@ -39,7 +39,8 @@ export function globsIntersect(a: string, b: string): boolean {
     if (i === a.length && j === b.length) result = true;
     else if (i < a.length && a[i] === '*') result = walk(i + 1, j) || (j < b.length && walk(i, j + 1));
     else if (j < b.length && b[j] === '*') result = walk(i, j + 1) || (i < a.length && walk(i + 1, j));
-    else if (i < a.length && j < b.length) result = (a[i] === '?' || b[j] === '?' || a[i] === b[j]) && walk(i + 1, j + 1);
+    else if (i < a.length && j < b.length)
+      result = (a[i] === '?' || b[j] === '?' || a[i] === b[j]) && walk(i + 1, j + 1);
     seen.set(key, result);
     return result;
   };
@@ -66,7 +67,10 @@ function internalBuckets(statements: readonly unknown[], internalBucketPatterns:
         wildcard ? globsIntersect(candidate, bucket) : globMatches(candidate, bucket),
       );
       if (pattern === undefined) return;
-      const path = typeof resource === 'string' ? `resource.statements[${index}].Resource` : `resource.statements[${index}].Resource[${position}]`;
+      const path =
+        typeof resource === 'string'
+          ? `resource.statements[${index}].Resource`
+          : `resource.statements[${index}].Resource[${position}]`;
       const what = wildcard ? `"${bucket}" can match "${pattern}",` : `"${bucket}" matches "${pattern}",`;
       errors.push(
         violation(
@@ -91,7 +95,11 @@ export function checkCustomStatements(
   if (internal.length > 0) return { errors: internal };
   const normalised = statements.map((raw) => {
     const statement = raw as Record<string, unknown>;
-    return normStatement(stringList(statement['Action']), stringList(statement['Resource']), conditionOf(statement['Condition']));
+    return normStatement(
+      stringList(statement['Action']),
+      stringList(statement['Resource']),
+      conditionOf(statement['Condition']),
+    );
   });
   return { statements: normalised };
 }

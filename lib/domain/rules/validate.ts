@@ -50,7 +50,9 @@ function scopeKey(scope: Scope): string {
 
 /** Scope from the request, with the scope schema's types. */
 function toScope(request: GrantRequest): Scope {
-  return request.scope.type === 'global' ? { type: 'global' } : { type: 'project-domain', project: request.scope.project, domain: request.scope.domain };
+  return request.scope.type === 'global'
+    ? { type: 'global' }
+    : { type: 'project-domain', project: request.scope.project, domain: request.scope.domain };
 }
 
 function isAws(plane: DataPlaneConfig): plane is AwsDataPlaneConfig {

@@ -10,7 +10,13 @@ import {
   type RawBody,
   type SignatureResult,
 } from './signatures.js';
-import { mapGenericPayload, mapJiraPayload, mapServiceNowPayload, type TicketEventResult, type TicketMappingOptions } from './events.js';
+import {
+  mapGenericPayload,
+  mapJiraPayload,
+  mapServiceNowPayload,
+  type TicketEventResult,
+  type TicketMappingOptions,
+} from './events.js';
 
 export type WebhookKind = 'generic' | 'jira' | 'servicenow';
 
@@ -53,7 +59,11 @@ export function verifyWebhookDelivery(
 }
 
 /** Map a parsed delivery body to a TicketEvent by the source's kind (options: config `webhooks.<source>`). */
-export function mapTicketPayload(kind: WebhookKind, body: unknown, options: TicketMappingOptions = {}): TicketEventResult {
+export function mapTicketPayload(
+  kind: WebhookKind,
+  body: unknown,
+  options: TicketMappingOptions = {},
+): TicketEventResult {
   switch (kind) {
     case 'generic':
       return mapGenericPayload(body, options.dataPlane === undefined ? {} : { dataPlane: options.dataPlane });

@@ -44,13 +44,18 @@ export interface TicketMappingOptions {
 
 /** Codes a mapping can answer with (README lists them with the §4 codes). */
 export const WEBHOOK_CODES = {
-  'webhook.invalid-payload': 'The delivery is not a payload of this source (a required field is missing or has the wrong type).',
+  'webhook.invalid-payload':
+    'The delivery is not a payload of this source (a required field is missing or has the wrong type).',
   'webhook.grant-missing': 'A ticket-created delivery carries no grant request (no code block, empty field).',
   'webhook.grant-unparseable': 'The grant request in the ticket is not valid YAML/JSON, or not an object.',
 } as const;
 export type WebhookCode = keyof typeof WEBHOOK_CODES;
 
-const ACTION_TO_KIND: Record<TicketAction, TicketEventKind> = { approve: 'approved', reject: 'rejected', close: 'closed' };
+const ACTION_TO_KIND: Record<TicketAction, TicketEventKind> = {
+  approve: 'approved',
+  reject: 'rejected',
+  close: 'closed',
+};
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -90,7 +95,9 @@ function readGrant(value: unknown, path: string, requireCodeBlock: boolean, data
   if (!read.ok) {
     return {
       ok: false,
-      errors: [{ path, code: read.missing ? 'webhook.grant-missing' : 'webhook.grant-unparseable', message: read.message }],
+      errors: [
+        { path, code: read.missing ? 'webhook.grant-missing' : 'webhook.grant-unparseable', message: read.message },
+      ],
     };
   }
   return { ok: true, grant: withDefaultPlane(read.grant, dataPlane) };
@@ -112,12 +119,16 @@ const GENERIC_EVENTS: Record<string, TicketEventKind> = {
  * and refused on the other events (they find the grant by ticket); the requester of a created
  * ticket is its actor.
  */
-export function mapGenericPayload(body: unknown, options: Pick<TicketMappingOptions, 'dataPlane'> = {}): TicketEventResult {
+export function mapGenericPayload(
+  body: unknown,
+  options: Pick<TicketMappingOptions, 'dataPlane'> = {},
+): TicketEventResult {
   if (!isPlainObject(body)) return { ok: false, errors: [invalid('', 'the body must be a JSON object')] };
   const errors: RuleViolation[] = [];
   const event = body['event'];
   const kind = typeof event === 'string' && Object.hasOwn(GENERIC_EVENTS, event) ? GENERIC_EVENTS[event] : undefined;
-  if (kind === undefined) errors.push(invalid('event', `event must be one of ${Object.keys(GENERIC_EVENTS).join(', ')}`));
+  if (kind === undefined)
+    errors.push(invalid('event', `event must be one of ${Object.keys(GENERIC_EVENTS).join(', ')}`));
 
   const ticket = body['ticket'];
   const system = at(ticket, 'system');
@@ -125,11 +136,14 @@ export function mapGenericPayload(body: unknown, options: Pick<TicketMappingOpti
   const url = at(ticket, 'url');
   if (!isPlainObject(ticket)) errors.push(invalid('ticket', 'ticket must be an object {system, key, url?}'));
   else {
-    if (!nonEmptyString(system)) errors.push(invalid('ticket.system', 'ticket.system must be a non-empty string (e.g. "jira")'));
-    if (!nonEmptyString(key)) errors.push(invalid('ticket.key', 'ticket.key must be a non-empty string (e.g. "OPS-123")'));
+    if (!nonEmptyString(system))
+      errors.push(invalid('ticket.system', 'ticket.system must be a non-empty string (e.g. "jira")'));
+    if (!nonEmptyString(key))
+      errors.push(invalid('ticket.key', 'ticket.key must be a non-empty string (e.g. "OPS-123")'));
     if (url !== undefined && typeof url !== 'string') errors.push(invalid('ticket.url', 'ticket.url must be a string'));
     for (const extra of Object.keys(ticket)) {
-      if (!['system', 'key', 'url'].includes(extra)) errors.push(invalid(`ticket.${extra}`, `ticket.${extra} is not a ticket field (system, key, url)`));
+      if (!['system', 'key', 'url'].includes(extra))
+        errors.push(invalid(`ticket.${extra}`, `ticket.${extra} is not a ticket field (system, key, url)`));
     }
   }
   const actor = at(body, 'actor.id');
@@ -138,17 +152,36 @@ export function mapGenericPayload(body: unknown, options: Pick<TicketMappingOpti
   const hasGrant = Object.hasOwn(body, 'grant') && body['grant'] !== undefined && body['grant'] !== null;
   let grant: Record<string, unknown> | undefined;
   if (kind === 'created') {
-    if (!hasGrant) errors.push({ path: 'grant', code: 'webhook.grant-missing', message: 'ticket.created needs the grant request in grant' });
-    else if (!isPlainObject(body['grant'])) errors.push({ path: 'grant', code: 'webhook.grant-unparseable', message: 'grant must be a grant request object' });
+    if (!hasGrant)
+      errors.push({
+        path: 'grant',
+        code: 'webhook.grant-missing',
+        message: 'ticket.created needs the grant request in grant',
+      });
+    else if (!isPlainObject(body['grant']))
+      errors.push({
+        path: 'grant',
+        code: 'webhook.grant-unparseable',
+        message: 'grant must be a grant request object',
+      });
     else grant = withDefaultPlane(body['grant'], options.dataPlane);
   } else if (kind !== undefined && hasGrant) {
-    errors.push(invalid('grant', `grant is only sent with ticket.created; ${String(event)} finds the grant by its ticket`));
+    errors.push(
+      invalid('grant', `grant is only sent with ticket.created; ${String(event)} finds the grant by its ticket`),
+    );
   }
   for (const extra of Object.keys(body)) {
-    if (!['event', 'ticket', 'actor', 'grant'].includes(extra)) errors.push(invalid(extra, `${extra} is not a field of the generic webhook body`));
+    if (!['event', 'ticket', 'actor', 'grant'].includes(extra))
+      errors.push(invalid(extra, `${extra} is not a field of the generic webhook body`));
   }
 
-  if (errors.length > 0 || kind === undefined || !nonEmptyString(system) || !nonEmptyString(key) || !nonEmptyString(actor)) {
+  if (
+    errors.length > 0 ||
+    kind === undefined ||
+    !nonEmptyString(system) ||
+    !nonEmptyString(key) ||
+    !nonEmptyString(actor)
+  ) {
     return { ok: false, errors };
   }
   const ref: TicketRef = typeof url === 'string' ? { system, key, url } : { system, key };
@@ -186,7 +219,11 @@ function jiraUserId(user: unknown): string | undefined {
 }
 
 /** Default Jira status map (the config's own default, repeated so the mapper works alone). */
-export const DEFAULT_JIRA_STATUSES: Readonly<Record<string, TicketAction>> = { Approved: 'approve', Declined: 'reject', Done: 'close' };
+export const DEFAULT_JIRA_STATUSES: Readonly<Record<string, TicketAction>> = {
+  Approved: 'approve',
+  Declined: 'reject',
+  Done: 'close',
+};
 
 /**
  * Map a Jira Cloud webhook payload (already JSON-parsed):
@@ -200,12 +237,21 @@ export const DEFAULT_JIRA_STATUSES: Readonly<Record<string, TicketAction>> = { A
 export function mapJiraPayload(body: unknown, options: TicketMappingOptions = {}): TicketEventResult {
   if (!isPlainObject(body)) return { ok: false, errors: [invalid('', 'the body must be a JSON object')] };
   const webhookEvent = body['webhookEvent'];
-  if (!nonEmptyString(webhookEvent)) return { ok: false, errors: [invalid('webhookEvent', 'webhookEvent is missing: not a Jira webhook payload')] };
+  if (!nonEmptyString(webhookEvent))
+    return { ok: false, errors: [invalid('webhookEvent', 'webhookEvent is missing: not a Jira webhook payload')] };
 
   const key = at(body, 'issue.key');
   if (webhookEvent !== 'jira:issue_created' && webhookEvent !== 'jira:issue_updated') {
     const ticket: TicketRef = { system: 'jira', key: nonEmptyString(key) ? key : '' };
-    return { ok: true, event: { kind: 'ignored', ticket, actor: jiraUserId(body['user']) ?? '', ignoredReason: `${webhookEvent} does not change grants` } };
+    return {
+      ok: true,
+      event: {
+        kind: 'ignored',
+        ticket,
+        actor: jiraUserId(body['user']) ?? '',
+        ignoredReason: `${webhookEvent} does not change grants`,
+      },
+    };
   }
   if (!nonEmptyString(key)) return { ok: false, errors: [invalid('issue.key', 'issue.key is missing')] };
   const url = jiraBrowseUrl(at(body, 'issue.self'), key);
@@ -215,7 +261,15 @@ export function mapJiraPayload(body: unknown, options: TicketMappingOptions = {}
 
   if (webhookEvent === 'jira:issue_created') {
     if (requester === undefined) {
-      return { ok: false, errors: [invalid('issue.fields.reporter.accountId', 'the issue has no reporter: the requester of a grant must be known')] };
+      return {
+        ok: false,
+        errors: [
+          invalid(
+            'issue.fields.reporter.accountId',
+            'the issue has no reporter: the requester of a grant must be known',
+          ),
+        ],
+      };
     }
     const grantField = options.grantField ?? 'description';
     const fieldPath = `issue.fields.${grantField}`;
@@ -237,14 +291,27 @@ export function mapJiraPayload(body: unknown, options: TicketMappingOptions = {}
   }
   const toStatus = at(items[statusIndex], 'toString');
   if (!nonEmptyString(toStatus)) {
-    return { ok: false, errors: [invalid(`changelog.items[${statusIndex}].toString`, 'the status change names no new status')] };
+    return {
+      ok: false,
+      errors: [invalid(`changelog.items[${statusIndex}].toString`, 'the status change names no new status')],
+    };
   }
   const action = lookupAction(options.statuses ?? DEFAULT_JIRA_STATUSES, toStatus);
   if (action === undefined) {
-    return { ok: true, event: { ...base, kind: 'ignored', ignoredReason: `status "${toStatus}" is not mapped in webhooks.jira.statuses` } };
+    return {
+      ok: true,
+      event: {
+        ...base,
+        kind: 'ignored',
+        ignoredReason: `status "${toStatus}" is not mapped in webhooks.jira.statuses`,
+      },
+    };
   }
   if (user === undefined) {
-    return { ok: false, errors: [invalid('user.accountId', `the ${action} transition names no user: who decided must be known`)] };
+    return {
+      ok: false,
+      errors: [invalid('user.accountId', `the ${action} transition names no user: who decided must be known`)],
+    };
   }
   return { ok: true, event: { ...base, actor: user, kind: ACTION_TO_KIND[action] } };
 }
@@ -296,7 +363,8 @@ export function mapServiceNowPayload(body: unknown, options: TicketMappingOption
   if (!isPlainObject(body)) return { ok: false, errors: [invalid('', 'the body must be a JSON object')] };
   const errors: RuleViolation[] = [];
   const operation = body['operation'];
-  if (operation !== 'insert' && operation !== 'update') errors.push(invalid('operation', 'operation must be "insert" or "update" (current.operation())'));
+  if (operation !== 'insert' && operation !== 'update')
+    errors.push(invalid('operation', 'operation must be "insert" or "update" (current.operation())'));
   const key = body['number'];
   if (!nonEmptyString(key)) errors.push(invalid('number', 'number (the ticket number, e.g. RITM0010001) is missing'));
   const url = body['url'];
@@ -304,10 +372,12 @@ export function mapServiceNowPayload(body: unknown, options: TicketMappingOption
   const openedBy = body['opened_by'];
   const updatedBy = body['sys_updated_by'];
   const decidedBy = nonEmptyString(body['approved_by']) ? body['approved_by'] : updatedBy;
-  if (operation === 'insert' && !nonEmptyString(openedBy)) errors.push(invalid('opened_by', 'opened_by (the requester) is missing'));
+  if (operation === 'insert' && !nonEmptyString(openedBy))
+    errors.push(invalid('opened_by', 'opened_by (the requester) is missing'));
   if (errors.length > 0 || !nonEmptyString(key)) return { ok: false, errors };
 
-  const ticket: TicketRef = typeof url === 'string' && url !== '' ? { system: 'servicenow', key, url } : { system: 'servicenow', key };
+  const ticket: TicketRef =
+    typeof url === 'string' && url !== '' ? { system: 'servicenow', key, url } : { system: 'servicenow', key };
   const requester = nonEmptyString(openedBy) ? openedBy : undefined;
 
   if (operation === 'insert' && requester !== undefined) {
@@ -315,24 +385,51 @@ export function mapServiceNowPayload(body: unknown, options: TicketMappingOption
     const raw = Object.hasOwn(body, grantField) ? body[grantField] : undefined;
     const read = readGrant(raw, grantField, grantField === 'description', options.dataPlane);
     if (!read.ok) return read;
-    return { ok: true, event: { kind: 'created', ticket, actor: nonEmptyString(updatedBy) ? updatedBy : requester, requester, grant: read.grant } };
+    return {
+      ok: true,
+      event: {
+        kind: 'created',
+        ticket,
+        actor: nonEmptyString(updatedBy) ? updatedBy : requester,
+        requester,
+        grant: read.grant,
+      },
+    };
   }
 
-  const statuses = options.statuses !== undefined && Object.keys(options.statuses).length > 0 ? options.statuses : DEFAULT_SERVICENOW_STATUSES;
+  const statuses =
+    options.statuses !== undefined && Object.keys(options.statuses).length > 0
+      ? options.statuses
+      : DEFAULT_SERVICENOW_STATUSES;
   const changed = (field: string): string | undefined => {
     const value = body[field];
     const previous = body[`previous_${field}`];
     return nonEmptyString(value) && value !== previous ? value : undefined;
   };
-  const base = { ticket, actor: nonEmptyString(decidedBy) ? decidedBy : '', ...(requester === undefined ? {} : { requester }) };
+  const base = {
+    ticket,
+    actor: nonEmptyString(decidedBy) ? decidedBy : '',
+    ...(requester === undefined ? {} : { requester }),
+  };
   for (const field of ['approval', 'state']) {
     const value = changed(field);
     const action = value === undefined ? undefined : lookupAction(statuses, value);
     if (action === undefined) continue;
     if (!nonEmptyString(decidedBy)) {
-      return { ok: false, errors: [invalid('sys_updated_by', `the ${action} change names no user: who decided must be known (approved_by or sys_updated_by)`)] };
+      return {
+        ok: false,
+        errors: [
+          invalid(
+            'sys_updated_by',
+            `the ${action} change names no user: who decided must be known (approved_by or sys_updated_by)`,
+          ),
+        ],
+      };
     }
     return { ok: true, event: { ...base, actor: decidedBy, kind: ACTION_TO_KIND[action] } };
   }
-  return { ok: true, event: { ...base, kind: 'ignored', ignoredReason: 'neither approval nor state changed to a mapped value' } };
+  return {
+    ok: true,
+    event: { ...base, kind: 'ignored', ignoredReason: 'neither approval nor state changed to a mapped value' },
+  };
 }

@@ -12,7 +12,8 @@ export interface CodeBlock {
 }
 
 /** Outcome of reading a grant: the parsed value, or why not (a message that says what to do). */
-export type GrantTextResult = { ok: true; grant: Record<string, unknown> } | { ok: false; missing: boolean; message: string };
+export type GrantTextResult =
+  { ok: true; grant: Record<string, unknown> } | { ok: false; missing: boolean; message: string };
 
 /** Ticket text larger than this is not parsed: a grant request is a few hundred bytes. */
 export const MAX_GRANT_TEXT_LENGTH = 64 * 1024;
@@ -40,7 +41,12 @@ function codeMacroLanguage(options: string | undefined): string | undefined {
 const withLanguage = (text: string, language: string | undefined): CodeBlock =>
   language === undefined || language === '' ? { text } : { text, language };
 
-function wikiBlock(text: string, open: RegExp, close: RegExp, hasLanguage: boolean): { index: number; block: CodeBlock } | undefined {
+function wikiBlock(
+  text: string,
+  open: RegExp,
+  close: RegExp,
+  hasLanguage: boolean,
+): { index: number; block: CodeBlock } | undefined {
   const opening = open.exec(text);
   if (opening === null) return undefined;
   const bodyStart = opening.index + opening[0].length;
@@ -91,7 +97,9 @@ function adfFirstCodeBlock(node: unknown, depth = 0): CodeBlock | undefined {
   if (!isPlainObject(node) || depth > 64) return undefined;
   if (node['type'] === 'codeBlock') {
     const content = Array.isArray(node['content']) ? node['content'] : [];
-    const text = content.map((child: unknown) => (isPlainObject(child) && typeof child['text'] === 'string' ? child['text'] : '')).join('');
+    const text = content
+      .map((child: unknown) => (isPlainObject(child) && typeof child['text'] === 'string' ? child['text'] : ''))
+      .join('');
     const attrs = isPlainObject(node['attrs']) ? node['attrs'] : {};
     const language = typeof attrs['language'] === 'string' ? attrs['language'].toLowerCase() : undefined;
     return language === undefined ? { text } : { text, language };
@@ -110,9 +118,14 @@ const isAdfDocument = (value: unknown): value is Record<string, unknown> =>
 /** Parse grant text as JSON or YAML (YAML 1.2 core schema: dates stay strings, no custom tags). */
 export function parseGrantText(block: CodeBlock): GrantTextResult {
   const text = block.text.trim();
-  if (text === '') return { ok: false, missing: true, message: 'the code block is empty; put the grant request (YAML or JSON) in it' };
+  if (text === '')
+    return { ok: false, missing: true, message: 'the code block is empty; put the grant request (YAML or JSON) in it' };
   if (text.length > MAX_GRANT_TEXT_LENGTH) {
-    return { ok: false, missing: false, message: `the grant request is longer than ${MAX_GRANT_TEXT_LENGTH} characters` };
+    return {
+      ok: false,
+      missing: false,
+      message: `the grant request is longer than ${MAX_GRANT_TEXT_LENGTH} characters`,
+    };
   }
   let value: unknown;
   try {
@@ -129,10 +142,18 @@ export function parseGrantText(block: CodeBlock): GrantTextResult {
     }
   } catch (error: unknown) {
     const detail = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
-    return { ok: false, missing: false, message: `the grant request is not valid ${block.language === 'json' ? 'JSON' : 'YAML or JSON'}: ${detail}` };
+    return {
+      ok: false,
+      missing: false,
+      message: `the grant request is not valid ${block.language === 'json' ? 'JSON' : 'YAML or JSON'}: ${detail}`,
+    };
   }
   if (!isPlainObject(value)) {
-    return { ok: false, missing: false, message: 'the grant request must be an object (dataPlane, scope, resource, …), not a list or a single value' };
+    return {
+      ok: false,
+      missing: false,
+      message: 'the grant request must be an object (dataPlane, scope, resource, …), not a list or a single value',
+    };
   }
   return { ok: true, grant: value };
 }
@@ -144,7 +165,11 @@ export function parseGrantText(block: CodeBlock): GrantTextResult {
  */
 export function readGrantFromField(value: unknown, requireCodeBlock: boolean): GrantTextResult {
   if (value === undefined || value === null || value === '') {
-    return { ok: false, missing: true, message: 'the field is empty; put the grant request (YAML or JSON) in a code block' };
+    return {
+      ok: false,
+      missing: true,
+      message: 'the field is empty; put the grant request (YAML or JSON) in a code block',
+    };
   }
   if (isAdfDocument(value)) {
     const block = adfFirstCodeBlock(value);
@@ -164,7 +189,8 @@ export function readGrantFromField(value: unknown, requireCodeBlock: boolean): G
     return {
       ok: false,
       missing: true,
-      message: 'no code block with a grant request found; put it in {code:yaml}…{code} (or {code:json}, {noformat}, a ``` fence)',
+      message:
+        'no code block with a grant request found; put it in {code:yaml}…{code} (or {code:json}, {noformat}, a ``` fence)',
     };
   }
   return parseGrantText({ text: value });

@@ -25,11 +25,7 @@ export const JIRA_DELIVERY_ID_HEADER = 'x-atlassian-webhook-identifier';
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 export type SignatureFailureCode =
-  | 'signature.missing'
-  | 'signature.malformed'
-  | 'signature.expired'
-  | 'signature.mismatch'
-  | 'signature.no-secret';
+  'signature.missing' | 'signature.malformed' | 'signature.expired' | 'signature.mismatch' | 'signature.no-secret';
 
 export type SignatureResult =
   | {
@@ -116,7 +112,8 @@ export function verifyGenericSignature(
   }
   const parts = [`${timestamp}.`, rawBody];
   const matched = signatures.find((signature) => matchesAnySecret(signature, parts, usable));
-  if (matched === undefined) return fail('signature.mismatch', 'the signature does not match the body for any configured secret');
+  if (matched === undefined)
+    return fail('signature.mismatch', 'the signature does not match the body for any configured secret');
   return { ok: true, deliveryId: matched };
 }
 
@@ -126,7 +123,11 @@ export function verifyGenericSignature(
  * `X-Atlassian-Webhook-Identifier` (JIRA_DELIVERY_ID_HEADER). The returned delivery id is the
  * signature, a fallback id for deliveries that lack that header.
  */
-export function verifyHubSignature(header: string | undefined, rawBody: RawBody, secrets: readonly string[]): SignatureResult {
+export function verifyHubSignature(
+  header: string | undefined,
+  rawBody: RawBody,
+  secrets: readonly string[],
+): SignatureResult {
   const usable = usableSecrets(secrets);
   if (usable.length === 0) return fail('signature.no-secret', 'no webhook secret is configured for this source');
   if (header === undefined || header.trim() === '') return fail('signature.missing', 'the signature header is missing');

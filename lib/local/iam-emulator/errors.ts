@@ -31,10 +31,12 @@ export class IamEmulatorError extends Error {
 }
 
 export const noSuchEntity = (message: string): IamEmulatorError => new IamEmulatorError('NoSuchEntity', message);
-export const alreadyExists = (message: string): IamEmulatorError => new IamEmulatorError('EntityAlreadyExists', message);
+export const alreadyExists = (message: string): IamEmulatorError =>
+  new IamEmulatorError('EntityAlreadyExists', message);
 export const deleteConflict = (message: string): IamEmulatorError => new IamEmulatorError('DeleteConflict', message);
 export const limitExceeded = (message: string): IamEmulatorError => new IamEmulatorError('LimitExceeded', message);
-export const malformed = (message: string): IamEmulatorError => new IamEmulatorError('MalformedPolicyDocument', message);
+export const malformed = (message: string): IamEmulatorError =>
+  new IamEmulatorError('MalformedPolicyDocument', message);
 export const invalidInput = (message: string): IamEmulatorError => new IamEmulatorError('InvalidInput', message);
 
 /** IAM's constraint failures (AWS JSON-style "1 validation error detected" wording). */

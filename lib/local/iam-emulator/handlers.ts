@@ -91,7 +91,12 @@ export const HANDLERS: Record<string, ActionHandler> = {
     node('Role', roleXml(account.getRole(required(p, 'RoleName')), { boundaryAndTags: true, lastUsed: true })),
   ListRoles: (account, p) => {
     const { page, isTruncated, marker } = paginate(account.listRoles(optional(p, 'PathPrefix')), p);
-    return list('Roles', page.map((r) => roleXml(r, { boundaryAndTags: false, lastUsed: false }))) + pageXml(isTruncated, marker);
+    return (
+      list(
+        'Roles',
+        page.map((r) => roleXml(r, { boundaryAndTags: false, lastUsed: false })),
+      ) + pageXml(isTruncated, marker)
+    );
   },
   UpdateAssumeRolePolicy: (account, p) => {
     account.updateAssumeRolePolicy(required(p, 'RoleName'), required(p, 'PolicyDocument'));
@@ -156,9 +161,15 @@ export const HANDLERS: Record<string, ActionHandler> = {
       throw validationError('scope', scope, 'Member must satisfy enum value set: [All, AWS, Local]');
     }
     // The emulator holds no AWS-managed policies: Scope=AWS lists nothing.
-    const policies = scope === 'AWS' ? [] : account.listPolicies(optional(p, 'PathPrefix'), optionalBool(p, 'OnlyAttached'));
+    const policies =
+      scope === 'AWS' ? [] : account.listPolicies(optional(p, 'PathPrefix'), optionalBool(p, 'OnlyAttached'));
     const { page, isTruncated, marker } = paginate(policies, p);
-    return list('Policies', page.map((x) => policyXml(account, x, false))) + pageXml(isTruncated, marker);
+    return (
+      list(
+        'Policies',
+        page.map((x) => policyXml(account, x, false)),
+      ) + pageXml(isTruncated, marker)
+    );
   },
   GetPolicyVersion: (account, p) => {
     const arn = required(p, 'PolicyArn');
@@ -169,11 +180,20 @@ export const HANDLERS: Record<string, ActionHandler> = {
     const policy = account.getPolicy(required(p, 'PolicyArn'));
     const newestFirst = [...policy.versions].reverse();
     const { page, isTruncated, marker } = paginate(newestFirst, p);
-    return list('Versions', page.map((v) => versionXml(policy, v, false))) + pageXml(isTruncated, marker);
+    return (
+      list(
+        'Versions',
+        page.map((v) => versionXml(policy, v, false)),
+      ) + pageXml(isTruncated, marker)
+    );
   },
   CreatePolicyVersion: (account, p) => {
     const arn = required(p, 'PolicyArn');
-    const version = account.createPolicyVersion(arn, required(p, 'PolicyDocument'), optionalBool(p, 'SetAsDefault') ?? false);
+    const version = account.createPolicyVersion(
+      arn,
+      required(p, 'PolicyDocument'),
+      optionalBool(p, 'SetAsDefault') ?? false,
+    );
     return node('PolicyVersion', versionXml(account.getPolicy(arn), version, false));
   },
   DeletePolicyVersion: (account, p) => {
@@ -210,14 +230,20 @@ export const HANDLERS: Record<string, ActionHandler> = {
     const filters = stringList(p, 'Filter');
     for (const f of filters) {
       if (!GAAD_FILTERS.has(f)) {
-        throw validationError('filter', f, 'Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]');
+        throw validationError(
+          'filter',
+          f,
+          'Member must satisfy enum value set: [User, Role, Group, LocalManagedPolicy, AWSManagedPolicy]',
+        );
       }
     }
     const wants = (f: string): boolean => filters.length === 0 || filters.includes(f);
     type Item = { kind: 'role'; role: RoleEntity } | { kind: 'policy'; policy: PolicyEntity };
     const items: Item[] = [
       ...(wants('Role') ? account.listRoles().map((role): Item => ({ kind: 'role', role })) : []),
-      ...(wants('LocalManagedPolicy') ? account.listPolicies().map((policy): Item => ({ kind: 'policy', policy })) : []),
+      ...(wants('LocalManagedPolicy')
+        ? account.listPolicies().map((policy): Item => ({ kind: 'policy', policy }))
+        : []),
     ];
     const { page, isTruncated, marker } = paginate(items, p);
     const roles: string[] = [];
@@ -248,7 +274,10 @@ export const HANDLERS: Record<string, ActionHandler> = {
         const x = item.policy;
         policies.push(
           policyXml(account, x, false) +
-            list('PolicyVersionList', [...x.versions].reverse().map((v) => versionXml(x, v, true))),
+            list(
+              'PolicyVersionList',
+              [...x.versions].reverse().map((v) => versionXml(x, v, true)),
+            ),
         );
       }
     }
@@ -269,7 +298,9 @@ export const HANDLERS: Record<string, ActionHandler> = {
       thumbprints: stringList(p, 'ThumbprintList'),
       tags: tagList(p, 'Tags'),
     });
-    return text('OpenIDConnectProviderArn', provider.arn) + (provider.tags.length > 0 ? tagsXml('Tags', provider.tags) : '');
+    return (
+      text('OpenIDConnectProviderArn', provider.arn) + (provider.tags.length > 0 ? tagsXml('Tags', provider.tags) : '')
+    );
   },
   ListOpenIDConnectProviders: (account) =>
     list(

@@ -18,10 +18,17 @@ if (!env.success) {
   process.exit(2);
 }
 
-const emulator = await startIamEmulator({ port: env.data.GRANTPLANE_IAM_PORT, accountId: env.data.GRANTPLANE_IAM_ACCOUNT_ID });
+const emulator = await startIamEmulator({
+  port: env.data.GRANTPLANE_IAM_PORT,
+  accountId: env.data.GRANTPLANE_IAM_ACCOUNT_ID,
+});
 console.log(emulator.endpoint);
-console.error(`iam emulator: account ${env.data.GRANTPLANE_IAM_ACCOUNT_ID} (a 12-digit access key id selects that account)`);
-console.error(`try: AWS_ENDPOINT_URL_IAM=${emulator.endpoint} AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws iam list-roles`);
+console.error(
+  `iam emulator: account ${env.data.GRANTPLANE_IAM_ACCOUNT_ID} (a 12-digit access key id selects that account)`,
+);
+console.error(
+  `try: AWS_ENDPOINT_URL_IAM=${emulator.endpoint} AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws iam list-roles`,
+);
 
 const shutdown = (): void => {
   emulator.stop().then(

@@ -79,7 +79,12 @@ export const tagList = (params: FormParams, prefix: string): Tag[] =>
 // ─── XML ─────────────────────────────────────────────────────────────────────
 
 export const escapeXml = (text: string): string =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 
 /** `<name>escaped value</name>`, or nothing when the value is undefined (IAM omits absent members). */
 export const text = (name: string, value: string | number | boolean | Date | undefined | null): string => {

@@ -107,7 +107,12 @@ const readBody = async (req: IncomingMessage): Promise<string> => {
   return Buffer.concat(chunks).toString('utf8');
 };
 
-const trustForOidc = (accountId: string, oidcProvider: string, sub: string, operator: 'StringEquals' | 'StringLike'): string =>
+const trustForOidc = (
+  accountId: string,
+  oidcProvider: string,
+  sub: string,
+  operator: 'StringEquals' | 'StringLike',
+): string =>
   JSON.stringify(
     {
       Version: '2012-10-17',
@@ -277,7 +282,11 @@ export const startIamEmulator = async (options: IamEmulatorOptions = {}): Promis
           Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
         }),
       });
-    } else if (boundaryArn !== null && !boundaryArn.startsWith('arn:aws:iam::aws:policy/') && !acct.hasPolicy(boundaryArn)) {
+    } else if (
+      boundaryArn !== null &&
+      !boundaryArn.startsWith('arn:aws:iam::aws:policy/') &&
+      !acct.hasPolicy(boundaryArn)
+    ) {
       boundaryArn = null; // another account's policy cannot be a boundary here
     }
     const seedRole = (name: string, sub: string, operator: 'StringEquals' | 'StringLike'): string => {

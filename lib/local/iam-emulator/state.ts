@@ -109,7 +109,11 @@ export const checkPath = (path: string): void => {
 /** Validates a list operation's PathPrefix. */
 export const checkPathPrefix = (prefix: string): void => {
   if (prefix.length > 512 || !PATH_PREFIX_PATTERN.test(prefix)) {
-    throw validationError('pathPrefix', prefix, 'Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*');
+    throw validationError(
+      'pathPrefix',
+      prefix,
+      'Member must satisfy regular expression pattern: \\u002F[\\u0021-\\u007F]*',
+    );
   }
 };
 
@@ -160,14 +164,23 @@ export class IamAccount {
     const seen = new Set<string>();
     for (const tag of added) {
       if (tag.Key.length < 1 || tag.Key.length > 128 || !TAG_PATTERN.test(tag.Key)) {
-        throw validationError('tags.member.key', tag.Key, 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+');
+        throw validationError(
+          'tags.member.key',
+          tag.Key,
+          'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+',
+        );
       }
       if (tag.Value.length > 256 || !TAG_PATTERN.test(tag.Value)) {
-        throw validationError('tags.member.value', tag.Value, 'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*');
+        throw validationError(
+          'tags.member.value',
+          tag.Value,
+          'Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*',
+        );
       }
       if (tag.Key.toLowerCase().startsWith('aws:')) throw invalidInput('Tag keys starting with aws: are reserved.');
       const lower = tag.Key.toLowerCase();
-      if (seen.has(lower)) throw invalidInput('Duplicate tag keys found. Please note that Tag keys are case insensitive.');
+      if (seen.has(lower))
+        throw invalidInput('Duplicate tag keys found. Please note that Tag keys are case insensitive.');
       seen.add(lower);
     }
     const next = current.filter((t) => !seen.has(t.Key.toLowerCase()));
@@ -380,7 +393,8 @@ export class IamAccount {
   getPolicyVersion(arn: string, versionId: string): PolicyVersionEntity {
     const policy = this.getPolicy(arn);
     const version = policy.versions.find((v) => v.versionId === versionId);
-    if (version === undefined) throw noSuchEntity(`Policy ${arn} version ${versionId} does not exist or is not attachable.`);
+    if (version === undefined)
+      throw noSuchEntity(`Policy ${arn} version ${versionId} does not exist or is not attachable.`);
     return version;
   }
 
@@ -434,7 +448,12 @@ export class IamAccount {
 
   // ─── OIDC providers ────────────────────────────────────────────────────────
 
-  createOpenIdConnectProvider(input: { url: string; clientIds: string[]; thumbprints: string[]; tags: Tag[] }): OidcProviderEntity {
+  createOpenIdConnectProvider(input: {
+    url: string;
+    clientIds: string[];
+    thumbprints: string[];
+    tags: Tag[];
+  }): OidcProviderEntity {
     if (!input.url.startsWith('https://') || input.url.length > 255) {
       throw new IamEmulatorError('InvalidInput', 'Url must begin with https:// and be at most 255 characters.');
     }
