@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { ROUTES } from '../functions/shared/routes.js';
 import { grantRequestSchema } from '../lib/domain/grant.js';
+import { GRANT_STATUSES } from '../lib/domain/ports.js';
 import { RULE_CODES } from '../lib/domain/rules/codes.js';
 import { GUARDRAIL_CODES } from '../lib/domain/rules/guardrails.js';
 
@@ -274,16 +275,7 @@ describe('openapi.yaml', () => {
     expect(grantSchema.required).toEqual(expect.arrayContaining(documented));
     for (const field of ['ticket', 'expiresAt', 'justification'])
       expect(Object.keys(grantSchema.properties)).toContain(field);
-    expect(statuses).toEqual([
-      'pending-approval',
-      'approved',
-      'active',
-      'failed',
-      'rejected',
-      'revoking',
-      'revoked',
-      'expired',
-    ]);
+    expect(statuses).toEqual([...GRANT_STATUSES]);
     expect(grantExamples.length).toBeGreaterThanOrEqual(4);
     for (const [name, example] of grantExamples) {
       const grant = z.record(z.string(), z.unknown()).parse(example.value);

@@ -2,18 +2,9 @@
 // through zod, and a wrong value is a 400 naming the parameter — never a cast, never a 500.
 import * as z from 'zod';
 import { BadRequestError } from '../../lib/domain/errors.js';
-import type { GrantStatus } from '../../lib/domain/ports.js';
+import { GRANT_STATUSES } from '../../lib/domain/ports.js';
 
-const STATUSES = [
-  'pending-approval',
-  'approved',
-  'active',
-  'failed',
-  'rejected',
-  'revoking',
-  'revoked',
-  'expired',
-] as const satisfies readonly GrantStatus[];
+const STATUSES = GRANT_STATUSES;
 
 /** Parses `value` with `schema`; issues become a BadRequestError with paths under `where` (`query`, `body`). */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {

@@ -155,8 +155,19 @@ export class IamGatewayError extends Error {
 
 // ─── Desired state ───────────────────────────────────────────────────────────
 
-export type GrantStatus =
-  'pending-approval' | 'approved' | 'active' | 'failed' | 'rejected' | 'revoking' | 'revoked' | 'expired';
+/** Every grant status, in lifecycle order (DESIGN §8): the one list schemas, params and the spec test use. */
+export const GRANT_STATUSES = [
+  'pending-approval',
+  'approved',
+  'active',
+  'failed',
+  'rejected',
+  'revoking',
+  'revoked',
+  'expired',
+] as const;
+
+export type GrantStatus = (typeof GRANT_STATUSES)[number];
 
 /** Statuses whose grants are part of the desired state (compiled into IAM). */
 export const DESIRED_STATUSES: readonly GrantStatus[] = ['approved', 'active', 'failed'];

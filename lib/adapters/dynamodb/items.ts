@@ -4,6 +4,7 @@
 import * as z from 'zod';
 import { resourceSchema, scopeSchema, ticketSchema } from '../../domain/grant.js';
 import type { CompiledTarget } from '../../domain/model.js';
+import { GRANT_STATUSES } from '../../domain/ports.js';
 import type {
   AttributeRecord,
   AttributeUpdate,
@@ -78,16 +79,7 @@ const recordPart = (item: Record<string, unknown>): Record<string, unknown> =>
 
 // ─── Schemas ─────────────────────────────────────────────────────────────────
 
-const statusSchema = z.enum([
-  'pending-approval',
-  'approved',
-  'active',
-  'failed',
-  'rejected',
-  'revoking',
-  'revoked',
-  'expired',
-]);
+const statusSchema = z.enum(GRANT_STATUSES);
 
 const stringOrList = z.union([z.string(), z.array(z.string())]);
 
