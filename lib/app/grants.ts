@@ -406,7 +406,9 @@ export const revokeGrant = async (
     }
     const status: GrantStatus = grant.status === 'pending-approval' ? 'revoked' : 'revoking';
     const next = transition(deps, grant, status, input.actor.sub, input.comment);
-    await deps.store.updateGrant(next, auditOf(deps, 'grant.revoked', input.actor.sub, next, grant.status), {
+    // The comment (e.g. a git sync's "removed from source … at revision …") goes into the audit too.
+    const extra = input.comment === undefined ? {} : { detail: input.comment };
+    await deps.store.updateGrant(next, auditOf(deps, 'grant.revoked', input.actor.sub, next, grant.status, extra), {
       previousStatus: grant.status,
     });
     return { grant: next, changed: isDesired(grant.status) };

@@ -134,6 +134,22 @@ describe('syncSource across sources (R9)', () => {
     expect((await syncSource(deps, { source: 'repo-d', grants: set, actor: ci })).unchanged).toHaveLength(2);
   });
 
+  it("DESIGN §10 git sync: the sync's revision is in the audit of the grants it adds and of those it removes", async () => {
+    const [added] = (await syncSource(deps, { source: 'repo-rev', grants: [shared], actor: ci, revision: 'c0ffee1' }))
+      .added;
+    const removal = await syncSource(deps, {
+      source: 'repo-rev',
+      grants: [],
+      actor: ci,
+      revision: 'd00d2',
+      confirmPrune: true,
+    });
+    expect(removal.removed.map((grant) => grant.id)).toEqual([(added as GrantRecord).id]);
+    const audit = (await deps.store.listAudit({ grantId: (added as GrantRecord).id }, { limit: 10 })).items;
+    expect(audit.find((event) => event.action === 'grant.submitted')?.detail).toContain('revision c0ffee1');
+    expect(audit.find((event) => event.action === 'grant.revoked')?.detail).toContain('revision d00d2');
+  });
+
   it('the same grant declared twice in one file is one grant', async () => {
     const result = await syncSource(deps, {
       source: 'repo-c',
