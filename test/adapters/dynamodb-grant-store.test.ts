@@ -27,6 +27,8 @@ import { failure } from '../helpers/failure.js';
 let store: GrantStore;
 let seq = 0;
 const id = (prefix: string) => `${prefix}${String((seq += 1)).padStart(6, '0')}`;
+// A time that grows with seq and never wraps, so "newest first" holds whichever tests ran before.
+const tick = (): string => new Date(Date.parse('2026-11-01T00:00:00.000Z') + seq).toISOString();
 
 beforeAll(async () => {
   const { docClient, tableName } = await freshTable();
@@ -47,7 +49,7 @@ const grant = (over: Partial<GrantRecord> & { project?: string; domain?: string 
     status: 'pending-approval',
     requester: 'alice',
     source: 'api',
-    createdAt: `2026-11-01T00:00:${String(seq % 60).padStart(2, '0')}.${String(seq).padStart(3, '0')}Z`,
+    createdAt: tick(),
     updatedAt: '2026-11-01T00:00:00Z',
     history: [{ status: 'pending-approval', at: '2026-11-01T00:00:00Z', actor: 'alice' }],
     version: 1,
@@ -57,7 +59,7 @@ const grant = (over: Partial<GrantRecord> & { project?: string; domain?: string 
 
 const audit = (over: Partial<AuditEvent> = {}): AuditEvent => ({
   id: id('A'),
-  at: `2026-11-01T00:00:00.${String(seq).padStart(3, '0')}Z`,
+  at: tick(),
   actor: 'alice',
   action: 'grant.submitted',
   ...over,
