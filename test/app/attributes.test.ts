@@ -111,7 +111,9 @@ describe('importAttributes', () => {
 });
 
 describe('targets', () => {
-  it('lists targets with their desired and applied versions, and 404s an unknown target', async () => {
+  // Two targets of their own (a global one, approved, and an auto-approved pair), so these tests
+  // hold whichever tests ran before them
+  beforeAll(async () => {
     const grant = await submitGrant(deps, {
       request: {
         dataPlane: 'prod',
@@ -121,12 +123,24 @@ describe('targets', () => {
       actor: alice,
     });
     await approveGrant(deps, { id: grant.id, actor: { sub: 'bob', roles: ['approver'] } });
+    await submitGrant(deps, {
+      request: {
+        dataPlane: 'prod',
+        scope: { type: 'project-domain', project: 'listed', domain: 'development' },
+        resource: { type: 's3', bucket: 'acme-ml-data', access: 'read' },
+      },
+      actor: alice,
+    });
+  });
 
+  it('lists targets with their desired and applied versions, and 404s an unknown target', async () => {
     const all = await listTargets(deps);
     const prod = await listTargets(deps, { dataPlane: 'prod' });
     const global = await getTarget(deps, { dataPlane: 'prod', scope: { type: 'global' } });
 
-    expect(all.items.map((t) => t.targetKey)).toEqual(expect.arrayContaining(['prod#global', 'prod#attr#development']));
+    expect(all.items.map((t) => t.targetKey)).toEqual(
+      expect.arrayContaining(['prod#global', 'prod#listed#development']),
+    );
     expect(prod.items.map((t) => t.targetKey)).toEqual([...prod.items.map((t) => t.targetKey)].sort());
     expect(global).toMatchObject({ targetKey: 'prod#global', appliedVersion: 0, uctlUpdate: null });
     expect(global.desired?.role.managed).toBe(false);
@@ -162,7 +176,17 @@ describe('targets', () => {
 
 describe('attribute updates', () => {
   it('lists pending updates, shows the latest on the target, and acknowledges idempotently', async () => {
-    // Prepare: the applier records an update for the pair
+    // Prepare: its own table and pair (an auto-approved grant gives it a target), so no other
+    // test's updates or targets change what it lists; then the applier records an update
+    const deps = await appDeps();
+    await submitGrant(deps, {
+      request: {
+        dataPlane: 'prod',
+        scope: { type: 'project-domain', project: 'attr', domain: 'development' },
+        resource: { type: 's3', bucket: 'acme-ml-data', access: 'read' },
+      },
+      actor: alice,
+    });
     const update: AttributeUpdate = {
       id: 'U1',
       dataPlane: 'prod',
