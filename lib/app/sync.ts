@@ -7,7 +7,7 @@ import { StateConflictError, ValidationError } from '../domain/errors.js';
 import type { RuleViolation } from '../domain/model.js';
 import { DESIRED_STATUSES, type GrantRecord, type GrantStatus, type Identity } from '../domain/ports.js';
 import { validateGrantRequest } from '../domain/rules/validate.js';
-import type { AppDeps } from './deps.js';
+import { type AppDeps, withConflictRetry } from './deps.js';
 import { revokeGrant, submitGrant } from './grants.js';
 import { attributesInput, planRequestOf } from './targets.js';
 
@@ -197,6 +197,51 @@ export const syncSource = async (deps: AppDeps, input: SyncInput): Promise<SyncR
   }
 };
 
+const sameInstant = (a: string | undefined, b: string | undefined): boolean =>
+  a === undefined || b === undefined ? a === b : Date.parse(a) === Date.parse(b);
+
+/**
+ * Gives a live grant the expiresAt its repository now declares (absent: no expiry), audited as
+ * `grant.expiry-changed`. The compiled state does not depend on expiresAt, so no target changes; the
+ * schedule ends the grant at the new time. A grant that ended meanwhile is left as it is.
+ */
+const setExpiry = async (
+  deps: AppDeps,
+  id: string,
+  expiresAt: string | undefined,
+  actor: string,
+  detail: string,
+): Promise<GrantRecord> =>
+  withConflictRetry(async () => {
+    const grant = await deps.store.getGrant(id);
+    if (grant === null) throw new Error(`grant ${id} vanished during the sync`);
+    if (!LIVE_STATUSES.includes(grant.status) || sameInstant(expiresAt, grant.expiresAt)) return grant;
+    const { expiresAt: before, ...rest } = grant;
+    const next: GrantRecord = {
+      ...rest,
+      ...(expiresAt === undefined ? {} : { expiresAt }),
+      updatedAt: deps.clock.now().toISOString(),
+      version: grant.version + 1,
+    };
+    await deps.store.updateGrant(
+      next,
+      {
+        id: deps.ids.next(),
+        at: next.updatedAt,
+        actor,
+        action: 'grant.expiry-changed',
+        grantId: grant.id,
+        targetKey: grant.targetKey,
+        before: { status: grant.status, expiresAt: before ?? null },
+        after: { status: grant.status, expiresAt: expiresAt ?? null },
+        result: 'ok',
+        detail,
+      },
+      { previousStatus: grant.status },
+    );
+    return next;
+  });
+
 /** The diff against the source's live grants, and (unless a dry run) its application. */
 const diffAndApply = async (
   deps: AppDeps,
@@ -215,13 +260,19 @@ const diffAndApply = async (
   }
   const unchanged: GrantRecord[] = [];
   const added: Declared[] = [];
+  // Unchanged grants whose declared expiresAt differs from the stored one: the file is the truth.
+  const retimed = new Map<string, string | undefined>();
   const seen = new Set<string>();
   for (const entry of declared) {
     if (seen.has(entry.key)) continue; // R9: declared twice is one grant
     seen.add(entry.key);
     const existing = liveByKey.get(entry.key);
     if (existing === undefined) added.push(entry);
-    else unchanged.push(existing);
+    else {
+      unchanged.push(existing);
+      const declaredExpiry = typeof entry.request.expiresAt === 'string' ? entry.request.expiresAt : undefined;
+      if (!sameInstant(declaredExpiry, existing.expiresAt)) retimed.set(existing.id, declaredExpiry);
+    }
   }
   for (const [key, grant] of liveByKey) if (!seen.has(key)) removed.push(grant);
   removed.sort(compareIds);
@@ -270,6 +321,20 @@ const diffAndApply = async (
       }),
     );
   }
+  const kept: GrantRecord[] = [];
+  for (const grant of unchanged) {
+    kept.push(
+      retimed.has(grant.id)
+        ? await setExpiry(
+            deps,
+            grant.id,
+            retimed.get(grant.id),
+            input.actor.sub,
+            `git sync of source ${input.source}${at}`,
+          )
+        : grant,
+    );
+  }
   const previous = await deps.store.getSource(input.source);
   const stamp = now.toISOString();
   await deps.store.putSource({
@@ -290,5 +355,5 @@ const diffAndApply = async (
     result: 'ok',
     detail: `source ${input.source}${at}: ${created.length} added, ${unchanged.length} unchanged, ${revoked.length} removed`,
   });
-  return { ...base, dryRun: false, added: created, unchanged, removed: revoked };
+  return { ...base, dryRun: false, added: created, unchanged: kept, removed: revoked };
 };

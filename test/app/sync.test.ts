@@ -150,6 +150,33 @@ describe('syncSource across sources (R9)', () => {
     expect(audit.find((event) => event.action === 'grant.revoked')?.detail).toContain('revision d00d2');
   });
 
+  it("DESIGN §10 git sync: the complete set declared — a changed expiresAt moves the unchanged grant's expiry, audited", async () => {
+    const first = await syncSource(deps, {
+      source: 'repo-exp',
+      grants: [{ ...shared, expiresAt: '2026-11-30T00:00:00Z' }],
+      actor: ci,
+    });
+    const id = (first.added[0] as GrantRecord).id;
+    const later = await syncSource(deps, {
+      source: 'repo-exp',
+      grants: [{ ...shared, expiresAt: '2026-12-15T00:00:00Z' }],
+      actor: ci,
+      revision: 'e2',
+    });
+    expect(later.added).toEqual([]);
+    expect(later.unchanged.map((grant) => [grant.id, grant.expiresAt])).toEqual([[id, '2026-12-15T00:00:00Z']]);
+    expect((await deps.store.getGrant(id))?.expiresAt).toBe('2026-12-15T00:00:00Z');
+    const audit = (await deps.store.listAudit({ grantId: id }, { limit: 10 })).items;
+    expect(audit.find((event) => event.action === 'grant.expiry-changed')?.detail).toContain('revision e2');
+
+    // Dropping expiresAt from the file makes the grant open-ended; the same set again writes nothing.
+    await syncSource(deps, { source: 'repo-exp', grants: [shared], actor: ci });
+    expect((await deps.store.getGrant(id))?.expiresAt).toBeUndefined();
+    const version = (await deps.store.getGrant(id))?.version;
+    await syncSource(deps, { source: 'repo-exp', grants: [shared], actor: ci });
+    expect((await deps.store.getGrant(id))?.version).toBe(version);
+  });
+
   it('the same grant declared twice in one file is one grant', async () => {
     const result = await syncSource(deps, {
       source: 'repo-c',
