@@ -39,5 +39,7 @@ describe('startDynamoDbLocal', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+    // Two JVM starts: 6 s on a quiet machine, 12 s seen under load; like the other tests that start
+    // DynamoDB Local, it gets room beyond the default 30 s so a slow CI machine does not fail it.
+  }, 90_000);
 });
