@@ -127,7 +127,8 @@ const GRANT_FIELD_PATH: Record<WebhookKind, (field: string) => string> = {
 
 const grantAnswer = (grant: GrantRecord, queued: boolean): WebhookAnswer => ({
   status: queued ? 202 : 200,
-  body: { grant },
+  // DESIGN §10: "Answers 200 with the grant (202 when it queued work)" — the grant itself.
+  body: grant,
 });
 
 const ticketText = (event: TicketEvent): string => `${event.ticket.system} ticket ${event.ticket.key}`;

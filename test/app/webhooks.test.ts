@@ -71,7 +71,7 @@ describe('receiveWebhook', () => {
     const retried = await deliver(deps, created('A-1'), t);
     expect(retried.status).toBe(200);
     expect(retried.replay).toBeUndefined();
-    expect((retried.body as { grant: GrantRecord }).grant.status).toBe('pending-approval');
+    expect((retried.body as GrantRecord).status).toBe('pending-approval');
   });
 
   it('a claim still in progress answers DeliveryInProgressError to a duplicate', async () => {
@@ -92,7 +92,7 @@ describe('receiveWebhook', () => {
     const first = await deliver(deps, created('A-3'), now());
     const again = await deliver(deps, created('A-3'), now() - 1); // another signature: a new delivery
     expect(again.replay).toBeUndefined();
-    expect((again.body as { grant: GrantRecord }).grant.id).toBe((first.body as { grant: GrantRecord }).grant.id);
+    expect((again.body as GrantRecord).id).toBe((first.body as GrantRecord).id);
     const grants = (await deps.store.listGrants({ source: 'generic' }, { limit: 10 })).items.filter(
       (g) => g.ticket?.key === 'A-3',
     );
@@ -104,7 +104,7 @@ describe('receiveWebhook', () => {
     const ids = new Set<string>();
     for (const outcome of outcomes) {
       if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(DeliveryInProgressError);
-      else ids.add((outcome.value.body as { grant: GrantRecord }).grant.id);
+      else ids.add((outcome.value.body as GrantRecord).id);
     }
     expect(ids.size).toBe(1);
     const grants = (await deps.store.listGrants({ source: 'generic' }, { limit: 10 })).items.filter(

@@ -109,7 +109,7 @@ describe('webhook secrets from the environment', () => {
     expect((await send('not-it')).statusCode).toBe(401);
     const accepted = await send('sm-new');
     expect(accepted.statusCode).toBe(200);
-    expect(JSON.parse(accepted.body ?? '{}').grant).toMatchObject({ status: 'pending-approval', source: 'generic' });
+    expect(JSON.parse(accepted.body ?? '{}')).toMatchObject({ status: 'pending-approval', source: 'generic' });
   });
 
   it('a secret that cannot be read answers 500 (the sender retries), not 401, and shows no value', async () => {

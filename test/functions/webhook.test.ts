@@ -103,7 +103,7 @@ const generic = (event: string, key: string, actor: string, grant?: unknown) => 
   ...(grant === undefined ? {} : { grant }),
 });
 
-const grantOf = (answer: Answer): GrantRecord => (answer.body as { grant: GrantRecord }).grant;
+const grantOf = (answer: Answer): GrantRecord => answer.body as GrantRecord;
 const codes = (answer: Answer): string[] =>
   ((answer.body as { errors?: { code: string }[] }).errors ?? []).map((e) => e.code);
 

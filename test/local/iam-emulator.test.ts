@@ -339,6 +339,7 @@ describe('IAM emulator: accounts, seeding, OIDC providers', () => {
   });
 
   it('chooses the account from the access key id: mapped, 12-digit, or the default', async () => {
+    emulator.resetCalls(); // only this test's calls, whichever tests of the block ran before
     const staging = iamClientFor(emulator, { accessKeyId: 'AKIDSTAGING' });
     const numeric = iamClientFor(emulator, { accessKeyId: '333344445555' });
     const other = iamClientFor(emulator, { accessKeyId: 'ANYTHING' });
