@@ -62,7 +62,9 @@ const liveOf = async (source: string): Promise<GrantRecord[]> =>
     ['approved', 'active', 'pending-approval'].includes(g.status),
   );
 
-describe('git sync (DESIGN §10)', () => {
+// One source's history, sync after sync: each test starts from what the one before left, so
+// `--sequence.shuffle` keeps the order.
+describe('git sync (DESIGN §10)', { shuffle: false }, () => {
   it('first sync creates the source and its grants, approved on arrival, with the revision in the audit', async () => {
     const answer = await sync('infra-repo', {
       revision: 'abc123',
