@@ -1,17 +1,14 @@
 // End to end on the local stack (DESIGN §9): HTTP submit → approve → the stream poller feeds the
 // applier Lambda → the grant is `active` and the role is in the IAM emulator; the pair's uctl update
 // is pending; revoke → `revoked`, the role waits; ack → the role is deleted (A3).
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
 import { mintLocalToken } from '../../lib/local/jwt.js';
-import type { LocalStack } from '../../lib/local/start.js';
+import { eventually, startE2eStack, type E2eStack } from '../helpers/local-stack.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ROLE = 'acme-flytesnacks-staging';
-let stack: LocalStack;
+let e2e: E2eStack;
 let iam: IAMClient;
 
 const token = (sub: string, roles: string[]) => mintLocalToken({ sub, roles: roles as never }, DEV_JWT_SECRET);
@@ -19,33 +16,7 @@ const alice = token('alice', ['requester']);
 const bob = token('bob', ['approver']);
 const admin = token('carol', ['admin', 'approver']);
 
-const call = async (
-  method: string,
-  path: string,
-  bearer: string,
-  body?: unknown,
-): Promise<{ status: number; json: Record<string, unknown> }> => {
-  const answer = await fetch(`${stack.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${bearer}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: answer.status, json: (await answer.json()) as Record<string, unknown> };
-};
-
-/** Polls `probe` until it returns a value (not undefined), at most `ms`. */
-const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
+const call = (method: string, path: string, bearer: string, body?: unknown) => e2e.call(method, path, bearer, body);
 
 const roleExists = async (): Promise<boolean> => {
   try {
@@ -58,27 +29,12 @@ const roleExists = async (): Promise<boolean> => {
 };
 
 beforeAll(async () => {
-  delete process.env.GRANTPLANE_LOCAL_JWT_SECRET;
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  // Imported after the log level is set: the handlers' logger reads it when first imported.
-  const { startLocalStack } = await import('../../lib/local/start.js');
-  const { applierLoop } = await import('../../lib/local/stream-poller.js');
-  stack = await startLocalStack({
-    ephemeral: true,
-    port: 0,
-    configPath: resolve(repo, 'grantplane.config.yaml'),
-    loops: [applierLoop],
-  });
-  iam = new IAMClient({
-    endpoint: stack.iamEndpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: '123456789012', secretAccessKey: 'any' },
-  });
+  e2e = await startE2eStack();
+  iam = e2e.iam;
 }, 90_000);
 
 afterAll(async () => {
-  iam?.destroy();
-  await stack?.stop();
+  await e2e?.stop();
 });
 
 describe('local stack: the applier on the table stream', () => {

@@ -3,64 +3,30 @@
 // sync the same grant over HTTP; the applier (fed by the table stream) puts it into the IAM emulator;
 // one repository drops it → its grant is revoked but the statement is still in IAM; the other drops
 // it too → the statement is gone.
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import {
-  GetPolicyCommand,
-  GetPolicyVersionCommand,
-  IAMClient,
-  ListAttachedRolePoliciesCommand,
-} from '@aws-sdk/client-iam';
+import { GetPolicyCommand, GetPolicyVersionCommand, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
 import { mintLocalToken } from '../../lib/local/jwt.js';
-import type { LocalStack } from '../../lib/local/start.js';
+import { eventually, startE2eStack, type E2eStack } from '../helpers/local-stack.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const ROLE = 'acme-flytesnacks-staging';
 const BUCKET = 'acme-two-sources';
-let stack: LocalStack;
-let iam: IAMClient;
+let e2e: E2eStack;
 
 const ci = mintLocalToken({ sub: 'ci-bot', roles: ['admin'] }, DEV_JWT_SECRET);
 
-const call = async (
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; json: Record<string, unknown> }> => {
-  const answer = await fetch(`${stack.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${ci}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: answer.status, json: (await answer.json()) as Record<string, unknown> };
-};
-
-/** Polls `probe` until it returns a value (not undefined), at most `ms`. */
-const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
+const call = (method: string, path: string, body?: unknown) => e2e.call(method, path, ci, body);
 
 const statusOf = async (id: string): Promise<unknown> => (await call('GET', `/v1/grants/${id}`)).json.status;
 
 /** The default-version documents of the grantplane policies attached to the pair's role, as text. */
 const grantplaneDocuments = async (): Promise<string> => {
-  const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: ROLE }));
+  const attached = await e2e.iam.send(new ListAttachedRolePoliciesCommand({ RoleName: ROLE }));
   const documents: string[] = [];
   for (const policy of attached.AttachedPolicies ?? []) {
     if (!policy.PolicyArn?.includes(':policy/grantplane/')) continue;
-    const read = await iam.send(new GetPolicyCommand({ PolicyArn: policy.PolicyArn }));
-    const version = await iam.send(
+    const read = await e2e.iam.send(new GetPolicyCommand({ PolicyArn: policy.PolicyArn }));
+    const version = await e2e.iam.send(
       new GetPolicyVersionCommand({ PolicyArn: policy.PolicyArn, VersionId: read.Policy?.DefaultVersionId }),
     );
     documents.push(decodeURIComponent(version.PolicyVersion?.Document ?? ''));
@@ -76,27 +42,11 @@ const grant = {
 };
 
 beforeAll(async () => {
-  delete process.env.GRANTPLANE_LOCAL_JWT_SECRET;
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  // Imported after the log level is set: the handlers' logger reads it when first imported.
-  const { startLocalStack } = await import('../../lib/local/start.js');
-  const { applierLoop } = await import('../../lib/local/stream-poller.js');
-  stack = await startLocalStack({
-    ephemeral: true,
-    port: 0,
-    configPath: resolve(repo, 'grantplane.config.yaml'),
-    loops: [applierLoop],
-  });
-  iam = new IAMClient({
-    endpoint: stack.iamEndpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: '123456789012', secretAccessKey: 'any' },
-  });
+  e2e = await startE2eStack();
 }, 90_000);
 
 afterAll(async () => {
-  iam?.destroy();
-  await stack?.stop();
+  await e2e?.stop();
 });
 
 describe('DESIGN §10 git sync: grants belong to their source (local stack, IAM emulator)', () => {
