@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     globalSetup: ['./test/global-setup.ts'],
+    // EMF metric lines on stdout are noise in tests; tests that read metrics serialize them.
+    env: { POWERTOOLS_METRICS_DISABLED: 'true' },
   },
 });

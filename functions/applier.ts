@@ -3,12 +3,20 @@
 // mapping retries exactly those (A4). A scheduled invocation (no Records) sweeps every target that
 // is behind, failed, or waiting for its uctl update (grace periods run out without a record).
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
-import { applyPendingTargets, applyTargets, type ApplierDeps, type ApplierLog } from '../lib/app/applier.js';
+import {
+  applyPendingTargets,
+  applyTargets,
+  type ApplierDeps,
+  type ApplierLog,
+  type TargetOutcome,
+} from '../lib/app/applier.js';
 import { touchOf } from '../lib/app/applier-stream.js';
 import { liveApplierDeps } from '../lib/wiring.js';
 import { logger } from './shared/logger.js';
+import { countIfEngineError, countMetric, METRIC, metrics } from './shared/metrics.js';
 
 /** Applier deps, or a function giving them on first use (the live wiring). */
 export type ApplierDepsSource = ApplierDeps | (() => ApplierDeps);
@@ -21,45 +29,69 @@ export const applierLog: ApplierLog = {
   error: (message, attributes) => logger.error(message, { ...attributes }),
 };
 
-/** The applier Lambda on any deps. */
+/** FailedApplies / FailedGrants for the alarms (DESIGN §11): targets that failed, grants moved to failed. */
+const countFailures = (outcomes: readonly TargetOutcome[]): void => {
+  countMetric(METRIC.failedApplies, outcomes.filter((o) => o.outcome === 'failed').length);
+  countMetric(
+    METRIC.failedGrants,
+    outcomes.flatMap((o) => o.grantChanges).filter((change) => change.endsWith('→ failed')).length,
+  );
+};
+
+/** The applier Lambda on any deps; an engine failure fails the invocation (and counts EngineErrors). */
 export const makeHandler = (source: ApplierDepsSource) =>
   middy(async (event: DynamoDBStreamEvent | ScheduledEvent): Promise<DynamoDBBatchResponse> => {
-    const deps = typeof source === 'function' ? source() : source;
-    if (!('Records' in event)) {
-      const outcomes = await applyPendingTargets(deps);
-      const summary = {
-        targets: outcomes.length,
-        failed: outcomes.filter((o) => o.outcome === 'failed').map((o) => o.targetKey),
-      };
-      if (outcomes.length > 0) logger.info('sweep done', summary);
-      else logger.debug('sweep done', summary);
-      return { batchItemFailures: [] };
+    try {
+      return await handle(typeof source === 'function' ? source() : source, event);
+    } catch (error: unknown) {
+      countIfEngineError(error);
+      throw error;
     }
-    const sequences = new Map<string, string[]>();
-    const grantIds: string[] = [];
-    for (const record of event.Records) {
-      const touch = touchOf(record);
-      if (touch === null) continue;
-      const sequence = record.dynamodb?.SequenceNumber;
-      sequences.set(touch.targetKey, [
-        ...(sequences.get(touch.targetKey) ?? []),
-        ...(sequence === undefined ? [] : [sequence]),
-      ]);
-      if (touch.grantId !== undefined) grantIds.push(touch.grantId);
-    }
-    if (sequences.size === 0) return { batchItemFailures: [] };
-    const outcomes = await applyTargets(deps, [...sequences.keys()], { grantIds });
-    const failed = outcomes.filter((outcome) => outcome.outcome === 'failed');
-    logger.info('batch applied', {
-      records: event.Records.length,
+  })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
+
+const handle = async (
+  deps: ApplierDeps,
+  event: DynamoDBStreamEvent | ScheduledEvent,
+): Promise<DynamoDBBatchResponse> => {
+  if (!('Records' in event)) {
+    const outcomes = await applyPendingTargets(deps);
+    countFailures(outcomes);
+    const summary = {
       targets: outcomes.length,
-      failed: failed.map((o) => o.targetKey),
-    });
-    return {
-      batchItemFailures: failed
-        .flatMap((outcome) => sequences.get(outcome.targetKey) ?? [])
-        .map((itemIdentifier) => ({ itemIdentifier })),
+      failed: outcomes.filter((o) => o.outcome === 'failed').map((o) => o.targetKey),
     };
-  }).use(injectLambdaContext(logger, { resetKeys: true }));
+    if (outcomes.length > 0) logger.info('sweep done', summary);
+    else logger.debug('sweep done', summary);
+    return { batchItemFailures: [] };
+  }
+  const sequences = new Map<string, string[]>();
+  const grantIds: string[] = [];
+  for (const record of event.Records) {
+    const touch = touchOf(record);
+    if (touch === null) continue;
+    const sequence = record.dynamodb?.SequenceNumber;
+    sequences.set(touch.targetKey, [
+      ...(sequences.get(touch.targetKey) ?? []),
+      ...(sequence === undefined ? [] : [sequence]),
+    ]);
+    if (touch.grantId !== undefined) grantIds.push(touch.grantId);
+  }
+  if (sequences.size === 0) return { batchItemFailures: [] };
+  const outcomes = await applyTargets(deps, [...sequences.keys()], { grantIds });
+  countFailures(outcomes);
+  const failed = outcomes.filter((outcome) => outcome.outcome === 'failed');
+  logger.info('batch applied', {
+    records: event.Records.length,
+    targets: outcomes.length,
+    failed: failed.map((o) => o.targetKey),
+  });
+  return {
+    batchItemFailures: failed
+      .flatMap((outcome) => sequences.get(outcome.targetKey) ?? [])
+      .map((itemIdentifier) => ({ itemIdentifier })),
+  };
+};
 
 export const handler = makeHandler(() => liveApplierDeps(applierLog));

@@ -13,6 +13,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { UnauthorizedError, ForbiddenError } from '../../lib/domain/errors.js';
 import { allows, identityOf, needsIdentity, parseAuthEnv, type AuthConfig, type Identity } from './auth.js';
 import { logger as defaultLogger } from './logger.js';
+import { countIfEngineError, publishNow } from './metrics.js';
 import { mapError, problem, ProblemError, PROBLEM_CONTENT_TYPE } from './problem.js';
 import { matchRoute } from './router.js';
 import type { RouteGroup, RouteSpec } from './routes.js';
@@ -175,6 +176,7 @@ export function makeHttpHandler(group: RouteGroup, functions: RouteFunctions, op
       if (mapped.clientError || mapped.problem.status === 501) {
         log.info('request refused', { ...where, code: mapped.problem.errors[0]?.code });
       } else {
+        if (countIfEngineError(request.error)) publishNow();
         log.error('request failed', {
           ...where,
           error: request.error instanceof Error ? request.error : String(request.error),

@@ -5,6 +5,7 @@ import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@
 import { HttpError } from '@middy/util';
 import {
   BadRequestError,
+  EngineError,
   ForbiddenError,
   NotFoundError,
   StateConflictError,
@@ -70,6 +71,13 @@ export const INTERNAL_PROBLEM: Problem = problem(
   'The service failed to handle the request. It has been logged; retry later or contact the operators.',
 );
 
+/** The engine failed (DESIGN §5): a 500 that says so, with nothing of the cause. */
+export const ENGINE_PROBLEM: Problem = problem(
+  500,
+  'engine.internal-error',
+  'The service could not compute the plan; nothing was changed. It has been logged; retry later or contact the operators.',
+);
+
 export interface MappedError {
   problem: Problem;
   headers: Record<string, string>;
@@ -95,6 +103,7 @@ export function mapError(error: unknown): MappedError {
   });
   if (error instanceof ProblemError)
     return { problem: error.problem, headers: error.headers, clientError: error.problem.status < 500 };
+  if (error instanceof EngineError) return { problem: ENGINE_PROBLEM, headers: {}, clientError: false };
   if (error instanceof ValidationError) return client(problem(422, 'validation', error.message, error.violations));
   if (error instanceof BadRequestError) return client(problem(400, 'bad-request', error.message, error.violations));
   if (error instanceof UnauthorizedError) return client(problem(401, 'auth.unauthenticated', error.message));

@@ -21,6 +21,7 @@ import { sha256Hex } from '../domain/compile/hash.js';
 import { pairRoleName } from '../domain/compile/names.js';
 import { uctlUpdate } from '../domain/compile/uctl.js';
 import { planGrants } from '../domain/engine.js';
+import { EngineError } from '../domain/errors.js';
 import type { UctlUpdate } from '../domain/model.js';
 import {
   ConcurrentUpdateError,
@@ -178,6 +179,13 @@ export async function applyTargets(
       const waiting = [...candidates.values()].flat().filter((grant) => grant.status !== 'revoking');
       if (waiting.length > 0) refused = await refusedGrants(deps, dataPlane);
     } catch (error: unknown) {
+      // The engine failing is not this plane's data being late: nothing is applied and nothing is
+      // marked failed anywhere, and the invocation itself fails, so retries, the dead-letter queue
+      // and the function's error alarm all see it (DESIGN §5).
+      if (error instanceof EngineError) {
+        deps.log.error('engine failed: nothing applied', { dataPlane, error: errorText(error) });
+        throw error;
+      }
       deps.log.error('applier could not read the plane', { dataPlane, error: errorText(error) });
       for (const key of planeKeys)
         outcomes.push({ targetKey: key, outcome: 'failed', iamCalls: [], grantChanges: [], error: errorText(error) });

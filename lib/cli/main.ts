@@ -3,6 +3,7 @@
 // Every failure is one line on stderr — never a stack trace — because CI logs are read by people.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { EngineError } from '../domain/errors.js';
 import { ExitCode, UsageError, configErrorText, isConfigError, oneLine, processIo, type CliIo } from './io.js';
 
 /** What every command module exports. */
@@ -95,6 +96,10 @@ function reportError(error: unknown, io: CliIo): number {
   if (isConfigError(error)) {
     // A configuration rejected by the domain outside files.ts (which wraps it itself).
     io.stderr(`grantplane: config error: ${configErrorText(error)}\n`);
+    return ExitCode.usage;
+  }
+  if (error instanceof EngineError) {
+    io.stderr(`grantplane: engine error (nothing was planned or changed; please report it): ${oneLine(error.message)}\n`);
     return ExitCode.usage;
   }
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -13,6 +13,7 @@ import { pairRoleName } from './compile/names.js';
 import { fitsOnePolicy, packStatements } from './compile/pack.js';
 import { compareStrings, type NormStatement } from './compile/statements.js';
 import { compileGlobalTarget, compilePairTarget } from './compile/target.js';
+import { EngineError } from './errors.js';
 import { violation } from './rules/codes.js';
 import { ecrPullStatement } from './rules/ecr.js';
 import { checkPolicyStatements } from './rules/guardrails.js';
@@ -55,30 +56,20 @@ interface Outcome {
 const QUOTA_ADVICE =
   'Combine or narrow grants (one prefix or ARN pattern instead of many), revoke unused ones, or raise maxPoliciesPerRole if AWS raised the account quota.';
 
-/** Validates and compiles grant requests into the plan of DESIGN §7. Never throws. */
+/**
+ * Validates and compiles grant requests into the plan of DESIGN §7. A request that breaks a rule is
+ * a rejection in the result; a failure of the engine itself (a bug, an unusable IAM action
+ * catalogue) is never turned into a plan: it throws EngineError, so no caller can mistake it for
+ * "nothing is desired" and write that (DESIGN §5).
+ */
 export function planGrants(input: PlanInput): PlanResult {
   const requests: readonly unknown[] = Array.isArray(input.requests) ? input.requests : [];
   try {
     return plan(input, requests);
   } catch (error: unknown) {
-    // A bug must not turn into a crashed plan: every request is refused, nothing is compiled.
-    const detail = error instanceof Error ? error.message : String(error);
-    return {
-      accepted: [],
-      rejected: requests.map((_, index) => ({
-        index,
-        errors: [
-          violation(
-            'request',
-            'engine.internal-error',
-            `The engine failed (${detail}); nothing was planned. Report this with the request.`,
-          ),
-        ],
-      })),
-      notes: [],
-      targets: [],
-      infrastructure: [],
-    };
+    if (error instanceof EngineError) throw error;
+    const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new EngineError(`the engine failed, nothing was planned (${detail})`, { cause: error });
   }
 }
 
@@ -87,7 +78,7 @@ function plan(input: PlanInput, requests: readonly unknown[]): PlanResult {
   const distinct = new Map<string, Distinct>();
 
   requests.forEach((raw, index) => {
-    const result = validateOne(input, raw);
+    const result = validateGrantRequest(input.config, raw, input.now);
     if (!result.ok) {
       outcome.rejected.set(index, result.errors);
       return;
@@ -226,21 +217,6 @@ function plan(input: PlanInput, requests: readonly unknown[]): PlanResult {
     .filter((note) => outcome.accepted.has(note.index))
     .sort((a, b) => a.index - b.index || compareStrings(a.code, b.code));
   return { accepted, rejected, notes, targets, infrastructure };
-}
-
-/** One request through R1–R8; a request that makes validation throw (a hostile getter, say) is refused alone. */
-function validateOne(input: PlanInput, raw: unknown): ReturnType<typeof validateGrantRequest> {
-  try {
-    return validateGrantRequest(input.config, raw, input.now);
-  } catch (error: unknown) {
-    const detail = error instanceof Error ? error.message : String(error);
-    return {
-      ok: false,
-      errors: [
-        violation('request', 'engine.internal-error', `The request could not be read (${detail}): send plain JSON.`),
-      ],
-    };
-  }
 }
 
 function sortByKey(entries: readonly Distinct[]): Distinct[] {

@@ -58,3 +58,15 @@ export class StateConflictError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * The engine could not compute a plan: a bug, or data it needs (the IAM action catalogue) is
+ * unusable. Never a user error: the caller answers 5xx (no detail), the CLI exits 2, nothing is
+ * written, and the operator gets an error log and the `EngineErrors` metric (DESIGN §5).
+ */
+export class EngineError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EngineError';
+  }
+}

@@ -103,6 +103,8 @@ async function markForReapply(store: GrantStore): Promise<number> {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const cwd = options.cwd ?? process.cwd();
   const env = process.env;
+  // CloudWatch metrics (EMF lines) mean nothing on one machine: off unless asked for.
+  env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const configPath = resolve(cwd, options.configPath ?? (env.GRANTPLANE_CONFIG || 'grantplane.config.yaml'));
   const config = configFromEnv({ GRANTPLANE_CONFIG: configPath }, cwd); // fails fast, naming the key
   const tableName = options.tableName ?? (env.GRANTPLANE_TABLE || 'grantplane');

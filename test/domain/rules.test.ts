@@ -4,6 +4,7 @@ import { validateGrantRequest } from '../../lib/domain/rules/validate.js';
 import { checkExpiry } from '../../lib/domain/rules/expiry.js';
 import { bucketNameProblem, globMatches } from '../../lib/domain/rules/s3.js';
 import { planGrants } from '../../lib/domain/engine.js';
+import { EngineError } from '../../lib/domain/errors.js';
 import { ACCOUNT, GLOBAL, NOW, OTHER_ACCOUNT, config, pair, prodPlane, s3 } from './engine-fixtures.js';
 
 const cfg = config();
@@ -372,20 +373,16 @@ describe('RULE_CODES', () => {
 });
 
 describe('planGrants on hostile input', () => {
-  it('refuses only the request that cannot be read', () => {
+  it('aborts with EngineError instead of answering a plan when the engine itself fails (an engine failure is never an empty plan)', () => {
     const hostile = {
       get scope(): unknown {
         throw new Error('boom');
       },
       resource: s3('acme-data'),
     };
-    const result = planGrants({
-      config: cfg,
-      requests: [hostile, { scope: GLOBAL, resource: s3('acme-data') }],
-      now: NOW,
-    });
-    expect(result.rejected).toMatchObject([{ index: 0, errors: [{ code: 'engine.internal-error', path: 'request' }] }]);
-    expect(result.accepted).toEqual([{ index: 1 }]);
+    expect(() =>
+      planGrants({ config: cfg, requests: [hostile, { scope: GLOBAL, resource: s3('acme-data') }], now: NOW }),
+    ).toThrow(EngineError);
   });
 
   it('treats a non-array requests value as no requests', () => {

