@@ -99,7 +99,9 @@ function reportError(error: unknown, io: CliIo): number {
     return ExitCode.usage;
   }
   if (error instanceof EngineError) {
-    io.stderr(`grantplane: engine error (nothing was planned or changed; please report it): ${oneLine(error.message)}\n`);
+    io.stderr(
+      `grantplane: engine error (nothing was planned or changed; please report it): ${oneLine(error.message)}\n`,
+    );
     return ExitCode.usage;
   }
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

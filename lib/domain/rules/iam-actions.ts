@@ -52,7 +52,9 @@ function services(): Record<string, unknown> {
   const root = catalogue !== null && typeof catalogue === 'object' ? (catalogue as Record<string, unknown>) : {};
   const found = root['services'];
   if (found === null || typeof found !== 'object' || Array.isArray(found) || Object.keys(found).length === 0) {
-    throw new IamCatalogueError('AWS IAM action catalogue is empty or malformed (expected { services: { <prefix>: … } })');
+    throw new IamCatalogueError(
+      'AWS IAM action catalogue is empty or malformed (expected { services: { <prefix>: … } })',
+    );
   }
   return found as Record<string, unknown>;
 }
