@@ -46,53 +46,100 @@ import {
 import { decodePolicyDocument, PolicyDocumentParseError } from './documents.js';
 
 // ─── What IAM answers (only the members grantplane reads) ─────────────────────
+// AWS's API model marks every member of these shapes optional, and IAM-compatible endpoints
+// (moto, LocalStack) do leave some out. So nothing here fails a read on an optional member: a name
+// or path is derived from the ARN, a missing trust policy or default version id is fetched with
+// one more read, a missing count is taken conservatively. Only what cannot be derived (an entity
+// without an ARN, a version without an id) fails, with a message naming the member.
 
-const tagListSchema = z.array(z.object({ Key: z.string(), Value: z.string() }));
+const tagListSchema = z.array(z.object({ Key: z.string(), Value: z.string().optional() }));
 const dateSchema = z.date().transform((d) => d.toISOString());
 
 const roleSchema = z.object({
-  RoleName: z.string(),
-  Arn: z.string(),
-  Path: z.string(),
-  AssumeRolePolicyDocument: z.string(),
+  RoleName: z.string().optional(),
+  Arn: z.string().optional(),
+  Path: z.string().optional(),
+  AssumeRolePolicyDocument: z.string().optional(),
   PermissionsBoundary: z.object({ PermissionsBoundaryArn: z.string().optional() }).optional(),
   Tags: tagListSchema.optional(),
 });
 
 const policySchema = z.object({
-  PolicyName: z.string(),
-  Arn: z.string(),
-  Path: z.string(),
-  DefaultVersionId: z.string(),
-  AttachmentCount: z.number().int(),
+  PolicyName: z.string().optional(),
+  Arn: z.string().optional(),
+  Path: z.string().optional(),
+  DefaultVersionId: z.string().optional(),
+  AttachmentCount: z.number().int().optional(),
   Tags: tagListSchema.optional(),
 });
 
 const versionSchema = z.object({
-  VersionId: z.string(),
-  IsDefaultVersion: z.boolean(),
-  CreateDate: dateSchema,
+  VersionId: z.string().optional(),
+  IsDefaultVersion: z.boolean().optional(),
+  CreateDate: dateSchema.optional(),
   Document: z.string().optional(),
 });
 
-const attachedSchema = z.object({ PolicyName: z.string(), PolicyArn: z.string() });
+const attachedSchema = z.object({ PolicyName: z.string().optional(), PolicyArn: z.string().optional() });
 
 const roleDetailSchema = roleSchema.extend({ AttachedManagedPolicies: z.array(attachedSchema).optional() });
 const policyDetailSchema = policySchema.extend({ PolicyVersionList: z.array(versionSchema).optional() });
 
-const toTags = (tags: z.infer<typeof tagListSchema>): Tags => Object.fromEntries(tags.map((t) => [t.Key, t.Value]));
+/** IAM answered without something grantplane cannot do without (and cannot derive). */
+export class IncompleteIamAnswerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IncompleteIamAnswerError';
+  }
+}
+
+/** Name and path from an IAM ARN: `arn:aws:iam::1:role/grantplane/x` → { name: x, path: /grantplane/ }. */
+export const nameAndPathOfArn = (arn: string): { name: string; path: string } | null => {
+  const resource = arn.split(':').slice(5).join(':');
+  const slash = resource.indexOf('/');
+  if (slash < 0) return null;
+  const rest = resource.slice(slash); // "/grantplane/x"
+  const last = rest.lastIndexOf('/');
+  const name = rest.slice(last + 1);
+  return name === '' ? null : { name, path: rest.slice(0, last + 1) };
+};
+
+const identity = (
+  kind: string,
+  raw: { Arn?: string | undefined; Path?: string | undefined },
+  name: string | undefined,
+): { name: string; arn: string; path: string } => {
+  if (raw.Arn === undefined || raw.Arn === '') {
+    throw new IncompleteIamAnswerError(
+      `IAM answered a ${kind}${name === undefined ? '' : ` (${name})`} without its Arn; grantplane needs the ARN to tell whose it is`,
+    );
+  }
+  const derived = nameAndPathOfArn(raw.Arn);
+  const resolved = name ?? derived?.name;
+  if (resolved === undefined)
+    throw new IncompleteIamAnswerError(`IAM answered ${raw.Arn} without a name, and its ARN names none`);
+  return { name: resolved, arn: raw.Arn, path: raw.Path ?? derived?.path ?? '/' };
+};
+
+const toTags = (tags: z.infer<typeof tagListSchema>): Tags =>
+  Object.fromEntries(tags.map((t) => [t.Key, t.Value ?? '']));
 const fromTags = (tags: Tags): { Key: string; Value: string }[] =>
   Object.keys(tags)
     .sort()
     .map((key) => ({ Key: key, Value: tags[key] ?? '' }));
 
-const toRole = (raw: unknown, view: 'get' | 'list'): IamRole => {
+/** A role as IAM described it; `trustPolicy` is absent when the answer left the document out. */
+type RoleRead = Omit<IamRole, 'trustPolicy'> & { trustPolicy: PolicyDocument | undefined };
+
+const toRoleRead = (raw: unknown, view: 'get' | 'list'): RoleRead => {
   const role = roleSchema.parse(raw);
-  const result: IamRole = {
-    name: role.RoleName,
-    arn: role.Arn,
-    path: role.Path,
-    trustPolicy: decodePolicyDocument(role.AssumeRolePolicyDocument, `trust policy of role ${role.RoleName}`),
+  const id = identity('role', role, role.RoleName);
+  const result: RoleRead = {
+    ...id,
+    trustPolicy:
+      role.AssumeRolePolicyDocument === undefined
+        ? undefined
+        : decodePolicyDocument(role.AssumeRolePolicyDocument, `trust policy of role ${id.name}`),
   };
   // ListRoles returns neither boundaries nor tags (IAM API reference): leave them undefined there.
   if (view === 'get') {
@@ -102,14 +149,26 @@ const toRole = (raw: unknown, view: 'get' | 'list'): IamRole => {
   return result;
 };
 
-const toPolicy = (raw: unknown, tags: Tags | undefined): IamPolicy => {
+/** GetRole's answer must carry the trust policy: it is the read every other one falls back to. */
+const toRole = (raw: unknown, view: 'get' | 'list'): IamRole => {
+  const role = toRoleRead(raw, view);
+  if (role.trustPolicy === undefined) {
+    throw new IncompleteIamAnswerError(`IAM answered role ${role.name} without its AssumeRolePolicyDocument`);
+  }
+  return { ...role, trustPolicy: role.trustPolicy };
+};
+
+/** A policy; `defaultVersionId` undefined when the answer left it out (the caller looks it up). */
+type PolicyRead = Omit<IamPolicy, 'defaultVersionId'> & { defaultVersionId: string | undefined };
+
+const toPolicyRead = (raw: unknown, tags: Tags | undefined): PolicyRead => {
   const policy = policySchema.parse(raw);
-  const result: IamPolicy = {
-    name: policy.PolicyName,
-    arn: policy.Arn,
-    path: policy.Path,
+  const result: PolicyRead = {
+    ...identity('policy', policy, policy.PolicyName),
     defaultVersionId: policy.DefaultVersionId,
-    attachmentCount: policy.AttachmentCount,
+    // Unknown counts as attached: a policy is then never deleted as an orphan on a guess, and a
+    // delete after our own detach still works (IAM answers DeleteConflict if it is attached elsewhere).
+    attachmentCount: policy.AttachmentCount ?? 1,
   };
   if (tags !== undefined) result.tags = tags;
   return result;
@@ -118,10 +177,12 @@ const toPolicy = (raw: unknown, tags: Tags | undefined): IamPolicy => {
 const toVersion = (raw: unknown, what: string): IamPolicyVersion => fromVersion(versionSchema.parse(raw), what);
 
 const fromVersion = (version: z.output<typeof versionSchema>, what: string): IamPolicyVersion => {
+  if (version.VersionId === undefined)
+    throw new IncompleteIamAnswerError(`IAM answered a version of ${what} without its VersionId`);
   const result: IamPolicyVersion = {
     versionId: version.VersionId,
-    isDefault: version.IsDefaultVersion,
-    createDate: version.CreateDate,
+    isDefault: version.IsDefaultVersion ?? false,
+    createDate: version.CreateDate ?? '',
   };
   if (version.Document !== undefined) {
     result.document = decodePolicyDocument(version.Document, `${what} version ${version.VersionId}`);
@@ -131,7 +192,8 @@ const fromVersion = (version: z.output<typeof versionSchema>, what: string): Iam
 
 const toAttached = (raw: unknown): IamAttachedPolicy => {
   const attached = attachedSchema.parse(raw);
-  return { name: attached.PolicyName, arn: attached.PolicyArn };
+  const { name, arn } = identity('attached policy', { Arn: attached.PolicyArn }, attached.PolicyName);
+  return { name, arn };
 };
 
 // ─── Errors ──────────────────────────────────────────────────────────────────
@@ -165,7 +227,11 @@ const toGatewayError = (operation: string, error: unknown): IamGatewayError => {
       },
     );
   }
-  if (error instanceof PolicyDocumentParseError || error instanceof z.ZodError) {
+  if (
+    error instanceof PolicyDocumentParseError ||
+    error instanceof z.ZodError ||
+    error instanceof IncompleteIamAnswerError
+  ) {
     return new IamGatewayError(operation, 'UnparseableDocument', `${operation}: ${error.message}`, { cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -222,6 +288,32 @@ export interface IamGatewayOptions {
 export const makeIamGateway = (client: IAMClient, options: IamGatewayOptions = {}): IamGateway => {
   const MaxItems = options.pageSize ?? 1000;
 
+  /** A role whose answer left out its trust policy, completed with one GetRole. */
+  const completeRole = async <R extends RoleRead>(role: R): Promise<R & { trustPolicy: PolicyDocument }> => {
+    if (role.trustPolicy !== undefined) return { ...role, trustPolicy: role.trustPolicy };
+    const out = await client.send(new GetRoleCommand({ RoleName: role.name }));
+    return { ...role, trustPolicy: toRole(out.Role, 'get').trustPolicy };
+  };
+
+  /** A policy whose answer left out its default version id, completed from its versions. */
+  const completePolicy = async <P extends PolicyRead>(
+    policy: P,
+    versions?: readonly IamPolicyVersion[],
+  ): Promise<P & { defaultVersionId: string }> => {
+    if (policy.defaultVersionId !== undefined) return { ...policy, defaultVersionId: policy.defaultVersionId };
+    let found = versions?.find((version) => version.isDefault)?.versionId;
+    if (found === undefined) {
+      const out = await client.send(new ListPolicyVersionsCommand({ PolicyArn: policy.arn, MaxItems: 1000 }));
+      found = (out.Versions ?? []).map((v) => toVersion(v, `policy ${policy.arn}`)).find((v) => v.isDefault)?.versionId;
+    }
+    if (found === undefined) {
+      throw new IncompleteIamAnswerError(
+        `IAM answered policy ${policy.arn} without a DefaultVersionId, and no version of it is the default`,
+      );
+    }
+    return { ...policy, defaultVersionId: found };
+  };
+
   return {
     getRole: (name) =>
       read('GetRole', async () => {
@@ -234,7 +326,7 @@ export const makeIamGateway = (client: IAMClient, options: IamGatewayOptions = {
         allPages(async (Marker) => {
           const out = await client.send(new ListRolesCommand({ PathPrefix: pathPrefix, Marker, MaxItems }));
           return {
-            items: (out.Roles ?? []).map((r) => toRole(r, 'list')),
+            items: await Promise.all((out.Roles ?? []).map((r) => completeRole(toRoleRead(r, 'list')))),
             isTruncated: out.IsTruncated === true,
             marker: out.Marker,
           };
@@ -253,7 +345,8 @@ export const makeIamGateway = (client: IAMClient, options: IamGatewayOptions = {
             Tags: fromTags(input.tags),
           }),
         );
-        const role = toRole(out.Role, 'get');
+        const read = toRoleRead(out.Role, 'get');
+        const role: IamRole = { ...read, trustPolicy: read.trustPolicy ?? input.trustPolicy };
         // CreateRole answers with the boundary and tags it stored; IAM-compatible endpoints may not.
         if (role.permissionsBoundaryArn === null) role.permissionsBoundaryArn = input.permissionsBoundaryArn;
         if (role.tags === undefined || Object.keys(role.tags).length === 0) role.tags = { ...input.tags };
@@ -321,9 +414,10 @@ export const makeIamGateway = (client: IAMClient, options: IamGatewayOptions = {
       read('GetPolicy', async () => {
         const out = await client.send(new GetPolicyCommand({ PolicyArn: arn }));
         const parsed = policySchema.parse(out.Policy);
-        if (parsed.Tags !== undefined && parsed.Tags.length > 0) return toPolicy(out.Policy, toTags(parsed.Tags));
+        if (parsed.Tags !== undefined && parsed.Tags.length > 0)
+          return completePolicy(toPolicyRead(out.Policy, toTags(parsed.Tags)));
         const tags = await client.send(new ListPolicyTagsCommand({ PolicyArn: arn, MaxItems: 1000 }));
-        return toPolicy(out.Policy, toTags(tagListSchema.parse(tags.Tags ?? [])));
+        return completePolicy(toPolicyRead(out.Policy, toTags(tagListSchema.parse(tags.Tags ?? []))));
       }),
 
     listPolicies: (pathPrefix) =>
@@ -333,7 +427,7 @@ export const makeIamGateway = (client: IAMClient, options: IamGatewayOptions = {
             new ListPoliciesCommand({ Scope: 'Local', PathPrefix: pathPrefix, Marker, MaxItems }),
           );
           return {
-            items: (out.Policies ?? []).map((p) => toPolicy(p, undefined)),
+            items: await Promise.all((out.Policies ?? []).map((p) => completePolicy(toPolicyRead(p, undefined)))),
             isTruncated: out.IsTruncated === true,
             marker: out.Marker,
           };
@@ -352,10 +446,12 @@ export const makeIamGateway = (client: IAMClient, options: IamGatewayOptions = {
           }),
         );
         const parsed = policySchema.parse(out.Policy);
-        return toPolicy(
+        const policy = toPolicyRead(
           out.Policy,
           parsed.Tags !== undefined && parsed.Tags.length > 0 ? toTags(parsed.Tags) : { ...input.tags },
         );
+        // A new policy's only version is v1, its default (IAM API reference, CreatePolicy).
+        return { ...policy, defaultVersionId: policy.defaultVersionId ?? 'v1' };
       }),
 
     getPolicyVersion: (arn, versionId) =>
@@ -422,20 +518,27 @@ export const makeIamGateway = (client: IAMClient, options: IamGatewayOptions = {
           );
           for (const raw of out.RoleDetailList ?? []) {
             const detail = roleDetailSchema.parse(raw);
-            if (!wantedRole(detail.Path, detail.RoleName)) continue;
-            roles.push({
-              ...toRole(raw, 'list'),
-              permissionsBoundaryArn: detail.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
-              tags: toTags(detail.Tags ?? []),
-              attachedPolicies: (detail.AttachedManagedPolicies ?? []).map(toAttached),
-            });
+            const role = toRoleRead(raw, 'list');
+            if (!wantedRole(role.path, role.name)) continue;
+            roles.push(
+              await completeRole({
+                ...role,
+                permissionsBoundaryArn: detail.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
+                tags: toTags(detail.Tags ?? []),
+                attachedPolicies: (detail.AttachedManagedPolicies ?? []).map(toAttached),
+              }),
+            );
           }
           for (const raw of out.Policies ?? []) {
             const detail = policyDetailSchema.parse(raw);
-            if (!underPath(detail.Path, filter?.pathPrefix)) continue;
+            const policy = toPolicyRead(raw, undefined);
+            if (!underPath(policy.path, filter?.pathPrefix)) continue;
+            const versions = (detail.PolicyVersionList ?? []).map((v) => fromVersion(v, `policy ${policy.arn}`));
+            const complete = await completePolicy(policy, versions);
+            // The default version is the policy's DefaultVersionId, whatever each entry says or omits.
             policies.push({
-              ...toPolicy(raw, undefined),
-              versions: (detail.PolicyVersionList ?? []).map((v) => fromVersion(v, `policy ${detail.Arn}`)),
+              ...complete,
+              versions: versions.map((v) => ({ ...v, isDefault: v.versionId === complete.defaultVersionId })),
             });
           }
           return { items: [], isTruncated: out.IsTruncated === true, marker: out.Marker };
