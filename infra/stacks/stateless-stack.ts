@@ -20,7 +20,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
@@ -31,6 +31,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ROUTES, type RouteGroup, type RouteSpec } from '../../functions/shared/routes.js';
+import { ITEM_TYPE } from '../../lib/adapters/dynamodb/items.js';
 import { TABLE } from '../../lib/adapters/dynamodb/table.js';
 import { REPO_ROOT, type InfraSettings } from '../config.js';
 import {
@@ -86,6 +87,38 @@ const grantTable = (table: Table, role: IRole, access: 'read' | 'read-write'): v
 
 /** Whether API Gateway checks the JWT on this route (`none`/`signature` routes carry no token). */
 export const routeNeedsJwt = (route: RouteSpec): boolean => route.access !== 'none' && route.access !== 'signature';
+
+/**
+ * Only records that can need the applier invoke it (lib/app/applier-stream.ts decides the rest):
+ * a target written (its desired state may have moved), a grant that became approved or revoking,
+ * a uctl update acknowledged. Audit events, leases, idempotency records and webhook deliveries —
+ * most of the table's writes — never wake it. Filters are ORed; Lambda allows five per mapping.
+ */
+const written = FilterRule.or('INSERT', 'MODIFY');
+export const APPLIER_STREAM_FILTERS = [
+  FilterCriteria.filter({
+    eventName: written,
+    dynamodb: { NewImage: { type: { S: FilterRule.isEqual(ITEM_TYPE.target) } } },
+  }),
+  FilterCriteria.filter({
+    eventName: written,
+    dynamodb: {
+      NewImage: {
+        type: { S: FilterRule.isEqual(ITEM_TYPE.grant) },
+        status: { S: FilterRule.or('approved', 'revoking') },
+      },
+    },
+  }),
+  FilterCriteria.filter({
+    eventName: written,
+    dynamodb: {
+      NewImage: {
+        type: { S: FilterRule.isEqual(ITEM_TYPE.attributeUpdate) },
+        status: { S: FilterRule.isEqual('acknowledged') },
+      },
+    },
+  }),
+];
 
 /** Names of the roles that plane accounts trust; fixed so another account can name them. */
 export const serviceRoleNames = (serviceName: string) =>
@@ -193,6 +226,7 @@ export class StatelessStack extends Stack {
         retryAttempts: 5,
         maxRecordAge: Duration.hours(6),
         onFailure: new SqsDlq(this.deadLetterQueue),
+        filters: APPLIER_STREAM_FILTERS,
       }),
     );
 

@@ -1,0 +1,270 @@
+// The deployed tier (README "Deploy to AWS"): `cdk synth`, then every function's bundle run the way
+// Lambda runs it — its asset folder alone in a temp directory, Node as the template's runtime, the
+// template's environment — against DynamoDB Local holding the template's table and the IAM
+// emulator. End to end: submit → approve → the table's stream through the mapping's filters →
+// applier → active, role and policy in IAM → revoke → revoked; the drift function on a scheduler
+// event. What runs here is what deploys: nothing of the repository is around the bundles.
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
+import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../../lib/local/dynamodb-local.js';
+import { startIamEmulator, type IamEmulator } from '../../lib/local/iam-emulator/index.js';
+import { apiEvent, type EventInput } from '../functions/events.js';
+import { TEST_ACCOUNT_ID, TEST_OIDC } from '../helpers/iam.js';
+import { startSecretsManagerServer, type SecretsManagerServer } from '../helpers/secrets-manager-server.js';
+import { signGeneric } from '../../lib/domain/webhooks/index.js';
+import {
+  createTableFromTemplate,
+  matchesFilter,
+  openStream,
+  resourcesOf,
+  startFunction,
+  streamFilters,
+  synthesize,
+  type DeployedFunction,
+  type RefValues,
+  type Synthesized,
+  type TableStream,
+} from './harness.js';
+
+const TABLE = 'grantplane-deployed';
+const work = mkdtempSync(join(tmpdir(), 'grantplane-deployed-'));
+const CONFIG = join(work, 'grantplane.config.yaml');
+writeFileSync(
+  CONFIG,
+  `dataPlanes:
+  - name: prod
+    cloud: aws
+    accountId: "${TEST_ACCOUNT_ID}"
+    region: us-west-2
+    orgPrefix: acme
+    oidcProvider: ${TEST_OIDC}
+    domains: [development, staging, production]
+    projects: "*"
+`,
+);
+
+let synth: Synthesized;
+let dynamoLocal: DynamoDbLocal;
+let emulator: IamEmulator;
+let dynamo: DynamoDBClient;
+let streams: DynamoDBStreamsClient;
+let iam: IAMClient;
+let stream: TableStream;
+let secrets: SecretsManagerServer;
+const WEBHOOK_SECRET = 'deployed-tier-webhook-secret';
+const functions = new Map<string, DeployedFunction>();
+
+/** The function serving a route group or worker, found by the description the stack gives it. */
+const fn = (description: string): DeployedFunction => {
+  const found = [...functions.values()].find((f) => f.description === description);
+  if (found === undefined) throw new Error(`no deployed function "${description}"`);
+  return found;
+};
+
+const ALICE = { sub: 'alice', groups: ['requester'] };
+const BOB = { sub: 'bob', groups: ['approver', 'requester'] };
+
+/** One HTTP API v2 event (the JWT authorizer's claims in it) to the function of `group`. */
+const http = async (group: string, input: EventInput) => {
+  const result = (await fn(`HTTP ${group}`).invoke(apiEvent(input))) as {
+    statusCode: number;
+    body?: string;
+  };
+  return { status: result.statusCode, body: result.body ? (JSON.parse(result.body) as Record<string, unknown>) : {} };
+};
+
+/** Feeds what the table's stream holds to the applier, as the event source mapping would: filtered, in batches. */
+const deliverStream = async (): Promise<{ delivered: DynamoDBRecord[]; skipped: number }> => {
+  const filters = streamFilters(synth);
+  const records = await stream.drain();
+  const delivered = records.filter((r) => filters.length === 0 || filters.some((p) => matchesFilter(p, r)));
+  for (let i = 0; i < delivered.length; i += 25) {
+    const answer = (await fn('applier (table stream to IAM)').invoke({
+      Records: delivered.slice(i, i + 25),
+    })) as DynamoDBBatchResponse;
+    expect(answer.batchItemFailures).toEqual([]);
+  }
+  return { delivered, skipped: records.length - delivered.length };
+};
+
+beforeAll(async () => {
+  synth = synthesize({
+    'grantplane:config': CONFIG,
+    jwtIssuer: 'https://acme.okta.com/oauth2/default',
+    jwtAudience: 'grantplane',
+    homeAccount: TEST_ACCOUNT_ID,
+  });
+  dynamoLocal = await startDynamoDbLocal({ startTimeoutMs: 60_000 });
+  emulator = await startIamEmulator({ accountId: TEST_ACCOUNT_ID });
+  emulator.seedDataPlane({ accountId: TEST_ACCOUNT_ID, orgPrefix: 'acme', oidcProvider: TEST_OIDC });
+  const credentials = { accessKeyId: 'AKIDDEPLOYED', secretAccessKey: 'deployed-tier' };
+  dynamo = new DynamoDBClient({ endpoint: dynamoLocal.endpoint, region: 'us-west-2', credentials });
+  streams = new DynamoDBStreamsClient({ endpoint: dynamoLocal.endpoint, region: 'us-west-2', credentials });
+  iam = new IAMClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials });
+  await createTableFromTemplate(dynamo, synth, TABLE);
+  stream = await openStream(dynamo, streams, TABLE);
+
+  const [tableId] = resourcesOf(synth.stateful, 'AWS::DynamoDB::Table').map(([id]) => id);
+  const refs: RefValues = { [tableId ?? 'Table']: TABLE };
+  for (const [id] of resourcesOf(synth.stateless, 'AWS::Lambda::Function')) refs[id] = `grantplane-${id}`;
+  secrets = await startSecretsManagerServer({ region: 'us-west-2', account: TEST_ACCOUNT_ID });
+  for (const [id] of resourcesOf(synth.stateless, 'AWS::SecretsManager::Secret'))
+    refs[id] = secrets.put(id, WEBHOOK_SECRET);
+  const runtimeEnv = {
+    AWS_REGION: 'us-west-2',
+    AWS_DEFAULT_REGION: 'us-west-2',
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoLocal.endpoint,
+    AWS_ENDPOINT_URL_IAM: emulator.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+  };
+  const ids = resourcesOf(synth.stateless, 'AWS::Lambda::Function').map(([id]) => id);
+  const started = await Promise.all(ids.map((logicalId) => startFunction({ synth, logicalId, refs, runtimeEnv })));
+  for (const started1 of started) functions.set(started1.logicalId, started1);
+}, 300_000);
+
+afterAll(async () => {
+  for (const f of functions.values()) f.stop();
+  dynamo?.destroy();
+  streams?.destroy();
+  iam?.destroy();
+  await emulator?.stop();
+  await dynamoLocal?.stop();
+  await secrets?.close();
+});
+
+describe('the synthesized bundles, run as Lambda runs them', { shuffle: false }, () => {
+  it('are self-contained: each runs from a folder holding only its bundle and config, no node_modules above it', () => {
+    expect(functions.size).toBe(resourcesOf(synth.stateless, 'AWS::Lambda::Function').length);
+    for (const f of functions.values()) {
+      expect(readdirSync(f.folder).sort(), f.logicalId).toEqual([
+        'grantplane.config.yaml',
+        'index.mjs',
+        'index.mjs.map',
+      ]);
+      for (let dir = f.folder; dir !== dirname(dir); dir = dirname(dir))
+        expect(existsSync(join(dir, 'node_modules')), dir).toBe(false);
+    }
+  });
+
+  let grantId = '';
+
+  it('submit (requester) → pending-approval; plan and list answer', async () => {
+    const request = {
+      dataPlane: 'prod',
+      scope: { type: 'project-domain', project: 'flytesnacks', domain: 'development' },
+      resource: { type: 's3', bucket: 'acme-ml-data', prefix: 'team-a/', access: 'read-write' },
+      justification: 'training jobs read and write features',
+    };
+    const planned = await http('http/plan', {
+      method: 'POST',
+      path: '/v1/plan',
+      caller: ALICE,
+      body: { grants: [request] },
+    });
+    expect(planned.status, JSON.stringify(planned.body)).toBe(200);
+    expect(planned.body).toMatchObject({ rejected: [] });
+
+    const submitted = await http('http/grants', { method: 'POST', path: '/v1/grants', caller: ALICE, body: request });
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
+    expect(submitted.body).toMatchObject({ status: 'pending-approval', requester: 'alice' });
+    grantId = String(submitted.body['id']);
+
+    const listed = await http('http/grants', {
+      method: 'GET',
+      path: '/v1/grants',
+      caller: BOB,
+      query: { status: 'pending-approval' },
+    });
+    expect(listed.status).toBe(200);
+    expect((listed.body['items'] as { id: string }[]).map((g) => g.id)).toContain(grantId);
+  });
+
+  it('approve (approver) → the stream wakes the applier only for records that need work → active, role and policy in IAM', async () => {
+    const approved = await http('http/grants', {
+      method: 'POST',
+      path: `/v1/grants/${grantId}/approve`,
+      caller: BOB,
+      body: { comment: 'ok' },
+    });
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    const { delivered, skipped } = await deliverStream();
+    expect(delivered.length).toBeGreaterThan(0);
+    // Audit events, idempotency records and the like never invoke the applier.
+    expect(skipped).toBeGreaterThan(0);
+    // The applier's own writes (grant → active, target outcome, audit) need no second wake-up that does work.
+    await deliverStream();
+
+    const read = await http('http/grants', { method: 'GET', path: `/v1/grants/${grantId}`, caller: ALICE });
+    expect(read.body).toMatchObject({ id: grantId, status: 'active' });
+    const role = await iam.send(new GetRoleCommand({ RoleName: 'acme-flytesnacks-development' }));
+    expect(role.Role?.Path).toBe('/grantplane/');
+    const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'acme-flytesnacks-development' }));
+    expect(attached.AttachedPolicies?.map((p) => p.PolicyName).sort()).toEqual([
+      'grantplane-flytesnacks-development-1',
+      'userflyterole',
+    ]);
+    const target = await http('http/targets', {
+      method: 'GET',
+      path: '/v1/targets/prod/flytesnacks/development',
+      caller: ALICE,
+    });
+    expect(target.status).toBe(200);
+    expect(target.body).toMatchObject({ state: 'applied' });
+  });
+
+  it('revoke (requester) → revoking → applier → revoked, the pair policy gone from IAM', async () => {
+    const revoked = await http('http/grants', { method: 'DELETE', path: `/v1/grants/${grantId}`, caller: ALICE });
+    expect(revoked.status, JSON.stringify(revoked.body)).toBe(202);
+    await deliverStream();
+    await deliverStream();
+    const read = await http('http/grants', { method: 'GET', path: `/v1/grants/${grantId}`, caller: ALICE });
+    expect(read.body).toMatchObject({ status: 'revoked' });
+    const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'acme-flytesnacks-development' }));
+    expect(attached.AttachedPolicies?.map((p) => p.PolicyName)).not.toContain('grantplane-flytesnacks-development-1');
+  });
+
+  it('drift on a scheduler event stores a report the API serves; the audit trail has the whole story', async () => {
+    const result = (await fn('drift check and expiry (schedule)').invoke({})) as { errors: string[]; targets: number };
+    expect(result.errors).toEqual([]);
+    const latest = await http('http/drift', { method: 'GET', path: '/v1/drift-checks/latest', caller: ALICE });
+    expect(latest.status, JSON.stringify(latest.body)).toBe(200);
+    expect(latest.body).toHaveProperty('checkedAt');
+    const audit = await http('http/audit', { method: 'GET', path: '/v1/audit', caller: BOB, query: { grantId } });
+    expect(audit.status).toBe(200);
+    expect((audit.body['items'] as unknown[]).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('every other function starts and answers its routes (health, sources, attributes, webhook)', async () => {
+    expect((await http('http/health', { method: 'GET', path: '/healthz' })).status).toBe(200);
+    const sync = await http('http/sources', {
+      method: 'PUT',
+      path: '/v1/sources/ml-platform/grants',
+      query: { dryRun: 'true' },
+      caller: { sub: 'ci', groups: ['admin'] },
+      body: { grants: [] },
+    });
+    expect(sync.status, JSON.stringify(sync.body)).toBe(200);
+    const updates = await http('http/attributes', {
+      method: 'GET',
+      path: '/v1/attribute-updates',
+      caller: BOB,
+      query: { status: 'pending' },
+    });
+    expect(updates.status, JSON.stringify(updates.body)).toBe(200);
+    // Unsigned: refused before any secret is read.
+    const hook = await http('webhook', {
+      method: 'POST',
+      path: '/v1/webhooks/generic',
+      body: { event: 'ticket.created' },
+    });
+    expect(hook.status).toBe(401);
+  });
+});
