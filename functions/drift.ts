@@ -11,9 +11,10 @@ import type { ApplierLog } from '../lib/app/applier.js';
 import { makeStorePolicyTagCache, runDriftCheck, type DriftMetrics, type DriftRunDeps } from '../lib/app/drift-run.js';
 import { liveApplierDeps } from '../lib/wiring.js';
 import { logger } from './shared/logger.js';
+import { countIfEngineError, metrics } from './shared/metrics.js';
 
-/** The namespace and `service` dimension infra's DriftedTargets alarm reads. */
-export const metrics = new Metrics({ namespace: 'grantplane', serviceName: 'grantplane' });
+/** The shared instance: namespace and `service` dimension infra's alarms read. */
+export { metrics };
 
 /** Powertools metrics as the run's counters (EMF in the function's log). */
 export const powertoolsDriftMetrics = (target: Metrics): DriftMetrics => ({
@@ -84,10 +85,16 @@ export const makeHandler = (source: DriftDepsSource, options: { metrics?: Metric
     const parsed = invocationSchema.safeParse(event ?? {});
     const input = parsed.success ? parsed.data : {};
     if (!parsed.success) logger.warn('invocation payload ignored', { issue: parsed.error.issues[0]?.message });
-    const report = await runDriftCheck(deps, {
-      actor: input.actor ?? 'schedule',
-      ...(input.confirmPrune === undefined ? {} : { confirmPrune: input.confirmPrune }),
-    });
+    let report: Awaited<ReturnType<typeof runDriftCheck>>;
+    try {
+      report = await runDriftCheck(deps, {
+        actor: input.actor ?? 'schedule',
+        ...(input.confirmPrune === undefined ? {} : { confirmPrune: input.confirmPrune }),
+      });
+    } catch (error: unknown) {
+      if (options.metrics !== null) countIfEngineError(error, options.metrics ?? metrics);
+      throw error;
+    }
     return {
       reportId: report.id,
       checkedAt: report.checkedAt,

@@ -1,6 +1,6 @@
 // Builds grantplane's stacks into an App; shared by infra/app.ts and the infra tests.
 import type { App } from 'aws-cdk-lib';
-import { InfraConfigError, loadInfraSettings, type InfraSettings } from './config.js';
+import { loadInfraSettings, type InfraSettings } from './config.js';
 import { PlaneAccessStack } from './stacks/plane-access-stack.js';
 import { StatefulStack } from './stacks/stateful-stack.js';
 import { StatelessStack, serviceRoleNames } from './stacks/stateless-stack.js';
@@ -17,31 +17,25 @@ export interface GrantplaneStacks {
  * with an `applierRoleArn` (its own account). Context: see infra/config.ts.
  */
 export const buildApp = (app: App, options: { functionsDir?: string } = {}): GrantplaneStacks => {
-  const settings = loadInfraSettings((key) => app.node.tryGetContext(key));
-  const account = process.env.CDK_DEFAULT_ACCOUNT;
-  const region = process.env.CDK_DEFAULT_REGION;
-  const env = account || region ? { account, region } : undefined;
-
+  // The CDK CLI passes the credentials' account as CDK_DEFAULT_ACCOUNT; -c homeAccount wins.
+  const settings = loadInfraSettings((key) =>
+    key === 'CDK_DEFAULT_ACCOUNT' ? process.env.CDK_DEFAULT_ACCOUNT : app.node.tryGetContext(key),
+  );
+  // The home stacks stay environment-agnostic: nothing of the synthesizing machine (its region
+  // above all) is baked into schedules, ARNs or assets; `cdk deploy` supplies account and region.
   const stateful = new StatefulStack(app, 'GrantplaneStateful', {
     description: 'grantplane: desired state, audit and idempotency table (retained)',
-    ...(env ? { env } : {}),
   });
   const stateless = new StatelessStack(app, 'GrantplaneStateless', {
     description: 'grantplane: HTTP API, applier, drift schedule and alarms',
     settings,
     table: stateful.table,
     ...(options.functionsDir ? { functionsDir: options.functionsDir } : {}),
-    ...(env ? { env } : {}),
   });
   // The stateless stack depends on the stateful one through the table's exports (deploy order).
 
   const crossAccount = settings.planes.filter((plane) => plane.applierRoleArn);
-  const homeAccount = (app.node.tryGetContext('homeAccount') as string | undefined) ?? account;
-  if (crossAccount.length > 0 && !homeAccount) {
-    throw new InfraConfigError(
-      'context homeAccount: required when a plane sets applierRoleArn (the account running grantplane)',
-    );
-  }
+  const homeAccount = settings.homeAccount;
   const names = serviceRoleNames(settings.serviceName);
   const planeAccess = crossAccount.map(
     (plane) =>

@@ -60,6 +60,8 @@ export interface PlaneAccess {
 }
 
 export interface InfraSettings {
+  /** The account the stacks deploy to (context homeAccount, or the CDK CLI's account). */
+  homeAccount: string;
   /** Absolute path of the configuration file bundled with every function. */
   configFile: string;
   planes: PlaneAccess[];
@@ -107,6 +109,23 @@ const scheduleExpression = (read: ContextReader, key: string, fallback: string):
   return value;
 };
 
+/** Hosts no real IdP has: RFC 2606 / 6761 reserved names and loopback. */
+const isPlaceholderHost = (url: string): boolean => {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return true;
+  }
+  return (
+    /(^|\.)example\.(com|net|org)$/.test(host) ||
+    /\.(example|invalid|test|localhost)$/.test(host) ||
+    ['example', 'localhost', 'invalid', 'test'].includes(host) ||
+    /^127\./.test(host) ||
+    host === '[::1]'
+  );
+};
+
 const describe = (error: z.ZodError): string =>
   error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
 
@@ -114,7 +133,7 @@ const describe = (error: z.ZodError): string =>
  * Loads the deployment settings from CDK context: `grantplane:config` (file path, default
  * `grantplane.config.yaml`, else `examples/grantplane.config.yaml`), `jwtIssuer`, `jwtAudience`,
  * `alarmEmail`, `driftSchedule`, `applierSweepSchedule`, `rolesClaim`, `roleMapping`, `orgPrefix` / `managedPath` (defaults for planes that set none),
- * `accounts` (the accounts the applier may manage without assuming a role).
+ * `homeAccount` (the account deployed to; planes elsewhere need `applierRoleArn`).
  */
 export const loadInfraSettings = (read: ContextReader): InfraSettings => {
   const configured = optionalString(read, 'grantplane:config');
@@ -138,7 +157,13 @@ export const loadInfraSettings = (read: ContextReader): InfraSettings => {
   if (!managedPath.safeParse(defaultManagedPath).success) {
     throw new InfraConfigError('context managedPath: must look like /grantplane/ (not /)');
   }
-  const homeAccounts = stringList(read, 'accounts');
+  // The account the stacks deploy to: `-c homeAccount=…`, else the CDK CLI's CDK_DEFAULT_ACCOUNT.
+  const homeAccount = optionalString(read, 'homeAccount') ?? optionalString(read, 'CDK_DEFAULT_ACCOUNT');
+  if (homeAccount === undefined || !accountId.safeParse(homeAccount).success) {
+    throw new InfraConfigError(
+      'context homeAccount: required, the 12-digit account grantplane deploys to (-c homeAccount=123456789012); planes in other accounts need an applierRoleArn',
+    );
+  }
 
   const planes: PlaneAccess[] = [];
   file.data.dataPlanes.forEach((entry, index) => {
@@ -158,9 +183,11 @@ export const loadInfraSettings = (read: ContextReader): InfraSettings => {
         `grantplane:config dataPlanes.${index}.applierRoleArn: must be in account ${plane.accountId}`,
       );
     }
-    if (!applierRoleArn && homeAccounts && !homeAccounts.includes(plane.accountId)) {
+    if (!applierRoleArn && plane.accountId !== homeAccount) {
+      // Without it the applier's own role would act in the home account: every grant of the plane
+      // would fail, and drift would report the home account's roles as the plane's orphans.
       throw new InfraConfigError(
-        `grantplane:config dataPlanes.${index}.applierRoleArn: plane account ${plane.accountId} is not in context accounts; deploy the plane access stack there and set applierRoleArn`,
+        `grantplane:config dataPlanes.${index}.applierRoleArn: plane ${plane.name} is in account ${plane.accountId}, not the home account ${homeAccount}; deploy the plane access stack there and set applierRoleArn`,
       );
     }
     planes.push({
@@ -179,6 +206,12 @@ export const loadInfraSettings = (read: ContextReader): InfraSettings => {
   const jwtIssuer = optionalString(read, 'jwtIssuer');
   if (!jwtIssuer || !/^https:\/\/\S+$/.test(jwtIssuer)) {
     throw new InfraConfigError('context jwtIssuer: required, the https URL of your IdP issuer (the token `iss`)');
+  }
+  if (isPlaceholderHost(jwtIssuer)) {
+    // An API whose authorizer trusts a placeholder issuer answers 401 to everyone.
+    throw new InfraConfigError(
+      `context jwtIssuer: ${jwtIssuer} is a placeholder (reserved example or local host); give your IdP's issuer, the token's \`iss\``,
+    );
   }
   const jwtAudience = stringList(read, 'jwtAudience');
   if (!jwtAudience || jwtAudience.length === 0) {
@@ -204,6 +237,7 @@ export const loadInfraSettings = (read: ContextReader): InfraSettings => {
 
   return {
     configFile,
+    homeAccount,
     rolesClaim: optionalString(read, 'rolesClaim') ?? null,
     roleMapping,
     planes,

@@ -40,7 +40,7 @@ export interface GrantplaneFunctionProps {
 const CREATE_REQUIRE_BANNER =
   "import { createRequire as __grantplaneCreateRequire } from 'node:module'; const require = __grantplaneCreateRequire(import.meta.url);";
 
-/** One Lambda function with grantplane's defaults: nodejs24.x, arm64, ESM, source maps, X-Ray. */
+/** One Lambda function with grantplane's defaults: nodejs24.x (pinned), arm64, ESM, source maps, X-Ray. */
 export class GrantplaneFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: Role;
@@ -67,7 +67,8 @@ export class GrantplaneFunction extends Construct {
       entry: props.entry,
       handler: 'handler',
       description: props.description,
-      runtime: Runtime.NODEJS_LATEST,
+      // Pinned: NODEJS_LATEST moves with the CDK version, and the deployed tier tests this one.
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(29),

@@ -2,7 +2,7 @@
 // route group, the applier on the table's stream, the drift/expiry schedule and the alarms.
 // Everything here can be destroyed and redeployed; the data lives in the stateful stack.
 import { resolve } from 'node:path';
-import { CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import {
   CorsHttpMethod,
   HttpApi,
@@ -18,7 +18,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import { Effect, PolicyStatement, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
+import { Effect, ManagedPolicy, PolicyStatement, ServicePrincipal, type IRole } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -41,6 +41,9 @@ import {
   readOnlyStatements,
 } from '../constructs/applier-policy.js';
 import { GrantplaneFunction } from '../constructs/grantplane-function.js';
+
+/** Plane access role ARNs per managed policy: 60 × ~90 characters stays well under 6,144. */
+const ASSUME_ROLES_PER_POLICY = 60;
 
 /** Ticket systems with a webhook route (DESIGN §10); each gets its own signing secret. */
 export const WEBHOOK_SOURCES = ['generic', 'jira', 'servicenow'] as const;
@@ -193,15 +196,22 @@ export class StatelessStack extends Stack {
       });
     Validations.of(applier.role).acknowledge(IAM_LIST_ACKNOWLEDGEMENT);
     Validations.of(drift.role).acknowledge(IAM_LIST_ACKNOWLEDGEMENT);
-    if (assumable.length > 0) {
-      const assume = new PolicyStatement({
-        sid: 'AssumePlaneAccessRoles',
-        effect: Effect.ALLOW,
-        actions: ['sts:AssumeRole'],
-        resources: assumable,
+    // One statement per chunk of plane access roles, in managed policies (6,144 characters each) of
+    // their own: the roles' inline policies then stay the same size however many planes there are
+    // (IAM caps a role's inline policies at 10,240 characters together).
+    for (let start = 0, n = 1; start < assumable.length; start += ASSUME_ROLES_PER_POLICY, n += 1) {
+      new ManagedPolicy(this, `AssumePlaneAccessRoles${n}`, {
+        description: `grantplane: assume the plane access roles (${n})`,
+        statements: [
+          new PolicyStatement({
+            sid: 'AssumePlaneAccessRoles',
+            effect: Effect.ALLOW,
+            actions: ['sts:AssumeRole'],
+            resources: assumable.slice(start, start + ASSUME_ROLES_PER_POLICY),
+          }),
+        ],
+        roles: [applier.role, drift.role],
       });
-      applier.role.addToPolicy(assume);
-      drift.role.addToPolicy(assume);
     }
 
     // Stream → applier: bounded retries, bisect poison batches, report partial failures, and
@@ -358,17 +368,41 @@ export class StatelessStack extends Stack {
       masterKey: topicKey,
       enforceSSL: true,
     });
+    // The topic's policy (enforceSSL's Deny replaces SNS's default one) must let CloudWatch publish
+    // the alarms of this account, or every alarm below fires into nothing.
+    this.alarmTopic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarms',
+        effect: Effect.ALLOW,
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        },
+      }),
+    );
     if (settings.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(settings.alarmEmail));
     const action = new SnsAction(this.alarmTopic);
-    const alarm = (idName: string, metric: IMetric, description: string) =>
+    const alarm = (
+      idName: string,
+      metric: IMetric,
+      description: string,
+      options: { threshold?: number; below?: boolean; missing?: TreatMissingData } = {},
+    ) =>
       new Alarm(this, idName, {
         metric,
-        threshold: 1,
+        threshold: options.threshold ?? 1,
         evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
+        comparisonOperator: options.below
+          ? ComparisonOperator.LESS_THAN_THRESHOLD
+          : ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: options.missing ?? TreatMissingData.NOT_BREACHING,
         alarmDescription: description,
       }).addAlarmAction(action);
+    const grantplaneMetric = (metricName: string, statistic: string, period: Duration) =>
+      new Metric({ namespace: 'grantplane', metricName, dimensionsMap: { service: 'grantplane' }, statistic, period });
 
     for (const [name, fn] of this.functions) {
       const label = name.replace(/\W/g, '-');
@@ -393,14 +427,53 @@ export class StatelessStack extends Stack {
     );
     alarm(
       'DriftedTargets',
-      new Metric({
-        namespace: 'grantplane',
-        metricName: 'DriftedTargets',
-        dimensionsMap: { service: 'grantplane' },
-        statistic: 'Maximum',
-        period: Duration.minutes(15),
-      }),
+      grantplaneMetric('DriftedTargets', 'Maximum', Duration.minutes(15)),
       'grantplane drift check: IAM differs from the desired state (drifted, missing or orphaned targets)',
+    );
+    // What the functions count themselves (functions/shared/metrics.ts), one alarm each.
+    const counted: [string, string][] = [
+      ['EngineErrors', 'the plan engine failed (a bug, or its IAM action catalogue unusable): nothing was planned'],
+      ['FailedApplies', 'the applier could not apply a target (it retries; see the target and its audit)'],
+      ['FailedGrants', 'a grant moved to failed: IAM refused it or it no longer fits its role'],
+      [
+        'RolesWaitingPastGrace',
+        'a role waits past roleDeletionGraceMinutes for its uctl update: run and acknowledge it',
+      ],
+      ['HeldRemovals', 'a change that would remove access from most of a plane is held for an admin'],
+    ];
+    for (const [metricName, what] of counted) {
+      alarm(metricName, grantplaneMetric(metricName, 'Sum', Duration.minutes(5)), `grantplane: ${what}`);
+    }
+    alarm(
+      'ApiServerErrors',
+      this.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      'grantplane API: answers with status 5xx',
+    );
+    alarm(
+      'ApplierStreamLag',
+      applier.function.metric('IteratorAge', { period: Duration.minutes(5), statistic: 'Maximum' }),
+      'grantplane applier: table stream records wait more than 5 minutes to be applied',
+      { threshold: Duration.minutes(5).toMilliseconds() },
+    );
+    for (const metricName of ['TargetErrorCount', 'InvocationDroppedCount']) {
+      alarm(
+        `Scheduler${metricName}`,
+        new Metric({
+          namespace: 'AWS/Scheduler',
+          metricName,
+          dimensionsMap: { ScheduleGroup: 'default' },
+          statistic: 'Sum',
+          period: Duration.minutes(15),
+        }),
+        `grantplane schedules (drift check, applier sweep): ${metricName}`,
+      );
+    }
+    // No DriftRuns data point for an hour means the schedule stopped: missing data breaches.
+    alarm(
+      'DriftNotRunning',
+      grantplaneMetric('DriftRuns', 'Sum', Duration.hours(1)),
+      'grantplane drift check has not completed a run for an hour',
+      { below: true, missing: TreatMissingData.BREACHING },
     );
 
     // Findings that are the shape of a grant, not a wildcard grant: acknowledged by exact id.

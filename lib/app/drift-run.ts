@@ -30,7 +30,7 @@ import {
   type DriftTarget,
   type IamPlaneState,
 } from '../domain/reconcile/index.js';
-import { applyTargets, type ApplierDeps, type TargetOutcome } from './applier.js';
+import { applyTargets, DEFAULT_ROLE_DELETION_GRACE_MINUTES, type ApplierDeps, type TargetOutcome } from './applier.js';
 import { withConflictRetry } from './deps.js';
 import { readPlaneState } from './drift.js';
 import { expireDueGrants, type ExpiredGrant } from './expiry.js';
@@ -40,7 +40,16 @@ export type DriftMode = 'detect' | 'enforce';
 
 /** Counts the run publishes (Powertools metrics in Lambda, namespace `grantplane`). */
 export interface DriftMetrics {
-  count(name: 'DriftedTargets' | 'ExpiredGrants' | 'OrphanedTargets' | 'ReappliedTargets', value: number): void;
+  count(
+    name:
+      | 'DriftedTargets'
+      | 'ExpiredGrants'
+      | 'OrphanedTargets'
+      | 'ReappliedTargets'
+      | 'RolesWaitingPastGrace'
+      | 'DriftRuns',
+    value: number,
+  ): void;
 }
 
 /** What a run remembers of one policy's tags: IAM's whole-account read does not return them. */
@@ -423,8 +432,22 @@ async function checkPlane(
   plane: AwsDataPlaneConfig,
   nowMs: number,
   maxAgeMs: number,
-): Promise<{ found: DriftTarget[]; state: IamPlaneState; iamCalls: Record<string, number>; behind: Set<string> }> {
+): Promise<{
+  found: DriftTarget[];
+  state: IamPlaneState;
+  iamCalls: Record<string, number>;
+  behind: Set<string>;
+  waitingPastGrace: number;
+}> {
   const records = await deps.store.listTargets(plane.name);
+  // Roles still waiting for their pair's uctl update past the grace period: someone must run it.
+  const graceMs = (plane.roleDeletionGraceMinutes ?? DEFAULT_ROLE_DELETION_GRACE_MINUTES) * 60_000;
+  const waitingPastGrace = records.filter(
+    (t) =>
+      t.state === 'waiting-uctl' &&
+      t.roleDeletionRequestedAt !== undefined &&
+      nowMs >= Date.parse(t.roleDeletionRequestedAt) + graceMs,
+  ).length;
   const stored = records.filter((target) => target.desired !== null);
   const desired = stored.flatMap((target) => (target.desired === null ? [] : [target.desired]));
   const tags = (await deps.tagCache?.load(plane.name)) ?? new Map<string, PolicyTagEntry>();
@@ -457,7 +480,7 @@ async function checkPlane(
         : `no longer desired: the applier is removing it (${record.state})`,
     );
   }
-  return { found, state, iamCalls, behind: new Set(behind.keys()) };
+  return { found, state, iamCalls, behind: new Set(behind.keys()), waitingPastGrace };
 }
 
 /** A stored report must fit one DynamoDB item (400 KB); beyond this size in-sync targets are counted, not listed. */
@@ -509,6 +532,7 @@ export async function runDriftCheck(deps: DriftRunDeps, options: DriftRunOptions
     applied.push(...(await applyTargets(runDeps, expiry.targetKeys)));
   }
 
+  let rolesWaitingPastGrace = 0;
   for (const plane of deps.config.dataPlanes) {
     if (plane.cloud !== 'aws') {
       report.planes.push({ dataPlane: plane.name, cloud: plane.cloud, mode: 'detect', status: 'skipped' });
@@ -518,13 +542,14 @@ export async function runDriftCheck(deps: DriftRunDeps, options: DriftRunOptions
     const result: DriftPlaneResult = { dataPlane: plane.name, cloud: plane.cloud, mode, status: 'checked' };
     report.planes.push(result);
     try {
-      const { found, state, iamCalls, behind } = await checkPlane(
+      const { found, state, iamCalls, behind, waitingPastGrace } = await checkPlane(
         runDeps,
         plane,
         now.getTime(),
         options.policyTagMaxAgeMs ?? DEFAULT_TAG_MAX_AGE_MS,
       );
       result.iamCalls = iamCalls;
+      rolesWaitingPastGrace += waitingPastGrace;
       report.targets.push(...found);
       if (mode === 'enforce') {
         const enforced = await enforcePlane(runDeps, plane, found, state, behind, {
@@ -573,6 +598,9 @@ export async function runDriftCheck(deps: DriftRunDeps, options: DriftRunOptions
   deps.metrics?.count('DriftedTargets', drifted);
   deps.metrics?.count('OrphanedTargets', statusCount(report.targets, ['orphaned']));
   deps.metrics?.count('ExpiredGrants', report.expired.length);
+  deps.metrics?.count('RolesWaitingPastGrace', rolesWaitingPastGrace);
+  // The DriftNotRunning alarm breaches when an hour passes without this data point.
+  deps.metrics?.count('DriftRuns', 1);
   deps.metrics?.count(
     'ReappliedTargets',
     report.planes.reduce((sum, p) => sum + (p.reapplied?.length ?? 0), 0),

@@ -20,8 +20,9 @@ const configFile = (text: string): string => {
 const reader = (values: Record<string, unknown>) => (key: string) => values[key];
 const base = (file: string) => ({
   'grantplane:config': file,
-  jwtIssuer: 'https://idp.example.com/',
+  jwtIssuer: 'https://acme.okta.com/oauth2/default',
   jwtAudience: 'grantplane',
+  homeAccount: '123456789012',
 });
 
 describe('loadInfraSettings', () => {
@@ -62,7 +63,13 @@ describe('loadInfraSettings', () => {
 
   it.each([
     ['jwtIssuer', { jwtIssuer: undefined }, /context jwtIssuer/],
-    ['jwtIssuer over http', { jwtIssuer: 'http://idp.example.com/' }, /context jwtIssuer/],
+    ['jwtIssuer over http', { jwtIssuer: 'http://acme.okta.com/' }, /context jwtIssuer/],
+    // Placeholders deploy an API that answers 401 to everyone.
+    ['placeholder jwtIssuer', { jwtIssuer: 'https://idp.example.com/' }, /jwtIssuer: .*placeholder/],
+    ['placeholder jwtIssuer (.test)', { jwtIssuer: 'https://idp.acme.test/' }, /jwtIssuer: .*placeholder/],
+    ['loopback jwtIssuer', { jwtIssuer: 'https://localhost:8443/' }, /jwtIssuer: .*placeholder/],
+    ['homeAccount', { homeAccount: undefined }, /context homeAccount: required/],
+    ['homeAccount not an account id', { homeAccount: 'prod' }, /context homeAccount/],
     ['jwtAudience', { jwtAudience: '' }, /context jwtAudience/],
     ['managedPath /', { managedPath: '/' }, /context managedPath/],
     ['roleMapping', { roleMapping: '{not json' }, /context roleMapping/],
@@ -74,11 +81,14 @@ describe('loadInfraSettings', () => {
     expect(() => loadInfraSettings(reader(values))).toThrow(message);
   });
 
-  it('refuses a plane outside `accounts` that names no access role, and an access role in another account', () => {
+  it('refuses an AWS plane in another account without an access role, and an access role in another account', () => {
     const file = configFile(PLANE());
-    expect(() => loadInfraSettings(reader({ ...base(file), accounts: '999999999999' }))).toThrow(
-      /dataPlanes\.0\.applierRoleArn/,
+    expect(() => loadInfraSettings(reader({ ...base(file), homeAccount: '999999999999' }))).toThrow(
+      /dataPlanes\.0\.applierRoleArn: plane prod is in account 123456789012, not the home account 999999999999/,
     );
+    // The CDK CLI's account stands in for a missing homeAccount.
+    const fromCli = reader({ ...base(file), homeAccount: undefined, CDK_DEFAULT_ACCOUNT: '123456789012' });
+    expect(loadInfraSettings(fromCli).homeAccount).toBe('123456789012');
     const wrong = configFile(PLANE(', applierRoleArn: "arn:aws:iam::999999999999:role/grantplane-access/a"'));
     expect(() => loadInfraSettings(reader(base(wrong)))).toThrow(/must be in account 123456789012/);
   });

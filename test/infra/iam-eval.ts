@@ -76,3 +76,41 @@ export const allowed = (
   if (statements.some((s) => s.Effect === 'Deny' && matches(s, action, resource, context))) return false;
   return statements.some((s) => s.Effect === 'Allow' && matches(s, action, resource, context));
 };
+
+/** One statement of a resource policy: who it is about, besides what and where. */
+const principalSchema = z.union([
+  z.literal('*'),
+  z.looseObject({
+    Service: list.transform((items) => items.map(asText)).optional(),
+    AWS: list.transform((items) => items.map(asText)).optional(),
+  }),
+]);
+const resourceStatementSchema = statementSchema.extend({ Principal: principalSchema });
+
+/**
+ * Whether a resource policy (an SNS topic's, say) lets `principal` make the call, judged as the
+ * service does for a caller with no identity policy of its own (an AWS service principal): it
+ * must be allowed by a statement naming it (or `*`), and no Deny that names it may match.
+ * `Bool` conditions compare the context's "true"/"false"; a key missing from the context fails.
+ */
+export const resourcePolicyAllows = (
+  document: unknown,
+  principal: { service: string },
+  action: string,
+  resource: string,
+  context: Record<string, string> = {},
+): boolean => {
+  const statements = z.looseObject({ Statement: z.array(resourceStatementSchema) }).parse(document).Statement;
+  const names = (s: (typeof statements)[number]): boolean =>
+    s.Principal === '*' || (s.Principal.Service ?? []).includes(principal.service);
+  const holds = (s: (typeof statements)[number]): boolean => {
+    const { Bool: bool, ...rest } = s.Condition;
+    const boolHolds = Object.entries(bool ?? {}).every(([key, expected]) => {
+      const actual = context[key];
+      return actual !== undefined && expected.includes(actual);
+    });
+    return boolHolds && matches({ ...s, Condition: rest }, action, resource, context);
+  };
+  if (statements.some((s) => s.Effect === 'Deny' && names(s) && holds(s))) return false;
+  return statements.some((s) => s.Effect === 'Allow' && names(s) && holds(s));
+};

@@ -16,10 +16,12 @@ import { TABLE } from '../../lib/adapters/dynamodb/table.js';
 import { buildApp, type GrantplaneStacks } from '../../infra/build-app.js';
 import { MissingEntryError } from '../../infra/constructs/grantplane-function.js';
 import { startSecretsManagerServer } from '../helpers/secrets-manager-server.js';
-import { allowed, statementsOf, type Statement } from './iam-eval.js';
+import { METRIC } from '../../functions/shared/metrics.js';
+import { allowed, resourcePolicyAllows, statementsOf, type Statement } from './iam-eval.js';
 
-const HOME = '111111111111';
-const PROD = '123456789012';
+// prod lives in the home account (the applier acts there itself); analytics is reached by its role.
+const HOME = '123456789012';
+const PROD = HOME;
 const REMOTE = '210987654321';
 const ACCESS_ROLE = `arn:aws:iam::${REMOTE}:role/grantplane-access/grantplane-applier`;
 const BOUNDARY = `arn:aws:iam::${PROD}:policy/grantplane-boundary`;
@@ -39,11 +41,10 @@ dataPlanes:
 
 const context = (configFile: string) => ({
   'grantplane:config': configFile,
-  jwtIssuer: 'https://idp.example.com/oauth2/default',
+  jwtIssuer: 'https://acme.okta.com/oauth2/default',
   jwtAudience: 'api://grantplane',
   alarmEmail: 'platform-oncall@example.com',
   homeAccount: HOME,
-  accounts: [PROD],
 });
 
 // Runs one API Gateway v2 event through ./index.mjs in the current directory; prints the result.
@@ -91,15 +92,18 @@ const roleId = (name: 'applier' | 'drift'): string => {
   return stacks.stateless.getLogicalId(fn.role.node.defaultChild as never);
 };
 
-/** Every statement of every policy attached to one role of the stateless stack. */
+/** Every statement of every policy (inline or managed) attached to one role of the stateless stack. */
 const roleStatements = (role: string): Statement[] =>
-  Object.values(stateless.findResources('AWS::IAM::Policy'))
+  [
+    ...Object.values(stateless.findResources('AWS::IAM::Policy')),
+    ...Object.values(stateless.findResources('AWS::IAM::ManagedPolicy')),
+  ]
     .map((policy) =>
       z
         .looseObject({ Properties: z.looseObject({ Roles: z.array(z.unknown()), PolicyDocument: z.unknown() }) })
         .parse(policy),
     )
-    .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: role }]))
+    .filter((policy) => policy.Properties.Roles.some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role })))
     .flatMap((policy) => statementsOf(policy.Properties.PolicyDocument));
 
 beforeAll(() => {
@@ -170,7 +174,7 @@ describe('StatelessStack: HTTP API generated from ROUTES (STYLE habit 12)', () =
     stateless.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
-      JwtConfiguration: { Issuer: 'https://idp.example.com/oauth2/default', Audience: ['api://grantplane'] },
+      JwtConfiguration: { Issuer: 'https://acme.okta.com/oauth2/default', Audience: ['api://grantplane'] },
     });
     for (const route of ROUTES) {
       const open = route.access === 'none' || route.access === 'signature';
@@ -474,6 +478,165 @@ describe('Drift schedule and alarms (DESIGN §10)', () => {
       Endpoint: 'platform-oncall@example.com',
     });
   });
+});
+
+describe('Failures reach a person (alarms, metrics, the alarm topic)', () => {
+  const alarmProps = () =>
+    Object.values(stateless.findResources('AWS::CloudWatch::Alarm')).map(
+      (alarm) =>
+        z
+          .looseObject({
+            Properties: z.looseObject({
+              MetricName: z.string(),
+              Namespace: z.string(),
+              Statistic: z.string().optional(),
+              Threshold: z.number(),
+              ComparisonOperator: z.string(),
+              TreatMissingData: z.string(),
+              Dimensions: z.array(z.looseObject({ Name: z.string(), Value: z.unknown() })).optional(),
+            }),
+          })
+          .parse(alarm).Properties,
+    );
+
+  it('alarms on what the functions count (engine errors, failed applies and grants, waiting roles, held removals)', () => {
+    const alarms = alarmProps();
+    for (const metric of Object.values(METRIC)) {
+      if (metric === 'DriftRuns') continue;
+      expect(
+        alarms.some((a) => a.Namespace === 'grantplane' && a.MetricName === metric && a.Threshold === 1),
+        metric,
+      ).toBe(true);
+    }
+  });
+
+  it('alarms on API 5xx, stream iterator age, schedule target errors, and a drift check that stopped running', () => {
+    const alarms = alarmProps();
+    expect(alarms.some((a) => a.Namespace === 'AWS/ApiGateway' && a.MetricName === '5xx')).toBe(true);
+    expect(
+      alarms.some(
+        (a) =>
+          a.Namespace === 'AWS/Lambda' &&
+          a.MetricName === 'IteratorAge' &&
+          JSON.stringify(a.Dimensions).includes(functionId('applier')),
+      ),
+    ).toBe(true);
+    expect(alarms.some((a) => a.Namespace === 'AWS/Scheduler' && a.MetricName === 'TargetErrorCount')).toBe(true);
+    // Missing data is breaching: no DriftRuns point for an hour is the alarm.
+    expect(alarms).toContainEqual(
+      expect.objectContaining({
+        Namespace: 'grantplane',
+        MetricName: 'DriftRuns',
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+      }),
+    );
+  });
+
+  it("lets CloudWatch publish to the alarm topic, evaluated as SNS evaluates the topic's policy", () => {
+    const topic = logicalId(stateless, 'AWS::SNS::Topic', () => true);
+    const policies = Object.values(stateless.findResources('AWS::SNS::TopicPolicy')).map(
+      (p) => z.looseObject({ Properties: z.looseObject({ PolicyDocument: z.unknown() }) }).parse(p).Properties,
+    );
+    expect(policies).toHaveLength(1);
+    const document = policies[0]?.PolicyDocument;
+    const topicArn = JSON.stringify({ Ref: topic });
+    // CloudFormation resolves the pseudo parameters; the evaluator sees the account and region as joined text.
+    const resolved = JSON.parse(
+      JSON.stringify(document)
+        .replace(
+          /\{"Fn::Join":\["",\["arn:",\{"Ref":"AWS::Partition"\},":cloudwatch:",\{"Ref":"AWS::Region"\},":",\{"Ref":"AWS::AccountId"\},":alarm:\*"\]\]\}/g,
+          '"arn:aws:cloudwatch:us-west-2:123456789012:alarm:*"',
+        )
+        .replace(/\{"Ref":"AWS::AccountId"\}/g, '"123456789012"'),
+    ) as unknown;
+    const alarmCall = {
+      'aws:SecureTransport': 'true',
+      'aws:SourceArn': 'arn:aws:cloudwatch:us-west-2:123456789012:alarm:grantplane-EngineErrors',
+      'aws:SourceAccount': '123456789012',
+    };
+    expect(
+      resourcePolicyAllows(resolved, { service: 'cloudwatch.amazonaws.com' }, 'sns:Publish', topicArn, alarmCall),
+    ).toBe(true);
+    // Still: not over plain HTTP, not another account's alarms, not another service.
+    const check = (context: Record<string, string>, service = 'cloudwatch.amazonaws.com') =>
+      resourcePolicyAllows(resolved, { service }, 'sns:Publish', topicArn, context);
+    expect(check({ ...alarmCall, 'aws:SecureTransport': 'false' })).toBe(false);
+    expect(
+      check({
+        ...alarmCall,
+        'aws:SourceAccount': '999999999999',
+        'aws:SourceArn': 'arn:aws:cloudwatch:us-west-2:999999999999:alarm:x',
+      }),
+    ).toBe(false);
+    expect(check(alarmCall, 'events.amazonaws.com')).toBe(false);
+    // Without the Allow (the policy before), CloudWatch was implicitly denied: the evaluator can tell.
+    const denyOnly = {
+      ...(resolved as object),
+      Statement: (resolved as { Statement: { Effect: string }[] }).Statement.filter((x) => x.Effect === 'Deny'),
+    };
+    expect(
+      resourcePolicyAllows(denyOnly, { service: 'cloudwatch.amazonaws.com' }, 'sns:Publish', topicArn, alarmCall),
+    ).toBe(false);
+  });
+});
+
+describe('What a deployment pins and keeps portable', () => {
+  it('pins every function to nodejs24.x', () => {
+    const runtimes = Object.values(stateless.findResources('AWS::Lambda::Function')).map(
+      (f) => z.looseObject({ Properties: z.looseObject({ Runtime: z.string() }) }).parse(f).Properties.Runtime,
+    );
+    expect(new Set(runtimes)).toEqual(new Set(['nodejs24.x']));
+  });
+
+  it('bakes no region of the synthesizing machine in, and keeps role policies within IAM limits for 150 planes', () => {
+    const planes = Array.from({ length: 150 }, (_, i) => {
+      const account = String(200000000000 + i);
+      return `  - { name: p${i}, cloud: aws, accountId: "${account}", region: ap-south-1, orgPrefix: acme, oidcProvider: oidc.eks.ap-south-1.amazonaws.com/id/E, domains: [development], projects: "*", applierRoleArn: "arn:aws:iam::${account}:role/grantplane-access/grantplane-applier" }`;
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'grantplane-many-'));
+    const configFile = join(dir, 'grantplane.config.yaml');
+    writeFileSync(
+      configFile,
+      `dataPlanes:\n  - { name: prod, cloud: aws, accountId: "${HOME}", region: us-west-2, orgPrefix: acme, oidcProvider: oidc.eks.us-west-2.amazonaws.com/id/E, domains: [development], projects: "*" }\n${planes.join('\n')}\n`,
+    );
+    const saved = process.env.CDK_DEFAULT_REGION;
+    process.env.CDK_DEFAULT_REGION = 'eu-central-2';
+    try {
+      // Bundling skipped: only the templates matter here.
+      const app = new App({
+        context: { ...context(configFile), 'aws:cdk:bundling-stacks': [] },
+        outdir: join(dir, 'out'),
+      });
+      const built = buildApp(app);
+      for (const stack of [built.stateful, built.stateless]) {
+        expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toContain('eu-central-2');
+      }
+      const template = Template.fromStack(built.stateless);
+      const size = (document: unknown) => JSON.stringify(document).replace(/\s/g, '').length;
+      const inline = new Map<string, number>();
+      for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+        const props = z
+          .looseObject({ Properties: z.looseObject({ Roles: z.array(z.unknown()), PolicyDocument: z.unknown() }) })
+          .parse(policy).Properties;
+        for (const role of props.Roles) {
+          const key = JSON.stringify(role);
+          inline.set(key, (inline.get(key) ?? 0) + size(props.PolicyDocument));
+        }
+      }
+      for (const [role, chars] of inline) expect(chars, role).toBeLessThan(10_240);
+      const managed = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).map(
+        (p) =>
+          z.looseObject({ Properties: z.looseObject({ PolicyDocument: z.unknown() }) }).parse(p).Properties
+            .PolicyDocument,
+      );
+      expect(managed.length).toBeGreaterThanOrEqual(3);
+      for (const document of managed) expect(size(document)).toBeLessThan(6_144);
+    } finally {
+      if (saved === undefined) delete process.env.CDK_DEFAULT_REGION;
+      else process.env.CDK_DEFAULT_REGION = saved;
+    }
+  }, 120_000);
 });
 
 describe('Applier IAM: least privilege (issue 6 item 2, DESIGN R3)', () => {
