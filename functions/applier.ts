@@ -1,7 +1,7 @@
 // The applier Lambda (DESIGN §6): the table's stream → the touched targets, each reconciled once;
 // partial batch failures name the records of the targets that failed, so Lambda's event source
 // mapping retries exactly those (A4). A scheduled invocation (no Records) sweeps every target that
-// is behind, failed, or waiting for its uctl update (grace periods run out without a record).
+// is behind, failed, or waiting for its uctl update (an acknowledgement or attribute import may have woken nothing).
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';

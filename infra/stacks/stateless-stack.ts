@@ -348,9 +348,10 @@ export class StatelessStack extends Stack {
       target: new LambdaInvoke(drift.function, { retryAttempts: 2, maxEventAge: Duration.minutes(10) }),
     });
     // The applier's sweep (functions/applier.ts, an event without Records): targets that are
-    // behind, failed, or whose uctl grace period ran out without a stream record (A3, A4).
+    // behind, failed, or waiting for a uctl update whose evidence came without a stream record (A3, A4).
     new Schedule(this, 'ApplierSweepSchedule', {
-      description: 'grantplane applier sweep: retry failed targets, delete roles whose uctl grace period passed',
+      description:
+        'grantplane applier sweep: retry failed targets, delete waiting roles once their uctl update is confirmed',
       schedule: ScheduleExpression.expression(settings.applierSweepSchedule),
       target: new LambdaInvoke(applier.function, { retryAttempts: 2, maxEventAge: Duration.minutes(10) }),
     });

@@ -1,8 +1,8 @@
 // The applier (DESIGN §6 A1–A5, §5 C5, §8 grant statuses): reconciles the targets a stream batch
 // (or the schedule) touched, records the outcome on the target, moves the target's grants on
 // (approved → active / failed, revoking → revoked), records the pair's uctl update when its file
-// changed, and deletes a role nobody desires only once that update was acknowledged or the plane's
-// grace period passed (A3).
+// changed, and deletes a role nobody desires only on evidence that the cluster stopped pointing at
+// it: that update acknowledged, or the pair's attributes imported since (A3). Time never deletes.
 //
 // Serialisation: one reconcile per target at a time, through a lease item in DynamoDB
 // (`LEASE#<targetKey>`, conditional put with an expiry; see GrantStore.acquireTargetLease). The
@@ -27,6 +27,7 @@ import {
   ConcurrentUpdateError,
   DESIRED_STATUSES,
   IamGatewayError,
+  type AttributeRecord,
   type AttributeUpdate,
   type GrantRecord,
   type GrantStatus,
@@ -87,7 +88,7 @@ export interface TargetOutcome {
   error?: string;
 }
 
-/** Default grace period before a no-longer-desired role is deleted without an acknowledgement. */
+/** Default time a no-longer-desired role may wait for its uctl update before RolesWaitingPastGrace alarms. */
 export const DEFAULT_ROLE_DELETION_GRACE_MINUTES = 60;
 const DEFAULT_LEASE_MS = 120_000;
 const DEFAULT_LEASE_WAIT_MS = 5_000;
@@ -347,8 +348,12 @@ async function applyLeased(
     const pair = target.scope.type === 'project-domain' ? target.scope : null;
     const latest =
       pair === null ? null : await deps.store.latestAttributeUpdate(target.dataPlane, pair.project, pair.domain);
+    const imported =
+      target.desired === null && pair !== null
+        ? await deps.store.getAttributes(target.dataPlane, pair.project, pair.domain)
+        : null;
     const deletionAllowed =
-      target.desired === null && pair !== null && roleDeletionAllowed(deps, plane, target, latest);
+      target.desired === null && pair !== null && roleDeletionAllowed(plane, target, latest, imported);
     const behind =
       target.appliedVersion < target.desiredVersion || target.state === 'failed' || target.state === 'pending';
     if (!behind && !(target.state === 'waiting-uctl' && deletionAllowed)) {
@@ -376,6 +381,7 @@ async function applyLeased(
         ref: targetRefFor(plane, target.scope),
         allowRoleDeletion: deletionAllowed,
         keepPolicyArns: keep,
+        waitingRoleKeeps: new Set((await run.desiredPolicies()).get(`${target.dataPlane}#global`) ?? []),
         extraPolicyArns: target.appliedPolicyArns ?? [],
         ...(deps.cache === undefined ? {} : { cache: deps.cache }),
         onAction: (line) => outcome.iamCalls.push(line),
@@ -466,22 +472,27 @@ async function verifiedGateway(deps: ApplierDeps, plane: AwsDataPlaneConfig): Pr
 }
 
 /**
- * A3: a role nobody desires is deleted once the pair's latest uctl update no longer points at it
- * and was acknowledged, or once the plane's grace period passed since the applier began waiting.
- * Without any recorded update the grace period alone decides (nobody knows what the pods use).
+ * A3: a role nobody desires is deleted only on evidence that the cluster no longer points at it:
+ * the pair's latest uctl update no longer names it and was acknowledged, or the pair's attributes
+ * imported (from `uctl get cluster-resource-attribute`) since the applier began waiting do not name
+ * it. Time alone never deletes: past `roleDeletionGraceMinutes` the drift run counts the role in
+ * `RolesWaitingPastGrace` (an alarm) and it keeps waiting, holding only userflyterole and the
+ * plane's global policies.
  */
 function roleDeletionAllowed(
-  deps: ApplierDeps,
   plane: AwsDataPlaneConfig,
   target: TargetRecord,
   latest: AttributeUpdate | null,
+  imported: AttributeRecord | null,
 ): boolean {
   if (target.scope.type !== 'project-domain') return false;
   const arn = roleArn(plane, plane.managedPath, pairRoleName(plane, target.scope.project, target.scope.domain));
   if (latest !== null && latest.roleArn !== arn && latest.status === 'acknowledged') return true;
-  if (target.roleDeletionRequestedAt === undefined) return false;
-  const graceMinutes = plane.roleDeletionGraceMinutes ?? DEFAULT_ROLE_DELETION_GRACE_MINUTES;
-  return deps.clock.now().getTime() >= Date.parse(target.roleDeletionRequestedAt) + graceMinutes * 60_000;
+  if (imported === null || target.roleDeletionRequestedAt === undefined) return false;
+  return (
+    Date.parse(imported.importedAt) >= Date.parse(target.roleDeletionRequestedAt) &&
+    imported.attributes['defaultUserRoleValue'] !== arn
+  );
 }
 
 /**
@@ -721,7 +732,7 @@ async function recordOutcome(
 /**
  * The schedule's sweep (and the local poller's): every target behind its desired version, failed,
  * or waiting for its uctl update, plus targets with grants waiting on the applier — so a stream
- * record lost after its retries, or a grace period that ran out, still converges.
+ * record lost after its retries, or an acknowledgement or import that woke nothing, still converges.
  */
 export async function applyPendingTargets(deps: ApplierDeps, options: ApplyOptions = {}): Promise<TargetOutcome[]> {
   const keys = new Set<string>();

@@ -264,8 +264,8 @@ interface PlaneEnforcement {
  * enforce: drifted/missing targets get their (unchanged) desired state written again, so the
  * applier reconciles them; orphans get a target record that desires nothing — behind the prune
  * guard of git sync: refused when more than half of the plane's grantplane roles would go, unless
- * confirmed. An orphan role is deleted by the applier under A3's rules (uctl acknowledgement or
- * the plane's grace period, counted from now).
+ * confirmed. An orphan role is deleted by the applier under A3's rules (an acknowledged uctl update,
+ * or the pair's attributes imported since, that no longer name it); until then it waits.
  */
 async function enforcePlane(
   deps: DriftRunDeps,
@@ -476,7 +476,7 @@ async function checkPlane(
     if (record === undefined || target.status !== 'orphaned') continue;
     target.differences.push(
       record.state === 'waiting-uctl'
-        ? "no longer desired: the role waits for the pair's uctl update (or the grace period) before the applier deletes it"
+        ? "no longer desired: the role waits for the pair's uctl update to be acknowledged (or its attributes imported) before the applier deletes it"
         : `no longer desired: the applier is removing it (${record.state})`,
     );
   }

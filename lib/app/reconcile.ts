@@ -76,12 +76,14 @@ export interface ReconcileOptions {
   guard: PlaneGuard;
   /** Identifies the target when `desired` is null (no longer declared). */
   ref?: TargetRef;
-  /** Delete a no-longer-desired project-domain role (its uctl update ran, or the grace period passed). */
+  /** Delete a no-longer-desired project-domain role (its uctl update ran: acknowledged, or imported attributes show it). */
   allowRoleDeletion?: boolean;
   /** Compute and return the actions without making them. */
   dryRun?: boolean;
   /** Policies other targets of the plane still desire: never deleted from this target. */
   keepPolicyArns?: ReadonlySet<string>;
+  /** The plane's global policies: a waiting role keeps them attached (A3). */
+  waitingRoleKeeps?: ReadonlySet<string>;
   /** Policies this target may have owned beyond its attachments (e.g. its previous desired state). */
   extraPolicyArns?: readonly string[];
   cache?: PolicyDocumentCache;
@@ -270,6 +272,7 @@ export async function reconcileTarget(
     guard: options.guard,
     allowRoleDeletion: options.allowRoleDeletion ?? false,
     keepPolicyArns: options.keepPolicyArns,
+    waitingRoleKeeps: options.waitingRoleKeeps,
   };
   for (let pass = 1; pass <= MAX_PASSES; pass += 1) {
     let diff: TargetDiff;
@@ -427,10 +430,14 @@ export async function applyPlane(
 
   const snapshot = await readPlaneState(iam, plane, options.cache);
   checkPlaneAccount(snapshot.roles.get(plane.userFlyteRoleName)?.role ?? null, plane);
+  const globals = new Set(
+    targets.filter((t) => t.scope.type === 'global').flatMap((t) => t.policies.map((policy) => policy.arn)),
+  );
 
   const base = {
     guard,
     keepPolicyArns: keep,
+    waitingRoleKeeps: globals,
     dryRun: options.dryRun,
     cache: options.cache,
     onAction: options.onAction,
@@ -448,7 +455,12 @@ export async function applyPlane(
     const actual = targetFromSnapshot(snapshot, desired, ref, guard);
     if (actual !== null) {
       try {
-        const diff = diffTarget(desired, ref, actual, { guard, allowRoleDeletion, keepPolicyArns: keep });
+        const diff = diffTarget(desired, ref, actual, {
+          guard,
+          allowRoleDeletion,
+          keepPolicyArns: keep,
+          waitingRoleKeeps: globals,
+        });
         if (diff.actions.length === 0 && diff.missingVersions.length === 0)
           return { actions: [], writes: 0, reads: 0, waiting: diff.waiting, notes: diff.notes };
       } catch {

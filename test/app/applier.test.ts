@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
 import { applyPendingTargets, applyTargets, type ApplierDeps } from '../../lib/app/applier.js';
-import { acknowledgeAttributeUpdate } from '../../lib/app/attributes.js';
+import { acknowledgeAttributeUpdate, importAttributes } from '../../lib/app/attributes.js';
 import { approveGrant, expireGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
 import { makePolicyDocumentCache } from '../../lib/app/reconcile.js';
 import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
@@ -184,22 +184,74 @@ describe('applyTargets', () => {
     expect(settled?.roleDeletionRequestedAt).toBeUndefined();
   });
 
-  it('without an acknowledgement the role is deleted once the grace period passed (A3, roleDeletionGraceMinutes 60)', async () => {
+  it('time alone never deletes a waiting role: past the grace period it keeps userflyterole and the global policies; an import that no longer names it deletes it (A3)', async () => {
+    const global = await submitGrant(deps, {
+      request: {
+        dataPlane: 'prod',
+        scope: { type: 'global' },
+        resource: { type: 's3', bucket: 'acme-shared', access: 'read' },
+        justification: 'tests',
+      },
+      actor: alice,
+    });
+    if (global.status !== 'approved') await approveGrant(deps, { id: global.id, actor: bob });
+    const g = await approved('acme-ml-data');
+    await applyTargets(deps, ['prod#global', STAGING]);
+    await revokeGrant(deps, { id: g.id, actor: alice });
+    await applyTargets(deps, [STAGING]);
+    const gateway = await deps.iamFor(deps.config.dataPlanes[0] as AwsDataPlaneConfig);
+
+    // Hours past roleDeletionGraceMinutes (60), the update still unacknowledged: the role stays.
+    deps.clock.set('2026-11-23T05:00:00.000Z');
+    await applyPendingTargets(deps);
+    expect(await gateway.getRole(ROLE)).not.toBeNull();
+    expect((await gateway.listAttachedRolePolicies(ROLE)).map((policy) => policy.name).sort()).toEqual([
+      'grantplane-global-1',
+      'userflyterole',
+    ]);
+    expect((await deps.store.getTarget(STAGING))?.state).toBe('waiting-uctl');
+
+    // The operator ran the update and imported what `uctl get` prints: the pair names no role.
+    await importAttributes(deps, {
+      dataPlane: 'prod',
+      project: 'flytesnacks',
+      domain: 'staging',
+      body: { projectQuotaCpu: '8' },
+      actor: admin,
+    });
+    const outcomes = await applyPendingTargets(deps);
+
+    expect(outcomes.find((o) => o.targetKey === STAGING)?.outcome).toBe('applied');
+    expect(await gateway.getRole(ROLE)).toBeNull();
+  });
+
+  it('an import that still names the role, or one older than the removal, deletes nothing (A3)', async () => {
+    await importAttributes(deps, {
+      dataPlane: 'prod',
+      project: 'flytesnacks',
+      domain: 'staging',
+      body: { projectQuotaCpu: '8' },
+      actor: admin,
+    });
+    deps.clock.set('2026-11-23T00:10:00.000Z');
     const g = await approved('acme-ml-data');
     await applyTargets(deps, [STAGING]);
     await revokeGrant(deps, { id: g.id, actor: alice });
     await applyTargets(deps, [STAGING]);
     const gateway = await deps.iamFor(deps.config.dataPlanes[0] as AwsDataPlaneConfig);
-
-    deps.clock.set('2026-11-23T00:59:00.000Z');
     await applyPendingTargets(deps);
     expect(await gateway.getRole(ROLE)).not.toBeNull();
 
-    deps.clock.set('2026-11-23T01:00:01.000Z');
-    const outcomes = await applyPendingTargets(deps);
-
-    expect(outcomes.find((o) => o.targetKey === STAGING)?.outcome).toBe('applied');
-    expect(await gateway.getRole(ROLE)).toBeNull();
+    deps.clock.set('2026-11-23T00:20:00.000Z');
+    await importAttributes(deps, {
+      dataPlane: 'prod',
+      project: 'flytesnacks',
+      domain: 'staging',
+      body: { defaultUserRoleValue: ROLE_ARN, projectQuotaCpu: '8' },
+      actor: admin,
+    });
+    await applyPendingTargets(deps);
+    expect(await gateway.getRole(ROLE)).not.toBeNull();
   });
 
   it('a re-grant while the role waits keeps the role and points the uctl file at it again', async () => {

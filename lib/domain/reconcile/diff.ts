@@ -49,6 +49,11 @@ export interface DiffOptions {
   allowRoleDeletion: boolean;
   /** Policies some other target of the plane still desires: never deleted from here. */
   keepPolicyArns?: ReadonlySet<string>;
+  /**
+   * The plane's global policies: a no-longer-desired role that waits for its uctl update keeps them
+   * attached (with userflyterole), so running pods keep what every pair has and nothing revoked (A3).
+   */
+  waitingRoleKeeps?: ReadonlySet<string>;
 }
 
 export interface TargetDiff {
@@ -269,8 +274,10 @@ export function diffTarget(
     if (!attachedArns.has(arn)) attaches.push({ kind: 'AttachRolePolicy', roleName, policyArn: arn });
   }
   const detachedHere = new Set<string>();
+  const keptWhileWaiting = desired === null && ref.managed && !options.allowRoleDeletion;
   for (const policy of actual.attached) {
     if (desiredAttached.has(policy.arn)) continue;
+    if (keptWhileWaiting && options.waitingRoleKeeps?.has(policy.arn) === true) continue;
     const entry = actualByArn.get(policy.arn);
     if (entry !== undefined && isOwned(entry.policy, guard)) {
       detaches.push({ kind: 'DetachRolePolicy', roleName, policyArn: policy.arn });
