@@ -14,6 +14,7 @@ import {
   type DriftRunDeps,
   type DriftRunReport,
 } from '../../lib/app/drift-run.js';
+import { importAttributes } from '../../lib/app/attributes.js';
 import { submitGrant } from '../../lib/app/grants.js';
 import { makePolicyDocumentCache } from '../../lib/app/reconcile.js';
 import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
@@ -35,7 +36,7 @@ const CONFIG = {
       domains: ['development', 'staging', 'production'],
       projects: '*',
       autoApproveDomains: ['development', 'staging'],
-      // Orphan roles go as soon as the applier sees them (A3's grace period is the applier's test).
+      // A waiting role past this alarms (RolesWaitingPastGrace); time never deletes it (A3).
       roleDeletionGraceMinutes: 0,
     },
     { name: 'gcp', cloud: 'gcp', region: 'us-central1', domains: ['development'], projects: '*' },
@@ -248,7 +249,19 @@ describe('runDriftCheck (§10)', () => {
     // 1 of the plane's 2 grantplane roles: not more than half, so no confirmation is needed.
     const enforced = await runDriftCheck(deps, { mode: 'enforce', applyInline: true });
     expect(enforced.planes[0]?.pruned).toEqual(['prod#ghost#development']);
-    expect(enforced.applied?.find((o) => o.targetKey === 'prod#ghost#development')?.iamCalls).toEqual([
+    // The cluster may point at it: it waits, holding only userflyterole, for evidence (A3) — and
+    // past the grace period (0 here) the next run says so.
+    expect(await gateway.getRole('acme-ghost-development')).not.toBeNull();
+    expect((await deps.store.getTarget('prod#ghost#development'))?.state).toBe('waiting-uctl');
+    for (const name of Object.keys(deps.metrics.values)) delete deps.metrics.values[name];
+    await runDriftCheck(deps);
+    expect(deps.metrics.values.RolesWaitingPastGrace).toEqual([1]);
+    expect(deps.metrics.values.DriftRuns).toEqual([1]);
+
+    // `uctl get` for ghost/development, imported: no defaultUserRoleValue → the role goes.
+    await importAttributes(deps, { dataPlane: 'prod', project: 'ghost', domain: 'development', body: {}, actor: repo });
+    const [deleted] = await applyTargets(deps, ['prod#ghost#development']);
+    expect(deleted?.iamCalls).toEqual([
       'DetachRolePolicy acme-ghost-development userflyterole',
       'DeleteRole acme-ghost-development',
     ]);
@@ -280,6 +293,9 @@ describe('runDriftCheck (§10)', () => {
 
     const confirmed = await runDriftCheck(deps, { mode: 'enforce', applyInline: true, confirmPrune: true });
     expect(confirmed.planes[0]?.pruned).toEqual(['prod#ghost#development', 'prod#ghost#staging']);
+    for (const domain of ['development', 'staging'])
+      await importAttributes(deps, { dataPlane: 'prod', project: 'ghost', domain, body: {}, actor: repo });
+    await applyTargets(deps, ['prod#ghost#development', 'prod#ghost#staging']);
     expect(await gateway.getRole('acme-ghost-development')).toBeNull();
     expect(await gateway.getRole('acme-ghost-staging')).toBeNull();
   });
