@@ -179,16 +179,15 @@ describe('grantplane apply / drift (process)', { shuffle: false }, () => {
     );
   });
 
-  it('an undeclared pair loses its policies at once, waits, and goes with --prune-roles', async () => {
+  it('an undeclared pair loses its own policies at once, waits with userflyterole and the global ones (A3), and goes with --prune-roles', async () => {
     const withdraw = await grantplane('apply', '--config', CONFIG, '--grants', FEWER);
     expect(withdraw.code).toBe(0);
     expect(withdraw.stdout).toBe(
       [
-        'DetachRolePolicy acme-retired-production grantplane-global-1',
         'DetachRolePolicy acme-retired-production grantplane-retired-production-1',
         'DeletePolicy grantplane-retired-production-1',
         "waiting acme-retired-production: no longer declared; it is deleted by apply --prune-roles once its pair's uctl update has run",
-        '3 changes',
+        '2 changes',
         '',
       ].join('\n'),
     );
@@ -196,7 +195,13 @@ describe('grantplane apply / drift (process)', { shuffle: false }, () => {
     expect(again.stdout).toMatch(/^waiting acme-retired-production: .*\n0 changes\n$/);
     const prune = await grantplane('apply', '--config', CONFIG, '--grants', FEWER, '--prune-roles');
     expect(prune.stdout).toBe(
-      'DetachRolePolicy acme-retired-production userflyterole\nDeleteRole acme-retired-production\n2 changes\n',
+      [
+        'DetachRolePolicy acme-retired-production grantplane-global-1',
+        'DetachRolePolicy acme-retired-production userflyterole',
+        'DeleteRole acme-retired-production',
+        '3 changes',
+        '',
+      ].join('\n'),
     );
     expect(await grantplane('apply', '--config', CONFIG, '--grants', FEWER, '--prune-roles')).toEqual({
       code: 0,
