@@ -58,6 +58,10 @@ const approved = async (bucket: string, domain = 'staging'): Promise<GrantRecord
   return submitted.status === 'approved' ? submitted : approveGrant(deps, { id: submitted.id, actor: bob });
 };
 
+/** What `uctl get cluster-resource-attribute -p flytesnacks -d staging` printed, imported by an admin. */
+const importStaging = (body: Record<string, string>) =>
+  importAttributes(deps, { dataPlane: 'prod', project: 'flytesnacks', domain: 'staging', body, actor: admin });
+
 describe('applyTargets', () => {
   it('approve → applier → grant active, role and policy in IAM, one pending uctl update (§6 A1, C5)', async () => {
     const g = await approved('acme-ml-data');
@@ -212,13 +216,7 @@ describe('applyTargets', () => {
     expect((await deps.store.getTarget(STAGING))?.state).toBe('waiting-uctl');
 
     // The operator ran the update and imported what `uctl get` prints: the pair names no role.
-    await importAttributes(deps, {
-      dataPlane: 'prod',
-      project: 'flytesnacks',
-      domain: 'staging',
-      body: { projectQuotaCpu: '8' },
-      actor: admin,
-    });
+    await importStaging({ projectQuotaCpu: '8' });
     const outcomes = await applyPendingTargets(deps);
 
     expect(outcomes.find((o) => o.targetKey === STAGING)?.outcome).toBe('applied');
@@ -226,13 +224,7 @@ describe('applyTargets', () => {
   });
 
   it('an import that still names the role, or one older than the removal, deletes nothing (A3)', async () => {
-    await importAttributes(deps, {
-      dataPlane: 'prod',
-      project: 'flytesnacks',
-      domain: 'staging',
-      body: { projectQuotaCpu: '8' },
-      actor: admin,
-    });
+    await importStaging({ projectQuotaCpu: '8' });
     deps.clock.set('2026-11-23T00:10:00.000Z');
     const g = await approved('acme-ml-data');
     await applyTargets(deps, [STAGING]);
@@ -243,13 +235,7 @@ describe('applyTargets', () => {
     expect(await gateway.getRole(ROLE)).not.toBeNull();
 
     deps.clock.set('2026-11-23T00:20:00.000Z');
-    await importAttributes(deps, {
-      dataPlane: 'prod',
-      project: 'flytesnacks',
-      domain: 'staging',
-      body: { defaultUserRoleValue: ROLE_ARN, projectQuotaCpu: '8' },
-      actor: admin,
-    });
+    await importStaging({ defaultUserRoleValue: ROLE_ARN, projectQuotaCpu: '8' });
     await applyPendingTargets(deps);
     expect(await gateway.getRole(ROLE)).not.toBeNull();
   });

@@ -12,7 +12,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { IamGateway } from '../../lib/domain/ports.js';
-import { type IamTestContext, startIamTest, TEST_ACCOUNT_ID, TEST_OIDC } from '../helpers/iam.js';
+import {
+  type IamTestContext,
+  startIamTest,
+  TEST_ACCOUNT_ID,
+  TEST_OIDC,
+  TEST_PLANE_CONFIG_TEXT,
+} from '../helpers/iam.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin/grantplane.mjs');
@@ -22,19 +28,7 @@ const file = (name: string, text: string): string => {
   writeFileSync(path, text);
   return path;
 };
-const CONFIG = file(
-  'config.yaml',
-  `dataPlanes:
-  - name: prod
-    cloud: aws
-    accountId: "${TEST_ACCOUNT_ID}"
-    region: us-west-2
-    orgPrefix: acme
-    oidcProvider: ${TEST_OIDC}
-    domains: [development, staging, production]
-    projects: "*"
-`,
-);
+const CONFIG = file('config.yaml', TEST_PLANE_CONFIG_TEXT);
 const grant = (scope: string, bucket: string, access = 'read'): string =>
   `- { scope: ${scope}, resource: { type: s3, bucket: ${bucket}, access: ${access} }, justification: tests }\n`;
 const PAIR = '{ type: project-domain, project: flytesnacks, domain: development }';

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../lib/local/dynamodb-local.js';
 import { startIamEmulator, type IamEmulator } from '../../lib/local/iam-emulator/index.js';
 import { apiEvent, type EventInput } from '../functions/events.js';
-import { TEST_ACCOUNT_ID, TEST_OIDC } from '../helpers/iam.js';
+import { TEST_ACCOUNT_ID, TEST_OIDC, TEST_PLANE_CONFIG_TEXT } from '../helpers/iam.js';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../helpers/secrets-manager-server.js';
 import { signGeneric } from '../../lib/domain/webhooks/index.js';
 import {
@@ -35,19 +35,7 @@ import {
 const TABLE = 'grantplane-deployed';
 const work = mkdtempSync(join(tmpdir(), 'grantplane-deployed-'));
 const CONFIG = join(work, 'grantplane.config.yaml');
-writeFileSync(
-  CONFIG,
-  `dataPlanes:
-  - name: prod
-    cloud: aws
-    accountId: "${TEST_ACCOUNT_ID}"
-    region: us-west-2
-    orgPrefix: acme
-    oidcProvider: ${TEST_OIDC}
-    domains: [development, staging, production]
-    projects: "*"
-`,
-);
+writeFileSync(CONFIG, TEST_PLANE_CONFIG_TEXT);
 
 let synth: Synthesized;
 let dynamoLocal: DynamoDbLocal;

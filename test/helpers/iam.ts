@@ -57,22 +57,25 @@ export const startIamTest = async (
   };
 };
 
+/** The configuration of testPlane as a file holds it (JSON, which YAML readers take as it is). */
+export const TEST_PLANE_CONFIG_TEXT = JSON.stringify({
+  dataPlanes: [
+    {
+      name: 'prod',
+      cloud: 'aws',
+      accountId: TEST_ACCOUNT_ID,
+      region: 'us-west-2',
+      orgPrefix: 'acme',
+      oidcProvider: TEST_OIDC,
+      domains: ['development', 'staging', 'production'],
+      projects: '*',
+    },
+  ],
+});
+
 /** One AWS data plane, `prod`, in TEST_ACCOUNT_ID: org prefix acme, three domains, every project. */
 export const testPlane = (): { config: GrantplaneConfig; plane: AwsDataPlaneConfig } => {
-  const config = parseConfig({
-    dataPlanes: [
-      {
-        name: 'prod',
-        cloud: 'aws',
-        accountId: TEST_ACCOUNT_ID,
-        region: 'us-west-2',
-        orgPrefix: 'acme',
-        oidcProvider: TEST_OIDC,
-        domains: ['development', 'staging', 'production'],
-        projects: '*',
-      },
-    ],
-  });
+  const config = parseConfig(JSON.parse(TEST_PLANE_CONFIG_TEXT));
   return { config, plane: config.dataPlanes[0] as AwsDataPlaneConfig };
 };
 
