@@ -2,6 +2,7 @@
 // default, infra `driftSchedule`), and what POST /v1/drift-checks invokes asynchronously. One run:
 // expire due grants, check every AWS plane, store the report, hand repairs to the applier (through
 // the table's stream: this function reads IAM only), publish DriftedTargets / ExpiredGrants.
+import { isDrift } from '../lib/domain/reconcile/index.js';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -99,7 +100,7 @@ export const makeHandler = (source: DriftDepsSource, options: { metrics?: Metric
       reportId: report.id,
       checkedAt: report.checkedAt,
       targets: report.targets.length,
-      notInSync: report.targets.filter((target) => target.status !== 'in-sync').length,
+      notInSync: report.targets.filter((target) => isDrift(target.status)).length,
       expired: report.expired.length,
       errors: report.errors,
     };

@@ -4,6 +4,7 @@
 // Lambda by an asynchronous Invoke (GRANTPLANE_DRIFT_FUNCTION_NAME, set by infra), so the answer
 // does not wait for IAM; without that variable (`npm start`, a single-function deployment) the run
 // happens within this invocation and the 202 carries its summary.
+import { isDrift } from '../../lib/domain/reconcile/index.js';
 import * as z from 'zod';
 import { makeLambdaInvoker } from '../../lib/adapters/lambda/invoke.js';
 import { runDriftCheck, type DriftRunReport } from '../../lib/app/drift-run.js';
@@ -41,7 +42,7 @@ const summaryOf = (report: DriftRunReport) => ({
   id: report.id,
   checkedAt: report.checkedAt,
   targets: report.targets.length,
-  notInSync: report.targets.filter((target) => target.status !== 'in-sync').length,
+  notInSync: report.targets.filter((target) => isDrift(target.status)).length,
   expired: report.expired.length,
   errors: report.errors,
 });

@@ -469,11 +469,12 @@ async function checkPlane(
     );
   }
   // An orphan whose target nothing desires any more is the applier's to remove (A3: its role waits
-  // for the pair's uctl update); the report says so rather than leave it looking forgotten.
+  // for the pair's uctl update): `removing`, not drift — an ordinary revoke or expiry alarms nobody.
   const removing = new Map(records.filter((t) => t.desired === null).map((t) => [t.targetKey, t]));
   for (const target of found) {
     const record = removing.get(keyOf(target.dataPlane, target.scope));
     if (record === undefined || target.status !== 'orphaned') continue;
+    target.status = 'removing';
     target.differences.push(
       record.state === 'waiting-uctl'
         ? "no longer desired: the role waits for the pair's uctl update to be acknowledged (or its attributes imported) before the applier deletes it"
@@ -587,6 +588,7 @@ export async function runDriftCheck(deps: DriftRunDeps, options: DriftRunOptions
       drifted: statusCount(report.targets, ['drifted']),
       missing: statusCount(report.targets, ['missing']),
       orphaned: statusCount(report.targets, ['orphaned']),
+      removing: statusCount(report.targets, ['removing']),
       expired: report.expired.length,
     },
     result: report.errors.length === 0 ? 'ok' : 'error',

@@ -254,7 +254,12 @@ describe('runDriftCheck (§10)', () => {
     expect(await gateway.getRole('acme-ghost-development')).not.toBeNull();
     expect((await deps.store.getTarget('prod#ghost#development'))?.state).toBe('waiting-uctl');
     for (const name of Object.keys(deps.metrics.values)) delete deps.metrics.values[name];
-    await runDriftCheck(deps);
+    const waiting = await runDriftCheck(deps);
+    // grantplane's own removal is `removing`, not drift: nothing alarms (DESIGN §10).
+    expect(waiting.targets.find((t) => t.scope.type === 'project-domain' && t.scope.project === 'ghost')?.status).toBe(
+      'removing',
+    );
+    expect(deps.metrics.values.DriftedTargets).toEqual([0]);
     expect(deps.metrics.values.RolesWaitingPastGrace).toEqual([1]);
     expect(deps.metrics.values.DriftRuns).toEqual([1]);
 

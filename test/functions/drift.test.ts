@@ -96,7 +96,7 @@ describe('POST /v1/drift-checks', () => {
     expect(started.body).toMatchObject({
       status: 'completed',
       latest: '/v1/drift-checks/latest',
-      report: { checkedAt: '2026-11-23T00:05:00.000Z', expired: 1 },
+      report: { checkedAt: '2026-11-23T00:05:00.000Z', expired: 1, notInSync: 0 },
     });
     // Its statements are still in IAM (the applier removes them): revoking until then (DESIGN §8).
     expect(await getGrant(drift, { id: grant.id })).toMatchObject({ status: 'revoking', endingAs: 'expired' });
@@ -110,7 +110,8 @@ describe('POST /v1/drift-checks', () => {
       {
         dataPlane: 'prod',
         scope: { type: 'project-domain', project: 'flytesnacks', domain: 'development' },
-        status: 'orphaned',
+        // grantplane's own removal right after an expiry: not drift (DESIGN §10 `removing`).
+        status: 'removing',
         differences: [
           'role acme-flytesnacks-development: grantplane-managed but not declared',
           'policy grantplane-flytesnacks-development-1: grantplane-managed but not declared',

@@ -6,7 +6,14 @@ import type { PlaneGuard } from './diff.js';
 import { isManagedPathArn, isOwned } from './diff.js';
 import { diffTags, documentsEqual } from './normalize.js';
 
-export type DriftStatus = 'in-sync' | 'drifted' | 'missing' | 'orphaned';
+/**
+ * `removing`: grantplane-managed, nothing desires it, and grantplane itself is removing it (its
+ * grants ended, or its role waits for the pair's uctl update, A3) — not drift, and in no drift count.
+ */
+export type DriftStatus = 'in-sync' | 'drifted' | 'missing' | 'orphaned' | 'removing';
+
+/** Whether a status is drift (counted, alarmed): neither in sync nor grantplane's own removal. */
+export const isDrift = (status: DriftStatus): boolean => status !== 'in-sync' && status !== 'removing';
 
 export interface DriftTarget {
   dataPlane: string;
