@@ -153,7 +153,7 @@ describe('expiry in the scheduled run (§10, R8)', () => {
     expect(await getGrant(deps, { id: grant.id })).toMatchObject({ status: 'revoking', endingAs: 'expired' });
     expect(await gateway.getPolicy(POLICY)).not.toBeNull();
     const pair = report.targets.find((t) => t.scope.type === 'project-domain');
-    expect(pair?.status).toBe('orphaned');
+    expect(pair?.status).toBe('removing'); // grantplane's own removal, not drift
     expect(pair?.differences.at(-1)).toBe('no longer desired: the applier is removing it (pending)');
 
     // The applier, as the stream delivers the target write, removes the access.
