@@ -142,6 +142,12 @@ describe('the synthesized bundles, run as Lambda runs them', { shuffle: false },
     }
   });
 
+  it('cdk synth refuses a placeholder issuer in one line naming the key (README "What synth refuses")', () => {
+    expect(() =>
+      synthesize({ 'grantplane:config': CONFIG, jwtIssuer: 'https://idp.example.com/', homeAccount: TEST_ACCOUNT_ID }),
+    ).toThrow(/grantplane: synth refused: context jwtIssuer: https:\/\/idp\.example\.com\/ is a placeholder/);
+  });
+
   let grantId = '';
 
   it('submit (requester) → pending-approval; plan and list answer', async () => {
