@@ -33,7 +33,7 @@ import type { Construct } from 'constructs';
 import { ROUTES, type RouteGroup, type RouteSpec } from '../../functions/shared/routes.js';
 import { ITEM_TYPE } from '../../lib/adapters/dynamodb/items.js';
 import { TABLE } from '../../lib/adapters/dynamodb/table.js';
-import { REPO_ROOT, type InfraSettings } from '../config.js';
+import { InfraConfigError, REPO_ROOT, type InfraSettings } from '../config.js';
 import {
   IAM_LIST_ACKNOWLEDGEMENT,
   acknowledgeApplierWildcards,
@@ -44,6 +44,8 @@ import { GrantplaneFunction } from '../constructs/grantplane-function.js';
 
 /** Plane access role ARNs per managed policy: 60 × ~90 characters stays well under 6,144. */
 const ASSUME_ROLES_PER_POLICY = 60;
+/** IAM's default quota of managed policies attached to one role. */
+const MAX_MANAGED_POLICIES_PER_ROLE = 10;
 
 /** Ticket systems with a webhook route (DESIGN §10); each gets its own signing secret. */
 export const WEBHOOK_SOURCES = ['generic', 'jira', 'servicenow'] as const;
@@ -199,6 +201,11 @@ export class StatelessStack extends Stack {
     // One statement per chunk of plane access roles, in managed policies (6,144 characters each) of
     // their own: the roles' inline policies then stay the same size however many planes there are
     // (IAM caps a role's inline policies at 10,240 characters together).
+    if (assumable.length > ASSUME_ROLES_PER_POLICY * MAX_MANAGED_POLICIES_PER_ROLE) {
+      throw new InfraConfigError(
+        `grantplane:config: ${assumable.length} planes with applierRoleArn; one deployment reaches at most ${ASSUME_ROLES_PER_POLICY * MAX_MANAGED_POLICIES_PER_ROLE} (IAM attaches at most ${MAX_MANAGED_POLICIES_PER_ROLE} managed policies to a role)`,
+      );
+    }
     for (let start = 0, n = 1; start < assumable.length; start += ASSUME_ROLES_PER_POLICY, n += 1) {
       new ManagedPolicy(this, `AssumePlaneAccessRoles${n}`, {
         description: `grantplane: assume the plane access roles (${n})`,

@@ -639,6 +639,23 @@ describe('What a deployment pins and keeps portable', () => {
   }, 120_000);
 });
 
+describe('Plane count beyond what IAM allows one role', () => {
+  it('refuses more than 600 planes with applierRoleArn (10 managed policies of 60 roles), naming the limit', () => {
+    const planes = Array.from({ length: 601 }, (_, i) => {
+      const account = String(300000000000 + i);
+      return `  - { name: q${i}, cloud: aws, accountId: "${account}", region: ap-south-1, orgPrefix: acme, oidcProvider: oidc.eks.ap-south-1.amazonaws.com/id/E, domains: [development], projects: "*", applierRoleArn: "arn:aws:iam::${account}:role/grantplane-access/grantplane-applier" }`;
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'grantplane-too-many-'));
+    const configFile = join(dir, 'grantplane.config.yaml');
+    writeFileSync(configFile, `dataPlanes:\n${planes.join('\n')}\n`);
+    const app = new App({
+      context: { ...context(configFile), 'aws:cdk:bundling-stacks': [] },
+      outdir: join(dir, 'out'),
+    });
+    expect(() => buildApp(app)).toThrow(/601 planes with applierRoleArn; one deployment reaches at most 600/);
+  });
+});
+
 describe('Applier IAM: least privilege (issue 6 item 2, DESIGN R3)', () => {
   const userFlyteRole = `arn:aws:iam::${PROD}:role/acme-userflyterole`;
   const adminFlyteRole = `arn:aws:iam::${PROD}:role/acme-adminflyterole`;
