@@ -373,7 +373,8 @@ async function applyLeased(
     const iam = await verifiedGateway(deps, plane);
     const guard = planeGuard(plane);
     // Other targets' policies only: this target's own desired state was just read, fresh.
-    const keep = new Set([...(await run.desiredPolicies())].flatMap(([other, arns]) => (other === key ? [] : arns)));
+    const planePolicies = await run.desiredPolicies();
+    const keep = new Set([...planePolicies].flatMap(([other, arns]) => (other === key ? [] : arns)));
     let result: ReconcileResult;
     try {
       result = await reconcileTarget(iam, target.desired, {
@@ -381,7 +382,7 @@ async function applyLeased(
         ref: targetRefFor(plane, target.scope),
         allowRoleDeletion: deletionAllowed,
         keepPolicyArns: keep,
-        waitingRoleKeeps: new Set((await run.desiredPolicies()).get(`${target.dataPlane}#global`) ?? []),
+        waitingRoleKeeps: new Set(planePolicies.get(`${target.dataPlane}#global`) ?? []),
         extraPolicyArns: target.appliedPolicyArns ?? [],
         ...(deps.cache === undefined ? {} : { cache: deps.cache }),
         onAction: (line) => outcome.iamCalls.push(line),

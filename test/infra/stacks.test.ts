@@ -581,6 +581,22 @@ describe('Failures reach a person (alarms, metrics, the alarm topic)', () => {
   });
 });
 
+/**
+ * An app (bundling skipped: only the templates matter) whose configuration has `count` AWS planes
+ * in accounts of their own, each reached through its applierRoleArn, and optionally prod at home.
+ */
+const appWithRemotePlanes = (count: number, options: { homePlane: boolean }): App => {
+  const remote = Array.from({ length: count }, (_, i) => {
+    const account = String(200000000000 + i);
+    return `  - { name: p${i}, cloud: aws, accountId: "${account}", region: ap-south-1, orgPrefix: acme, oidcProvider: oidc.eks.ap-south-1.amazonaws.com/id/E, domains: [development], projects: "*", applierRoleArn: "arn:aws:iam::${account}:role/grantplane-access/grantplane-applier" }`;
+  });
+  const home = `  - { name: prod, cloud: aws, accountId: "${HOME}", region: us-west-2, orgPrefix: acme, oidcProvider: oidc.eks.us-west-2.amazonaws.com/id/E, domains: [development], projects: "*" }`;
+  const dir = mkdtempSync(join(tmpdir(), 'grantplane-planes-'));
+  const configFile = join(dir, 'grantplane.config.yaml');
+  writeFileSync(configFile, `dataPlanes:\n${[...(options.homePlane ? [home] : []), ...remote].join('\n')}\n`);
+  return new App({ context: { ...context(configFile), 'aws:cdk:bundling-stacks': [] }, outdir: join(dir, 'out') });
+};
+
 describe('What a deployment pins and keeps portable', () => {
   it('pins every function to nodejs24.x', () => {
     const runtimes = Object.values(stateless.findResources('AWS::Lambda::Function')).map(
@@ -590,25 +606,10 @@ describe('What a deployment pins and keeps portable', () => {
   });
 
   it('bakes no region of the synthesizing machine in, and keeps role policies within IAM limits for 150 planes', () => {
-    const planes = Array.from({ length: 150 }, (_, i) => {
-      const account = String(200000000000 + i);
-      return `  - { name: p${i}, cloud: aws, accountId: "${account}", region: ap-south-1, orgPrefix: acme, oidcProvider: oidc.eks.ap-south-1.amazonaws.com/id/E, domains: [development], projects: "*", applierRoleArn: "arn:aws:iam::${account}:role/grantplane-access/grantplane-applier" }`;
-    });
-    const dir = mkdtempSync(join(tmpdir(), 'grantplane-many-'));
-    const configFile = join(dir, 'grantplane.config.yaml');
-    writeFileSync(
-      configFile,
-      `dataPlanes:\n  - { name: prod, cloud: aws, accountId: "${HOME}", region: us-west-2, orgPrefix: acme, oidcProvider: oidc.eks.us-west-2.amazonaws.com/id/E, domains: [development], projects: "*" }\n${planes.join('\n')}\n`,
-    );
     const saved = process.env.CDK_DEFAULT_REGION;
     process.env.CDK_DEFAULT_REGION = 'eu-central-2';
     try {
-      // Bundling skipped: only the templates matter here.
-      const app = new App({
-        context: { ...context(configFile), 'aws:cdk:bundling-stacks': [] },
-        outdir: join(dir, 'out'),
-      });
-      const built = buildApp(app);
+      const built = buildApp(appWithRemotePlanes(150, { homePlane: true }));
       for (const stack of [built.stateful, built.stateless]) {
         expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toContain('eu-central-2');
       }
@@ -641,18 +642,9 @@ describe('What a deployment pins and keeps portable', () => {
 
 describe('Plane count beyond what IAM allows one role', () => {
   it('refuses more than 600 planes with applierRoleArn (10 managed policies of 60 roles), naming the limit', () => {
-    const planes = Array.from({ length: 601 }, (_, i) => {
-      const account = String(300000000000 + i);
-      return `  - { name: q${i}, cloud: aws, accountId: "${account}", region: ap-south-1, orgPrefix: acme, oidcProvider: oidc.eks.ap-south-1.amazonaws.com/id/E, domains: [development], projects: "*", applierRoleArn: "arn:aws:iam::${account}:role/grantplane-access/grantplane-applier" }`;
-    });
-    const dir = mkdtempSync(join(tmpdir(), 'grantplane-too-many-'));
-    const configFile = join(dir, 'grantplane.config.yaml');
-    writeFileSync(configFile, `dataPlanes:\n${planes.join('\n')}\n`);
-    const app = new App({
-      context: { ...context(configFile), 'aws:cdk:bundling-stacks': [] },
-      outdir: join(dir, 'out'),
-    });
-    expect(() => buildApp(app)).toThrow(/601 planes with applierRoleArn; one deployment reaches at most 600/);
+    expect(() => buildApp(appWithRemotePlanes(601, { homePlane: false }))).toThrow(
+      /601 planes with applierRoleArn; one deployment reaches at most 600/,
+    );
   });
 });
 
