@@ -1,15 +1,20 @@
 // DynamoDB Local (AWS's own Java emulator, shipped in the npm package amplify-dynamodb-simulator):
 // the only local DynamoDB with transactions and streams (TOOLCHAIN "DynamoDB locally").
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
+  /** The JVM's process id. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -51,6 +56,34 @@ export const emulatorDir = (): string => {
   return dir;
 };
 
+const LAUNCHER_SOURCE = fileURLToPath(new URL('./LoopbackDynamoDb.java', import.meta.url));
+
+/**
+ * The launcher's class path entry and main class. Compiled once per source and JDK into the temp
+ * folder (a source-file launch compiles on every start and costs seconds); without javac, run from
+ * source, which needs the JDK's compiler module too.
+ */
+const launcher = (jar: string): { classPath: string; main: string } => {
+  const source = readFileSync(LAUNCHER_SOURCE);
+  const javaVersion = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr;
+  const key = createHash('sha256').update(source).update(javaVersion).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), `grantplane-ddb-launcher-${key}`);
+  if (existsSync(join(dir, 'LoopbackDynamoDb.class')))
+    return { classPath: `${jar}${delimiter}${dir}`, main: 'LoopbackDynamoDb' };
+  const scratch = mkdtempSync(join(tmpdir(), 'grantplane-ddb-launcher-build-'));
+  const compiled = spawnSync('javac', ['-cp', jar, '-d', scratch, LAUNCHER_SOURCE], { stdio: 'ignore' });
+  if (compiled.error !== undefined || compiled.status !== 0) {
+    rmSync(scratch, { recursive: true, force: true });
+    return { classPath: jar, main: LAUNCHER_SOURCE };
+  }
+  try {
+    renameSync(scratch, dir); // atomic; another start may have won the race, which is as good
+  } catch {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  return { classPath: `${jar}${delimiter}${dir}`, main: 'LoopbackDynamoDb' };
+};
+
 const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const server = createServer();
@@ -80,11 +113,15 @@ export const startDynamoDbLocal = async (options: DynamoDbLocalOptions = {}): Pr
   const dir = emulatorDir();
   const port = options.port === undefined || options.port === 0 ? await freePort() : options.port;
   if (options.dbPath !== undefined) mkdirSync(options.dbPath, { recursive: true });
+  const entry = launcher(join(dir, 'DynamoDBLocal.jar'));
   const storage = options.dbPath === undefined ? ['-inMemory'] : ['-dbPath', resolve(options.dbPath)];
   const args = [
     `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`,
-    '-jar',
-    join(dir, 'DynamoDBLocal.jar'),
+    // DynamoDB Local has no bind-address option and listens on every interface; this launcher binds
+    // it to 127.0.0.1 and halts the JVM when its stdin closes.
+    '-cp',
+    entry.classPath,
+    entry.main,
     ...storage,
     // One database for every caller: without it DynamoDB Local keeps a separate one per access key
     // and region, and the API, the applier and the AWS CLI would not see each other's tables.
@@ -93,7 +130,9 @@ export const startDynamoDbLocal = async (options: DynamoDbLocalOptions = {}): Pr
     '-port',
     String(port),
   ];
-  const child: ChildProcess = spawn('java', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  // stdin is a pipe the JVM reads until it closes: when this process dies, even by SIGKILL, the
+  // kernel closes it and the launcher's watchdog stops the JVM, so no java is left behind.
+  const child: ChildProcess = spawn('java', args, { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
@@ -154,5 +193,5 @@ export const startDynamoDbLocal = async (options: DynamoDbLocalOptions = {}): Pr
   } finally {
     client.destroy();
   }
-  return { endpoint, port, stop };
+  return { endpoint, port, pid: child.pid ?? 0, stop };
 };
