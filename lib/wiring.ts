@@ -12,6 +12,7 @@ import * as YAML from 'yaml';
 import * as z from 'zod';
 import { makeDocumentClient } from './adapters/dynamodb/client.js';
 import { makeDynamoGrantStore } from './adapters/dynamodb/grant-store.js';
+import { makeDynamoHoldStore } from './adapters/dynamodb/hold-store.js';
 import type { AppDeps } from './app/deps.js';
 import { withPlaneCache } from './app/plane-cache.js';
 import { parseConfig, type GrantplaneConfig } from './domain/config.js';
@@ -80,6 +81,7 @@ export function buildDeps(input: BuildDepsInput): HttpDeps {
     // The plane cache serves only the advisory quota check of pending submits (plane-cache.ts).
     app: withPlaneCache({
       store: makeDynamoGrantStore(makeDocumentClient(input.client), input.tableName),
+      holds: makeDynamoHoldStore(makeDocumentClient(input.client), input.tableName),
       config: input.config,
       clock,
       ids: input.ids ?? ulidIds(clock),
@@ -170,6 +172,7 @@ export function buildApplierDeps(input: BuildApplierDepsInput): ApplierDeps {
   const clock = input.clock ?? systemClock;
   return {
     store: makeDynamoGrantStore(makeDocumentClient(input.client), input.tableName),
+    holds: makeDynamoHoldStore(makeDocumentClient(input.client), input.tableName),
     config: input.config,
     clock,
     ids: input.ids ?? ulidIds(clock),

@@ -205,12 +205,13 @@ describe('openapi.yaml', () => {
     }
   });
 
-  it('pages every list operation with Limit and Cursor (DESIGN §8: limit ≤ 100, cursor)', () => {
+  it('pages every list operation with Limit and Cursor (limit ≤ 100, cursor)', () => {
     const lists = operations().filter(({ operation }) => /^list/.test(operation.operationId));
     expect(lists.map(({ operation }) => operation.operationId).sort()).toEqual([
       'listAttributeUpdates',
       'listAudit',
       'listGrants',
+      'listHeldChanges',
       'listTargets',
     ]);
     for (const { operation } of lists) {

@@ -1,10 +1,12 @@
 // Cluster resource attributes (DESIGN §5 C5, §8): import a pair's current attributes (JSON or the
-// YAML `uctl get cluster-resource-attribute` prints), list uctl updates, acknowledge one.
+// YAML `uctl get cluster-resource-attribute` prints), list uctl updates, acknowledge one; and the
+// changes the blast-radius guard holds (A6): list, read, release (admin). The operator's updates.
 import * as z from 'zod';
 import { acknowledgeAttributeUpdate, importAttributes, listAttributeUpdates } from '../../lib/app/attributes.js';
+import { getHeldChange, listHeldChanges, releaseHeldChange } from '../../lib/app/holds.js';
 import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring.js';
 import { callerOf, makeHttpHandler, type ChainOptions } from '../shared/http.js';
-import { pageQuery, parseWith } from '../shared/params.js';
+import { decisionBodySchema, pageQuery, parseWith } from '../shared/params.js';
 
 const listQuery = z
   .object({
@@ -12,6 +14,7 @@ const listQuery = z
     ...pageQuery,
   })
   .strict();
+const heldQuery = z.object({ ...pageQuery }).strict();
 
 /** The attributes Lambda on any deps. */
 export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
@@ -39,6 +42,26 @@ export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
             limit,
             ...(status === undefined ? {} : { status }),
             ...(cursor === undefined ? {} : { cursor }),
+          }),
+        };
+      },
+      listHeldChanges: async (req) => {
+        const { limit, cursor } = parseWith(heldQuery, req.query, 'query');
+        const page = { limit, ...(cursor === undefined ? {} : { cursor }) };
+        return { status: 200, body: await listHeldChanges(resolveDeps(source).app, page) };
+      },
+      getHeldChange: async (req) => ({
+        status: 200,
+        body: await getHeldChange(resolveDeps(source).app, req.params.dataPlane ?? ''),
+      }),
+      releaseHeldChange: async (req) => {
+        const body = parseWith(decisionBodySchema, req.body, 'body');
+        return {
+          status: 200,
+          body: await releaseHeldChange(resolveDeps(source).app, {
+            dataPlane: req.params.dataPlane ?? '',
+            actor: callerOf(req),
+            ...body,
           }),
         };
       },

@@ -170,13 +170,19 @@ export async function applyTargets(
     const plane = deps.config.dataPlanes.find((candidate) => candidate.name === dataPlane);
     let candidates: Map<string, GrantRecord[]>;
     let refused = new Map<string, string>();
+    let held = new Set<string>();
     try {
       // Candidates are read BEFORE the recompute: every grant approved by now is then covered by
       // the desired state the targets hold afterwards, so activating them after the apply is true.
       candidates = await candidateGrants(deps, dataPlane, planeKeys, options.grantIds ?? []);
       // Repairs a recompute the API never finished (it died between the grant write and the
       // target write); a no-op otherwise.
-      if (plane !== undefined && plane.cloud === 'aws') await recomputePlaneTargets(deps, dataPlane);
+      if (plane !== undefined && plane.cloud === 'aws') {
+        const recomputed = await recomputePlaneTargets(deps, dataPlane);
+        // A6: a held target keeps its old desired state, so its grants are not where they say
+        // they are going: none of them moves on until an admin releases the change.
+        held = new Set(recomputed.held?.targets.map((target) => target.targetKey) ?? []);
+      }
       const waiting = [...candidates.values()].flat().filter((grant) => grant.status !== 'revoking');
       if (waiting.length > 0) refused = await refusedGrants(deps, dataPlane);
     } catch (error: unknown) {
@@ -200,7 +206,13 @@ export async function applyTargets(
       desiredPolicies: () => (desired ??= desiredPolicyArns(deps, dataPlane)),
     };
     for (const key of planeKeys) {
-      outcomes.push(await applyOne(deps, run, key, candidates.get(key) ?? [], owner, options));
+      const waiting = candidates.get(key) ?? [];
+      if (held.has(key) && waiting.length > 0)
+        deps.log.warn('grants wait for the release of a held change', {
+          targetKey: key,
+          grantIds: waiting.map((grant) => grant.id),
+        });
+      outcomes.push(await applyOne(deps, run, key, held.has(key) ? [] : waiting, owner, options));
     }
   }
   return outcomes;

@@ -1,13 +1,15 @@
 // What every use case receives: the ports, the parsed configuration, and the nondeterminism.
 import type { GrantplaneConfig } from '../domain/config.js';
 import { BadRequestError } from '../domain/errors.js';
-import { ConcurrentUpdateError, type Clock, type GrantStore, type Ids } from '../domain/ports.js';
+import { ConcurrentUpdateError, type Clock, type GrantStore, type HoldStore, type Ids } from '../domain/ports.js';
 import type { PlaneCache } from './plane-cache.js';
 
 export type { Identity, Role } from '../domain/ports.js';
 
 export interface AppDeps {
   store: GrantStore;
+  /** Held changes (A6): a recompute that would take most of a plane's access waits for an admin. */
+  holds: HoldStore;
   config: GrantplaneConfig;
   clock: Clock;
   ids: Ids;

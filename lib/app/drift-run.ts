@@ -30,6 +30,7 @@ import {
   type DriftTarget,
   type IamPlaneState,
 } from '../domain/reconcile/index.js';
+import type { HeldChange } from '../domain/ports.js';
 import { applyTargets, DEFAULT_ROLE_DELETION_GRACE_MINUTES, type ApplierDeps, type TargetOutcome } from './applier.js';
 import { withConflictRetry } from './deps.js';
 import { readPlaneState } from './drift.js';
@@ -47,6 +48,7 @@ export interface DriftMetrics {
       | 'OrphanedTargets'
       | 'ReappliedTargets'
       | 'RolesWaitingPastGrace'
+      | 'HeldRemovals'
       | 'DriftRuns',
     value: number,
   ): void;
@@ -139,6 +141,8 @@ export interface DriftRunReport {
   expired: ExpiredGrant[];
   /** Applier outcomes of the handed-over targets (only with applyInline). */
   applied?: TargetOutcome[];
+  /** Changes held by the blast-radius guard, waiting for an admin's release (A6). */
+  held?: HeldChange[];
   errors: string[];
 }
 
@@ -571,6 +575,15 @@ export async function runDriftCheck(deps: DriftRunDeps, options: DriftRunOptions
     }
   }
 
+  // A6: planes whose change is held for an admin, counted every run while they wait (an alarm).
+  try {
+    report.held = await deps.holds.getHolds(
+      deps.config.dataPlanes.filter((plane) => plane.cloud === 'aws').map((plane) => plane.name),
+    );
+  } catch (error: unknown) {
+    report.errors.push(`held changes not read: ${errorText(error)}`);
+  }
+
   if (options.applyInline === true && handOver.size > 0)
     applied.push(...(await applyTargets(runDeps, [...handOver].sort())));
   if (options.applyInline === true) report.applied = applied;
@@ -601,6 +614,7 @@ export async function runDriftCheck(deps: DriftRunDeps, options: DriftRunOptions
   deps.metrics?.count('OrphanedTargets', statusCount(report.targets, ['orphaned']));
   deps.metrics?.count('ExpiredGrants', report.expired.length);
   deps.metrics?.count('RolesWaitingPastGrace', rolesWaitingPastGrace);
+  deps.metrics?.count('HeldRemovals', report.held?.length ?? 0);
   // The DriftNotRunning alarm breaches when an hour passes without this data point.
   deps.metrics?.count('DriftRuns', 1);
   deps.metrics?.count(

@@ -5,6 +5,7 @@
 import type { GrantRecord, GrantStatus } from '../domain/ports.js';
 import type { AppDeps } from './deps.js';
 import { expireGrant } from './grants.js';
+import { recomputePlaneTargets } from './targets.js';
 
 /**
  * Statuses a grant can expire from: not ended yet. `failed` is included (DESIGN lists pending,
@@ -51,7 +52,7 @@ export async function expireDueGrants(deps: AppDeps, actor = 'schedule'): Promis
       .sort((a, b) => (a.id < b.id ? -1 : 1));
     for (const grant of due) {
       try {
-        const ended = await expireGrant(deps, { id: grant.id, actor });
+        const ended = await expireGrant(deps, { id: grant.id, actor, deferRecompute: true });
         if (ended === null) continue; // ended meanwhile, or its expiresAt was moved
         const previous = [...ended.history].reverse()[1]?.status ?? grant.status;
         const desiredBefore = previous === 'approved' || previous === 'active' || previous === 'failed';
@@ -68,6 +69,10 @@ export async function expireDueGrants(deps: AppDeps, actor = 'schedule'): Promis
         result.errors.push({ grantId: grant.id, error: error instanceof Error ? error.message : String(error) });
       }
     }
+    // The plane's expiries are one change: one recompute, one blast-radius check (A6). A crash
+    // before it leaves the grants `revoking`; the applier's repair recompute finishes it (A4).
+    if (result.expired.some((entry) => entry.dataPlane === plane.name && entry.desiredBefore))
+      await recomputePlaneTargets(deps, plane.name);
   }
   result.targetKeys = [...keys].sort();
   return result;

@@ -388,7 +388,13 @@ export const rejectGrant = (deps: AppDeps, input: DecisionInput): Promise<GrantR
  */
 export const revokeGrant = async (
   deps: AppDeps,
-  input: { id: string; actor: Identity; comment?: string },
+  input: {
+    id: string;
+    actor: Identity;
+    comment?: string;
+    /** The caller recomputes the plane once after a batch (sync): one change, one blast-radius check (A6). */
+    deferRecompute?: boolean;
+  },
 ): Promise<GrantRecord> => {
   const result = await withConflictRetry(async () => {
     const grant = await mustGet(deps, input.id);
@@ -413,7 +419,7 @@ export const revokeGrant = async (
     });
     return { grant: next, changed: isDesired(grant.status) };
   });
-  if (result.changed) await recomputePlaneTargets(deps, result.grant.dataPlane);
+  if (result.changed && input.deferRecompute !== true) await recomputePlaneTargets(deps, result.grant.dataPlane);
   return result.grant;
 };
 
@@ -426,7 +432,12 @@ export const revokeGrant = async (
  */
 export const expireGrant = async (
   deps: AppDeps,
-  input: { id: string; actor?: string },
+  input: {
+    id: string;
+    actor?: string;
+    /** The caller recomputes the plane once after a batch (the schedule): one change, one A6 check. */
+    deferRecompute?: boolean;
+  },
 ): Promise<GrantRecord | null> => {
   const actor = input.actor ?? 'schedule';
   const result = await withConflictRetry(async () => {
@@ -443,7 +454,7 @@ export const expireGrant = async (
     return { grant: next, changed: isDesired(grant.status) };
   });
   if (result === null) return null;
-  if (result.changed) await recomputePlaneTargets(deps, result.grant.dataPlane);
+  if (result.changed && input.deferRecompute !== true) await recomputePlaneTargets(deps, result.grant.dataPlane);
   return result.grant;
 };
 

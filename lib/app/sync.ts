@@ -9,7 +9,7 @@ import { DESIRED_STATUSES, type GrantRecord, type GrantStatus, type Identity } f
 import { validateGrantRequest } from '../domain/rules/validate.js';
 import { type AppDeps, withConflictRetry } from './deps.js';
 import { revokeGrant, submitGrant } from './grants.js';
-import { attributesInput, planRequestOf } from './targets.js';
+import { attributesInput, planRequestOf, recomputePlaneTargets } from './targets.js';
 
 /** Grants of a source that a sync compares against (ended ones are history, not declarations). */
 export const LIVE_STATUSES: readonly GrantStatus[] = ['pending-approval', 'approved', 'active', 'failed'];
@@ -306,9 +306,17 @@ const diffAndApply = async (
   const revoked: GrantRecord[] = [];
   for (const grant of removed) {
     revoked.push(
-      await revokeGrant(deps, { id: grant.id, actor: admin, comment: `removed from source ${input.source}${at}` }),
+      await revokeGrant(deps, {
+        id: grant.id,
+        actor: admin,
+        comment: `removed from source ${input.source}${at}`,
+        deferRecompute: true,
+      }),
     );
   }
+  // The sync's removals are one change per plane: one recompute, one blast-radius check (A6).
+  for (const dataPlane of new Set(removed.map((grant) => grant.dataPlane)))
+    await recomputePlaneTargets(deps, dataPlane);
   const created: GrantRecord[] = [];
   for (const entry of added) {
     created.push(

@@ -2,6 +2,7 @@
 // last applied, and the pair's uctl file (DESIGN §5, §8 GET /v1/targets).
 import { BadRequestError, NotFoundError } from '../domain/errors.js';
 import { planGrants } from '../domain/engine.js';
+import { blastRadius } from '../domain/reconcile/blast-radius.js';
 import type { CompiledTarget, Scope } from '../domain/model.js';
 import {
   DESIRED_STATUSES,
@@ -10,6 +11,7 @@ import {
   type AttributeUpdate,
   type DesiredTargetWrite,
   type GrantRecord,
+  type HeldChange,
   type Page,
   type TargetRecord,
 } from '../domain/ports.js';
@@ -52,6 +54,16 @@ export interface RecomputeResult {
   dataPlane: string;
   /** Target keys whose desired state was written (desiredVersion + 1). */
   changed: string[];
+  /** The change held by the blast-radius guard (A6): its targets kept their desired state. */
+  held: HeldChange | null;
+}
+
+export interface RecomputeOptions {
+  /**
+   * An admin's release of the plane's held change: the losses it lists (same target, same
+   * proposed state) are written; anything else still passes the guard.
+   */
+  release?: HeldChange;
 }
 
 /**
@@ -60,8 +72,18 @@ export interface RecomputeResult {
  * write the applier picks up from the stream. A target nothing desires any more gets desired=null.
  * Reads are strongly consistent and the write is conditional on the plane version, so concurrent
  * recomputes never lose a grant; conflicts are retried with jittered backoff.
+ *
+ * A6: when the change would take access from more than half of the plane's targets (and more than
+ * two), those targets are not written — they keep their desired state, so nothing is removed — and
+ * the change is stored as the plane's held change (audited `change.held`) for an admin to release
+ * (releaseHeldChange). Targets that lose nothing are written as usual. A recompute whose change no
+ * longer trips the guard clears the hold (audited `change.hold-cleared`).
  */
-export const recomputePlaneTargets = (deps: AppDeps, dataPlane: string): Promise<RecomputeResult> =>
+export const recomputePlaneTargets = (
+  deps: AppDeps,
+  dataPlane: string,
+  options: RecomputeOptions = {},
+): Promise<RecomputeResult> =>
   withConflictRetry(async () => {
     const snapshot = await deps.store.getPlaneSnapshot(dataPlane);
     const grants = (await deps.store.getGrants(snapshot.desiredGrantIds))
@@ -79,7 +101,7 @@ export const recomputePlaneTargets = (deps: AppDeps, dataPlane: string): Promise
       if (target.dataPlane === dataPlane) compiled.set(targetKey(dataPlane, target.scope), target);
     }
     const stored = new Map(snapshot.targets.map((target) => [target.targetKey, target]));
-    const writes: DesiredTargetWrite[] = [];
+    let writes: DesiredTargetWrite[] = [];
     const updatedAt = now.toISOString();
     for (const [key, desired] of compiled) {
       const current = stored.get(key);
@@ -102,10 +124,77 @@ export const recomputePlaneTargets = (deps: AppDeps, dataPlane: string): Promise
         updatedAt,
       });
     }
+    const radius = blastRadius(
+      new Map(snapshot.targets.map((target) => [target.targetKey, target.desired])),
+      new Map(writes.map((write) => [write.targetKey, write.desired])),
+      new Map((options.release?.targets ?? []).map((target) => [target.targetKey, target.proposedHash])),
+    );
+    let hold: HeldChange | null = null;
+    if (radius.trips) {
+      const held = new Set(radius.losses.map((loss) => loss.targetKey));
+      const scopes = new Map(writes.map((write) => [write.targetKey, write.scope]));
+      writes = writes.filter((write) => !held.has(write.targetKey));
+      hold = {
+        dataPlane,
+        heldAt: snapshot.hold?.heldAt ?? updatedAt,
+        updatedAt,
+        planeVersion: snapshot.version,
+        targetsWithAccess: radius.withAccess,
+        targets: radius.losses.map((loss) => ({
+          targetKey: loss.targetKey,
+          scope: scopes.get(loss.targetKey) ?? { type: 'global' },
+          removedCount: loss.removedCount,
+          removed: loss.removed,
+          proposedHash: loss.proposedHash,
+        })),
+      };
+    }
     writes.sort((a, b) => (a.targetKey < b.targetKey ? -1 : 1));
     if (writes.length > 0) await deps.store.writeDesiredTargets(dataPlane, snapshot.version, writes);
-    return { dataPlane, changed: writes.map((write) => write.targetKey) };
+    await recordHold(deps, snapshot.hold, hold, snapshot.version, options.release !== undefined);
+    return { dataPlane, changed: writes.map((write) => write.targetKey), held: hold };
   });
+
+const sameHold = (a: HeldChange, b: HeldChange): boolean =>
+  canonicalJson(a.targets) === canonicalJson(b.targets) && a.targetsWithAccess === b.targetsWithAccess;
+
+/** Stores, refreshes or clears the plane's held change after a recompute, audited when it changes. */
+async function recordHold(
+  deps: AppDeps,
+  previous: HeldChange | null,
+  next: HeldChange | null,
+  planeVersion: number,
+  releasing: boolean,
+): Promise<void> {
+  if (next !== null) {
+    if (previous !== null && sameHold(previous, next)) return;
+    await deps.holds.putHold(next);
+    await deps.store.appendAudit({
+      id: deps.ids.next(),
+      at: next.updatedAt,
+      actor: 'grantplane',
+      action: 'change.held',
+      targetKey: `${next.dataPlane}#*`,
+      after: { targets: next.targets.map((target) => target.targetKey), targetsWithAccess: next.targetsWithAccess },
+      result: 'ok',
+      detail: `held: this change would take access from ${next.targets.length} of the ${next.targetsWithAccess} targets of plane ${next.dataPlane} that have access; nothing was removed. An admin reviews it (GET /v1/held-changes/${next.dataPlane}) and releases it (POST /v1/held-changes/${next.dataPlane}/release)`,
+    });
+    return;
+  }
+  if (previous === null) return;
+  await deps.holds.deleteHold(previous.dataPlane, planeVersion);
+  if (releasing) return; // the release audits itself
+  await deps.store.appendAudit({
+    id: deps.ids.next(),
+    at: deps.clock.now().toISOString(),
+    actor: 'grantplane',
+    action: 'change.hold-cleared',
+    targetKey: `${previous.dataPlane}#*`,
+    before: { targets: previous.targets.map((target) => target.targetKey) },
+    result: 'ok',
+    detail: `the held change of plane ${previous.dataPlane} no longer takes access from most of its targets (grants came back, or the held ones changed): nothing is held any more`,
+  });
+}
 
 /**
  * Recompiles every AWS plane (the schedule calls it): a process that died between a grant's
@@ -128,9 +217,9 @@ const viewOf = async (deps: AppDeps, target: TargetRecord): Promise<TargetView> 
   return { ...target, uctlUpdate };
 };
 
-// The cursor of a target listing: the last target key of the previous page, opaque to callers.
-const encodeCursor = (key: string): string => Buffer.from(JSON.stringify({ after: key })).toString('base64url');
-const decodeCursor = (cursor: string): string => {
+// The cursor of a listing by key (targets, held changes): the last key of the previous page, opaque to callers.
+export const encodeCursor = (key: string): string => Buffer.from(JSON.stringify({ after: key })).toString('base64url');
+export const decodeCursor = (cursor: string): string => {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (typeof parsed === 'object' && parsed !== null && 'after' in parsed && typeof parsed.after === 'string')

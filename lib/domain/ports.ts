@@ -388,6 +388,46 @@ export interface PlaneSnapshot {
   targets: TargetRecord[];
   /** Imported cluster resource attributes of the plane's pairs. */
   attributes: AttributeRecord[];
+  /** The plane's held change (A6), if one waits for an admin. */
+  hold: HeldChange | null;
+}
+
+/** One target of a held change: the access the change would take from it. */
+export interface HeldTarget {
+  targetKey: string;
+  scope: Scope;
+  /** Action × resource entries the change would take away. */
+  removedCount: number;
+  /** The first of them, `<action> on <resource>`. */
+  removed: string[];
+  /** Hash of the desired state the change proposes: a release applies exactly this. */
+  proposedHash: string;
+}
+
+/**
+ * A change that would take access from more than half of a plane's targets (and more than two),
+ * held by the recompute (A6): those targets keep their desired state until an admin releases it.
+ */
+export interface HeldChange {
+  dataPlane: string;
+  /** When the change was first held. */
+  heldAt: string;
+  updatedAt: string;
+  /** The plane version the hold was computed at (a newer recompute replaces it). */
+  planeVersion: number;
+  /** Targets of the plane that held access before the change. */
+  targetsWithAccess: number;
+  targets: HeldTarget[];
+}
+
+/** Held changes, one item per plane at most (in the plane's partition, so snapshots carry it). */
+export interface HoldStore {
+  /** Writes the plane's hold unless a hold of a newer plane version is stored. */
+  putHold(hold: HeldChange): Promise<void>;
+  /** Removes the plane's hold (if its plane version is at most `planeVersion`, when given). */
+  deleteHold(dataPlane: string, planeVersion?: number): Promise<void>;
+  /** The holds of these planes (one batch read). */
+  getHolds(dataPlanes: readonly string[]): Promise<HeldChange[]>;
 }
 
 export interface DesiredTargetWrite {

@@ -5,6 +5,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { ensureTable } from '../../lib/adapters/dynamodb/table.js';
 import { makeDocumentClient } from '../../lib/adapters/dynamodb/client.js';
+import { makeDynamoHoldStore } from '../../lib/adapters/dynamodb/hold-store.js';
 import { makeDynamoGrantStore } from '../../lib/adapters/dynamodb/grant-store.js';
 import type { AppDeps } from '../../lib/app/deps.js';
 import { parseConfig } from '../../lib/domain/config.js';
@@ -86,6 +87,7 @@ export const appDeps = async (
   const table = await freshTable();
   return {
     store: makeDynamoGrantStore(table.docClient, table.tableName),
+    holds: makeDynamoHoldStore(table.docClient, table.tableName),
     config: parseConfig(rawConfig),
     clock: new TestClock(),
     ids: counterIds(),

@@ -46,6 +46,7 @@ import {
   driftReportSchema,
   grantItem,
   grantRecordSchema,
+  heldChangeSchema,
   keys,
   parseItem,
   planeStateSchema,
@@ -375,7 +376,14 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
 
     async getPlaneSnapshot(dataPlane) {
       const items = await queryPartition(doc, tableName, keys.planePk(dataPlane));
-      const snapshot: PlaneSnapshot = { dataPlane, version: 0, desiredGrantIds: [], targets: [], attributes: [] };
+      const snapshot: PlaneSnapshot = {
+        dataPlane,
+        version: 0,
+        desiredGrantIds: [],
+        targets: [],
+        attributes: [],
+        hold: null,
+      };
       for (const item of items) {
         if (item.type === ITEM_TYPE.plane) {
           const state = planeStateSchema.parse(item);
@@ -385,6 +393,8 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
           snapshot.targets.push(parseTarget(item));
         } else if (item.type === ITEM_TYPE.attributes) {
           snapshot.attributes.push(parseItem(attributeRecordSchema, item));
+        } else if (item.type === ITEM_TYPE.heldChange) {
+          snapshot.hold = parseItem(heldChangeSchema, item);
         }
       }
       return snapshot;

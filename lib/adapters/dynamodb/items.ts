@@ -12,6 +12,7 @@ import type {
   DeliveryRecord,
   DriftReportRecord,
   GrantRecord,
+  HeldChange,
   SourceRecord,
   TargetRecord,
 } from '../../domain/ports.js';
@@ -29,6 +30,7 @@ export const ITEM_TYPE = {
   drift: 'drift-report',
   source: 'source',
   lease: 'lease',
+  heldChange: 'held-change',
 } as const;
 
 /** Key builders: one place that knows the prefixes. */
@@ -51,6 +53,8 @@ export const keys = {
   driftPk: 'DRIFT',
   source: (name: string) => ({ pk: `SOURCE#${name}`, sk: 'SOURCE' }),
   lease: (targetKey: string) => ({ pk: `LEASE#${targetKey}`, sk: 'LEASE' }),
+  /** In the plane's partition: the plane snapshot reads it with the targets, at no extra cost. */
+  heldChange: (dataPlane: string) => ({ pk: `PLANE#${dataPlane}`, sk: 'HOLD' }),
 };
 
 export const ticketPk = (source: string, system: string, key: string) => `TICKET#${source}#${system}#${key}`;
@@ -219,6 +223,23 @@ export const sourceRecordSchema = z.object({
   updatedAt: z.string(),
   lastRevision: z.string().optional(),
 }) satisfies z.ZodType<SourceRecord>;
+
+export const heldChangeSchema = z.object({
+  dataPlane: z.string(),
+  heldAt: z.string(),
+  updatedAt: z.string(),
+  planeVersion: z.number().int(),
+  targetsWithAccess: z.number().int(),
+  targets: z.array(
+    z.object({
+      targetKey: z.string(),
+      scope: scopeSchema,
+      removedCount: z.number().int(),
+      removed: z.array(z.string()),
+      proposedHash: z.string(),
+    }),
+  ),
+}) satisfies z.ZodType<HeldChange>;
 
 export const planeStateSchema = z.object({
   planeVersion: z.number().int().default(0),
