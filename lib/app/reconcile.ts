@@ -11,6 +11,8 @@ import { IamGatewayError } from '../domain/ports.js';
 import {
   type ActualPolicy,
   type ActualTarget,
+  blastRadiusOf,
+  planeAccessChanges,
   describeAction,
   diffTarget,
   type IamAction,
@@ -317,6 +319,8 @@ export async function reconcileTarget(
 
 export interface ApplyPlaneOptions {
   dryRun?: boolean;
+  /** Apply even when the change takes access from more than half of the plane's targets (A6). */
+  confirmRemoval?: boolean;
   /** Delete grantplane roles nobody declares any more (the operator confirms their uctl update ran). */
   pruneRoles?: boolean;
   cache?: PolicyDocumentCache;
@@ -332,6 +336,14 @@ export interface ApplyPlaneResult {
   /** Roles no longer declared that wait for their uctl update (`--prune-roles` deletes them). */
   waitingRoles: string[];
   notes: string[];
+}
+
+/** A6: the apply would take access from more than half of the plane's targets; nothing was changed. */
+export class BlastRadiusError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BlastRadiusError';
+  }
 }
 
 /** The credentials reach another account than the plane's, or one without <UserFlyteRole>. */
@@ -433,6 +445,17 @@ export async function applyPlane(
   const globals = new Set(
     targets.filter((t) => t.scope.type === 'global').flatMap((t) => t.policies.map((policy) => policy.arn)),
   );
+  // A6, before any write: a change that takes access from most of the plane waits for a person.
+  const radius = blastRadiusOf(planeAccessChanges(snapshot, targets, guard));
+  if (radius.trips && options.confirmRemoval !== true) {
+    const names = radius.losses.map((loss) => loss.targetKey).join(', ');
+    const message = `this would take access from ${radius.losses.length} of the ${radius.withAccess} targets of plane ${plane.name} that have access (${names})`;
+    if (options.dryRun !== true)
+      throw new BlastRadiusError(
+        `${message}; nothing was changed. Check the grants file; if this is meant, run again with --confirm-removal`,
+      );
+    result.notes.push(`${message}: apply would refuse it without --confirm-removal`);
+  }
 
   const base = {
     guard,

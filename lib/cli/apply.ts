@@ -3,7 +3,7 @@
 // that waits for its uctl update, and a final `N changes` line; a second run prints `0 changes`.
 import { makeIamClient } from '../adapters/iam/client.js';
 import { makeIamGateway } from '../adapters/iam/gateway.js';
-import { applyPlane, assertPlaneAccount, PlaneAccountError } from '../app/reconcile.js';
+import { applyPlane, assertPlaneAccount, BlastRadiusError, PlaneAccountError } from '../app/reconcile.js';
 import type { IamGateway } from '../domain/ports.js';
 import type { AwsDataPlaneConfig } from '../domain/config.js';
 import { planGrants } from '../domain/engine.js';
@@ -12,7 +12,7 @@ import { flag, type OptionValues, parseCommandArgs, stringOption } from './args.
 import { loadConfigFile, loadGrantsFile } from './files.js';
 import { type CliIo, ExitCode, oneLine, UsageError } from './io.js';
 
-const USAGE = `Usage: grantplane apply --config <file> --grants <file> [--dry-run] [--prune-roles] [--plane <name>]
+const USAGE = `Usage: grantplane apply --config <file> --grants <file> [--dry-run] [--prune-roles] [--confirm-removal] [--plane <name>]
 
 Reconciles AWS IAM to exactly these grants: creates and updates grantplane's roles and policies,
 attaches them, and removes what grantplane manages that is no longer declared. It never touches
@@ -26,11 +26,14 @@ Options:
   --dry-run         print the calls that would be made; change nothing
   --prune-roles     delete project-domain roles that are no longer declared (confirm first that
                     the pair's uctl update, which stops pointing at the role, has run)
+  --confirm-removal apply even when it takes access from more than half of a plane's targets
+                    that have access (and from more than two); without it such an apply
+                    changes nothing and exits 1
   --plane <name>    apply only this data plane (default: every AWS plane)
   -h, --help        this text
 
-Exit codes: 0 applied, 1 a grant was rejected (nothing changed) or IAM refused a call, 2 bad usage /
-unreadable file / invalid configuration.
+Exit codes: 0 applied, 1 a grant was rejected or the removal guard held the apply (nothing
+changed) or IAM refused a call, 2 bad usage / unreadable file / invalid configuration.
 `;
 
 /** Parsed `apply`/`drift` inputs: configuration, compiled plan, the AWS planes to work on. */
@@ -108,6 +111,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     plane: { type: 'string' },
     'dry-run': { type: 'boolean' },
     'prune-roles': { type: 'boolean' },
+    'confirm-removal': { type: 'boolean' },
   });
   if (parsed.help) {
     io.stdout(USAGE);
@@ -136,6 +140,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       const result = await applyPlane(iam, plane, plan.targets, {
         dryRun,
         pruneRoles,
+        confirmRemoval: flag(parsed.values, 'confirm-removal'),
         onAction: (line) => io.stdout(`${prefix(plane)}${line}\n`),
       });
       if (dryRun) for (const line of result.actions) io.stdout(`${prefix(plane)}${line}\n`);
@@ -153,6 +158,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   } catch (error: unknown) {
     if (error instanceof UsageError) throw error;
+    if (error instanceof BlastRadiusError) {
+      io.stderr(`grantplane: apply held: ${oneLine(error.message)}\n`);
+      return ExitCode.rejected;
+    }
     const message = error instanceof Error ? error.message : String(error);
     io.stderr(`grantplane: apply failed: ${oneLine(message)} (a re-run continues where this one stopped)\n`);
     return ExitCode.rejected;

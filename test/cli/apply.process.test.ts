@@ -238,3 +238,43 @@ describe('grantplane apply with the shipped examples (process)', () => {
     }
   });
 });
+
+describe('grantplane apply: the removal guard (A6, process)', () => {
+  it('holds an apply that takes access from 3 of 4 roles (exit 1, no write); --confirm-removal applies it', async () => {
+    // Prepare: four pairs applied, then a grants file that keeps one
+    const own = await startIamTest();
+    try {
+      own.emulator.seedDataPlane({ accountId: TEST_ACCOUNT_ID, orgPrefix: 'acme', oidcProvider: OIDC });
+      const four = file(
+        'four.yaml',
+        ['alpha', 'beta', 'gamma', 'delta']
+          .map((project) => grant(pair(project, 'staging'), `acme-${project}`))
+          .join(''),
+      );
+      const one = file('one.yaml', grant(pair('delta', 'staging'), 'acme-delta'));
+      expect((await grantplaneAt(own, 'apply', '--config', CONFIG, '--grants', four)).code).toBe(0);
+      own.emulator.resetCalls();
+
+      // Act
+      const dry = await grantplaneAt(own, 'apply', '--config', CONFIG, '--grants', one, '--dry-run');
+      const held = await grantplaneAt(own, 'apply', '--config', CONFIG, '--grants', one);
+      const heldWrites = own.emulator.calls.filter((call) => !call.read);
+      const confirmed = await grantplaneAt(own, 'apply', '--config', CONFIG, '--grants', one, '--confirm-removal');
+
+      // Assess
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toMatch(
+        /note: this would take access from 3 of the 4 targets of plane prod .*--confirm-removal/,
+      );
+      expect(held.code).toBe(1);
+      expect(held.stderr).toMatch(
+        /^grantplane: apply held: this would take access from 3 of the 4 targets of plane prod that have access \(acme-alpha-staging, acme-beta-staging, acme-gamma-staging\); nothing was changed/,
+      );
+      expect(heldWrites).toEqual([]);
+      expect(confirmed.code).toBe(0);
+      expect(confirmed.stdout).toMatch(/DetachRolePolicy acme-alpha-staging /);
+    } finally {
+      await own.stop();
+    }
+  }, 60_000);
+});
