@@ -13,6 +13,7 @@ import * as z from 'zod';
 import { makeDocumentClient } from './adapters/dynamodb/client.js';
 import { makeDynamoGrantStore } from './adapters/dynamodb/grant-store.js';
 import { makeDynamoHoldStore } from './adapters/dynamodb/hold-store.js';
+import { makeDynamoInfrastructureStore } from './adapters/dynamodb/infrastructure-store.js';
 import type { AppDeps } from './app/deps.js';
 import { withPlaneCache } from './app/plane-cache.js';
 import { parseConfig, type GrantplaneConfig } from './domain/config.js';
@@ -82,6 +83,7 @@ export function buildDeps(input: BuildDepsInput): HttpDeps {
     app: withPlaneCache({
       store: makeDynamoGrantStore(makeDocumentClient(input.client), input.tableName),
       holds: makeDynamoHoldStore(makeDocumentClient(input.client), input.tableName),
+      infrastructure: makeDynamoInfrastructureStore(makeDocumentClient(input.client), input.tableName),
       config: input.config,
       clock,
       ids: input.ids ?? ulidIds(clock),
@@ -173,6 +175,7 @@ export function buildApplierDeps(input: BuildApplierDepsInput): ApplierDeps {
   return {
     store: makeDynamoGrantStore(makeDocumentClient(input.client), input.tableName),
     holds: makeDynamoHoldStore(makeDocumentClient(input.client), input.tableName),
+    infrastructure: makeDynamoInfrastructureStore(makeDocumentClient(input.client), input.tableName),
     config: input.config,
     clock,
     ids: input.ids ?? ulidIds(clock),

@@ -212,6 +212,7 @@ describe('openapi.yaml', () => {
       'listAudit',
       'listGrants',
       'listHeldChanges',
+      'listInfrastructureUpdates',
       'listTargets',
     ]);
     for (const { operation } of lists) {

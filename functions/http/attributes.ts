@@ -4,6 +4,7 @@
 import * as z from 'zod';
 import { acknowledgeAttributeUpdate, importAttributes, listAttributeUpdates } from '../../lib/app/attributes.js';
 import { getHeldChange, listHeldChanges, releaseHeldChange } from '../../lib/app/holds.js';
+import { acknowledgeInfrastructureUpdate, listInfrastructureUpdates } from '../../lib/app/infrastructure.js';
 import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring.js';
 import { callerOf, makeHttpHandler, type ChainOptions } from '../shared/http.js';
 import { decisionBodySchema, pageQuery, parseWith } from '../shared/params.js';
@@ -15,6 +16,13 @@ const listQuery = z
   })
   .strict();
 const heldQuery = z.object({ ...pageQuery }).strict();
+const infrastructureQuery = z
+  .object({
+    status: z.enum(['pending', 'acknowledged'], { error: 'status must be pending or acknowledged' }).optional(),
+    dataPlane: z.string().min(1).max(64).optional(),
+    ...pageQuery,
+  })
+  .strict();
 
 /** The attributes Lambda on any deps. */
 export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
@@ -45,6 +53,25 @@ export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
           }),
         };
       },
+      listInfrastructureUpdates: async (req) => {
+        const { status, dataPlane, limit, cursor } = parseWith(infrastructureQuery, req.query, 'query');
+        return {
+          status: 200,
+          body: await listInfrastructureUpdates(resolveDeps(source).app, {
+            limit,
+            ...(status === undefined ? {} : { status }),
+            ...(dataPlane === undefined ? {} : { dataPlane }),
+            ...(cursor === undefined ? {} : { cursor }),
+          }),
+        };
+      },
+      acknowledgeInfrastructureUpdate: async (req) => ({
+        status: 200,
+        body: await acknowledgeInfrastructureUpdate(resolveDeps(source).app, {
+          id: req.params.id ?? '',
+          actor: callerOf(req),
+        }),
+      }),
       listHeldChanges: async (req) => {
         const { limit, cursor } = parseWith(heldQuery, req.query, 'query');
         const page = { limit, ...(cursor === undefined ? {} : { cursor }) };

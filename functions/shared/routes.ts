@@ -163,6 +163,22 @@ export const ROUTES: readonly RouteSpec[] = [
     operationId: 'acknowledgeAttributeUpdate',
   },
   {
+    method: 'GET',
+    path: '/v1/infrastructure-updates',
+    group: 'http/attributes',
+    access: ['approver', 'admin'],
+    body: false,
+    operationId: 'listInfrastructureUpdates',
+  },
+  {
+    method: 'POST',
+    path: '/v1/infrastructure-updates/{id}/ack',
+    group: 'http/attributes',
+    access: ['admin'],
+    body: false,
+    operationId: 'acknowledgeInfrastructureUpdate',
+  },
+  {
     method: 'POST',
     path: '/v1/webhooks/{source}',
     group: 'webhook',

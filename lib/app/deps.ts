@@ -1,7 +1,14 @@
 // What every use case receives: the ports, the parsed configuration, and the nondeterminism.
 import type { GrantplaneConfig } from '../domain/config.js';
 import { BadRequestError } from '../domain/errors.js';
-import { ConcurrentUpdateError, type Clock, type GrantStore, type HoldStore, type Ids } from '../domain/ports.js';
+import {
+  ConcurrentUpdateError,
+  type Clock,
+  type GrantStore,
+  type HoldStore,
+  type Ids,
+  type InfrastructureUpdateStore,
+} from '../domain/ports.js';
 import type { PlaneCache } from './plane-cache.js';
 
 export type { Identity, Role } from '../domain/ports.js';
@@ -10,6 +17,8 @@ export interface AppDeps {
   store: GrantStore;
   /** Held changes (A6): a recompute that would take most of a plane's access waits for an admin. */
   holds: HoldStore;
+  /** Cross-account ECR repository policies to apply, tracked and acknowledged like uctl updates. */
+  infrastructure: InfrastructureUpdateStore;
   config: GrantplaneConfig;
   clock: Clock;
   ids: Ids;

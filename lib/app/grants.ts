@@ -15,6 +15,7 @@ import {
   type Page,
 } from '../domain/ports.js';
 import { pageLimit, withConflictRetry, type AppDeps } from './deps.js';
+import { effectOf, type GrantView } from './effect.js';
 import { attributesInput, planRequestOf, recomputePlaneTargets } from './targets.js';
 import type { PlaneState } from './plane-cache.js';
 
@@ -458,8 +459,12 @@ export const expireGrant = async (
   return result.grant;
 };
 
-/** One grant, or NotFoundError. */
-export const getGrant = (deps: AppDeps, input: { id: string }): Promise<GrantRecord> => mustGet(deps, input.id);
+/** One grant with its effect (in effect yet? what is still to be done, by whom), or NotFoundError. */
+export const getGrant = async (deps: AppDeps, input: { id: string }): Promise<GrantView> => {
+  const grant = await mustGet(deps, input.id);
+  const effect = await effectOf(deps, grant);
+  return effect === undefined ? grant : { ...grant, effect };
+};
 
 /** Grants filtered by project, domain, status and source, newest first, cursor-paged (limit ≤ 100). */
 export const listGrants = async (

@@ -4,7 +4,8 @@
 import { NotFoundError, StateConflictError } from '../domain/errors.js';
 import type { HeldChange, Page } from '../domain/ports.js';
 import { pageLimit, type AppDeps, type Identity } from './deps.js';
-import { decodeCursor, encodeCursor, recomputePlaneTargets } from './targets.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { recomputePlaneTargets } from './targets.js';
 
 /** The configured planes' held changes by plane name, cursor-paged like every list. */
 export const listHeldChanges = async (

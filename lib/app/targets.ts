@@ -12,15 +12,20 @@ import {
   type DesiredTargetWrite,
   type GrantRecord,
   type HeldChange,
+  type InfrastructureUpdate,
   type Page,
   type TargetRecord,
 } from '../domain/ports.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 import { pageLimit, withConflictRetry, type AppDeps } from './deps.js';
+import { recordInfrastructureUpdates } from './infrastructure.js';
 
 /** A target as the API shows it: the stored record plus the pair's latest uctl update. */
 export interface TargetView extends TargetRecord {
   /** The latest recorded uctl attribute update of the pair (null for the global target or none yet). */
   uctlUpdate: AttributeUpdate | null;
+  /** Global target: the plane's tracked infrastructure updates (cross-account ECR repository policies). */
+  infrastructureUpdates?: InfrastructureUpdate[];
 }
 
 /** The request a stored grant stands for, as the engine plans it. */
@@ -152,6 +157,7 @@ export const recomputePlaneTargets = (
     writes.sort((a, b) => (a.targetKey < b.targetKey ? -1 : 1));
     if (writes.length > 0) await deps.store.writeDesiredTargets(dataPlane, snapshot.version, writes);
     await recordHold(deps, snapshot.hold, hold, snapshot.version, options.release !== undefined);
+    await recordInfrastructureUpdates(deps, dataPlane, plan.infrastructure, snapshot.infrastructure);
     return { dataPlane, changed: writes.map((write) => write.targetKey), held: hold };
   });
 
@@ -214,26 +220,11 @@ const viewOf = async (deps: AppDeps, target: TargetRecord): Promise<TargetView> 
     scope.type === 'project-domain'
       ? await deps.store.latestAttributeUpdate(target.dataPlane, scope.project, scope.domain)
       : null;
-  return { ...target, uctlUpdate };
-};
-
-// The cursor of a listing by key (targets, held changes): the last key of the previous page, opaque to callers.
-export const encodeCursor = (key: string): string => Buffer.from(JSON.stringify({ after: key })).toString('base64url');
-export const decodeCursor = (cursor: string): string => {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null && 'after' in parsed && typeof parsed.after === 'string')
-      return parsed.after;
-  } catch {
-    // Not base64url JSON: reported below like any other cursor this listing did not return.
+  if (scope.type === 'global') {
+    const infrastructureUpdates = await deps.infrastructure.listInfrastructureUpdates([target.dataPlane]);
+    return { ...target, uctlUpdate, infrastructureUpdates };
   }
-  throw new BadRequestError([
-    {
-      path: 'cursor',
-      code: 'cursor.invalid',
-      message: 'The cursor is not one this listing returned: start again without it',
-    },
-  ]);
+  return { ...target, uctlUpdate };
 };
 
 /**

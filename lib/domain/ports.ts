@@ -390,6 +390,45 @@ export interface PlaneSnapshot {
   attributes: AttributeRecord[];
   /** The plane's held change (A6), if one waits for an admin. */
   hold: HeldChange | null;
+  /** The plane's tracked infrastructure updates (cross-account ECR repository policies), one per repository. */
+  infrastructure: InfrastructureUpdate[];
+}
+
+/**
+ * A change someone else applies outside grantplane's reach: the repository policy a cross-account
+ * ECR grant needs in the repository's account (R6). One per (plane, repository), the latest
+ * content; acknowledged by whoever applied it, like a uctl update.
+ */
+export interface InfrastructureUpdate {
+  /** `<dataPlane>:<repository hash>:<content hash>` (16 hex digits each). */
+  id: string;
+  dataPlane: string;
+  kind: 'ecr-repository-policy';
+  repositoryArn: string;
+  /** The account that owns the repository: its owner applies the policy. */
+  accountId: string;
+  /** The statement(s) to put into the repository policy; null: remove grantplane's statement. */
+  policy: PolicyDocument | null;
+  contentHash: string;
+  status: 'pending' | 'acknowledged';
+  createdAt: string;
+  acknowledgedAt?: string;
+  acknowledgedBy?: string;
+}
+
+/** Tracked infrastructure updates, in the plane's partition (the plane snapshot reads them). */
+export interface InfrastructureUpdateStore {
+  /** Every tracked update of these planes. */
+  listInfrastructureUpdates(dataPlanes: readonly string[]): Promise<InfrastructureUpdate[]>;
+  /** The update of one repository of a plane (by the id's plane and repository hash). */
+  getInfrastructureUpdate(dataPlane: string, repositoryHash: string): Promise<InfrastructureUpdate | null>;
+  /**
+   * Writes the repository's latest update (and its audit event) if the stored one still has
+   * `expectedContentHash` (null: none stored); else ConcurrentUpdateError.
+   */
+  putInfrastructureUpdate(update: InfrastructureUpdate, expectedContentHash: string | null, audit: AuditEvent): Promise<void>;
+  /** Marks it acknowledged if its content is still `contentHash`; else ConcurrentUpdateError. */
+  acknowledgeInfrastructureUpdate(update: InfrastructureUpdate, audit: AuditEvent): Promise<void>;
 }
 
 /** One target of a held change: the access the change would take from it. */

@@ -6,6 +6,7 @@ import { inject } from 'vitest';
 import { ensureTable } from '../../lib/adapters/dynamodb/table.js';
 import { makeDocumentClient } from '../../lib/adapters/dynamodb/client.js';
 import { makeDynamoHoldStore } from '../../lib/adapters/dynamodb/hold-store.js';
+import { makeDynamoInfrastructureStore } from '../../lib/adapters/dynamodb/infrastructure-store.js';
 import { makeDynamoGrantStore } from '../../lib/adapters/dynamodb/grant-store.js';
 import type { AppDeps } from '../../lib/app/deps.js';
 import { parseConfig } from '../../lib/domain/config.js';
@@ -88,6 +89,7 @@ export const appDeps = async (
   return {
     store: makeDynamoGrantStore(table.docClient, table.tableName),
     holds: makeDynamoHoldStore(table.docClient, table.tableName),
+    infrastructure: makeDynamoInfrastructureStore(table.docClient, table.tableName),
     config: parseConfig(rawConfig),
     clock: new TestClock(),
     ids: counterIds(),

@@ -47,6 +47,7 @@ import {
   grantItem,
   grantRecordSchema,
   heldChangeSchema,
+  infrastructureUpdateSchema,
   keys,
   parseItem,
   planeStateSchema,
@@ -88,7 +89,7 @@ const isConflict = (error: unknown): boolean => {
 };
 
 /** Runs a write, turning lost races into ConcurrentUpdateError. */
-const conditional = async <T>(what: string, write: () => Promise<T>): Promise<T> => {
+export const conditional = async <T>(what: string, write: () => Promise<T>): Promise<T> => {
   try {
     return await write();
   } catch (error: unknown) {
@@ -383,6 +384,7 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
         targets: [],
         attributes: [],
         hold: null,
+        infrastructure: [],
       };
       for (const item of items) {
         if (item.type === ITEM_TYPE.plane) {
@@ -395,6 +397,8 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
           snapshot.attributes.push(parseItem(attributeRecordSchema, item));
         } else if (item.type === ITEM_TYPE.heldChange) {
           snapshot.hold = parseItem(heldChangeSchema, item);
+        } else if (item.type === ITEM_TYPE.infrastructureUpdate) {
+          snapshot.infrastructure.push(parseItem(infrastructureUpdateSchema, item));
         }
       }
       return snapshot;

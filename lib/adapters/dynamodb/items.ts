@@ -13,6 +13,7 @@ import type {
   DriftReportRecord,
   GrantRecord,
   HeldChange,
+  InfrastructureUpdate,
   SourceRecord,
   TargetRecord,
 } from '../../domain/ports.js';
@@ -31,6 +32,7 @@ export const ITEM_TYPE = {
   source: 'source',
   lease: 'lease',
   heldChange: 'held-change',
+  infrastructureUpdate: 'infrastructure-update',
 } as const;
 
 /** Key builders: one place that knows the prefixes. */
@@ -55,6 +57,11 @@ export const keys = {
   lease: (targetKey: string) => ({ pk: `LEASE#${targetKey}`, sk: 'LEASE' }),
   /** In the plane's partition: the plane snapshot reads it with the targets, at no extra cost. */
   heldChange: (dataPlane: string) => ({ pk: `PLANE#${dataPlane}`, sk: 'HOLD' }),
+  /** One per (plane, repository), in the plane's partition like the hold. */
+  infrastructureUpdate: (dataPlane: string, repositoryHash: string) => ({
+    pk: `PLANE#${dataPlane}`,
+    sk: `INFRA#${repositoryHash}`,
+  }),
 };
 
 export const ticketPk = (source: string, system: string, key: string) => `TICKET#${source}#${system}#${key}`;
@@ -240,6 +247,20 @@ export const heldChangeSchema = z.object({
     }),
   ),
 }) satisfies z.ZodType<HeldChange>;
+
+export const infrastructureUpdateSchema = z.object({
+  id: z.string(),
+  dataPlane: z.string(),
+  kind: z.literal('ecr-repository-policy'),
+  repositoryArn: z.string(),
+  accountId: z.string(),
+  policy: documentSchema.nullable(),
+  contentHash: z.string(),
+  status: z.enum(['pending', 'acknowledged']),
+  createdAt: z.string(),
+  acknowledgedAt: z.string().optional(),
+  acknowledgedBy: z.string().optional(),
+}) satisfies z.ZodType<InfrastructureUpdate>;
 
 export const planeStateSchema = z.object({
   planeVersion: z.number().int().default(0),

@@ -1,0 +1,101 @@
+// InfrastructureUpdateStore on the single table: one item per (plane, repository) in the plane's
+// partition (sk INFRA#<repository hash>), holding the latest update; writes are conditional on the
+// content they replace, and land in one transaction with their audit event.
+import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConcurrentUpdateError, type InfrastructureUpdateStore } from '../../domain/ports.js';
+import { conditional } from './grant-store.js';
+import { auditItem, infrastructureUpdateSchema, ITEM_TYPE, keys, parseItem } from './items.js';
+
+/** The repository hash of an update id (`<plane>:<repository hash>:<content hash>`). */
+const repositoryHashOf = (id: string): string => id.split(':')[1] ?? '';
+
+export function makeDynamoInfrastructureStore(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+): InfrastructureUpdateStore {
+  const itemOf = (update: Parameters<InfrastructureUpdateStore['putInfrastructureUpdate']>[0]) => ({
+    ...update,
+    ...keys.infrastructureUpdate(update.dataPlane, repositoryHashOf(update.id)),
+    type: ITEM_TYPE.infrastructureUpdate,
+  });
+  return {
+    async listInfrastructureUpdates(dataPlanes) {
+      const updates = [];
+      for (const dataPlane of [...new Set(dataPlanes)].sort()) {
+        let startKey: Record<string, unknown> | undefined;
+        do {
+          const result = await doc.send(
+            new QueryCommand({
+              TableName: tableName,
+              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
+              ExpressionAttributeValues: { ':pk': `PLANE#${dataPlane}`, ':sk': 'INFRA#' },
+              ConsistentRead: true,
+              ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+            }),
+          );
+          for (const item of result.Items ?? []) updates.push(parseItem(infrastructureUpdateSchema, item));
+          startKey = result.LastEvaluatedKey;
+        } while (startKey !== undefined);
+      }
+      return updates;
+    },
+
+    async getInfrastructureUpdate(dataPlane, repositoryHash) {
+      const result = await doc.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: keys.infrastructureUpdate(dataPlane, repositoryHash),
+          ConsistentRead: true,
+        }),
+      );
+      return result.Item === undefined ? null : parseItem(infrastructureUpdateSchema, result.Item);
+    },
+
+    async putInfrastructureUpdate(update, expectedContentHash, audit) {
+      await conditional(`infrastructure update ${update.id}`, () =>
+        doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: tableName,
+                  Item: itemOf(update),
+                  ...(expectedContentHash === null
+                    ? { ConditionExpression: 'attribute_not_exists(pk)' }
+                    : {
+                        ConditionExpression: 'contentHash = :expected',
+                        ExpressionAttributeValues: { ':expected': expectedContentHash },
+                      }),
+                },
+              },
+              { Put: { TableName: tableName, Item: auditItem(audit) } },
+            ],
+          }),
+        ),
+      );
+    },
+
+    async acknowledgeInfrastructureUpdate(update, audit) {
+      if (update.status !== 'acknowledged')
+        throw new ConcurrentUpdateError(`infrastructure update ${update.id}: acknowledge it with status acknowledged`);
+      await conditional(`infrastructure update ${update.id}`, () =>
+        doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: tableName,
+                  Item: itemOf(update),
+                  ConditionExpression: 'contentHash = :hash AND #status = :pending',
+                  ExpressionAttributeNames: { '#status': 'status' },
+                  ExpressionAttributeValues: { ':hash': update.contentHash, ':pending': 'pending' },
+                },
+              },
+              { Put: { TableName: tableName, Item: auditItem(audit) } },
+            ],
+          }),
+        ),
+      );
+    },
+  };
+}
