@@ -521,9 +521,10 @@ async function recordUctlUpdate(
   latest: AttributeUpdate | null,
 ): Promise<AttributeUpdate | null> {
   let file: UctlUpdate | null = target.desired?.uctl ?? null;
+  const imported = await deps.store.getAttributes(target.dataPlane, pair.project, pair.domain);
+  const configured = plane.attributes[`${pair.project}/${pair.domain}`];
   if (target.desired === null) {
     if (latest === null || latest.roleArn === null) return null;
-    const imported = await deps.store.getAttributes(target.dataPlane, pair.project, pair.domain);
     file = uctlUpdate(
       pair.project,
       pair.domain,
@@ -551,6 +552,11 @@ async function recordUctlUpdate(
     command: file.command,
     contentHash,
     status: 'pending',
+    ...(imported === null && configured === undefined
+      ? {
+          warning: `The pair's current cluster resource attributes were never imported: \`uctl ${file.command.split(' ')[1] ?? 'update'}\` replaces its whole attribute map, so keys set there (projectQuotaCpu, ...) fall back to defaults. Run \`uctl get cluster-resource-attribute -p ${pair.project} -d ${pair.domain}\` and import its output (PUT /v1/attributes/${target.dataPlane}/${pair.project}/${pair.domain}) before running this update; the import records a new update that keeps them.`,
+        }
+      : {}),
     // Always after the update it supersedes (the pair's listing orders by createdAt), even when
     // clocks of two runs disagree.
     createdAt: new Date(

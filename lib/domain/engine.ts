@@ -177,8 +177,9 @@ function plan(input: PlanInput, requests: readonly unknown[]): PlanResult {
       if (!pairs.has(pairKey)) continue;
       const grants = sortByKey(pairs.get(pairKey) ?? []);
       const [project, domain] = pairKey.split('\u0001') as [string, string];
-      const current =
-        input.attributes?.[`${plane.name}/${project}/${domain}`] ?? plane.attributes[`${project}/${domain}`] ?? {};
+      const known =
+        input.attributes?.[`${plane.name}/${project}/${domain}`] ?? plane.attributes[`${project}/${domain}`];
+      const current = known ?? {};
       const fit = placeAndCheck(
         outcome,
         grants,
@@ -190,6 +191,16 @@ function plan(input: PlanInput, requests: readonly unknown[]): PlanResult {
         },
       );
       if (fit.target !== null) targets.push(fit.target);
+      // C5: `uctl update` replaces the pair's whole attribute map; nobody told grantplane what it
+      // holds now, so the file would reset whatever else was set there.
+      const first = grants.map((entry) => entry.indices[0] as number).find((index) => outcome.accepted.has(index));
+      if (fit.target !== null && known === undefined && first !== undefined) {
+        outcome.notes.push({
+          index: first,
+          code: 'uctl.attributes-unknown',
+          message: `The uctl update for ${project}/${domain} replaces the pair's whole attribute map, and its current attributes were never imported: keys set there (projectQuotaCpu, projectQuotaMemory, ...) would fall back to defaults. Import what \`uctl get cluster-resource-attribute -p ${project} -d ${domain}\` prints first (PUT /v1/attributes/${plane.name}/${project}/${domain}, or the plane's \`attributes\` in the configuration).`,
+        });
+      }
     }
 
     for (const entry of [...global, ...[...pairs.values()].flat()]) {

@@ -254,6 +254,11 @@ export interface AttributeUpdate {
   createdAt: string;
   acknowledgedAt?: string;
   acknowledgedBy?: string;
+  /**
+   * Set when the pair's current attributes were never imported nor configured: the file carries
+   * only what grantplane knows, and running it resets every other key of the pair (C5).
+   */
+  warning?: string;
 }
 
 export interface AuditEvent {

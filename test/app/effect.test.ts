@@ -107,6 +107,29 @@ describe('grant effect (in effect yet, and what remains)', () => {
     expect(audit.items.map((event) => event.action)).toContain('infrastructure-update.acknowledged');
   }, 60_000);
 
+  it('warns on a uctl update of a pair whose attributes were never imported, not on one whose attributes are configured (C5)', async () => {
+    // Prepare: flytesnacks/production has attributes in the configuration; flytesnacks/staging none
+    await activeGrant({
+      scope: { type: 'project-domain', project: 'flytesnacks', domain: 'staging' },
+      resource: { type: 's3', bucket: 'acme-ml-data', access: 'read' },
+    });
+    await activeGrant({
+      scope: { type: 'project-domain', project: 'flytesnacks', domain: 'production' },
+      resource: { type: 's3', bucket: 'acme-ml-data', access: 'read' },
+    });
+
+    // Act
+    const updates = (await listAttributeUpdates(deps, { status: 'pending' })).items;
+
+    // Assess
+    const byDomain = Object.fromEntries(updates.map((update) => [update.domain, update]));
+    expect(byDomain['staging']?.warning).toMatch(
+      /never imported: `uctl update` replaces its whole attribute map.*uctl get cluster-resource-attribute -p flytesnacks -d staging/,
+    );
+    expect(byDomain['production']?.warning).toBeUndefined();
+    expect(byDomain['production']?.yaml).toContain('projectQuotaCpu: "64"');
+  }, 60_000);
+
   it('refuses to acknowledge an update a newer one replaced (409) and an unknown id (404)', async () => {
     // Prepare: the first update, then the grant goes and a removal replaces it
     const id = await activeGrant({ scope: { type: 'global' }, resource: { type: 'ecr', repositoryArn: REPO } });

@@ -64,6 +64,36 @@ describe('C5 uctl file (seed 001)', () => {
     });
   });
 
+  it('drops the role and keeps the other attributes: still an update (uctl update replaces the whole map)', () => {
+    const update = uctlUpdate('flytesnacks', 'production', null, { projectQuotaCpu: '64' });
+    expect(update.command).toBe('uctl update cluster-resource-attribute --attrFile cluster_resource_attributes.yaml');
+    expect(update.yaml).toBe('attributes:\n  projectQuotaCpu: "64"\ndomain: "production"\nproject: "flytesnacks"\n');
+  });
+
+  it('drops the role when nothing else remains: a delete of the pair\'s attributes (flytectl delete cluster-resource-attribute)', () => {
+    const update = uctlUpdate('flytesnacks', 'staging', null, { defaultUserRoleValue: 'arn:aws:iam::1:role/old' });
+    expect(update.command).toBe('uctl delete cluster-resource-attribute --attrFile cluster_resource_attributes.yaml');
+    expect(parse(update.yaml)).toEqual({ attributes: {}, domain: 'staging', project: 'flytesnacks' });
+  });
+
+  it('notes a pair whose current attributes were never imported or configured (uctl.attributes-unknown), once per pair', () => {
+    const withAttributes = config(prodPlane({ attributes: { 'flytesnacks/production': { projectQuotaCpu: '64' } } }));
+    const result = planGrants({
+      config: withAttributes,
+      requests: [
+        { dataPlane: 'prod', scope: pair('flytesnacks', 'staging'), resource: s3('acme-a') },
+        { dataPlane: 'prod', scope: pair('flytesnacks', 'staging'), resource: s3('acme-b') },
+        { dataPlane: 'prod', scope: pair('flytesnacks', 'production'), resource: s3('acme-a') },
+        { dataPlane: 'prod', scope: pair('flytesnacks', 'development'), resource: s3('acme-a') },
+        { dataPlane: 'prod', scope: GLOBAL, resource: s3('acme-shared') },
+      ],
+      now: NOW,
+      attributes: { 'prod/flytesnacks/development': { projectQuotaCpu: '8' } },
+    });
+    expect(result.notes.map((note) => [note.index, note.code])).toEqual([[0, 'uctl.attributes-unknown']]);
+    expect(result.notes[0]?.message).toContain('uctl get cluster-resource-attribute -p flytesnacks -d staging');
+  });
+
   it('round-trips awkward values through a YAML parser', () => {
     const update = uctlUpdate('p', 'd', null, { 'odd key': 'a "quoted"\nvalue: yes', yes: 'no' });
     expect(parse(update.yaml)).toEqual({

@@ -194,6 +194,7 @@ export const attributeUpdateSchema = z.object({
   createdAt: z.string(),
   acknowledgedAt: z.string().optional(),
   acknowledgedBy: z.string().optional(),
+  warning: z.string().optional(),
 }) satisfies z.ZodType<AttributeUpdate>;
 
 export const auditEventSchema = z.object({

@@ -8,10 +8,17 @@ import { compareStrings } from './statements.js';
 
 export const UCTL_FILE = 'cluster_resource_attributes.yaml';
 export const UCTL_COMMAND = `uctl update cluster-resource-attribute --attrFile ${UCTL_FILE}`;
+/**
+ * For a pair left with no attribute at all (its role dropped, nothing else set): an update with an
+ * empty map would store an empty override; delete removes the pair's cluster resource attributes,
+ * reading only `project` and `domain` from the file ("Attributes are optional in the file as they
+ * are unread during the delete command", flytectl delete cluster-resource-attribute).
+ */
+export const UCTL_DELETE_COMMAND = `uctl delete cluster-resource-attribute --attrFile ${UCTL_FILE}`;
 
 /**
  * The uctl file for a pair. `roleArn` null drops `defaultUserRoleValue` (the pair's pods fall back
- * to <UserFlyteRole>). Key order: attributes (defaultUserRoleValue first, the rest sorted), domain,
+ * to <UserFlyteRole>); when no other attribute remains, the command is the delete. Key order: attributes (defaultUserRoleValue first, the rest sorted), domain,
  * project; every value a double-quoted string.
  */
 export function uctlUpdate(
@@ -30,7 +37,7 @@ export function uctlUpdate(
   return {
     file: UCTL_FILE,
     yaml: isSimple(document) ? writeSimple(document) : writeWithLibrary(document),
-    command: UCTL_COMMAND,
+    command: Object.keys(attributes).length === 0 ? UCTL_DELETE_COMMAND : UCTL_COMMAND,
   };
 }
 

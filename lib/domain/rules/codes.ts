@@ -156,6 +156,13 @@ const ENGINE_CODES = [
     description: "Apply the repository policy in `infrastructure` in the repository's account.",
   },
   {
+    code: 'uctl.attributes-unknown',
+    kind: 'note',
+    rule: 'C5',
+    description:
+      "The pair's current cluster resource attributes were never imported: its uctl update would reset keys nobody imported; import `uctl get cluster-resource-attribute` output first.",
+  },
+  {
     code: 'expiry.invalid',
     kind: 'rejection',
     rule: 'R8',
