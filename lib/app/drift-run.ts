@@ -143,7 +143,18 @@ export interface DriftRunReport {
   applied?: TargetOutcome[];
   /** Changes held by the blast-radius guard, waiting for an admin's release (A6). */
   held?: HeldChange[];
+  /** Roles that wait for their pair's uctl update longer than `roleDeletionGraceMinutes` (A3). */
+  rolesWaitingPastGrace?: WaitingRole[];
   errors: string[];
+}
+
+/** A no-longer-desired role still waiting for the uctl update that stops pointing at it. */
+export interface WaitingRole {
+  dataPlane: string;
+  targetKey: string;
+  roleName: string;
+  /** Since when the applier waits (the role lost its own policies then). */
+  waitingSince: string;
 }
 
 /** How long a report stays in the table (DynamoDB TTL). */
@@ -441,17 +452,26 @@ async function checkPlane(
   state: IamPlaneState;
   iamCalls: Record<string, number>;
   behind: Set<string>;
-  waitingPastGrace: number;
+  waitingPastGrace: WaitingRole[];
 }> {
   const records = await deps.store.listTargets(plane.name);
   // Roles still waiting for their pair's uctl update past the grace period: someone must run it.
   const graceMs = (plane.roleDeletionGraceMinutes ?? DEFAULT_ROLE_DELETION_GRACE_MINUTES) * 60_000;
-  const waitingPastGrace = records.filter(
-    (t) =>
-      t.state === 'waiting-uctl' &&
-      t.roleDeletionRequestedAt !== undefined &&
-      nowMs >= Date.parse(t.roleDeletionRequestedAt) + graceMs,
-  ).length;
+  const waitingPastGrace: WaitingRole[] = records
+    .filter(
+      (t) =>
+        t.state === 'waiting-uctl' &&
+        t.roleDeletionRequestedAt !== undefined &&
+        nowMs >= Date.parse(t.roleDeletionRequestedAt) + graceMs,
+    )
+    .map((t) => ({
+      dataPlane: t.dataPlane,
+      targetKey: t.targetKey,
+      roleName: targetRefFor(plane, t.scope).roleName,
+      waitingSince: t.roleDeletionRequestedAt ?? '',
+    }));
+  for (const role of waitingPastGrace)
+    deps.log.warn('role waits for its uctl update past the grace period', { ...role, graceMs });
   const stored = records.filter((target) => target.desired !== null);
   const desired = stored.flatMap((target) => (target.desired === null ? [] : [target.desired]));
   const tags = (await deps.tagCache?.load(plane.name)) ?? new Map<string, PolicyTagEntry>();
@@ -537,7 +557,7 @@ export async function runDriftCheck(deps: DriftRunDeps, options: DriftRunOptions
     applied.push(...(await applyTargets(runDeps, expiry.targetKeys)));
   }
 
-  let rolesWaitingPastGrace = 0;
+  const rolesWaitingPastGrace: WaitingRole[] = [];
   for (const plane of deps.config.dataPlanes) {
     if (plane.cloud !== 'aws') {
       report.planes.push({ dataPlane: plane.name, cloud: plane.cloud, mode: 'detect', status: 'skipped' });
@@ -554,7 +574,7 @@ export async function runDriftCheck(deps: DriftRunDeps, options: DriftRunOptions
         options.policyTagMaxAgeMs ?? DEFAULT_TAG_MAX_AGE_MS,
       );
       result.iamCalls = iamCalls;
-      rolesWaitingPastGrace += waitingPastGrace;
+      rolesWaitingPastGrace.push(...waitingPastGrace);
       report.targets.push(...found);
       if (mode === 'enforce') {
         const enforced = await enforcePlane(runDeps, plane, found, state, behind, {
@@ -575,6 +595,7 @@ export async function runDriftCheck(deps: DriftRunDeps, options: DriftRunOptions
     }
   }
 
+  report.rolesWaitingPastGrace = rolesWaitingPastGrace;
   // A6: planes whose change is held for an admin, counted every run while they wait (an alarm).
   try {
     report.held = await deps.holds.getHolds(
@@ -613,7 +634,7 @@ export async function runDriftCheck(deps: DriftRunDeps, options: DriftRunOptions
   deps.metrics?.count('DriftedTargets', drifted);
   deps.metrics?.count('OrphanedTargets', statusCount(report.targets, ['orphaned']));
   deps.metrics?.count('ExpiredGrants', report.expired.length);
-  deps.metrics?.count('RolesWaitingPastGrace', rolesWaitingPastGrace);
+  deps.metrics?.count('RolesWaitingPastGrace', rolesWaitingPastGrace.length);
   deps.metrics?.count('HeldRemovals', report.held?.length ?? 0);
   // The DriftNotRunning alarm breaches when an hour passes without this data point.
   deps.metrics?.count('DriftRuns', 1);

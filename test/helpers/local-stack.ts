@@ -21,8 +21,11 @@ export interface E2eStack {
   stop(): Promise<void>;
 }
 
-/** Starts an ephemeral stack on free ports with the example config and the applier loop. */
-export const startE2eStack = async (): Promise<E2eStack> => {
+/**
+ * Starts an ephemeral stack on free ports with the example config (or `configPath`) and the
+ * applier loop.
+ */
+export const startE2eStack = async (options: { configPath?: string } = {}): Promise<E2eStack> => {
   delete process.env.GRANTPLANE_LOCAL_JWT_SECRET;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   // Imported after the log level is set: the handlers' logger reads it when first imported.
@@ -31,7 +34,7 @@ export const startE2eStack = async (): Promise<E2eStack> => {
   const stack = await startLocalStack({
     ephemeral: true,
     port: 0,
-    configPath: resolve(repo, 'grantplane.config.yaml'),
+    configPath: options.configPath ?? resolve(repo, 'grantplane.config.yaml'),
     loops: [applierLoop],
   });
   const iam = new IAMClient({
