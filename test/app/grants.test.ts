@@ -58,7 +58,10 @@ describe('submitGrant', () => {
       targetKey: 'prod#flytesnacks#staging',
       version: 1,
     });
-    expect(await getGrant(deps, { id: grant.id })).toEqual(grant);
+    expect(await getGrant(deps, { id: grant.id })).toEqual({
+      ...grant,
+      effect: { inEffect: false, pending: [expect.objectContaining({ kind: 'approval' })] },
+    });
     const audit = await deps.store.listAudit({ grantId: grant.id }, { limit: 10 });
     expect(audit.items).toMatchObject([
       { action: 'grant.submitted', actor: 'alice', after: { status: 'pending-approval' } },

@@ -204,7 +204,8 @@ describe('applyPlane / reconcileTarget', () => {
     const { gateway, emulator } = await start();
     await applyPlane(gateway, plane, targetsOf(BEFORE));
     await applyPlane(gateway, plane, targetsOf(AFTER), { pruneRoles: true });
-    await applyPlane(gateway, plane, [], { pruneRoles: true });
+    // Removing everything is what the blast-radius guard holds: confirmed here, as an operator would.
+    await applyPlane(gateway, plane, [], { pruneRoles: true, confirmRemoval: true });
     const mentions = emulator.calls.filter((call) => JSON.stringify(call.params).includes('acme-adminflyterole'));
     expect(mentions).toEqual([]);
     const userflyteroleWrites = emulator.calls.filter(

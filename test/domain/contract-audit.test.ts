@@ -248,12 +248,42 @@ describe('DESIGN §4 R4 through the escape hatch: iam-statements cannot name an 
     ]);
   });
 
-  it('accepts own buckets, and leaves buckets patterns that start with a wildcard to R7', () => {
+  it('accepts own buckets and bucket patterns that cannot reach an internal one', () => {
     const result = plan(statements('arn:aws:s3:::acme-data/*', 'arn:aws:s3:::acme-*'), {
       scope: { type: 'global' },
       resource: {
         type: 'iam-statements',
-        statements: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::*-data/*' }],
+        statements: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::acme-ml-*/*' }],
+      },
+    });
+    expect(result.rejected).toEqual([]);
+  });
+
+  // R4 sharpened: decided by glob intersection, reads included, not by the first character.
+  it.each([
+    ['s3:PutObject', 'arn:aws:s3:::?pta-*/*'],
+    ['s3:PutObject', 'arn:aws:s3:::*pta-*/*'],
+    ['s3:PutObject', 'arn:aws:s3:::?nion-*/*'],
+    ['s3:PutObject', 'arn:aws:s3:::*nion-*'],
+    ['s3:GetObject', '*'],
+    ['s3:GetObject', 'arn:aws:s3:::*/*'],
+    ['s3:GetObject', 'arn:aws:s3:::*-data/*'],
+    ['s3:GetObject', 'arn:aws:s3:::${aws:username}/*'],
+    ['s3:ListBucket', 'arn:*:s3:::union-meta'],
+  ])('refuses %s on %s: some bucket matches both it and an internal pattern', (action, resource) => {
+    const result = plan({
+      scope: { type: 'global' },
+      resource: { type: 'iam-statements', statements: [{ Effect: 'Allow', Action: action, Resource: resource }] },
+    });
+    expect(result.rejected.flatMap((grant) => grant.errors.map((error) => error.code))).toContain('s3.internal-bucket');
+  });
+
+  it('leaves resources of other services alone, also "*" for actions that are not S3\'s', () => {
+    const result = plan({
+      scope: { type: 'global' },
+      resource: {
+        type: 'iam-statements',
+        statements: [{ Effect: 'Allow', Action: 'cloudwatch:GetMetricData', Resource: '*' }],
       },
     });
     expect(result.rejected).toEqual([]);
@@ -264,5 +294,51 @@ describe('DESIGN §4 R4 through the escape hatch: iam-statements cannot name an 
     expect(globsIntersect('opta-*', 'op?a-x')).toBe(true);
     expect(globsIntersect('opta-*', 'acme-*')).toBe(false);
     expect(globsIntersect('union-?', 'union-ab')).toBe(false);
+  });
+});
+
+describe('R5 sharpened: secrets through the escape hatch and secret patterns name a literal prefix', () => {
+  const SECRET = 'arn:aws:secretsmanager:us-west-2:123456789012:secret:';
+  const custom = (resource: string, action = 'secretsmanager:GetSecretValue') => ({
+    scope: { type: 'global' },
+    resource: { type: 'iam-statements', statements: [{ Effect: 'Allow', Action: action, Resource: resource }] },
+  });
+  const codesOf = (request: unknown): string[] =>
+    planGrants({ config: config(), requests: [request], now: NOW }).rejected.flatMap((grant) =>
+      grant.errors.map((error) => error.code),
+    );
+
+  it.each([
+    ['*', 'secret.too-broad'],
+    [`${SECRET}*`, 'secret.too-broad'],
+    ['arn:aws:secretsmanager:us-east-1:123456789012:secret:team-a/*', 'secret.wrong-region'],
+    ['arn:aws:secretsmanager:*:123456789012:secret:team-a/*', 'secret.wrong-region'],
+    ['arn:aws:secretsmanager:us-west-2:210987654321:secret:db-AbC123', 'secret.wrong-account'],
+    ['arn:aws:secretsmanager:us-west-2:*:secret:team-a/*', 'secret.wrong-account'],
+    ['arn:aws:secrets*:us-west-2:123456789012:secret:team-a/*', 'secret.too-broad'],
+  ])('refuses GetSecretValue on %s (%s)', (resource, code) => {
+    expect(codesOf(custom(resource))).toContain(code);
+  });
+
+  it('refuses secretsmanager:* and s?:* style actions on a secret of another account too', () => {
+    expect(
+      codesOf(custom('arn:aws:secretsmanager:us-west-2:210987654321:secret:x-*', 'secretsmanager:Get*')),
+    ).toContain('secret.wrong-account');
+  });
+
+  it.each([`${SECRET}team-a/*`, `${SECRET}db-password-AbC123`])('accepts GetSecretValue on %s', (resource) => {
+    expect(codesOf(custom(resource))).toEqual([]);
+  });
+
+  it.each(['*', '?*', '**'])('refuses the secretArn pattern …:secret:%s (every secret of the account)', (name) => {
+    expect(
+      codesOf({ scope: { type: 'global' }, resource: { type: 'secretsmanager', secretArn: `${SECRET}${name}` } }),
+    ).toEqual(['secret.too-broad']);
+  });
+
+  it('accepts the secretArn pattern …:secret:team-a/*', () => {
+    expect(
+      codesOf({ scope: { type: 'global' }, resource: { type: 'secretsmanager', secretArn: `${SECRET}team-a/*` } }),
+    ).toEqual([]);
   });
 });

@@ -170,6 +170,30 @@ describe('checkPolicyStatements (R7)', () => {
     }
   });
 
+  // R7 sharpened: a wildcard in partition, service, region or account, or a name that begins with
+  // one, counts as "*" for writes.
+  it.each([
+    ['s3:PutObject', 'arn:aws:s3:::*-*/*'],
+    ['dynamodb:DeleteTable', 'arn:aws:dynamodb:*:*:table/*'],
+    ['lambda:InvokeFunction', 'arn:aws:lambda:*:*:function:*'],
+    ['lambda:InvokeFunction', 'arn:aws:lambda:us-west-2:123456789012:function:*'],
+    ['dynamodb:PutItem', 'arn:aws:dynamodb:us-west-2:*:table/orders'],
+    ['dynamodb:PutItem', 'arn:*:dynamodb:us-west-2:123456789012:table/orders'],
+    ['sns:Publish', 'arn:aws:sns:us-west-2:123456789012:*'],
+    ['s3:PutObject', 'arn:aws:s3:::${aws:username}/*'],
+  ])('counts %s on %s as a write on every resource', (action, resource) => {
+    expect(codes(check(allow(action, resource)))).toEqual(['guardrail.write-on-wildcard-resource']);
+  });
+
+  it.each([
+    ['s3:PutObject', 'arn:aws:s3:::acme-ml-*/*'],
+    ['dynamodb:PutItem', 'arn:aws:dynamodb:us-west-2:123456789012:table/orders-*'],
+    ['lambda:InvokeFunction', 'arn:aws:lambda:us-west-2:123456789012:function:train-*'],
+    ['sns:Publish', 'arn:aws:sns:us-west-2:123456789012:alerts-*'],
+  ])('accepts %s on %s: a named family of resources', (action, resource) => {
+    expect(check(allow(action, resource))).toEqual([]);
+  });
+
   it('rejects s3:Put* on * for both the writes and the policy actions it can mean', () => {
     expect(codes(check(allow('s3:Put*', '*')))).toEqual([
       'guardrail.permissions-management',

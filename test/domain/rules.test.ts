@@ -286,8 +286,8 @@ describe('R7 guardrails on iam-statements', () => {
           {
             Sid: 'A1',
             Effect: 'Allow',
-            Action: ['s3:GetObject', 'dynamodb:GetItem', 's3:GetObject'],
-            Resource: ['arn:aws:s3:::b/*', '*'],
+            Action: ['dynamodb:GetItem', 'cloudwatch:GetMetricData', 'dynamodb:GetItem'],
+            Resource: ['arn:aws:dynamodb:us-west-2:123456789012:table/b', '*'],
             Condition: { Bool: { 'aws:SecureTransport': true } },
           },
         ],
@@ -296,7 +296,7 @@ describe('R7 guardrails on iam-statements', () => {
     const result = validateGrantRequest(cfg, request, NOW);
     expect(result.ok && result.grant.statements).toEqual([
       {
-        actions: ['dynamodb:GetItem', 's3:GetObject'],
+        actions: ['cloudwatch:GetMetricData', 'dynamodb:GetItem'],
         resources: ['*'],
         condition: { Bool: { 'aws:SecureTransport': 'true' } },
       },

@@ -81,7 +81,8 @@ const ENGINE_CODES = [
     code: 's3.internal-bucket',
     kind: 'rejection',
     rule: 'R4',
-    description: 'The bucket matches `internalBucketPatterns`: a Union.ai internal bucket.',
+    description:
+      'The bucket matches `internalBucketPatterns` (a Union.ai internal bucket), or an `iam-statements` Resource of a statement that can act on S3 can match one: decided by glob intersection, reads included (`*`, `arn:aws:s3:::*/*`, `?nion-*` all reach `union-*`).',
   },
   {
     code: 's3.invalid-prefix',
@@ -118,6 +119,13 @@ const ENGINE_CODES = [
     kind: 'rejection',
     rule: 'R5',
     description: "The secret is not in the data plane's account.",
+  },
+  {
+    code: 'secret.too-broad',
+    kind: 'rejection',
+    rule: 'R5',
+    description:
+      "A secret pattern (or an `iam-statements` Resource on Secrets Manager) reaches every secret of the account: it must name at least the start of the secret's name (`…:secret:team-a/*`), not `*`, `?*`, `**`.",
   },
   {
     code: 'secret.missing-suffix',

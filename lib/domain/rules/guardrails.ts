@@ -21,7 +21,7 @@ export const GUARDRAIL_CODES = {
   'guardrail.permissions-management':
     'An action of access level "Permissions management" (e.g. s3:PutBucketPolicy, kms:CreateGrant, lambda:AddPermission).',
   'guardrail.write-on-wildcard-resource':
-    'A Write or Tagging action on Resource "*" (or an ARN naming every resource of a service, such as arn:aws:s3:::*): name the resources.',
+    'A Write, Tagging or Permissions management action on a Resource that counts as "*": `*` itself, an ARN with a wildcard in its partition, service, region or account, or whose name (the bucket; the part after `table/`, `function:`, ...) begins with a wildcard (`arn:aws:s3:::*-*/*`, `arn:aws:lambda:…:function:*`): name the resources.',
 } as const;
 
 export type GuardrailCode = keyof typeof GUARDRAIL_CODES;
@@ -107,19 +107,28 @@ function listNames(names: readonly string[], limit = 5): string {
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
+const WILDCARD = /[*?]/;
+
 /**
- * `*`, or an ARN that names every resource of a service: its service is a wildcard, or its
- * resource part is nothing but wildcards and separators (`arn:aws:s3:::*` and every object in
- * every bucket). Narrower
- * patterns (`arn:aws:s3:::acme-*`, `…:table/*`) are the Resource narrowing R7 asks for.
+ * Whether a Resource counts as `*` for R7: `*` itself, or an ARN whose partition, service, region
+ * or account holds a wildcard, or whose name begins with one — the bucket for S3
+ * (`arn:aws:s3:::*-data`), elsewhere the part after the resource type (`table/…`, `function:…`, or
+ * the whole resource part when it has no type, like an SNS topic). `arn:aws:s3:::acme-ml-*` and
+ * `…:table/orders-*` name a family of resources: the narrowing R7 asks for. A policy variable
+ * (`${aws:username}`) at the start of a name is as open as a wildcard.
  */
-function isWildcardResource(resource: string): boolean {
-  if (/^[*?]*\*[*?]*$/.test(resource)) return true;
+export function isWildcardResource(resource: string): boolean {
+  if (!resource.startsWith('arn:')) return WILDCARD.test(resource) || resource.startsWith('${');
   const parts = resource.split(':');
-  if (parts[0] !== 'arn' || parts.length < 6) return false;
-  const service = parts[2] ?? '';
+  if (parts.length < 6) return WILDCARD.test(resource);
+  const [, partition = '', service = '', region = '', account = ''] = parts;
+  if ([partition, service, region, account].some((field) => WILDCARD.test(field) || field.includes('${'))) return true;
   const resourcePart = parts.slice(5).join(':');
-  return /^[*?]*\*[*?]*$/.test(service) || /^[*?/:]*\*[*?/:]*$/.test(resourcePart);
+  const name =
+    service === 's3'
+      ? (resourcePart.split('/')[0] ?? '')
+      : (/^[A-Za-z0-9_.-]+[/:](.*)$/s.exec(resourcePart)?.[1] ?? resourcePart);
+  return name === '' ? WILDCARD.test(resourcePart) : /^[*?]/.test(name) || name.startsWith('${');
 }
 
 /** Validate Action / Resource: a string or a non-empty list of strings. Returns the entries with their paths. */

@@ -108,7 +108,15 @@ export function checkSecret(
     );
   }
   const isPattern = rest.endsWith('*');
-  if (isPattern ? !SECRET_PATTERN.test(rest) : !SECRET_NAME.test(rest)) {
+  if (isPattern && /^[*?]/.test(rest)) {
+    errors.push(
+      violation(
+        'resource.secretArn',
+        'secret.too-broad',
+        `"${rest}" reaches every secret of the account: a pattern names at least the start of the secret's name (…:secret:team-a/*).`,
+      ),
+    );
+  } else if (isPattern ? !SECRET_PATTERN.test(rest) : !SECRET_NAME.test(rest)) {
     errors.push(
       violation(
         'resource.secretArn',

@@ -118,7 +118,7 @@ export function validateGrantRequest(config: GrantplaneConfig, raw: unknown, now
       break;
     }
     case 'iam-statements': {
-      const checked = checkCustomStatements(resource.statements, plane.internalBucketPatterns);
+      const checked = checkCustomStatements(resource.statements, plane);
       if ('errors' in checked) {
         errors.push(...checked.errors);
         break;
