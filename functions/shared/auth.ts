@@ -73,26 +73,72 @@ export function parseAuthEnv(env: Record<string, string | undefined>): AuthConfi
 }
 
 /**
- * Splits a claim value as API Gateway passes it: an array, a JSON array string, API Gateway's
- * flattened `[a b c]` form, or a space/comma-separated string.
+ * The group names a claim value holds, each a whole name: an array, a JSON array string, or one
+ * plain string (one group, spaces and commas included: `platform admin` is not `admin`). API
+ * Gateway's HTTP API passes an array claim flattened to one string, `[a b c]`: that form alone is
+ * split at spaces, since nothing else can be read from it (identityOf prefers the token's own
+ * array when the request carries it).
  */
 export function claimValues(value: unknown): string[] {
   if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string' && v !== '');
   if (typeof value !== 'string') return [];
   const text = value.trim();
-  if (text.startsWith('[')) {
+  if (text.startsWith('[') && text.endsWith(']')) {
     try {
       const parsed: unknown = JSON.parse(text);
       if (Array.isArray(parsed)) return claimValues(parsed);
     } catch {
-      // Not JSON: API Gateway's own `[a b c]` rendering of an array claim, handled below.
+      // Not JSON: API Gateway's own `[a b c]` rendering of an array claim.
     }
-    return claimValues(text.replace(/^\[|\]$/g, ''));
+    return text
+      .slice(1, -1)
+      .split(/\s+/)
+      .filter((v) => v !== '');
   }
-  return text.split(/[\s,]+/).filter((v) => v !== '');
+  return text === '' ? [] : [text];
+}
+
+/** API Gateway's flattened rendering of an array claim: `[a b c]`, not JSON. */
+const isFlattened = (value: unknown): boolean => {
+  if (typeof value !== 'string') return false;
+  const text = value.trim();
+  if (!text.startsWith('[') || !text.endsWith(']')) return false;
+  try {
+    return !Array.isArray(JSON.parse(text));
+  } catch {
+    return true;
+  }
+};
+
+/**
+ * The claims of the bearer token the request carries (the one API Gateway's authorizer verified,
+ * or the local server): read only to recover array claims API Gateway flattened, and only when its
+ * `sub` is the verified one.
+ */
+function bearerClaims(event: APIGatewayProxyEventV2): Claims | undefined {
+  const header = event.headers?.authorization ?? event.headers?.Authorization;
+  const payload = /^Bearer\s+[A-Za-z0-9_-]+\.([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]*$/i.exec(header?.trim() ?? '')?.[1];
+  if (payload === undefined) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    return typeof claims === 'object' && claims !== null && !Array.isArray(claims) ? (claims as Claims) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 type Claims = Record<string, unknown>;
+
+/** Longest token subject: it keys audit and grant items, so it stays far below DynamoDB's key limits. */
+export const MAX_SUB_CHARS = 256;
+
+/** A verified token whose `sub` is longer than MAX_SUB_CHARS: refused as a 400 naming `token.sub`. */
+export class SubjectTooLongError extends Error {
+  constructor(readonly length: number) {
+    super(`The token's sub has ${length} characters; grantplane takes subjects of at most ${MAX_SUB_CHARS}.`);
+    this.name = 'SubjectTooLongError';
+  }
+}
 
 function claimsOf(event: APIGatewayProxyEventV2): Claims | undefined {
   const requestContext: unknown = event.requestContext;
@@ -113,9 +159,16 @@ export function identityOf(event: APIGatewayProxyEventV2, config: AuthConfig): I
   if (claims === undefined) return null;
   const sub = claims.sub;
   if (typeof sub !== 'string' || sub.trim() === '') return null;
+  if (sub.length > MAX_SUB_CHARS) throw new SubjectTooLongError(sub.length);
   const roles = new Set<Role>();
+  let token: Claims | undefined | null = null;
   for (const claim of config.rolesClaims) {
-    for (const group of claimValues(claims[claim])) {
+    let value = claims[claim];
+    if (isFlattened(value)) {
+      token ??= bearerClaims(event);
+      if (token !== undefined && token.sub === sub && Array.isArray(token[claim])) value = token[claim];
+    }
+    for (const group of claimValues(value)) {
       for (const role of Object.hasOwn(config.mapping, group) ? (config.mapping[group] ?? []) : []) roles.add(role);
     }
   }

@@ -10,8 +10,16 @@ import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import { createError } from '@middy/util';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { UnauthorizedError, ForbiddenError } from '../../lib/domain/errors.js';
-import { allows, identityOf, needsIdentity, parseAuthEnv, type AuthConfig, type Identity } from './auth.js';
+import { BadRequestError, ForbiddenError, UnauthorizedError } from '../../lib/domain/errors.js';
+import {
+  allows,
+  identityOf,
+  needsIdentity,
+  parseAuthEnv,
+  SubjectTooLongError,
+  type AuthConfig,
+  type Identity,
+} from './auth.js';
 import { logger as defaultLogger } from './logger.js';
 import { countIfEngineError, publishNow } from './metrics.js';
 import { mapError, problem, ProblemError, PROBLEM_CONTENT_TYPE } from './problem.js';
@@ -20,6 +28,12 @@ import type { RouteGroup, RouteSpec } from './routes.js';
 
 /** Bodies above this are refused with 413 before any parsing. */
 export const MAX_BODY_BYTES = 256 * 1024;
+/**
+ * Longest path parameter: far above every real id, plane, project or domain (ids are 26–70
+ * characters, a namespace at most 63), far below DynamoDB's key limits (2,048 bytes for a partition
+ * key), so an oversized one is a 400 naming it, never a key DynamoDB refuses.
+ */
+export const MAX_PATH_PARAMETER_CHARS = 256;
 
 /** What a route function receives: everything already checked and parsed. */
 export interface RouteRequest {
@@ -127,7 +141,12 @@ export function makeHttpHandler(group: RouteGroup, functions: RouteFunctions, op
       const { route, params } = match;
       let identity: Identity | null = null;
       if (needsIdentity(route.access)) {
-        identity = identityOf(event, auth);
+        try {
+          identity = identityOf(event, auth);
+        } catch (error: unknown) {
+          if (!(error instanceof SubjectTooLongError)) throw error;
+          throw new BadRequestError([{ path: 'token.sub', code: 'request.invalid', message: error.message }]);
+        }
         if (identity === null) throw new UnauthorizedError('No verified identity: send Authorization: Bearer <token>.');
         if (!allows(route.access, identity)) {
           const roles = Array.isArray(route.access) ? route.access.join(' or ') : '';
@@ -135,6 +154,17 @@ export function makeHttpHandler(group: RouteGroup, functions: RouteFunctions, op
             'auth.missing-role',
             `${route.method} ${route.path} needs the role ${roles}; your token gives ${identity.roles.join(', ') || 'no grantplane role'}.`,
           );
+        }
+      }
+      for (const [name, value] of Object.entries(params)) {
+        if (value.length > MAX_PATH_PARAMETER_CHARS) {
+          throw new BadRequestError([
+            {
+              path: `path.${name}`,
+              code: 'request.invalid',
+              message: `${name} is ${value.length} characters long; no ${name} is longer than ${MAX_PATH_PARAMETER_CHARS}.`,
+            },
+          ]);
         }
       }
       const rawBody = route.body ? decodedBody(event) : undefined;

@@ -12,7 +12,11 @@ interface Compiled {
   segments: string[];
 }
 
-const splitPath = (path: string): string[] => path.split('/').filter((s) => s !== '');
+/**
+ * The segments after the leading `/`, empty ones kept: like API Gateway, `/v1//grants` and
+ * `/v1/grants/` match no route (an empty segment is neither a literal nor a parameter).
+ */
+const splitPath = (path: string): string[] => (path.startsWith('/') ? path.slice(1) : path).split('/');
 
 // Literal segments beat parameters (`/v1/targets/{dataPlane}/global` before `…/{project}/{domain}`).
 const specificity = (segments: string[]): number => segments.filter((s) => !s.startsWith('{')).length;

@@ -28,6 +28,12 @@ const uctlOutputSchema = z.union([
   z.record(z.string(), scalar),
 ]);
 
+/** YAML's Maps as plain objects whose keys are all own data properties (`__proto__` included). */
+const plain = (value: unknown): unknown => {
+  if (value instanceof Map) return Object.fromEntries([...value].map(([key, entry]) => [String(key), plain(entry)]));
+  return Array.isArray(value) ? value.map(plain) : value;
+};
+
 /** Parses the JSON or YAML uctl prints (a string) or its already parsed form into a string map. */
 export const parseUctlAttributes = (
   body: unknown,
@@ -35,7 +41,8 @@ export const parseUctlAttributes = (
   let raw: unknown = body;
   if (typeof body === 'string') {
     try {
-      raw = YAML.parse(body);
+      // Maps, not objects: a `__proto__` key would otherwise vanish into the prototype unseen.
+      raw = plain(YAML.parse(body, { mapAsMap: true }));
     } catch (error: unknown) {
       throw new BadRequestError([
         {
@@ -45,6 +52,12 @@ export const parseUctlAttributes = (
         },
       ]);
     }
+  }
+  // Before the schema, which copies into fresh objects where a `__proto__` key would vanish.
+  if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
+    const inner: unknown = Object.hasOwn(raw, 'attributes') ? (raw as Record<string, unknown>)['attributes'] : raw;
+    if (typeof inner === 'object' && inner !== null && !Array.isArray(inner))
+      checkedNames(Object.fromEntries(Object.keys(inner).map((name) => [name, ''])));
   }
   const parsed = uctlOutputSchema.safeParse(raw);
   if (!parsed.success) {
@@ -59,7 +72,7 @@ export const parseUctlAttributes = (
   }
   const data = parsed.data;
   if ('attributes' in data && typeof data.attributes === 'object') {
-    const attributes: Record<string, string> = data.attributes;
+    const attributes: Record<string, string> = checkedNames(data.attributes);
     return {
       attributes,
       ...(typeof data.project === 'string' ? { project: data.project } : {}),
@@ -68,8 +81,35 @@ export const parseUctlAttributes = (
   }
   const attributes: Record<string, string> = {};
   for (const [name, value] of Object.entries(data)) if (typeof value === 'string') attributes[name] = value;
-  return { attributes };
+  return { attributes: checkedNames(attributes) };
 };
+
+/** Attribute names as Flyte's cluster resource templates use them (`projectQuotaCpu`). */
+const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/;
+/** Names JavaScript objects carry themselves: never data, and `constructor` cannot even be stored. */
+const RESERVED_NAMES = new Set(['constructor', '__proto__', 'prototype']);
+
+/** The attributes, when every name is one; else 400 naming the first bad one. */
+function checkedNames(attributes: Record<string, string>): Record<string, string> {
+  for (const [name, value] of Object.entries(attributes)) {
+    const problem = !ATTRIBUTE_NAME.test(name)
+      ? 'attribute names start with a letter and use letters, digits, "_", "." and "-" (at most 128 characters)'
+      : RESERVED_NAMES.has(name)
+        ? `"${name}" is reserved`
+        : value.length > 4096
+          ? 'attribute values have at most 4,096 characters'
+          : null;
+    if (problem !== null)
+      throw new BadRequestError([
+        {
+          path: `attributes[${JSON.stringify(name)}]`,
+          code: 'attributes.invalid',
+          message: `${JSON.stringify(name)}: ${problem}`,
+        },
+      ]);
+  }
+  return attributes;
+}
 
 export interface ImportAttributesInput {
   dataPlane: string;

@@ -97,7 +97,19 @@ const replayOf = (answer: WebhookAnswer): WebhookAnswer => {
 /** Jira signs no timestamp; its body's own `timestamp` (ms, signed) must fall inside the remember window. */
 const checkJiraAge = (body: unknown, nowMs: number): void => {
   const stamp = typeof body === 'object' && body !== null && 'timestamp' in body ? body.timestamp : undefined;
-  if (typeof stamp !== 'number' || !Number.isFinite(stamp)) return;
+  // Every Jira Cloud delivery carries it: without it (or as text) the age cannot be checked, and a
+  // signed body could be replayed after its delivery record expired.
+  if (typeof stamp !== 'number' || !Number.isFinite(stamp))
+    throw new ValidationError(
+      [
+        {
+          path: 'timestamp',
+          code: 'webhook.invalid-payload',
+          message: 'A Jira delivery carries its timestamp (epoch milliseconds, a number): this one has none',
+        },
+      ],
+      'The delivery cannot be read as a ticket event',
+    );
   if (Math.abs(nowMs - stamp) > (DELIVERY_TTL_SECONDS - 3600) * 1000) {
     throw new WebhookSignatureError(
       'signature.expired',

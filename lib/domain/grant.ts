@@ -41,8 +41,13 @@ export const resourceSchema = z.discriminatedUnion('type', [
   iamStatementsResourceSchema,
 ]);
 
+// Lengths: a ticket keys the grant's ticket link, so names stay far below DynamoDB's key limits.
 export const ticketSchema = z
-  .object({ system: z.string().min(1), key: z.string().min(1), url: z.string().optional() })
+  .object({
+    system: z.string().min(1).max(64),
+    key: z.string().min(1).max(256),
+    url: z.string().max(2048).optional(),
+  })
   .strict();
 
 export const grantRequestSchema = z

@@ -66,6 +66,9 @@ export function verifyJwt(token: string, secret: string, nowSeconds = Math.floor
   }
   const claims = decodeJson(payload, 'payload');
   if (typeof claims.exp !== 'number' || claims.exp <= nowSeconds) throw new InvalidTokenError('token expired');
+  // NumericDate (RFC 7519 §4.1.5): a string `nbf` is no time at all, not "valid now".
+  if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || !Number.isFinite(claims.nbf)))
+    throw new InvalidTokenError('token nbf is not a number');
   if (typeof claims.nbf === 'number' && claims.nbf > nowSeconds) throw new InvalidTokenError('token not yet valid');
   if (claims.iss !== LOCAL_ISSUER) throw new InvalidTokenError('token issuer is not grantplane-local');
   const aud = claims.aud;

@@ -101,9 +101,11 @@ function headerMap(request: IncomingMessage): { headers: Record<string, string>;
 }
 
 function queryMap(search: URLSearchParams): Record<string, string> | undefined {
-  const query: Record<string, string> = {};
-  for (const [name, value] of search) query[name] = Object.hasOwn(query, name) ? `${query[name]},${value}` : value;
-  return Object.keys(query).length === 0 ? undefined : query;
+  const query = new Map<string, string>();
+  for (const [name, value] of search) query.set(name, query.has(name) ? `${query.get(name)},${value}` : value);
+  // Own data properties, as the Lambda runtime's JSON.parse makes them: `__proto__` stays a key the
+  // handler sees (and refuses), instead of vanishing into the object's prototype.
+  return query.size === 0 ? undefined : Object.fromEntries(query);
 }
 
 function lambdaContext(functionName: string, requestId: string): Context {
@@ -146,14 +148,22 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const method = (request.method ?? 'GET').toUpperCase();
     const url = new URL(request.url ?? '/', 'http://localhost');
-    const rawPath = url.pathname;
+    // As sent: API Gateway neither resolves `.`/`..` segments nor merges `//`, so neither does this.
+    const rawPath = (request.url ?? '/').split('?')[0] ?? '/';
     const match = matchRoute(method, rawPath);
     const body = await readBody(request);
     if (body === 'too-large') {
+      const detail = `The body is larger than API Gateway's ${GATEWAY_MAX_BYTES / 1024 / 1024} MB payload limit; split the request.`;
       send(response, {
         statusCode: 413,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ message: 'Request Entity Too Large' }),
+        headers: { 'content-type': 'application/problem+json' },
+        body: JSON.stringify({
+          type: 'urn:grantplane:problem:request.too-large',
+          title: 'Content Too Large',
+          status: 413,
+          detail,
+          errors: [{ path: 'body', code: 'request.too-large', message: detail }],
+        }),
       });
       return;
     }

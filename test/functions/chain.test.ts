@@ -211,8 +211,10 @@ describe('identity from claims', () => {
   it('reads groups as API Gateway passes them: [a b], JSON arrays, space or comma lists, arrays', () => {
     expect(claimValues('[requester approver]')).toEqual(['requester', 'approver']);
     expect(claimValues('["requester","admin"]')).toEqual(['requester', 'admin']);
-    expect(claimValues('requester, approver')).toEqual(['requester', 'approver']);
-    expect(claimValues('requester approver')).toEqual(['requester', 'approver']);
+    // A plain string is one group, whole: `platform admin` is not `admin`, `requester,admin` not either.
+    expect(claimValues('requester, approver')).toEqual(['requester, approver']);
+    expect(claimValues('platform admin')).toEqual(['platform admin']);
+    expect(claimValues('requester,admin')).toEqual(['requester,admin']);
     expect(claimValues(['admin'])).toEqual(['admin']);
     expect(claimValues(42)).toEqual([]);
   });

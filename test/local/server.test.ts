@@ -1,5 +1,6 @@
 // The local HTTP adapter (DESIGN §9): real HTTP into the very Lambda handlers, tokens verified the
 // way API Gateway's JWT authorizer verifies them, against DynamoDB Local.
+import { request as httpRequest } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +115,79 @@ describe('local server', () => {
     });
     expect(answer.headers.get('content-type')).toBe('application/problem+json');
     expect(answer.status).toBeLessThan(500);
+  });
+});
+
+describe('local server: the edges API Gateway has', () => {
+  const admin = () => ({ authorization: `Bearer ${token('root', ['admin'])}` });
+  const raw = (path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) =>
+    new Promise<{ status: number; type: string | undefined; body: string }>((resolveAnswer, reject) => {
+      // node's fetch normalises the path (dot segments): a raw request sends it as typed.
+      const url = new URL(server.url);
+      const request = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path,
+          method: init.method ?? 'GET',
+          headers: { ...admin(), ...init.headers },
+        },
+        (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (body += chunk));
+          response.on('end', () =>
+            resolveAnswer({ status: response.statusCode ?? 0, type: response.headers['content-type'], body }),
+          );
+        },
+      );
+      request.on('error', reject);
+      request.end(init.body);
+    });
+
+  it('keeps dot segments and double slashes as sent: /v1/grants/. is a grant id, /v1//grants no route', async () => {
+    const dot = await raw('/v1/grants/.');
+    expect(dot.status).toBe(404);
+    expect(JSON.parse(dot.body)).toMatchObject({ errors: [{ code: 'grant.not-found' }] });
+    const double = await raw('/v1//grants');
+    expect(double.status).toBe(404);
+    expect(JSON.parse(double.body)).toMatchObject({ errors: [{ code: 'route.not-found' }] });
+    expect((await raw('/v1/grants/')).status).toBe(404);
+  });
+
+  it('answers a body over the payload limit with problem+json naming the body', async () => {
+    const answer = await raw('/v1/grants', {
+      method: 'POST',
+      body: 'x'.repeat(10 * 1024 * 1024 + 1),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.type).toBe('application/problem+json');
+    expect(JSON.parse(answer.body)).toMatchObject({ errors: [{ path: 'body', code: 'request.too-large' }] });
+  });
+
+  it('refuses ?__proto__=1 as an unknown parameter instead of dropping it', async () => {
+    const answer = await raw('/v1/grants?__proto__=1');
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toMatchObject({ errors: [{ code: 'request.unknown-field' }] });
+  });
+
+  it('refuses a token whose nbf is a string', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const odd = signJwt(
+      {
+        sub: 'alice',
+        groups: ['requester'],
+        iss: 'grantplane-local',
+        aud: 'grantplane',
+        iat: now,
+        exp: now + 600,
+        nbf: 'soon',
+      },
+      DEV_JWT_SECRET,
+    );
+    expect(() => verifyJwt(odd, DEV_JWT_SECRET)).toThrow(InvalidTokenError);
+    expect((await raw('/v1/grants', { headers: { authorization: `Bearer ${odd}` } })).status).toBe(401);
   });
 });
 

@@ -101,17 +101,25 @@ export const conditional = async <T>(what: string, write: () => Promise<T>): Pro
 
 // ─── Cursors ─────────────────────────────────────────────────────────────────
 
-const cursorSchema = z.object({ i: z.string(), k: z.record(z.string(), z.union([z.string(), z.number()])) });
+const cursorSchema = z.object({ i: z.string(), k: z.record(z.string(), z.string().min(1).max(1024)) });
 
 const encodeCursor = (index: string, key: Item): string =>
   Buffer.from(JSON.stringify({ i: index, k: key })).toString('base64url');
 
-const decodeCursor = (cursor: string, index: string): Item => {
-  try {
-    const parsed = cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-    if (parsed.i !== index) throw new Error('cursor of another listing');
-    return parsed.k;
-  } catch (error: unknown) {
+/** The key attributes an index query's start key holds: the table's and the index's. */
+const keyNames = (index: IndexName): string[] => ['pk', 'sk', `${index}pk`, `${index}sk`];
+
+/**
+ * The start key a cursor stands for, checked to be one this listing could have returned: the same
+ * listing, exactly the key attributes of its index, its partition, its sort-key prefix. A forged or
+ * edited cursor is a 400, never a key DynamoDB refuses (a 500).
+ */
+const decodeCursor = (
+  cursor: string,
+  listing: string,
+  query: { index: IndexName; pk: string; skPrefix?: string },
+): Item => {
+  const refuse = (): never => {
     throw new BadRequestError([
       {
         path: 'cursor',
@@ -119,8 +127,31 @@ const decodeCursor = (cursor: string, index: string): Item => {
         message: 'The cursor is not one this listing returned: start again without it',
       },
     ]);
+  };
+  let parsed: z.infer<typeof cursorSchema>;
+  try {
+    parsed = cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+  } catch {
+    return refuse();
   }
+  const names = keyNames(query.index);
+  const key = parsed.k;
+  if (parsed.i !== listing) return refuse();
+  if (Object.keys(key).length !== names.length || !names.every((name) => Object.hasOwn(key, name))) return refuse();
+  if (key[`${query.index}pk`] !== query.pk) return refuse();
+  if (query.skPrefix !== undefined && !(key[`${query.index}sk`] ?? '').startsWith(query.skPrefix)) return refuse();
+  return key;
 };
+
+/** The start key that resumes a listing right after `item`. */
+const keyOfItem = (item: Item, index: IndexName): Item =>
+  Object.fromEntries(keyNames(index).map((name) => [name, item[name]]));
+
+/**
+ * How many items one page may read when a filter leaves few matches: a page costs at most this
+ * much, whatever the table's size, and may then hold fewer items than `limit` (follow nextCursor).
+ */
+const MAX_EVALUATED_PER_PAGE = 400;
 
 interface Filter {
   /** attribute name (or dotted document path) → required value */
@@ -128,9 +159,11 @@ interface Filter {
 }
 
 /**
- * Pages an index query newest first, applying `filter` after the key condition and filling the page
- * up to `limit` matches: each round asks for at most the missing count, so when a page fills, the
- * last evaluated key is the last returned item and the cursor resumes exactly after it.
+ * Pages an index query newest first, applying `filter` after the key condition. Without a filter a
+ * page is one read of `limit` items. With one, each round reads up to the page's remaining budget
+ * (MAX_EVALUATED_PER_PAGE items in all) and keeps the matches; the page ends when it is full — the
+ * cursor then resumes right after its last item — or when the budget is spent, with fewer items
+ * and a cursor that resumes after the last item read. A page never costs more than the budget.
  */
 const queryPage = async <T>(
   doc: DynamoDBDocumentClient,
@@ -159,10 +192,13 @@ const queryPage = async <T>(
     values[`:f${i}`] = value;
     filterParts.push(`${path.join('.')} = :f${i}`);
   }
-  const cursorIndex = `${query.index}:${query.pk}:${query.skPrefix ?? ''}`;
-  let startKey: Item | undefined = page.cursor === undefined ? undefined : decodeCursor(page.cursor, cursorIndex);
+  const filtered = filterParts.length > 0;
+  const listing = `${query.index}:${query.pk}:${query.skPrefix ?? ''}`;
+  let startKey: Item | undefined = page.cursor === undefined ? undefined : decodeCursor(page.cursor, listing, query);
   const items: T[] = [];
+  let evaluated = 0;
   for (;;) {
+    const missing = page.limit - items.length;
     const input: QueryCommandInput = {
       TableName: tableName,
       IndexName: query.index,
@@ -170,15 +206,23 @@ const queryPage = async <T>(
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: values,
       ScanIndexForward: query.forward ?? false,
-      Limit: page.limit - items.length,
-      ...(filterParts.length > 0 ? { FilterExpression: filterParts.join(' AND ') } : {}),
+      Limit: filtered ? MAX_EVALUATED_PER_PAGE - evaluated : missing,
+      ...(filtered ? { FilterExpression: filterParts.join(' AND ') } : {}),
       ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
     };
     const result = await doc.send(new QueryCommand(input));
-    for (const item of result.Items ?? []) items.push(parse(item));
+    evaluated += result.ScannedCount ?? result.Items?.length ?? 0;
+    const found = result.Items ?? [];
+    for (const [position, item] of found.entries()) {
+      items.push(parse(item));
+      // Full with matches left over in this round: resume right after the last one kept.
+      if (items.length >= page.limit && position < found.length - 1)
+        return { items, nextCursor: encodeCursor(listing, keyOfItem(item, query.index)) };
+    }
     startKey = result.LastEvaluatedKey;
     if (startKey === undefined) return { items };
-    if (items.length >= page.limit) return { items, nextCursor: encodeCursor(cursorIndex, startKey) };
+    if (items.length >= page.limit || evaluated >= MAX_EVALUATED_PER_PAGE)
+      return { items, nextCursor: encodeCursor(listing, startKey) };
   }
 };
 

@@ -64,7 +64,12 @@ export const keys = {
   }),
 };
 
-export const ticketPk = (source: string, system: string, key: string) => `TICKET#${source}#${system}#${key}`;
+/** `#` separates key parts: inside a part it (and `%`, the escape) is percent-encoded, so parts never run together. */
+const keyPart = (part: string): string => part.replace(/%/g, '%25').replace(/#/g, '%23');
+
+/** The ticket link's partition: `{sd, x#K}` and `{sd#x, K}` are different tickets. */
+export const ticketPk = (source: string, system: string, key: string) =>
+  `TICKET#${keyPart(source)}#${keyPart(system)}#${keyPart(key)}`;
 
 /** The plane of a target key (`<plane>#global` or `<plane>#<project>#<domain>`). */
 export const planeOfTargetKey = (targetKey: string): string => targetKey.split('#')[0] ?? targetKey;

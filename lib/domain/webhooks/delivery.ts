@@ -10,10 +10,13 @@ import {
   type RawBody,
   type SignatureResult,
 } from './signatures.js';
+import { sha256Hex } from '../compile/hash.js';
+import type { RuleViolation } from '../model.js';
 import {
   mapGenericPayload,
   mapJiraPayload,
   mapServiceNowPayload,
+  type TicketEvent,
   type TicketEventResult,
   type TicketMappingOptions,
 } from './events.js';
@@ -53,7 +56,9 @@ export function verifyWebhookDelivery(
       const verified = verifyHubSignature(header(headers, SIGNATURE_HEADERS.jira), rawBody, secrets);
       if (!verified.ok) return verified;
       const identifier = header(headers, JIRA_DELIVERY_ID_HEADER)?.trim();
-      return identifier === undefined || identifier === '' ? verified : { ...verified, externalId: identifier };
+      if (identifier === undefined || identifier === '') return verified;
+      // Remembered under a key: an id longer than any real one (a UUID) is kept as its hash.
+      return { ...verified, externalId: identifier.length <= 128 ? identifier : `sha256:${sha256Hex(identifier)}` };
     }
   }
 }
@@ -64,12 +69,40 @@ export function mapTicketPayload(
   body: unknown,
   options: TicketMappingOptions = {},
 ): TicketEventResult {
-  switch (kind) {
-    case 'generic':
-      return mapGenericPayload(body, options.dataPlane === undefined ? {} : { dataPlane: options.dataPlane });
-    case 'jira':
-      return mapJiraPayload(body, options);
-    case 'servicenow':
-      return mapServiceNowPayload(body, options);
-  }
+  const mapped = ((): TicketEventResult => {
+    switch (kind) {
+      case 'generic':
+        return mapGenericPayload(body, options.dataPlane === undefined ? {} : { dataPlane: options.dataPlane });
+      case 'jira':
+        return mapJiraPayload(body, options);
+      case 'servicenow':
+        return mapServiceNowPayload(body, options);
+    }
+  })();
+  return mapped.ok ? withinLimits(mapped.event) : mapped;
+}
+
+/** Longest ticket system, ticket key, actor and requester a delivery may name (they key stored items). */
+export const TICKET_FIELD_LIMITS = { system: 64, key: 256, url: 2048, person: 256 } as const;
+
+/**
+ * A mapped event whose names fit: a ticket key or actor id of thousands of characters is a
+ * delivery to refuse (422, naming the field), not a key DynamoDB refuses (a 500 the sender retries).
+ */
+function withinLimits(event: TicketEvent): TicketEventResult {
+  const errors: RuleViolation[] = [];
+  const check = (path: string, value: string | undefined, max: number) => {
+    if (value !== undefined && value.length > max)
+      errors.push({
+        path,
+        code: 'webhook.invalid-payload',
+        message: `${path} has ${value.length} characters; at most ${max} are accepted`,
+      });
+  };
+  check('ticket.system', event.ticket.system, TICKET_FIELD_LIMITS.system);
+  check('ticket.key', event.ticket.key, TICKET_FIELD_LIMITS.key);
+  check('ticket.url', event.ticket.url, TICKET_FIELD_LIMITS.url);
+  check('actor', event.actor, TICKET_FIELD_LIMITS.person);
+  check('requester', event.requester, TICKET_FIELD_LIMITS.person);
+  return errors.length === 0 ? { ok: true, event } : { ok: false, errors };
 }

@@ -123,7 +123,7 @@ export function mapGenericPayload(
   body: unknown,
   options: Pick<TicketMappingOptions, 'dataPlane'> = {},
 ): TicketEventResult {
-  if (!isPlainObject(body)) return { ok: false, errors: [invalid('', 'the body must be a JSON object')] };
+  if (!isPlainObject(body)) return { ok: false, errors: [invalid('body', 'the body must be a JSON object')] };
   const errors: RuleViolation[] = [];
   const event = body['event'];
   const kind = typeof event === 'string' && Object.hasOwn(GENERIC_EVENTS, event) ? GENERIC_EVENTS[event] : undefined;
@@ -143,7 +143,12 @@ export function mapGenericPayload(
     if (url !== undefined && typeof url !== 'string') errors.push(invalid('ticket.url', 'ticket.url must be a string'));
     for (const extra of Object.keys(ticket)) {
       if (!['system', 'key', 'url'].includes(extra))
-        errors.push(invalid(`ticket.${extra}`, `ticket.${extra} is not a ticket field (system, key, url)`));
+        errors.push(
+          invalid(
+            `ticket.${extra === '' ? '[""]' : extra}`,
+            `ticket.${extra} is not a ticket field (system, key, url)`,
+          ),
+        );
     }
   }
   const actor = at(body, 'actor.id');
@@ -172,7 +177,9 @@ export function mapGenericPayload(
   }
   for (const extra of Object.keys(body)) {
     if (!['event', 'ticket', 'actor', 'grant'].includes(extra))
-      errors.push(invalid(extra, `${extra} is not a field of the generic webhook body`));
+      errors.push(
+        invalid(extra === '' ? '[""]' : extra, `${JSON.stringify(extra)} is not a field of the generic webhook body`),
+      );
   }
 
   if (
@@ -235,7 +242,7 @@ export const DEFAULT_JIRA_STATUSES: Readonly<Record<string, TicketAction>> = {
  * - anything else (other events, other field changes, unmapped statuses) → `ignored`.
  */
 export function mapJiraPayload(body: unknown, options: TicketMappingOptions = {}): TicketEventResult {
-  if (!isPlainObject(body)) return { ok: false, errors: [invalid('', 'the body must be a JSON object')] };
+  if (!isPlainObject(body)) return { ok: false, errors: [invalid('body', 'the body must be a JSON object')] };
   const webhookEvent = body['webhookEvent'];
   if (!nonEmptyString(webhookEvent))
     return { ok: false, errors: [invalid('webhookEvent', 'webhookEvent is missing: not a Jira webhook payload')] };
@@ -360,7 +367,7 @@ export const DEFAULT_SERVICENOW_STATUSES: Readonly<Record<string, TicketAction>>
 
 /** Map a ServiceNow Business Rule payload (the format documented above, already JSON-parsed). */
 export function mapServiceNowPayload(body: unknown, options: TicketMappingOptions = {}): TicketEventResult {
-  if (!isPlainObject(body)) return { ok: false, errors: [invalid('', 'the body must be a JSON object')] };
+  if (!isPlainObject(body)) return { ok: false, errors: [invalid('body', 'the body must be a JSON object')] };
   const errors: RuleViolation[] = [];
   const operation = body['operation'];
   if (operation !== 'insert' && operation !== 'update')
