@@ -12,6 +12,8 @@ export interface BenchEventInput {
   headers?: Record<string, string>;
   /** The authorizer's caller; omitted: no authorizer context. */
   caller?: { sub: string; groups: readonly string[] };
+  /** Query string parameters, as API Gateway passes them. */
+  query?: Record<string, string>;
 }
 
 /** An API Gateway v2 event for `method path` with the JWT authorizer's claims. */
@@ -35,8 +37,11 @@ export function apiGatewayEvent(input: BenchEventInput): APIGatewayProxyEventV2 
     version: '2.0',
     routeKey,
     rawPath: input.path,
-    rawQueryString: '',
+    rawQueryString: new URLSearchParams(input.query ?? {}).toString(),
     headers,
+    ...(input.query === undefined || Object.keys(input.query).length === 0
+      ? {}
+      : { queryStringParameters: input.query }),
     ...(match.kind === 'match' && Object.keys(match.params).length > 0 ? { pathParameters: match.params } : {}),
     requestContext: {
       accountId: '123456789012',

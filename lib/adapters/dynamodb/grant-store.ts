@@ -151,7 +151,7 @@ const keyOfItem = (item: Item, index: IndexName): Item =>
  * How many items one page may read when a filter leaves few matches: a page costs at most this
  * much, whatever the table's size, and may then hold fewer items than `limit` (follow nextCursor).
  */
-const MAX_EVALUATED_PER_PAGE = 400;
+const MAX_EVALUATED_PER_PAGE = 100;
 
 interface Filter {
   /** attribute name (or dotted document path) → required value */
