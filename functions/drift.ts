@@ -10,7 +10,7 @@ import middy from '@middy/core';
 import * as z from 'zod';
 import type { ApplierLog } from '../lib/app/applier.js';
 import { makeStorePolicyTagCache, runDriftCheck, type DriftMetrics, type DriftRunDeps } from '../lib/app/drift-run.js';
-import { liveApplierDeps } from '../lib/wiring.js';
+import { liveApplierDeps, liveIamSource } from '../lib/wiring.js';
 import { logger } from './shared/logger.js';
 import { countIfEngineError, metrics } from './shared/metrics.js';
 
@@ -54,12 +54,14 @@ export function useLiveDriftDeps(deps: DriftRunDeps): void {
   live = deps;
 }
 
-/** The live deps: the applier's wiring (IAM per plane, STS for applierRoleArn), tags cached in the table. */
+/** The live deps: the applier's wiring with IAM through each plane's read-only role, tags cached in the table. */
 export function liveDriftDeps(): DriftRunDeps {
   if (live !== undefined) return live;
   const base = liveApplierDeps(driftLog);
   live = {
     ...base,
+    // Reads only, in every account: planes elsewhere through their read-only drift role.
+    iamFor: liveIamSource('drift'),
     tagCache: makeStorePolicyTagCache(base.store, base.clock),
     metrics: powertoolsDriftMetrics(metrics),
   };

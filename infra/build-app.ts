@@ -40,13 +40,11 @@ export const buildApp = (app: App, options: { functionsDir?: string } = {}): Gra
   const planeAccess = crossAccount.map(
     (plane) =>
       new PlaneAccessStack(app, `GrantplanePlaneAccess-${plane.name}`, {
-        description: `grantplane: applier access role in the account of data plane ${plane.name}`,
+        description: `grantplane: applier and drift access roles in the account of data plane ${plane.name}`,
         env: { account: plane.accountId, region: plane.region },
         plane,
-        trustedRoleArns: [
-          `arn:aws:iam::${homeAccount}:role/${names.applier}`,
-          `arn:aws:iam::${homeAccount}:role/${names.drift}`,
-        ],
+        applierPrincipalArn: `arn:aws:iam::${homeAccount}:role/${names.applier}`,
+        driftPrincipalArn: `arn:aws:iam::${homeAccount}:role/${names.drift}`,
       }),
   );
   return { settings, stateful, stateless, planeAccess };

@@ -1,10 +1,13 @@
 // Deployment settings for the CDK app: the grantplane configuration file (DESIGN §2) plus CDK
 // context values. Parsed once with zod; a missing or wrong value fails synth naming the key.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
+import { driftRoleArnOf } from '../lib/domain/config.js';
 
 /** Repository root (infra/..), so paths never depend on the directory `cdk` runs in. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,10 +57,54 @@ export interface PlaneAccess {
   userFlyteRoleName: string;
   adminFlyteRoleName: string;
   userFlyteRolePolicyName: string;
-  permissionsBoundaryArn: string | null;
+  /**
+   * The boundary every role the applier creates carries (DESIGN §11): the configured one, or the
+   * deployment's own (`createsBoundary`), outside the managed path so the applier cannot change it.
+   */
+  permissionsBoundaryArn: string;
+  /** The deployment creates the boundary policy itself (none was configured). */
+  createsBoundary: boolean;
   /** Role in the plane's account that the applier assumes; null: the applier's own role acts. */
   applierRoleArn: string | null;
+  /** Read-only role in the plane's account the drift check assumes (`<applier role>-drift`). */
+  driftRoleArn: string | null;
 }
+
+/** IAM path of the boundary the deployment creates: deliberately NOT the managed path. */
+export const BOUNDARY_PATH = '/grantplane-boundary/';
+export const BOUNDARY_NAME = 'grantplane-task-boundary';
+
+/**
+ * The configuration the functions run with: the file as given, with what the deployment decided
+ * for each AWS plane written in (its managed path and the permissions boundary every role it
+ * creates carries), so the running service and the deployed IAM policies never disagree. Written
+ * once per content to the temp folder; the bundles copy it.
+ */
+const bundledConfigFile = (raw: unknown, planes: readonly PlaneAccess[]): string => {
+  const document = raw as { dataPlanes: Record<string, unknown>[] };
+  const byName = new Map(planes.map((plane) => [plane.name, plane]));
+  const text = `${JSON.stringify(
+    {
+      ...document,
+      dataPlanes: document.dataPlanes.map((entry) => {
+        const plane = byName.get(String(entry['name']));
+        return plane === undefined
+          ? entry
+          : { ...entry, managedPath: plane.managedPath, permissionsBoundaryArn: plane.permissionsBoundaryArn };
+      }),
+    },
+    null,
+    2,
+  )}\n`;
+  const file = join(
+    tmpdir(),
+    `grantplane-bundled-config-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.json`,
+  );
+  if (!existsSync(file)) writeFileSync(file, text);
+  return file;
+};
+
+export { driftRoleArnOf };
 
 export interface InfraSettings {
   /** The account the stacks deploy to (context homeAccount, or the CDK CLI's account). */
@@ -190,16 +237,41 @@ export const loadInfraSettings = (read: ContextReader): InfraSettings => {
         `grantplane:config dataPlanes.${index}.applierRoleArn: plane ${plane.name} is in account ${plane.accountId}, not the home account ${homeAccount}; deploy the plane access stack there and set applierRoleArn`,
       );
     }
+    if (applierRoleArn && (applierRoleArn.split('/').pop() ?? '').length > 58) {
+      throw new InfraConfigError(
+        `grantplane:config dataPlanes.${index}.applierRoleArn: the role name may have at most 58 characters (its read-only twin for the drift check is <name>-drift)`,
+      );
+    }
+    const managed = plane.managedPath ?? defaultManagedPath;
+    const configured = plane.permissionsBoundaryArn ?? null;
+    if (configured !== null) {
+      const match = /^arn:aws[\w-]*:iam::(\d{12}|aws):policy(\/.*\/|\/)[\w+=,.@-]+$/.exec(configured);
+      if (match === null)
+        throw new InfraConfigError(
+          `grantplane:config dataPlanes.${index}.permissionsBoundaryArn: must be an IAM policy ARN`,
+        );
+      if (match[1] !== plane.accountId && match[1] !== 'aws')
+        throw new InfraConfigError(
+          `grantplane:config dataPlanes.${index}.permissionsBoundaryArn: must be a policy of account ${plane.accountId}`,
+        );
+      if ((match[2] ?? '/').startsWith(managed))
+        // Policies under the managed path are the applier's to rewrite: such a boundary bounds nothing.
+        throw new InfraConfigError(
+          `grantplane:config dataPlanes.${index}.permissionsBoundaryArn: must not be under the managed path ${managed}, where the applier could rewrite it`,
+        );
+    }
     planes.push({
       name: plane.name,
       accountId: plane.accountId,
       region: plane.region,
-      managedPath: plane.managedPath ?? defaultManagedPath,
+      managedPath: managed,
       userFlyteRoleName: plane.userFlyteRoleName ?? `${orgPrefix}-userflyterole`,
       adminFlyteRoleName: plane.adminFlyteRoleName ?? `${orgPrefix}-adminflyterole`,
       userFlyteRolePolicyName: plane.userFlyteRolePolicyName ?? 'userflyterole',
-      permissionsBoundaryArn: plane.permissionsBoundaryArn ?? null,
+      permissionsBoundaryArn: configured ?? `arn:aws:iam::${plane.accountId}:policy${BOUNDARY_PATH}${BOUNDARY_NAME}`,
+      createsBoundary: configured === null,
       applierRoleArn,
+      driftRoleArn: applierRoleArn === null ? null : driftRoleArnOf(applierRoleArn),
     });
   });
 
@@ -236,7 +308,7 @@ export const loadInfraSettings = (read: ContextReader): InfraSettings => {
   }
 
   return {
-    configFile,
+    configFile: bundledConfigFile(raw, planes),
     homeAccount,
     rolesClaim: optionalString(read, 'rolesClaim') ?? null,
     roleMapping,

@@ -16,7 +16,7 @@ import { makeDynamoHoldStore } from './adapters/dynamodb/hold-store.js';
 import { makeDynamoInfrastructureStore } from './adapters/dynamodb/infrastructure-store.js';
 import type { AppDeps } from './app/deps.js';
 import { withPlaneCache } from './app/plane-cache.js';
-import { parseConfig, type GrantplaneConfig } from './domain/config.js';
+import { driftRoleArnOf, parseConfig, type GrantplaneConfig } from './domain/config.js';
 import type { Clock, IamGateway, Ids } from './domain/ports.js';
 import { STSClient } from '@aws-sdk/client-sts';
 import { makeAssumedRoleGateways } from './adapters/iam/assume-role.js';
@@ -189,13 +189,14 @@ export function buildApplierDeps(input: BuildApplierDepsInput): ApplierDeps {
  * The live IAM source: one IAM client from the SDK's standard configuration (AWS_ENDPOINT_URL_IAM
  * honoured) for planes in this account, and per `applierRoleArn` a client on assumed credentials.
  */
-export function liveIamSource(): PlaneIamSource {
+export function liveIamSource(who: 'applier' | 'drift' = 'applier'): PlaneIamSource {
   let own: IamGateway | undefined;
   let assumed: ((roleArn: string) => Promise<IamGateway>) | undefined;
   return async (plane) => {
     if (plane.applierRoleArn !== undefined && plane.applierRoleArn !== null) {
-      assumed ??= makeAssumedRoleGateways(new STSClient({}));
-      return assumed(plane.applierRoleArn);
+      assumed ??= makeAssumedRoleGateways(new STSClient({}), { sessionName: `grantplane-${who}` });
+      // The drift check reads only, in every account: it assumes the plane's read-only twin.
+      return assumed(who === 'drift' ? driftRoleArnOf(plane.applierRoleArn) : plane.applierRoleArn);
     }
     own ??= makeIamGateway(makeIamClient());
     return own;

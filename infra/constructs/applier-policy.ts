@@ -3,9 +3,9 @@
 // managed-path policies (plus `userflyterole` on its own roles, C2), and never touch
 // <AdminFlyteRole>. The same statements serve the home account and the per-plane access role.
 import { Validations } from 'aws-cdk-lib';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IConstruct } from 'constructs';
-import type { PlaneAccess } from '../config.js';
+import { Effect, ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { Construct, IConstruct } from 'constructs';
+import { BOUNDARY_NAME, BOUNDARY_PATH, type PlaneAccess } from '../config.js';
 
 /** IAM path under which the cross-account access roles live: deliberately NOT the managed path. */
 export const ACCESS_ROLE_PATH = '/grantplane-access/';
@@ -22,6 +22,8 @@ const STATEMENT_NAMES = [
   'ReadRolesAndPolicies',
   'ListAccountReadOnly',
   'NeverTouchAdminFlyteRole',
+  'NeverChangeBoundaries',
+  'NeverAssumeOwnRoles',
 ] as const;
 type StatementName = (typeof STATEMENT_NAMES)[number];
 
@@ -50,15 +52,16 @@ export const applierStatements = (plane: PlaneAccess): PolicyStatement[] => {
     new PolicyStatement({
       sid: sid('ManageOwnRoles'),
       effect: Effect.ALLOW,
-      actions: [
-        'iam:DeleteRole',
-        'iam:UpdateAssumeRolePolicy',
-        'iam:TagRole',
-        'iam:UntagRole',
-        // Without a configured boundary the applier may also remove one it finds (drift back to desired).
-        ...(boundary ? [] : ['iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:DeleteRolePermissionsBoundary']),
-      ],
+      actions: ['iam:DeleteRole', 'iam:UpdateAssumeRolePolicy', 'iam:TagRole', 'iam:UntagRole'],
       resources: [managedRoles],
+    }),
+    new PolicyStatement({
+      // DESIGN §11: every role it creates carries the plane's boundary, which it cannot change.
+      sid: sid('CreateOwnRolesWithBoundary'),
+      effect: Effect.ALLOW,
+      actions: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'],
+      resources: [managedRoles],
+      conditions: { StringEquals: { 'iam:PermissionsBoundary': boundary } },
     }),
     new PolicyStatement({
       sid: sid('ManageOwnPolicies'),
@@ -122,21 +125,99 @@ export const applierStatements = (plane: PlaneAccess): PolicyStatement[] => {
       ],
     }),
   ];
-  if (boundary) {
-    // With a boundary configured, every role the applier creates must carry it (C2).
-    statements.splice(
-      1,
-      0,
-      new PolicyStatement({
-        sid: sid('CreateOwnRolesWithBoundary'),
-        effect: Effect.ALLOW,
-        actions: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'],
-        resources: [managedRoles],
-        conditions: { StringEquals: { 'iam:PermissionsBoundary': boundary } },
-      }),
-    );
-  }
+  statements.push(
+    new PolicyStatement({
+      // The boundary stays on every role and stays what it is: no removal anywhere, no write to
+      // the boundary policy itself (it lies outside the managed path too), and no role passed on.
+      sid: sid('NeverChangeBoundaries'),
+      effect: Effect.DENY,
+      actions: ['iam:DeleteRolePermissionsBoundary', 'iam:PassRole'],
+      resources: ['*'],
+    }),
+    new PolicyStatement({
+      sid: `${sid('NeverChangeBoundaries')}Policy`,
+      effect: Effect.DENY,
+      actions: [
+        'iam:CreatePolicyVersion',
+        'iam:DeletePolicyVersion',
+        'iam:SetDefaultPolicyVersion',
+        'iam:DeletePolicy',
+        'iam:TagPolicy',
+        'iam:UntagPolicy',
+      ],
+      resources: [boundary],
+    }),
+    new PolicyStatement({
+      // A role under the managed path can trust whoever the applier writes into it: the applier
+      // itself never assumes one (an explicit Deny wins even over a same-account trust policy).
+      sid: sid('NeverAssumeOwnRoles'),
+      effect: Effect.DENY,
+      actions: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'],
+      resources: [managedRoles],
+    }),
+  );
   return statements;
+};
+
+/** Creates the deployment's boundary policy (BOUNDARY_PATH/BOUNDARY_NAME) in the scope's account. */
+export const createTaskBoundary = (scope: Construct, id: string): ManagedPolicy => {
+  const policy = new ManagedPolicy(scope, id, {
+    managedPolicyName: BOUNDARY_NAME,
+    path: BOUNDARY_PATH,
+    description:
+      'grantplane: permissions boundary of every task role grantplane creates (no identity administration, no role assumption)',
+    statements: boundaryStatements(),
+  });
+  Validations.of(policy).acknowledge(
+    {
+      id: 'AwsSolutions-IAM5[Action::*]',
+      reason:
+        'A permissions boundary caps, it grants nothing: what a task role may do is what its grants allow (checked by the guardrails); the boundary removes identity administration on top.',
+    },
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'A permissions boundary caps every resource alike; the grants name the resources.',
+    },
+  );
+  return policy;
+};
+
+/**
+ * The permissions boundary the deployment creates when none is configured (DESIGN §11): task
+ * roles may do what grants give them, but never administer identity — no IAM, Organizations,
+ * account, SSO or Identity Store writes, no role assumption, no role passing — whatever a policy
+ * attached to them says. A deployment that needs a tighter cap configures its own boundary.
+ */
+export const boundaryStatements = (): PolicyStatement[] => {
+  const writeVerbs = ['Create', 'Delete', 'Put', 'Attach', 'Detach', 'Update', 'Add', 'Remove', 'Set', 'Tag', 'Untag'];
+  const services = ['iam', 'organizations', 'account', 'sso', 'identitystore'];
+  return [
+    new PolicyStatement({
+      sid: 'GrantsDecide',
+      effect: Effect.ALLOW,
+      actions: ['*'],
+      resources: ['*'],
+    }),
+    new PolicyStatement({
+      sid: 'NeverAdministerIdentity',
+      effect: Effect.DENY,
+      actions: [
+        ...services.flatMap((service) => writeVerbs.map((verb) => `${service}:${verb}*`)),
+        'iam:PassRole',
+        'iam:Upload*',
+        'iam:Change*',
+        'iam:Reset*',
+        'iam:Enable*',
+        'iam:Deactivate*',
+        'iam:Resync*',
+        'sts:AssumeRole',
+        'sts:AssumeRoleWithSAML',
+        'sts:AssumeRoleWithWebIdentity',
+        'sts:GetFederationToken',
+      ],
+      resources: ['*'],
+    }),
+  ];
 };
 
 /** The drift check's share: reads and lists only, plus the same explicit Deny. */

@@ -1,20 +1,25 @@
 // Deployed in a data plane's own AWS account (seed 003: one cluster per account): the role the
-// applier and the drift check assume there (DESIGN §10 `applierRoleArn`), with exactly the
-// applier's home-account permissions for that plane.
+// applier assumes there (`applierRoleArn`), with exactly the applier's home-account permissions for
+// that plane; its read-only twin `<name>-drift` that the drift check assumes (reads only, in every
+// account); and, unless one is configured, the permissions boundary every task role carries.
 import { CfnOutput, Stack, Validations, type StackProps } from 'aws-cdk-lib';
-import { ArnPrincipal, CompositePrincipal, ManagedPolicy, Role } from 'aws-cdk-lib/aws-iam';
+import { ArnPrincipal, ManagedPolicy, Role } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { InfraConfigError, type PlaneAccess } from '../config.js';
 import {
   IAM_LIST_ACKNOWLEDGEMENT,
   acknowledgeApplierWildcards,
   applierStatements,
+  createTaskBoundary,
+  readOnlyStatements,
 } from '../constructs/applier-policy.js';
 
 export interface PlaneAccessStackProps extends StackProps {
   plane: PlaneAccess;
-  /** ARNs of the home account's applier and drift roles: the only principals trusted. */
-  trustedRoleArns: string[];
+  /** The home account's applier role: the only principal the applier access role trusts. */
+  applierPrincipalArn: string;
+  /** The home account's drift role: the only principal the read-only drift role trusts. */
+  driftPrincipalArn: string;
 }
 
 /** Splits `arn:aws:iam::<acct>:role/<path>/<name>` into IAM path and role name. */
@@ -28,6 +33,7 @@ export const splitRoleArn = (arn: string): { path: string; name: string } => {
 
 export class PlaneAccessStack extends Stack {
   readonly role: Role;
+  readonly driftRole: Role;
 
   constructor(scope: Construct, id: string, props: PlaneAccessStackProps) {
     super(scope, id, props);
@@ -41,13 +47,11 @@ export class PlaneAccessStack extends Stack {
         `plane ${plane.name}: applierRoleArn must not be under the managed path ${plane.managedPath}`,
       );
     }
-    const [first, ...rest] = props.trustedRoleArns.map((arn) => new ArnPrincipal(arn));
-    if (!first) throw new InfraConfigError(`plane ${plane.name}: no trusted role ARNs`);
     this.role = new Role(this, 'ApplierAccessRole', {
       roleName: name,
       path,
       description: `grantplane applier access to data plane ${plane.name}`,
-      assumedBy: new CompositePrincipal(first, ...rest),
+      assumedBy: new ArnPrincipal(props.applierPrincipalArn),
     });
     // A customer-managed policy (not inline) so the permissions are visible and reviewable by name.
     const policy = new ManagedPolicy(this, 'ApplierAccessPolicy', {
@@ -57,6 +61,22 @@ export class PlaneAccessStack extends Stack {
     });
     acknowledgeApplierWildcards(policy, plane);
     Validations.of(policy).acknowledge(IAM_LIST_ACKNOWLEDGEMENT);
+
+    this.driftRole = new Role(this, 'DriftAccessRole', {
+      roleName: `${name}-drift`,
+      path,
+      description: `grantplane drift check: read-only access to data plane ${plane.name}`,
+      assumedBy: new ArnPrincipal(props.driftPrincipalArn),
+    });
+    const reads = new ManagedPolicy(this, 'DriftAccessPolicy', {
+      description: `grantplane: read roles and policies under ${plane.managedPath} for plane ${plane.name}`,
+      statements: readOnlyStatements(plane),
+      roles: [this.driftRole],
+    });
+    acknowledgeApplierWildcards(reads, plane);
+    Validations.of(reads).acknowledge(IAM_LIST_ACKNOWLEDGEMENT);
+    if (plane.createsBoundary) createTaskBoundary(this, 'TaskBoundary');
+    new CfnOutput(this, 'DriftRoleArn', { value: this.driftRole.roleArn });
     new CfnOutput(this, 'ApplierRoleArn', { value: this.role.roleArn });
   }
 }

@@ -38,7 +38,9 @@ import {
   IAM_LIST_ACKNOWLEDGEMENT,
   acknowledgeApplierWildcards,
   applierStatements,
+  createTaskBoundary,
   readOnlyStatements,
+  sidSuffix,
 } from '../constructs/applier-policy.js';
 import { GrantplaneFunction } from '../constructs/grantplane-function.js';
 
@@ -186,8 +188,12 @@ export class StatelessStack extends Stack {
     const drift = makeWorker('drift', 'Drift', 'drift check and expiry (schedule)');
     const applier = makeWorker('applier', 'Applier', 'applier (table stream to IAM)');
 
-    // IAM: home-account planes directly, other accounts through their access role (DESIGN §10).
-    const assumable = settings.planes.flatMap((plane) => (plane.applierRoleArn ? [plane.applierRoleArn] : []));
+    // IAM: home-account planes directly, other accounts through their access roles (DESIGN §10):
+    // the applier assumes the applier access role, the drift check its read-only twin.
+    const assumable = {
+      applier: settings.planes.flatMap((plane) => (plane.applierRoleArn ? [plane.applierRoleArn] : [])),
+      drift: settings.planes.flatMap((plane) => (plane.driftRoleArn ? [plane.driftRoleArn] : [])),
+    };
     settings.planes
       .filter((plane) => !plane.applierRoleArn)
       .forEach((plane) => {
@@ -195,30 +201,38 @@ export class StatelessStack extends Stack {
         for (const statement of readOnlyStatements(plane)) drift.role.addToPolicy(statement);
         acknowledgeApplierWildcards(applier.role, plane);
         acknowledgeApplierWildcards(drift.role, plane);
+        // DESIGN §11: the boundary every role of this plane carries, where the applier cannot write.
+        if (plane.createsBoundary) createTaskBoundary(this, `TaskBoundary${sidSuffix(plane.name)}`);
       });
     Validations.of(applier.role).acknowledge(IAM_LIST_ACKNOWLEDGEMENT);
     Validations.of(drift.role).acknowledge(IAM_LIST_ACKNOWLEDGEMENT);
     // One statement per chunk of plane access roles, in managed policies (6,144 characters each) of
     // their own: the roles' inline policies then stay the same size however many planes there are
     // (IAM caps a role's inline policies at 10,240 characters together).
-    if (assumable.length > ASSUME_ROLES_PER_POLICY * MAX_MANAGED_POLICIES_PER_ROLE) {
+    if (assumable.applier.length > ASSUME_ROLES_PER_POLICY * MAX_MANAGED_POLICIES_PER_ROLE) {
       throw new InfraConfigError(
-        `grantplane:config: ${assumable.length} planes with applierRoleArn; one deployment reaches at most ${ASSUME_ROLES_PER_POLICY * MAX_MANAGED_POLICIES_PER_ROLE} (IAM attaches at most ${MAX_MANAGED_POLICIES_PER_ROLE} managed policies to a role)`,
+        `grantplane:config: ${assumable.applier.length} planes with applierRoleArn; one deployment reaches at most ${ASSUME_ROLES_PER_POLICY * MAX_MANAGED_POLICIES_PER_ROLE} (IAM attaches at most ${MAX_MANAGED_POLICIES_PER_ROLE} managed policies to a role)`,
       );
     }
-    for (let start = 0, n = 1; start < assumable.length; start += ASSUME_ROLES_PER_POLICY, n += 1) {
-      new ManagedPolicy(this, `AssumePlaneAccessRoles${n}`, {
-        description: `grantplane: assume the plane access roles (${n})`,
-        statements: [
-          new PolicyStatement({
-            sid: 'AssumePlaneAccessRoles',
-            effect: Effect.ALLOW,
-            actions: ['sts:AssumeRole'],
-            resources: assumable.slice(start, start + ASSUME_ROLES_PER_POLICY),
-          }),
-        ],
-        roles: [applier.role, drift.role],
-      });
+    for (const [who, role] of [
+      ['applier', applier.role],
+      ['drift', drift.role],
+    ] as const) {
+      const arns = assumable[who];
+      for (let start = 0, n = 1; start < arns.length; start += ASSUME_ROLES_PER_POLICY, n += 1) {
+        new ManagedPolicy(this, `Assume${who === 'applier' ? 'Plane' : 'Drift'}AccessRoles${n}`, {
+          description: `grantplane: the ${who} assumes the plane ${who === 'applier' ? 'access' : 'read-only'} roles (${n})`,
+          statements: [
+            new PolicyStatement({
+              sid: who === 'applier' ? 'AssumePlaneAccessRoles' : 'AssumeDriftAccessRoles',
+              effect: Effect.ALLOW,
+              actions: ['sts:AssumeRole'],
+              resources: arns.slice(start, start + ASSUME_ROLES_PER_POLICY),
+            }),
+          ],
+          roles: [role],
+        });
+      }
     }
 
     // Stream → applier: bounded retries, bisect poison batches, report partial failures, and

@@ -302,3 +302,9 @@ export function parseConfig(raw: unknown): GrantplaneConfig {
 export function servesProject(plane: DataPlaneConfig, project: string): boolean {
   return matchesServed(plane.projects, project);
 }
+
+/**
+ * The drift check's read-only access role in a plane's account: the applier access role's twin,
+ * `<applierRoleArn>-drift`, which the plane access stack deploys beside it (reads only).
+ */
+export const driftRoleArnOf = (applierRoleArn: string): string => `${applierRoleArn}-drift`;

@@ -105,6 +105,22 @@ describe('liveIamSource', () => {
     ]);
   });
 
+  it("the drift check's source assumes the plane's read-only twin <applierRoleArn>-drift, never the applier's role", async () => {
+    assumed.length = 0;
+    const source = liveIamSource('drift');
+
+    const role = await (await source(other)).getRole('acme-userflyterole');
+
+    expect(role?.arn).toBe(`arn:aws:iam::${OTHER}:role/acme-userflyterole`);
+    expect(assumed).toEqual([
+      expect.objectContaining({
+        Action: 'AssumeRole',
+        RoleArn: `${ROLE_ARN}-drift`,
+        RoleSessionName: 'grantplane-drift',
+      }),
+    ]);
+  });
+
   it('assumes the role again five minutes before the credentials expire', async () => {
     assumed.length = 0;
     lifetimeMs = 10 * 60_000;

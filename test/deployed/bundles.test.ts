@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { CreatePolicyCommand, GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../lib/local/dynamodb-local.js';
@@ -95,6 +95,19 @@ beforeAll(async () => {
   dynamo = new DynamoDBClient({ endpoint: dynamoLocal.endpoint, region: 'us-west-2', credentials });
   streams = new DynamoDBStreamsClient({ endpoint: dynamoLocal.endpoint, region: 'us-west-2', credentials });
   iam = new IAMClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials });
+  // What the deployment creates in IAM itself: the named managed policies of the template (the
+  // task roles' permissions boundary), as CloudFormation would.
+  for (const [, policy] of resourcesOf(synth.stateless, 'AWS::IAM::ManagedPolicy')) {
+    const props = policy.Properties ?? {};
+    if (typeof props['ManagedPolicyName'] !== 'string') continue;
+    await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: props['ManagedPolicyName'],
+        Path: typeof props['Path'] === 'string' ? props['Path'] : '/',
+        PolicyDocument: JSON.stringify(props['PolicyDocument']),
+      }),
+    );
+  }
   await createTableFromTemplate(dynamo, synth, TABLE);
   stream = await openStream(dynamo, streams, TABLE);
 
@@ -200,6 +213,10 @@ describe('the synthesized bundles, run as Lambda runs them', { shuffle: false },
     expect(read.body).toMatchObject({ id: grantId, status: 'active' });
     const role = await iam.send(new GetRoleCommand({ RoleName: 'acme-flytesnacks-development' }));
     expect(role.Role?.Path).toBe('/grantplane/');
+    // DESIGN §11: every role the applier creates carries the deployment's boundary.
+    expect(role.Role?.PermissionsBoundary?.PermissionsBoundaryArn).toBe(
+      `arn:aws:iam::${TEST_ACCOUNT_ID}:policy/grantplane-boundary/grantplane-task-boundary`,
+    );
     const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'acme-flytesnacks-development' }));
     expect(attached.AttachedPolicies?.map((p) => p.PolicyName).sort()).toEqual([
       'grantplane-flytesnacks-development-1',

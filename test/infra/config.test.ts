@@ -1,6 +1,6 @@
 // Deployment settings (infra/config.ts): context and configuration are parsed once, and a wrong
 // value stops synth naming the key. No synth here: these run in milliseconds.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -37,13 +37,43 @@ describe('loadInfraSettings', () => {
         userFlyteRoleName: 'acme-userflyterole',
         adminFlyteRoleName: 'acme-adminflyterole',
         userFlyteRolePolicyName: 'userflyterole',
-        permissionsBoundaryArn: null,
+        // None configured: the deployment's own, outside the managed path (DESIGN §11).
+        permissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/grantplane-boundary/grantplane-task-boundary',
+        createsBoundary: true,
         applierRoleArn: null,
+        driftRoleArn: null,
       },
     ]);
     expect(settings.driftSchedule).toBe('rate(15 minutes)');
     expect(settings.jwtAudience).toEqual(['grantplane']);
   });
+
+  it('bundles the configuration with the boundary and managed path the deployment decided', () => {
+    const settings = loadInfraSettings(reader(base(configFile(PLANE()))));
+    const bundled = JSON.parse(readFileSync(settings.configFile, 'utf8')) as { dataPlanes: Record<string, unknown>[] };
+    expect(bundled.dataPlanes[0]).toMatchObject({
+      name: 'prod',
+      managedPath: '/grantplane/',
+      permissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/grantplane-boundary/grantplane-task-boundary',
+    });
+  });
+
+  it.each([
+    [
+      'under the managed path',
+      'arn:aws:iam::123456789012:policy/grantplane/boundary',
+      /must not be under the managed path/,
+    ],
+    ['in another account', 'arn:aws:iam::999999999999:policy/boundary', /must be a policy of account 123456789012/],
+    ['not a policy ARN', 'boundary', /must be an IAM policy ARN/],
+  ])(
+    'refuses a permissionsBoundaryArn %s: the applier could rewrite it, or it bounds nothing here',
+    (_what, arn, message) => {
+      expect(() => loadInfraSettings(reader(base(configFile(PLANE(`, permissionsBoundaryArn: "${arn}"`)))))).toThrow(
+        message,
+      );
+    },
+  );
 
   it('takes the drift schedule, audiences and alarm e-mail from context', () => {
     const settings = loadInfraSettings(
@@ -101,7 +131,8 @@ describe('loadInfraSettings', () => {
       () =>
         new PlaneAccessStack(new App(), 'Access', {
           plane,
-          trustedRoleArns: ['arn:aws:iam::111111111111:role/grantplane-applier'],
+          applierPrincipalArn: 'arn:aws:iam::111111111111:role/grantplane-applier',
+          driftPrincipalArn: 'arn:aws:iam::111111111111:role/grantplane-drift',
         }),
     ).toThrow(/must not be under the managed path/);
   });

@@ -748,38 +748,59 @@ describe('Applier IAM: least privilege (issue 6 item 2, DESIGN R3)', () => {
   });
 });
 
-describe('PlaneAccessStack: the role the applier assumes in another account (DESIGN §10)', () => {
-  it('creates the configured role, trusted by the applier and drift roles only', () => {
+describe('PlaneAccessStack: the roles the applier and the drift check assume in another account', () => {
+  const trustOf = (roleName: string): string[] => {
+    const role = Object.values(planeAccess.findResources('AWS::IAM::Role'))
+      .map((resource) =>
+        z
+          .looseObject({
+            Properties: z.looseObject({
+              RoleName: z.string(),
+              AssumeRolePolicyDocument: z.looseObject({
+                Statement: z.array(
+                  z.looseObject({ Action: z.string(), Effect: z.string(), Principal: z.object({ AWS: z.string() }) }),
+                ),
+              }),
+            }),
+          })
+          .parse(resource),
+      )
+      .find((resource) => resource.Properties.RoleName === roleName);
+    if (role === undefined) throw new Error(`no role ${roleName}`);
+    const trust = role.Properties.AssumeRolePolicyDocument.Statement;
+    expect(trust.every((s) => s.Action === 'sts:AssumeRole' && s.Effect === 'Allow')).toBe(true);
+    return trust.map((s) => s.Principal.AWS).sort();
+  };
+  const policyOf = (description: RegExp): Statement[] => {
+    const found = Object.values(planeAccess.findResources('AWS::IAM::ManagedPolicy'))
+      .map((resource) =>
+        z
+          .looseObject({ Properties: z.looseObject({ PolicyDocument: z.unknown(), Description: z.string() }) })
+          .parse(resource),
+      )
+      .filter((resource) => description.test(resource.Properties.Description));
+    if (found.length !== 1) throw new Error(`expected one policy matching ${description}, found ${found.length}`);
+    return statementsOf(found[0]!.Properties.PolicyDocument);
+  };
+  const remoteBoundary = `arn:aws:iam::${REMOTE}:policy/grantplane-boundary/grantplane-task-boundary`;
+
+  it('creates the applier role trusted by the applier only, and its read-only twin trusted by the drift check only', () => {
     planeAccess.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'grantplane-applier',
       Path: '/grantplane-access/',
     });
-    const role = z
-      .looseObject({
-        Properties: z.looseObject({
-          AssumeRolePolicyDocument: z.looseObject({
-            Statement: z.array(
-              z.looseObject({ Action: z.string(), Effect: z.string(), Principal: z.object({ AWS: z.string() }) }),
-            ),
-          }),
-        }),
-      })
-      .parse(Object.values(planeAccess.findResources('AWS::IAM::Role'))[0]);
-    const trust = role.Properties.AssumeRolePolicyDocument.Statement;
-    expect(trust.every((s) => s.Action === 'sts:AssumeRole' && s.Effect === 'Allow')).toBe(true);
-    expect(trust.map((s) => s.Principal.AWS).sort()).toEqual([
-      `arn:aws:iam::${HOME}:role/grantplane-applier`,
-      `arn:aws:iam::${HOME}:role/grantplane-drift`,
-    ]);
+    expect(trustOf('grantplane-applier')).toEqual([`arn:aws:iam::${HOME}:role/grantplane-applier`]);
+    expect(trustOf('grantplane-applier-drift')).toEqual([`arn:aws:iam::${HOME}:role/grantplane-drift`]);
   });
 
   it("grants the applier's policy for that account, with the same explicit Deny", () => {
-    const policy = z
-      .looseObject({ Properties: z.looseObject({ PolicyDocument: z.unknown() }) })
-      .parse(Object.values(planeAccess.findResources('AWS::IAM::ManagedPolicy'))[0]);
-    const statements = statementsOf(policy.Properties.PolicyDocument);
+    const statements = policyOf(/^grantplane: manage roles/);
     expect(allowed(statements, 'iam:CreatePolicyVersion', `arn:aws:iam::${REMOTE}:policy/grantplane/p`)).toBe(true);
-    expect(allowed(statements, 'iam:CreateRole', `arn:aws:iam::${REMOTE}:role/grantplane/r`)).toBe(true);
+    expect(
+      allowed(statements, 'iam:CreateRole', `arn:aws:iam::${REMOTE}:role/grantplane/r`, {
+        'iam:PermissionsBoundary': remoteBoundary,
+      }),
+    ).toBe(true);
     expect(
       allowed(statements, 'iam:AttachRolePolicy', `arn:aws:iam::${REMOTE}:role/acme-adminflyterole`, {
         'iam:PolicyARN': `arn:aws:iam::${REMOTE}:policy/grantplane/p`,
@@ -787,5 +808,32 @@ describe('PlaneAccessStack: the role the applier assumes in another account (DES
     ).toBe(false);
     expect(allowed(statements, 'iam:UpdateAssumeRolePolicy', ACCESS_ROLE)).toBe(false);
     expect(allowed(statements, 'iam:PassRole', `arn:aws:iam::${REMOTE}:role/grantplane/r`)).toBe(false);
+  });
+
+  it('gives the drift twin reads only in that account', () => {
+    const statements = policyOf(/^grantplane: read roles/);
+    expect(allowed(statements, 'iam:GetAccountAuthorizationDetails', '*')).toBe(true);
+    expect(allowed(statements, 'iam:GetPolicyVersion', `arn:aws:iam::${REMOTE}:policy/grantplane/p`)).toBe(true);
+    for (const [action, resource] of [
+      ['iam:CreatePolicyVersion', `arn:aws:iam::${REMOTE}:policy/grantplane/p`],
+      ['iam:CreateRole', `arn:aws:iam::${REMOTE}:role/grantplane/r`],
+      ['iam:DeleteRole', `arn:aws:iam::${REMOTE}:role/grantplane/r`],
+      ['iam:AttachRolePolicy', `arn:aws:iam::${REMOTE}:role/grantplane/r`],
+    ] as const) {
+      expect(
+        allowed(statements, action, resource, {
+          'iam:PermissionsBoundary': remoteBoundary,
+          'iam:PolicyARN': `arn:aws:iam::${REMOTE}:policy/grantplane/p`,
+        }),
+        action,
+      ).toBe(false);
+    }
+  });
+
+  it("creates the plane account's task boundary outside the managed path (none configured)", () => {
+    planeAccess.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      ManagedPolicyName: 'grantplane-task-boundary',
+      Path: '/grantplane-boundary/',
+    });
   });
 });
