@@ -89,7 +89,13 @@ describe('grantplane plan (process)', () => {
       2: ['scope.unknown-domain'],
       3: ['secret.wrong-region'],
       4: ['ecr.cross-account-requires-global'],
-      5: ['guardrail.privileged-service', 'guardrail.permissions-management', 'guardrail.write-on-wildcard-resource'],
+      // `*` on `*` also reaches Union's internal buckets (R4 by glob intersection).
+      5: [
+        'guardrail.privileged-service',
+        'guardrail.permissions-management',
+        'guardrail.write-on-wildcard-resource',
+        's3.internal-bucket',
+      ],
       6: ['cloud.domain-scoping-union-only'],
       7: ['expiry.in-past'],
     });

@@ -226,7 +226,7 @@ describe('mapGenericPayload (§10 generic body)', () => {
       ok: false,
       errors: [{ path: 'grant', code: 'webhook.invalid-payload' }],
     });
-    expect(mapGenericPayload([1])).toMatchObject({ ok: false, errors: [{ path: '' }] });
+    expect(mapGenericPayload([1])).toMatchObject({ ok: false, errors: [{ path: 'body' }] });
   });
 });
 
