@@ -1,4 +1,4 @@
-// Child-process entry for the benchmarks that need the whole local stack (DESIGN §9): runs
+// Child-process entry for the benchmarks that need the whole local stack (docs/api.md): runs
 // startLocalStack({ ephemeral: true, port: 0 }) on a generated one-plane configuration, prints one
 // line `GRANTPLANE_BENCH_STACK {json}` with its endpoints and background loops, and stops when it
 // gets SIGTERM/SIGINT or when its parent goes away (stdin closes). GRANTPLANE_BENCH_LOOPS=none

@@ -1,4 +1,4 @@
-// The applier Lambda (DESIGN §6): the table's stream → the touched targets, each reconciled once;
+// The applier Lambda (docs/applier.md): the table's stream → the touched targets, each reconciled once;
 // partial batch failures name the records of the targets that failed, so Lambda's event source
 // mapping retries exactly those (A4). A scheduled invocation (no Records) sweeps every target that
 // is behind, failed, or waiting for its uctl update (an acknowledgement or attribute import may have woken nothing).
@@ -29,7 +29,7 @@ export const applierLog: ApplierLog = {
   error: (message, attributes) => logger.error(message, { ...attributes }),
 };
 
-/** FailedApplies / FailedGrants for the alarms (DESIGN §11): targets that failed, grants moved to failed. */
+/** FailedApplies / FailedGrants for the alarms (docs/deploy.md): targets that failed, grants moved to failed. */
 const countFailures = (outcomes: readonly TargetOutcome[]): void => {
   countMetric(METRIC.failedApplies, outcomes.filter((o) => o.outcome === 'failed').length);
   countMetric(

@@ -1,4 +1,4 @@
-// The drift/expiry Lambda (DESIGN §10): EventBridge Scheduler's target (every 15 minutes by
+// The drift/expiry Lambda (docs/drift-and-expiry.md): EventBridge Scheduler's target (every 15 minutes by
 // default, infra `driftSchedule`), and what POST /v1/drift-checks invokes asynchronously. One run:
 // expire due grants, check every AWS plane, store the report, hand repairs to the applier (through
 // the table's stream: this function reads IAM only), publish DriftedTargets / ExpiredGrants.

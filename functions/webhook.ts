@@ -1,4 +1,4 @@
-// POST /v1/webhooks/{source} (DESIGN §10): ticket-system webhooks, authenticated by signature.
+// POST /v1/webhooks/{source} (docs/webhooks.md): ticket-system webhooks, authenticated by signature.
 // Parse → one use case (receiveWebhook) → shape. Secrets per source (GENERIC, JIRA, SERVICENOW) come
 // from GRANTPLANE_WEBHOOK_SECRET_<SOURCE> locally and Secrets Manager in AWS (envSecrets); a source
 // without one answers every delivery 401.

@@ -1,4 +1,4 @@
-// Deployment settings for the CDK app: the grantplane configuration file (DESIGN §2) plus CDK
+// Deployment settings for the CDK app: the grantplane configuration file (docs/configuration.md) plus CDK
 // context values. Parsed once with zod; a missing or wrong value fails synth naming the key.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -58,7 +58,7 @@ export interface PlaneAccess {
   adminFlyteRoleName: string;
   userFlyteRolePolicyName: string;
   /**
-   * The boundary every role the applier creates carries (DESIGN §11): the configured one, or the
+   * The boundary every role the applier creates carries (docs/deploy.md): the configured one, or the
    * deployment's own (`createsBoundary`), outside the managed path so the applier cannot change it.
    */
   permissionsBoundaryArn: string;

@@ -154,7 +154,7 @@ export function liveDeps(): HttpDeps {
   return live;
 }
 
-// ─── Applier (DESIGN §6) ─────────────────────────────────────────────────────────────────────
+// ─── Applier (docs/applier.md) ─────────────────────────────────────────────────────────────────────
 
 /** IAM per AWS plane: the plane's own credentials, or STS-assumed ones when it has applierRoleArn. */
 export type PlaneIamSource = (plane: AwsDataPlaneConfig) => Promise<IamGateway>;

@@ -1,4 +1,4 @@
-// openapi.yaml is the reference of the HTTP API (DESIGN §8) and must never disagree with the route
+// openapi.yaml is the reference of the HTTP API (docs/api.md) and must never disagree with the route
 // table the router and the CDK routes are built from (STYLE habit 12).
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -120,7 +120,7 @@ describe('openapi.yaml', () => {
     expect(fromSpec).toEqual(fromRoutes);
   });
 
-  it('requires the bearer JWT everywhere except the signature and no-token routes (DESIGN §8)', () => {
+  it('requires the bearer JWT everywhere except the signature and no-token routes (docs/api.md)', () => {
     expect(spec.security).toEqual([{ bearerJwt: [] }]);
     for (const { method, path, operation } of operations()) {
       const route = ROUTES.find((r) => r.method === method && r.path === path);
@@ -164,7 +164,7 @@ describe('openapi.yaml', () => {
     expect(spec.components.parameters.IdempotencyKey).toMatchObject({ name: 'Idempotency-Key', in: 'header' });
   });
 
-  it('lists every rule code of the engine in RuleCode, R7 guardrail codes included (DESIGN §4)', () => {
+  it('lists every rule code of the engine in RuleCode, R7 guardrail codes included (docs/rules.md)', () => {
     const ruleCode = z.looseObject({ enum: stringArray }).parse(spec.components.schemas.RuleCode);
     expect([...ruleCode.enum].sort()).toEqual(RULE_CODES.map((info) => info.code).sort());
     expect(ruleCode.enum).toEqual(expect.arrayContaining(Object.keys(GUARDRAIL_CODES)));
@@ -187,16 +187,17 @@ describe('openapi.yaml', () => {
     expect(new Set(errorCodes).size).toBe(errorCodes.length);
   });
 
-  it("names every ErrorCode in README's Error shape table", () => {
-    const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
-    const start = readme.indexOf('### Error shape');
-    const section = readme.slice(start, readme.indexOf('\n## ', start));
+  it("names every ErrorCode in the API guide's Error shape table (docs/api.md)", () => {
+    const guide = readFileSync(resolve(ROOT, 'docs/api.md'), 'utf8');
+    const start = guide.indexOf('### Error shape');
+    const end = guide.indexOf('\n## ', start);
+    const section = guide.slice(start, end < 0 ? undefined : end);
     const errorCodes = z.looseObject({ enum: stringArray }).parse(spec.components.schemas.ErrorCode).enum;
     expect(start).toBeGreaterThan(0);
     expect(errorCodes.filter((code) => !section.includes(`\`${code}\``))).toEqual([]);
   });
 
-  it("names each role route's roles in its description (DESIGN §8, the router's access)", () => {
+  it("names each role route's roles in its description (docs/api.md, the router's access)", () => {
     for (const route of ROUTES) {
       if (!Array.isArray(route.access)) continue;
       const found = operations().find(({ operation }) => operation.operationId === route.operationId);
@@ -254,7 +255,7 @@ describe('openapi.yaml', () => {
     }
   });
 
-  it('gives Grant examples with the documented fields and a request that validates (DESIGN §8)', () => {
+  it('gives Grant examples with the documented fields and a request that validates (docs/api.md)', () => {
     // Prepare
     const grantSchema = z
       .looseObject({ required: stringArray, properties: z.record(z.string(), z.unknown()) })

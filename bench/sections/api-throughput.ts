@@ -1,4 +1,4 @@
-// Section: requests per second of the local stack (DESIGN §9: the HTTP server running the very
+// Section: requests per second of the local stack (docs/api.md: the HTTP server running the very
 // Lambda handlers, DynamoDB Local, the applier's stream poller) under autocannon, loopback only,
 // bounded in time and connections: GET /healthz (the floor: server, no DynamoDB), GET /v1/grants
 // (JWT check + one Query) and POST /v1/grants (JWT check + validation + GetItem + TransactWriteItems).

@@ -1,4 +1,4 @@
-// Section: end-to-end time from approval to `active` on the local stack (DESIGN §9): a requester
+// Section: end-to-end time from approval to `active` on the local stack (docs/api.md): a requester
 // submits a grant over HTTP, another user approves it over HTTP, and the grant is read back with
 // GET /v1/grants/{id} until the applier — fed by the table's stream through the local poller — has
 // reconciled its target in the IAM emulator and marked it active. Each run uses a new

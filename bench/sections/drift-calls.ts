@@ -1,4 +1,4 @@
-// Section: IAM calls of a drift check (DESIGN §10, A1 "whole-plane read") of 2,000 grantplane roles
+// Section: IAM calls of a drift check (docs/drift-and-expiry.md, A1 "whole-plane read") of 2,000 grantplane roles
 // against a per-resource refresh that reads each role, its attachments and its policies (GetRole +
 // ListAttachedRolePolicies per role, GetPolicy + GetPolicyVersion per distinct policy — a
 // Terraform-style refresh that already reads each shared policy only once). Goal: ≤ 2 %.

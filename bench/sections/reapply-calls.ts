@@ -1,4 +1,4 @@
-// Section: IAM calls of a converged re-apply (DESIGN §6 A1). 500 project-domain grants compiled by
+// Section: IAM calls of a converged re-apply (docs/applier.md A1). 500 project-domain grants compiled by
 // planGrants into 500 targets are applied once with applyPlane against the IAM emulator (real SDK
 // client, real HTTP), then applied again: the second apply must write nothing, and its reads are
 // compared with the naive per-target read (GetRole + ListAttachedRolePolicies + GetPolicy per

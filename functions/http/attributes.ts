@@ -1,4 +1,4 @@
-// Cluster resource attributes (DESIGN §5 C5, §8): import a pair's current attributes (JSON or the
+// Cluster resource attributes (docs/rules.md C5, docs/api.md): import a pair's current attributes (JSON or the
 // YAML `uctl get cluster-resource-attribute` prints), list uctl updates, acknowledge one; and the
 // changes the blast-radius guard holds (A6): list, read, release (admin). The operator's updates.
 import * as z from 'zod';

@@ -1,4 +1,4 @@
-// GET /v1/audit?grantId=&target=&actor= (DESIGN §8): audit events, newest first, cursor-paged.
+// GET /v1/audit?grantId=&target=&actor= (docs/api.md): audit events, newest first, cursor-paged.
 import * as z from 'zod';
 import { listAudit } from '../../lib/app/audit.js';
 import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring.js';

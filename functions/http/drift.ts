@@ -1,4 +1,4 @@
-// POST /v1/drift-checks (admin) and GET /v1/drift-checks/latest (any caller), DESIGN §8/§10.
+// POST /v1/drift-checks (admin) and GET /v1/drift-checks/latest (any caller), docs/api.md, docs/drift-and-expiry.md.
 // POST starts a drift and expiry run now and answers 202; it is never skipped (no "a run is
 // already going" refusal: runs are idempotent). Behind API Gateway the run goes to the drift
 // Lambda by an asynchronous Invoke (GRANTPLANE_DRIFT_FUNCTION_NAME, set by infra), so the answer

@@ -1,4 +1,4 @@
-// Grants (DESIGN §8): submit, list, read, approve, reject, revoke. Parse → one use case → shape.
+// Grants (docs/api.md): submit, list, read, approve, reject, revoke. Parse → one use case → shape.
 import * as z from 'zod';
 import { approveGrant, getGrant, listGrants, rejectGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
 import type { GrantRecord } from '../../lib/domain/ports.js';

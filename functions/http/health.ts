@@ -1,4 +1,4 @@
-// GET /healthz (DESIGN §8): liveness, no token, no dependency touched — a dead table must not make
+// GET /healthz (docs/api.md): liveness, no token, no dependency touched — a dead table must not make
 // API Gateway or a load balancer think the function itself is down.
 import { makeHttpHandler, type ChainOptions } from '../shared/http.js';
 

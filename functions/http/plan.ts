@@ -1,4 +1,4 @@
-// POST /v1/plan (DESIGN §8): dry run of {grants:[...]} against the stored desired state.
+// POST /v1/plan (docs/api.md): dry run of {grants:[...]} against the stored desired state.
 import * as z from 'zod';
 import { planAgainstDesiredState } from '../../lib/app/plan.js';
 import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring.js';

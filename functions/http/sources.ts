@@ -1,4 +1,4 @@
-// PUT /v1/sources/{source}/grants (DESIGN §10): GitOps sync of one repository's complete set.
+// PUT /v1/sources/{source}/grants (docs/git-sync.md): GitOps sync of one repository's complete set.
 // Parse → one use case (syncSource) → shape. Always 200 with {added, unchanged, removed}.
 import * as z from 'zod';
 import { syncSource } from '../../lib/app/sync.js';

@@ -1,4 +1,4 @@
-// Targets (DESIGN §8): compiled desired state, last applied state, the uctl file and its update.
+// Targets (docs/api.md): compiled desired state, last applied state, the uctl file and its update.
 import * as z from 'zod';
 import { getTarget, listTargets } from '../../lib/app/targets.js';
 import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring.js';

@@ -1,4 +1,4 @@
-// Who the caller is and what they may do (DESIGN §8). API Gateway's JWT authorizer verifies the token;
+// Who the caller is and what they may do (docs/api.md). API Gateway's JWT authorizer verifies the token;
 // the handler reads the verified claims from the event and refuses (401) an event without them, so a
 // route wired without the authorizer can never run unauthenticated.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';

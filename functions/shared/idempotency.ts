@@ -1,4 +1,4 @@
-// The optional `Idempotency-Key` header (DESIGN §8) with Powertools idempotency on the same table
+// The optional `Idempotency-Key` header (docs/api.md) with Powertools idempotency on the same table
 // (DynamoDBPersistenceLayer, keyAttr pk / sortKeyAttr sk): the same caller and key again → the
 // first result; the same key with a different body → IdempotencyValidationError (422).
 import {
@@ -63,7 +63,7 @@ export function makeIdempotentCall<P, R>(
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Concurrent requests with one key all succeed (DESIGN §8): a duplicate that finds the first still
+ * Concurrent requests with one key all succeed (docs/api.md): a duplicate that finds the first still
  * in progress waits for its stored answer instead of answering 409 — for at most 10 s, and never
  * past the invocation's own deadline; only then does IdempotencyAlreadyInProgressError reach the
  * caller (409 with Retry-After).

@@ -1,5 +1,5 @@
 // The one Powertools Metrics instance (EMF lines in each function's log): namespace `grantplane`,
-// dimension `service=grantplane`, which is what infra's alarms read (DESIGN §11).
+// dimension `service=grantplane`, which is what infra's alarms read (docs/deploy.md).
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EngineError } from '../../lib/domain/errors.js';
 

@@ -24,7 +24,7 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, where:
   );
 }
 
-/** `limit` (1–100, default 50) and `cursor` of every list route (DESIGN §8). */
+/** `limit` (1–100, default 50) and `cursor` of every list route (docs/api.md). */
 export const pageQuery = {
   limit: z
     .string()

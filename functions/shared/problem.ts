@@ -1,5 +1,5 @@
 // The one mapping from errors to HTTP answers (STYLE habit 7): RFC 9457 problem+json with an
-// `errors` array of {path, code, message} (DESIGN §8). 4xx bodies say what to fix; 5xx bodies are
+// `errors` array of {path, code, message} (docs/api.md). 4xx bodies say what to fix; 5xx bodies are
 // generic and the detail goes to the log only.
 import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
 import { HttpError } from '@middy/util';
@@ -71,7 +71,7 @@ export const INTERNAL_PROBLEM: Problem = problem(
   'The service failed to handle the request. It has been logged; retry later or contact the operators.',
 );
 
-/** The engine failed (DESIGN §5): a 500 that says so, with nothing of the cause. */
+/** The engine failed (docs/rules.md): a 500 that says so, with nothing of the cause. */
 export const ENGINE_PROBLEM: Problem = problem(
   500,
   'engine.internal-error',

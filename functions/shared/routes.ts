@@ -32,7 +32,7 @@ export interface RouteSpec {
 }
 
 // approve/reject: admin is the superset role and may decide too, but never on its own request
-// (DESIGN §8 "admins included": that 403 grant.self-approval is the use case's, for every role).
+// (docs/api.md "admins included": that 403 grant.self-approval is the use case's, for every role).
 export const ROUTES: readonly RouteSpec[] = [
   {
     method: 'POST',

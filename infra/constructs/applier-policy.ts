@@ -1,4 +1,4 @@
-// The applier's IAM permissions in one plane account (DESIGN R3, §6; issue 6 item 2): it may
+// The applier's IAM permissions in one plane account (R3, docs/applier.md; issue 6 item 2): it may
 // create, change and delete only roles and policies under the managed path, attach only
 // managed-path policies (plus `userflyterole` on its own roles, C2), and never touch
 // <AdminFlyteRole>. The same statements serve the home account and the per-plane access role.
@@ -56,7 +56,7 @@ export const applierStatements = (plane: PlaneAccess): PolicyStatement[] => {
       resources: [managedRoles],
     }),
     new PolicyStatement({
-      // DESIGN §11: every role it creates carries the plane's boundary, which it cannot change.
+      // docs/deploy.md: every role it creates carries the plane's boundary, which it cannot change.
       sid: sid('CreateOwnRolesWithBoundary'),
       effect: Effect.ALLOW,
       actions: ['iam:CreateRole', 'iam:PutRolePermissionsBoundary'],
@@ -183,7 +183,7 @@ export const createTaskBoundary = (scope: Construct, id: string): ManagedPolicy 
 };
 
 /**
- * The permissions boundary the deployment creates when none is configured (DESIGN §11): task
+ * The permissions boundary the deployment creates when none is configured (docs/deploy.md): task
  * roles may do what grants give them, but never administer identity — no IAM, Organizations,
  * account, SSO or Identity Store writes, no role assumption, no role passing — whatever a policy
  * attached to them says. A deployment that needs a tighter cap configures its own boundary.

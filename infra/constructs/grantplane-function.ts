@@ -18,7 +18,7 @@ export class MissingEntryError extends Error {
   }
 }
 
-/** Where every function finds the configuration bundled next to its code (DESIGN §2). */
+/** Where every function finds the configuration bundled next to its code (docs/configuration.md). */
 export const BUNDLED_CONFIG_PATH = '/var/task/grantplane.config.yaml';
 
 export interface GrantplaneFunctionProps {

@@ -49,7 +49,7 @@ const ASSUME_ROLES_PER_POLICY = 60;
 /** IAM's default quota of managed policies attached to one role. */
 const MAX_MANAGED_POLICIES_PER_ROLE = 10;
 
-/** Ticket systems with a webhook route (DESIGN §10); each gets its own signing secret. */
+/** Ticket systems with a webhook route (docs/webhooks.md); each gets its own signing secret. */
 export const WEBHOOK_SOURCES = ['generic', 'jira', 'servicenow'] as const;
 
 /** How each route group may use the table: least privilege per function. */
@@ -188,7 +188,7 @@ export class StatelessStack extends Stack {
     const drift = makeWorker('drift', 'Drift', 'drift check and expiry (schedule)');
     const applier = makeWorker('applier', 'Applier', 'applier (table stream to IAM)');
 
-    // IAM: home-account planes directly, other accounts through their access roles (DESIGN §10):
+    // IAM: home-account planes directly, other accounts through their access roles (docs/webhooks.md):
     // the applier assumes the applier access role, the drift check its read-only twin.
     const assumable = {
       applier: settings.planes.flatMap((plane) => (plane.applierRoleArn ? [plane.applierRoleArn] : [])),
@@ -201,7 +201,7 @@ export class StatelessStack extends Stack {
         for (const statement of readOnlyStatements(plane)) drift.role.addToPolicy(statement);
         acknowledgeApplierWildcards(applier.role, plane);
         acknowledgeApplierWildcards(drift.role, plane);
-        // DESIGN §11: the boundary every role of this plane carries, where the applier cannot write.
+        // docs/deploy.md: the boundary every role of this plane carries, where the applier cannot write.
         if (plane.createsBoundary) createTaskBoundary(this, `TaskBoundary${sidSuffix(plane.name)}`);
       });
     Validations.of(applier.role).acknowledge(IAM_LIST_ACKNOWLEDGEMENT);
@@ -356,8 +356,8 @@ export class StatelessStack extends Stack {
           id: 'AwsSolutions-APIG4',
           reason:
             route.access === 'signature'
-              ? 'Ticket-system webhooks carry no token: the handler verifies the HMAC signature and replay window (DESIGN §10).'
-              : 'Liveness probe, no token by design (DESIGN §8); it returns no data.',
+              ? 'Ticket-system webhooks carry no token: the handler verifies the HMAC signature and replay window (docs/webhooks.md).'
+              : 'Liveness probe, no token by design (docs/api.md); it returns no data.',
         });
       }
     }

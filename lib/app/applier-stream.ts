@@ -1,4 +1,4 @@
-// Which target a table stream record concerns (DESIGN §6): the applier reacts to
+// Which target a table stream record concerns (docs/applier.md): the applier reacts to
 //   - a target whose desired state changed (INSERT, or desiredVersion moved) — the recompute's write;
 //   - a grant that became `approved` or `revoking` — it may need no IAM change at all (R9: identical
 //     to a grant already applied), or its recompute may have died before writing the target;

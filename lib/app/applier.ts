@@ -1,4 +1,4 @@
-// The applier (DESIGN §6 A1–A5, §5 C5, §8 grant statuses): reconciles the targets a stream batch
+// The applier (docs/applier.md A1–A5, docs/rules.md C5, docs/api.md grant statuses): reconciles the targets a stream batch
 // (or the schedule) touched, records the outcome on the target, moves the target's grants on
 // (approved → active / failed, revoking → revoked), records the pair's uctl update when its file
 // changed, and deletes a role nobody desires only on evidence that the cluster stopped pointing at
@@ -188,7 +188,7 @@ export async function applyTargets(
     } catch (error: unknown) {
       // The engine failing is not this plane's data being late: nothing is applied and nothing is
       // marked failed anywhere, and the invocation itself fails, so retries, the dead-letter queue
-      // and the function's error alarm all see it (DESIGN §5).
+      // and the function's error alarm all see it (docs/rules.md).
       if (error instanceof EngineError) {
         deps.log.error('engine failed: nothing applied', { dataPlane, error: errorText(error) });
         throw error;
@@ -612,7 +612,7 @@ async function moveGrants(
         if (grant.status === 'approved') next = 'failed';
         detail = `not applied: ${refusal}`;
       } else if (grant.status === 'approved' || grant.status === 'failed') next = 'active';
-      // Revoked, or expired when the schedule ended it (DESIGN §8: once its statements are gone).
+      // Revoked, or expired when the schedule ended it (docs/api.md: once its statements are gone).
       else if (grant.status === 'revoking') next = grant.endingAs ?? 'revoked';
     } else if (grant.status === 'approved') {
       next = 'failed';

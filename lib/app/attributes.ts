@@ -1,4 +1,4 @@
-// Cluster resource attributes (DESIGN §5 C5, §8): importing what `uctl get cluster-resource-attribute`
+// Cluster resource attributes (docs/rules.md C5, docs/api.md): importing what `uctl get cluster-resource-attribute`
 // prints for a pair — carried into the pair's uctl file, since `uctl update` replaces the whole map —
 // and the uctl updates operators run and acknowledge.
 import * as YAML from 'yaml';

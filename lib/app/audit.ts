@@ -1,4 +1,4 @@
-// GET /v1/audit (DESIGN §8, A5): who did what to which grant or target, newest first.
+// GET /v1/audit (docs/api.md, A5): who did what to which grant or target, newest first.
 import type { AuditEvent, Page } from '../domain/ports.js';
 import { pageLimit, type AppDeps } from './deps.js';
 

@@ -19,4 +19,3 @@ export const decodeCursor = (cursor: string): string => {
     },
   ]);
 };
-

@@ -40,7 +40,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs `fn` again when it loses a write race (ConcurrentUpdateError), with full-jitter exponential
- * backoff, so concurrent requests on one target all succeed instead of answering 409 (DESIGN §8).
+ * backoff, so concurrent requests on one target all succeed instead of answering 409 (docs/api.md).
  * `fn` must re-read what it decides on: every attempt starts from fresh state.
  */
 export const withConflictRetry = async <T>(fn: () => Promise<T>, options: RetryOptions = {}): Promise<T> => {
@@ -60,7 +60,7 @@ export const withConflictRetry = async <T>(fn: () => Promise<T>, options: RetryO
 export const MAX_PAGE_LIMIT = 100;
 export const DEFAULT_PAGE_LIMIT = 50;
 
-/** The page size of every list (DESIGN §8: limit ≤ 100, default 50); anything else is a 400. */
+/** The page size of every list (docs/api.md: limit ≤ 100, default 50); anything else is a 400. */
 export const pageLimit = (limit: number | undefined): number => {
   const checked = limit ?? DEFAULT_PAGE_LIMIT;
   if (!Number.isInteger(checked) || checked < 1 || checked > MAX_PAGE_LIMIT) {

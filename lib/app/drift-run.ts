@@ -1,10 +1,10 @@
-// The scheduled run (DESIGN §10): expiry of time-bound grants, then a drift check of every AWS plane
+// The scheduled run (docs/drift-and-expiry.md): expiry of time-bound grants, then a drift check of every AWS plane
 // (one whole-plane read each, A1), the report stored for GET /v1/drift-checks/latest, and in
 // `enforce` mode the repairs handed to the applier.
 //
 // Hand-over to the applier, not IAM writes of its own: a drifted or missing target gets its desired
 // state written again (desiredVersion + 1, same content), an orphan a target record that desires
-// nothing. Both are table writes the applier picks up from the stream (as in the flow of DESIGN §1:
+// nothing. Both are table writes the applier picks up from the stream (as in the flow of README.md:
 // schedule → drift Lambda → applier Lambda → IAM), so a repair is leased, audited and crash-safe
 // like any apply (A4), and the drift Lambda needs only IAM read access. `applyInline` also runs the
 // applier on those targets within the run (one process: tests, the CLI, a local run on demand).
@@ -132,7 +132,7 @@ export interface DriftPlaneResult {
   notes?: string[];
 }
 
-/** The stored report: DESIGN §10's `{checkedAt, targets}` plus what the run did. */
+/** The stored report: docs/drift-and-expiry.md's `{checkedAt, targets}` plus what the run did. */
 export interface DriftRunReport {
   id: string;
   checkedAt: string;
@@ -534,7 +534,7 @@ const statusCount = (targets: readonly DriftTarget[], statuses: readonly DriftSt
   targets.filter((target) => statuses.includes(target.status)).length;
 
 /**
- * One drift and expiry run (DESIGN §10), never skipped: ends due grants, checks every AWS plane
+ * One drift and expiry run (docs/drift-and-expiry.md), never skipped: ends due grants, checks every AWS plane
  * (GCP/Azure: skipped, R2), stores the report (GET /v1/drift-checks/latest), audits and counts it;
  * in `enforce` mode hands drifted, missing and (behind the prune guard) orphaned targets to the
  * applier. A plane that cannot be read is reported `failed`; the others still run.

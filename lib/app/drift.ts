@@ -1,4 +1,4 @@
-// checkDrift (DESIGN §10, A1): one whole-plane read with the fewest calls IAM allows, compared with
+// checkDrift (docs/drift-and-expiry.md, A1): one whole-plane read with the fewest calls IAM allows, compared with
 // the plane's desired targets by the same pure functions the applier uses.
 import type { AwsDataPlaneConfig } from '../domain/config.js';
 import type { CompiledTarget } from '../domain/model.js';
@@ -31,7 +31,7 @@ export async function checkPlaneDrift(
   });
 }
 
-/** The drift report of one plane (§10): `{ checkedAt, targets }`, the clock injected. */
+/** The drift report of one plane (docs/drift-and-expiry.md): `{ checkedAt, targets }`, the clock injected. */
 export async function checkDrift(
   iam: IamGateway,
   plane: AwsDataPlaneConfig,

@@ -1,14 +1,14 @@
-// Expiry of time-bound grants (DESIGN §10, R8): the schedule ends every grant past its `expiresAt`
+// Expiry of time-bound grants (docs/drift-and-expiry.md, R8): the schedule ends every grant past its `expiresAt`
 // that has not ended yet. Each one goes through the normal path — expireGrant (audited; `expired`
 // at once when pending, else `revoking` with `endingAs: 'expired'`) → target recompute → the applier
-// removes the access and only then moves it to `expired` (DESIGN §8) — so nothing here touches IAM.
+// removes the access and only then moves it to `expired` (docs/api.md) — so nothing here touches IAM.
 import type { GrantRecord, GrantStatus } from '../domain/ports.js';
 import type { AppDeps } from './deps.js';
 import { expireGrant } from './grants.js';
 import { recomputePlaneTargets } from './targets.js';
 
 /**
- * Statuses a grant can expire from: not ended yet. `failed` is included (DESIGN lists pending,
+ * Statuses a grant can expire from: not ended yet. `failed` is included (besides pending,
  * approved and active): a failed grant is still desired and retried, so it must end with its time too.
  */
 export const EXPIRABLE_STATUSES: readonly GrantStatus[] = ['pending-approval', 'approved', 'active', 'failed'];

@@ -1,4 +1,4 @@
-// Grant use cases (DESIGN §8): submit, approve, reject, revoke, read and list. Every state change
+// Grant use cases (docs/api.md): submit, approve, reject, revoke, read and list. Every state change
 // writes an audit event with it; every change of a plane's desired set recompiles its targets.
 import { planGrants } from '../domain/engine.js';
 import { ForbiddenError, NotFoundError, StateConflictError, ValidationError } from '../domain/errors.js';
@@ -29,7 +29,7 @@ export interface SubmitGrantInput {
   source?: string;
   /** Overrides the request's ticket (webhooks link the ticket they came from). */
   ticket?: GrantRequest['ticket'];
-  /** Approved on arrival (git sync: the repository's review is the approval, §8). */
+  /** Approved on arrival (git sync: the repository's review is the approval, docs/api.md). */
   preApproved?: boolean;
   /** Extra audit detail (e.g. the git sync's revision). */
   detail?: string;
@@ -63,7 +63,7 @@ const auditOf = (
   ...extra,
 });
 
-/** The plane a request names, or the only configured one (DESIGN §2); undefined when ambiguous. */
+/** The plane a request names, or the only configured one (docs/configuration.md); undefined when ambiguous. */
 const resolvePlane = (deps: AppDeps, request: unknown): string | undefined => {
   const named =
     typeof request === 'object' && request !== null && 'dataPlane' in request && typeof request.dataPlane === 'string'
@@ -425,8 +425,8 @@ export const revokeGrant = async (
 };
 
 /**
- * Ends a grant past its `expiresAt` (the schedule, §10), audited, targets recompiled. Like a
- * revoke (DESIGN §8: expired as soon as its statements are gone from IAM): a pending one ends
+ * Ends a grant past its `expiresAt` (the schedule, docs/webhooks.md), audited, targets recompiled. Like a
+ * revoke (docs/api.md: expired as soon as its statements are gone from IAM): a pending one ends
  * `expired` at once (nothing in IAM); one that is or may be in IAM goes `revoking` with
  * `endingAs: 'expired'`, and the applier moves it to `expired` once IAM no longer has it.
  * Returns null when the grant had already ended (or is ending) or does not expire yet.

@@ -134,15 +134,15 @@ export const acknowledgeInfrastructureUpdate = (
     };
     // A lost race (acknowledged or replaced meanwhile) throws ConcurrentUpdateError: read again.
     await deps.infrastructure.acknowledgeInfrastructureUpdate(next, {
-        id: deps.ids.next(),
-        at,
-        actor: input.actor.sub,
-        action: 'infrastructure-update.acknowledged',
-        targetKey: `${dataPlane}#global`,
-        before: { id: current.id, status: 'pending' },
-        after: { id: current.id, status: 'acknowledged' },
-        result: 'ok',
-        detail: `${current.policy === null ? 'statement removed from' : 'policy applied to'} ${current.repositoryArn}`,
-      });
+      id: deps.ids.next(),
+      at,
+      actor: input.actor.sub,
+      action: 'infrastructure-update.acknowledged',
+      targetKey: `${dataPlane}#global`,
+      before: { id: current.id, status: 'pending' },
+      after: { id: current.id, status: 'acknowledged' },
+      result: 'ok',
+      detail: `${current.policy === null ? 'statement removed from' : 'policy applied to'} ${current.repositoryArn}`,
+    });
     return next;
   });

@@ -1,4 +1,4 @@
-// POST /v1/plan (DESIGN §8): the engine's dry run of new requests on top of the stored desired
+// POST /v1/plan (docs/api.md): the engine's dry run of new requests on top of the stored desired
 // state. Nothing is written. The answer is `grantplane plan`'s shape for the new requests (indexes
 // are theirs), the targets they would change, and per target what would change.
 import * as z from 'zod';

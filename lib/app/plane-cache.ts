@@ -1,5 +1,5 @@
 // A short-lived, per-container cache of a plane's desired state (its desired grants and imported
-// attributes) for the ADVISORY quota check of a submit that lands in `pending-approval` (DESIGN §8,
+// attributes) for the ADVISORY quota check of a submit that lands in `pending-approval` (docs/api.md,
 // C3). Why it is safe: a pending grant changes no desired state, and approveGrant re-checks the quota
 // against fresh, strongly consistent reads before the grant can reach IAM — so a stale cache can at
 // worst let a doomed request wait for approval, where it is refused with the quota code, never let

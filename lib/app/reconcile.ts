@@ -1,4 +1,4 @@
-// reconcileTarget / applyPlane (DESIGN §6 A1–A4, §7 apply): read one target's IAM state with the
+// reconcileTarget / applyPlane (docs/applier.md A1–A4, docs/cli.md apply): read one target's IAM state with the
 // fewest calls, diff it against the compiled desired state, make exactly the calls needed.
 // Crash-safe by construction: every name is deterministic and every step is re-derived from what
 // IAM holds, so a run that died halfway is finished by the next one, and nothing is done twice.
@@ -55,7 +55,7 @@ export function makePolicyDocumentCache(): PolicyDocumentCache {
   };
 }
 
-/** The R3 guard of an AWS plane (DESIGN §2 defaults already filled in by parseConfig). */
+/** The R3 guard of an AWS plane (docs/configuration.md defaults already filled in by parseConfig). */
 export function planeGuard(plane: AwsDataPlaneConfig): PlaneGuard {
   return {
     accountId: plane.accountId,
@@ -412,7 +412,7 @@ export async function readPlaneState(
 const scopeOrder = (scope: Scope): string => (scope.type === 'global' ? '' : `${scope.project}\u0000${scope.domain}`);
 
 /**
- * The stateless apply (DESIGN §7): reconciles every desired target of one plane (global first, so
+ * The stateless apply (docs/cli.md): reconciles every desired target of one plane (global first, so
  * its policies exist before pairs attach them), then what grantplane owns under the managed path
  * that nothing declares: undeclared roles (waiting, or deleted with `pruneRoles`) and stray
  * policies (deleted once unattached).

@@ -1,4 +1,4 @@
-// Git sync (DESIGN §10): one repository's complete set of grants, declared as a source. The diff is
+// Git sync (docs/git-sync.md): one repository's complete set of grants, declared as a source. The diff is
 // taken by grant identity — (plane, scope, resource incl. access), the engine's R9 key — against the
 // source's live grants only: grants belong to their source, so a sync never touches another's, and
 // an identical grant from another source (or the API) lives on beside it (it compiles once, R9).
@@ -126,7 +126,7 @@ const checkFinalState = async (
 };
 
 /**
- * Syncs one source's complete set (DESIGN §10): validates every declared grant (any invalid → 422,
+ * Syncs one source's complete set (docs/git-sync.md): validates every declared grant (any invalid → 422,
  * nothing applied), diffs by grant identity against the source's live grants, refuses to revoke more
  * than half of them without `confirmPrune` (409 `sync.prune-guard`), then revokes the removed ones
  * and creates the added ones approved on arrival, with the revision in the audit. The first sync

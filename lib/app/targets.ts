@@ -1,5 +1,5 @@
 // Targets: the compiled desired state per (plane, project-domain) and per plane (global), what was
-// last applied, and the pair's uctl file (DESIGN §5, §8 GET /v1/targets).
+// last applied, and the pair's uctl file (docs/rules.md, docs/api.md GET /v1/targets).
 import { BadRequestError, NotFoundError } from '../domain/errors.js';
 import { planGrants } from '../domain/engine.js';
 import { blastRadius } from '../domain/reconcile/blast-radius.js';
@@ -229,7 +229,7 @@ const viewOf = async (deps: AppDeps, target: TargetRecord): Promise<TargetView> 
 
 /**
  * Stored targets (optionally of one plane), ordered by target key, cursor-paged like every list
- * (DESIGN §8: `{items, nextCursor}`, limit ≤ 100).
+ * (docs/api.md: `{items, nextCursor}`, limit ≤ 100).
  */
 export const listTargets = async (
   deps: AppDeps,

@@ -1,4 +1,4 @@
-// Ticket-system webhooks (DESIGN §10): a signed delivery → one grant use case, at most once.
+// Ticket-system webhooks (docs/webhooks.md): a signed delivery → one grant use case, at most once.
 //
 // Order matters: the signature is checked first and nothing is stored for a delivery that fails it;
 // then the delivery is claimed with a conditional put (concurrent duplicates: one wins, the others
@@ -139,7 +139,7 @@ const GRANT_FIELD_PATH: Record<WebhookKind, (field: string) => string> = {
 
 const grantAnswer = (grant: GrantRecord, queued: boolean): WebhookAnswer => ({
   status: queued ? 202 : 200,
-  // DESIGN §10: "Answers 200 with the grant (202 when it queued work)" — the grant itself.
+  // docs/webhooks.md: "Answers 200 with the grant (202 when it queued work)" — the grant itself.
   body: grant,
 });
 
@@ -231,7 +231,7 @@ const act = async (deps: AppDeps, kind: WebhookKind, event: TicketEvent): Promis
 };
 
 /**
- * Handles one webhook delivery (DESIGN §10): verify the signature (WebhookSignatureError, nothing
+ * Handles one webhook delivery (docs/webhooks.md): verify the signature (WebhookSignatureError, nothing
  * stored), claim the delivery (a replay answers the first result; a concurrent duplicate gets
  * DeliveryInProgressError), map the payload (422 on a grant that does not parse), run the use case,
  * and remember its answer. `body` is the parsed JSON of `rawBody`.
@@ -259,7 +259,7 @@ export const receiveWebhook = async (
     if (isInProgress(seen.result) || !isAnswer(seen.result)) throw new DeliveryInProgressError();
     return replayOf(seen.result);
   }
-  // Jira's delivery id (X-Atlassian-Webhook-Identifier, DESIGN §10) is remembered too: a redelivery
+  // Jira's delivery id (X-Atlassian-Webhook-Identifier, docs/webhooks.md) is remembered too: a redelivery
   // under the same id is a replay even if its signed body differs. The id is unsigned, so it only
   // ever adds replays on top of the signature key, never lets a delivery through.
   const alias = verified.externalId === undefined ? null : { ...base, deliveryId: `id:${verified.externalId}` };

@@ -1,4 +1,4 @@
-// `grantplane apply` (DESIGN §7): reconcile IAM (mode aws) to exactly the declared grants, pruning
+// `grantplane apply` (docs/cli.md): reconcile IAM (mode aws) to exactly the declared grants, pruning
 // what grantplane owns that is no longer declared. Prints each IAM call, a waiting line per role
 // that waits for its uctl update, and a final `N changes` line; a second run prints `0 changes`.
 import { makeIamClient } from '../adapters/iam/client.js';

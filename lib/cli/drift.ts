@@ -1,4 +1,4 @@
-// `grantplane drift` (DESIGN §7, §10): compare IAM with the declared grants and list differences.
+// `grantplane drift` (docs/cli.md, docs/drift-and-expiry.md): compare IAM with the declared grants and list differences.
 // Exit 0 when none, 3 when anything drifted, is missing or orphaned. Reads only.
 import { makeIamClient } from '../adapters/iam/client.js';
 import { makeIamGateway } from '../adapters/iam/gateway.js';

@@ -1,5 +1,5 @@
 // Reading the files a CI job hands to the CLI. Every failure becomes a one-line UsageError
-// (exit 2) that names the file and, for a configuration, the offending key (DESIGN §2, §7).
+// (exit 2) that names the file and, for a configuration, the offending key (docs/configuration.md, docs/cli.md).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as YAML from 'yaml';

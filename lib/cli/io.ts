@@ -9,7 +9,7 @@ export interface CliIo {
   cwd: string;
 }
 
-/** Exit codes shared by every command (DESIGN §7). */
+/** Exit codes shared by every command (docs/cli.md). */
 export const ExitCode = {
   ok: 0,
   /** plan: something was rejected. */

@@ -1,4 +1,4 @@
-// `grantplane plan --format text` (DESIGN §10): a concise Markdown plan for a pull-request
+// `grantplane plan --format text` (docs/webhooks.md): a concise Markdown plan for a pull-request
 // comment. Rejections come first because they are what the author must fix; the targets show
 // what a reviewer approves: roles, policies, attachments and the uctl update to run.
 import type { CompiledTarget, PlanResult, PolicyDocument, Scope } from '../domain/model.js';

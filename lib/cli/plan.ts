@@ -1,4 +1,4 @@
-// `grantplane plan` (DESIGN §7): validate and compile a grants file against a configuration and
+// `grantplane plan` (docs/cli.md): validate and compile a grants file against a configuration and
 // print the plan. Exit 0 when nothing is rejected, 1 when something is, 2 on bad input.
 import { planGrants } from '../domain/engine.js';
 import { choiceOption, parseCommandArgs, stringOption } from './args.js';

@@ -1,4 +1,4 @@
-// `grantplane sync` (DESIGN §10): a CI job sends its repository's complete set of grants to
+// `grantplane sync` (docs/git-sync.md): a CI job sends its repository's complete set of grants to
 // PUT /v1/sources/{source}/grants and prints the diff. Exit 0 ok; 1 when the API refused the set
 // (4xx: invalid grants 422, prune guard 409, no role 403, …) or a dry run hit the prune guard;
 // 2 on bad usage, an unreadable file, an unreachable API or a failing one (5xx).

@@ -1,5 +1,5 @@
 // `grantplane token --sub alice --roles requester,approver`: mints a local development token
-// (DESIGN §9) without a running stack and prints it alone on stdout, so `TOKEN=$(npx grantplane token …)` works.
+// (docs/api.md) without a running stack and prints it alone on stdout, so `TOKEN=$(npx grantplane token …)` works.
 import { mintLocalToken, localJwtSecret } from '../local/jwt.js';
 import { parseCommandArgs, requiredString, stringOption } from './args.js';
 import { ExitCode, UsageError, type CliIo } from './io.js';

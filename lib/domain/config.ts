@@ -1,10 +1,10 @@
 import * as z from 'zod';
 
-// Data plane configuration (DESIGN §2). Parsed once with zod; every default that depends on the
+// Data plane configuration (docs/configuration.md). Parsed once with zod; every default that depends on the
 // plane (role names derived from `orgPrefix`) is filled in here, so the rest of the engine never
 // guesses. A configuration that breaks a rule throws ConfigError naming the offending key.
 
-/** A configuration that does not parse or breaks a rule of DESIGN §2; `key` is the offending key path. */
+/** A configuration that does not parse or breaks a rule of docs/configuration.md; `key` is the offending key path. */
 export class ConfigError extends Error {
   readonly key: string;
   constructor(key: string, message: string, options?: { cause?: unknown }) {
@@ -138,7 +138,7 @@ const jiraSchema = z.strictObject({
   statuses: z.record(z.string(), webhookAction).default({ Approved: 'approve', Declined: 'reject', Done: 'close' }),
 });
 
-// ServiceNow and generic sources carry their own fields (§10); known keys are typed, others kept.
+// ServiceNow and generic sources carry their own fields (docs/webhooks.md); known keys are typed, others kept.
 const servicenowSchema = z.looseObject({
   grantField: z.string().min(1).default('description'),
   dataPlane: z.string().optional(),
@@ -235,7 +235,7 @@ function matchesServed(projects: '*' | string[], project: string): boolean {
   return projects === '*' || projects.includes(project);
 }
 
-/** Parses and checks a configuration (DESIGN §2), filling in every documented default. */
+/** Parses and checks a configuration (docs/configuration.md), filling in every documented default. */
 export function parseConfig(raw: unknown): GrantplaneConfig {
   const result = configSchema.safeParse(raw);
   if (!result.success) throw firstIssue(result.error);

@@ -19,7 +19,7 @@ import { ecrPullStatement } from './rules/ecr.js';
 import { checkPolicyStatements } from './rules/guardrails.js';
 import { validateGrantRequest, type ValidGrant } from './rules/validate.js';
 
-// The engine (DESIGN §4–§5): raw grant requests → validated, de-duplicated, compiled desired state.
+// The engine (docs/rules.md–docs/rules.md): raw grant requests → validated, de-duplicated, compiled desired state.
 // Pure and deterministic: the output depends on the set of requests, the configuration, `now` and
 // the imported attributes only; the same grants in any order give byte-identical targets.
 //
@@ -57,10 +57,10 @@ const QUOTA_ADVICE =
   'Combine or narrow grants (one prefix or ARN pattern instead of many), revoke unused ones, or raise maxPoliciesPerRole if AWS raised the account quota.';
 
 /**
- * Validates and compiles grant requests into the plan of DESIGN §7. A request that breaks a rule is
+ * Validates and compiles grant requests into the plan docs/cli.md describes. A request that breaks a rule is
  * a rejection in the result; a failure of the engine itself (a bug, an unusable IAM action
  * catalogue) is never turned into a plan: it throws EngineError, so no caller can mistake it for
- * "nothing is desired" and write that (DESIGN §5).
+ * "nothing is desired" and write that (docs/rules.md).
  */
 export function planGrants(input: PlanInput): PlanResult {
   const requests: readonly unknown[] = Array.isArray(input.requests) ? input.requests : [];

@@ -62,7 +62,7 @@ export class StateConflictError extends Error {
 /**
  * The engine could not compute a plan: a bug, or data it needs (the IAM action catalogue) is
  * unusable. Never a user error: the caller answers 5xx (no detail), the CLI exits 2, nothing is
- * written, and the operator gets an error log and the `EngineErrors` metric (DESIGN §5).
+ * written, and the operator gets an error log and the `EngineErrors` metric (docs/rules.md).
  */
 export class EngineError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

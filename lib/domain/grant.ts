@@ -1,6 +1,6 @@
 import * as z from 'zod';
 
-// Grant request (DESIGN §3). Structure only: the documented rules (R1–R9) live in rules/ and
+// Grant request (docs/rules.md). Structure only: the documented rules (R1–R9) live in rules/ and
 // report their own codes; zod issues are mapped to `request.invalid`-style codes by the validator.
 
 export const scopeSchema = z.discriminatedUnion('type', [

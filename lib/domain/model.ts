@@ -1,4 +1,4 @@
-// Shared shapes of the engine's output (DESIGN §7): the contract between the compiler,
+// Shared shapes of the engine's output (docs/cli.md): the contract between the compiler,
 // the applier, the drift check, the CLI and the HTTP API. Pure types, no behaviour.
 
 /** One rejected field: stable `code`, the offending `path`, and a message that says what to do. */
@@ -100,7 +100,7 @@ export interface GrantNote {
   message: string;
 }
 
-/** The output of `grantplane plan` (DESIGN §7), byte-identical for the same grants in any order. */
+/** The output of `grantplane plan` (docs/cli.md), byte-identical for the same grants in any order. */
 export interface PlanResult {
   accepted: AcceptedGrant[];
   rejected: RejectedGrant[];

@@ -17,7 +17,7 @@ export interface Ids {
 
 // ─── Callers ─────────────────────────────────────────────────────────────────
 
-/** Roles a caller may hold (DESIGN §8); functions/shared/routes.ts re-exports this type. */
+/** Roles a caller may hold (docs/api.md); functions/shared/routes.ts re-exports this type. */
 export type Role = 'requester' | 'approver' | 'admin';
 
 /** Who calls a use case: the token's subject and roles (or a webhook's / sync's actor). */
@@ -155,7 +155,7 @@ export class IamGatewayError extends Error {
 
 // ─── Desired state ───────────────────────────────────────────────────────────
 
-/** Every grant status, in lifecycle order (DESIGN §8): the one list schemas, params and the spec test use. */
+/** Every grant status, in lifecycle order (docs/api.md): the one list schemas, params and the spec test use. */
 export const GRANT_STATUSES = [
   'pending-approval',
   'approved',
@@ -195,13 +195,13 @@ export interface GrantRecord extends Omit<GrantRequest, 'dataPlane'> {
   approvedBy?: string;
   failureReason?: string;
   /**
-   * How a `revoking` grant ends once the applier has removed its statements from IAM (DESIGN §8):
+   * How a `revoking` grant ends once the applier has removed its statements from IAM (docs/api.md):
    * `expired` when the schedule ended it past `expiresAt`; absent means `revoked`.
    */
   endingAs?: 'revoked' | 'expired';
   /** Engine notes on the request at submission (R6 same-account ECR, R9 duplicate, ...). */
   notes?: { code: string; message: string }[];
-  /** For a full secret ARN: the split the docs show (DESIGN §3). */
+  /** For a full secret ARN: the split the docs show (docs/rules.md). */
   secretGroup?: string;
   secretKey?: string;
   /** Optimistic-concurrency counter: every update is conditional on it. */
@@ -363,7 +363,7 @@ export interface GrantStore {
     page: PageRequest,
   ): Promise<Page<AuditEvent>>;
 
-  /** Remembers a webhook delivery's result for `ttlSeconds` (replay protection, §10). */
+  /** Remembers a webhook delivery's result for `ttlSeconds` (replay protection, docs/webhooks.md). */
   rememberDelivery(record: DeliveryRecord, ttlSeconds: number): Promise<void>;
   /** The remembered delivery, or null (also null once expired, even before DynamoDB's TTL sweep). */
   getDelivery(source: string, deliveryId: string, now: Date): Promise<DeliveryRecord | null>;
@@ -431,7 +431,11 @@ export interface InfrastructureUpdateStore {
    * Writes the repository's latest update (and its audit event) if the stored one still has
    * `expectedContentHash` (null: none stored); else ConcurrentUpdateError.
    */
-  putInfrastructureUpdate(update: InfrastructureUpdate, expectedContentHash: string | null, audit: AuditEvent): Promise<void>;
+  putInfrastructureUpdate(
+    update: InfrastructureUpdate,
+    expectedContentHash: string | null,
+    audit: AuditEvent,
+  ): Promise<void>;
   /** Marks it acknowledged if its content is still `contentHash`; else ConcurrentUpdateError. */
   acknowledgeInfrastructureUpdate(update: InfrastructureUpdate, audit: AuditEvent): Promise<void>;
 }

@@ -1,4 +1,4 @@
-// HS256 JSON Web Tokens for the local stack (DESIGN §9), with node:crypto only: the local server
+// HS256 JSON Web Tokens for the local stack (docs/api.md), with node:crypto only: the local server
 // verifies them the way API Gateway's JWT authorizer verifies the identity provider's tokens.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DEV_JWT_SECRET } from './dev-jwt-secret.js';

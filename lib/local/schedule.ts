@@ -1,4 +1,4 @@
-// The drift/expiry schedule of `npm start` (DESIGN §9, §10): what EventBridge Scheduler does in
+// The drift/expiry schedule of `npm start` (docs/api.md, docs/drift-and-expiry.md): what EventBridge Scheduler does in
 // AWS, a timer does here — every GRANTPLANE_DRIFT_INTERVAL_SECONDS (default 900 = 15 minutes) it
 // invokes the very handler functions/drift.ts exports, on deps whose IAM reaches each plane's
 // account in the emulator. Repairs and expiries reach IAM through the applier loop (the stream), as

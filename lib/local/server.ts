@@ -1,4 +1,4 @@
-// The local HTTP adapter (DESIGN §9): a node:http server that turns each request into the API
+// The local HTTP adapter (docs/api.md): a node:http server that turns each request into the API
 // Gateway HTTP API v2 event the deployed API would deliver, and calls the very handlers the Lambdas
 // export. It plays API Gateway's JWT authorizer too: routes that need a token get 401
 // {"message":"Unauthorized"} here, before any handler, unless the bearer token verifies.

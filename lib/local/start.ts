@@ -1,4 +1,4 @@
-// `npm start` (DESIGN §9): the whole service on one machine, no AWS account. DynamoDB Local with
+// `npm start` (docs/api.md): the whole service on one machine, no AWS account. DynamoDB Local with
 // the production table, the IAM emulator seeded with what each AWS data plane already has, and the
 // HTTP API on 127.0.0.1:${PORT:-8080} running the very Lambda handlers. Background loops (the
 // applier fed from the table's stream, the drift/expiry schedule) plug in through

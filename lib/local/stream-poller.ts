@@ -1,4 +1,4 @@
-// The table's stream → the applier Lambda, locally (DESIGN §9), the way Lambda's event source
+// The table's stream → the applier Lambda, locally (docs/api.md), the way Lambda's event source
 // mapping feeds it: DescribeTable → LatestStreamArn, DescribeStream → shards (children only after
 // their parent is drained), GetShardIterator, a GetRecords loop, each batch converted to the
 // Lambda DynamoDBStreamEvent shape and handed to the very handler functions/applier.ts exports.
@@ -326,7 +326,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
 
 /**
  * IAM per plane on the local stack: the emulator picks the account from the access key id, so each
- * plane's client signs with its account id (DESIGN §9: one emulator, one account per plane).
+ * plane's client signs with its account id (docs/api.md: one emulator, one account per plane).
  */
 export function emulatorIamSource(endpoint: string): PlaneIamSource {
   const gateways = new Map<string, IamGateway>();

@@ -1,5 +1,5 @@
 // IamGateway (lib/adapters/iam) with the real @aws-sdk/client-iam against the IAM emulator on
-// loopback (DESIGN §6 A1: documents URL-decoded and compared by meaning; IAM modes).
+// loopback (docs/applier.md A1: documents URL-decoded and compared by meaning; IAM modes).
 import { GetPolicyVersionCommand, GetRoleCommand } from '@aws-sdk/client-iam';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeIamClient } from '../../lib/adapters/iam/client.js';

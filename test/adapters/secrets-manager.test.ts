@@ -1,5 +1,5 @@
-// The webhook secrets reader (DESIGN §10: "The secret per source comes from configuration (Secrets
-// Manager in AWS; §9 locally)"): the real SDK client (@aws-sdk/client-secrets-manager) against a
+// The webhook secrets reader (docs/webhooks.md: "The secret per source comes from configuration (Secrets
+// Manager in AWS; docs/api.md locally)"): the real SDK client (@aws-sdk/client-secrets-manager) against a
 // loopback endpoint speaking Secrets Manager's JSON 1.1 protocol (test/helpers/secrets-manager-server.ts).
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Planes in other accounts (DESIGN §10 `applierRoleArn`): the live IAM source assumes the plane's
+// Planes in other accounts (docs/webhooks.md `applierRoleArn`): the live IAM source assumes the plane's
 // role with STS and acts with those credentials. STS here is a loopback endpoint speaking STS's
 // query protocol (the real @aws-sdk/client-sts talks to it through AWS_ENDPOINT_URL_STS); the IAM
 // emulator picks its account from the access key id, so the account a call lands in proves which

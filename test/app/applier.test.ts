@@ -1,4 +1,4 @@
-// The applier on DynamoDB Local and the IAM emulator (DESIGN §6 A1–A5, §5 C5, §8 grant statuses):
+// The applier on DynamoDB Local and the IAM emulator (docs/applier.md A1–A5, docs/rules.md C5, docs/api.md grant statuses):
 // approve → active with role, policies and a pending uctl update; a re-run changes nothing; revoke →
 // policies gone, grant revoked, role waiting for its uctl update's acknowledgement (or the grace
 // period), then deleted; throttling and crashes at any call converge without doing anything twice.
@@ -63,7 +63,7 @@ const importStaging = (body: Record<string, string>) =>
   importAttributes(deps, { dataPlane: 'prod', project: 'flytesnacks', domain: 'staging', body, actor: admin });
 
 describe('applyTargets', () => {
-  it('approve → applier → grant active, role and policy in IAM, one pending uctl update (§6 A1, C5)', async () => {
+  it('approve → applier → grant active, role and policy in IAM, one pending uctl update (docs/applier.md A1, C5)', async () => {
     const g = await approved('acme-ml-data');
     expect(g.status).toBe('approved');
 
@@ -98,7 +98,7 @@ describe('applyTargets', () => {
     expect(activated).toMatchObject({ actor: 'applier', iamCalls: outcome?.iamCalls, result: 'ok' });
   });
 
-  it('a re-run makes zero IAM writes and records no new uctl update (§6 A1, C5)', async () => {
+  it('a re-run makes zero IAM writes and records no new uctl update (docs/applier.md A1, C5)', async () => {
     await approved('acme-ml-data');
     await applyTargets(deps, [STAGING]);
     iam.emulator.resetCalls();
@@ -140,7 +140,7 @@ describe('applyTargets', () => {
     expect(writes(iam.emulator)).toEqual([]);
   });
 
-  it('revoke → policies gone, grant revoked, role waits for the uctl update; ack → role deleted (A3, §8)', async () => {
+  it('revoke → policies gone, grant revoked, role waits for the uctl update; ack → role deleted (A3, docs/api.md)', async () => {
     const g = await approved('acme-ml-data');
     await applyTargets(deps, [STAGING]);
     const first = (await deps.store.listAttributeUpdates('pending', { limit: 10 })).items[0];
@@ -479,7 +479,7 @@ describe('applyTargets with global grants (C1, C2)', () => {
   });
 });
 
-describe('applyTargets and expiry (§8: "revoked (or expired) as soon as its statements are gone from IAM")', () => {
+describe('applyTargets and expiry (docs/api.md: "revoked (or expired) as soon as its statements are gone from IAM")', () => {
   it('an expired grant stays revoking while its removal fails, and ends expired (not revoked) once its policy is gone', async () => {
     const submitted = await submitGrant(deps, {
       request: { ...request('acme-ml-data'), expiresAt: '2026-11-23T01:00:00Z' },

@@ -1,4 +1,4 @@
-// Cluster resource attributes (DESIGN §5 C5, §8) and target views, on DynamoDB Local.
+// Cluster resource attributes (docs/rules.md C5, docs/api.md) and target views, on DynamoDB Local.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   acknowledgeAttributeUpdate,
@@ -150,7 +150,7 @@ describe('targets', () => {
       ),
     ).toBeInstanceOf(NotFoundError);
   });
-  it('pages targets like every list: {items, nextCursor}, limit ≤ 100 (DESIGN §8)', async () => {
+  it('pages targets like every list: {items, nextCursor}, limit ≤ 100 (docs/api.md)', async () => {
     const all = await listTargets(deps);
     expect(all.items.length).toBeGreaterThanOrEqual(2);
     expect(all.nextCursor).toBeUndefined();

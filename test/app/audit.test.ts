@@ -1,4 +1,4 @@
-// GET /v1/audit's use case (DESIGN §8, A5): audit events by grant, target or actor, newest first.
+// GET /v1/audit's use case (docs/api.md, A5): audit events by grant, target or actor, newest first.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../lib/app/audit.js';
 import { approveGrant, submitGrant } from '../../lib/app/grants.js';

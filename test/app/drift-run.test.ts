@@ -1,4 +1,4 @@
-// The scheduled drift run (DESIGN §10, A1) on DynamoDB Local and the IAM emulator, with hand-made
+// The scheduled drift run (docs/drift-and-expiry.md, A1) on DynamoDB Local and the IAM emulator, with hand-made
 // changes made through the real SDK as an operator would make them: each is reported precisely in
 // the stored report, and `enforce` hands it to the applier, which repairs it.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -109,7 +109,7 @@ const pairOf = (report: DriftRunReport) =>
   report.targets.find((t) => t.scope.type === 'project-domain' && t.scope.project === 'flytesnacks');
 const callCount = (action: string) => iam.emulator.calls.filter((call) => call.action === action).length;
 
-describe('runDriftCheck (§10)', () => {
+describe('runDriftCheck (docs/drift-and-expiry.md)', () => {
   it('reports every target in-sync after an apply, stores the report, skips the GCP plane and counts metrics', async () => {
     await applied();
     deps.clock.set('2026-11-23T00:15:00.000Z');
@@ -255,7 +255,7 @@ describe('runDriftCheck (§10)', () => {
     expect((await deps.store.getTarget('prod#ghost#development'))?.state).toBe('waiting-uctl');
     for (const name of Object.keys(deps.metrics.values)) delete deps.metrics.values[name];
     const waiting = await runDriftCheck(deps);
-    // grantplane's own removal is `removing`, not drift: nothing alarms (DESIGN §10).
+    // grantplane's own removal is `removing`, not drift: nothing alarms (docs/drift-and-expiry.md).
     expect(waiting.targets.find((t) => t.scope.type === 'project-domain' && t.scope.project === 'ghost')?.status).toBe(
       'removing',
     );

@@ -1,4 +1,4 @@
-// checkDrift against the IAM emulator with the real SDK (DESIGN §10 report, A1 whole-plane read).
+// checkDrift against the IAM emulator with the real SDK (docs/drift-and-expiry.md report, A1 whole-plane read).
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkDrift } from '../../lib/app/drift.js';
 import { applyPlane, makePolicyDocumentCache } from '../../lib/app/reconcile.js';

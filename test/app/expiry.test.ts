@@ -1,7 +1,7 @@
-// Expiry of time-bound grants in the scheduled run (DESIGN §10, R8): every grant past its
+// Expiry of time-bound grants in the scheduled run (docs/drift-and-expiry.md, R8): every grant past its
 // `expiresAt` that has not ended — pending, approved or active — ends, audited, and its access is
 // removed through the normal path (target recompute → applier), on DynamoDB Local and the IAM
-// emulator. Like a revoke (DESIGN §8: "revoked (or expired) as soon as its statements are gone from
+// emulator. Like a revoke (docs/api.md: "revoked (or expired) as soon as its statements are gone from
 // IAM"): a grant that may be in IAM goes `revoking` (endingAs `expired`) and becomes `expired` only
 // once the applier removed its statements; a pending one (nothing in IAM) is `expired` at once.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -66,7 +66,7 @@ afterEach(async () => {
   await iam.stop();
 });
 
-describe('expiry in the scheduled run (§10, R8)', () => {
+describe('expiry in the scheduled run (docs/drift-and-expiry.md, R8)', () => {
   it('ends an active grant past its expiresAt as expired, audited, and removes its access in the same run', async () => {
     // Prepare: submitted with the clock in the past, approved on arrival, applied.
     const grant = await submitGrant(deps, { request: request('development', IN_AN_HOUR), actor: alice });
@@ -149,7 +149,7 @@ describe('expiry in the scheduled run (§10, R8)', () => {
 
     const report = await runDriftCheck(deps, { now: LATER });
 
-    // Still in IAM, so not expired yet (DESIGN §8): revoking until the applier removes it.
+    // Still in IAM, so not expired yet (docs/api.md): revoking until the applier removes it.
     expect(await getGrant(deps, { id: grant.id })).toMatchObject({ status: 'revoking', endingAs: 'expired' });
     expect(await gateway.getPolicy(POLICY)).not.toBeNull();
     const pair = report.targets.find((t) => t.scope.type === 'project-domain');

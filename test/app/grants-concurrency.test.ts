@@ -1,4 +1,4 @@
-// DESIGN §8: "Concurrent requests on one target all succeed: the service retries its own write
+// docs/api.md: "Concurrent requests on one target all succeed: the service retries its own write
 // conflicts". 50 submit+approve pairs race on one project-domain; nothing may be lost.
 import { describe, expect, it } from 'vitest';
 import { approveGrant, listGrants, revokeGrant, submitGrant } from '../../lib/app/grants.js';

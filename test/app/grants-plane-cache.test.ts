@@ -1,5 +1,5 @@
-// The plane cache of pending submits (lib/app/plane-cache.ts) never weakens the quota rule (DESIGN
-// C3, §8): two "containers" share one DynamoDB Local table — A with the cache, B without — so B's
+// The plane cache of pending submits (lib/app/plane-cache.ts) never weakens the quota rule (C3,
+// docs/rules.md; docs/api.md): two "containers" share one DynamoDB Local table — A with the cache, B without — so B's
 // writes leave A's cache stale exactly as another Lambda container's would.
 import { describe, expect, it } from 'vitest';
 import { makeDynamoGrantStore } from '../../lib/adapters/dynamodb/grant-store.js';

@@ -1,4 +1,4 @@
-// Grant use cases (DESIGN §8) on the real store and DynamoDB Local.
+// Grant use cases (docs/api.md) on the real store and DynamoDB Local.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   approveGrant,
@@ -258,7 +258,7 @@ describe('duplicates, quota and expiry', () => {
     expect(await expireGrant(deps, { id: grant.id })).toBeNull(); // not yet
     deps.clock.set('2026-11-25T00:00:00Z');
     try {
-      // DESIGN §8: approved (may be in IAM) → revoking, ending as expired once the applier removed it.
+      // docs/api.md: approved (may be in IAM) → revoking, ending as expired once the applier removed it.
       const expired = await expireGrant(deps, { id: grant.id });
       expect(expired).toMatchObject({ status: 'revoking', endingAs: 'expired' });
       expect(await expireGrant(deps, { id: grant.id })).toBeNull(); // ending already

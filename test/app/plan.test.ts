@@ -1,4 +1,4 @@
-// POST /v1/plan's use case (DESIGN §8): a dry run of new requests on top of the stored desired
+// POST /v1/plan's use case (docs/api.md): a dry run of new requests on top of the stored desired
 // state, on DynamoDB Local; nothing is written.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { submitGrant } from '../../lib/app/grants.js';

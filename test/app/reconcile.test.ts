@@ -1,4 +1,4 @@
-// reconcileTarget / applyPlane against the IAM emulator with the real SDK (DESIGN §6 A1–A4, §7 apply).
+// reconcileTarget / applyPlane against the IAM emulator with the real SDK (docs/applier.md A1–A4, docs/cli.md apply).
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
 import {

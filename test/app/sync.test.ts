@@ -1,4 +1,4 @@
-// syncSource (DESIGN §10 git sync, §5 C3 quotas, §4 R9) on DynamoDB Local: a set that would not fit
+// syncSource (docs/git-sync.md git sync, docs/rules.md C3 quotas, docs/rules.md R9) on DynamoDB Local: a set that would not fit
 // IAM's quotas is refused before anything is applied, and identical grants of two sources keep the
 // access while either declares it.
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -134,7 +134,7 @@ describe('syncSource across sources (R9)', () => {
     expect((await syncSource(deps, { source: 'repo-d', grants: set, actor: ci })).unchanged).toHaveLength(2);
   });
 
-  it("DESIGN §10 git sync: the sync's revision is in the audit of the grants it adds and of those it removes", async () => {
+  it("docs/git-sync.md git sync: the sync's revision is in the audit of the grants it adds and of those it removes", async () => {
     const [added] = (await syncSource(deps, { source: 'repo-rev', grants: [shared], actor: ci, revision: 'c0ffee1' }))
       .added;
     const removal = await syncSource(deps, {
@@ -150,7 +150,7 @@ describe('syncSource across sources (R9)', () => {
     expect(audit.find((event) => event.action === 'grant.revoked')?.detail).toContain('revision d00d2');
   });
 
-  it("DESIGN §10 git sync: the complete set declared — a changed expiresAt moves the unchanged grant's expiry, audited", async () => {
+  it("docs/git-sync.md git sync: the complete set declared — a changed expiresAt moves the unchanged grant's expiry, audited", async () => {
     const first = await syncSource(deps, {
       source: 'repo-exp',
       grants: [{ ...shared, expiresAt: '2026-11-30T00:00:00Z' }],

@@ -1,4 +1,4 @@
-// receiveWebhook (DESIGN §10) on DynamoDB Local: a failure of ours releases the delivery so the
+// receiveWebhook (docs/webhooks.md) on DynamoDB Local: a failure of ours releases the delivery so the
 // sender's retry is processed afresh; a ticket creates one grant however often "created" arrives.
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AppDeps } from '../../lib/app/deps.js';

@@ -1,4 +1,4 @@
-// `grantplane apply` and `grantplane drift` (DESIGN §7) as CI runs them: the real process, mode aws,
+// `grantplane apply` and `grantplane drift` (docs/cli.md) as CI runs them: the real process, mode aws,
 // AWS_ENDPOINT_URL_IAM pointing the SDK at the IAM emulator on loopback.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

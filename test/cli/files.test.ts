@@ -1,4 +1,4 @@
-// DESIGN §7: `<file>` is a JSON or YAML array of grant requests; unreadable files and invalid
+// docs/cli.md: `<file>` is a JSON or YAML array of grant requests; unreadable files and invalid
 // configurations are one-line errors (exit 2, via UsageError).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,7 +70,7 @@ describe('loadGrantsFile', () => {
 });
 
 describe('loadConfigFile', () => {
-  it('names the offending key of an invalid configuration (DESIGN §2)', () => {
+  it('names the offending key of an invalid configuration (docs/configuration.md)', () => {
     const name = file('c.yaml', 'dataPlanes:\n  - name: prod\n    cloud: aws\n    region: us-west-2\n');
     const error = usageError(() => loadConfigFile(name, dir));
     expect(error.message).toMatch(/^config error: dataPlanes\[0\]\.\w+: /);

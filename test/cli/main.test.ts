@@ -1,4 +1,4 @@
-// The CLI shell (DESIGN §7): lazy dispatch, `--help`, and one-line errors with exit code 2.
+// The CLI shell (docs/cli.md): lazy dispatch, `--help`, and one-line errors with exit code 2.
 import { describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/main.js';
 import type { CliIo } from '../../lib/cli/io.js';

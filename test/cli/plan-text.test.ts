@@ -1,4 +1,4 @@
-// DESIGN §10: `grantplane plan --format text` prints a plan fit for a pull-request comment.
+// docs/webhooks.md: `grantplane plan --format text` prints a plan fit for a pull-request comment.
 import { describe, expect, it } from 'vitest';
 import {
   DETAILED_TARGETS,

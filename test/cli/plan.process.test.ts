@@ -1,4 +1,4 @@
-// DESIGN §7, tested from outside exactly as CI runs it: the real `grantplane` process, its
+// docs/cli.md, tested from outside exactly as CI runs it: the real `grantplane` process, its
 // stdout, stderr and exit code. Each spawn costs about half a second, so the cases are few.
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,7 +52,7 @@ describe('grantplane plan (process)', () => {
     expect(run.stdout).toBe(`${JSON.stringify(plan, null, 2)}\n`);
     expect(plan.rejected).toEqual([]);
     expect(plan.accepted.map((grant) => grant.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-    // The secret by full ARN carries its group and key (§3).
+    // The secret by full ARN carries its group and key (docs/rules.md).
     expect(plan.accepted[2]).toMatchObject({ secretKey: 'flytesnacks/db-password-AbC123' });
     expect(plan.notes.map((note) => [note.index, note.code])).toContainEqual([4, 'ecr.same-account']);
     expect(plan.infrastructure).toHaveLength(1);
@@ -82,7 +82,7 @@ describe('grantplane plan (process)', () => {
     expect(paths[2]).toContain('scope.domain');
     expect(paths[3]).toContain('resource.secretArn');
     expect(paths[7]).toContain('expiresAt');
-    // Each example shows the rule its comment names (DESIGN §4 R1, R2, R4–R8).
+    // Each example shows the rule its comment names (docs/rules.md R1, R2, R4–R8).
     const codes = Object.fromEntries(plan.rejected.map((grant) => [grant.index, grant.errors.map((e) => e.code)]));
     expect(codes).toEqual({
       1: ['s3.internal-bucket'],
@@ -137,7 +137,7 @@ describe('grantplane plan (process)', () => {
     expectOneLineError(run, /invalid YAML at line \d+/);
   });
 
-  it('exits 2 with one line naming the key of an invalid configuration (§2: two AWS planes in one account)', async () => {
+  it('exits 2 with one line naming the key of an invalid configuration (docs/configuration.md: two AWS planes in one account)', async () => {
     const config = join(dir, 'config.yaml');
     const plane = (name: string) =>
       `  - { name: ${name}, cloud: aws, accountId: "123456789012", region: us-west-2, orgPrefix: acme, oidcProvider: oidc.example/id/X, domains: [development], projects: "*" }\n`;

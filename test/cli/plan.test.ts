@@ -1,4 +1,4 @@
-// `grantplane plan` in-process (DESIGN §7, C5): options that need no separate process to test.
+// `grantplane plan` in-process (docs/cli.md, C5): options that need no separate process to test.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +65,7 @@ describe('plan --config', () => {
     expect(without.err).toBe('grantplane: plan: --config <file> is required (see grantplane plan --help)\n');
   });
 
-  it('gives byte-identical output for the same grants in any order, up to indices (§5 determinism)', async () => {
+  it('gives byte-identical output for the same grants in any order, up to indices (docs/rules.md determinism)', async () => {
     const first = capture();
     await main([...ARGS, ...CONFIG], first);
     const reversedFile = join(dir, 'reversed.json');

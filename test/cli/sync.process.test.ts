@@ -1,4 +1,4 @@
-// `grantplane sync` (DESIGN §10) end to end, as a CI job runs it: the real `grantplane` process
+// `grantplane sync` (docs/git-sync.md) end to end, as a CI job runs it: the real `grantplane` process
 // against a running local server (lib/local/server.ts) on DynamoDB Local — stdout, stderr, exit code.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// The deployed tier (README "Deploy to AWS"): `cdk synth`, then every function's bundle run the way
+// The deployed tier (docs/deploy.md): `cdk synth`, then every function's bundle run the way
 // Lambda runs it — its asset folder alone in a temp directory, Node as the template's runtime, the
 // template's environment — against DynamoDB Local holding the template's table and the IAM
 // emulator. End to end: submit → approve → the table's stream through the mapping's filters →
@@ -155,7 +155,7 @@ describe('the synthesized bundles, run as Lambda runs them', { shuffle: false },
     }
   });
 
-  it('cdk synth refuses a placeholder issuer in one line naming the key (README "What synth refuses")', () => {
+  it('cdk synth refuses a placeholder issuer in one line naming the key (docs/deploy.md "What synth refuses")', () => {
     expect(() =>
       synthesize({ 'grantplane:config': CONFIG, jwtIssuer: 'https://idp.example.com/', homeAccount: TEST_ACCOUNT_ID }),
     ).toThrow(/grantplane: synth refused: context jwtIssuer: https:\/\/idp\.example\.com\/ is a placeholder/);
@@ -213,7 +213,7 @@ describe('the synthesized bundles, run as Lambda runs them', { shuffle: false },
     expect(read.body).toMatchObject({ id: grantId, status: 'active' });
     const role = await iam.send(new GetRoleCommand({ RoleName: 'acme-flytesnacks-development' }));
     expect(role.Role?.Path).toBe('/grantplane/');
-    // DESIGN §11: every role the applier creates carries the deployment's boundary.
+    // docs/deploy.md: every role the applier creates carries the deployment's boundary.
     expect(role.Role?.PermissionsBoundary?.PermissionsBoundaryArn).toBe(
       `arn:aws:iam::${TEST_ACCOUNT_ID}:policy/grantplane-boundary/grantplane-task-boundary`,
     );

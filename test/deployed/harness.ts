@@ -47,7 +47,7 @@ export interface Synthesized {
   stateless: Template;
 }
 
-/** `cdk synth` exactly as README's deploy section runs it (the CDK CLI, cdk.json's app), into `outDir`. */
+/** `cdk synth` exactly as docs/deploy.md runs it (the CDK CLI, cdk.json's app), into `outDir`. */
 export function synthesize(context: Record<string, string>): Synthesized {
   const outDir = mkdtempSync(join(tmpdir(), 'grantplane-synth-'));
   const args = [

@@ -70,7 +70,7 @@ describe('C5 uctl file (seed 001)', () => {
     expect(update.yaml).toBe('attributes:\n  projectQuotaCpu: "64"\ndomain: "production"\nproject: "flytesnacks"\n');
   });
 
-  it('drops the role when nothing else remains: a delete of the pair\'s attributes (flytectl delete cluster-resource-attribute)', () => {
+  it("drops the role when nothing else remains: a delete of the pair's attributes (flytectl delete cluster-resource-attribute)", () => {
     const update = uctlUpdate('flytesnacks', 'staging', null, { defaultUserRoleValue: 'arn:aws:iam::1:role/old' });
     expect(update.command).toBe('uctl delete cluster-resource-attribute --attrFile cluster_resource_attributes.yaml');
     expect(parse(update.yaml)).toEqual({ attributes: {}, domain: 'staging', project: 'flytesnacks' });
@@ -462,7 +462,7 @@ describe('C3 quotas', () => {
   });
 });
 
-describe('several data planes (multi-cluster, DESIGN §2)', () => {
+describe('several data planes (multi-cluster, docs/configuration.md)', () => {
   const multi = config(
     prodPlane({ name: 'prod' }),
     prodPlane({ name: 'dev', accountId: '333333333333', orgPrefix: 'acme', domains: ['development'] }),

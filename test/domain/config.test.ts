@@ -12,7 +12,7 @@ function configError(raw: unknown): ConfigError {
   throw new Error('parseConfig accepted the configuration');
 }
 
-describe('parseConfig (DESIGN §2)', () => {
+describe('parseConfig (docs/configuration.md)', () => {
   it('fills the documented defaults derived from orgPrefix', () => {
     const config = parseConfig({ dataPlanes: [prodPlane()] });
     expect(config.dataPlanes[0]).toEqual({

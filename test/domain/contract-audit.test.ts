@@ -1,4 +1,4 @@
-// Regressions found by the contract audit (DESIGN §2–§5, §7 exercised from outside): each test is
+// Regressions found by the contract audit (docs/configuration.md–docs/rules.md, docs/cli.md exercised from outside): each test is
 // named after the section whose rule the engine broke.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../lib/domain/config.js';
@@ -7,7 +7,7 @@ import { checkPolicyStatements } from '../../lib/domain/rules/guardrails.js';
 import { globsIntersect } from '../../lib/domain/rules/statements.js';
 import { NOW, config, pair, prodPlane, s3 } from './engine-fixtures.js';
 
-describe('DESIGN §4 R1 / §5 C2: one namespace <project>-<domain>, one role', () => {
+describe('docs/rules.md R1 / docs/rules.md C2: one namespace <project>-<domain>, one role', () => {
   // Domains with a "-" let two pairs spell the same namespace: a-b/c and a/b-c are both "a-b-c",
   // and would both compile to role acme-a-b-c and policy grantplane-a-b-c-1 with different documents.
   const cfg = config(prodPlane({ domains: ['c', 'b-c'] }));
@@ -56,7 +56,7 @@ describe('DESIGN §4 R1 / §5 C2: one namespace <project>-<domain>, one role', (
   });
 });
 
-describe('DESIGN §5 C2: every pair with accepted grants gets its role, even when the global policies already allow them', () => {
+describe('docs/rules.md C2: every pair with accepted grants gets its role, even when the global policies already allow them', () => {
   // Before: a pair fully covered by the plane's global policies got no target and kept
   // <UserFlyteRole>; revoking the global grant later created a role and a uctl update out of the blue.
   const cfg = config();
@@ -92,7 +92,7 @@ describe('DESIGN §5 C2: every pair with accepted grants gets its role, even whe
   });
 });
 
-describe('DESIGN §2: a configuration error names the key and says what to fix', () => {
+describe('docs/configuration.md: a configuration error names the key and says what to fix', () => {
   const parse = (accountId: unknown): ConfigError => {
     try {
       parseConfig({ dataPlanes: [prodPlane({ accountId })] });
@@ -136,7 +136,7 @@ describe('DESIGN §2: a configuration error names the key and says what to fix',
   });
 });
 
-describe('DESIGN §4 R7: the message names what an action means, without repeating it', () => {
+describe('docs/rules.md R7: the message names what an action means, without repeating it', () => {
   const message = (action: string): string | undefined =>
     checkPolicyStatements(
       [{ Effect: 'Allow', Action: action, Resource: 'arn:aws:s3:::acme-data' }],
@@ -154,7 +154,7 @@ describe('DESIGN §4 R7: the message names what an action means, without repeati
   });
 });
 
-describe('DESIGN §4: a request.invalid message names the field and says what to give', () => {
+describe('docs/rules.md: a request.invalid message names the field and says what to give', () => {
   const errors = (request: unknown) =>
     planGrants({ config: config(), requests: [request], now: NOW }).rejected[0]?.errors ?? [];
 
@@ -191,7 +191,7 @@ describe('DESIGN §4: a request.invalid message names the field and says what to
   });
 });
 
-describe('DESIGN §4 R7: a statement IAM would refuse is rejected at validation, not at apply', () => {
+describe('docs/rules.md R7: a statement IAM would refuse is rejected at validation, not at apply', () => {
   const withCondition = (condition: unknown) =>
     checkPolicyStatements(
       [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::acme-data/*', Condition: condition }],
@@ -224,7 +224,7 @@ describe('DESIGN §4 R7: a statement IAM would refuse is rejected at validation,
   });
 });
 
-describe('DESIGN §4 R4 through the escape hatch: iam-statements cannot name an internal bucket', () => {
+describe('docs/rules.md R4 through the escape hatch: iam-statements cannot name an internal bucket', () => {
   const statements = (...resources: string[]) => ({
     scope: { type: 'global' },
     resource: {

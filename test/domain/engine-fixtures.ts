@@ -1,4 +1,4 @@
-// Builders shared by the engine's tests (DESIGN §2 example configuration).
+// Builders shared by the engine's tests (docs/configuration.md example configuration).
 import { parseConfig, type AwsDataPlaneConfig, type GrantplaneConfig } from '../../lib/domain/config.js';
 
 export const ACCOUNT = '123456789012';

@@ -1,4 +1,4 @@
-// Property tests of the engine (DESIGN §4–§5): planGrants never throws; whatever it accepts
+// Property tests of the engine (docs/rules.md–docs/rules.md): planGrants never throws; whatever it accepts
 // compiles to documents within IAM's limits that pass R7 and actually allow what was granted;
 // and the same grants in any order compile to byte-identical output.
 import fc from 'fast-check';

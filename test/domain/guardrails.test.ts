@@ -1,4 +1,4 @@
-// DESIGN §4 R7 guardrails: statements are judged by every AWS action they can mean.
+// docs/rules.md R7 guardrails: statements are judged by every AWS action they can mean.
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 

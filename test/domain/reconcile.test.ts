@@ -1,4 +1,4 @@
-// Pure diff (DESIGN §6 A1–A3, R3, C4) against hand-written CompiledTargets: no I/O.
+// Pure diff (docs/applier.md A1–A3, R3, C4) against hand-written CompiledTargets: no I/O.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CompiledTarget, PolicyDocument } from '../../lib/domain/model.js';
@@ -377,7 +377,7 @@ describe('the R3 guard', () => {
   });
 });
 
-describe('comparePlane (drift, §10)', () => {
+describe('comparePlane (drift, docs/webhooks.md)', () => {
   const snapshotOf = (target: CompiledTarget): IamPlaneState => {
     const actual = converged(target);
     return {

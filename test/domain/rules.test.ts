@@ -18,7 +18,7 @@ function errorsOf(request: unknown, configuration = cfg) {
 const codes = (request: unknown, configuration = cfg) =>
   errorsOf(request, configuration).map((error) => `${error.path} ${error.code}`);
 
-describe('request schema (DESIGN §3)', () => {
+describe('request schema (docs/rules.md)', () => {
   it('rejects a non-object and names the missing fields', () => {
     expect(codes(null)).toEqual(['request request.invalid']);
     expect(codes({})).toEqual(['scope request.invalid', 'resource request.invalid']);
@@ -44,7 +44,7 @@ describe('request schema (DESIGN §3)', () => {
   });
 });
 
-describe('data plane resolution (DESIGN §2)', () => {
+describe('data plane resolution (docs/configuration.md)', () => {
   const two = config(prodPlane(), prodPlane({ name: 'dev', accountId: OTHER_ACCOUNT }));
 
   it('uses the only plane when the request names none', () => {

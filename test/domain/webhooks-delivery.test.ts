@@ -1,4 +1,4 @@
-// DESIGN §10: one delivery → the right signature scheme and mapping for its source kind.
+// docs/webhooks.md: one delivery → the right signature scheme and mapping for its source kind.
 import { describe, expect, it } from 'vitest';
 
 import { mapTicketPayload, verifyWebhookDelivery } from '../../lib/domain/webhooks/delivery.js';

@@ -1,4 +1,4 @@
-// DESIGN §10: generic, Jira and ServiceNow payloads → one TicketEvent; grants read from ticket text.
+// docs/webhooks.md: generic, Jira and ServiceNow payloads → one TicketEvent; grants read from ticket text.
 import * as fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -76,7 +76,7 @@ const jiraTransition = (to: string, userId = 'approver-42', extraItems: unknown[
   },
 });
 
-describe('extractFirstCodeBlock (§10 code block forms)', () => {
+describe('extractFirstCodeBlock (docs/webhooks.md code block forms)', () => {
   it.each([
     ['{code:yaml}', '{code}', 'yaml'],
     ['{code:json}', '{code}', 'json'],
@@ -172,7 +172,7 @@ describe('readGrantFromField', () => {
   });
 });
 
-describe('mapGenericPayload (§10 generic body)', () => {
+describe('mapGenericPayload (docs/webhooks.md generic body)', () => {
   const ticket = { system: 'jira', key: 'OPS-123', url: 'https://acme.atlassian.net/browse/OPS-123' };
 
   it('maps ticket.created with the grant, the actor being the requester', () => {
@@ -230,7 +230,7 @@ describe('mapGenericPayload (§10 generic body)', () => {
   });
 });
 
-describe('mapJiraPayload (§10 Jira Cloud)', () => {
+describe('mapJiraPayload (docs/webhooks.md Jira Cloud)', () => {
   it('jira:issue_created → created, grant from the description code block, requester = reporter', () => {
     const result = mapJiraPayload(
       jiraCreated(`Team A needs its bucket.\n{code:yaml}\n${GRANT_YAML}\n{code}\nThanks!`),

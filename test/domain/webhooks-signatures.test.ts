@@ -1,4 +1,4 @@
-// DESIGN §10 webhook signatures: generic/ServiceNow `t=…,v1=…` with a 300 s window, Jira `sha256=…`.
+// docs/webhooks.md webhook signatures: generic/ServiceNow `t=…,v1=…` with a 300 s window, Jira `sha256=…`.
 import { createHmac } from 'node:crypto';
 
 import * as fc from 'fast-check';
@@ -15,10 +15,10 @@ import {
 const NOW = 1_795_000_000;
 const BODY = '{"event":"ticket.approved","ticket":{"system":"jira","key":"OPS-1"},"actor":{"id":"alice"}}';
 const SECRET = 'whsec-current';
-// Independent of the code under test: the §10 formula written out.
+// Independent of the code under test: the docs/webhooks.md formula written out.
 const hmac = (secret: string, message: string): string => createHmac('sha256', secret).update(message).digest('hex');
 
-describe('verifyGenericSignature (§10 X-Grantplane-Signature)', () => {
+describe('verifyGenericSignature (docs/webhooks.md X-Grantplane-Signature)', () => {
   it('accepts a correct signature and returns it as the delivery id', () => {
     const v1 = hmac(SECRET, `${NOW}.${BODY}`);
     expect(verifyGenericSignature(`t=${NOW},v1=${v1}`, BODY, [SECRET], NOW)).toEqual({ ok: true, deliveryId: v1 });
@@ -151,7 +151,7 @@ describe('verifyServiceNowSignature (X-ServiceNow-Signature, the generic scheme)
   });
 });
 
-describe('verifyHubSignature (§10 Jira X-Hub-Signature)', () => {
+describe('verifyHubSignature (docs/webhooks.md Jira X-Hub-Signature)', () => {
   const header = `sha256=${hmac(SECRET, BODY)}`;
 
   it('accepts sha256=<hex HMAC of the raw body>', () => {

@@ -1,5 +1,5 @@
 // The applier Lambda fed with the table's real stream records (DynamoDB Local) in Lambda's event
-// shape (DESIGN §6 A4): duplicates and out-of-order records change nothing, a failing target is
+// shape (docs/applier.md A4): duplicates and out-of-order records change nothing, a failing target is
 // reported in batchItemFailures while the others succeed, an acknowledgement on the stream deletes
 // the waiting role (A3).
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';

@@ -1,4 +1,4 @@
-// The one middy chain (DESIGN §8, STYLE habit 2): routing, identity, body checks and the
+// The one middy chain (docs/api.md, STYLE habit 2): routing, identity, body checks and the
 // problem+json error shape — all refused before any use case or table is touched.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from 'vitest';
@@ -59,7 +59,7 @@ describe('the HTTP chain', () => {
     expect(answer.headers.allow).toBe('DELETE, GET');
   });
 
-  it('refuses (401) an event that carries no authorizer claims (DESIGN §8)', async () => {
+  it('refuses (401) an event that carries no authorizer claims (docs/api.md)', async () => {
     expectProblem(await invoke(grants, { method: 'GET', path: '/v1/grants' }), 401, 'auth.unauthenticated');
   });
 
@@ -77,7 +77,7 @@ describe('the HTTP chain', () => {
     expect((answer.body as { detail: string }).detail).toContain('approver');
   });
 
-  it('lets approver or admin through to approve and reject, and nobody else (DESIGN §8)', async () => {
+  it('lets approver or admin through to approve and reject, and nobody else (docs/api.md)', async () => {
     // noDeps makes a request that passed the role check a generic 500; a refused one is a 403.
     for (const verb of ['approve', 'reject']) {
       const path = `/v1/grants/abc/${verb}`;

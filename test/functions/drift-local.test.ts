@@ -1,4 +1,4 @@
-// `npm start`'s drift/expiry schedule (DESIGN §9, §10; lib/local/schedule.ts): the loop invokes the
+// `npm start`'s drift/expiry schedule (docs/api.md, docs/drift-and-expiry.md; lib/local/schedule.ts): the loop invokes the
 // drift Lambda's handler every GRANTPLANE_DRIFT_INTERVAL_SECONDS, and POST /v1/drift-checks served
 // in-process by the live HTTP handler runs on the loop's deps (each plane's emulator account).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

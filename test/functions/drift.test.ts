@@ -1,4 +1,4 @@
-// The drift routes (DESIGN §8/§10) through the HTTP Lambda with API Gateway v2 events, the
+// The drift routes (docs/api.md/docs/drift-and-expiry.md) through the HTTP Lambda with API Gateway v2 events, the
 // scheduled drift Lambda, and the asynchronous Invoke the HTTP function uses behind API Gateway —
 // on DynamoDB Local and the IAM emulator.
 import { createServer } from 'node:http';
@@ -98,7 +98,7 @@ describe('POST /v1/drift-checks', () => {
       latest: '/v1/drift-checks/latest',
       report: { checkedAt: '2026-11-23T00:05:00.000Z', expired: 1, notInSync: 0 },
     });
-    // Its statements are still in IAM (the applier removes them): revoking until then (DESIGN §8).
+    // Its statements are still in IAM (the applier removes them): revoking until then (docs/api.md).
     expect(await getGrant(drift, { id: grant.id })).toMatchObject({ status: 'revoking', endingAs: 'expired' });
 
     const latest = await invoke(http, { method: 'GET', path: '/v1/drift-checks/latest', caller: reader });
@@ -110,7 +110,7 @@ describe('POST /v1/drift-checks', () => {
       {
         dataPlane: 'prod',
         scope: { type: 'project-domain', project: 'flytesnacks', domain: 'development' },
-        // grantplane's own removal right after an expiry: not drift (DESIGN §10 `removing`).
+        // grantplane's own removal right after an expiry: not drift (docs/drift-and-expiry.md `removing`).
         status: 'removing',
         differences: [
           'role acme-flytesnacks-development: grantplane-managed but not declared',
@@ -184,7 +184,7 @@ describe('the drift Lambda (schedule target)', () => {
   });
 });
 
-describe('makeLambdaInvoker (async Invoke behind API Gateway, DESIGN §8/§10)', () => {
+describe('makeLambdaInvoker (async Invoke behind API Gateway, docs/api.md/docs/drift-and-expiry.md)', () => {
   // A loopback stand-in for Lambda's Invoke in its REST-JSON protocol: POST
   // /2015-03-31/functions/<name>/invocations with X-Amz-Invocation-Type; 202 and an empty body for a
   // queued Event invocation of a known function, else Lambda's error shape (status, JSON body and

@@ -55,7 +55,7 @@ afterAll(async () => {
   await iam.stop();
 });
 
-describe('engine failure (DESIGN §5: never an empty plan)', () => {
+describe('engine failure (docs/rules.md: never an empty plan)', () => {
   it('answers 500 engine.internal-error without detail, and stores nothing', async () => {
     const http = buildDeps({ client: deps.table.client, tableName: deps.table.tableName, config: deps.config });
     const handler = makeGrantsHandler(http, { auth: parseAuthEnv({}), logger: new Logger({ logLevel: 'SILENT' }) });

@@ -1,4 +1,4 @@
-// Never a 5xx for a client's mistake (DESIGN §8): random and mutated bodies, parameters, content
+// Never a 5xx for a client's mistake (docs/api.md): random and mutated bodies, parameters, content
 // types and callers sent to every implemented route, against DynamoDB Local.
 import { readFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';

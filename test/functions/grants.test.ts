@@ -1,4 +1,4 @@
-// HTTP API (DESIGN §8) through the Lambda handlers, with real API Gateway v2 events, against
+// HTTP API (docs/api.md) through the Lambda handlers, with real API Gateway v2 events, against
 // DynamoDB Local (one table per file): grants, approvals, revocation, idempotency, plan, targets,
 // attributes and audit.
 import { readFileSync } from 'node:fs';
@@ -71,7 +71,7 @@ beforeAll(async () => {
 const submit = async (caller: EventInput['caller'], body: unknown = s3Grant(), headers: Record<string, string> = {}) =>
   call({ method: 'POST', path: '/v1/grants', caller, body, headers });
 
-describe('POST /v1/grants → approve → read (DESIGN §8)', () => {
+describe('POST /v1/grants → approve → read (docs/api.md)', () => {
   it('submits, lists, approves (another approver) and reads the grant and its compiled target', async () => {
     const created = await submit(carol);
     expect(created.status).toBe(201);
@@ -157,7 +157,7 @@ describe('POST /v1/grants → approve → read (DESIGN §8)', () => {
     });
   });
 
-  it('answers concurrent requests with one Idempotency-Key all with the same grant, never 409 (DESIGN §8)', async () => {
+  it('answers concurrent requests with one Idempotency-Key all with the same grant, never 409 (docs/api.md)', async () => {
     const key = { 'Idempotency-Key': 'portal-req-concurrent' };
     const answers = await Promise.all([1, 2, 3, 4, 5].map(() => submit(carol, s3Grant('production'), key)));
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 200, 200, 201]);
@@ -185,7 +185,7 @@ describe('POST /v1/grants → approve → read (DESIGN §8)', () => {
     expect(adminSelf.status).toBe(403);
   });
 
-  it('lets an admin-only token decide on another requester\'s grant, never on its own (DESIGN §8 "admins included")', async () => {
+  it('lets an admin-only token decide on another requester\'s grant, never on its own (docs/api.md "admins included")', async () => {
     // Prepare: carol's pending grant; dana asks as requester and then holds only admin.
     const others = (await submit(carol)).body as GrantBody;
     const rejectable = (await submit(carol)).body as GrantBody;
@@ -297,7 +297,7 @@ describe('POST /v1/grants → approve → read (DESIGN §8)', () => {
   });
 });
 
-describe('GET /v1/targets (DESIGN §8)', () => {
+describe('GET /v1/targets (docs/api.md)', () => {
   it('pages like every list: limit and cursor give {items, nextCursor}; limit above 100 is a 400', async () => {
     // Prepare: two targets (auto-approved development grants)
     await submit(carol, {
@@ -335,7 +335,7 @@ describe('GET /v1/targets (DESIGN §8)', () => {
   });
 });
 
-describe('POST /v1/plan (DESIGN §8)', () => {
+describe('POST /v1/plan (docs/api.md)', () => {
   it('dry-runs new grants against the stored desired state and says what would change', async () => {
     const answer = await call({
       method: 'POST',
@@ -362,7 +362,7 @@ describe('POST /v1/plan (DESIGN §8)', () => {
   });
 });
 
-describe('attributes and uctl updates (DESIGN §5 C5, §8)', () => {
+describe('attributes and uctl updates (docs/rules.md C5, docs/api.md)', () => {
   it('imports the YAML uctl prints (admin), lists updates (approver) and acknowledges one (admin)', async () => {
     const yaml = 'attributes:\n  projectQuotaCpu: "32"\ndomain: staging\nproject: flytesnacks\n';
     const imported = await call({

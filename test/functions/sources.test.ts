@@ -1,4 +1,4 @@
-// PUT /v1/sources/{source}/grants (DESIGN §10 git sync) through the Lambda handler with real API
+// PUT /v1/sources/{source}/grants (docs/git-sync.md git sync) through the Lambda handler with real API
 // Gateway v2 events, against DynamoDB Local: add/unchanged/remove, dry run, prune guard, 422s,
 // other sources untouched.
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -64,7 +64,7 @@ const liveOf = async (source: string): Promise<GrantRecord[]> =>
 
 // One source's history, sync after sync: each test starts from what the one before left, so
 // `--sequence.shuffle` keeps the order.
-describe('git sync (DESIGN §10)', { shuffle: false }, () => {
+describe('git sync (docs/git-sync.md)', { shuffle: false }, () => {
   it('first sync creates the source and its grants, approved on arrival, with the revision in the audit', async () => {
     const answer = await sync('infra-repo', {
       revision: 'abc123',

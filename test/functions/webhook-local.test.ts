@@ -1,6 +1,6 @@
-// The README's "Ticket webhooks" walk-through, run as written: a bash script that signs the generic
+// The "Ticket webhooks" walk-through of docs/webhooks.md, run as written: a bash script that signs the generic
 // webhook with openssl and sends it with curl to the local server (lib/local/server.ts) — created,
-// approved by another person, replayed, and a bad signature refused (DESIGN §9, §10).
+// approved by another person, replayed, and a bad signature refused (docs/api.md, docs/webhooks.md).
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../../lib/local/server.js';
@@ -9,7 +9,7 @@ import { startExampleServer } from '../helpers/local-server.js';
 const SECRET = 'dev-webhook-secret';
 let server: LocalServer;
 
-// Keep in step with README "Ticket webhooks": the same commands, with API instead of 127.0.0.1:8080.
+// Keep in step with docs/webhooks.md: the same commands, with API instead of 127.0.0.1:8080.
 const SEND = String.raw`
 send() { # send <source> <json body>: sign as X-Grantplane-Signature and POST
   T=$(date +%s)
@@ -53,7 +53,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe('generic webhook on the local server, signed with openssl (README "Ticket webhooks")', () => {
+describe('generic webhook on the local server, signed with openssl (docs/webhooks.md)', () => {
   it('created → 200 pending; approved by bob → 202 approved; the same delivery again → 200 replay', async () => {
     const out = await bash(`${SEND}\nsend generic '${CREATED}'\nsend generic '${APPROVED}'`);
     const [created, approved] = answers(out);

@@ -1,5 +1,5 @@
-// Webhook secrets from Secrets Manager (DESIGN §10: "The secret per source comes from configuration
-// (Secrets Manager in AWS; §9 locally)"): envSecrets and the webhook handler read the secret with the
+// Webhook secrets from Secrets Manager (docs/webhooks.md: "The secret per source comes from configuration
+// (Secrets Manager in AWS; docs/api.md locally)"): envSecrets and the webhook handler read the secret with the
 // real SDK client from a loopback endpoint speaking Secrets Manager's JSON protocol
 // (test/helpers/secrets-manager-server.ts); the reader itself is tested in test/adapters/secrets-manager.test.ts.
 import { Logger } from '@aws-lambda-powertools/logger';

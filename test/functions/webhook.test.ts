@@ -1,4 +1,4 @@
-// POST /v1/webhooks/{source} (DESIGN §10) through the Lambda handler with real API Gateway v2
+// POST /v1/webhooks/{source} (docs/webhooks.md) through the Lambda handler with real API Gateway v2
 // events, against DynamoDB Local: signatures, replays, and each ticket transition per source.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -123,7 +123,7 @@ const countItems = async (): Promise<number> => {
 const grantsOfTicket = async (source: string, key: string): Promise<GrantRecord[]> =>
   (await deps.app.store.listGrants({ source }, { limit: 100 })).items.filter((grant) => grant.ticket?.key === key);
 
-describe('webhook signatures (DESIGN §10): every failure → 401 and nothing stored', () => {
+describe('webhook signatures (docs/webhooks.md): every failure → 401 and nothing stored', () => {
   const body = generic('ticket.created', 'SIG-1', 'alice', grantRequest('staging', 'acme-sig'));
   const text = JSON.stringify(body);
   const cases: [string, string, Delivery][] = [
@@ -213,7 +213,7 @@ describe('webhook signatures (DESIGN §10): every failure → 401 and nothing st
   });
 });
 
-describe('generic webhook (DESIGN §10)', () => {
+describe('generic webhook (docs/webhooks.md)', () => {
   it('created → pending grant linked to the ticket; approved by another → 202 approved; closed → 202 revoking', async () => {
     const created = await send(
       'generic',
@@ -329,7 +329,7 @@ describe('generic webhook (DESIGN §10)', () => {
   });
 });
 
-describe('jira webhook (DESIGN §10)', () => {
+describe('jira webhook (docs/webhooks.md)', () => {
   const issue = (key: string, description: string, reporter = 'acc-alice') => ({
     key,
     self: 'https://acme.atlassian.net/rest/api/2/issue/10001',
@@ -444,7 +444,7 @@ describe('jira webhook (DESIGN §10)', () => {
   });
 });
 
-describe('servicenow webhook (DESIGN §10)', () => {
+describe('servicenow webhook (docs/webhooks.md)', () => {
   const insert = (number: string, bucket: string) => ({
     operation: 'insert',
     number,

@@ -1,4 +1,4 @@
-// The whole local stack (DESIGN §9) for end-to-end tests: HTTP API, DynamoDB Local, IAM emulator and
+// The whole local stack (docs/api.md) for end-to-end tests: HTTP API, DynamoDB Local, IAM emulator and
 // the applier fed from the table stream, plus an IAM client on the emulator and an HTTP caller.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-// The applier's own power, simulated as IAM evaluates the synthesized policies (DESIGN §11), with
+// The applier's own power, simulated as IAM evaluates the synthesized policies (docs/deploy.md), with
 // the shipped example configuration (no permissionsBoundaryArn: the deployment creates its own):
 // every role it creates carries a boundary it cannot change, it removes no boundary, assumes only
 // the configured plane access roles and never a role it made, passes no role; the drift check reads

@@ -26,7 +26,7 @@ const base = (file: string) => ({
 });
 
 describe('loadInfraSettings', () => {
-  it('derives the plane access from the configuration with the documented defaults (DESIGN §2)', () => {
+  it('derives the plane access from the configuration with the documented defaults (docs/configuration.md)', () => {
     const settings = loadInfraSettings(reader(base(configFile(PLANE()))));
     expect(settings.planes).toEqual([
       {
@@ -37,7 +37,7 @@ describe('loadInfraSettings', () => {
         userFlyteRoleName: 'acme-userflyterole',
         adminFlyteRoleName: 'acme-adminflyterole',
         userFlyteRolePolicyName: 'userflyterole',
-        // None configured: the deployment's own, outside the managed path (DESIGN §11).
+        // None configured: the deployment's own, outside the managed path (docs/deploy.md).
         permissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/grantplane-boundary/grantplane-task-boundary',
         createsBoundary: true,
         applierRoleArn: null,

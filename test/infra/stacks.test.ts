@@ -1,6 +1,6 @@
 // The CDK app (issue 6): one synth of the whole app (beforeAll), then assertions on the templates.
 // The applier's IAM policy is checked by evaluating it, the way IAM would, against the calls
-// DESIGN §6 needs and the ones R3 forbids.
+// docs/applier.md needs and the ones R3 forbids.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -237,7 +237,7 @@ describe('GrantplaneFunction defaults (STYLE habit 13)', () => {
     }
   });
 
-  it('gives the webhook function its signing secrets by ARN, never by value (DESIGN §10 "Secrets Manager in AWS")', () => {
+  it('gives the webhook function its signing secrets by ARN, never by value (docs/webhooks.md "Secrets Manager in AWS")', () => {
     const variables = (id: string) =>
       z
         .looseObject({
@@ -402,7 +402,7 @@ describe('GrantplaneFunction defaults (STYLE habit 13)', () => {
   });
 });
 
-describe('Applier: stream event source (DESIGN §6 A4)', () => {
+describe('Applier: stream event source (docs/applier.md A4)', () => {
   it('reports batch item failures, bisects failing batches, retries a bounded number of times, then parks records in the DLQ', () => {
     const dlq = logicalId(stateless, 'AWS::SQS::Queue', () => true);
     stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
@@ -422,7 +422,7 @@ describe('Applier: stream event source (DESIGN §6 A4)', () => {
   });
 });
 
-describe('Drift schedule and alarms (DESIGN §10)', () => {
+describe('Drift schedule and alarms (docs/webhooks.md)', () => {
   it('invokes the drift function every 15 minutes by default', () => {
     stateless.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(15 minutes)',
@@ -648,7 +648,7 @@ describe('Plane count beyond what IAM allows one role', () => {
   });
 });
 
-describe('Applier IAM: least privilege (issue 6 item 2, DESIGN R3)', () => {
+describe('Applier IAM: least privilege (issue 6 item 2, R3)', () => {
   const userFlyteRole = `arn:aws:iam::${PROD}:role/acme-userflyterole`;
   const adminFlyteRole = `arn:aws:iam::${PROD}:role/acme-adminflyterole`;
   const ownRole = `arn:aws:iam::${PROD}:role/grantplane/acme-flytesnacks-development`;
@@ -662,7 +662,7 @@ describe('Applier IAM: least privilege (issue 6 item 2, DESIGN R3)', () => {
     drift = roleStatements(roleId('drift'));
   });
 
-  it('allows every IAM call the applier makes on what grantplane manages (DESIGN §6)', () => {
+  it('allows every IAM call the applier makes on what grantplane manages (docs/applier.md)', () => {
     const needed: Array<[string, string, Record<string, string>?]> = [
       ['iam:CreateRole', ownRole, { 'iam:PermissionsBoundary': BOUNDARY }],
       ['iam:TagRole', ownRole],

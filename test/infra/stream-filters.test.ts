@@ -29,7 +29,7 @@ const image = fc.record(
 );
 
 describe('applier stream filters', () => {
-  it('let through every record the applier acts on (DESIGN §6: grant, target and attribute-update changes)', () => {
+  it('let through every record the applier acts on (docs/applier.md: grant, target and attribute-update changes)', () => {
     fc.assert(
       fc.property(
         fc.constantFrom('INSERT', 'MODIFY', 'REMOVE' as const),

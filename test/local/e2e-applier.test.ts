@@ -1,4 +1,4 @@
-// End to end on the local stack (DESIGN §9): HTTP submit → approve → the stream poller feeds the
+// End to end on the local stack (docs/api.md): HTTP submit → approve → the stream poller feeds the
 // applier Lambda → the grant is `active` and the role is in the IAM emulator; the pair's uctl update
 // is pending; revoke → `revoked`, the role waits; ack → the role is deleted (A3).
 import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, NoSuchEntityException } from '@aws-sdk/client-iam';

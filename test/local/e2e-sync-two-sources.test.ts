@@ -1,4 +1,4 @@
-// DESIGN §10 git sync, end to end on the local stack (§9): "grants belong to their source … identical
+// docs/git-sync.md git sync, end to end on the local stack (docs/api.md): "grants belong to their source … identical
 // grants from two sources compile once, and the access stays while either remains". Two repositories
 // sync the same grant over HTTP; the applier (fed by the table stream) puts it into the IAM emulator;
 // one repository drops it → its grant is revoked but the statement is still in IAM; the other drops
@@ -49,7 +49,7 @@ afterAll(async () => {
   await e2e?.stop();
 });
 
-describe('DESIGN §10 git sync: grants belong to their source (local stack, IAM emulator)', () => {
+describe('docs/git-sync.md git sync: grants belong to their source (local stack, IAM emulator)', () => {
   it('the same grant from two sources: IAM access stays while either declares it, and goes with the last', async () => {
     const a = await call('PUT', '/v1/sources/repo-a/grants', { grants: [grant], revision: 'a1' });
     const b = await call('PUT', '/v1/sources/repo-b/grants', { grants: [grant], revision: 'b1' });

@@ -1,4 +1,4 @@
-// The IAM emulator (DESIGN §6 "IAM modes", §9) speaks IAM's query protocol: checked here with raw
+// The IAM emulator (docs/applier.md "IAM modes", docs/api.md) speaks IAM's query protocol: checked here with raw
 // form POSTs (what the AWS CLI sends) and the real @aws-sdk/client-iam, whose typed exceptions
 // prove the error codes and HTTP statuses match IAM's.
 import {
@@ -357,7 +357,7 @@ describe('IAM emulator: accounts, seeding, OIDC providers', () => {
     for (const client of [staging, numeric, other]) client.destroy();
   });
 
-  it('seeds what a Union data plane already has: both roles, userflyterole attached to both, the OIDC provider (§9)', async () => {
+  it('seeds what a Union data plane already has: both roles, userflyterole attached to both, the OIDC provider (docs/api.md)', async () => {
     const iam = iamClientFor(emulator, { accessKeyId: '444455556666' });
     const seeded = emulator.seedDataPlane({ accountId: '444455556666', orgPrefix: 'acme', oidcProvider: OIDC });
     const again = emulator.seedDataPlane({ accountId: '444455556666', orgPrefix: 'acme', oidcProvider: OIDC });

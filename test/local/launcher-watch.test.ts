@@ -1,4 +1,4 @@
-// `npm start` stops with its launcher (DESIGN §9: stopping the stack stops every child). A process
+// `npm start` stops with its launcher (docs/api.md: stopping the stack stops every child). A process
 // manager that stops npm alone (`kill <npm pid>`) must not leave the API or DynamoDB Local's java
 // running: the stack watches the processes that launched it.
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -1,4 +1,4 @@
-// The local HTTP adapter (DESIGN §9): real HTTP into the very Lambda handlers, tokens verified the
+// The local HTTP adapter (docs/api.md): real HTTP into the very Lambda handlers, tokens verified the
 // way API Gateway's JWT authorizer verifies them, against DynamoDB Local.
 import { request as httpRequest } from 'node:http';
 import { dirname, resolve } from 'node:path';

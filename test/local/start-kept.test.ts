@@ -1,4 +1,4 @@
-// `npm start` without --ephemeral (DESIGN §9): the table is kept across restarts, the IAM emulator
+// `npm start` without --ephemeral (docs/api.md): the table is kept across restarts, the IAM emulator
 // is not — the applier re-creates what the kept table says is applied. Its own file: the handlers
 // wire themselves once per process, to the first stack they meet.
 import { mkdtempSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// `npm start` (DESIGN §9): the whole stack in one process — DynamoDB Local with the production
+// `npm start` (docs/api.md): the whole stack in one process — DynamoDB Local with the production
 // table, the IAM emulator seeded per AWS plane, the HTTP API — reachable with a local token.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

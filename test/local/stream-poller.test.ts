@@ -1,4 +1,4 @@
-// The local stream poller on DynamoDB Local's real stream (DESIGN §9: the applier fed as Lambda's
+// The local stream poller on DynamoDB Local's real stream (docs/api.md: the applier fed as Lambda's
 // event source mapping would feed it): Lambda's record shape, order, nothing missed from start,
 // partial batch failures retried from the lowest failed record, exhausted retries skipped.
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';

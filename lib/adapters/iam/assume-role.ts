@@ -1,4 +1,4 @@
-// Planes in other AWS accounts (DESIGN §10 `applierRoleArn`): every IAM call on such a plane runs
+// Planes in other AWS accounts (docs/webhooks.md `applierRoleArn`): every IAM call on such a plane runs
 // on credentials from STS AssumeRole, renewed before they expire. One IAM client per role and
 // credential lifetime, so clients are still built once, not per call.
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';

@@ -1,5 +1,5 @@
 // IAM policy documents coming back from IAM: URL-decoded (IAM percent-encodes them and the JS SDK
-// does not decode, DESIGN §6 A1), JSON-parsed and validated into the domain's PolicyDocument.
+// does not decode, docs/applier.md A1), JSON-parsed and validated into the domain's PolicyDocument.
 import * as z from 'zod';
 import type { PolicyDocument } from '../../domain/model.js';
 

@@ -1,4 +1,4 @@
-// IamGateway on @aws-sdk/client-iam (DESIGN §6). Every method is exactly one IAM call (list
+// IamGateway on @aws-sdk/client-iam (docs/applier.md). Every method is exactly one IAM call (list
 // methods: one per page) so callers can count what they do; documents come back URL-decoded,
 // parsed and validated; NoSuchEntity on a read is null; every other failure is an
 // IamGatewayError carrying IAM's code and the SDK error as cause.

@@ -1,5 +1,5 @@
 // Asynchronous Lambda invocation (Invoke with InvocationType Event) for POST /v1/drift-checks
-// (DESIGN §8/§10): the HTTP function answers 202 at once and the drift function runs the check
+// (docs/api.md/docs/webhooks.md): the HTTP function answers 202 at once and the drift function runs the check
 // with its own time budget and permissions. The AWS SDK's own LambdaClient does the call; region,
 // credentials and endpoint come from the SDK's standard configuration: in Lambda the runtime's
 // AWS_REGION and execution-role credentials; AWS_ENDPOINT_URL_LAMBDA (or AWS_ENDPOINT_URL) points

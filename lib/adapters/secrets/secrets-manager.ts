@@ -1,5 +1,5 @@
-// Secrets Manager GetSecretValue for the webhook signing secrets (DESIGN §10: "The secret per source
-// comes from configuration (Secrets Manager in AWS; §9 locally)"), with the AWS SDK's own client.
+// Secrets Manager GetSecretValue for the webhook signing secrets (docs/webhooks.md: "The secret per source
+// comes from configuration (Secrets Manager in AWS; docs/api.md locally)"), with the AWS SDK's own client.
 // Region, credentials and endpoint come from the SDK's standard configuration: in Lambda the
 // runtime's AWS_REGION and role credentials; AWS_ENDPOINT_URL_SECRETS_MANAGER (or AWS_ENDPOINT_URL)
 // points it elsewhere. Caching (rotation is picked up after SECRET_CACHE_MS) lives with the caller,

@@ -2,7 +2,7 @@ import type { AwsDataPlaneConfig } from '../config.js';
 import type { ConditionBlock, PolicyStatement } from '../model.js';
 import { s3Arn } from './arns.js';
 
-// What each resource type grants (DESIGN §3 table), as normalised statements: sorted unique
+// What each resource type grants (docs/rules.md table), as normalised statements: sorted unique
 // actions and resources, a canonical condition. Normalised statements are what C3 merges and packs.
 
 export interface NormStatement {
@@ -73,7 +73,7 @@ export function statementJson(statement: NormStatement): string {
   return json;
 }
 
-/** DESIGN §3 `s3`: ListBucket on the bucket (prefix-conditioned), GetObject (+ PutObject) on its objects. */
+/** docs/rules.md `s3`: ListBucket on the bucket (prefix-conditioned), GetObject (+ PutObject) on its objects. */
 export function s3Statements(
   plane: AwsDataPlaneConfig,
   bucket: string,
@@ -88,7 +88,7 @@ export function s3Statements(
   return [list, normStatement(objectActions, [s3Arn(plane, bucket, `${prefix ?? ''}*`)])];
 }
 
-/** DESIGN §3 `secretsmanager`: GetSecretValue on the secret (or pattern). */
+/** docs/rules.md `secretsmanager`: GetSecretValue on the secret (or pattern). */
 export function secretStatements(resource: string): NormStatement[] {
   return [normStatement(['secretsmanager:GetSecretValue'], [resource])];
 }

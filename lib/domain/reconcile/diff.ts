@@ -1,4 +1,4 @@
-// diff(desired, actual) → the fewest IAM actions, in a safe order (DESIGN §6 A1–A3, R3).
+// diff(desired, actual) → the fewest IAM actions, in a safe order (docs/applier.md A1–A3, R3).
 // Pure: the app layer reads the actual state, calls diffTarget, and executes what comes back.
 import type { CompiledTarget, Scope } from '../model.js';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../model.js';

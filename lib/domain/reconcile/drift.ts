@@ -1,4 +1,4 @@
-// Drift (DESIGN §10): compare a whole plane's IAM state, read once, with its desired targets.
+// Drift (docs/drift-and-expiry.md): compare a whole plane's IAM state, read once, with its desired targets.
 // Pure: the app layer reads the snapshot with the fewest calls and passes the clock's time.
 import type { CompiledTarget, Scope } from '../model.js';
 import type { IamAttachedPolicy, IamPolicy, IamRole } from '../ports.js';
@@ -22,7 +22,7 @@ export interface DriftTarget {
   differences: string[];
 }
 
-/** The report a drift check stores and `GET /v1/drift-checks/latest` answers (§10). */
+/** The report a drift check stores and `GET /v1/drift-checks/latest` answers (docs/drift-and-expiry.md). */
 export interface DriftReport {
   checkedAt: string;
   targets: DriftTarget[];

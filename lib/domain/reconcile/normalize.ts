@@ -1,4 +1,4 @@
-// Documents compared by meaning, never as strings (DESIGN A1): IAM may hand back a document with
+// Documents compared by meaning, never as strings (A1, docs/applier.md): IAM may hand back a document with
 // a single string where grantplane wrote an array, statements and actions in another order, keys
 // in another order, or action names in another case. All of these mean the same policy.
 import type { Tags } from '../model.js';

@@ -1,4 +1,4 @@
-// One target's actual state taken from a whole-plane read (DESIGN §6 A1): the apply reads the plane
+// One target's actual state taken from a whole-plane read (docs/applier.md A1): the apply reads the plane
 // once, diffs every target against that snapshot, and reads a target again on its own only when the
 // snapshot says it needs writes (so every write is still based on a fresh read, A4).
 import type { CompiledTarget } from '../model.js';

@@ -1,14 +1,14 @@
 import type { RuleViolation } from '../model.js';
 import { listGuardrailCodes } from './guardrails.js';
 
-// Every code the engine can answer with. Codes are part of the API (DESIGN §4): README and
+// Every code the engine can answer with. Codes are part of the API (docs/rules.md): README and
 // openapi.yaml list this table; a code, once published, never changes meaning.
 
 export interface RuleCodeInfo {
   code: string;
   /** `rejection`: the grant is refused. `note`: the grant is accepted and the note explains something. */
   kind: 'rejection' | 'note';
-  /** The documented rule it implements (DESIGN §4/§5). */
+  /** The documented rule it implements (docs/rules.md/docs/rules.md). */
   rule: string;
   description: string;
 }
@@ -17,14 +17,19 @@ const ENGINE_CODES = [
   {
     code: 'request.invalid',
     kind: 'rejection',
-    rule: '§3',
+    rule: 'request',
     description: 'The request does not match the grant request schema (the path names the field).',
   },
-  { code: 'plane.unknown', kind: 'rejection', rule: '§2', description: '`dataPlane` names no configured data plane.' },
+  {
+    code: 'plane.unknown',
+    kind: 'rejection',
+    rule: 'plane',
+    description: '`dataPlane` names no configured data plane.',
+  },
   {
     code: 'plane.required',
     kind: 'rejection',
-    rule: '§2',
+    rule: 'plane',
     description: 'Several data planes are configured and the request names none.',
   },
   {

@@ -1,4 +1,4 @@
-// R7 guardrails (DESIGN §4): every identity policy grantplane writes — custom `iam-statements`
+// R7 guardrails (docs/rules.md): every identity policy grantplane writes — custom `iam-statements`
 // and compiled documents alike — is checked statement by statement. Actions are expanded the way
 // IAM matches them (case-insensitive, `*` / `?` wildcards) against AWS's own catalogue, so a
 // pattern is judged by every action it can mean, not by how it is spelled.
@@ -34,7 +34,7 @@ export function listGuardrailCodes(): { code: GuardrailCode; description: string
   }));
 }
 
-/** Services whose non-read actions change identities, accounts or sessions (DESIGN §4 R7). */
+/** Services whose non-read actions change identities, accounts or sessions (docs/rules.md R7). */
 const PRIVILEGED_SERVICES: ReadonlySet<string> = new Set([
   'iam',
   'sts',

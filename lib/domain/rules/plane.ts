@@ -2,7 +2,7 @@ import type { DataPlaneConfig, GrantplaneConfig } from '../config.js';
 import type { RuleViolation } from '../model.js';
 import { violation } from './codes.js';
 
-// DESIGN §2: a request names its `dataPlane` unless exactly one is configured.
+// docs/configuration.md: a request names its `dataPlane` unless exactly one is configured.
 
 /** Finds the plane a request is for, or says why it cannot. */
 export function resolvePlane(

@@ -4,7 +4,7 @@ import { grantRequestSchema, type GrantRequest } from '../grant.js';
 import type { RuleViolation } from '../model.js';
 import { violation } from './codes.js';
 
-// DESIGN §3: the request's structure. Every zod issue becomes `request.invalid` on the field's path.
+// docs/rules.md: the request's structure. Every zod issue becomes `request.invalid` on the field's path.
 
 function toViolations(error: z.ZodError): RuleViolation[] {
   return error.issues.map((issue) => {
@@ -18,7 +18,7 @@ function toViolations(error: z.ZodError): RuleViolation[] {
     }
     const path = issue.path.length === 0 ? 'request' : formatPath(issue.path);
     const hint =
-      issue.path.length === 0 ? ' A grant request is a JSON object with scope and resource (DESIGN §3).' : '';
+      issue.path.length === 0 ? ' A grant request is a JSON object with scope and resource (docs/rules.md).' : '';
     return violation(path, 'request.invalid', `${explain(issue, path)}${hint}`);
   });
 }
@@ -29,7 +29,7 @@ const KINDS: Readonly<Record<string, string>> = {
   array: 'a list',
   string: 'a string',
 };
-// What to give for the two fields every request has (DESIGN §3).
+// What to give for the two fields every request has (docs/rules.md).
 const SHAPES: Readonly<Record<string, string>> = {
   scope: '{"type":"global"} or {"type":"project-domain","project":"...","domain":"..."}',
   resource: 'an object whose "type" is s3, secretsmanager, ecr or iam-statements',
@@ -37,7 +37,7 @@ const SHAPES: Readonly<Record<string, string>> = {
 const quoteAll = (values: readonly unknown[]): string => values.map((value) => JSON.stringify(value)).join(', ');
 
 /**
- * DESIGN §4: a message says what to do. zod's own ("Invalid input: expected string, received
+ * docs/rules.md: a message says what to do. zod's own ("Invalid input: expected string, received
  * undefined") names neither the field nor the fix, so the common issues are said plainly.
  */
 function explain(issue: z.core.$ZodIssue, path: string): string {

@@ -6,7 +6,7 @@ import type { RuleViolation } from '../model.js';
 import { checkPolicyStatements } from './guardrails.js';
 import { violation } from './codes.js';
 
-// `iam-statements` (DESIGN §3, the escape hatch): every statement must pass R7 (guardrails.ts,
+// `iam-statements` (docs/rules.md, the escape hatch): every statement must pass R7 (guardrails.ts,
 // which also checks the statement's structure); what passes is normalised for C3.
 
 function stringList(value: unknown): string[] {

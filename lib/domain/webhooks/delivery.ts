@@ -1,4 +1,4 @@
-// One entry point per delivery for the webhook handler (DESIGN §10): pick the signature scheme
+// One entry point per delivery for the webhook handler (docs/webhooks.md): pick the signature scheme
 // and the payload mapping by the source's kind, and name the delivery for replay detection.
 
 import {
@@ -34,7 +34,7 @@ function header(headers: Readonly<Record<string, string | undefined>>, name: str
 /**
  * Verify a delivery's signature by the scheme of its kind. On success `deliveryId` is what replay
  * detection remembers: always the verified signature. For generic/ServiceNow it covers the
- * timestamp. For Jira — which signs no timestamp — §10 names `X-Atlassian-Webhook-Identifier`
+ * timestamp. For Jira — which signs no timestamp — docs/webhooks.md names `X-Atlassian-Webhook-Identifier`
  * as the delivery id, but that header is not signed: a captured body replayed under a fresh
  * identifier would pass. The body signature is the same for Jira's own retries (same body) and
  * differs between events (each body carries its `timestamp`), so it is the safer key; the

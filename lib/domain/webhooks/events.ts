@@ -1,4 +1,4 @@
-// Ticket-system payloads → one normalized TicketEvent (DESIGN §10). Pure mapping: who may do
+// Ticket-system payloads → one normalized TicketEvent (docs/webhooks.md). Pure mapping: who may do
 // what (e.g. "approved by the actor, never the requester") is decided by the use case, which
 // knows the stored grant; these functions only say what the payload means.
 
@@ -42,7 +42,7 @@ export interface TicketMappingOptions {
   dataPlane?: string;
 }
 
-/** Codes a mapping can answer with (README lists them with the §4 codes). */
+/** Codes a mapping can answer with (README lists them with the docs/rules.md codes). */
 export const WEBHOOK_CODES = {
   'webhook.invalid-payload':
     'The delivery is not a payload of this source (a required field is missing or has the wrong type).',
@@ -82,7 +82,7 @@ function lookupAction(statuses: Readonly<Record<string, TicketAction>>, value: s
   return key === undefined ? undefined : statuses[key];
 }
 
-/** Fill the configured default plane into a grant that names none (DESIGN §2 `webhooks.*.dataPlane`). */
+/** Fill the configured default plane into a grant that names none (docs/configuration.md `webhooks.*.dataPlane`). */
 function withDefaultPlane(grant: Record<string, unknown>, dataPlane: string | undefined): Record<string, unknown> {
   if (dataPlane === undefined || Object.hasOwn(grant, 'dataPlane')) return grant;
   return { ...grant, dataPlane };
@@ -104,12 +104,12 @@ function readGrant(value: unknown, path: string, requireCodeBlock: boolean, data
 }
 
 // ---------------------------------------------------------------------------------------------
-// Generic source (DESIGN §10): { event, ticket: {system, key, url?}, actor: {id}, grant? }
+// Generic source (docs/webhooks.md): { event, ticket: {system, key, url?}, actor: {id}, grant? }
 
 const GENERIC_EVENTS: Record<string, TicketEventKind> = {
   'ticket.created': 'created',
   'ticket.approved': 'approved',
-  // Not in §10's list, but the TicketEvent has it and a ticket system may decline: accepted too.
+  // Not in docs/webhooks.md's list, but the TicketEvent has it and a ticket system may decline: accepted too.
   'ticket.rejected': 'rejected',
   'ticket.closed': 'closed',
 };
@@ -201,7 +201,7 @@ export function mapGenericPayload(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Jira Cloud admin webhooks (DESIGN §10)
+// Jira Cloud admin webhooks (docs/webhooks.md)
 
 /** Browse URL of an issue from its REST `self` link (`https://acme.atlassian.net/rest/api/2/issue/10001`). */
 function jiraBrowseUrl(self: unknown, key: string): string | undefined {

@@ -1,4 +1,4 @@
-// Reading a grant request out of ticket text (DESIGN §10): Jira webhooks deliver descriptions in
+// Reading a grant request out of ticket text (docs/webhooks.md): Jira webhooks deliver descriptions in
 // wiki markup, so the grant sits in the first `{code:yaml}…{code}`, `{code:json}…{code}`,
 // `{code}…{code}` or `{noformat}…{noformat}` block, or in a Markdown fence. Rich-text fields
 // delivered as Atlassian Document Format (ADF) carry it in their first `codeBlock` node.

@@ -1,4 +1,4 @@
-// Ticket-system webhooks (DESIGN §10): signature checks and payload mapping, pure.
+// Ticket-system webhooks (docs/webhooks.md): signature checks and payload mapping, pure.
 export * from './signatures.js';
 export * from './grant-text.js';
 export * from './events.js';

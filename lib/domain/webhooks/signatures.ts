@@ -1,4 +1,4 @@
-// Webhook signature checks (DESIGN §10). Pure: the caller passes the raw body exactly as
+// Webhook signature checks (docs/webhooks.md). Pure: the caller passes the raw body exactly as
 // received (signatures cover bytes, not parsed JSON), the secrets of the source (several during
 // rotation) and the current time in seconds. Comparisons are constant-time.
 
@@ -21,7 +21,7 @@ export const SIGNATURE_HEADERS = {
 /** Jira signs no timestamp: its replay protection is this delivery id, remembered per source. */
 export const JIRA_DELIVERY_ID_HEADER = 'x-atlassian-webhook-identifier';
 
-/** How far `t` may be from now, either way (DESIGN §10: "more than 300 s from now → 401"). */
+/** How far `t` may be from now, either way (docs/webhooks.md: "more than 300 s from now → 401"). */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
 export type SignatureFailureCode =

@@ -1,4 +1,4 @@
-// Public surface of the IAM emulator (DESIGN §6 "IAM modes", §9).
+// Public surface of the IAM emulator (docs/applier.md "IAM modes", docs/api.md).
 export { startIamEmulator } from './server.js';
 export type {
   IamCall,

@@ -1,6 +1,6 @@
 // `npx tsx lib/local/iam-emulator/main.ts`: the IAM emulator alone, on GRANTPLANE_IAM_PORT
 // (default: a free loopback port). Prints the endpoint; point the AWS CLI or SDK at it with
-// AWS_ENDPOINT_URL_IAM and any credentials. The local stack (§9) calls startIamEmulator itself.
+// AWS_ENDPOINT_URL_IAM and any credentials. The local stack (docs/api.md) calls startIamEmulator itself.
 import * as z from 'zod';
 import { startIamEmulator } from './server.js';
 

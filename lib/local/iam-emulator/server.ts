@@ -1,5 +1,5 @@
-// The IAM emulator: IAM's query protocol on loopback, for development and tests (DESIGN §6 "IAM
-// modes", §9). Any credentials are accepted (requests are not signature-checked); the access
+// The IAM emulator: IAM's query protocol on loopback, for development and tests (docs/applier.md "IAM
+// modes", docs/api.md). Any credentials are accepted (requests are not signature-checked); the access
 // key id only chooses the account.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
