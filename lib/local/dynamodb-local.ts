@@ -74,7 +74,14 @@ const launcher = (jar: string): { classPath: string; main: string } => {
   const compiled = spawnSync('javac', ['-cp', jar, '-d', scratch, LAUNCHER_SOURCE], { stdio: 'ignore' });
   if (compiled.error !== undefined || compiled.status !== 0) {
     rmSync(scratch, { recursive: true, force: true });
-    return { classPath: jar, main: LAUNCHER_SOURCE };
+    // No javac: a source-file launch needs the JDK's compiler module; a bare JRE runs the jar as
+    // shipped, which listens on every interface (said once on stderr, with the fix).
+    const modules = spawnSync('java', ['--list-modules'], { encoding: 'utf8' }).stdout ?? '';
+    if (modules.includes('jdk.compiler')) return { classPath: jar, main: LAUNCHER_SOURCE };
+    process.stderr.write(
+      'grantplane: DynamoDB Local listens on every interface: no JDK compiler here to bind it to 127.0.0.1 (apt-get install openjdk-17-jdk-headless)\n',
+    );
+    return { classPath: jar, main: 'com.amazonaws.services.dynamodbv2.local.main.ServerRunner' };
   }
   try {
     renameSync(scratch, dir); // atomic; another start may have won the race, which is as good
