@@ -7,11 +7,10 @@ import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
 import { applyPendingTargets, applyTargets, type ApplierDeps } from '../../lib/app/applier.js';
 import { acknowledgeAttributeUpdate, importAttributes } from '../../lib/app/attributes.js';
 import { approveGrant, expireGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
-import { makePolicyDocumentCache } from '../../lib/app/reconcile.js';
 import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
 import type { GrantRecord, Identity } from '../../lib/domain/ports.js';
 import type { IamEmulator } from '../../lib/local/iam-emulator/index.js';
-import { iamForConfig, silentLog } from '../helpers/applier.js';
+import { applierTestDeps, iamForConfig, silentLog } from '../helpers/applier.js';
 import { appDeps, TEST_CONFIG, type TestClock } from '../helpers/dynamo.js';
 import { iamClientFor, startIamTest, type IamTestContext } from '../helpers/iam.js';
 
@@ -38,9 +37,7 @@ let deps: ApplierDeps & { clock: TestClock };
 beforeEach(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   iam = await startIamTest();
-  const base = await appDeps();
-  const planes = base.config.dataPlanes.filter((plane): plane is AwsDataPlaneConfig => plane.cloud === 'aws');
-  deps = { ...base, iamFor: iamForConfig(iam, planes), log: silentLog(), cache: makePolicyDocumentCache() };
+  deps = await applierTestDeps(iam);
 });
 
 afterEach(async () => {

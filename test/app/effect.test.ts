@@ -6,12 +6,10 @@ import { applyPendingTargets, type ApplierDeps } from '../../lib/app/applier.js'
 import { acknowledgeAttributeUpdate, listAttributeUpdates } from '../../lib/app/attributes.js';
 import { approveGrant, getGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
 import { acknowledgeInfrastructureUpdate, listInfrastructureUpdates } from '../../lib/app/infrastructure.js';
-import { makePolicyDocumentCache } from '../../lib/app/reconcile.js';
 import { getTarget } from '../../lib/app/targets.js';
-import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
 import type { Identity } from '../../lib/domain/ports.js';
-import { iamForConfig, silentLog } from '../helpers/applier.js';
-import { appDeps, type TestClock } from '../helpers/dynamo.js';
+import { applierTestDeps } from '../helpers/applier.js';
+import type { TestClock } from '../helpers/dynamo.js';
 import { startIamTest, type IamTestContext } from '../helpers/iam.js';
 
 const alice: Identity = { sub: 'alice', roles: ['requester'] };
@@ -25,9 +23,7 @@ let deps: ApplierDeps & { clock: TestClock };
 
 beforeEach(async () => {
   iam = await startIamTest();
-  const base = await appDeps();
-  const planes = base.config.dataPlanes.filter((plane): plane is AwsDataPlaneConfig => plane.cloud === 'aws');
-  deps = { ...base, iamFor: iamForConfig(iam, planes), log: silentLog(), cache: makePolicyDocumentCache() };
+  deps = await applierTestDeps(iam);
 });
 
 afterEach(async () => {

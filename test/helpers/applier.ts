@@ -1,9 +1,11 @@
 // Applier test deps: a silent structured log and IAM per plane on the emulator (each plane's
 // account chosen by the access key id, as on the local stack).
 import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
-import type { ApplierLog } from '../../lib/app/applier.js';
+import type { ApplierDeps, ApplierLog } from '../../lib/app/applier.js';
+import { makePolicyDocumentCache } from '../../lib/app/reconcile.js';
 import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
 import type { IamGateway } from '../../lib/domain/ports.js';
+import { appDeps, type TestClock } from './dynamo.js';
 import { iamClientFor, type IamTestContext } from './iam.js';
 
 /** A log that keeps its messages (for assertions) and prints nothing. */
@@ -38,4 +40,17 @@ export const iamForConfig = (
     if (gateway === undefined) throw new Error(`no gateway for ${plane.accountId}`);
     return gateway;
   };
+};
+
+/**
+ * Applier deps on a fresh table (the test config) with IAM per plane on the test's emulator: what
+ * the applier use-case tests start from.
+ */
+export const applierTestDeps = async (
+  iam: IamTestContext,
+  rawConfig?: unknown,
+): Promise<ApplierDeps & { clock: TestClock; log: ReturnType<typeof silentLog> }> => {
+  const base = await appDeps(rawConfig);
+  const planes = base.config.dataPlanes.filter((plane): plane is AwsDataPlaneConfig => plane.cloud === 'aws');
+  return { ...base, iamFor: iamForConfig(iam, planes), log: silentLog(), cache: makePolicyDocumentCache() };
 };

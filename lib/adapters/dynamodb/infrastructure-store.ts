@@ -2,7 +2,12 @@
 // partition (sk INFRA#<repository hash>), holding the latest update; writes are conditional on the
 // content they replace, and land in one transaction with their audit event.
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConcurrentUpdateError, type InfrastructureUpdateStore } from '../../domain/ports.js';
+import {
+  ConcurrentUpdateError,
+  type AuditEvent,
+  type InfrastructureUpdate,
+  type InfrastructureUpdateStore,
+} from '../../domain/ports.js';
 import { conditional } from './grant-store.js';
 import { auditItem, infrastructureUpdateSchema, ITEM_TYPE, keys, parseItem } from './items.js';
 
@@ -13,11 +18,31 @@ export function makeDynamoInfrastructureStore(
   doc: DynamoDBDocumentClient,
   tableName: string,
 ): InfrastructureUpdateStore {
-  const itemOf = (update: Parameters<InfrastructureUpdateStore['putInfrastructureUpdate']>[0]) => ({
+  const itemOf = (update: InfrastructureUpdate) => ({
     ...update,
     ...keys.infrastructureUpdate(update.dataPlane, repositoryHashOf(update.id)),
     type: ITEM_TYPE.infrastructureUpdate,
   });
+  /** The update and its audit event in one transaction, the update's write under `condition`. */
+  const putWithAudit = (
+    update: InfrastructureUpdate,
+    audit: AuditEvent,
+    condition: {
+      ConditionExpression: string;
+      ExpressionAttributeNames?: Record<string, string>;
+      ExpressionAttributeValues?: Record<string, unknown>;
+    },
+  ) =>
+    conditional(`infrastructure update ${update.id}`, () =>
+      doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: tableName, Item: itemOf(update), ...condition } },
+            { Put: { TableName: tableName, Item: auditItem(audit) } },
+          ],
+        }),
+      ),
+    );
   return {
     async listInfrastructureUpdates(dataPlanes) {
       const updates = [];
@@ -52,50 +77,26 @@ export function makeDynamoInfrastructureStore(
     },
 
     async putInfrastructureUpdate(update, expectedContentHash, audit) {
-      await conditional(`infrastructure update ${update.id}`, () =>
-        doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: itemOf(update),
-                  ...(expectedContentHash === null
-                    ? { ConditionExpression: 'attribute_not_exists(pk)' }
-                    : {
-                        ConditionExpression: 'contentHash = :expected',
-                        ExpressionAttributeValues: { ':expected': expectedContentHash },
-                      }),
-                },
-              },
-              { Put: { TableName: tableName, Item: auditItem(audit) } },
-            ],
-          }),
-        ),
+      await putWithAudit(
+        update,
+        audit,
+        expectedContentHash === null
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : {
+              ConditionExpression: 'contentHash = :expected',
+              ExpressionAttributeValues: { ':expected': expectedContentHash },
+            },
       );
     },
 
     async acknowledgeInfrastructureUpdate(update, audit) {
       if (update.status !== 'acknowledged')
         throw new ConcurrentUpdateError(`infrastructure update ${update.id}: acknowledge it with status acknowledged`);
-      await conditional(`infrastructure update ${update.id}`, () =>
-        doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: itemOf(update),
-                  ConditionExpression: 'contentHash = :hash AND #status = :pending',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: { ':hash': update.contentHash, ':pending': 'pending' },
-                },
-              },
-              { Put: { TableName: tableName, Item: auditItem(audit) } },
-            ],
-          }),
-        ),
-      );
+      await putWithAudit(update, audit, {
+        ConditionExpression: 'contentHash = :hash AND #status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':hash': update.contentHash, ':pending': 'pending' },
+      });
     },
   };
 }
