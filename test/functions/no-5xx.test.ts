@@ -56,6 +56,17 @@ const send = async (handler: HttpHandler, input: EventInput) => {
   };
 };
 
+/** A generic webhook delivery of `body`, signed with the test secret. */
+const signed = (body: string): EventInput => ({
+  method: 'POST',
+  path: '/v1/webhooks/generic',
+  headers: {
+    [SIGNATURE_HEADERS.generic]: signGeneric(body, SECRET, Date.now() / 1000),
+    'Content-Type': 'application/json',
+  },
+  body,
+});
+
 /** A 4xx problem+json whose first error names `path`. */
 const expectFieldError = (answer: Awaited<ReturnType<typeof send>>, path: string, status?: number) => {
   expect(answer.status, JSON.stringify(answer.problem)).toBeGreaterThanOrEqual(400);
@@ -129,16 +140,7 @@ describe('ids and path parameters past DynamoDB key limits', () => {
       ticket: { system: 'jira', key: 'OPS-1' },
       actor: { id: long(2100) },
     });
-    const answer = await send(webhook, {
-      method: 'POST',
-      path: '/v1/webhooks/generic',
-      headers: {
-        [SIGNATURE_HEADERS.generic]: signGeneric(body, SECRET, Date.now() / 1000),
-        'Content-Type': 'application/json',
-      },
-      body,
-    });
-    expectFieldError(answer, 'actor', 422);
+    expectFieldError(await send(webhook, signed(body)), 'actor', 422);
   });
 
   it('a token whose sub has 2,100 characters → 400 naming token.sub', async () => {
@@ -204,15 +206,6 @@ describe('attribute names', () => {
 });
 
 describe('errors always name their field', () => {
-  const signed = (body: string) => ({
-    method: 'POST',
-    path: '/v1/webhooks/generic',
-    headers: {
-      [SIGNATURE_HEADERS.generic]: signGeneric(body, SECRET, Date.now() / 1000),
-      'Content-Type': 'application/json',
-    },
-    body,
-  });
   it('a non-object webhook body → path body; an unknown field named "" → path [""]', async () => {
     expectFieldError(await send(webhook, signed('[1,2]')), 'body', 422);
     const extra = JSON.stringify({
