@@ -656,9 +656,3 @@ export async function runDriftCheck(deps: DriftRunDeps, options: DriftRunOptions
   });
   return report;
 }
-
-/** The latest stored report, or null before the first run. */
-export async function latestDriftReport(deps: { store: DriftRunDeps['store'] }): Promise<unknown> {
-  const record = await deps.store.getLatestDriftReport();
-  return record === null ? null : record.report;
-}

@@ -3,7 +3,7 @@
 import type { AwsDataPlaneConfig } from '../domain/config.js';
 import type { CompiledTarget } from '../domain/model.js';
 import type { Clock, IamGateway } from '../domain/ports.js';
-import { comparePlane, isDrift, type DriftReport, type DriftTarget } from '../domain/reconcile/index.js';
+import { comparePlane, type DriftReport, type DriftTarget } from '../domain/reconcile/index.js';
 import { planeGuard, type PolicyDocumentCache, readPlaneState } from './reconcile.js';
 
 // The whole-plane read lives with the apply, which starts from it too; re-exported for the drift run.
@@ -41,6 +41,3 @@ export async function checkDrift(
   const checkedAt = options.clock.now().toISOString();
   return { checkedAt, targets: await checkPlaneDrift(iam, plane, desiredTargets, options.cache) };
 }
-
-/** True when any target of the report differs from its declaration. */
-export const hasDrift = (report: DriftReport): boolean => report.targets.some((target) => isDrift(target.status));

@@ -1,6 +1,6 @@
 // Targets: the compiled desired state per (plane, project-domain) and per plane (global), what was
 // last applied, and the pair's uctl file (docs/rules.md, docs/api.md GET /v1/targets).
-import { BadRequestError, NotFoundError } from '../domain/errors.js';
+import { NotFoundError } from '../domain/errors.js';
 import { planGrants } from '../domain/engine.js';
 import { blastRadius } from '../domain/reconcile/blast-radius.js';
 import type { CompiledTarget, Scope } from '../domain/model.js';
@@ -202,17 +202,6 @@ async function recordHold(
   });
 }
 
-/**
- * Recompiles every AWS plane (the schedule calls it): a process that died between a grant's
- * commit and its recompute leaves its targets stale only until this runs (A4).
- */
-export const recomputeAllPlanes = async (deps: AppDeps): Promise<RecomputeResult[]> => {
-  const results: RecomputeResult[] = [];
-  for (const plane of deps.config.dataPlanes) {
-    if (plane.cloud === 'aws') results.push(await recomputePlaneTargets(deps, plane.name));
-  }
-  return results;
-};
 
 const viewOf = async (deps: AppDeps, target: TargetRecord): Promise<TargetView> => {
   const scope = target.scope;

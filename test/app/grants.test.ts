@@ -17,7 +17,7 @@ import {
   ValidationError,
 } from '../../lib/domain/errors.js';
 import type { Identity } from '../../lib/domain/ports.js';
-import { recomputeAllPlanes } from '../../lib/app/targets.js';
+import { recomputePlaneTargets } from '../../lib/app/targets.js';
 import { appDeps } from '../helpers/dynamo.js';
 import { failure } from '../helpers/failure.js';
 
@@ -279,7 +279,7 @@ describe('duplicates, quota and expiry', () => {
   });
 
   it('recomputing every plane again changes nothing (same grants, same compiled targets)', async () => {
-    const results = await recomputeAllPlanes(deps);
+    const results = [await recomputePlaneTargets(deps, 'prod'), await recomputePlaneTargets(deps, 'tight')];
     expect(results.map((r) => r.dataPlane)).toEqual(['prod', 'tight']);
     expect(results.flatMap((r) => r.changed)).toEqual([]);
   });

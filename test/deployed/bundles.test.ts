@@ -17,7 +17,6 @@ import { startIamEmulator, type IamEmulator } from '../../lib/local/iam-emulator
 import { apiEvent, type EventInput } from '../functions/events.js';
 import { TEST_ACCOUNT_ID, TEST_OIDC, TEST_PLANE_CONFIG_TEXT } from '../helpers/iam.js';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../helpers/secrets-manager-server.js';
-import { signGeneric } from '../../lib/domain/webhooks/index.js';
 import {
   createTableFromTemplate,
   matchesFilter,

@@ -9,7 +9,6 @@ import type {
   AttributeRecord,
   AttributeUpdate,
   AuditEvent,
-  DeliveryRecord,
   DriftReportRecord,
   GrantRecord,
   HeldChange,
