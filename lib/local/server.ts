@@ -3,13 +3,11 @@
 // export. It plays API Gateway's JWT authorizer too: routes that need a token get 401
 // {"message":"Unauthorized"} here, before any handler, unless the bearer token verifies.
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { needsIdentity } from '../../functions/shared/auth.js';
-import { makeHttpHandler, type HttpHandler } from '../../functions/shared/http.js';
+import type { HttpHandler } from '../../functions/shared/http.js';
 import { matchRoute } from '../../functions/shared/router.js';
 import { ROUTES, type RouteGroup } from '../../functions/shared/routes.js';
 import { InvalidTokenError, verifyJwt, type JwtClaims } from './jwt.js';
@@ -37,19 +35,11 @@ export interface LocalServer {
 
 const GROUPS: RouteGroup[] = [...new Set(ROUTES.map((route) => route.group))];
 
-/**
- * Imports each route group's Lambda module (`functions/<group>.ts`) and takes its exported
- * `handler`; a group whose module does not exist yet answers 501 problem+json through the same chain.
- */
+/** Imports each route group's Lambda module (`functions/<group>.ts`) and takes its exported `handler`. */
 export async function loadLambdaHandlers(): Promise<LambdaHandlers> {
   const handlers: Partial<LambdaHandlers> = {};
   for (const group of GROUPS) {
     const url = new URL(`../../functions/${group}.js`, import.meta.url);
-    const present = ['.ts', '.js'].some((ext) => existsSync(fileURLToPath(url).replace(/\.js$/, ext)));
-    if (!present) {
-      handlers[group] = makeHttpHandler(group, {});
-      continue;
-    }
     const loaded: unknown = await import(url.href);
     const handler = typeof loaded === 'object' && loaded !== null && 'handler' in loaded ? loaded.handler : undefined;
     if (typeof handler !== 'function') throw new Error(`functions/${group}.ts does not export a handler`);

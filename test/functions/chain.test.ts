@@ -170,10 +170,22 @@ describe('the HTTP chain', () => {
     expect((answer.body as { errors: { path: string }[] }).errors[0]?.path).toBe('query.limit');
   });
 
-  it('answers 501 problem+json for a route whose group has no function for it yet', async () => {
-    const unwritten = makeHttpHandler('http/drift', {}, { auth, logger });
-    const answer = await invoke(unwritten, { method: 'GET', path: '/v1/drift-checks/latest', caller: alice });
-    expectProblem(answer, 501, 'not-implemented');
+  it('refuses to build a handler that lacks a function for a route of its group, or serves a foreign one', () => {
+    expect(() => makeHttpHandler('http/drift', {}, { auth, logger })).toThrow(
+      /http\/drift: no function for startDriftCheck, getLatestDriftCheck/,
+    );
+    expect(() =>
+      makeHttpHandler(
+        'http/health',
+        { health: async () => ({ status: 200, body: {} }), listGrants: async () => ({ status: 200, body: {} }) },
+        { auth, logger },
+      ),
+    ).toThrow(/listGrants not a route of the group/);
+  });
+
+  it("answers 404 for another function's route (API Gateway never sends one)", async () => {
+    const answer = await invoke(grants, { method: 'GET', path: '/v1/drift-checks/latest', caller: alice });
+    expectProblem(answer, 404, 'route.not-found');
   });
 });
 
