@@ -2,7 +2,7 @@
 // Gateway v2 events, against DynamoDB Local: add/unchanged/remove, dry run, prune guard, 422s,
 // other sources untouched.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler as makeGrantsHandler } from '../../functions/http/grants.js';
 import { makeHandler } from '../../functions/http/sources.js';
 import { parseAuthEnv } from '../../functions/shared/auth.js';
@@ -20,7 +20,8 @@ let deps: HttpDeps;
 let handler: ReturnType<typeof makeHandler>;
 let grants: ReturnType<typeof makeGrantsHandler>;
 
-beforeAll(async () => {
+// A fresh table per test: each one states the source's history it starts from (no test order).
+beforeEach(async () => {
   const table = await freshTable();
   deps = buildDeps({
     client: table.client,
@@ -62,9 +63,15 @@ const liveOf = async (source: string): Promise<GrantRecord[]> =>
     ['approved', 'active', 'pending-approval'].includes(g.status),
   );
 
-// One source's history, sync after sync: each test starts from what the one before left, so
-// `--sequence.shuffle` keeps the order.
-describe('git sync (docs/git-sync.md)', { shuffle: false }, () => {
+/** The source's state a test starts from: one applied sync of these grants. */
+const seed = async (source: string, declared: unknown[]): Promise<void> => {
+  const answer = await sync(source, { grants: declared });
+  if (answer.status !== 200) throw new Error(`seed sync of ${source} answered ${answer.status}`);
+};
+const FOUR = () => [s3('acme-a'), s3('acme-b'), s3('acme-c'), s3('acme-d')];
+const FIVE = () => [s3('acme-a'), s3('acme-b'), s3('acme-c'), s3('acme-d', 'read-write'), s3('acme-e')];
+
+describe('git sync (docs/git-sync.md)', () => {
   it('first sync creates the source and its grants, approved on arrival, with the revision in the audit', async () => {
     const answer = await sync('infra-repo', {
       revision: 'abc123',
@@ -90,6 +97,7 @@ describe('git sync (docs/git-sync.md)', { shuffle: false }, () => {
   });
 
   it('the same set again → everything unchanged, nothing written', async () => {
+    await seed('infra-repo', FOUR());
     const before = await liveOf('infra-repo');
     const diff = diffOf(
       await sync('infra-repo', {
@@ -104,6 +112,7 @@ describe('git sync (docs/git-sync.md)', { shuffle: false }, () => {
   });
 
   it('identity is (plane, scope, resource, access): a new access level is a new grant, the old one is removed', async () => {
+    await seed('infra-repo', FOUR());
     const dry = await sync(
       'infra-repo',
       { grants: [s3('acme-a'), s3('acme-b'), s3('acme-c'), s3('acme-d', 'read-write'), s3('acme-e')] },
@@ -131,6 +140,7 @@ describe('git sync (docs/git-sync.md)', { shuffle: false }, () => {
   });
 
   it('revoking more than half → 409 sync.prune-guard and nothing changes; dry run reports it; confirmPrune applies', async () => {
+    await seed('infra-repo', FIVE());
     const before = await liveOf('infra-repo');
     const refused = await sync('infra-repo', { grants: [s3('acme-a'), s3('acme-b')] });
     expect(refused.status).toBe(409);
@@ -150,6 +160,7 @@ describe('git sync (docs/git-sync.md)', { shuffle: false }, () => {
   });
 
   it('any invalid grant → 422 with grants[i] paths, and nothing is applied', async () => {
+    await seed('infra-repo', [s3('acme-a'), s3('acme-b')]);
     const before = await liveOf('infra-repo');
     const bad = { ...s3('acme-x'), resource: { type: 's3', bucket: 'union-internal', access: 'read' } };
     const answer = await sync('infra-repo', { grants: [s3('acme-a'), s3('acme-b'), s3('acme-new'), bad] });
@@ -168,6 +179,7 @@ describe('git sync (docs/git-sync.md)', { shuffle: false }, () => {
   });
 
   it('a sync never touches other sources; identical grants from two sources both exist', async () => {
+    await seed('infra-repo', [s3('acme-a'), s3('acme-b')]);
     const api = await invoke(grants, {
       method: 'POST',
       path: '/v1/grants',
