@@ -1,7 +1,7 @@
 // IamGateway (lib/adapters/iam) with the real @aws-sdk/client-iam against the IAM emulator on
 // loopback (docs/applier.md A1: documents URL-decoded and compared by meaning; IAM modes).
-import { GetPolicyVersionCommand, GetRoleCommand } from '@aws-sdk/client-iam';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GetPolicyVersionCommand } from '@aws-sdk/client-iam';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeIamClient } from '../../lib/adapters/iam/client.js';
 import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
 import type { PolicyDocument } from '../../lib/domain/model.js';
@@ -57,18 +57,14 @@ const rejectsWith = async (
   return error;
 };
 
-// One account built up test by test: the listing and whole-account reads further down read the roles
-// and policies the earlier tests made, so `--sequence.shuffle` keeps the order.
-describe('IamGateway on the IAM emulator', { shuffle: false }, () => {
+// A fresh emulator account per test: each test makes what it reads, in any order.
+describe('IamGateway on the IAM emulator', () => {
   let t: IamTestContext;
-  beforeAll(async () => {
+  beforeEach(async () => {
     t = await startIamTest();
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await t.stop();
-  });
-  afterEach(() => {
-    t.emulator.setFaults({});
   });
 
   it('creates a role and reads it back with trust, boundary, tags and path (GetRole)', async () => {
@@ -137,7 +133,6 @@ describe('IamGateway on the IAM emulator', { shuffle: false }, () => {
   });
 
   it('reads a statement given as a single object and JSON booleans in conditions by meaning', async () => {
-    await t.client.send(new GetRoleCommand({ RoleName: 'acme-flytesnacks-development' }));
     const raw = JSON.stringify({
       Version: '2012-10-17',
       Statement: {
@@ -330,7 +325,42 @@ describe('IamGateway on the IAM emulator', { shuffle: false }, () => {
     expect(await t.gateway.getRole('to-delete')).toBeNull();
   });
 
+  /** What the listing tests read: grantplane's roles and policies beside others, as the tests above make them. */
+  const buildAccount = async (): Promise<void> => {
+    const boundary = await t.gateway.createPolicy({ name: 'boundary', path: '/', document: s3Policy('*'), tags: {} });
+    await t.gateway.createRole({
+      name: 'acme-flytesnacks-development',
+      path: '/grantplane/',
+      trustPolicy: trust('flytesnacks', 'development'),
+      permissionsBoundaryArn: boundary.arn,
+      tags: { 'managed-by': 'grantplane', 'grantplane:hash': 'abc' },
+    });
+    await t.gateway.createRole({
+      name: 'acme-p-d',
+      path: '/grantplane/',
+      trustPolicy: trust('p', 'staging'),
+      permissionsBoundaryArn: null,
+      tags: { a: '1' },
+    });
+    await t.gateway.createPolicy({
+      name: 'grantplane-flytesnacks-development-1',
+      path: '/grantplane/',
+      document: s3Policy('a'),
+      tags: { 'managed-by': 'grantplane', 'grantplane:hash': 'h1' },
+    });
+    await t.gateway.createPolicy({ name: 'untagged', path: '/other/', document: s3Policy('u'), tags: {} });
+    const versioned = await t.gateway.createPolicy({
+      name: 'versioned',
+      path: '/grantplane/',
+      document: s3Policy('v1'),
+      tags: { a: 'b' },
+    });
+    await t.gateway.createPolicyVersion(versioned.arn, s3Policy('v2'), true);
+    await t.gateway.deletePolicyVersion(versioned.arn, 'v1');
+  };
+
   it('lists roles and local policies under a path prefix (no tags or boundary from ListRoles)', async () => {
+    await buildAccount();
     const roles = await t.gateway.listRoles('/grantplane/');
     const policies = await t.gateway.listPolicies('/grantplane/');
 
@@ -344,6 +374,7 @@ describe('IamGateway on the IAM emulator', { shuffle: false }, () => {
   });
 
   it('reads the whole account with GetAccountAuthorizationDetails, filtered by path and role names', async () => {
+    await buildAccount();
     const seeded = t.emulator.seedDataPlane({ accountId: TEST_ACCOUNT_ID, orgPrefix: 'acme', oidcProvider: OIDC });
 
     const all = await t.gateway.getAccountAuthorizationDetails();
