@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type IamTestContext, startIamTest, TEST_ACCOUNT_ID } from '../helpers/iam.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -59,13 +59,18 @@ const BAD = file(
   grant(GLOBAL, 'acme-shared') + grant(pair('flytesnacks', 'development'), 'union-metadata'),
 );
 
+// A fresh data plane account per test: each test applies what it starts from (no test order).
 let ctx: IamTestContext;
-beforeAll(async () => {
+beforeEach(async () => {
   ctx = await startIamTest();
   ctx.emulator.seedDataPlane({ accountId: TEST_ACCOUNT_ID, orgPrefix: 'acme', oidcProvider: OIDC });
 });
-afterAll(async () => {
+afterEach(async () => {
+  // R3, on every test: no call ever names <AdminFlyteRole>.
+  expect(ctx.emulator.calls.filter((call) => JSON.stringify(call.params).includes('adminflyterole'))).toEqual([]);
   await ctx.stop();
+});
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -106,9 +111,7 @@ function grantplaneAt(at: IamTestContext, ...args: string[]): Promise<Run> {
 
 const writes = (): string[] => ctx.emulator.calls.filter((call) => !call.read).map((call) => call.action);
 
-// One scenario on one emulator: apply, then drift on what apply made, then withdraw a pair; the last
-// test checks every call of the scenario. The order is the test, so `--sequence.shuffle` keeps it.
-describe('grantplane apply / drift (process)', { shuffle: false }, () => {
+describe('grantplane apply / drift (process)', () => {
   it('refuses (exit 1) when a grant is rejected, and changes nothing', async () => {
     ctx.emulator.resetCalls();
     const run = await grantplane('apply', '--config', CONFIG, '--grants', BAD);
@@ -161,6 +164,7 @@ describe('grantplane apply / drift (process)', { shuffle: false }, () => {
   });
 
   it('drift exits 3 and names the difference', async () => {
+    expect((await grantplane('apply', '--config', CONFIG, '--grants', GRANTS)).code).toBe(0);
     const arn = `arn:aws:iam::${TEST_ACCOUNT_ID}:policy/grantplane/grantplane-flytesnacks-development-1`;
     await ctx.gateway.detachRolePolicy('acme-flytesnacks-development', arn);
     const drift = await grantplane('drift', '--config', CONFIG, '--grants', GRANTS);
@@ -180,6 +184,7 @@ describe('grantplane apply / drift (process)', { shuffle: false }, () => {
   });
 
   it('an undeclared pair loses its own policies at once, waits with userflyterole and the global ones (A3), and goes with --prune-roles', async () => {
+    expect((await grantplane('apply', '--config', CONFIG, '--grants', GRANTS)).code).toBe(0);
     const withdraw = await grantplane('apply', '--config', CONFIG, '--grants', FEWER);
     expect(withdraw.code).toBe(0);
     expect(withdraw.stdout).toBe(
@@ -208,10 +213,6 @@ describe('grantplane apply / drift (process)', { shuffle: false }, () => {
       stdout: '0 changes\n',
       stderr: '',
     });
-  });
-
-  it('never sent a call naming <AdminFlyteRole>', () => {
-    expect(ctx.emulator.calls.filter((call) => JSON.stringify(call.params).includes('adminflyterole'))).toEqual([]);
   });
 });
 
