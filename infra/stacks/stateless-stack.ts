@@ -32,6 +32,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ROUTES, type RouteGroup, type RouteSpec } from '../../functions/shared/routes.js';
 import { ITEM_TYPE } from '../../lib/adapters/dynamodb/items.js';
+import { WEBHOOK_KINDS } from '../../lib/domain/webhooks/delivery.js';
 import { TABLE } from '../../lib/adapters/dynamodb/table.js';
 import { InfraConfigError, REPO_ROOT, type InfraSettings } from '../config.js';
 import {
@@ -50,7 +51,7 @@ const ASSUME_ROLES_PER_POLICY = 60;
 const MAX_MANAGED_POLICIES_PER_ROLE = 10;
 
 /** Ticket systems with a webhook route (docs/webhooks.md); each gets its own signing secret. */
-export const WEBHOOK_SOURCES = ['generic', 'jira', 'servicenow'] as const;
+export const WEBHOOK_SOURCES = WEBHOOK_KINDS;
 
 /** How each route group may use the table: least privilege per function. */
 const TABLE_ACCESS: Record<RouteGroup, 'read' | 'read-write' | 'none'> = {

@@ -7,6 +7,7 @@ import { StateConflictError, ValidationError } from '../domain/errors.js';
 import type { RuleViolation } from '../domain/model.js';
 import { DESIRED_STATUSES, type GrantRecord, type GrantStatus, type Identity } from '../domain/ports.js';
 import { validateGrantRequest } from '../domain/rules/validate.js';
+import { WEBHOOK_KINDS } from '../domain/webhooks/delivery.js';
 import { type AppDeps, withConflictRetry } from './deps.js';
 import { revokeGrant, submitGrant } from './grants.js';
 import { attributesInput, planRequestOf, recomputePlaneTargets } from './targets.js';
@@ -15,7 +16,7 @@ import { attributesInput, planRequestOf, recomputePlaneTargets } from './targets
 export const LIVE_STATUSES: readonly GrantStatus[] = ['pending-approval', 'approved', 'active', 'failed'];
 
 /** Source names that are not git repositories: a sync under them would revoke API or ticket grants. */
-export const RESERVED_SOURCES: readonly string[] = ['api', 'generic', 'jira', 'servicenow'];
+export const RESERVED_SOURCES: readonly string[] = ['api', ...WEBHOOK_KINDS];
 
 /** How long a sync's lease holds if its process dies before releasing it. */
 export const SYNC_LEASE_SECONDS = 300;

@@ -20,11 +20,12 @@ import {
   type TicketEvent,
   type TicketMappingOptions,
   type WebhookKind,
+  WEBHOOK_KINDS,
 } from '../domain/webhooks/index.js';
 import type { AppDeps } from './deps.js';
 import { approveGrant, rejectGrant, revokeGrant, submitGrant } from './grants.js';
 
-export const WEBHOOK_KINDS: readonly WebhookKind[] = ['generic', 'jira', 'servicenow'];
+export { WEBHOOK_KINDS };
 
 /** How long a delivery is remembered: replays within it answer the first result. */
 export const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
