@@ -26,7 +26,10 @@ import type { UctlUpdate } from '../domain/model.js';
 import {
   ConcurrentUpdateError,
   DESIRED_STATUSES,
+  globalTargetKey,
   IamGatewayError,
+  isGlobalTargetKey,
+  planeOfTargetKey,
   type AttributeRecord,
   type AttributeUpdate,
   type GrantRecord,
@@ -112,8 +115,6 @@ export class UnknownPlaneError extends Error {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const planeOfKey = (key: string): string => key.split('#')[0] ?? key;
-
 const errorText = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
@@ -133,8 +134,8 @@ const isTransient = (error: unknown): boolean => {
 
 /** Global first: its policies must exist before the pairs attach them (C1/C2). */
 const applyOrder = (a: string, b: string): number => {
-  const global = (key: string) => (key.endsWith('#global') ? 0 : 1);
-  return planeOfKey(a).localeCompare(planeOfKey(b)) || global(a) - global(b) || a.localeCompare(b);
+  const global = (key: string) => (isGlobalTargetKey(key) ? 0 : 1);
+  return planeOfTargetKey(a).localeCompare(planeOfTargetKey(b)) || global(a) - global(b) || a.localeCompare(b);
 };
 
 /**
@@ -149,8 +150,8 @@ export async function applyTargets(
   const keys = [...new Set(targetKeys)];
   // A pair attaches its plane's global policies (C1/C2): a global target that is behind goes first,
   // whether or not its own record is in this batch.
-  for (const dataPlane of new Set(keys.map(planeOfKey))) {
-    const globalKey = `${dataPlane}#global`;
+  for (const dataPlane of new Set(keys.map(planeOfTargetKey))) {
+    const globalKey = globalTargetKey(dataPlane);
     if (keys.includes(globalKey)) continue;
     try {
       const global = await deps.store.getTarget(globalKey);
@@ -163,7 +164,7 @@ export async function applyTargets(
   keys.sort(applyOrder);
   const outcomes: TargetOutcome[] = [];
   const byPlane = new Map<string, string[]>();
-  for (const key of keys) byPlane.set(planeOfKey(key), [...(byPlane.get(planeOfKey(key)) ?? []), key]);
+  for (const key of keys) byPlane.set(planeOfTargetKey(key), [...(byPlane.get(planeOfTargetKey(key)) ?? []), key]);
   const owner = `applier-${deps.ids.next()}`;
 
   for (const [dataPlane, planeKeys] of byPlane) {
@@ -394,7 +395,7 @@ async function applyLeased(
         ref: targetRefFor(plane, target.scope),
         allowRoleDeletion: deletionAllowed,
         keepPolicyArns: keep,
-        waitingRoleKeeps: new Set(planePolicies.get(`${target.dataPlane}#global`) ?? []),
+        waitingRoleKeeps: new Set(planePolicies.get(globalTargetKey(target.dataPlane)) ?? []),
         extraPolicyArns: target.appliedPolicyArns ?? [],
         ...(deps.cache === undefined ? {} : { cache: deps.cache }),
         onAction: (line) => outcome.iamCalls.push(line),

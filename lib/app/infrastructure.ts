@@ -6,7 +6,7 @@
 import { canonicalJson, sha256Hex } from '../domain/compile/hash.js';
 import { NotFoundError, StateConflictError } from '../domain/errors.js';
 import type { InfrastructureOutput } from '../domain/model.js';
-import type { InfrastructureUpdate, Page } from '../domain/ports.js';
+import { globalTargetKey, type InfrastructureUpdate, type Page } from '../domain/ports.js';
 import { pageLimit, withConflictRetry, type AppDeps, type Identity } from './deps.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
@@ -53,7 +53,7 @@ export async function recordInfrastructureUpdates(
       at,
       actor: 'grantplane',
       action: 'infrastructure-update.created',
-      targetKey: `${dataPlane}#global`,
+      targetKey: globalTargetKey(dataPlane),
       after: { id: update.id, repositoryArn, status: 'pending', removes: policy === null },
       result: 'ok',
       detail:
@@ -138,7 +138,7 @@ export const acknowledgeInfrastructureUpdate = (
       at,
       actor: input.actor.sub,
       action: 'infrastructure-update.acknowledged',
-      targetKey: `${dataPlane}#global`,
+      targetKey: globalTargetKey(dataPlane),
       before: { id: current.id, status: 'pending' },
       after: { id: current.id, status: 'acknowledged' },
       result: 'ok',

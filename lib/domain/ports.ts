@@ -519,4 +519,13 @@ export interface SourceRecord {
 
 /** `<plane>#global` or `<plane>#<project>#<domain>`. */
 export const targetKey = (dataPlane: string, scope: Scope): string =>
-  scope.type === 'global' ? `${dataPlane}#global` : `${dataPlane}#${scope.project}#${scope.domain}`;
+  scope.type === 'global' ? globalTargetKey(dataPlane) : `${dataPlane}#${scope.project}#${scope.domain}`;
+
+/** A plane's global target: `<plane>#global`. */
+export const globalTargetKey = (dataPlane: string): string => `${dataPlane}#global`;
+
+/** The plane of a target key (plane names hold no `#`). */
+export const planeOfTargetKey = (key: string): string => key.split('#')[0] ?? key;
+
+/** Whether a target key is its plane's global target. */
+export const isGlobalTargetKey = (key: string): boolean => key === globalTargetKey(planeOfTargetKey(key));

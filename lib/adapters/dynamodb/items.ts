@@ -4,7 +4,7 @@
 import * as z from 'zod';
 import { resourceSchema, scopeSchema, ticketSchema } from '../../domain/grant.js';
 import type { CompiledTarget } from '../../domain/model.js';
-import { GRANT_STATUSES } from '../../domain/ports.js';
+import { GRANT_STATUSES, planeOfTargetKey } from '../../domain/ports.js';
 import type {
   AttributeRecord,
   AttributeUpdate,
@@ -70,8 +70,7 @@ const keyPart = (part: string): string => part.replace(/%/g, '%25').replace(/#/g
 export const ticketPk = (source: string, system: string, key: string) =>
   `TICKET#${keyPart(source)}#${keyPart(system)}#${keyPart(key)}`;
 
-/** The plane of a target key (`<plane>#global` or `<plane>#<project>#<domain>`). */
-export const planeOfTargetKey = (targetKey: string): string => targetKey.split('#')[0] ?? targetKey;
+export { planeOfTargetKey };
 
 // Key and bookkeeping attributes are not part of any record.
 const BOOKKEEPING = new Set([
