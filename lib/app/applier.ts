@@ -522,20 +522,22 @@ async function recordUctlUpdate(
   latest: AttributeUpdate | null,
 ): Promise<AttributeUpdate | null> {
   let file: UctlUpdate | null = target.desired?.uctl ?? null;
-  const imported = await deps.store.getAttributes(target.dataPlane, pair.project, pair.domain);
   const configured = plane.attributes[`${pair.project}/${pair.domain}`];
+  // Read only when needed: for the removal file, or once a new update is about to be recorded
+  // (its warning), never on the common run whose file did not change.
+  let imported: AttributeRecord | null | undefined;
+  const readImported = async (): Promise<AttributeRecord | null> => {
+    if (imported === undefined) imported = await deps.store.getAttributes(target.dataPlane, pair.project, pair.domain);
+    return imported;
+  };
   if (target.desired === null) {
     if (latest === null || latest.roleArn === null) return null;
-    file = uctlUpdate(
-      pair.project,
-      pair.domain,
-      null,
-      imported?.attributes ?? plane.attributes[`${pair.project}/${pair.domain}`] ?? {},
-    );
+    file = uctlUpdate(pair.project, pair.domain, null, (await readImported())?.attributes ?? configured ?? {});
   }
   if (file === null) return null;
   const contentHash = sha256Hex(file.yaml);
   if (latest !== null && latest.contentHash === contentHash) return null;
+  const neverImported = (await readImported()) === null && configured === undefined;
   // The id follows from (pair, the update it supersedes, content): a retry after a crash, or a run
   // that read the pair index a moment stale, computes the same id and the conditional create
   // refuses the duplicate.
@@ -553,7 +555,7 @@ async function recordUctlUpdate(
     command: file.command,
     contentHash,
     status: 'pending',
-    ...(imported === null && configured === undefined
+    ...(neverImported
       ? {
           warning: `The pair's current cluster resource attributes were never imported: \`uctl ${file.command.split(' ')[1] ?? 'update'}\` replaces its whole attribute map, so keys set there (projectQuotaCpu, ...) fall back to defaults. Run \`uctl get cluster-resource-attribute -p ${pair.project} -d ${pair.domain}\` and import its output (PUT /v1/attributes/${target.dataPlane}/${pair.project}/${pair.domain}) before running this update; the import records a new update that keeps them.`,
         }

@@ -1,6 +1,7 @@
 // Targets: the compiled desired state per (plane, project-domain) and per plane (global), what was
 // last applied, and the pair's uctl file (docs/rules.md, docs/api.md GET /v1/targets).
 import { NotFoundError } from '../domain/errors.js';
+import { canonicalJson } from '../domain/compile/hash.js';
 import { planGrants } from '../domain/engine.js';
 import { blastRadius } from '../domain/reconcile/blast-radius.js';
 import type { CompiledTarget, Scope } from '../domain/model.js';
@@ -44,13 +45,8 @@ export const planRequestOf = (grant: GrantRecord, options: { withExpiry: boolean
 export const attributesInput = (records: readonly AttributeRecord[]): Record<string, Record<string, string>> =>
   Object.fromEntries(records.map((r) => [`${r.dataPlane}/${r.project}/${r.domain}`, r.attributes]));
 
-/** Stable JSON (sorted keys, undefined dropped) so a stored target compares equal to a recompiled one. */
-export const canonicalJson = (value: unknown): string =>
-  JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
+/** Stable JSON (sorted keys, undefined dropped), so a stored target compares equal to a recompiled one. */
+export { canonicalJson };
 
 const sameDesired = (a: CompiledTarget | null, b: CompiledTarget | null): boolean =>
   canonicalJson(a) === canonicalJson(b);
@@ -201,7 +197,6 @@ async function recordHold(
     detail: `the held change of plane ${previous.dataPlane} no longer takes access from most of its targets (grants came back, or the held ones changed): nothing is held any more`,
   });
 }
-
 
 const viewOf = async (deps: AppDeps, target: TargetRecord): Promise<TargetView> => {
   const scope = target.scope;
