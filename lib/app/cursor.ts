@@ -19,3 +19,24 @@ export const decodeCursor = (cursor: string): string => {
     },
   ]);
 };
+
+/**
+ * One page of `items` ordered by their key: those after the cursor's key, at most `limit` (checked
+ * by the caller), and the cursor of the next page when more remain.
+ */
+export const pageByKey = <T>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  limit: number,
+  cursor: string | undefined,
+): { items: T[]; nextCursor?: string } => {
+  const after = cursor === undefined ? undefined : decodeCursor(cursor);
+  const rest = items
+    .filter((item) => after === undefined || keyOf(item) > after)
+    .sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+  const page = rest.slice(0, limit);
+  const last = page[page.length - 1];
+  return rest.length > limit && last !== undefined
+    ? { items: page, nextCursor: encodeCursor(keyOf(last)) }
+    : { items: page };
+};

@@ -4,7 +4,7 @@
 import { NotFoundError, StateConflictError } from '../domain/errors.js';
 import type { HeldChange, Page } from '../domain/ports.js';
 import { pageLimit, type AppDeps, type Identity } from './deps.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { pageByKey } from './cursor.js';
 import { recomputePlaneTargets } from './targets.js';
 
 /** The configured planes' held changes by plane name, cursor-paged like every list. */
@@ -12,16 +12,8 @@ export const listHeldChanges = async (
   deps: AppDeps,
   page: { limit?: number; cursor?: string } = {},
 ): Promise<Page<HeldChange>> => {
-  const limit = pageLimit(page.limit);
-  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
-  const planes = deps.config.dataPlanes
-    .map((plane) => plane.name)
-    .filter((name) => after === undefined || name > after)
-    .sort();
-  const holds = await deps.holds.getHolds(planes);
-  const items = holds.slice(0, limit);
-  const last = items[items.length - 1];
-  return holds.length > limit && last !== undefined ? { items, nextCursor: encodeCursor(last.dataPlane) } : { items };
+  const holds = await deps.holds.getHolds(deps.config.dataPlanes.map((plane) => plane.name));
+  return pageByKey(holds, (hold) => hold.dataPlane, pageLimit(page.limit), page.cursor);
 };
 
 const mustGetHold = async (deps: AppDeps, dataPlane: string): Promise<HeldChange> => {

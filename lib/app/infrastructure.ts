@@ -8,7 +8,7 @@ import { NotFoundError, StateConflictError } from '../domain/errors.js';
 import type { InfrastructureOutput } from '../domain/model.js';
 import { globalTargetKey, type InfrastructureUpdate, type Page } from '../domain/ports.js';
 import { pageLimit, withConflictRetry, type AppDeps, type Identity } from './deps.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { pageByKey } from './cursor.js';
 
 const repositoryHash = (repositoryArn: string): string => sha256Hex(repositoryArn).slice(0, 16);
 
@@ -78,18 +78,13 @@ export const listInfrastructureUpdates = async (
   deps: AppDeps,
   input: InfrastructureListInput = {},
 ): Promise<Page<InfrastructureUpdate>> => {
-  const limit = pageLimit(input.limit);
-  const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
   const planes = deps.config.dataPlanes
     .filter((plane) => plane.cloud === 'aws' && (input.dataPlane === undefined || plane.name === input.dataPlane))
     .map((plane) => plane.name);
-  const all = (await deps.infrastructure.listInfrastructureUpdates(planes))
-    .filter((update) => input.status === undefined || update.status === input.status)
-    .filter((update) => after === undefined || update.id > after)
-    .sort((a, b) => (a.id < b.id ? -1 : 1));
-  const items = all.slice(0, limit);
-  const last = items[items.length - 1];
-  return all.length > limit && last !== undefined ? { items, nextCursor: encodeCursor(last.id) } : { items };
+  const updates = (await deps.infrastructure.listInfrastructureUpdates(planes)).filter(
+    (update) => input.status === undefined || update.status === input.status,
+  );
+  return pageByKey(updates, (update) => update.id, pageLimit(input.limit), input.cursor);
 };
 
 /** The tracked update of one repository of a plane (null when none was ever recorded). */

@@ -17,7 +17,7 @@ import {
   type Page,
   type TargetRecord,
 } from '../domain/ports.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { pageByKey } from './cursor.js';
 import { pageLimit, withConflictRetry, type AppDeps } from './deps.js';
 import { recordInfrastructureUpdates } from './infrastructure.js';
 
@@ -220,15 +220,14 @@ export const listTargets = async (
   filter: { dataPlane?: string } = {},
   page: { limit?: number; cursor?: string } = {},
 ): Promise<Page<TargetView>> => {
-  const limit = pageLimit(page.limit);
-  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
-  const targets = [...(await deps.store.listTargets(filter.dataPlane))]
-    .sort((a, b) => (a.targetKey < b.targetKey ? -1 : 1))
-    .filter((target) => after === undefined || target.targetKey > after);
-  const slice = targets.slice(0, limit);
-  const items = await Promise.all(slice.map((target) => viewOf(deps, target)));
-  const last = slice[slice.length - 1];
-  return targets.length > limit && last !== undefined ? { items, nextCursor: encodeCursor(last.targetKey) } : { items };
+  const found = pageByKey(
+    await deps.store.listTargets(filter.dataPlane),
+    (target) => target.targetKey,
+    pageLimit(page.limit),
+    page.cursor,
+  );
+  const items = await Promise.all(found.items.map((target) => viewOf(deps, target)));
+  return found.nextCursor === undefined ? { items } : { items, nextCursor: found.nextCursor };
 };
 
 /** One target: `GET /v1/targets/{dataPlane}/{project}/{domain}` or `.../{dataPlane}/global`. */
