@@ -67,19 +67,15 @@ const handle = async (
     return { batchItemFailures: [] };
   }
   const sequences = new Map<string, string[]>();
-  const grantIds: string[] = [];
   for (const record of event.Records) {
     const touch = touchOf(record);
     if (touch === null) continue;
     const sequence = record.dynamodb?.SequenceNumber;
-    sequences.set(touch.targetKey, [
-      ...(sequences.get(touch.targetKey) ?? []),
-      ...(sequence === undefined ? [] : [sequence]),
-    ]);
-    if (touch.grantId !== undefined) grantIds.push(touch.grantId);
+    for (const key of touch.targetKeys)
+      sequences.set(key, [...(sequences.get(key) ?? []), ...(sequence === undefined ? [] : [sequence])]);
   }
   if (sequences.size === 0) return { batchItemFailures: [] };
-  const outcomes = await applyTargets(deps, [...sequences.keys()], { grantIds });
+  const outcomes = await applyTargets(deps, [...sequences.keys()]);
   countFailures(outcomes);
   const failed = outcomes.filter((outcome) => outcome.outcome === 'failed');
   logger.info('batch applied', {

@@ -11,11 +11,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as YAML from 'yaml';
 import * as z from 'zod';
 import { makeDocumentClient } from './adapters/dynamodb/client.js';
-import { makeDynamoGrantStore } from './adapters/dynamodb/grant-store.js';
-import { makeDynamoHoldStore } from './adapters/dynamodb/hold-store.js';
-import { makeDynamoInfrastructureStore } from './adapters/dynamodb/infrastructure-store.js';
+import { makeDynamoStores } from './adapters/dynamodb/stores.js';
 import type { AppDeps } from './app/deps.js';
-import { withPlaneCache } from './app/plane-cache.js';
 import { driftRoleArnOf, parseConfig, type GrantplaneConfig } from './domain/config.js';
 import type { Clock, IamGateway, Ids } from './domain/ports.js';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -79,15 +76,12 @@ export interface BuildDepsInput {
 export function buildDeps(input: BuildDepsInput): HttpDeps {
   const clock = input.clock ?? systemClock;
   return {
-    // The plane cache serves only the advisory quota check of pending submits (plane-cache.ts).
-    app: withPlaneCache({
-      store: makeDynamoGrantStore(makeDocumentClient(input.client), input.tableName),
-      holds: makeDynamoHoldStore(makeDocumentClient(input.client), input.tableName),
-      infrastructure: makeDynamoInfrastructureStore(makeDocumentClient(input.client), input.tableName),
+    app: {
+      ...makeDynamoStores(makeDocumentClient(input.client), input.tableName),
       config: input.config,
       clock,
       ids: input.ids ?? ulidIds(clock),
-    }),
+    },
     idempotency: new DynamoDBPersistenceLayer({
       tableName: input.tableName,
       keyAttr: 'pk',
@@ -173,9 +167,7 @@ export interface BuildApplierDepsInput {
 export function buildApplierDeps(input: BuildApplierDepsInput): ApplierDeps {
   const clock = input.clock ?? systemClock;
   return {
-    store: makeDynamoGrantStore(makeDocumentClient(input.client), input.tableName),
-    holds: makeDynamoHoldStore(makeDocumentClient(input.client), input.tableName),
-    infrastructure: makeDynamoInfrastructureStore(makeDocumentClient(input.client), input.tableName),
+    ...makeDynamoStores(makeDocumentClient(input.client), input.tableName),
     config: input.config,
     clock,
     ids: input.ids ?? ulidIds(clock),

@@ -98,7 +98,8 @@ export const routeNeedsJwt = (route: RouteSpec): boolean => route.access !== 'no
 
 /**
  * Only records that can need the applier invoke it (lib/app/applier-stream.ts decides the rest):
- * a target written (its desired state may have moved), a grant that became approved or revoking,
+ * a target written (its desired state may have moved), a planning unit written (it may have been
+ * marked compiled),
  * a uctl update acknowledged. Audit events, leases, idempotency records and webhook deliveries —
  * most of the table's writes — never wake it. Filters are ORed; Lambda allows five per mapping.
  */
@@ -110,12 +111,7 @@ export const APPLIER_STREAM_FILTERS = [
   }),
   FilterCriteria.filter({
     eventName: written,
-    dynamodb: {
-      NewImage: {
-        type: { S: FilterRule.isEqual(ITEM_TYPE.grant) },
-        status: { S: FilterRule.or('approved', 'revoking') },
-      },
-    },
+    dynamodb: { NewImage: { type: { S: FilterRule.isEqual(ITEM_TYPE.unit) } } },
   }),
   FilterCriteria.filter({
     eventName: written,

@@ -1,16 +1,19 @@
 // Which target a table stream record concerns (docs/applier.md): the applier reacts to
 //   - a target whose desired state changed (INSERT, or desiredVersion moved) — the recompute's write;
-//   - a grant that became `approved` or `revoking` — it may need no IAM change at all (R9: identical
-//     to a grant already applied), or its recompute may have died before writing the target;
+//   - a planning unit marked compiled (its `compiled` moved) — its grants may move on, even when no
+//     target changed (R9: a grant identical to one already applied needs no IAM change);
 //   - a uctl attribute update that became `acknowledged` — the role it stopped pointing at may now
 //     be deleted (A3).
 // Everything else (the applier's own outcome writes, audit events, leases, ...) is ignored, so the
 // applier never feeds itself. Works on the Lambda event's shape and the local poller's alike.
 
-/** A stream attribute value as far as the applier reads it (S and N only). */
+import { GLOBAL_UNIT, globalTargetKey, targetKey } from '../domain/ports.js';
+
+/** A stream attribute value as far as the applier reads it (S, N and SS only). */
 export interface StreamAttribute {
   S?: string | undefined;
   N?: string | undefined;
+  SS?: readonly string[] | undefined;
 }
 
 export type StreamImage = Record<string, StreamAttribute | undefined>;
@@ -25,15 +28,13 @@ export interface StreamRecordLike {
 
 /** What one record asks of the applier. */
 export interface Touch {
-  targetKey: string;
-  /** The grant the record is about (read strongly consistent as a candidate). */
-  grantId?: string;
+  targetKeys: string[];
 }
 
 const text = (image: StreamImage | undefined, name: string): string | undefined => image?.[name]?.S;
 const number = (image: StreamImage | undefined, name: string): string | undefined => image?.[name]?.N;
 
-/** The target a record asks the applier to look at, or null when it asks nothing. */
+/** The targets a record asks the applier to look at, or null when it asks nothing. */
 export function touchOf(record: StreamRecordLike): Touch | null {
   if (record.eventName !== 'INSERT' && record.eventName !== 'MODIFY') return null;
   const next = record.dynamodb?.NewImage;
@@ -42,22 +43,20 @@ export function touchOf(record: StreamRecordLike): Touch | null {
     case 'target': {
       const targetKey = text(next, 'targetKey');
       if (targetKey === undefined || number(next, 'desiredVersion') === number(previous, 'desiredVersion')) return null;
-      return { targetKey };
+      return { targetKeys: [targetKey] };
     }
-    case 'grant': {
-      const status = text(next, 'status');
-      const targetKey = text(next, 'targetKey');
-      const grantId = text(next, 'id');
-      if (targetKey === undefined || grantId === undefined || (status !== 'approved' && status !== 'revoking'))
+    case 'unit': {
+      const [plane, unit] = [text(next, 'dataPlane'), text(next, 'unit')];
+      if (plane === undefined || unit === undefined || number(next, 'compiled') === number(previous, 'compiled'))
         return null;
-      if (text(previous, 'status') === status) return null;
-      return { targetKey, grantId };
+      const targetKeys = unit === GLOBAL_UNIT ? [globalTargetKey(plane)] : (next?.targetKeys?.SS ?? []);
+      return targetKeys.length === 0 ? null : { targetKeys: [...targetKeys].sort() };
     }
     case 'attribute-update': {
       if (text(next, 'status') !== 'acknowledged' || text(previous, 'status') === 'acknowledged') return null;
       const [plane, project, domain] = [text(next, 'dataPlane'), text(next, 'project'), text(next, 'domain')];
       if (plane === undefined || project === undefined || domain === undefined) return null;
-      return { targetKey: `${plane}#${project}#${domain}` };
+      return { targetKeys: [targetKey(plane, { type: 'project-domain', project, domain })] };
     }
     default:
       return null;

@@ -20,12 +20,11 @@ import { roleArn } from '../domain/compile/arns.js';
 import { sha256Hex } from '../domain/compile/hash.js';
 import { pairRoleName } from '../domain/compile/names.js';
 import { uctlUpdate } from '../domain/compile/uctl.js';
-import { planGrants } from '../domain/engine.js';
 import { EngineError } from '../domain/errors.js';
 import type { UctlUpdate } from '../domain/model.js';
 import {
   ConcurrentUpdateError,
-  DESIRED_STATUSES,
+  GLOBAL_UNIT,
   globalTargetKey,
   IamGatewayError,
   isGlobalTargetKey,
@@ -36,6 +35,9 @@ import {
   type GrantStatus,
   type IamGateway,
   type TargetRecord,
+  type UnitState,
+  unitOf,
+  WAITING_STATUSES,
 } from '../domain/ports.js';
 import { ForbiddenActionError, MissingRoleError, OwnershipError } from '../domain/reconcile/index.js';
 import type { AppDeps } from './deps.js';
@@ -48,7 +50,7 @@ import {
   type PolicyDocumentCache,
   type ReconcileResult,
 } from './reconcile.js';
-import { attributesInput, planRequestOf, recomputePlaneTargets } from './targets.js';
+import { recomputePlaneTargets } from './targets.js';
 
 /** Structured log lines (the Powertools logger in Lambda). */
 export interface ApplierLog {
@@ -68,8 +70,6 @@ export interface ApplierDeps extends AppDeps {
 }
 
 export interface ApplyOptions {
-  /** Grants the caller knows changed (from the stream): read strongly consistent as candidates. */
-  grantIds?: readonly string[];
   /** Lease lifetime per target; default 120 000 ms. */
   leaseMs?: number;
   /** How long to wait for a busy lease before giving the target up for a retry; default 5 000 ms. */
@@ -170,50 +170,65 @@ export async function applyTargets(
   for (const [dataPlane, planeKeys] of byPlane) {
     const plane = deps.config.dataPlanes.find((candidate) => candidate.name === dataPlane);
     let candidates: Map<string, GrantRecord[]>;
-    let refused = new Map<string, string>();
+    let units: Map<string, UnitState>;
     let held = new Set<string>();
     try {
-      // Candidates are read BEFORE the recompute: every grant approved by now is then covered by
-      // the desired state the targets hold afterwards, so activating them after the apply is true.
-      candidates = await candidateGrants(deps, dataPlane, planeKeys, options.grantIds ?? []);
-      // Repairs a recompute the API never finished (it died between the grant write and the
-      // target write); a no-op otherwise.
-      if (plane !== undefined && plane.cloud === 'aws') {
-        const recomputed = await recomputePlaneTargets(deps, dataPlane);
-        // A6: a held target keeps its old desired state, so its grants are not where they say
-        // they are going: none of them moves on until an admin releases the change.
-        held = new Set(recomputed.held?.targets.map((target) => target.targetKey) ?? []);
-      }
-      const waiting = [...candidates.values()].flat().filter((grant) => grant.status !== 'revoking');
-      if (waiting.length > 0) refused = await refusedGrants(deps, dataPlane);
+      // Candidates first, then their units: a unit read as compiled covers every grant read before
+      // it (each change of a desired set bumps its unit), so the targets' desired state — read after
+      // the unit — holds what activating those grants claims. No planning here: the recompute that
+      // marked the unit compiled stored what it refused.
+      candidates = await candidateGrants(deps, dataPlane, planeKeys);
+      units = new Map(
+        (await deps.planes.getUnits(dataPlane, [...new Set(planeKeys.map(unitOfTargetKey))])).map((unit) => [
+          unit.unit,
+          unit,
+        ]),
+      );
+      // A6: a held target keeps its old desired state, so its grants are not where they say they
+      // are going: none of them moves on until an admin releases the change.
+      const [hold] = await deps.holds.getHolds([dataPlane]);
+      held = new Set(hold?.targets.map((target) => target.targetKey) ?? []);
     } catch (error: unknown) {
-      // The engine failing is not this plane's data being late: nothing is applied and nothing is
-      // marked failed anywhere, and the invocation itself fails, so retries, the dead-letter queue
-      // and the function's error alarm all see it (docs/rules.md).
-      if (error instanceof EngineError) {
-        deps.log.error('engine failed: nothing applied', { dataPlane, error: errorText(error) });
-        throw error;
-      }
       deps.log.error('applier could not read the plane', { dataPlane, error: errorText(error) });
       for (const key of planeKeys)
         outcomes.push({ targetKey: key, outcome: 'failed', iamCalls: [], grantChanges: [], error: errorText(error) });
       continue;
     }
-    // Policies the plane's targets desire, read once per plane and batch (after the recompute).
-    let desired: Promise<ReadonlyMap<string, readonly string[]>> | undefined;
+    const refused = new Map([...units.values()].flatMap((unit) => Object.entries(unit.refused)));
+    const perTarget = new Map<string, Promise<ReadonlyMap<string, readonly string[]>>>();
     const run: PlaneRun = {
       plane,
       refused,
-      desiredPolicies: () => (desired ??= desiredPolicyArns(deps, dataPlane)),
+      desiredPolicies: (key) => {
+        const known = perTarget.get(key);
+        if (known !== undefined) return known;
+        const read = desiredPolicyArns(deps, dataPlane, key, units.get(unitOfTargetKey(key)));
+        perTarget.set(key, read);
+        return read;
+      },
     };
     for (const key of planeKeys) {
-      const waiting = candidates.get(key) ?? [];
-      if (held.has(key) && waiting.length > 0)
+      let waiting = candidates.get(key) ?? [];
+      const unit = units.get(unitOfTargetKey(key));
+      if (waiting.length > 0 && unit !== undefined && unit.compiled < unit.version) {
+        // The unit's recompute has not finished (it is under way, or died: the schedule's repair
+        // pass finishes it); its mark wakes this target again.
+        deps.log.info('grants wait for their unit to be compiled', {
+          targetKey: key,
+          unit: unit.unit,
+          version: unit.version,
+          compiled: unit.compiled,
+        });
+        waiting = [];
+      }
+      if (held.has(key) && waiting.length > 0) {
         deps.log.warn('grants wait for the release of a held change', {
           targetKey: key,
           grantIds: waiting.map((grant) => grant.id),
         });
-      outcomes.push(await applyOne(deps, run, key, held.has(key) ? [] : waiting, owner, options));
+        waiting = [];
+      }
+      outcomes.push(await applyOne(deps, run, key, waiting, owner, options));
     }
   }
   return outcomes;
@@ -222,18 +237,40 @@ export async function applyTargets(
 /** What the targets of one plane in one applyTargets call share. */
 interface PlaneRun {
   plane: DataPlaneConfig | undefined;
-  /** Grants the plane's compilation refuses: grant id → why. */
+  /** Grants the plane's compilation refuses: grant id → why (stored by the recompute with its units). */
   refused: ReadonlyMap<string, string>;
-  /** Per target, the policies its desired state uses: never deleted by another target's run. */
-  desiredPolicies: () => Promise<ReadonlyMap<string, readonly string[]>>;
+  /** Per target, the policies the desired state of the targets it shares policies with uses. */
+  desiredPolicies: (targetKey: string) => Promise<ReadonlyMap<string, readonly string[]>>;
 }
 
-/** Per target of the plane, the policies its desired state uses (owned and attached). */
+/** The planning unit of a target key (`<plane>#global` or `<plane>#<project>#<domain>`). */
+const unitOfTargetKey = (key: string): string => {
+  if (isGlobalTargetKey(key)) return GLOBAL_UNIT;
+  const [, project = '', domain = ''] = key.split('#');
+  return unitOf({ type: 'project-domain', project, domain });
+};
+
+/**
+ * The policies that targets sharing policies with `key` desire (owned and attached), never deleted
+ * by its run: for a pair's role, the global target's and its unit's (pairs spelling one namespace
+ * spell the same policy names); for the global target, every target of the plane (their roles
+ * attach its policies).
+ */
 async function desiredPolicyArns(
   deps: ApplierDeps,
   dataPlane: string,
+  key: string,
+  unit: UnitState | undefined,
 ): Promise<ReadonlyMap<string, readonly string[]>> {
-  const targets = await deps.store.listTargets(dataPlane);
+  const targets = isGlobalTargetKey(key)
+    ? await deps.store.listTargets(dataPlane)
+    : (
+        await Promise.all(
+          [...new Set([globalTargetKey(dataPlane), ...(unit?.targetKeys ?? [])])].map((each) =>
+            deps.store.getTarget(each),
+          ),
+        )
+      ).filter((target) => target !== null);
   return new Map(
     targets.map((target) => [
       target.targetKey,
@@ -244,50 +281,21 @@ async function desiredPolicyArns(
   );
 }
 
-/** Grants of these targets that wait for the applier (approved, failed, revoking). */
+/** Grants of these targets that wait for the applier (approved, failed, revoking): their units' members. */
 async function candidateGrants(
   deps: ApplierDeps,
   dataPlane: string,
   keys: readonly string[],
-  hintIds: readonly string[],
 ): Promise<Map<string, GrantRecord[]>> {
   const wanted = new Set(keys);
-  const byId = new Map<string, GrantRecord>();
-  for (const grant of await deps.store.listGrantsByStatus(dataPlane, ['approved', 'failed', 'revoking']))
-    byId.set(grant.id, grant);
-  // The status index is eventually consistent: grants named by the stream are read strongly.
-  for (const grant of await deps.store.getGrants(hintIds)) byId.set(grant.id, grant);
   const result = new Map<string, GrantRecord[]>();
-  for (const grant of byId.values()) {
-    if (grant.dataPlane !== dataPlane || !wanted.has(grant.targetKey)) continue;
-    if (!['approved', 'failed', 'revoking'].includes(grant.status)) continue;
-    result.set(grant.targetKey, [...(result.get(grant.targetKey) ?? []), grant]);
+  for (const unit of new Set(keys.map(unitOfTargetKey))) {
+    for (const grant of await deps.planes.getMembers(dataPlane, unit)) {
+      if (!wanted.has(grant.targetKey) || !WAITING_STATUSES.includes(grant.status)) continue;
+      result.set(grant.targetKey, [...(result.get(grant.targetKey) ?? []), grant]);
+    }
   }
   return result;
-}
-
-/**
- * The plane's desired grants the engine refuses when compiling them together (the same inputs and
- * order as recomputePlaneTargets), with the rule codes: grant id → reason.
- */
-async function refusedGrants(deps: ApplierDeps, dataPlane: string): Promise<Map<string, string>> {
-  const snapshot = await deps.store.getPlaneSnapshot(dataPlane);
-  const grants = (await deps.store.getGrants(snapshot.desiredGrantIds))
-    .filter((grant) => grant.dataPlane === dataPlane && DESIRED_STATUSES.includes(grant.status))
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const plan = planGrants({
-    config: deps.config,
-    requests: grants.map((grant) => planRequestOf(grant, { withExpiry: false })),
-    now: deps.clock.now(),
-    attributes: attributesInput(snapshot.attributes),
-  });
-  const refused = new Map<string, string>();
-  for (const rejection of plan.rejected) {
-    const grant = grants[rejection.index];
-    if (grant !== undefined)
-      refused.set(grant.id, rejection.errors.map((error) => `${error.code}: ${error.message}`).join('; '));
-  }
-  return refused;
 }
 
 async function acquireLease(deps: ApplierDeps, key: string, owner: string, options: ApplyOptions): Promise<void> {
@@ -386,7 +394,7 @@ async function applyLeased(
     const iam = await verifiedGateway(deps, plane);
     const guard = planeGuard(plane);
     // Other targets' policies only: this target's own desired state was just read, fresh.
-    const planePolicies = await run.desiredPolicies();
+    const planePolicies = await run.desiredPolicies(key);
     const keep = new Set([...planePolicies].flatMap(([other, arns]) => (other === key ? [] : arns)));
     let result: ReconcileResult;
     try {
@@ -757,14 +765,28 @@ async function recordOutcome(
  * record lost after its retries, or an acknowledgement or import that woke nothing, still converges.
  */
 export async function applyPendingTargets(deps: ApplierDeps, options: ApplyOptions = {}): Promise<TargetOutcome[]> {
+  // The repair pass: every AWS plane planned whole, as the configuration says now. It finishes a
+  // unit recompute that died between the grant write and the target write, takes configuration
+  // changes (a lowered quota) in, and fails the invocation on an engine failure (docs/rules.md).
+  for (const plane of deps.config.dataPlanes) {
+    if (plane.cloud !== 'aws') continue;
+    try {
+      await recomputePlaneTargets(deps, plane.name);
+    } catch (error: unknown) {
+      if (error instanceof EngineError) {
+        deps.log.error('engine failed: nothing applied', { dataPlane: plane.name, error: errorText(error) });
+        throw error;
+      }
+      deps.log.error('repair recompute failed', { dataPlane: plane.name, error: errorText(error) });
+    }
+  }
   const keys = new Set<string>();
   for (const target of await deps.store.listTargets()) {
     if (target.appliedVersion < target.desiredVersion || target.state !== 'applied') keys.add(target.targetKey);
   }
   for (const plane of deps.config.dataPlanes) {
     if (plane.cloud !== 'aws') continue;
-    for (const grant of await deps.store.listGrantsByStatus(plane.name, ['approved', 'failed', 'revoking']))
-      keys.add(grant.targetKey);
+    for (const grant of await deps.store.listGrantsByStatus(plane.name, WAITING_STATUSES)) keys.add(grant.targetKey);
   }
   if (keys.size === 0) return [];
   return applyTargets(deps, [...keys], options);

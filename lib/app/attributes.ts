@@ -13,7 +13,7 @@ import {
   type Page,
 } from '../domain/ports.js';
 import { MAX_PAGE_LIMIT, pageLimit, withConflictRetry, type AppDeps } from './deps.js';
-import { recomputePlaneTargets, type RecomputeResult } from './targets.js';
+import { recomputeScope, type RecomputeResult } from './targets.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform((value) => String(value));
 
@@ -191,7 +191,11 @@ export const importAttributes = async (
     after: record.attributes,
     result: 'ok',
   });
-  const recompute = await recomputePlaneTargets(deps, input.dataPlane);
+  const recompute = await recomputeScope(deps, input.dataPlane, {
+    type: 'project-domain',
+    project: input.project,
+    domain: input.domain,
+  });
   return { record, recompute };
 };
 

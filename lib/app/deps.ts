@@ -8,13 +8,15 @@ import {
   type HoldStore,
   type Ids,
   type InfrastructureUpdateStore,
+  type PlaneStore,
 } from '../domain/ports.js';
-import type { PlaneCache } from './plane-cache.js';
 
 export type { Identity, Role } from '../domain/ports.js';
 
 export interface AppDeps {
   store: GrantStore;
+  /** The planes' desired state: unit and plane snapshots to plan from, guarded target writes. */
+  planes: PlaneStore;
   /** Held changes (A6): a recompute that would take most of a plane's access waits for an admin. */
   holds: HoldStore;
   /** Cross-account ECR repository policies to apply, tracked and acknowledged like uctl updates. */
@@ -22,11 +24,6 @@ export interface AppDeps {
   config: GrantplaneConfig;
   clock: Clock;
   ids: Ids;
-  /**
-   * Per-container plane cache for the advisory quota check of pending submits (plane-cache.ts);
-   * absent: every check reads fresh. Pair it with a store wrapped by `invalidatingStore`.
-   */
-  planeCache?: PlaneCache;
 }
 
 export interface RetryOptions {

@@ -315,7 +315,7 @@ async function enforcePlane(
 
   if (repair.size > 0) {
     await withConflictRetry(async () => {
-      const snapshot = await deps.store.getPlaneSnapshot(plane.name);
+      const snapshot = await deps.planes.getPlaneSnapshot(plane.name);
       const writes: DesiredTargetWrite[] = snapshot.targets
         .filter((target) => repair.has(target.targetKey) && target.desired !== null)
         .map((target) => ({
@@ -326,7 +326,8 @@ async function enforcePlane(
           updatedAt: options.checkedAt,
         }))
         .sort((a, b) => (a.targetKey < b.targetKey ? -1 : 1));
-      if (writes.length > 0) await deps.store.writeDesiredTargets(plane.name, snapshot.version, writes);
+      if (writes.length > 0)
+        await deps.planes.writeDesiredTargets(plane.name, { kind: 'plane', version: snapshot.version }, writes, []);
       result.reapplied = writes.map((write) => write.targetKey);
     });
   }

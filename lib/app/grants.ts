@@ -5,8 +5,11 @@ import { ForbiddenError, NotFoundError, StateConflictError, ValidationError } fr
 import { grantRequestSchema, type GrantRequest } from '../domain/grant.js';
 import type { RuleViolation } from '../domain/model.js';
 import {
-  DESIRED_STATUSES,
+  GLOBAL_UNIT,
+  isDesiredStatus,
   targetKey,
+  unitOf,
+  type AttributeRecord,
   type AuditEvent,
   type GrantFilter,
   type GrantRecord,
@@ -16,8 +19,8 @@ import {
 } from '../domain/ports.js';
 import { pageLimit, withConflictRetry, type AppDeps } from './deps.js';
 import { effectOf, type GrantView } from './effect.js';
-import { attributesInput, planRequestOf, recomputePlaneTargets } from './targets.js';
-import type { PlaneState } from './plane-cache.js';
+import { pairOfRequest } from '../domain/desired.js';
+import { attributesInput, planRequestOf, recomputeScope } from './targets.js';
 
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './deps.js';
 
@@ -40,8 +43,6 @@ export interface DecisionInput {
   actor: Identity;
   comment?: string;
 }
-
-const isDesired = (status: GrantStatus): boolean => DESIRED_STATUSES.includes(status);
 
 const auditOf = (
   deps: AppDeps,
@@ -82,40 +83,32 @@ interface Checked {
   secretKey?: string;
 }
 
-/** The plane's desired grants (sorted by id) and imported attributes, read strongly consistent. */
-const readPlaneState = async (deps: AppDeps, dataPlane: string): Promise<PlaneState> => {
-  const snapshot = await deps.store.getPlaneSnapshot(dataPlane);
-  const desired = (await deps.store.getGrants(snapshot.desiredGrantIds))
-    .filter((grant) => isDesired(grant.status))
-    .sort((a, b) => (a.id < b.id ? -1 : 1));
-  return { desired, attributes: snapshot.attributes };
-};
-
 /**
- * The desired grants that can change the engine's verdict on `request`, so a submit plans one pair,
- * not the whole plane (its cost grew with every grant of the plane). For a project-domain request:
- * the plane's global grants (they take room on every role and cover statements, C1/C3), and the
- * grants of every pair spelling the same namespace `<project>-<domain>` (its own pair: R9 repeats
- * and its role's quota, C3; look-alike pairs: the namespace collision rule). No other pair's grant
- * takes part in any of those rules, and none of them can be displaced by this request. A global
- * request (or one whose scope cannot be read) is planned with the whole plane.
+ * The desired grants and attributes that can change the engine's verdict on `request`, read
+ * strongly consistent, so a submit plans one unit, not the whole plane (docs/data-model.md). For a
+ * project-domain request: the plane's global grants (they take room on every role and cover
+ * statements, C1/C3) and its unit's — every pair spelling the same namespace `<project>-<domain>`
+ * (its own pair: R9 repeats and its role's quota, C3; look-alike pairs: the namespace rule) — with
+ * the pair's imported attributes. No other grant takes part in any of those rules, and none can be
+ * displaced by this request. A global request (or one whose scope cannot be read) is planned with
+ * the whole plane.
  */
-export const neighboursOf = (request: unknown): ((grant: GrantRecord) => boolean) => {
-  const scope = rawScopeOf(request);
-  if (
-    typeof scope !== 'object' ||
-    scope === null ||
-    !('type' in scope) ||
-    scope.type !== 'project-domain' ||
-    !('project' in scope) ||
-    !('domain' in scope) ||
-    typeof scope.project !== 'string' ||
-    typeof scope.domain !== 'string'
-  ) {
-    return () => true;
+const stateFor = async (
+  deps: AppDeps,
+  dataPlane: string,
+  request: unknown,
+): Promise<{ grants: GrantRecord[]; attributes: AttributeRecord[] }> => {
+  const pair = pairOfRequest(request);
+  if (pair === null) {
+    const snapshot = await deps.planes.getPlaneSnapshot(dataPlane);
+    return { grants: snapshot.grants, attributes: snapshot.attributes };
   }
-  const namespace = `${scope.project}-${scope.domain}`;
-  return (grant) => grant.scope.type === 'global' || `${grant.scope.project}-${grant.scope.domain}` === namespace;
+  const [global, own, attributes] = await Promise.all([
+    deps.planes.getMembers(dataPlane, GLOBAL_UNIT),
+    deps.planes.getMembers(dataPlane, unitOf({ type: 'project-domain', ...pair })),
+    deps.store.getAttributes(dataPlane, pair.project, pair.domain),
+  ]);
+  return { grants: [...global, ...own], attributes: attributes === null ? [] : [attributes] };
 };
 
 /**
@@ -124,22 +117,12 @@ export const neighboursOf = (request: unknown): ((grant: GrantRecord) => boolean
  * `advisory`: the plane's state may come from the container's plane cache (at most its TTL old) —
  * only for a submit that lands pending, whose quota approveGrant checks again against fresh state.
  */
-const checkAgainstPlane = async (
-  deps: AppDeps,
-  request: unknown,
-  ignoreId?: string,
-  advisory = false,
-): Promise<Checked> => {
+const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: string): Promise<Checked> => {
   const dataPlane = resolvePlane(deps, request);
-  const load = (plane: string) => () => readPlaneState(deps, plane);
-  const state =
-    dataPlane === undefined
-      ? undefined
-      : deps.planeCache === undefined
-        ? await readPlaneState(deps, dataPlane)
-        : await deps.planeCache.get(dataPlane, load(dataPlane), { fresh: !advisory });
-  const neighbours = neighboursOf(request);
-  const existing = (state?.desired ?? []).filter((grant) => grant.id !== ignoreId && neighbours(grant));
+  const state = dataPlane === undefined ? undefined : await stateFor(deps, dataPlane, request);
+  const existing = (state?.grants ?? [])
+    .filter((grant) => grant.id !== ignoreId && isDesiredStatus(grant.status))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
   const requests: unknown[] = existing.map((grant) => planRequestOf(grant, { withExpiry: false }));
   const index = requests.length;
   requests.push(
@@ -195,10 +178,6 @@ const checkAgainstPlane = async (
   };
 };
 
-/** The scope as sent (before validation): only to decide early whether a submit may auto-approve. */
-const rawScopeOf = (request: unknown): unknown =>
-  typeof request === 'object' && request !== null && 'scope' in request ? request.scope : undefined;
-
 /** Approved on arrival: pre-approved by its source, or a project-domain in the plane's autoApproveDomains. */
 const autoApproves = (
   deps: AppDeps,
@@ -230,15 +209,9 @@ export const submitGrant = async (deps: AppDeps, input: SubmitGrantInput): Promi
     input.ticket !== undefined && typeof input.request === 'object' && input.request !== null
       ? { ...input.request, ticket: input.ticket }
       : input.request;
-  // A submit that will land pending changes no desired state and is re-checked at approval, so its
-  // quota check may use the container's plane cache (one round trip less on POST /v1/grants); one
-  // that is approved on arrival must check against fresh state, so the cache is read-through then.
-  const advisory = !autoApproves(deps, input.preApproved, resolvePlane(deps, request), rawScopeOf(request));
-  let checked = await checkAgainstPlane(deps, request, undefined, advisory);
+  const checked = await checkAgainstPlane(deps, request);
   const scope = checked.request.scope;
   const autoApproved = autoApproves(deps, input.preApproved, checked.dataPlane, scope);
-  // The raw request and the parsed one disagree on approval (a schema transform): check it fresh.
-  if (advisory && autoApproved) checked = await checkAgainstPlane(deps, request);
   const now = deps.clock.now().toISOString();
   const status: GrantStatus = autoApproved ? 'approved' : 'pending-approval';
   const { dataPlane: _ignored, ...rest } = checked.request;
@@ -284,7 +257,7 @@ export const submitGrant = async (deps: AppDeps, input: SubmitGrantInput): Promi
       input.detail === undefined ? {} : { detail: input.detail },
     ),
   );
-  if (autoApproved) await recomputePlaneTargets(deps, grant.dataPlane);
+  if (autoApproved) await recomputeScope(deps, grant.dataPlane, grant.scope);
   return grant;
 };
 
@@ -356,7 +329,7 @@ export const approveGrant = async (deps: AppDeps, input: DecisionInput): Promise
     );
     return next;
   });
-  await recomputePlaneTargets(deps, approved.dataPlane);
+  await recomputeScope(deps, approved.dataPlane, approved.scope);
   return approved;
 };
 
@@ -418,9 +391,10 @@ export const revokeGrant = async (
     await deps.store.updateGrant(next, auditOf(deps, 'grant.revoked', input.actor.sub, next, grant.status, extra), {
       previousStatus: grant.status,
     });
-    return { grant: next, changed: isDesired(grant.status) };
+    return { grant: next, changed: isDesiredStatus(grant.status) };
   });
-  if (result.changed && input.deferRecompute !== true) await recomputePlaneTargets(deps, result.grant.dataPlane);
+  if (result.changed && input.deferRecompute !== true)
+    await recomputeScope(deps, result.grant.dataPlane, result.grant.scope);
   return result.grant;
 };
 
@@ -452,10 +426,11 @@ export const expireGrant = async (
     await deps.store.updateGrant(next, auditOf(deps, 'grant.expired', actor, next, grant.status), {
       previousStatus: grant.status,
     });
-    return { grant: next, changed: isDesired(grant.status) };
+    return { grant: next, changed: isDesiredStatus(grant.status) };
   });
   if (result === null) return null;
-  if (result.changed && input.deferRecompute !== true) await recomputePlaneTargets(deps, result.grant.dataPlane);
+  if (result.changed && input.deferRecompute !== true)
+    await recomputeScope(deps, result.grant.dataPlane, result.grant.scope);
   return result.grant;
 };
 

@@ -5,7 +5,15 @@ import * as z from 'zod';
 import { planGrants } from '../domain/engine.js';
 import { scopeSchema } from '../domain/grant.js';
 import type { CompiledTarget, PlanResult, Scope } from '../domain/model.js';
-import { DESIRED_STATUSES, targetKey, type AttributeRecord, type GrantRecord } from '../domain/ports.js';
+import { pairOfRequest } from '../domain/desired.js';
+import {
+  GLOBAL_UNIT,
+  isDesiredStatus,
+  targetKey,
+  unitOf,
+  type AttributeRecord,
+  type GrantRecord,
+} from '../domain/ports.js';
 import type { AppDeps } from './deps.js';
 import { attributesInput, canonicalJson, planRequestOf } from './targets.js';
 
@@ -27,16 +35,60 @@ const keyOf = (target: CompiledTarget): string => targetKey(target.dataPlane, ta
 const located = z.looseObject({ dataPlane: z.string().optional(), scope: scopeSchema });
 
 /**
- * Plans `requests` together with every stored desired grant (all planes) and reports the
+ * The stored state the requests can be affected by, read strongly consistent: for a plane whose
+ * requests all name pairs, its global grants and those pairs' units with their attributes (what
+ * planning the whole plane would give those targets, docs/data-model.md); the whole plane when a
+ * request is global or unreadable; every plane when a request's plane cannot be told.
+ */
+async function storedStateFor(
+  deps: AppDeps,
+  requests: readonly unknown[],
+): Promise<{ grants: GrantRecord[]; attributes: AttributeRecord[] }> {
+  const planes = deps.config.dataPlanes.map((plane) => plane.name);
+  const onlyPlane = planes.length === 1 ? planes[0] : undefined;
+  const whole = new Set<string>();
+  const pairs = new Map<string, { project: string; domain: string }[]>();
+  for (const request of requests) {
+    const named =
+      typeof request === 'object' && request !== null && 'dataPlane' in request ? request.dataPlane : undefined;
+    const plane = typeof named === 'string' ? named : onlyPlane;
+    if (plane === undefined) {
+      for (const each of planes) whole.add(each);
+      continue;
+    }
+    const pair = pairOfRequest(request);
+    if (pair === null) whole.add(plane);
+    else pairs.set(plane, [...(pairs.get(plane) ?? []), pair]);
+  }
+  const grants: GrantRecord[] = [];
+  const attributes: AttributeRecord[] = [];
+  for (const plane of planes) {
+    if (whole.has(plane)) {
+      const snapshot = await deps.planes.getPlaneSnapshot(plane);
+      grants.push(...snapshot.grants);
+      attributes.push(...snapshot.attributes);
+      continue;
+    }
+    const wanted = pairs.get(plane);
+    if (wanted === undefined) continue;
+    const units = [GLOBAL_UNIT, ...new Set(wanted.map((pair) => unitOf({ type: 'project-domain', ...pair })))];
+    for (const members of await Promise.all(units.map((unit) => deps.planes.getMembers(plane, unit))))
+      grants.push(...members);
+    const unique = [...new Map(wanted.map((pair) => [`${pair.project}#${pair.domain}`, pair])).values()];
+    for (const found of await Promise.all(
+      unique.map((pair) => deps.store.getAttributes(plane, pair.project, pair.domain)),
+    ))
+      if (found !== null) attributes.push(found);
+  }
+  return { grants: grants.filter((grant) => isDesiredStatus(grant.status)), attributes };
+}
+
+/**
+ * Plans `requests` together with the stored desired grants they can be affected by and reports the
  * difference: the plan of the new requests and which targets they create, update or leave as is.
  */
 export async function planAgainstDesiredState(deps: AppDeps, requests: readonly unknown[]): Promise<DryRunResult> {
-  const stored: GrantRecord[] = [];
-  const attributes: AttributeRecord[] = [];
-  for (const plane of deps.config.dataPlanes) {
-    stored.push(...(await deps.store.listGrantsByStatus(plane.name, DESIRED_STATUSES)));
-    attributes.push(...(await deps.store.listAttributes(plane.name)));
-  }
+  const { grants: stored, attributes } = await storedStateFor(deps, requests);
   stored.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const now = deps.clock.now();
   const storedRequests = stored.map((grant) => planRequestOf(grant, { withExpiry: false }));

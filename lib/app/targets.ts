@@ -2,16 +2,14 @@
 // last applied, and the pair's uctl file (docs/rules.md, docs/api.md GET /v1/targets).
 import { NotFoundError } from '../domain/errors.js';
 import { canonicalJson } from '../domain/compile/hash.js';
-import { planGrants } from '../domain/engine.js';
+import { planDesired } from '../domain/desired.js';
 import { blastRadius } from '../domain/reconcile/blast-radius.js';
 import type { CompiledTarget, Scope } from '../domain/model.js';
 import {
-  DESIRED_STATUSES,
   targetKey,
-  type AttributeRecord,
+  unitOf,
   type AttributeUpdate,
   type DesiredTargetWrite,
-  type GrantRecord,
   type HeldChange,
   type InfrastructureUpdate,
   type Page,
@@ -29,21 +27,7 @@ export interface TargetView extends TargetRecord {
   infrastructureUpdates?: InfrastructureUpdate[];
 }
 
-/** The request a stored grant stands for, as the engine plans it. */
-export const planRequestOf = (grant: GrantRecord, options: { withExpiry: boolean }) => ({
-  dataPlane: grant.dataPlane,
-  scope: grant.scope,
-  resource: grant.resource,
-  ...(grant.justification === undefined ? {} : { justification: grant.justification }),
-  // Expiry is the schedule's job (audited status change), so desired state never changes silently
-  // with the clock: stored grants are planned without it, only a new request is checked (R8).
-  ...(options.withExpiry && grant.expiresAt !== undefined ? { expiresAt: grant.expiresAt } : {}),
-  ...(grant.ticket === undefined ? {} : { ticket: grant.ticket }),
-});
-
-/** Imported attributes keyed `<dataPlane>/<project>/<domain>`, as planGrants takes them. */
-export const attributesInput = (records: readonly AttributeRecord[]): Record<string, Record<string, string>> =>
-  Object.fromEntries(records.map((r) => [`${r.dataPlane}/${r.project}/${r.domain}`, r.attributes]));
+export { attributesInput, planRequestOf } from '../domain/desired.js';
 
 /** Stable JSON (sorted keys, undefined dropped), so a stored target compares equal to a recompiled one. */
 export { canonicalJson };
@@ -57,6 +41,8 @@ export interface RecomputeResult {
   changed: string[];
   /** The change held by the blast-radius guard (A6): its targets kept their desired state. */
   held: HeldChange | null;
+  /** Desired grants the recomputed units' compilation refuses: grant id → codes and messages. */
+  refused: Record<string, string>;
 }
 
 export interface RecomputeOptions {
@@ -67,12 +53,92 @@ export interface RecomputeOptions {
   release?: HeldChange;
 }
 
+/** The writes that bring stored targets to the compiled ones; a stored target nothing compiles goes to null. */
+const targetWrites = (
+  compiled: ReadonlyMap<string, CompiledTarget>,
+  stored: readonly TargetRecord[],
+  updatedAt: string,
+): DesiredTargetWrite[] => {
+  const byKey = new Map(stored.map((target) => [target.targetKey, target]));
+  const writes: DesiredTargetWrite[] = [];
+  for (const [key, desired] of compiled) {
+    const current = byKey.get(key);
+    if (current !== undefined && sameDesired(current.desired, desired)) continue;
+    writes.push({
+      targetKey: key,
+      scope: desired.scope,
+      desired,
+      expectedDesiredVersion: current?.desiredVersion ?? 0,
+      updatedAt,
+    });
+  }
+  for (const [key, current] of byKey) {
+    if (compiled.has(key) || current.desired === null) continue;
+    writes.push({
+      targetKey: key,
+      scope: current.scope,
+      desired: null,
+      expectedDesiredVersion: current.desiredVersion,
+      updatedAt,
+    });
+  }
+  return writes.sort((a, b) => (a.targetKey < b.targetKey ? -1 : 1));
+};
+
+const sameRefusals = (a: Record<string, string>, b: Record<string, string>): boolean =>
+  canonicalJson(a) === canonicalJson(b);
+
+/**
+ * Recomputes what a change of a grant with this scope can affect (docs/data-model.md): a pair
+ * grant's planning unit (its namespace, planned with the plane's global grants), or the whole plane
+ * for a global grant, whose policies every role of the plane attaches.
+ */
+export const recomputeScope = (deps: AppDeps, dataPlane: string, scope: Scope): Promise<RecomputeResult> =>
+  scope.type === 'global' ? recomputePlaneTargets(deps, dataPlane) : recomputeUnit(deps, dataPlane, unitOf(scope));
+
+/**
+ * Recompiles one planning unit from its members, the global grants and the unit's imported
+ * attributes — a handful of reads and one transaction at any plane size — and writes the unit's
+ * targets whose compiled output changed, with the unit marked compiled (and what it refuses), all
+ * conditional on the unit's and the global unit's versions. The applier moves the unit's grants on
+ * once the mark is there. A change that could trip the blast-radius guard (more than two targets
+ * losing access), or any change while the plane has a held change, is planned with the whole plane.
+ */
+export const recomputeUnit = (deps: AppDeps, dataPlane: string, unit: string): Promise<RecomputeResult> =>
+  withConflictRetry(async () => {
+    const snapshot = await deps.planes.getUnitSnapshot(dataPlane, unit);
+    if (snapshot.hold !== null) return recomputePlaneTargets(deps, dataPlane);
+    const now = deps.clock.now();
+    const planned = planDesired(deps.config, dataPlane, snapshot.grants, snapshot.attributes, now);
+    const compiled = new Map([...planned.targets].filter(([, target]) => target.scope.type !== 'global'));
+    const stored = snapshot.targets.filter((target) => target.scope.type !== 'global');
+    const writes = targetWrites(compiled, stored, now.toISOString());
+    const radius = blastRadius(
+      new Map(stored.map((target) => [target.targetKey, target.desired])),
+      new Map(writes.map((write) => [write.targetKey, write.desired])),
+    );
+    if (radius.losses.length > 2) return recomputePlaneTargets(deps, dataPlane);
+    const refused = planned.refused.get(unit) ?? {};
+    const current = snapshot.unit;
+    if (writes.length > 0 || current.compiled !== current.version || !sameRefusals(current.refused, refused)) {
+      await deps.planes.writeDesiredTargets(
+        dataPlane,
+        { kind: 'unit', unit, version: current.version, globalVersion: snapshot.global.version },
+        writes,
+        [{ unit, version: current.version, refused }],
+      );
+    }
+    return { dataPlane, changed: writes.map((write) => write.targetKey), held: null, refused };
+  });
+
 /**
  * Recompiles every target of a plane from its desired grants (DESIRED_STATUSES) and imported
  * attributes, and writes each target whose compiled output changed with desiredVersion + 1 — the
- * write the applier picks up from the stream. A target nothing desires any more gets desired=null.
- * Reads are strongly consistent and the write is conditional on the plane version, so concurrent
- * recomputes never lose a grant; conflicts are retried with jittered backoff.
+ * write the applier picks up from the stream — and marks every unit compiled that was behind. A
+ * target nothing desires any more gets desired=null. Reads are strongly consistent and the writes
+ * are conditional on the plane version, so concurrent recomputes never lose a grant; conflicts are
+ * retried with jittered backoff. For the schedule's repair pass, expiry, git sync and a global
+ * grant's change; a pair grant's change plans only its unit (recomputeUnit).
  *
  * A6: when the change would take access from more than half of the plane's targets (and more than
  * two), those targets are not written — they keep their desired state, so nothing is removed — and
@@ -86,45 +152,11 @@ export const recomputePlaneTargets = (
   options: RecomputeOptions = {},
 ): Promise<RecomputeResult> =>
   withConflictRetry(async () => {
-    const snapshot = await deps.store.getPlaneSnapshot(dataPlane);
-    const grants = (await deps.store.getGrants(snapshot.desiredGrantIds))
-      .filter((grant) => grant.dataPlane === dataPlane && DESIRED_STATUSES.includes(grant.status))
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const snapshot = await deps.planes.getPlaneSnapshot(dataPlane);
     const now = deps.clock.now();
-    const plan = planGrants({
-      config: deps.config,
-      requests: grants.map((grant) => planRequestOf(grant, { withExpiry: false })),
-      now,
-      attributes: attributesInput(snapshot.attributes),
-    });
-    const compiled = new Map<string, CompiledTarget>();
-    for (const target of plan.targets) {
-      if (target.dataPlane === dataPlane) compiled.set(targetKey(dataPlane, target.scope), target);
-    }
-    const stored = new Map(snapshot.targets.map((target) => [target.targetKey, target]));
-    let writes: DesiredTargetWrite[] = [];
+    const planned = planDesired(deps.config, dataPlane, snapshot.grants, snapshot.attributes, now);
     const updatedAt = now.toISOString();
-    for (const [key, desired] of compiled) {
-      const current = stored.get(key);
-      if (current !== undefined && sameDesired(current.desired, desired)) continue;
-      writes.push({
-        targetKey: key,
-        scope: desired.scope,
-        desired,
-        expectedDesiredVersion: current?.desiredVersion ?? 0,
-        updatedAt,
-      });
-    }
-    for (const [key, current] of stored) {
-      if (compiled.has(key) || current.desired === null) continue;
-      writes.push({
-        targetKey: key,
-        scope: current.scope,
-        desired: null,
-        expectedDesiredVersion: current.desiredVersion,
-        updatedAt,
-      });
-    }
+    let writes = targetWrites(planned.targets, snapshot.targets, updatedAt);
     const radius = blastRadius(
       new Map(snapshot.targets.map((target) => [target.targetKey, target.desired])),
       new Map(writes.map((write) => [write.targetKey, write.desired])),
@@ -150,11 +182,20 @@ export const recomputePlaneTargets = (
         })),
       };
     }
-    writes.sort((a, b) => (a.targetKey < b.targetKey ? -1 : 1));
-    if (writes.length > 0) await deps.store.writeDesiredTargets(dataPlane, snapshot.version, writes);
+    const marks = snapshot.units
+      .map((unit) => ({ unit, refused: planned.refused.get(unit.unit) ?? {} }))
+      .filter(({ unit, refused }) => unit.compiled !== unit.version || !sameRefusals(unit.refused, refused))
+      .map(({ unit, refused }) => ({ unit: unit.unit, version: unit.version, refused }));
+    if (writes.length > 0 || marks.length > 0)
+      await deps.planes.writeDesiredTargets(dataPlane, { kind: 'plane', version: snapshot.version }, writes, marks);
     await recordHold(deps, snapshot.hold, hold, snapshot.version, options.release !== undefined);
-    await recordInfrastructureUpdates(deps, dataPlane, plan.infrastructure, snapshot.infrastructure);
-    return { dataPlane, changed: writes.map((write) => write.targetKey), held: hold };
+    await recordInfrastructureUpdates(deps, dataPlane, planned.plan.infrastructure, snapshot.infrastructure);
+    return {
+      dataPlane,
+      changed: writes.map((write) => write.targetKey),
+      held: hold,
+      refused: Object.assign({}, ...planned.refused.values()) as Record<string, string>,
+    };
   });
 
 const sameHold = (a: HeldChange, b: HeldChange): boolean =>

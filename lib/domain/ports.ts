@@ -172,6 +172,17 @@ export type GrantStatus = (typeof GRANT_STATUSES)[number];
 /** Statuses whose grants are part of the desired state (compiled into IAM). */
 export const DESIRED_STATUSES: readonly GrantStatus[] = ['approved', 'active', 'failed'];
 
+/** Statuses the applier moves on once their target is applied (approved/failed → active, revoking → ended). */
+export const WAITING_STATUSES: readonly GrantStatus[] = ['approved', 'failed', 'revoking'];
+
+/**
+ * Statuses of a planning unit's members: the desired ones and those on their way out (`revoking`),
+ * so the applier finds every grant it has work for in its unit with one strongly consistent read.
+ */
+export const MEMBER_STATUSES: readonly GrantStatus[] = [...DESIRED_STATUSES, 'revoking'];
+
+export const isDesiredStatus = (status: GrantStatus): boolean => DESIRED_STATUSES.includes(status);
+
 export interface StatusChange {
   status: GrantStatus;
   at: string;
@@ -310,25 +321,13 @@ export interface GrantStore {
   listGrantsByStatus(dataPlane: string, statuses: readonly GrantStatus[]): Promise<GrantRecord[]>;
   /**
    * Writes `next` only if the stored version is `next.version - 1`, with the audit event, atomically.
-   * Also keeps the plane's desired-grant set (PlaneSnapshot) in step: pass `previousStatus` when known
-   * so a change that keeps the grant in (or out of) the desired set does not bump the plane version.
+   * Also keeps the grant's planning unit in step (its member copy, and the unit and plane versions
+   * when the grant enters or leaves the desired set): pass `previousStatus` when known so a change
+   * that keeps the grant in (or out of) the desired set does not bump the versions.
    */
   updateGrant(next: GrantRecord, audit: AuditEvent, options?: { previousStatus?: GrantStatus }): Promise<void>;
   /** Strongly consistent read of several grants (missing ids are left out). */
   getGrants(ids: readonly string[]): Promise<GrantRecord[]>;
-  /** Strongly consistent: the plane's desired grant ids, its input version, and all its targets. */
-  getPlaneSnapshot(dataPlane: string): Promise<PlaneSnapshot>;
-  /**
-   * Writes new desired states (desiredVersion = expected + 1, state pending, applied fields kept),
-   * each conditional on its expected desiredVersion and on the plane version still being
-   * `expectedPlaneVersion`. ConcurrentUpdateError when anything moved: re-read and recompute.
-   */
-  writeDesiredTargets(
-    dataPlane: string,
-    expectedPlaneVersion: number,
-    writes: readonly DesiredTargetWrite[],
-  ): Promise<void>;
-
   getTarget(targetKey: string): Promise<TargetRecord | null>;
   listTargets(dataPlane?: string): Promise<TargetRecord[]>;
   /** Conditional on `expectedDesiredVersion` (0 = must not exist yet). */
@@ -384,12 +383,41 @@ export interface GrantStore {
   putSource(record: SourceRecord): Promise<void>;
 }
 
-/** What the recompute reads, all strongly consistent, before writing targets. */
+/**
+ * A planning unit: what one change can affect (docs/data-model.md). A pair's grants are planned with
+ * the plane's global grants (they take room on every role and cover statements) and with the grants
+ * of every pair that spells the same namespace `<project>-<domain>` (the namespace rule); nothing
+ * else. So a plane's units are its namespaces plus one global unit, and a change of one pair grant
+ * reads and plans its unit and the global grants only, whatever the size of the plane.
+ */
+export const GLOBAL_UNIT = 'GLOBAL';
+
+/** The planning unit of a scope: `GLOBAL`, or `NS#<project>-<domain>` (the namespace). */
+export const unitOf = (scope: Scope): string =>
+  scope.type === 'global' ? GLOBAL_UNIT : `NS#${scope.project}-${scope.domain}`;
+
+/** A unit's bookkeeping: which input version its targets were last compiled from, and what that refused. */
+export interface UnitState {
+  dataPlane: string;
+  unit: string;
+  /** Bumped whenever the unit's desired grants or imported attributes change. */
+  version: number;
+  /** The version the last recompute of the unit covered; behind `version` while a recompute is due. */
+  compiled: number;
+  /** Every target key the unit's grants ever compiled into (a target nothing desires any more included). */
+  targetKeys: string[];
+  /** Desired grants that compilation refused (grant id → codes and messages), as of `compiled`. */
+  refused: Record<string, string>;
+}
+
+/** The whole plane as the schedule's repair pass, expiry, git sync and held-change release plan it. */
 export interface PlaneSnapshot {
   dataPlane: string;
   /** Bumped whenever the desired grant set or an imported attribute map of the plane changes. */
   version: number;
-  desiredGrantIds: string[];
+  units: UnitState[];
+  /** The plane's unit members (desired and `revoking` grants), in id order. */
+  grants: GrantRecord[];
   targets: TargetRecord[];
   /** Imported cluster resource attributes of the plane's pairs. */
   attributes: AttributeRecord[];
@@ -397,6 +425,59 @@ export interface PlaneSnapshot {
   hold: HeldChange | null;
   /** The plane's tracked infrastructure updates (cross-account ECR repository policies), one per repository. */
   infrastructure: InfrastructureUpdate[];
+}
+
+/** One unit and the global unit: what a change of a pair grant reads (a handful of requests at any plane size). */
+export interface UnitSnapshot {
+  dataPlane: string;
+  unit: UnitState;
+  global: UnitState;
+  /** Members of the global unit and of this unit (desired and `revoking`), in id order. */
+  grants: GrantRecord[];
+  /** The stored targets of the unit's target keys and the plane's global target. */
+  targets: TargetRecord[];
+  /** Imported attributes of the unit's pairs. */
+  attributes: AttributeRecord[];
+  hold: HeldChange | null;
+}
+
+/**
+ * What a target write is valid for: the plane version a whole-plane recompute read, or the unit
+ * and global versions a unit recompute read. Every change of a desired set bumps both its unit and
+ * its plane, so a write from stale input always fails and is recomputed.
+ */
+export type DesiredGuard =
+  { kind: 'plane'; version: number } | { kind: 'unit'; unit: string; version: number; globalVersion: number };
+
+/** Marks a unit compiled at `version` with what that compilation refused. */
+export interface CompiledMark {
+  unit: string;
+  version: number;
+  refused: Record<string, string>;
+}
+
+/** The plane's desired state: snapshots to plan from, and the guarded writes of what was planned. */
+export interface PlaneStore {
+  /** Strongly consistent: the plane version first, then every unit, member, target, attribute map. */
+  getPlaneSnapshot(dataPlane: string): Promise<PlaneSnapshot>;
+  /** Strongly consistent: the unit's and the global unit's state, members, targets and attributes. */
+  getUnitSnapshot(dataPlane: string, unit: string): Promise<UnitSnapshot>;
+  /** Strongly consistent unit states (a unit never written reads as version 0, compiled 0). */
+  getUnits(dataPlane: string, units: readonly string[]): Promise<UnitState[]>;
+  /** A unit's members (desired and `revoking` grants), strongly consistent. */
+  getMembers(dataPlane: string, unit: string): Promise<GrantRecord[]>;
+  /**
+   * Writes new desired states (desiredVersion = expected + 1, state pending, applied fields kept),
+   * each conditional on its expected desiredVersion and on `guard`, and marks units compiled (after
+   * the targets, so a mark is never seen before what it stands for). ConcurrentUpdateError when
+   * anything moved: re-read and recompute. Large writes go in several transactions, each guarded.
+   */
+  writeDesiredTargets(
+    dataPlane: string,
+    guard: DesiredGuard,
+    writes: readonly DesiredTargetWrite[],
+    marks: readonly CompiledMark[],
+  ): Promise<void>;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeDynamoGrantStore } from '../../lib/adapters/dynamodb/grant-store.js';
+import { makeDynamoPlaneStore } from '../../lib/adapters/dynamodb/plane-store.js';
 import { targetFromItem } from '../../lib/adapters/dynamodb/items.js';
 import { BadRequestError } from '../../lib/domain/errors.js';
 import type { CompiledTarget } from '../../lib/domain/model.js';
@@ -20,11 +21,13 @@ import {
   type GrantRecord,
   type GrantStatus,
   type GrantStore,
+  type PlaneStore,
 } from '../../lib/domain/ports.js';
 import { freshTable } from '../helpers/dynamo.js';
 import { failure } from '../helpers/failure.js';
 
 let store: GrantStore;
+let planes: PlaneStore;
 let seq = 0;
 const id = (prefix: string) => `${prefix}${String((seq += 1)).padStart(6, '0')}`;
 // A time that grows with seq and never wraps, so "newest first" holds whichever tests ran before.
@@ -33,6 +36,7 @@ const tick = (): string => new Date(Date.parse('2026-11-01T00:00:00.000Z') + seq
 beforeAll(async () => {
   const { docClient, tableName } = await freshTable();
   store = makeDynamoGrantStore(docClient, tableName);
+  planes = makeDynamoPlaneStore(docClient, tableName);
 });
 
 const grant = (over: Partial<GrantRecord> & { project?: string; domain?: string } = {}): GrantRecord => {
@@ -245,98 +249,152 @@ describe('DynamoDB GrantStore: grants', () => {
   });
 });
 
-describe('DynamoDB GrantStore: plane snapshot and targets', () => {
-  it('keeps the plane desired set and version in step with grant statuses', async () => {
+describe('DynamoDB PlaneStore: units, snapshots and targets', () => {
+  it('keeps each unit’s members and the unit and plane versions in step with grant statuses', async () => {
     // Prepare
     const plane = 'snap';
     const a = grant({ dataPlane: plane, status: 'approved' });
     const b = grant({ dataPlane: plane });
+    const g = grant({ dataPlane: plane, status: 'approved', scope: { type: 'global' } });
     await store.createGrant(a, audit());
     await store.createGrant(b, audit());
-    const afterCreate = await store.getPlaneSnapshot(plane);
+    const afterCreate = await planes.getPlaneSnapshot(plane);
 
-    // Act: b approved, a revoking, then a no-membership change (approved → active)
+    // Act: b approved, a revoking, then a no-membership change (approved → active), a revoked, a global grant
     await store.updateGrant({ ...b, status: 'approved', version: 2 }, audit(), { previousStatus: 'pending-approval' });
     await store.updateGrant({ ...a, status: 'revoking', version: 2 }, audit(), { previousStatus: 'approved' });
-    const mid = await store.getPlaneSnapshot(plane);
+    const mid = await planes.getPlaneSnapshot(plane);
     await store.updateGrant({ ...b, status: 'active', version: 3 }, audit(), { previousStatus: 'approved' });
-    const end = await store.getPlaneSnapshot(plane);
+    await store.updateGrant({ ...a, status: 'revoked', version: 3 }, audit(), { previousStatus: 'revoking' });
+    const end = await planes.getPlaneSnapshot(plane);
+    await store.createGrant(g, audit());
+    const unit = await planes.getUnitSnapshot(plane, 'NS#flytesnacks-development');
 
-    // Assess
-    expect(afterCreate.desiredGrantIds).toEqual([a.id]);
+    // Assess: members are the desired and revoking grants; only desired-set changes bump versions
+    expect(afterCreate.grants.map((x) => x.id)).toEqual([a.id]);
     expect(afterCreate.version).toBe(1);
-    expect(mid.desiredGrantIds).toEqual([b.id]);
+    expect(mid.grants.map((x) => [x.id, x.status])).toEqual([
+      [a.id, 'revoking'],
+      [b.id, 'approved'],
+    ]);
     expect(mid.version).toBe(3);
     expect(end.version).toBe(3);
-    expect((await store.getGrants([a.id, b.id, 'missing'])).map((g) => g.status).sort()).toEqual([
-      'active',
-      'revoking',
+    expect(end.grants.map((x) => [x.id, x.status])).toEqual([[b.id, 'active']]);
+    expect(end.units).toEqual([
+      {
+        dataPlane: plane,
+        unit: 'NS#flytesnacks-development',
+        version: 3,
+        compiled: 0,
+        targetKeys: ['snap#flytesnacks#development'],
+        refused: {},
+      },
     ]);
+    expect(unit.grants.map((x) => x.id)).toEqual([b.id, g.id].sort());
+    expect([unit.unit.version, unit.global.version]).toEqual([3, 1]);
+    expect(await planes.getUnits(plane, ['NS#nobody-here'])).toEqual([
+      { dataPlane: plane, unit: 'NS#nobody-here', version: 0, compiled: 0, targetKeys: [], refused: {} },
+    ]);
+    expect((await store.getGrants([a.id, b.id, 'missing'])).map((x) => x.status).sort()).toEqual(['active', 'revoked']);
   });
 
-  it('writes desired targets conditionally on the plane version and on each target version, keeping applied fields', async () => {
+  it('writes desired targets guarded by the plane version, or by the unit and global versions, keeping applied fields', async () => {
     // Prepare
     const plane = 'prod';
     const g = grant({ dataPlane: plane, status: 'approved', project: 'tgt', domain: 'development' });
     await store.createGrant(g, audit());
-    const snapshot = await store.getPlaneSnapshot(plane);
+    const snapshot = await planes.getPlaneSnapshot(plane);
     const key = targetKey(plane, { type: 'project-domain', project: 'tgt', domain: 'development' });
     const scope = { type: 'project-domain' as const, project: 'tgt', domain: 'development' };
+    const unit = 'NS#tgt-development';
     const at = '2026-11-01T00:00:00Z';
+    const planeGuard = { kind: 'plane' as const, version: snapshot.version };
 
     // Act
-    await store.writeDesiredTargets(plane, snapshot.version, [
-      {
-        targetKey: key,
-        scope,
-        desired: compiled('tgt', 'development', 'p1'),
-        expectedDesiredVersion: 0,
-        updatedAt: at,
-      },
-    ]);
+    await planes.writeDesiredTargets(
+      plane,
+      planeGuard,
+      [
+        {
+          targetKey: key,
+          scope,
+          desired: compiled('tgt', 'development', 'p1'),
+          expectedDesiredVersion: 0,
+          updatedAt: at,
+        },
+      ],
+      [{ unit, version: 1, refused: { [g.id]: 'quota.policies-per-role: no room' } }],
+    );
+    const marked = await planes.getUnits(plane, [unit]);
     const written = await store.getTarget(key);
     // the applier records what it applied (conditional on the desired version it applied)
     if (written === null) throw new Error('target missing');
     await store.putTarget({ ...written, appliedVersion: 1, state: 'applied', lastAppliedAt: at }, 1);
     const staleTarget = await failure(
-      store.writeDesiredTargets(plane, snapshot.version, [
-        { targetKey: key, scope, desired: null, expectedDesiredVersion: 0, updatedAt: at },
-      ]),
+      planes.writeDesiredTargets(
+        plane,
+        planeGuard,
+        [{ targetKey: key, scope, desired: null, expectedDesiredVersion: 0, updatedAt: at }],
+        [],
+      ),
     );
     await store.createGrant(grant({ dataPlane: plane, status: 'approved' }), audit()); // plane moves on
     const stalePlane = await failure(
-      store.writeDesiredTargets(plane, snapshot.version, [
-        { targetKey: key, scope, desired: null, expectedDesiredVersion: 1, updatedAt: at },
-      ]),
+      planes.writeDesiredTargets(
+        plane,
+        planeGuard,
+        [{ targetKey: key, scope, desired: null, expectedDesiredVersion: 1, updatedAt: at }],
+        [],
+      ),
     );
-    const fresh = await store.getPlaneSnapshot(plane);
-    await store.writeDesiredTargets(plane, fresh.version, [
-      {
-        targetKey: key,
-        scope,
-        desired: compiled('tgt', 'development', 'p2'),
-        expectedDesiredVersion: 1,
-        updatedAt: at,
-      },
-    ]);
+    // a unit write stands while its unit and the global unit stand, whatever else the plane does
+    const [global] = await planes.getUnits(plane, ['GLOBAL']);
+    const unitGuard = { kind: 'unit' as const, unit, version: 1, globalVersion: global?.version ?? 0 };
+    await planes.writeDesiredTargets(
+      plane,
+      unitGuard,
+      [
+        {
+          targetKey: key,
+          scope,
+          desired: compiled('tgt', 'development', 'p2'),
+          expectedDesiredVersion: 1,
+          updatedAt: at,
+        },
+      ],
+      [{ unit, version: 1, refused: {} }],
+    );
+    await store.createGrant(grant({ dataPlane: plane, status: 'approved', scope: { type: 'global' } }), audit());
+    const staleGlobal = await failure(
+      planes.writeDesiredTargets(plane, unitGuard, [], [{ unit, version: 1, refused: {} }]),
+    );
+    const unmarked = await failure(planes.writeDesiredTargets(plane, unitGuard, [], []));
 
     // Assess
+    expect(marked[0]).toMatchObject({
+      version: 1,
+      compiled: 1,
+      refused: { [g.id]: 'quota.policies-per-role: no room' },
+    });
     expect(staleTarget).toBeInstanceOf(ConcurrentUpdateError);
     expect(stalePlane).toBeInstanceOf(ConcurrentUpdateError);
+    expect(staleGlobal).toBeInstanceOf(ConcurrentUpdateError);
+    expect(unmarked).toBeInstanceOf(Error);
     const end = await store.getTarget(key);
     expect(end).toMatchObject({ desiredVersion: 2, appliedVersion: 1, state: 'pending', lastAppliedAt: at });
-    expect(end?.desired?.policies[0]?.name).toBe('p2');
     expect(end?.desired).toEqual(compiled('tgt', 'development', 'p2'));
+    expect((await planes.getUnits(plane, [unit]))[0]).toMatchObject({ compiled: 1, refused: {} });
     expect((await store.listTargets(plane)).map((t) => t.targetKey)).toContain(key);
     expect((await store.listTargets()).map((t) => t.targetKey)).toContain(key);
-    expect((await store.getPlaneSnapshot(plane)).targets.map((t) => t.targetKey)).toContain(key);
+    expect((await planes.getPlaneSnapshot(plane)).targets.map((t) => t.targetKey)).toContain(key);
+    expect((await planes.getUnitSnapshot(plane, unit)).targets.map((t) => t.targetKey)).toEqual([key]);
     await expect(store.putTarget({ ...end!, appliedVersion: 2 }, 1)).rejects.toBeInstanceOf(ConcurrentUpdateError);
   });
 });
 
 describe('DynamoDB GrantStore: attributes, updates, audit, deliveries, drift, sources', () => {
-  it('stores imported attributes in the plane snapshot and bumps the plane version', async () => {
-    const before = await store.getPlaneSnapshot('attrs');
+  it('stores imported attributes in the plane snapshot and bumps the pair’s unit and the plane version', async () => {
+    const before = await planes.getPlaneSnapshot('attrs');
     const record = {
       dataPlane: 'attrs',
       project: 'p',
@@ -346,8 +404,12 @@ describe('DynamoDB GrantStore: attributes, updates, audit, deliveries, drift, so
       importedBy: 'root',
     };
     await store.putAttributes(record, audit({ actor: 'root', action: 'attributes.imported' }));
-    const after = await store.getPlaneSnapshot('attrs');
+    const after = await planes.getPlaneSnapshot('attrs');
     expect(after.version).toBe(before.version + 1);
+    expect(after.units.map((unit) => [unit.unit, unit.version, unit.targetKeys])).toEqual([
+      ['NS#p-d', 1, ['attrs#p#d']],
+    ]);
+    expect((await planes.getUnitSnapshot('attrs', 'NS#p-d')).attributes).toEqual([record]);
     expect(after.attributes).toEqual([record]);
     expect(await store.getAttributes('attrs', 'p', 'd')).toEqual(record);
     expect(await store.listAttributes('attrs')).toEqual([record]);
@@ -440,20 +502,25 @@ describe('DynamoDB GrantStore: stream', () => {
   it('puts each desired-target write on the table stream as a `type = target` image the applier can parse', async () => {
     // Prepare: a table of its own so the stream holds only this test's writes
     const { client, docClient, tableName, endpoint } = await freshTable();
-    const own = makeDynamoGrantStore(docClient, tableName);
+    const own = makeDynamoPlaneStore(docClient, tableName);
     const scope = { type: 'project-domain' as const, project: 'strm', domain: 'development' };
     const key = targetKey('prod', scope);
 
     // Act
-    await own.writeDesiredTargets('prod', 0, [
-      {
-        targetKey: key,
-        scope,
-        desired: compiled('strm', 'development', 'p1'),
-        expectedDesiredVersion: 0,
-        updatedAt: 'now',
-      },
-    ]);
+    await own.writeDesiredTargets(
+      'prod',
+      { kind: 'plane', version: 0 },
+      [
+        {
+          targetKey: key,
+          scope,
+          desired: compiled('strm', 'development', 'p1'),
+          expectedDesiredVersion: 0,
+          updatedAt: 'now',
+        },
+      ],
+      [],
+    );
     const streams = new DynamoDBStreamsClient({
       endpoint,
       region: 'us-east-1',
@@ -479,7 +546,7 @@ describe('DynamoDB GrantStore: stream', () => {
     streams.destroy();
 
     // Assess
-    expect(images).toEqual([await own.getTarget(key)]);
+    expect(images).toEqual([await makeDynamoGrantStore(docClient, tableName).getTarget(key)]);
     expect(images[0]).toMatchObject({ desiredVersion: 1, appliedVersion: 0, state: 'pending' });
   });
 });

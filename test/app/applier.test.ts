@@ -129,7 +129,7 @@ describe('applyTargets', () => {
     iam.emulator.resetCalls();
 
     const duplicate = await approved('acme-ml-data');
-    await applyTargets(deps, [STAGING], { grantIds: [duplicate.id] });
+    await applyTargets(deps, [STAGING]);
 
     expect((await grant(duplicate.id)).status).toBe('active');
     expect((await grant(first.id)).status).toBe('active');
@@ -403,7 +403,7 @@ describe('applyTargets with global grants (C1, C2)', () => {
     const gateway = await deps.iamFor(deps.config.dataPlanes[0] as AwsDataPlaneConfig);
 
     // Only the pair's record arrives: the plane's global target, being behind, is applied first.
-    const outcomes = await applyTargets(deps, [STAGING], { grantIds: [globalGrant.id] });
+    const outcomes = await applyTargets(deps, [STAGING]);
 
     expect(outcomes.map((o) => [o.targetKey, o.outcome])).toEqual([
       ['prod#global', 'applied'],
@@ -539,10 +539,12 @@ describe('applyTargets and grants the compilation refuses (C3)', () => {
       ids.push((await approveGrant(roomy, { id: submitted.id, actor: bob })).id);
     }
     const planes = roomy.config.dataPlanes.filter((plane): plane is AwsDataPlaneConfig => plane.cloud === 'aws');
-    // The applier runs with the lowered quota (TEST_CONFIG: tight allows 2 policies per role).
+    // The applier runs with the lowered quota (TEST_CONFIG: tight allows 2 policies per role); its
+    // repair pass plans the plane again under the new configuration.
     const lowered: ApplierDeps = { ...roomy, config: deps.config, iamFor: iamForConfig(iam, planes), log: silentLog() };
 
-    const [outcome] = await applyTargets(lowered, ['tight#flytesnacks#production']);
+    const outcomes = await applyPendingTargets(lowered);
+    const outcome = outcomes.find((each) => each.targetKey === 'tight#flytesnacks#production');
 
     expect(outcome?.outcome).toBe('applied');
     const [first, second] = await Promise.all(ids.map((id) => roomy.store.getGrant(id)));

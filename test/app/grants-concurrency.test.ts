@@ -57,9 +57,12 @@ describe('concurrent grants on one target', () => {
     );
     expect(missing).toEqual([]);
     expect(target?.state).toBe('pending');
-    // the plane's desired set holds exactly these grants
-    const snapshot = await deps.store.getPlaneSnapshot('prod');
-    expect(snapshot.desiredGrantIds.sort()).toEqual(grants.map((g) => g.id).sort());
+    // the plane's desired set holds exactly these grants, and the unit was compiled from all of them
+    const snapshot = await deps.planes.getPlaneSnapshot('prod');
+    expect(snapshot.grants.map((g) => g.id).sort()).toEqual(grants.map((g) => g.id).sort());
+    const [unit] = await deps.planes.getUnits('prod', ['NS#race-staging']);
+    expect(unit?.compiled).toBe(unit?.version);
+    expect(unit?.version).toBe(COUNT);
   });
 
   it('concurrent revokes and approvals on one target converge to exactly the remaining grants', async () => {

@@ -147,14 +147,16 @@ describe('applier handler (DynamoDB stream)', () => {
     const bad = await submitGrant(deps, { request: request('acme-ml-data', 'tight', 'production'), actor: alice });
     await approveGrant(deps, { id: bad.id, actor: bob });
     const records = await streamRecords(deps.table);
+    // The tight pair's records that ask the applier anything: its target's write and its unit's mark.
     const tightSequences = records
       .filter((record) => {
         const image = record.dynamodb?.NewImage;
         const type = image?.type?.S;
         return (
-          (type === 'target' || type === 'grant') &&
-          image?.targetKey?.S === TIGHT &&
-          (type === 'target' || ['approved', 'revoking'].includes(image?.status?.S ?? ''))
+          (type === 'target' && image?.targetKey?.S === TIGHT) ||
+          (type === 'unit' &&
+            (image?.targetKeys?.SS ?? []).includes(TIGHT) &&
+            image?.compiled?.N !== record.dynamodb?.OldImage?.compiled?.N)
         );
       })
       .map((record) => record.dynamodb?.SequenceNumber);

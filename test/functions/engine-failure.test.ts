@@ -1,9 +1,9 @@
 // An engine failure is never an empty plan (an unusable IAM action catalogue stands in for any bug):
 // the API answers 500 engine.internal-error with nothing of the cause, nothing is stored, every
-// target and IAM stay as they were, the applier's invocation fails (so retries, the dead-letter
-// queue and the error alarm see it) instead of marking grants failed, and EngineErrors is counted.
+// target and IAM stay as they were, the applier's repair pass fails (so the error alarm sees it)
+// instead of marking grants failed, and EngineErrors is counted.
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { DynamoDBStreamEvent } from 'aws-lambda';
+import type { ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler as makeApplierHandler } from '../../functions/applier.js';
 import { makeHandler as makeGrantsHandler } from '../../functions/http/grants.js';
@@ -83,30 +83,23 @@ describe('engine failure (docs/rules.md: never an empty plan)', () => {
     expect(await deps.store.listTargets('prod')).toEqual(targets);
   });
 
-  it('fails the applier invocation (no grant marked failed, no IAM call) and counts EngineErrors', async () => {
+  it('fails the applier’s repair pass (no grant marked failed, no IAM call) and counts EngineErrors', async () => {
     const grants = (await deps.store.listGrants({}, { limit: 100 })).items;
     iam.emulator.resetCalls();
     metrics.clearMetrics();
     const applier = makeApplierHandler(deps);
-    const event: DynamoDBStreamEvent = {
-      Records: [
-        {
-          eventName: 'MODIFY',
-          dynamodb: {
-            SequenceNumber: '1',
-            NewImage: {
-              type: { S: 'target' },
-              targetKey: { S: 'prod#flytesnacks#staging' },
-              desiredVersion: { N: '9' },
-            },
-            OldImage: {
-              type: { S: 'target' },
-              targetKey: { S: 'prod#flytesnacks#staging' },
-              desiredVersion: { N: '8' },
-            },
-          },
-        },
-      ],
+    // The scheduled invocation: it plans every AWS plane again (repairing recomputes that died, and
+    // taking configuration changes in) before it applies what is behind.
+    const event: ScheduledEvent = {
+      version: '0',
+      id: 'sweep',
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '000000000000',
+      time: '2026-11-01T00:00:00Z',
+      region: 'us-east-1',
+      resources: [],
+      detail: {},
     };
     const serialized: string[] = [];
     const spy = metrics.publishStoredMetrics.bind(metrics);

@@ -5,9 +5,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { ensureTable } from '../../lib/adapters/dynamodb/table.js';
 import { makeDocumentClient } from '../../lib/adapters/dynamodb/client.js';
-import { makeDynamoHoldStore } from '../../lib/adapters/dynamodb/hold-store.js';
-import { makeDynamoInfrastructureStore } from '../../lib/adapters/dynamodb/infrastructure-store.js';
-import { makeDynamoGrantStore } from '../../lib/adapters/dynamodb/grant-store.js';
+import { makeDynamoStores } from '../../lib/adapters/dynamodb/stores.js';
 import type { AppDeps } from '../../lib/app/deps.js';
 import { parseConfig } from '../../lib/domain/config.js';
 import type { Clock, Ids } from '../../lib/domain/ports.js';
@@ -87,9 +85,7 @@ export const appDeps = async (
 ): Promise<AppDeps & { clock: TestClock; table: FreshTable }> => {
   const table = await freshTable();
   return {
-    store: makeDynamoGrantStore(table.docClient, table.tableName),
-    holds: makeDynamoHoldStore(table.docClient, table.tableName),
-    infrastructure: makeDynamoInfrastructureStore(table.docClient, table.tableName),
+    ...makeDynamoStores(table.docClient, table.tableName),
     config: parseConfig(rawConfig),
     clock: new TestClock(),
     ids: counterIds(),

@@ -24,12 +24,15 @@ const image = fc.record(
     project: fc.constant({ S: 'flytesnacks' }),
     domain: fc.constant({ S: 'development' }),
     desiredVersion: fc.integer({ min: 0, max: 3 }).map((n) => ({ N: String(n) })),
+    unit: fc.constantFrom('GLOBAL', 'NS#flytesnacks-development').map((S) => ({ S })),
+    compiled: fc.integer({ min: 0, max: 3 }).map((n) => ({ N: String(n) })),
+    targetKeys: fc.constant({ SS: ['prod#flytesnacks#development'] }),
   },
   { requiredKeys: ['type'] },
 );
 
 describe('applier stream filters', () => {
-  it('let through every record the applier acts on (docs/applier.md: grant, target and attribute-update changes)', () => {
+  it('let through every record the applier acts on (docs/applier.md: target, unit and attribute-update changes)', () => {
     fc.assert(
       fc.property(
         fc.constantFrom('INSERT', 'MODIFY', 'REMOVE' as const),
@@ -45,7 +48,17 @@ describe('applier stream filters', () => {
   });
 
   it('keep audit, lease, delivery, idempotency and active-grant writes away from the applier', () => {
-    for (const type of ['audit', 'lease', 'delivery', 'drift-report', 'source', 'plane', 'ticket-link']) {
+    for (const type of [
+      'audit',
+      'lease',
+      'delivery',
+      'drift-report',
+      'source',
+      'plane',
+      'ticket-link',
+      'member',
+      'grant',
+    ]) {
       expect(passes({ eventName: 'INSERT', dynamodb: { NewImage: { type: { S: type } } } }), type).toBe(false);
     }
     expect(passes({ eventName: 'INSERT', dynamodb: { NewImage: { pk: { S: 'idempotency#fn' } } } })).toBe(false);

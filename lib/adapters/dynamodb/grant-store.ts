@@ -1,27 +1,27 @@
 // GrantStore on the single DynamoDB table (table.ts, items.ts): transactions for every write that
 // must land together, conditional writes on versions, index queries (never Scan) with opaque cursors.
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { BadRequestError } from '../../domain/errors.js';
 import {
   ConcurrentUpdateError,
-  DESIRED_STATUSES,
+  isDesiredStatus,
+  MEMBER_STATUSES,
+  targetKey,
+  unitOf,
   type AttributeRecord,
   type AttributeUpdate,
   type AuditEvent,
   type DeliveryRecord,
-  type DesiredTargetWrite,
   type DriftReportRecord,
   type GrantFilter,
   type GrantRecord,
@@ -29,7 +29,6 @@ import {
   type GrantStore,
   type Page,
   type PageRequest,
-  type PlaneSnapshot,
   type PolicyTagsRecord,
   type SourceRecord,
   type TargetRecord,
@@ -46,20 +45,23 @@ import {
   driftReportSchema,
   grantItem,
   grantRecordSchema,
-  heldChangeSchema,
-  infrastructureUpdateSchema,
   keys,
+  memberItem,
   parseItem,
-  planeStateSchema,
   sourceRecordSchema,
   targetItem,
   targetRecordSchema,
   ticketPk,
 } from './items.js';
+import {
+  batchGet,
+  conditional,
+  queryPartition,
+  transact as transactItems,
+  type Item,
+  type TransactItem,
+} from './ops.js';
 import { TABLE, type IndexName } from './table.js';
-
-type Item = Record<string, unknown>;
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 const policyTagsSchema = z.object({
   dataPlane: z.string(),
@@ -69,35 +71,6 @@ const policyTagsSchema = z.object({
   ),
   updatedAt: z.string(),
 }) satisfies z.ZodType<PolicyTagsRecord>;
-
-// DynamoDB's limits: 100 items and 4 MB per transaction, 100 keys per BatchGetItem.
-const MAX_TRANSACT_ITEMS = 100;
-const MAX_TRANSACT_BYTES = 3_500_000;
-const MAX_BATCH_GET = 100;
-
-// ─── Errors ──────────────────────────────────────────────────────────────────
-
-const isConflict = (error: unknown): boolean => {
-  if (error instanceof ConditionalCheckFailedException) return true;
-  if (error instanceof TransactionCanceledException) {
-    // A failed condition, or another transaction on the same item: both mean "re-read and retry".
-    return (error.CancellationReasons ?? []).some(
-      (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
-    );
-  }
-  return error instanceof Error && error.name === 'TransactionConflictException';
-};
-
-/** Runs a write, turning lost races into ConcurrentUpdateError. */
-export const conditional = async <T>(what: string, write: () => Promise<T>): Promise<T> => {
-  try {
-    return await write();
-  } catch (error: unknown) {
-    if (isConflict(error))
-      throw new ConcurrentUpdateError(`${what}: another writer changed it first`, { cause: error });
-    throw error;
-  }
-};
 
 // ─── Cursors ─────────────────────────────────────────────────────────────────
 
@@ -226,33 +199,6 @@ const queryPage = async <T>(
   }
 };
 
-/** Every item of a base-table partition (optionally a sort-key prefix), strongly consistent. */
-const queryPartition = async (
-  doc: DynamoDBDocumentClient,
-  tableName: string,
-  pk: string,
-  skPrefix?: string,
-): Promise<Item[]> => {
-  const items: Item[] = [];
-  let startKey: Item | undefined;
-  do {
-    const result = await doc.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: skPrefix === undefined ? 'pk = :pk' : 'pk = :pk AND begins_with(sk, :sk)',
-        ExpressionAttributeValues: skPrefix === undefined ? { ':pk': pk } : { ':pk': pk, ':sk': skPrefix },
-        ConsistentRead: true,
-        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-      }),
-    );
-    items.push(...(result.Items ?? []));
-    startKey = result.LastEvaluatedKey;
-  } while (startKey !== undefined);
-  return items;
-};
-
-const isDesired = (status: GrantStatus): boolean => DESIRED_STATUSES.includes(status);
-
 /** Creates the GrantStore for one table. */
 export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: string): GrantStore => {
   const get = async (key: { pk: string; sk: string }, consistent = true): Promise<Item | undefined> =>
@@ -262,41 +208,56 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
     Put: { TableName: tableName, Item: item, ...(condition === undefined ? {} : { ConditionExpression: condition }) },
   });
 
-  const transact = (what: string, items: TransactItem[]) =>
-    conditional(what, () => doc.send(new TransactWriteCommand({ TransactItems: items })));
+  const transact = (what: string, items: TransactItem[]) => transactItems(doc, what, items);
 
-  /** The plane-state update that keeps the desired set in step with a grant's status. */
-  const planeMembership = (grant: GrantRecord, previous: GrantStatus | null | undefined): TransactItem | undefined => {
-    const now = isDesired(grant.status);
-    // previous: null = new grant; undefined = unknown, so always touch the plane (safe, maybe redundant).
-    if (previous !== undefined && (previous !== null && isDesired(previous)) === now) return undefined;
-    return {
+  /** Bumps a unit's and its plane's versions: their desired input changed (a recompute is due). */
+  const bumpUnit = (dataPlane: string, unit: string, targetKey: string): TransactItem[] => [
+    {
       Update: {
         TableName: tableName,
-        Key: keys.planeState(grant.dataPlane),
-        UpdateExpression: now
-          ? 'SET #type = :type, dataPlane = :plane ADD planeVersion :one, desiredGrantIds :ids'
-          : 'SET #type = :type, dataPlane = :plane ADD planeVersion :one DELETE desiredGrantIds :ids',
-        ExpressionAttributeNames: { '#type': 'type' },
+        Key: keys.unit(dataPlane, unit),
+        UpdateExpression: 'SET #type = :type, dataPlane = :plane, #unit = :unit ADD version :one, targetKeys :tk',
+        ExpressionAttributeNames: { '#type': 'type', '#unit': 'unit' },
         ExpressionAttributeValues: {
-          ':type': ITEM_TYPE.plane,
-          ':plane': grant.dataPlane,
+          ':type': ITEM_TYPE.unit,
+          ':plane': dataPlane,
+          ':unit': unit,
           ':one': 1,
-          ':ids': new Set([grant.id]),
+          ':tk': new Set([targetKey]),
         },
       },
-    };
-  };
-
-  const bumpPlane = (dataPlane: string): TransactItem => ({
-    Update: {
-      TableName: tableName,
-      Key: keys.planeState(dataPlane),
-      UpdateExpression: 'SET #type = :type, dataPlane = :plane ADD planeVersion :one',
-      ExpressionAttributeNames: { '#type': 'type' },
-      ExpressionAttributeValues: { ':type': ITEM_TYPE.plane, ':plane': dataPlane, ':one': 1 },
     },
-  });
+    {
+      Update: {
+        TableName: tableName,
+        Key: keys.planeState(dataPlane),
+        UpdateExpression: 'SET #type = :type, dataPlane = :plane ADD planeVersion :one',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':type': ITEM_TYPE.plane, ':plane': dataPlane, ':one': 1 },
+      },
+    },
+  ];
+
+  /**
+   * Keeps the grant's planning unit in step: its member copy while it is desired or `revoking`, and
+   * the unit's and plane's versions when it enters or leaves the desired set.
+   */
+  const membership = (grant: GrantRecord, previous: GrantStatus | null | undefined): TransactItem[] => {
+    const unit = unitOf(grant.scope);
+    const items: TransactItem[] = [];
+    if (MEMBER_STATUSES.includes(grant.status)) items.push(put(memberItem(grant, unit)));
+    else if (previous !== null && (previous === undefined || MEMBER_STATUSES.includes(previous)))
+      items.push({ Delete: { TableName: tableName, Key: keys.member(grant.dataPlane, unit, grant.id) } });
+    const now = isDesiredStatus(grant.status);
+    // previous: null = new grant; undefined = unknown, so always bump (safe, maybe redundant).
+    if (
+      previous === undefined ||
+      (previous !== null && isDesiredStatus(previous)) !== now ||
+      (previous === null && now)
+    )
+      items.push(...bumpUnit(grant.dataPlane, unit, grant.targetKey));
+    return items;
+  };
 
   const parseGrant = (item: Item) => parseItem(grantRecordSchema, item);
   const parseAudit = (item: Item) => parseItem(auditEventSchema, item);
@@ -315,8 +276,7 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
           }),
         );
       }
-      const membership = planeMembership(grant, null);
-      if (membership !== undefined) items.push(membership);
+      items.push(...membership(grant, null));
       await transact(`grant ${grant.id}`, items);
     },
 
@@ -396,88 +356,18 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
         },
         put(auditItem(audit)),
       ];
-      const membership = planeMembership(next, options?.previousStatus);
-      if (membership !== undefined) items.push(membership);
+      items.push(...membership(next, options?.previousStatus));
       await transact(`grant ${next.id}`, items);
     },
 
     async getGrants(ids) {
-      const unique = [...new Set(ids)];
-      const found: GrantRecord[] = [];
-      for (let start = 0; start < unique.length; start += MAX_BATCH_GET) {
-        let requested: Item[] = unique.slice(start, start + MAX_BATCH_GET).map((id) => keys.grant(id));
-        for (let round = 0; requested.length > 0; round += 1) {
-          const result = await doc.send(
-            new BatchGetCommand({ RequestItems: { [tableName]: { Keys: requested, ConsistentRead: true } } }),
-          );
-          found.push(...(result.Responses?.[tableName] ?? []).map(parseGrant));
-          requested = result.UnprocessedKeys?.[tableName]?.Keys ?? [];
-          if (requested.length > 0)
-            await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 20 * 2 ** round)));
-        }
-      }
-      return found;
-    },
-
-    async getPlaneSnapshot(dataPlane) {
-      const items = await queryPartition(doc, tableName, keys.planePk(dataPlane));
-      const snapshot: PlaneSnapshot = {
-        dataPlane,
-        version: 0,
-        desiredGrantIds: [],
-        targets: [],
-        attributes: [],
-        hold: null,
-        infrastructure: [],
-      };
-      for (const item of items) {
-        if (item.type === ITEM_TYPE.plane) {
-          const state = planeStateSchema.parse(item);
-          snapshot.version = state.planeVersion;
-          snapshot.desiredGrantIds = state.desiredGrantIds;
-        } else if (item.type === ITEM_TYPE.target) {
-          snapshot.targets.push(parseTarget(item));
-        } else if (item.type === ITEM_TYPE.attributes) {
-          snapshot.attributes.push(parseItem(attributeRecordSchema, item));
-        } else if (item.type === ITEM_TYPE.heldChange) {
-          snapshot.hold = parseItem(heldChangeSchema, item);
-        } else if (item.type === ITEM_TYPE.infrastructureUpdate) {
-          snapshot.infrastructure.push(parseItem(infrastructureUpdateSchema, item));
-        }
-      }
-      return snapshot;
-    },
-
-    async writeDesiredTargets(dataPlane, expectedPlaneVersion, writes) {
-      const planeCheck: TransactItem = {
-        ConditionCheck: {
-          TableName: tableName,
-          Key: keys.planeState(dataPlane),
-          ConditionExpression:
-            expectedPlaneVersion === 0
-              ? 'attribute_not_exists(planeVersion) OR planeVersion = :v'
-              : 'planeVersion = :v',
-          ExpressionAttributeValues: { ':v': expectedPlaneVersion },
-        },
-      };
-      // Chunks stay within the transaction limits; each is valid only while the plane is unchanged,
-      // so a later recompute (which must exist if the plane moved) rewrites whatever differs.
-      let chunk: TransactItem[] = [];
-      let bytes = 0;
-      const flush = async () => {
-        if (chunk.length === 0) return;
-        await transact(`targets of ${dataPlane}`, [planeCheck, ...chunk]);
-        chunk = [];
-        bytes = 0;
-      };
-      for (const write of writes) {
-        const item = desiredTargetUpdate(tableName, dataPlane, write);
-        const size = JSON.stringify(write.desired).length + 500;
-        if (chunk.length + 2 > MAX_TRANSACT_ITEMS || bytes + size > MAX_TRANSACT_BYTES) await flush();
-        chunk.push(item);
-        bytes += size;
-      }
-      await flush();
+      return (
+        await batchGet(
+          doc,
+          tableName,
+          [...new Set(ids)].map((id) => keys.grant(id)),
+        )
+      ).map(parseGrant);
     },
 
     async getTarget(targetKey) {
@@ -536,7 +426,12 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
       await transact(`attributes of ${record.dataPlane}/${record.project}/${record.domain}`, [
         put(attributesItem(record)),
         put(auditItem(audit)),
-        bumpPlane(record.dataPlane),
+        // The pair's uctl file carries them (C5): its unit is recomputed.
+        ...bumpUnit(
+          record.dataPlane,
+          unitOf({ type: 'project-domain', project: record.project, domain: record.domain }),
+          targetKey(record.dataPlane, { type: 'project-domain', project: record.project, domain: record.domain }),
+        ),
       ]);
     },
 
@@ -783,34 +678,4 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
   };
 
   return store;
-};
-
-/** The Update that writes one target's new desired state without touching its applied fields. */
-const desiredTargetUpdate = (tableName: string, dataPlane: string, write: DesiredTargetWrite): TransactItem => {
-  const key = keys.target(write.targetKey);
-  return {
-    Update: {
-      TableName: tableName,
-      Key: key,
-      UpdateExpression:
-        'SET #type = :type, targetKey = :tk, dataPlane = :plane, #scope = :scope, desired = :desired, desiredVersion = :next, ' +
-        '#state = :pending, updatedAt = :at, appliedVersion = if_not_exists(appliedVersion, :zero), gsi4pk = :g4, gsi4sk = :tk',
-      ConditionExpression:
-        write.expectedDesiredVersion === 0 ? 'attribute_not_exists(pk)' : 'desiredVersion = :expected',
-      ExpressionAttributeNames: { '#type': 'type', '#scope': 'scope', '#state': 'state' },
-      ExpressionAttributeValues: {
-        ':type': ITEM_TYPE.target,
-        ':tk': write.targetKey,
-        ':plane': dataPlane,
-        ':scope': write.scope,
-        ':desired': write.desired,
-        ':next': write.expectedDesiredVersion + 1,
-        ':pending': 'pending',
-        ':at': write.updatedAt,
-        ':zero': 0,
-        ':g4': 'TARGET',
-        ...(write.expectedDesiredVersion === 0 ? {} : { ':expected': write.expectedDesiredVersion }),
-      },
-    },
-  };
 };

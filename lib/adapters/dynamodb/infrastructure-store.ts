@@ -8,7 +8,7 @@ import {
   type InfrastructureUpdate,
   type InfrastructureUpdateStore,
 } from '../../domain/ports.js';
-import { conditional } from './grant-store.js';
+import { conditional } from './ops.js';
 import { auditItem, infrastructureUpdateSchema, ITEM_TYPE, keys, parseItem } from './items.js';
 
 /** The repository hash of an update id (`<plane>:<repository hash>:<content hash>`). */

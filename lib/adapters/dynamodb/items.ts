@@ -15,6 +15,7 @@ import type {
   InfrastructureUpdate,
   SourceRecord,
   TargetRecord,
+  UnitState,
 } from '../../domain/ports.js';
 
 /** Item `type` values (the applier's event source mapping filters on `type = target`). */
@@ -32,6 +33,8 @@ export const ITEM_TYPE = {
   lease: 'lease',
   heldChange: 'held-change',
   infrastructureUpdate: 'infrastructure-update',
+  unit: 'unit',
+  member: 'member',
 } as const;
 
 /** Key builders: one place that knows the prefixes. */
@@ -43,6 +46,17 @@ export const keys = {
   }),
   planePk: (dataPlane: string) => `PLANE#${dataPlane}`,
   planeState: (dataPlane: string) => ({ pk: `PLANE#${dataPlane}`, sk: 'STATE' }),
+  /** A planning unit's versions and refusals, in the plane's partition (the plane snapshot reads them all). */
+  unit: (dataPlane: string, unit: string) => ({ pk: `PLANE#${dataPlane}`, sk: `UNIT#${unit}` }),
+  /**
+   * The plane's unit members, one partition per plane sorted by unit: a unit is one key-prefix
+   * query (`<unit>#`), the whole plane one paged query, and no item grows with the plane.
+   */
+  membersPk: (dataPlane: string) => `PLANE#${dataPlane}#MEMBERS`,
+  member: (dataPlane: string, unit: string, grantId: string) => ({
+    pk: `PLANE#${dataPlane}#MEMBERS`,
+    sk: `${unit}#${grantId}`,
+  }),
   target: (targetKey: string) => ({ pk: `PLANE#${planeOfTargetKey(targetKey)}`, sk: `TARGET#${targetKey}` }),
   attributes: (dataPlane: string, project: string, domain: string) => ({
     pk: `PLANE#${dataPlane}`,
@@ -268,12 +282,20 @@ export const infrastructureUpdateSchema = z.object({
 
 export const planeStateSchema = z.object({
   planeVersion: z.number().int().default(0),
-  // A String Set arrives as a JS Set from the document client; absent once emptied.
-  desiredGrantIds: z
+});
+
+export const unitStateSchema = z.object({
+  dataPlane: z.string(),
+  unit: z.string(),
+  version: z.number().int().default(0),
+  compiled: z.number().int().default(0),
+  // A String Set arrives as a JS Set from the document client.
+  targetKeys: z
     .union([z.set(z.string()), z.array(z.string())])
     .optional()
     .transform((ids) => (ids === undefined ? [] : [...ids].sort())),
-});
+  refused: z.record(z.string(), z.string()).default({}),
+}) satisfies z.ZodType<UnitState>;
 
 /** Thrown when a stored item does not have the shape its type promises (data corruption, not input). */
 export class CorruptItemError extends Error {
@@ -318,6 +340,13 @@ export const grantItem = (grant: GrantRecord): Record<string, unknown> => ({
   gsi3sk: `${grant.createdAt}#${grant.id}`,
   gsi4pk: 'GRANT',
   gsi4sk: `${grant.createdAt}#${grant.id}`,
+});
+
+/** A grant's copy in its planning unit (docs/data-model.md): the same record, no index keys. */
+export const memberItem = (grant: GrantRecord, unit: string): Record<string, unknown> => ({
+  ...grant,
+  ...keys.member(grant.dataPlane, unit, grant.id),
+  type: ITEM_TYPE.member,
 });
 
 export const auditItem = (event: AuditEvent): Record<string, unknown> => {

@@ -1,13 +1,14 @@
-// The submit/approve quota check plans a project-domain request with its neighbours only (the
-// plane's global grants and the pairs spelling its namespace), not the whole plane. Property: for
-// any desired set, the engine's verdict on the new request — rejection, acceptance, note codes, and
-// which desired grants it would push out of the quota (C3) — is the same as with the whole plane.
+// Planning units (docs/data-model.md): a pair grant's change is planned with its unit (the pairs
+// spelling its namespace) and the plane's global grants only, not the whole plane. Properties: for
+// any desired set, (1) the engine's verdict on a new request — rejection, acceptance, note codes,
+// and which desired grants it would push out of the quota (C3) — and (2) a unit's compiled targets
+// and refusals are the same as planning the whole plane gives.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { neighboursOf } from '../../lib/app/grants.js';
+import { planDesired } from '../../lib/domain/desired.js';
 import { planGrants } from '../../lib/domain/engine.js';
 import { parseConfig } from '../../lib/domain/config.js';
-import type { GrantRecord } from '../../lib/domain/ports.js';
+import { GLOBAL_UNIT, targetKey, unitOf, type GrantRecord } from '../../lib/domain/ports.js';
 
 const NOW = new Date('2026-11-23T00:00:00.000Z');
 const configOf = (maxPoliciesPerRole: number) =>
@@ -70,8 +71,27 @@ const verdict = (config: ReturnType<typeof configOf>, existing: Request[], reque
   };
 };
 
-describe('neighboursOf (the quota check plans one namespace, not the plane)', () => {
-  it('gives the same verdict on a new request as planning the whole plane (C1, C3, R9, namespace collisions)', () => {
+/** The grants a unit recompute or a pair submit reads: the global unit's and the request's unit's. */
+const inUnitOf =
+  (scope: Request['scope']) =>
+  (grant: { scope: Request['scope'] }): boolean =>
+    scope.type === 'global' || [GLOBAL_UNIT, unitOf(scope)].includes(unitOf(grant.scope));
+
+const recordOf = (request: Request, index: number): GrantRecord => ({
+  ...request,
+  id: `G${String(index).padStart(3, '0')}`,
+  targetKey: targetKey(request.dataPlane, request.scope),
+  status: index % 5 === 4 ? 'revoking' : 'active',
+  requester: 'alice',
+  source: 'api',
+  createdAt: 't',
+  updatedAt: 't',
+  history: [],
+  version: 1,
+});
+
+describe('planning units (a pair change plans its namespace and the global grants, not the plane)', () => {
+  it('give the same verdict on a new request as planning the whole plane (C1, C3, R9, namespace collisions)', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(2, 3, 4),
@@ -79,8 +99,7 @@ describe('neighboursOf (the quota check plans one namespace, not the plane)', ()
         requestArb,
         (max, existing, request) => {
           const config = configOf(max);
-          const keep = neighboursOf(request);
-          const neighbours = existing.filter((grant) => keep(grant as unknown as GrantRecord));
+          const neighbours = existing.filter(inUnitOf(request.scope));
           expect(verdict(config, neighbours, request)).toEqual(verdict(config, existing, request));
         },
       ),
@@ -88,10 +107,23 @@ describe('neighboursOf (the quota check plans one namespace, not the plane)', ()
     );
   });
 
-  it('keeps the whole plane for a global request or a scope it cannot read', () => {
-    const keepGlobal = neighboursOf({ scope: { type: 'global' } });
-    const keepJunk = neighboursOf({ scope: 'x' });
-    const pairGrant = { scope: { type: 'project-domain', project: 'x', domain: 'c' } } as GrantRecord;
-    expect([keepGlobal(pairGrant), keepJunk(pairGrant)]).toEqual([true, true]);
+  it('compile a unit to the same targets and refusals as planning the whole plane', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(2, 3, 4), fc.array(requestArb, { maxLength: 16 }), (max, requests) => {
+        const config = configOf(max);
+        const grants = requests.map(recordOf);
+        const whole = planDesired(config, 'p', grants, [], NOW);
+        for (const unit of new Set(grants.filter((g) => g.scope.type !== 'global').map((g) => unitOf(g.scope)))) {
+          const members = grants.filter((g) => [GLOBAL_UNIT, unit].includes(unitOf(g.scope)));
+          const narrowed = planDesired(config, 'p', members, [], NOW);
+          const ofUnit = (plan: typeof whole) =>
+            [...plan.targets].filter(([, target]) => target.scope.type !== 'global' && unitOf(target.scope) === unit);
+          expect(ofUnit(narrowed)).toEqual(ofUnit(whole));
+          expect(narrowed.refused.get(unit)).toEqual(whole.refused.get(unit));
+          expect(narrowed.targets.get('p#global')).toEqual(whole.targets.get('p#global'));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
