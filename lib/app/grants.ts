@@ -19,8 +19,8 @@ import {
 } from '../domain/ports.js';
 import { pageLimit, withConflictRetry, type AppDeps } from './deps.js';
 import { effectOf, type GrantView } from './effect.js';
-import { pairOfRequest } from '../domain/desired.js';
-import { attributesInput, planRequestOf, recomputeScope } from './targets.js';
+import { pairOfRequest, planDesired, type DesiredPlan } from '../domain/desired.js';
+import { attributesInput, planRequestOf, prepareUnit, recomputeScope, type PreparedUnit } from './targets.js';
 
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './deps.js';
 
@@ -112,10 +112,9 @@ const stateFor = async (
 };
 
 /**
- * Validates one request through the engine together with the plane's current desired grants, so
- * a request that would overflow a role's policy quota (C3) is rejected now, not at apply time.
- * `advisory`: the plane's state may come from the container's plane cache (at most its TTL old) —
- * only for a submit that lands pending, whose quota approveGrant checks again against fresh state.
+ * Validates one request through the engine together with the desired grants it can share a role
+ * with (its unit's and the plane's global grants, read strongly consistent), so a request that
+ * would overflow a role's policy quota (C3) is rejected now, not at apply time.
  */
 const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: string): Promise<Checked> => {
   const dataPlane = resolvePlane(deps, request);
@@ -146,19 +145,8 @@ const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: str
     const baseline = planGrants({ ...planInput, requests: requests.slice(0, index) });
     const before = new Set(baseline.rejected.map((entry) => entry.index));
     const caused = displaced.filter((entry) => !before.has(entry.index));
-    if (caused.length > 0) {
-      const first = caused.flatMap((entry) => entry.errors)[0];
-      const displacedKeys = caused
-        .map((entry) => existing[entry.index])
-        .filter((grant) => grant !== undefined)
-        .map((grant) => grant.targetKey);
-      const violation: RuleViolation = {
-        path: first?.path ?? 'resource',
-        code: first?.code ?? 'quota.policies-per-role',
-        message: `Accepting this grant would push already approved grants of ${[...new Set(displacedKeys)].join(', ')} out of IAM's quota: ${first?.message ?? 'they would no longer fit'}`,
-      };
-      throw new ValidationError([violation]);
-    }
+    if (caused.length > 0)
+      throw displacementError(caused.map((entry) => ({ errors: entry.errors, grant: existing[entry.index] })));
   }
   const parsed = grantRequestSchema.safeParse(requests[index]);
   if (!parsed.success || dataPlane === undefined) {
@@ -309,12 +297,18 @@ const mustBePending = (grant: GrantRecord, verb: string): void => {
  * grants approved since it was submitted, and recompiles the plane's targets.
  */
 export const approveGrant = async (deps: AppDeps, input: DecisionInput): Promise<GrantRecord> => {
-  const approved = await withConflictRetry(async () => {
+  const { approved, prepared } = await withConflictRetry(async () => {
     const grant = await mustGet(deps, input.id);
     refuseSelfDecision(grant, input.actor);
     mustBePending(grant, 'approved');
-    await checkAgainstPlane(deps, { ...planRequestOf(grant, { withExpiry: true }) }, grant.id);
     const next = transition(deps, grant, 'approved', input.actor.sub, input.comment, { approvedBy: input.actor.sub });
+    // A pair grant is checked with its unit's state, planned once: that plan is the recompute's.
+    const checked =
+      grant.scope.type === 'global'
+        ? await checkAgainstPlane(deps, { ...planRequestOf(grant, { withExpiry: true }) }, grant.id).then(
+            () => undefined,
+          )
+        : await checkInUnit(deps, next);
     await deps.store.updateGrant(
       next,
       auditOf(
@@ -327,10 +321,59 @@ export const approveGrant = async (deps: AppDeps, input: DecisionInput): Promise
       ),
       { previousStatus: grant.status },
     );
-    return next;
+    return { approved: next, prepared: checked };
   });
-  await recomputeScope(deps, approved.dataPlane, approved.scope);
+  await recomputeScope(deps, approved.dataPlane, approved.scope, prepared);
   return approved;
+};
+
+/**
+ * The engine's verdict on approving a pair grant, planned with its unit as the approval will leave
+ * it (the grant approved, its expiry checked, R8): its own rejection, or grants of its unit it
+ * would push out of the role's quota (C3), refuse the approval. Returns the plan for the recompute,
+ * valid for the unit version the approval's transaction writes.
+ */
+const refusedIds = (planned: DesiredPlan): Set<string> =>
+  new Set(planned.plan.rejected.map((entry) => planned.grants[entry.index]?.id ?? ''));
+
+/** The refusal of a grant that would push already approved grants out of IAM's quota (C3). */
+const displacementError = (caused: { errors: RuleViolation[]; grant: GrantRecord | undefined }[]): ValidationError => {
+  const first = caused.flatMap((entry) => entry.errors)[0];
+  const displacedKeys = caused.map((entry) => entry.grant?.targetKey).filter((key) => key !== undefined);
+  return new ValidationError([
+    {
+      path: first?.path ?? 'resource',
+      code: first?.code ?? 'quota.policies-per-role',
+      message: `Accepting this grant would push already approved grants of ${[...new Set(displacedKeys)].join(', ')} out of IAM's quota: ${first?.message ?? 'they would no longer fit'}`,
+    },
+  ]);
+};
+
+const checkInUnit = async (deps: AppDeps, next: GrantRecord): Promise<PreparedUnit> => {
+  const unit = unitOf(next.scope);
+  const { snapshot, planned } = await prepareUnit(deps, next.dataPlane, unit, {
+    with: next,
+    checkExpiryOf: next.id,
+  });
+  const index = planned.grants.findIndex((grant) => grant.id === next.id);
+  const own = planned.plan.rejected.find((entry) => entry.index === index);
+  if (own !== undefined) throw new ValidationError(own.errors);
+  const refusedNow = planned.plan.rejected.filter((entry) => entry.index !== index);
+  if (refusedNow.length > 0) {
+    // Refusals that stand without this grant (a configuration change) are not its fault.
+    const compiled =
+      snapshot.unit.compiled === snapshot.unit.version && snapshot.global.compiled === snapshot.global.version;
+    const before = compiled
+      ? new Set([...Object.keys(snapshot.unit.refused), ...Object.keys(snapshot.global.refused)])
+      : refusedIds(planDesired(deps.config, next.dataPlane, snapshot.grants, snapshot.attributes, deps.clock.now()));
+    const caused = refusedNow.filter((entry) => !before.has(planned.grants[entry.index]?.id ?? ''));
+    if (caused.length > 0)
+      throw displacementError(caused.map((entry) => ({ errors: entry.errors, grant: planned.grants[entry.index] })));
+  }
+  return {
+    snapshot: { ...snapshot, unit: { ...snapshot.unit, version: snapshot.unit.version + 1 } },
+    planned,
+  };
 };
 
 /** Rejects a pending grant (never your own); nothing reaches IAM. */

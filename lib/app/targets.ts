@@ -2,7 +2,7 @@
 // last applied, and the pair's uctl file (docs/rules.md, docs/api.md GET /v1/targets).
 import { NotFoundError } from '../domain/errors.js';
 import { canonicalJson } from '../domain/compile/hash.js';
-import { planDesired } from '../domain/desired.js';
+import { planDesired, type DesiredPlan } from '../domain/desired.js';
 import { blastRadius } from '../domain/reconcile/blast-radius.js';
 import type { CompiledTarget, Scope } from '../domain/model.js';
 import {
@@ -10,10 +10,12 @@ import {
   unitOf,
   type AttributeUpdate,
   type DesiredTargetWrite,
+  type GrantRecord,
   type HeldChange,
   type InfrastructureUpdate,
   type Page,
   type TargetRecord,
+  type UnitSnapshot,
 } from '../domain/ports.js';
 import { pageByKey } from './cursor.js';
 import { pageLimit, withConflictRetry, type AppDeps } from './deps.js';
@@ -89,12 +91,49 @@ const sameRefusals = (a: Record<string, string>, b: Record<string, string>): boo
   canonicalJson(a) === canonicalJson(b);
 
 /**
+ * A unit already planned by the change that is about to write it (an approval checks its grant
+ * with exactly the state the recompute needs): the snapshot as it will be once the change is
+ * stored (`unit.version` the one the change's transaction leaves) and its plan. The recompute
+ * writes with it at once — one engine run per change — and plans afresh only if anything else
+ * moved in between (its guard fails).
+ */
+export interface PreparedUnit {
+  snapshot: UnitSnapshot;
+  planned: DesiredPlan;
+}
+
+/** Reads a unit and plans it. */
+export const prepareUnit = async (
+  deps: AppDeps,
+  dataPlane: string,
+  unit: string,
+  options: { checkExpiryOf?: string; with?: GrantRecord } = {},
+): Promise<PreparedUnit> => {
+  const snapshot = await deps.planes.getUnitSnapshot(dataPlane, unit);
+  const grants =
+    options.with === undefined
+      ? snapshot.grants
+      : [...snapshot.grants.filter((grant) => grant.id !== options.with!.id), options.with];
+  const planned = planDesired(deps.config, dataPlane, grants, snapshot.attributes, deps.clock.now(), {
+    ...(options.checkExpiryOf === undefined ? {} : { checkExpiryOf: options.checkExpiryOf }),
+  });
+  return { snapshot, planned };
+};
+
+/**
  * Recomputes what a change of a grant with this scope can affect (docs/data-model.md): a pair
  * grant's planning unit (its namespace, planned with the plane's global grants), or the whole plane
  * for a global grant, whose policies every role of the plane attaches.
  */
-export const recomputeScope = (deps: AppDeps, dataPlane: string, scope: Scope): Promise<RecomputeResult> =>
-  scope.type === 'global' ? recomputePlaneTargets(deps, dataPlane) : recomputeUnit(deps, dataPlane, unitOf(scope));
+export const recomputeScope = (
+  deps: AppDeps,
+  dataPlane: string,
+  scope: Scope,
+  prepared?: PreparedUnit,
+): Promise<RecomputeResult> =>
+  scope.type === 'global'
+    ? recomputePlaneTargets(deps, dataPlane)
+    : recomputeUnit(deps, dataPlane, unitOf(scope), prepared);
 
 /**
  * Recompiles one planning unit from its members, the global grants and the unit's imported
@@ -104,15 +143,20 @@ export const recomputeScope = (deps: AppDeps, dataPlane: string, scope: Scope): 
  * once the mark is there. A change that could trip the blast-radius guard (more than two targets
  * losing access), or any change while the plane has a held change, is planned with the whole plane.
  */
-export const recomputeUnit = (deps: AppDeps, dataPlane: string, unit: string): Promise<RecomputeResult> =>
-  withConflictRetry(async () => {
-    const snapshot = await deps.planes.getUnitSnapshot(dataPlane, unit);
+export const recomputeUnit = (
+  deps: AppDeps,
+  dataPlane: string,
+  unit: string,
+  prepared?: PreparedUnit,
+): Promise<RecomputeResult> => {
+  let ready = prepared;
+  return withConflictRetry(async () => {
+    const { snapshot, planned } = ready ?? (await prepareUnit(deps, dataPlane, unit));
+    ready = undefined; // a retry re-reads: whatever failed the guard moved
     if (snapshot.hold !== null) return recomputePlaneTargets(deps, dataPlane);
-    const now = deps.clock.now();
-    const planned = planDesired(deps.config, dataPlane, snapshot.grants, snapshot.attributes, now);
     const compiled = new Map([...planned.targets].filter(([, target]) => target.scope.type !== 'global'));
     const stored = snapshot.targets.filter((target) => target.scope.type !== 'global');
-    const writes = targetWrites(compiled, stored, now.toISOString());
+    const writes = targetWrites(compiled, stored, deps.clock.now().toISOString());
     const radius = blastRadius(
       new Map(stored.map((target) => [target.targetKey, target.desired])),
       new Map(writes.map((write) => [write.targetKey, write.desired])),
@@ -130,6 +174,7 @@ export const recomputeUnit = (deps: AppDeps, dataPlane: string, unit: string): P
     }
     return { dataPlane, changed: writes.map((write) => write.targetKey), held: null, refused };
   });
+};
 
 /**
  * Recompiles every target of a plane from its desired grants (DESIRED_STATUSES) and imported

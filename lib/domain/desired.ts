@@ -55,6 +55,7 @@ export interface DesiredPlan {
  * Plans a plane's desired grants (of `grants`, those in a desired status; any order) with its
  * imported attributes. Given a unit's members and the global unit's, the targets of that unit are
  * exactly what planning the whole plane gives them (a test proves it): the narrowing is safe.
+ * `checkExpiryOf`: the one grant planned with its expiry (R8), the one being approved.
  */
 export function planDesired(
   config: GrantplaneConfig,
@@ -62,13 +63,14 @@ export function planDesired(
   grants: readonly GrantRecord[],
   attributes: readonly AttributeRecord[],
   now: Date,
+  options: { checkExpiryOf?: string } = {},
 ): DesiredPlan {
   const desired = grants
     .filter((grant) => grant.dataPlane === dataPlane && isDesiredStatus(grant.status))
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const plan = planGrants({
     config,
-    requests: desired.map((grant) => planRequestOf(grant, { withExpiry: false })),
+    requests: desired.map((grant) => planRequestOf(grant, { withExpiry: grant.id === options.checkExpiryOf })),
     now,
     attributes: attributesInput(attributes),
   });

@@ -250,6 +250,60 @@ describe('duplicates, quota and expiry', () => {
     expect((error as ValidationError).violations[0]?.message).toContain('tight#q#production');
   });
 
+  it('refuses at approval a grant whose expiresAt passed while it waited (R8): it stays pending, nothing compiled', async () => {
+    const grant = await submitGrant(deps, {
+      request: s3('late', 'staging', 'late/', { expiresAt: '2026-11-24T00:00:00Z' }),
+      actor: alice,
+    });
+    deps.clock.set('2026-11-25T00:00:00Z');
+    try {
+      const error = await failure(approveGrant(deps, { id: grant.id, actor: bob }));
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).violations.map((v) => v.code)).toEqual(['expiry.in-past']);
+      expect((await getGrant(deps, { id: grant.id })).status).toBe('pending-approval');
+      expect(await deps.store.getTarget('prod#late#staging')).toBeNull();
+    } finally {
+      deps.clock.set('2026-11-23T00:00:00Z');
+    }
+  });
+
+  it('refuses at approval a pair grant that would push a grant of its role approved meanwhile out of the quota (C3)', async () => {
+    // Prepare: on `tight` (userflyterole + one policy per role) two grants that each fill most of a
+    // policy, submitted while the pair was empty; the later one is approved first.
+    const big = (n: number) => ({
+      dataPlane: 'tight',
+      scope: { type: 'project-domain', project: 'crowd', domain: 'development' },
+      resource: {
+        type: 'iam-statements',
+        statements: [
+          {
+            Effect: 'Allow',
+            Action: ['dynamodb:GetItem'],
+            Resource: Array.from(
+              { length: 60 },
+              (_, i) =>
+                `arn:aws:dynamodb:us-east-1:210987654321:table/feature-store-${n}-${String(i).padStart(3, '0')}`,
+            ),
+          },
+        ],
+      },
+    });
+    const earlier = await submitGrant(deps, { request: big(1), actor: alice });
+    const later = await submitGrant(deps, { request: big(2), actor: alice });
+    await approveGrant(deps, { id: later.id, actor: bob });
+    const before = await deps.store.getTarget('tight#crowd#development');
+
+    // Act: the earlier grant sorts first, so approving it would take the later one's place (C3)
+    const error = await failure(approveGrant(deps, { id: earlier.id, actor: bob }));
+
+    // Assess: refused with the displaced target named; nothing changed
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).violations[0]?.code).toMatch(/^quota\./);
+    expect((error as ValidationError).violations[0]?.message).toContain('tight#crowd#development');
+    expect((await getGrant(deps, { id: earlier.id })).status).toBe('pending-approval');
+    expect(await deps.store.getTarget('tight#crowd#development')).toEqual(before);
+  });
+
   it('expires a grant past its expiresAt and recompiles its target', async () => {
     const grant = await submitGrant(deps, {
       request: s3('exp', 'development', 'exp/', { expiresAt: '2026-11-24T00:00:00Z' }),

@@ -1,0 +1,490 @@
+// Section: what one change costs as its plane grows (docs/data-model.md, planning units). For each
+// plane size N (10, 500, 2,000, 5,000 active grants: a few global grants, the rest 8 per
+// project-domain pair, every target applied in the IAM emulator) a requester submits a grant to an
+// existing pair and an approver approves it through the real grants handler; the applier is fed
+// from the table's real stream (DynamoDB Local's GetRecords, as the event source mapping delivers
+// it) until the grant is active. Counted per approval: DynamoDB requests and items read (API and
+// applier, on their own clients), engine runs and the requests they planned, IAM calls, wall time;
+// cold (new clients and handlers for each approval: a new container) and warm (one container),
+// each the median of 5, after a warm-up that JIT-compiles the process. Goal:
+// the cost of one approval flat in N (5,000 ÷ 10 ≤ 1.5), one engine run per approval, a cold
+// submit ≤ 2× one raw transaction.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record,
+} from '@aws-sdk/client-dynamodb-streams';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { makeHandler } from '../../functions/http/grants.js';
+import { parseAuthEnv } from '../../functions/shared/auth.js';
+import { makeDocumentClient } from '../../lib/adapters/dynamodb/client.js';
+import { auditItem, grantItem } from '../../lib/adapters/dynamodb/items.js';
+import { ensureTable } from '../../lib/adapters/dynamodb/table.js';
+import { applyPendingTargets, applyTargets, type ApplierLog } from '../../lib/app/applier.js';
+import { touchOf } from '../../lib/app/applier-stream.js';
+import { recomputePlaneTargets } from '../../lib/app/targets.js';
+import { parseConfig, type AwsDataPlaneConfig, type GrantplaneConfig } from '../../lib/domain/config.js';
+import { engineRuns } from '../../lib/domain/engine.js';
+import { grantRequestSchema } from '../../lib/domain/grant.js';
+import { targetKey, type GrantRecord } from '../../lib/domain/ports.js';
+import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.js';
+import { startIamEmulator, type IamEmulator } from '../../lib/local/iam-emulator/index.js';
+import { emulatorIamSource, toLambdaRecord } from '../../lib/local/stream-poller.js';
+import { buildApplierDeps, buildDeps, ulidIds } from '../../lib/wiring.js';
+import { BENCH_ACCOUNT, benchConfig, grantFor, pairScope } from '../fixtures.js';
+import { defineSection, median, type BenchMeasurement, type BenchRatio } from '../harness.js';
+import { apiGatewayEvent, lambdaContext } from '../lib-apigw.js';
+import { ms } from '../lib-stats.js';
+
+const SIZES = [10, 500, 2_000, 5_000] as const;
+const GLOBAL_GRANTS = 2;
+const PER_PAIR = 8;
+/** Approvals per figure (each figure is their median). */
+const RUNS = 5;
+const ACTIVE_PASSES = 20;
+const alice = { sub: 'alice', groups: ['requester'] };
+const bob = { sub: 'bob', groups: ['approver'] };
+const silent: ApplierLog = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const sizes = (): readonly number[] =>
+  process.env.GRANTPLANE_BENCH_SIZES === undefined ? SIZES : process.env.GRANTPLANE_BENCH_SIZES.split(',').map(Number);
+/** Progress on stderr, so a long seeding is visibly alive (the report goes to stdout). */
+const progress = (message: string) => process.stderr.write(`  … ${message}\n`);
+
+/** Requests and items read by one DynamoDB client, counted in its middleware stack. */
+interface Counter {
+  requests: number;
+  itemsRead: number;
+}
+
+function countedClient(endpoint: string): { client: DynamoDBClient; counter: Counter } {
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
+  const counter: Counter = { requests: 0, itemsRead: 0 };
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      counter.requests += 1;
+      const result = await next(args);
+      const output = result.output as {
+        Item?: unknown;
+        Items?: unknown[];
+        ScannedCount?: number;
+        Responses?: unknown[] | Record<string, unknown[]>;
+      };
+      if (output.ScannedCount !== undefined) counter.itemsRead += output.ScannedCount;
+      else if (output.Items !== undefined) counter.itemsRead += output.Items.length;
+      else if (output.Item !== undefined) counter.itemsRead += 1;
+      else if (Array.isArray(output.Responses)) counter.itemsRead += output.Responses.length;
+      else if (output.Responses !== undefined)
+        for (const items of Object.values(output.Responses)) counter.itemsRead += items.length;
+      return result;
+    },
+    { step: 'initialize', name: 'countReads' },
+  );
+  return { client, counter };
+}
+
+/** Reads a table's stream from where it last stopped, every shard, as Lambda would receive it. */
+function streamReader(streams: DynamoDBStreamsClient, streamArn: string) {
+  const last = new Map<string, string | undefined>();
+  return async (): Promise<DynamoDBRecord[]> => {
+    const records: DynamoDBRecord[] = [];
+    const shards = (await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }))).StreamDescription?.Shards;
+    for (const shard of shards ?? []) {
+      const id = shard.ShardId!;
+      const after = last.get(id);
+      let iterator = (
+        await streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: streamArn,
+            ShardId: id,
+            ...(after === undefined
+              ? { ShardIteratorType: 'TRIM_HORIZON' }
+              : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }),
+          }),
+        )
+      ).ShardIterator;
+      while (iterator !== undefined) {
+        const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+        const got: _Record[] = page.Records ?? [];
+        for (const record of got) records.push(toLambdaRecord(record, streamArn, 'us-east-1'));
+        if (got.length > 0) last.set(id, got[got.length - 1]!.dynamodb?.SequenceNumber);
+        if (got.length === 0) break;
+        iterator = page.NextShardIterator;
+      }
+    }
+    return records;
+  };
+}
+
+interface PlaneFixture {
+  table: string;
+  config: GrantplaneConfig;
+  plane: AwsDataPlaneConfig;
+  emulator: IamEmulator;
+  pairs: number;
+  readStream: () => Promise<DynamoDBRecord[]>;
+  /** A seeded pair grant (the raw transaction's template). */
+  template: GrantRecord;
+  /** Reads a grant's status on a client of its own (the benchmark's polling is not the applier's cost). */
+  statusOf: (id: string) => Promise<GrantRecord | null>;
+  stop: () => Promise<void>;
+}
+
+/** N active grants in one plane, written through the store, planned once and applied by the sweep. */
+async function seedPlane(endpoint: string, streams: DynamoDBStreamsClient, size: number): Promise<PlaneFixture> {
+  const table = `grantplane-bench-approval-${size}`;
+  const setup = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
+  await ensureTable(setup, table);
+  const config = parseConfig(benchConfig());
+  const plane = config.dataPlanes[0] as AwsDataPlaneConfig;
+  const emulator = await startIamEmulator({ port: 0, accountId: BENCH_ACCOUNT });
+  emulator.seedDataPlane({
+    accountId: plane.accountId,
+    orgPrefix: plane.orgPrefix,
+    oidcProvider: plane.oidcProvider,
+    userFlyteRoleName: plane.userFlyteRoleName,
+    adminFlyteRoleName: plane.adminFlyteRoleName,
+    userFlyteRolePolicyName: plane.userFlyteRolePolicyName,
+    permissionsBoundaryArn: plane.permissionsBoundaryArn ?? null,
+  });
+  const deps = buildApplierDeps({
+    client: setup,
+    tableName: table,
+    config,
+    iamFor: emulatorIamSource(emulator.endpoint),
+    log: silent,
+  });
+  const ids = ulidIds();
+  const pairs = Math.ceil((size - GLOBAL_GRANTS) / PER_PAIR);
+  progress(`N=${size}: writing ${size} grants over ${pairs} pairs`);
+  let template: GrantRecord | undefined;
+  for (let i = 0; i < size; i += 1) {
+    const scope = i < GLOBAL_GRANTS ? { type: 'global' as const } : pairScope((i - GLOBAL_GRANTS) % pairs);
+    const { dataPlane: _plane, ...request } = grantRequestSchema.parse(grantFor(i, scope));
+    const dataPlane = 'prod';
+    const at = new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString();
+    const grant: GrantRecord = {
+      ...request,
+      id: ids.next(),
+      dataPlane,
+      targetKey: targetKey(dataPlane, scope),
+      status: 'active',
+      requester: 'seed',
+      source: 'api',
+      createdAt: at,
+      updatedAt: at,
+      approvedBy: 'seed-approver',
+      history: [
+        { status: 'pending-approval', at, actor: 'seed' },
+        { status: 'approved', at, actor: 'seed-approver' },
+        { status: 'active', at, actor: 'grantplane' },
+      ],
+      version: 3,
+    };
+    if (i === GLOBAL_GRANTS) template = grant;
+    await deps.store.createGrant(grant, {
+      id: ids.next(),
+      at,
+      actor: 'seed',
+      action: 'grant.created',
+      grantId: grant.id,
+      targetKey: grant.targetKey,
+      result: 'ok',
+    });
+  }
+  progress(`N=${size}: planning the plane`);
+  const recompute = await recomputePlaneTargets(deps, 'prod');
+  if (Object.keys(recompute.refused).length > 0)
+    throw new Error(`seeded grants refused: ${JSON.stringify(Object.entries(recompute.refused)[0])}`);
+  progress(`N=${size}: applying ${pairs + 1} targets`);
+  const outcomes = await applyPendingTargets(deps);
+  const failed = outcomes.filter((outcome) => outcome.outcome === 'failed');
+  if (failed.length > 0) throw new Error(`seeding apply failed: ${failed[0]!.targetKey}: ${failed[0]!.error ?? ''}`);
+  const streamArn = (await setup.send(new DescribeTableCommand({ TableName: table }))).Table?.LatestStreamArn;
+  if (streamArn === undefined) throw new Error(`table ${table} has no stream`);
+  const readStream = streamReader(streams, streamArn);
+  progress(`N=${size}: reading the stream to its end`);
+  await readStream(); // everything the seeding wrote: already applied
+  return {
+    table,
+    config,
+    plane,
+    emulator,
+    pairs,
+    readStream,
+    template: template!,
+    statusOf: (id) => deps.store.getGrant(id),
+    stop: async () => {
+      setup.destroy();
+      await emulator.stop();
+    },
+  };
+}
+
+interface ApprovalCost {
+  submitMs: number;
+  approveToActiveMs: number;
+  apiRequests: number;
+  apiItems: number;
+  applierRequests: number;
+  applierItems: number;
+  engineRunsSubmit: number;
+  engineRunsApproval: number;
+  plannedApproval: number;
+  iamCalls: number;
+}
+
+/** Fresh clients and handlers on one plane: what a new Lambda container runs. */
+function containers(endpoint: string, fixture: PlaneFixture) {
+  const api = countedClient(endpoint);
+  const applier = countedClient(endpoint);
+  const handler = makeHandler(buildDeps({ client: api.client, tableName: fixture.table, config: fixture.config }), {
+    auth: parseAuthEnv({}),
+    logger: new Logger({ logLevel: 'SILENT' }),
+  });
+  const applierDeps = buildApplierDeps({
+    client: applier.client,
+    tableName: fixture.table,
+    config: fixture.config,
+    iamFor: emulatorIamSource(fixture.emulator.endpoint),
+    log: silent,
+  });
+  const destroy = () => {
+    api.client.destroy();
+    applier.client.destroy();
+  };
+  return { api, applier, handler, applierDeps, destroy };
+}
+
+async function approveOnce(
+  fixture: PlaneFixture,
+  running: ReturnType<typeof containers>,
+  run: number,
+): Promise<ApprovalCost> {
+  const { api, applier, handler, applierDeps } = running;
+  const call = async (caller: typeof alice, method: string, path: string, body?: unknown) => {
+    const result = await handler(apiGatewayEvent({ method, path, caller, body }), lambdaContext());
+    if ((result.statusCode ?? 500) >= 300)
+      throw new Error(`${method} ${path} answered ${result.statusCode}: ${result.body}`);
+    return JSON.parse(result.body ?? '{}') as { id: string; status: string };
+  };
+  const scope = pairScope((run * 7) % fixture.pairs);
+  const request = grantFor(100_000 + run, scope);
+  let start = performance.now();
+  let engine = engineRuns();
+  const submitted = await call(alice, 'POST', '/v1/grants', request);
+  const submitMs = performance.now() - start;
+  const engineRunsSubmit = engineRuns().runs - engine.runs;
+  if (submitted.status !== 'pending-approval') throw new Error(`submitted grant is ${submitted.status}`);
+
+  const apiBefore = { ...api.counter };
+  const applierBefore = { ...applier.counter };
+  engine = engineRuns();
+  fixture.emulator.resetCalls();
+  start = performance.now();
+  await call(bob, 'POST', `/v1/grants/${submitted.id}/approve`, { comment: 'bench' });
+  let approveToActiveMs = 0;
+  for (let pass = 0; pass < ACTIVE_PASSES; pass += 1) {
+    const records = await fixture.readStream();
+    const keys = new Set(records.flatMap((record) => touchOf(record)?.targetKeys ?? []));
+    if (keys.size > 0) await applyTargets(applierDeps, [...keys]);
+    if (approveToActiveMs === 0) {
+      const grant = await fixture.statusOf(submitted.id);
+      if (grant?.status === 'active') approveToActiveMs = performance.now() - start;
+      else if (grant?.status === 'failed')
+        throw new Error(`grant ${submitted.id} failed: ${grant.failureReason ?? ''}`);
+    } else if (records.length === 0) break;
+  }
+  if (approveToActiveMs === 0) throw new Error(`grant ${submitted.id} not active after ${ACTIVE_PASSES} stream passes`);
+  const after = engineRuns();
+  return {
+    submitMs,
+    approveToActiveMs,
+    apiRequests: api.counter.requests - apiBefore.requests,
+    apiItems: api.counter.itemsRead - apiBefore.itemsRead,
+    applierRequests: applier.counter.requests - applierBefore.requests,
+    applierItems: applier.counter.itemsRead - applierBefore.itemsRead,
+    engineRunsSubmit,
+    engineRunsApproval: after.runs - engine.runs,
+    plannedApproval: after.requests - engine.requests,
+    iamCalls: fixture.emulator.calls.filter((c) => c.fault === undefined).length,
+  };
+}
+
+/** One raw TransactWriteItems of what a submit stores (the grant and its audit event), cold and warm. */
+async function rawTransaction(endpoint: string, table: string, template: GrantRecord, runs: number): Promise<number[]> {
+  const { client } = countedClient(endpoint);
+  const doc = makeDocumentClient(client);
+  const ids = ulidIds();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i += 1) {
+    const grant = { ...template, id: ids.next() };
+    const start = performance.now();
+    await doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: table, Item: grantItem(grant), ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Put: {
+              TableName: table,
+              Item: auditItem({
+                id: ids.next(),
+                at: grant.createdAt,
+                actor: 'bench',
+                action: 'grant.submitted',
+                grantId: grant.id,
+                targetKey: grant.targetKey,
+                result: 'ok',
+              }),
+            },
+          },
+        ],
+      }),
+    );
+    times.push(performance.now() - start);
+  }
+  client.destroy();
+  return times;
+}
+
+/** The median of each figure over several approvals. */
+const medians = (runs: readonly ApprovalCost[]): ApprovalCost =>
+  Object.fromEntries(
+    (Object.keys(runs[0]!) as (keyof ApprovalCost)[]).map((key) => [key, median(runs.map((cost) => cost[key]))]),
+  ) as unknown as ApprovalCost;
+
+const sumOf = (cost: ApprovalCost) => ({
+  requests: cost.apiRequests + cost.applierRequests,
+  items: cost.apiItems + cost.applierItems,
+});
+
+export default defineSection({
+  name: 'approval-cost',
+  description: `one submit + approval → active at ${SIZES.join(', ')} active grants in the plane (grants handler, table stream → applier, IAM emulator), cold and warm`,
+  async run() {
+    const SIZES = sizes();
+    const dynamo = await startDynamoDbLocal({ port: 0 });
+    const streams = new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials });
+    const measurements: BenchMeasurement[] = [];
+    const ratios: BenchRatio[] = [];
+    const cold: Record<number, ApprovalCost> = {};
+    const warm: Record<number, ApprovalCost> = {};
+    const rawCold: Record<number, number> = {};
+    const notes: string[] = [];
+    try {
+      for (const size of SIZES) {
+        const seedStart = performance.now();
+        const fixture = await seedPlane(dynamo.endpoint, streams, size);
+        notes.push(
+          `N=${size}: seeded (${fixture.pairs} pairs, every target applied) in ${ms(performance.now() - seedStart)} ms`,
+        );
+        try {
+          progress(`N=${size}: measuring`);
+          if (size === SIZES[0]) {
+            // The process's first runs load modules and JIT-compile: not what any plane size costs.
+            const warmup = containers(dynamo.endpoint, fixture);
+            for (let run = 0; run < RUNS; run += 1) await approveOnce(fixture, warmup, 1_000 + run);
+            warmup.destroy();
+          }
+          // Cold: each approval on new clients and handlers (a new container); warm: one container.
+          const colds: ApprovalCost[] = [];
+          for (let run = 0; run < RUNS; run += 1) {
+            const fresh = containers(dynamo.endpoint, fixture);
+            colds.push(await approveOnce(fixture, fresh, run));
+            fresh.destroy();
+          }
+          const running = containers(dynamo.endpoint, fixture);
+          const warms: ApprovalCost[] = [];
+          for (let run = RUNS; run < 2 * RUNS; run += 1) warms.push(await approveOnce(fixture, running, run));
+          running.destroy();
+          cold[size] = medians(colds);
+          warm[size] = medians(warms);
+          const raws: number[] = [];
+          for (let run = 0; run < RUNS; run += 1)
+            raws.push(...(await rawTransaction(dynamo.endpoint, fixture.table, fixture.template, 1)));
+          rawCold[size] = median(raws);
+        } finally {
+          await fixture.stop();
+        }
+        for (const [label, cost] of [
+          ['cold median', cold[size]!],
+          ['warm median', warm[size]!],
+        ] as const) {
+          const total = sumOf(cost);
+          measurements.push(
+            { label: `N=${size} ${label}: submit`, value: ms(cost.submitMs), unit: 'ms' },
+            { label: `N=${size} ${label}: approve → active`, value: ms(cost.approveToActiveMs), unit: 'ms' },
+            {
+              label: `N=${size} ${label}: DynamoDB per approval (API + applier)`,
+              value: total.requests,
+              unit: `requests (${cost.apiRequests} + ${cost.applierRequests}), ${total.items} items read (${cost.apiItems} + ${cost.applierItems})`,
+            },
+            {
+              label: `N=${size} ${label}: engine runs`,
+              value: cost.engineRunsApproval,
+              unit: `per approval (${cost.plannedApproval} grants planned), ${cost.engineRunsSubmit} per submit`,
+            },
+            { label: `N=${size} ${label}: IAM calls per approval`, value: cost.iamCalls, unit: 'calls' },
+          );
+        }
+        measurements.push({
+          label: `N=${size}: one raw TransactWriteItems, cold client, median`,
+          value: ms(rawCold[size]!),
+          unit: 'ms',
+        });
+      }
+      const small = SIZES[0]!;
+      const large = SIZES[SIZES.length - 1]!;
+      for (const [label, costs] of [
+        ['cold', cold],
+        ['warm', warm],
+      ] as const) {
+        ratios.push(
+          {
+            label: `approval DynamoDB items read, N=${large} / N=${small}, ${label}`,
+            value: sumOf(costs[large]!).items / Math.max(1, sumOf(costs[small]!).items),
+            goal: { max: 1.5 },
+          },
+          {
+            label: `approval DynamoDB requests, N=${large} / N=${small}, ${label}`,
+            value: sumOf(costs[large]!).requests / Math.max(1, sumOf(costs[small]!).requests),
+            goal: { max: 1.5 },
+          },
+          {
+            label: `approve → active wall, N=${large} / N=${small}, ${label}`,
+            value: costs[large]!.approveToActiveMs / costs[small]!.approveToActiveMs,
+            goal: { max: 1.5 },
+          },
+        );
+      }
+      for (const size of SIZES) {
+        ratios.push(
+          {
+            label: `engine runs per approval, N=${size}, warm`,
+            value: warm[size]!.engineRunsApproval,
+            goal: { max: 1 },
+          },
+          {
+            label: `cold submit / one cold raw transaction, N=${size}`,
+            value: cold[size]!.submitMs / rawCold[size]!,
+            goal: { max: 2 },
+          },
+        );
+      }
+      notes.push(
+        'items read = Query ScannedCount + GetItem/BatchGetItem/TransactGetItems items returned; the applier column includes its target, lease, unit and grant reads; the benchmark polls grant status on a client of its own',
+        `each approval adds a grant to a pair that already has ${PER_PAIR} (its role and policy exist); the plane also holds ${GLOBAL_GRANTS} global grants, whose policy every pair role attaches`,
+      );
+      return { measurements, ratios, notes };
+    } finally {
+      streams.destroy();
+      await dynamo.stop();
+    }
+  },
+});
