@@ -18,7 +18,7 @@ import {
   GetShardIteratorCommand,
   type _Record,
 } from '@aws-sdk/client-dynamodb-streams';
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { makeHandler } from '../../functions/http/grants.js';
@@ -221,6 +221,8 @@ async function seedPlane(endpoint: string, streams: DynamoDBStreamsClient, size:
     template: template!,
     statusOf: (id) => deps.store.getGrant(id),
     stop: async () => {
+      // DynamoDB Local keeps every table (and its stream) in one process: the next size starts clean.
+      await setup.send(new DeleteTableCommand({ TableName: table }));
       setup.destroy();
       await emulator.stop();
     },

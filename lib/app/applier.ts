@@ -40,7 +40,7 @@ import {
   WAITING_STATUSES,
 } from '../domain/ports.js';
 import { ForbiddenActionError, MissingRoleError, OwnershipError } from '../domain/reconcile/index.js';
-import type { AppDeps } from './deps.js';
+import { realPause, type AppDeps } from './deps.js';
 import {
   assertPlaneAccount,
   PlaneAccountError,
@@ -112,8 +112,6 @@ export class UnknownPlaneError extends Error {
     this.name = 'UnknownPlaneError';
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const errorText = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -300,11 +298,16 @@ async function candidateGrants(
 
 async function acquireLease(deps: ApplierDeps, key: string, owner: string, options: ApplyOptions): Promise<void> {
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
-  const deadline = Date.now() + (options.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS);
+  const waitMs = options.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS;
+  const pause = deps.pause ?? realPause;
+  // The wait is counted in the pauses taken, not read from a clock: deterministic under a test's pause.
+  let waited = 0;
   for (let attempt = 0; ; attempt += 1) {
     if (await deps.store.acquireTargetLease(key, owner, deps.clock.now(), leaseMs)) return;
-    if (Date.now() >= deadline) throw new TargetBusyError(key);
-    await sleep(Math.min(500, 25 * 2 ** attempt));
+    if (waited >= waitMs) throw new TargetBusyError(key);
+    const delay = Math.min(500, 25 * 2 ** attempt);
+    await pause.sleep(delay);
+    waited += delay;
   }
 }
 

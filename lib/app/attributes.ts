@@ -274,7 +274,7 @@ export const acknowledgeAttributeUpdate = async (
   deps: AppDeps,
   input: { id: string; actor: Identity },
 ): Promise<AttributeUpdate> => {
-  const acknowledged = await withConflictRetry(async () => {
+  const acknowledged = await withConflictRetry(deps, async () => {
     const update = await deps.store.getAttributeUpdate(input.id);
     if (update === null)
       throw new NotFoundError('attribute-update.not-found', `No attribute update with id ${input.id}`);

@@ -3,6 +3,17 @@
 import { BadRequestError } from '../domain/errors.js';
 
 export const encodeCursor = (key: string): string => Buffer.from(JSON.stringify({ after: key })).toString('base64url');
+
+/** The answer to a cursor this listing did not return (400 cursor.invalid). */
+export const invalidCursor = (): BadRequestError =>
+  new BadRequestError([
+    {
+      path: 'cursor',
+      code: 'cursor.invalid',
+      message: 'The cursor is not one this listing returned: start again without it',
+    },
+  ]);
+
 export const decodeCursor = (cursor: string): string => {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -11,13 +22,7 @@ export const decodeCursor = (cursor: string): string => {
   } catch {
     // Not base64url JSON: reported below like any other cursor this listing did not return.
   }
-  throw new BadRequestError([
-    {
-      path: 'cursor',
-      code: 'cursor.invalid',
-      message: 'The cursor is not one this listing returned: start again without it',
-    },
-  ]);
+  throw invalidCursor();
 };
 
 /**

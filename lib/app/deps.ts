@@ -8,6 +8,7 @@ import {
   type HoldStore,
   type Ids,
   type InfrastructureUpdateStore,
+  type Pause,
   type PlaneStore,
 } from '../domain/ports.js';
 
@@ -24,7 +25,15 @@ export interface AppDeps {
   config: GrantplaneConfig;
   clock: Clock;
   ids: Ids;
+  /** How retry and lease loops wait and jitter; real time and Math.random unless a test injects its own. */
+  pause?: Pause;
 }
+
+/** Real waiting: setTimeout and Math.random. */
+export const realPause: Pause = {
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: () => Math.random(),
+};
 
 export interface RetryOptions {
   /** Attempts in all (first try included). */
@@ -33,14 +42,17 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Runs `fn` again when it loses a write race (ConcurrentUpdateError), with full-jitter exponential
  * backoff, so concurrent requests on one target all succeed instead of answering 409 (docs/api.md).
  * `fn` must re-read what it decides on: every attempt starts from fresh state.
  */
-export const withConflictRetry = async <T>(fn: () => Promise<T>, options: RetryOptions = {}): Promise<T> => {
+export const withConflictRetry = async <T>(
+  deps: { pause?: Pause },
+  fn: () => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> => {
+  const pause = deps.pause ?? realPause;
   const attempts = options.attempts ?? 40;
   const base = options.baseDelayMs ?? 10;
   const max = options.maxDelayMs ?? 400;
@@ -49,7 +61,7 @@ export const withConflictRetry = async <T>(fn: () => Promise<T>, options: RetryO
       return await fn();
     } catch (error: unknown) {
       if (!(error instanceof ConcurrentUpdateError) || attempt >= attempts) throw error;
-      await sleep(Math.random() * Math.min(max, base * 2 ** attempt));
+      await pause.sleep(pause.random() * Math.min(max, base * 2 ** attempt));
     }
   }
 };

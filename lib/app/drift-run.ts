@@ -314,7 +314,7 @@ async function enforcePlane(
   }
 
   if (repair.size > 0) {
-    await withConflictRetry(async () => {
+    await withConflictRetry(deps, async () => {
       const snapshot = await deps.planes.getPlaneSnapshot(plane.name);
       const writes: DesiredTargetWrite[] = snapshot.targets
         .filter((target) => repair.has(target.targetKey) && target.desired !== null)

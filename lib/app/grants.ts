@@ -297,7 +297,7 @@ const mustBePending = (grant: GrantRecord, verb: string): void => {
  * grants approved since it was submitted, and recompiles the plane's targets.
  */
 export const approveGrant = async (deps: AppDeps, input: DecisionInput): Promise<GrantRecord> => {
-  const { approved, prepared } = await withConflictRetry(async () => {
+  const { approved, prepared } = await withConflictRetry(deps, async () => {
     const grant = await mustGet(deps, input.id);
     refuseSelfDecision(grant, input.actor);
     mustBePending(grant, 'approved');
@@ -378,7 +378,7 @@ const checkInUnit = async (deps: AppDeps, next: GrantRecord): Promise<PreparedUn
 
 /** Rejects a pending grant (never your own); nothing reaches IAM. */
 export const rejectGrant = (deps: AppDeps, input: DecisionInput): Promise<GrantRecord> =>
-  withConflictRetry(async () => {
+  withConflictRetry(deps, async () => {
     const grant = await mustGet(deps, input.id);
     refuseSelfDecision(grant, input.actor);
     mustBePending(grant, 'rejected');
@@ -413,7 +413,7 @@ export const revokeGrant = async (
     deferRecompute?: boolean;
   },
 ): Promise<GrantRecord> => {
-  const result = await withConflictRetry(async () => {
+  const result = await withConflictRetry(deps, async () => {
     const grant = await mustGet(deps, input.id);
     if (grant.requester !== input.actor.sub && !input.actor.roles.includes('admin')) {
       throw new ForbiddenError('grant.not-owner', "Only the grant's requester or an admin can revoke it");
@@ -458,7 +458,7 @@ export const expireGrant = async (
   },
 ): Promise<GrantRecord | null> => {
   const actor = input.actor ?? 'schedule';
-  const result = await withConflictRetry(async () => {
+  const result = await withConflictRetry(deps, async () => {
     const grant = await mustGet(deps, input.id);
     const ended = ['rejected', 'revoking', 'revoked', 'expired'].includes(grant.status);
     if (ended || grant.expiresAt === undefined || Date.parse(grant.expiresAt) > deps.clock.now().getTime()) return null;

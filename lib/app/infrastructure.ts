@@ -104,7 +104,7 @@ export const acknowledgeInfrastructureUpdate = (
   deps: AppDeps,
   input: { id: string; actor: Identity },
 ): Promise<InfrastructureUpdate> =>
-  withConflictRetry(async () => {
+  withConflictRetry(deps, async () => {
     const [dataPlane = '', hash = '', content = ''] = input.id.split(':');
     const known = deps.config.dataPlanes.some((plane) => plane.name === dataPlane);
     const current =

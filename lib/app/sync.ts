@@ -213,7 +213,7 @@ const setExpiry = async (
   actor: string,
   detail: string,
 ): Promise<GrantRecord> =>
-  withConflictRetry(async () => {
+  withConflictRetry(deps, async () => {
     const grant = await deps.store.getGrant(id);
     if (grant === null) throw new Error(`grant ${id} vanished during the sync`);
     if (!LIVE_STATUSES.includes(grant.status) || sameInstant(expiresAt, grant.expiresAt)) return grant;

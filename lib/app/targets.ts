@@ -6,6 +6,7 @@ import { planDesired, type DesiredPlan } from '../domain/desired.js';
 import { blastRadius } from '../domain/reconcile/blast-radius.js';
 import type { CompiledTarget, Scope } from '../domain/model.js';
 import {
+  planeOfTargetKey,
   targetKey,
   unitOf,
   type AttributeUpdate,
@@ -17,7 +18,7 @@ import {
   type TargetRecord,
   type UnitSnapshot,
 } from '../domain/ports.js';
-import { pageByKey } from './cursor.js';
+import { decodeCursor, encodeCursor, invalidCursor } from './cursor.js';
 import { pageLimit, withConflictRetry, type AppDeps } from './deps.js';
 import { recordInfrastructureUpdates } from './infrastructure.js';
 
@@ -150,7 +151,7 @@ export const recomputeUnit = (
   prepared?: PreparedUnit,
 ): Promise<RecomputeResult> => {
   let ready = prepared;
-  return withConflictRetry(async () => {
+  return withConflictRetry(deps, async () => {
     const { snapshot, planned } = ready ?? (await prepareUnit(deps, dataPlane, unit));
     ready = undefined; // a retry re-reads: whatever failed the guard moved
     if (snapshot.hold !== null) return recomputePlaneTargets(deps, dataPlane);
@@ -196,7 +197,7 @@ export const recomputePlaneTargets = (
   dataPlane: string,
   options: RecomputeOptions = {},
 ): Promise<RecomputeResult> =>
-  withConflictRetry(async () => {
+  withConflictRetry(deps, async () => {
     const snapshot = await deps.planes.getPlaneSnapshot(dataPlane);
     const now = deps.clock.now();
     const planned = planDesired(deps.config, dataPlane, snapshot.grants, snapshot.attributes, now);
@@ -306,14 +307,18 @@ export const listTargets = async (
   filter: { dataPlane?: string } = {},
   page: { limit?: number; cursor?: string } = {},
 ): Promise<Page<TargetView>> => {
-  const found = pageByKey(
-    await deps.store.listTargets(filter.dataPlane),
-    (target) => target.targetKey,
-    pageLimit(page.limit),
-    page.cursor,
-  );
+  const limit = pageLimit(page.limit);
+  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+  // A cursor of another plane's listing names a key this one never returned.
+  if (after !== undefined && filter.dataPlane !== undefined && planeOfTargetKey(after) !== filter.dataPlane)
+    throw invalidCursor();
+  const found = await deps.store.pageTargets(filter.dataPlane, {
+    limit,
+    ...(after === undefined ? {} : { after }),
+  });
   const items = await Promise.all(found.items.map((target) => viewOf(deps, target)));
-  return found.nextCursor === undefined ? { items } : { items, nextCursor: found.nextCursor };
+  const last = found.items[found.items.length - 1];
+  return found.more && last !== undefined ? { items, nextCursor: encodeCursor(last.targetKey) } : { items };
 };
 
 /** One target: `GET /v1/targets/{dataPlane}/{project}/{domain}` or `.../{dataPlane}/global`. */

@@ -10,6 +10,13 @@ export interface Clock {
   now(): Date;
 }
 
+/** How loops that retry or wait for a lease pause, and their jitter (injected, so tests need no real time). */
+export interface Pause {
+  sleep(ms: number): Promise<void>;
+  /** A number in [0, 1). */
+  random(): number;
+}
+
 export interface Ids {
   /** A new unique, URL-safe id (ULID-like: sortable by creation time). */
   next(): string;
@@ -330,6 +337,14 @@ export interface GrantStore {
   getGrants(ids: readonly string[]): Promise<GrantRecord[]>;
   getTarget(targetKey: string): Promise<TargetRecord | null>;
   listTargets(dataPlane?: string): Promise<TargetRecord[]>;
+  /**
+   * One page of targets (of one plane, or of all) in target-key order after `after`: reads
+   * `limit + 1` items at most, whatever the plane holds; `more` when targets follow the page.
+   */
+  pageTargets(
+    dataPlane: string | undefined,
+    page: { limit: number; after?: string },
+  ): Promise<{ items: TargetRecord[]; more: boolean }>;
   /** Conditional on `expectedDesiredVersion` (0 = must not exist yet). */
   putTarget(target: TargetRecord, expectedDesiredVersion: number): Promise<void>;
 

@@ -392,6 +392,68 @@ describe('DynamoDB PlaneStore: units, snapshots and targets', () => {
   });
 });
 
+describe('DynamoDB GrantStore: target pages', () => {
+  it('serves a page of targets in key order reading at most limit + 1 items, for one plane or all', async () => {
+    // Prepare: a table of its own, its client counting the items each request read
+    const table = await freshTable();
+    let read = 0;
+    table.client.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        read += (result.output as { ScannedCount?: number }).ScannedCount ?? 0;
+        return result;
+      },
+      { step: 'initialize', name: 'countScanned' },
+    );
+    const own = makeDynamoGrantStore(table.docClient, table.tableName);
+    const put = async (plane: string, project: string) => {
+      const scope = { type: 'project-domain' as const, project, domain: 'development' };
+      await own.putTarget(
+        {
+          targetKey: targetKey(plane, scope),
+          dataPlane: plane,
+          scope,
+          desired: compiled(project, 'development', `gp-${project}`),
+          desiredVersion: 1,
+          appliedVersion: 0,
+          state: 'pending',
+          updatedAt: '2026-11-01T00:00:00Z',
+        },
+        0,
+      );
+    };
+    for (let i = 0; i < 30; i += 1) await put('big', `p${String(i).padStart(2, '0')}`);
+    for (const project of ['a', 'b']) await put('small', project);
+
+    // Act: walk the big plane three at a time, and every plane four at a time
+    const pages: string[][] = [];
+    let after: string | undefined;
+    do {
+      read = 0;
+      const page = await own.pageTargets('big', { limit: 3, ...(after === undefined ? {} : { after }) });
+      expect(read).toBeLessThanOrEqual(4);
+      pages.push(page.items.map((target) => target.targetKey));
+      after = page.more ? page.items[page.items.length - 1]?.targetKey : undefined;
+    } while (after !== undefined);
+    const everyPlane: string[] = [];
+    after = undefined;
+    do {
+      read = 0;
+      const page = await own.pageTargets(undefined, { limit: 4, ...(after === undefined ? {} : { after }) });
+      expect(read).toBeLessThanOrEqual(5);
+      everyPlane.push(...page.items.map((target) => target.targetKey));
+      after = page.more ? page.items[page.items.length - 1]?.targetKey : undefined;
+    } while (after !== undefined);
+
+    // Assess: every target once, in key order, pages of the size asked for
+    expect(pages).toHaveLength(10);
+    expect(pages.flat()).toEqual(
+      Array.from({ length: 30 }, (_, i) => `big#p${String(i).padStart(2, '0')}#development`),
+    );
+    expect(everyPlane).toEqual([...pages.flat(), 'small#a#development', 'small#b#development']);
+  });
+});
+
 describe('DynamoDB GrantStore: attributes, updates, audit, deliveries, drift, sources', () => {
   it('stores imported attributes in the plane snapshot and bumps the pair’s unit and the plane version', async () => {
     const before = await planes.getPlaneSnapshot('attrs');

@@ -395,6 +395,35 @@ export const makeDynamoGrantStore = (doc: DynamoDBDocumentClient, tableName: str
       return targets;
     },
 
+    async pageTargets(dataPlane, page) {
+      // Key-ordered both ways: the plane partition by sort key, every plane by gsi4 (sorted by key).
+      const start = page.after === undefined ? undefined : keys.target(page.after);
+      const result = await doc.send(
+        new QueryCommand(
+          dataPlane === undefined
+            ? {
+                TableName: tableName,
+                IndexName: 'gsi4',
+                KeyConditionExpression: 'gsi4pk = :pk',
+                ExpressionAttributeValues: { ':pk': 'TARGET' },
+                Limit: page.limit + 1,
+                ...(start === undefined
+                  ? {}
+                  : { ExclusiveStartKey: { ...start, gsi4pk: 'TARGET', gsi4sk: page.after } }),
+              }
+            : {
+                TableName: tableName,
+                KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+                ExpressionAttributeValues: { ':pk': keys.planePk(dataPlane), ':prefix': 'TARGET#' },
+                Limit: page.limit + 1,
+                ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+              },
+        ),
+      );
+      const items = (result.Items ?? []).map(parseTarget);
+      return { items: items.slice(0, page.limit), more: items.length > page.limit };
+    },
+
     async putTarget(target, expectedDesiredVersion) {
       await conditional(`target ${target.targetKey}`, () =>
         doc.send(
