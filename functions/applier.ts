@@ -14,7 +14,7 @@ import {
   type TargetOutcome,
 } from '../lib/app/applier.js';
 import { touchOf } from '../lib/app/applier-stream.js';
-import { liveApplierDeps } from '../lib/wiring.js';
+import { liveApplierDeps } from '../lib/wiring/applier.js';
 import { logger } from './shared/logger.js';
 import { countIfEngineError, countMetric, METRIC, metrics } from './shared/metrics.js';
 

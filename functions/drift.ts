@@ -10,7 +10,7 @@ import middy from '@middy/core';
 import * as z from 'zod';
 import type { ApplierLog } from '../lib/app/applier.js';
 import { makeStorePolicyTagCache, runDriftCheck, type DriftMetrics, type DriftRunDeps } from '../lib/app/drift-run.js';
-import { liveApplierDeps, liveIamSource } from '../lib/wiring.js';
+import { liveApplierDeps, liveIamSource } from '../lib/wiring/applier.js';
 import { logger } from './shared/logger.js';
 import { countIfEngineError, metrics } from './shared/metrics.js';
 

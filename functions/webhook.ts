@@ -11,7 +11,7 @@ import {
 } from '../lib/app/webhooks.js';
 import { makeSecretsManagerReader, type SecretReader } from '../lib/adapters/secrets/secrets-manager.js';
 import type { WebhookKind } from '../lib/domain/webhooks/index.js';
-import { liveDeps, resolveDeps, type DepsSource } from '../lib/wiring.js';
+import { liveDeps, resolveDeps, type DepsSource } from '../lib/wiring/http.js';
 import { makeHttpHandler, type ChainOptions } from './shared/http.js';
 import { mapError, problem, ProblemError, PROBLEM_CONTENT_TYPE } from './shared/problem.js';
 

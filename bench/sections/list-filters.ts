@@ -16,7 +16,7 @@ import { submitGrant } from '../../lib/app/grants.js';
 import { parseConfig } from '../../lib/domain/config.js';
 import type { GrantRecord } from '../../lib/domain/ports.js';
 import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.js';
-import { buildDeps, ulidIds } from '../../lib/wiring.js';
+import { buildDeps, ulidIds } from '../../lib/wiring/http.js';
 import { benchConfig, grantFor, pairScope } from '../fixtures.js';
 import { defineSection, median } from '../harness.js';
 import { apiGatewayEvent, lambdaContext } from '../lib-apigw.js';

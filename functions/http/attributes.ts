@@ -5,7 +5,7 @@ import * as z from 'zod';
 import { acknowledgeAttributeUpdate, importAttributes, listAttributeUpdates } from '../../lib/app/attributes.js';
 import { getHeldChange, listHeldChanges, releaseHeldChange } from '../../lib/app/holds.js';
 import { acknowledgeInfrastructureUpdate, listInfrastructureUpdates } from '../../lib/app/infrastructure.js';
-import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring.js';
+import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring/http.js';
 import { callerOf, makeHttpHandler, type ChainOptions } from '../shared/http.js';
 import { decisionBodySchema, pageQuery, parseWith } from '../shared/params.js';
 

@@ -1,7 +1,7 @@
 // GET /v1/audit?grantId=&target=&actor= (docs/api.md): audit events, newest first, cursor-paged.
 import * as z from 'zod';
 import { listAudit } from '../../lib/app/audit.js';
-import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring.js';
+import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring/http.js';
 import { makeHttpHandler, type ChainOptions } from '../shared/http.js';
 import { pageQuery, parseWith } from '../shared/params.js';
 

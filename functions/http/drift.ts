@@ -10,7 +10,7 @@ import { makeLambdaInvoker } from '../../lib/adapters/lambda/invoke.js';
 import { runDriftCheck, type DriftRunReport } from '../../lib/app/drift-run.js';
 import { NotFoundError } from '../../lib/domain/errors.js';
 import type { GrantStore } from '../../lib/domain/ports.js';
-import { liveDeps, WiringError } from '../../lib/wiring.js';
+import { liveDeps, WiringError } from '../../lib/wiring/http.js';
 import { liveDriftDeps } from '../drift.js';
 import { callerOf, makeHttpHandler, type ChainOptions } from '../shared/http.js';
 import { parseWith } from '../shared/params.js';

@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import { approveGrant, getGrant, listGrants, rejectGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
 import type { GrantRecord } from '../../lib/domain/ports.js';
-import { liveDeps, resolveDeps, type DepsSource, type HttpDeps } from '../../lib/wiring.js';
+import { liveDeps, resolveDeps, type DepsSource, type HttpDeps } from '../../lib/wiring/http.js';
 import { callerOf, makeHttpHandler, type ChainOptions } from '../shared/http.js';
 import { makeIdempotentCall, type IdempotentCall } from '../shared/idempotency.js';
 import { decisionBodySchema, grantStatusSchema, pageQuery, parseWith } from '../shared/params.js';

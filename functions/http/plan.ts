@@ -1,7 +1,7 @@
 // POST /v1/plan (docs/api.md): dry run of {grants:[...]} against the stored desired state.
 import * as z from 'zod';
 import { planAgainstDesiredState } from '../../lib/app/plan.js';
-import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring.js';
+import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring/http.js';
 import { makeHttpHandler, type ChainOptions } from '../shared/http.js';
 import { parseWith } from '../shared/params.js';
 

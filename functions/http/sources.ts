@@ -3,7 +3,7 @@
 import * as z from 'zod';
 import { syncSource } from '../../lib/app/sync.js';
 import { StateConflictError } from '../../lib/domain/errors.js';
-import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring.js';
+import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring/http.js';
 import { callerOf, makeHttpHandler, type ChainOptions } from '../shared/http.js';
 import { parseWith } from '../shared/params.js';
 import { problem, ProblemError } from '../shared/problem.js';

@@ -1,7 +1,7 @@
 // Targets (docs/api.md): compiled desired state, last applied state, the uctl file and its update.
 import * as z from 'zod';
 import { getTarget, listTargets } from '../../lib/app/targets.js';
-import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring.js';
+import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring/http.js';
 import { makeHttpHandler, type ChainOptions } from '../shared/http.js';
 import { pageQuery, parseWith } from '../shared/params.js';
 

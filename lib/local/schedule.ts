@@ -4,7 +4,7 @@
 // account in the emulator. Repairs and expiries reach IAM through the applier loop (the stream), as
 // in AWS. The same deps serve POST /v1/drift-checks, which runs in-process locally.
 import { makeStorePolicyTagCache } from '../app/drift-run.js';
-import { buildApplierDeps } from '../wiring.js';
+import { buildApplierDeps } from '../wiring/applier.js';
 import type { BackgroundLoop } from './start.js';
 import { emulatorIamSource, localContext } from './stream-poller.js';
 

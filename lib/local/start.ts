@@ -12,7 +12,7 @@ import { makeDynamoGrantStore } from '../adapters/dynamodb/grant-store.js';
 import { ensureTable } from '../adapters/dynamodb/table.js';
 import type { GrantplaneConfig } from '../domain/config.js';
 import { ConcurrentUpdateError, type GrantStore } from '../domain/ports.js';
-import { configFromEnv } from '../wiring.js';
+import { configFromEnv } from '../wiring/http.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { startIamEmulator, type IamEmulator } from './iam-emulator/index.js';
 import { localJwtSecret, mintLocalToken } from './jwt.js';

@@ -31,7 +31,7 @@ import type {
 import { makeIamClient } from '../adapters/iam/client.js';
 import { makeIamGateway } from '../adapters/iam/gateway.js';
 import type { IamGateway } from '../domain/ports.js';
-import { buildApplierDeps, type PlaneIamSource } from '../wiring.js';
+import { buildApplierDeps, type PlaneIamSource } from '../wiring/applier.js';
 import type { BackgroundLoop } from './start.js';
 
 /** The applier handler as the poller calls it (Lambda's signature). */

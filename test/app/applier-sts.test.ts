@@ -9,7 +9,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAssumedRoleGateways } from '../../lib/adapters/iam/assume-role.js';
 import { parseConfig, type AwsDataPlaneConfig } from '../../lib/domain/config.js';
-import { liveIamSource } from '../../lib/wiring.js';
+import { liveIamSource } from '../../lib/wiring/applier.js';
 import { startIamTest, type IamTestContext } from '../helpers/iam.js';
 
 const HOME = '123456789012';

@@ -4,7 +4,7 @@
 // emulator. End to end: submit → approve → the table's stream through the mapping's filters →
 // applier → active, role and policy in IAM → revoke → revoked; the drift function on a scheduler
 // event. What runs here is what deploys: nothing of the repository is around the bundles.
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -152,6 +152,20 @@ describe('the synthesized bundles, run as Lambda runs them', { shuffle: false },
       for (let dir = f.folder; dir !== dirname(dir); dir = dirname(dir))
         expect(existsSync(join(dir, 'node_modules')), dir).toBe(false);
     }
+  });
+
+  it('HTTP and webhook bundles carry no IAM or STS client: only the applier and the drift functions reach IAM', () => {
+    const reachesIam = (f: DeployedFunction): string[] =>
+      (JSON.parse(readFileSync(join(f.folder, 'index.mjs.map'), 'utf8')) as { sources: string[] }).sources.filter(
+        (source) => /client-sts|client-iam|adapters\/iam\//.test(source),
+      );
+    const api = [...functions.values()].filter(
+      (f) => (f.description.startsWith('HTTP ') || /webhook/i.test(f.description)) && !/drift/i.test(f.description),
+    );
+    expect(api.length).toBeGreaterThan(5);
+    for (const f of api) expect(reachesIam(f), f.description).toEqual([]);
+    // and the check sees IAM where it is: the applier's bundle
+    expect(reachesIam(fn('applier (table stream to IAM)')).length).toBeGreaterThan(0);
   });
 
   it('cdk synth refuses a placeholder issuer in one line naming the key (docs/deploy.md "What synth refuses")', () => {

@@ -12,7 +12,7 @@ import { makeHandler as makeTargetsHandler } from '../../functions/http/targets.
 import { ROUTES } from '../../functions/shared/routes.js';
 import { parseAuthEnv, AuthConfigError, claimValues, identityOf } from '../../functions/shared/auth.js';
 import { makeHttpHandler, MAX_BODY_BYTES } from '../../functions/shared/http.js';
-import type { HttpDeps } from '../../lib/wiring.js';
+import type { HttpDeps } from '../../lib/wiring/http.js';
 import { apiEvent, invoke } from './events.js';
 
 // Any use of deps here is a bug: every request in this file must be refused by the chain first.

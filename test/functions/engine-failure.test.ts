@@ -17,7 +17,7 @@ import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
 import bundled from '../../lib/domain/rules/iam-catalogue.json' with { type: 'json' };
 import { setIamCatalogue } from '../../lib/domain/rules/iam-actions.js';
 import { localContext } from '../../lib/local/stream-poller.js';
-import { buildDeps } from '../../lib/wiring.js';
+import { buildDeps } from '../../lib/wiring/http.js';
 import { iamForConfig, silentLog } from '../helpers/applier.js';
 import { appDeps } from '../helpers/dynamo.js';
 import { startIamTest, type IamTestContext } from '../helpers/iam.js';

@@ -18,7 +18,7 @@ import type { HttpHandler } from '../../functions/shared/http.js';
 import { ROUTES, type RouteGroup } from '../../functions/shared/routes.js';
 import { parseConfig } from '../../lib/domain/config.js';
 import { signGeneric, signHub, SIGNATURE_HEADERS } from '../../lib/domain/webhooks/signatures.js';
-import { buildDeps } from '../../lib/wiring.js';
+import { buildDeps } from '../../lib/wiring/http.js';
 import { freshTable } from '../helpers/dynamo.js';
 import { apiEvent, lambdaContext } from './events.js';
 

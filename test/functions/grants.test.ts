@@ -12,7 +12,7 @@ import { makeHandler as makePlanHandler } from '../../functions/http/plan.js';
 import { makeHandler as makeTargetsHandler } from '../../functions/http/targets.js';
 import { parseAuthEnv } from '../../functions/shared/auth.js';
 import { parseConfig } from '../../lib/domain/config.js';
-import { buildDeps, type HttpDeps } from '../../lib/wiring.js';
+import { buildDeps, type HttpDeps } from '../../lib/wiring/http.js';
 import { freshTable } from '../helpers/dynamo.js';
 import { invoke, type Answer, type EventInput } from './events.js';
 

@@ -10,7 +10,7 @@ import { makeHandler as makeTargetsHandler } from '../../functions/http/targets.
 import { parseAuthEnv } from '../../functions/shared/auth.js';
 import { parseConfig } from '../../lib/domain/config.js';
 import type { HeldChange } from '../../lib/domain/ports.js';
-import { buildDeps, type HttpDeps } from '../../lib/wiring.js';
+import { buildDeps, type HttpDeps } from '../../lib/wiring/http.js';
 import { counterIds, freshTable, TestClock, TEST_CONFIG } from '../helpers/dynamo.js';
 import { invoke } from './events.js';
 

@@ -13,7 +13,7 @@ import { identityOf, parseAuthEnv } from '../../functions/shared/auth.js';
 import type { HttpHandler } from '../../functions/shared/http.js';
 import { parseConfig } from '../../lib/domain/config.js';
 import { signGeneric, signHub, SIGNATURE_HEADERS } from '../../lib/domain/webhooks/signatures.js';
-import { buildDeps } from '../../lib/wiring.js';
+import { buildDeps } from '../../lib/wiring/http.js';
 import { freshTable } from '../helpers/dynamo.js';
 import { apiEvent, lambdaContext, type EventInput } from './events.js';
 

@@ -8,7 +8,7 @@ import { makeHandler } from '../../functions/http/sources.js';
 import { parseAuthEnv } from '../../functions/shared/auth.js';
 import { parseConfig } from '../../lib/domain/config.js';
 import type { GrantRecord } from '../../lib/domain/ports.js';
-import { buildDeps, type HttpDeps } from '../../lib/wiring.js';
+import { buildDeps, type HttpDeps } from '../../lib/wiring/http.js';
 import { counterIds, freshTable, TestClock, TEST_CONFIG } from '../helpers/dynamo.js';
 import { invoke, type Answer, type EventInput } from './events.js';
 

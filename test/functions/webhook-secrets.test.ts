@@ -10,7 +10,7 @@ import { parseAuthEnv } from '../../functions/shared/auth.js';
 import { makeSecretsManagerReader } from '../../lib/adapters/secrets/secrets-manager.js';
 import { parseConfig } from '../../lib/domain/config.js';
 import { signGeneric } from '../../lib/domain/webhooks/index.js';
-import { buildDeps } from '../../lib/wiring.js';
+import { buildDeps } from '../../lib/wiring/http.js';
 import { counterIds, freshTable, TestClock, TEST_CONFIG } from '../helpers/dynamo.js';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../helpers/secrets-manager-server.js';
 import { apiEvent, lambdaContext } from './events.js';

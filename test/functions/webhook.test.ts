@@ -8,7 +8,7 @@ import { parseAuthEnv } from '../../functions/shared/auth.js';
 import { parseConfig } from '../../lib/domain/config.js';
 import type { GrantRecord } from '../../lib/domain/ports.js';
 import { signGeneric, signHub } from '../../lib/domain/webhooks/index.js';
-import { buildDeps, type HttpDeps } from '../../lib/wiring.js';
+import { buildDeps, type HttpDeps } from '../../lib/wiring/http.js';
 import { counterIds, freshTable, TestClock, TEST_CONFIG, type FreshTable } from '../helpers/dynamo.js';
 import { apiEvent, lambdaContext, type Answer } from './events.js';
 

@@ -1,4 +1,5 @@
-// Composition root (STYLE layout): real clients → adapters → the deps every Lambda handler takes.
+// Composition root of the HTTP and webhook Lambdas: real DynamoDB client → adapters → the deps
+// their handlers take. No IAM or STS: those bundles never reach IAM (lib/wiring/applier.ts does).
 // SDK clients are built once at module scope and pick their endpoints from the SDK's standard
 // configuration (AWS_ENDPOINT_URL_DYNAMODB, …). Everything that needs the environment is built on
 // first use, so importing a handler module in a test needs no environment at all.
@@ -10,18 +11,11 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as YAML from 'yaml';
 import * as z from 'zod';
-import { makeDocumentClient } from './adapters/dynamodb/client.js';
-import { makeDynamoStores } from './adapters/dynamodb/stores.js';
-import type { AppDeps } from './app/deps.js';
-import { driftRoleArnOf, parseConfig, type GrantplaneConfig } from './domain/config.js';
-import type { Clock, IamGateway, Ids } from './domain/ports.js';
-import { STSClient } from '@aws-sdk/client-sts';
-import { makeAssumedRoleGateways } from './adapters/iam/assume-role.js';
-import { makeIamClient } from './adapters/iam/client.js';
-import { makeIamGateway } from './adapters/iam/gateway.js';
-import type { ApplierDeps, ApplierLog } from './app/applier.js';
-import { makePolicyDocumentCache } from './app/reconcile.js';
-import type { AwsDataPlaneConfig } from './domain/config.js';
+import { makeDocumentClient } from '../adapters/dynamodb/client.js';
+import { makeDynamoStores } from '../adapters/dynamodb/stores.js';
+import type { AppDeps } from '../app/deps.js';
+import { parseConfig, type GrantplaneConfig } from '../domain/config.js';
+import type { Clock, Ids } from '../domain/ports.js';
 
 /** What every HTTP handler takes: the use cases' deps plus the HTTP-only persistence. */
 export interface HttpDeps {
@@ -136,78 +130,22 @@ export function configFromEnv(env: Record<string, string | undefined>, cwd = pro
 }
 
 // Built once per process, at module scope (STYLE habit 4); no request is made until first use.
-const dynamo = new DynamoDBClient({});
+export const liveDynamoClient = new DynamoDBClient({});
 let live: HttpDeps | undefined;
+
+/** GRANTPLANE_TABLE from the environment, or a WiringError naming what is missing. */
+export function tableFromEnv(env: Record<string, string | undefined>): string {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new WiringError(parsed.error.issues[0]?.message ?? 'invalid environment');
+  return parsed.data.GRANTPLANE_TABLE;
+}
 
 /** The live deps from the environment, built on first use and kept for the life of the process. */
 export function liveDeps(): HttpDeps {
-  if (live !== undefined) return live;
-  const env = envSchema.safeParse(process.env);
-  if (!env.success) throw new WiringError(env.error.issues[0]?.message ?? 'invalid environment');
-  live = buildDeps({ client: dynamo, tableName: env.data.GRANTPLANE_TABLE, config: configFromEnv(process.env) });
-  return live;
-}
-
-// ─── Applier (docs/applier.md) ─────────────────────────────────────────────────────────────────────
-
-/** IAM per AWS plane: the plane's own credentials, or STS-assumed ones when it has applierRoleArn. */
-export type PlaneIamSource = (plane: AwsDataPlaneConfig) => Promise<IamGateway>;
-
-export interface BuildApplierDepsInput {
-  client: DynamoDBClient;
-  tableName: string;
-  config: GrantplaneConfig;
-  iamFor: PlaneIamSource;
-  log: ApplierLog;
-  clock?: Clock;
-  ids?: Ids;
-}
-
-/** Builds the applier's deps on a DynamoDB client and table (live wiring, the local poller, tests). */
-export function buildApplierDeps(input: BuildApplierDepsInput): ApplierDeps {
-  const clock = input.clock ?? systemClock;
-  return {
-    ...makeDynamoStores(makeDocumentClient(input.client), input.tableName),
-    config: input.config,
-    clock,
-    ids: input.ids ?? ulidIds(clock),
-    iamFor: input.iamFor,
-    log: input.log,
-    cache: makePolicyDocumentCache(),
-  };
-}
-
-/**
- * The live IAM source: one IAM client from the SDK's standard configuration (AWS_ENDPOINT_URL_IAM
- * honoured) for planes in this account, and per `applierRoleArn` a client on assumed credentials.
- */
-export function liveIamSource(who: 'applier' | 'drift' = 'applier'): PlaneIamSource {
-  let own: IamGateway | undefined;
-  let assumed: ((roleArn: string) => Promise<IamGateway>) | undefined;
-  return async (plane) => {
-    if (plane.applierRoleArn !== undefined && plane.applierRoleArn !== null) {
-      assumed ??= makeAssumedRoleGateways(new STSClient({}), { sessionName: `grantplane-${who}` });
-      // The drift check reads only, in every account: it assumes the plane's read-only twin.
-      return assumed(who === 'drift' ? driftRoleArnOf(plane.applierRoleArn) : plane.applierRoleArn);
-    }
-    own ??= makeIamGateway(makeIamClient());
-    return own;
-  };
-}
-
-let liveApplier: ApplierDeps | undefined;
-
-/** The applier's live deps from the environment (GRANTPLANE_TABLE, GRANTPLANE_CONFIG[_JSON]), built once. */
-export function liveApplierDeps(log: ApplierLog): ApplierDeps {
-  if (liveApplier !== undefined) return liveApplier;
-  const env = envSchema.safeParse(process.env);
-  if (!env.success) throw new WiringError(env.error.issues[0]?.message ?? 'invalid environment');
-  liveApplier = buildApplierDeps({
-    client: dynamo,
-    tableName: env.data.GRANTPLANE_TABLE,
+  live ??= buildDeps({
+    client: liveDynamoClient,
+    tableName: tableFromEnv(process.env),
     config: configFromEnv(process.env),
-    iamFor: liveIamSource(),
-    log,
   });
-  return liveApplier;
+  return live;
 }
