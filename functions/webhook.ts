@@ -9,7 +9,7 @@ import {
   WebhookSignatureError,
   type WebhookAnswer,
 } from '../lib/app/webhooks.js';
-import { makeSecretsManagerReader, type SecretReader } from '../lib/adapters/secrets/secrets-manager.js';
+import { liveSecretReader, type SecretReader } from '../lib/wiring/webhook.js';
 import type { WebhookKind } from '../lib/domain/webhooks/index.js';
 import { liveDeps, resolveDeps, type DepsSource } from '../lib/wiring/http.js';
 import { makeHttpHandler, type ChainOptions } from './shared/http.js';
@@ -48,7 +48,7 @@ export function envSecrets(
   const cache = new Map<WebhookKind, { secrets: readonly string[]; until: number }>();
   let built: SecretReader | undefined;
   // The SDK client takes region, credentials and AWS_ENDPOINT_URL_SECRETS_MANAGER from its standard configuration.
-  const read = (): SecretReader => (built ??= reader?.() ?? makeSecretsManagerReader());
+  const read = (): SecretReader => (built ??= reader?.() ?? liveSecretReader());
   return async (kind) => {
     const cached = cache.get(kind);
     if (cached !== undefined && cached.until > now()) return cached.secrets;

@@ -6,7 +6,7 @@
 // happens within this invocation and the 202 carries its summary.
 import { isDrift } from '../../lib/domain/reconcile/index.js';
 import * as z from 'zod';
-import { makeLambdaInvoker } from '../../lib/adapters/lambda/invoke.js';
+import { liveInvoker } from '../../lib/wiring/drift-api.js';
 import { runDriftCheck, type DriftRunReport } from '../../lib/app/drift-run.js';
 import { NotFoundError } from '../../lib/domain/errors.js';
 import type { GrantStore } from '../../lib/domain/ports.js';
@@ -99,7 +99,7 @@ export function liveDriftHttpDeps(): DriftHttpDeps {
   }
   // The SDK's LambdaClient takes region, credentials (the execution role's) and endpoint
   // (AWS_ENDPOINT_URL_LAMBDA) from its standard configuration.
-  const invoke = makeLambdaInvoker();
+  const invoke = liveInvoker();
   live = {
     store: liveDeps().app.store,
     start: async (input) => {

@@ -5,7 +5,7 @@
 // in AWS. The same deps serve POST /v1/drift-checks, which runs in-process locally.
 import { makeStorePolicyTagCache } from '../app/drift-run.js';
 import { buildApplierDeps } from '../wiring/applier.js';
-import type { BackgroundLoop } from './start.js';
+import type { BackgroundLoop } from './loops.js';
 import { emulatorIamSource, localContext } from './stream-poller.js';
 
 export const DEFAULT_DRIFT_INTERVAL_SECONDS = 900;

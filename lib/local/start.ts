@@ -14,28 +14,15 @@ import type { GrantplaneConfig } from '../domain/config.js';
 import { ConcurrentUpdateError, type GrantStore } from '../domain/ports.js';
 import { configFromEnv } from '../wiring/http.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
-import { startIamEmulator, type IamEmulator } from './iam-emulator/index.js';
+import { startIamEmulator } from './iam-emulator/index.js';
 import { localJwtSecret, mintLocalToken } from './jwt.js';
 import { launchers, watchProcesses } from './launcher-watch.js';
 import { loadLambdaHandlers, startLocalServer } from './server.js';
 import { driftLoop } from './schedule.js';
 import { applierLoop } from './stream-poller.js';
+import type { BackgroundLoop, LocalStackContext } from './loops.js';
 
-/** What a background loop gets: the running stack's endpoints and configuration. */
-export interface LocalStackContext {
-  config: GrantplaneConfig;
-  tableName: string;
-  dynamoClient: DynamoDBClient;
-  dynamoEndpoint: string;
-  iam: IamEmulator;
-  env: Record<string, string | undefined>;
-}
-
-/** A long-running part of the local stack (the applier's stream poller, the drift schedule). */
-export interface BackgroundLoop {
-  name: string;
-  start(context: LocalStackContext): Promise<{ stop(): Promise<void> }>;
-}
+export type { BackgroundLoop, LocalStackContext } from './loops.js';
 
 /**
  * Loops started with the stack, in order, and stopped in reverse. Owners of the applier and the

@@ -32,7 +32,7 @@ import { makeIamClient } from '../adapters/iam/client.js';
 import { makeIamGateway } from '../adapters/iam/gateway.js';
 import type { IamGateway } from '../domain/ports.js';
 import { buildApplierDeps, type PlaneIamSource } from '../wiring/applier.js';
-import type { BackgroundLoop } from './start.js';
+import type { BackgroundLoop } from './loops.js';
 
 /** The applier handler as the poller calls it (Lambda's signature). */
 export type StreamLambda = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | void>;

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -27,17 +27,23 @@ const importsOf = (file: string): string[] => {
 const resolvedImport = (file: string, specifier: string): string =>
   specifier.startsWith('.') ? relative(root, resolve(root, dirname(file), specifier)) : specifier;
 
+/** The repository files a file imports (relative specifiers, `.js` → the `.ts` source, dirs → index). */
+const localImports = (file: string): string[] =>
+  importsOf(file)
+    .filter((specifier) => specifier.startsWith('.'))
+    .map((specifier) => resolvedImport(file, specifier).replace(/\.js$/, '.ts'))
+    .map((target) => (existsSync(join(root, target)) ? target : `${target}/index.ts`));
+
 describe('layering', () => {
-  it('keeps lib/domain pure: imports stay inside lib/domain, node built-ins, zod and yaml', () => {
-    const allowedPackages = ['zod', 'yaml'];
+  it('keeps lib/domain pure: imports stay inside lib/domain, node:crypto, zod and yaml (no node:fs)', () => {
+    const allowedPackages = ['zod', 'yaml', 'node:crypto'];
     const offences = filesUnder('lib/domain').flatMap((file) =>
       importsOf(file)
         .map((specifier) => ({ specifier, target: resolvedImport(file, specifier) }))
         .filter(({ specifier, target }) =>
           specifier.startsWith('.')
             ? !target.startsWith('lib/domain')
-            : !specifier.startsWith('node:') &&
-              !allowedPackages.some((p) => specifier === p || specifier.startsWith(`${p}/`)),
+            : !allowedPackages.some((p) => specifier === p || specifier.startsWith(`${p}/`)),
         )
         .map(({ specifier }) => `${file} imports ${specifier}`),
     );
@@ -51,8 +57,8 @@ describe('layering', () => {
     expect(offences).toEqual([]);
   });
 
-  it('lets only adapters, the local stack and composition roots import @aws-sdk', () => {
-    const allowed = ['lib/adapters/', 'lib/local/', 'lib/wiring/', 'lib/cli/', 'functions/'];
+  it('lets only adapters, the composition roots (lib/wiring) and the local stack import @aws-sdk', () => {
+    const allowed = ['lib/adapters/', 'lib/local/', 'lib/wiring/'];
     const offences = [...filesUnder('lib'), ...filesUnder('functions')].flatMap((file) =>
       allowed.some((prefix) => file.startsWith(prefix))
         ? []
@@ -82,5 +88,53 @@ describe('layering', () => {
         .map((target) => `${file} imports ${target}`),
     );
     expect(offences).toEqual([]);
+  });
+
+  it('follows only the allowed arrows between layers, in every file of lib, functions and infra', () => {
+    // layer → the layers it may import (itself included); anything else is an offence.
+    const arrows: Record<string, readonly string[]> = {
+      'lib/domain': ['lib/domain'],
+      'lib/app': ['lib/app', 'lib/domain'],
+      'lib/adapters': ['lib/adapters', 'lib/domain'],
+      'lib/wiring': ['lib/wiring', 'lib/adapters', 'lib/app', 'lib/domain'],
+      functions: ['functions', 'lib/wiring', 'lib/app', 'lib/domain'],
+      'lib/cli': ['lib/cli', 'lib/app', 'lib/domain', 'lib/adapters', 'lib/local'],
+      'lib/local': ['lib/local', 'lib/wiring', 'lib/app', 'lib/domain', 'lib/adapters', 'functions'],
+      // The stack reads the table's definition and item types (its stream filters), the route table
+      // and the domain, nothing else.
+      infra: [
+        'infra',
+        'lib/domain',
+        'lib/adapters/dynamodb/table.ts',
+        'lib/adapters/dynamodb/items.ts',
+        'functions/shared/routes.ts',
+      ],
+    };
+    const layerOf = (file: string): string | undefined => Object.keys(arrows).find((layer) => file.startsWith(layer));
+    const files = [...filesUnder('lib'), ...filesUnder('functions'), ...filesUnder('infra')];
+    const offences = files.flatMap((file) => {
+      const from = layerOf(file);
+      if (from === undefined) return [`${file} is in no layer`];
+      return localImports(file)
+        .filter((target) => !(arrows[from] ?? []).some((allowed) => target.startsWith(allowed)))
+        .map((target) => `${file} (${from}) imports ${target}`);
+    });
+    expect(offences).toEqual([]);
+  });
+
+  it('has no import cycle, type-only imports included', () => {
+    const files = [...filesUnder('lib'), ...filesUnder('functions'), ...filesUnder('infra')];
+    const state = new Map<string, 'open' | 'done'>();
+    const cycles: string[] = [];
+    const visit = (file: string, path: string[]): void => {
+      state.set(file, 'open');
+      for (const target of localImports(file)) {
+        if (state.get(target) === 'open') cycles.push([...path.slice(path.indexOf(target)), file, target].join(' → '));
+        else if (state.get(target) === undefined) visit(target, [...path, file]);
+      }
+      state.set(file, 'done');
+    };
+    for (const file of files) if (state.get(file) === undefined) visit(file, []);
+    expect(cycles).toEqual([]);
   });
 });

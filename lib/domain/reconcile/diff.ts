@@ -4,20 +4,10 @@ import type { CompiledTarget, Scope } from '../model.js';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../model.js';
 import type { IamAttachedPolicy, IamPolicy, IamPolicyVersion, IamRole } from '../ports.js';
 import type { IamAction } from './actions.js';
-import { assertSafeActions } from './guard.js';
-import { diffTags, documentsEqual, policyArnPath } from './normalize.js';
+import { assertSafeActions, type PlaneGuard } from './guard.js';
 
-/** What grantplane must never break on a plane, and where it owns things (R3). */
-export interface PlaneGuard {
-  accountId: string;
-  managedPath: string;
-  userFlyteRoleName: string;
-  adminFlyteRoleName: string;
-  /** `arn:aws:iam::<account>:policy/<userFlyteRolePolicyName>`. */
-  userFlyteRolePolicyArn: string;
-  /** Attached-policy quota per role; when known, detaches go first if attaching first would exceed it. */
-  maxPoliciesPerRole?: number;
-}
+export type { PlaneGuard } from './guard.js';
+import { diffTags, documentsEqual, policyArnPath } from './normalize.js';
 
 /** One policy as IAM holds it; `defaultDocument`/`versions` are present only when they were read. */
 export interface ActualPolicy {

@@ -2,8 +2,19 @@
 // change the userflyterole policy, or change <UserFlyteRole> beyond attaching grantplane's policies.
 import type { IamAction } from './actions.js';
 import { actionPolicyArn, actionRoleName, describeAction } from './actions.js';
-import type { PlaneGuard } from './diff.js';
 import { policyArnPath } from './normalize.js';
+
+/** What grantplane must never break on a plane, and where it owns things (R3). */
+export interface PlaneGuard {
+  accountId: string;
+  managedPath: string;
+  userFlyteRoleName: string;
+  adminFlyteRoleName: string;
+  /** `arn:aws:iam::<account>:policy/<userFlyteRolePolicyName>`. */
+  userFlyteRolePolicyArn: string;
+  /** Attached-policy quota per role; when known, detaches go first if attaching first would exceed it. */
+  maxPoliciesPerRole?: number;
+}
 
 /** An action would break R3; nothing of the batch may run. */
 export class ForbiddenActionError extends Error {
