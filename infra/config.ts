@@ -7,7 +7,13 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
-import { driftRoleArnOf } from '../lib/domain/config.js';
+import {
+  ConfigError,
+  driftRoleArnOf,
+  MANAGED_PATH,
+  parseConfig,
+  type AwsDataPlaneConfig,
+} from '../lib/domain/config.js';
 
 /** Repository root (infra/..), so paths never depend on the directory `cdk` runs in. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,32 +27,6 @@ export class InfraConfigError extends Error {
 }
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
-// IAM paths: `/`-delimited, starting and ending with `/`. `/` itself is refused: the applier's
-// write permissions are scoped to the managed path, and `/` would cover every role in the account.
-const managedPath = z.string().regex(/^\/([\w+=,.@-]+\/)+$/, 'must look like /grantplane/ (not /)');
-
-// Only the fields the infrastructure needs; the service parses the whole file itself at cold start.
-const awsPlaneSchema = z.object({
-  name: z.string().min(1),
-  cloud: z.literal('aws'),
-  accountId,
-  region: z.string().min(1),
-  orgPrefix: z.string().min(1).optional(),
-  userFlyteRoleName: z.string().min(1).optional(),
-  adminFlyteRoleName: z.string().min(1).optional(),
-  userFlyteRolePolicyName: z.string().min(1).optional(),
-  managedPath: managedPath.optional(),
-  permissionsBoundaryArn: z.string().min(1).nullable().optional(),
-  applierRoleArn: z
-    .string()
-    .regex(/^arn:aws[\w-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]+$/, 'must be an IAM role ARN')
-    .nullable()
-    .optional(),
-});
-
-const planeSchema = z.union([awsPlaneSchema, z.object({ name: z.string().min(1), cloud: z.enum(['gcp', 'azure']) })]);
-
-const fileSchema = z.object({ dataPlanes: z.array(z.looseObject({})).min(1) });
 
 /** What the applier may touch in one AWS plane (the same policy at home or in a plane account). */
 export interface PlaneAccess {
@@ -90,7 +70,11 @@ const bundledConfigFile = (raw: unknown, planes: readonly PlaneAccess[]): string
         const plane = byName.get(String(entry['name']));
         return plane === undefined
           ? entry
-          : { ...entry, managedPath: plane.managedPath, permissionsBoundaryArn: plane.permissionsBoundaryArn };
+          : {
+              ...entry,
+              managedPath: plane.managedPath,
+              permissionsBoundaryArn: plane.permissionsBoundaryArn,
+            };
       }),
     },
     null,
@@ -126,6 +110,32 @@ export interface InfraSettings {
   /** Prefix of the named IAM roles the plane accounts trust (`<prefix>-applier`). */
   serviceName: string;
 }
+
+/** What the deployment gives the applier in one AWS plane, from the parsed plane. */
+const planeAccessOf = (plane: AwsDataPlaneConfig, index: number, homeAccount: string): PlaneAccess => {
+  const applierRoleArn = plane.applierRoleArn ?? null;
+  if (applierRoleArn === null && plane.accountId !== homeAccount) {
+    // Without it the applier's own role would act in the home account: every grant of the plane
+    // would fail, and drift would report the home account's roles as the plane's orphans.
+    throw new InfraConfigError(
+      `grantplane:config dataPlanes[${index}].applierRoleArn: plane ${plane.name} is in account ${plane.accountId}, not the home account ${homeAccount}; deploy the plane access stack there and set applierRoleArn`,
+    );
+  }
+  const configured = plane.permissionsBoundaryArn;
+  return {
+    name: plane.name,
+    accountId: plane.accountId,
+    region: plane.region,
+    managedPath: plane.managedPath,
+    userFlyteRoleName: plane.userFlyteRoleName,
+    adminFlyteRoleName: plane.adminFlyteRoleName,
+    userFlyteRolePolicyName: plane.userFlyteRolePolicyName,
+    permissionsBoundaryArn: configured ?? `arn:aws:iam::${plane.accountId}:policy${BOUNDARY_PATH}${BOUNDARY_NAME}`,
+    createsBoundary: configured === null,
+    applierRoleArn,
+    driftRoleArn: applierRoleArn === null ? null : driftRoleArnOf(applierRoleArn),
+  };
+};
 
 /** Reads a context value the way `cdk -c key=value` and cdk.json deliver it (string or JSON). */
 type ContextReader = (key: string) => unknown;
@@ -173,9 +183,6 @@ const isPlaceholderHost = (url: string): boolean => {
   );
 };
 
-const describe = (error: z.ZodError): string =>
-  error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
-
 /**
  * Loads the deployment settings from CDK context: `grantplane:config` (file path, default
  * `grantplane.config.yaml`, else `examples/grantplane.config.yaml`), `jwtIssuer`, `jwtAudience`,
@@ -196,12 +203,9 @@ export const loadInfraSettings = (read: ContextReader): InfraSettings => {
   } catch (error: unknown) {
     throw new InfraConfigError(`grantplane:config ${configFile}: not valid YAML or JSON`, { cause: error });
   }
-  const file = fileSchema.safeParse(raw);
-  if (!file.success) throw new InfraConfigError(`grantplane:config ${configFile}: ${describe(file.error)}`);
-
   const defaultOrgPrefix = optionalString(read, 'orgPrefix');
   const defaultManagedPath = optionalString(read, 'managedPath') ?? '/grantplane/';
-  if (!managedPath.safeParse(defaultManagedPath).success) {
+  if (!MANAGED_PATH.test(defaultManagedPath)) {
     throw new InfraConfigError('context managedPath: must look like /grantplane/ (not /)');
   }
   // The account the stacks deploy to: `-c homeAccount=…`, else the CDK CLI's CDK_DEFAULT_ACCOUNT.
@@ -212,67 +216,40 @@ export const loadInfraSettings = (read: ContextReader): InfraSettings => {
     );
   }
 
+  // The service's own parser decides what a valid file is (the functions parse the bundled copy
+  // with it at cold start): the context's defaults filled in first, for AWS planes that set none.
+  const entries =
+    typeof raw === 'object' && raw !== null && Array.isArray((raw as { dataPlanes?: unknown }).dataPlanes)
+      ? ((raw as { dataPlanes: unknown[] }).dataPlanes as unknown[])
+      : undefined;
+  const withDefaults =
+    entries === undefined
+      ? raw
+      : {
+          ...(raw as Record<string, unknown>),
+          dataPlanes: entries.map((entry) =>
+            typeof entry === 'object' && entry !== null && (entry as { cloud?: unknown }).cloud === 'aws'
+              ? {
+                  ...(defaultOrgPrefix === undefined ? {} : { orgPrefix: defaultOrgPrefix }),
+                  managedPath: defaultManagedPath,
+                  ...entry,
+                }
+              : entry,
+          ),
+        };
+  let parsed;
+  try {
+    parsed = parseConfig(withDefaults);
+  } catch (error: unknown) {
+    if (!(error instanceof ConfigError)) throw error;
+    const hint = /orgPrefix/.test(error.key) ? ' (or context orgPrefix)' : '';
+    throw new InfraConfigError(`grantplane:config ${configFile}: ${error.message}${hint}`, { cause: error });
+  }
+
   const planes: PlaneAccess[] = [];
-  file.data.dataPlanes.forEach((entry, index) => {
-    const parsed = planeSchema.safeParse(entry);
-    if (!parsed.success) {
-      throw new InfraConfigError(`grantplane:config dataPlanes.${index}: ${describe(parsed.error)}`);
-    }
-    const plane = parsed.data;
+  parsed.dataPlanes.forEach((plane, index) => {
     if (plane.cloud !== 'aws') return; // GCP/Azure planes are validated only, nothing to reach (R2).
-    const orgPrefix = plane.orgPrefix ?? defaultOrgPrefix;
-    if (!orgPrefix) {
-      throw new InfraConfigError(`grantplane:config dataPlanes.${index}.orgPrefix: required (or context orgPrefix)`);
-    }
-    const applierRoleArn = plane.applierRoleArn ?? null;
-    if (applierRoleArn && applierRoleArn.split(':')[4] !== plane.accountId) {
-      throw new InfraConfigError(
-        `grantplane:config dataPlanes.${index}.applierRoleArn: must be in account ${plane.accountId}`,
-      );
-    }
-    if (!applierRoleArn && plane.accountId !== homeAccount) {
-      // Without it the applier's own role would act in the home account: every grant of the plane
-      // would fail, and drift would report the home account's roles as the plane's orphans.
-      throw new InfraConfigError(
-        `grantplane:config dataPlanes.${index}.applierRoleArn: plane ${plane.name} is in account ${plane.accountId}, not the home account ${homeAccount}; deploy the plane access stack there and set applierRoleArn`,
-      );
-    }
-    if (applierRoleArn && (applierRoleArn.split('/').pop() ?? '').length > 58) {
-      throw new InfraConfigError(
-        `grantplane:config dataPlanes.${index}.applierRoleArn: the role name may have at most 58 characters (its read-only twin for the drift check is <name>-drift)`,
-      );
-    }
-    const managed = plane.managedPath ?? defaultManagedPath;
-    const configured = plane.permissionsBoundaryArn ?? null;
-    if (configured !== null) {
-      const match = /^arn:aws[\w-]*:iam::(\d{12}|aws):policy(\/.*\/|\/)[\w+=,.@-]+$/.exec(configured);
-      if (match === null)
-        throw new InfraConfigError(
-          `grantplane:config dataPlanes.${index}.permissionsBoundaryArn: must be an IAM policy ARN`,
-        );
-      if (match[1] !== plane.accountId && match[1] !== 'aws')
-        throw new InfraConfigError(
-          `grantplane:config dataPlanes.${index}.permissionsBoundaryArn: must be a policy of account ${plane.accountId}`,
-        );
-      if ((match[2] ?? '/').startsWith(managed))
-        // Policies under the managed path are the applier's to rewrite: such a boundary bounds nothing.
-        throw new InfraConfigError(
-          `grantplane:config dataPlanes.${index}.permissionsBoundaryArn: must not be under the managed path ${managed}, where the applier could rewrite it`,
-        );
-    }
-    planes.push({
-      name: plane.name,
-      accountId: plane.accountId,
-      region: plane.region,
-      managedPath: managed,
-      userFlyteRoleName: plane.userFlyteRoleName ?? `${orgPrefix}-userflyterole`,
-      adminFlyteRoleName: plane.adminFlyteRoleName ?? `${orgPrefix}-adminflyterole`,
-      userFlyteRolePolicyName: plane.userFlyteRolePolicyName ?? 'userflyterole',
-      permissionsBoundaryArn: configured ?? `arn:aws:iam::${plane.accountId}:policy${BOUNDARY_PATH}${BOUNDARY_NAME}`,
-      createsBoundary: configured === null,
-      applierRoleArn,
-      driftRoleArn: applierRoleArn === null ? null : driftRoleArnOf(applierRoleArn),
-    });
+    planes.push(planeAccessOf(plane, index, homeAccount));
   });
 
   const jwtIssuer = optionalString(read, 'jwtIssuer');
@@ -308,7 +285,7 @@ export const loadInfraSettings = (read: ContextReader): InfraSettings => {
   }
 
   return {
-    configFile: bundledConfigFile(raw, planes),
+    configFile: bundledConfigFile(withDefaults, planes),
     homeAccount,
     rolesClaim: optionalString(read, 'rolesClaim') ?? null,
     roleMapping,

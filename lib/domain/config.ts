@@ -14,6 +14,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** A managed IAM path: "/"-delimited names of IAM path characters, never "/" alone nor a wildcard. */
+export const MANAGED_PATH = /^\/([\w+=,.@-]+\/)+$/;
+
 /** A Kubernetes DNS label (RFC 1123): what namespaces `<project>-<domain>` are made of (R1). */
 export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -91,13 +94,15 @@ const awsPlaneSchema = z.strictObject({
     .regex(/^[\w+=,.@-]+$/)
     .default('userflyterole'),
   workerNodeGroupRoleName: iamName.optional(),
+  // IAM paths, "/"-delimited; "/" alone, or a wildcard character, would stretch the applier's write
+  // permissions (scoped to this path) over every role of the account.
   managedPath: z
     .string()
     .max(512)
-    .regex(/^\/([\x21-\x7e]+\/)?$/, 'must start and end with "/", e.g. /grantplane/')
-    .refine((path) => path !== '/', {
-      message: 'must not be "/": grantplane only manages resources under its own path',
-    })
+    .regex(
+      /^\/([\w+=,.@-]+\/)+$/,
+      'must look like /grantplane/: names of letters, digits and +=,.@_- between "/" (not "/" alone)',
+    )
     .default('/grantplane/'),
   internalBucketPatterns: z.array(z.string().min(1)).default(['opta-*', 'union-*']),
   permissionsBoundaryArn: z
@@ -111,7 +116,7 @@ const awsPlaneSchema = z.strictObject({
   attributes: attributesSchema.default({}),
   applierRoleArn: z
     .string()
-    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')
+    .regex(/^arn:aws[\w-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]+$/, 'must be an IAM role ARN')
     .optional(),
   driftMode: z.enum(['detect', 'enforce']).default('detect'),
   roleDeletionGraceMinutes: z.number().int().min(0).default(60),
@@ -235,6 +240,43 @@ function matchesServed(projects: '*' | string[], project: string): boolean {
   return projects === '*' || projects.includes(project);
 }
 
+/**
+ * The IAM facts of a plane the deployment relies on: its access role and its roles' permissions
+ * boundary live in the plane's account, and nothing the applier may rewrite bounds it.
+ */
+function checkPlaneIam(
+  plane: {
+    accountId: string;
+    managedPath: string;
+    applierRoleArn?: string | undefined;
+    permissionsBoundaryArn: string | null;
+  },
+  index: number,
+): void {
+  const key = (name: string) => `dataPlanes[${index}].${name}`;
+  if (plane.applierRoleArn !== undefined) {
+    if (plane.applierRoleArn.split(':')[4] !== plane.accountId)
+      throw new ConfigError(key('applierRoleArn'), `must be in account ${plane.accountId}`);
+    if ((plane.applierRoleArn.split('/').pop() ?? '').length > 58)
+      throw new ConfigError(
+        key('applierRoleArn'),
+        'the role name may have at most 58 characters (its read-only twin for the drift check is <name>-drift)',
+      );
+  }
+  if (plane.permissionsBoundaryArn !== null) {
+    const match = /^arn:aws[\w-]*:iam::(\d{12}|aws):policy(\/.*\/|\/)[\w+=,.@-]+$/.exec(plane.permissionsBoundaryArn);
+    if (match === null) throw new ConfigError(key('permissionsBoundaryArn'), 'must be an IAM policy ARN');
+    if (match[1] !== plane.accountId && match[1] !== 'aws')
+      throw new ConfigError(key('permissionsBoundaryArn'), `must be a policy of account ${plane.accountId}`);
+    if ((match[2] ?? '/').startsWith(plane.managedPath))
+      // Policies under the managed path are the applier's to rewrite: such a boundary bounds nothing.
+      throw new ConfigError(
+        key('permissionsBoundaryArn'),
+        `must not be under the managed path ${plane.managedPath}, where the applier could rewrite it`,
+      );
+  }
+}
+
 /** Parses and checks a configuration (docs/configuration.md), filling in every documented default. */
 export function parseConfig(raw: unknown): GrantplaneConfig {
   const result = configSchema.safeParse(raw);
@@ -271,6 +313,7 @@ export function parseConfig(raw: unknown): GrantplaneConfig {
       );
     }
     accounts.set(plane.accountId, index);
+    checkPlaneIam(plane, index);
     for (const pair of Object.keys(plane.attributes)) {
       const [project, domain, extra] = pair.split('/');
       const key = `dataPlanes[${index}].attributes.${pair}`;

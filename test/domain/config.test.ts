@@ -95,6 +95,18 @@ describe('parseConfig (docs/configuration.md)', () => {
     [{ dataPlanes: [prodPlane({ cloud: 'oracle' })] }, 'dataPlanes[0].cloud', undefined],
     [{ dataPlanes: [prodPlane({ domains: ['Dev'] })] }, 'dataPlanes[0].domains[0]', undefined],
     [{ dataPlanes: [prodPlane({ managedPath: 'grantplane' })] }, 'dataPlanes[0].managedPath', undefined],
+    // a wildcard in the path would stretch the applier's path-scoped permissions
+    [{ dataPlanes: [prodPlane({ managedPath: '/grant*/' })] }, 'dataPlanes[0].managedPath', undefined],
+    [
+      { dataPlanes: [prodPlane({ applierRoleArn: 'arn:aws:iam::999999999999:role/grantplane-applier' })] },
+      'dataPlanes[0].applierRoleArn',
+      `dataPlanes[0].applierRoleArn: must be in account ${ACCOUNT}`,
+    ],
+    [
+      { dataPlanes: [prodPlane({ permissionsBoundaryArn: `arn:aws:iam::${ACCOUNT}:policy/grantplane/boundary` })] },
+      'dataPlanes[0].permissionsBoundaryArn',
+      'dataPlanes[0].permissionsBoundaryArn: must not be under the managed path /grantplane/, where the applier could rewrite it',
+    ],
     [{ dataPlanes: [prodPlane({ autoApproveDomains: ['qa'] })] }, 'dataPlanes[0].autoApproveDomains[0]', undefined],
     [{ dataPlanes: [prodPlane({ maxPolicesPerRole: 20 })] }, 'dataPlanes[0].maxPolicesPerRole', undefined],
     [

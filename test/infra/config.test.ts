@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { InfraConfigError, loadInfraSettings } from '../../infra/config.js';
 import { PlaneAccessStack } from '../../infra/stacks/plane-access-stack.js';
 
-const PLANE = (extra = '') =>
-  `dataPlanes:\n  - { name: prod, cloud: aws, accountId: "123456789012", region: us-west-2, orgPrefix: acme, domains: [development], projects: "*"${extra} }\n`;
+const PLANE = (extra = '', orgPrefix = 'orgPrefix: acme, ') =>
+  `dataPlanes:\n  - { name: prod, cloud: aws, accountId: "123456789012", region: us-west-2, ${orgPrefix}oidcProvider: oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE, domains: [development], projects: "*"${extra} }\n`;
 
 const configFile = (text: string): string => {
   const file = join(mkdtempSync(join(tmpdir(), 'grantplane-config-')), 'grantplane.config.yaml');
@@ -75,6 +75,25 @@ describe('loadInfraSettings', () => {
     },
   );
 
+  it('refuses at synth what the service would refuse at cold start: the file is read by its own parser', () => {
+    const noIssuer = configFile(
+      'dataPlanes:\n  - { name: prod, cloud: aws, accountId: "123456789012", region: us-west-2, orgPrefix: acme, domains: [development], projects: "*" }\n',
+    );
+    expect(() => loadInfraSettings(reader(base(noIssuer)))).toThrow(/dataPlanes\[0\]\.oidcProvider/);
+    expect(() => loadInfraSettings(reader(base(configFile(PLANE(', managedPath: "/team*/"')))))).toThrow(
+      /dataPlanes\[0\]\.managedPath: must look like \/grantplane\//,
+    );
+  });
+
+  it("fills a plane's orgPrefix and managedPath from context and bundles them, so the service sees the same values", () => {
+    const file = configFile(PLANE('', ''));
+    expect(() => loadInfraSettings(reader(base(file)))).toThrow(/dataPlanes\[0\]\.orgPrefix.*\(or context orgPrefix\)/);
+    const settings = loadInfraSettings(reader({ ...base(file), orgPrefix: 'zeta', managedPath: '/gp/' }));
+    expect(settings.planes[0]).toMatchObject({ userFlyteRoleName: 'zeta-userflyterole', managedPath: '/gp/' });
+    const bundled = JSON.parse(readFileSync(settings.configFile, 'utf8')) as { dataPlanes: Record<string, unknown>[] };
+    expect(bundled.dataPlanes[0]).toMatchObject({ orgPrefix: 'zeta', managedPath: '/gp/' });
+  });
+
   it('takes the drift schedule, audiences and alarm e-mail from context', () => {
     const settings = loadInfraSettings(
       reader({
@@ -114,7 +133,7 @@ describe('loadInfraSettings', () => {
   it('refuses an AWS plane in another account without an access role, and an access role in another account', () => {
     const file = configFile(PLANE());
     expect(() => loadInfraSettings(reader({ ...base(file), homeAccount: '999999999999' }))).toThrow(
-      /dataPlanes\.0\.applierRoleArn: plane prod is in account 123456789012, not the home account 999999999999/,
+      /dataPlanes\[0\]\.applierRoleArn: plane prod is in account 123456789012, not the home account 999999999999/,
     );
     // The CDK CLI's account stands in for a missing homeAccount.
     const fromCli = reader({ ...base(file), homeAccount: undefined, CDK_DEFAULT_ACCOUNT: '123456789012' });
