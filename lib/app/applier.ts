@@ -15,6 +15,7 @@
 // records find appliedVersion ≥ desiredVersion and nothing to move on: no IAM call, no write. A run
 // that dies anywhere is finished by the next: an applied target's grants still waiting (approved,
 // failed, revoking) are moved on by any later run of it — the batch retry or the sweep.
+import { transition } from '../domain/lifecycle.js';
 import type { AwsDataPlaneConfig, DataPlaneConfig } from '../domain/config.js';
 import { roleArn } from '../domain/compile/arns.js';
 import { sha256Hex } from '../domain/compile/hash.js';
@@ -633,15 +634,12 @@ async function moveGrants(
     }
     if (next === null) continue;
     const at = deps.clock.now().toISOString();
-    const { failureReason: _previous, ...rest } = grant;
-    const updated: GrantRecord = {
-      ...rest,
-      status: next,
-      updatedAt: at,
-      history: [...grant.history, { status: next, at, actor: ACTOR, comment: detail }],
+    const updated = transition(grant, next, {
+      actor: ACTOR,
+      at,
+      comment: detail,
       ...(next === 'failed' ? { failureReason: detail } : {}),
-      version: grant.version + 1,
-    };
+    });
     try {
       await deps.store.updateGrant(
         updated,

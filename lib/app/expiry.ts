@@ -2,7 +2,7 @@
 // that has not ended yet. Each one goes through the normal path — expireGrant (audited; `expired`
 // at once when pending, else `revoking` with `endingAs: 'expired'`) → target recompute → the applier
 // removes the access and only then moves it to `expired` (docs/api.md) — so nothing here touches IAM.
-import type { GrantRecord, GrantStatus } from '../domain/ports.js';
+import { OPEN_STATUSES, type GrantRecord, type GrantStatus } from '../domain/ports.js';
 import type { AppDeps } from './deps.js';
 import { expireGrant } from './grants.js';
 import { recomputePlaneTargets } from './targets.js';
@@ -11,7 +11,6 @@ import { recomputePlaneTargets } from './targets.js';
  * Statuses a grant can expire from: not ended yet. `failed` is included (besides pending,
  * approved and active): a failed grant is still desired and retried, so it must end with its time too.
  */
-export const EXPIRABLE_STATUSES: readonly GrantStatus[] = ['pending-approval', 'approved', 'active', 'failed'];
 
 /** One grant the run ended. */
 export interface ExpiredGrant {
@@ -47,7 +46,7 @@ export async function expireDueGrants(deps: AppDeps, actor = 'schedule'): Promis
   const result: ExpiryResult = { expired: [], targetKeys: [], errors: [] };
   const keys = new Set<string>();
   for (const plane of deps.config.dataPlanes) {
-    const due = (await deps.store.listGrantsByStatus(plane.name, EXPIRABLE_STATUSES))
+    const due = (await deps.store.listGrantsByStatus(plane.name, OPEN_STATUSES))
       .filter((grant) => isDue(grant, nowMs))
       .sort((a, b) => (a.id < b.id ? -1 : 1));
     for (const grant of due) {

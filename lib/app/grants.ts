@@ -1,12 +1,14 @@
 // Grant use cases (docs/api.md): submit, approve, reject, revoke, read and list. Every state change
 // writes an audit event with it; every change of a plane's desired set recompiles its targets.
 import { planGrants } from '../domain/engine.js';
+import { transition, type StatusChangeInput } from '../domain/lifecycle.js';
 import { ForbiddenError, NotFoundError, StateConflictError, ValidationError } from '../domain/errors.js';
 import { grantRequestSchema, type GrantRequest } from '../domain/grant.js';
 import type { RuleViolation } from '../domain/model.js';
 import {
   GLOBAL_UNIT,
   isDesiredStatus,
+  OPEN_STATUSES,
   targetKey,
   unitOf,
   type AttributeRecord,
@@ -255,24 +257,21 @@ const mustGet = async (deps: AppDeps, id: string): Promise<GrantRecord> => {
   return grant;
 };
 
-const transition = (
+/** One lifecycle move (lib/domain/lifecycle.ts) at the deps' time. */
+const move = (
   deps: AppDeps,
   grant: GrantRecord,
   status: GrantStatus,
   actor: string,
   comment: string | undefined,
-  extra: Partial<GrantRecord> = {},
-): GrantRecord => {
-  const at = deps.clock.now().toISOString();
-  return {
-    ...grant,
+  extra: Pick<StatusChangeInput, 'approvedBy' | 'endingAs'> = {},
+): GrantRecord =>
+  transition(grant, status, {
+    actor,
+    at: deps.clock.now().toISOString(),
+    ...(comment === undefined ? {} : { comment }),
     ...extra,
-    status,
-    updatedAt: at,
-    history: [...grant.history, { status, at, actor, ...(comment === undefined ? {} : { comment }) }],
-    version: grant.version + 1,
-  };
-};
+  });
 
 const refuseSelfDecision = (grant: GrantRecord, actor: Identity): void => {
   if (grant.requester === actor.sub) {
@@ -301,7 +300,7 @@ export const approveGrant = async (deps: AppDeps, input: DecisionInput): Promise
     const grant = await mustGet(deps, input.id);
     refuseSelfDecision(grant, input.actor);
     mustBePending(grant, 'approved');
-    const next = transition(deps, grant, 'approved', input.actor.sub, input.comment, { approvedBy: input.actor.sub });
+    const next = move(deps, grant, 'approved', input.actor.sub, input.comment, { approvedBy: input.actor.sub });
     // A pair grant is checked with its unit's state, planned once: that plan is the recompute's.
     const checked =
       grant.scope.type === 'global'
@@ -382,7 +381,7 @@ export const rejectGrant = (deps: AppDeps, input: DecisionInput): Promise<GrantR
     const grant = await mustGet(deps, input.id);
     refuseSelfDecision(grant, input.actor);
     mustBePending(grant, 'rejected');
-    const next = transition(deps, grant, 'rejected', input.actor.sub, input.comment);
+    const next = move(deps, grant, 'rejected', input.actor.sub, input.comment);
     await deps.store.updateGrant(
       next,
       auditOf(
@@ -428,7 +427,7 @@ export const revokeGrant = async (
       );
     }
     const status: GrantStatus = grant.status === 'pending-approval' ? 'revoked' : 'revoking';
-    const next = transition(deps, grant, status, input.actor.sub, input.comment);
+    const next = move(deps, grant, status, input.actor.sub, input.comment);
     // The comment (e.g. a git sync's "removed from source … at revision …") goes into the audit too.
     const extra = input.comment === undefined ? {} : { detail: input.comment };
     await deps.store.updateGrant(next, auditOf(deps, 'grant.revoked', input.actor.sub, next, grant.status, extra), {
@@ -460,12 +459,12 @@ export const expireGrant = async (
   const actor = input.actor ?? 'schedule';
   const result = await withConflictRetry(deps, async () => {
     const grant = await mustGet(deps, input.id);
-    const ended = ['rejected', 'revoking', 'revoked', 'expired'].includes(grant.status);
+    const ended = !OPEN_STATUSES.includes(grant.status);
     if (ended || grant.expiresAt === undefined || Date.parse(grant.expiresAt) > deps.clock.now().getTime()) return null;
     const next =
       grant.status === 'pending-approval'
-        ? transition(deps, grant, 'expired', actor, `expired at ${grant.expiresAt}`)
-        : transition(deps, grant, 'revoking', actor, `expired at ${grant.expiresAt}`, { endingAs: 'expired' });
+        ? move(deps, grant, 'expired', actor, `expired at ${grant.expiresAt}`)
+        : move(deps, grant, 'revoking', actor, `expired at ${grant.expiresAt}`, { endingAs: 'expired' });
     await deps.store.updateGrant(next, auditOf(deps, 'grant.expired', actor, next, grant.status), {
       previousStatus: grant.status,
     });

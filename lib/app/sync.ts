@@ -5,7 +5,7 @@
 import { planGrants } from '../domain/engine.js';
 import { StateConflictError, ValidationError } from '../domain/errors.js';
 import type { RuleViolation } from '../domain/model.js';
-import { DESIRED_STATUSES, type GrantRecord, type GrantStatus, type Identity } from '../domain/ports.js';
+import { DESIRED_STATUSES, OPEN_STATUSES, type GrantRecord, type Identity } from '../domain/ports.js';
 import { validateGrantRequest } from '../domain/rules/validate.js';
 import { WEBHOOK_KINDS } from '../domain/webhooks/delivery.js';
 import { type AppDeps, withConflictRetry } from './deps.js';
@@ -13,7 +13,6 @@ import { revokeGrant, submitGrant } from './grants.js';
 import { attributesInput, planRequestOf, recomputePlaneTargets } from './targets.js';
 
 /** Grants of a source that a sync compares against (ended ones are history, not declarations). */
-export const LIVE_STATUSES: readonly GrantStatus[] = ['pending-approval', 'approved', 'active', 'failed'];
 
 /** Source names that are not git repositories: a sync under them would revoke API or ticket grants. */
 export const RESERVED_SOURCES: readonly string[] = ['api', ...WEBHOOK_KINDS];
@@ -59,7 +58,7 @@ const liveGrantsOf = async (deps: AppDeps, source: string): Promise<GrantRecord[
   let cursor: string | undefined;
   do {
     const page = await deps.store.listGrants({ source }, { limit: 100, ...(cursor === undefined ? {} : { cursor }) });
-    grants.push(...page.items.filter((grant) => LIVE_STATUSES.includes(grant.status)));
+    grants.push(...page.items.filter((grant) => OPEN_STATUSES.includes(grant.status)));
     cursor = page.nextCursor;
   } while (cursor !== undefined);
   return grants.sort(compareIds);
@@ -216,7 +215,7 @@ const setExpiry = async (
   withConflictRetry(deps, async () => {
     const grant = await deps.store.getGrant(id);
     if (grant === null) throw new Error(`grant ${id} vanished during the sync`);
-    if (!LIVE_STATUSES.includes(grant.status) || sameInstant(expiresAt, grant.expiresAt)) return grant;
+    if (!OPEN_STATUSES.includes(grant.status) || sameInstant(expiresAt, grant.expiresAt)) return grant;
     const { expiresAt: before, ...rest } = grant;
     const next: GrantRecord = {
       ...rest,

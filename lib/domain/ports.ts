@@ -190,6 +190,9 @@ export const MEMBER_STATUSES: readonly GrantStatus[] = [...DESIRED_STATUSES, 're
 
 export const isDesiredStatus = (status: GrantStatus): boolean => DESIRED_STATUSES.includes(status);
 
+/** Statuses of a grant that has not ended nor begun to end: what expiry and a git sync look at. */
+export const OPEN_STATUSES: readonly GrantStatus[] = ['pending-approval', 'approved', 'active', 'failed'];
+
 export interface StatusChange {
   status: GrantStatus;
   at: string;
