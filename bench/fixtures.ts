@@ -1,6 +1,10 @@
 // Generated, deterministic inputs for the benchmarks: a one-plane configuration and grant sets of
 // any size spread over many project-domain pairs, using every resource kind the engine compiles.
 
+import { grantRequestSchema } from '../lib/domain/grant.js';
+import type { Scope } from '../lib/domain/model.js';
+import { targetKey, type GrantRecord } from '../lib/domain/ports.js';
+
 export const BENCH_ACCOUNT = '123456789012';
 export const BENCH_REGION = 'us-west-2';
 export const BENCH_DOMAINS = ['development', 'staging', 'production', 'sandbox'] as const;
@@ -96,5 +100,30 @@ export function seededRandom(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The i-th grant on `scope` as the store keeps an `active` one (seeded straight into a table). */
+export function activeGrant(i: number, scope: Scope, id: string): GrantRecord {
+  const { dataPlane: _named, ...request } = grantRequestSchema.parse(grantFor(i, scope));
+  const dataPlane = 'prod';
+  const at = new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString();
+  return {
+    ...request,
+    id,
+    dataPlane,
+    targetKey: targetKey(dataPlane, scope),
+    status: 'active',
+    requester: 'seed',
+    source: 'api',
+    createdAt: at,
+    updatedAt: at,
+    approvedBy: 'seed-approver',
+    history: [
+      { status: 'pending-approval', at, actor: 'seed' },
+      { status: 'approved', at, actor: 'seed-approver' },
+      { status: 'active', at, actor: 'grantplane' },
+    ],
+    version: 3,
   };
 }

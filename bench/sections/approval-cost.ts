@@ -31,16 +31,16 @@ import { touchOf } from '../../lib/app/applier-stream.js';
 import { recomputePlaneTargets } from '../../lib/app/targets.js';
 import { parseConfig, type AwsDataPlaneConfig, type GrantplaneConfig } from '../../lib/domain/config.js';
 import { engineRuns } from '../../lib/domain/engine.js';
-import { grantRequestSchema } from '../../lib/domain/grant.js';
-import { targetKey, type GrantRecord } from '../../lib/domain/ports.js';
+import type { GrantRecord } from '../../lib/domain/ports.js';
 import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.js';
 import { startIamEmulator, type IamEmulator } from '../../lib/local/iam-emulator/index.js';
 import { emulatorIamSource, toLambdaRecord } from '../../lib/local/stream-poller.js';
 import { buildDeps, ulidIds } from '../../lib/wiring/http.js';
 import { buildApplierDeps } from '../../lib/wiring/applier.js';
-import { BENCH_ACCOUNT, benchConfig, grantFor, pairScope } from '../fixtures.js';
+import { activeGrant, BENCH_ACCOUNT, benchConfig, grantFor, pairScope } from '../fixtures.js';
 import { defineSection, median, type BenchMeasurement, type BenchRatio } from '../harness.js';
 import { apiGatewayEvent, lambdaContext } from '../lib-apigw.js';
+import { countedClient } from '../lib-dynamo.js';
 import { ms } from '../lib-stats.js';
 
 const SIZES = [10, 500, 2_000, 5_000] as const;
@@ -57,38 +57,6 @@ const sizes = (): readonly number[] =>
   process.env.GRANTPLANE_BENCH_SIZES === undefined ? SIZES : process.env.GRANTPLANE_BENCH_SIZES.split(',').map(Number);
 /** Progress on stderr, so a long seeding is visibly alive (the report goes to stdout). */
 const progress = (message: string) => process.stderr.write(`  … ${message}\n`);
-
-/** Requests and items read by one DynamoDB client, counted in its middleware stack. */
-interface Counter {
-  requests: number;
-  itemsRead: number;
-}
-
-function countedClient(endpoint: string): { client: DynamoDBClient; counter: Counter } {
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
-  const counter: Counter = { requests: 0, itemsRead: 0 };
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      counter.requests += 1;
-      const result = await next(args);
-      const output = result.output as {
-        Item?: unknown;
-        Items?: unknown[];
-        ScannedCount?: number;
-        Responses?: unknown[] | Record<string, unknown[]>;
-      };
-      if (output.ScannedCount !== undefined) counter.itemsRead += output.ScannedCount;
-      else if (output.Items !== undefined) counter.itemsRead += output.Items.length;
-      else if (output.Item !== undefined) counter.itemsRead += 1;
-      else if (Array.isArray(output.Responses)) counter.itemsRead += output.Responses.length;
-      else if (output.Responses !== undefined)
-        for (const items of Object.values(output.Responses)) counter.itemsRead += items.length;
-      return result;
-    },
-    { step: 'initialize', name: 'countReads' },
-  );
-  return { client, counter };
-}
 
 /** Reads a table's stream from where it last stopped, every shard, as Lambda would receive it. */
 function streamReader(streams: DynamoDBStreamsClient, streamArn: string) {
@@ -145,15 +113,7 @@ async function seedPlane(endpoint: string, streams: DynamoDBStreamsClient, size:
   const config = parseConfig(benchConfig());
   const plane = config.dataPlanes[0] as AwsDataPlaneConfig;
   const emulator = await startIamEmulator({ port: 0, accountId: BENCH_ACCOUNT });
-  emulator.seedDataPlane({
-    accountId: plane.accountId,
-    orgPrefix: plane.orgPrefix,
-    oidcProvider: plane.oidcProvider,
-    userFlyteRoleName: plane.userFlyteRoleName,
-    adminFlyteRoleName: plane.adminFlyteRoleName,
-    userFlyteRolePolicyName: plane.userFlyteRolePolicyName,
-    permissionsBoundaryArn: plane.permissionsBoundaryArn ?? null,
-  });
+  emulator.seedDataPlane(plane);
   const deps = buildApplierDeps({
     client: setup,
     tableName: table,
@@ -167,31 +127,11 @@ async function seedPlane(endpoint: string, streams: DynamoDBStreamsClient, size:
   let template: GrantRecord | undefined;
   for (let i = 0; i < size; i += 1) {
     const scope = i < GLOBAL_GRANTS ? { type: 'global' as const } : pairScope((i - GLOBAL_GRANTS) % pairs);
-    const { dataPlane: _plane, ...request } = grantRequestSchema.parse(grantFor(i, scope));
-    const dataPlane = 'prod';
-    const at = new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString();
-    const grant: GrantRecord = {
-      ...request,
-      id: ids.next(),
-      dataPlane,
-      targetKey: targetKey(dataPlane, scope),
-      status: 'active',
-      requester: 'seed',
-      source: 'api',
-      createdAt: at,
-      updatedAt: at,
-      approvedBy: 'seed-approver',
-      history: [
-        { status: 'pending-approval', at, actor: 'seed' },
-        { status: 'approved', at, actor: 'seed-approver' },
-        { status: 'active', at, actor: 'grantplane' },
-      ],
-      version: 3,
-    };
+    const grant = activeGrant(i, scope, ids.next());
     if (i === GLOBAL_GRANTS) template = grant;
     await deps.store.createGrant(grant, {
       id: ids.next(),
-      at,
+      at: grant.createdAt,
       actor: 'seed',
       action: 'grant.created',
       grantId: grant.id,

@@ -4,7 +4,6 @@
 // approval. The plane once kept every desired grant's id in one item, which DynamoDB refused to
 // grow past about 15,500 grants. Also printed: what the applier's repair pass costs on such a
 // plane (it reads and plans the whole plane), the one path that still grows with it.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { makeDocumentClient } from '../../lib/adapters/dynamodb/client.js';
 import { grantItem, memberItem } from '../../lib/adapters/dynamodb/items.js';
@@ -13,15 +12,15 @@ import { applyTargets, type ApplierLog } from '../../lib/app/applier.js';
 import { approveGrant, submitGrant } from '../../lib/app/grants.js';
 import { parseConfig, type AwsDataPlaneConfig } from '../../lib/domain/config.js';
 import { planDesired } from '../../lib/domain/desired.js';
-import { grantRequestSchema } from '../../lib/domain/grant.js';
-import { targetKey, unitOf, type GrantRecord } from '../../lib/domain/ports.js';
+import { targetKey, unitOf } from '../../lib/domain/ports.js';
 import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.js';
 import { startIamEmulator } from '../../lib/local/iam-emulator/index.js';
 import { emulatorIamSource } from '../../lib/local/stream-poller.js';
 import { ulidIds } from '../../lib/wiring/http.js';
 import { buildApplierDeps } from '../../lib/wiring/applier.js';
-import { BENCH_ACCOUNT, benchConfig, grantFor, pairScope } from '../fixtures.js';
+import { activeGrant, BENCH_ACCOUNT, benchConfig, grantFor, pairScope } from '../fixtures.js';
 import { defineSection } from '../harness.js';
+import { countedClient } from '../lib-dynamo.js';
 import { ms } from '../lib-stats.js';
 
 const GRANTS = Number(process.env.GRANTPLANE_BENCH_CAPACITY ?? '50000');
@@ -35,43 +34,13 @@ export default defineSection({
   async run() {
     const dynamo = await startDynamoDbLocal({ port: 0 });
     const emulator = await startIamEmulator({ port: 0, accountId: BENCH_ACCOUNT });
-    const client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
-    let itemsRead = 0;
-    client.middlewareStack.add(
-      (next) => async (args) => {
-        const result = await next(args);
-        const output = result.output as {
-          ScannedCount?: number;
-          Item?: unknown;
-          Responses?: Record<string, unknown[]>;
-        };
-        itemsRead +=
-          output.ScannedCount ??
-          (output.Item !== undefined
-            ? 1
-            : Object.values(output.Responses ?? {}).reduce((n, items) => n + items.length, 0));
-        return result;
-      },
-      { step: 'initialize', name: 'countReads' },
-    );
+    const { client, counter } = countedClient(dynamo.endpoint);
     try {
       const table = 'grantplane-bench-capacity';
       await ensureTable(client, table);
       const config = parseConfig(benchConfig());
       const plane = config.dataPlanes[0] as AwsDataPlaneConfig;
-      emulator.seedDataPlane({
-        accountId: plane.accountId,
-        orgPrefix: plane.orgPrefix,
-        oidcProvider: plane.oidcProvider,
-        userFlyteRoleName: plane.userFlyteRoleName,
-        adminFlyteRoleName: plane.adminFlyteRoleName,
-        userFlyteRolePolicyName: plane.userFlyteRolePolicyName,
-        permissionsBoundaryArn: plane.permissionsBoundaryArn ?? null,
-      });
+      emulator.seedDataPlane(plane);
       const deps = buildApplierDeps({
         client,
         tableName: table,
@@ -96,22 +65,7 @@ export default defineSection({
       };
       for (let i = 0; i < GRANTS; i += 1) {
         const scope = pairScope(i % pairs);
-        const { dataPlane: _plane, ...request } = grantRequestSchema.parse(grantFor(i, scope));
-        const at = new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString();
-        const grant: GrantRecord = {
-          ...request,
-          id: ids.next(),
-          dataPlane: 'prod',
-          targetKey: targetKey('prod', scope),
-          status: 'active',
-          requester: 'seed',
-          source: 'api',
-          createdAt: at,
-          updatedAt: at,
-          approvedBy: 'seed-approver',
-          history: [{ status: 'active', at, actor: 'seed' }],
-          version: 3,
-        };
+        const grant = activeGrant(i, scope, ids.next());
         batch.push(grantItem(grant), memberItem(grant, unitOf(scope)));
         if (batch.length >= 1_000) await flush();
         if ((i + 1) % 10_000 === 0) progress(`${i + 1} grants written`);
@@ -123,14 +77,14 @@ export default defineSection({
       const scope = pairScope(pairs - 1);
       const actorA = { sub: 'alice', roles: ['requester' as const] };
       const actorB = { sub: 'bob', roles: ['approver' as const] };
-      itemsRead = 0;
+      counter.itemsRead = 0;
       const start = performance.now();
       const submitted = await submitGrant(deps, { request: grantFor(GRANTS + 1, scope), actor: actorA });
       await approveGrant(deps, { id: submitted.id, actor: actorB });
       const key = targetKey('prod', scope);
       const outcomes = await applyTargets(deps, [key]);
       const elapsed = performance.now() - start;
-      const readForApproval = itemsRead;
+      const readForApproval = counter.itemsRead;
       const grant = await deps.store.getGrant(submitted.id);
       const target = await deps.store.getTarget(key);
       if (grant?.status !== 'active')
@@ -141,7 +95,7 @@ export default defineSection({
 
       // The repair pass on this plane: read every unit, target and member, and plan them.
       progress('whole-plane read and plan (the repair pass)');
-      itemsRead = 0;
+      counter.itemsRead = 0;
       const repairStart = performance.now();
       const snapshot = await deps.planes.getPlaneSnapshot('prod');
       const readMs = performance.now() - repairStart;
@@ -156,7 +110,7 @@ export default defineSection({
           { label: 'submit + approve + apply of one more grant', value: ms(elapsed), unit: 'ms' },
           { label: 'DynamoDB items read for it (API + applier)', value: readForApproval, unit: 'items' },
           { label: "statements in its pair's policies", value: statements, unit: `(${PER_PAIR} seeded grants + 1)` },
-          { label: 'repair pass: whole-plane read', value: ms(readMs), unit: `ms (${itemsRead} items)` },
+          { label: 'repair pass: whole-plane read', value: ms(readMs), unit: `ms (${counter.itemsRead} items)` },
           { label: 'repair pass: whole-plane plan', value: ms(planMs), unit: `ms (${planned.targets.size} targets)` },
         ],
         ratios: [

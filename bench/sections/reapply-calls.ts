@@ -47,15 +47,7 @@ export default defineSection({
 
     const emulator = await startIamEmulator({ port: 0, accountId: BENCH_ACCOUNT });
     try {
-      emulator.seedDataPlane({
-        accountId: plane.accountId,
-        orgPrefix: plane.orgPrefix,
-        oidcProvider: plane.oidcProvider,
-        userFlyteRoleName: plane.userFlyteRoleName,
-        adminFlyteRoleName: plane.adminFlyteRoleName,
-        userFlyteRolePolicyName: plane.userFlyteRolePolicyName,
-        permissionsBoundaryArn: plane.permissionsBoundaryArn ?? null,
-      });
+      emulator.seedDataPlane(plane);
       const iam = makeIamGateway(
         makeIamClient({
           endpoint: emulator.endpoint,

@@ -139,15 +139,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(() => iam.stop());
     for (const plane of config.dataPlanes) {
       if (plane.cloud !== 'aws') continue;
-      iam.seedDataPlane({
-        accountId: plane.accountId,
-        orgPrefix: plane.orgPrefix,
-        oidcProvider: plane.oidcProvider,
-        userFlyteRoleName: plane.userFlyteRoleName,
-        adminFlyteRoleName: plane.adminFlyteRoleName,
-        userFlyteRolePolicyName: plane.userFlyteRolePolicyName,
-        permissionsBoundaryArn: plane.permissionsBoundaryArn ?? null,
-      });
+      iam.seedDataPlane(plane);
     }
     env.AWS_ENDPOINT_URL_IAM = iam.endpoint;
     env.GRANTPLANE_TABLE = tableName;
