@@ -13,8 +13,7 @@ import {
   type ApplierLog,
   type TargetOutcome,
 } from '../lib/app/applier.js';
-import { touchOf } from '../lib/app/applier-stream.js';
-import { liveApplierDeps } from '../lib/wiring/applier.js';
+import { liveApplierDeps, targetsOfRecord } from '../lib/wiring/applier.js';
 import { logger } from './shared/logger.js';
 import { countIfEngineError, countMetric, METRIC, metrics } from './shared/metrics.js';
 
@@ -68,10 +67,8 @@ const handle = async (
   }
   const sequences = new Map<string, string[]>();
   for (const record of event.Records) {
-    const touch = touchOf(record);
-    if (touch === null) continue;
     const sequence = record.dynamodb?.SequenceNumber;
-    for (const key of touch.targetKeys)
+    for (const key of targetsOfRecord(record))
       sequences.set(key, [...(sequences.get(key) ?? []), ...(sequence === undefined ? [] : [sequence])]);
   }
   if (sequences.size === 0) return { batchItemFailures: [] };

@@ -27,7 +27,6 @@ import { makeDocumentClient } from '../../lib/adapters/dynamodb/client.js';
 import { auditItem, grantItem } from '../../lib/adapters/dynamodb/items.js';
 import { ensureTable } from '../../lib/adapters/dynamodb/table.js';
 import { applyPendingTargets, applyTargets, type ApplierLog } from '../../lib/app/applier.js';
-import { touchOf } from '../../lib/app/applier-stream.js';
 import { recomputePlaneTargets } from '../../lib/app/targets.js';
 import { parseConfig, type AwsDataPlaneConfig, type GrantplaneConfig } from '../../lib/domain/config.js';
 import { engineRuns } from '../../lib/domain/engine.js';
@@ -36,7 +35,7 @@ import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.js';
 import { startIamEmulator, type IamEmulator } from '../../lib/local/iam-emulator/index.js';
 import { emulatorIamSource, toLambdaRecord } from '../../lib/local/stream-poller.js';
 import { buildDeps, ulidIds } from '../../lib/wiring/http.js';
-import { buildApplierDeps } from '../../lib/wiring/applier.js';
+import { buildApplierDeps, targetsOfRecord } from '../../lib/wiring/applier.js';
 import { activeGrant, BENCH_ACCOUNT, benchConfig, grantFor, pairScope } from '../fixtures.js';
 import { defineSection, median, type BenchMeasurement, type BenchRatio } from '../harness.js';
 import { apiGatewayEvent, lambdaContext } from '../lib-apigw.js';
@@ -233,7 +232,7 @@ async function approveOnce(
   let approveToActiveMs = 0;
   for (let pass = 0; pass < ACTIVE_PASSES; pass += 1) {
     const records = await fixture.readStream();
-    const keys = new Set(records.flatMap((record) => touchOf(record)?.targetKeys ?? []));
+    const keys = new Set(records.flatMap(targetsOfRecord));
     if (keys.size > 0) await applyTargets(applierDeps, [...keys]);
     if (approveToActiveMs === 0) {
       const grant = await fixture.statusOf(submitted.id);
@@ -255,7 +254,7 @@ async function approveOnce(
   // seeding left it (8 grants), at every plane size, however many runs share a pair.
   await call(alice, 'DELETE', `/v1/grants/${submitted.id}`);
   for (let pass = 0; pass < ACTIVE_PASSES; pass += 1) {
-    const keys = new Set((await fixture.readStream()).flatMap((record) => touchOf(record)?.targetKeys ?? []));
+    const keys = new Set((await fixture.readStream()).flatMap(targetsOfRecord));
     if (keys.size > 0) await applyTargets(applierDeps, [...keys]);
     if ((await fixture.statusOf(submitted.id))?.status === 'revoked') break;
   }

@@ -10,6 +10,12 @@ export interface Clock {
   now(): Date;
 }
 
+/** A change of the stored state the applier reacts to, as the table's stream reports it. */
+export type TableChange =
+  | { kind: 'target-desired'; targetKey: string }
+  | { kind: 'unit-compiled'; dataPlane: string; unit: string; targetKeys: string[] }
+  | { kind: 'attribute-update-acknowledged'; dataPlane: string; project: string; domain: string };
+
 /** How loops that retry or wait for a lease pause, and their jitter (injected, so tests need no real time). */
 export interface Pause {
   sleep(ms: number): Promise<void>;

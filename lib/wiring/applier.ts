@@ -9,6 +9,8 @@ import { makeIamClient } from '../adapters/iam/client.js';
 import { makeIamGateway } from '../adapters/iam/gateway.js';
 import type { ApplierDeps, ApplierLog } from '../app/applier.js';
 import { makePolicyDocumentCache } from '../app/reconcile.js';
+import { targetsOfChange } from '../app/applier-stream.js';
+import { tableChangeOf, type StreamRecordLike } from '../adapters/dynamodb/stream.js';
 import { driftRoleArnOf, type AwsDataPlaneConfig, type GrantplaneConfig } from '../domain/config.js';
 import type { Clock, IamGateway, Ids } from '../domain/ports.js';
 import { configFromEnv, liveDynamoClient, systemClock, tableFromEnv, ulidIds } from './http.js';
@@ -71,3 +73,8 @@ export function liveApplierDeps(log: ApplierLog): ApplierDeps {
   });
   return liveApplier;
 }
+
+export type { StreamRecordLike } from '../adapters/dynamodb/stream.js';
+
+/** The targets one table stream record asks the applier to run: decoded by the adapter, decided by the app. */
+export const targetsOfRecord = (record: StreamRecordLike): string[] => targetsOfChange(tableChangeOf(record));
