@@ -264,11 +264,6 @@ function orphansOf(plane: AwsDataPlaneConfig, state: IamPlaneState, desired: rea
   return [...byScope.values()].sort((a, b) => scopeKey(a.scope).localeCompare(scopeKey(b.scope)));
 }
 
-/** compareTarget's line for a policy attached to a grantplane role that grantplane did not compile. */
-const FOREIGN_ATTACHMENT = /^role \S+: policy \S+ is attached but not compiled$/;
-/** An unattached grantplane-tagged policy in a desired target's scope (made by hand): nothing reads it. */
-const STRAY_IN_SCOPE = /^(policy|role) \S+: grantplane-managed but not declared$/;
-
 interface PlaneEnforcement {
   reapplied: string[];
   pruned: string[];
@@ -302,15 +297,14 @@ async function enforcePlane(
     if (target.status !== 'drifted' && target.status !== 'missing') continue;
     const key = keyOf(target.dataPlane, target.scope);
     if (behind.has(key)) continue;
-    const foreign = target.differences.filter((line) => FOREIGN_ATTACHMENT.test(line) || STRAY_IN_SCOPE.test(line));
-    for (const line of foreign) {
+    for (const { difference, why } of target.byHand ?? []) {
       result.notes.push(
-        FOREIGN_ATTACHMENT.test(line)
-          ? `${line}: not grantplane's to detach; remove it by hand`
-          : `${line}: the applier does not look at it for this target; remove it by hand`,
+        why === 'foreign-attachment'
+          ? `${difference}: not grantplane's to detach; remove it by hand`
+          : `${difference}: the applier does not look at it for this target; remove it by hand`,
       );
     }
-    if (foreign.length < target.differences.length) repair.add(key);
+    if ((target.byHand?.length ?? 0) < target.differences.length) repair.add(key);
   }
 
   if (repair.size > 0) {

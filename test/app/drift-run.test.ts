@@ -340,7 +340,11 @@ describe('runDriftCheck (docs/drift-and-expiry.md)', () => {
     const report = await runDriftCheck(deps, { mode: 'enforce', applyInline: true });
 
     const line = `role ${ROLE}: policy ${foreign.arn} is attached but not compiled`;
-    expect(pairOf(report)).toMatchObject({ status: 'drifted', differences: [line] });
+    expect(pairOf(report)).toMatchObject({
+      status: 'drifted',
+      differences: [line],
+      byHand: [{ difference: line, why: 'foreign-attachment' }],
+    });
     expect(report.planes[0]?.reapplied).toEqual([]);
     expect(report.planes[0]?.notes).toEqual([`${line}: not grantplane's to detach; remove it by hand`]);
     expect((await gateway.listAttachedRolePolicies(ROLE)).map((p) => p.arn)).toContain(foreign.arn);
@@ -361,7 +365,11 @@ describe('runDriftCheck (docs/drift-and-expiry.md)', () => {
     const report = await runDriftCheck(deps, { mode: 'enforce', applyInline: true });
 
     const line = 'policy grantplane-flytesnacks-development-7: grantplane-managed but not declared';
-    expect(pairOf(report)).toMatchObject({ status: 'drifted', differences: [line] });
+    expect(pairOf(report)).toMatchObject({
+      status: 'drifted',
+      differences: [line],
+      byHand: [{ difference: line, why: 'stray-policy' }],
+    });
     expect(report.planes[0]?.reapplied).toEqual([]);
     expect(report.planes[0]?.notes).toEqual([
       `${line}: the applier does not look at it for this target; remove it by hand`,

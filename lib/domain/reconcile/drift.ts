@@ -20,6 +20,19 @@ export interface DriftTarget {
   scope: Scope;
   status: DriftStatus;
   differences: string[];
+  /**
+   * The differences the applier leaves to a person (also in `differences`): a policy someone else
+   * attached to grantplane's role (R3: not grantplane's to detach), a grantplane-tagged policy in
+   * this target's scope that nothing attaches. Absent when there is none.
+   */
+  byHand?: ByHandDifference[];
+}
+
+/** Why the applier leaves a difference to a person. */
+export interface ByHandDifference {
+  difference: string;
+  /** `foreign-attachment`: a policy grantplane did not compile on its role; `stray-policy`: a grantplane-tagged policy in the scope that nothing attaches. */
+  why: 'foreign-attachment' | 'stray-policy';
 }
 
 /** The report a drift check stores and `GET /v1/drift-checks/latest` answers (docs/drift-and-expiry.md). */
@@ -65,6 +78,7 @@ const scopeKey = (scope: Scope): string => (scope.type === 'global' ? '' : `${sc
 /** Compares one desired target with the snapshot; status `missing` wins over `drifted`. */
 export function compareTarget(desired: CompiledTarget, snapshot: IamPlaneState, guard: PlaneGuard): DriftTarget {
   const differences: string[] = [];
+  const byHand: ByHandDifference[] = [];
   let missing = false;
   const roleName = desired.role.name;
   const actualRole = snapshot.roles.get(roleName);
@@ -110,12 +124,20 @@ export function compareTarget(desired: CompiledTarget, snapshot: IamPlaneState, 
         differences.push(`role ${roleName}: grantplane policy ${policy.name} is attached but not declared`);
       } else if (desired.role.managed && policy.arn !== guard.userFlyteRolePolicyArn) {
         // grantplane's own role carries exactly what it compiled; on <UserFlyteRole> others' attachments are not ours.
-        differences.push(`role ${roleName}: policy ${policy.arn} is attached but not compiled`);
+        const line = `role ${roleName}: policy ${policy.arn} is attached but not compiled`;
+        differences.push(line);
+        byHand.push({ difference: line, why: 'foreign-attachment' });
       }
     }
   }
   const status = missing ? 'missing' : differences.length > 0 ? 'drifted' : 'in-sync';
-  return { dataPlane: desired.dataPlane, scope: desired.scope, status, differences };
+  return {
+    dataPlane: desired.dataPlane,
+    scope: desired.scope,
+    status,
+    differences,
+    ...(byHand.length > 0 ? { byHand } : {}),
+  };
 }
 
 /** The scope an orphan belonged to: from its tags when present, else from grantplane's naming (C1, C2). */
@@ -151,7 +173,12 @@ export function comparePlane(
   const orphans = new Map<string, DriftTarget>();
   const addOrphan = (scope: Scope, difference: string): void => {
     const key = scopeKey(scope);
-    const entry = orphans.get(key) ?? { dataPlane: naming.name, scope, status: 'orphaned' as const, differences: [] };
+    const entry = orphans.get(key) ?? {
+      dataPlane: naming.name,
+      scope,
+      status: 'orphaned' as const,
+      differences: [],
+    };
     entry.differences.push(difference);
     orphans.set(key, entry);
   };
@@ -174,6 +201,10 @@ export function comparePlane(
       continue;
     }
     owner.differences.push(...orphan.differences);
+    owner.byHand = [
+      ...(owner.byHand ?? []),
+      ...orphan.differences.map((difference) => ({ difference, why: 'stray-policy' as const })),
+    ];
     if (owner.status === 'in-sync') owner.status = 'drifted';
   }
   return out.sort((a, b) => scopeKey(a.scope).localeCompare(scopeKey(b.scope)));
