@@ -1,5 +1,5 @@
 // DynamoDB Local (AWS's own Java emulator, shipped in the npm package amplify-dynamodb-simulator):
-// the only local DynamoDB with transactions and streams (TOOLCHAIN "DynamoDB locally").
+// the only local DynamoDB with transactions and streams (docs/data-model.md "Locally").
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';

