@@ -1,5 +1,5 @@
 // openapi.yaml is the reference of the HTTP API (docs/api.md) and must never disagree with the route
-// table the router and the CDK routes are built from (STYLE habit 12).
+// table the router and the CDK routes are built from.
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,7 +16,7 @@ import { GUARDRAIL_CODES } from '../lib/domain/rules/guardrails.js';
 const ROOT = resolve(import.meta.dirname, '..');
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
 
-// Only the parts of an OpenAPI document this test reads; parsed, not cast (STYLE habit 6).
+// Only the parts of an OpenAPI document this test reads; parsed, not cast.
 const mediaSchema = z.looseObject({
   schema: z.unknown().optional(),
   example: z.unknown().optional(),
@@ -87,7 +87,7 @@ const CODE = /^[a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*$/;
 // Problem types whose `errors` carry the violations' own codes, never the slug itself.
 const TYPE_ONLY_SLUGS = new Set(['validation', 'bad-request']);
 
-/** Every `errors[].code` the code base can answer with, read from its source (STYLE habit 7: one mapping). */
+/** Every `errors[].code` the code base can answer with, read from its source (one mapping). */
 const answeredCodes = (): Set<string> => {
   const codes = new Set<string>();
   const quoted = (text: string) =>
@@ -110,7 +110,7 @@ const answeredCodes = (): Set<string> => {
 };
 
 describe('openapi.yaml', () => {
-  it('declares exactly the (method, path, operationId) triples of ROUTES (STYLE habit 12)', () => {
+  it('declares exactly the (method, path, operationId) triples of ROUTES', () => {
     // Prepare
     const fromSpec = operations()
       .map(({ method, path, operation }) => `${method} ${path} ${operation.operationId}`)

@@ -1,4 +1,4 @@
-// The one middy chain every HTTP Lambda uses (STYLE habit 2), built once here:
+// The one middy chain every HTTP Lambda uses, built once here:
 //   context-aware logger → header normalizer → error handler → problem+json translation
 //   → route/identity/body checks → JSON body parser (body routes only) → the route's function.
 // `problemDetails` is .use()d after httpErrorHandler because onError runs in reverse: it turns every
@@ -82,7 +82,7 @@ export type HttpHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-// Parsed once at cold start; a bad value fails the import naming the variable (STYLE habit 5).
+// Parsed once at cold start; a bad value fails the import naming the variable.
 let envAuth: AuthConfig | undefined;
 const authFromEnv = (): AuthConfig => (envAuth ??= parseAuthEnv(process.env));
 

@@ -1,4 +1,4 @@
-// Parsing at the HTTP boundary (STYLE habit 6): query strings, path parameters and small bodies go
+// Parsing at the HTTP boundary: query strings, path parameters and small bodies go
 // through zod, and a wrong value is a 400 naming the parameter — never a cast, never a 500.
 import * as z from 'zod';
 import { BadRequestError } from '../../lib/domain/errors.js';

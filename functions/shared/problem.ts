@@ -1,4 +1,4 @@
-// The one mapping from errors to HTTP answers (STYLE habit 7): RFC 9457 problem+json with an
+// The one mapping from errors to HTTP answers: RFC 9457 problem+json with an
 // `errors` array of {path, code, message} (docs/api.md). 4xx bodies say what to fix; 5xx bodies are
 // generic and the detail goes to the log only.
 import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';

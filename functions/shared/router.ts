@@ -1,4 +1,4 @@
-// Path matching over the route table (STYLE habit 12): the Lambdas' router and the local server's
+// Path matching over the route table: the Lambdas' router and the local server's
 // dispatch both use this, so neither can disagree with routes.ts.
 import { ROUTES, type RouteSpec } from './routes.js';
 

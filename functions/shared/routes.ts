@@ -1,4 +1,4 @@
-// The one source of truth for HTTP routes (STYLE habit 12): the router, the CDK HTTP API and
+// The one source of truth for HTTP routes: the router, the CDK HTTP API and
 // openapi.yaml are all checked against this table.
 
 import type { Role } from '../../lib/domain/ports.js';

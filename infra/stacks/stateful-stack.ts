@@ -1,4 +1,4 @@
-// The stateful half (STYLE habit 13): the one DynamoDB table, defined by lib/adapters/dynamodb/table.ts
+// The stateful half: the one DynamoDB table, defined by lib/adapters/dynamodb/table.ts
 // so production and DynamoDB Local never disagree. Retained on stack deletion.
 import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import {

@@ -1,4 +1,4 @@
-// Ports: the types the domain owns and adapters implement (STYLE: ports and adapters).
+// Ports: the types the domain owns and adapters implement (ports and adapters).
 // Nothing here imports an adapter, an SDK, or reads the environment.
 import type { GrantRequest } from './grant.js';
 import type { CompiledTarget, PolicyDocument, Scope, Tags } from './model.js';

@@ -129,7 +129,7 @@ export function configFromEnv(env: Record<string, string | undefined>, cwd = pro
   }
 }
 
-// Built once per process, at module scope (STYLE habit 4); no request is made until first use.
+// Built once per process, at module scope; no request is made until first use.
 export const liveDynamoClient = new DynamoDBClient({});
 let live: HttpDeps | undefined;
 

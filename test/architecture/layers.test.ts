@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-// STYLE "A layout that shows the architecture": arrows point one way,
+// The architecture as the layout shows it: arrows point one way,
 // functions → lib/app → lib/domain ← lib/adapters; lib/domain imports nothing outside itself
 // (no @aws-sdk, no aws-lambda types, no middy, no process.env), and only lib/adapters,
 // lib/local, lib/wiring and the CLI/infra composition roots import @aws-sdk.
@@ -13,6 +13,18 @@ const filesUnder = (dir: string): string[] =>
   readdirSync(join(root, dir)).flatMap((name) => {
     const path = join(dir, name);
     return statSync(join(root, path)).isDirectory() ? filesUnder(path) : path.endsWith('.ts') ? [path] : [];
+  });
+
+/** Every text file under a directory (sources, docs), skipping generated output. */
+const filesUnderAny = (dir: string): string[] =>
+  readdirSync(join(root, dir)).flatMap((name) => {
+    const path = join(dir, name);
+    if (['node_modules', 'cdk.out'].includes(name)) return [];
+    return statSync(join(root, path)).isDirectory()
+      ? filesUnderAny(path)
+      : /\.(ts|md|ya?ml|json)$/.test(name)
+        ? [path]
+        : [];
   });
 
 const importsOf = (file: string): string[] => {
@@ -136,5 +148,17 @@ describe('layering', () => {
     };
     for (const file of files) if (state.get(file) === undefined) visit(file, []);
     expect(cycles).toEqual([]);
+  });
+
+  it('cites nothing outside the repository: code, tests and docs stand alone', () => {
+    // Built from pieces, so this file does not match itself.
+    const outside = new RegExp(['DESI' + 'GN', 'STY' + 'LE habit', 'TOOL' + 'CHAIN'].join('|'));
+    const files = [
+      ...['lib', 'functions', 'infra', 'test', 'bench', 'docs'].flatMap((dir) => filesUnderAny(dir)),
+      'README.md',
+      'openapi.yaml',
+    ];
+    const offences = files.filter((file) => outside.test(readFileSync(join(root, file), 'utf8')));
+    expect(offences).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-// The one middy chain (docs/api.md, STYLE habit 2): routing, identity, body checks and the
+// The one middy chain (docs/api.md): routing, identity, body checks and the
 // problem+json error shape — all refused before any use case or table is touched.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from 'vitest';

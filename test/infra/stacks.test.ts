@@ -160,7 +160,7 @@ describe('StatefulStack: the table (issue 6)', () => {
   });
 });
 
-describe('StatelessStack: HTTP API generated from ROUTES (STYLE habit 12)', () => {
+describe('StatelessStack: HTTP API generated from ROUTES', () => {
   it('has exactly one API route per entry of ROUTES', () => {
     const routeKeys = Object.values(stateless.findResources('AWS::ApiGatewayV2::Route')).map(
       (route) =>
@@ -212,7 +212,7 @@ describe('StatelessStack: HTTP API generated from ROUTES (STYLE habit 12)', () =
   });
 });
 
-describe('GrantplaneFunction defaults (STYLE habit 13)', () => {
+describe('GrantplaneFunction defaults', () => {
   it('builds every function for nodejs24.x on arm64 with X-Ray, the table name and the bundled configuration', () => {
     const functions = Object.values(stateless.findResources('AWS::Lambda::Function')).map(
       (fn) => z.looseObject({ Properties: z.looseObject({ Runtime: z.string() }) }).parse(fn).Properties,

@@ -1,5 +1,5 @@
 // Item layout of the single table (see table.ts) and zod schemas that parse every item on its way
-// out (STYLE habit 6: no `as` casts on outside data). Exported so stream consumers (the applier)
+// out (no `as` casts on outside data). Exported so stream consumers (the applier)
 // read target images exactly as the store does.
 import * as z from 'zod';
 import { resourceSchema, scopeSchema, ticketSchema } from '../../domain/grant.js';

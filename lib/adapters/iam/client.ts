@@ -1,4 +1,4 @@
-// The IAM client, built once per process (STYLE habit 4). Endpoint, credentials and region come
+// The IAM client, built once per process. Endpoint, credentials and region come
 // from the SDK's standard configuration: AWS_ENDPOINT_URL_IAM points it at the emulator or any
 // IAM-compatible endpoint without code here knowing.
 import { IAMClient } from '@aws-sdk/client-iam';
