@@ -3,6 +3,7 @@
 // (4xx: invalid grants 422, prune guard 409, no role 403, …) or a dry run hit the prune guard;
 // 2 on bad usage, an unreadable file, an unreachable API or a failing one (5xx).
 import { flag, parseCommandArgs, requiredString, stringOption } from './args.js';
+import { apiEndpoint, callApi, isObject, renderProblem } from './api.js';
 import { loadGrantsFile } from './files.js';
 import { ExitCode, oneLine, UsageError, type CliIo } from './io.js';
 
@@ -14,20 +15,19 @@ new ones (approved on arrival: the repository's review is the approval), keeps t
 and revokes the ones no longer declared — only ever this source's grants.
 
 Options:
-  --api <url>          the API's base URL (e.g. https://abc.execute-api.us-west-2.amazonaws.com)
+  --api <url>          the API's base URL (default: $GRANTPLANE_API)
   --source <name>      the source (repository) name; the first sync creates it
   --grants <file>      a JSON or YAML array of grant requests (or an object with a "grants" array)
   --dry-run            only report what would change
   --confirm-prune      allow revoking more than half of the source's grants
   --revision <commit>  recorded in the audit (default: $GITHUB_SHA, then $CI_COMMIT_SHA)
-  --token <token>      bearer token with the admin role (default: $GRANTPLANE_TOKEN)
+  --token <token>      bearer token with the admin role (default: $GRANTPLANE_TOKEN, else the file
+                       $GRANTPLANE_TOKEN_FILE names)
   -h, --help           this text
 
 Exit codes: 0 synced (or dry run clean), 1 the API refused the set (the errors are printed one per
 line) or a dry run would trip the prune guard, 2 bad usage / unreadable file / API unreachable or failing.
 `;
-
-const TIMEOUT_MS = 120_000;
 
 interface GrantLike {
   id?: string;
@@ -44,13 +44,6 @@ interface SyncAnswer {
   dryRun?: boolean;
   revision?: string;
   pruneGuard?: { code: string; message: string };
-}
-
-interface ProblemLike {
-  title?: string;
-  detail?: string;
-  message?: string;
-  errors?: { path?: string; code?: string; message?: string }[];
 }
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '?');
@@ -92,41 +85,8 @@ export function renderSyncSummary(source: string, answer: SyncAnswer): string {
   return `${lines.join('\n')}\n`;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 const isSyncAnswer = (value: unknown): value is SyncAnswer =>
   isObject(value) && Array.isArray(value.added) && Array.isArray(value.unchanged) && Array.isArray(value.removed);
-
-/** The API's refusal: a headline, then each problem error on its own line. */
-function renderProblem(status: number, body: unknown, raw: string): string {
-  const problem: ProblemLike = isObject(body) ? (body as ProblemLike) : {};
-  const errors = problem.errors ?? [];
-  // The detail, unless it only repeats the one error printed below it.
-  const detail =
-    problem.detail ?? problem.message ?? (raw.trim() === '' || isObject(body) ? undefined : raw.slice(0, 200));
-  const repeats = errors.length === 1 && errors[0]?.message === detail;
-  const head = `grantplane: sync refused (HTTP ${status}${problem.title === undefined ? '' : ` ${problem.title}`})`;
-  const lines = [detail === undefined || repeats ? head : `${head}: ${oneLine(detail)}`];
-  for (const error of errors)
-    lines.push(`${text(error.path) || '(request)'}: ${text(error.code)}: ${oneLine(text(error.message))}`);
-  return `${lines.join('\n')}\n`;
-}
-
-function apiUrl(base: string, source: string, query: URLSearchParams): URL {
-  let url: URL;
-  try {
-    url = new URL(base);
-  } catch {
-    throw new UsageError(`sync: --api must be a URL such as https://api.example.com (got "${base}")`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new UsageError(`sync: --api must be an http(s) URL (got "${base}")`);
-  const path = `${url.pathname.replace(/\/+$/, '')}/v1/sources/${encodeURIComponent(source)}/grants`;
-  const target = new URL(path, url.origin);
-  target.search = query.toString();
-  return target;
-}
 
 /** Runs `grantplane sync`. */
 export async function run(args: string[], io: CliIo): Promise<number> {
@@ -144,13 +104,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   }
   if (parsed.positionals.length > 0) throw new UsageError(`sync: unexpected argument "${parsed.positionals[0]}"`);
-  const api = requiredString('sync', parsed.values, 'api');
+  const endpoint = apiEndpoint('sync', parsed.values, io, 'admin');
   const source = requiredString('sync', parsed.values, 'source');
   const grantsPath = requiredString('sync', parsed.values, 'grants');
-  const token = stringOption(parsed.values, 'token') ?? io.env.GRANTPLANE_TOKEN;
-  if (token === undefined || token.trim() === '') {
-    throw new UsageError('sync: a token with the admin role is required: set GRANTPLANE_TOKEN or pass --token');
-  }
   const dryRun = flag(parsed.values, 'dry-run');
   const confirmPrune = flag(parsed.values, 'confirm-prune');
   const grants = loadGrantsFile(grantsPath, io.cwd);
@@ -160,45 +116,23 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const query = new URLSearchParams();
   if (dryRun) query.set('dryRun', 'true');
   if (confirmPrune) query.set('confirmPrune', 'true');
-  const url = apiUrl(api, source, query);
-
-  let response: Response;
-  let raw: string;
-  try {
-    response = await fetch(url, {
-      method: 'PUT',
-      headers: {
-        Authorization: `Bearer ${token.trim()}`,
-        'Content-Type': 'application/json',
-        Accept: 'application/json, application/problem+json',
-      },
-      body: JSON.stringify({ grants, ...(revision === undefined ? {} : { revision }) }),
-      signal: AbortSignal.timeout(TIMEOUT_MS),
-    });
-    raw = await response.text();
-  } catch (error: unknown) {
-    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-    throw new UsageError(
-      `sync: cannot reach the API at ${url.origin}: ${error instanceof Error ? error.message : String(error)}${cause}`,
-      { cause: error },
-    );
-  }
-  let body: unknown;
-  try {
-    body = raw === '' ? undefined : (JSON.parse(raw) as unknown);
-  } catch {
-    body = undefined;
-  }
-  if (response.status >= 500) {
-    io.stderr(renderProblem(response.status, body, raw));
+  const answer = await callApi('sync', endpoint, {
+    method: 'PUT',
+    path: `/v1/sources/${encodeURIComponent(source)}/grants`,
+    query,
+    body: { grants, ...(revision === undefined ? {} : { revision }) },
+  });
+  const body = answer.body;
+  if (answer.status >= 500) {
+    io.stderr(renderProblem('sync', answer));
     return ExitCode.usage;
   }
-  if (response.status >= 400 || !response.ok) {
-    io.stderr(renderProblem(response.status, body, raw));
+  if (answer.status >= 300) {
+    io.stderr(renderProblem('sync', answer));
     return ExitCode.rejected;
   }
   if (!isSyncAnswer(body)) {
-    io.stderr(`grantplane: sync: the API answered ${response.status} without a diff; is --api the grantplane API?\n`);
+    io.stderr(`grantplane: sync: the API answered ${answer.status} without a diff; is --api the grantplane API?\n`);
     return ExitCode.usage;
   }
   io.stdout(renderSyncSummary(source, body));
