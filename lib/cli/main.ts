@@ -23,13 +23,14 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   drift: { module: 'drift', summary: 'list differences between IAM and the declared grants' },
   sync: { module: 'sync', summary: "send a repository's complete set of grants to the API" },
   token: { module: 'token', summary: 'mint a local development token for the local stack' },
+  updates: { module: 'updates', summary: 'list, run (through uctl, verified) and acknowledge uctl updates' },
 };
 
 const USAGE = `Usage: grantplane <command> [options]
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, entry]) => `  ${name.padEnd(7)} ${entry.summary}`)
+  .map(([name, entry]) => `  ${name.padEnd(8)} ${entry.summary}`)
   .join('\n')}
 
 Run \`grantplane <command> --help\` for a command's options.

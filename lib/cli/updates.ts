@@ -1,0 +1,267 @@
+// `grantplane updates list|run|ack` (docs/cli.md "uctl updates"): the pairs' pending uctl updates,
+// from the API, run where uctl works. `run` writes each pending update's file, runs its uctl
+// command (update with --force, so newer uctl asks nothing; or delete), reads the pair back with
+// `uctl get cluster-resource-attribute -p <project> -d <domain>` and acknowledges the update only
+// when the pair now names the expected role (or no role, when the update drops it). An update that
+// fails or does not verify stays pending: the next run tries it again, and the role it stops
+// pointing at is never deleted before that.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { flag, parseCommandArgs, stringOption } from './args.js';
+import { apiEndpoint, callApi, isObject, renderProblem, type ApiEndpoint } from './api.js';
+import { ExitCode, oneLine, UsageError, type CliIo } from './io.js';
+
+const USAGE = `Usage: grantplane updates list [--status pending|acknowledged] [--json]
+       grantplane updates run [--plane <name>] [--project <p> --domain <d>] [--dry-run] [--json]
+       grantplane updates ack <id>
+
+The uctl updates that make a project-domain grant take effect (or stop pointing a pair at a role).
+
+  list       the updates (default: pending ones — the newest of each pair)
+  run        for each pending update: write its file, run its uctl command, read the pair back with
+             uctl get cluster-resource-attribute, and acknowledge it only when the pair names the
+             expected role; --dry-run prints the commands and changes nothing
+  ack <id>   acknowledge an update run by other means
+
+Options:
+  --api <url>           the API's base URL (default: $GRANTPLANE_API)
+  --token <token>       bearer token (default: $GRANTPLANE_TOKEN, else the file $GRANTPLANE_TOKEN_FILE
+                        names); list needs any role, run and ack need admin
+  --plane, --project, --domain   run only these updates
+  --uctl-config <file>  passed to every uctl call as --config (default: uctl's own, e.g. $UCTL_CONFIG)
+  --json                machine-readable output
+  -h, --help            this text
+
+uctl is $GRANTPLANE_UCTL when set, else \`uctl\` on PATH (for Flyte OSS, point it at flytectl).
+Exit codes: 0 done (every update run and acknowledged, or nothing pending), 1 an update failed or
+did not verify (it stays pending) or the API refused, 2 bad usage or an unreachable API.
+`;
+
+interface Update {
+  id: string;
+  dataPlane: string;
+  project: string;
+  domain: string;
+  roleArn: string | null;
+  yaml: string;
+  command: string;
+  status: string;
+  warning?: string;
+}
+
+const isUpdate = (value: unknown): value is Update =>
+  isObject(value) &&
+  typeof value.id === 'string' &&
+  typeof value.dataPlane === 'string' &&
+  typeof value.project === 'string' &&
+  typeof value.domain === 'string' &&
+  typeof value.yaml === 'string' &&
+  typeof value.command === 'string' &&
+  (typeof value.roleArn === 'string' || value.roleArn === null);
+
+interface Outcome {
+  id: string;
+  pair: string;
+  result: 'acknowledged' | 'would-run' | 'failed';
+  commands: string[];
+  detail?: string;
+}
+
+/** Every update with this status, all pages. */
+async function listUpdates(endpoint: ApiEndpoint, status: string, io: CliIo): Promise<Update[] | null> {
+  const updates: Update[] = [];
+  let cursor: string | undefined;
+  do {
+    const query = new URLSearchParams({ status, limit: '100', ...(cursor === undefined ? {} : { cursor }) });
+    const answer = await callApi('updates', endpoint, { method: 'GET', path: '/v1/attribute-updates', query });
+    if (answer.status !== 200 || !isObject(answer.body) || !Array.isArray(answer.body.items)) {
+      io.stderr(renderProblem('updates list', answer));
+      return null;
+    }
+    updates.push(...answer.body.items.filter(isUpdate));
+    cursor = typeof answer.body.nextCursor === 'string' ? answer.body.nextCursor : undefined;
+  } while (cursor !== undefined);
+  return updates;
+}
+
+interface Ran {
+  code: number;
+  output: string;
+}
+
+const runUctl = (uctl: string, args: readonly string[], env: CliIo['env']): Promise<Ran> =>
+  new Promise((resolve) => {
+    execFile(uctl, [...args], { env: env as NodeJS.ProcessEnv, timeout: 120_000 }, (error, stdout, stderr) => {
+      if (error !== null && typeof error.code !== 'number') {
+        resolve({ code: 127, output: `cannot run ${uctl}: ${error.message}` });
+        return;
+      }
+      resolve({ code: typeof error?.code === 'number' ? error.code : 0, output: `${stdout}${stderr}` });
+    });
+  });
+
+/** The update's uctl arguments with its file at `file` (update gets --force: newer uctl asks otherwise). */
+function commandArgs(update: Update, file: string, config: string[]): string[] {
+  const [binary, ...args] = update.command.split(/\s+/).filter(Boolean);
+  if (binary !== 'uctl' || args[1] !== 'cluster-resource-attribute' || !['update', 'delete'].includes(args[0] ?? ''))
+    throw new UsageError(`updates: update ${update.id} has a command this runner does not know: ${update.command}`);
+  const replaced = args.map((arg, i) => (args[i - 1] === '--attrFile' ? file : arg));
+  return [...replaced, ...(args[0] === 'update' ? ['--force'] : []), ...config];
+}
+
+/** Whether `uctl get` shows the pair as the update leaves it. */
+function verified(update: Update, got: Ran): boolean {
+  if (update.roleArn !== null) return got.code === 0 && got.output.includes(update.roleArn);
+  if (got.code !== 0) return /not\s*found/i.test(got.output);
+  return !got.output.includes('defaultUserRoleValue');
+}
+
+async function runOne(
+  update: Update,
+  options: { uctl: string; config: string[]; dryRun: boolean; endpoint: ApiEndpoint; io: CliIo },
+): Promise<Outcome> {
+  const pair = `${update.dataPlane} ${update.project}/${update.domain}`;
+  const dir = mkdtempSync(join(tmpdir(), 'grantplane-uctl-'));
+  try {
+    const file = join(dir, 'cluster_resource_attributes.yaml');
+    writeFileSync(file, update.yaml);
+    const apply = commandArgs(update, file, options.config);
+    const check = ['get', 'cluster-resource-attribute', '-p', update.project, '-d', update.domain, ...options.config];
+    const commands = [apply, check].map((args) => [options.uctl, ...args].join(' '));
+    if (options.dryRun) return { id: update.id, pair, result: 'would-run', commands };
+    const ran = await runUctl(options.uctl, apply, options.io.env);
+    if (ran.code !== 0)
+      return {
+        id: update.id,
+        pair,
+        result: 'failed',
+        commands,
+        detail: `uctl exited ${ran.code}: ${oneLine(ran.output)}`,
+      };
+    const got = await runUctl(options.uctl, check, options.io.env);
+    if (!verified(update, got)) {
+      const expected = update.roleArn === null ? 'no defaultUserRoleValue' : update.roleArn;
+      return {
+        id: update.id,
+        pair,
+        result: 'failed',
+        commands,
+        detail: `uctl get does not show ${expected} for the pair: ${oneLine(got.output).slice(0, 300)}`,
+      };
+    }
+    const acked = await callApi('updates', options.endpoint, {
+      method: 'POST',
+      path: `/v1/attribute-updates/${encodeURIComponent(update.id)}/ack`,
+    });
+    if (acked.status !== 200)
+      return { id: update.id, pair, result: 'failed', commands, detail: renderProblem('ack', acked).trim() };
+    return { id: update.id, pair, result: 'acknowledged', commands };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `grantplane updates`. */
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs(
+    'updates',
+    args,
+    {
+      api: { type: 'string' },
+      token: { type: 'string' },
+      status: { type: 'string' },
+      plane: { type: 'string' },
+      project: { type: 'string' },
+      domain: { type: 'string' },
+      'uctl-config': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    true,
+  );
+  if (parsed.help) {
+    io.stdout(USAGE);
+    return ExitCode.ok;
+  }
+  const [action, ...rest] = parsed.positionals;
+  if (action === undefined) {
+    io.stderr(USAGE);
+    return ExitCode.usage;
+  }
+  const json = flag(parsed.values, 'json');
+  if (action === 'list') {
+    const status = stringOption(parsed.values, 'status') ?? 'pending';
+    if (status !== 'pending' && status !== 'acknowledged')
+      throw new UsageError(`updates list: --status is pending or acknowledged, got "${status}"`);
+    const updates = await listUpdates(apiEndpoint('updates list', parsed.values, io, 'any'), status, io);
+    if (updates === null) return ExitCode.rejected;
+    if (json) io.stdout(`${JSON.stringify(updates, null, 2)}\n`);
+    else {
+      for (const u of updates)
+        io.stdout(
+          `${u.id}  ${u.dataPlane} ${u.project}/${u.domain}  ${u.roleArn ?? '(drops the role)'}  ${u.status}\n`,
+        );
+      io.stdout(`${updates.length} ${status} update${updates.length === 1 ? '' : 's'}\n`);
+    }
+    return ExitCode.ok;
+  }
+  if (action === 'ack') {
+    const id = rest[0];
+    if (id === undefined) throw new UsageError('updates ack: name the update: grantplane updates ack <id>');
+    const endpoint = apiEndpoint('updates ack', parsed.values, io, 'admin');
+    const answer = await callApi('updates', endpoint, {
+      method: 'POST',
+      path: `/v1/attribute-updates/${encodeURIComponent(id)}/ack`,
+    });
+    if (answer.status !== 200) {
+      io.stderr(renderProblem('updates ack', answer));
+      return ExitCode.rejected;
+    }
+    io.stdout(json ? `${JSON.stringify(answer.body, null, 2)}\n` : `acknowledged ${id}\n`);
+    return ExitCode.ok;
+  }
+  if (action !== 'run') throw new UsageError(`updates: unknown action "${action}" (list, run, ack)`);
+  const [plane, project, domain] = ['plane', 'project', 'domain'].map((key) => stringOption(parsed.values, key));
+  if ((project === undefined) !== (domain === undefined))
+    throw new UsageError('updates run: --project and --domain go together (one pair)');
+  const dryRun = flag(parsed.values, 'dry-run');
+  const endpoint = apiEndpoint('updates run', parsed.values, io, 'admin');
+  const config = stringOption(parsed.values, 'uctl-config');
+  const uctl = io.env.GRANTPLANE_UCTL?.trim() || 'uctl';
+  const pending = await listUpdates(endpoint, 'pending', io);
+  if (pending === null) return ExitCode.rejected;
+  const chosen = pending.filter(
+    (u) =>
+      (plane === undefined || u.dataPlane === plane) &&
+      (project === undefined || (u.project === project && u.domain === domain)),
+  );
+  const outcomes: Outcome[] = [];
+  for (const update of chosen) {
+    const outcome = await runOne(update, {
+      uctl,
+      config: config === undefined ? [] : ['--config', config],
+      dryRun,
+      endpoint,
+      io,
+    });
+    outcomes.push(outcome);
+    if (json) continue;
+    if (outcome.result === 'would-run') {
+      io.stdout(`would run for ${outcome.pair} (${outcome.id}):\n${outcome.commands.map((c) => `  ${c}\n`).join('')}`);
+    } else if (outcome.result === 'acknowledged') {
+      io.stdout(`${outcome.pair}: uctl updated, verified, acknowledged ${outcome.id}\n`);
+    } else io.stderr(`grantplane: ${outcome.pair}: ${outcome.detail ?? 'failed'}; ${outcome.id} stays pending\n`);
+  }
+  const failed = outcomes.filter((o) => o.result === 'failed').length;
+  if (json) io.stdout(`${JSON.stringify(outcomes, null, 2)}\n`);
+  else {
+    const done = outcomes.length - failed;
+    const verb = dryRun ? 'would run' : 'acknowledged';
+    io.stdout(
+      `${done} update${done === 1 ? '' : 's'} ${verb}${failed > 0 ? `, ${failed} failed (still pending)` : ''}\n`,
+    );
+  }
+  return failed > 0 ? ExitCode.rejected : ExitCode.ok;
+}

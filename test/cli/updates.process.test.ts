@@ -1,0 +1,175 @@
+// `grantplane updates` as an operator runs it (docs/cli.md "uctl updates"): the real CLI process
+// against the local server, with a stand-in uctl that records its arguments and serves `get`.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDocumentClient } from '../../lib/adapters/dynamodb/client.js';
+import { makeDynamoGrantStore } from '../../lib/adapters/dynamodb/grant-store.js';
+import { uctlUpdate } from '../../lib/domain/compile/uctl.js';
+import type { AttributeUpdate, GrantStore } from '../../lib/domain/ports.js';
+import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
+import { mintLocalToken } from '../../lib/local/jwt.js';
+import type { LocalServer } from '../../lib/local/server.js';
+import { startExampleServer } from '../helpers/local-server.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin/grantplane.mjs');
+const STAND_IN = join(ROOT, 'test/helpers/stand-in-uctl.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'grantplane-updates-'));
+const LOG = join(dir, 'uctl.log');
+const STATE = join(dir, 'uctl-state');
+const admin = mintLocalToken({ sub: 'ops', roles: ['admin'] }, DEV_JWT_SECRET);
+const ROLE = 'arn:aws:iam::123456789012:role/grantplane/acme-flytesnacks-staging';
+
+let server: LocalServer;
+let store: GrantStore;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function grantplane(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(
+      process.execPath,
+      [BIN, 'updates', ...args],
+      {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          GRANTPLANE_API: server.url,
+          GRANTPLANE_TOKEN: admin,
+          GRANTPLANE_UCTL: STAND_IN,
+          STAND_IN_UCTL_LOG: LOG,
+          STAND_IN_UCTL_STATE: STATE,
+          ...env,
+        },
+      },
+      (error, stdout, stderr) => {
+        if (error !== null && typeof error.code !== 'number') {
+          reject(error);
+          return;
+        }
+        resolvePromise({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+const calls = (): string[][] =>
+  existsSync(LOG)
+    ? readFileSync(LOG, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as string[])
+    : [];
+
+/** A pending update as the applier records it (the compiled uctl file of the pair). */
+const pending = async (id: string, project: string, roleArn: string | null): Promise<AttributeUpdate> => {
+  const file = uctlUpdate(project, 'staging', roleArn, {});
+  const update: AttributeUpdate = {
+    id,
+    dataPlane: 'prod',
+    project,
+    domain: 'staging',
+    roleArn,
+    yaml: file.yaml,
+    command: file.command,
+    contentHash: id,
+    status: 'pending',
+    createdAt: new Date().toISOString(),
+  };
+  await store.createAttributeUpdate(update);
+  return update;
+};
+
+beforeAll(async () => {
+  server = await startExampleServer();
+  const client = new DynamoDBClient({
+    endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '',
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  store = makeDynamoGrantStore(makeDocumentClient(client), process.env.GRANTPLANE_TABLE ?? '');
+});
+
+afterAll(async () => {
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('grantplane updates (process, against the local server, stand-in uctl)', () => {
+  it('runs each pending update with --force, verifies the pair with uctl get, and acknowledges only then', async () => {
+    const update = await pending('01UPDATEA', 'flytesnacks', ROLE);
+
+    const dry = await grantplane(['run', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('would run for prod flytesnacks/staging (01UPDATEA):');
+    expect(dry.stdout).toMatch(/update cluster-resource-attribute --attrFile \S+ --force/);
+    expect(dry.stdout).toContain('1 update would run');
+    expect(calls()).toEqual([]); // a dry run runs nothing
+
+    const listed = await grantplane(['list']);
+    expect(listed.stdout).toContain(`01UPDATEA  prod flytesnacks/staging  ${ROLE}  pending`);
+
+    const ran = await grantplane(['run']);
+    expect(ran.stderr).toBe('');
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain('prod flytesnacks/staging: uctl updated, verified, acknowledged 01UPDATEA');
+    const [apply, check] = calls();
+    expect(apply?.slice(0, 3)).toEqual(['update', 'cluster-resource-attribute', '--attrFile']);
+    expect(apply?.at(-1)).toBe('--force');
+    expect(check).toEqual(['get', 'cluster-resource-attribute', '-p', 'flytesnacks', '-d', 'staging']);
+    const after = await store.getAttributeUpdate(update.id);
+    expect(after).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'ops' });
+    expect((await grantplane(['list'])).stdout).toContain('0 pending updates');
+  });
+
+  it('leaves an update pending when uctl fails or the pair does not verify, and exits 1', async () => {
+    await pending('01UPDATEB', 'failing', ROLE);
+    const failed = await grantplane(['run', '--project', 'failing', '--domain', 'staging'], {
+      STAND_IN_UCTL_FAIL: 'update',
+    });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(
+      /prod failing\/staging: uctl exited 1: .*connection refused.*; 01UPDATEB stays pending/,
+    );
+    expect(failed.stdout).toContain('0 updates acknowledged, 1 failed (still pending)');
+    expect((await store.getAttributeUpdate('01UPDATEB'))?.status).toBe('pending');
+
+    // uctl says it updated, but the pair does not show the role: not acknowledged either
+    const lost = await grantplane(['run', '--project', 'failing', '--domain', 'staging'], {
+      STAND_IN_UCTL_FAIL: 'lost',
+    });
+    expect(lost.code).toBe(1);
+    expect(lost.stderr).toContain(`uctl get does not show ${ROLE} for the pair`);
+    expect((await store.getAttributeUpdate('01UPDATEB'))?.status).toBe('pending');
+
+    // uctl succeeds this time: the pair verifies and the update is acknowledged
+    const retried = await grantplane(['run', '--project', 'failing', '--domain', 'staging', '--json']);
+    expect(retried.code).toBe(0);
+    expect(JSON.parse(retried.stdout)).toMatchObject([{ id: '01UPDATEB', result: 'acknowledged' }]);
+  });
+
+  it('runs the delete of a pair left with no attribute and verifies the pair is gone', async () => {
+    await pending('01UPDATEC', 'flytesnacks', null);
+    const ran = await grantplane(['run']);
+    expect(ran.code).toBe(0);
+    expect(calls().at(-2)?.slice(0, 2)).toEqual(['delete', 'cluster-resource-attribute']);
+    expect((await store.getAttributeUpdate('01UPDATEC'))?.status).toBe('acknowledged');
+  });
+
+  it('says what is missing: no API, no token, an unknown action', async () => {
+    expect((await grantplane(['list'], { GRANTPLANE_API: '' })).stderr).toMatch(/--api <url> or set GRANTPLANE_API/);
+    expect((await grantplane(['run'], { GRANTPLANE_TOKEN: '' })).stderr).toMatch(/token with the admin role/);
+    const unknown = await grantplane(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown action "frobnicate"/);
+  });
+});
