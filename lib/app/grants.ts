@@ -326,12 +326,6 @@ export const approveGrant = async (deps: AppDeps, input: DecisionInput): Promise
   return approved;
 };
 
-/**
- * The engine's verdict on approving a pair grant, planned with its unit as the approval will leave
- * it (the grant approved, its expiry checked, R8): its own rejection, or grants of its unit it
- * would push out of the role's quota (C3), refuse the approval. Returns the plan for the recompute,
- * valid for the unit version the approval's transaction writes.
- */
 const refusedIds = (planned: DesiredPlan): Set<string> =>
   new Set(planned.plan.rejected.map((entry) => planned.grants[entry.index]?.id ?? ''));
 
@@ -348,6 +342,12 @@ const displacementError = (caused: { errors: RuleViolation[]; grant: GrantRecord
   ]);
 };
 
+/**
+ * The engine's verdict on approving a pair grant, planned with its unit as the approval will leave
+ * it (the grant approved, its expiry checked, R8): its own rejection, or grants of its unit it
+ * would push out of the role's quota (C3), refuse the approval. Returns the plan for the recompute,
+ * valid for the unit version the approval's transaction writes.
+ */
 const checkInUnit = async (deps: AppDeps, next: GrantRecord): Promise<PreparedUnit> => {
   const unit = unitOf(next.scope);
   const { snapshot, planned } = await prepareUnit(deps, next.dataPlane, unit, {
@@ -359,12 +359,11 @@ const checkInUnit = async (deps: AppDeps, next: GrantRecord): Promise<PreparedUn
   if (own !== undefined) throw new ValidationError(own.errors);
   const refusedNow = planned.plan.rejected.filter((entry) => entry.index !== index);
   if (refusedNow.length > 0) {
-    // Refusals that stand without this grant (a configuration change) are not its fault.
-    const compiled =
-      snapshot.unit.compiled === snapshot.unit.version && snapshot.global.compiled === snapshot.global.version;
-    const before = compiled
-      ? new Set([...Object.keys(snapshot.unit.refused), ...Object.keys(snapshot.global.refused)])
-      : refusedIds(planDesired(deps.config, next.dataPlane, snapshot.grants, snapshot.attributes, deps.clock.now()));
+    // Refusals that stand without this grant (a configuration change) are not its fault. Planned
+    // again without it only here, when something is refused at all (rare): the common case is one run.
+    const before = refusedIds(
+      planDesired(deps.config, next.dataPlane, snapshot.grants, snapshot.attributes, deps.clock.now()),
+    );
     const caused = refusedNow.filter((entry) => !before.has(planned.grants[entry.index]?.id ?? ''));
     if (caused.length > 0)
       throw displacementError(caused.map((entry) => ({ errors: entry.errors, grant: planned.grants[entry.index] })));
