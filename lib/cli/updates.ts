@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AttributeUpdate } from '../domain/ports.js';
 import { flag, parseCommandArgs, stringOption } from './args.js';
 import { apiEndpoint, callApi, isObject, renderProblem, type ApiEndpoint } from './api.js';
 import { ExitCode, oneLine, UsageError, type CliIo } from './io.js';
@@ -39,17 +40,11 @@ Exit codes: 0 done (every update run and acknowledged, or nothing pending), 1 an
 did not verify (it stays pending) or the API refused, 2 bad usage or an unreachable API.
 `;
 
-interface Update {
-  id: string;
-  dataPlane: string;
-  project: string;
-  domain: string;
-  roleArn: string | null;
-  yaml: string;
-  command: string;
-  status: string;
-  warning?: string;
-}
+/** An update as the API answers it (the fields the runner reads). */
+type Update = Pick<
+  AttributeUpdate,
+  'id' | 'dataPlane' | 'project' | 'domain' | 'roleArn' | 'yaml' | 'command' | 'status'
+>;
 
 const isUpdate = (value: unknown): value is Update =>
   isObject(value) &&

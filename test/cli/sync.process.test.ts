@@ -1,47 +1,22 @@
 // `grantplane sync` (docs/git-sync.md) end to end, as a CI job runs it: the real `grantplane` process
 // against a running local server (lib/local/server.ts) on DynamoDB Local — stdout, stderr, exit code.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
 import { mintLocalToken } from '../../lib/local/jwt.js';
 import type { LocalServer } from '../../lib/local/server.js';
+import { runCli } from '../helpers/cli-process.js';
 import { startExampleServer } from '../helpers/local-server.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin/grantplane.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'grantplane-sync-'));
 let server: LocalServer;
 
 const admin = mintLocalToken({ sub: 'ci-bot', roles: ['admin'] }, DEV_JWT_SECRET);
 const requester = mintLocalToken({ sub: 'carol', roles: ['requester'] }, DEV_JWT_SECRET);
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real CLI process; env is the child's whole environment apart from PATH. */
-function grantplane(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } },
-      (error, stdout, stderr) => {
-        if (error !== null && typeof error.code !== 'number') {
-          reject(error);
-          return;
-        }
-        resolvePromise({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-      },
-    );
-  });
-}
+const grantplane = runCli;
 
 const s3 = (bucket: string, access = 'read') =>
   `  - dataPlane: prod\n    scope: { type: project-domain, project: flytesnacks, domain: staging }\n    resource: { type: s3, bucket: ${bucket}, access: ${access} }\n`;

@@ -1,6 +1,5 @@
 // `grantplane updates` as an operator runs it (docs/cli.md "uctl updates"): the real CLI process
 // against the local server, with a stand-in uctl that records its arguments and serves `get`.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +13,10 @@ import type { AttributeUpdate, GrantStore } from '../../lib/domain/ports.js';
 import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
 import { mintLocalToken } from '../../lib/local/jwt.js';
 import type { LocalServer } from '../../lib/local/server.js';
+import { runCli } from '../helpers/cli-process.js';
 import { startExampleServer } from '../helpers/local-server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(ROOT, 'bin/grantplane.mjs');
 const STAND_IN = join(ROOT, 'test/helpers/stand-in-uctl.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'grantplane-updates-'));
 const LOG = join(dir, 'uctl.log');
@@ -28,39 +27,16 @@ const ROLE = 'arn:aws:iam::123456789012:role/grantplane/acme-flytesnacks-staging
 let server: LocalServer;
 let store: GrantStore;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function grantplane(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolvePromise, reject) => {
-    execFile(
-      process.execPath,
-      [BIN, 'updates', ...args],
-      {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? '',
-          GRANTPLANE_API: server.url,
-          GRANTPLANE_TOKEN: admin,
-          GRANTPLANE_UCTL: STAND_IN,
-          STAND_IN_UCTL_LOG: LOG,
-          STAND_IN_UCTL_STATE: STATE,
-          ...env,
-        },
-      },
-      (error, stdout, stderr) => {
-        if (error !== null && typeof error.code !== 'number') {
-          reject(error);
-          return;
-        }
-        resolvePromise({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-      },
-    );
+/** `grantplane updates …` against the local server, with the stand-in uctl. */
+const grantplane = (args: string[], env: Record<string, string> = {}) =>
+  runCli(['updates', ...args], {
+    GRANTPLANE_API: server.url,
+    GRANTPLANE_TOKEN: admin,
+    GRANTPLANE_UCTL: STAND_IN,
+    STAND_IN_UCTL_LOG: LOG,
+    STAND_IN_UCTL_STATE: STATE,
+    ...env,
   });
-}
 
 const calls = (): string[][] =>
   existsSync(LOG)
