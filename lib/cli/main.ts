@@ -23,6 +23,7 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   drift: { module: 'drift', summary: 'list differences between IAM and the declared grants' },
   sync: { module: 'sync', summary: "send a repository's complete set of grants to the API" },
   token: { module: 'token', summary: 'mint a local development token for the local stack' },
+  grants: { module: 'grants', summary: 'list, show, approve, reject and revoke grants through the API' },
   updates: { module: 'updates', summary: 'list, run (through uctl, verified) and acknowledge uctl updates' },
 };
 

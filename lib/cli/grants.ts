@@ -1,0 +1,155 @@
+// `grantplane grants list|show|approve|reject|revoke` (docs/cli.md "Grants from a terminal"): the
+// grants API from a terminal or a script, through the CLI's API client (--api, --token).
+import { flag, parseCommandArgs, stringOption, type OptionValues } from './args.js';
+import { apiEndpoint, callApi, isObject, renderProblem, type ApiEndpoint } from './api.js';
+import { ExitCode, oneLine, UsageError, type CliIo } from './io.js';
+import { describeGrant } from './sync.js';
+
+const USAGE = `Usage: grantplane grants list [--status <s>] [--project <p>] [--domain <d>] [--source <name>] [--limit <n>] [--json]
+       grantplane grants show <id> [--json]
+       grantplane grants approve <id> [--comment <text>]
+       grantplane grants reject <id> [--comment <text>]
+       grantplane grants revoke <id>
+
+  list      grants, newest first (at most --limit, default 50, following the API's pages)
+  show      one grant: scope, resource, justification, ticket, expiry, its status history
+  approve   approve a pending grant (approver; never your own)
+  reject    reject a pending grant (approver; never your own)
+  revoke    revoke a grant (its requester or an admin)
+
+Options:
+  --api <url>      the API's base URL (default: $GRANTPLANE_API)
+  --token <token>  bearer token (default: $GRANTPLANE_TOKEN, else the file $GRANTPLANE_TOKEN_FILE names)
+  --json           the API's answer as JSON
+  -h, --help       this text
+
+Exit codes: 0 done, 1 the API refused (the reason is printed), 2 bad usage or an unreachable API.
+`;
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/** One grant as a list row: id, status, plane, scope and resource, requester. */
+const row = (grant: Record<string, unknown>): string =>
+  `${text(grant.id)}  ${text(grant.status).padEnd(16)}  ${describeGrant(grant as Parameters<typeof describeGrant>[0])}  (${text(grant.requester)})`;
+
+/** A grant as a person reads it. */
+function details(grant: Record<string, unknown>): string {
+  const lines = [
+    `${text(grant.id)}: ${text(grant.status)}`,
+    `  ${describeGrant(grant as Parameters<typeof describeGrant>[0])}`,
+  ];
+  lines.push(`  requested by ${text(grant.requester)} via ${text(grant.source)} at ${text(grant.createdAt)}`);
+  if (text(grant.justification) !== '') lines.push(`  justification: ${oneLine(text(grant.justification))}`);
+  const ticket = grant.ticket;
+  if (isObject(ticket))
+    lines.push(`  ticket: ${text(ticket.system)} ${text(ticket.key)} ${text(ticket.url)}`.trimEnd());
+  if (text(grant.expiresAt) !== '') lines.push(`  expires at ${text(grant.expiresAt)}`);
+  if (text(grant.approvedBy) !== '') lines.push(`  approved by ${text(grant.approvedBy)}`);
+  if (text(grant.failureReason) !== '') lines.push(`  failed: ${oneLine(text(grant.failureReason))}`);
+  for (const note of Array.isArray(grant.notes) ? grant.notes : [])
+    if (isObject(note)) lines.push(`  note ${text(note.code)}: ${oneLine(text(note.message))}`);
+  lines.push('  history:');
+  for (const step of Array.isArray(grant.history) ? grant.history : []) {
+    if (!isObject(step)) continue;
+    const comment = text(step.comment) === '' ? '' : ` — ${oneLine(text(step.comment))}`;
+    lines.push(`    ${text(step.at)}  ${text(step.status)} by ${text(step.actor)}${comment}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function list(endpoint: ApiEndpoint, values: OptionValues, io: CliIo): Promise<number> {
+  const limitText = typeof values.limit === 'string' ? values.limit : '50';
+  const limit = Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError(`grants list: --limit must be a positive whole number, got "${limitText}"`);
+  const filters = Object.fromEntries(
+    ['status', 'project', 'domain', 'source']
+      .map((key) => [key, values[key]] as const)
+      .filter((entry): entry is readonly [string, string] => typeof entry[1] === 'string'),
+  );
+  const grants: Record<string, unknown>[] = [];
+  let cursor: string | undefined;
+  do {
+    const query = new URLSearchParams({
+      ...filters,
+      limit: String(Math.min(100, limit - grants.length)),
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    const answer = await callApi('grants', endpoint, { method: 'GET', path: '/v1/grants', query });
+    if (answer.status !== 200 || !isObject(answer.body) || !Array.isArray(answer.body.items)) {
+      io.stderr(renderProblem('grants list', answer));
+      return ExitCode.rejected;
+    }
+    grants.push(...answer.body.items.filter(isObject));
+    cursor = typeof answer.body.nextCursor === 'string' ? answer.body.nextCursor : undefined;
+  } while (cursor !== undefined && grants.length < limit);
+  if (flag(values, 'json')) io.stdout(`${JSON.stringify(grants, null, 2)}\n`);
+  else {
+    for (const grant of grants) io.stdout(`${row(grant)}\n`);
+    io.stdout(
+      `${grants.length} grant${grants.length === 1 ? '' : 's'}${cursor === undefined ? '' : ' (more: raise --limit)'}\n`,
+    );
+  }
+  return ExitCode.ok;
+}
+
+/** Runs `grantplane grants`. */
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseCommandArgs(
+    'grants',
+    args,
+    {
+      api: { type: 'string' },
+      token: { type: 'string' },
+      status: { type: 'string' },
+      project: { type: 'string' },
+      domain: { type: 'string' },
+      source: { type: 'string' },
+      limit: { type: 'string' },
+      comment: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    true,
+  );
+  if (parsed.help) {
+    io.stdout(USAGE);
+    return ExitCode.ok;
+  }
+  const [action, id, ...extra] = parsed.positionals;
+  if (action === undefined) {
+    io.stderr(USAGE);
+    return ExitCode.usage;
+  }
+  if (!['list', 'show', 'approve', 'reject', 'revoke'].includes(action))
+    throw new UsageError(`grants: unknown action "${action}" (list, show, approve, reject, revoke)`);
+  if (extra.length > 0) throw new UsageError(`grants ${action}: unexpected argument "${extra[0]}"`);
+  const endpoint = apiEndpoint(
+    `grants ${action}`,
+    parsed.values,
+    io,
+    action === 'list' || action === 'show' ? 'any' : action === 'revoke' ? 'requester or admin' : 'approver',
+  );
+  if (action === 'list') return list(endpoint, parsed.values, io);
+  if (id === undefined) throw new UsageError(`grants ${action}: name the grant: grantplane grants ${action} <id>`);
+  const comment = stringOption(parsed.values, 'comment');
+  const path = `/v1/grants/${encodeURIComponent(id)}`;
+  const answer =
+    action === 'show'
+      ? await callApi('grants', endpoint, { method: 'GET', path })
+      : action === 'revoke'
+        ? await callApi('grants', endpoint, { method: 'DELETE', path })
+        : await callApi('grants', endpoint, {
+            method: 'POST',
+            path: `${path}/${action}`,
+            body: comment === undefined ? {} : { comment },
+          });
+  // 200 for a read or a decision, 202 for a revoke (the applier finishes it).
+  if (answer.status < 200 || answer.status >= 300 || !isObject(answer.body)) {
+    io.stderr(renderProblem(`grants ${action}`, answer));
+    return ExitCode.rejected;
+  }
+  if (flag(parsed.values, 'json')) io.stdout(`${JSON.stringify(answer.body, null, 2)}\n`);
+  else if (action === 'show') io.stdout(details(answer.body));
+  else io.stdout(`${row(answer.body)}\n`);
+  return ExitCode.ok;
+}
