@@ -100,7 +100,7 @@ const awsPlaneSchema = z.strictObject({
     .string()
     .max(512)
     .regex(
-      /^\/([\w+=,.@-]+\/)+$/,
+      MANAGED_PATH,
       'must look like /grantplane/: names of letters, digits and +=,.@_- between "/" (not "/" alone)',
     )
     .default('/grantplane/'),
