@@ -31,9 +31,11 @@ export interface ApiAnswer {
 export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const text = (value: unknown): string => (typeof value === 'string' ? value : '?');
+/** A string field of the API's answer as text, `?` when it is not a string. */
+export const text = (value: unknown): string => (typeof value === 'string' ? value : '?');
 
-const nonEmpty = (value: string | undefined): string | undefined =>
+/** A setting's value trimmed, or undefined when it is missing or blank. */
+export const nonEmpty = (value: string | undefined): string | undefined =>
   value === undefined || value.trim() === '' ? undefined : value.trim();
 
 /** The endpoint from the command's options and the environment, or a UsageError saying what to set. */

@@ -3,7 +3,7 @@
 // (4xx: invalid grants 422, prune guard 409, no role 403, …) or a dry run hit the prune guard;
 // 2 on bad usage, an unreadable file, an unreachable API or a failing one (5xx).
 import { flag, parseCommandArgs, requiredString, stringOption } from './args.js';
-import { apiEndpoint, callApi, isObject, renderProblem } from './api.js';
+import { apiEndpoint, callApi, isObject, nonEmpty, renderProblem, text } from './api.js';
 import { loadGrantsFile } from './files.js';
 import { ExitCode, oneLine, UsageError, type CliIo } from './io.js';
 
@@ -45,8 +45,6 @@ interface SyncAnswer {
   revision?: string;
   pruneGuard?: { code: string; message: string };
 }
-
-const text = (value: unknown): string => (typeof value === 'string' ? value : '?');
 
 /** One grant as a line: plane, scope, resource. */
 export function describeGrant(grant: GrantLike): string {
@@ -137,8 +135,4 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   io.stdout(renderSyncSummary(source, body));
   return body.pruneGuard !== undefined && !confirmPrune ? ExitCode.rejected : ExitCode.ok;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
