@@ -62,7 +62,7 @@ export function liveDriftDeps(): DriftRunDeps {
     ...base,
     // Reads only, in every account: planes elsewhere through their read-only drift role.
     iamFor: liveIamSource('drift'),
-    tagCache: makeStorePolicyTagCache(base.store, base.clock),
+    tagCache: makeStorePolicyTagCache(base.driftReports, base.clock),
     metrics: powertoolsDriftMetrics(metrics),
   };
   return live;

@@ -128,7 +128,7 @@ async function seedPlane(endpoint: string, streams: DynamoDBStreamsClient, size:
     const scope = i < GLOBAL_GRANTS ? { type: 'global' as const } : pairScope((i - GLOBAL_GRANTS) % pairs);
     const grant = activeGrant(i, scope, ids.next());
     if (i === GLOBAL_GRANTS) template = grant;
-    await deps.store.createGrant(grant, {
+    await deps.grants.createGrant(grant, {
       id: ids.next(),
       at: grant.createdAt,
       actor: 'seed',
@@ -159,7 +159,7 @@ async function seedPlane(endpoint: string, streams: DynamoDBStreamsClient, size:
     pairs,
     readStream,
     template: template!,
-    statusOf: (id) => deps.store.getGrant(id),
+    statusOf: (id) => deps.grants.getGrant(id),
     stop: async () => {
       setup.destroy();
       await emulator.stop();

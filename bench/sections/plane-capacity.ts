@@ -85,8 +85,8 @@ export default defineSection({
       const outcomes = await applyTargets(deps, [key]);
       const elapsed = performance.now() - start;
       const readForApproval = counter.itemsRead;
-      const grant = await deps.store.getGrant(submitted.id);
-      const target = await deps.store.getTarget(key);
+      const grant = await deps.grants.getGrant(submitted.id);
+      const target = await deps.targets.getTarget(key);
       if (grant?.status !== 'active')
         throw new Error(`the ${GRANTS + 1}th grant is ${grant?.status ?? 'missing'}: ${JSON.stringify(outcomes)}`);
       const statementsOf = (policies: readonly { document: { Statement: unknown } }[] = []) =>

@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { liveInvoker } from '../../lib/wiring/drift-api.js';
 import { runDriftCheck, type DriftRunReport } from '../../lib/app/drift-run.js';
 import { NotFoundError } from '../../lib/domain/errors.js';
-import type { GrantStore } from '../../lib/domain/ports.js';
+import type { DriftStore } from '../../lib/domain/ports.js';
 import { liveDeps, WiringError } from '../../lib/wiring/http.js';
 import { liveDriftDeps } from '../drift.js';
 import { callerOf, makeHttpHandler, type ChainOptions } from '../shared/http.js';
@@ -24,7 +24,7 @@ export interface DriftRunInput {
 export type DriftStart = { status: 'started' } | { status: 'completed'; report: DriftRunReport };
 
 export interface DriftHttpDeps {
-  store: GrantStore;
+  driftReports: DriftStore;
   start(input: DriftRunInput): Promise<DriftStart>;
 }
 
@@ -66,7 +66,7 @@ export const makeHandler = (source: DriftHttpDepsSource, options?: ChainOptions)
         };
       },
       getLatestDriftCheck: async () => {
-        const record = await deps().store.getLatestDriftReport();
+        const record = await deps().driftReports.getLatestDriftReport();
         if (record === null) {
           throw new NotFoundError('drift-check.none', 'No drift check has run yet: POST /v1/drift-checks starts one');
         }
@@ -92,7 +92,7 @@ export function liveDriftHttpDeps(): DriftHttpDeps {
   if (functionName === undefined) {
     const drift = liveDriftDeps();
     live = {
-      store: drift.store,
+      driftReports: drift.driftReports,
       start: async (input) => ({ status: 'completed', report: await runDriftCheck(drift, input) }),
     };
     return live;
@@ -101,7 +101,7 @@ export function liveDriftHttpDeps(): DriftHttpDeps {
   // (AWS_ENDPOINT_URL_LAMBDA) from its standard configuration.
   const invoke = liveInvoker();
   live = {
-    store: liveDeps().app.store,
+    driftReports: liveDeps().app.driftReports,
     start: async (input) => {
       await invoke(functionName, input);
       return { status: 'started' };

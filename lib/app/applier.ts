@@ -5,7 +5,7 @@
 // it: that update acknowledged, or the pair's attributes imported since (A3). Time never deletes.
 //
 // Serialisation: one reconcile per target at a time, through a lease item in DynamoDB
-// (`LEASE#<targetKey>`, conditional put with an expiry; see GrantStore.acquireTargetLease). The
+// (`LEASE#<targetKey>`, conditional put with an expiry; see LeaseStore.acquireTargetLease). The
 // lease must outlive one target's reconcile (default 120 s: a reconcile is a few dozen IAM calls,
 // each retried by the SDK); an expired lease only lets a second run in, whose IAM calls the
 // reconcile engine tolerates anyway (it re-reads and re-diffs on any race). Outcomes are written
@@ -153,7 +153,7 @@ export async function applyTargets(
     const globalKey = globalTargetKey(dataPlane);
     if (keys.includes(globalKey)) continue;
     try {
-      const global = await deps.store.getTarget(globalKey);
+      const global = await deps.targets.getTarget(globalKey);
       if (global !== null && (global.appliedVersion < global.desiredVersion || global.state === 'failed'))
         keys.push(globalKey);
     } catch (error: unknown) {
@@ -262,11 +262,11 @@ async function desiredPolicyArns(
   unit: UnitState | undefined,
 ): Promise<ReadonlyMap<string, readonly string[]>> {
   const targets = isGlobalTargetKey(key)
-    ? await deps.store.listTargets(dataPlane)
+    ? await deps.targets.listTargets(dataPlane)
     : (
         await Promise.all(
           [...new Set([globalTargetKey(dataPlane), ...(unit?.targetKeys ?? [])])].map((each) =>
-            deps.store.getTarget(each),
+            deps.targets.getTarget(each),
           ),
         )
       ).filter((target) => target !== null);
@@ -304,7 +304,7 @@ async function acquireLease(deps: ApplierDeps, key: string, owner: string, optio
   // The wait is counted in the pauses taken, not read from a clock: deterministic under a test's pause.
   let waited = 0;
   for (let attempt = 0; ; attempt += 1) {
-    if (await deps.store.acquireTargetLease(key, owner, deps.clock.now(), leaseMs)) return;
+    if (await deps.leases.acquireTargetLease(key, owner, deps.clock.now(), leaseMs)) return;
     if (waited >= waitMs) throw new TargetBusyError(key);
     const delay = Math.min(500, 25 * 2 ** attempt);
     await pause.sleep(delay);
@@ -331,7 +331,7 @@ async function applyOne(
     return await applyLeased(deps, run, key, candidates, outcome);
   } finally {
     try {
-      await deps.store.releaseTargetLease(key, owner);
+      await deps.leases.releaseTargetLease(key, owner);
     } catch (error: unknown) {
       // The lease expires by itself; a lost release only delays the next run of this target.
       deps.log.warn('lease not released', { targetKey: key, error: errorText(error) });
@@ -349,7 +349,7 @@ async function applyLeased(
   const { plane, refused } = run;
   let target: TargetRecord | null = null;
   try {
-    target = await deps.store.getTarget(key);
+    target = await deps.targets.getTarget(key);
     if (target === null) {
       // Nothing compiles into this target (e.g. same-account ECR, R6): its grants need no IAM.
       await moveGrants(
@@ -372,10 +372,10 @@ async function applyLeased(
     }
     const pair = target.scope.type === 'project-domain' ? target.scope : null;
     const latest =
-      pair === null ? null : await deps.store.latestAttributeUpdate(target.dataPlane, pair.project, pair.domain);
+      pair === null ? null : await deps.attributes.latestAttributeUpdate(target.dataPlane, pair.project, pair.domain);
     const imported =
       target.desired === null && pair !== null
-        ? await deps.store.getAttributes(target.dataPlane, pair.project, pair.domain)
+        ? await deps.attributes.getAttributes(target.dataPlane, pair.project, pair.domain)
         : null;
     const deletionAllowed =
       target.desired === null && pair !== null && roleDeletionAllowed(plane, target, latest, imported);
@@ -444,7 +444,7 @@ async function applyLeased(
       outcome,
     );
     outcome.outcome = state;
-    await deps.store.appendAudit({
+    await deps.audit.appendAudit({
       id: deps.ids.next(),
       at: deps.clock.now().toISOString(),
       actor: ACTOR,
@@ -539,7 +539,8 @@ async function recordUctlUpdate(
   // (its warning), never on the common run whose file did not change.
   let imported: AttributeRecord | null | undefined;
   const readImported = async (): Promise<AttributeRecord | null> => {
-    if (imported === undefined) imported = await deps.store.getAttributes(target.dataPlane, pair.project, pair.domain);
+    if (imported === undefined)
+      imported = await deps.attributes.getAttributes(target.dataPlane, pair.project, pair.domain);
     return imported;
   };
   if (target.desired === null) {
@@ -579,12 +580,12 @@ async function recordUctlUpdate(
     ).toISOString(),
   };
   try {
-    await deps.store.createAttributeUpdate(update);
+    await deps.attributes.createAttributeUpdate(update);
   } catch (error: unknown) {
     if (!(error instanceof ConcurrentUpdateError)) throw error;
     return null; // recorded already
   }
-  await deps.store.appendAudit({
+  await deps.audit.appendAudit({
     id: deps.ids.next(),
     at: update.createdAt,
     actor: ACTOR,
@@ -641,7 +642,7 @@ async function moveGrants(
       ...(next === 'failed' ? { failureReason: detail } : {}),
     });
     try {
-      await deps.store.updateGrant(
+      await deps.grants.updateGrant(
         updated,
         {
           id: deps.ids.next(),
@@ -697,7 +698,7 @@ async function recordFailure(
       ? {}
       : { roleDeletionRequestedAt: target.roleDeletionRequestedAt }),
   });
-  await deps.store.appendAudit({
+  await deps.audit.appendAudit({
     id: deps.ids.next(),
     at: deps.clock.now().toISOString(),
     actor: ACTOR,
@@ -748,7 +749,7 @@ async function recordOutcome(
       : { roleDeletionRequestedAt: fields.roleDeletionRequestedAt }),
   };
   try {
-    await deps.store.putTarget(next, target.desiredVersion);
+    await deps.targets.putTarget(next, target.desiredVersion);
     return true;
   } catch (error: unknown) {
     if (!(error instanceof ConcurrentUpdateError)) throw error;
@@ -782,12 +783,12 @@ export async function applyPendingTargets(deps: ApplierDeps, options: ApplyOptio
     }
   }
   const keys = new Set<string>();
-  for (const target of await deps.store.listTargets()) {
+  for (const target of await deps.targets.listTargets()) {
     if (target.appliedVersion < target.desiredVersion || target.state !== 'applied') keys.add(target.targetKey);
   }
   for (const plane of deps.config.dataPlanes) {
     if (plane.cloud !== 'aws') continue;
-    for (const grant of await deps.store.listGrantsByStatus(plane.name, WAITING_STATUSES)) keys.add(grant.targetKey);
+    for (const grant of await deps.grants.listGrantsByStatus(plane.name, WAITING_STATUSES)) keys.add(grant.targetKey);
   }
   if (keys.size === 0) return [];
   return applyTargets(deps, [...keys], options);

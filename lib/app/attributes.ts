@@ -180,8 +180,8 @@ export const importAttributes = async (
     importedAt: now,
     importedBy: input.actor.sub,
   };
-  const previous = await deps.store.getAttributes(input.dataPlane, input.project, input.domain);
-  await deps.store.putAttributes(record, {
+  const previous = await deps.attributes.getAttributes(input.dataPlane, input.project, input.domain);
+  await deps.attributes.putAttributes(record, {
     id: deps.ids.next(),
     at: now,
     actor: input.actor.sub,
@@ -215,7 +215,7 @@ export const listAttributeUpdates = async (
   input: { status?: AttributeUpdate['status']; limit?: number; cursor?: string },
 ): Promise<Page<AttributeUpdate>> => {
   const limit = pageLimit(input.limit);
-  const page = await deps.store.listAttributeUpdates(input.status, {
+  const page = await deps.attributes.listAttributeUpdates(input.status, {
     limit,
     ...(input.cursor === undefined ? {} : { cursor: input.cursor }),
   });
@@ -223,7 +223,7 @@ export const listAttributeUpdates = async (
   const latest = new Map<string, string | undefined>();
   for (const update of page.items) {
     if (!latest.has(pairOf(update))) {
-      const newest = await deps.store.latestAttributeUpdate(update.dataPlane, update.project, update.domain);
+      const newest = await deps.attributes.latestAttributeUpdate(update.dataPlane, update.project, update.domain);
       latest.set(pairOf(update), newest?.id);
     }
   }
@@ -237,7 +237,7 @@ const acknowledgeOne = (
   detail?: string,
 ): Promise<AttributeUpdate> => {
   const at = deps.clock.now().toISOString();
-  return deps.store.acknowledgeAttributeUpdate(update.id, actor.sub, at, {
+  return deps.attributes.acknowledgeAttributeUpdate(update.id, actor.sub, at, {
     id: deps.ids.next(),
     at,
     actor: actor.sub,
@@ -255,7 +255,7 @@ const supersededBy = async (deps: AppDeps, update: AttributeUpdate): Promise<Att
   const older: AttributeUpdate[] = [];
   let cursor: string | undefined;
   do {
-    const page = await deps.store.listAttributeUpdates('pending', {
+    const page = await deps.attributes.listAttributeUpdates('pending', {
       limit: MAX_PAGE_LIMIT,
       ...(cursor === undefined ? {} : { cursor }),
     });
@@ -275,7 +275,7 @@ export const acknowledgeAttributeUpdate = async (
   input: { id: string; actor: Identity },
 ): Promise<AttributeUpdate> => {
   const acknowledged = await withConflictRetry(deps, async () => {
-    const update = await deps.store.getAttributeUpdate(input.id);
+    const update = await deps.attributes.getAttributeUpdate(input.id);
     if (update === null)
       throw new NotFoundError('attribute-update.not-found', `No attribute update with id ${input.id}`);
     if (update.status === 'acknowledged') return update;

@@ -16,7 +16,7 @@ import {
   type AuditEvent,
   type Clock,
   type DesiredTargetWrite,
-  type GrantStore,
+  type DriftStore,
   type IamGateway,
   type IamPolicyDetail,
   type TargetRecord,
@@ -80,8 +80,8 @@ export function makeMemoryPolicyTagCache(): PolicyTagCache {
   };
 }
 
-/** A PolicyTagCache in the table (GrantStore.getPolicyTags/putPolicyTags): survives cold starts. */
-export function makeStorePolicyTagCache(store: GrantStore, clock: Clock): PolicyTagCache {
+/** A PolicyTagCache in the table (DriftStore.getPolicyTags/putPolicyTags): survives cold starts. */
+export function makeStorePolicyTagCache(store: DriftStore, clock: Clock): PolicyTagCache {
   return {
     load: async (dataPlane) => new Map(Object.entries((await store.getPolicyTags(dataPlane))?.policies ?? {})),
     save: async (dataPlane, entries) => {
@@ -288,7 +288,7 @@ async function enforcePlane(
   const result: PlaneEnforcement = { reapplied: [], pruned: [], notes: [] };
   /** Audits one step of this enforcement, stamped with the run's time and actor. */
   const audit = (event: Omit<AuditEvent, 'id' | 'at' | 'actor'>): Promise<void> =>
-    deps.store.appendAudit({ id: deps.ids.next(), at: options.checkedAt, actor: options.actor, ...event });
+    deps.audit.appendAudit({ id: deps.ids.next(), at: options.checkedAt, actor: options.actor, ...event });
   // Targets the applier has yet to apply are with it already: handing them over again adds nothing.
   // A policy someone else attached to grantplane's role is reported but never detached (R3: only
   // grantplane's own policies are): a target drifted by that alone is not handed over every run.
@@ -326,7 +326,7 @@ async function enforcePlane(
     });
   }
 
-  const targets = await deps.store.listTargets(plane.name);
+  const targets = await deps.targets.listTargets(plane.name);
   const records = new Map(targets.map((target) => [target.targetKey, target]));
   const guard = planeGuard(plane);
   const ownedRoles = [...state.roles.values()].filter(({ role }) => isOwned(role, guard)).length;
@@ -380,7 +380,7 @@ async function enforcePlane(
       updatedAt: options.checkedAt,
     };
     try {
-      await deps.store.putTarget(record, 0);
+      await deps.targets.putTarget(record, 0);
     } catch (error: unknown) {
       // A grant for this pair arrived meanwhile: it is no orphan any more; the next run looks again.
       result.notes.push(`${key}: not handed over (${errorText(error)})`);
@@ -449,7 +449,7 @@ async function checkPlane(
   behind: Set<string>;
   waitingPastGrace: WaitingRole[];
 }> {
-  const records = await deps.store.listTargets(plane.name);
+  const records = await deps.targets.listTargets(plane.name);
   // Roles still waiting for their pair's uctl update past the grace period: someone must run it.
   const graceMs = (plane.roleDeletionGraceMinutes ?? DEFAULT_ROLE_DELETION_GRACE_MINUTES) * 60_000;
   const waitingPastGrace: WaitingRole[] = records
@@ -605,8 +605,11 @@ export async function runDriftCheck(deps: DriftRunDeps, options: DriftRunOptions
   if (options.applyInline === true) report.applied = applied;
 
   const drifted = statusCount(report.targets, ['drifted', 'missing', 'orphaned']);
-  await deps.store.putDriftReport({ id: report.id, checkedAt, report: storedReport(report) }, DRIFT_REPORT_TTL_SECONDS);
-  await deps.store.appendAudit({
+  await deps.driftReports.putDriftReport(
+    { id: report.id, checkedAt, report: storedReport(report) },
+    DRIFT_REPORT_TTL_SECONDS,
+  );
+  await deps.audit.appendAudit({
     id: deps.ids.next(),
     at: checkedAt,
     actor,

@@ -95,10 +95,10 @@ async function activeEffect(deps: AppDeps, grant: GrantRecord): Promise<GrantEff
   if (grant.scope.type === 'global') return { inEffect: true, since, pending: [] };
   const { project, domain } = grant.scope;
   const arn = roleArn(plane, plane.managedPath, pairRoleName(plane, project, domain));
-  const latest = await deps.store.latestAttributeUpdate(plane.name, project, domain);
+  const latest = await deps.attributes.latestAttributeUpdate(plane.name, project, domain);
   if (latest !== null && latest.roleArn === arn && latest.status === 'acknowledged')
     return { inEffect: true, since: later(since, latest.acknowledgedAt ?? since), pending: [] };
-  const imported = await deps.store.getAttributes(plane.name, project, domain);
+  const imported = await deps.attributes.getAttributes(plane.name, project, domain);
   if (imported !== null && imported.attributes['defaultUserRoleValue'] === arn)
     return { inEffect: true, since: later(since, imported.importedAt), pending: [] };
   const update = latest !== null && latest.roleArn === arn ? latest : null;

@@ -46,7 +46,7 @@ export async function expireDueGrants(deps: AppDeps, actor = 'schedule'): Promis
   const result: ExpiryResult = { expired: [], targetKeys: [], errors: [] };
   const keys = new Set<string>();
   for (const plane of deps.config.dataPlanes) {
-    const due = (await deps.store.listGrantsByStatus(plane.name, OPEN_STATUSES))
+    const due = (await deps.grants.listGrantsByStatus(plane.name, OPEN_STATUSES))
       .filter((grant) => isDue(grant, nowMs))
       .sort((a, b) => (a.id < b.id ? -1 : 1));
     for (const grant of due) {

@@ -108,7 +108,7 @@ const stateFor = async (
   const [global, own, attributes] = await Promise.all([
     deps.planes.getMembers(dataPlane, GLOBAL_UNIT),
     deps.planes.getMembers(dataPlane, unitOf({ type: 'project-domain', ...pair })),
-    deps.store.getAttributes(dataPlane, pair.project, pair.domain),
+    deps.attributes.getAttributes(dataPlane, pair.project, pair.domain),
   ]);
   return { grants: [...global, ...own], attributes: attributes === null ? [] : [attributes] };
 };
@@ -236,7 +236,7 @@ export const submitGrant = async (deps: AppDeps, input: SubmitGrantInput): Promi
     ...(checked.secretKey === undefined ? {} : { secretKey: checked.secretKey }),
     version: 1,
   };
-  await deps.store.createGrant(
+  await deps.grants.createGrant(
     grant,
     auditOf(
       deps,
@@ -252,7 +252,7 @@ export const submitGrant = async (deps: AppDeps, input: SubmitGrantInput): Promi
 };
 
 const mustGet = async (deps: AppDeps, id: string): Promise<GrantRecord> => {
-  const grant = await deps.store.getGrant(id);
+  const grant = await deps.grants.getGrant(id);
   if (grant === null) throw new NotFoundError('grant.not-found', `No grant with id ${id}`);
   return grant;
 };
@@ -308,7 +308,7 @@ export const approveGrant = async (deps: AppDeps, input: DecisionInput): Promise
             () => undefined,
           )
         : await checkInUnit(deps, next);
-    await deps.store.updateGrant(
+    await deps.grants.updateGrant(
       next,
       auditOf(
         deps,
@@ -381,7 +381,7 @@ export const rejectGrant = (deps: AppDeps, input: DecisionInput): Promise<GrantR
     refuseSelfDecision(grant, input.actor);
     mustBePending(grant, 'rejected');
     const next = move(deps, grant, 'rejected', input.actor.sub, input.comment);
-    await deps.store.updateGrant(
+    await deps.grants.updateGrant(
       next,
       auditOf(
         deps,
@@ -429,7 +429,7 @@ export const revokeGrant = async (
     const next = move(deps, grant, status, input.actor.sub, input.comment);
     // The comment (e.g. a git sync's "removed from source … at revision …") goes into the audit too.
     const extra = input.comment === undefined ? {} : { detail: input.comment };
-    await deps.store.updateGrant(next, auditOf(deps, 'grant.revoked', input.actor.sub, next, grant.status, extra), {
+    await deps.grants.updateGrant(next, auditOf(deps, 'grant.revoked', input.actor.sub, next, grant.status, extra), {
       previousStatus: grant.status,
     });
     return { grant: next, changed: isDesiredStatus(grant.status) };
@@ -464,7 +464,7 @@ export const expireGrant = async (
       grant.status === 'pending-approval'
         ? move(deps, grant, 'expired', actor, `expired at ${grant.expiresAt}`)
         : move(deps, grant, 'revoking', actor, `expired at ${grant.expiresAt}`, { endingAs: 'expired' });
-    await deps.store.updateGrant(next, auditOf(deps, 'grant.expired', actor, next, grant.status), {
+    await deps.grants.updateGrant(next, auditOf(deps, 'grant.expired', actor, next, grant.status), {
       previousStatus: grant.status,
     });
     return { grant: next, changed: isDesiredStatus(grant.status) };
@@ -489,5 +489,5 @@ export const listGrants = async (
   page: { limit?: number; cursor?: string } = {},
 ): Promise<Page<GrantRecord>> => {
   const limit = pageLimit(page.limit);
-  return deps.store.listGrants(filter, { limit, ...(page.cursor === undefined ? {} : { cursor: page.cursor }) });
+  return deps.grants.listGrants(filter, { limit, ...(page.cursor === undefined ? {} : { cursor: page.cursor }) });
 };

@@ -57,7 +57,7 @@ export const releaseHeldChange = async (
       `The held change of plane ${input.dataPlane} changed since it was read (${result.held.targets.length} targets would lose access now): review it again (GET /v1/held-changes/${input.dataPlane}) before releasing it`,
     );
   }
-  await deps.store.appendAudit({
+  await deps.audit.appendAudit({
     id: deps.ids.next(),
     at: deps.clock.now().toISOString(),
     actor: input.actor.sub,

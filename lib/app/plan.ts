@@ -76,7 +76,7 @@ async function storedStateFor(
       grants.push(...members);
     const unique = [...new Map(wanted.map((pair) => [`${pair.project}#${pair.domain}`, pair])).values()];
     for (const found of await Promise.all(
-      unique.map((pair) => deps.store.getAttributes(plane, pair.project, pair.domain)),
+      unique.map((pair) => deps.attributes.getAttributes(plane, pair.project, pair.domain)),
     ))
       if (found !== null) attributes.push(found);
   }

@@ -57,7 +57,7 @@ const liveGrantsOf = async (deps: AppDeps, source: string): Promise<GrantRecord[
   const grants: GrantRecord[] = [];
   let cursor: string | undefined;
   do {
-    const page = await deps.store.listGrants({ source }, { limit: 100, ...(cursor === undefined ? {} : { cursor }) });
+    const page = await deps.grants.listGrants({ source }, { limit: 100, ...(cursor === undefined ? {} : { cursor }) });
     grants.push(...page.items.filter((grant) => OPEN_STATUSES.includes(grant.status)));
     cursor = page.nextCursor;
   } while (cursor !== undefined);
@@ -96,9 +96,9 @@ const checkFinalState = async (
   const attributes: Parameters<typeof attributesInput>[0][number][] = [];
   for (const plane of planes) {
     kept.push(
-      ...(await deps.store.listGrantsByStatus(plane, DESIRED_STATUSES)).filter((grant) => !removedIds.has(grant.id)),
+      ...(await deps.grants.listGrantsByStatus(plane, DESIRED_STATUSES)).filter((grant) => !removedIds.has(grant.id)),
     );
-    attributes.push(...(await deps.store.listAttributes(plane)));
+    attributes.push(...(await deps.attributes.listAttributes(plane)));
   }
   kept.sort(compareIds);
   const keptRequests = kept.map((grant) => planRequestOf(grant, { withExpiry: false }));
@@ -183,7 +183,7 @@ export const syncSource = async (deps: AppDeps, input: SyncInput): Promise<SyncR
     at: now.toISOString(),
     result: { actor: input.actor.sub },
   };
-  const held = await deps.store.claimDelivery(lease, SYNC_LEASE_SECONDS, now);
+  const held = await deps.deliveries.claimDelivery(lease, SYNC_LEASE_SECONDS, now);
   if (held !== null) {
     throw new StateConflictError(
       'sync.in-progress',
@@ -193,7 +193,7 @@ export const syncSource = async (deps: AppDeps, input: SyncInput): Promise<SyncR
   try {
     return await diffAndApply(deps, input, declared, now);
   } finally {
-    await deps.store.rememberDelivery(lease, 0);
+    await deps.deliveries.rememberDelivery(lease, 0);
   }
 };
 
@@ -213,7 +213,7 @@ const setExpiry = async (
   detail: string,
 ): Promise<GrantRecord> =>
   withConflictRetry(deps, async () => {
-    const grant = await deps.store.getGrant(id);
+    const grant = await deps.grants.getGrant(id);
     if (grant === null) throw new Error(`grant ${id} vanished during the sync`);
     if (!OPEN_STATUSES.includes(grant.status) || sameInstant(expiresAt, grant.expiresAt)) return grant;
     const { expiresAt: before, ...rest } = grant;
@@ -223,7 +223,7 @@ const setExpiry = async (
       updatedAt: deps.clock.now().toISOString(),
       version: grant.version + 1,
     };
-    await deps.store.updateGrant(
+    await deps.grants.updateGrant(
       next,
       {
         id: deps.ids.next(),
@@ -343,9 +343,9 @@ const diffAndApply = async (
         : grant,
     );
   }
-  const previous = await deps.store.getSource(input.source);
+  const previous = await deps.sources.getSource(input.source);
   const stamp = now.toISOString();
-  await deps.store.putSource({
+  await deps.sources.putSource({
     name: input.source,
     createdAt: previous?.createdAt ?? stamp,
     updatedAt: stamp,
@@ -355,7 +355,7 @@ const diffAndApply = async (
         : { lastRevision: previous.lastRevision }
       : { lastRevision: revision }),
   });
-  await deps.store.appendAudit({
+  await deps.audit.appendAudit({
     id: deps.ids.next(),
     at: stamp,
     actor: input.actor.sub,

@@ -258,7 +258,7 @@ async function recordHold(
   if (next !== null) {
     if (previous !== null && sameHold(previous, next)) return;
     await deps.holds.putHold(next);
-    await deps.store.appendAudit({
+    await deps.audit.appendAudit({
       id: deps.ids.next(),
       at: next.updatedAt,
       actor: 'grantplane',
@@ -273,7 +273,7 @@ async function recordHold(
   if (previous === null) return;
   await deps.holds.deleteHold(previous.dataPlane, planeVersion);
   if (releasing) return; // the release audits itself
-  await deps.store.appendAudit({
+  await deps.audit.appendAudit({
     id: deps.ids.next(),
     at: deps.clock.now().toISOString(),
     actor: 'grantplane',
@@ -289,7 +289,7 @@ const viewOf = async (deps: AppDeps, target: TargetRecord): Promise<TargetView> 
   const scope = target.scope;
   const uctlUpdate =
     scope.type === 'project-domain'
-      ? await deps.store.latestAttributeUpdate(target.dataPlane, scope.project, scope.domain)
+      ? await deps.attributes.latestAttributeUpdate(target.dataPlane, scope.project, scope.domain)
       : null;
   if (scope.type === 'global') {
     const infrastructureUpdates = await deps.infrastructure.listInfrastructureUpdates([target.dataPlane]);
@@ -312,7 +312,7 @@ export const listTargets = async (
   // A cursor of another plane's listing names a key this one never returned.
   if (after !== undefined && filter.dataPlane !== undefined && planeOfTargetKey(after) !== filter.dataPlane)
     throw invalidCursor();
-  const found = await deps.store.pageTargets(filter.dataPlane, {
+  const found = await deps.targets.pageTargets(filter.dataPlane, {
     limit,
     ...(after === undefined ? {} : { after }),
   });
@@ -327,7 +327,7 @@ export const getTarget = async (deps: AppDeps, input: { dataPlane: string; scope
     throw new NotFoundError('data-plane.not-found', `No data plane is named "${input.dataPlane}"`);
   }
   const key = targetKey(input.dataPlane, input.scope);
-  const target = await deps.store.getTarget(key);
+  const target = await deps.targets.getTarget(key);
   if (target === null) {
     throw new NotFoundError('target.not-found', `No target ${key}: no grant of it was ever approved`);
   }

@@ -150,7 +150,7 @@ const ticketText = (event: TicketEvent): string => `${event.ticket.system} ticke
 const act = async (deps: AppDeps, kind: WebhookKind, event: TicketEvent): Promise<WebhookAnswer> => {
   if (event.kind === 'ignored')
     return { status: 200, body: { ignored: true, reason: event.ignoredReason ?? 'the event needs no action' } };
-  const linked = await deps.store.findGrantByTicket(kind, event.ticket.system, event.ticket.key);
+  const linked = await deps.grants.findGrantByTicket(kind, event.ticket.system, event.ticket.key);
   const via = `via ${kind} webhook, ${ticketText(event)}`;
 
   if (event.kind === 'created') {
@@ -166,8 +166,8 @@ const act = async (deps: AppDeps, kind: WebhookKind, event: TicketEvent): Promis
       at: now.toISOString(),
       result: IN_PROGRESS,
     };
-    if ((await deps.store.claimDelivery(lease, IN_PROGRESS_TTL_SECONDS, now)) !== null) {
-      const meanwhile = await deps.store.findGrantByTicket(kind, event.ticket.system, event.ticket.key);
+    if ((await deps.deliveries.claimDelivery(lease, IN_PROGRESS_TTL_SECONDS, now)) !== null) {
+      const meanwhile = await deps.grants.findGrantByTicket(kind, event.ticket.system, event.ticket.key);
       if (meanwhile !== null) return grantAnswer(meanwhile, false);
       throw new DeliveryInProgressError(
         `Another delivery is creating the grant of ${ticketText(event)}; retry in a moment`,
@@ -175,7 +175,7 @@ const act = async (deps: AppDeps, kind: WebhookKind, event: TicketEvent): Promis
     }
     try {
       // Look again under the lease: a delivery that held it a moment ago may have created the grant.
-      const meanwhile = await deps.store.findGrantByTicket(kind, event.ticket.system, event.ticket.key);
+      const meanwhile = await deps.grants.findGrantByTicket(kind, event.ticket.system, event.ticket.key);
       if (meanwhile !== null) return grantAnswer(meanwhile, false);
       const grant = await submitGrant(deps, {
         request: event.grant,
@@ -197,7 +197,7 @@ const act = async (deps: AppDeps, kind: WebhookKind, event: TicketEvent): Promis
         `The grant request in ${ticketText(event)} breaks the documented rules`,
       );
     } finally {
-      await deps.store.rememberDelivery(lease, 0);
+      await deps.deliveries.rememberDelivery(lease, 0);
     }
   }
 
@@ -255,7 +255,7 @@ export const receiveWebhook = async (
   if (delivery.kind === 'jira') checkJiraAge(body, now.getTime());
 
   const base = { source: delivery.kind, deliveryId: verified.deliveryId, at: now.toISOString() };
-  const seen = await deps.store.claimDelivery({ ...base, result: IN_PROGRESS }, IN_PROGRESS_TTL_SECONDS, now);
+  const seen = await deps.deliveries.claimDelivery({ ...base, result: IN_PROGRESS }, IN_PROGRESS_TTL_SECONDS, now);
   if (seen !== null) {
     if (isInProgress(seen.result) || !isAnswer(seen.result)) throw new DeliveryInProgressError();
     return replayOf(seen.result);
@@ -265,9 +265,13 @@ export const receiveWebhook = async (
   // ever adds replays on top of the signature key, never lets a delivery through.
   const alias = verified.externalId === undefined ? null : { ...base, deliveryId: `id:${verified.externalId}` };
   if (alias !== null) {
-    const seenAlias = await deps.store.claimDelivery({ ...alias, result: IN_PROGRESS }, IN_PROGRESS_TTL_SECONDS, now);
+    const seenAlias = await deps.deliveries.claimDelivery(
+      { ...alias, result: IN_PROGRESS },
+      IN_PROGRESS_TTL_SECONDS,
+      now,
+    );
     if (seenAlias !== null) {
-      await deps.store.rememberDelivery({ ...base, result: IN_PROGRESS }, 0).catch(() => undefined);
+      await deps.deliveries.rememberDelivery({ ...base, result: IN_PROGRESS }, 0).catch(() => undefined);
       if (isInProgress(seenAlias.result) || !isAnswer(seenAlias.result)) throw new DeliveryInProgressError();
       return replayOf(seenAlias.result);
     }
@@ -284,14 +288,16 @@ export const receiveWebhook = async (
     if (refused === null) {
       // Our failure: release the claim (remember it as already expired) so the sender's retry runs again.
       await Promise.all(
-        claims.map((claim) => deps.store.rememberDelivery({ ...claim, result: IN_PROGRESS }, 0).catch(() => undefined)),
+        claims.map((claim) =>
+          deps.deliveries.rememberDelivery({ ...claim, result: IN_PROGRESS }, 0).catch(() => undefined),
+        ),
       );
       throw error;
     }
     answer = refused;
   }
   await Promise.all(
-    claims.map((claim) => deps.store.rememberDelivery({ ...claim, result: answer }, DELIVERY_TTL_SECONDS)),
+    claims.map((claim) => deps.deliveries.rememberDelivery({ ...claim, result: answer }, DELIVERY_TTL_SECONDS)),
   );
   return answer;
 };

@@ -327,6 +327,7 @@ export class ConcurrentUpdateError extends Error {
   }
 }
 
+/** Grants: their records, ticket links and planning-unit membership (written with the grant). */
 export interface GrantStore {
   /** Creates the grant and its audit event atomically. */
   createGrant(grant: GrantRecord, audit: AuditEvent): Promise<void>;
@@ -344,6 +345,10 @@ export interface GrantStore {
   updateGrant(next: GrantRecord, audit: AuditEvent, options?: { previousStatus?: GrantStatus }): Promise<void>;
   /** Strongly consistent read of several grants (missing ids are left out). */
   getGrants(ids: readonly string[]): Promise<GrantRecord[]>;
+}
+
+/** Targets: what a project-domain (or a plane's global role) should have, and what was applied. */
+export interface TargetStore {
   getTarget(targetKey: string): Promise<TargetRecord | null>;
   listTargets(dataPlane?: string): Promise<TargetRecord[]>;
   /**
@@ -356,7 +361,10 @@ export interface GrantStore {
   ): Promise<{ items: TargetRecord[]; more: boolean }>;
   /** Conditional on `expectedDesiredVersion` (0 = must not exist yet). */
   putTarget(target: TargetRecord, expectedDesiredVersion: number): Promise<void>;
+}
 
+/** Imported cluster resource attributes of each pair, and the uctl updates made from them. */
+export interface AttributeStore {
   getAttributes(dataPlane: string, project: string, domain: string): Promise<AttributeRecord | null>;
   /** Every imported attribute record of a plane. */
   listAttributes(dataPlane: string): Promise<AttributeRecord[]>;
@@ -371,7 +379,10 @@ export interface GrantStore {
   ): Promise<Page<AttributeUpdate>>;
   /** Conditional on the update still being pending. */
   acknowledgeAttributeUpdate(id: string, actor: string, at: string, audit: AuditEvent): Promise<AttributeUpdate>;
+}
 
+/** The applier's per-target leases: one applier at a time drives a target's IAM. */
+export interface LeaseStore {
   /**
    * The applier's per-target lease (a separate item, conditional put): true when `owner` now holds
    * it until now + ttlMs — free, expired, or already `owner`'s; false while another owner holds it.
@@ -379,13 +390,19 @@ export interface GrantStore {
   acquireTargetLease(targetKey: string, owner: string, now: Date, ttlMs: number): Promise<boolean>;
   /** Gives the lease back (only if `owner` still holds it). */
   releaseTargetLease(targetKey: string, owner: string): Promise<void>;
+}
 
+/** The audit trail: append-only events, listed by grant, target or actor. */
+export interface AuditLog {
   appendAudit(event: AuditEvent): Promise<void>;
   listAudit(
     filter: { grantId?: string; targetKey?: string; actor?: string },
     page: PageRequest,
   ): Promise<Page<AuditEvent>>;
+}
 
+/** Webhook deliveries remembered for replay protection. */
+export interface DeliveryStore {
   /** Remembers a webhook delivery's result for `ttlSeconds` (replay protection, docs/webhooks.md). */
   rememberDelivery(record: DeliveryRecord, ttlSeconds: number): Promise<void>;
   /** The remembered delivery, or null (also null once expired, even before DynamoDB's TTL sweep). */
@@ -396,13 +413,19 @@ export interface GrantStore {
    * returns the remembered record — so concurrent duplicates are processed once.
    */
   claimDelivery(record: DeliveryRecord, ttlSeconds: number, now: Date): Promise<DeliveryRecord | null>;
+}
 
+/** The drift run's reports and its cache of policy tags. */
+export interface DriftStore {
   putDriftReport(report: DriftReportRecord, ttlSeconds: number): Promise<void>;
   getLatestDriftReport(): Promise<DriftReportRecord | null>;
   /** Policy tags the drift run read last, per plane (GetAccountAuthorizationDetails does not return them). */
   getPolicyTags(dataPlane: string): Promise<PolicyTagsRecord | null>;
   putPolicyTags(record: PolicyTagsRecord): Promise<void>;
+}
 
+/** Git sources: the last commit each repository synced. */
+export interface SourceStore {
   getSource(name: string): Promise<SourceRecord | null>;
   putSource(record: SourceRecord): Promise<void>;
 }

@@ -44,7 +44,7 @@ export const driftLoop: BackgroundLoop = {
       iamFor: emulatorIamSource(context.iam.endpoint),
       log: driftLog,
     });
-    const deps = { ...base, tagCache: makeStorePolicyTagCache(base.store, base.clock) };
+    const deps = { ...base, tagCache: makeStorePolicyTagCache(base.driftReports, base.clock) };
     useLiveDriftDeps(deps);
     const handler = makeHandler(deps, { metrics: null });
 

@@ -8,10 +8,10 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { makeDocumentClient } from '../adapters/dynamodb/client.js';
-import { makeDynamoGrantStore } from '../adapters/dynamodb/grant-store.js';
+import { makeDynamoTargetStore } from '../adapters/dynamodb/target-store.js';
 import { ensureTable } from '../adapters/dynamodb/table.js';
 import type { GrantplaneConfig } from '../domain/config.js';
-import { ConcurrentUpdateError, type GrantStore } from '../domain/ports.js';
+import { ConcurrentUpdateError, type TargetStore } from '../domain/ports.js';
 import { configFromEnv } from '../wiring/http.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { startIamEmulator } from './iam-emulator/index.js';
@@ -71,7 +71,7 @@ const portFrom = (text: string | undefined, variable: string): number | undefine
  * plane already has, so the applier's first sweep re-creates grantplane's roles and policies (A4)
  * instead of grants reading `active` with nothing behind them in IAM.
  */
-async function markForReapply(store: GrantStore): Promise<number> {
+async function markForReapply(store: TargetStore): Promise<number> {
   let marked = 0;
   for (const target of await store.listTargets()) {
     if (target.state !== 'applied' || target.desired === null) continue;
@@ -126,7 +126,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const reapplied =
       options.ephemeral === true
         ? 0
-        : await markForReapply(makeDynamoGrantStore(makeDocumentClient(dynamoClient), tableName));
+        : await markForReapply(makeDynamoTargetStore(makeDocumentClient(dynamoClient), tableName));
 
     const iamPort = options.iamPort ?? portFrom(env.GRANTPLANE_IAM_PORT, 'GRANTPLANE_IAM_PORT') ?? 0;
     // Any credentials reach the first AWS plane's account (an access key id that is an account id

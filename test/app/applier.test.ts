@@ -45,7 +45,7 @@ afterEach(async () => {
 });
 
 const grant = async (id: string): Promise<GrantRecord> => {
-  const found = await deps.store.getGrant(id);
+  const found = await deps.grants.getGrant(id);
   if (found === null) throw new Error(`grant ${id} missing`);
   return found;
 };
@@ -75,7 +75,7 @@ describe('applyTargets', () => {
     expect((await gateway.getRole(ROLE))?.arn).toBe(ROLE_ARN);
     const attached = await gateway.listAttachedRolePolicies(ROLE);
     expect(attached.map((policy) => policy.name).sort()).toEqual(['grantplane-flytesnacks-staging-1', 'userflyterole']);
-    const updates = await deps.store.listAttributeUpdates('pending', { limit: 10 });
+    const updates = await deps.attributes.listAttributeUpdates('pending', { limit: 10 });
     expect(updates.items).toHaveLength(1);
     expect(updates.items[0]).toMatchObject({
       project: 'flytesnacks',
@@ -84,12 +84,12 @@ describe('applyTargets', () => {
       status: 'pending',
     });
     expect(updates.items[0]?.yaml).toContain(`defaultUserRoleValue: "${ROLE_ARN}"`);
-    const target = await deps.store.getTarget(STAGING);
+    const target = await deps.targets.getTarget(STAGING);
     expect(target).toMatchObject({ state: 'applied', appliedVersion: target?.desiredVersion });
-    const audit = await deps.store.listAudit({ targetKey: STAGING }, { limit: 50 });
+    const audit = await deps.audit.listAudit({ targetKey: STAGING }, { limit: 50 });
     const applied = audit.items.find((event) => event.action === 'target.applied');
     expect(applied?.iamCalls).toEqual(outcome?.iamCalls);
-    const activated = (await deps.store.listAudit({ grantId: g.id }, { limit: 50 })).items.find(
+    const activated = (await deps.audit.listAudit({ grantId: g.id }, { limit: 50 })).items.find(
       (event) => event.action === 'grant.active',
     );
     expect(activated).toMatchObject({ actor: 'applier', iamCalls: outcome?.iamCalls, result: 'ok' });
@@ -106,7 +106,7 @@ describe('applyTargets', () => {
     expect(again).toMatchObject({ outcome: 'unchanged', iamCalls: [] });
     expect(forced.map((o) => o.outcome)).toEqual(['unchanged', 'unchanged']);
     expect(writes(iam.emulator)).toEqual([]);
-    expect((await deps.store.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
+    expect((await deps.attributes.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
   });
 
   it('a second grant on the pair changes the policy, not the uctl file', async () => {
@@ -119,13 +119,13 @@ describe('applyTargets', () => {
     expect(outcome?.outcome).toBe('applied');
     expect(outcome?.iamCalls.some((line) => line.startsWith('CreatePolicyVersion'))).toBe(true);
     expect((await grant(second.id)).status).toBe('active');
-    expect((await deps.store.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
+    expect((await deps.attributes.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
   });
 
   it('an identical grant (R9) goes active with no IAM change and no new target version', async () => {
     const first = await approved('acme-ml-data');
     await applyTargets(deps, [STAGING]);
-    const before = await deps.store.getTarget(STAGING);
+    const before = await deps.targets.getTarget(STAGING);
     iam.emulator.resetCalls();
 
     const duplicate = await approved('acme-ml-data');
@@ -133,14 +133,14 @@ describe('applyTargets', () => {
 
     expect((await grant(duplicate.id)).status).toBe('active');
     expect((await grant(first.id)).status).toBe('active');
-    expect((await deps.store.getTarget(STAGING))?.desiredVersion).toBe(before?.desiredVersion);
+    expect((await deps.targets.getTarget(STAGING))?.desiredVersion).toBe(before?.desiredVersion);
     expect(writes(iam.emulator)).toEqual([]);
   });
 
   it('revoke → policies gone, grant revoked, role waits for the uctl update; ack → role deleted (A3, docs/api.md)', async () => {
     const g = await approved('acme-ml-data');
     await applyTargets(deps, [STAGING]);
-    const first = (await deps.store.listAttributeUpdates('pending', { limit: 10 })).items[0];
+    const first = (await deps.attributes.listAttributeUpdates('pending', { limit: 10 })).items[0];
     await acknowledgeAttributeUpdate(deps, { id: first?.id ?? '', actor: admin });
 
     await revokeGrant(deps, { id: g.id, actor: alice });
@@ -158,10 +158,10 @@ describe('applyTargets', () => {
     const gateway = await deps.iamFor(deps.config.dataPlanes[0] as AwsDataPlaneConfig);
     expect(await gateway.getRole(ROLE)).not.toBeNull();
     expect((await gateway.listAttachedRolePolicies(ROLE)).map((policy) => policy.name)).toEqual(['userflyterole']);
-    const target = await deps.store.getTarget(STAGING);
+    const target = await deps.targets.getTarget(STAGING);
     expect(target).toMatchObject({ state: 'waiting-uctl', desired: null });
     expect(target?.roleDeletionRequestedAt).toBeDefined();
-    const pending = (await deps.store.listAttributeUpdates('pending', { limit: 10 })).items;
+    const pending = (await deps.attributes.listAttributeUpdates('pending', { limit: 10 })).items;
     expect(pending).toHaveLength(1);
     expect(pending[0]).toMatchObject({ roleArn: null });
     expect(pending[0]?.yaml).not.toContain('defaultUserRoleValue');
@@ -180,7 +180,7 @@ describe('applyTargets', () => {
       'DeleteRole acme-flytesnacks-staging',
     ]);
     expect(await gateway.getRole(ROLE)).toBeNull();
-    const settled = await deps.store.getTarget(STAGING);
+    const settled = await deps.targets.getTarget(STAGING);
     expect(settled?.state).toBe('applied');
     expect(settled?.roleDeletionRequestedAt).toBeUndefined();
   });
@@ -210,7 +210,7 @@ describe('applyTargets', () => {
       'grantplane-global-1',
       'userflyterole',
     ]);
-    expect((await deps.store.getTarget(STAGING))?.state).toBe('waiting-uctl');
+    expect((await deps.targets.getTarget(STAGING))?.state).toBe('waiting-uctl');
 
     // The operator ran the update and imported what `uctl get` prints: the pair names no role.
     await importStaging({ projectQuotaCpu: '8' });
@@ -248,9 +248,9 @@ describe('applyTargets', () => {
 
     expect(outcome?.outcome).toBe('applied');
     expect(outcome?.iamCalls.some((line) => line.startsWith('CreateRole'))).toBe(false);
-    const updates = (await deps.store.listAttributeUpdates(undefined, { limit: 10 })).items;
+    const updates = (await deps.attributes.listAttributeUpdates(undefined, { limit: 10 })).items;
     expect(updates.map((update) => update.roleArn)).toEqual([ROLE_ARN, null, ROLE_ARN]);
-    expect((await deps.store.getTarget(STAGING))?.roleDeletionRequestedAt).toBeUndefined();
+    expect((await deps.targets.getTarget(STAGING))?.roleDeletionRequestedAt).toBeUndefined();
   });
 
   it('a lasting failure marks the target failed and its grants failed; the next run after the fix activates them', async () => {
@@ -275,7 +275,7 @@ describe('applyTargets', () => {
       status: 'failed',
       failureReason: expect.stringMatching(/acme-userflyterole/),
     });
-    expect(await deps.store.getTarget('tight#flytesnacks#production')).toMatchObject({
+    expect(await deps.targets.getTarget('tight#flytesnacks#production')).toMatchObject({
       state: 'failed',
       appliedVersion: 0,
       lastError: expect.any(String),
@@ -298,7 +298,7 @@ describe('applyTargets', () => {
     expect(made.filter((call) => call.action === 'CreateRole')).toHaveLength(1);
     expect(made.filter((call) => call.error !== undefined)).toEqual([]);
     expect((await grant(g.id)).status).toBe('active');
-    expect((await deps.store.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
+    expect((await deps.attributes.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
   });
 
   it('30% throttled IAM still converges: every grant active, IAM exactly as desired, nothing created twice (A4)', async () => {
@@ -330,9 +330,9 @@ describe('applyTargets', () => {
     for (const id of ids) expect((await grant(id)).status).toBe('active');
     iam.emulator.setFaults({});
     iam.emulator.resetCalls();
-    const targets = await deps.store.listTargets('prod');
+    const targets = await deps.targets.listTargets('prod');
     for (const target of targets)
-      await deps.store.putTarget({ ...target, appliedVersion: target.appliedVersion - 1 }, target.desiredVersion);
+      await deps.targets.putTarget({ ...target, appliedVersion: target.appliedVersion - 1 }, target.desiredVersion);
     const again = await applyTargets(
       deps,
       targets.map((target) => target.targetKey),
@@ -340,7 +340,7 @@ describe('applyTargets', () => {
     expect(again.every((o) => o.outcome === 'applied')).toBe(true);
     expect(writes(iam.emulator)).toEqual([]); // IAM already holds exactly the desired state
     expect(iam.emulator.calls.length).toBeGreaterThan(0); // it was read, not skipped
-    expect((await deps.store.listAttributeUpdates(undefined, { limit: 20 })).items).toHaveLength(3);
+    expect((await deps.attributes.listAttributeUpdates(undefined, { limit: 20 })).items).toHaveLength(3);
   });
 
   it('a crash at any IAM call of a first apply: the next run converges with nothing done twice (A4)', async () => {
@@ -374,12 +374,12 @@ describe('applyTargets', () => {
 
         expect(crashed?.outcome, `fail at call ${failAt}`).toBe('failed');
         expect(next?.outcome, `fail at call ${failAt}`).toBe('applied');
-        expect((await run.store.getGrant(submitted.id))?.status).toBe('active');
+        expect((await run.grants.getGrant(submitted.id))?.status).toBe('active');
         const made = other.emulator.calls
           .filter((call) => !call.read && call.error === undefined)
           .map((call) => call.action);
         expect(made.sort(), `fail at call ${failAt}`).toEqual([...cleanWrites].sort());
-        expect((await run.store.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
+        expect((await run.attributes.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
       } finally {
         await other.stop();
       }
@@ -457,7 +457,7 @@ describe('applyTargets with global grants (C1, C2)', () => {
       'grantplane-global-1',
       'userflyterole',
     ]);
-    const updates = (await deps.store.listAttributeUpdates('pending', { limit: 10 })).items;
+    const updates = (await deps.attributes.listAttributeUpdates('pending', { limit: 10 })).items;
     expect(updates.map((update) => update.domain).sort()).toEqual(['development', 'staging']);
 
     // Revoking the global grant: the covered pair gets its own policy; no role, no uctl update.
@@ -472,7 +472,7 @@ describe('applyTargets with global grants (C1, C2)', () => {
       'grantplane-flytesnacks-development-1',
       'userflyterole',
     ]);
-    expect((await deps.store.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(2);
+    expect((await deps.attributes.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(2);
   });
 });
 
@@ -499,7 +499,7 @@ describe('applyTargets and expiry (docs/api.md: "revoked (or expired) as soon as
     const gateway = await deps.iamFor(deps.config.dataPlanes[0] as AwsDataPlaneConfig);
     expect((await gateway.listAttachedRolePolicies(ROLE)).map((policy) => policy.name)).toEqual(['userflyterole']);
     expect((await grant(submitted.id)).status).toBe('expired');
-    const events = (await deps.store.listAudit({ grantId: submitted.id }, { limit: 10 })).items;
+    const events = (await deps.audit.listAudit({ grantId: submitted.id }, { limit: 10 })).items;
     expect(events[0]).toMatchObject({
       action: 'grant.expired',
       actor: 'applier',
@@ -547,7 +547,7 @@ describe('applyTargets and grants the compilation refuses (C3)', () => {
     const outcome = outcomes.find((each) => each.targetKey === 'tight#flytesnacks#production');
 
     expect(outcome?.outcome).toBe('applied');
-    const [first, second] = await Promise.all(ids.map((id) => roomy.store.getGrant(id)));
+    const [first, second] = await Promise.all(ids.map((id) => roomy.grants.getGrant(id)));
     expect(first?.status).toBe('active');
     expect(second).toMatchObject({ status: 'failed', failureReason: expect.stringMatching(/quota\./) });
   });
@@ -559,19 +559,19 @@ describe('uctl updates under retries (A4)', () => {
     await applyTargets(deps, [STAGING]);
     // The retry of a run that died after recording the update (the target still reads behind),
     // reading the pair's update index before it caught up (GSIs are eventually consistent).
-    const target = await deps.store.getTarget(STAGING);
+    const target = await deps.targets.getTarget(STAGING);
     if (target === null) throw new Error('no target');
-    await deps.store.putTarget(
+    await deps.targets.putTarget(
       { ...target, appliedVersion: target.appliedVersion - 1, state: 'pending' },
       target.desiredVersion,
     );
-    const stale: ApplierDeps = { ...deps, store: { ...deps.store, latestAttributeUpdate: async () => null } };
+    const stale: ApplierDeps = { ...deps, attributes: { ...deps.attributes, latestAttributeUpdate: async () => null } };
 
     const [retry] = await applyTargets(stale, [STAGING]);
 
     expect(retry?.outcome).toBe('applied');
     expect(retry?.attributeUpdateId).toBeUndefined();
-    expect((await deps.store.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
+    expect((await deps.attributes.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
   });
 });
 
@@ -592,21 +592,21 @@ describe('a role that cannot be deleted (A3, R3)', () => {
     await gateway.attachRolePolicy(ROLE, foreign.arn);
     await revokeGrant(deps, { id: g.id, actor: alice });
     await applyTargets(deps, [STAGING]);
-    const removal = (await deps.store.listAttributeUpdates('pending', { limit: 10 })).items[0];
+    const removal = (await deps.attributes.listAttributeUpdates('pending', { limit: 10 })).items[0];
     await acknowledgeAttributeUpdate(deps, { id: removal?.id ?? '', actor: admin });
 
     const [first] = await applyTargets(deps, [STAGING]);
-    const audit = (await deps.store.listAudit({ targetKey: STAGING }, { limit: 100 })).items.length;
-    const before = await deps.store.getTarget(STAGING);
+    const audit = (await deps.audit.listAudit({ targetKey: STAGING }, { limit: 100 })).items.length;
+    const before = await deps.targets.getTarget(STAGING);
     iam.emulator.resetCalls();
     const [second] = await applyTargets(deps, [STAGING]);
 
     expect(first?.iamCalls).toEqual([]);
     expect(second).toMatchObject({ outcome: 'unchanged', iamCalls: [] });
     expect(await gateway.getRole(ROLE)).not.toBeNull();
-    expect(await deps.store.getTarget(STAGING)).toEqual(before);
+    expect(await deps.targets.getTarget(STAGING)).toEqual(before);
     expect(before?.state).toBe('waiting-uctl');
-    expect((await deps.store.listAudit({ targetKey: STAGING }, { limit: 100 })).items).toHaveLength(audit);
+    expect((await deps.audit.listAudit({ targetKey: STAGING }, { limit: 100 })).items).toHaveLength(audit);
     expect(writes(iam.emulator)).toEqual([]);
   });
 });

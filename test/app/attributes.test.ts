@@ -81,7 +81,7 @@ describe('importAttributes', () => {
     expect(after.desired?.uctl?.yaml).toContain('projectQuotaCpu: "16"');
     expect(after.desired?.uctl?.yaml).toContain('defaultUserRoleValue');
     expect(after.desiredVersion).toBe(before.desiredVersion + 1);
-    const audit = await deps.store.listAudit({ targetKey: 'prod#attr#development' }, { limit: 5 });
+    const audit = await deps.audit.listAudit({ targetKey: 'prod#attr#development' }, { limit: 5 });
     expect(audit.items[0]).toMatchObject({ action: 'attributes.imported', actor: 'root' });
   });
 
@@ -199,7 +199,7 @@ describe('attribute updates', () => {
       status: 'pending',
       createdAt: '2026-11-23T00:00:00Z',
     };
-    await deps.store.createAttributeUpdate(update);
+    await deps.attributes.createAttributeUpdate(update);
 
     // Act
     const pending = await listAttributeUpdates(deps, { status: 'pending' });
@@ -237,10 +237,10 @@ describe('superseded uctl updates', () => {
 
   it('lists only the newest pending update of a pair, and acknowledging it settles the older ones', async () => {
     // Prepare: the role was pointed at (S1), then the last grant went and the file dropped it (S2)
-    await deps.store.createAttributeUpdate(
+    await deps.attributes.createAttributeUpdate(
       update('S1', '2026-11-23T02:00:00Z', 'arn:aws:iam::123456789012:role/grantplane/acme-superseded-staging'),
     );
-    await deps.store.createAttributeUpdate(update('S2', '2026-11-23T03:00:00Z', null));
+    await deps.attributes.createAttributeUpdate(update('S2', '2026-11-23T03:00:00Z', null));
 
     // Act
     const pending = await listAttributeUpdates(deps, { status: 'pending' });
@@ -250,7 +250,10 @@ describe('superseded uctl updates', () => {
     expect(pending.items.map((u) => u.id)).toContain('S2');
     expect(pending.items.map((u) => u.id)).not.toContain('S1');
     expect(acked).toMatchObject({ id: 'S2', status: 'acknowledged' });
-    expect(await deps.store.getAttributeUpdate('S1')).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'root' });
+    expect(await deps.attributes.getAttributeUpdate('S1')).toMatchObject({
+      status: 'acknowledged',
+      acknowledgedBy: 'root',
+    });
     const all = await listAttributeUpdates(deps, {});
     expect(all.items.filter((u) => u.project === 'superseded').map((u) => u.status)).toEqual([
       'acknowledged',
@@ -259,9 +262,9 @@ describe('superseded uctl updates', () => {
   });
 
   it('never acknowledges a newer update when an older one is acknowledged', async () => {
-    await deps.store.createAttributeUpdate({ ...update('T1', '2026-11-23T04:00:00Z', null), project: 'older' });
-    await deps.store.createAttributeUpdate({ ...update('T2', '2026-11-23T05:00:00Z', null), project: 'older' });
+    await deps.attributes.createAttributeUpdate({ ...update('T1', '2026-11-23T04:00:00Z', null), project: 'older' });
+    await deps.attributes.createAttributeUpdate({ ...update('T2', '2026-11-23T05:00:00Z', null), project: 'older' });
     await acknowledgeAttributeUpdate(deps, { id: 'T1', actor: admin });
-    expect(await deps.store.getAttributeUpdate('T2')).toMatchObject({ status: 'pending' });
+    expect(await deps.attributes.getAttributeUpdate('T2')).toMatchObject({ status: 'pending' });
   });
 });

@@ -52,7 +52,7 @@ const activeGrants = async (): Promise<GrantRecord[]> => {
   return grants;
 };
 
-const statusOf = async (id: string) => (await deps.store.getGrant(id))?.status;
+const statusOf = async (id: string) => (await deps.grants.getGrant(id))?.status;
 
 /** The pair policies attached to each project's role, read from IAM. */
 const pairPolicies = async (): Promise<Record<string, string[]>> => {
@@ -96,7 +96,7 @@ describe('blast-radius guard (A6)', () => {
       'revoking',
       'active',
     ]);
-    const audit = await deps.store.listAudit({ actor: 'grantplane' }, { limit: 50 });
+    const audit = await deps.audit.listAudit({ actor: 'grantplane' }, { limit: 50 });
     expect(audit.items.map((event) => event.action)).toContain('change.held');
 
     // Act: an admin releases it
@@ -108,7 +108,7 @@ describe('blast-radius guard (A6)', () => {
     expect(await pairPolicies()).toEqual({ ...before, alpha: [], beta: [], gamma: [] });
     expect(await Promise.all(grants.map((g) => statusOf(g.id)))).toEqual(['expired', 'expired', 'expired', 'active']);
     expect((await listHeldChanges(deps)).items).toEqual([]);
-    const releases = await deps.store.listAudit({ actor: 'carol' }, { limit: 50 });
+    const releases = await deps.audit.listAudit({ actor: 'carol' }, { limit: 50 });
     expect(releases.items.find((event) => event.action === 'change.released')?.detail).toBe('offboarding');
   }, 60_000);
 
@@ -152,7 +152,7 @@ describe('blast-radius guard (A6)', () => {
     await expect(releaseHeldChange(deps, { dataPlane: 'prod', actor: admin })).rejects.toMatchObject({
       code: 'held-change.not-found',
     });
-    const audit = await deps.store.listAudit({ actor: 'grantplane' }, { limit: 50 });
+    const audit = await deps.audit.listAudit({ actor: 'grantplane' }, { limit: 50 });
     expect(audit.items.map((event) => event.action)).toContain('change.hold-cleared');
   }, 60_000);
 });

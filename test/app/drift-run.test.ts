@@ -125,9 +125,9 @@ describe('runDriftCheck (docs/drift-and-expiry.md)', () => {
       ['prod', 'checked', 'detect'],
       ['gcp', 'skipped', 'detect'],
     ]);
-    expect((await deps.store.getLatestDriftReport())?.report).toEqual(report);
+    expect((await deps.driftReports.getLatestDriftReport())?.report).toEqual(report);
     expect(deps.metrics.values).toMatchObject({ DriftedTargets: [0], ExpiredGrants: [0] });
-    const audit = await deps.store.listAudit({ actor: 'schedule' }, { limit: 10 });
+    const audit = await deps.audit.listAudit({ actor: 'schedule' }, { limit: 10 });
     expect(audit.items.map((e) => e.action)).toContain('drift.checked');
   });
 
@@ -252,7 +252,7 @@ describe('runDriftCheck (docs/drift-and-expiry.md)', () => {
     // The cluster may point at it: it waits, holding only userflyterole, for evidence (A3) — and
     // past the grace period (0 here) the next run says so.
     expect(await gateway.getRole('acme-ghost-development')).not.toBeNull();
-    expect((await deps.store.getTarget('prod#ghost#development'))?.state).toBe('waiting-uctl');
+    expect((await deps.targets.getTarget('prod#ghost#development'))?.state).toBe('waiting-uctl');
     for (const name of Object.keys(deps.metrics.values)) delete deps.metrics.values[name];
     const waiting = await runDriftCheck(deps);
     // grantplane's own removal is `removing`, not drift: nothing alarms (docs/drift-and-expiry.md).
@@ -293,7 +293,7 @@ describe('runDriftCheck (docs/drift-and-expiry.md)', () => {
       expect.stringContaining("prune guard: 2 of the plane's 3 grantplane roles"),
     ]);
     expect(await gateway.getRole('acme-ghost-staging')).not.toBeNull();
-    const audit = await deps.store.listAudit({ actor: 'schedule' }, { limit: 20 });
+    const audit = await deps.audit.listAudit({ actor: 'schedule' }, { limit: 20 });
     expect(audit.items.map((e) => e.action)).toContain('drift.prune-refused');
 
     const confirmed = await runDriftCheck(deps, { mode: 'enforce', applyInline: true, confirmPrune: true });
@@ -312,7 +312,7 @@ describe('runDriftCheck (docs/drift-and-expiry.md)', () => {
       ...enforcing,
       clock: enforcing.clock,
       config: enforcing.config,
-      store: enforcing.store,
+      driftReports: enforcing.driftReports,
       ids: enforcing.ids,
     };
     await applied();
@@ -379,12 +379,12 @@ describe('runDriftCheck (docs/drift-and-expiry.md)', () => {
   it('in enforce without applying inline, hands a repair to the applier through the stream (desiredVersion + 1), which the applier then makes', async () => {
     await applied();
     await gateway.detachRolePolicy(ROLE, GLOBAL_POLICY);
-    const before = await deps.store.getTarget('prod#flytesnacks#development');
+    const before = await deps.targets.getTarget('prod#flytesnacks#development');
 
     const report = await runDriftCheck(deps, { mode: 'enforce' });
 
     expect(report.applied).toBeUndefined();
-    const handed = await deps.store.getTarget('prod#flytesnacks#development');
+    const handed = await deps.targets.getTarget('prod#flytesnacks#development');
     expect(handed).toMatchObject({
       desiredVersion: (before?.desiredVersion ?? 0) + 1,
       state: 'pending',
@@ -416,7 +416,9 @@ describe('runDriftCheck (docs/drift-and-expiry.md)', () => {
         },
       ],
     });
-    deps = { ...deps, store: twoPlanes.store, config: twoPlanes.config, clock: twoPlanes.clock, ids: twoPlanes.ids };
+    // Every store of the new table but the planes' (as the run's own deps would be).
+    const { planes: _planes, holds: _holds, infrastructure: _infrastructure, table: _table, ...stores } = twoPlanes;
+    deps = { ...deps, ...stores, config: twoPlanes.config, clock: twoPlanes.clock, ids: twoPlanes.ids };
 
     const report = await runDriftCheck(deps);
 
@@ -426,8 +428,8 @@ describe('runDriftCheck (docs/drift-and-expiry.md)', () => {
     ]);
     expect(report.planes[1]?.error).toBe('Error: no gateway for 999999999999');
     expect(report.errors).toEqual(['plane elsewhere: Error: no gateway for 999999999999']);
-    expect((await deps.store.getLatestDriftReport())?.id).toBe(report.id);
-    const audit = await deps.store.listAudit({ actor: 'schedule' }, { limit: 5 });
+    expect((await deps.driftReports.getLatestDriftReport())?.id).toBe(report.id);
+    const audit = await deps.audit.listAudit({ actor: 'schedule' }, { limit: 5 });
     expect(audit.items[0]).toMatchObject({ action: 'drift.checked', result: 'error' });
   });
 
@@ -437,7 +439,7 @@ describe('runDriftCheck (docs/drift-and-expiry.md)', () => {
     const cold = (): DriftRunDeps => ({
       ...deps,
       cache: makePolicyDocumentCache(),
-      tagCache: makeStorePolicyTagCache(deps.store, deps.clock),
+      tagCache: makeStorePolicyTagCache(deps.driftReports, deps.clock),
     });
     iam.emulator.resetCalls();
 

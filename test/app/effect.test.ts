@@ -99,7 +99,7 @@ describe('grant effect (in effect yet, and what remains)', () => {
     expect(after.effect).toMatchObject({ inEffect: true, pending: [] });
     expect(removal).toEqual([expect.objectContaining({ repositoryArn: REPO, policy: null, status: 'pending' })]);
     expect(global.infrastructureUpdates?.map((update) => update.id)).toEqual([pending[0]?.id]);
-    const audit = await deps.store.listAudit({ actor: 'carol' }, { limit: 20 });
+    const audit = await deps.audit.listAudit({ actor: 'carol' }, { limit: 20 });
     expect(audit.items.map((event) => event.action)).toContain('infrastructure-update.acknowledged');
   }, 60_000);
 

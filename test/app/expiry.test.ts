@@ -99,7 +99,7 @@ describe('expiry in the scheduled run (docs/drift-and-expiry.md, R8)', () => {
       comment: `expired at ${IN_AN_HOUR}`,
     });
     expect(ended.history.at(-1)).toMatchObject({ status: 'expired', actor: 'applier' });
-    const audit = await deps.store.listAudit({ grantId: grant.id }, { limit: 10 });
+    const audit = await deps.audit.listAudit({ grantId: grant.id }, { limit: 10 });
     expect(audit.items.slice(0, 2)).toMatchObject([
       { action: 'grant.expired', actor: 'applier', before: { status: 'revoking' }, after: { status: 'expired' } },
       { action: 'grant.expired', actor: 'schedule', before: { status: 'active' }, after: { status: 'revoking' } },

@@ -50,7 +50,7 @@ describe('concurrent grants on one target', () => {
     const grants = await allGrants(deps);
     expect(grants).toHaveLength(COUNT);
     expect(grants.every((g) => g.status === 'approved')).toBe(true);
-    const target = await deps.store.getTarget('prod#race#staging');
+    const target = await deps.targets.getTarget('prod#race#staging');
     const text = JSON.stringify(target?.desired?.policies ?? []);
     const missing = Array.from({ length: COUNT }, (_, i) => `team-${String(i).padStart(2, '0')}/`).filter(
       (p) => !text.includes(p),
@@ -89,7 +89,7 @@ describe('concurrent grants on one target', () => {
     ]);
 
     // Assess
-    const text = JSON.stringify((await deps.store.getTarget('prod#race#staging'))?.desired?.policies ?? []);
+    const text = JSON.stringify((await deps.targets.getTarget('prod#race#staging'))?.desired?.policies ?? []);
     for (let i = 0; i < 20; i += 1) {
       const prefix = `team-${String(i).padStart(2, '0')}/`;
       const expected = i >= 10 || i % 2 === 1;

@@ -38,7 +38,7 @@ const s3 = (project: string, domain: string, prefix: string, extra: Record<strin
 });
 
 const policyText = async (key: string): Promise<string> =>
-  JSON.stringify((await deps.store.getTarget(key))?.desired?.policies ?? []);
+  JSON.stringify((await deps.targets.getTarget(key))?.desired?.policies ?? []);
 
 beforeAll(async () => {
   deps = await appDeps();
@@ -62,11 +62,11 @@ describe('submitGrant', () => {
       ...grant,
       effect: { inEffect: false, pending: [expect.objectContaining({ kind: 'approval' })] },
     });
-    const audit = await deps.store.listAudit({ grantId: grant.id }, { limit: 10 });
+    const audit = await deps.audit.listAudit({ grantId: grant.id }, { limit: 10 });
     expect(audit.items).toMatchObject([
       { action: 'grant.submitted', actor: 'alice', after: { status: 'pending-approval' } },
     ]);
-    expect(await deps.store.getTarget('prod#flytesnacks#staging')).toBeNull();
+    expect(await deps.targets.getTarget('prod#flytesnacks#staging')).toBeNull();
   });
 
   it('rejects a request that breaks a documented rule with ValidationError naming the field (R4)', async () => {
@@ -94,7 +94,7 @@ describe('submitGrant', () => {
 
     // Assess
     expect(grant.status).toBe('approved');
-    const target = await deps.store.getTarget('prod#autoproj#development');
+    const target = await deps.targets.getTarget('prod#autoproj#development');
     expect(target).toMatchObject({ desiredVersion: 1, appliedVersion: 0, state: 'pending' });
     expect(target?.desired?.role.name).toBe('acme-autoproj-development');
     expect(await policyText('prod#autoproj#development')).toContain('auto/');
@@ -123,7 +123,7 @@ describe('submitGrant', () => {
       ticket: { system: 'jira', key: 'OPS-9' },
     });
     expect(grant.dataPlane).toBe('solo');
-    expect((await single.store.findGrantByTicket('jira', 'jira', 'OPS-9'))?.id).toBe(grant.id);
+    expect((await single.grants.findGrantByTicket('jira', 'jira', 'OPS-9'))?.id).toBe(grant.id);
   });
 });
 
@@ -138,7 +138,7 @@ describe('approveGrant and rejectGrant', () => {
     // Assess
     expect(approved).toMatchObject({ status: 'approved', approvedBy: 'bob', version: 2 });
     expect(approved.history.map((h) => h.status)).toEqual(['pending-approval', 'approved']);
-    const audit = await deps.store.listAudit({ grantId: grant.id }, { limit: 10 });
+    const audit = await deps.audit.listAudit({ grantId: grant.id }, { limit: 10 });
     expect(audit.items[0]).toMatchObject({
       action: 'grant.approved',
       actor: 'bob',
@@ -164,7 +164,7 @@ describe('approveGrant and rejectGrant', () => {
     const again = await failure(approveGrant(deps, { id: grant.id, actor: root }));
     expect(again).toBeInstanceOf(StateConflictError);
     expect((await getGrant(deps, { id: grant.id })).status).toBe('rejected');
-    expect(await deps.store.getTarget('prod#twice#staging')).toBeNull();
+    expect(await deps.targets.getTarget('prod#twice#staging')).toBeNull();
     expect(await failure(getGrant(deps, { id: 'nope' }))).toBeInstanceOf(NotFoundError);
   });
 });
@@ -174,7 +174,7 @@ describe('revokeGrant', () => {
     // Prepare
     const grant = await submitGrant(deps, { request: s3('revp', 'staging', 'rev/'), actor: alice });
     await approveGrant(deps, { id: grant.id, actor: bob });
-    const before = await deps.store.getTarget('prod#revp#staging');
+    const before = await deps.targets.getTarget('prod#revp#staging');
 
     // Act
     const stranger = await failure(revokeGrant(deps, { id: grant.id, actor: mallory }));
@@ -186,7 +186,7 @@ describe('revokeGrant', () => {
     expect(revoked.status).toBe('revoking');
     expect(repeat).toEqual(revoked);
     expect(before?.desiredVersion).toBe(1);
-    expect(await deps.store.getTarget('prod#revp#staging')).toMatchObject({
+    expect(await deps.targets.getTarget('prod#revp#staging')).toMatchObject({
       desired: null,
       desiredVersion: 2,
       state: 'pending',
@@ -206,7 +206,7 @@ describe('revokeGrant', () => {
     const text = await policyText('prod#revq#staging');
     expect(text).toContain('keep/');
     expect(text).not.toContain('drop/');
-    expect((await deps.store.getTarget('prod#revq#staging'))?.desiredVersion).toBe(3);
+    expect((await deps.targets.getTarget('prod#revq#staging'))?.desiredVersion).toBe(3);
   });
 });
 
@@ -218,7 +218,7 @@ describe('duplicates, quota and expiry', () => {
     await approveGrant(deps, { id: repeat.id, actor: bob });
 
     expect(repeat.notes?.map((n) => n.code)).toEqual(['duplicate.repeat']);
-    expect((await deps.store.getTarget('prod#dup#staging'))?.desiredVersion).toBe(1);
+    expect((await deps.targets.getTarget('prod#dup#staging'))?.desiredVersion).toBe(1);
     // revoking one of the two keeps the access: the other still declares it
     await revokeGrant(deps, { id: first.id, actor: alice });
     expect(await policyText('prod#dup#staging')).toContain('dup/');
@@ -261,7 +261,7 @@ describe('duplicates, quota and expiry', () => {
       expect(error).toBeInstanceOf(ValidationError);
       expect((error as ValidationError).violations.map((v) => v.code)).toEqual(['expiry.in-past']);
       expect((await getGrant(deps, { id: grant.id })).status).toBe('pending-approval');
-      expect(await deps.store.getTarget('prod#late#staging')).toBeNull();
+      expect(await deps.targets.getTarget('prod#late#staging')).toBeNull();
     } finally {
       deps.clock.set('2026-11-23T00:00:00Z');
     }
@@ -291,7 +291,7 @@ describe('duplicates, quota and expiry', () => {
     const earlier = await submitGrant(deps, { request: big(1), actor: alice });
     const later = await submitGrant(deps, { request: big(2), actor: alice });
     await approveGrant(deps, { id: later.id, actor: bob });
-    const before = await deps.store.getTarget('tight#crowd#development');
+    const before = await deps.targets.getTarget('tight#crowd#development');
 
     // Act: the earlier grant sorts first, so approving it would take the later one's place (C3)
     const error = await failure(approveGrant(deps, { id: earlier.id, actor: bob }));
@@ -301,7 +301,7 @@ describe('duplicates, quota and expiry', () => {
     expect((error as ValidationError).violations[0]?.code).toMatch(/^quota\./);
     expect((error as ValidationError).violations[0]?.message).toContain('tight#crowd#development');
     expect((await getGrant(deps, { id: earlier.id })).status).toBe('pending-approval');
-    expect(await deps.store.getTarget('tight#crowd#development')).toEqual(before);
+    expect(await deps.targets.getTarget('tight#crowd#development')).toEqual(before);
   });
 
   it('expires a grant past its expiresAt and recompiles its target', async () => {
@@ -316,7 +316,7 @@ describe('duplicates, quota and expiry', () => {
       const expired = await expireGrant(deps, { id: grant.id });
       expect(expired).toMatchObject({ status: 'revoking', endingAs: 'expired' });
       expect(await expireGrant(deps, { id: grant.id })).toBeNull(); // ending already
-      expect(await deps.store.getTarget('prod#exp#development')).toMatchObject({ desired: null, desiredVersion: 2 });
+      expect(await deps.targets.getTarget('prod#exp#development')).toMatchObject({ desired: null, desiredVersion: 2 });
     } finally {
       deps.clock.set('2026-11-23T00:00:00Z');
     }

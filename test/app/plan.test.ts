@@ -50,8 +50,8 @@ describe('planAgainstDesiredState', () => {
   });
 
   it('writes nothing: the stored targets are as before', async () => {
-    const before = await deps.store.listTargets('prod');
+    const before = await deps.targets.listTargets('prod');
     await planAgainstDesiredState(deps, [s3('other', 'staging', 'acme-ml-data')]);
-    expect(await deps.store.listTargets('prod')).toEqual(before);
+    expect(await deps.targets.listTargets('prod')).toEqual(before);
   });
 });

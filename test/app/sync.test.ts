@@ -38,7 +38,7 @@ const refusal = async (promise: Promise<unknown>): Promise<ValidationError> => {
 };
 
 const liveOf = async (source: string): Promise<GrantRecord[]> =>
-  (await deps.store.listGrants({ source }, { limit: 100 })).items.filter((g) =>
+  (await deps.grants.listGrants({ source }, { limit: 100 })).items.filter((g) =>
     ['approved', 'active'].includes(g.status),
   );
 
@@ -89,7 +89,7 @@ describe('syncSource across sources (R9)', () => {
     resource: { type: 's3', bucket: 'acme-shared', access: 'read' },
   };
   const desiredText = async () =>
-    JSON.stringify((await deps.store.getTarget('prod#flytesnacks#staging'))?.desired ?? null);
+    JSON.stringify((await deps.targets.getTarget('prod#flytesnacks#staging'))?.desired ?? null);
 
   it('the access stays while either source declares it, and goes when the last one stops', async () => {
     await syncSource(deps, { source: 'repo-a', grants: [shared], actor: ci });
@@ -115,7 +115,7 @@ describe('syncSource across sources (R9)', () => {
     });
     expect(report).toMatchObject({ dryRun: true, revision: 'r1', unchanged: [], removed: [] });
     expect(report.added).toEqual([shared]);
-    expect(await deps.store.getSource('repo-dry')).toBeNull();
+    expect(await deps.sources.getSource('repo-dry')).toBeNull();
     expect(await liveOf('repo-dry')).toEqual([]);
   });
 
@@ -145,7 +145,7 @@ describe('syncSource across sources (R9)', () => {
       confirmPrune: true,
     });
     expect(removal.removed.map((grant) => grant.id)).toEqual([(added as GrantRecord).id]);
-    const audit = (await deps.store.listAudit({ grantId: (added as GrantRecord).id }, { limit: 10 })).items;
+    const audit = (await deps.audit.listAudit({ grantId: (added as GrantRecord).id }, { limit: 10 })).items;
     expect(audit.find((event) => event.action === 'grant.submitted')?.detail).toContain('revision c0ffee1');
     expect(audit.find((event) => event.action === 'grant.revoked')?.detail).toContain('revision d00d2');
   });
@@ -165,16 +165,16 @@ describe('syncSource across sources (R9)', () => {
     });
     expect(later.added).toEqual([]);
     expect(later.unchanged.map((grant) => [grant.id, grant.expiresAt])).toEqual([[id, '2026-12-15T00:00:00Z']]);
-    expect((await deps.store.getGrant(id))?.expiresAt).toBe('2026-12-15T00:00:00Z');
-    const audit = (await deps.store.listAudit({ grantId: id }, { limit: 10 })).items;
+    expect((await deps.grants.getGrant(id))?.expiresAt).toBe('2026-12-15T00:00:00Z');
+    const audit = (await deps.audit.listAudit({ grantId: id }, { limit: 10 })).items;
     expect(audit.find((event) => event.action === 'grant.expiry-changed')?.detail).toContain('revision e2');
 
     // Dropping expiresAt from the file makes the grant open-ended; the same set again writes nothing.
     await syncSource(deps, { source: 'repo-exp', grants: [shared], actor: ci });
-    expect((await deps.store.getGrant(id))?.expiresAt).toBeUndefined();
-    const version = (await deps.store.getGrant(id))?.version;
+    expect((await deps.grants.getGrant(id))?.expiresAt).toBeUndefined();
+    const version = (await deps.grants.getGrant(id))?.version;
     await syncSource(deps, { source: 'repo-exp', grants: [shared], actor: ci });
-    expect((await deps.store.getGrant(id))?.version).toBe(version);
+    expect((await deps.grants.getGrant(id))?.version).toBe(version);
   });
 
   it('the same grant declared twice in one file is one grant', async () => {

@@ -65,7 +65,7 @@ const failingCreate = (store: GrantStore, times: number): GrantStore => {
 describe('receiveWebhook', () => {
   it('a failure of ours is not remembered: the same delivery retried is processed afresh', async () => {
     const t = now();
-    await expect(deliver({ ...deps, store: failingCreate(deps.store, 1) }, created('A-1'), t)).rejects.toThrow(
+    await expect(deliver({ ...deps, grants: failingCreate(deps.grants, 1) }, created('A-1'), t)).rejects.toThrow(
       'simulated DynamoDB outage',
     );
     const retried = await deliver(deps, created('A-1'), t);
@@ -80,7 +80,7 @@ describe('receiveWebhook', () => {
     const t = now();
     const header = signGeneric(text, SECRET, t);
     const deliveryId = /v1=([0-9a-f]+)/.exec(header)?.[1] ?? '';
-    await deps.store.claimDelivery(
+    await deps.deliveries.claimDelivery(
       { source: 'generic', deliveryId, at: deps.clock.now().toISOString(), result: { state: 'in-progress' } },
       60,
       deps.clock.now(),
@@ -93,7 +93,7 @@ describe('receiveWebhook', () => {
     const again = await deliver(deps, created('A-3'), now() - 1); // another signature: a new delivery
     expect(again.replay).toBeUndefined();
     expect((again.body as GrantRecord).id).toBe((first.body as GrantRecord).id);
-    const grants = (await deps.store.listGrants({ source: 'generic' }, { limit: 10 })).items.filter(
+    const grants = (await deps.grants.listGrants({ source: 'generic' }, { limit: 10 })).items.filter(
       (g) => g.ticket?.key === 'A-3',
     );
     expect(grants).toHaveLength(1);
@@ -107,7 +107,7 @@ describe('receiveWebhook', () => {
       else ids.add((outcome.value.body as GrantRecord).id);
     }
     expect(ids.size).toBe(1);
-    const grants = (await deps.store.listGrants({ source: 'generic' }, { limit: 10 })).items.filter(
+    const grants = (await deps.grants.listGrants({ source: 'generic' }, { limit: 10 })).items.filter(
       (g) => g.ticket?.key === 'A-5',
     );
     expect(grants).toHaveLength(1);

@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDocumentClient } from '../../lib/adapters/dynamodb/client.js';
-import { makeDynamoGrantStore } from '../../lib/adapters/dynamodb/grant-store.js';
+import { makeDynamoStores, type DynamoStores } from '../../lib/adapters/dynamodb/stores.js';
 import { uctlUpdate } from '../../lib/domain/compile/uctl.js';
-import type { AttributeUpdate, GrantStore } from '../../lib/domain/ports.js';
+import type { AttributeUpdate } from '../../lib/domain/ports.js';
 import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
 import { mintLocalToken } from '../../lib/local/jwt.js';
 import type { LocalServer } from '../../lib/local/server.js';
@@ -25,7 +25,7 @@ const admin = mintLocalToken({ sub: 'ops', roles: ['admin'] }, DEV_JWT_SECRET);
 const ROLE = 'arn:aws:iam::123456789012:role/grantplane/acme-flytesnacks-staging';
 
 let server: LocalServer;
-let store: GrantStore;
+let stores: DynamoStores;
 
 /** `grantplane updates …` against the local server, with the stand-in uctl. */
 const grantplane = (args: string[], env: Record<string, string> = {}) =>
@@ -61,7 +61,7 @@ const pending = async (id: string, project: string, roleArn: string | null): Pro
     status: 'pending',
     createdAt: new Date().toISOString(),
   };
-  await store.createAttributeUpdate(update);
+  await stores.attributes.createAttributeUpdate(update);
   return update;
 };
 
@@ -72,7 +72,7 @@ beforeAll(async () => {
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  store = makeDynamoGrantStore(makeDocumentClient(client), process.env.GRANTPLANE_TABLE ?? '');
+  stores = makeDynamoStores(makeDocumentClient(client), process.env.GRANTPLANE_TABLE ?? '');
 });
 
 afterAll(async () => {
@@ -102,7 +102,7 @@ describe('grantplane updates (process, against the local server, stand-in uctl)'
     expect(apply?.slice(0, 3)).toEqual(['update', 'cluster-resource-attribute', '--attrFile']);
     expect(apply?.at(-1)).toBe('--force');
     expect(check).toEqual(['get', 'cluster-resource-attribute', '-p', 'flytesnacks', '-d', 'staging']);
-    const after = await store.getAttributeUpdate(update.id);
+    const after = await stores.attributes.getAttributeUpdate(update.id);
     expect(after).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'ops' });
     expect((await grantplane(['list'])).stdout).toContain('0 pending updates');
   });
@@ -117,7 +117,7 @@ describe('grantplane updates (process, against the local server, stand-in uctl)'
       /prod failing\/staging: uctl exited 1: .*connection refused.*; 01UPDATEB stays pending/,
     );
     expect(failed.stdout).toContain('0 updates acknowledged, 1 failed (still pending)');
-    expect((await store.getAttributeUpdate('01UPDATEB'))?.status).toBe('pending');
+    expect((await stores.attributes.getAttributeUpdate('01UPDATEB'))?.status).toBe('pending');
 
     // uctl says it updated, but the pair does not show the role: not acknowledged either
     const lost = await grantplane(['run', '--project', 'failing', '--domain', 'staging'], {
@@ -125,7 +125,7 @@ describe('grantplane updates (process, against the local server, stand-in uctl)'
     });
     expect(lost.code).toBe(1);
     expect(lost.stderr).toContain(`uctl get does not show ${ROLE} for the pair`);
-    expect((await store.getAttributeUpdate('01UPDATEB'))?.status).toBe('pending');
+    expect((await stores.attributes.getAttributeUpdate('01UPDATEB'))?.status).toBe('pending');
 
     // uctl succeeds this time: the pair verifies and the update is acknowledged
     const retried = await grantplane(['run', '--project', 'failing', '--domain', 'staging', '--json']);
@@ -138,7 +138,7 @@ describe('grantplane updates (process, against the local server, stand-in uctl)'
     const ran = await grantplane(['run']);
     expect(ran.code).toBe(0);
     expect(calls().at(-2)?.slice(0, 2)).toEqual(['delete', 'cluster-resource-attribute']);
-    expect((await store.getAttributeUpdate('01UPDATEC'))?.status).toBe('acknowledged');
+    expect((await stores.attributes.getAttributeUpdate('01UPDATEC'))?.status).toBe('acknowledged');
   });
 
   it('says what is missing: no API, no token, an unknown action', async () => {

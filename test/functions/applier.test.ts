@@ -104,8 +104,8 @@ describe('applier handler (DynamoDB stream)', () => {
     const answer = await invoke(records);
 
     expect(answer).toEqual({ batchItemFailures: [] });
-    expect((await deps.store.getGrant(submitted.id))?.status).toBe('active');
-    expect((await deps.store.listAttributeUpdates('pending', { limit: 10 })).items).toHaveLength(1);
+    expect((await deps.grants.getGrant(submitted.id))?.status).toBe('active');
+    expect((await deps.attributes.listAttributeUpdates('pending', { limit: 10 })).items).toHaveLength(1);
     expect(iamWrites().map((call) => call.action)).toContain('CreateRole');
   });
 
@@ -118,8 +118,8 @@ describe('applier handler (DynamoDB stream)', () => {
     await approveGrant(deps, { id: second.id, actor: bob });
     const v2 = await streamRecords(deps.table, lastSequence(v1));
     await invoke(v2);
-    const audit = (await deps.store.listAudit({}, { limit: 100 })).items.length;
-    const target = await deps.store.getTarget(STAGING);
+    const audit = (await deps.audit.listAudit({}, { limit: 100 })).items.length;
+    const target = await deps.targets.getTarget(STAGING);
     iam.emulator.resetCalls();
 
     const duplicate = await invoke(v2);
@@ -132,10 +132,10 @@ describe('applier handler (DynamoDB stream)', () => {
       { batchItemFailures: [] },
     ]);
     expect(iamWrites()).toEqual([]);
-    expect((await deps.store.listAudit({}, { limit: 100 })).items).toHaveLength(audit);
-    expect((await deps.store.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
-    expect(await deps.store.getTarget(STAGING)).toEqual(target);
-    expect((await deps.store.getGrant(second.id))?.status).toBe('active');
+    expect((await deps.audit.listAudit({}, { limit: 100 })).items).toHaveLength(audit);
+    expect((await deps.attributes.listAttributeUpdates(undefined, { limit: 10 })).items).toHaveLength(1);
+    expect(await deps.targets.getTarget(STAGING)).toEqual(target);
+    expect((await deps.grants.getGrant(second.id))?.status).toBe('active');
   });
 
   it('a failing target is reported in batchItemFailures (its records only) while the others succeed', async () => {
@@ -167,8 +167,8 @@ describe('applier handler (DynamoDB stream)', () => {
     expect(answer?.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(
       [...tightSequences].sort(),
     );
-    expect((await deps.store.getGrant(good.id))?.status).toBe('active');
-    expect((await deps.store.getGrant(bad.id))?.status).toBe('failed');
+    expect((await deps.grants.getGrant(good.id))?.status).toBe('active');
+    expect((await deps.grants.getGrant(bad.id))?.status).toBe('failed');
 
     // The event source mapping retries from the failed record; with the credentials fixed it converges.
     deps.iamFor = right;
@@ -176,7 +176,7 @@ describe('applier handler (DynamoDB stream)', () => {
       records.filter((record) => BigInt(record.dynamodb?.SequenceNumber ?? '0') >= BigInt(tightSequences[0] ?? '0')),
     );
     expect(retry).toEqual({ batchItemFailures: [] });
-    expect((await deps.store.getGrant(bad.id))?.status).toBe('active');
+    expect((await deps.grants.getGrant(bad.id))?.status).toBe('active');
   });
 
   it('records it has no business with (audit events, its own outcome writes) are ignored', async () => {
@@ -203,8 +203,8 @@ describe('applier handler (DynamoDB stream)', () => {
     seen = [...seen, ...batch];
     const gateway = await deps.iamFor(deps.config.dataPlanes[0] as AwsDataPlaneConfig);
     expect(await gateway.getRole('acme-flytesnacks-staging')).not.toBeNull();
-    expect((await deps.store.getGrant(submitted.id))?.status).toBe('revoked');
-    const removal = (await deps.store.listAttributeUpdates('pending', { limit: 10 })).items.find(
+    expect((await deps.grants.getGrant(submitted.id))?.status).toBe('revoked');
+    const removal = (await deps.attributes.listAttributeUpdates('pending', { limit: 10 })).items.find(
       (update) => update.roleArn === null,
     );
     expect(removal).toBeDefined();
@@ -215,7 +215,7 @@ describe('applier handler (DynamoDB stream)', () => {
 
     expect(answer).toEqual({ batchItemFailures: [] });
     expect(await gateway.getRole('acme-flytesnacks-staging')).toBeNull();
-    expect((await deps.store.getTarget(STAGING))?.state).toBe('applied');
+    expect((await deps.targets.getTarget(STAGING))?.state).toBe('applied');
   });
 
   it('a scheduled invocation sweeps what is behind', async () => {
@@ -238,6 +238,6 @@ describe('applier handler (DynamoDB stream)', () => {
     );
 
     expect(answer).toEqual({ batchItemFailures: [] });
-    expect((await deps.store.getGrant(submitted.id))?.status).toBe('active');
+    expect((await deps.grants.getGrant(submitted.id))?.status).toBe('active');
   });
 });

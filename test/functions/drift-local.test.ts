@@ -3,10 +3,9 @@
 // in-process by the live HTTP handler runs on the loop's deps (each plane's emulator account).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as liveDriftHttpHandler } from '../../functions/http/drift.js';
-import { makeDynamoGrantStore } from '../../lib/adapters/dynamodb/grant-store.js';
+import { makeDynamoStores, type DynamoStores } from '../../lib/adapters/dynamodb/stores.js';
 import type { DriftRunReport } from '../../lib/app/drift-run.js';
 import { parseConfig } from '../../lib/domain/config.js';
-import type { GrantStore } from '../../lib/domain/ports.js';
 import { DriftIntervalError, driftIntervalSeconds, driftLoop } from '../../lib/local/schedule.js';
 import { startIamEmulator, type IamEmulator } from '../../lib/local/iam-emulator/index.js';
 import { freshTable, type FreshTable } from '../helpers/dynamo.js';
@@ -39,7 +38,7 @@ const config = parseConfig({
 
 let table: FreshTable;
 let emulator: IamEmulator;
-let store: GrantStore;
+let stores: DynamoStores;
 let loop: { stop(): Promise<void> };
 
 const waitFor = async <T>(probe: () => Promise<T | null>): Promise<T> => {
@@ -55,7 +54,7 @@ beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   delete process.env.GRANTPLANE_DRIFT_FUNCTION_NAME;
   table = await freshTable();
-  store = makeDynamoGrantStore(table.docClient, table.tableName);
+  stores = makeDynamoStores(table.docClient, table.tableName);
   emulator = await startIamEmulator({ port: 0 });
   for (const plane of config.dataPlanes) {
     if (plane.cloud === 'aws')
@@ -82,7 +81,7 @@ afterAll(async () => {
 
 describe('the local drift schedule', () => {
   it('runs the drift check on its interval, each plane in its own emulator account', async () => {
-    const record = await waitFor(() => store.getLatestDriftReport());
+    const record = await waitFor(() => stores.driftReports.getLatestDriftReport());
     const report = record.report as DriftRunReport;
 
     expect(report.planes.map((plane) => [plane.dataPlane, plane.status])).toEqual([

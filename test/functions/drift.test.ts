@@ -50,11 +50,11 @@ beforeEach(async () => {
     iamFor: async () => gateway,
     log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     cache: makePolicyDocumentCache(),
-    tagCache: makeStorePolicyTagCache(base.store, base.clock),
+    tagCache: makeStorePolicyTagCache(base.driftReports, base.clock),
   };
   // As `npm start` wires it: no drift function to invoke, so the run happens in the request.
   const deps: DriftHttpDeps = {
-    store: drift.store,
+    driftReports: drift.driftReports,
     start: async (input) => ({ status: 'completed', report: await runDriftCheck(drift, input) }),
   };
   http = makeHandler(deps, options);
@@ -120,7 +120,7 @@ describe('POST /v1/drift-checks', () => {
       },
     ]);
     // The audit names the admin who started it.
-    const audit = await drift.store.listAudit({ actor: 'root' }, { limit: 10 });
+    const audit = await drift.audit.listAudit({ actor: 'root' }, { limit: 10 });
     expect(audit.items.map((e) => e.action)).toEqual(expect.arrayContaining(['drift.checked', 'grant.expired']));
 
     // The applier removes the access, and only then is the grant expired.
@@ -151,7 +151,7 @@ describe('POST /v1/drift-checks', () => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ errors: [{ path: 'query.confirmPrune' }] });
-    expect(await drift.store.getLatestDriftReport()).toBeNull();
+    expect(await drift.driftReports.getLatestDriftReport()).toBeNull();
   });
 });
 
@@ -167,7 +167,7 @@ describe('the drift Lambda (schedule target)', () => {
     );
 
     expect(result).toMatchObject({ targets: 0, notInSync: 0, expired: 0, errors: [] });
-    expect((await drift.store.getLatestDriftReport())?.id).toBe(result.reportId);
+    expect((await drift.driftReports.getLatestDriftReport())?.id).toBe(result.reportId);
   });
 
   it('publishes DriftedTargets and ExpiredGrants in the grantplane namespace with the service dimension', () => {

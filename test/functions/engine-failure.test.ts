@@ -59,7 +59,7 @@ describe('engine failure (docs/rules.md: never an empty plan)', () => {
   it('answers 500 engine.internal-error without detail, and stores nothing', async () => {
     const http = buildDeps({ client: deps.table.client, tableName: deps.table.tableName, config: deps.config });
     const handler = makeGrantsHandler(http, { auth: parseAuthEnv({}), logger: new Logger({ logLevel: 'SILENT' }) });
-    const before = (await deps.store.listGrants({}, { limit: 100 })).items.length;
+    const before = (await deps.grants.listGrants({}, { limit: 100 })).items.length;
     const answer = await handler(
       apiEvent({
         method: 'POST',
@@ -73,18 +73,18 @@ describe('engine failure (docs/rules.md: never an empty plan)', () => {
     const body = JSON.parse(answer.body ?? '{}') as { errors: { code: string; message: string }[] };
     expect(body.errors.map((e) => e.code)).toEqual(['engine.internal-error']);
     expect(JSON.stringify(body)).not.toMatch(/catalogue|services|IamCatalogueError/);
-    expect((await deps.store.listGrants({}, { limit: 100 })).items.length).toBe(before);
+    expect((await deps.grants.listGrants({}, { limit: 100 })).items.length).toBe(before);
   });
 
   it('leaves every target as it was when a recompute cannot compute', async () => {
-    const targets = await deps.store.listTargets('prod');
+    const targets = await deps.targets.listTargets('prod');
     expect(targets.some((t) => t.desired !== null)).toBe(true);
     await expect(recomputePlaneTargets(deps, 'prod')).rejects.toThrow(/engine failed/);
-    expect(await deps.store.listTargets('prod')).toEqual(targets);
+    expect(await deps.targets.listTargets('prod')).toEqual(targets);
   });
 
   it('fails the applier’s repair pass (no grant marked failed, no IAM call) and counts EngineErrors', async () => {
-    const grants = (await deps.store.listGrants({}, { limit: 100 })).items;
+    const grants = (await deps.grants.listGrants({}, { limit: 100 })).items;
     iam.emulator.resetCalls();
     metrics.clearMetrics();
     const applier = makeApplierHandler(deps);
@@ -114,6 +114,6 @@ describe('engine failure (docs/rules.md: never an empty plan)', () => {
     }
     expect(serialized.join('\n')).toContain('EngineErrors');
     expect(iam.emulator.calls.filter((call) => !call.read)).toEqual([]);
-    expect((await deps.store.listGrants({}, { limit: 100 })).items).toEqual(grants);
+    expect((await deps.grants.listGrants({}, { limit: 100 })).items).toEqual(grants);
   });
 });

@@ -383,7 +383,7 @@ describe('attributes and uctl updates (docs/rules.md C5, docs/api.md)', () => {
     expect(asRequester.status).toBe(403);
 
     // The applier records uctl updates as it applies a target (C5); record one as it would.
-    await deps.app.store.createAttributeUpdate({
+    await deps.app.attributes.createAttributeUpdate({
       id: '01UCTLUPDATE0000000000000A',
       dataPlane: 'prod',
       project: 'flytesnacks',

@@ -269,7 +269,7 @@ describe('smaller holes', () => {
         },
       });
     expect((await submit({ system: 'sd#x', key: 'K' })).status).toBe(201);
-    expect(await deps.app.store.findGrantByTicket('api', 'sd#x', 'K')).not.toBeNull();
-    expect(await deps.app.store.findGrantByTicket('api', 'sd', 'x#K')).toBeNull();
+    expect(await deps.app.grants.findGrantByTicket('api', 'sd#x', 'K')).not.toBeNull();
+    expect(await deps.app.grants.findGrantByTicket('api', 'sd', 'x#K')).toBeNull();
   });
 });

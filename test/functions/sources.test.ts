@@ -59,7 +59,7 @@ const diffOf = (answer: Answer): Diff => answer.body as Diff;
 const buckets = (list: readonly { resource: unknown }[]): string[] =>
   list.map((g) => (g.resource as { bucket: string }).bucket).sort();
 const liveOf = async (source: string): Promise<GrantRecord[]> =>
-  (await deps.app.store.listGrants({ source }, { limit: 100 })).items.filter((g) =>
+  (await deps.app.grants.listGrants({ source }, { limit: 100 })).items.filter((g) =>
     ['approved', 'active', 'pending-approval'].includes(g.status),
   );
 
@@ -89,10 +89,13 @@ describe('git sync (docs/git-sync.md)', () => {
         requester: 'ci-bot',
         approvedBy: 'source:infra-repo',
       });
-    expect(await deps.app.store.getSource('infra-repo')).toMatchObject({ name: 'infra-repo', lastRevision: 'abc123' });
-    const audit = await deps.app.store.listAudit({ grantId: diff.added[0]?.id ?? '' }, { limit: 10 });
+    expect(await deps.app.sources.getSource('infra-repo')).toMatchObject({
+      name: 'infra-repo',
+      lastRevision: 'abc123',
+    });
+    const audit = await deps.app.audit.listAudit({ grantId: diff.added[0]?.id ?? '' }, { limit: 10 });
     expect(audit.items[0]?.detail).toContain('revision abc123');
-    const target = await deps.app.store.getTarget('prod#flytesnacks#staging');
+    const target = await deps.app.targets.getTarget('prod#flytesnacks#staging');
     expect(JSON.stringify(target?.desired)).toContain('acme-d');
   });
 
@@ -200,7 +203,7 @@ describe('git sync (docs/git-sync.md)', () => {
     expect(buckets(emptied.removed)).toEqual(['acme-a', 'acme-z']);
     expect(buckets(await liveOf('infra-repo'))).toEqual(['acme-a', 'acme-b']);
     expect((await liveOf('api')).map((g) => g.id)).toEqual([(api.body as GrantRecord).id]);
-    const target = await deps.app.store.getTarget('prod#flytesnacks#staging');
+    const target = await deps.app.targets.getTarget('prod#flytesnacks#staging');
     expect(JSON.stringify(target?.desired)).toContain('acme-a');
   });
 

@@ -121,7 +121,7 @@ const countItems = async (): Promise<number> => {
 };
 
 const grantsOfTicket = async (source: string, key: string): Promise<GrantRecord[]> =>
-  (await deps.app.store.listGrants({ source }, { limit: 100 })).items.filter((grant) => grant.ticket?.key === key);
+  (await deps.app.grants.listGrants({ source }, { limit: 100 })).items.filter((grant) => grant.ticket?.key === key);
 
 describe('webhook signatures (docs/webhooks.md): every failure → 401 and nothing stored', () => {
   const body = generic('ticket.created', 'SIG-1', 'alice', grantRequest('staging', 'acme-sig'));
@@ -232,13 +232,13 @@ describe('generic webhook (docs/webhooks.md)', () => {
     const approved = await send('generic', signedGeneric(generic('ticket.approved', 'SD-1', 'bob')));
     expect(approved.status).toBe(202);
     expect(grantOf(approved)).toMatchObject({ id: grant.id, status: 'approved', approvedBy: 'bob' });
-    const target = await deps.app.store.getTarget('prod#flytesnacks#staging');
+    const target = await deps.app.targets.getTarget('prod#flytesnacks#staging');
     expect(JSON.stringify(target?.desired)).toContain('acme-sd1');
 
     const closed = await send('generic', signedGeneric(generic('ticket.closed', 'SD-1', 'carol')));
     expect(closed.status).toBe(202);
     expect(grantOf(closed)).toMatchObject({ id: grant.id, status: 'revoking' });
-    const audit = await deps.app.store.listAudit({ grantId: grant.id }, { limit: 10 });
+    const audit = await deps.app.audit.listAudit({ grantId: grant.id }, { limit: 10 });
     expect(audit.items.map((e) => `${e.action} ${e.actor}`).sort()).toEqual([
       'grant.approved bob',
       'grant.revoked carol',

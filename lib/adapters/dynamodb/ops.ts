@@ -4,6 +4,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  GetCommand,
   QueryCommand,
   TransactWriteCommand,
   type BatchGetCommandOutput,
@@ -40,6 +41,20 @@ export const conditional = async <T>(what: string, write: () => Promise<T>): Pro
     throw error;
   }
 };
+
+/** One item by key, strongly consistent unless asked otherwise; undefined when absent. */
+export const getItem = async (
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  key: { pk: string; sk: string },
+  consistent = true,
+): Promise<Item | undefined> =>
+  (await doc.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: consistent }))).Item;
+
+/** A transaction's Put of `item`, conditional when `condition` is given. */
+export const putItem = (tableName: string, item: Item, condition?: string): TransactItem => ({
+  Put: { TableName: tableName, Item: item, ...(condition === undefined ? {} : { ConditionExpression: condition }) },
+});
 
 /** One transaction, lost races as ConcurrentUpdateError. */
 export const transact = (doc: DynamoDBDocumentClient, what: string, items: TransactItem[]): Promise<unknown> =>

@@ -1,4 +1,4 @@
-// GrantStore against DynamoDB Local (real protocol: transactions, GSIs, conditions).
+// The table's stores against DynamoDB Local (real protocol: transactions, GSIs, conditions).
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeDynamoGrantStore } from '../../lib/adapters/dynamodb/grant-store.js';
+import { makeDynamoStores, type DynamoStores } from '../../lib/adapters/dynamodb/stores.js';
 import { makeDynamoPlaneStore } from '../../lib/adapters/dynamodb/plane-store.js';
 import { targetFromItem } from '../../lib/adapters/dynamodb/items.js';
 import { BadRequestError } from '../../lib/domain/errors.js';
@@ -26,7 +26,7 @@ import {
 import { freshTable } from '../helpers/dynamo.js';
 import { failure } from '../helpers/failure.js';
 
-let store: GrantStore;
+let stores: DynamoStores;
 let planes: PlaneStore;
 let seq = 0;
 const id = (prefix: string) => `${prefix}${String((seq += 1)).padStart(6, '0')}`;
@@ -35,7 +35,7 @@ const tick = (): string => new Date(Date.parse('2026-11-01T00:00:00.000Z') + seq
 
 beforeAll(async () => {
   const { docClient, tableName } = await freshTable();
-  store = makeDynamoGrantStore(docClient, tableName);
+  stores = makeDynamoStores(docClient, tableName);
   planes = makeDynamoPlaneStore(docClient, tableName);
 });
 
@@ -109,7 +109,7 @@ const compiled = (project: string, domain: string, policyName: string): Compiled
   },
 });
 
-describe('DynamoDB GrantStore: grants', () => {
+describe('DynamoDB stores: grants', () => {
   it('round-trips a grant with its audit event, and finds it by ticket', async () => {
     // Prepare
     const g = grant({
@@ -120,32 +120,32 @@ describe('DynamoDB GrantStore: grants', () => {
     });
 
     // Act
-    await store.createGrant(g, audit({ grantId: g.id }));
+    await stores.grants.createGrant(g, audit({ grantId: g.id }));
 
     // Assess
-    expect(await store.getGrant(g.id)).toEqual(g);
-    expect(await store.findGrantByTicket('jira', 'jira', 'OPS-1')).toEqual(g);
-    expect(await store.findGrantByTicket('api', 'jira', 'OPS-1')).toBeNull();
-    expect(await store.getGrant('nope')).toBeNull();
-    const events = await store.listAudit({ grantId: g.id }, { limit: 10 });
+    expect(await stores.grants.getGrant(g.id)).toEqual(g);
+    expect(await stores.grants.findGrantByTicket('jira', 'jira', 'OPS-1')).toEqual(g);
+    expect(await stores.grants.findGrantByTicket('api', 'jira', 'OPS-1')).toBeNull();
+    expect(await stores.grants.getGrant('nope')).toBeNull();
+    const events = await stores.audit.listAudit({ grantId: g.id }, { limit: 10 });
     expect(events.items.map((e) => e.action)).toEqual(['grant.submitted']);
   });
 
   it('refuses a stale update with ConcurrentUpdateError and keeps the stored grant', async () => {
     // Prepare
     const g = grant();
-    await store.createGrant(g, audit({ grantId: g.id }));
+    await stores.grants.createGrant(g, audit({ grantId: g.id }));
     const approved: GrantRecord = { ...g, status: 'approved', version: 2 };
-    await store.updateGrant(approved, audit({ grantId: g.id, action: 'grant.approved' }));
+    await stores.grants.updateGrant(approved, audit({ grantId: g.id, action: 'grant.approved' }));
 
     // Act: another writer still holding version 1
     const stale: GrantRecord = { ...g, status: 'rejected', version: 2 };
-    const attempt = await failure(store.updateGrant(stale, audit({ grantId: g.id, action: 'grant.rejected' })));
+    const attempt = await failure(stores.grants.updateGrant(stale, audit({ grantId: g.id, action: 'grant.rejected' })));
 
     // Assess
     expect(attempt).toBeInstanceOf(ConcurrentUpdateError);
-    expect((await store.getGrant(g.id))?.status).toBe('approved');
-    const actions = (await store.listAudit({ grantId: g.id }, { limit: 10 })).items.map((e) => e.action);
+    expect((await stores.grants.getGrant(g.id))?.status).toBe('approved');
+    const actions = (await stores.audit.listAudit({ grantId: g.id }, { limit: 10 })).items.map((e) => e.action);
     expect(actions).toEqual(['grant.approved', 'grant.submitted']); // the failed transaction left no audit
   });
 
@@ -154,7 +154,7 @@ describe('DynamoDB GrantStore: grants', () => {
     const created: GrantRecord[] = [];
     for (let i = 0; i < 25; i += 1) {
       const g = grant({ source: 'paging-repo' });
-      await store.createGrant(g, audit({ grantId: g.id }));
+      await stores.grants.createGrant(g, audit({ grantId: g.id }));
       created.push(g);
     }
 
@@ -163,7 +163,10 @@ describe('DynamoDB GrantStore: grants', () => {
     const cursors: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await store.listGrants({ source: 'paging-repo' }, { limit: 10, ...(cursor ? { cursor } : {}) });
+      const page = await stores.grants.listGrants(
+        { source: 'paging-repo' },
+        { limit: 10, ...(cursor ? { cursor } : {}) },
+      );
       expect(page.items.length).toBeLessThanOrEqual(10);
       seen.push(...page.items.map((g) => g.id));
       cursor = page.nextCursor;
@@ -184,13 +187,13 @@ describe('DynamoDB GrantStore: grants', () => {
       for (const domain of ['development', 'production']) {
         for (const status of statuses) {
           const g = grant({ project, domain, status, source: project === 'alpha' ? 'repo-a' : 'api' });
-          await store.createGrant(g, audit({ grantId: g.id }));
+          await stores.grants.createGrant(g, audit({ grantId: g.id }));
           made.push(g);
         }
       }
     }
     const global = grant({ scope: { type: 'global' }, status: 'approved', source: 'repo-a' });
-    await store.createGrant(global, audit({ grantId: global.id }));
+    await stores.grants.createGrant(global, audit({ grantId: global.id }));
     const ids = (items: GrantRecord[]) => items.map((g) => g.id).sort();
     const expected = (pred: (g: GrantRecord) => boolean) => ids(made.filter(pred));
     const project = (g: GrantRecord) => (g.scope.type === 'project-domain' ? g.scope.project : undefined);
@@ -198,7 +201,7 @@ describe('DynamoDB GrantStore: grants', () => {
 
     // Act + Assess
     const list = async (filter: Parameters<GrantStore['listGrants']>[0]) =>
-      ids((await store.listGrants(filter, { limit: 100 })).items);
+      ids((await stores.grants.listGrants(filter, { limit: 100 })).items);
     expect(await list({ project: 'alpha', domain: 'production' })).toEqual(
       expected((g) => project(g) === 'alpha' && domain(g) === 'production'),
     );
@@ -222,13 +225,13 @@ describe('DynamoDB GrantStore: grants', () => {
     for (let i = 0; i < 12; i += 1) {
       const status: GrantStatus = i % 3 === 0 ? 'rejected' : 'pending-approval';
       const g = grant({ project: 'gamma', status });
-      await store.createGrant(g, audit({ grantId: g.id }));
+      await stores.grants.createGrant(g, audit({ grantId: g.id }));
       if (status === 'rejected') rejected.unshift(g.id);
     }
 
     // Act
-    const first = await store.listGrants({ project: 'gamma', status: 'rejected' }, { limit: 2 });
-    const second = await store.listGrants(
+    const first = await stores.grants.listGrants({ project: 'gamma', status: 'rejected' }, { limit: 2 });
+    const second = await stores.grants.listGrants(
       { project: 'gamma', status: 'rejected' },
       { limit: 2, cursor: first.nextCursor ?? '' },
     );
@@ -239,10 +242,12 @@ describe('DynamoDB GrantStore: grants', () => {
   });
 
   it('rejects a cursor it did not issue with BadRequestError on `cursor`', async () => {
-    const other = await store.listGrants({ source: 'paging-repo' }, { limit: 1 });
-    await expect(store.listGrants({}, { limit: 5, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(BadRequestError);
+    const other = await stores.grants.listGrants({ source: 'paging-repo' }, { limit: 1 });
+    await expect(stores.grants.listGrants({}, { limit: 5, cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(
+      BadRequestError,
+    );
     await expect(
-      store.listGrants({ status: 'approved' }, { limit: 5, cursor: other.nextCursor ?? '' }),
+      stores.grants.listGrants({ status: 'approved' }, { limit: 5, cursor: other.nextCursor ?? '' }),
     ).rejects.toMatchObject({
       violations: [{ path: 'cursor', code: 'cursor.invalid' }],
     });
@@ -256,18 +261,20 @@ describe('DynamoDB PlaneStore: units, snapshots and targets', () => {
     const a = grant({ dataPlane: plane, status: 'approved' });
     const b = grant({ dataPlane: plane });
     const g = grant({ dataPlane: plane, status: 'approved', scope: { type: 'global' } });
-    await store.createGrant(a, audit());
-    await store.createGrant(b, audit());
+    await stores.grants.createGrant(a, audit());
+    await stores.grants.createGrant(b, audit());
     const afterCreate = await planes.getPlaneSnapshot(plane);
 
     // Act: b approved, a revoking, then a no-membership change (approved → active), a revoked, a global grant
-    await store.updateGrant({ ...b, status: 'approved', version: 2 }, audit(), { previousStatus: 'pending-approval' });
-    await store.updateGrant({ ...a, status: 'revoking', version: 2 }, audit(), { previousStatus: 'approved' });
+    await stores.grants.updateGrant({ ...b, status: 'approved', version: 2 }, audit(), {
+      previousStatus: 'pending-approval',
+    });
+    await stores.grants.updateGrant({ ...a, status: 'revoking', version: 2 }, audit(), { previousStatus: 'approved' });
     const mid = await planes.getPlaneSnapshot(plane);
-    await store.updateGrant({ ...b, status: 'active', version: 3 }, audit(), { previousStatus: 'approved' });
-    await store.updateGrant({ ...a, status: 'revoked', version: 3 }, audit(), { previousStatus: 'revoking' });
+    await stores.grants.updateGrant({ ...b, status: 'active', version: 3 }, audit(), { previousStatus: 'approved' });
+    await stores.grants.updateGrant({ ...a, status: 'revoked', version: 3 }, audit(), { previousStatus: 'revoking' });
     const end = await planes.getPlaneSnapshot(plane);
-    await store.createGrant(g, audit());
+    await stores.grants.createGrant(g, audit());
     const unit = await planes.getUnitSnapshot(plane, 'NS#flytesnacks-development');
 
     // Assess: members are the desired and revoking grants; only desired-set changes bump versions
@@ -295,14 +302,17 @@ describe('DynamoDB PlaneStore: units, snapshots and targets', () => {
     expect(await planes.getUnits(plane, ['NS#nobody-here'])).toEqual([
       { dataPlane: plane, unit: 'NS#nobody-here', version: 0, compiled: 0, targetKeys: [], refused: {} },
     ]);
-    expect((await store.getGrants([a.id, b.id, 'missing'])).map((x) => x.status).sort()).toEqual(['active', 'revoked']);
+    expect((await stores.grants.getGrants([a.id, b.id, 'missing'])).map((x) => x.status).sort()).toEqual([
+      'active',
+      'revoked',
+    ]);
   });
 
   it('writes desired targets guarded by the plane version, or by the unit and global versions, keeping applied fields', async () => {
     // Prepare
     const plane = 'prod';
     const g = grant({ dataPlane: plane, status: 'approved', project: 'tgt', domain: 'development' });
-    await store.createGrant(g, audit());
+    await stores.grants.createGrant(g, audit());
     const snapshot = await planes.getPlaneSnapshot(plane);
     const key = targetKey(plane, { type: 'project-domain', project: 'tgt', domain: 'development' });
     const scope = { type: 'project-domain' as const, project: 'tgt', domain: 'development' };
@@ -326,10 +336,10 @@ describe('DynamoDB PlaneStore: units, snapshots and targets', () => {
       [{ unit, version: 1, refused: { [g.id]: 'quota.policies-per-role: no room' } }],
     );
     const marked = await planes.getUnits(plane, [unit]);
-    const written = await store.getTarget(key);
+    const written = await stores.targets.getTarget(key);
     // the applier records what it applied (conditional on the desired version it applied)
     if (written === null) throw new Error('target missing');
-    await store.putTarget({ ...written, appliedVersion: 1, state: 'applied', lastAppliedAt: at }, 1);
+    await stores.targets.putTarget({ ...written, appliedVersion: 1, state: 'applied', lastAppliedAt: at }, 1);
     const staleTarget = await failure(
       planes.writeDesiredTargets(
         plane,
@@ -338,7 +348,7 @@ describe('DynamoDB PlaneStore: units, snapshots and targets', () => {
         [],
       ),
     );
-    await store.createGrant(grant({ dataPlane: plane, status: 'approved' }), audit()); // plane moves on
+    await stores.grants.createGrant(grant({ dataPlane: plane, status: 'approved' }), audit()); // plane moves on
     const stalePlane = await failure(
       planes.writeDesiredTargets(
         plane,
@@ -364,7 +374,10 @@ describe('DynamoDB PlaneStore: units, snapshots and targets', () => {
       ],
       [{ unit, version: 1, refused: {} }],
     );
-    await store.createGrant(grant({ dataPlane: plane, status: 'approved', scope: { type: 'global' } }), audit());
+    await stores.grants.createGrant(
+      grant({ dataPlane: plane, status: 'approved', scope: { type: 'global' } }),
+      audit(),
+    );
     const staleGlobal = await failure(
       planes.writeDesiredTargets(plane, unitGuard, [], [{ unit, version: 1, refused: {} }]),
     );
@@ -380,19 +393,21 @@ describe('DynamoDB PlaneStore: units, snapshots and targets', () => {
     expect(stalePlane).toBeInstanceOf(ConcurrentUpdateError);
     expect(staleGlobal).toBeInstanceOf(ConcurrentUpdateError);
     expect(unmarked).toBeInstanceOf(Error);
-    const end = await store.getTarget(key);
+    const end = await stores.targets.getTarget(key);
     expect(end).toMatchObject({ desiredVersion: 2, appliedVersion: 1, state: 'pending', lastAppliedAt: at });
     expect(end?.desired).toEqual(compiled('tgt', 'development', 'p2'));
     expect((await planes.getUnits(plane, [unit]))[0]).toMatchObject({ compiled: 1, refused: {} });
-    expect((await store.listTargets(plane)).map((t) => t.targetKey)).toContain(key);
-    expect((await store.listTargets()).map((t) => t.targetKey)).toContain(key);
+    expect((await stores.targets.listTargets(plane)).map((t) => t.targetKey)).toContain(key);
+    expect((await stores.targets.listTargets()).map((t) => t.targetKey)).toContain(key);
     expect((await planes.getPlaneSnapshot(plane)).targets.map((t) => t.targetKey)).toContain(key);
     expect((await planes.getUnitSnapshot(plane, unit)).targets.map((t) => t.targetKey)).toEqual([key]);
-    await expect(store.putTarget({ ...end!, appliedVersion: 2 }, 1)).rejects.toBeInstanceOf(ConcurrentUpdateError);
+    await expect(stores.targets.putTarget({ ...end!, appliedVersion: 2 }, 1)).rejects.toBeInstanceOf(
+      ConcurrentUpdateError,
+    );
   });
 });
 
-describe('DynamoDB GrantStore: target pages', () => {
+describe('DynamoDB TargetStore: pages', () => {
   it('serves a page of targets in key order reading at most limit + 1 items, for one plane or all', async () => {
     // Prepare: a table of its own, its client counting the items each request read
     const table = await freshTable();
@@ -405,7 +420,7 @@ describe('DynamoDB GrantStore: target pages', () => {
       },
       { step: 'initialize', name: 'countScanned' },
     );
-    const own = makeDynamoGrantStore(table.docClient, table.tableName);
+    const own = makeDynamoStores(table.docClient, table.tableName).targets;
     const put = async (plane: string, project: string) => {
       const scope = { type: 'project-domain' as const, project, domain: 'development' };
       await own.putTarget(
@@ -454,7 +469,7 @@ describe('DynamoDB GrantStore: target pages', () => {
   });
 });
 
-describe('DynamoDB GrantStore: attributes, updates, audit, deliveries, drift, sources', () => {
+describe('DynamoDB stores: attributes, updates, audit, deliveries, drift, sources', () => {
   it('stores imported attributes in the plane snapshot and bumps the pair’s unit and the plane version', async () => {
     const before = await planes.getPlaneSnapshot('attrs');
     const record = {
@@ -465,7 +480,7 @@ describe('DynamoDB GrantStore: attributes, updates, audit, deliveries, drift, so
       importedAt: 'now',
       importedBy: 'root',
     };
-    await store.putAttributes(record, audit({ actor: 'root', action: 'attributes.imported' }));
+    await stores.attributes.putAttributes(record, audit({ actor: 'root', action: 'attributes.imported' }));
     const after = await planes.getPlaneSnapshot('attrs');
     expect(after.version).toBe(before.version + 1);
     expect(after.units.map((unit) => [unit.unit, unit.version, unit.targetKeys])).toEqual([
@@ -473,8 +488,8 @@ describe('DynamoDB GrantStore: attributes, updates, audit, deliveries, drift, so
     ]);
     expect((await planes.getUnitSnapshot('attrs', 'NS#p-d')).attributes).toEqual([record]);
     expect(after.attributes).toEqual([record]);
-    expect(await store.getAttributes('attrs', 'p', 'd')).toEqual(record);
-    expect(await store.listAttributes('attrs')).toEqual([record]);
+    expect(await stores.attributes.getAttributes('attrs', 'p', 'd')).toEqual(record);
+    expect(await stores.attributes.listAttributes('attrs')).toEqual([record]);
   });
 
   it('lists attribute updates by status, finds the latest of a pair, and acknowledges once', async () => {
@@ -492,40 +507,49 @@ describe('DynamoDB GrantStore: attributes, updates, audit, deliveries, drift, so
     });
     const u1 = update(1);
     const u2 = update(2);
-    await store.createAttributeUpdate(u1);
-    await store.createAttributeUpdate(u2);
+    await stores.attributes.createAttributeUpdate(u1);
+    await stores.attributes.createAttributeUpdate(u2);
 
-    const acked = await store.acknowledgeAttributeUpdate(
+    const acked = await stores.attributes.acknowledgeAttributeUpdate(
       u1.id,
       'root',
       '2026-11-03T00:00:00Z',
       audit({ actor: 'root' }),
     );
-    await expect(store.acknowledgeAttributeUpdate(u1.id, 'root', 'later', audit())).rejects.toBeInstanceOf(
+    await expect(stores.attributes.acknowledgeAttributeUpdate(u1.id, 'root', 'later', audit())).rejects.toBeInstanceOf(
       ConcurrentUpdateError,
     );
 
     expect(acked).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'root' });
-    expect((await store.latestAttributeUpdate('prod', 'flytesnacks', 'production'))?.id).toBe(u2.id);
-    expect((await store.listAttributeUpdates('pending', { limit: 10 })).items.map((u) => u.id)).toEqual([u2.id]);
-    expect((await store.listAttributeUpdates('acknowledged', { limit: 10 })).items.map((u) => u.id)).toEqual([u1.id]);
-    expect((await store.listAttributeUpdates(undefined, { limit: 10 })).items.map((u) => u.id)).toEqual([u2.id, u1.id]);
+    expect((await stores.attributes.latestAttributeUpdate('prod', 'flytesnacks', 'production'))?.id).toBe(u2.id);
+    expect((await stores.attributes.listAttributeUpdates('pending', { limit: 10 })).items.map((u) => u.id)).toEqual([
+      u2.id,
+    ]);
+    expect(
+      (await stores.attributes.listAttributeUpdates('acknowledged', { limit: 10 })).items.map((u) => u.id),
+    ).toEqual([u1.id]);
+    expect((await stores.attributes.listAttributeUpdates(undefined, { limit: 10 })).items.map((u) => u.id)).toEqual([
+      u2.id,
+      u1.id,
+    ]);
   });
 
   it('lists audit events by target and actor, newest first', async () => {
     const e1 = audit({ actor: 'auditor-x', targetKey: 'prod#a#b', at: '2026-11-05T00:00:00Z' });
     const e2 = audit({ actor: 'auditor-x', targetKey: 'prod#a#b', at: '2026-11-06T00:00:00Z' });
     const e3 = audit({ actor: 'auditor-y', targetKey: 'prod#a#b', at: '2026-11-07T00:00:00Z' });
-    for (const e of [e1, e2, e3]) await store.appendAudit(e);
-    expect((await store.listAudit({ targetKey: 'prod#a#b' }, { limit: 10 })).items.map((e) => e.id)).toEqual([
+    for (const e of [e1, e2, e3]) await stores.audit.appendAudit(e);
+    expect((await stores.audit.listAudit({ targetKey: 'prod#a#b' }, { limit: 10 })).items.map((e) => e.id)).toEqual([
       e3.id,
       e2.id,
       e1.id,
     ]);
     expect(
-      (await store.listAudit({ targetKey: 'prod#a#b', actor: 'auditor-x' }, { limit: 10 })).items.map((e) => e.id),
+      (await stores.audit.listAudit({ targetKey: 'prod#a#b', actor: 'auditor-x' }, { limit: 10 })).items.map(
+        (e) => e.id,
+      ),
     ).toEqual([e2.id, e1.id]);
-    expect((await store.listAudit({ actor: 'auditor-y' }, { limit: 10 })).items).toEqual([e3]);
+    expect((await stores.audit.listAudit({ actor: 'auditor-y' }, { limit: 10 })).items).toEqual([e3]);
   });
 
   it('remembers a webhook delivery until its TTL passes', async () => {
@@ -535,32 +559,35 @@ describe('DynamoDB GrantStore: attributes, updates, audit, deliveries, drift, so
       at: '2026-11-01T00:00:00Z',
       result: { status: 201, body: { id: 'G1' } },
     };
-    await store.rememberDelivery(record, 3600);
-    expect(await store.getDelivery('jira', 'd-1', new Date('2026-11-01T00:30:00Z'))).toEqual(record);
-    expect(await store.getDelivery('jira', 'd-1', new Date('2026-11-01T01:00:01Z'))).toBeNull();
-    expect(await store.getDelivery('generic', 'd-1', new Date('2026-11-01T00:30:00Z'))).toBeNull();
+    await stores.deliveries.rememberDelivery(record, 3600);
+    expect(await stores.deliveries.getDelivery('jira', 'd-1', new Date('2026-11-01T00:30:00Z'))).toEqual(record);
+    expect(await stores.deliveries.getDelivery('jira', 'd-1', new Date('2026-11-01T01:00:01Z'))).toBeNull();
+    expect(await stores.deliveries.getDelivery('generic', 'd-1', new Date('2026-11-01T00:30:00Z'))).toBeNull();
   });
 
   it('returns the latest drift report, and sources round-trip', async () => {
-    expect(await store.getLatestDriftReport()).toBeNull();
-    await store.putDriftReport({ id: 'r1', checkedAt: '2026-11-01T00:00:00Z', report: { targets: [] } }, 86400);
-    await store.putDriftReport(
+    expect(await stores.driftReports.getLatestDriftReport()).toBeNull();
+    await stores.driftReports.putDriftReport(
+      { id: 'r1', checkedAt: '2026-11-01T00:00:00Z', report: { targets: [] } },
+      86400,
+    );
+    await stores.driftReports.putDriftReport(
       { id: 'r2', checkedAt: '2026-11-01T00:15:00Z', report: { targets: [{ status: 'in-sync' }] } },
       86400,
     );
-    expect(await store.getLatestDriftReport()).toEqual({
+    expect(await stores.driftReports.getLatestDriftReport()).toEqual({
       id: 'r2',
       checkedAt: '2026-11-01T00:15:00Z',
       report: { targets: [{ status: 'in-sync' }] },
     });
     const source = { name: 'grants-repo', createdAt: 'c', updatedAt: 'u', lastRevision: 'abc123' };
-    await store.putSource(source);
-    expect(await store.getSource('grants-repo')).toEqual(source);
-    expect(await store.getSource('other')).toBeNull();
+    await stores.sources.putSource(source);
+    expect(await stores.sources.getSource('grants-repo')).toEqual(source);
+    expect(await stores.sources.getSource('other')).toBeNull();
   });
 });
 
-describe('DynamoDB GrantStore: stream', () => {
+describe('DynamoDB stores: stream', () => {
   it('puts each desired-target write on the table stream as a `type = target` image the applier can parse', async () => {
     // Prepare: a table of its own so the stream holds only this test's writes
     const { client, docClient, tableName, endpoint } = await freshTable();
@@ -608,7 +635,7 @@ describe('DynamoDB GrantStore: stream', () => {
     streams.destroy();
 
     // Assess
-    expect(images).toEqual([await makeDynamoGrantStore(docClient, tableName).getTarget(key)]);
+    expect(images).toEqual([await makeDynamoStores(docClient, tableName).targets.getTarget(key)]);
     expect(images[0]).toMatchObject({ desiredVersion: 1, appliedVersion: 0, state: 'pending' });
   });
 });
