@@ -99,6 +99,9 @@ const answeredCodes = (): Set<string> => {
     // new ForbiddenError('x', …), NotFoundError, StateConflictError
     for (const m of text.matchAll(/new (?:Forbidden|NotFound|StateConflict)Error\(\s*'([^']+)'/g))
       codes.add(m[1] ?? '');
+    // the codes refusal classes give themselves: `super('x', …)`, `code = 'x'` (a default)
+    for (const m of text.matchAll(/\bsuper\(\s*('[^']+')/g)) quoted(m[1] ?? '').forEach((c) => codes.add(c));
+    for (const m of text.matchAll(/\bcode = ('[^']+')/g)) quoted(m[1] ?? '').forEach((c) => codes.add(c));
     // problem(404, 'x', …) built by the chain and the handlers
     for (const m of text.matchAll(/\bproblem\(\s*[\w.]+,\s*'([^']+)'/g))
       if (!TYPE_ONLY_SLUGS.has(m[1] ?? '')) codes.add(m[1] ?? '');

@@ -2,11 +2,9 @@
 // Parse → one use case (syncSource) → shape. Always 200 with {added, unchanged, removed}.
 import * as z from 'zod';
 import { syncSource } from '../../lib/app/sync.js';
-import { StateConflictError } from '../../lib/domain/errors.js';
 import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring/http.js';
 import { callerOf, makeHttpHandler, type ChainOptions } from '../shared/http.js';
 import { parseWith } from '../shared/params.js';
-import { problem, ProblemError } from '../shared/problem.js';
 
 // Entries stay unknown here: validating each grant is the use case's job (422 with grants[i] paths).
 const syncBody = z
@@ -29,22 +27,15 @@ export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
       syncSourceGrants: async (req) => {
         const query = parseWith(syncQuery, req.query, 'query');
         const body = parseWith(syncBody, req.body, 'body');
-        try {
-          const result = await syncSource(resolveDeps(source).app, {
-            source: req.params.source ?? '',
-            grants: body.grants,
-            ...(body.revision === undefined ? {} : { revision: body.revision }),
-            dryRun: query.dryRun ?? false,
-            confirmPrune: query.confirmPrune ?? false,
-            actor: callerOf(req),
-          });
-          return { status: 200, body: result };
-        } catch (error: unknown) {
-          // The prune guard is about the declared set as a whole: its error names `grants`.
-          if (error instanceof StateConflictError && error.code === 'sync.prune-guard')
-            throw new ProblemError(problem(409, error.code, error.message, undefined, 'grants'));
-          throw error;
-        }
+        const result = await syncSource(resolveDeps(source).app, {
+          source: req.params.source ?? '',
+          grants: body.grants,
+          ...(body.revision === undefined ? {} : { revision: body.revision }),
+          dryRun: query.dryRun ?? false,
+          confirmPrune: query.confirmPrune ?? false,
+          actor: callerOf(req),
+        });
+        return { status: 200, body: result };
       },
     },
     options,

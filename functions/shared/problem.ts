@@ -105,10 +105,15 @@ export function mapError(error: unknown): MappedError {
   if (error instanceof EngineError) return { problem: ENGINE_PROBLEM, headers: {}, clientError: false };
   if (error instanceof ValidationError) return client(problem(422, 'validation', error.message, error.violations));
   if (error instanceof BadRequestError) return client(problem(400, 'bad-request', error.message, error.violations));
-  if (error instanceof UnauthorizedError) return client(problem(401, 'auth.unauthenticated', error.message));
-  if (error instanceof ForbiddenError) return client(problem(403, error.code, error.message));
-  if (error instanceof NotFoundError) return client(problem(404, error.code, error.message));
-  if (error instanceof StateConflictError) return client(problem(409, error.code, error.message));
+  const coded = (status: number, e: UnauthorizedError | ForbiddenError | NotFoundError | StateConflictError) =>
+    client(
+      problem(status, e.code, e.message, undefined, e.path),
+      e.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(e.retryAfterSeconds) },
+    );
+  if (error instanceof UnauthorizedError) return coded(401, error);
+  if (error instanceof ForbiddenError) return coded(403, error);
+  if (error instanceof NotFoundError) return coded(404, error);
+  if (error instanceof StateConflictError) return coded(409, error);
   if (error instanceof IdempotencyValidationError) {
     return client(
       problem(

@@ -298,7 +298,7 @@ const diffAndApply = async (
       ...(guardTrips ? { pruneGuard: { path: 'grants', code: 'sync.prune-guard', message: guardMessage } } : {}),
     };
   }
-  if (guardTrips) throw new StateConflictError('sync.prune-guard', guardMessage);
+  if (guardTrips) throw new StateConflictError('sync.prune-guard', guardMessage, { path: 'grants' });
 
   const at = revision === undefined ? '' : ` at revision ${revision}`;
   const admin: Identity = { sub: input.actor.sub, roles: [...new Set([...input.actor.roles, 'admin' as const])] };

@@ -10,7 +10,14 @@
 // the actor of an approval must not be the ticket's requester (403 `grant.self-approval`). Closing a
 // ticket is the ticket system's own decision on a grant it created, so a close revokes with the
 // authority of that source (as an admin would), recorded under the actor's id.
-import { NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors.js';
+import {
+  NotFoundError,
+  refusalOf,
+  StateConflictError,
+  UnauthorizedError,
+  ValidationError,
+  type Refusal,
+} from '../domain/errors.js';
 import type { Identity, GrantRecord } from '../domain/ports.js';
 import {
   mapTicketPayload,
@@ -32,31 +39,45 @@ export const DELIVERY_TTL_SECONDS = 7 * 24 * 3600;
 /** How long a claim stays "in progress" when its processing crashed before remembering an answer. */
 export const IN_PROGRESS_TTL_SECONDS = 60;
 
-/** An HTTP answer as remembered for replays: status and JSON body. */
-export interface WebhookAnswer {
-  status: number;
-  body: unknown;
-  /** true when this answer repeats a remembered one. */
-  replay?: boolean;
-}
+/**
+ * What a delivery came to, as remembered for replays: the grant it acted on (`queued` when it
+ * handed work to the applier), an event that needs nothing, or a refusal the sender must fix.
+ */
+export type WebhookOutcome =
+  | { kind: 'grant'; grant: GrantRecord; queued: boolean }
+  | { kind: 'ignored'; reason: string }
+  | { kind: 'refused'; refusal: Refusal };
 
-/** A delivery's signature does not verify (or the source has no secret) → 401, nothing stored. */
+/** An outcome, `replay` when it repeats the one remembered for the same delivery. */
+export type WebhookResult = WebhookOutcome & { replay?: true };
+
+/** A delivery's signature does not verify (or the source has no secret), nothing stored. */
 export class WebhookSignatureError extends UnauthorizedError {
-  readonly code: SignatureFailureCode;
   constructor(code: SignatureFailureCode, message: string) {
-    super(message);
+    super(message, code, { path: 'headers' });
     this.name = 'WebhookSignatureError';
-    this.code = code;
   }
 }
 
-/** The same delivery is being processed right now (a concurrent duplicate) → 409, retry later. */
-export class DeliveryInProgressError extends Error {
+/** The same delivery is being processed right now (a concurrent duplicate): retry in a moment. */
+export class DeliveryInProgressError extends StateConflictError {
   constructor(message = 'This delivery is being processed right now; retry in a moment') {
-    super(message);
+    super('webhook.delivery-in-progress', message, { retryAfterSeconds: 2 });
     this.name = 'DeliveryInProgressError';
   }
 }
+
+/** The webhook source a path names, or a 404 naming the ones there are. */
+export const webhookKindOf = (name: string | undefined): WebhookKind => {
+  const kind = WEBHOOK_KINDS.find((known) => known === name);
+  if (kind === undefined)
+    throw new NotFoundError(
+      'webhook.unknown-source',
+      `No webhook source "${name ?? ''}"; use one of ${WEBHOOK_KINDS.join(', ')}.`,
+      { path: 'path.source' },
+    );
+  return kind;
+};
 
 export interface WebhookDelivery {
   kind: WebhookKind;
@@ -67,33 +88,21 @@ export interface WebhookDelivery {
   secrets: readonly string[];
 }
 
-export interface WebhookOptions {
-  /**
-   * The answer to remember for an error the use case raised (4xx: what the sender must fix), or
-   * null for a failure of ours (5xx): then nothing is remembered and the error propagates, so the
-   * sender's retry is processed afresh.
-   */
-  answerFor(error: unknown): WebhookAnswer | null;
-}
-
 const IN_PROGRESS = { state: 'in-progress' } as const;
 
 const isInProgress = (result: unknown): boolean =>
   typeof result === 'object' && result !== null && 'state' in result && result.state === 'in-progress';
 
-const isAnswer = (value: unknown): value is WebhookAnswer =>
+const OUTCOME_KINDS: readonly string[] = ['grant', 'ignored', 'refused'] satisfies WebhookOutcome['kind'][];
+
+const isOutcome = (value: unknown): value is WebhookOutcome =>
   typeof value === 'object' &&
   value !== null &&
-  'status' in value &&
-  typeof value.status === 'number' &&
-  'body' in value;
+  'kind' in value &&
+  typeof value.kind === 'string' &&
+  OUTCOME_KINDS.includes(value.kind);
 
-/** A remembered answer as a replay: a success is 200 with the first body (marked), an error repeats as is. */
-const replayOf = (answer: WebhookAnswer): WebhookAnswer => {
-  if (answer.status >= 400) return { ...answer, replay: true };
-  const body = typeof answer.body === 'object' && answer.body !== null ? { ...answer.body, replay: true } : answer.body;
-  return { status: 200, body, replay: true };
-};
+const replayOf = (outcome: WebhookOutcome): WebhookResult => ({ ...outcome, replay: true });
 
 /** Jira signs no timestamp; its body's own `timestamp` (ms, signed) must fall inside the remember window. */
 const checkJiraAge = (body: unknown, nowMs: number): void => {
@@ -138,18 +147,15 @@ const GRANT_FIELD_PATH: Record<WebhookKind, (field: string) => string> = {
   servicenow: (field) => field,
 };
 
-const grantAnswer = (grant: GrantRecord, queued: boolean): WebhookAnswer => ({
-  status: queued ? 202 : 200,
-  // docs/webhooks.md: "Answers 200 with the grant (202 when it queued work)" — the grant itself.
-  body: grant,
-});
+const grantAnswer = (grant: GrantRecord, queued: boolean): WebhookOutcome => ({ kind: 'grant', grant, queued });
+
+const ignored = (reason: string): WebhookOutcome => ({ kind: 'ignored', reason });
 
 const ticketText = (event: TicketEvent): string => `${event.ticket.system} ticket ${event.ticket.key}`;
 
 /** Runs what a mapped ticket event means for its grant (the use cases decide who may do what). */
-const act = async (deps: AppDeps, kind: WebhookKind, event: TicketEvent): Promise<WebhookAnswer> => {
-  if (event.kind === 'ignored')
-    return { status: 200, body: { ignored: true, reason: event.ignoredReason ?? 'the event needs no action' } };
+const act = async (deps: AppDeps, kind: WebhookKind, event: TicketEvent): Promise<WebhookOutcome> => {
+  if (event.kind === 'ignored') return ignored(event.ignoredReason ?? 'the event needs no action');
   const linked = await deps.grants.findGrantByTicket(kind, event.ticket.system, event.ticket.key);
   const via = `via ${kind} webhook, ${ticketText(event)}`;
 
@@ -203,8 +209,7 @@ const act = async (deps: AppDeps, kind: WebhookKind, event: TicketEvent): Promis
 
   if (linked === null) {
     // Jira and ServiceNow send every ticket's transitions; only tickets that created a grant matter.
-    if (kind !== 'generic')
-      return { status: 200, body: { ignored: true, reason: `no grant is linked to ${ticketText(event)}` } };
+    if (kind !== 'generic') return ignored(`no grant is linked to ${ticketText(event)}`);
     throw new NotFoundError(
       'webhook.grant-not-found',
       `No grant is linked to ${ticketText(event)}: send ticket.created with the grant first`,
@@ -234,15 +239,16 @@ const act = async (deps: AppDeps, kind: WebhookKind, event: TicketEvent): Promis
 /**
  * Handles one webhook delivery (docs/webhooks.md): verify the signature (WebhookSignatureError, nothing
  * stored), claim the delivery (a replay answers the first result; a concurrent duplicate gets
- * DeliveryInProgressError), map the payload (422 on a grant that does not parse), run the use case,
- * and remember its answer. `body` is the parsed JSON of `rawBody`.
+ * DeliveryInProgressError), map the payload (a ValidationError on a grant that does not parse), run
+ * the use case, and remember its outcome. A refusal (what the sender must fix) is remembered and
+ * returned as one; a failure of ours releases the claim and propagates, so the sender's retry is
+ * processed afresh. `body` is the parsed JSON of `rawBody`.
  */
 export const receiveWebhook = async (
   deps: AppDeps,
   delivery: WebhookDelivery,
   body: unknown,
-  options: WebhookOptions,
-): Promise<WebhookAnswer> => {
+): Promise<WebhookResult> => {
   const now = deps.clock.now();
   const verified = verifyWebhookDelivery(
     delivery.kind,
@@ -257,7 +263,7 @@ export const receiveWebhook = async (
   const base = { source: delivery.kind, deliveryId: verified.deliveryId, at: now.toISOString() };
   const seen = await deps.deliveries.claimDelivery({ ...base, result: IN_PROGRESS }, IN_PROGRESS_TTL_SECONDS, now);
   if (seen !== null) {
-    if (isInProgress(seen.result) || !isAnswer(seen.result)) throw new DeliveryInProgressError();
+    if (isInProgress(seen.result) || !isOutcome(seen.result)) throw new DeliveryInProgressError();
     return replayOf(seen.result);
   }
   // Jira's delivery id (X-Atlassian-Webhook-Identifier, docs/webhooks.md) is remembered too: a redelivery
@@ -272,20 +278,20 @@ export const receiveWebhook = async (
     );
     if (seenAlias !== null) {
       await deps.deliveries.rememberDelivery({ ...base, result: IN_PROGRESS }, 0).catch(() => undefined);
-      if (isInProgress(seenAlias.result) || !isAnswer(seenAlias.result)) throw new DeliveryInProgressError();
+      if (isInProgress(seenAlias.result) || !isOutcome(seenAlias.result)) throw new DeliveryInProgressError();
       return replayOf(seenAlias.result);
     }
   }
   const claims = alias === null ? [base] : [base, alias];
 
-  let answer: WebhookAnswer;
+  let outcome: WebhookOutcome;
   try {
     const mapped = mapTicketPayload(delivery.kind, body, mappingOptions(deps, delivery.kind));
     if (!mapped.ok) throw new ValidationError(mapped.errors, 'The delivery cannot be read as a ticket event');
-    answer = await act(deps, delivery.kind, mapped.event);
+    outcome = await act(deps, delivery.kind, mapped.event);
   } catch (error: unknown) {
-    const refused = options.answerFor(error);
-    if (refused === null) {
+    const refusal = refusalOf(error);
+    if (refusal === null) {
       // Our failure: release the claim (remember it as already expired) so the sender's retry runs again.
       await Promise.all(
         claims.map((claim) =>
@@ -294,10 +300,10 @@ export const receiveWebhook = async (
       );
       throw error;
     }
-    answer = refused;
+    outcome = { kind: 'refused', refusal };
   }
   await Promise.all(
-    claims.map((claim) => deps.deliveries.rememberDelivery({ ...claim, result: answer }, DELIVERY_TTL_SECONDS)),
+    claims.map((claim) => deps.deliveries.rememberDelivery({ ...claim, result: outcome }, DELIVERY_TTL_SECONDS)),
   );
-  return answer;
+  return outcome;
 };

@@ -5,7 +5,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { envSecrets, makeHandler } from '../../functions/webhook.js';
+import { makeHandler } from '../../functions/webhook.js';
+import { envSecrets } from '../../lib/wiring/webhook.js';
 import { parseAuthEnv } from '../../functions/shared/auth.js';
 import { makeSecretsManagerReader } from '../../lib/adapters/secrets/secrets-manager.js';
 import { parseConfig } from '../../lib/domain/config.js';

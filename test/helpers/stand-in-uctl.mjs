@@ -39,7 +39,9 @@ if (verb === 'update' || verb === 'delete') {
   if (verb === 'update' && process.env.STAND_IN_UCTL_FAIL !== 'lost')
     writeFileSync(pairFile(document.project, document.domain), JSON.stringify(document));
   else rmSync(pairFile(document.project, document.domain), { force: true });
-  process.stdout.write(`${verb === 'update' ? 'Updated' : 'Deleted'} attributes from ${document.project} project and domain ${document.domain}\n`);
+  process.stdout.write(
+    `${verb === 'update' ? 'Updated' : 'Deleted'} attributes from ${document.project} project and domain ${document.domain}\n`,
+  );
 } else if (verb === 'get') {
   const file = pairFile(option('-p'), option('-d'));
   if (!existsSync(file)) {
