@@ -6,27 +6,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
-import {
-  applyPendingTargets,
-  applyTargets,
-  type ApplierDeps,
-  type ApplierLog,
-  type TargetOutcome,
-} from '../lib/app/applier.js';
+import { applyPendingTargets, applyTargets, type ApplierDeps, type TargetOutcome } from '../lib/app/applier.js';
 import { liveApplierDeps, targetsOfRecord } from '../lib/wiring/applier.js';
-import { logger } from './shared/logger.js';
+import { logger, powertoolsLog } from './shared/logger.js';
 import { countIfEngineError, countMetric, METRIC, metrics } from './shared/metrics.js';
 
 /** Applier deps, or a function giving them on first use (the live wiring). */
 export type ApplierDepsSource = ApplierDeps | (() => ApplierDeps);
-
-/** The Powertools logger as the applier's structured log. */
-export const applierLog: ApplierLog = {
-  debug: (message, attributes) => logger.debug(message, { ...attributes }),
-  info: (message, attributes) => logger.info(message, { ...attributes }),
-  warn: (message, attributes) => logger.warn(message, { ...attributes }),
-  error: (message, attributes) => logger.error(message, { ...attributes }),
-};
 
 /** FailedApplies / FailedGrants for the alarms (docs/deploy.md): targets that failed, grants moved to failed. */
 const countFailures = (outcomes: readonly TargetOutcome[]): void => {
@@ -87,4 +73,4 @@ const handle = async (
   };
 };
 
-export const handler = makeHandler(() => liveApplierDeps(applierLog));
+export const handler = makeHandler(() => liveApplierDeps(powertoolsLog));

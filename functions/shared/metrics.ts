@@ -1,6 +1,7 @@
 // The one Powertools Metrics instance (EMF lines in each function's log): namespace `grantplane`,
 // dimension `service=grantplane`, which is what infra's alarms read (docs/deploy.md).
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { DriftMetrics } from '../../lib/app/drift-run.js';
 import { EngineError } from '../../lib/domain/errors.js';
 
 export const metrics = new Metrics({ namespace: 'grantplane', serviceName: 'grantplane' });
@@ -32,3 +33,8 @@ export const countIfEngineError = (error: unknown, target: Metrics = metrics): b
   if (engine) countMetric(METRIC.engineErrors, 1, target);
   return engine;
 };
+
+/** Powertools metrics as a drift run's counters (EMF in the function's log). */
+export const powertoolsDriftMetrics = (target: Metrics = metrics): DriftMetrics => ({
+  count: (name, value) => countMetric(name, value, target),
+});

@@ -96,6 +96,21 @@ export interface DriftRunDeps extends ApplierDeps {
   metrics?: DriftMetrics;
 }
 
+/** What an admin's POST /v1/drift-checks asks of a run. */
+export interface DriftRunInput {
+  actor: string;
+  confirmPrune: boolean;
+}
+
+/** `started`: handed to the drift function; `completed`: ran here, with the stored report. */
+export type DriftStart = { status: 'started' } | { status: 'completed'; report: DriftRunReport };
+
+/** What the drift API needs: the stored reports, and a way to start a run. */
+export interface DriftApiDeps {
+  driftReports: DriftStore;
+  start(input: DriftRunInput): Promise<DriftStart>;
+}
+
 export interface DriftRunOptions {
   /** The run's time (expiry and checkedAt); default the deps' clock. */
   now?: Date;

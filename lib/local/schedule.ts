@@ -5,6 +5,7 @@
 // in AWS. The same deps serve POST /v1/drift-checks, which runs in-process locally.
 import { makeStorePolicyTagCache } from '../app/drift-run.js';
 import { buildApplierDeps } from '../wiring/applier.js';
+import { useLiveDriftDeps } from '../wiring/drift.js';
 import type { BackgroundLoop } from './loops.js';
 import { emulatorIamSource, localContext } from './stream-poller.js';
 
@@ -36,7 +37,8 @@ export const driftLoop: BackgroundLoop = {
   name: 'drift/expiry schedule',
   async start(context) {
     const intervalMs = driftIntervalSeconds(context.env) * 1000;
-    const { makeHandler, useLiveDriftDeps, driftLog } = await import('../../functions/drift.js');
+    const { makeHandler } = await import('../../functions/drift.js');
+    const { powertoolsLog: driftLog } = await import('../../functions/shared/logger.js');
     const base = buildApplierDeps({
       client: context.dynamoClient,
       tableName: context.tableName,

@@ -365,7 +365,8 @@ const SCHEDULED: ScheduledEvent = {
 export const applierLoop: BackgroundLoop = {
   name: 'applier (table stream)',
   async start(context) {
-    const { makeHandler, applierLog } = await import('../../functions/applier.js');
+    const { makeHandler } = await import('../../functions/applier.js');
+    const { powertoolsLog: applierLog } = await import('../../functions/shared/logger.js');
     const deps = buildApplierDeps({
       client: context.dynamoClient,
       tableName: context.tableName,

@@ -7,8 +7,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { LambdaClient, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeHandler as makeScheduleHandler, powertoolsDriftMetrics } from '../../functions/drift.js';
-import { makeHandler, type DriftHttpDeps } from '../../functions/http/drift.js';
+import { makeHandler as makeScheduleHandler } from '../../functions/drift.js';
+import { powertoolsDriftMetrics } from '../../functions/shared/metrics.js';
+import { makeHandler } from '../../functions/http/drift.js';
+import type { DriftApiDeps } from '../../lib/app/drift-run.js';
 import { parseAuthEnv } from '../../functions/shared/auth.js';
 import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
 import { LambdaInvokeError, makeLambdaInvoker } from '../../lib/adapters/lambda/invoke.js';
@@ -53,7 +55,7 @@ beforeEach(async () => {
     tagCache: makeStorePolicyTagCache(base.driftReports, base.clock),
   };
   // As `npm start` wires it: no drift function to invoke, so the run happens in the request.
-  const deps: DriftHttpDeps = {
+  const deps: DriftApiDeps = {
     driftReports: drift.driftReports,
     start: async (input) => ({ status: 'completed', report: await runDriftCheck(drift, input) }),
   };
