@@ -10,8 +10,12 @@ export interface Counter {
   itemsRead: number;
 }
 
+/** A plain client on a local endpoint (DynamoDB Local takes any credentials). */
+export const localClient = (endpoint: string): DynamoDBClient =>
+  new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
+
 export function countedClient(endpoint: string): { client: DynamoDBClient; counter: Counter } {
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
+  const client = localClient(endpoint);
   const counter: Counter = { requests: 0, itemsRead: 0 };
   client.middlewareStack.add(
     (next) => async (args) => {

@@ -4,7 +4,7 @@
 // the same DynamoDB Local, interleaved request by request so both see the same machine.
 // Goal: median handler ≤ 1.5 × median raw write.
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { localClient } from '../lib-dynamo.js';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { makeHandler } from '../../functions/http/grants.js';
 import { parseAuthEnv } from '../../functions/shared/auth.js';
@@ -34,11 +34,7 @@ export default defineSection({
   description: `POST /v1/grants through the Lambda handler vs one raw TransactWriteItems (2 puts), ${REQUESTS} sequential each on DynamoDB Local`,
   async run() {
     const dynamo = await startDynamoDbLocal({ port: 0 });
-    const client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const client = localClient(dynamo.endpoint);
     try {
       await ensureTable(client, TABLE);
       const deps = buildDeps({ client, tableName: TABLE, config: parseConfig(benchConfig()) });

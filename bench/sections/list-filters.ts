@@ -5,7 +5,7 @@
 // case of a page filled one item per read. Goal: a filtered page costs about what an unfiltered
 // one costs, and the same at 5,000 grants as at 100 (read requests and time, as ratios).
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { localClient } from '../lib-dynamo.js';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { makeHandler } from '../../functions/http/grants.js';
 import { parseAuthEnv } from '../../functions/shared/auth.js';
@@ -40,11 +40,7 @@ export default defineSection({
   description: `GET /v1/grants filtered vs unfiltered (limit=1) through the handler at ${SIZES.join(' and ')} grants, cold and warm`,
   async run() {
     const dynamo = await startDynamoDbLocal({ port: 0 });
-    const client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const client = localClient(dynamo.endpoint);
     let reads = 0;
     client.middlewareStack.add(
       (next) => async (args) => {

@@ -15,7 +15,7 @@ import { planDesired } from '../../lib/domain/desired.js';
 import { targetKey, unitOf } from '../../lib/domain/ports.js';
 import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.js';
 import { startIamEmulator } from '../../lib/local/iam-emulator/index.js';
-import { emulatorIamSource } from '../../lib/local/stream-poller.js';
+import { emulatorIamSource } from '../../lib/local/loops.js';
 import { ulidIds } from '../../lib/wiring/http.js';
 import { buildApplierDeps } from '../../lib/wiring/applier.js';
 import { activeGrant, BENCH_ACCOUNT, benchConfig, grantFor, pairScope } from '../fixtures.js';

@@ -10,6 +10,16 @@ import { BOUNDARY_NAME, BOUNDARY_PATH, type PlaneAccess } from '../config.js';
 /** IAM path under which the cross-account access roles live: deliberately NOT the managed path. */
 export const ACCESS_ROLE_PATH = '/grantplane-access/';
 
+/** Every write to an existing managed policy: allowed on the plane's own, denied on the boundary. */
+const POLICY_WRITES = [
+  'iam:CreatePolicyVersion',
+  'iam:DeletePolicyVersion',
+  'iam:SetDefaultPolicyVersion',
+  'iam:DeletePolicy',
+  'iam:TagPolicy',
+  'iam:UntagPolicy',
+];
+
 const iamArn = (accountId: string, kind: 'role' | 'policy', pathAndName: string): string =>
   `arn:aws:iam::${accountId}:${kind}${pathAndName}`;
 
@@ -66,15 +76,7 @@ export const applierStatements = (plane: PlaneAccess): PolicyStatement[] => {
     new PolicyStatement({
       sid: sid('ManageOwnPolicies'),
       effect: Effect.ALLOW,
-      actions: [
-        'iam:CreatePolicy',
-        'iam:CreatePolicyVersion',
-        'iam:DeletePolicyVersion',
-        'iam:SetDefaultPolicyVersion',
-        'iam:DeletePolicy',
-        'iam:TagPolicy',
-        'iam:UntagPolicy',
-      ],
+      actions: ['iam:CreatePolicy', ...POLICY_WRITES],
       resources: [managedPolicies],
     }),
     new PolicyStatement({
@@ -137,14 +139,7 @@ export const applierStatements = (plane: PlaneAccess): PolicyStatement[] => {
     new PolicyStatement({
       sid: `${sid('NeverChangeBoundaries')}Policy`,
       effect: Effect.DENY,
-      actions: [
-        'iam:CreatePolicyVersion',
-        'iam:DeletePolicyVersion',
-        'iam:SetDefaultPolicyVersion',
-        'iam:DeletePolicy',
-        'iam:TagPolicy',
-        'iam:UntagPolicy',
-      ],
+      actions: [...POLICY_WRITES],
       resources: [boundary],
     }),
     new PolicyStatement({

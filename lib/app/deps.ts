@@ -1,47 +1,11 @@
 // What every use case receives: the ports, the parsed configuration, and the nondeterminism.
 import type { GrantplaneConfig } from '../domain/config.js';
 import { BadRequestError } from '../domain/errors.js';
-import {
-  ConcurrentUpdateError,
-  type AttributeStore,
-  type AuditLog,
-  type Clock,
-  type DeliveryStore,
-  type DriftStore,
-  type GrantStore,
-  type HoldStore,
-  type Ids,
-  type InfrastructureUpdateStore,
-  type LeaseStore,
-  type Pause,
-  type PlaneStore,
-  type SourceStore,
-  type TargetStore,
-} from '../domain/ports.js';
+import { ConcurrentUpdateError, type Clock, type Ids, type Pause, type Stores } from '../domain/ports.js';
 
 export type { Identity, Role } from '../domain/ports.js';
 
-export interface AppDeps {
-  grants: GrantStore;
-  /** Each target's desired and applied state. */
-  targets: TargetStore;
-  /** Imported cluster resource attributes and the uctl updates made from them. */
-  attributes: AttributeStore;
-  /** The applier's per-target leases. */
-  leases: LeaseStore;
-  audit: AuditLog;
-  /** Webhook deliveries (replay protection). */
-  deliveries: DeliveryStore;
-  /** Drift reports and the drift run's policy-tag cache. */
-  driftReports: DriftStore;
-  /** Git sources' last synced commits. */
-  sources: SourceStore;
-  /** The planes' desired state: unit and plane snapshots to plan from, guarded target writes. */
-  planes: PlaneStore;
-  /** Held changes (A6): a recompute that would take most of a plane's access waits for an admin. */
-  holds: HoldStore;
-  /** Cross-account ECR repository policies to apply, tracked and acknowledged like uctl updates. */
-  infrastructure: InfrastructureUpdateStore;
+export interface AppDeps extends Stores {
   config: GrantplaneConfig;
   clock: Clock;
   ids: Ids;

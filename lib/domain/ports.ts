@@ -657,3 +657,27 @@ export const planeOfTargetKey = (key: string): string => key.split('#')[0] ?? ke
 
 /** Whether a target key is its plane's global target. */
 export const isGlobalTargetKey = (key: string): boolean => key === globalTargetKey(planeOfTargetKey(key));
+
+/** Every store of the grant plane's state: what a use case reads and writes through. */
+export interface Stores {
+  grants: GrantStore;
+  /** Each target's desired and applied state. */
+  targets: TargetStore;
+  /** Imported cluster resource attributes and the uctl updates made from them. */
+  attributes: AttributeStore;
+  /** The applier's per-target leases. */
+  leases: LeaseStore;
+  audit: AuditLog;
+  /** Webhook deliveries (replay protection). */
+  deliveries: DeliveryStore;
+  /** Drift reports and the drift run's policy-tag cache. */
+  driftReports: DriftStore;
+  /** Git sources' last synced commits. */
+  sources: SourceStore;
+  /** The planes' desired state: unit and plane snapshots to plan from, guarded target writes. */
+  planes: PlaneStore;
+  /** Held changes (A6): a recompute that would take most of a plane's access waits for an admin. */
+  holds: HoldStore;
+  /** Cross-account ECR repository policies to apply, tracked and acknowledged like uctl updates. */
+  infrastructure: InfrastructureUpdateStore;
+}

@@ -4,10 +4,8 @@
 // account in the emulator. Repairs and expiries reach IAM through the applier loop (the stream), as
 // in AWS. The same deps serve POST /v1/drift-checks, which runs in-process locally.
 import { makeStorePolicyTagCache } from '../app/drift-run.js';
-import { buildApplierDeps } from '../wiring/applier.js';
 import { useLiveDriftDeps } from '../wiring/drift.js';
-import type { BackgroundLoop } from './loops.js';
-import { emulatorIamSource, localContext } from './stream-poller.js';
+import { localApplierDeps, localContext, type BackgroundLoop } from './loops.js';
 
 export const DEFAULT_DRIFT_INTERVAL_SECONDS = 900;
 
@@ -39,13 +37,7 @@ export const driftLoop: BackgroundLoop = {
     const intervalMs = driftIntervalSeconds(context.env) * 1000;
     const { makeHandler } = await import('../../functions/drift.js');
     const { powertoolsLog: driftLog } = await import('../../functions/shared/logger.js');
-    const base = buildApplierDeps({
-      client: context.dynamoClient,
-      tableName: context.tableName,
-      config: context.config,
-      iamFor: emulatorIamSource(context.iam.endpoint),
-      log: driftLog,
-    });
+    const base = localApplierDeps(context, driftLog);
     const deps = { ...base, tagCache: makeStorePolicyTagCache(base.driftReports, base.clock) };
     useLiveDriftDeps(deps);
     const handler = makeHandler(deps, { metrics: null });

@@ -5,12 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { needsIdentity } from '../../functions/shared/auth.js';
 import type { HttpHandler } from '../../functions/shared/http.js';
 import { matchRoute } from '../../functions/shared/router.js';
 import { ROUTES, type RouteGroup } from '../../functions/shared/routes.js';
 import { InvalidTokenError, verifyJwt, type JwtClaims } from './jwt.js';
+import { localContext } from './loops.js';
 
 /** API Gateway's own payload limit; our handlers refuse anything above 256 KB themselves (413). */
 const GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
@@ -96,24 +97,6 @@ function queryMap(search: URLSearchParams): Record<string, string> | undefined {
   // Own data properties, as the Lambda runtime's JSON.parse makes them: `__proto__` stays a key the
   // handler sees (and refuses), instead of vanishing into the object's prototype.
   return query.size === 0 ? undefined : Object.fromEntries(query);
-}
-
-function lambdaContext(functionName: string, requestId: string): Context {
-  const deadline = Date.now() + 29_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
@@ -212,7 +195,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     };
     const result = await options.handlers[group](
       event,
-      lambdaContext(`grantplane-${group.replace('/', '-')}`, requestId),
+      localContext(`grantplane-${group.replace('/', '-')}`, { requestId, timeoutMs: 29_000 }),
     );
     send(response, result);
   };

@@ -9,7 +9,6 @@
 //
 // Start position: TRIM_HORIZON for every shard, so nothing written after start — or while the
 // stack was down, for a kept table — is missed; replayed records are duplicates the applier skips.
-import { randomUUID } from 'node:crypto';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
@@ -28,11 +27,7 @@ import type {
   DynamoDBStreamEvent,
   ScheduledEvent,
 } from 'aws-lambda';
-import { makeIamClient } from '../adapters/iam/client.js';
-import { makeIamGateway } from '../adapters/iam/gateway.js';
-import type { IamGateway } from '../domain/ports.js';
-import { buildApplierDeps, type PlaneIamSource } from '../wiring/applier.js';
-import type { BackgroundLoop } from './loops.js';
+import { localApplierDeps, localContext, type BackgroundLoop } from './loops.js';
 
 /** The applier handler as the poller calls it (Lambda's signature). */
 export type StreamLambda = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse | void>;
@@ -117,25 +112,6 @@ export function toLambdaRecord(record: _Record, streamArn: string, region: strin
       ...(data?.SizeBytes === undefined ? {} : { SizeBytes: data.SizeBytes }),
       ...(data?.StreamViewType === undefined ? {} : { StreamViewType: data.StreamViewType }),
     },
-  };
-}
-
-/** A Lambda context for a local invocation (the logger reads its names). */
-export function localContext(functionName: string): Context {
-  const started = Date.now();
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, 300_000 - (Date.now() - started)),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
   };
 }
 
@@ -324,28 +300,6 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   };
 }
 
-/**
- * IAM per plane on the local stack: the emulator picks the account from the access key id, so each
- * plane's client signs with its account id (docs/api.md: one emulator, one account per plane).
- */
-export function emulatorIamSource(endpoint: string): PlaneIamSource {
-  const gateways = new Map<string, IamGateway>();
-  return async (plane) => {
-    let gateway = gateways.get(plane.accountId);
-    if (gateway === undefined) {
-      gateway = makeIamGateway(
-        makeIamClient({
-          endpoint,
-          region: 'us-east-1',
-          credentials: { accessKeyId: plane.accountId, secretAccessKey: 'local' },
-        }),
-      );
-      gateways.set(plane.accountId, gateway);
-    }
-    return gateway;
-  };
-}
-
 const SCHEDULED: ScheduledEvent = {
   version: '0',
   id: 'local-sweep',
@@ -367,14 +321,7 @@ export const applierLoop: BackgroundLoop = {
   async start(context) {
     const { makeHandler } = await import('../../functions/applier.js');
     const { powertoolsLog: applierLog } = await import('../../functions/shared/logger.js');
-    const deps = buildApplierDeps({
-      client: context.dynamoClient,
-      tableName: context.tableName,
-      config: context.config,
-      iamFor: emulatorIamSource(context.iam.endpoint),
-      log: applierLog,
-    });
-    const handler = makeHandler(deps);
+    const handler = makeHandler(localApplierDeps(context, applierLog));
     const streams = new DynamoDBStreamsClient({
       endpoint: context.dynamoEndpoint,
       region: context.env.AWS_REGION ?? 'us-east-1',

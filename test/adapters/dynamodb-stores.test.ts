@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeDynamoStores, type DynamoStores } from '../../lib/adapters/dynamodb/stores.js';
+import { makeDynamoStores } from '../../lib/adapters/dynamodb/stores.js';
 import { makeDynamoPlaneStore } from '../../lib/adapters/dynamodb/plane-store.js';
 import { targetFromItem } from '../../lib/adapters/dynamodb/items.js';
 import { BadRequestError } from '../../lib/domain/errors.js';
@@ -22,11 +22,12 @@ import {
   type GrantStatus,
   type GrantStore,
   type PlaneStore,
+  type Stores,
 } from '../../lib/domain/ports.js';
 import { freshTable } from '../helpers/dynamo.js';
 import { failure } from '../helpers/failure.js';
 
-let stores: DynamoStores;
+let stores: Stores;
 let planes: PlaneStore;
 let seq = 0;
 const id = (prefix: string) => `${prefix}${String((seq += 1)).padStart(6, '0')}`;

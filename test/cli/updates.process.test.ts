@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDocumentClient } from '../../lib/adapters/dynamodb/client.js';
-import { makeDynamoStores, type DynamoStores } from '../../lib/adapters/dynamodb/stores.js';
+import { makeDynamoStores } from '../../lib/adapters/dynamodb/stores.js';
 import { uctlUpdate } from '../../lib/domain/compile/uctl.js';
-import type { AttributeUpdate } from '../../lib/domain/ports.js';
+import type { AttributeUpdate, Stores } from '../../lib/domain/ports.js';
 import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
 import { mintLocalToken } from '../../lib/local/jwt.js';
 import type { LocalServer } from '../../lib/local/server.js';
@@ -25,7 +25,7 @@ const admin = mintLocalToken({ sub: 'ops', roles: ['admin'] }, DEV_JWT_SECRET);
 const ROLE = 'arn:aws:iam::123456789012:role/grantplane/acme-flytesnacks-staging';
 
 let server: LocalServer;
-let stores: DynamoStores;
+let stores: Stores;
 
 /** `grantplane updates …` against the local server, with the stand-in uctl. */
 const grantplane = (args: string[], env: Record<string, string> = {}) =>

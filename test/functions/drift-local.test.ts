@@ -3,7 +3,8 @@
 // in-process by the live HTTP handler runs on the loop's deps (each plane's emulator account).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as liveDriftHttpHandler } from '../../functions/http/drift.js';
-import { makeDynamoStores, type DynamoStores } from '../../lib/adapters/dynamodb/stores.js';
+import { makeDynamoStores } from '../../lib/adapters/dynamodb/stores.js';
+import type { Stores } from '../../lib/domain/ports.js';
 import type { DriftRunReport } from '../../lib/app/drift-run.js';
 import { parseConfig } from '../../lib/domain/config.js';
 import { DriftIntervalError, driftIntervalSeconds, driftLoop } from '../../lib/local/schedule.js';
@@ -38,7 +39,7 @@ const config = parseConfig({
 
 let table: FreshTable;
 let emulator: IamEmulator;
-let stores: DynamoStores;
+let stores: Stores;
 let loop: { stop(): Promise<void> };
 
 const waitFor = async <T>(probe: () => Promise<T | null>): Promise<T> => {

@@ -16,7 +16,7 @@ import { recomputePlaneTargets } from '../../lib/app/targets.js';
 import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
 import bundled from '../../lib/domain/rules/iam-catalogue.json' with { type: 'json' };
 import { setIamCatalogue } from '../../lib/domain/rules/iam-actions.js';
-import { localContext } from '../../lib/local/stream-poller.js';
+import { localContext } from '../../lib/local/loops.js';
 import { buildDeps } from '../../lib/wiring/http.js';
 import { iamForConfig, silentLog } from '../helpers/applier.js';
 import { appDeps } from '../helpers/dynamo.js';

@@ -1,10 +1,9 @@
 // DeliveryStore on the single table: one item per (source, delivery id), kept for the replay window
 // by TTL; since DynamoDB's TTL sweep is lazy, an expired item counts as absent on every read.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, type DeliveryRecord, type DeliveryStore } from '../../domain/ports.js';
 import { ITEM_TYPE, deliveryRecordSchema, keys, parseItem } from './items.js';
-import { getItem, type Item } from './ops.js';
+import { getItem, ifCondition, type Item } from './ops.js';
 import { TABLE } from './table.js';
 
 export function makeDynamoDeliveryStore(doc: DynamoDBDocumentClient, tableName: string): DeliveryStore {
@@ -36,19 +35,17 @@ export function makeDynamoDeliveryStore(doc: DynamoDBDocumentClient, tableName: 
     async claimDelivery(record, ttlSeconds, now) {
       // An expired record counts as absent; a lost race re-reads the winner.
       for (let attempt = 0; attempt < 3; attempt += 1) {
-        try {
-          await doc.send(
+        const claimed = await ifCondition(() =>
+          doc.send(
             new PutCommand({
               TableName: tableName,
               Item: deliveryItem(record, ttlSeconds),
               ConditionExpression: 'attribute_not_exists(pk) OR expiresAtEpoch <= :now',
               ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
             }),
-          );
-          return null;
-        } catch (error: unknown) {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        }
+          ),
+        );
+        if (claimed) return null;
         const existing = await getDelivery(record.source, record.deliveryId, now);
         if (existing !== null) return existing;
       }

@@ -1,16 +1,16 @@
 // LeaseStore on the single table: one lease item per target (`LEASE#<targetKey>`), taken with a
 // conditional put (free, expired, or already the owner's) and given back only by its owner.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LeaseStore } from '../../domain/ports.js';
 import { ITEM_TYPE, keys } from './items.js';
+import { ifCondition } from './ops.js';
 import { TABLE } from './table.js';
 
 export function makeDynamoLeaseStore(doc: DynamoDBDocumentClient, tableName: string): LeaseStore {
   return {
-    async acquireTargetLease(targetKey, owner, now, ttlMs) {
-      try {
-        await doc.send(
+    acquireTargetLease(targetKey, owner, now, ttlMs) {
+      return ifCondition(() =>
+        doc.send(
           new PutCommand({
             TableName: tableName,
             Item: {
@@ -24,17 +24,14 @@ export function makeDynamoLeaseStore(doc: DynamoDBDocumentClient, tableName: str
             ExpressionAttributeNames: { '#owner': 'owner' },
             ExpressionAttributeValues: { ':now': now.getTime(), ':owner': owner },
           }),
-        );
-        return true;
-      } catch (error: unknown) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     async releaseTargetLease(targetKey, owner) {
-      try {
-        await doc.send(
+      // Expired and taken over by another owner meanwhile: theirs now, left alone.
+      await ifCondition(() =>
+        doc.send(
           new DeleteCommand({
             TableName: tableName,
             Key: keys.lease(targetKey),
@@ -42,11 +39,8 @@ export function makeDynamoLeaseStore(doc: DynamoDBDocumentClient, tableName: str
             ExpressionAttributeNames: { '#owner': 'owner' },
             ExpressionAttributeValues: { ':owner': owner },
           }),
-        );
-      } catch (error: unknown) {
-        // Expired and taken over by another owner meanwhile: theirs now, leave it.
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
+        ),
+      );
     },
   };
 }

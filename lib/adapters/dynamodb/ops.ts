@@ -42,6 +42,20 @@ export const conditional = async <T>(what: string, write: () => Promise<T>): Pro
   }
 };
 
+/**
+ * Runs a conditional write: true when it landed, false when its condition did not hold (the item
+ * was not as the condition wants — a newer writer, another owner); any other failure is thrown.
+ */
+export const ifCondition = async (write: () => Promise<unknown>): Promise<boolean> => {
+  try {
+    await write();
+    return true;
+  } catch (error: unknown) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+};
+
 /** One item by key, strongly consistent unless asked otherwise; undefined when absent. */
 export const getItem = async (
   doc: DynamoDBDocumentClient,

@@ -1,19 +1,7 @@
 // Every store of the single table, on one document client: what the wiring (and the tests) hand the
 // use cases. One store per aggregate, all on the shared table operations (ops.ts, pages.ts).
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type {
-  AttributeStore,
-  AuditLog,
-  DeliveryStore,
-  DriftStore,
-  GrantStore,
-  HoldStore,
-  InfrastructureUpdateStore,
-  LeaseStore,
-  PlaneStore,
-  SourceStore,
-  TargetStore,
-} from '../../domain/ports.js';
+import type { Stores } from '../../domain/ports.js';
 import { makeDynamoAttributeStore } from './attribute-store.js';
 import { makeDynamoAuditLog } from './audit-log.js';
 import { makeDynamoDeliveryStore } from './delivery-store.js';
@@ -26,21 +14,7 @@ import { makeDynamoPlaneStore } from './plane-store.js';
 import { makeDynamoSourceStore } from './source-store.js';
 import { makeDynamoTargetStore } from './target-store.js';
 
-export interface DynamoStores {
-  grants: GrantStore;
-  targets: TargetStore;
-  attributes: AttributeStore;
-  leases: LeaseStore;
-  audit: AuditLog;
-  deliveries: DeliveryStore;
-  driftReports: DriftStore;
-  sources: SourceStore;
-  planes: PlaneStore;
-  holds: HoldStore;
-  infrastructure: InfrastructureUpdateStore;
-}
-
-export const makeDynamoStores = (doc: DynamoDBDocumentClient, tableName: string): DynamoStores => ({
+export const makeDynamoStores = (doc: DynamoDBDocumentClient, tableName: string): Stores => ({
   grants: makeDynamoGrantStore(doc, tableName),
   targets: makeDynamoTargetStore(doc, tableName),
   attributes: makeDynamoAttributeStore(doc, tableName),
