@@ -1,16 +1,14 @@
 // The blast-radius guard (A6): a change that would take access away from more than half of a
 // plane's targets, and from more than two, is held — nothing leaves IAM, the grants behind it stay
 // `revoking` — until an admin releases it through the API (audited); a smaller change goes through.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyPendingTargets, type ApplierDeps } from '../../lib/app/applier.js';
+import { describe, expect, it } from 'vitest';
+import { applyPendingTargets } from '../../lib/app/applier.js';
 import { getHeldChange, listHeldChanges, releaseHeldChange } from '../../lib/app/holds.js';
 import { expireDueGrants } from '../../lib/app/expiry.js';
 import { approveGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
 import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
 import type { GrantRecord, Identity } from '../../lib/domain/ports.js';
-import { applierTestDeps } from '../helpers/applier.js';
-import type { TestClock } from '../helpers/dynamo.js';
-import { startIamTest, type IamTestContext } from '../helpers/iam.js';
+import { eachTestApplier, type ApplierTestDeps } from '../helpers/applier.js';
 
 const alice: Identity = { sub: 'alice', roles: ['requester'] };
 const bob: Identity = { sub: 'bob', roles: ['approver'] };
@@ -18,17 +16,8 @@ const admin: Identity = { sub: 'carol', roles: ['admin'] };
 
 const PROJECTS = ['alpha', 'beta', 'gamma', 'delta'];
 
-let iam: IamTestContext;
-let deps: ApplierDeps & { clock: TestClock };
-
-beforeEach(async () => {
-  iam = await startIamTest();
-  deps = await applierTestDeps(iam);
-});
-
-afterEach(async () => {
-  await iam.stop();
-});
+let deps: ApplierTestDeps;
+eachTestApplier((fresh) => (deps = fresh.deps));
 
 const prod = () => deps.config.dataPlanes[0] as AwsDataPlaneConfig;
 

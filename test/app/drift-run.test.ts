@@ -19,26 +19,17 @@ import { submitGrant } from '../../lib/app/grants.js';
 import { makePolicyDocumentCache } from '../../lib/app/reconcile.js';
 import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
 import type { IamGateway, Identity } from '../../lib/domain/ports.js';
+import { ACCOUNT, OIDC, prodPlane } from '../domain/engine-fixtures.js';
 import { appDeps, type TestClock } from '../helpers/dynamo.js';
 import { iamClientFor, startIamTest, type IamTestContext } from '../helpers/iam.js';
 
-const ACCOUNT = '123456789012';
-const OIDC = 'oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
 const CONFIG = {
   dataPlanes: [
-    {
-      name: 'prod',
-      cloud: 'aws',
-      accountId: ACCOUNT,
-      region: 'us-west-2',
-      orgPrefix: 'acme',
-      oidcProvider: OIDC,
-      domains: ['development', 'staging', 'production'],
-      projects: '*',
+    prodPlane({
       autoApproveDomains: ['development', 'staging'],
       // A waiting role past this alarms (RolesWaitingPastGrace); time never deletes it (A3).
       roleDeletionGraceMinutes: 0,
-    },
+    }),
     { name: 'gcp', cloud: 'gcp', region: 'us-central1', domains: ['development'], projects: '*' },
   ],
 };

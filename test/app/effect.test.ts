@@ -1,16 +1,14 @@
 // A grant says whether it is in effect yet and what is still to be done by whom (status `active`
 // means IAM holds it): a pair's grant waits for its uctl update, a cross-account ECR grant for its
 // repository policy — now a tracked infrastructure update, listed and acknowledged like uctl ones.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyPendingTargets, type ApplierDeps } from '../../lib/app/applier.js';
+import { describe, expect, it } from 'vitest';
+import { applyPendingTargets } from '../../lib/app/applier.js';
 import { acknowledgeAttributeUpdate, listAttributeUpdates } from '../../lib/app/attributes.js';
 import { approveGrant, getGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
 import { acknowledgeInfrastructureUpdate, listInfrastructureUpdates } from '../../lib/app/infrastructure.js';
 import { getTarget } from '../../lib/app/targets.js';
 import type { Identity } from '../../lib/domain/ports.js';
-import { applierTestDeps } from '../helpers/applier.js';
-import type { TestClock } from '../helpers/dynamo.js';
-import { startIamTest, type IamTestContext } from '../helpers/iam.js';
+import { eachTestApplier, type ApplierTestDeps } from '../helpers/applier.js';
 
 const alice: Identity = { sub: 'alice', roles: ['requester'] };
 const bob: Identity = { sub: 'bob', roles: ['approver'] };
@@ -18,17 +16,8 @@ const admin: Identity = { sub: 'carol', roles: ['admin'] };
 
 const REPO = 'arn:aws:ecr:us-west-2:210987654321:repository/shared-models';
 
-let iam: IamTestContext;
-let deps: ApplierDeps & { clock: TestClock };
-
-beforeEach(async () => {
-  iam = await startIamTest();
-  deps = await applierTestDeps(iam);
-});
-
-afterEach(async () => {
-  await iam.stop();
-});
+let deps: ApplierTestDeps;
+eachTestApplier((fresh) => (deps = fresh.deps));
 
 const activeGrant = async (request: Record<string, unknown>) => {
   const submitted = await submitGrant(deps, {

@@ -8,10 +8,9 @@ import { makeHandler as makeAuditHandler } from '../../functions/http/audit.js';
 import { makeHandler as makeSourcesHandler } from '../../functions/http/sources.js';
 import { makeHandler as makeTargetsHandler } from '../../functions/http/targets.js';
 import { parseAuthEnv } from '../../functions/shared/auth.js';
-import { parseConfig } from '../../lib/domain/config.js';
 import type { HeldChange } from '../../lib/domain/ports.js';
-import { buildDeps, type HttpDeps } from '../../lib/wiring/http.js';
-import { counterIds, freshTable, TestClock, TEST_CONFIG } from '../helpers/dynamo.js';
+import type { HttpDeps } from '../../lib/wiring/http.js';
+import { httpDeps } from '../helpers/dynamo.js';
 import { invoke } from './events.js';
 
 const options = { auth: parseAuthEnv({}), logger: new Logger({ logLevel: 'SILENT' }) };
@@ -26,14 +25,7 @@ let audit: ReturnType<typeof makeAuditHandler>;
 let holds: ReturnType<typeof makeAttributesHandler>;
 
 beforeAll(async () => {
-  const table = await freshTable();
-  deps = buildDeps({
-    client: table.client,
-    tableName: table.tableName,
-    config: parseConfig(TEST_CONFIG),
-    clock: new TestClock(),
-    ids: counterIds('01HOLD'),
-  });
+  deps = await httpDeps('01HOLD');
   sources = makeSourcesHandler(deps, options);
   targets = makeTargetsHandler(deps, options);
   audit = makeAuditHandler(deps, options);

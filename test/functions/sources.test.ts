@@ -6,10 +6,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler as makeGrantsHandler } from '../../functions/http/grants.js';
 import { makeHandler } from '../../functions/http/sources.js';
 import { parseAuthEnv } from '../../functions/shared/auth.js';
-import { parseConfig } from '../../lib/domain/config.js';
 import type { GrantRecord } from '../../lib/domain/ports.js';
-import { buildDeps, type HttpDeps } from '../../lib/wiring/http.js';
-import { counterIds, freshTable, TestClock, TEST_CONFIG } from '../helpers/dynamo.js';
+import type { HttpDeps } from '../../lib/wiring/http.js';
+import { httpDeps } from '../helpers/dynamo.js';
 import { invoke, type Answer, type EventInput } from './events.js';
 
 const options = { auth: parseAuthEnv({}), logger: new Logger({ logLevel: 'SILENT' }) };
@@ -22,14 +21,7 @@ let grants: ReturnType<typeof makeGrantsHandler>;
 
 // A fresh table per test: each one states the source's history it starts from (no test order).
 beforeEach(async () => {
-  const table = await freshTable();
-  deps = buildDeps({
-    client: table.client,
-    tableName: table.tableName,
-    config: parseConfig(TEST_CONFIG),
-    clock: new TestClock(),
-    ids: counterIds('01SYNC'),
-  });
+  deps = await httpDeps('01SYNC');
   handler = makeHandler(deps, options);
   grants = makeGrantsHandler(deps, options);
 });

@@ -1,12 +1,13 @@
 // Applier test deps: a silent structured log and IAM per plane on the emulator (each plane's
 // account chosen by the access key id, as on the local stack).
+import { afterEach, beforeEach } from 'vitest';
 import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
 import type { ApplierDeps, ApplierLog } from '../../lib/app/applier.js';
 import { makePolicyDocumentCache } from '../../lib/app/reconcile.js';
 import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
 import type { IamGateway } from '../../lib/domain/ports.js';
 import { appDeps, type TestClock } from './dynamo.js';
-import { iamClientFor, type IamTestContext } from './iam.js';
+import { iamClientFor, startIamTest, type IamTestContext } from './iam.js';
 
 /** A log that keeps its messages (for assertions) and prints nothing. */
 export const silentLog = (): ApplierLog & { lines: string[] } => {
@@ -53,4 +54,21 @@ export const applierTestDeps = async (
   const base = await appDeps(rawConfig);
   const planes = base.config.dataPlanes.filter((plane): plane is AwsDataPlaneConfig => plane.cloud === 'aws');
   return { ...base, iamFor: iamForConfig(iam, planes), log: silentLog(), cache: makePolicyDocumentCache() };
+};
+
+export type ApplierTestDeps = Awaited<ReturnType<typeof applierTestDeps>>;
+
+/** A fresh IAM emulator and applier deps for every test of the file (stopped after each), handed to `use`. */
+export const eachTestApplier = (
+  use: (fresh: { iam: IamTestContext; deps: ApplierTestDeps }) => void,
+  rawConfig?: unknown,
+): void => {
+  let iam: IamTestContext | undefined;
+  beforeEach(async () => {
+    iam = await startIamTest();
+    use({ iam, deps: await applierTestDeps(iam, rawConfig) });
+  });
+  afterEach(async () => {
+    await iam?.stop();
+  });
 };

@@ -9,6 +9,7 @@ import { makeDynamoStores } from '../../lib/adapters/dynamodb/stores.js';
 import type { AppDeps } from '../../lib/app/deps.js';
 import { parseConfig } from '../../lib/domain/config.js';
 import type { Clock, Ids } from '../../lib/domain/ports.js';
+import { buildDeps, type HttpDeps } from '../../lib/wiring/http.js';
 
 export interface FreshTable {
   client: DynamoDBClient;
@@ -91,4 +92,16 @@ export const appDeps = async (
     ids: counterIds(),
     table,
   };
+};
+
+/** The HTTP handlers' deps on a fresh table: the test configuration, a test clock, ids from `idPrefix`. */
+export const httpDeps = async (idPrefix: string, rawConfig: unknown = TEST_CONFIG): Promise<HttpDeps> => {
+  const table = await freshTable();
+  return buildDeps({
+    client: table.client,
+    tableName: table.tableName,
+    config: parseConfig(rawConfig),
+    clock: new TestClock(),
+    ids: counterIds(idPrefix),
+  });
 };

@@ -3,6 +3,8 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
+import { mintLocalToken } from '../../lib/local/jwt.js';
 import type { LocalStack } from '../../lib/local/start.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -72,4 +74,11 @@ export const eventually = async <T>(what: string, probe: () => Promise<T | undef
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+};
+
+/** Tokens the local stack accepts (signed with its dev secret), for the people the tests act as. */
+export const TOKENS = {
+  alice: mintLocalToken({ sub: 'alice', roles: ['requester'] }, DEV_JWT_SECRET),
+  bob: mintLocalToken({ sub: 'bob', roles: ['approver'] }, DEV_JWT_SECRET),
+  admin: mintLocalToken({ sub: 'carol', roles: ['admin', 'approver'] }, DEV_JWT_SECRET),
 };

@@ -3,18 +3,13 @@
 // is pending; revoke → `revoked`, the role waits; ack → the role is deleted (A3).
 import { GetRoleCommand, IAMClient, ListAttachedRolePoliciesCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
-import { mintLocalToken } from '../../lib/local/jwt.js';
-import { eventually, startE2eStack, type E2eStack } from '../helpers/local-stack.js';
+import { eventually, startE2eStack, TOKENS, type E2eStack } from '../helpers/local-stack.js';
 
 const ROLE = 'acme-flytesnacks-staging';
 let e2e: E2eStack;
 let iam: IAMClient;
 
-const token = (sub: string, roles: string[]) => mintLocalToken({ sub, roles: roles as never }, DEV_JWT_SECRET);
-const alice = token('alice', ['requester']);
-const bob = token('bob', ['approver']);
-const admin = token('carol', ['admin', 'approver']);
+const { alice, bob, admin } = TOKENS;
 
 const call = (method: string, path: string, bearer: string, body?: unknown) => e2e.call(method, path, bearer, body);
 

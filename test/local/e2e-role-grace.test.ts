@@ -8,19 +8,14 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetRoleCommand, ListAttachedRolePoliciesCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
-import { mintLocalToken } from '../../lib/local/jwt.js';
-import { eventually, startE2eStack, type E2eStack } from '../helpers/local-stack.js';
+import { eventually, startE2eStack, TOKENS, type E2eStack } from '../helpers/local-stack.js';
 
 const ROLE = 'acme-flytesnacks-staging';
 const repo = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 const dir = mkdtempSync(join(tmpdir(), 'grantplane-grace-'));
 let e2e: E2eStack;
 
-const token = (sub: string, roles: string[]) => mintLocalToken({ sub, roles: roles as never }, DEV_JWT_SECRET);
-const alice = token('alice', ['requester']);
-const bob = token('bob', ['approver']);
-const admin = token('carol', ['admin', 'approver']);
+const { alice, bob, admin } = TOKENS;
 const call = (method: string, path: string, bearer: string, body?: unknown) => e2e.call(method, path, bearer, body);
 
 const roleExists = async (): Promise<boolean> => {

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as runToken } from '../../lib/cli/token.js';
 import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
 import { InvalidTokenError, localJwtSecret, mintLocalToken, signJwt, verifyJwt } from '../../lib/local/jwt.js';
-import { loadLambdaHandlers, startLocalServer, type LocalServer } from '../../lib/local/server.js';
-import { freshTable } from '../helpers/dynamo.js';
+import type { LocalServer } from '../../lib/local/server.js';
+import { startExampleServer } from '../helpers/local-server.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 let server: LocalServer;
@@ -22,16 +22,7 @@ const grantBody = {
 };
 
 beforeAll(async () => {
-  const table = await freshTable();
-  // The handlers wire themselves from the environment, exactly as in Lambda.
-  process.env.GRANTPLANE_TABLE = table.tableName;
-  process.env.GRANTPLANE_CONFIG = resolve(repo, 'examples/grantplane.config.yaml');
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = table.endpoint;
-  process.env.AWS_REGION = 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID = 'local';
-  process.env.AWS_SECRET_ACCESS_KEY = 'local';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  server = await startLocalServer({ handlers: await loadLambdaHandlers(), jwtSecret: DEV_JWT_SECRET, port: 0 });
+  server = await startExampleServer();
 });
 
 afterAll(async () => {
