@@ -17,6 +17,17 @@ let deps: Awaited<ReturnType<typeof appDeps>>;
 const admin: Identity = { sub: 'root', roles: ['admin'] };
 const alice: Identity = { sub: 'alice', roles: ['requester'] };
 
+/** An auto-approved development grant of `project`: it gives the pair a target. */
+const autoApproved = (project: string) =>
+  submitGrant(deps, {
+    request: {
+      dataPlane: 'prod',
+      scope: { type: 'project-domain', project, domain: 'development' },
+      resource: { type: 's3', bucket: 'acme-ml-data', access: 'read' },
+    },
+    actor: alice,
+  });
+
 beforeAll(async () => {
   deps = await appDeps();
 });
@@ -39,14 +50,7 @@ describe('parseUctlAttributes', () => {
 describe('importAttributes', () => {
   it("keeps imported attributes in the pair's uctl file and bumps the target once per change", async () => {
     // Prepare: an auto-approved grant gives the pair a target
-    await submitGrant(deps, {
-      request: {
-        dataPlane: 'prod',
-        scope: { type: 'project-domain', project: 'attr', domain: 'development' },
-        resource: { type: 's3', bucket: 'acme-ml-data', access: 'read' },
-      },
-      actor: alice,
-    });
+    await autoApproved('attr');
     const before = await getTarget(deps, {
       dataPlane: 'prod',
       scope: { type: 'project-domain', project: 'attr', domain: 'development' },
@@ -123,14 +127,7 @@ describe('targets', () => {
       actor: alice,
     });
     await approveGrant(deps, { id: grant.id, actor: { sub: 'bob', roles: ['approver'] } });
-    await submitGrant(deps, {
-      request: {
-        dataPlane: 'prod',
-        scope: { type: 'project-domain', project: 'listed', domain: 'development' },
-        resource: { type: 's3', bucket: 'acme-ml-data', access: 'read' },
-      },
-      actor: alice,
-    });
+    await autoApproved('listed');
   });
 
   it('lists targets with their desired and applied versions, and 404s an unknown target', async () => {
@@ -179,14 +176,7 @@ describe('attribute updates', () => {
     // Prepare: its own table and pair (an auto-approved grant gives it a target), so no other
     // test's updates or targets change what it lists; then the applier records an update
     const deps = await appDeps();
-    await submitGrant(deps, {
-      request: {
-        dataPlane: 'prod',
-        scope: { type: 'project-domain', project: 'attr', domain: 'development' },
-        resource: { type: 's3', bucket: 'acme-ml-data', access: 'read' },
-      },
-      actor: alice,
-    });
+    await autoApproved('attr');
     const update: AttributeUpdate = {
       id: 'U1',
       dataPlane: 'prod',

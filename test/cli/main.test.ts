@@ -1,23 +1,9 @@
 // The CLI shell (docs/cli.md): lazy dispatch, `--help`, and one-line errors with exit code 2.
 import { describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/main.js';
-import type { CliIo } from '../../lib/cli/io.js';
+import { captureIo } from '../helpers/cli-io.js';
 
-function capture(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    env: {},
-    cwd: process.cwd(),
-    stdout(text: string) {
-      io.out += text;
-    },
-    stderr(text: string) {
-      io.err += text;
-    },
-  };
-  return io;
-}
+const capture = captureIo;
 
 describe('main', () => {
   it('prints usage on stdout for --help and exits 0', async () => {

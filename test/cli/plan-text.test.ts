@@ -9,8 +9,8 @@ import {
   renderPlanText,
 } from '../../lib/cli/plan-text.js';
 import type { PlanResult } from '../../lib/domain/model.js';
+import { ACCOUNT, pairRole } from '../domain/engine-fixtures.js';
 
-const ACCOUNT = '123456789012';
 const statement = {
   Effect: 'Allow' as const,
   Action: ['s3:GetObject'],
@@ -34,15 +34,7 @@ const result: PlanResult = {
       dataPlane: 'prod',
       accountId: ACCOUNT,
       scope: { type: 'project-domain', project: 'flytesnacks', domain: 'development' },
-      role: {
-        name: 'acme-flytesnacks-development',
-        arn: `arn:aws:iam::${ACCOUNT}:role/grantplane/acme-flytesnacks-development`,
-        managed: true,
-        path: '/grantplane/',
-        trustPolicy: { Version: '2012-10-17', Statement: [] },
-        permissionsBoundaryArn: null,
-        tags: {},
-      },
+      role: pairRole('flytesnacks', 'development', { trustPolicy: { Version: '2012-10-17', Statement: [] } }),
       attachedPolicyArns: [
         `arn:aws:iam::${ACCOUNT}:policy/userflyterole`,
         `arn:aws:iam::${ACCOUNT}:policy/grantplane/grantplane-flytesnacks-development-1`,

@@ -3,28 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../lib/cli/io.js';
 import { main } from '../../lib/cli/main.js';
+import { captureIo } from '../helpers/cli-io.js';
 import type { PlanResult } from '../../lib/domain/model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'grantplane-plan-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function capture(env: Record<string, string> = {}): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    env,
-    cwd: process.cwd(),
-    stdout(text: string) {
-      io.out += text;
-    },
-    stderr(text: string) {
-      io.err += text;
-    },
-  };
-  return io;
-}
+const capture = captureIo;
 
 const ARGS = ['plan', '--grants', 'examples/grants.yaml'];
 const CONFIG = ['--config', 'examples/grantplane.config.yaml'];

@@ -9,7 +9,18 @@ import { pairTrustPolicy } from '../../lib/domain/compile/trust.js';
 import { uctlUpdate, writeWithLibrary } from '../../lib/domain/compile/uctl.js';
 import { documentHash } from '../../lib/domain/compile/hash.js';
 import { HASH_TAG, MANAGED_BY_TAG } from '../../lib/domain/model.js';
-import { ACCOUNT, GLOBAL, NOW, OIDC, awsPlane, config, pair, prodPlane, s3 } from './engine-fixtures.js';
+import {
+  ACCOUNT,
+  GLOBAL,
+  NOW,
+  OIDC,
+  awsPlane,
+  config,
+  pair,
+  prodPlane,
+  s3,
+  USER_FLYTE_ROLE,
+} from './engine-fixtures.js';
 
 const cfg = config();
 const plane = awsPlane(cfg);
@@ -190,15 +201,7 @@ describe('C1/C2/C4 targets', () => {
   it('emits the global target on <UserFlyteRole>, unmanaged, with only grantplane global policies', () => {
     const global = result.targets[0];
     expect(global?.scope).toEqual({ type: 'global' });
-    expect(global?.role).toEqual({
-      name: 'acme-userflyterole',
-      arn: `arn:aws:iam::${ACCOUNT}:role/acme-userflyterole`,
-      managed: false,
-      path: '/',
-      trustPolicy: null,
-      permissionsBoundaryArn: null,
-      tags: {},
-    });
+    expect(global?.role).toEqual(USER_FLYTE_ROLE);
     expect(global?.attachedPolicyArns).toEqual([`arn:aws:iam::${ACCOUNT}:policy/grantplane/grantplane-global-1`]);
     expect(global?.uctl).toBeNull();
     expect(global?.policies[0]?.document).toEqual({

@@ -1,5 +1,6 @@
 // Builders shared by the engine's tests (docs/configuration.md example configuration).
 import { parseConfig, type AwsDataPlaneConfig, type GrantplaneConfig } from '../../lib/domain/config.js';
+import type { CompiledTarget } from '../../lib/domain/model.js';
 
 export const ACCOUNT = '123456789012';
 export const OTHER_ACCOUNT = '210987654321';
@@ -35,3 +36,30 @@ export const GLOBAL = { type: 'global' } as const;
 
 export const s3 = (bucket: string, access: 'read' | 'read-write' = 'read', prefix?: string) =>
   prefix === undefined ? { type: 's3', bucket, access } : { type: 's3', bucket, prefix, access };
+
+/** The compiled role of a pair `acme-<project>-<domain>` (managed under /grantplane/). */
+export const pairRole = (
+  project: string,
+  domain: string,
+  role: Partial<CompiledTarget['role']> = {},
+): CompiledTarget['role'] => ({
+  name: `acme-${project}-${domain}`,
+  arn: `arn:aws:iam::${ACCOUNT}:role/grantplane/acme-${project}-${domain}`,
+  managed: true,
+  path: '/grantplane/',
+  trustPolicy: null,
+  permissionsBoundaryArn: null,
+  tags: {},
+  ...role,
+});
+
+/** The compiled role of the global target: Union's <UserFlyteRole>, which grantplane never manages. */
+export const USER_FLYTE_ROLE: CompiledTarget['role'] = {
+  name: 'acme-userflyterole',
+  arn: `arn:aws:iam::${ACCOUNT}:role/acme-userflyterole`,
+  managed: false,
+  path: '/',
+  trustPolicy: null,
+  permissionsBoundaryArn: null,
+  tags: {},
+};

@@ -21,8 +21,8 @@ import {
   targetFromSnapshot,
   targetRefOf,
 } from '../../lib/domain/reconcile/index.js';
+import { ACCOUNT, pairRole, USER_FLYTE_ROLE } from './engine-fixtures.js';
 
-const ACCOUNT = '123456789012';
 const guard: PlaneGuard = {
   accountId: ACCOUNT,
   managedPath: '/grantplane/',
@@ -60,15 +60,7 @@ const pairTarget = (document = doc('s3:GetObject')): CompiledTarget => ({
   dataPlane: 'prod',
   accountId: ACCOUNT,
   scope: { type: 'project-domain', project: 'flytesnacks', domain: 'development' },
-  role: {
-    name: 'acme-flytesnacks-development',
-    arn: `arn:aws:iam::${ACCOUNT}:role/grantplane/acme-flytesnacks-development`,
-    managed: true,
-    path: '/grantplane/',
-    trustPolicy: trust,
-    permissionsBoundaryArn: null,
-    tags: { ...OWNED, 'grantplane:hash': 'r1' },
-  },
+  role: pairRole('flytesnacks', 'development', { trustPolicy: trust, tags: { ...OWNED, 'grantplane:hash': 'r1' } }),
   attachedPolicyArns: [guard.userFlyteRolePolicyArn, globalArn, polArn('grantplane-flytesnacks-development-1')],
   policies: [
     {
@@ -290,15 +282,7 @@ describe('diffTarget', () => {
       dataPlane: 'prod',
       accountId: ACCOUNT,
       scope: { type: 'global' },
-      role: {
-        name: 'acme-userflyterole',
-        arn: `arn:aws:iam::${ACCOUNT}:role/acme-userflyterole`,
-        managed: false,
-        path: '/',
-        trustPolicy: null,
-        permissionsBoundaryArn: null,
-        tags: {},
-      },
+      role: USER_FLYTE_ROLE,
       attachedPolicyArns: [globalArn],
       policies: [
         {

@@ -109,37 +109,25 @@ describe('the HTTP chain', () => {
     );
   });
 
-  it('answers 400 to malformed JSON', async () => {
+  it.each([
+    ['400 to malformed JSON', '{"scope": ', 'application/json', 400, 'request.malformed-json'],
+    [
+      '400 to a JSON body with a __proto__ key',
+      '{"__proto__": {"x": 1}}',
+      'application/json',
+      400,
+      'request.malformed-json',
+    ],
+    ['415 to a non-JSON content type', 'scope: global', 'text/plain', 415, 'request.unsupported-media-type'],
+  ])('answers %s', async (_what, body, contentType, status, code) => {
     const answer = await invoke(grants, {
       method: 'POST',
       path: '/v1/grants',
       caller: alice,
-      body: '{"scope": ',
-      headers: { 'Content-Type': 'application/json' },
+      body,
+      headers: { 'Content-Type': contentType },
     });
-    expectProblem(answer, 400, 'request.malformed-json');
-  });
-
-  it('answers 400 to a JSON body with a __proto__ key', async () => {
-    const answer = await invoke(grants, {
-      method: 'POST',
-      path: '/v1/grants',
-      caller: alice,
-      body: '{"__proto__": {"x": 1}}',
-      headers: { 'Content-Type': 'application/json' },
-    });
-    expectProblem(answer, 400, 'request.malformed-json');
-  });
-
-  it('answers 415 to a non-JSON content type', async () => {
-    const answer = await invoke(grants, {
-      method: 'POST',
-      path: '/v1/grants',
-      caller: alice,
-      body: 'scope: global',
-      headers: { 'Content-Type': 'text/plain' },
-    });
-    expectProblem(answer, 415, 'request.unsupported-media-type');
+    expectProblem(answer, status, code);
   });
 
   it('answers 415 to YAML on a JSON-only route but not on PUT attributes (checked past the media type)', async () => {

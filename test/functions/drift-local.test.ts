@@ -9,21 +9,13 @@ import type { DriftRunReport } from '../../lib/app/drift-run.js';
 import { parseConfig } from '../../lib/domain/config.js';
 import { DriftIntervalError, driftIntervalSeconds, driftLoop } from '../../lib/local/schedule.js';
 import { startIamEmulator, type IamEmulator } from '../../lib/local/iam-emulator/index.js';
+import { prodPlane } from '../domain/engine-fixtures.js';
 import { freshTable, type FreshTable } from '../helpers/dynamo.js';
 import { invoke } from './events.js';
 
 const config = parseConfig({
   dataPlanes: [
-    {
-      name: 'prod',
-      cloud: 'aws',
-      accountId: '123456789012',
-      region: 'us-west-2',
-      orgPrefix: 'acme',
-      oidcProvider: 'oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE',
-      domains: ['development'],
-      projects: '*',
-    },
+    prodPlane({ domains: ['development'] }),
     {
       name: 'analytics',
       cloud: 'aws',
