@@ -3,7 +3,7 @@
 
 import { grantRequestSchema } from '../lib/domain/grant.js';
 import type { Scope } from '../lib/domain/model.js';
-import { targetKey, type GrantRecord } from '../lib/domain/ports.js';
+import { targetKey, type GrantRecord } from '../lib/domain/records.js';
 
 export const BENCH_ACCOUNT = '123456789012';
 export const BENCH_REGION = 'us-west-2';

@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { ROUTES } from '../functions/shared/routes.js';
 import { grantRequestSchema } from '../lib/domain/grant.js';
-import { GRANT_STATUSES } from '../lib/domain/ports.js';
+import { GRANT_STATUSES } from '../lib/domain/records.js';
 import { RULE_CODES } from '../lib/domain/rules/codes.js';
 import { GUARDRAIL_CODES } from '../lib/domain/rules/guardrails.js';
 

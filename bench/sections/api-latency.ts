@@ -12,7 +12,7 @@ import { makeDocumentClient } from '../../lib/adapters/dynamodb/client.js';
 import { auditItem, grantItem } from '../../lib/adapters/dynamodb/items.js';
 import { ensureTable } from '../../lib/adapters/dynamodb/table.js';
 import { parseConfig } from '../../lib/domain/config.js';
-import type { AuditEvent, GrantRecord } from '../../lib/domain/ports.js';
+import type { AuditEvent, GrantRecord } from '../../lib/domain/records.js';
 import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.js';
 import { buildDeps, ulidIds } from '../../lib/wiring/http.js';
 import { benchConfig, grantFor } from '../fixtures.js';

@@ -30,7 +30,7 @@ import { applyPendingTargets, applyTargets, type ApplierLog } from '../../lib/ap
 import { recomputePlaneTargets } from '../../lib/app/targets.js';
 import { parseConfig, type AwsDataPlaneConfig, type GrantplaneConfig } from '../../lib/domain/config.js';
 import { engineRuns } from '../../lib/domain/engine.js';
-import type { GrantRecord } from '../../lib/domain/ports.js';
+import type { GrantRecord } from '../../lib/domain/records.js';
 import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.js';
 import { startIamEmulator, type IamEmulator } from '../../lib/local/iam-emulator/index.js';
 import { emulatorIamSource } from '../../lib/local/loops.js';

@@ -14,7 +14,7 @@ import { grantItem } from '../../lib/adapters/dynamodb/items.js';
 import { ensureTable } from '../../lib/adapters/dynamodb/table.js';
 import { submitGrant } from '../../lib/app/grants.js';
 import { parseConfig } from '../../lib/domain/config.js';
-import type { GrantRecord } from '../../lib/domain/ports.js';
+import type { GrantRecord } from '../../lib/domain/records.js';
 import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.js';
 import { buildDeps, ulidIds } from '../../lib/wiring/http.js';
 import { benchConfig, grantFor, pairScope } from '../fixtures.js';

@@ -12,7 +12,7 @@ import { applyTargets, type ApplierLog } from '../../lib/app/applier.js';
 import { approveGrant, submitGrant } from '../../lib/app/grants.js';
 import { parseConfig, type AwsDataPlaneConfig } from '../../lib/domain/config.js';
 import { planDesired } from '../../lib/domain/desired.js';
-import { targetKey, unitOf } from '../../lib/domain/ports.js';
+import { targetKey, unitOf } from '../../lib/domain/records.js';
 import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.js';
 import { startIamEmulator } from '../../lib/local/iam-emulator/index.js';
 import { emulatorIamSource } from '../../lib/local/loops.js';

@@ -1,7 +1,7 @@
 // Grants (docs/api.md): submit, list, read, approve, reject, revoke. Parse → one use case → shape.
 import * as z from 'zod';
 import { approveGrant, getGrant, listGrants, rejectGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
-import type { GrantRecord } from '../../lib/domain/ports.js';
+import type { GrantRecord } from '../../lib/domain/records.js';
 import { liveDeps, resolveDeps, type DepsSource, type HttpDeps } from '../../lib/wiring/http.js';
 import { callerOf, makeHttpHandler, type ChainOptions } from '../shared/http.js';
 import { makeIdempotentCall, type IdempotentCall } from '../shared/idempotency.js';

@@ -2,7 +2,7 @@
 // through zod, and a wrong value is a 400 naming the parameter — never a cast, never a 500.
 import * as z from 'zod';
 import { BadRequestError } from '../../lib/domain/errors.js';
-import { GRANT_STATUSES } from '../../lib/domain/ports.js';
+import { GRANT_STATUSES } from '../../lib/domain/records.js';
 
 const STATUSES = GRANT_STATUSES;
 

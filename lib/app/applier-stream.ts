@@ -5,7 +5,8 @@
 //     global target;
 //   - a uctl attribute update that became `acknowledged` — the role it stopped pointing at may now
 //     be deleted (A3).
-import { GLOBAL_UNIT, globalTargetKey, targetKey, type TableChange } from '../domain/ports.js';
+import { type TableChange } from '../domain/ports.js';
+import { GLOBAL_UNIT, globalTargetKey, targetKey } from '../domain/records.js';
 
 /** The target keys to run for a change (none for null: a record nobody reacts to). */
 export function targetsOfChange(change: TableChange | null): string[] {

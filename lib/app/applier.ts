@@ -23,23 +23,21 @@ import { pairRoleName } from '../domain/compile/names.js';
 import { uctlUpdate } from '../domain/compile/uctl.js';
 import { EngineError } from '../domain/errors.js';
 import type { UctlUpdate } from '../domain/model.js';
+import { ConcurrentUpdateError, IamGatewayError, type IamGateway } from '../domain/ports.js';
 import {
-  ConcurrentUpdateError,
   GLOBAL_UNIT,
   globalTargetKey,
-  IamGatewayError,
   isGlobalTargetKey,
   planeOfTargetKey,
   type AttributeRecord,
   type AttributeUpdate,
   type GrantRecord,
   type GrantStatus,
-  type IamGateway,
   type TargetRecord,
   type UnitState,
   unitOf,
   WAITING_STATUSES,
-} from '../domain/ports.js';
+} from '../domain/records.js';
 import { ForbiddenActionError, MissingRoleError, OwnershipError } from '../domain/reconcile/index.js';
 import { realPause, type AppDeps } from './deps.js';
 import {

@@ -5,13 +5,8 @@ import * as YAML from 'yaml';
 import * as z from 'zod';
 import { servesProject } from '../domain/config.js';
 import { BadRequestError, NotFoundError, ValidationError } from '../domain/errors.js';
-import {
-  ConcurrentUpdateError,
-  type AttributeRecord,
-  type AttributeUpdate,
-  type Identity,
-  type Page,
-} from '../domain/ports.js';
+import { ConcurrentUpdateError, type Identity } from '../domain/ports.js';
+import { type AttributeRecord, type AttributeUpdate, type Page } from '../domain/records.js';
 import { MAX_PAGE_LIMIT, pageLimit, withConflictRetry, type AppDeps } from './deps.js';
 import { recomputeScope, type RecomputeResult } from './targets.js';
 

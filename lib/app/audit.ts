@@ -1,5 +1,5 @@
 // GET /v1/audit (docs/api.md, A5): who did what to which grant or target, newest first.
-import type { AuditEvent, Page } from '../domain/ports.js';
+import type { AuditEvent, Page } from '../domain/records.js';
 import { pageLimit, type AppDeps } from './deps.js';
 
 export interface AuditFilter {

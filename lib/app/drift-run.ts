@@ -11,16 +11,8 @@
 import type { AwsDataPlaneConfig, DataPlaneConfig } from '../domain/config.js';
 import { sha256Hex } from '../domain/compile/hash.js';
 import type { CompiledTarget, Scope, Tags } from '../domain/model.js';
-import {
-  targetKey as keyOf,
-  type AuditEvent,
-  type Clock,
-  type DesiredTargetWrite,
-  type DriftStore,
-  type IamGateway,
-  type IamPolicyDetail,
-  type TargetRecord,
-} from '../domain/ports.js';
+import { type Clock, type DriftStore, type IamGateway, type IamPolicyDetail } from '../domain/ports.js';
+import { targetKey as keyOf, type AuditEvent, type DesiredTargetWrite, type TargetRecord } from '../domain/records.js';
 import {
   comparePlane,
   isManagedPathArn,
@@ -30,7 +22,7 @@ import {
   type DriftTarget,
   type IamPlaneState,
 } from '../domain/reconcile/index.js';
-import type { HeldChange } from '../domain/ports.js';
+import type { HeldChange } from '../domain/records.js';
 import { applyTargets, DEFAULT_ROLE_DELETION_GRACE_MINUTES, type ApplierDeps, type TargetOutcome } from './applier.js';
 import { withConflictRetry } from './deps.js';
 import { readPlaneState } from './drift.js';

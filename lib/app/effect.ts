@@ -5,7 +5,7 @@
 // applied its repository policy (acknowledged). A global grant is in effect when active.
 import { roleArn } from '../domain/compile/arns.js';
 import { pairRoleName } from '../domain/compile/names.js';
-import type { GrantRecord } from '../domain/ports.js';
+import type { GrantRecord } from '../domain/records.js';
 import type { AppDeps } from './deps.js';
 import { infrastructureUpdateFor } from './infrastructure.js';
 

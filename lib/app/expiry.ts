@@ -2,7 +2,7 @@
 // that has not ended yet. Each one goes through the normal path — expireGrant (audited; `expired`
 // at once when pending, else `revoking` with `endingAs: 'expired'`) → target recompute → the applier
 // removes the access and only then moves it to `expired` (docs/api.md) — so nothing here touches IAM.
-import { OPEN_STATUSES, type GrantRecord, type GrantStatus } from '../domain/ports.js';
+import { OPEN_STATUSES, type GrantRecord, type GrantStatus } from '../domain/records.js';
 import type { AppDeps } from './deps.js';
 import { expireGrant } from './grants.js';
 import { recomputePlaneTargets } from './targets.js';

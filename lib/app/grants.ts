@@ -5,6 +5,7 @@ import { transition, type StatusChangeInput } from '../domain/lifecycle.js';
 import { ForbiddenError, NotFoundError, StateConflictError, ValidationError } from '../domain/errors.js';
 import { grantRequestSchema, type GrantRequest } from '../domain/grant.js';
 import type { RuleViolation } from '../domain/model.js';
+import { type Identity } from '../domain/ports.js';
 import {
   GLOBAL_UNIT,
   isDesiredStatus,
@@ -16,9 +17,8 @@ import {
   type GrantFilter,
   type GrantRecord,
   type GrantStatus,
-  type Identity,
   type Page,
-} from '../domain/ports.js';
+} from '../domain/records.js';
 import { pageLimit, withConflictRetry, type AppDeps } from './deps.js';
 import { effectOf, type GrantView } from './effect.js';
 import { pairOfRequest, planDesired, type DesiredPlan } from '../domain/desired.js';

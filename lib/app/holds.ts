@@ -2,7 +2,7 @@
 // (and more than two) keeps those targets as they are and stores the change; an admin reads it and
 // releases it here (audited), or it clears itself when the grants behind it come back.
 import { NotFoundError, StateConflictError } from '../domain/errors.js';
-import type { HeldChange, Page } from '../domain/ports.js';
+import type { HeldChange, Page } from '../domain/records.js';
 import { pageLimit, type AppDeps, type Identity } from './deps.js';
 import { pageByKey } from './cursor.js';
 import { recomputePlaneTargets } from './targets.js';

@@ -6,7 +6,7 @@
 import { canonicalJson, sha256Hex } from '../domain/compile/hash.js';
 import { NotFoundError, StateConflictError } from '../domain/errors.js';
 import type { InfrastructureOutput } from '../domain/model.js';
-import { globalTargetKey, type InfrastructureUpdate, type Page } from '../domain/ports.js';
+import { globalTargetKey, type InfrastructureUpdate, type Page } from '../domain/records.js';
 import { pageLimit, withConflictRetry, type AppDeps, type Identity } from './deps.js';
 import { pageByKey } from './cursor.js';
 

@@ -13,7 +13,7 @@ import {
   unitOf,
   type AttributeRecord,
   type GrantRecord,
-} from '../domain/ports.js';
+} from '../domain/records.js';
 import type { AppDeps } from './deps.js';
 import { attributesInput, canonicalJson, planRequestOf } from './targets.js';
 

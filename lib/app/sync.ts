@@ -5,7 +5,8 @@
 import { planGrants } from '../domain/engine.js';
 import { StateConflictError, ValidationError } from '../domain/errors.js';
 import type { RuleViolation } from '../domain/model.js';
-import { DESIRED_STATUSES, OPEN_STATUSES, type GrantRecord, type Identity } from '../domain/ports.js';
+import { type Identity } from '../domain/ports.js';
+import { DESIRED_STATUSES, OPEN_STATUSES, type GrantRecord } from '../domain/records.js';
 import { validateGrantRequest } from '../domain/rules/validate.js';
 import { WEBHOOK_KINDS } from '../domain/webhooks/delivery.js';
 import { type AppDeps, withConflictRetry } from './deps.js';

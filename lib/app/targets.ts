@@ -17,7 +17,7 @@ import {
   type Page,
   type TargetRecord,
   type UnitSnapshot,
-} from '../domain/ports.js';
+} from '../domain/records.js';
 import { decodeCursor, encodeCursor, invalidCursor } from './cursor.js';
 import { pageLimit, withConflictRetry, type AppDeps } from './deps.js';
 import { recordInfrastructureUpdates } from './infrastructure.js';

@@ -18,7 +18,8 @@ import {
   ValidationError,
   type Refusal,
 } from '../domain/errors.js';
-import type { Identity, GrantRecord } from '../domain/ports.js';
+import type { Identity } from '../domain/ports.js';
+import type { GrantRecord } from '../domain/records.js';
 import {
   mapTicketPayload,
   verifyWebhookDelivery,

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AttributeUpdate } from '../domain/ports.js';
+import type { AttributeUpdate } from '../domain/records.js';
 import { flag, parseCommandArgs, stringOption } from './args.js';
 import { apiEndpoint, callApi, isObject, renderProblem, type ApiEndpoint } from './api.js';
 import { ExitCode, oneLine, UsageError, type CliIo } from './io.js';

@@ -5,7 +5,7 @@
 import { planGrants } from './engine.js';
 import type { GrantplaneConfig } from './config.js';
 import type { CompiledTarget, PlanResult } from './model.js';
-import { isDesiredStatus, targetKey, unitOf, type AttributeRecord, type GrantRecord } from './ports.js';
+import { isDesiredStatus, targetKey, unitOf, type AttributeRecord, type GrantRecord } from './records.js';
 
 /** The request a stored grant stands for, as the engine plans it. */
 export const planRequestOf = (grant: GrantRecord, options: { withExpiry: boolean }) => ({

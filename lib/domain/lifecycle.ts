@@ -2,7 +2,7 @@
 // function that makes it — status, time, history entry and version together — for every use case
 // (approve, reject, revoke, expire, the applier's active/failed/revoked).
 import { StateConflictError } from './errors.js';
-import type { GrantRecord, GrantStatus } from './ports.js';
+import type { GrantRecord, GrantStatus } from './records.js';
 
 /** From each status, the statuses a grant may move to. Ended statuses lead nowhere. */
 export const GRANT_TRANSITIONS: Readonly<Record<GrantStatus, readonly GrantStatus[]>> = {

@@ -13,17 +13,14 @@ import { makeDynamoPlaneStore } from '../../lib/adapters/dynamodb/plane-store.js
 import { targetFromItem } from '../../lib/adapters/dynamodb/items.js';
 import { BadRequestError } from '../../lib/domain/errors.js';
 import type { CompiledTarget } from '../../lib/domain/model.js';
+import { ConcurrentUpdateError, type GrantStore, type PlaneStore, type Stores } from '../../lib/domain/ports.js';
 import {
-  ConcurrentUpdateError,
   targetKey,
   type AttributeUpdate,
   type AuditEvent,
   type GrantRecord,
   type GrantStatus,
-  type GrantStore,
-  type PlaneStore,
-  type Stores,
-} from '../../lib/domain/ports.js';
+} from '../../lib/domain/records.js';
 import { freshTable } from '../helpers/dynamo.js';
 import { failure } from '../helpers/failure.js';
 

@@ -8,7 +8,8 @@ import { applyPendingTargets, applyTargets, type ApplierDeps } from '../../lib/a
 import { acknowledgeAttributeUpdate, importAttributes } from '../../lib/app/attributes.js';
 import { approveGrant, expireGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
 import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
-import type { GrantRecord, Identity } from '../../lib/domain/ports.js';
+import type { Identity } from '../../lib/domain/ports.js';
+import type { GrantRecord } from '../../lib/domain/records.js';
 import type { IamEmulator } from '../../lib/local/iam-emulator/index.js';
 import { applierTestDeps, iamForConfig, silentLog } from '../helpers/applier.js';
 import { appDeps, TEST_CONFIG, type TestClock } from '../helpers/dynamo.js';

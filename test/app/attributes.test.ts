@@ -9,7 +9,8 @@ import {
 import { approveGrant, submitGrant } from '../../lib/app/grants.js';
 import { getTarget, listTargets } from '../../lib/app/targets.js';
 import { BadRequestError, NotFoundError, ValidationError } from '../../lib/domain/errors.js';
-import type { AttributeUpdate, Identity } from '../../lib/domain/ports.js';
+import type { Identity } from '../../lib/domain/ports.js';
+import type { AttributeUpdate } from '../../lib/domain/records.js';
 import { appDeps } from '../helpers/dynamo.js';
 import { failure } from '../helpers/failure.js';
 

@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../lib/app/audit.js';
 import { approveGrant, submitGrant } from '../../lib/app/grants.js';
 import { BadRequestError } from '../../lib/domain/errors.js';
-import type { GrantRecord, Identity } from '../../lib/domain/ports.js';
+import type { Identity } from '../../lib/domain/ports.js';
+import type { GrantRecord } from '../../lib/domain/records.js';
 import { appDeps } from '../helpers/dynamo.js';
 
 let deps: Awaited<ReturnType<typeof appDeps>>;

@@ -7,7 +7,8 @@ import { getHeldChange, listHeldChanges, releaseHeldChange } from '../../lib/app
 import { expireDueGrants } from '../../lib/app/expiry.js';
 import { approveGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
 import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
-import type { GrantRecord, Identity } from '../../lib/domain/ports.js';
+import type { Identity } from '../../lib/domain/ports.js';
+import type { GrantRecord } from '../../lib/domain/records.js';
 import { eachTestApplier, type ApplierTestDeps } from '../helpers/applier.js';
 
 const alice: Identity = { sub: 'alice', roles: ['requester'] };

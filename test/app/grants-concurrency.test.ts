@@ -2,7 +2,7 @@
 // conflicts". 50 submit+approve pairs race on one project-domain; nothing may be lost.
 import { describe, expect, it } from 'vitest';
 import { approveGrant, listGrants, revokeGrant, submitGrant } from '../../lib/app/grants.js';
-import type { GrantRecord } from '../../lib/domain/ports.js';
+import type { GrantRecord } from '../../lib/domain/records.js';
 import { appDeps } from '../helpers/dynamo.js';
 
 const COUNT = 50;

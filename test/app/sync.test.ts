@@ -5,7 +5,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { syncSource } from '../../lib/app/sync.js';
 import type { AppDeps } from '../../lib/app/deps.js';
 import { ValidationError } from '../../lib/domain/errors.js';
-import type { GrantRecord, Identity } from '../../lib/domain/ports.js';
+import type { Identity } from '../../lib/domain/ports.js';
+import type { GrantRecord } from '../../lib/domain/records.js';
 import { appDeps } from '../helpers/dynamo.js';
 
 const ci: Identity = { sub: 'ci-bot', roles: ['admin'] };

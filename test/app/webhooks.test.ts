@@ -3,7 +3,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AppDeps } from '../../lib/app/deps.js';
 import { DeliveryInProgressError, receiveWebhook, type WebhookResult } from '../../lib/app/webhooks.js';
-import type { GrantRecord, GrantStore } from '../../lib/domain/ports.js';
+import type { GrantStore } from '../../lib/domain/ports.js';
+import type { GrantRecord } from '../../lib/domain/records.js';
 import { signGeneric } from '../../lib/domain/webhooks/index.js';
 import { appDeps } from '../helpers/dynamo.js';
 

@@ -140,7 +140,7 @@ afterAll(async () => {
   await secrets?.close();
 });
 
-describe('the synthesized bundles, run as Lambda runs them', { shuffle: false }, () => {
+describe('the synthesized bundles, run as Lambda runs them', () => {
   it('are self-contained: each runs from a folder holding only its bundle and config, no node_modules above it', () => {
     expect(functions.size).toBe(resourcesOf(synth.stateless, 'AWS::Lambda::Function').length);
     for (const f of functions.values()) {
@@ -174,9 +174,9 @@ describe('the synthesized bundles, run as Lambda runs them', { shuffle: false },
     ).toThrow(/grantplane: synth refused: context jwtIssuer: https:\/\/idp\.example\.com\/ is a placeholder/);
   });
 
-  let grantId = '';
-
-  it('submit (requester) → pending-approval; plan and list answer', async () => {
+  // One grant's whole life, in order within one test (so no test depends on another's state).
+  it('a grant through the bundles: submit → approve → stream → applier → active → revoke → revoked → drift', async () => {
+    // submit (requester) → pending-approval; plan and list answer
     const request = {
       dataPlane: 'prod',
       scope: { type: 'project-domain', project: 'flytesnacks', domain: 'development' },
@@ -195,7 +195,7 @@ describe('the synthesized bundles, run as Lambda runs them', { shuffle: false },
     const submitted = await http('http/grants', { method: 'POST', path: '/v1/grants', caller: ALICE, body: request });
     expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
     expect(submitted.body).toMatchObject({ status: 'pending-approval', requester: 'alice' });
-    grantId = String(submitted.body['id']);
+    const grantId = String(submitted.body['id']);
 
     const listed = await http('http/grants', {
       method: 'GET',
@@ -205,9 +205,8 @@ describe('the synthesized bundles, run as Lambda runs them', { shuffle: false },
     });
     expect(listed.status).toBe(200);
     expect((listed.body['items'] as { id: string }[]).map((g) => g.id)).toContain(grantId);
-  });
 
-  it('approve (approver) → the stream wakes the applier only for records that need work → active, role and policy in IAM', async () => {
+    // approve (approver) → the stream wakes the applier only for records that need work → active, role and policy in IAM
     const approved = await http('http/grants', {
       method: 'POST',
       path: `/v1/grants/${grantId}/approve`,
@@ -242,20 +241,18 @@ describe('the synthesized bundles, run as Lambda runs them', { shuffle: false },
     });
     expect(target.status).toBe(200);
     expect(target.body).toMatchObject({ state: 'applied' });
-  });
 
-  it('revoke (requester) → revoking → applier → revoked, the pair policy gone from IAM', async () => {
+    // revoke (requester) → revoking → applier → revoked, the pair policy gone from IAM
     const revoked = await http('http/grants', { method: 'DELETE', path: `/v1/grants/${grantId}`, caller: ALICE });
     expect(revoked.status, JSON.stringify(revoked.body)).toBe(202);
     await deliverStream();
     await deliverStream();
-    const read = await http('http/grants', { method: 'GET', path: `/v1/grants/${grantId}`, caller: ALICE });
-    expect(read.body).toMatchObject({ status: 'revoked' });
-    const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'acme-flytesnacks-development' }));
-    expect(attached.AttachedPolicies?.map((p) => p.PolicyName)).not.toContain('grantplane-flytesnacks-development-1');
-  });
+    const afterRevoke = await http('http/grants', { method: 'GET', path: `/v1/grants/${grantId}`, caller: ALICE });
+    expect(afterRevoke.body).toMatchObject({ status: 'revoked' });
+    const detached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'acme-flytesnacks-development' }));
+    expect(detached.AttachedPolicies?.map((p) => p.PolicyName)).not.toContain('grantplane-flytesnacks-development-1');
 
-  it('drift on a scheduler event stores a report the API serves; the audit trail has the whole story', async () => {
+    // drift on a scheduler event stores a report the API serves; the audit trail has the whole story
     const result = (await fn('drift check and expiry (schedule)').invoke({})) as { errors: string[]; targets: number };
     expect(result.errors).toEqual([]);
     const latest = await http('http/drift', { method: 'GET', path: '/v1/drift-checks/latest', caller: ALICE });

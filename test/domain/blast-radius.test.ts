@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { planGrants } from '../../lib/domain/engine.js';
 import type { CompiledTarget } from '../../lib/domain/model.js';
 import { blastRadius, proposalHash, tripsBlastRadius } from '../../lib/domain/reconcile/blast-radius.js';
-import { targetKey } from '../../lib/domain/ports.js';
+import { targetKey } from '../../lib/domain/records.js';
 import { GLOBAL, NOW, config, pair, s3 } from './engine-fixtures.js';
 
 const cfg = config();

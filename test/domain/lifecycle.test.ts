@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { StateConflictError } from '../../lib/domain/errors.js';
 import { GRANT_TRANSITIONS, transition } from '../../lib/domain/lifecycle.js';
-import { GRANT_STATUSES, OPEN_STATUSES, type GrantRecord, type GrantStatus } from '../../lib/domain/ports.js';
+import { GRANT_STATUSES, OPEN_STATUSES, type GrantRecord, type GrantStatus } from '../../lib/domain/records.js';
 
 const grant = (status: GrantStatus, extra: Partial<GrantRecord> = {}): GrantRecord => ({
   id: '01GRANT',

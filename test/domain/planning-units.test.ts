@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { planDesired } from '../../lib/domain/desired.js';
 import { planGrants } from '../../lib/domain/engine.js';
 import { parseConfig } from '../../lib/domain/config.js';
-import { GLOBAL_UNIT, targetKey, unitOf, type GrantRecord } from '../../lib/domain/ports.js';
+import { GLOBAL_UNIT, targetKey, unitOf, type GrantRecord } from '../../lib/domain/records.js';
 
 const NOW = new Date('2026-11-23T00:00:00.000Z');
 const configOf = (maxPoliciesPerRole: number) =>

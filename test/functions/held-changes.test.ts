@@ -8,7 +8,7 @@ import { makeHandler as makeAuditHandler } from '../../functions/http/audit.js';
 import { makeHandler as makeSourcesHandler } from '../../functions/http/sources.js';
 import { makeHandler as makeTargetsHandler } from '../../functions/http/targets.js';
 import { parseAuthEnv } from '../../functions/shared/auth.js';
-import type { HeldChange } from '../../lib/domain/ports.js';
+import type { HeldChange } from '../../lib/domain/records.js';
 import type { HttpDeps } from '../../lib/wiring/http.js';
 import { httpDeps } from '../helpers/dynamo.js';
 import { invoke } from './events.js';

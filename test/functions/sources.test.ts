@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler as makeGrantsHandler } from '../../functions/http/grants.js';
 import { makeHandler } from '../../functions/http/sources.js';
 import { parseAuthEnv } from '../../functions/shared/auth.js';
-import type { GrantRecord } from '../../lib/domain/ports.js';
+import type { GrantRecord } from '../../lib/domain/records.js';
 import type { HttpDeps } from '../../lib/wiring/http.js';
 import { httpDeps } from '../helpers/dynamo.js';
 import { invoke, type Answer, type EventInput } from './events.js';

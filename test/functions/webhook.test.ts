@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/webhook.js';
 import { parseAuthEnv } from '../../functions/shared/auth.js';
 import { parseConfig } from '../../lib/domain/config.js';
-import type { GrantRecord } from '../../lib/domain/ports.js';
+import type { GrantRecord } from '../../lib/domain/records.js';
 import { signGeneric, signHub } from '../../lib/domain/webhooks/index.js';
 import { buildDeps, type HttpDeps } from '../../lib/wiring/http.js';
 import { counterIds, freshTable, TestClock, TEST_CONFIG, type FreshTable } from '../helpers/dynamo.js';

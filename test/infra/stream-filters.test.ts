@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ITEM_TYPE } from '../../lib/adapters/dynamodb/items.js';
 import { targetsOfRecord, type StreamRecordLike } from '../../lib/wiring/applier.js';
-import { GRANT_STATUSES } from '../../lib/domain/ports.js';
+import { GRANT_STATUSES } from '../../lib/domain/records.js';
 import { APPLIER_STREAM_FILTERS } from '../../infra/stacks/stateless-stack.js';
 import { matchesFilter } from '../deployed/harness.js';
 

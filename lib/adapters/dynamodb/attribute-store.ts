@@ -2,13 +2,8 @@
 // import bumps the pair's unit: its uctl file carries them), and the uctl updates made from them,
 // listed by status and newest per pair; acknowledging is conditional on the update being pending.
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import {
-  ConcurrentUpdateError,
-  targetKey,
-  unitOf,
-  type AttributeUpdate,
-  type AttributeStore,
-} from '../../domain/ports.js';
+import { ConcurrentUpdateError, type AttributeStore } from '../../domain/ports.js';
+import { targetKey, unitOf, type AttributeUpdate } from '../../domain/records.js';
 import {
   attributeRecordSchema,
   attributeUpdateItem,

@@ -1,7 +1,8 @@
 // DeliveryStore on the single table: one item per (source, delivery id), kept for the replay window
 // by TTL; since DynamoDB's TTL sweep is lazy, an expired item counts as absent on every read.
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConcurrentUpdateError, type DeliveryRecord, type DeliveryStore } from '../../domain/ports.js';
+import { ConcurrentUpdateError, type DeliveryStore } from '../../domain/ports.js';
+import { type DeliveryRecord } from '../../domain/records.js';
 import { ITEM_TYPE, deliveryRecordSchema, keys, parseItem } from './items.js';
 import { getItem, ifCondition, type Item } from './ops.js';
 import { TABLE } from './table.js';

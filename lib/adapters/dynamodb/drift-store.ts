@@ -4,7 +4,8 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type { DriftStore, PolicyTagsRecord } from '../../domain/ports.js';
+import type { DriftStore } from '../../domain/ports.js';
+import type { PolicyTagsRecord } from '../../domain/records.js';
 import { ITEM_TYPE, driftReportSchema, keys, parseItem } from './items.js';
 import { getItem, type Item } from './ops.js';
 import { TABLE } from './table.js';

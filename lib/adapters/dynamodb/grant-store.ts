@@ -2,7 +2,8 @@
 // its planning-unit membership land in one transaction; updates are conditional on the version.
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import type { GrantFilter, GrantRecord, GrantStore } from '../../domain/ports.js';
+import type { GrantStore } from '../../domain/ports.js';
+import type { GrantFilter, GrantRecord } from '../../domain/records.js';
 import { ITEM_TYPE, auditItem, grantItem, grantRecordSchema, keys, parseItem, ticketPk } from './items.js';
 import { batchGet, getItem, putItem, transact, type Item, type TransactItem } from './ops.js';
 import { queryAllPages, queryPage } from './pages.js';

@@ -2,12 +2,8 @@
 // partition (sk INFRA#<repository hash>), holding the latest update; writes are conditional on the
 // content they replace, and land in one transaction with their audit event.
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import {
-  ConcurrentUpdateError,
-  type AuditEvent,
-  type InfrastructureUpdate,
-  type InfrastructureUpdateStore,
-} from '../../domain/ports.js';
+import { ConcurrentUpdateError, type InfrastructureUpdateStore } from '../../domain/ports.js';
+import { type AuditEvent, type InfrastructureUpdate } from '../../domain/records.js';
 import { conditional } from './ops.js';
 import { auditItem, infrastructureUpdateSchema, ITEM_TYPE, keys, parseItem } from './items.js';
 

@@ -4,7 +4,7 @@
 import * as z from 'zod';
 import { resourceSchema, scopeSchema, ticketSchema } from '../../domain/grant.js';
 import type { CompiledTarget } from '../../domain/model.js';
-import { GRANT_STATUSES, planeOfTargetKey } from '../../domain/ports.js';
+import { GRANT_STATUSES, planeOfTargetKey } from '../../domain/records.js';
 import type {
   AttributeRecord,
   AttributeUpdate,
@@ -16,7 +16,7 @@ import type {
   SourceRecord,
   TargetRecord,
   UnitState,
-} from '../../domain/ports.js';
+} from '../../domain/records.js';
 
 /** Item `type` values (the applier's event source mapping filters on `type = target`). */
 export const ITEM_TYPE = {

@@ -4,7 +4,7 @@
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { BadRequestError } from '../../domain/errors.js';
-import type { Page, PageRequest } from '../../domain/ports.js';
+import type { Page, PageRequest } from '../../domain/records.js';
 import type { Item } from './ops.js';
 import type { IndexName } from './table.js';
 

@@ -3,6 +3,7 @@
 // ATTR#…, HOLD, INFRA#…) and its unit members in a second one (`PLANE#<p>#MEMBERS`, sorted by unit),
 // so one unit is a few key reads and one prefix query, and no item grows with the plane.
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type PlaneStore } from '../../domain/ports.js';
 import {
   GLOBAL_UNIT,
   globalTargetKey,
@@ -11,10 +12,9 @@ import {
   type DesiredTargetWrite,
   type GrantRecord,
   type PlaneSnapshot,
-  type PlaneStore,
   type TargetRecord,
   type UnitState,
-} from '../../domain/ports.js';
+} from '../../domain/records.js';
 import {
   ITEM_TYPE,
   attributeRecordSchema,

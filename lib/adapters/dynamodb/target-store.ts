@@ -1,7 +1,8 @@
 // TargetStore on the single table: targets live in their plane's partition (`PLANE#<p>`, sk
 // `TARGET#<key>`) and in gsi4 (every plane, key-ordered); writes are conditional on desiredVersion.
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { TargetRecord, TargetStore } from '../../domain/ports.js';
+import type { TargetStore } from '../../domain/ports.js';
+import type { TargetRecord } from '../../domain/records.js';
 import { keys, parseItem, targetItem, targetRecordSchema } from './items.js';
 import { conditional, getItem, queryPartition, type Item } from './ops.js';
 import { queryAllPages } from './pages.js';

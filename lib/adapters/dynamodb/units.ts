@@ -1,7 +1,7 @@
 // The writes that keep a plane's planning units in step with their desired input (docs/data-model.md):
 // a grant's member copy, and the unit's and plane's versions, bumped whenever a change enters or
 // leaves the desired set (or a pair's imported attributes change), in the same transaction.
-import { isDesiredStatus, MEMBER_STATUSES, unitOf, type GrantRecord, type GrantStatus } from '../../domain/ports.js';
+import { isDesiredStatus, MEMBER_STATUSES, unitOf, type GrantRecord, type GrantStatus } from '../../domain/records.js';
 import { ITEM_TYPE, keys, memberItem } from './items.js';
 import { putItem, type TransactItem } from './ops.js';
 
