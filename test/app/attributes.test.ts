@@ -19,8 +19,8 @@ const admin: Identity = { sub: 'root', roles: ['admin'] };
 const alice: Identity = { sub: 'alice', roles: ['requester'] };
 
 /** An auto-approved development grant of `project`: it gives the pair a target. */
-const autoApproved = (project: string) =>
-  submitGrant(deps, {
+const autoApproved = (project: string, on = deps) =>
+  submitGrant(on, {
     request: {
       dataPlane: 'prod',
       scope: { type: 'project-domain', project, domain: 'development' },
@@ -177,7 +177,7 @@ describe('attribute updates', () => {
     // Prepare: its own table and pair (an auto-approved grant gives it a target), so no other
     // test's updates or targets change what it lists; then the applier records an update
     const deps = await appDeps();
-    await autoApproved('attr');
+    await autoApproved('attr', deps);
     const update: AttributeUpdate = {
       id: 'U1',
       dataPlane: 'prod',
