@@ -159,95 +159,79 @@ async function defaultDocument(
   return document;
 }
 
-/** Makes one action's IAM call. Returns false when IAM says another writer got there first. */
+/** IAM's answer to a removal of what is already gone, or a creation of what exists: another writer's work (A4). */
+const REMOVALS: ReadonlySet<IamAction['kind']> = new Set([
+  'DetachRolePolicy',
+  'DeletePolicyVersion',
+  'DeletePolicy',
+  'DeleteRole',
+  'UntagRole',
+  'UntagPolicy',
+  'DeleteRolePermissionsBoundary',
+]);
+
+/** Makes one action's IAM call. Returns 'raced' when IAM says another writer got there first. */
 async function execute(
   iam: IamGateway,
   action: IamAction,
   cache: PolicyDocumentCache | undefined,
 ): Promise<'done' | 'raced'> {
   try {
-    switch (action.kind) {
-      case 'CreatePolicy': {
-        const created = await iam.createPolicy({
-          name: action.name,
-          path: action.path,
-          document: action.document,
-          tags: action.tags,
-          description: 'Managed by grantplane',
-        });
-        cache?.set(created.arn, created.defaultVersionId, action.document);
-        return 'done';
-      }
-      case 'CreatePolicyVersion': {
-        const version = await iam.createPolicyVersion(action.arn, action.document, true);
-        cache?.set(action.arn, version.versionId, action.document);
-        return 'done';
-      }
-      case 'DeletePolicyVersion':
-        await iam.deletePolicyVersion(action.arn, action.versionId);
-        return 'done';
-      case 'TagPolicy':
-        await iam.tagPolicy(action.arn, action.tags);
-        return 'done';
-      case 'UntagPolicy':
-        await iam.untagPolicy(action.arn, action.keys);
-        return 'done';
-      case 'DeletePolicy':
-        cache?.evict(action.arn);
-        await iam.deletePolicy(action.arn);
-        return 'done';
-      case 'CreateRole':
-        await iam.createRole({
-          name: action.name,
-          path: action.path,
-          trustPolicy: action.trustPolicy,
-          permissionsBoundaryArn: action.permissionsBoundaryArn,
-          tags: action.tags,
-          description: 'Managed by grantplane: task role of one project-domain',
-        });
-        return 'done';
-      case 'UpdateAssumeRolePolicy':
-        await iam.updateAssumeRolePolicy(action.roleName, action.trustPolicy);
-        return 'done';
-      case 'PutRolePermissionsBoundary':
-        await iam.putRolePermissionsBoundary(action.roleName, action.boundaryArn);
-        return 'done';
-      case 'DeleteRolePermissionsBoundary':
-        await iam.deleteRolePermissionsBoundary(action.roleName);
-        return 'done';
-      case 'TagRole':
-        await iam.tagRole(action.roleName, action.tags);
-        return 'done';
-      case 'UntagRole':
-        await iam.untagRole(action.roleName, action.keys);
-        return 'done';
-      case 'AttachRolePolicy':
-        await iam.attachRolePolicy(action.roleName, action.policyArn);
-        return 'done';
-      case 'DetachRolePolicy':
-        await iam.detachRolePolicy(action.roleName, action.policyArn);
-        return 'done';
-      case 'DeleteRole':
-        await iam.deleteRole(action.roleName);
-        return 'done';
-    }
+    await call(iam, action, cache);
+    return 'done';
   } catch (error: unknown) {
     const code = codeOf(error);
     // A4: a concurrent writer (or a duplicate event) made this call already: re-read and re-diff.
     if (code === 'EntityAlreadyExists' && (action.kind === 'CreatePolicy' || action.kind === 'CreateRole'))
       return 'raced';
-    const removal = [
-      'DetachRolePolicy',
-      'DeletePolicyVersion',
-      'DeletePolicy',
-      'DeleteRole',
-      'UntagRole',
-      'UntagPolicy',
-      'DeleteRolePermissionsBoundary',
-    ];
-    if (code === 'NoSuchEntity' && removal.includes(action.kind)) return 'raced';
+    if (code === 'NoSuchEntity' && REMOVALS.has(action.kind)) return 'raced';
     if (code === 'DeleteConflict' && action.kind === 'DeletePolicy') return 'raced';
     throw error;
+  }
+}
+
+/** The one IAM call an action stands for; keeps the document cache in step with what it writes. */
+async function call(iam: IamGateway, action: IamAction, cache: PolicyDocumentCache | undefined): Promise<unknown> {
+  switch (action.kind) {
+    case 'CreatePolicy': {
+      const { name, path, document, tags } = action;
+      const created = await iam.createPolicy({ name, path, document, tags, description: 'Managed by grantplane' });
+      return cache?.set(created.arn, created.defaultVersionId, document);
+    }
+    case 'CreatePolicyVersion': {
+      const version = await iam.createPolicyVersion(action.arn, action.document, true);
+      return cache?.set(action.arn, version.versionId, action.document);
+    }
+    case 'DeletePolicyVersion':
+      return iam.deletePolicyVersion(action.arn, action.versionId);
+    case 'TagPolicy':
+      return iam.tagPolicy(action.arn, action.tags);
+    case 'UntagPolicy':
+      return iam.untagPolicy(action.arn, action.keys);
+    case 'DeletePolicy':
+      cache?.evict(action.arn);
+      return iam.deletePolicy(action.arn);
+    case 'CreateRole': {
+      const { name, path, trustPolicy, permissionsBoundaryArn, tags } = action;
+      const description = 'Managed by grantplane: task role of one project-domain';
+      return iam.createRole({ name, path, trustPolicy, permissionsBoundaryArn, tags, description });
+    }
+    case 'UpdateAssumeRolePolicy':
+      return iam.updateAssumeRolePolicy(action.roleName, action.trustPolicy);
+    case 'PutRolePermissionsBoundary':
+      return iam.putRolePermissionsBoundary(action.roleName, action.boundaryArn);
+    case 'DeleteRolePermissionsBoundary':
+      return iam.deleteRolePermissionsBoundary(action.roleName);
+    case 'TagRole':
+      return iam.tagRole(action.roleName, action.tags);
+    case 'UntagRole':
+      return iam.untagRole(action.roleName, action.keys);
+    case 'AttachRolePolicy':
+      return iam.attachRolePolicy(action.roleName, action.policyArn);
+    case 'DetachRolePolicy':
+      return iam.detachRolePolicy(action.roleName, action.policyArn);
+    case 'DeleteRole':
+      return iam.deleteRole(action.roleName);
   }
 }
 

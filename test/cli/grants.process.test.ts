@@ -6,6 +6,7 @@ import { mintLocalToken } from '../../lib/local/jwt.js';
 import type { LocalServer } from '../../lib/local/server.js';
 import { runCli } from '../helpers/cli-process.js';
 import { startExampleServer } from '../helpers/local-server.js';
+import { callApi } from '../helpers/local-stack.js';
 
 const alice = mintLocalToken({ sub: 'alice', roles: ['requester'] }, DEV_JWT_SECRET);
 const bob = mintLocalToken({ sub: 'bob', roles: ['approver'] }, DEV_JWT_SECRET);
@@ -24,17 +25,13 @@ afterAll(async () => {
 
 describe('grantplane grants (process, against the local server)', () => {
   it('lists what waits, shows it, lets another user approve it and its requester revoke it', async () => {
-    const response = await fetch(`${server.url}/v1/grants`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        dataPlane: 'prod',
-        scope: { type: 'project-domain', project: 'flytesnacks', domain: 'staging' },
-        resource: { type: 's3', bucket: 'acme-ml-data', prefix: 'features/', access: 'read' },
-        justification: 'training jobs read features',
-      }),
+    const { json } = await callApi(server.url, 'POST', '/v1/grants', alice, {
+      dataPlane: 'prod',
+      scope: { type: 'project-domain', project: 'flytesnacks', domain: 'staging' },
+      resource: { type: 's3', bucket: 'acme-ml-data', prefix: 'features/', access: 'read' },
+      justification: 'training jobs read features',
     });
-    const { id } = (await response.json()) as { id: string };
+    const id = String(json.id);
 
     const waiting = await grants(bob, 'list', '--status', 'pending-approval');
     expect(waiting.code).toBe(0);

@@ -11,6 +11,7 @@ import { DriftIntervalError, driftIntervalSeconds, driftLoop } from '../../lib/l
 import { startIamEmulator, type IamEmulator } from '../../lib/local/iam-emulator/index.js';
 import { prodPlane } from '../domain/engine-fixtures.js';
 import { freshTable, type FreshTable } from '../helpers/dynamo.js';
+import { eventually } from '../helpers/eventually.js';
 import { invoke } from './events.js';
 
 const config = parseConfig({
@@ -33,15 +34,6 @@ let table: FreshTable;
 let emulator: IamEmulator;
 let stores: Stores;
 let loop: { stop(): Promise<void> };
-
-const waitFor = async <T>(probe: () => Promise<T | null>): Promise<T> => {
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    const value = await probe();
-    if (value !== null) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('gave up waiting');
-};
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -74,7 +66,11 @@ afterAll(async () => {
 
 describe('the local drift schedule', () => {
   it('runs the drift check on its interval, each plane in its own emulator account', async () => {
-    const record = await waitFor(() => stores.driftReports.getLatestDriftReport());
+    const record = await eventually(
+      'the drift report',
+      async () => (await stores.driftReports.getLatestDriftReport()) ?? undefined,
+      20_000,
+    );
     const report = record.report as DriftRunReport;
 
     expect(report.planes.map((plane) => [plane.dataPlane, plane.status])).toEqual([

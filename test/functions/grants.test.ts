@@ -15,6 +15,7 @@ import { parseConfig } from '../../lib/domain/config.js';
 import { buildDeps, type HttpDeps } from '../../lib/wiring/http.js';
 import { freshTable } from '../helpers/dynamo.js';
 import { invoke, type Answer, type EventInput } from './events.js';
+import { matchRoute } from '../../functions/shared/router.js';
 
 const config = parseConfig(
   YAML.parse(readFileSync(new URL('../../examples/grantplane.config.yaml', import.meta.url), 'utf8')),
@@ -54,19 +55,15 @@ beforeAll(async () => {
     'http/audit': makeAuditHandler(deps, options),
   };
   call = (input) => {
-    const path = input.path;
-    const handler = path.startsWith('/v1/plan')
-      ? handlers['http/plan']
-      : path.startsWith('/v1/targets')
-        ? handlers['http/targets']
-        : path.startsWith('/v1/attribute')
-          ? handlers['http/attributes']
-          : path.startsWith('/v1/audit')
-            ? handlers['http/audit']
-            : handlers['http/grants'];
-    return invoke(handler, input);
+    const match = matchRoute(input.method, input.path);
+    const group = match.kind === 'match' ? match.route.group : 'http/grants';
+    return invoke(handlers[group as keyof typeof handlers] ?? handlers['http/grants'], input);
   };
 });
+
+/** A GET as `caller`, with query parameters when given. */
+const get = (path: string, caller: EventInput['caller'], query?: Record<string, string>) =>
+  call({ method: 'GET', path, caller, ...(query === undefined ? {} : { query }) });
 
 const submit = async (caller: EventInput['caller'], body: unknown = s3Grant(), headers: Record<string, string> = {}) =>
   call({ method: 'POST', path: '/v1/grants', caller, body, headers });
@@ -83,12 +80,7 @@ describe('POST /v1/grants → approve → read (docs/api.md)', () => {
       scope: { project: 'flytesnacks', domain: 'staging' },
     });
 
-    const listed = await call({
-      method: 'GET',
-      path: '/v1/grants',
-      caller: bob,
-      query: { status: 'pending-approval', project: 'flytesnacks' },
-    });
+    const listed = await get('/v1/grants', bob, { status: 'pending-approval', project: 'flytesnacks' });
     expect(listed.status).toBe(200);
     expect((listed.body as { items: GrantBody[] }).items.map((g) => g.id)).toContain(grant.id);
 
@@ -101,21 +93,21 @@ describe('POST /v1/grants → approve → read (docs/api.md)', () => {
     expect(approved.status).toBe(200);
     expect(approved.body).toMatchObject({ id: grant.id, status: 'approved', approvedBy: 'bob' });
 
-    const read = await call({ method: 'GET', path: `/v1/grants/${grant.id}`, caller: carol });
+    const read = await get(`/v1/grants/${grant.id}`, carol);
     expect(read).toMatchObject({ status: 200, body: { id: grant.id, status: 'approved' } });
 
-    const target = await call({ method: 'GET', path: '/v1/targets/prod/flytesnacks/staging', caller: carol });
+    const target = await get('/v1/targets/prod/flytesnacks/staging', carol);
     expect(target.status).toBe(200);
     expect(target.body).toMatchObject({
       targetKey: 'prod#flytesnacks#staging',
       desired: { role: { name: 'acme-flytesnacks-staging', managed: true } },
     });
-    const listedTargets = await call({ method: 'GET', path: '/v1/targets', caller: carol });
+    const listedTargets = await get('/v1/targets', carol);
     expect((listedTargets.body as { items: { targetKey: string }[] }).items.map((t) => t.targetKey)).toContain(
       'prod#flytesnacks#staging',
     );
 
-    const audit = await call({ method: 'GET', path: '/v1/audit', caller: bob, query: { grantId: grant.id } });
+    const audit = await get('/v1/audit', bob, { grantId: grant.id });
     expect(audit.status).toBe(200);
     expect((audit.body as { items: { action: string }[] }).items.map((e) => e.action)).toEqual(
       expect.arrayContaining(['grant.submitted', 'grant.approved']),
@@ -124,7 +116,7 @@ describe('POST /v1/grants → approve → read (docs/api.md)', () => {
 
   it('filters the audit by target, written as a key or as a path', async () => {
     for (const target of ['prod#flytesnacks#staging', 'prod/flytesnacks/staging']) {
-      const audit = await call({ method: 'GET', path: '/v1/audit', caller: bob, query: { target } });
+      const audit = await get('/v1/audit', bob, { target });
       const items = (audit.body as { items: { targetKey?: string }[] }).items;
       expect(items.length).toBeGreaterThan(0);
       expect(items.every((e) => e.targetKey === 'prod#flytesnacks#staging')).toBe(true);
@@ -203,7 +195,7 @@ describe('POST /v1/grants → approve → read (docs/api.md)', () => {
     expect(rejected).toMatchObject({ status: 200, body: { id: rejectable.id, status: 'rejected' } });
     expect(selfApprove).toMatchObject({ status: 403, body: { errors: [{ code: 'grant.self-approval' }] } });
     expect(selfReject).toMatchObject({ status: 403, body: { errors: [{ code: 'grant.self-approval' }] } });
-    const still = await call({ method: 'GET', path: `/v1/grants/${own.id}`, caller: danaAdmin });
+    const still = await get(`/v1/grants/${own.id}`, danaAdmin);
     expect(still).toMatchObject({ status: 200, body: { status: 'pending-approval' } });
   });
 
@@ -213,7 +205,7 @@ describe('POST /v1/grants → approve → read (docs/api.md)', () => {
       const answer = await call({ method: 'POST', path: `/v1/grants/${grant.id}/${verb}`, caller: carol });
       expect(answer, verb).toMatchObject({ status: 403, body: { errors: [{ code: 'auth.missing-role' }] } });
     }
-    const still = await call({ method: 'GET', path: `/v1/grants/${grant.id}`, caller: carol });
+    const still = await get(`/v1/grants/${grant.id}`, carol);
     expect(still).toMatchObject({ status: 200, body: { status: 'pending-approval' } });
   });
 
@@ -260,7 +252,7 @@ describe('POST /v1/grants → approve → read (docs/api.md)', () => {
   });
 
   it('answers 404 problem+json for an unknown grant', async () => {
-    const answer = await call({ method: 'GET', path: '/v1/grants/01NOPE', caller: carol });
+    const answer = await get('/v1/grants/01NOPE', carol);
     expect(answer.status).toBe(404);
     expect(answer.body).toMatchObject({ status: 404, errors: [{ code: 'grant.not-found' }] });
   });
@@ -282,16 +274,11 @@ describe('POST /v1/grants → approve → read (docs/api.md)', () => {
   });
 
   it('pages the list with limit and cursor', async () => {
-    const first = await call({ method: 'GET', path: '/v1/grants', caller: carol, query: { limit: '2' } });
+    const first = await get('/v1/grants', carol, { limit: '2' });
     const page = first.body as { items: GrantBody[]; nextCursor?: string };
     expect(page.items).toHaveLength(2);
     expect(page.nextCursor).toEqual(expect.any(String));
-    const second = await call({
-      method: 'GET',
-      path: '/v1/grants',
-      caller: carol,
-      query: { limit: '2', cursor: page.nextCursor ?? '' },
-    });
+    const second = await get('/v1/grants', carol, { limit: '2', cursor: page.nextCursor ?? '' });
     const ids = (second.body as { items: GrantBody[] }).items.map((g) => g.id);
     expect(ids.some((id) => page.items.map((g) => g.id).includes(id))).toBe(false);
   });
@@ -308,29 +295,19 @@ describe('GET /v1/targets (docs/api.md)', () => {
       ...s3Grant('development'),
       scope: { type: 'project-domain', project: 'paged-b', domain: 'development' },
     });
-    const first = await call({
-      method: 'GET',
-      path: '/v1/targets',
-      caller: carol,
-      query: { limit: '1', dataPlane: 'prod' },
-    });
+    const first = await get('/v1/targets', carol, { limit: '1', dataPlane: 'prod' });
     expect(first.status).toBe(200);
     const page = first.body as { items: { targetKey: string }[]; nextCursor?: string };
     expect(page.items).toHaveLength(1);
     expect(page.nextCursor).toEqual(expect.any(String));
-    const second = await call({
-      method: 'GET',
-      path: '/v1/targets',
-      caller: carol,
-      query: { limit: '1', dataPlane: 'prod', cursor: page.nextCursor ?? '' },
-    });
+    const second = await get('/v1/targets', carol, { limit: '1', dataPlane: 'prod', cursor: page.nextCursor ?? '' });
     expect((second.body as { items: { targetKey: string }[] }).items[0]?.targetKey).not.toBe(page.items[0]?.targetKey);
-    const tooMany = await call({ method: 'GET', path: '/v1/targets', caller: carol, query: { limit: '101' } });
+    const tooMany = await get('/v1/targets', carol, { limit: '101' });
     expect(tooMany).toMatchObject({ status: 400, body: { errors: [{ path: 'query.limit' }] } });
   });
 
   it('answers an unknown data plane with 404 data-plane.not-found', async () => {
-    const answer = await call({ method: 'GET', path: '/v1/targets/nope/global', caller: carol });
+    const answer = await get('/v1/targets/nope/global', carol);
     expect(answer).toMatchObject({ status: 404, body: { errors: [{ code: 'data-plane.not-found' }] } });
   });
 });
@@ -395,12 +372,7 @@ describe('attributes and uctl updates (docs/rules.md C5, docs/api.md)', () => {
       status: 'pending',
       createdAt: '2026-11-23T04:00:00.000Z',
     });
-    const updates = await call({
-      method: 'GET',
-      path: '/v1/attribute-updates',
-      caller: bob,
-      query: { status: 'pending' },
-    });
+    const updates = await get('/v1/attribute-updates', bob, { status: 'pending' });
     expect(updates.status).toBe(200);
     expect((updates.body as { items: { id: string }[] }).items.map((u) => u.id)).toContain(
       '01UCTLUPDATE0000000000000A',
@@ -420,19 +392,14 @@ describe('attributes and uctl updates (docs/rules.md C5, docs/api.md)', () => {
       status: 200,
       body: { id: '01UCTLUPDATE0000000000000A', status: 'acknowledged', acknowledgedBy: 'root' },
     });
-    const acknowledged = await call({
-      method: 'GET',
-      path: '/v1/attribute-updates',
-      caller: root,
-      query: { status: 'acknowledged' },
-    });
+    const acknowledged = await get('/v1/attribute-updates', root, { status: 'acknowledged' });
     expect((acknowledged.body as { items: { id: string }[] }).items.map((u) => u.id)).toContain(
       '01UCTLUPDATE0000000000000A',
     );
   });
 
   it('refuses a bad status filter with 400', async () => {
-    const answer = await call({ method: 'GET', path: '/v1/attribute-updates', caller: bob, query: { status: 'done' } });
+    const answer = await get('/v1/attribute-updates', bob, { status: 'done' });
     expect(answer).toMatchObject({ status: 400, body: { errors: [{ path: 'query.status' }] } });
   });
 });

@@ -7,6 +7,8 @@ import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
 import { mintLocalToken } from '../../lib/local/jwt.js';
 import type { LocalStack } from '../../lib/local/start.js';
 
+export { eventually } from './eventually.js';
+
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface E2eStack {
@@ -47,17 +49,7 @@ export const startE2eStack = async (options: { configPath?: string } = {}): Prom
   return {
     stack,
     iam,
-    async call(method, path, bearer, body) {
-      const answer = await fetch(`${stack.url}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${bearer}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      return { status: answer.status, json: (await answer.json()) as Record<string, unknown> };
-    },
+    call: (method, path, bearer, body) => callApi(stack.url, method, path, bearer, body),
     async stop() {
       iam.destroy();
       await stack.stop();
@@ -65,15 +57,23 @@ export const startE2eStack = async (options: { configPath?: string } = {}): Prom
   };
 };
 
-/** Polls `probe` until it returns a value (not undefined), at most `ms`. */
-export const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** One HTTP call to the API at `url` with a bearer token: the status and the parsed JSON body. */
+export const callApi = async (
+  url: string,
+  method: string,
+  path: string,
+  bearer: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> => {
+  const answer = await fetch(`${url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${bearer}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: answer.status, json: (await answer.json()) as Record<string, unknown> };
 };
 
 /** Tokens the local stack accepts (signed with its dev secret), for the people the tests act as. */

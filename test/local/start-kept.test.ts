@@ -10,19 +10,10 @@ import { describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
 import { mintLocalToken } from '../../lib/local/jwt.js';
 import { banner, startLocalStack } from '../../lib/local/start.js';
+import { callApi, eventually } from '../helpers/local-stack.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Waits until `check` gives a value; gives up (throws) after `limitMs`, so the stacks still get stopped. */
-const eventually = async <T>(check: () => Promise<T | undefined>, limitMs = 60_000): Promise<T> => {
-  const giveUp = Date.now() + limitMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > giveUp) throw new Error(`still nothing after ${limitMs} ms`);
-    await new Promise((next) => setTimeout(next, 200));
-  }
-};
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 delete process.env.GRANTPLANE_LOCAL_JWT_SECRET;
 
@@ -48,17 +39,13 @@ describe('npm start without --ephemeral, restarted', () => {
     const first = await startLocalStack(options);
     try {
       const token = mintLocalToken({ sub: 'alice', roles: ['requester'] }, DEV_JWT_SECRET);
-      const created = await fetch(`${first.url}/v1/grants`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          dataPlane: 'prod',
-          scope: { type: 'project-domain', project: 'kept', domain: 'development' },
-          resource: { type: 's3', bucket: 'acme-ml-data', access: 'read' },
-        }),
+      const created = await callApi(first.url, 'POST', '/v1/grants', token, {
+        dataPlane: 'prod',
+        scope: { type: 'project-domain', project: 'kept', domain: 'development' },
+        resource: { type: 's3', bucket: 'acme-ml-data', access: 'read' },
       });
       expect(created.status).toBe(201);
-      await eventually(() => roleIn(first.iamEndpoint));
+      await eventually('the role in the first emulator', () => roleIn(first.iamEndpoint), 60_000);
       expect(first.reapplied).toBe(0);
     } finally {
       await first.stop();
@@ -70,9 +57,9 @@ describe('npm start without --ephemeral, restarted', () => {
       // Assess: the target is marked, and the applier's first sweep re-creates the role
       expect(second.reapplied).toBeGreaterThanOrEqual(1);
       expect(banner(second, false)).toContain('re-applied to the fresh IAM emulator');
-      expect(await eventually(() => roleIn(second.iamEndpoint))).toBe(
-        'arn:aws:iam::123456789012:role/grantplane/acme-kept-development',
-      );
+      expect(
+        await eventually('the role re-created in the second emulator', () => roleIn(second.iamEndpoint), 60_000),
+      ).toBe('arn:aws:iam::123456789012:role/grantplane/acme-kept-development');
     } finally {
       await second.stop();
     }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
 import { mintLocalToken } from '../../lib/local/jwt.js';
 import { banner, startLocalStack, type LocalStack } from '../../lib/local/start.js';
+import { callApi } from '../helpers/local-stack.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 let stack: LocalStack;
@@ -31,17 +32,13 @@ afterAll(async () => {
 describe('npm start', () => {
   it('serves the API with a local token and prints where everything is', async () => {
     const token = mintLocalToken({ sub: 'alice', roles: ['requester'] }, DEV_JWT_SECRET);
-    const answer = await fetch(`${stack.url}/v1/grants`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        dataPlane: 'prod',
-        scope: { type: 'project-domain', project: 'flytesnacks', domain: 'development' },
-        resource: { type: 's3', bucket: 'acme-ml-data', access: 'read' },
-      }),
+    const answer = await callApi(stack.url, 'POST', '/v1/grants', token, {
+      dataPlane: 'prod',
+      scope: { type: 'project-domain', project: 'flytesnacks', domain: 'development' },
+      resource: { type: 's3', bucket: 'acme-ml-data', access: 'read' },
     });
     expect(answer.status).toBe(201);
-    expect(await answer.json()).toMatchObject({ status: 'approved', requester: 'alice' }); // development is auto-approved in the example
+    expect(answer.json).toMatchObject({ status: 'approved', requester: 'alice' }); // development is auto-approved in the example
     const text = banner(stack, true);
     expect(text).toContain(stack.url);
     expect(text).toContain(stack.iamEndpoint);

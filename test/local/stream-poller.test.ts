@@ -7,6 +7,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startStreamPoller, type StreamPoller } from '../../lib/local/stream-poller.js';
 import { freshTable, type FreshTable } from '../helpers/dynamo.js';
+import { until } from '../helpers/eventually.js';
 
 let table: FreshTable;
 let streams: DynamoDBStreamsClient;
@@ -39,14 +40,6 @@ const put = async (n: number, round = 0) => {
   }
 };
 
-const eventually = async (what: string, done: () => boolean, ms = 20_000): Promise<void> => {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
-
 const pkOf = (record: DynamoDBRecord) => record.dynamodb?.Keys?.pk?.S ?? '';
 
 describe('startStreamPoller', () => {
@@ -69,7 +62,7 @@ describe('startStreamPoller', () => {
       },
     });
     await put(30, 1);
-    await eventually('40 records', () => batches.flat().length >= 40);
+    await until('40 records', () => batches.flat().length >= 40, 20_000);
 
     const records = batches.flat();
     expect(records.map(pkOf)).toEqual(
@@ -117,7 +110,7 @@ describe('startStreamPoller', () => {
         return { batchItemFailures: [] };
       },
     });
-    await eventually('the retried records', () => delivered.filter((pk) => pk === 'ITEM#005').length === 3);
+    await until('the retried records', () => delivered.filter((pk) => pk === 'ITEM#005').length === 3, 20_000);
 
     expect(delivered.filter((pk) => pk === 'ITEM#002')).toHaveLength(1);
     expect(delivered.filter((pk) => pk === 'ITEM#003')).toHaveLength(3);
@@ -152,7 +145,7 @@ describe('startStreamPoller', () => {
       },
     });
     await put(1, 1); // ITEM#000 again: MODIFY after the poison record
-    await eventually('the records after the poison one', () => afterPoison.length >= 3);
+    await until('the records after the poison one', () => afterPoison.length >= 3, 20_000);
 
     expect(delivered.filter((pk) => pk === 'ITEM#001')).toHaveLength(1 + 1 + 2); // thrown batch, first try, 2 retries
     expect(logs).toEqual(
