@@ -19,7 +19,7 @@ import { submitGrant } from '../../lib/app/grants.js';
 import { makePolicyDocumentCache } from '../../lib/app/reconcile.js';
 import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
 import type { IamGateway, Identity } from '../../lib/domain/ports.js';
-import { ACCOUNT, OIDC, prodPlane } from '../domain/engine-fixtures.js';
+import { ACCOUNT, GLOBAL_AND_PAIR_GRANTS, OIDC, prodPlane } from '../domain/engine-fixtures.js';
 import { appDeps, type TestClock } from '../helpers/dynamo.js';
 import { iamClientFor, startIamTest, type IamTestContext } from '../helpers/iam.js';
 
@@ -77,21 +77,8 @@ afterEach(async () => {
 
 /** A global grant and a pair grant, approved on arrival and applied: IAM holds exactly the desired state. */
 async function applied(): Promise<void> {
-  const grants = [
-    {
-      dataPlane: 'prod',
-      scope: { type: 'global' },
-      resource: { type: 's3', bucket: 'acme-shared', access: 'read' },
-      justification: 't',
-    },
-    {
-      dataPlane: 'prod',
-      scope: PAIR,
-      resource: { type: 's3', bucket: 'acme-ml-data', access: 'read-write' },
-      justification: 't',
-    },
-  ];
-  for (const request of grants) await submitGrant(deps, { request, actor: repo, source: 'repo', preApproved: true });
+  for (const request of GLOBAL_AND_PAIR_GRANTS)
+    await submitGrant(deps, { request, actor: repo, source: 'repo', preApproved: true });
   const outcomes = await applyTargets(deps, ['prod#global', 'prod#flytesnacks#development']);
   expect(outcomes.map((o) => o.outcome)).toEqual(['applied', 'applied']);
 }

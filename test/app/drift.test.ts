@@ -5,24 +5,12 @@ import { applyPlane, makePolicyDocumentCache } from '../../lib/app/reconcile.js'
 import { planGrants } from '../../lib/domain/engine.js';
 import type { CompiledTarget } from '../../lib/domain/model.js';
 import { type IamTestContext, startTestPlane, TEST_ACCOUNT_ID, testPlane } from '../helpers/iam.js';
+import { GLOBAL_AND_PAIR_GRANTS } from '../domain/engine-fixtures.js';
 
 const NOW = new Date('2026-11-23T00:00:00Z');
 const clock = { now: () => NOW };
 const { config, plane } = testPlane();
-const GRANTS = [
-  {
-    dataPlane: 'prod',
-    scope: { type: 'global' },
-    resource: { type: 's3', bucket: 'acme-shared', access: 'read' },
-    justification: 't',
-  },
-  {
-    dataPlane: 'prod',
-    scope: { type: 'project-domain', project: 'flytesnacks', domain: 'development' },
-    resource: { type: 's3', bucket: 'acme-ml-data', access: 'read-write' },
-    justification: 't',
-  },
-];
+const GRANTS = GLOBAL_AND_PAIR_GRANTS;
 const targets: CompiledTarget[] = planGrants({ config, requests: GRANTS, now: NOW }).targets;
 const POLICY = `arn:aws:iam::${TEST_ACCOUNT_ID}:policy/grantplane/grantplane-flytesnacks-development-1`;
 const GLOBAL_POLICY = `arn:aws:iam::${TEST_ACCOUNT_ID}:policy/grantplane/grantplane-global-1`;

@@ -37,6 +37,17 @@ export const GLOBAL = { type: 'global' } as const;
 export const s3 = (bucket: string, access: 'read' | 'read-write' = 'read', prefix?: string) =>
   prefix === undefined ? { type: 's3', bucket, access } : { type: 's3', bucket, prefix, access };
 
+/** A plane's worth of drift to look for: a global read of acme-shared, flytesnacks/development writing acme-ml-data. */
+export const GLOBAL_AND_PAIR_GRANTS = [
+  { dataPlane: 'prod', scope: GLOBAL, resource: s3('acme-shared'), justification: 't' },
+  {
+    dataPlane: 'prod',
+    scope: pair('flytesnacks', 'development'),
+    resource: s3('acme-ml-data', 'read-write'),
+    justification: 't',
+  },
+];
+
 /** The compiled role of a pair `acme-<project>-<domain>` (managed under /grantplane/). */
 export const pairRole = (
   project: string,

@@ -76,6 +76,21 @@ const expectFieldError = (answer: Awaited<ReturnType<typeof send>>, path: string
   expect(answer.problem.errors[0]?.path).toBe(path);
 };
 
+/** A global read granted by root with `ticket` (its bucket named after the system's length). */
+const submitTicketed = (ticket: { system: string; key: string }) =>
+  send(grants, {
+    method: 'POST',
+    path: '/v1/grants',
+    caller: root,
+    body: {
+      dataPlane: 'prod',
+      scope: { type: 'global' },
+      resource: { type: 's3', bucket: `acme-${ticket.system.length}-data`, access: 'read' },
+      justification: 'x',
+      ticket,
+    },
+  });
+
 describe('ids and path parameters past DynamoDB key limits', () => {
   it.each([
     ['GET', ''],
@@ -119,19 +134,7 @@ describe('ids and path parameters past DynamoDB key limits', () => {
   });
 
   it('a ticket.key of 2,100 characters on POST /v1/grants → 422 naming ticket.key', async () => {
-    const answer = await send(grants, {
-      method: 'POST',
-      path: '/v1/grants',
-      caller: root,
-      body: {
-        dataPlane: 'prod',
-        scope: { type: 'global' },
-        resource: { type: 's3', bucket: 'acme-ml-data', access: 'read' },
-        justification: 'x',
-        ticket: { system: 'jira', key: long(2100) },
-      },
-    });
-    expectFieldError(answer, 'ticket.key', 422);
+    expectFieldError(await submitTicketed({ system: 'jira', key: long(2100) }), 'ticket.key', 422);
   });
 
   it('a signed generic delivery with an actor.id of 2,100 characters → 422 naming actor', async () => {
@@ -255,20 +258,7 @@ describe('smaller holes', () => {
   });
 
   it('keeps ticket links apart: {sd, x#K} does not find the grant of {sd#x, K}', async () => {
-    const submit = (ticket: { system: string; key: string }) =>
-      send(grants, {
-        method: 'POST',
-        path: '/v1/grants',
-        caller: root,
-        body: {
-          dataPlane: 'prod',
-          scope: { type: 'global' },
-          resource: { type: 's3', bucket: `acme-${ticket.system.length}-data`, access: 'read' },
-          justification: 'x',
-          ticket,
-        },
-      });
-    expect((await submit({ system: 'sd#x', key: 'K' })).status).toBe(201);
+    expect((await submitTicketed({ system: 'sd#x', key: 'K' })).status).toBe(201);
     expect(await deps.app.grants.findGrantByTicket('api', 'sd#x', 'K')).not.toBeNull();
     expect(await deps.app.grants.findGrantByTicket('api', 'sd', 'x#K')).toBeNull();
   });
