@@ -42,29 +42,17 @@ export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
         });
         return { status: 200, body: result };
       },
-      listAttributeUpdates: async (req) => {
-        const { status, limit, cursor } = parseWith(listQuery, req.query, 'query');
-        return {
-          status: 200,
-          body: await listAttributeUpdates(resolveDeps(source).app, {
-            limit,
-            ...(status === undefined ? {} : { status }),
-            ...(cursor === undefined ? {} : { cursor }),
-          }),
-        };
-      },
-      listInfrastructureUpdates: async (req) => {
-        const { status, dataPlane, limit, cursor } = parseWith(infrastructureQuery, req.query, 'query');
-        return {
-          status: 200,
-          body: await listInfrastructureUpdates(resolveDeps(source).app, {
-            limit,
-            ...(status === undefined ? {} : { status }),
-            ...(dataPlane === undefined ? {} : { dataPlane }),
-            ...(cursor === undefined ? {} : { cursor }),
-          }),
-        };
-      },
+      listAttributeUpdates: async (req) => ({
+        status: 200,
+        body: await listAttributeUpdates(resolveDeps(source).app, parseWith(listQuery, req.query, 'query')),
+      }),
+      listInfrastructureUpdates: async (req) => ({
+        status: 200,
+        body: await listInfrastructureUpdates(
+          resolveDeps(source).app,
+          parseWith(infrastructureQuery, req.query, 'query'),
+        ),
+      }),
       acknowledgeInfrastructureUpdate: async (req) => ({
         status: 200,
         body: await acknowledgeInfrastructureUpdate(resolveDeps(source).app, {
@@ -72,11 +60,10 @@ export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
           actor: callerOf(req),
         }),
       }),
-      listHeldChanges: async (req) => {
-        const { limit, cursor } = parseWith(heldQuery, req.query, 'query');
-        const page = { limit, ...(cursor === undefined ? {} : { cursor }) };
-        return { status: 200, body: await listHeldChanges(resolveDeps(source).app, page) };
-      },
+      listHeldChanges: async (req) => ({
+        status: 200,
+        body: await listHeldChanges(resolveDeps(source).app, parseWith(heldQuery, req.query, 'query')),
+      }),
       getHeldChange: async (req) => ({
         status: 200,
         body: await getHeldChange(resolveDeps(source).app, req.params.dataPlane ?? ''),

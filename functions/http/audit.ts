@@ -31,7 +31,7 @@ export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
           ...(target === undefined ? {} : { targetKey: target }),
           ...(actor === undefined ? {} : { actor }),
         };
-        const page = { limit, ...(cursor === undefined ? {} : { cursor }) };
+        const page = { limit, cursor };
         return { status: 200, body: await listAudit(resolveDeps(source).app, filter, page) };
       },
     },

@@ -57,10 +57,7 @@ export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
         const { limit, cursor, ...filter } = parseWith(listQuery, req.query, 'query');
         return {
           status: 200,
-          body: await listGrants(resolveDeps(source).app, filter, {
-            limit,
-            ...(cursor === undefined ? {} : { cursor }),
-          }),
+          body: await listGrants(resolveDeps(source).app, filter, { limit, cursor }),
         };
       },
       getGrant: async (req) => ({

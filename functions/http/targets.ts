@@ -15,7 +15,7 @@ export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
       listTargets: async (req) => {
         const { dataPlane, limit, cursor } = parseWith(listQuery, req.query, 'query');
         const filter = dataPlane === undefined ? {} : { dataPlane };
-        const page = { limit, ...(cursor === undefined ? {} : { cursor }) };
+        const page = { limit, cursor };
         return { status: 200, body: await listTargets(resolveDeps(source).app, filter, page) };
       },
       getGlobalTarget: async (req) => ({

@@ -207,13 +207,10 @@ const olderThan = (a: AttributeUpdate, b: AttributeUpdate): boolean =>
  */
 export const listAttributeUpdates = async (
   deps: AppDeps,
-  input: { status?: AttributeUpdate['status']; limit?: number; cursor?: string },
+  input: { status?: AttributeUpdate['status'] | undefined; limit?: number | undefined; cursor?: string | undefined },
 ): Promise<Page<AttributeUpdate>> => {
   const limit = pageLimit(input.limit);
-  const page = await deps.attributes.listAttributeUpdates(input.status, {
-    limit,
-    ...(input.cursor === undefined ? {} : { cursor: input.cursor }),
-  });
+  const page = await deps.attributes.listAttributeUpdates(input.status, { limit, cursor: input.cursor });
   if (input.status !== 'pending') return page;
   const latest = new Map<string, string | undefined>();
   for (const update of page.items) {
@@ -250,10 +247,7 @@ const supersededBy = async (deps: AppDeps, update: AttributeUpdate): Promise<Att
   const older: AttributeUpdate[] = [];
   let cursor: string | undefined;
   do {
-    const page = await deps.attributes.listAttributeUpdates('pending', {
-      limit: MAX_PAGE_LIMIT,
-      ...(cursor === undefined ? {} : { cursor }),
-    });
+    const page = await deps.attributes.listAttributeUpdates('pending', { limit: MAX_PAGE_LIMIT, cursor });
     older.push(...page.items.filter((other) => pairOf(other) === pairOf(update) && olderThan(other, update)));
     cursor = page.nextCursor;
   } while (cursor !== undefined);

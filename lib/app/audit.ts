@@ -16,5 +16,5 @@ export const listAudit = async (
   page: { limit?: number; cursor?: string } = {},
 ): Promise<Page<AuditEvent>> => {
   const limit = pageLimit(page.limit);
-  return deps.audit.listAudit(filter, { limit, ...(page.cursor === undefined ? {} : { cursor: page.cursor }) });
+  return deps.audit.listAudit(filter, { limit, cursor: page.cursor });
 };

@@ -489,5 +489,5 @@ export const listGrants = async (
   page: { limit?: number; cursor?: string } = {},
 ): Promise<Page<GrantRecord>> => {
   const limit = pageLimit(page.limit);
-  return deps.grants.listGrants(filter, { limit, ...(page.cursor === undefined ? {} : { cursor: page.cursor }) });
+  return deps.grants.listGrants(filter, { limit, cursor: page.cursor });
 };

@@ -10,7 +10,7 @@ import { recomputePlaneTargets } from './targets.js';
 /** The configured planes' held changes by plane name, cursor-paged like every list. */
 export const listHeldChanges = async (
   deps: AppDeps,
-  page: { limit?: number; cursor?: string } = {},
+  page: { limit?: number | undefined; cursor?: string | undefined } = {},
 ): Promise<Page<HeldChange>> => {
   const holds = await deps.holds.getHolds(deps.config.dataPlanes.map((plane) => plane.name));
   return pageByKey(holds, (hold) => hold.dataPlane, pageLimit(page.limit), page.cursor);

@@ -67,10 +67,10 @@ export async function recordInfrastructureUpdates(
 }
 
 export interface InfrastructureListInput {
-  status?: 'pending' | 'acknowledged';
-  dataPlane?: string;
-  limit?: number;
-  cursor?: string;
+  status?: 'pending' | 'acknowledged' | undefined;
+  dataPlane?: string | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
 }
 
 /** The configured planes' tracked updates (one per repository, the latest), by id, cursor-paged. */

@@ -58,7 +58,7 @@ const liveGrantsOf = async (deps: AppDeps, source: string): Promise<GrantRecord[
   const grants: GrantRecord[] = [];
   let cursor: string | undefined;
   do {
-    const page = await deps.grants.listGrants({ source }, { limit: 100, ...(cursor === undefined ? {} : { cursor }) });
+    const page = await deps.grants.listGrants({ source }, { limit: 100, cursor });
     grants.push(...page.items.filter((grant) => OPEN_STATUSES.includes(grant.status)));
     cursor = page.nextCursor;
   } while (cursor !== undefined);

@@ -145,7 +145,8 @@ export interface Page<T> {
 
 export interface PageRequest {
   limit: number;
-  cursor?: string;
+  /** Absent or undefined: the first page. */
+  cursor?: string | undefined;
 }
 
 export interface GrantFilter {

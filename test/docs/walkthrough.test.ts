@@ -38,7 +38,10 @@ describe('docs/api.md walkthrough (run in bash as printed)', () => {
     const block = blockUnder('docs/api.md', '### Walkthrough: submit → approve → active → uctl update → revoke');
     expect(block.split('\n')[0]).toBe(DEFAULT_API); // npm start's default address
     const script = block.replace(DEFAULT_API, `API=${e2e.stack.url}`);
-    const env = { ...process.env, PATH: [join(ROOT, 'node_modules/.bin'), process.env.PATH].join(delimiter) };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PATH: [join(ROOT, 'node_modules/.bin'), process.env.PATH].join(delimiter),
+    };
     delete env.GRANTPLANE_LOCAL_JWT_SECRET;
 
     // Act

@@ -145,13 +145,7 @@ export const queryAllPages = async <T>(
   const all: T[] = [];
   let cursor: string | undefined;
   do {
-    const page: Page<T> = await queryPage(
-      doc,
-      tableName,
-      query,
-      { limit: 100, ...(cursor === undefined ? {} : { cursor }) },
-      parse,
-    );
+    const page: Page<T> = await queryPage(doc, tableName, query, { limit: 100, cursor }, parse);
     all.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor !== undefined);
