@@ -78,7 +78,7 @@ export function apiUrl(endpoint: ApiEndpoint, path: string, query: URLSearchPara
 export async function callApi(
   command: string,
   endpoint: ApiEndpoint,
-  request: { method: string; path: string; query?: URLSearchParams; body?: unknown },
+  request: { method: string; path: string; query?: URLSearchParams; body?: unknown; headers?: Record<string, string> },
 ): Promise<ApiAnswer> {
   const url = apiUrl(endpoint, request.path, request.query);
   let response: Response;
@@ -90,6 +90,7 @@ export async function callApi(
         Authorization: `Bearer ${endpoint.token}`,
         Accept: 'application/json, application/problem+json',
         ...(request.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...request.headers,
       },
       ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
       signal: AbortSignal.timeout(TIMEOUT_MS),

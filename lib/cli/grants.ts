@@ -1,16 +1,19 @@
-// `grantplane grants list|show|approve|reject|revoke` (docs/cli.md "Grants from a terminal"): the
+// `grantplane grants request|list|show|approve|reject|revoke` (docs/cli.md "Grants from a terminal"): the
 // grants API from a terminal or a script, through the CLI's API client (--api, --token).
 import { flag, parseCommandArgs, stringOption, type OptionValues } from './args.js';
 import { apiEndpoint, callApi, isObject, renderProblem, type ApiEndpoint } from './api.js';
 import { ExitCode, oneLine, UsageError, type CliIo } from './io.js';
+import { readStructuredFile } from './files.js';
 import { describeGrant } from './sync.js';
 
-const USAGE = `Usage: grantplane grants list [--status <s>] [--project <p>] [--domain <d>] [--source <name>] [--limit <n>] [--json]
+const USAGE = `Usage: grantplane grants request --file <grant.yaml> [--idempotency-key <key>] [--quiet] [--json]
+       grantplane grants list [--status <s>] [--project <p>] [--domain <d>] [--source <name>] [--limit <n>] [--json]
        grantplane grants show <id> [--json]
        grantplane grants approve <id> [--comment <text>]
        grantplane grants reject <id> [--comment <text>]
        grantplane grants revoke <id>
 
+  request   ask for access: one grant request (a YAML or JSON file, one entry of a manifest)
   list      grants, newest first (at most --limit, default 50, following the API's pages)
   show      one grant: scope, resource, justification, ticket, expiry, its status history
   approve   approve a pending grant (approver; never your own)
@@ -21,6 +24,7 @@ Options:
   --api <url>      the API's base URL (default: $GRANTPLANE_API)
   --token <token>  bearer token (default: $GRANTPLANE_TOKEN, else the file $GRANTPLANE_TOKEN_FILE names)
   --json           the API's answer as JSON
+  --quiet          request: print only the new grant's id (for scripts: ID=$(grantplane grants request … --quiet))
   -h, --help       this text
 
 Exit codes: 0 done, 1 the API refused (the reason is printed), 2 bad usage or an unreachable API.
@@ -55,6 +59,19 @@ function details(grant: Record<string, unknown>): string {
     lines.push(`    ${text(step.at)}  ${text(step.status)} by ${text(step.actor)}${comment}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Reads the one grant request --file names. */
+function requestOf(values: OptionValues, io: CliIo): Record<string, unknown> {
+  const file = stringOption(values, 'file');
+  if (file === undefined)
+    throw new UsageError('grants request: name the request: grantplane grants request --file grant.yaml');
+  const request = readStructuredFile(file, io.cwd, 'grant');
+  if (!isObject(request))
+    throw new UsageError(
+      `grants request: ${file} holds ${Array.isArray(request) ? 'a list' : 'no mapping'}: give one grant request (dataPlane, scope, resource, justification)`,
+    );
+  return request;
 }
 
 async function list(endpoint: ApiEndpoint, values: OptionValues, io: CliIo): Promise<number> {
@@ -93,6 +110,37 @@ async function list(endpoint: ApiEndpoint, values: OptionValues, io: CliIo): Pro
   return ExitCode.ok;
 }
 
+const ACTIONS = ['request', 'list', 'show', 'approve', 'reject', 'revoke'];
+const ROLE_OF: Record<string, string> = {
+  request: 'requester',
+  approve: 'approver',
+  reject: 'approver',
+  revoke: 'requester or admin',
+};
+
+/** POSTs one grant request; says whether it waits for approval. */
+async function request(endpoint: ApiEndpoint, body: unknown, values: OptionValues, io: CliIo): Promise<number> {
+  const key = stringOption(values, 'idempotency-key');
+  const answer = await callApi('grants', endpoint, {
+    method: 'POST',
+    path: '/v1/grants',
+    body,
+    ...(key === undefined ? {} : { headers: { 'idempotency-key': key } }),
+  });
+  if ((answer.status !== 200 && answer.status !== 201) || !isObject(answer.body)) {
+    io.stderr(renderProblem('grants request', answer));
+    return ExitCode.rejected;
+  }
+  if (flag(values, 'json')) io.stdout(`${JSON.stringify(answer.body, null, 2)}\n`);
+  else if (flag(values, 'quiet')) io.stdout(`${text(answer.body.id)}\n`);
+  else {
+    io.stdout(`${row(answer.body)}\n`);
+    if (answer.body.status === 'pending-approval')
+      io.stdout(`waits for an approver: grantplane grants approve ${text(answer.body.id)}\n`);
+  }
+  return ExitCode.ok;
+}
+
 /** Runs `grantplane grants`. */
 export async function run(args: string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs(
@@ -107,6 +155,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       source: { type: 'string' },
       limit: { type: 'string' },
       comment: { type: 'string' },
+      file: { type: 'string' },
+      'idempotency-key': { type: 'string' },
+      quiet: { type: 'boolean' },
       json: { type: 'boolean' },
     },
     true,
@@ -120,16 +171,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.stderr(USAGE);
     return ExitCode.usage;
   }
-  if (!['list', 'show', 'approve', 'reject', 'revoke'].includes(action))
-    throw new UsageError(`grants: unknown action "${action}" (list, show, approve, reject, revoke)`);
-  if (extra.length > 0) throw new UsageError(`grants ${action}: unexpected argument "${extra[0]}"`);
-  const endpoint = apiEndpoint(
-    `grants ${action}`,
-    parsed.values,
-    io,
-    action === 'list' || action === 'show' ? 'any' : action === 'revoke' ? 'requester or admin' : 'approver',
-  );
+  if (!ACTIONS.includes(action)) throw new UsageError(`grants: unknown action "${action}" (${ACTIONS.join(', ')})`);
+  if (extra.length > 0 || (action === 'request' && id !== undefined))
+    throw new UsageError(`grants ${action}: unexpected argument "${action === 'request' ? id : extra[0]}"`);
+  const endpoint = apiEndpoint(`grants ${action}`, parsed.values, io, ROLE_OF[action] ?? 'any');
   if (action === 'list') return list(endpoint, parsed.values, io);
+  if (action === 'request') return request(endpoint, requestOf(parsed.values, io), parsed.values, io);
   if (id === undefined) throw new UsageError(`grants ${action}: name the grant: grantplane grants ${action} <id>`);
   const comment = stringOption(parsed.values, 'comment');
   const path = `/v1/grants/${encodeURIComponent(id)}`;

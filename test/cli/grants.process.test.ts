@@ -1,5 +1,8 @@
 // `grantplane grants` as a person runs it (docs/cli.md "Grants from a terminal"): the real CLI
-// process against the local server — submit through the API, then list, show, approve, revoke.
+// process against the local server — request (or submit through the API), list, show, approve, revoke.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
 import { mintLocalToken } from '../../lib/local/jwt.js';
@@ -62,5 +65,43 @@ describe('grantplane grants (process, against the local server)', () => {
     const missing = await grants(bob, 'show', '01NOSUCHGRANT');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/HTTP 404.*\n.*grant.not-found/);
+  });
+
+  it('requests a grant from a file: its row, --quiet for its id, the same grant for the same key, and the rules refusal', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grantplane-request-'));
+    const file = join(dir, 'grant.yaml');
+    writeFileSync(
+      file,
+      [
+        'dataPlane: prod',
+        'scope: { type: project-domain, project: requested, domain: staging }',
+        'resource: { type: s3, bucket: acme-ml-data, access: read }',
+        'justification: the nightly job reads the data',
+        '',
+      ].join('\n'),
+    );
+    const asked = await grants(alice, 'request', '--file', file, '--idempotency-key', 'req-1');
+    expect(asked.code).toBe(0);
+    expect(asked.stdout).toMatch(/^[0-9A-Z]{26} {2}pending-approval {2}prod requested\/staging s3 acme-ml-data read/);
+    const id = asked.stdout.slice(0, 26);
+    expect(asked.stdout).toContain(`waits for an approver: grantplane grants approve ${id}`);
+    const again = await grants(alice, 'request', '--file', file, '--idempotency-key', 'req-1', '--quiet');
+    expect(again.stdout).toBe(`${id}\n`);
+
+    writeFileSync(
+      file,
+      'dataPlane: prod\nscope: { type: global }\nresource: { type: s3, bucket: acme-ml-data, access: write-all }\n',
+    );
+    const refused = await grants(alice, 'request', '--file', file);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/HTTP 4\d\d.*\n.*resource\.access/);
+    expect((await grants(alice, 'request')).stderr).toContain(
+      'name the request: grantplane grants request --file grant.yaml',
+    );
+    writeFileSync(file, '- dataPlane: prod\n');
+    expect((await grants(alice, 'request', '--file', file)).stderr).toContain('holds a list: give one grant request');
+    expect((await grants(alice, 'request', '--file', join(dir, 'nope.yaml'))).stderr).toMatch(
+      /cannot read grant file .*nope\.yaml: no such file/,
+    );
   });
 });

@@ -18,7 +18,7 @@ import { runCli } from '../helpers/cli-process.js';
 import { startExampleServer } from '../helpers/local-server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const STAND_IN = join(ROOT, 'test/helpers/stand-in-uctl.mjs');
+const STAND_IN = join(ROOT, 'examples/stand-in-uctl.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'grantplane-updates-'));
 const LOG = join(dir, 'uctl.log');
 const STATE = join(dir, 'uctl-state');

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// A stand-in for uctl's cluster-resource-attribute commands, for tests of `grantplane updates run`:
+// A stand-in for uctl's cluster-resource-attribute commands, for trying `grantplane updates run` without a
+// cluster (docs/cli.md) and for its tests:
 // it records every call's arguments (one JSON line to $STAND_IN_UCTL_LOG), keeps each pair's
 // attributes in $STAND_IN_UCTL_STATE, and answers like uctl: `update` refuses to go on without
 // --force (newer uctl asks for confirmation, and CI has no terminal), `get` prints the pair as JSON
