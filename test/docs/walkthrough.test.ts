@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 describe('docs/api.md and README walkthroughs (run in bash as printed)', () => {
-  it('api.md: grant id, 403, approved, active, target, uctl file, revoke, audit; then README's: approved, active, the update waiting', async () => {
+  it('api.md: grant id, 403, approved, active, target, uctl file, revoke, audit; then README: approved, active, the update waiting', async () => {
     // Prepare: the block as a reader pastes it, pointed at this stack
     const block = blockUnder('docs/api.md', '### Walkthrough: submit → approve → active → uctl update → revoke');
     expect(block.split('\n')[0]).toBe(DEFAULT_API); // npm start's default address
