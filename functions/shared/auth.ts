@@ -3,12 +3,11 @@
 // route wired without the authorizer can never run unauthenticated.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as z from 'zod';
-import type { Identity, Role } from '../../lib/domain/ports.js';
+import { ROLES, type Identity, type Role } from '../../lib/domain/ports.js';
 import type { Access } from './routes.js';
 
 export type { Identity };
-
-export const ROLES: readonly Role[] = ['requester', 'approver', 'admin'];
+export { ROLES };
 
 export interface AuthConfig {
   /** Claims whose values name the caller's groups (read in order, merged). */

@@ -1,7 +1,7 @@
 // `grantplane <command>`: dispatches to command modules loaded lazily, so `grantplane token`
 // never pays for loading the engine, and a command still being written does not break the others.
 // Every failure is one line on stderr — never a stack trace — because CI logs are read by people.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EngineError } from '../domain/errors.js';
 import { ExitCode, UsageError, configErrorText, isConfigError, oneLine, processIo, type CliIo } from './io.js';
@@ -23,7 +23,7 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   drift: { module: 'drift', summary: 'list differences between IAM and the declared grants' },
   sync: { module: 'sync', summary: "send a repository's complete set of grants to the API" },
   token: { module: 'token', summary: 'mint a local development token for the local stack' },
-  grants: { module: 'grants', summary: 'list, show, approve, reject and revoke grants through the API' },
+  grants: { module: 'grants', summary: 'request, list, show, approve, reject and revoke grants through the API' },
   updates: { module: 'updates', summary: 'list, run (through uctl, verified) and acknowledge uctl updates' },
 };
 
@@ -34,9 +34,17 @@ ${Object.entries(COMMANDS)
   .map(([name, entry]) => `  ${name.padEnd(8)} ${entry.summary}`)
   .join('\n')}
 
-Run \`grantplane <command> --help\` for a command's options.
+Run \`grantplane <command> --help\` for a command's options, \`grantplane --version\` for the version.
 Exit codes: 0 ok, 1 plan rejected something, 2 bad usage / unreadable file / invalid configuration, 3 drift found.
 `;
+
+/** The version package.json gives (the CLI runs from its repository or its installed package). */
+function version(): string {
+  const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as {
+    version?: unknown;
+  };
+  return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+}
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code; never throws. */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
@@ -55,6 +63,10 @@ async function dispatch(argv: string[], io: CliIo): Promise<number> {
       return ExitCode.usage;
     }
     io.stdout(USAGE);
+    return ExitCode.ok;
+  }
+  if (first === '--version' || first === '-V') {
+    io.stdout(`grantplane ${version()}\n`);
     return ExitCode.ok;
   }
   if (first === 'help') {

@@ -52,6 +52,9 @@ export interface Ids {
 /** Roles a caller may hold (docs/api.md); functions/shared/routes.ts re-exports this type. */
 export type Role = 'requester' | 'approver' | 'admin';
 
+/** Every role, in the order the docs list them. */
+export const ROLES: readonly Role[] = ['requester', 'approver', 'admin'];
+
 /** Who calls a use case: the token's subject and roles (or a webhook's / sync's actor). */
 export interface Identity {
   sub: string;

@@ -1,4 +1,5 @@
 // The CLI shell (docs/cli.md): lazy dispatch, `--help`, and one-line errors with exit code 2.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/main.js';
 import { captureIo } from '../helpers/cli-io.js';
@@ -11,6 +12,29 @@ describe('main', () => {
     expect(await main(['--help'], io)).toBe(0);
     expect(io.out).toContain('Usage: grantplane <command>');
     expect(io.out).toContain('plan');
+  });
+
+  it('prints the package version for --version', async () => {
+    const io = capture();
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(await main(['--version'], io)).toBe(0);
+    expect(io.out).toBe(`grantplane ${version}\n`);
+  });
+
+  it('mints a token only for known roles, or for the groups GRANTPLANE_ROLE_MAPPING names', async () => {
+    const typo = capture();
+    expect(await main(['token', '--sub', 'alice', '--roles', 'requester,aprover'], typo)).toBe(2);
+    expect(typo.err).toBe('grantplane: token: --roles: unknown role "aprover" (known: requester, approver, admin)\n');
+    const ok = capture();
+    expect(await main(['token', '--sub', 'alice', '--roles', 'requester,approver'], ok)).toBe(0);
+    expect(ok.out).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const mapped = capture({ GRANTPLANE_ROLE_MAPPING: '{"ml-platform": ["approver"]}' });
+    expect(await main(['token', '--sub', 'bob', '--roles', 'ml-platform'], mapped)).toBe(0);
+    const unmapped = capture({ GRANTPLANE_ROLE_MAPPING: '{"ml-platform": ["approver"]}' });
+    expect(await main(['token', '--sub', 'bob', '--roles', 'admin'], unmapped)).toBe(2);
+    expect(unmapped.err).toContain('(known: ml-platform)');
   });
 
   it('exits 2 with usage on stderr when no command is given', async () => {
