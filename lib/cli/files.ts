@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as YAML from 'yaml';
-import { parseConfig, type GrantplaneConfig } from '../domain/config.js';
+import { ConfigError, parseConfig, type ConfigProblem, type GrantplaneConfig } from '../domain/config.js';
 import { UsageError, configErrorText, isConfigError, oneLine } from './io.js';
 
 /** Reads and parses a configuration file (YAML or JSON); any problem → UsageError `config error: <key>: <message>`. */
@@ -13,9 +13,45 @@ export function loadConfigFile(path: string, cwd: string = process.cwd()): Grant
   try {
     return parseConfig(raw);
   } catch (error: unknown) {
+    if (error instanceof ConfigError) {
+      // Every problem at once, each with the line it is on, on one line (CI logs read line by line).
+      const text = readFileSync(resolve(cwd, path), 'utf8');
+      const where = (problem: ConfigProblem) => {
+        const line = lineOf(text, problem.path);
+        return line === undefined ? '' : ` (${path}:${line})`;
+      };
+      const all = error.problems.map((problem) => `${problem.key}: ${oneLine(problem.message)}${where(problem)}`);
+      const count = all.length > 1 ? ` [${all.length} problems]` : '';
+      throw new UsageError(`config error: ${all.join('; ')}${count}`, { cause: error });
+    }
     if (isConfigError(error)) throw new UsageError(`config error: ${configErrorText(error)}`, { cause: error });
     throw error;
   }
+}
+
+/**
+ * The line of `text` (YAML or JSON) that `path` names: the key itself where it is written, else the
+ * nearest enclosing entry (a missing key: the mapping it is missing from).
+ */
+export function lineOf(text: string, path: readonly (string | number)[]): number | undefined {
+  const counter = new YAML.LineCounter();
+  const document = YAML.parseDocument(text, { lineCounter: counter });
+  let node: unknown = document.contents;
+  let offset = YAML.isNode(node) ? node.range?.[0] : undefined;
+  for (const part of path) {
+    if (YAML.isMap(node)) {
+      const pair = node.items.find((item) => YAML.isScalar(item.key) && String(item.key.value) === String(part));
+      if (pair === undefined) break;
+      offset = YAML.isNode(pair.key) ? pair.key.range?.[0] : offset;
+      node = pair.value;
+    } else if (YAML.isSeq(node) && typeof part === 'number') {
+      const item = node.items[part];
+      if (!YAML.isNode(item)) break;
+      offset = item.range?.[0];
+      node = item;
+    } else break;
+  }
+  return offset === undefined ? undefined : counter.linePos(offset).line;
 }
 
 /**

@@ -6,11 +6,36 @@ import * as z from 'zod';
 
 /** A configuration that does not parse or breaks a rule of docs/configuration.md; `key` is the offending key path. */
 export class ConfigError extends Error {
+  /** The first problem's key. */
   readonly key: string;
-  constructor(key: string, message: string, options?: { cause?: unknown }) {
-    super(`${key}: ${message}`, options);
+  /** Every problem found, in file order of the checks; the message names the first and counts the rest. */
+  readonly problems: readonly ConfigProblem[];
+  constructor(key: string, message: string, options?: { cause?: unknown; problems?: readonly ConfigProblem[] }) {
+    const problems = options?.problems ?? [{ key, path: [], message }];
+    const rest = problems.length - 1;
+    super(`${key}: ${message}${rest > 0 ? ` (and ${rest} more problem${rest === 1 ? '' : 's'})` : ''}`, options);
     this.name = 'ConfigError';
     this.key = key;
+    this.problems = problems;
+  }
+}
+
+/** One thing wrong with a configuration: where (`dataPlanes[0].accountId` and its path) and what. */
+export interface ConfigProblem {
+  key: string;
+  path: readonly (string | number)[];
+  message: string;
+}
+
+/** Problems found so far; `done()` throws them all at once. */
+class Problems {
+  readonly list: ConfigProblem[] = [];
+  add(path: readonly (string | number)[], message: string): void {
+    this.list.push({ key: path.length === 0 ? '(config)' : formatPath(path), path, message });
+  }
+  done(): void {
+    const first = this.list[0];
+    if (first !== undefined) throw new ConfigError(first.key, first.message, { problems: this.list });
   }
 }
 
@@ -152,15 +177,15 @@ const servicenowSchema = z.looseObject({
 
 const genericSchema = z.looseObject({ dataPlane: z.string().optional() });
 
+const webhooksSchema = z.strictObject({
+  jira: jiraSchema.optional(),
+  servicenow: servicenowSchema.optional(),
+  generic: genericSchema.optional(),
+});
+
 const configSchema = z.strictObject({
   dataPlanes: z.array(planeSchema).min(1, 'configure at least one data plane'),
-  webhooks: z
-    .strictObject({
-      jira: jiraSchema.optional(),
-      servicenow: servicenowSchema.optional(),
-      generic: genericSchema.optional(),
-    })
-    .default({}),
+  webhooks: webhooksSchema.default({}),
   driftSchedule: z.string().min(1).default('rate(15 minutes)'),
 });
 
@@ -197,21 +222,81 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-function firstIssue(error: z.ZodError): ConfigError {
-  const issue = error.issues[0];
-  if (issue === undefined) return new ConfigError('(config)', 'invalid configuration');
+/** The keys a mapping at `path` may hold, for suggesting the nearest one to a typo. */
+function knownKeysAt(path: readonly PropertyKey[], raw: unknown): string[] {
+  const at = (value: unknown, key: PropertyKey): unknown =>
+    typeof value === 'object' && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  if (path.length === 0) return Object.keys(configSchema.shape);
+  if (path.length === 2 && path[0] === 'dataPlanes') {
+    const cloud = at(at(at(raw, 'dataPlanes'), path[1] ?? 0), 'cloud');
+    const shapes =
+      cloud === 'aws'
+        ? [awsPlaneSchema]
+        : cloud === 'gcp' || cloud === 'azure'
+          ? [otherPlaneSchema]
+          : [awsPlaneSchema, otherPlaneSchema];
+    return [...new Set(shapes.flatMap((shape) => Object.keys(shape.shape)))];
+  }
+  if (path.length === 1 && path[0] === 'webhooks') return Object.keys(webhooksSchema.shape);
+  if (path.length === 2 && path[0] === 'webhooks' && path[1] === 'jira') return Object.keys(jiraSchema.shape);
+  return [];
+}
+
+/** Edit distance between two keys, case-insensitive (a typo'd `orgPrefx` is 1 from `orgPrefix`). */
+function distance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let previous = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i += 1) {
+    const row = [i];
+    for (let j = 1; j <= y.length; j += 1)
+      row.push(
+        Math.min(
+          (previous[j] ?? 0) + 1,
+          (row[j - 1] ?? 0) + 1,
+          (previous[j - 1] ?? 0) + (x[i - 1] === y[j - 1] ? 0 : 1),
+        ),
+      );
+    previous = row;
+  }
+  return previous[y.length] ?? 0;
+}
+
+/** The known key nearest to `key`, when it is close enough to be a typo of it. */
+function nearestKey(key: string, known: readonly string[]): string | undefined {
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const d = distance(key, candidate);
+    if (best === undefined || d < best.distance) best = { key: candidate, distance: d };
+  }
+  return best !== undefined && best.distance <= Math.max(2, Math.floor(key.length / 4)) ? best.key : undefined;
+}
+
+/** One zod issue as the problems it stands for, said plainly. */
+function addIssue(problems: Problems, issue: z.core.$ZodIssue, raw: unknown): void {
+  const path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
-    const key = formatPath([...issue.path, issue.keys[0] ?? '?']);
-    return new ConfigError(key, 'unknown key (check its spelling against the documented keys)');
+    const known = knownKeysAt(path, raw);
+    for (const key of issue.keys) {
+      const near = nearestKey(key, known);
+      problems.add(
+        [...path, key],
+        `unknown key${near === undefined ? ' (check its spelling against the documented keys)' : ` (did you mean "${near}"?)`}`,
+      );
+    }
+    return;
   }
   if (issue.code === 'invalid_union' && issue.path.at(-1) !== 'cloud' && issue.path.length === 2) {
     // A plane whose `cloud` is missing or wrong: name the discriminator, not the whole plane.
-    return new ConfigError(formatPath([...issue.path, 'cloud']), 'must be one of aws, gcp, azure');
+    problems.add([...path, 'cloud'], 'must be one of aws, gcp, azure');
+    return;
   }
-  const key = issue.path.length === 0 ? '(config)' : formatPath(issue.path);
-  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
-    return new ConfigError(key, `is required (${issue.expected})`);
-  }
+  problems.add(path, issueMessage(issue));
+}
+
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined'))
+    return `is required (${issue.expected})`;
   // zod's generic wording ("Invalid input: expected number, received string") said plainly.
   if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input: expected ')) {
     const received = /received (\w+)$/.exec(issue.message)?.[1];
@@ -221,19 +306,15 @@ function firstIssue(error: z.ZodError): ConfigError {
         : issue.expected === 'array'
           ? 'a list'
           : `a ${issue.expected}`;
-    return new ConfigError(
-      key,
-      `must be ${kind}${received === undefined ? '' : `, not ${received === 'null' ? 'null' : `${/^[aeiou]/.test(received) ? 'an' : 'a'} ${received}`}`}`,
-    );
+    return `must be ${kind}${received === undefined ? '' : `, not ${received === 'null' ? 'null' : `${/^[aeiou]/.test(received) ? 'an' : 'a'} ${received}`}`}`;
   }
   if (issue.code === 'invalid_value')
-    return new ConfigError(key, `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`);
+    return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
   if (issue.code === 'invalid_union') {
     const options = (issue as { options?: unknown }).options;
-    if (Array.isArray(options) && options.length > 0)
-      return new ConfigError(key, `must be one of ${options.map(String).join(', ')}`);
+    if (Array.isArray(options) && options.length > 0) return `must be one of ${options.map(String).join(', ')}`;
   }
-  return new ConfigError(key, issue.message);
+  return issue.message;
 }
 
 function matchesServed(projects: '*' | string[], project: string): boolean {
@@ -252,77 +333,75 @@ function checkPlaneIam(
     permissionsBoundaryArn: string | null;
   },
   index: number,
+  problems: Problems,
 ): void {
-  const key = (name: string) => `dataPlanes[${index}].${name}`;
+  const key = (name: string) => ['dataPlanes', index, name];
   if (plane.applierRoleArn !== undefined) {
     if (plane.applierRoleArn.split(':')[4] !== plane.accountId)
-      throw new ConfigError(key('applierRoleArn'), `must be in account ${plane.accountId}`);
+      problems.add(key('applierRoleArn'), `must be in account ${plane.accountId}`);
     if ((plane.applierRoleArn.split('/').pop() ?? '').length > 58)
-      throw new ConfigError(
+      problems.add(
         key('applierRoleArn'),
         'the role name may have at most 58 characters (its read-only twin for the drift check is <name>-drift)',
       );
   }
-  if (plane.permissionsBoundaryArn !== null) {
-    const match = /^arn:aws[\w-]*:iam::(\d{12}|aws):policy(\/.*\/|\/)[\w+=,.@-]+$/.exec(plane.permissionsBoundaryArn);
-    if (match === null) throw new ConfigError(key('permissionsBoundaryArn'), 'must be an IAM policy ARN');
-    if (match[1] !== plane.accountId && match[1] !== 'aws')
-      throw new ConfigError(key('permissionsBoundaryArn'), `must be a policy of account ${plane.accountId}`);
-    if ((match[2] ?? '/').startsWith(plane.managedPath))
-      // Policies under the managed path are the applier's to rewrite: such a boundary bounds nothing.
-      throw new ConfigError(
-        key('permissionsBoundaryArn'),
-        `must not be under the managed path ${plane.managedPath}, where the applier could rewrite it`,
-      );
-  }
+  if (plane.permissionsBoundaryArn === null) return;
+  const match = /^arn:aws[\w-]*:iam::(\d{12}|aws):policy(\/.*\/|\/)[\w+=,.@-]+$/.exec(plane.permissionsBoundaryArn);
+  if (match === null) return problems.add(key('permissionsBoundaryArn'), 'must be an IAM policy ARN');
+  if (match[1] !== plane.accountId && match[1] !== 'aws')
+    problems.add(key('permissionsBoundaryArn'), `must be a policy of account ${plane.accountId}`);
+  if ((match[2] ?? '/').startsWith(plane.managedPath))
+    // Policies under the managed path are the applier's to rewrite: such a boundary bounds nothing.
+    problems.add(
+      key('permissionsBoundaryArn'),
+      `must not be under the managed path ${plane.managedPath}, where the applier could rewrite it`,
+    );
 }
 
-/** Parses and checks a configuration (docs/configuration.md), filling in every documented default. */
+/**
+ * Parses and checks a configuration (docs/configuration.md), filling in every documented default.
+ * Throws one ConfigError listing every problem: all the schema's, else all the cross-checks'.
+ */
 export function parseConfig(raw: unknown): GrantplaneConfig {
+  const problems = new Problems();
   const result = configSchema.safeParse(raw);
-  if (!result.success) throw firstIssue(result.error);
-  const parsed = result.data;
+  if (!result.success) for (const issue of result.error.issues) addIssue(problems, issue, raw);
+  problems.done();
+  const parsed = result.data as z.infer<typeof configSchema>;
 
   const names = new Map<string, number>();
   const accounts = new Map<string, number>();
   const planes: DataPlaneConfig[] = parsed.dataPlanes.map((plane, index) => {
     const seenName = names.get(plane.name);
-    if (seenName !== undefined) {
-      throw new ConfigError(
-        `dataPlanes[${index}].name`,
+    if (seenName !== undefined)
+      problems.add(
+        ['dataPlanes', index, 'name'],
         `duplicate plane name "${plane.name}" (also dataPlanes[${seenName}])`,
       );
-    }
-    names.set(plane.name, index);
+    else names.set(plane.name, index);
     for (const [i, domain] of plane.autoApproveDomains.entries()) {
-      if (!plane.domains.includes(domain)) {
-        throw new ConfigError(
-          `dataPlanes[${index}].autoApproveDomains[${i}]`,
-          `"${domain}" is not one of the plane's domains`,
-        );
-      }
+      if (!plane.domains.includes(domain))
+        problems.add(['dataPlanes', index, 'autoApproveDomains', i], `"${domain}" is not one of the plane's domains`);
     }
     if (plane.cloud !== 'aws') return plane;
 
     const seenAccount = accounts.get(plane.accountId);
-    if (seenAccount !== undefined) {
-      // Seed 003 (multi-cluster): each cluster lives in its own account.
-      throw new ConfigError(
-        `dataPlanes[${index}].accountId`,
+    // Seed 003 (multi-cluster): each cluster lives in its own account.
+    if (seenAccount !== undefined)
+      problems.add(
+        ['dataPlanes', index, 'accountId'],
         `two AWS planes share account ${plane.accountId} (also dataPlanes[${seenAccount}])`,
       );
-    }
-    accounts.set(plane.accountId, index);
-    checkPlaneIam(plane, index);
+    else accounts.set(plane.accountId, index);
+    checkPlaneIam(plane, index, problems);
     for (const pair of Object.keys(plane.attributes)) {
       const [project, domain, extra] = pair.split('/');
-      const key = `dataPlanes[${index}].attributes.${pair}`;
-      if (project === undefined || domain === undefined || extra !== undefined || !DNS_LABEL.test(project)) {
-        throw new ConfigError(key, 'keys must be "<project>/<domain>"');
-      }
-      if (!plane.domains.includes(domain)) throw new ConfigError(key, `"${domain}" is not one of the plane's domains`);
-      if (!matchesServed(plane.projects, project))
-        throw new ConfigError(key, `project "${project}" is not served by this plane`);
+      const path = ['dataPlanes', index, 'attributes', pair];
+      if (project === undefined || domain === undefined || extra !== undefined || !DNS_LABEL.test(project))
+        problems.add(path, 'keys must be "<project>/<domain>"');
+      else if (!plane.domains.includes(domain)) problems.add(path, `"${domain}" is not one of the plane's domains`);
+      else if (!matchesServed(plane.projects, project))
+        problems.add(path, `project "${project}" is not served by this plane`);
     }
     return {
       ...plane,
@@ -334,10 +413,10 @@ export function parseConfig(raw: unknown): GrantplaneConfig {
 
   for (const [source, hook] of Object.entries(parsed.webhooks)) {
     const plane = (hook as { dataPlane?: string } | undefined)?.dataPlane;
-    if (plane !== undefined && !names.has(plane)) {
-      throw new ConfigError(`webhooks.${source}.dataPlane`, `no data plane is named "${plane}"`);
-    }
+    if (plane !== undefined && !names.has(plane))
+      problems.add(['webhooks', source, 'dataPlane'], `no data plane is named "${plane}"`);
   }
+  problems.done();
   return { dataPlanes: planes, webhooks: parsed.webhooks, driftSchedule: parsed.driftSchedule };
 }
 

@@ -77,6 +77,59 @@ describe('loadConfigFile', () => {
     expect(error.message).not.toContain('\n');
   });
 
+  it('lists every problem at once on one line, each with its file and line, and the key a typo meant', () => {
+    const name = file(
+      'typos.yaml',
+      [
+        'dataPlanes:',
+        '  - name: prod',
+        '    cloud: aws',
+        '    accountId: "12345"',
+        '    region: us-west-2',
+        '    orgPrefx: acme',
+        '    oidcProvider: oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE',
+        '    domains: [development]',
+        '    projects: "*"',
+        'webhoks: {}',
+        '',
+      ].join('\n'),
+    );
+    const { message } = usageError(() => loadConfigFile(name, dir));
+    expect(message).not.toContain('\n');
+    expect(message).toMatch(/^config error: dataPlanes\[0\]\.accountId: .*\[4 problems\]$/);
+    expect(message).toContain(
+      'dataPlanes[0].accountId: must be a 12-digit AWS account id (quote it in YAML) (typos.yaml:4)',
+    );
+    expect(message).toContain('dataPlanes[0].orgPrefx: unknown key (did you mean "orgPrefix"?) (typos.yaml:6)');
+    expect(message).toContain('dataPlanes[0].orgPrefix: is required (string) (typos.yaml:2)');
+    expect(message).toContain('webhoks: unknown key (did you mean "webhooks"?) (typos.yaml:10)');
+  });
+
+  it('lists every cross-check problem too, with lines in a JSON file', () => {
+    const plane = (name: string) => ({
+      name,
+      cloud: 'aws',
+      accountId: '123456789012',
+      region: 'us-west-2',
+      orgPrefix: 'acme',
+      oidcProvider: 'oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE',
+      domains: ['development'],
+      projects: '*',
+      autoApproveDomains: ['staging'],
+    });
+    const name = file('twins.json', JSON.stringify({ dataPlanes: [plane('prod'), plane('prod')] }, null, 2));
+    const { message } = usageError(() => loadConfigFile(name, dir));
+    expect(message).toMatch(
+      /^config error: dataPlanes\[0\]\.autoApproveDomains\[0\]: "staging" is not one of the plane's domains \(twins\.json:\d+\)/,
+    );
+    expect(message).toMatch(
+      /dataPlanes\[1\]\.name: duplicate plane name "prod" \(also dataPlanes\[0\]\) \(twins\.json:\d+\)/,
+    );
+    expect(message).toMatch(
+      /dataPlanes\[1\]\.accountId: two AWS planes share account 123456789012 \(also dataPlanes\[0\]\) \(twins\.json:\d+\)/,
+    );
+  });
+
   it('prefixes unreadable and unparsable files with "config error"', () => {
     expect(usageError(() => loadConfigFile('missing.yaml', dir)).message).toBe(
       'config error: cannot read config file missing.yaml: no such file',
