@@ -79,12 +79,17 @@ export function renderSyncSummary(source: string, answer: SyncAnswer): string {
   ];
   for (const grant of answer.added) lines.push(`+ ${describeGrant(grant)}`);
   for (const grant of answer.removed) lines.push(`- ${describeGrant(grant)}`);
-  if (answer.pruneGuard !== undefined) lines.push(`! ${answer.pruneGuard.code}: ${oneLine(answer.pruneGuard.message)}`);
+  if (answer.pruneGuard !== undefined)
+    lines.push(`! ${answer.pruneGuard.code}: ${flagSpeak(oneLine(answer.pruneGuard.message))}`);
   return `${lines.join('\n')}\n`;
 }
 
 const isSyncAnswer = (value: unknown): value is SyncAnswer =>
   isObject(value) && Array.isArray(value.added) && Array.isArray(value.unchanged) && Array.isArray(value.removed);
+
+/** The API's words for its query parameters, in the CLI's flags. */
+const flagSpeak = (message: string): string =>
+  message.replace(/\bconfirmPrune=true\b/g, '--confirm-prune').replace(/\bdryRun=true\b/g, '--dry-run');
 
 /** Runs `grantplane sync`. */
 export async function run(args: string[], io: CliIo): Promise<number> {
@@ -126,7 +131,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return ExitCode.usage;
   }
   if (answer.status >= 300) {
-    io.stderr(renderProblem('sync', answer));
+    io.stderr(flagSpeak(renderProblem('sync', answer)));
     return ExitCode.rejected;
   }
   if (!isSyncAnswer(body)) {

@@ -65,13 +65,13 @@ describe('grantplane sync (process, against the local server)', () => {
     const dry = await grantplane([...base, '--grants', one, '--dry-run'], { GRANTPLANE_TOKEN: admin });
     expect(dry.code).toBe(1);
     expect(dry.stdout).toContain('0 added, 1 unchanged, 3 removed (dry run: nothing changed)');
-    expect(dry.stdout).toMatch(/^! sync\.prune-guard: /m);
+    expect(dry.stdout).toMatch(/^! sync\.prune-guard: .*repeat with --confirm-prune$/m); // the CLI's flag, not the API's query
 
     const refused = await grantplane([...base, '--grants', one], { GRANTPLANE_TOKEN: admin });
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toMatch(
-      /^grantplane: sync refused \(HTTP 409 Conflict\)\ngrants: sync\.prune-guard: This sync would revoke 3 of the 4 grants .+\n$/,
+      /^grantplane: sync refused \(HTTP 409 Conflict\)\ngrants: sync\.prune-guard: This sync would revoke 3 of the 4 grants .+ repeat with --confirm-prune\n$/,
     );
 
     const pruned = await grantplane([...base, '--grants', one, '--confirm-prune'], { GRANTPLANE_TOKEN: admin });
