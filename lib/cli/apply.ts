@@ -10,7 +10,7 @@ import { planGrants } from '../domain/engine.js';
 import type { PlanResult } from '../domain/model.js';
 import { flag, type OptionValues, parseCommandArgs, stringOption } from './args.js';
 import { loadConfigFile, loadGrantsFile } from './files.js';
-import { type CliIo, ExitCode, oneLine, UsageError } from './io.js';
+import { type CliIo, ExitCode, oneLine, plural, UsageError } from './io.js';
 
 const USAGE = `Usage: grantplane apply --config <file> --grants <file> [--dry-run] [--prune-roles] [--confirm-removal] [--plane <name>]
 
@@ -103,6 +103,18 @@ export async function reachablePlanes(
   return reachable;
 }
 
+/** Whether IAM failed for want of credentials (nothing was called: a re-run needs them first). */
+const missingCredentials = (error: unknown): boolean =>
+  error instanceof Error &&
+  (error.name === 'CredentialsProviderError' || /could not load credentials/i.test(error.message));
+
+/** What IAM's failure was, and for missing credentials what to do about them. */
+export function iamFailure(error: unknown): string {
+  const message = oneLine(error instanceof Error ? error.message : String(error));
+  if (!missingCredentials(error)) return message;
+  return `${message}: no AWS credentials for IAM; set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) for the plane's account, or AWS_ENDPOINT_URL_IAM to the IAM emulator \`npm start\` prints`;
+}
+
 /** Runs `grantplane apply`. */
 export async function run(args: string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs('apply', args, {
@@ -125,7 +137,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     // Applying a subset would prune what the rejected grants were meant to keep: refuse outright.
     printRejected(plan, io);
     io.stderr(
-      `grantplane: apply refused: ${plan.rejected.length} grant(s) rejected; nothing was changed (grantplane plan shows the details)\n`,
+      `grantplane: apply refused: ${plan.rejected.length} ${plural(plan.rejected.length, 'grant')} rejected; nothing was changed (grantplane plan shows the details)\n`,
     );
     return ExitCode.rejected;
   }
@@ -162,8 +174,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       io.stderr(`grantplane: apply held: ${oneLine(error.message)}\n`);
       return ExitCode.rejected;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    io.stderr(`grantplane: apply failed: ${oneLine(message)} (a re-run continues where this one stopped)\n`);
+    const rerun = missingCredentials(error) ? '' : ' (a re-run continues where this one stopped)';
+    io.stderr(`grantplane: apply failed: ${iamFailure(error)}${rerun}\n`);
     return ExitCode.rejected;
   } finally {
     client.destroy();

@@ -4,9 +4,9 @@ import { makeIamClient } from '../adapters/iam/client.js';
 import { makeIamGateway } from '../adapters/iam/gateway.js';
 import { checkPlaneDrift } from '../app/drift.js';
 import type { DriftReport, DriftTarget } from '../domain/reconcile/index.js';
-import { preparePlanes, printRejected, reachablePlanes } from './apply.js';
+import { iamFailure, preparePlanes, printRejected, reachablePlanes } from './apply.js';
 import { choiceOption, parseCommandArgs } from './args.js';
-import { type CliIo, ExitCode, oneLine, UsageError } from './io.js';
+import { type CliIo, ExitCode, plural, UsageError } from './io.js';
 
 const USAGE = `Usage: grantplane drift --config <file> --grants <file> [--format text|json] [--plane <name>]
 
@@ -65,7 +65,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (plan.rejected.length > 0) {
     printRejected(plan, io);
     io.stderr(
-      `grantplane: drift refused: ${plan.rejected.length} grant(s) rejected; the declared state is not well defined (grantplane plan shows the details)\n`,
+      `grantplane: drift refused: ${plan.rejected.length} ${plural(plan.rejected.length, 'grant')} rejected; the declared state is not well defined (grantplane plan shows the details)\n`,
     );
     return ExitCode.rejected;
   }
@@ -79,8 +79,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     io.stdout(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderDriftText(report));
     return report.targets.some((target) => target.status !== 'in-sync') ? ExitCode.drifted : ExitCode.ok;
   } catch (error: unknown) {
-    const message = error instanceof Error ? error.message : String(error);
-    io.stderr(`grantplane: drift failed: ${oneLine(message)}\n`);
+    io.stderr(`grantplane: drift failed: ${iamFailure(error)}\n`);
     return ExitCode.rejected;
   } finally {
     client.destroy();

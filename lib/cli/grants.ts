@@ -2,7 +2,7 @@
 // grants API from a terminal or a script, through the CLI's API client (--api, --token).
 import { flag, parseCommandArgs, stringOption, type OptionValues } from './args.js';
 import { apiEndpoint, callApi, isObject, renderProblem, type ApiEndpoint } from './api.js';
-import { ExitCode, oneLine, UsageError, type CliIo } from './io.js';
+import { ExitCode, oneLine, plural, UsageError, type CliIo } from './io.js';
 import { readStructuredFile } from './files.js';
 import { describeGrant } from './sync.js';
 
@@ -104,7 +104,7 @@ async function list(endpoint: ApiEndpoint, values: OptionValues, io: CliIo): Pro
   else {
     for (const grant of grants) io.stdout(`${row(grant)}\n`);
     io.stdout(
-      `${grants.length} grant${grants.length === 1 ? '' : 's'}${cursor === undefined ? '' : ' (more: raise --limit)'}\n`,
+      `${grants.length} ${plural(grants.length, 'grant')}${cursor === undefined ? '' : ' (more: raise --limit)'}\n`,
     );
   }
   return ExitCode.ok;

@@ -64,6 +64,11 @@ function guardStdout(): void {
   });
 }
 
+/** The word for `count` of a thing: `grant` for 1, `grants` otherwise. */
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return count === 1 ? singular : pluralForm;
+}
+
 /** Collapses any message to one line, so no error ever spreads over several lines of a CI log. */
 export function oneLine(message: string): string {
   return message.replace(/\s*\r?\n\s*/g, ' ').trim();

@@ -2,6 +2,7 @@
 // comment. Rejections come first because they are what the author must fix; the targets show
 // what a reviewer approves: roles, policies, attachments and the uctl update to run.
 import type { CompiledTarget, PlanResult, PolicyDocument, Scope } from '../domain/model.js';
+import { plural } from './io.js';
 
 /** The IAM managed-policy size limit, counted without white space (C3). */
 const POLICY_CHAR_LIMIT = 6144;
@@ -215,8 +216,4 @@ function cell(text: string): string {
 
 function oneLine(text: string): string {
   return text.replace(/\s*\r?\n\s*/g, ' ').trim();
-}
-
-function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
-  return count === 1 ? singular : pluralForm;
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { AttributeUpdate } from '../domain/records.js';
 import { flag, parseCommandArgs, stringOption } from './args.js';
 import { apiEndpoint, callApi, isObject, renderProblem, type ApiEndpoint } from './api.js';
-import { ExitCode, oneLine, UsageError, type CliIo } from './io.js';
+import { ExitCode, oneLine, plural, UsageError, type CliIo } from './io.js';
 
 const USAGE = `Usage: grantplane updates list [--status pending|acknowledged] [--json]
        grantplane updates run [--plane <name>] [--project <p> --domain <d>] [--dry-run] [--json]
@@ -198,7 +198,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         io.stdout(
           `${u.id}  ${u.dataPlane} ${u.project}/${u.domain}  ${u.roleArn ?? '(drops the role)'}  ${u.status}\n`,
         );
-      io.stdout(`${updates.length} ${status} update${updates.length === 1 ? '' : 's'}\n`);
+      io.stdout(`${updates.length} ${status} ${plural(updates.length, 'update')}\n`);
     }
     return ExitCode.ok;
   }
@@ -254,9 +254,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   else {
     const done = outcomes.length - failed;
     const verb = dryRun ? 'would run' : 'acknowledged';
-    io.stdout(
-      `${done} update${done === 1 ? '' : 's'} ${verb}${failed > 0 ? `, ${failed} failed (still pending)` : ''}\n`,
-    );
+    io.stdout(`${done} ${plural(done, 'update')} ${verb}${failed > 0 ? `, ${failed} failed (still pending)` : ''}\n`);
   }
   return failed > 0 ? ExitCode.rejected : ExitCode.ok;
 }

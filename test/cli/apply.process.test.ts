@@ -117,7 +117,25 @@ describe('grantplane apply / drift (process)', () => {
     const run = await grantplane('apply', '--config', CONFIG, '--grants', BAD);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/grants\[1\] resource\.bucket: s3\.internal-bucket/);
-    expect(run.stderr).toMatch(/apply refused: 1 grant\(s\) rejected/);
+    expect(run.stderr).toMatch(/apply refused: 1 grant rejected/);
+    expect(ctx.emulator.calls).toEqual([]);
+  });
+
+  it('says what to set when there are no AWS credentials at all (exit 1, nothing called)', async () => {
+    ctx.emulator.resetCalls();
+    const run = await new Promise<Run>((resolve) => {
+      const env = { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' };
+      execFile(
+        process.execPath,
+        [BIN, 'apply', '--config', CONFIG, '--grants', GRANTS],
+        { cwd: ROOT, env },
+        (error, stdout, stderr) => resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr }),
+      );
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^grantplane: apply failed: .*Could not load credentials.*: no AWS credentials for IAM; set AWS_PROFILE \(or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\) for the plane's account, or AWS_ENDPOINT_URL_IAM to the IAM emulator `npm start` prints\n$/,
+    );
     expect(ctx.emulator.calls).toEqual([]);
   });
 
