@@ -13,12 +13,21 @@ const POLICY_CHAR_LIMIT = 6144;
 export const DETAILED_TARGETS = 20;
 export const LISTED_TARGETS = 150;
 export const LISTED_REJECTIONS = 100;
+export const LISTED_ACCEPTED = 100;
+/** Statements spelled out per policy; the rest are counted. */
+export const LISTED_STATEMENTS = 12;
 export const LISTED_NOTES = 50;
 export const LISTED_SECRETS = 50;
 export const DETAILED_INFRASTRUCTURE = 10;
 export const MAX_CHARS = 60_000;
 
-/** Renders a PlanResult as Markdown; `requests` (the input, by index) lets rows say which grant they mean. */
+/** A grant's number as a reviewer counts the entries of the grants file: from 1. */
+const entry = (index: number): number => index + 1;
+
+/**
+ * Renders a PlanResult as Markdown; `requests` (the input, by index) lets rows say which grant they
+ * mean. Grants are numbered from 1, as a reviewer counts the file's entries (`grants[0]` is #1).
+ */
 export function renderPlanText(result: PlanResult, requests: readonly unknown[] = []): string {
   const out: string[] = [];
   const verdict =
@@ -42,16 +51,26 @@ export function renderPlanText(result: PlanResult, requests: readonly unknown[] 
     const rows = result.rejected.flatMap((rejected) =>
       rejected.errors.map(
         (error) =>
-          `| ${rejected.index} | ${cell(describeRequest(requests[rejected.index]))} | \`${cell(error.path)}\` | \`${cell(error.code)}\` | ${cell(error.message)} |`,
+          `| ${entry(rejected.index)} | ${cell(describeRequest(requests[rejected.index]))} | \`${cell(error.path)}\` | \`${cell(error.code)}\` | ${cell(error.message)} |`,
       ),
     );
     out.push(...capped(rows, LISTED_REJECTIONS, (n) => `| … | ${n} more ${plural(n, 'error')} | | | |`), '');
   }
 
+  if (result.accepted.length > 0) {
+    out.push(`### Accepted (${result.accepted.length})`, '');
+    const rows = result.accepted.map(
+      (grant) =>
+        `- #${entry(grant.index)} ${describeRequest(requests[grant.index])}${describeReview(requests[grant.index])}`,
+    );
+    out.push(...capped(rows, LISTED_ACCEPTED, (n) => `- … ${n} more accepted ${plural(n, 'grant')}`), '');
+  }
+
   if (result.notes.length > 0) {
     out.push(`### Notes (${result.notes.length})`, '');
     const rows = result.notes.map(
-      (note) => `- #${note.index} ${describeRequest(requests[note.index])}: \`${note.code}\` ${oneLine(note.message)}`,
+      (note) =>
+        `- #${entry(note.index)} ${describeRequest(requests[note.index])}: \`${note.code}\` ${oneLine(note.message)}`,
     );
     out.push(...capped(rows, LISTED_NOTES, (n) => `- … ${n} more ${plural(n, 'note')}`), '');
   }
@@ -60,7 +79,8 @@ export function renderPlanText(result: PlanResult, requests: readonly unknown[] 
   if (secrets.length > 0) {
     out.push('### Secrets for task code', '', '| # | secret group | secret key |', '| --- | --- | --- |');
     const rows = secrets.map(
-      (grant) => `| ${grant.index} | \`${cell(grant.secretGroup ?? '')}\` | \`${cell(grant.secretKey ?? '')}\` |`,
+      (grant) =>
+        `| ${entry(grant.index)} | \`${cell(grant.secretGroup ?? '')}\` | \`${cell(grant.secretKey ?? '')}\` |`,
     );
     out.push(...capped(rows, LISTED_SECRETS, (n) => `| … | ${n} more | |`), '');
   }
@@ -140,6 +160,8 @@ function renderTarget(target: CompiledTarget): string[] {
       lines.push(
         `  - \`${policy.name}\`: ${statements} ${plural(statements, 'statement')}, ${policySize(policy.document).toLocaleString('en-US')}/${POLICY_CHAR_LIMIT.toLocaleString('en-US')} chars`,
       );
+      const said = policy.document.Statement.map((statement) => `    - ${describeStatement(statement)}`);
+      lines.push(...capped(said, LISTED_STATEMENTS, (n) => `    - … ${n} more ${plural(n, 'statement')}`));
     }
   }
   lines.push(`- attached (${target.attachedPolicyArns.length}):`);
@@ -203,6 +225,43 @@ export function describeRequest(request: unknown): string {
     }
   }
   return parts.length === 0 ? 'grant' : parts.join(' · ');
+}
+
+/** Who asked for it and why, as the request says: justification, ticket, expiry. */
+function describeReview(request: unknown): string {
+  if (!isRecord(request)) return '';
+  const parts: string[] = [];
+  if (typeof request.justification === 'string' && request.justification.trim() !== '')
+    parts.push(`“${oneLine(request.justification)}”`);
+  const ticket = request.ticket;
+  if (isRecord(ticket)) parts.push(`ticket ${String(ticket.system)} ${String(ticket.key)}`);
+  parts.push(typeof request.expiresAt === 'string' ? `expires ${request.expiresAt}` : 'no expiry');
+  return ` — ${parts.join(' · ')}`;
+}
+
+/** One policy statement in words: `Allow s3:GetObject, s3:PutObject on arn:…` and its condition. */
+export function describeStatement(statement: PolicyDocument['Statement'][number]): string {
+  const list = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : [String(value)]);
+  const record = statement as unknown as Record<string, unknown>;
+  const actions = list(record.Action ?? record.NotAction).map((action) => `\`${action}\``);
+  const resources = list(record.Resource ?? record.NotResource).map((resource) => `\`${resource}\``);
+  const negated = record.NotAction !== undefined ? 'every action except ' : '';
+  let text = `${String(record.Effect)} ${negated}${actions.join(', ')} on ${resources.join(', ')}`;
+  const condition = record.Condition;
+  if (isRecord(condition)) {
+    const clauses = Object.entries(condition).flatMap(([operator, keys]) =>
+      isRecord(keys)
+        ? Object.entries(keys).map(
+            ([key, value]) =>
+              `\`${key}\` ${operator} ${list(value)
+                .map((v) => `\`${v}\``)
+                .join(' or ')}`,
+          )
+        : [],
+    );
+    if (clauses.length > 0) text += ` when ${clauses.join(' and ')}`;
+  }
+  return text;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

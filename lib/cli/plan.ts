@@ -7,7 +7,7 @@ import type { GrantplaneConfig } from '../domain/config.js';
 import { ExitCode, UsageError, type CliIo } from './io.js';
 import { renderPlanText } from './plan-text.js';
 
-const USAGE = `Usage: grantplane plan --config <file> --grants <file> [--format json|text] [--attributes <file>]
+const USAGE = `Usage: grantplane plan --config <file> --grants <file> [--format json|text|markdown] [--attributes <file>]
 
 Validates grant requests against the documented rules and compiles them into the IAM roles,
 policies and uctl attribute files they need. Nothing is changed anywhere.
@@ -15,7 +15,8 @@ policies and uctl attribute files they need. Nothing is changed anywhere.
 Options:
   --config <file>      data plane configuration, YAML or JSON (default: $GRANTPLANE_CONFIG)
   --grants <file>      a JSON or YAML array of grant requests (or an object {"grants": [...]})
-  --format json|text   json (default): the plan as JSON; text: Markdown for a pull-request comment
+  --format <f>         json (default): the plan as JSON; text or markdown: the review, in Markdown for a
+                       pull-request comment (each grant's access, justification, ticket, expiry)
   --attributes <file>  current cluster resource attributes per pair (what uctl get
                        cluster-resource-attribute prints), keyed "<dataPlane>/<project>/<domain>"
                        ("<project>/<domain>" with a single AWS plane); for those pairs they replace
@@ -44,7 +45,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (grantsPath === undefined || grantsPath === '') {
     throw new UsageError('plan: --grants <file> is required (see grantplane plan --help)');
   }
-  const format = choiceOption('plan', parsed.values, 'format', ['json', 'text'] as const, 'json');
+  const format = choiceOption('plan', parsed.values, 'format', ['json', 'text', 'markdown'] as const, 'json');
   const attributesPath = stringOption(parsed.values, 'attributes');
 
   const config = loadConfigFile(configPath, io.cwd);

@@ -8,7 +8,7 @@ import * as z from 'zod';
 export class ConfigError extends Error {
   /** The first problem's key. */
   readonly key: string;
-  /** Every problem found, in file order of the checks; the message names the first and counts the rest. */
+  /** Every problem found, in the order the checks met them; the message names the first and counts the rest. */
   readonly problems: readonly ConfigProblem[];
   constructor(key: string, message: string, options?: { cause?: unknown; problems?: readonly ConfigProblem[] }) {
     const problems = options?.problems ?? [{ key, path: [], message }];

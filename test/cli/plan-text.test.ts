@@ -5,11 +5,17 @@ import {
   LISTED_TARGETS,
   MAX_CHARS,
   describeRequest,
+  describeStatement,
   limitChars,
   renderPlanText,
 } from '../../lib/cli/plan-text.js';
+import { fileURLToPath } from 'node:url';
+import { loadConfigFile, loadGrantsFile } from '../../lib/cli/files.js';
+import { planGrants } from '../../lib/domain/engine.js';
 import type { PlanResult } from '../../lib/domain/model.js';
 import { ACCOUNT, pairRole } from '../domain/engine-fixtures.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const statement = {
   Effect: 'Allow' as const,
@@ -80,10 +86,10 @@ describe('renderPlanText', () => {
     expect(text).toContain('## grantplane plan: 1 rejected');
     expect(text).toContain('**2 accepted**, **1 rejected**, 1 note · 1 target · 1 policy · 1 infrastructure output');
     expect(text).toContain(
-      '| 1 | prod · global · s3 opta-meta (read) | `resource.bucket` | `s3.internal-bucket` | opta-* \\| union-* are Union buckets |',
+      '| 2 | prod · global · s3 opta-meta (read) | `resource.bucket` | `s3.internal-bucket` | opta-* \\| union-* are Union buckets |',
     );
-    expect(text).toContain('- #2 prod · global · ecr arn:aws:ecr:…: `ecr.same-account` enabled by default');
-    expect(text).toContain('| 2 | `arn:aws:secretsmanager:us-west-2:123456789012:secret:` | `db-password-AbC123` |');
+    expect(text).toContain('- #3 prod · global · ecr arn:aws:ecr:…: `ecr.same-account` enabled by default');
+    expect(text).toContain('| 3 | `arn:aws:secretsmanager:us-west-2:123456789012:secret:` | `db-password-AbC123` |');
   });
 
   it('shows per target the role, policies with statement counts and size, attachments, and the uctl file', () => {
@@ -99,6 +105,62 @@ describe('renderPlanText', () => {
     expect(text).toContain('```yaml\nattributes:\n  defaultUserRoleValue: "arn"');
     expect(text).toContain('#### ecr-repository-policy: `arn:aws:ecr:us-west-2:555555555555:repository/base`');
     expect(text).toContain('"ecr:BatchGetImage"');
+  });
+
+  it('numbers grants from 1 and lists each accepted one with its justification, ticket and expiry', () => {
+    const reviewed = [
+      {
+        dataPlane: 'prod',
+        scope: { type: 'project-domain', project: 'flytesnacks', domain: 'development' },
+        resource: { type: 's3', bucket: 'acme-ml-data', prefix: 'team-a/', access: 'read' },
+        justification: 'training\njobs read features',
+        ticket: { system: 'jira', key: 'OPS-123' },
+        expiresAt: '2027-01-31T00:00:00Z',
+      },
+      ...requests.slice(1),
+    ];
+    const text = renderPlanText(result, reviewed);
+    expect(text).toContain('### Accepted (2)');
+    expect(text).toContain(
+      '- #1 prod · flytesnacks/development · s3 acme-ml-data/team-a/ (read) — “training jobs read features” · ticket jira OPS-123 · expires 2027-01-31T00:00:00Z',
+    );
+    expect(text).toContain('- #3 prod · global · ecr arn:aws:ecr:… — no expiry');
+    expect(text).not.toMatch(/#0\b|\| 0 \|/);
+  });
+
+  it('spells out each statement: effect, actions, resources and its condition', () => {
+    expect(renderPlanText(result, requests)).toContain(
+      '    - Allow `s3:GetObject` on `arn:aws:s3:::acme-ml-data/team-a/*`',
+    );
+    expect(
+      describeStatement({
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: 'arn:aws:s3:::acme-ml-data',
+        Condition: { StringLike: { 's3:prefix': ['team-a/*', 'team-a'] } },
+      }),
+    ).toBe('Allow `s3:ListBucket` on `arn:aws:s3:::acme-ml-data` when `s3:prefix` StringLike `team-a/*` or `team-a`');
+    expect(describeStatement({ Effect: 'Deny', NotAction: 'iam:*', Resource: '*' })).toBe(
+      'Deny every action except `iam:*` on `*`',
+    );
+  });
+
+  it('shows every action and resource the example grants compile to (examples/grants.yaml)', () => {
+    const config = loadConfigFile('examples/grantplane.config.yaml', ROOT);
+    const grants = loadGrantsFile('examples/grants.yaml', ROOT);
+    const plan = planGrants({ config, requests: grants, now: new Date('2026-12-01T00:00:00Z') });
+    const rendered = renderPlanText(plan, grants);
+    const listed = plan.targets.flatMap((target) =>
+      target.policies.flatMap((policy) =>
+        policy.document.Statement.flatMap((s) => [s.Action ?? [], s.Resource ?? []].flat()),
+      ),
+    );
+    expect(listed.length).toBeGreaterThan(10);
+    for (const item of listed) expect(rendered).toContain(`\`${item}\``);
+    for (const [n, grant] of grants.entries())
+      expect(rendered).toContain(
+        `- #${n + 1} ${describeRequest(grant)} — “${(grant as { justification: string }).justification}”`,
+      );
   });
 
   it('says so plainly when everything is accepted', () => {
