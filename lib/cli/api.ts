@@ -127,3 +127,43 @@ export function renderProblem(what: string, answer: ApiAnswer): string {
     lines.push(`${text(error.path) || '(request)'}: ${text(error.code)}: ${oneLine(text(error.message))}`);
   return `${lines.join('\n')}\n`;
 }
+
+/** The items of a list answer's pages, or the answer that refused. */
+export type Listed = { items: Record<string, unknown>[]; more: boolean } | { refused: ApiAnswer };
+
+/**
+ * Follows a list route's pages (`{items, nextCursor}`) until it has `limit` items or there is no
+ * `nextCursor`; `more` says items were left on the API's side.
+ */
+export async function listAll(
+  command: string,
+  endpoint: ApiEndpoint,
+  path: string,
+  filters: Record<string, string>,
+  limit = Number.POSITIVE_INFINITY,
+): Promise<Listed> {
+  const items: Record<string, unknown>[] = [];
+  let cursor: string | undefined;
+  do {
+    const query = new URLSearchParams({
+      ...filters,
+      limit: String(Math.min(100, limit - items.length)),
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    const answer = await callApi(command, endpoint, { method: 'GET', path, query });
+    if (answer.status !== 200 || !isObject(answer.body) || !Array.isArray(answer.body.items))
+      return { refused: answer };
+    items.push(...answer.body.items.filter(isObject));
+    cursor = typeof answer.body.nextCursor === 'string' ? answer.body.nextCursor : undefined;
+  } while (cursor !== undefined && items.length < limit);
+  return { items, more: cursor !== undefined };
+}
+
+/** A `--limit` option as a positive whole number (`fallback` when absent). */
+export function limitOption(command: string, values: OptionValues, fallback: number): number {
+  const given = stringOption(values, 'limit');
+  const limit = Number(given ?? fallback);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new UsageError(`${command}: --limit must be a positive whole number, got "${given}"`);
+  return limit;
+}

@@ -1,7 +1,7 @@
 // `grantplane grants request|list|show|approve|reject|revoke` (docs/cli.md "Grants from a terminal"): the
 // grants API from a terminal or a script, through the CLI's API client (--api, --token).
 import { flag, parseCommandArgs, stringOption, type OptionValues } from './args.js';
-import { apiEndpoint, callApi, isObject, renderProblem, type ApiEndpoint } from './api.js';
+import { apiEndpoint, callApi, isObject, limitOption, listAll, renderProblem, type ApiEndpoint } from './api.js';
 import { ExitCode, oneLine, plural, UsageError, type CliIo } from './io.js';
 import { readStructuredFile } from './files.js';
 import { describeGrant } from './sync.js';
@@ -75,37 +75,22 @@ function requestOf(values: OptionValues, io: CliIo): Record<string, unknown> {
 }
 
 async function list(endpoint: ApiEndpoint, values: OptionValues, io: CliIo): Promise<number> {
-  const limitText = typeof values.limit === 'string' ? values.limit : '50';
-  const limit = Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1)
-    throw new UsageError(`grants list: --limit must be a positive whole number, got "${limitText}"`);
+  const limit = limitOption('grants list', values, 50);
   const filters = Object.fromEntries(
     ['status', 'project', 'domain', 'source']
       .map((key) => [key, values[key]] as const)
       .filter((entry): entry is readonly [string, string] => typeof entry[1] === 'string'),
   );
-  const grants: Record<string, unknown>[] = [];
-  let cursor: string | undefined;
-  do {
-    const query = new URLSearchParams({
-      ...filters,
-      limit: String(Math.min(100, limit - grants.length)),
-      ...(cursor === undefined ? {} : { cursor }),
-    });
-    const answer = await callApi('grants', endpoint, { method: 'GET', path: '/v1/grants', query });
-    if (answer.status !== 200 || !isObject(answer.body) || !Array.isArray(answer.body.items)) {
-      io.stderr(renderProblem('grants list', answer));
-      return ExitCode.rejected;
-    }
-    grants.push(...answer.body.items.filter(isObject));
-    cursor = typeof answer.body.nextCursor === 'string' ? answer.body.nextCursor : undefined;
-  } while (cursor !== undefined && grants.length < limit);
+  const listed = await listAll('grants', endpoint, '/v1/grants', filters, limit);
+  if ('refused' in listed) {
+    io.stderr(renderProblem('grants list', listed.refused));
+    return ExitCode.rejected;
+  }
+  const grants = listed.items;
   if (flag(values, 'json')) io.stdout(`${JSON.stringify(grants, null, 2)}\n`);
   else {
     for (const grant of grants) io.stdout(`${row(grant)}\n`);
-    io.stdout(
-      `${grants.length} ${plural(grants.length, 'grant')}${cursor === undefined ? '' : ' (more: raise --limit)'}\n`,
-    );
+    io.stdout(`${grants.length} ${plural(grants.length, 'grant')}${listed.more ? ' (more: raise --limit)' : ''}\n`);
   }
   return ExitCode.ok;
 }

@@ -25,6 +25,7 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   token: { module: 'token', summary: 'mint a local development token for the local stack' },
   grants: { module: 'grants', summary: 'request, list, show, approve, reject and revoke grants through the API' },
   updates: { module: 'updates', summary: 'list, run (through uctl, verified) and acknowledge uctl updates' },
+  audit: { module: 'audit', summary: 'who did what to which grant or target, newest first' },
 };
 
 const USAGE = `Usage: grantplane <command> [options]

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AttributeUpdate } from '../domain/records.js';
 import { flag, parseCommandArgs, stringOption } from './args.js';
-import { apiEndpoint, callApi, isObject, renderProblem, type ApiEndpoint } from './api.js';
+import { apiEndpoint, callApi, isObject, listAll, renderProblem, type ApiEndpoint } from './api.js';
 import { ExitCode, oneLine, plural, UsageError, type CliIo } from './io.js';
 
 const USAGE = `Usage: grantplane updates list [--status pending|acknowledged] [--json]
@@ -66,19 +66,12 @@ interface Outcome {
 
 /** Every update with this status, all pages. */
 async function listUpdates(endpoint: ApiEndpoint, status: string, io: CliIo): Promise<Update[] | null> {
-  const updates: Update[] = [];
-  let cursor: string | undefined;
-  do {
-    const query = new URLSearchParams({ status, limit: '100', ...(cursor === undefined ? {} : { cursor }) });
-    const answer = await callApi('updates', endpoint, { method: 'GET', path: '/v1/attribute-updates', query });
-    if (answer.status !== 200 || !isObject(answer.body) || !Array.isArray(answer.body.items)) {
-      io.stderr(renderProblem('updates list', answer));
-      return null;
-    }
-    updates.push(...answer.body.items.filter(isUpdate));
-    cursor = typeof answer.body.nextCursor === 'string' ? answer.body.nextCursor : undefined;
-  } while (cursor !== undefined);
-  return updates;
+  const listed = await listAll('updates', endpoint, '/v1/attribute-updates', { status });
+  if ('refused' in listed) {
+    io.stderr(renderProblem('updates list', listed.refused));
+    return null;
+  }
+  return listed.items.filter(isUpdate);
 }
 
 interface Ran {

@@ -104,4 +104,42 @@ describe('grantplane grants (process, against the local server)', () => {
       /cannot read grant file .*nope\.yaml: no such file/,
     );
   });
+
+  it("grantplane audit: a grant's events newest first, one actor's, a target's, --json, and what is wrong", async () => {
+    // Prepare: a grant submitted by alice and approved by bob
+    const { json } = await callApi(server.url, 'POST', '/v1/grants', alice, {
+      dataPlane: 'prod',
+      scope: { type: 'project-domain', project: 'audited', domain: 'staging' },
+      resource: { type: 's3', bucket: 'acme-ml-data', prefix: 'audit/', access: 'read' },
+      justification: 'audited access',
+    });
+    const id = String(json.id);
+    await callApi(server.url, 'POST', `/v1/grants/${id}/approve`, bob, { comment: 'fine' });
+    const audit = (token: string, ...args: string[]) =>
+      runCli(['audit', ...args], { GRANTPLANE_API: server.url, GRANTPLANE_TOKEN: token });
+
+    // Act
+    const ofGrant = await audit(bob, '--grant', id);
+    const ofBob = await audit(bob, '--actor', 'bob', '--json');
+    const ofTarget = await audit(bob, '--target', 'prod/audited/staging', '--limit', '1');
+
+    // Assess
+    expect(ofGrant.code, ofGrant.stderr).toBe(0);
+    const lines = ofGrant.stdout.trim().split('\n');
+    expect(lines.at(-1)).toBe('2 events');
+    expect(lines[0]).toMatch(new RegExp(`^\\S+Z {2}bob +grant\\.approved +grant ${id}`));
+    expect(lines[1]).toMatch(new RegExp(`^\\S+Z {2}alice +grant\\.\\S+ +grant ${id}`));
+    expect(ofBob.code).toBe(0);
+    const events = JSON.parse(ofBob.stdout) as { actor: string; grantId?: string }[];
+    expect(events.every((event) => event.actor === 'bob')).toBe(true);
+    expect(events.map((event) => event.grantId)).toContain(id);
+    expect(ofTarget.code, ofTarget.stderr).toBe(0);
+    expect(ofTarget.stdout.trim().split('\n').at(-1)).toMatch(/^[01] events?( \(more: raise --limit\))?$/);
+    expect((await audit(alice, '--grant', id)).stderr).toMatch(/audit refused \(HTTP 403/);
+    expect((await audit(bob, '--grant', id, '--actor', 'bob')).stderr).toContain('one filter at a time');
+    expect((await audit(bob, '--target', 'prod/audited')).stderr).toContain(
+      '<plane>/<project>/<domain> or <plane>/global',
+    );
+    expect((await audit(bob, '--limit', '0')).stderr).toContain('--limit must be a positive whole number, got "0"');
+  });
 });

@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 describe('docs/cli.md walkthrough without curl (run in bash as printed)', () => {
-  it('requests, approves, runs and verifies the uctl update, revokes, runs the next one, and the role is gone', async () => {
+  it('requests, approves, runs and verifies the uctl update, revokes, runs the next one, the role is gone, and the audit trail tells it', async () => {
     // Prepare: the block as a reader pastes it, pointed at this stack
     const block = blockUnder('docs/cli.md', '### Walkthrough without curl');
     expect(block.split('\n')[0]).toBe(DEFAULT_API); // npm start's default address
@@ -40,6 +40,8 @@ describe('docs/cli.md walkthrough without curl (run in bash as printed)', () => 
       `${id}  revoking`,
       'prod flytesnacks/staging: uctl updated, verified, acknowledged',
       `${id}: revoked`,
+      'grant.revoked',
+      `grant ${id}`,
     ];
     let from = 0;
     for (const line of expected) {
@@ -47,6 +49,7 @@ describe('docs/cli.md walkthrough without curl (run in bash as printed)', () => 
       expect(at, `"${line}" after offset ${from} in:\n${stdout}`).toBeGreaterThanOrEqual(0);
       from = at + line.length;
     }
+    expect(stdout.trimEnd().split('\n').at(-1)).toMatch(/^\d+ events$/); // the audit trail's count
     const gone = await e2e.iam.send(new GetRoleCommand({ RoleName: 'acme-flytesnacks-staging' })).then(
       () => 'still there',
       (error: { name?: string }) => error.name,
