@@ -1,7 +1,7 @@
 // Reading the files a CI job hands to the CLI. Every failure becomes a one-line UsageError
 // (exit 2) that names the file and, for a configuration, the offending key (docs/configuration.md, docs/cli.md).
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import * as YAML from 'yaml';
 import { ConfigError, parseConfig, type ConfigProblem, type GrantplaneConfig } from '../domain/config.js';
 import { UsageError, configErrorText, isConfigError, oneLine } from './io.js';
@@ -71,36 +71,106 @@ export function loadGrantsFile(path: string, cwd: string = process.cwd()): unkno
 }
 
 /**
- * Reads an attributes file: current cluster resource attributes per pair, keyed as the engine
- * expects (see plan --help), each a map of string values.
+ * Reads current cluster resource attributes per pair from a file or a folder of files, keyed
+ * `<project>/<domain>` or `<dataPlane>/<project>/<domain>`. Each file holds what `uctl get
+ * cluster-resource-attribute -p P -d D` prints (JSON or YAML: `{attributes, project, domain}`),
+ * several of them (a YAML stream split by `---`, or a JSON list), or a mapping keyed by pair. In a
+ * folder, every .yaml/.yml/.json file counts; a subfolder named after a data plane holds that
+ * plane's pairs.
  */
 export function loadAttributesFile(path: string, cwd: string = process.cwd()): Record<string, Record<string, string>> {
-  const raw = readStructuredFile(path, cwd, 'attributes');
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new UsageError(
-      `attributes file ${path}: expected a mapping of "<project>/<domain>" to attributes, got ${describe(raw)}`,
-    );
-  }
   const result: Record<string, Record<string, string>> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      throw new UsageError(`attributes file ${path}: ${key}: expected a mapping of attribute names to values`);
-    }
-    const attrs: Record<string, string> = {};
-    for (const [name, attr] of Object.entries(value)) {
-      if (typeof attr !== 'string' && typeof attr !== 'number' && typeof attr !== 'boolean') {
-        throw new UsageError(`attributes file ${path}: ${key}.${name}: expected a string value`);
+  const add = (key: string, attributes: Record<string, string>, file: string) => {
+    if (Object.hasOwn(result, key)) throw new UsageError(`attributes file ${file}: ${key} is given twice`);
+    result[key] = attributes;
+  };
+  for (const { file, plane } of attributeFiles(resolve(cwd, path), path)) {
+    const prefix = plane === undefined ? '' : `${plane}/`;
+    for (const document of readStructuredDocuments(file, cwd, 'attributes').flatMap((doc) =>
+      Array.isArray(doc) ? doc : [doc],
+    )) {
+      if (document === null || document === undefined) continue;
+      if (typeof document !== 'object' || Array.isArray(document))
+        throw new UsageError(
+          `attributes file ${file}: expected what uctl get cluster-resource-attribute prints ({attributes, project, domain}) or a mapping of "<project>/<domain>" to attributes, got ${describe(document)}`,
+        );
+      const record = document as Record<string, unknown>;
+      if (isUctlOutput(record)) {
+        if (typeof record.project !== 'string' || typeof record.domain !== 'string')
+          throw new UsageError(
+            `attributes file ${file}: an output of uctl get names no project and domain: save what uctl get cluster-resource-attribute -p <project> -d <domain> prints, whole`,
+          );
+        add(
+          `${prefix}${record.project}/${record.domain}`,
+          attributeMap(record.attributes, file, `${record.project}/${record.domain}`),
+          file,
+        );
+        continue;
       }
-      // uctl prints quota values as strings; YAML may have read `64` as a number.
-      attrs[name] = String(attr);
+      for (const [key, value] of Object.entries(record)) {
+        const attributes = isUctlOutput(value) ? value.attributes : value;
+        add(`${prefix}${key}`, attributeMap(attributes, file, key), file);
+      }
     }
-    result[key] = attrs;
   }
   return result;
 }
 
+/** `{attributes: {...}, project?, domain?}`: what uctl get prints. */
+const isUctlOutput = (value: unknown): value is { attributes: unknown; project?: unknown; domain?: unknown } =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  Object.hasOwn(value, 'attributes') &&
+  Object.keys(value).every((key) => ['attributes', 'project', 'domain'].includes(key));
+
+function attributeMap(value: unknown, file: string, key: string): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new UsageError(`attributes file ${file}: ${key}: expected a mapping of attribute names to values`);
+  const attrs: Record<string, string> = {};
+  for (const [name, attr] of Object.entries(value)) {
+    if (typeof attr !== 'string' && typeof attr !== 'number' && typeof attr !== 'boolean')
+      throw new UsageError(`attributes file ${file}: ${key}.${name}: expected a string value`);
+    // uctl prints quota values as strings; YAML may have read `64` as a number.
+    attrs[name] = String(attr);
+  }
+  return attrs;
+}
+
+/** The files a path names: itself, or a folder's .yaml/.yml/.json files and its plane subfolders' files. */
+function attributeFiles(absolute: string, given: string): { file: string; plane?: string }[] {
+  let stats;
+  try {
+    stats = statSync(absolute);
+  } catch {
+    throw new UsageError(`cannot read attributes file ${given}: no such file`);
+  }
+  if (!stats.isDirectory()) return [{ file: given }];
+  const wanted = (name: string) => /\.(ya?ml|json)$/i.test(name);
+  const files: { file: string; plane?: string }[] = [];
+  for (const entry of readdirSync(absolute, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.isFile() && wanted(entry.name)) files.push({ file: join(given, entry.name) });
+    else if (entry.isDirectory())
+      for (const inner of readdirSync(join(absolute, entry.name)).sort())
+        if (wanted(inner)) files.push({ file: join(given, entry.name, inner), plane: entry.name });
+  }
+  return files;
+}
+
 /** Reads a file and parses it as JSON when it looks like JSON, else as YAML (a single document). */
 export function readStructuredFile(path: string, cwd: string, what: string): unknown {
+  const documents = readStructuredDocuments(path, cwd, what);
+  if (documents.length > 1) {
+    const prefix = what === 'config' ? 'config error: ' : '';
+    throw new UsageError(
+      `${prefix}${what} file ${path}: holds ${documents.length} YAML documents; put them in one list`,
+    );
+  }
+  return documents[0];
+}
+
+/** Every document of a JSON or YAML file (a YAML stream may hold several, split by `---`). */
+export function readStructuredDocuments(path: string, cwd: string, what: string): unknown[] {
   let text: string;
   try {
     text = readFileSync(resolve(cwd, path), 'utf8');
@@ -123,29 +193,24 @@ export function readStructuredFile(path: string, cwd: string, what: string): unk
   // JSON first when it looks like JSON: its error messages are clearer for JSON files.
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
-      return JSON.parse(text) as unknown;
+      return [JSON.parse(text) as unknown];
     } catch {
       // Flow-style YAML also starts with { or [; fall through to the YAML parser.
     }
   }
   try {
     const documents = YAML.parseAllDocuments(text, { prettyErrors: true });
-    if (!Array.isArray(documents)) return undefined; // an empty stream
-    if (documents.length > 1) {
-      throw new UsageError(
-        `${prefix}${what} file ${path}: holds ${documents.length} YAML documents; put them in one list`,
-      );
-    }
-    const document = documents[0];
-    if (document === undefined) return undefined;
-    const first = document.errors[0];
-    if (first !== undefined) {
-      const at = first.linePos?.[0];
-      const where = at === undefined ? '' : ` at line ${at.line}, column ${at.col}`;
-      const detail = (first.message.split('\n')[0] ?? first.message).replace(/ at line \d+, column \d+:?$/, '');
-      throw new UsageError(`${prefix}${what} file ${path}: invalid YAML${where}: ${oneLine(detail)}`);
-    }
-    return document.toJS({ maxAliasCount: 100 }) as unknown;
+    if (!Array.isArray(documents)) return []; // an empty stream
+    return documents.map((document) => {
+      const first = document.errors[0];
+      if (first !== undefined) {
+        const at = first.linePos?.[0];
+        const where = at === undefined ? '' : ` at line ${at.line}, column ${at.col}`;
+        const detail = (first.message.split('\n')[0] ?? first.message).replace(/ at line \d+, column \d+:?$/, '');
+        throw new UsageError(`${prefix}${what} file ${path}: invalid YAML${where}: ${oneLine(detail)}`);
+      }
+      return document.toJS({ maxAliasCount: 100 }) as unknown;
+    });
   } catch (error: unknown) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`${prefix}${what} file ${path}: cannot parse: ${oneLine(errorMessage(error))}`, {

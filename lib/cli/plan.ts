@@ -7,7 +7,7 @@ import type { GrantplaneConfig } from '../domain/config.js';
 import { ExitCode, UsageError, type CliIo } from './io.js';
 import { renderPlanText } from './plan-text.js';
 
-const USAGE = `Usage: grantplane plan --config <file> --grants <file> [--format json|text|markdown] [--attributes <file>]
+const USAGE = `Usage: grantplane plan --config <file> --grants <file> [--format json|text|markdown] [--attributes <path>]
 
 Validates grant requests against the documented rules and compiles them into the IAM roles,
 policies and uctl attribute files they need. Nothing is changed anywhere.
@@ -17,9 +17,11 @@ Options:
   --grants <file>      a JSON or YAML array of grant requests (or an object {"grants": [...]})
   --format <f>         json (default): the plan as JSON; text or markdown: the review, in Markdown for a
                        pull-request comment (each grant's access, justification, ticket, expiry)
-  --attributes <file>  current cluster resource attributes per pair (what uctl get
-                       cluster-resource-attribute prints), keyed "<dataPlane>/<project>/<domain>"
-                       ("<project>/<domain>" with a single AWS plane); for those pairs they replace
+  --attributes <path>  current cluster resource attributes per pair: what uctl get
+                       cluster-resource-attribute -p P -d D prints, as it prints it (several in one
+                       YAML stream or JSON list), or a mapping keyed "<dataPlane>/<project>/<domain>"
+                       ("<project>/<domain>" with a single AWS plane); or a folder of such files,
+                       with a subfolder per plane (attributes/prod/…); for those pairs they replace
                        the configuration's attributes in the uctl files
   -h, --help           this text
 
@@ -82,7 +84,7 @@ export function planeKeyedAttributes(
     } else {
       const form = awsPlanes.length === 1 ? '"<project>/<domain>" or ' : '';
       throw new UsageError(
-        `attributes file ${path}: key "${key}" must be ${form}"<dataPlane>/<project>/<domain>" with an AWS plane of the configuration (${awsPlanes.join(', ')})`,
+        `attributes file ${path}: key "${key}" must be ${form}"<dataPlane>/<project>/<domain>" with an AWS plane of the configuration (${awsPlanes.join(', ')}); for what uctl get prints, put the file in a folder named after its plane (attributes/${awsPlanes[0] ?? 'prod'}/…) and pass the folder`,
       );
     }
   }

@@ -5,7 +5,6 @@
 // when the pair now names the expected role (or no role, when the update drops it). An update that
 // fails or does not verify stays pending: the next run tries it again, and the role it stops
 // pointing at is never deleted before that.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import type { AttributeUpdate } from '../domain/records.js';
 import { flag, parseCommandArgs, stringOption } from './args.js';
 import { apiEndpoint, callApi, isObject, listAll, renderProblem, type ApiEndpoint } from './api.js';
 import { ExitCode, oneLine, plural, UsageError, type CliIo } from './io.js';
+import { getPairArgs, notFound, runUctl, uctlOf, type Ran, type Uctl } from './uctl.js';
 
 const USAGE = `Usage: grantplane updates list [--status pending|acknowledged] [--json]
        grantplane updates run [--plane <name>] [--project <p> --domain <d>] [--dry-run] [--json]
@@ -74,50 +74,34 @@ async function listUpdates(endpoint: ApiEndpoint, status: string, io: CliIo): Pr
   return listed.items.filter(isUpdate);
 }
 
-interface Ran {
-  code: number;
-  output: string;
-}
-
-const runUctl = (uctl: string, args: readonly string[], env: CliIo['env']): Promise<Ran> =>
-  new Promise((resolve) => {
-    execFile(uctl, [...args], { env: env as NodeJS.ProcessEnv, timeout: 120_000 }, (error, stdout, stderr) => {
-      if (error !== null && typeof error.code !== 'number') {
-        resolve({ code: 127, output: `cannot run ${uctl}: ${error.message}` });
-        return;
-      }
-      resolve({ code: typeof error?.code === 'number' ? error.code : 0, output: `${stdout}${stderr}` });
-    });
-  });
-
 /** The update's uctl arguments with its file at `file` (update gets --force: newer uctl asks otherwise). */
-function commandArgs(update: Update, file: string, config: string[]): string[] {
+function commandArgs(update: Update, file: string): string[] {
   const [binary, ...args] = update.command.split(/\s+/).filter(Boolean);
   if (binary !== 'uctl' || args[1] !== 'cluster-resource-attribute' || !['update', 'delete'].includes(args[0] ?? ''))
     throw new UsageError(`updates: update ${update.id} has a command this runner does not know: ${update.command}`);
   const replaced = args.map((arg, i) => (args[i - 1] === '--attrFile' ? file : arg));
-  return [...replaced, ...(args[0] === 'update' ? ['--force'] : []), ...config];
+  return [...replaced, ...(args[0] === 'update' ? ['--force'] : [])];
 }
 
 /** Whether `uctl get` shows the pair as the update leaves it. */
 function verified(update: Update, got: Ran): boolean {
   if (update.roleArn !== null) return got.code === 0 && got.output.includes(update.roleArn);
-  if (got.code !== 0) return /not\s*found/i.test(got.output);
+  if (got.code !== 0) return notFound(got);
   return !got.output.includes('defaultUserRoleValue');
 }
 
 async function runOne(
   update: Update,
-  options: { uctl: string; config: string[]; dryRun: boolean; endpoint: ApiEndpoint; io: CliIo },
+  options: { uctl: Uctl; dryRun: boolean; endpoint: ApiEndpoint; io: CliIo },
 ): Promise<Outcome> {
   const pair = `${update.dataPlane} ${update.project}/${update.domain}`;
   const dir = mkdtempSync(join(tmpdir(), 'grantplane-uctl-'));
   try {
     const file = join(dir, 'cluster_resource_attributes.yaml');
     writeFileSync(file, update.yaml);
-    const apply = commandArgs(update, file, options.config);
-    const check = ['get', 'cluster-resource-attribute', '-p', update.project, '-d', update.domain, ...options.config];
-    const commands = [apply, check].map((args) => [options.uctl, ...args].join(' '));
+    const apply = commandArgs(update, file);
+    const check = getPairArgs(update.project, update.domain);
+    const commands = [apply, check].map((args) => [options.uctl.binary, ...args, ...options.uctl.config].join(' '));
     if (options.dryRun) return { id: update.id, pair, result: 'would-run', commands };
     const ran = await runUctl(options.uctl, apply, options.io.env);
     if (ran.code !== 0)
@@ -216,8 +200,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     throw new UsageError('updates run: --project and --domain go together (one pair)');
   const dryRun = flag(parsed.values, 'dry-run');
   const endpoint = apiEndpoint('updates run', parsed.values, io, 'admin');
-  const config = stringOption(parsed.values, 'uctl-config');
-  const uctl = io.env.GRANTPLANE_UCTL?.trim() || 'uctl';
+  const uctl = uctlOf(parsed.values, io);
   const pending = await listUpdates(endpoint, 'pending', io);
   if (pending === null) return ExitCode.rejected;
   const chosen = pending.filter(
@@ -227,13 +210,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   );
   const outcomes: Outcome[] = [];
   for (const update of chosen) {
-    const outcome = await runOne(update, {
-      uctl,
-      config: config === undefined ? [] : ['--config', config],
-      dryRun,
-      endpoint,
-      io,
-    });
+    const outcome = await runOne(update, { uctl, dryRun, endpoint, io });
     outcomes.push(outcome);
     if (json) continue;
     if (outcome.result === 'would-run') {
