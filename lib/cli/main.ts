@@ -25,6 +25,10 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   token: { module: 'token', summary: 'mint a local development token for the local stack' },
   grants: { module: 'grants', summary: 'request, list, show, approve, reject and revoke grants through the API' },
   updates: { module: 'updates', summary: 'list, run (through uctl, verified) and acknowledge uctl updates' },
+  attributes: {
+    module: 'attributes',
+    summary: "import the pairs' current cluster resource attributes (uctl get) in bulk",
+  },
   audit: { module: 'audit', summary: 'who did what to which grant or target, newest first' },
 };
 
@@ -32,7 +36,7 @@ const USAGE = `Usage: grantplane <command> [options]
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, entry]) => `  ${name.padEnd(8)} ${entry.summary}`)
+  .map(([name, entry]) => `  ${name.padEnd(10)} ${entry.summary}`)
   .join('\n')}
 
 Run \`grantplane <command> --help\` for a command's options, \`grantplane --version\` for the version.

@@ -207,7 +207,7 @@ function plan(input: PlanInput, requests: readonly unknown[]): PlanResult {
         outcome.notes.push({
           index: first,
           code: 'uctl.attributes-unknown',
-          message: `The uctl update for ${project}/${domain} replaces the pair's whole attribute map, and its current attributes were never imported: keys set there (projectQuotaCpu, projectQuotaMemory, ...) would fall back to defaults. Import what \`uctl get cluster-resource-attribute -p ${project} -d ${domain}\` prints first (PUT /v1/attributes/${plane.name}/${project}/${domain}, or the plane's \`attributes\` in the configuration).`,
+          message: `The uctl update for ${project}/${domain} replaces the pair's whole attribute map, and its current attributes were never imported: keys set there (projectQuotaCpu, projectQuotaMemory, ...) would fall back to defaults. Import what \`uctl get cluster-resource-attribute -p ${project} -d ${domain}\` prints first: \`grantplane attributes import --plane ${plane.name} --project ${project} --domain ${domain}\` (or PUT /v1/attributes/${plane.name}/${project}/${domain}, or the plane's \`attributes\` in the configuration).`,
         });
       }
     }

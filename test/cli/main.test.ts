@@ -47,7 +47,7 @@ describe('main', () => {
     const io = capture();
     expect(await main(['frobnicate'], io)).toBe(2);
     expect(io.err).toBe(
-      'grantplane: unknown command "frobnicate" (commands: plan, apply, drift, sync, token, grants, updates, audit; see grantplane --help)\n',
+      'grantplane: unknown command "frobnicate" (commands: plan, apply, drift, sync, token, grants, updates, attributes, audit; see grantplane --help)\n',
     );
   });
 

@@ -34,6 +34,7 @@ describe('docs/cli.md walkthrough without curl (run in bash as printed)', () => 
     const expected = [
       `${id}  pending-approval  prod flytesnacks/staging s3 acme-ml-data/team-a/ read`,
       `${id}  approved`,
+      'prod flytesnacks/staging: imported no attributes',
       'prod flytesnacks/staging: uctl updated, verified, acknowledged',
       `${id}: active`,
       'history:',
