@@ -16,11 +16,11 @@
 // that dies anywhere is finished by the next: an applied target's grants still waiting (approved,
 // failed, revoking) are moved on by any later run of it — the batch retry or the sweep.
 import { transition } from '../domain/lifecycle.js';
-import type { AwsDataPlaneConfig, DataPlaneConfig } from '../domain/config.js';
+import { roleAttribute, type AwsDataPlaneConfig, type DataPlaneConfig } from '../domain/config.js';
 import { roleArn } from '../domain/compile/arns.js';
 import { sha256Hex } from '../domain/compile/hash.js';
 import { pairRoleName } from '../domain/compile/names.js';
-import { uctlUpdate } from '../domain/compile/uctl.js';
+import { bindingOf, uctlUpdate } from '../domain/compile/uctl.js';
 import { EngineError } from '../domain/errors.js';
 import type { UctlUpdate } from '../domain/model.js';
 import { ConcurrentUpdateError, IamGatewayError, type IamGateway } from '../domain/ports.js';
@@ -515,7 +515,7 @@ function roleDeletionAllowed(
   if (imported === null || target.roleDeletionRequestedAt === undefined) return false;
   return (
     Date.parse(imported.importedAt) >= Date.parse(target.roleDeletionRequestedAt) &&
-    imported.attributes['defaultUserRoleValue'] !== arn
+    imported.attributes[roleAttribute(plane)] !== arn
   );
 }
 
@@ -543,7 +543,13 @@ async function recordUctlUpdate(
   };
   if (target.desired === null) {
     if (latest === null || latest.roleArn === null) return null;
-    file = uctlUpdate(pair.project, pair.domain, null, (await readImported())?.attributes ?? configured ?? {});
+    file = uctlUpdate(
+      pair.project,
+      pair.domain,
+      null,
+      (await readImported())?.attributes ?? configured ?? {},
+      bindingOf(plane),
+    );
   }
   if (file === null) return null;
   const contentHash = sha256Hex(file.yaml);

@@ -5,6 +5,7 @@
 // applied its repository policy (acknowledged). A global grant is in effect when active.
 import { roleArn } from '../domain/compile/arns.js';
 import { pairRoleName } from '../domain/compile/names.js';
+import { roleAttribute } from '../domain/config.js';
 import type { GrantRecord } from '../domain/records.js';
 import type { AppDeps } from './deps.js';
 import { infrastructureUpdateFor } from './infrastructure.js';
@@ -99,7 +100,7 @@ async function activeEffect(deps: AppDeps, grant: GrantRecord): Promise<GrantEff
   if (latest !== null && latest.roleArn === arn && latest.status === 'acknowledged')
     return { inEffect: true, since: later(since, latest.acknowledgedAt ?? since), pending: [] };
   const imported = await deps.attributes.getAttributes(plane.name, project, domain);
-  if (imported !== null && imported.attributes['defaultUserRoleValue'] === arn)
+  if (imported !== null && imported.attributes[roleAttribute(plane)] === arn)
     return { inEffect: true, since: later(since, imported.importedAt), pending: [] };
   const update = latest !== null && latest.roleArn === arn ? latest : null;
   return {

@@ -30,7 +30,8 @@ Options:
   --json                the outcome per pair as JSON
   -h, --help            this text
 
-uctl is $GRANTPLANE_UCTL when set, else \`uctl\` on PATH.
+uctl is $GRANTPLANE_UCTL when set, else \`uctl\` on PATH; on a plane whose updates name flytectl
+(binding: flytectl), $GRANTPLANE_FLYTECTL, else \`flytectl\`.
 Exit codes: 0 every pair imported, 1 a pair could not be read or the API refused one (the others
 are imported), 2 bad usage or an unreachable API.
 `;
@@ -48,19 +49,32 @@ interface Outcome extends Pair {
   detail?: string;
 }
 
-/** The plane's project-domain pairs that have a target (the pairs grantplane writes uctl updates for). */
-async function targetPairs(endpoint: ApiEndpoint, plane: string, io: CliIo): Promise<Pair[] | null> {
-  const listed = await listAll('attributes import', endpoint, '/v1/targets', { dataPlane: plane });
+/**
+ * The plane's project-domain pairs that have a target (the pairs grantplane writes uctl updates
+ * for), at most `limit` targets read, and the tool its updates name (flytectl on a Flyte OSS plane).
+ */
+async function targetPairs(
+  endpoint: ApiEndpoint,
+  plane: string,
+  io: CliIo,
+  limit?: number,
+): Promise<{ pairs: Pair[]; tool: 'uctl' | 'flytectl' } | null> {
+  const listed = await listAll('attributes import', endpoint, '/v1/targets', { dataPlane: plane }, limit);
   if ('refused' in listed) {
     io.stderr(renderProblem('attributes import (listing the targets)', listed.refused));
     return null;
   }
-  return listed.items.flatMap((target) => {
+  let tool: 'uctl' | 'flytectl' = 'uctl';
+  const pairs = listed.items.flatMap((target) => {
+    const desired = target.desired;
+    const uctl = isObject(desired) && isObject(desired.uctl) ? desired.uctl : undefined;
+    if (typeof uctl?.command === 'string' && uctl.command.startsWith('flytectl ')) tool = 'flytectl';
     const scope = target.scope;
     return isObject(scope) && typeof scope.project === 'string' && typeof scope.domain === 'string'
       ? [{ project: scope.project, domain: scope.domain }]
       : [];
   });
+  return { pairs, tool };
 }
 
 /** What uctl get prints for the pair, as attributes; a pair uctl has nothing for has none. */
@@ -177,9 +191,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     for (const [key, attributes] of pairsFromFiles(from, plane, io))
       if (project === undefined || key === `${project}/${domain}`) read.set(key, attributes);
   } else {
-    const pairs = project === undefined ? await targetPairs(endpoint, plane, io) : [{ project, domain: domain ?? '' }];
-    if (pairs === null) return ExitCode.rejected;
-    const uctl = uctlOf(values, io);
+    const known = await targetPairs(endpoint, plane, io, project === undefined ? undefined : 10);
+    if (known === null) return ExitCode.rejected;
+    const pairs = project === undefined ? known.pairs : [{ project, domain: domain ?? '' }];
+    const uctl = uctlOf(values, io, known.tool);
     for (const pair of pairs) read.set(`${pair.project}/${pair.domain}`, await readWithUctl(pair, uctl, io));
   }
 

@@ -16,11 +16,15 @@ export interface Ran {
   output: string;
 }
 
-/** The uctl to run, from the environment and --uctl-config. */
-export const uctlOf = (values: OptionValues, io: CliIo): Uctl => {
+/**
+ * The uctl to run ($GRANTPLANE_UCTL, else `uctl` on PATH) — or, for a Flyte OSS plane, flytectl
+ * ($GRANTPLANE_FLYTECTL, else `flytectl`) — with --uctl-config.
+ */
+export const uctlOf = (values: OptionValues, io: CliIo, tool: 'uctl' | 'flytectl' = 'uctl'): Uctl => {
   const config = stringOption(values, 'uctl-config');
+  const fromEnv = tool === 'uctl' ? io.env.GRANTPLANE_UCTL : io.env.GRANTPLANE_FLYTECTL;
   return {
-    binary: io.env.GRANTPLANE_UCTL?.trim() || 'uctl',
+    binary: fromEnv?.trim() || tool,
     config: config === undefined ? [] : ['--config', config],
   };
 };

@@ -35,7 +35,8 @@ Options:
   --json                machine-readable output
   -h, --help            this text
 
-uctl is $GRANTPLANE_UCTL when set, else \`uctl\` on PATH (for Flyte OSS, point it at flytectl).
+uctl is $GRANTPLANE_UCTL when set, else \`uctl\` on PATH; an update naming flytectl (a Flyte OSS
+plane, binding: flytectl) runs $GRANTPLANE_FLYTECTL, else \`flytectl\`.
 Exit codes: 0 done (every update run and acknowledged, or nothing pending), 1 an update failed or
 did not verify (it stays pending) or the API refused, 2 bad usage or an unreachable API.
 `;
@@ -61,6 +62,8 @@ interface Outcome {
   pair: string;
   result: 'acknowledged' | 'would-run' | 'failed';
   commands: string[];
+  /** What ran, as a person says it: `uctl updated`, `uctl deleted`, `flytectl updated` … */
+  did?: string;
   detail?: string;
 }
 
@@ -74,62 +77,91 @@ async function listUpdates(endpoint: ApiEndpoint, status: string, io: CliIo): Pr
   return listed.items.filter(isUpdate);
 }
 
-/** The update's uctl arguments with its file at `file` (update gets --force: newer uctl asks otherwise). */
-function commandArgs(update: Update, file: string): string[] {
-  const [binary, ...args] = update.command.split(/\s+/).filter(Boolean);
-  if (binary !== 'uctl' || args[1] !== 'cluster-resource-attribute' || !['update', 'delete'].includes(args[0] ?? ''))
+/**
+ * The update's tool (uctl, or flytectl on a Flyte OSS plane) and arguments with its file at `file`
+ * (update gets --force: newer versions ask otherwise).
+ */
+function commandArgs(update: Update, file: string): { tool: 'uctl' | 'flytectl'; args: string[] } {
+  const [tool, ...args] = update.command.split(/\s+/).filter(Boolean);
+  if (
+    (tool !== 'uctl' && tool !== 'flytectl') ||
+    args[1] !== 'cluster-resource-attribute' ||
+    !['update', 'delete'].includes(args[0] ?? '')
+  )
     throw new UsageError(`updates: update ${update.id} has a command this runner does not know: ${update.command}`);
   const replaced = args.map((arg, i) => (args[i - 1] === '--attrFile' ? file : arg));
-  return [...replaced, ...(args[0] === 'update' ? ['--force'] : [])];
+  return { tool, args: [...replaced, ...(args[0] === 'update' ? ['--force'] : [])] };
 }
 
-/** Whether `uctl get` shows the pair as the update leaves it. */
-function verified(update: Update, got: Ran): boolean {
-  if (update.roleArn !== null) return got.code === 0 && got.output.includes(update.roleArn);
-  if (got.code !== 0) return notFound(got);
-  return !got.output.includes('defaultUserRoleValue');
+/** The attributes a file or a `get` sets, or null when the text is not a pair's attributes. */
+const attributesIn = async (text: string): Promise<Record<string, string> | null> => {
+  const { parseUctlAttributes } = await import('../app/attributes.js');
+  try {
+    return parseUctlAttributes(text).attributes;
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * Whether `get` shows the pair exactly as the update's file leaves it (update replaces the whole
+ * map): `null` when it does, else what differs. A delete is verified by "not found".
+ */
+async function mismatch(update: Update, got: Ran): Promise<string | null> {
+  const wanted = (await attributesIn(update.yaml)) ?? {};
+  if (Object.keys(wanted).length === 0 && update.command.split(/\s+/)[1] === 'delete')
+    return notFound(got) ? null : `the pair still has attributes: ${oneLine(got.output).slice(0, 300)}`;
+  if (got.code !== 0) return `get exited ${got.code}: ${oneLine(got.output).slice(0, 300)}`;
+  const shown = await attributesIn(got.output);
+  if (shown === null) return `get printed no attributes: ${oneLine(got.output).slice(0, 300)}`;
+  const keys = [...new Set([...Object.keys(wanted), ...Object.keys(shown)])].sort();
+  const differ = keys.filter((key) => wanted[key] !== shown[key]);
+  if (differ.length === 0) return null;
+  return `get shows ${differ
+    .map((key) => `${key}=${shown[key] ?? '(unset)'} where the file has ${wanted[key] ?? '(unset)'}`)
+    .join(', ')}`;
 }
 
 async function runOne(
   update: Update,
-  options: { uctl: Uctl; dryRun: boolean; endpoint: ApiEndpoint; io: CliIo },
+  options: { tools: Record<'uctl' | 'flytectl', Uctl>; dryRun: boolean; endpoint: ApiEndpoint; io: CliIo },
 ): Promise<Outcome> {
   const pair = `${update.dataPlane} ${update.project}/${update.domain}`;
   const dir = mkdtempSync(join(tmpdir(), 'grantplane-uctl-'));
   try {
     const file = join(dir, 'cluster_resource_attributes.yaml');
     writeFileSync(file, update.yaml);
-    const apply = commandArgs(update, file);
+    const { tool, args: apply } = commandArgs(update, file);
+    const uctl = options.tools[tool];
     const check = getPairArgs(update.project, update.domain);
-    const commands = [apply, check].map((args) => [options.uctl.binary, ...args, ...options.uctl.config].join(' '));
+    const commands = [apply, check].map((args) => [uctl.binary, ...args, ...uctl.config].join(' '));
     if (options.dryRun) return { id: update.id, pair, result: 'would-run', commands };
-    const ran = await runUctl(options.uctl, apply, options.io.env);
+    const ran = await runUctl(uctl, apply, options.io.env);
     if (ran.code !== 0)
       return {
         id: update.id,
         pair,
         result: 'failed',
         commands,
-        detail: `uctl exited ${ran.code}: ${oneLine(ran.output)}`,
+        detail: `${tool} exited ${ran.code}: ${oneLine(ran.output)}`,
       };
-    const got = await runUctl(options.uctl, check, options.io.env);
-    if (!verified(update, got)) {
-      const expected = update.roleArn === null ? 'no defaultUserRoleValue' : update.roleArn;
-      return {
-        id: update.id,
-        pair,
-        result: 'failed',
-        commands,
-        detail: `uctl get does not show ${expected} for the pair: ${oneLine(got.output).slice(0, 300)}`,
-      };
-    }
+    const got = await runUctl(uctl, check, options.io.env);
+    const differs = await mismatch(update, got);
+    if (differs !== null)
+      return { id: update.id, pair, result: 'failed', commands, detail: `not verified: ${tool} ${differs}` };
     const acked = await callApi('updates', options.endpoint, {
       method: 'POST',
       path: `/v1/attribute-updates/${encodeURIComponent(update.id)}/ack`,
     });
     if (acked.status !== 200)
       return { id: update.id, pair, result: 'failed', commands, detail: renderProblem('ack', acked).trim() };
-    return { id: update.id, pair, result: 'acknowledged', commands };
+    return {
+      id: update.id,
+      pair,
+      result: 'acknowledged',
+      commands,
+      did: `${tool} ${apply[0] === 'delete' ? 'deleted' : 'updated'}`,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -200,7 +232,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     throw new UsageError('updates run: --project and --domain go together (one pair)');
   const dryRun = flag(parsed.values, 'dry-run');
   const endpoint = apiEndpoint('updates run', parsed.values, io, 'admin');
-  const uctl = uctlOf(parsed.values, io);
+  const tools = { uctl: uctlOf(parsed.values, io), flytectl: uctlOf(parsed.values, io, 'flytectl') };
   const pending = await listUpdates(endpoint, 'pending', io);
   if (pending === null) return ExitCode.rejected;
   const chosen = pending.filter(
@@ -210,13 +242,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   );
   const outcomes: Outcome[] = [];
   for (const update of chosen) {
-    const outcome = await runOne(update, { uctl, dryRun, endpoint, io });
+    const outcome = await runOne(update, { tools, dryRun, endpoint, io });
     outcomes.push(outcome);
     if (json) continue;
     if (outcome.result === 'would-run') {
       io.stdout(`would run for ${outcome.pair} (${outcome.id}):\n${outcome.commands.map((c) => `  ${c}\n`).join('')}`);
     } else if (outcome.result === 'acknowledged') {
-      io.stdout(`${outcome.pair}: uctl updated, verified, acknowledged ${outcome.id}\n`);
+      io.stdout(`${outcome.pair}: ${outcome.did ?? 'uctl updated'}, verified, acknowledged ${outcome.id}\n`);
     } else io.stderr(`grantplane: ${outcome.pair}: ${outcome.detail ?? 'failed'}; ${outcome.id} stays pending\n`);
   }
   const failed = outcomes.filter((o) => o.result === 'failed').length;

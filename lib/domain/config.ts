@@ -145,6 +145,14 @@ const awsPlaneSchema = z.strictObject({
     .optional(),
   driftMode: z.enum(['detect', 'enforce']).default('detect'),
   roleDeletionGraceMinutes: z.number().int().min(0).default(60),
+  // How a pair's pods are pointed at its role: Union's uctl with `defaultUserRoleValue`, or Flyte
+  // OSS's flytectl with `defaultIamRole` (the flyte-binary chart's cluster_resources customData).
+  binding: z.enum(['uctl', 'flytectl']).default('uctl'),
+  bindingAttribute: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be an attribute name: a letter, then letters, digits or "_"')
+    .max(128)
+    .optional(),
 });
 
 // GCP and Azure planes: grantplane validates requests for them but changes nothing there (R2).
@@ -402,6 +410,9 @@ export function parseConfig(raw: unknown): GrantplaneConfig {
       else if (!plane.domains.includes(domain)) problems.add(path, `"${domain}" is not one of the plane's domains`);
       else if (!matchesServed(plane.projects, project))
         problems.add(path, `project "${project}" is not served by this plane`);
+      const bound = roleAttribute(plane);
+      if (Object.hasOwn(plane.attributes[pair] ?? {}, bound))
+        problems.add([...path, bound], `grantplane sets ${bound} (the plane's binding attribute); leave it out`);
     }
     return {
       ...plane,
@@ -418,6 +429,11 @@ export function parseConfig(raw: unknown): GrantplaneConfig {
   }
   problems.done();
   return { dataPlanes: planes, webhooks: parsed.webhooks, driftSchedule: parsed.driftSchedule };
+}
+
+/** The cluster resource attribute that names a pair's role on this plane. */
+export function roleAttribute(plane: Pick<AwsDataPlaneConfig, 'binding' | 'bindingAttribute'>): string {
+  return plane.bindingAttribute ?? (plane.binding === 'flytectl' ? 'defaultIamRole' : 'defaultUserRoleValue');
 }
 
 /** Whether a plane serves a project (its `projects` is `*` or lists it). */

@@ -8,7 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeDocumentClient } from '../../lib/adapters/dynamodb/client.js';
 import { makeDynamoStores } from '../../lib/adapters/dynamodb/stores.js';
-import { uctlUpdate } from '../../lib/domain/compile/uctl.js';
+import { uctlUpdate, type Binding } from '../../lib/domain/compile/uctl.js';
 import type { Stores } from '../../lib/domain/ports.js';
 import type { AttributeUpdate } from '../../lib/domain/records.js';
 import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
@@ -48,8 +48,13 @@ const calls = (): string[][] =>
     : [];
 
 /** A pending update as the applier records it (the compiled uctl file of the pair). */
-const pending = async (id: string, project: string, roleArn: string | null): Promise<AttributeUpdate> => {
-  const file = uctlUpdate(project, 'staging', roleArn, {});
+const pending = async (
+  id: string,
+  project: string,
+  roleArn: string | null,
+  binding?: Binding,
+): Promise<AttributeUpdate> => {
+  const file = uctlUpdate(project, 'staging', roleArn, {}, binding);
   const update: AttributeUpdate = {
     id,
     dataPlane: 'prod',
@@ -131,7 +136,9 @@ describe('grantplane updates (process, against the local server, stand-in uctl)'
       STAND_IN_UCTL_FAIL: 'lost',
     });
     expect(lost.code).toBe(1);
-    expect(lost.stderr).toContain(`uctl get does not show ${ROLE} for the pair`);
+    expect(lost.stderr).toMatch(
+      /not verified: uctl get exited 1: Error: attribute not found for project failing domain staging.*; 01UPDATEB stays pending/,
+    );
     expect((await stores.attributes.getAttributeUpdate('01UPDATEB'))?.status).toBe('pending');
 
     // uctl succeeds this time: the pair verifies and the update is acknowledged
@@ -146,6 +153,24 @@ describe('grantplane updates (process, against the local server, stand-in uctl)'
     expect(ran.code).toBe(0);
     expect(calls().at(-2)?.slice(0, 2)).toEqual(['delete', 'cluster-resource-attribute']);
     expect((await stores.attributes.getAttributeUpdate('01UPDATEC'))?.status).toBe('acknowledged');
+  });
+
+  it("runs a Flyte OSS plane's update with flytectl ($GRANTPLANE_FLYTECTL) and verifies defaultIamRole", async () => {
+    // Prepare: an update as a plane with binding: flytectl records it; uctl itself is not there
+    await pending('01UPDATED', 'oss', ROLE, { tool: 'flytectl', attribute: 'defaultIamRole' });
+
+    // Act
+    const ran = await grantplane(['run', '--project', 'oss', '--domain', 'staging'], {
+      GRANTPLANE_UCTL: join(dir, 'no-uctl-here'),
+      GRANTPLANE_FLYTECTL: STAND_IN,
+    });
+
+    // Assess
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout).toContain('prod oss/staging: flytectl updated, verified, acknowledged 01UPDATED');
+    expect(calls()[0]?.slice(0, 2)).toEqual(['update', 'cluster-resource-attribute']);
+    expect(readFileSync(join(STATE, 'oss_staging.json'), 'utf8')).toContain(`"defaultIamRole":"${ROLE}"`);
+    expect((await stores.attributes.getAttributeUpdate('01UPDATED'))?.status).toBe('acknowledged');
   });
 
   it('says what is missing: no API, no token, an unknown action', async () => {

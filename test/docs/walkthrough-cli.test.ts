@@ -39,7 +39,7 @@ describe('docs/cli.md walkthrough without curl (run in bash as printed)', () => 
       `${id}: active`,
       'history:',
       `${id}  revoking`,
-      'prod flytesnacks/staging: uctl updated, verified, acknowledged',
+      'prod flytesnacks/staging: uctl deleted, verified, acknowledged',
       `${id}: revoked`,
       'grant.revoked',
       `grant ${id}`,

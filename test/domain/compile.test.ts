@@ -105,6 +105,40 @@ describe('C5 uctl file (seed 001)', () => {
     expect(result.notes[0]?.message).toContain('uctl get cluster-resource-attribute -p flytesnacks -d staging');
   });
 
+  it('binds through flytectl and defaultIamRole on a Flyte OSS plane (binding: flytectl; the flyte-binary eks-starter values)', () => {
+    // Prepare: a Flyte OSS plane, and one overriding the attribute its chart templates
+    const flyte = config(
+      prodPlane({ binding: 'flytectl', attributes: { 'flytesnacks/staging': { projectQuotaCpu: '8' } } }),
+    );
+    const custom = config(prodPlane({ binding: 'flytectl', bindingAttribute: 'userIamRole' }));
+    const request = { dataPlane: 'prod', scope: pair('flytesnacks', 'staging'), resource: s3('acme-a') };
+
+    // Act
+    const [oss, overridden] = [flyte, custom].map(
+      (cfg) => planGrants({ config: cfg, requests: [request], now: NOW }).targets.find((t) => t.uctl !== null)?.uctl,
+    );
+
+    // Assess
+    const role = `arn:aws:iam::${ACCOUNT}:role/grantplane/acme-flytesnacks-staging`;
+    expect(oss?.command).toBe('flytectl update cluster-resource-attribute --attrFile cluster_resource_attributes.yaml');
+    expect(parse(oss?.yaml ?? '')).toEqual({
+      attributes: { defaultIamRole: role, projectQuotaCpu: '8' },
+      domain: 'staging',
+      project: 'flytesnacks',
+    });
+    expect(parse(overridden?.yaml ?? '').attributes).toEqual({ userIamRole: role });
+    const dropped = uctlUpdate(
+      'flytesnacks',
+      'staging',
+      null,
+      { defaultIamRole: role },
+      { tool: 'flytectl', attribute: 'defaultIamRole' },
+    );
+    expect(dropped.command).toBe(
+      'flytectl delete cluster-resource-attribute --attrFile cluster_resource_attributes.yaml',
+    );
+  });
+
   it('round-trips awkward values through a YAML parser', () => {
     const update = uctlUpdate('p', 'd', null, { 'odd key': 'a "quoted"\nvalue: yes', yes: 'no' });
     expect(parse(update.yaml)).toEqual({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../lib/domain/config.js';
-import { ACCOUNT, prodPlane } from './engine-fixtures.js';
+import { ConfigError, formatPath, parseConfig } from '../../lib/domain/config.js';
+import { ACCOUNT, config, prodPlane } from './engine-fixtures.js';
 
 function configError(raw: unknown): ConfigError {
   try {
@@ -30,6 +30,7 @@ describe('parseConfig (docs/configuration.md)', () => {
       attributes: {},
       driftMode: 'detect',
       roleDeletionGraceMinutes: 60,
+      binding: 'uctl',
     });
     expect(config.webhooks).toEqual({});
   });
@@ -143,5 +144,26 @@ describe('parseConfig (docs/configuration.md)', () => {
     expect(error.message.startsWith(`${key}: `)).toBe(true);
     expect(error.message).not.toContain('\n');
     if (message !== undefined) expect(error.message).toBe(message);
+  });
+});
+
+describe('binding (docs/configuration.md: uctl on Union, flytectl on Flyte OSS)', () => {
+  it('refuses an unknown tool, an attribute name that is not one, and configured attributes that set the role', () => {
+    const problems = (plane: Record<string, unknown>) => {
+      try {
+        config(prodPlane(plane));
+        return [];
+      } catch (error: unknown) {
+        return (error as ConfigError).problems.map((problem) => `${formatPath(problem.path)}: ${problem.message}`);
+      }
+    };
+    expect(problems({ binding: 'kubectl' }).join('\n')).toContain('dataPlanes[0].binding');
+    expect(problems({ binding: 'flytectl', bindingAttribute: 'default-iam-role' }).join('\n')).toContain(
+      'dataPlanes[0].bindingAttribute: must be an attribute name',
+    );
+    expect(problems({ binding: 'flytectl', attributes: { 'flytesnacks/staging': { defaultIamRole: 'x' } } })).toEqual([
+      "dataPlanes[0].attributes.flytesnacks/staging.defaultIamRole: grantplane sets defaultIamRole (the plane's binding attribute); leave it out",
+    ]);
+    expect(problems({ attributes: { 'flytesnacks/staging': { defaultIamRole: 'x' } } })).toEqual([]); // uctl: just another key
   });
 });

@@ -12,7 +12,7 @@ import { documentHash } from './hash.js';
 import { globalPolicyName, pairPolicyName, pairRoleName } from './names.js';
 import { toPolicyStatement, type NormStatement } from './statements.js';
 import { pairTrustPolicy } from './trust.js';
-import { uctlUpdate } from './uctl.js';
+import { bindingOf, uctlUpdate } from './uctl.js';
 
 // C1/C2/C4/C5: packed statements → the desired state of one target.
 
@@ -90,6 +90,6 @@ export function compilePairTarget(
     },
     attachedPolicyArns: [userFlyteRolePolicyArn(plane), ...globalPolicyArns, ...policies.map((policy) => policy.arn)],
     policies,
-    uctl: uctlUpdate(project, domain, arn, currentAttributes),
+    uctl: uctlUpdate(project, domain, arn, currentAttributes, bindingOf(plane)),
   };
 }

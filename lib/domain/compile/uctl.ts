@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { roleAttribute, type AwsDataPlaneConfig } from '../config.js';
 import type { UctlUpdate } from '../model.js';
 import { compareStrings } from './statements.js';
 
@@ -8,6 +9,15 @@ import { compareStrings } from './statements.js';
 
 export const UCTL_FILE = 'cluster_resource_attributes.yaml';
 export const UCTL_COMMAND = `uctl update cluster-resource-attribute --attrFile ${UCTL_FILE}`;
+
+/** How a plane points a pair at its role: the tool and the attribute (docs/configuration.md `binding`). */
+export interface Binding {
+  tool: 'uctl' | 'flytectl';
+  attribute: string;
+}
+
+/** Union's: `uctl update cluster-resource-attribute` with `defaultUserRoleValue` (seed 001). */
+export const UCTL_BINDING: Binding = { tool: 'uctl', attribute: 'defaultUserRoleValue' };
 /**
  * For a pair left with no attribute at all (its role dropped, nothing else set): an update with an
  * empty map would store an empty override; delete removes the pair's cluster resource attributes,
@@ -16,30 +26,41 @@ export const UCTL_COMMAND = `uctl update cluster-resource-attribute --attrFile $
  */
 export const UCTL_DELETE_COMMAND = `uctl delete cluster-resource-attribute --attrFile ${UCTL_FILE}`;
 
+const commandOf = (tool: Binding['tool'], verb: 'update' | 'delete'): string =>
+  `${tool} ${verb} cluster-resource-attribute --attrFile ${UCTL_FILE}`;
+
 /**
- * The uctl file for a pair. `roleArn` null drops `defaultUserRoleValue` (the pair's pods fall back
- * to <UserFlyteRole>); when no other attribute remains, the command is the delete. Key order: attributes (defaultUserRoleValue first, the rest sorted), domain,
- * project; every value a double-quoted string.
+ * The uctl file for a pair. `roleArn` null drops the binding's attribute (`defaultUserRoleValue`:
+ * the pair's pods fall back to <UserFlyteRole>); when no other attribute remains, the command is the
+ * delete. Key order: attributes (the role's first, the rest sorted), domain, project; every value a
+ * double-quoted string. A Flyte OSS plane binds through flytectl and `defaultIamRole`.
  */
 export function uctlUpdate(
   project: string,
   domain: string,
   roleArn: string | null,
   current: Readonly<Record<string, unknown>> = {},
+  binding: Binding = UCTL_BINDING,
 ): UctlUpdate {
   const attributes: Record<string, string> = {};
-  if (roleArn !== null) attributes['defaultUserRoleValue'] = roleArn;
+  if (roleArn !== null) attributes[binding.attribute] = roleArn;
   for (const key of Object.keys(current).sort(compareStrings)) {
-    if (key === 'defaultUserRoleValue') continue;
+    if (key === binding.attribute) continue;
     attributes[key] = String(current[key]);
   }
   const document = { attributes, domain, project };
   return {
     file: UCTL_FILE,
     yaml: isSimple(document) ? writeSimple(document) : writeWithLibrary(document),
-    command: Object.keys(attributes).length === 0 ? UCTL_DELETE_COMMAND : UCTL_COMMAND,
+    command: commandOf(binding.tool, Object.keys(attributes).length === 0 ? 'delete' : 'update'),
   };
 }
+
+/** A plane's binding from its configuration. */
+export const bindingOf = (plane: Pick<AwsDataPlaneConfig, 'binding' | 'bindingAttribute'>): Binding => ({
+  tool: plane.binding,
+  attribute: roleAttribute(plane),
+});
 
 /** The `yaml` package's rendering: double-quoted values, plain keys, no line folding. */
 export function writeWithLibrary(document: {
