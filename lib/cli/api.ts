@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { stringOption, type OptionValues } from './args.js';
 import { oneLine, UsageError, type CliIo } from './io.js';
+import { clientCredentialsToken, hasClientCredentials } from './oidc.js';
 
 const TIMEOUT_MS = 120_000;
 
@@ -38,8 +39,17 @@ export const text = (value: unknown): string => (typeof value === 'string' ? val
 export const nonEmpty = (value: string | undefined): string | undefined =>
   value === undefined || value.trim() === '' ? undefined : value.trim();
 
-/** The endpoint from the command's options and the environment, or a UsageError saying what to set. */
-export function apiEndpoint(command: string, values: OptionValues, io: CliIo, role: string): ApiEndpoint {
+/**
+ * The endpoint from the command's options and the environment, or a UsageError saying what to set.
+ * The token: --token, else GRANTPLANE_TOKEN, else the file GRANTPLANE_TOKEN_FILE names, else — when
+ * GRANTPLANE_OIDC_CLIENT_ID is set — one from the issuer by the client credentials grant.
+ */
+export async function apiEndpoint(
+  command: string,
+  values: OptionValues,
+  io: CliIo,
+  role: string,
+): Promise<ApiEndpoint> {
   const api = nonEmpty(stringOption(values, 'api')) ?? nonEmpty(io.env.GRANTPLANE_API);
   if (api === undefined)
     throw new UsageError(`${command}: the API's URL is required: pass --api <url> or set GRANTPLANE_API`);
@@ -60,9 +70,10 @@ export function apiEndpoint(command: string, values: OptionValues, io: CliIo, ro
       throw new UsageError(`${command}: GRANTPLANE_TOKEN_FILE=${file} cannot be read`, { cause: error });
     }
   }
+  if (token === undefined && hasClientCredentials(io.env)) token = await clientCredentialsToken(command, io);
   if (token === undefined)
     throw new UsageError(
-      `${command}: a token with the ${role} role is required: pass --token, or set GRANTPLANE_TOKEN or GRANTPLANE_TOKEN_FILE`,
+      `${command}: a token with the ${role} role is required: pass --token, or set GRANTPLANE_TOKEN or GRANTPLANE_TOKEN_FILE (or GRANTPLANE_OIDC_CLIENT_ID for a client credentials token)`,
     );
   return { base, token };
 }

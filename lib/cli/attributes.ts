@@ -183,7 +183,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const from = stringOption(values, 'from');
   const dryRun = flag(values, 'dry-run');
   const json = flag(values, 'json');
-  const endpoint = apiEndpoint('attributes import', values, io, 'admin');
+  const endpoint = await apiEndpoint('attributes import', values, io, 'admin');
 
   // Which pairs, and what each has today
   const read = new Map<string, Record<string, string> | string>();

@@ -78,7 +78,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const filters = filtersOf(parsed.values);
   const limit = limitOption('audit', parsed.values, 50);
-  const endpoint = apiEndpoint('audit', parsed.values, io, 'approver or admin');
+  const endpoint = await apiEndpoint('audit', parsed.values, io, 'approver or admin');
   const listed = await listAll('audit', endpoint, '/v1/audit', filters, limit);
   if ('refused' in listed) {
     io.stderr(renderProblem('audit', listed.refused));

@@ -159,7 +159,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (!ACTIONS.includes(action)) throw new UsageError(`grants: unknown action "${action}" (${ACTIONS.join(', ')})`);
   if (extra.length > 0 || (action === 'request' && id !== undefined))
     throw new UsageError(`grants ${action}: unexpected argument "${action === 'request' ? id : extra[0]}"`);
-  const endpoint = apiEndpoint(`grants ${action}`, parsed.values, io, ROLE_OF[action] ?? 'any');
+  const endpoint = await apiEndpoint(`grants ${action}`, parsed.values, io, ROLE_OF[action] ?? 'any');
   if (action === 'list') return list(endpoint, parsed.values, io);
   if (action === 'request') return request(endpoint, requestOf(parsed.values, io), parsed.values, io);
   if (id === undefined) throw new UsageError(`grants ${action}: name the grant: grantplane grants ${action} <id>`);

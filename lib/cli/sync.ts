@@ -107,7 +107,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return ExitCode.ok;
   }
   if (parsed.positionals.length > 0) throw new UsageError(`sync: unexpected argument "${parsed.positionals[0]}"`);
-  const endpoint = apiEndpoint('sync', parsed.values, io, 'admin');
+  const endpoint = await apiEndpoint('sync', parsed.values, io, 'admin');
   const source = requiredString('sync', parsed.values, 'source');
   const grantsPath = requiredString('sync', parsed.values, 'grants');
   const dryRun = flag(parsed.values, 'dry-run');

@@ -19,8 +19,14 @@ function knownGroups(env: Record<string, string | undefined>): string[] {
 }
 
 const HELP = `Usage: grantplane token --sub <subject> [--roles requester,approver,admin] [--ttl <seconds>] [--claim <name>]
+       grantplane token --client-credentials
 
 Mints an HS256 token for the local stack (npm start) only; a deployed API never accepts it.
+With --client-credentials: prints a token for a deployed API instead, from its OIDC issuer by the
+client credentials grant (GRANTPLANE_OIDC_ISSUER, GRANTPLANE_OIDC_CLIENT_ID and
+GRANTPLANE_OIDC_CLIENT_SECRET or GRANTPLANE_OIDC_CLIENT_SECRET_FILE; GRANTPLANE_OIDC_SCOPE and
+GRANTPLANE_OIDC_AUDIENCE when the IdP wants them). Commands that call the API do this themselves
+when GRANTPLANE_OIDC_CLIENT_ID is set and no token is given.
   --sub     the caller's subject (who requests, approves, revokes)
   --roles   comma-separated roles (requester, approver, admin; or the groups GRANTPLANE_ROLE_MAPPING names) put in the roles claim (default: none)
   --ttl     lifetime in seconds (default 43200 = 12 hours)
@@ -35,9 +41,18 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     roles: { type: 'string' },
     ttl: { type: 'string' },
     claim: { type: 'string' },
+    'client-credentials': { type: 'boolean' },
   });
   if (parsed.help) {
     io.stdout(HELP);
+    return ExitCode.ok;
+  }
+  if (parsed.values['client-credentials'] === true) {
+    const given = ['sub', 'roles', 'ttl', 'claim'].filter((key) => parsed.values[key] !== undefined);
+    if (given.length > 0)
+      throw new UsageError(`token: --client-credentials takes its settings from the environment, not --${given[0]}`);
+    const { clientCredentialsToken } = await import('./oidc.js');
+    io.stdout(`${await clientCredentialsToken('token', io)}\n`);
     return ExitCode.ok;
   }
   const sub = requiredString('token', parsed.values, 'sub');

@@ -199,7 +199,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const status = stringOption(parsed.values, 'status') ?? 'pending';
     if (status !== 'pending' && status !== 'acknowledged')
       throw new UsageError(`updates list: --status is pending or acknowledged, got "${status}"`);
-    const updates = await listUpdates(apiEndpoint('updates list', parsed.values, io, 'any'), status, io);
+    const updates = await listUpdates(await apiEndpoint('updates list', parsed.values, io, 'any'), status, io);
     if (updates === null) return ExitCode.rejected;
     if (json) io.stdout(`${JSON.stringify(updates, null, 2)}\n`);
     else {
@@ -214,7 +214,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (action === 'ack') {
     const id = rest[0];
     if (id === undefined) throw new UsageError('updates ack: name the update: grantplane updates ack <id>');
-    const endpoint = apiEndpoint('updates ack', parsed.values, io, 'admin');
+    const endpoint = await apiEndpoint('updates ack', parsed.values, io, 'admin');
     const answer = await callApi('updates', endpoint, {
       method: 'POST',
       path: `/v1/attribute-updates/${encodeURIComponent(id)}/ack`,
@@ -231,7 +231,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if ((project === undefined) !== (domain === undefined))
     throw new UsageError('updates run: --project and --domain go together (one pair)');
   const dryRun = flag(parsed.values, 'dry-run');
-  const endpoint = apiEndpoint('updates run', parsed.values, io, 'admin');
+  const endpoint = await apiEndpoint('updates run', parsed.values, io, 'admin');
   const tools = { uctl: uctlOf(parsed.values, io), flytectl: uctlOf(parsed.values, io, 'flytectl') };
   const pending = await listUpdates(endpoint, 'pending', io);
   if (pending === null) return ExitCode.rejected;
