@@ -155,7 +155,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         confirmRemoval: flag(parsed.values, 'confirm-removal'),
         onAction: (line) => io.stdout(`${prefix(plane)}${line}\n`),
       });
-      if (dryRun) for (const line of result.actions) io.stdout(`${prefix(plane)}${line}\n`);
+      if (dryRun) for (const line of result.actions) io.stdout(`${prefix(plane)}would ${line}\n`);
       for (const role of result.waitingRoles) {
         io.stdout(
           `${prefix(plane)}waiting ${role}: no longer declared; it is deleted by apply --prune-roles once its pair's uctl update has run\n`,
@@ -164,9 +164,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       for (const note of result.notes) io.stdout(`${prefix(plane)}note: ${note}\n`);
       changes += result.changes;
     }
-    if (dryRun) io.stdout('dry run: nothing was changed\n');
-    // Always `N changes` (also `1 changes`): CI scripts match the contract's line literally.
-    io.stdout(`${changes} changes\n`);
+    // Always `N changes` (also `1 changes`): CI scripts match the contract's line literally; a dry
+    // run says what it would do.
+    io.stdout(dryRun ? `dry run: nothing was changed\n${changes} changes would be made\n` : `${changes} changes\n`);
     return ExitCode.ok;
   } catch (error: unknown) {
     if (error instanceof UsageError) throw error;

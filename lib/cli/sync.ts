@@ -75,7 +75,11 @@ export function describeGrant(grant: GrantLike): string {
 /** The diff as a short summary: counts, then one line per added and removed grant. */
 export function renderSyncSummary(source: string, answer: SyncAnswer): string {
   const lines = [
-    `source ${source}${answer.revision === undefined ? '' : ` at ${answer.revision}`}: ${answer.added.length} added, ${answer.unchanged.length} unchanged, ${answer.removed.length} removed${answer.dryRun === true ? ' (dry run: nothing changed)' : ''}`,
+    `source ${source}${answer.revision === undefined ? '' : ` at ${answer.revision}`}: ${
+      answer.dryRun === true
+        ? `would add ${answer.added.length}, keep ${answer.unchanged.length}, remove ${answer.removed.length} (dry run: nothing changed)`
+        : `${answer.added.length} added, ${answer.unchanged.length} unchanged, ${answer.removed.length} removed`
+    }`,
   ];
   for (const grant of answer.added) lines.push(`+ ${describeGrant(grant)}`);
   for (const grant of answer.removed) lines.push(`- ${describeGrant(grant)}`);

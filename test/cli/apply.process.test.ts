@@ -152,8 +152,8 @@ describe('grantplane apply / drift (process)', () => {
     ctx.emulator.resetCalls();
     const run = await grantplane('apply', '--config', CONFIG, '--grants', GRANTS, '--dry-run');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('CreatePolicy grantplane-global-1\n');
-    expect(run.stdout).toMatch(/dry run: nothing was changed\n\d+ changes\n$/);
+    expect(run.stdout).toContain('would CreatePolicy grantplane-global-1\n');
+    expect(run.stdout).toMatch(/dry run: nothing was changed\n\d+ changes would be made\n$/);
     expect(writes()).toEqual([]);
   });
 

@@ -64,7 +64,7 @@ describe('grantplane sync (process, against the local server)', () => {
     );
     const dry = await grantplane([...base, '--grants', one, '--dry-run'], { GRANTPLANE_TOKEN: admin });
     expect(dry.code).toBe(1);
-    expect(dry.stdout).toContain('0 added, 1 unchanged, 3 removed (dry run: nothing changed)');
+    expect(dry.stdout).toContain('would add 0, keep 1, remove 3 (dry run: nothing changed)');
     expect(dry.stdout).toMatch(/^! sync\.prune-guard: .*repeat with --confirm-prune$/m); // the CLI's flag, not the API's query
 
     const refused = await grantplane([...base, '--grants', one], { GRANTPLANE_TOKEN: admin });
