@@ -73,7 +73,7 @@ export async function apiEndpoint(
   if (token === undefined && hasClientCredentials(io.env)) token = await clientCredentialsToken(command, io);
   if (token === undefined)
     throw new UsageError(
-      `${command}: a token with the ${role} role is required: pass --token, or set GRANTPLANE_TOKEN or GRANTPLANE_TOKEN_FILE (or GRANTPLANE_OIDC_CLIENT_ID for a client credentials token)`,
+      `${command}: ${role === 'any' ? 'a token' : `a token with the ${role} role`} is required: pass --token, or set GRANTPLANE_TOKEN or GRANTPLANE_TOKEN_FILE (or GRANTPLANE_OIDC_CLIENT_ID for a client credentials token)`,
     );
   return { base, token };
 }

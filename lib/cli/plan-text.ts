@@ -28,7 +28,12 @@ const entry = (index: number): number => index + 1;
  * Renders a PlanResult as Markdown; `requests` (the input, by index) lets rows say which grant they
  * mean. Grants are numbered from 1, as a reviewer counts the file's entries (`grants[0]` is #1).
  */
-export function renderPlanText(result: PlanResult, requests: readonly unknown[] = []): string {
+export function renderPlanText(
+  result: PlanResult,
+  requests: readonly unknown[] = [],
+  /** Sections placed right after the summary (the diff against the live desired state). */
+  sections: readonly string[] = [],
+): string {
   const out: string[] = [];
   const verdict =
     result.rejected.length === 0 ? 'all grants accepted' : `${result.rejected.length} rejected — fix before merging`;
@@ -40,6 +45,7 @@ export function renderPlanText(result: PlanResult, requests: readonly unknown[] 
       `${result.infrastructure.length} infrastructure ${plural(result.infrastructure.length, 'output')}`,
     '',
   );
+  out.push(...sections);
 
   if (result.rejected.length > 0) {
     out.push(

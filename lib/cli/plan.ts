@@ -6,8 +6,11 @@ import { loadAttributesFile, loadConfigFile, loadGrantsFile } from './files.js';
 import type { GrantplaneConfig } from '../domain/config.js';
 import { ExitCode, UsageError, type CliIo } from './io.js';
 import { renderPlanText } from './plan-text.js';
+import { apiEndpoint } from './api.js';
+import { liveDiff, renderLiveDiff, type LiveDiff } from './plan-live.js';
 
 const USAGE = `Usage: grantplane plan --config <file> --grants <file> [--format json|text|markdown] [--attributes <path>]
+                       [--api <url> [--source <name>]]
 
 Validates grant requests against the documented rules and compiles them into the IAM roles,
 policies and uctl attribute files they need. Nothing is changed anywhere.
@@ -23,6 +26,12 @@ Options:
                        ("<project>/<domain>" with a single AWS plane); or a folder of such files,
                        with a subfolder per plane (attributes/prod/…); for those pairs they replace
                        the configuration's attributes in the uctl files
+  --api <url>          also show what the grants change against the live desired state of the
+                       API there (per target: access added and removed, what becomes broader);
+                       the token as for every API command (--token, $GRANTPLANE_TOKEN, …)
+  --source <name>      with --api: the git source these grants are the whole set of; also list the
+                       grants its sync would remove (an admin token: the sync's dry run)
+  --token <token>      bearer token for --api
   -h, --help           this text
 
 Exit codes: 0 all accepted, 1 something rejected, 2 bad usage / unreadable file / invalid configuration.
@@ -35,6 +44,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     grants: { type: 'string' },
     format: { type: 'string' },
     attributes: { type: 'string' },
+    api: { type: 'string' },
+    source: { type: 'string' },
+    token: { type: 'string' },
   });
   if (parsed.help) {
     io.stdout(USAGE);
@@ -60,7 +72,20 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   // The real clock enters here, at the boundary; the engine itself never reads it.
   const result = planGrants({ config, requests, now: new Date(), ...(attributes ? { attributes } : {}) });
 
-  io.stdout(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : renderPlanText(result, requests));
+  const api = stringOption(parsed.values, 'api');
+  const source = stringOption(parsed.values, 'source');
+  if (source !== undefined && api === undefined)
+    throw new UsageError('plan: --source compares against a live API: pass --api <url> too');
+  let live: LiveDiff | undefined;
+  if (api !== undefined) {
+    const endpoint = await apiEndpoint('plan --api', parsed.values, io, 'any');
+    live = await liveDiff(endpoint, requests, source);
+  }
+  io.stdout(
+    format === 'json'
+      ? `${JSON.stringify(live === undefined ? result : { ...result, live }, null, 2)}\n`
+      : renderPlanText(result, requests, live === undefined ? [] : renderLiveDiff(live)),
+  );
   return result.rejected.length > 0 ? ExitCode.rejected : ExitCode.ok;
 }
 
