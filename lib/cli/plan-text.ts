@@ -199,6 +199,10 @@ function describeScope(scope: Scope): string {
   return scope.type === 'global' ? 'global (every project and domain)' : `${scope.project}/${scope.domain}`;
 }
 
+/** A field of a raw request as text; one a typo left out reads `?` (the table's path column names it). */
+const shown = (value: unknown): string =>
+  value === undefined || value === null ? '?' : typeof value === 'string' ? value : JSON.stringify(value);
+
 /** A short human description of a raw grant request; tolerant, since rejected requests may be malformed. */
 export function describeRequest(request: unknown): string {
   if (!isRecord(request)) return 'not an object';
@@ -207,27 +211,27 @@ export function describeRequest(request: unknown): string {
   const scope = request.scope;
   if (isRecord(scope)) {
     if (scope.type === 'global') parts.push('global');
-    else if (scope.type === 'project-domain') parts.push(`${String(scope.project)}/${String(scope.domain)}`);
+    else if (scope.type === 'project-domain') parts.push(`${shown(scope.project)}/${shown(scope.domain)}`);
   }
   const resource = request.resource;
   if (isRecord(resource)) {
     switch (resource.type) {
       case 's3':
         parts.push(
-          `s3 ${String(resource.bucket)}${typeof resource.prefix === 'string' ? `/${resource.prefix}` : ''} (${String(resource.access)})`,
+          `s3 ${shown(resource.bucket)}${typeof resource.prefix === 'string' ? `/${resource.prefix}` : ''} (${shown(resource.access)})`,
         );
         break;
       case 'secretsmanager':
-        parts.push(`secret ${String(resource.secretArn ?? resource.secretName)}`);
+        parts.push(`secret ${shown(resource.secretArn ?? resource.secretName)}`);
         break;
       case 'ecr':
-        parts.push(`ecr ${String(resource.repositoryArn)}`);
+        parts.push(`ecr ${shown(resource.repositoryArn)}`);
         break;
       case 'iam-statements':
         parts.push(`iam-statements (${Array.isArray(resource.statements) ? resource.statements.length : 0})`);
         break;
       default:
-        parts.push(`resource ${String(resource.type)}`);
+        parts.push(`resource ${shown(resource.type)}`);
     }
   }
   return parts.length === 0 ? 'grant' : parts.join(' · ');

@@ -271,7 +271,7 @@ function distance(a: string, b: string): number {
 }
 
 /** The known key nearest to `key`, when it is close enough to be a typo of it. */
-function nearestKey(key: string, known: readonly string[]): string | undefined {
+export function nearestKey(key: string, known: readonly string[]): string | undefined {
   let best: { key: string; distance: number } | undefined;
   for (const candidate of known) {
     const d = distance(key, candidate);

@@ -180,6 +180,16 @@ describe('describeRequest', () => {
       }),
     ).toBe('p/d · secret x');
   });
+
+  it('shows a field a typo left out as "?", never "undefined"', () => {
+    const text = describeRequest({
+      dataPlane: 'prod',
+      scope: { type: 'project-domain', projct: 'a', domain: 'development' },
+      resource: { type: 's3', bucket: 'x', acess: 'read' },
+    });
+    expect(text).toBe('prod · ?/development · s3 x (?)');
+    expect(text).not.toContain('undefined');
+  });
 });
 
 describe('renderPlanText on a large plan', () => {

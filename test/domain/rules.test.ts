@@ -31,6 +31,22 @@ describe('request schema (docs/rules.md)', () => {
     expect(codes({ scope: { type: 'namespace' }, resource: s3('acme-data') })).toEqual(['scope.type request.invalid']);
   });
 
+  it('suggests the field a typo meant, at every level, and says only "remove it" for a stranger', () => {
+    const messages = (request: unknown) => errorsOf(request).map((error) => `${error.path}: ${error.message}`);
+    expect(messages({ scope: GLOBAL, resourse: s3('acme-data') })).toContain(
+      'resourse: Unknown field "resourse": did you mean "resource"?',
+    );
+    expect(messages({ scope: GLOBAL, resource: s3('acme-data'), colour: 'red' })).toEqual([
+      'colour: Unknown field "colour": remove it or check its spelling.',
+    ]);
+    expect(
+      messages({ scope: { type: 'project-domain', projct: 'a', domain: 'development' }, resource: s3('acme-data') }),
+    ).toContain('scope.projct: Unknown field "projct": did you mean "project"?');
+    expect(
+      messages({ scope: GLOBAL, resource: { type: 's3', bucket: 'acme-data', acess: 'read', access: 'read' } }),
+    ).toEqual(['resource.acess: Unknown field "acess": did you mean "access"?']);
+  });
+
   it('accepts the documented example request', () => {
     const example = {
       dataPlane: 'prod',

@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import { formatPath } from '../config.js';
+import { formatPath, nearestKey } from '../config.js';
 import { grantRequestSchema, type GrantRequest } from '../grant.js';
 import type { RuleViolation } from '../model.js';
 import { violation } from './codes.js';
@@ -10,10 +10,14 @@ function toViolations(error: z.ZodError): RuleViolation[] {
   return error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const path = formatPath([...issue.path, issue.keys[0] ?? '?']);
+      const known = keysAt(grantRequestSchema, issue.path);
+      const near = issue.keys.length === 1 ? nearestKey(issue.keys[0] ?? '', known) : undefined;
       return violation(
         path,
         'request.invalid',
-        `Unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}: remove it or check its spelling.`,
+        near === undefined
+          ? `Unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}: remove it or check its spelling.`
+          : `Unknown field "${issue.keys[0] ?? ''}": did you mean "${near}"?`,
       );
     }
     const path = issue.path.length === 0 ? 'request' : formatPath(issue.path);
@@ -21,6 +25,24 @@ function toViolations(error: z.ZodError): RuleViolation[] {
       issue.path.length === 0 ? ' A grant request is a JSON object with scope and resource (docs/rules.md).' : '';
     return violation(path, 'request.invalid', `${explain(issue, path)}${hint}`);
   });
+}
+
+/** The field names an object of `schema` may hold at `path` (every variant of a union), for typo hints. */
+function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  const def = (
+    schema as unknown as {
+      def: { type: string; options?: z.ZodType[]; innerType?: z.ZodType; shape?: Record<string, z.ZodType> };
+    }
+  ).def;
+  if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable')
+    return def.innerType === undefined ? [] : keysAt(def.innerType, path);
+  if (def.type === 'union') return [...new Set((def.options ?? []).flatMap((option) => keysAt(option, path)))];
+  if (def.type !== 'object') return [];
+  const shape = (schema as unknown as { shape: Record<string, z.ZodType> }).shape;
+  const [head, ...rest] = path;
+  if (head === undefined) return Object.keys(shape);
+  const inner = typeof head === 'string' ? shape[head] : undefined;
+  return inner === undefined ? [] : keysAt(inner, rest);
 }
 
 const KINDS: Readonly<Record<string, string>> = {
