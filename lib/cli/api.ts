@@ -10,6 +10,9 @@ import { clientCredentialsToken, hasClientCredentials } from './oidc.js';
 
 const TIMEOUT_MS = 120_000;
 
+/** The options every command that calls the API takes (where the API is, which token to send). */
+export const API_OPTIONS = { api: { type: 'string' }, token: { type: 'string' } } as const;
+
 export interface ApiEndpoint {
   /** The API's base URL, checked. */
   base: URL;

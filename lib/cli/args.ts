@@ -1,7 +1,7 @@
 // A thin layer over node:util parseArgs: parse errors become UsageError (exit 2, one line), and
 // every command gets `--help` for free.
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { UsageError } from './io.js';
+import { ExitCode, UsageError, type CliIo } from './io.js';
 
 export type OptionValues = Record<string, string | boolean | string[] | undefined>;
 
@@ -67,4 +67,29 @@ export function choiceOption<T extends string>(
     throw new UsageError(`${command}: --${name} must be one of ${choices.join(', ')} (got "${value}")`);
   }
   return match;
+}
+
+/**
+ * `grantplane <command> <action> …`: the options parsed, `--help` printed (exit 0), a missing action
+ * answered with the usage on stderr (exit 2); otherwise the action, the arguments after it and the
+ * option values.
+ */
+export function parseActionArgs(
+  command: string,
+  args: readonly string[],
+  options: ParseArgsOptionsConfig,
+  usage: string,
+  io: Pick<CliIo, 'stdout' | 'stderr'>,
+): { action: string; rest: string[]; values: OptionValues } | number {
+  const parsed = parseCommandArgs(command, args, options, true);
+  if (parsed.help) {
+    io.stdout(usage);
+    return ExitCode.ok;
+  }
+  const [action, ...rest] = parsed.positionals;
+  if (action === undefined) {
+    io.stderr(usage);
+    return ExitCode.usage;
+  }
+  return { action, rest, values: parsed.values };
 }

@@ -2,8 +2,8 @@
 // update replaces its whole attribute map, so before grantplane writes one, the keys set there
 // today (quotas …) must be known. This reads them — by running `uctl get cluster-resource-attribute`
 // for each pair, or from files of its output — and imports them in bulk through the API.
-import { flag, parseCommandArgs, stringOption } from './args.js';
-import { apiEndpoint, callApi, isObject, listAll, renderProblem, text, type ApiEndpoint } from './api.js';
+import { flag, parseActionArgs, stringOption } from './args.js';
+import { API_OPTIONS, apiEndpoint, callApi, isObject, listAll, renderProblem, text, type ApiEndpoint } from './api.js';
 import { loadAttributesFile } from './files.js';
 import { ExitCode, oneLine, plural, UsageError, type CliIo } from './io.js';
 import { getPairArgs, notFound, runUctl, uctlOf } from './uctl.js';
@@ -146,12 +146,11 @@ function line(plane: string, outcome: Outcome): string {
 
 /** Runs `grantplane attributes`. */
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(
+  const parsed = parseActionArgs(
     'attributes',
     args,
     {
-      api: { type: 'string' },
-      token: { type: 'string' },
+      ...API_OPTIONS,
       plane: { type: 'string' },
       project: { type: 'string' },
       domain: { type: 'string' },
@@ -160,20 +159,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
     },
-    true,
+    USAGE,
+    io,
   );
-  if (parsed.help) {
-    io.stdout(USAGE);
-    return ExitCode.ok;
-  }
-  const [action, ...extra] = parsed.positionals;
-  if (action === undefined) {
-    io.stderr(USAGE);
-    return ExitCode.usage;
-  }
+  if (typeof parsed === 'number') return parsed;
+  const { action, rest: extra, values } = parsed;
   if (action !== 'import') throw new UsageError(`attributes: unknown action "${action}" (import)`);
   if (extra.length > 0) throw new UsageError(`attributes import: unexpected argument "${extra[0]}"`);
-  const values = parsed.values;
   const plane = stringOption(values, 'plane');
   if (plane === undefined)
     throw new UsageError('attributes import: name the data plane: grantplane attributes import --plane <name>');

@@ -1,7 +1,7 @@
 // `grantplane audit` (docs/cli.md "The audit trail: grantplane audit"): who did what to which grant
 // or target, newest first, from the API's audit trail — one line per event, or the events as JSON.
 import { flag, parseCommandArgs, stringOption, type OptionValues } from './args.js';
-import { apiEndpoint, isObject, limitOption, listAll, renderProblem, text } from './api.js';
+import { API_OPTIONS, apiEndpoint, isObject, limitOption, listAll, renderProblem, text } from './api.js';
 import { ExitCode, oneLine, plural, UsageError, type CliIo } from './io.js';
 
 const USAGE = `Usage: grantplane audit [--grant <id>] [--target <plane>/<project>/<domain> | <plane>/global] [--actor <subject>] [--limit <n>] [--json]
@@ -64,8 +64,7 @@ function filtersOf(values: OptionValues): Record<string, string> {
 /** Runs `grantplane audit`. */
 export async function run(args: string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs('audit', args, {
-    api: { type: 'string' },
-    token: { type: 'string' },
+    ...API_OPTIONS,
     grant: { type: 'string' },
     target: { type: 'string' },
     actor: { type: 'string' },

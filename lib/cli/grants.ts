@@ -1,7 +1,16 @@
 // `grantplane grants request|list|show|approve|reject|revoke` (docs/cli.md "Grants from a terminal"): the
 // grants API from a terminal or a script, through the CLI's API client (--api, --token).
-import { flag, parseCommandArgs, stringOption, type OptionValues } from './args.js';
-import { apiEndpoint, callApi, isObject, limitOption, listAll, renderProblem, type ApiEndpoint } from './api.js';
+import { flag, parseActionArgs, stringOption, type OptionValues } from './args.js';
+import {
+  API_OPTIONS,
+  apiEndpoint,
+  callApi,
+  isObject,
+  limitOption,
+  listAll,
+  renderProblem,
+  type ApiEndpoint,
+} from './api.js';
 import { ExitCode, oneLine, plural, UsageError, type CliIo } from './io.js';
 import { readStructuredFile } from './files.js';
 import { describeGrant } from './sync.js';
@@ -128,12 +137,11 @@ async function request(endpoint: ApiEndpoint, body: unknown, values: OptionValue
 
 /** Runs `grantplane grants`. */
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(
+  const parsed = parseActionArgs(
     'grants',
     args,
     {
-      api: { type: 'string' },
-      token: { type: 'string' },
+      ...API_OPTIONS,
       status: { type: 'string' },
       project: { type: 'string' },
       domain: { type: 'string' },
@@ -145,17 +153,12 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       quiet: { type: 'boolean' },
       json: { type: 'boolean' },
     },
-    true,
+    USAGE,
+    io,
   );
-  if (parsed.help) {
-    io.stdout(USAGE);
-    return ExitCode.ok;
-  }
-  const [action, id, ...extra] = parsed.positionals;
-  if (action === undefined) {
-    io.stderr(USAGE);
-    return ExitCode.usage;
-  }
+  if (typeof parsed === 'number') return parsed;
+  const { action, rest } = parsed;
+  const [id, ...extra] = rest;
   if (!ACTIONS.includes(action)) throw new UsageError(`grants: unknown action "${action}" (${ACTIONS.join(', ')})`);
   if (extra.length > 0 || (action === 'request' && id !== undefined))
     throw new UsageError(`grants ${action}: unexpected argument "${action === 'request' ? id : extra[0]}"`);

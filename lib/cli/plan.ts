@@ -6,7 +6,7 @@ import { loadAttributesFile, loadConfigFile, loadGrantsFile } from './files.js';
 import type { GrantplaneConfig } from '../domain/config.js';
 import { ExitCode, UsageError, type CliIo } from './io.js';
 import { renderPlanText } from './plan-text.js';
-import { apiEndpoint } from './api.js';
+import { API_OPTIONS, apiEndpoint } from './api.js';
 import { liveDiff, renderLiveDiff, type LiveDiff } from './plan-live.js';
 
 const USAGE = `Usage: grantplane plan --config <file> --grants <file> [--format json|text|markdown] [--attributes <path>]
@@ -44,9 +44,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     grants: { type: 'string' },
     format: { type: 'string' },
     attributes: { type: 'string' },
-    api: { type: 'string' },
+    ...API_OPTIONS,
     source: { type: 'string' },
-    token: { type: 'string' },
   });
   if (parsed.help) {
     io.stdout(USAGE);

@@ -3,7 +3,7 @@
 // (4xx: invalid grants 422, prune guard 409, no role 403, …) or a dry run hit the prune guard;
 // 2 on bad usage, an unreadable file, an unreachable API or a failing one (5xx).
 import { flag, parseCommandArgs, requiredString, stringOption } from './args.js';
-import { apiEndpoint, callApi, isObject, nonEmpty, renderProblem, text } from './api.js';
+import { API_OPTIONS, apiEndpoint, callApi, isObject, nonEmpty, renderProblem, text } from './api.js';
 import { loadGrantsFile } from './files.js';
 import { ExitCode, oneLine, UsageError, type CliIo } from './io.js';
 
@@ -98,13 +98,12 @@ const flagSpeak = (message: string): string =>
 /** Runs `grantplane sync`. */
 export async function run(args: string[], io: CliIo): Promise<number> {
   const parsed = parseCommandArgs('sync', args, {
-    api: { type: 'string' },
+    ...API_OPTIONS,
     source: { type: 'string' },
     grants: { type: 'string' },
     'dry-run': { type: 'boolean' },
     'confirm-prune': { type: 'boolean' },
     revision: { type: 'string' },
-    token: { type: 'string' },
   });
   if (parsed.help) {
     io.stdout(USAGE);

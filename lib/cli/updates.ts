@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AttributeUpdate } from '../domain/records.js';
-import { flag, parseCommandArgs, stringOption } from './args.js';
-import { apiEndpoint, callApi, isObject, listAll, renderProblem, type ApiEndpoint } from './api.js';
+import { flag, parseActionArgs, stringOption } from './args.js';
+import { API_OPTIONS, apiEndpoint, callApi, isObject, listAll, renderProblem, type ApiEndpoint } from './api.js';
 import { ExitCode, oneLine, plural, UsageError, type CliIo } from './io.js';
 import { getPairArgs, notFound, runUctl, uctlOf, type Ran, type Uctl } from './uctl.js';
 
@@ -169,12 +169,11 @@ async function runOne(
 
 /** Runs `grantplane updates`. */
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const parsed = parseCommandArgs(
+  const parsed = parseActionArgs(
     'updates',
     args,
     {
-      api: { type: 'string' },
-      token: { type: 'string' },
+      ...API_OPTIONS,
       status: { type: 'string' },
       plane: { type: 'string' },
       project: { type: 'string' },
@@ -183,17 +182,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
     },
-    true,
+    USAGE,
+    io,
   );
-  if (parsed.help) {
-    io.stdout(USAGE);
-    return ExitCode.ok;
-  }
-  const [action, ...rest] = parsed.positionals;
-  if (action === undefined) {
-    io.stderr(USAGE);
-    return ExitCode.usage;
-  }
+  if (typeof parsed === 'number') return parsed;
+  const { action, rest } = parsed;
   const json = flag(parsed.values, 'json');
   if (action === 'list') {
     const status = stringOption(parsed.values, 'status') ?? 'pending';

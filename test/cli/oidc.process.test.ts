@@ -11,17 +11,14 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parse } from 'yaml';
-import { makeDocumentClient } from '../../lib/adapters/dynamodb/client.js';
-import { makeDynamoStores } from '../../lib/adapters/dynamodb/stores.js';
-import { uctlUpdate } from '../../lib/domain/compile/uctl.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
 import { mintLocalToken } from '../../lib/local/jwt.js';
 import type { LocalServer } from '../../lib/local/server.js';
 import { runCli } from '../helpers/cli-process.js';
 import { startExampleServer } from '../helpers/local-server.js';
+import { localTableStores, recordPendingUpdate, STAND_IN_UCTL } from '../helpers/stand-in-uctl.js';
 
 let api: LocalServer;
 let idp: Server;
@@ -71,39 +68,15 @@ const ROLE = 'arn:aws:iam::123456789012:role/grantplane/acme-scheduled-staging';
 
 /** A pending update of prod scheduled/staging, as the applier records it. */
 const pendingUpdate = async (id: string) => {
-  const stores = makeDynamoStores(
-    makeDocumentClient(
-      new DynamoDBClient({
-        endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '',
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      }),
-    ),
-    process.env.GRANTPLANE_TABLE ?? '',
-  );
-  const file = uctlUpdate('scheduled', 'staging', ROLE, {});
-  await stores.attributes.createAttributeUpdate({
-    id,
-    dataPlane: 'prod',
-    project: 'scheduled',
-    domain: 'staging',
-    roleArn: ROLE,
-    yaml: file.yaml,
-    command: file.command,
-    contentHash: id,
-    status: 'pending',
-    createdAt: new Date().toISOString(),
-  });
+  const stores = localTableStores();
+  await recordPendingUpdate(stores, id, 'scheduled', ROLE);
   return stores;
 };
 
 /** The stand-in uctl as `uctl` on PATH, the way the runner image has it. */
 const uctlOnPath = (state: string) => {
   const bin = mkdtempSync(join(dir, 'bin-'));
-  writeFileSync(
-    join(bin, 'uctl'),
-    `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'examples/stand-in-uctl.mjs')}" "$@"\n`,
-  );
+  writeFileSync(join(bin, 'uctl'), `#!/bin/sh\nexec "${process.execPath}" "${STAND_IN_UCTL}" "$@"\n`);
   chmodSync(join(bin, 'uctl'), 0o755);
   return { bin, env: { STAND_IN_UCTL_LOG: join(state, 'log'), STAND_IN_UCTL_STATE: state } };
 };

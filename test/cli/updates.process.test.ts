@@ -4,18 +4,15 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { makeDocumentClient } from '../../lib/adapters/dynamodb/client.js';
-import { makeDynamoStores } from '../../lib/adapters/dynamodb/stores.js';
-import { uctlUpdate, type Binding } from '../../lib/domain/compile/uctl.js';
+import type { Binding } from '../../lib/domain/compile/uctl.js';
 import type { Stores } from '../../lib/domain/ports.js';
-import type { AttributeUpdate } from '../../lib/domain/records.js';
 import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
 import { mintLocalToken } from '../../lib/local/jwt.js';
 import type { LocalServer } from '../../lib/local/server.js';
 import { runCli } from '../helpers/cli-process.js';
 import { startExampleServer } from '../helpers/local-server.js';
+import { localTableStores, recordPendingUpdate } from '../helpers/stand-in-uctl.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STAND_IN = join(ROOT, 'examples/stand-in-uctl.mjs');
@@ -47,38 +44,12 @@ const calls = (): string[][] =>
         .map((line) => JSON.parse(line) as string[])
     : [];
 
-/** A pending update as the applier records it (the compiled uctl file of the pair). */
-const pending = async (
-  id: string,
-  project: string,
-  roleArn: string | null,
-  binding?: Binding,
-): Promise<AttributeUpdate> => {
-  const file = uctlUpdate(project, 'staging', roleArn, {}, binding);
-  const update: AttributeUpdate = {
-    id,
-    dataPlane: 'prod',
-    project,
-    domain: 'staging',
-    roleArn,
-    yaml: file.yaml,
-    command: file.command,
-    contentHash: id,
-    status: 'pending',
-    createdAt: new Date().toISOString(),
-  };
-  await stores.attributes.createAttributeUpdate(update);
-  return update;
-};
+const pending = (id: string, project: string, roleArn: string | null, binding?: Binding) =>
+  recordPendingUpdate(stores, id, project, roleArn, binding);
 
 beforeAll(async () => {
   server = await startExampleServer();
-  const client = new DynamoDBClient({
-    endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '',
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  stores = makeDynamoStores(makeDocumentClient(client), process.env.GRANTPLANE_TABLE ?? '');
+  stores = localTableStores();
 });
 
 // Each test reads the calls it made, whatever ran before it; every test leaves nothing pending.
