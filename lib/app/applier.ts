@@ -574,7 +574,7 @@ async function recordUctlUpdate(
     status: 'pending',
     ...(neverImported
       ? {
-          warning: `The pair's current cluster resource attributes were never imported: \`uctl ${file.command.split(' ')[1] ?? 'update'}\` replaces its whole attribute map, so keys set there (projectQuotaCpu, ...) fall back to defaults. Import them before running this update — \`grantplane attributes import --plane ${target.dataPlane} --project ${pair.project} --domain ${pair.domain}\` runs \`uctl get cluster-resource-attribute -p ${pair.project} -d ${pair.domain}\` and imports its output (PUT /v1/attributes/${target.dataPlane}/${pair.project}/${pair.domain}); the import records a new update that keeps them.`,
+          warning: `The pair's current cluster resource attributes were never imported: \`${file.command.split(' ').slice(0, 2).join(' ')}\` replaces its whole attribute map, so keys set there (projectQuotaCpu, ...) fall back to defaults. Import them before running this update — \`grantplane attributes import --plane ${target.dataPlane} --project ${pair.project} --domain ${pair.domain}\` runs \`uctl get cluster-resource-attribute -p ${pair.project} -d ${pair.domain}\` and imports its output (PUT /v1/attributes/${target.dataPlane}/${pair.project}/${pair.domain}); the import records a new update that keeps them.`,
         }
       : {}),
     // Always after the update it supersedes (the pair's listing orders by createdAt), even when

@@ -8,7 +8,11 @@ import { compareStrings } from './statements.js';
 // whole attribute map, so the pair's other current attributes are carried in the file.
 
 export const UCTL_FILE = 'cluster_resource_attributes.yaml';
-export const UCTL_COMMAND = `uctl update cluster-resource-attribute --attrFile ${UCTL_FILE}`;
+
+const commandOf = (tool: Binding['tool'], verb: 'update' | 'delete'): string =>
+  `${tool} ${verb} cluster-resource-attribute --attrFile ${UCTL_FILE}`;
+
+export const UCTL_COMMAND = commandOf('uctl', 'update');
 
 /** How a plane points a pair at its role: the tool and the attribute (docs/configuration.md `binding`). */
 export interface Binding {
@@ -24,10 +28,7 @@ export const UCTL_BINDING: Binding = { tool: 'uctl', attribute: 'defaultUserRole
  * reading only `project` and `domain` from the file ("Attributes are optional in the file as they
  * are unread during the delete command", flytectl delete cluster-resource-attribute).
  */
-export const UCTL_DELETE_COMMAND = `uctl delete cluster-resource-attribute --attrFile ${UCTL_FILE}`;
-
-const commandOf = (tool: Binding['tool'], verb: 'update' | 'delete'): string =>
-  `${tool} ${verb} cluster-resource-attribute --attrFile ${UCTL_FILE}`;
+export const UCTL_DELETE_COMMAND = commandOf('uctl', 'delete');
 
 /**
  * The uctl file for a pair. `roleArn` null drops the binding's attribute (`defaultUserRoleValue`:
