@@ -1,12 +1,14 @@
-// Section: IAM calls of a converged re-apply (docs/applier.md A1). 500 project-domain grants compiled by
-// planGrants into 500 targets are applied once with applyPlane against the IAM emulator (real SDK
-// client, real HTTP), then applied again: the second apply must write nothing, and its reads are
-// compared with the naive per-target read (GetRole + ListAttachedRolePolicies + GetPolicy per
-// target + GetPolicyVersion per policy = 3 × targets + policies). Counts come from the emulator's
-// call log (every HTTP request, list pages included), not from the code under test.
+// Section: IAM calls of a converged re-apply and drift check (docs/cli.md, A1), at N = 10, 500, 2,000
+// and 5,000 project-domain targets: N grants compiled by planGrants are applied once with applyPlane
+// against the IAM emulator (real SDK client, real HTTP), then applied again — with the applier's warm
+// document cache, and cold as the CLI runs (a new process, nothing cached) — and checked for drift
+// as `grantplane drift` does. The re-apply must write nothing, and its reads are compared with the
+// naive per-target read (GetRole + ListAttachedRolePolicies + GetPolicy per target + GetPolicyVersion
+// per policy = 3 × targets + policies). Counts come from the emulator's call log (every HTTP
+// request, list pages included), not from the code under test.
 import { makeIamClient } from '../../lib/adapters/iam/client.js';
 import { makeIamGateway } from '../../lib/adapters/iam/gateway.js';
-import { readPlaneState } from '../../lib/app/drift.js';
+import { checkPlaneDrift } from '../../lib/app/drift.js';
 import { applyPlane, makePolicyDocumentCache } from '../../lib/app/reconcile.js';
 import { parseConfig, type AwsDataPlaneConfig } from '../../lib/domain/config.js';
 import { planGrants } from '../../lib/domain/engine.js';
@@ -14,7 +16,7 @@ import { startIamEmulator, type IamCall } from '../../lib/local/iam-emulator/ind
 import { BENCH_ACCOUNT, benchConfig, generateGrants } from '../fixtures.js';
 import { defineSection } from '../harness.js';
 
-const TARGETS = 500;
+const SIZES = (process.env.GRANTPLANE_BENCH_SIZES ?? '10,500,2000,5000').split(',').map(Number);
 
 interface Tally {
   reads: number;
@@ -34,87 +36,111 @@ function tally(calls: readonly IamCall[]): Tally {
   return { reads: real.filter((call) => call.read).length, writes: real.filter((call) => !call.read).length, byAction };
 }
 
+interface SizeResult {
+  n: number;
+  policies: number;
+  naive: number;
+  first: Tally;
+  firstMs: number;
+  warm: Tally;
+  warmMs: number;
+  cold: Tally;
+  coldMs: number;
+  drift: Tally;
+  driftMs: number;
+}
+
+/** One plane of `n` targets: first apply, converged re-applies warm and cold, a drift check. */
+async function measure(n: number): Promise<SizeResult> {
+  const config = parseConfig(benchConfig());
+  const plane = config.dataPlanes[0] as AwsDataPlaneConfig;
+  const plan = planGrants({ config, requests: generateGrants(n, n), now: new Date() });
+  if (plan.rejected.length > 0) throw new Error(`fixture grants rejected: ${JSON.stringify(plan.rejected[0])}`);
+  const targets = plan.targets.filter((target) => target.scope.type === 'project-domain');
+  const policies = targets.reduce((sum, target) => sum + target.policies.length, 0);
+  const emulator = await startIamEmulator({ port: 0, accountId: BENCH_ACCOUNT });
+  const client = makeIamClient({
+    endpoint: emulator.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: BENCH_ACCOUNT, secretAccessKey: 'local' },
+  });
+  try {
+    emulator.seedDataPlane(plane);
+    const iam = makeIamGateway(client);
+    const timed = async (fn: () => Promise<unknown>): Promise<{ calls: Tally; ms: number }> => {
+      emulator.resetCalls();
+      const start = performance.now();
+      await fn();
+      return { ms: performance.now() - start, calls: tally(emulator.calls) };
+    };
+    // The applier keeps one document cache for the life of its process; the CLI starts empty.
+    const cache = makePolicyDocumentCache();
+    const first = await timed(() => applyPlane(iam, plane, plan.targets, { cache }));
+    const warm = await timed(() => applyPlane(iam, plane, plan.targets, { cache }));
+    const cold = await timed(() => applyPlane(iam, plane, plan.targets, { cache: makePolicyDocumentCache() }));
+    const drift = await timed(() => checkPlaneDrift(iam, plane, plan.targets));
+    return {
+      n: targets.length,
+      policies,
+      naive: 3 * targets.length + policies,
+      first: first.calls,
+      firstMs: first.ms,
+      warm: warm.calls,
+      warmMs: warm.ms,
+      cold: cold.calls,
+      coldMs: cold.ms,
+      drift: drift.calls,
+      driftMs: drift.ms,
+    };
+  } finally {
+    client.destroy();
+    await emulator.stop();
+  }
+}
+
 export default defineSection({
   name: 'reapply-calls',
-  description: `IAM calls of a converged re-apply of ${TARGETS} project-domain targets (applyPlane, IAM emulator)`,
+  description: `IAM calls of a converged re-apply and drift check at ${SIZES.join(', ')} project-domain targets (applyPlane, IAM emulator)`,
   async run() {
-    const config = parseConfig(benchConfig());
-    const plane = config.dataPlanes[0] as AwsDataPlaneConfig;
-    const plan = planGrants({ config, requests: generateGrants(TARGETS, TARGETS), now: new Date() });
-    if (plan.rejected.length > 0) throw new Error(`fixture grants rejected: ${JSON.stringify(plan.rejected[0])}`);
-    const targets = plan.targets.filter((target) => target.scope.type === 'project-domain');
-    const policies = targets.reduce((sum, target) => sum + target.policies.length, 0);
-
-    const emulator = await startIamEmulator({ port: 0, accountId: BENCH_ACCOUNT });
-    try {
-      emulator.seedDataPlane(plane);
-      const iam = makeIamGateway(
-        makeIamClient({
-          endpoint: emulator.endpoint,
-          region: 'us-east-1',
-          credentials: { accessKeyId: BENCH_ACCOUNT, secretAccessKey: 'local' },
-        }),
-      );
-      // The applier keeps one document cache for the life of its process; the CLI starts empty.
-      const cache = makePolicyDocumentCache();
-
-      emulator.resetCalls();
-      let start = performance.now();
-      const first = await applyPlane(iam, plane, plan.targets, { cache });
-      const firstMs = performance.now() - start;
-      const firstCalls = tally(emulator.calls);
-
-      emulator.resetCalls();
-      start = performance.now();
-      const warm = await applyPlane(iam, plane, plan.targets, { cache });
-      const warmMs = performance.now() - start;
-      const warmCalls = tally(emulator.calls);
-
-      emulator.resetCalls();
-      start = performance.now();
-      const cold = await applyPlane(iam, plane, plan.targets, { cache: makePolicyDocumentCache() });
-      const coldMs = performance.now() - start;
-      const coldCalls = tally(emulator.calls);
-
-      // For comparison: the whole-plane read the drift check makes (GetAccountAuthorizationDetails).
-      emulator.resetCalls();
-      await readPlaneState(iam, plane, makePolicyDocumentCache());
-      const driftCalls = tally(emulator.calls);
-
-      const naive = 3 * targets.length + policies;
-      return {
-        measurements: [
-          { label: 'targets (project-domain)', value: targets.length, unit: '' },
-          { label: 'policies desired', value: policies, unit: '' },
-          { label: 'first apply: writes', value: firstCalls.writes, unit: 'calls' },
-          { label: 'first apply: reads', value: firstCalls.reads, unit: 'calls' },
-          { label: 'first apply', value: Math.round(firstMs), unit: 'ms' },
-          { label: 're-apply, warm cache (applier): writes', value: warmCalls.writes, unit: 'calls' },
-          { label: 're-apply, warm cache (applier): reads', value: warmCalls.reads, unit: 'calls' },
-          { label: 're-apply, warm cache', value: Math.round(warmMs), unit: 'ms' },
-          { label: 're-apply, cold cache (CLI): writes', value: coldCalls.writes, unit: 'calls' },
-          { label: 're-apply, cold cache (CLI): reads', value: coldCalls.reads, unit: 'calls' },
-          { label: 're-apply, cold cache', value: Math.round(coldMs), unit: 'ms' },
-          { label: 'naive reads (3 × targets + policies)', value: naive, unit: 'calls' },
-          { label: 'drift whole-plane read (for comparison)', value: driftCalls.reads, unit: 'calls' },
-        ],
-        ratios: [
-          { label: 'converged re-apply writes (warm)', value: warmCalls.writes, goal: { max: 0 } },
-          { label: 'converged re-apply writes (cold)', value: coldCalls.writes, goal: { max: 0 } },
-          { label: 're-apply reads ÷ naive (warm cache)', value: warmCalls.reads / naive, goal: { max: 0.05 } },
-          { label: 're-apply reads ÷ naive (cold cache)', value: coldCalls.reads / naive, goal: { max: 0.05 } },
-          // Not the apply: what the drift check's whole-plane read costs, i.e. what an apply built on it could.
-          { label: 'drift whole-plane read ÷ naive (reference)', value: driftCalls.reads / naive, goal: {} },
-        ],
-        notes: [
-          `warm re-apply calls: ${warmCalls.byAction}`,
-          `cold re-apply calls: ${coldCalls.byAction}`,
-          `drift read calls: ${driftCalls.byAction}`,
-          `applyPlane's own counts: first ${first.changes} writes / ${first.reads} reads; warm ${warm.changes} / ${warm.reads}; cold ${cold.changes} / ${cold.reads}`,
-        ],
-      };
-    } finally {
-      await emulator.stop();
-    }
+    const results: SizeResult[] = [];
+    for (const n of SIZES) results.push(await measure(n));
+    const at = (r: SizeResult): string => `N=${r.n}`;
+    return {
+      measurements: results.flatMap((r) => [
+        { label: `${at(r)}: policies desired`, value: r.policies, unit: '' },
+        {
+          label: `${at(r)}: first apply`,
+          value: Math.round(r.firstMs),
+          unit: `ms (${r.first.writes} writes, ${r.first.reads} reads)`,
+        },
+        {
+          label: `${at(r)}: re-apply, warm cache (applier): reads`,
+          value: r.warm.reads,
+          unit: `calls, ${r.warm.writes} writes, ${Math.round(r.warmMs)} ms`,
+        },
+        {
+          label: `${at(r)}: re-apply, cold (CLI): reads`,
+          value: r.cold.reads,
+          unit: `calls, ${r.cold.writes} writes, ${Math.round(r.coldMs)} ms`,
+        },
+        {
+          label: `${at(r)}: drift check (CLI): reads`,
+          value: r.drift.reads,
+          unit: `calls, ${Math.round(r.driftMs)} ms`,
+        },
+        { label: `${at(r)}: naive reads (3 × targets + policies)`, value: r.naive, unit: 'calls' },
+      ]),
+      ratios: results.flatMap((r) => [
+        {
+          label: `${at(r)}: converged re-apply writes (warm + cold)`,
+          value: r.warm.writes + r.cold.writes,
+          goal: { max: 0 },
+        },
+        { label: `${at(r)}: re-apply reads ÷ naive (warm cache)`, value: r.warm.reads / r.naive, goal: { max: 0.05 } },
+        { label: `${at(r)}: re-apply reads ÷ naive (cold, CLI)`, value: r.cold.reads / r.naive, goal: { max: 0.05 } },
+        { label: `${at(r)}: drift check reads ÷ naive`, value: r.drift.reads / r.naive, goal: { max: 0.05 } },
+      ]),
+      notes: results.map((r) => `${at(r)}: cold re-apply ${r.cold.byAction}; drift ${r.drift.byAction}`),
+    };
   },
 });

@@ -435,7 +435,7 @@ export async function readPlaneDrift(
     options.maxAgeMs ?? DEFAULT_TAG_MAX_AGE_MS,
     iamCalls,
   );
-  const state = await readPlaneState(iam, plane, options.cache);
+  const state = await readPlaneState(iam, plane, { cache: options.cache });
   const found = comparePlane(desired, state, planeGuard(plane), {
     name: plane.name,
     orgPrefix: plane.orgPrefix,

@@ -4,7 +4,7 @@ import type { AwsDataPlaneConfig } from '../domain/config.js';
 import type { CompiledTarget } from '../domain/model.js';
 import type { Clock, IamGateway } from '../domain/ports.js';
 import { comparePlane, type DriftReport, type DriftTarget } from '../domain/reconcile/index.js';
-import { planeGuard, type PolicyDocumentCache, readPlaneState } from './reconcile.js';
+import { desiredPoliciesOf, planeGuard, type PolicyDocumentCache, readPlaneState } from './reconcile.js';
 
 // The whole-plane read lives with the apply, which starts from it too; re-exported for the drift run.
 export { readPlaneState } from './reconcile.js';
@@ -21,9 +21,11 @@ export async function checkPlaneDrift(
   plane: AwsDataPlaneConfig,
   desiredTargets: readonly CompiledTarget[],
   cache?: PolicyDocumentCache,
+  verifyTags = false,
 ): Promise<DriftTarget[]> {
-  const state = await readPlaneState(iam, plane, cache);
   const targets = desiredTargets.filter((target) => target.dataPlane === plane.name);
+  const desiredPolicies = verifyTags ? undefined : desiredPoliciesOf(targets);
+  const state = await readPlaneState(iam, plane, { cache, desiredPolicies });
   return comparePlane(targets, state, planeGuard(plane), {
     name: plane.name,
     orgPrefix: plane.orgPrefix,

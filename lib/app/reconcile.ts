@@ -5,7 +5,7 @@
 import type { AwsDataPlaneConfig } from '../domain/config.js';
 import { userFlyteRolePolicyArn } from '../domain/compile/arns.js';
 import { pairRoleName } from '../domain/compile/names.js';
-import type { CompiledTarget, Scope } from '../domain/model.js';
+import type { CompiledPolicy, CompiledTarget, Scope } from '../domain/model.js';
 import type { IamGateway, IamPolicy, IamRole } from '../domain/ports.js';
 import { IamGatewayError } from '../domain/ports.js';
 import {
@@ -15,6 +15,7 @@ import {
   planeAccessChanges,
   describeAction,
   diffTarget,
+  documentsEqual,
   type IamAction,
   type IamPlaneState,
   isOwned,
@@ -308,6 +309,8 @@ export interface ApplyPlaneOptions {
   /** Delete grantplane roles nobody declares any more (the operator confirms their uctl update ran). */
   pruneRoles?: boolean;
   cache?: PolicyDocumentCache;
+  /** Read every managed policy's tags (GetPolicy each) instead of trusting a desired document's (ReadPlaneOptions). */
+  verifyTags?: boolean;
   onAction?: (line: string) => void;
 }
 
@@ -361,18 +364,38 @@ export async function assertPlaneAccount(iam: IamGateway, plane: AwsDataPlaneCon
   checkPlaneAccount(await iam.getRole(plane.userFlyteRoleName), plane);
 }
 
+/** How readPlaneState learns what it cannot see in the whole-plane read. */
+export interface ReadPlaneOptions {
+  cache?: PolicyDocumentCache;
+  /**
+   * The policies grantplane desires, by ARN. One whose default document (read in the whole-plane
+   * answer) is the desired document is taken to carry the desired tags — managed-by and that
+   * document's hash — without its GetPolicy. Safe for every write: a policy that needs a write is
+   * read again on its own first (reconcileTarget), and one nothing desires (a deletion candidate)
+   * always has its tags read. What it gives up: tags changed by hand on a policy whose document is
+   * as desired go unseen (the scheduled drift check re-reads every policy's tags at least once a
+   * day; the CLI's `--verify-tags` reads them all on every run).
+   */
+  desiredPolicies?: ReadonlyMap<string, CompiledPolicy>;
+}
+
+/** The desired policies of `targets` by ARN (ReadPlaneOptions.desiredPolicies). */
+export const desiredPoliciesOf = (targets: readonly CompiledTarget[]): Map<string, CompiledPolicy> =>
+  new Map(targets.flatMap((target) => target.policies.map((policy) => [policy.arn, policy] as const)));
+
 /**
  * Reads one plane (A1): GetAccountAuthorizationDetails (all pages; roles with tags, trust, boundary and
  * attachments; policies with their versions' documents) kept to the managed path and
  * <UserFlyteRole>, and GetPolicy for the tags of each managed-path policy (GetAccountAuthorizationDetails
- * does not return policy tags). GetPolicyVersion only for a default version neither in the answer
- * nor in the cache. The drift check and applyPlane share it.
+ * does not return policy tags) unless `desiredPolicies` vouches for them. GetPolicyVersion only for a
+ * default version neither in the answer nor in the cache. The drift check and applyPlane share it.
  */
 export async function readPlaneState(
   iam: IamGateway,
   plane: AwsDataPlaneConfig,
-  cache?: PolicyDocumentCache,
+  options: ReadPlaneOptions = {},
 ): Promise<IamPlaneState> {
+  const { cache, desiredPolicies } = options;
   const details = await iam.getAccountAuthorizationDetails({
     pathPrefix: plane.managedPath,
     roleNames: [plane.userFlyteRoleName],
@@ -387,7 +410,9 @@ export async function readPlaneState(
         document = (await iam.getPolicyVersion(detail.arn, detail.defaultVersionId))?.document ?? null;
       cache?.set(detail.arn, detail.defaultVersionId, document);
     }
-    const tags = detail.tags ?? (await iam.getPolicy(detail.arn))?.tags ?? {};
+    const desired = desiredPolicies?.get(detail.arn);
+    const vouched = desired !== undefined && documentsEqual(document, desired.document) ? desired.tags : undefined;
+    const tags = detail.tags ?? vouched ?? (await iam.getPolicy(detail.arn))?.tags ?? {};
     state.policies.set(detail.arn, { policy: { ...detail, tags }, defaultDocument: document });
   }
   return state;
@@ -424,7 +449,10 @@ export async function applyPlane(
     targets.flatMap((target) => [...target.policies.map((policy) => policy.arn), ...target.attachedPolicyArns]),
   );
 
-  const snapshot = await readPlaneState(iam, plane, options.cache);
+  const snapshot = await readPlaneState(iam, plane, {
+    cache: options.cache,
+    desiredPolicies: options.verifyTags === true ? undefined : desiredPoliciesOf(targets),
+  });
   checkPlaneAccount(snapshot.roles.get(plane.userFlyteRoleName)?.role ?? null, plane);
   const globals = new Set(
     targets.filter((t) => t.scope.type === 'global').flatMap((t) => t.policies.map((policy) => policy.arn)),

@@ -12,7 +12,7 @@ import { flag, type OptionValues, parseCommandArgs, stringOption } from './args.
 import { loadConfigFile, loadGrantsFile } from './files.js';
 import { type CliIo, ExitCode, oneLine, plural, UsageError } from './io.js';
 
-const USAGE = `Usage: grantplane apply --config <file> --grants <file> [--dry-run] [--prune-roles] [--confirm-removal] [--plane <name>]
+const USAGE = `Usage: grantplane apply --config <file> --grants <file> [--dry-run] [--prune-roles] [--confirm-removal] [--plane <name>] [--verify-tags]
 
 Reconciles AWS IAM to exactly these grants: creates and updates grantplane's roles and policies,
 attaches them, and removes what grantplane manages that is no longer declared. It never touches
@@ -30,6 +30,9 @@ Options:
                     that have access (and from more than two); without it such an apply
                     changes nothing and exits 1
   --plane <name>    apply only this data plane (default: every AWS plane)
+  --verify-tags     also read the tags of every policy whose document is as declared (one
+                    GetPolicy each) and restore them if someone changed them; by default
+                    only policies that differ or that nothing declares have their tags read
   -h, --help        this text
 
 Exit codes: 0 applied, 1 a grant was rejected or the removal guard held the apply (nothing
@@ -124,6 +127,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     'dry-run': { type: 'boolean' },
     'prune-roles': { type: 'boolean' },
     'confirm-removal': { type: 'boolean' },
+    'verify-tags': { type: 'boolean' },
   });
   if (parsed.help) {
     io.stdout(USAGE);
@@ -153,6 +157,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         dryRun,
         pruneRoles,
         confirmRemoval: flag(parsed.values, 'confirm-removal'),
+        verifyTags: flag(parsed.values, 'verify-tags'),
         onAction: (line) => io.stdout(`${prefix(plane)}${line}\n`),
       });
       if (dryRun) for (const line of result.actions) io.stdout(`${prefix(plane)}would ${line}\n`);

@@ -5,10 +5,10 @@ import { makeIamGateway } from '../adapters/iam/gateway.js';
 import { checkPlaneDrift } from '../app/drift.js';
 import type { DriftReport, DriftTarget } from '../domain/reconcile/index.js';
 import { iamFailure, preparePlanes, printRejected, reachablePlanes } from './apply.js';
-import { choiceOption, parseCommandArgs } from './args.js';
+import { choiceOption, flag, parseCommandArgs } from './args.js';
 import { type CliIo, ExitCode, plural, UsageError } from './io.js';
 
-const USAGE = `Usage: grantplane drift --config <file> --grants <file> [--format text|json] [--plane <name>]
+const USAGE = `Usage: grantplane drift --config <file> --grants <file> [--format text|json] [--plane <name>] [--verify-tags]
 
 Reads grantplane's roles and policies in IAM (one whole-plane read) and lists where they differ
 from the declared grants: drifted (a document, trust policy, attachment or tag differs), missing
@@ -20,6 +20,9 @@ Options:
   --grants <file>      a JSON or YAML array of grant requests
   --format text|json   text (default): the differences; json: the drift report
   --plane <name>       check only this data plane (default: every AWS plane)
+  --verify-tags        also read the tags of every policy whose document is as declared (one
+                       GetPolicy each); by default only policies that differ or that nothing
+                       declares have their tags read
   -h, --help           this text
 
 Exit codes: 0 no drift, 1 a grant was rejected or IAM refused a read, 2 bad usage / unreadable
@@ -54,6 +57,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     grants: { type: 'string' },
     plane: { type: 'string' },
     format: { type: 'string' },
+    'verify-tags': { type: 'boolean' },
   });
   if (parsed.help) {
     io.stdout(USAGE);
@@ -74,7 +78,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     const iam = makeIamGateway(client);
     const report: DriftReport = { checkedAt: new Date().toISOString(), targets: [] };
     for (const plane of await reachablePlanes(iam, planes, io)) {
-      report.targets.push(...(await checkPlaneDrift(iam, plane, plan.targets)));
+      report.targets.push(
+        ...(await checkPlaneDrift(iam, plane, plan.targets, undefined, flag(parsed.values, 'verify-tags'))),
+      );
     }
     io.stdout(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderDriftText(report));
     return report.targets.some((target) => target.status !== 'in-sync') ? ExitCode.drifted : ExitCode.ok;

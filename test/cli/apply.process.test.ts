@@ -201,6 +201,22 @@ describe('grantplane apply / drift (process)', () => {
     );
   });
 
+  it('a hand-changed tag on a policy whose document is as declared: found and restored with --verify-tags (C4)', async () => {
+    expect((await grantplane('apply', '--config', CONFIG, '--grants', GRANTS)).code).toBe(0);
+    const arn = `arn:aws:iam::${TEST_ACCOUNT_ID}:policy/grantplane/grantplane-flytesnacks-development-1`;
+    await ctx.gateway.untagPolicy(arn, ['grantplane:hash']);
+    ctx.emulator.resetCalls();
+    // By default the whole-plane read vouches for the tags of a policy whose document is as declared.
+    expect(await grantplane('drift', '--config', CONFIG, '--grants', GRANTS)).toMatchObject({ code: 0 });
+    expect(ctx.emulator.calls.filter((call) => call.action === 'GetPolicy')).toEqual([]);
+    const verified = await grantplane('drift', '--config', CONFIG, '--grants', GRANTS, '--verify-tags');
+    expect(verified.code).toBe(3);
+    expect(verified.stdout).toMatch(/^prod flytesnacks\/development: drifted\n {2}- policy .*grantplane-flytesnacks-development-1.*grantplane:hash/);
+    const repair = await grantplane('apply', '--config', CONFIG, '--grants', GRANTS, '--verify-tags');
+    expect(repair.stdout).toMatch(/^TagPolicy grantplane-flytesnacks-development-1 grantplane:hash=\S+\n1 changes\n$/);
+    expect(await grantplane('drift', '--config', CONFIG, '--grants', GRANTS, '--verify-tags')).toMatchObject({ code: 0 });
+  });
+
   it('an undeclared pair loses its own policies at once, waits with userflyterole and the global ones (A3), and goes with --prune-roles', async () => {
     expect((await grantplane('apply', '--config', CONFIG, '--grants', GRANTS)).code).toBe(0);
     const withdraw = await grantplane('apply', '--config', CONFIG, '--grants', FEWER);

@@ -183,6 +183,12 @@ export function diffTarget(
     if (existing.defaultDocument === undefined) {
       throw new Error(`diffTarget: the default document of ${policy.arn} was not read`);
     }
+    // Tags first (C4: they describe the DESIRED document): a crash between the two calls leaves a
+    // document that differs from the desired one, which every later read notices — never a desired
+    // document under a stale hash tag, which a whole-plane read that vouches for tags would not.
+    const tags = diffTags(policy.tags, existing.policy.tags);
+    if (Object.keys(tags.set).length > 0) updatePolicies.push({ kind: 'TagPolicy', arn: policy.arn, tags: tags.set });
+    if (tags.remove.length > 0) updatePolicies.push({ kind: 'UntagPolicy', arn: policy.arn, keys: tags.remove });
     if (!documentsEqual(existing.defaultDocument, policy.document)) {
       if (existing.versions === undefined) {
         missingVersions.push(policy.arn);
@@ -195,9 +201,6 @@ export function diffTarget(
         updatePolicies.push({ kind: 'CreatePolicyVersion', arn: policy.arn, document: policy.document });
       }
     }
-    const tags = diffTags(policy.tags, existing.policy.tags);
-    if (Object.keys(tags.set).length > 0) updatePolicies.push({ kind: 'TagPolicy', arn: policy.arn, tags: tags.set });
-    if (tags.remove.length > 0) updatePolicies.push({ kind: 'UntagPolicy', arn: policy.arn, keys: tags.remove });
   }
 
   // The role: grantplane's own (C2) is created and kept exactly as compiled; <UserFlyteRole> is only attached to.
