@@ -136,9 +136,17 @@ export default defineSection({
           value: r.warm.writes + r.cold.writes,
           goal: { max: 0 },
         },
-        { label: `${at(r)}: re-apply reads ÷ naive (warm cache)`, value: r.warm.reads / r.naive, goal: { max: 0.05 } },
-        { label: `${at(r)}: re-apply reads ÷ naive (cold, CLI)`, value: r.cold.reads / r.naive, goal: { max: 0.05 } },
-        { label: `${at(r)}: drift check reads ÷ naive`, value: r.drift.reads / r.naive, goal: { max: 0.05 } },
+        {
+          label: `${at(r)}: re-apply reads, % of naive (warm cache)`,
+          value: (100 * r.warm.reads) / r.naive,
+          goal: { max: 5 },
+        },
+        {
+          label: `${at(r)}: re-apply reads, % of naive (cold, CLI)`,
+          value: (100 * r.cold.reads) / r.naive,
+          goal: { max: 5 },
+        },
+        { label: `${at(r)}: drift check reads, % of naive`, value: (100 * r.drift.reads) / r.naive, goal: { max: 5 } },
       ]),
       notes: results.map((r) => `${at(r)}: cold re-apply ${r.cold.byAction}; drift ${r.drift.byAction}`),
     };
