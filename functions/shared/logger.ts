@@ -1,4 +1,6 @@
-// The one Powertools logger: structured keys, never whole events or secrets.
+// The one Powertools logger: structured keys, never whole events or secrets. Every function imports
+// it first, so its stack traces are source-mapped (lazily) before anything can throw.
+import './stack-traces.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { ApplierLog } from '../../lib/app/applier.js';
 

@@ -79,7 +79,8 @@ export class GrantplaneFunction extends Construct {
       depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
       projectRoot: REPO_ROOT,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        // No --enable-source-maps: it parses the whole map at every cold start; stacks are mapped on
+        // first use instead (functions/shared/stack-traces.ts).
         GRANTPLANE_CONFIG: BUNDLED_CONFIG_PATH,
         POWERTOOLS_SERVICE_NAME: 'grantplane',
         POWERTOOLS_METRICS_NAMESPACE: 'grantplane',

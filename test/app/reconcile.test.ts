@@ -385,7 +385,9 @@ describe('applyPlane reads the plane once (A1)', () => {
     expect(await applyPlane(gateway, plane, targets)).toMatchObject({ changes: 0, actions: [] });
     emulator.resetCalls();
     const verified = await applyPlane(gateway, plane, targets, { verifyTags: true });
-    expect(verified.actions).toEqual([expect.stringMatching(/^TagPolicy grantplane-proj1-development-1 grantplane:hash=/)]);
+    expect(verified.actions).toEqual([
+      expect.stringMatching(/^TagPolicy grantplane-proj1-development-1 grantplane:hash=/),
+    ]);
     expect(emulator.calls.filter((call) => call.action === 'GetPolicy').length).toBeGreaterThanOrEqual(4);
   });
 

@@ -211,10 +211,14 @@ describe('grantplane apply / drift (process)', () => {
     expect(ctx.emulator.calls.filter((call) => call.action === 'GetPolicy')).toEqual([]);
     const verified = await grantplane('drift', '--config', CONFIG, '--grants', GRANTS, '--verify-tags');
     expect(verified.code).toBe(3);
-    expect(verified.stdout).toMatch(/^prod flytesnacks\/development: drifted\n {2}- policy .*grantplane-flytesnacks-development-1.*grantplane:hash/);
+    expect(verified.stdout).toMatch(
+      /^prod flytesnacks\/development: drifted\n {2}- policy .*grantplane-flytesnacks-development-1.*grantplane:hash/,
+    );
     const repair = await grantplane('apply', '--config', CONFIG, '--grants', GRANTS, '--verify-tags');
     expect(repair.stdout).toMatch(/^TagPolicy grantplane-flytesnacks-development-1 grantplane:hash=\S+\n1 changes\n$/);
-    expect(await grantplane('drift', '--config', CONFIG, '--grants', GRANTS, '--verify-tags')).toMatchObject({ code: 0 });
+    expect(await grantplane('drift', '--config', CONFIG, '--grants', GRANTS, '--verify-tags')).toMatchObject({
+      code: 0,
+    });
   });
 
   it('an undeclared pair loses its own policies at once, waits with userflyterole and the global ones (A3), and goes with --prune-roles', async () => {

@@ -4,6 +4,7 @@
 // emulator. End to end: submit → approve → the table's stream through the mapping's filters →
 // applier → active, role and policy in IAM → revoke → revoked; the drift function on a scheduler
 // event. What runs here is what deploys: nothing of the repository is around the bundles.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,6 +21,7 @@ import { startSecretsManagerServer, type SecretsManagerServer } from '../helpers
 import {
   createTableFromTemplate,
   matchesFilter,
+  nodeFor,
   openStream,
   resourcesOf,
   startFunction,
@@ -152,6 +154,39 @@ describe('the synthesized bundles, run as Lambda runs them', () => {
       for (let dir = f.folder; dir !== dirname(dir); dir = dirname(dir))
         expect(existsSync(join(dir, 'node_modules')), dir).toBe(false);
     }
+  });
+
+  it('start without --enable-source-maps, yet an error thrown inside a bundle names the source file and line (mapped on first use)', () => {
+    const applier = fn('applier (table stream to IAM)');
+    const script = join(mkdtempSync(join(tmpdir(), 'stack-')), 'throw.mjs');
+    // The applier with no readable configuration: the error is thrown deep inside the bundle.
+    writeFileSync(
+      script,
+      `const { handler } = await import(${JSON.stringify(join(applier.folder, 'index.mjs'))});
+try { await handler({ Records: [] }, { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 1000 }); }
+catch (error) { process.stdout.write(error.stack); }`,
+    );
+    const runtime = String(resourcesOf(synth.stateless, 'AWS::Lambda::Function')[0]![1].Properties?.['Runtime']);
+    const run = spawnSync(nodeFor(runtime), [script], {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        GRANTPLANE_TABLE: 'grantplane',
+        GRANTPLANE_CONFIG: '/nonexistent',
+        AWS_REGION: 'us-west-2',
+      },
+    });
+    const frames = run.stdout.split('\n').filter((line) => line.startsWith('    at '));
+    expect(run.stdout, run.stderr).toMatch(/^WiringError: GRANTPLANE_CONFIG=\/nonexistent cannot be read/);
+    expect(frames[0], run.stdout).toMatch(/^ {4}at \S+ \(lib\/wiring\/[a-z-]+\.ts:\d+:\d+\)$/);
+    expect(
+      frames.some((line) => line.includes('(functions/applier.ts:')),
+      run.stdout,
+    ).toBe(true);
+    expect(
+      frames.filter((line) => line.includes('index.mjs')),
+      run.stdout,
+    ).toEqual([]);
   });
 
   it('HTTP and webhook bundles carry no IAM or STS client: only the applier and the drift functions reach IAM', () => {

@@ -229,11 +229,12 @@ describe('GrantplaneFunction defaults', () => {
           Variables: {
             GRANTPLANE_TABLE: expect.anything(),
             GRANTPLANE_CONFIG: '/var/task/grantplane.config.yaml',
-            NODE_OPTIONS: '--enable-source-maps',
           },
         },
         LoggingConfig: { LogFormat: 'JSON' },
       });
+      // Source maps are read when a stack is printed, not parsed at every cold start.
+      expect((fn.Environment as { Variables: Record<string, unknown> }).Variables['NODE_OPTIONS']).toBeUndefined();
     }
   });
 
