@@ -221,6 +221,34 @@ describe('applyTargets', () => {
     expect(await gateway.getRole(ROLE)).toBeNull();
   });
 
+  it('a Flyte OSS plane (binding flytectl): the update sets defaultIamRole through flytectl, and only an import whose defaultIamRole no longer names the role deletes it (A3)', async () => {
+    const [prod] = TEST_CONFIG.dataPlanes;
+    const flyte = await applierTestDeps(iam, { ...TEST_CONFIG, dataPlanes: [{ ...prod, binding: 'flytectl' }] });
+    const submitted = await submitGrant(flyte, { request: request('acme-ml-data'), actor: alice });
+    const g = submitted.status === 'approved' ? submitted : await approveGrant(flyte, { id: submitted.id, actor: bob });
+    await applyTargets(flyte, [STAGING]);
+    const [update] = (await flyte.attributes.listAttributeUpdates('pending', { limit: 10 })).items;
+    expect(update?.command).toMatch(/^flytectl update cluster-resource-attribute --attrFile \S+/);
+    expect(update?.yaml).toContain(`defaultIamRole: "${ROLE_ARN}"`);
+    expect(update?.yaml).not.toContain('defaultUserRoleValue');
+
+    await revokeGrant(flyte, { id: g.id, actor: alice });
+    await applyTargets(flyte, [STAGING]);
+    const gateway = await flyte.iamFor(flyte.config.dataPlanes[0] as AwsDataPlaneConfig);
+    const importFlyte = (body: Record<string, string>) =>
+      importAttributes(flyte, { dataPlane: 'prod', project: 'flytesnacks', domain: 'staging', body, actor: admin });
+    // `flytectl get` still shows the role under the plane's attribute: it stays.
+    flyte.clock.set('2026-11-23T00:20:00.000Z');
+    await importFlyte({ defaultIamRole: ROLE_ARN, projectQuotaCpu: '8' });
+    await applyPendingTargets(flyte);
+    expect(await gateway.getRole(ROLE)).not.toBeNull();
+    // The update ran: the pair names no role any more, and the role goes.
+    flyte.clock.set('2026-11-23T00:30:00.000Z');
+    await importFlyte({ projectQuotaCpu: '8' });
+    await applyPendingTargets(flyte);
+    expect(await gateway.getRole(ROLE)).toBeNull();
+  });
+
   it('an import that still names the role, or one older than the removal, deletes nothing (A3)', async () => {
     await importStaging({ projectQuotaCpu: '8' });
     deps.clock.set('2026-11-23T00:10:00.000Z');
