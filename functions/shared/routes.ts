@@ -18,6 +18,7 @@ export type RouteGroup =
   | 'http/drift'
   | 'http/audit'
   | 'http/health'
+  | 'http/console'
   | 'webhook';
 
 export interface RouteSpec {
@@ -219,4 +220,14 @@ export const ROUTES: readonly RouteSpec[] = [
     operationId: 'listAudit',
   },
   { method: 'GET', path: '/healthz', group: 'http/health', access: 'none', body: false, operationId: 'health' },
+  // The web console's static files (docs/console.md): public; the data behind them needs a token.
+  { method: 'GET', path: '/console', group: 'http/console', access: 'none', body: false, operationId: 'consoleHome' },
+  {
+    method: 'GET',
+    path: '/console/{file}',
+    group: 'http/console',
+    access: 'none',
+    body: false,
+    operationId: 'consoleFile',
+  },
 ];

@@ -34,6 +34,8 @@ export interface GrantplaneFunctionProps {
   roleName?: string;
   /** Log retention (default: three months, the audit trail lives in DynamoDB). */
   logRetention?: RetentionDays;
+  /** A folder of static files copied beside the bundle, under its own name (the console's pages). */
+  assets?: string;
 }
 
 // ESM bundles that include the AWS SDK need a real `require` for its CJS corners.
@@ -103,6 +105,7 @@ export class GrantplaneFunction extends Construct {
           beforeInstall: () => [],
           afterBundling: (_inputDir: string, outputDir: string) => [
             `cp "${configFile}" "${outputDir}/${basename(BUNDLED_CONFIG_PATH)}"`,
+            ...(props.assets === undefined ? [] : [`cp -R "${props.assets}" "${outputDir}/${basename(props.assets)}"`]),
           ],
         },
       },

@@ -63,6 +63,7 @@ const TABLE_ACCESS: Record<RouteGroup, 'read' | 'read-write' | 'none'> = {
   'http/drift': 'read-write',
   'http/audit': 'read',
   'http/health': 'none',
+  'http/console': 'none',
   webhook: 'read-write',
 };
 
@@ -157,6 +158,7 @@ export class StatelessStack extends Stack {
         timeout: Duration;
         memorySize: number;
         roleName: string;
+        assets: string;
       }> = {},
     ) =>
       new GrantplaneFunction(this, idName, {
@@ -296,7 +298,11 @@ export class StatelessStack extends Stack {
       }
       if (group === 'http/drift') environment.GRANTPLANE_DRIFT_FUNCTION_NAME = drift.function.functionName;
       const idName = `Http${group.replace(/^http\//, '').replace(/(^|[-/])(\w)/g, (_m, _s, c: string) => c.toUpperCase())}`;
-      const fn = makeFunction(idName, `${group}.ts`, `HTTP ${group}`, { environment });
+      const fn = makeFunction(idName, `${group}.ts`, `HTTP ${group}`, {
+        environment,
+        // The console's pages travel in its bundle's folder (functions/http/console.ts reads them).
+        ...(group === 'http/console' ? { assets: resolve(functionsDir, 'http/console') } : {}),
+      });
       const access = TABLE_ACCESS[group];
       if (access !== 'none') grantTable(table, fn.role, access);
       if (group === 'http/drift') drift.function.grantInvoke(fn.role);

@@ -146,11 +146,11 @@ describe('the synthesized bundles, run as Lambda runs them', () => {
   it('are self-contained: each runs from a folder holding only its bundle and config, no node_modules above it', () => {
     expect(functions.size).toBe(resourcesOf(synth.stateless, 'AWS::Lambda::Function').length);
     for (const f of functions.values()) {
-      expect(readdirSync(f.folder).sort(), f.logicalId).toEqual([
-        'grantplane.config.yaml',
-        'index.mjs',
-        'index.mjs.map',
-      ]);
+      // The console's function also carries its pages (functions/http/console/).
+      const pages = f.description === 'HTTP http/console' ? ['console'] : [];
+      expect(readdirSync(f.folder).sort(), f.logicalId).toEqual(
+        [...pages, 'grantplane.config.yaml', 'index.mjs', 'index.mjs.map'].sort(),
+      );
       for (let dir = f.folder; dir !== dirname(dir); dir = dirname(dir))
         expect(existsSync(join(dir, 'node_modules')), dir).toBe(false);
     }
@@ -298,7 +298,7 @@ catch (error) { process.stdout.write(error.stack); }`,
     expect((audit.body['items'] as unknown[]).length).toBeGreaterThanOrEqual(3);
   });
 
-  it('every other function starts and answers its routes (health, sources, attributes, webhook)', async () => {
+  it('every other function starts and answers its routes (health, sources, attributes, console, webhook)', async () => {
     expect((await http('http/health', { method: 'GET', path: '/healthz' })).status).toBe(200);
     const sync = await http('http/sources', {
       method: 'PUT',
@@ -315,6 +315,21 @@ catch (error) { process.stdout.write(error.stack); }`,
       query: { status: 'pending' },
     });
     expect(updates.status, JSON.stringify(updates.body)).toBe(200);
+    // The console's page and script, from the files its bundle carries.
+    const page = (await fn('HTTP http/console').invoke(apiEvent({ method: 'GET', path: '/console' }))) as {
+      statusCode: number;
+      headers: Record<string, string>;
+      body: string;
+    };
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['Content-Type']).toBe('text/html; charset=utf-8');
+    expect(page.body).toContain('<script type="module" src="/console/app.js"></script>');
+    const script = (await fn('HTTP http/console').invoke(apiEvent({ method: 'GET', path: '/console/app.js' }))) as {
+      statusCode: number;
+      body: string;
+    };
+    expect(script.statusCode).toBe(200);
+    expect(script.body).toContain('sessionStorage.getItem(TOKEN_KEY)');
     // Unsigned: refused before any secret is read.
     const hook = await http('webhook', {
       method: 'POST',

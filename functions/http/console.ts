@@ -1,0 +1,54 @@
+// GET /console, /console/{file} (docs/console.md): the approver's web console, static files served
+// by the API itself — no third-party host, no framework. The files lie beside this module
+// (functions/http/console/); the bundle carries them in its folder. No token: the pages hold none
+// of the data, which they fetch from the API with the signed-in user's token.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+const FOLDER = join(dirname(fileURLToPath(import.meta.url)), 'console');
+
+const TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+};
+
+/** The files the console is made of; nothing else is served. */
+export const CONSOLE_FILES = ['index.html', 'app.js', 'style.css'] as const;
+
+// The pages talk to this API only; scripts and styles come from this folder only.
+const SECURITY_HEADERS = {
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+};
+
+const cache = new Map<string, string>();
+
+const read = (file: string): string => {
+  let text = cache.get(file);
+  if (text === undefined) cache.set(file, (text = readFileSync(join(FOLDER, file), 'utf8')));
+  return text;
+};
+
+const notFound = (what: string): APIGatewayProxyStructuredResultV2 => ({
+  statusCode: 404,
+  headers: { 'Content-Type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS },
+  body: `${what} is not part of the console (it serves ${CONSOLE_FILES.join(', ')})\n`,
+});
+
+/** The console's Lambda: /console and /console/index.html serve its page, /console/<file> its other files. */
+export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  if (event.requestContext.http.method !== 'GET') return notFound(event.rawPath);
+  const file = event.pathParameters?.['file'] ?? 'index.html';
+  if (!(CONSOLE_FILES as readonly string[]).includes(file)) return notFound(`/console/${file}`);
+  const type = TYPES[file.slice(file.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
+  return {
+    statusCode: 200,
+    headers: { 'Content-Type': type, 'Cache-Control': 'no-cache', ...SECURITY_HEADERS },
+    body: read(file),
+  };
+};

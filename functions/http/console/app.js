@@ -1,0 +1,404 @@
+// The grantplane console: a few pages over the HTTP API, no framework. Everything shown comes from
+// the API with the signed-in user's bearer token; nothing is rendered as HTML from data (textContent
+// only), and the page talks to no other host.
+
+const TOKEN_KEY = 'grantplane.token';
+const view = document.getElementById('view');
+const who = document.getElementById('who');
+const nav = document.getElementById('nav');
+
+/** An element: `h('td', { class: 'muted' }, 'text', child)`. */
+function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value === undefined || value === null) continue;
+    if (name.startsWith('on')) element.addEventListener(name.slice(2), value);
+    else element.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+/** The JWT's claims, read (not verified: the API verifies every call). */
+function claimsOf(token) {
+  try {
+    const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(atob(payload));
+  } catch {
+    return null;
+  }
+}
+
+const token = () => sessionStorage.getItem(TOKEN_KEY);
+const me = () => claimsOf(token() ?? '') ?? {};
+const rolesOf = (claims) => [claims.groups, claims.roles, claims['cognito:groups']].flat().filter(Boolean);
+
+class ApiError extends Error {}
+
+/** Calls the API; a problem answer becomes an ApiError carrying its detail and field errors. */
+async function api(path, options = {}) {
+  const response = await fetch(path, {
+    method: options.method ?? 'GET',
+    headers: {
+      Authorization: `Bearer ${token()}`,
+      ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  const body = text === '' ? null : JSON.parse(text);
+  if (response.status === 401) {
+    signOut('Your token was refused (expired or not valid here): sign in again.');
+    throw new ApiError('signed out');
+  }
+  if (!response.ok) {
+    const detail = body?.detail ?? body?.message ?? `HTTP ${response.status}`;
+    const fields = (body?.errors ?? []).filter((e) => e.message !== detail).map((e) => `${e.path || '(request)'}: ${e.message}`);
+    throw new ApiError([detail, ...fields].join(' — '));
+  }
+  return body;
+}
+
+const scopeText = (scope) => (scope.type === 'global' ? 'global' : `${scope.project}/${scope.domain}`);
+
+function resourceText(resource) {
+  const where = resource.bucket ?? resource.repository ?? resource.secret ?? resource.arn ?? '';
+  const prefix = resource.prefix ? `/${resource.prefix}` : '';
+  return `${resource.type} ${where}${prefix}${resource.access ? ` (${resource.access})` : ''}`;
+}
+
+const list = (value) => (Array.isArray(value) ? value : value === undefined ? [] : [value]);
+
+/** One statement in words: which actions on which resources, under which condition. */
+function statementText(statement) {
+  const actions = list(statement.Action ?? statement.NotAction).join(', ');
+  const resources = list(statement.Resource ?? statement.NotResource).join(', ');
+  const condition = statement.Condition ? ` when ${JSON.stringify(statement.Condition)}` : '';
+  const verb = statement.Effect === 'Deny' ? 'denies' : 'allows';
+  return `${verb} ${actions} on ${resources}${condition}`;
+}
+
+/** Every access a target's own policies give, one line per action and resource. */
+function accessOf(target) {
+  const lines = new Set();
+  for (const policy of target?.policies ?? [])
+    for (const statement of policy.document.Statement)
+      for (const action of list(statement.Action ?? statement.NotAction))
+        for (const resource of list(statement.Resource ?? statement.NotResource))
+          lines.add(statementText({ ...statement, Action: action, NotAction: undefined, Resource: resource, NotResource: undefined }));
+  return lines;
+}
+
+const requestOf = (grant) => ({
+  dataPlane: grant.dataPlane,
+  scope: grant.scope,
+  resource: grant.resource,
+  ...(grant.justification === undefined ? {} : { justification: grant.justification }),
+  ...(grant.ticket === undefined ? {} : { ticket: grant.ticket }),
+});
+
+const targetPath = (dataPlane, scope) =>
+  scope.type === 'global'
+    ? `/v1/targets/${encodeURIComponent(dataPlane)}/global`
+    : `/v1/targets/${[dataPlane, scope.project, scope.domain].map(encodeURIComponent).join('/')}`;
+
+function show(title, ...content) {
+  document.title = `${title} — grantplane console`;
+  view.replaceChildren(h('h2', {}, title), ...content);
+  view.focus();
+}
+
+function showError(error) {
+  if (error instanceof ApiError && error.message === 'signed out') return;
+  view.append(h('p', { class: 'error', role: 'alert' }, String(error.message ?? error)));
+}
+
+// Pages -------------------------------------------------------------------------------------------
+
+function signInPage(message) {
+  nav.hidden = true;
+  who.textContent = '';
+  const field = h('textarea', { id: 'token', name: 'token', rows: 4, required: true, autocomplete: 'off' });
+  const form = h(
+    'form',
+    {
+      id: 'sign-in',
+      onsubmit: (event) => {
+        event.preventDefault();
+        const value = field.value.trim();
+        if (claimsOf(value) === null) {
+          form.append(h('p', { class: 'error', role: 'alert' }, 'That is not a JWT (three dot-separated parts).'));
+          return;
+        }
+        sessionStorage.setItem(TOKEN_KEY, value);
+        location.hash = '#/pending';
+        route();
+      },
+    },
+    h('label', { for: 'token' }, 'Bearer token'),
+    field,
+    h('p', { class: 'muted' }, 'Locally: the token `npm start` prints, or `npx grantplane token --sub bob --roles approver`. For a deployed API: an access token of its issuer (`npx grantplane token --client-credentials` for a machine client).'),
+    h('button', { type: 'submit' }, 'Sign in'),
+  );
+  show('Sign in', ...(message ? [h('p', { class: 'error', role: 'alert' }, message)] : []), form);
+}
+
+function signOut(message) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  signInPage(message);
+}
+
+async function pendingPage() {
+  show('Waiting for approval', h('p', { class: 'muted' }, 'Loading…'));
+  try {
+    const { items } = await api('/v1/grants?status=pending-approval&limit=100');
+    const rows = items.map((grant) =>
+      h(
+        'tr',
+        {},
+        h('td', {}, h('a', { href: `#/grants/${grant.id}` }, grant.id)),
+        h('td', {}, grant.requester, grant.requester === me().sub ? h('span', { class: 'muted' }, ' (you)') : null),
+        h('td', {}, `${grant.dataPlane} ${scopeText(grant.scope)}`),
+        h('td', {}, resourceText(grant.resource)),
+        h('td', {}, grant.justification ?? ''),
+        h('td', {}, grant.ticket ? `${grant.ticket.system ?? ''} ${grant.ticket.id ?? grant.ticket.key ?? ''}`.trim() : ''),
+        h('td', {}, grant.expiresAt ?? 'never'),
+      ),
+    );
+    show(
+      'Waiting for approval',
+      items.length === 0
+        ? h('p', { id: 'none-pending' }, 'Nothing waits for approval.')
+        : h(
+            'table',
+            { id: 'pending' },
+            h('caption', { class: 'muted' }, `${items.length} request${items.length === 1 ? '' : 's'}`),
+            h('thead', {}, h('tr', {}, ...['Grant', 'Requester', 'Where', 'Resource', 'Justification', 'Ticket', 'Expires'].map((c) => h('th', { scope: 'col' }, c)))),
+            h('tbody', {}, rows),
+          ),
+    );
+  } catch (error) {
+    showError(error);
+  }
+}
+
+/** What approving `grant` would change: its target's access before and after, from POST /v1/plan. */
+async function effectOf(grant) {
+  const planned = await api('/v1/plan', { method: 'POST', body: { grants: [requestOf(grant)] } });
+  const rejected = planned.rejected.find((entry) => entry.index === 0);
+  if (rejected) return h('div', { id: 'effect' }, h('p', { class: 'error' }, 'Approving it would be refused now:'), h('ul', {}, rejected.errors.map((e) => h('li', {}, `${e.path}: ${e.code} — ${e.message}`))));
+  const target = planned.targets.find((t) => t.dataPlane === grant.dataPlane && scopeText(t.scope) === scopeText(grant.scope));
+  const change = planned.changes.find((c) => c.targetKey === grant.targetKey);
+  let before = null;
+  if (change && change.change !== 'create') {
+    try {
+      before = (await api(targetPath(grant.dataPlane, grant.scope))).desired ?? null;
+    } catch {
+      before = null;
+    }
+  }
+  const after = accessOf(target);
+  const had = accessOf(before);
+  const added = [...after].filter((line) => !had.has(line));
+  const chars = (target?.policies ?? []).reduce((sum, p) => sum + JSON.stringify(p.document).replace(/\s/g, '').length, 0);
+  return h(
+    'div',
+    { id: 'effect' },
+    h('p', {}, change?.change === 'create' ? `A new target: role ${target?.role.name ?? '?'} is created for it.` : `Target role ${target?.role.name ?? '?'}: ${change?.change ?? 'unchanged'}.`),
+    added.length > 0 ? h('p', { class: 'broader' }, `Broader: ${added.length} access${added.length === 1 ? '' : 'es'} added${grant.scope.type === 'global' ? ' for every project and domain of the plane' : ''}.`) : h('p', {}, 'Nothing new: the target already has this access.'),
+    h('ul', { id: 'effect-access' }, added.map((line) => h('li', {}, line))),
+    h('p', { class: 'muted', id: 'quota' }, `Quota: ${target?.policies.length ?? 0} ${(target?.policies.length ?? 0) === 1 ? 'policy' : 'policies'} of the role's own, ${chars.toLocaleString('en')} of ${(6144 * Math.max(1, target?.policies.length ?? 1)).toLocaleString('en')} policy characters.`),
+  );
+}
+
+async function grantPage(id) {
+  show(`Grant ${id}`, h('p', { class: 'muted' }, 'Loading…'));
+  try {
+    const roles = rolesOf(me());
+    const approver = roles.includes('approver') || roles.includes('admin');
+    // The audit trail is for approvers and admins; a requester sees the grant's own history.
+    const [grant, audit] = await Promise.all([
+      api(`/v1/grants/${encodeURIComponent(id)}`),
+      approver ? api(`/v1/audit?grantId=${encodeURIComponent(id)}&limit=100`) : Promise.resolve(null),
+    ]);
+    const details = h(
+      'dl',
+      { id: 'grant' },
+      h('dt', {}, 'Status'), h('dd', { id: 'status' }, grant.status),
+      h('dt', {}, 'Requester'), h('dd', {}, grant.requester),
+      h('dt', {}, 'Where'), h('dd', {}, `${grant.dataPlane} ${scopeText(grant.scope)}`),
+      h('dt', {}, 'Resource'), h('dd', {}, resourceText(grant.resource)),
+      h('dt', {}, 'Justification'), h('dd', {}, grant.justification ?? ''),
+      h('dt', {}, 'Ticket'), h('dd', {}, grant.ticket ? JSON.stringify(grant.ticket) : 'none'),
+      h('dt', {}, 'Expires'), h('dd', {}, grant.expiresAt ?? 'never'),
+      ...(grant.approvedBy ? [h('dt', {}, 'Approved by'), h('dd', {}, grant.approvedBy)] : []),
+      ...(grant.notes?.length ? [h('dt', {}, 'Notes'), h('dd', {}, h('ul', {}, grant.notes.map((n) => h('li', {}, `${n.code}: ${n.message}`))))] : []),
+    );
+    const timeline = h(
+      'ol',
+      { class: 'timeline', id: 'timeline' },
+      audit === null
+        ? (grant.history ?? []).map((step) => h('li', {}, `${step.at} ${step.actor}: ${step.status}${step.comment ? ` (${step.comment})` : ''}`))
+        : [...audit.items].reverse().map((event) => h('li', {}, `${event.at} ${event.actor}: ${event.action}${event.after?.status ? ` → ${event.after.status}` : ''}${event.detail ? ` (${typeof event.detail === 'string' ? event.detail : JSON.stringify(event.detail)})` : ''}`)),
+    );
+    const sections = [details];
+    if (grant.status === 'pending-approval') {
+      sections.push(h('h3', {}, 'Effect if approved'));
+      sections.push(await effectOf(grant).catch((error) => h('p', { class: 'error' }, error.message)));
+      if (approver) sections.push(decisionForm(grant));
+    }
+    sections.push(h('h3', {}, 'Timeline'), timeline);
+    show(`Grant ${id}`, ...sections);
+  } catch (error) {
+    showError(error);
+  }
+}
+
+function decisionForm(grant) {
+  const own = grant.requester === me().sub;
+  const comment = h('textarea', { id: 'comment', name: 'comment', rows: 2 });
+  const outcome = h('p', { id: 'outcome', role: 'status' });
+  const decide = (verb) => async () => {
+    outcome.textContent = `${verb === 'approve' ? 'Approving' : 'Rejecting'}…`;
+    try {
+      const body = comment.value.trim() === '' ? {} : { comment: comment.value.trim() };
+      const after = await api(`/v1/grants/${encodeURIComponent(grant.id)}/${verb}`, { method: 'POST', body });
+      outcome.className = 'ok';
+      outcome.textContent = `${verb === 'approve' ? 'Approved' : 'Rejected'}: the grant is ${after.status}.`;
+      await grantPage(grant.id);
+    } catch (error) {
+      outcome.className = 'error';
+      outcome.textContent = error.message;
+    }
+  };
+  return h(
+    'form',
+    { id: 'decision', onsubmit: (event) => event.preventDefault() },
+    h('h3', {}, 'Decision'),
+    own ? h('p', { class: 'muted' }, 'This is your own request: another approver decides on it.') : null,
+    h('label', { for: 'comment' }, 'Comment (kept in the audit trail)'),
+    comment,
+    h('button', { type: 'button', id: 'approve', disabled: own, onclick: decide('approve') }, 'Approve'),
+    h('button', { type: 'button', id: 'reject', disabled: own, onclick: decide('reject') }, 'Reject'),
+    outcome,
+  );
+}
+
+async function targetsPage() {
+  show('Targets', h('p', { class: 'muted' }, 'Loading…'));
+  try {
+    const items = [];
+    let next;
+    do {
+      const page = await api(`/v1/targets?limit=100${next ? `&cursor=${encodeURIComponent(next)}` : ''}`);
+      items.push(...page.items);
+      next = page.nextCursor;
+    } while (next && items.length < 1000);
+    const planes = [...new Set(items.map((t) => t.dataPlane))].sort();
+    show(
+      'Targets',
+      items.length === 0 ? h('p', {}, 'No target yet: a grant becomes one when it is approved.') : null,
+      ...planes.flatMap((plane) => [
+        h('h3', {}, `Plane ${plane}`),
+        h(
+          'table',
+          { class: 'targets' },
+          h('thead', {}, h('tr', {}, ...['Target', 'State', 'Role', 'Policies', 'uctl update'].map((c) => h('th', { scope: 'col' }, c)))),
+          h(
+            'tbody',
+            {},
+            items
+              .filter((t) => t.dataPlane === plane)
+              .map((t) =>
+                h(
+                  'tr',
+                  {},
+                  h('td', {}, scopeText(t.scope)),
+                  h('td', {}, t.state),
+                  h('td', {}, t.desired?.role?.name ?? '(none: being removed)'),
+                  h('td', {}, (t.desired?.policies ?? []).map((p) => p.name).join(', ')),
+                  h('td', {}, t.uctlUpdate ? `${t.uctlUpdate.status}: ${t.uctlUpdate.command}` : '—'),
+                ),
+              ),
+          ),
+        ),
+      ]),
+    );
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function driftPage() {
+  show('Drift', h('p', { class: 'muted' }, 'Loading…'));
+  try {
+    const report = await api('/v1/drift-checks/latest').catch((error) => {
+      if (/No drift check has run yet/.test(error.message)) return null;
+      throw error;
+    });
+    if (report === null) return show('Drift', h('p', {}, 'No drift check has run yet (the schedule runs one; POST /v1/drift-checks starts one).'));
+    const targets = report.targets ?? report.report?.targets ?? [];
+    const off = targets.filter((t) => t.status !== 'in-sync');
+    show(
+      'Drift',
+      h('p', {}, `Checked ${report.checkedAt ?? report.report?.checkedAt ?? ''}: ${off.length === 0 ? 'everything in sync' : `${off.length} target(s) differ`} (${targets.length} checked).`),
+      h('ul', {}, off.map((t) => h('li', {}, `${t.dataPlane} ${scopeText(t.scope)}: ${t.status}`, h('ul', {}, (t.differences ?? []).map((d) => h('li', {}, d)))))),
+    );
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function heldPage() {
+  show('Held removals', h('p', { class: 'muted' }, 'Loading…'));
+  try {
+    const { items } = await api('/v1/held-changes');
+    const admin = rolesOf(me()).includes('admin');
+    show(
+      'Held removals',
+      h('p', { class: 'muted' }, 'A change that would take access from more than half of a plane waits here until an admin releases it.'),
+      items.length === 0
+        ? h('p', {}, 'Nothing is held.')
+        : h(
+            'ul',
+            {},
+            items.map((held) =>
+              h(
+                'li',
+                {},
+                `${held.dataPlane}: ${held.reason ?? JSON.stringify(held)}`,
+                admin
+                  ? h('button', { type: 'button', onclick: async () => { await api(`/v1/held-changes/${encodeURIComponent(held.dataPlane)}/release`, { method: 'POST', body: {} }).catch(showError); await heldPage(); } }, `Release ${held.dataPlane}`)
+                  : null,
+              ),
+            ),
+          ),
+    );
+  } catch (error) {
+    showError(error);
+  }
+}
+
+// Routing -----------------------------------------------------------------------------------------
+
+function route() {
+  if (!token()) return signInPage();
+  const claims = me();
+  nav.hidden = false;
+  who.replaceChildren(`Signed in as ${claims.sub ?? '?'} (${rolesOf(claims).join(', ') || 'no role'}) `, h('button', { type: 'button', id: 'sign-out', onclick: () => signOut() }, 'Sign out'));
+  const hash = location.hash || '#/pending';
+  for (const link of nav.querySelectorAll('a')) link.toggleAttribute('aria-current', hash.startsWith(link.getAttribute('href')));
+  for (const link of nav.querySelectorAll('a[aria-current]')) link.setAttribute('aria-current', 'page');
+  const grant = /^#\/grants\/([^/]+)$/.exec(hash);
+  if (grant) return grantPage(decodeURIComponent(grant[1]));
+  if (hash === '#/targets') return targetsPage();
+  if (hash === '#/drift') return driftPage();
+  if (hash === '#/held') return heldPage();
+  return pendingPage();
+}
+
+window.addEventListener('hashchange', route);
+route();
