@@ -98,6 +98,10 @@ export interface InfraSettings {
   planes: PlaneAccess[];
   jwtIssuer: string;
   jwtAudience: string[];
+  /** The console's OIDC client (authorization code + PKCE): context consoleClientId, else the first audience. */
+  consoleClientId: string;
+  /** The scopes the console asks for (context consoleScope, default `openid`). */
+  consoleScope: string;
   alarmEmail: string | null;
   /** EventBridge Scheduler expression of the drift/expiry run. */
   driftSchedule: string;
@@ -292,6 +296,8 @@ export const loadInfraSettings = (read: ContextReader): InfraSettings => {
     planes,
     jwtIssuer,
     jwtAudience,
+    consoleClientId: optionalString(read, 'consoleClientId') ?? jwtAudience[0]!,
+    consoleScope: optionalString(read, 'consoleScope') ?? 'openid',
     alarmEmail: optionalString(read, 'alarmEmail') ?? null,
     driftSchedule: scheduleExpression(read, 'driftSchedule', 'rate(15 minutes)'),
     applierSweepSchedule: scheduleExpression(read, 'applierSweepSchedule', 'rate(15 minutes)'),

@@ -15,16 +15,31 @@ const TYPES: Record<string, string> = {
   css: 'text/css; charset=utf-8',
 };
 
-/** The files the console is made of; nothing else is served. */
+/** The files the console is made of; nothing else is served (config.json is made per request). */
 export const CONSOLE_FILES = ['index.html', 'app.js', 'style.css'] as const;
 
-// The pages talk to this API only; scripts and styles come from this folder only.
-const SECURITY_HEADERS = {
-  'Content-Security-Policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+/** How the console signs people in: the deployment's OIDC issuer, or (locally) a pasted token. */
+export type ConsoleSignIn =
+  | { signIn: 'oidc'; issuer: string; clientId: string; scope: string }
+  | { signIn: 'token' };
+
+/** From GRANTPLANE_CONSOLE_ISSUER / _CLIENT_ID / _SCOPE (the stack sets them from jwtIssuer). */
+export function consoleSignIn(env: NodeJS.ProcessEnv = process.env): ConsoleSignIn {
+  const issuer = env.GRANTPLANE_CONSOLE_ISSUER ?? '';
+  const clientId = env.GRANTPLANE_CONSOLE_CLIENT_ID ?? '';
+  if (issuer === '' || clientId === '') return { signIn: 'token' };
+  return { signIn: 'oidc', issuer: issuer.replace(/\/+$/, ''), clientId, scope: env.GRANTPLANE_CONSOLE_SCOPE || 'openid' };
+}
+
+/**
+ * The pages talk to this API only (and, to sign in, to the issuer's origin); scripts and styles
+ * come from this folder only.
+ */
+const securityHeaders = (signIn: ConsoleSignIn) => ({
+  'Content-Security-Policy': `default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'${signIn.signIn === 'oidc' ? ` ${new URL(signIn.issuer).origin}` : ''}; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
-};
+});
 
 const cache = new Map<string, string>();
 
@@ -34,21 +49,21 @@ const read = (file: string): string => {
   return text;
 };
 
-const notFound = (what: string): APIGatewayProxyStructuredResultV2 => ({
+const notFound = (what: string, signIn: ConsoleSignIn): APIGatewayProxyStructuredResultV2 => ({
   statusCode: 404,
-  headers: { 'Content-Type': 'text/plain; charset=utf-8', ...SECURITY_HEADERS },
-  body: `${what} is not part of the console (it serves ${CONSOLE_FILES.join(', ')})\n`,
+  headers: { 'Content-Type': 'text/plain; charset=utf-8', ...securityHeaders(signIn) },
+  body: `${what} is not part of the console (it serves ${[...CONSOLE_FILES, 'config.json'].join(', ')})\n`,
 });
 
 /** The console's Lambda: /console and /console/index.html serve its page, /console/<file> its other files. */
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  if (event.requestContext.http.method !== 'GET') return notFound(event.rawPath);
+  const signIn = consoleSignIn();
+  if (event.requestContext.http.method !== 'GET') return notFound(event.rawPath, signIn);
   const file = event.pathParameters?.['file'] ?? 'index.html';
-  if (!(CONSOLE_FILES as readonly string[]).includes(file)) return notFound(`/console/${file}`);
+  const headers = { 'Cache-Control': 'no-cache', ...securityHeaders(signIn) };
+  if (file === 'config.json')
+    return { statusCode: 200, headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(signIn) };
+  if (!(CONSOLE_FILES as readonly string[]).includes(file)) return notFound(`/console/${file}`, signIn);
   const type = TYPES[file.slice(file.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
-  return {
-    statusCode: 200,
-    headers: { 'Content-Type': type, 'Cache-Control': 'no-cache', ...SECURITY_HEADERS },
-    body: read(file),
-  };
+  return { statusCode: 200, headers: { 'Content-Type': type, ...headers }, body: read(file) };
 };

@@ -297,6 +297,12 @@ export class StatelessStack extends Stack {
         if (settings.roleMapping) environment.GRANTPLANE_ROLE_MAPPING = settings.roleMapping;
       }
       if (group === 'http/drift') environment.GRANTPLANE_DRIFT_FUNCTION_NAME = drift.function.functionName;
+      if (group === 'http/console') {
+        // The console signs people in with the API's own issuer (authorization code + PKCE).
+        environment.GRANTPLANE_CONSOLE_ISSUER = settings.jwtIssuer;
+        environment.GRANTPLANE_CONSOLE_CLIENT_ID = settings.consoleClientId;
+        environment.GRANTPLANE_CONSOLE_SCOPE = settings.consoleScope;
+      }
       const idName = `Http${group.replace(/^http\//, '').replace(/(^|[-/])(\w)/g, (_m, _s, c: string) => c.toUpperCase())}`;
       const fn = makeFunction(idName, `${group}.ts`, `HTTP ${group}`, {
         environment,

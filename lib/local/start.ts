@@ -201,6 +201,7 @@ export function banner(stack: LocalStack, ephemeral: boolean): string {
   return [
     `grantplane local stack is up${ephemeral ? ' (ephemeral: nothing kept on disk)' : ''}`,
     `  API            ${stack.url}`,
+    `  Console        ${stack.url}/console   (sign in with a token below)`,
     `  IAM emulator   ${stack.iamEndpoint}   (aws iam list-roles --endpoint-url ${stack.iamEndpoint}, any credentials)`,
     ...awsAccounts(stack.config),
     `  DynamoDB Local ${stack.dynamoEndpoint}   table ${stack.tableName}`,

@@ -2,7 +2,10 @@
 // against `npm start`'s stack. Alice asks for access through the API; Bob signs in, sees her request
 // with its effect in words, approves it with a comment, watches it become active, and finds the
 // pair's uctl update on the targets page. Screenshots of each page go to test-artifacts/console/.
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -34,7 +37,11 @@ afterAll(async () => {
   await e2e?.stop();
 });
 
-const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+/** Keeps a screenshot of the page, after checking it shows no unfilled value. */
+async function shot(page: Page, name: string): Promise<void> {
+  expect(await page.locator('main').innerText(), name).not.toMatch(/\b(null|undefined|NaN)\b|\[object Object\]/);
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
 
 async function signIn(page: Page, token: string): Promise<void> {
   await page.goto(`${e2e.stack.url}/console`);
@@ -105,9 +112,11 @@ describe('the console in Chromium (docs/console.md)', () => {
     await shot(page, '5-targets');
 
     await page.getByRole('link', { name: 'Drift' }).click();
-    await page.getByRole('heading', { name: 'Drift' }).waitFor();
+    await page.getByText('No drift check has run yet').waitFor();
+    await shot(page, '6-drift');
     await page.getByRole('link', { name: 'Held removals' }).click();
     await page.getByText('Nothing is held.').waitFor();
+    await shot(page, '7-held');
     expect(failures).toEqual([]);
     await page.close();
   });
@@ -133,5 +142,104 @@ describe('the console in Chromium (docs/console.md)', () => {
     expect(await page.getByRole('button', { name: 'Reject' }).isDisabled()).toBe(true);
     await page.getByText('This is your own request: another approver decides on it.').waitFor();
     await page.close();
+  });
+});
+
+/**
+ * A stand-in OIDC issuer for the authorization code + PKCE flow: discovery, an authorization page
+ * with one "Sign in as bob" button, and a token endpoint that checks the code, the redirect URI
+ * and the verifier against the S256 challenge before it answers a token the local stack accepts.
+ */
+async function standInIssuer() {
+  const codes = new Map<string, { challenge: string; clientId: string; redirectUri: string }>();
+  const exchanges: { verified: boolean; clientId: string }[] = [];
+  let origin = '';
+  const server: Server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', origin);
+    const cors = { 'Access-Control-Allow-Origin': '*' };
+    if (url.pathname === '/.well-known/openid-configuration') {
+      response.writeHead(200, { 'Content-Type': 'application/json', ...cors });
+      response.end(
+        JSON.stringify({
+          issuer: origin,
+          authorization_endpoint: `${origin}/authorize`,
+          token_endpoint: `${origin}/token`,
+        }),
+      );
+      return;
+    }
+    if (url.pathname === '/authorize') {
+      const code = randomUUID();
+      codes.set(code, {
+        challenge: url.searchParams.get('code_challenge') ?? '',
+        clientId: url.searchParams.get('client_id') ?? '',
+        redirectUri: url.searchParams.get('redirect_uri') ?? '',
+      });
+      const back = new URL(url.searchParams.get('redirect_uri') ?? '');
+      back.searchParams.set('code', code);
+      back.searchParams.set('state', url.searchParams.get('state') ?? '');
+      response.writeHead(200, { 'Content-Type': 'text/html' });
+      response.end(
+        `<!doctype html><title>Stand-in IdP</title><a href="${back.href.replace(/&/g, '&amp;')}">Sign in as bob</a>`,
+      );
+      return;
+    }
+    if (url.pathname === '/token' && request.method === 'POST') {
+      let text = '';
+      request.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      request.on('end', () => {
+        const form = new URLSearchParams(text);
+        const issued = codes.get(form.get('code') ?? '');
+        codes.delete(form.get('code') ?? '');
+        const challenge = createHash('sha256')
+          .update(form.get('code_verifier') ?? '')
+          .digest('base64url');
+        const verified =
+          issued !== undefined &&
+          form.get('grant_type') === 'authorization_code' &&
+          issued.challenge === challenge &&
+          issued.redirectUri === form.get('redirect_uri') &&
+          issued.clientId === form.get('client_id');
+        exchanges.push({ verified, clientId: form.get('client_id') ?? '' });
+        response.writeHead(verified ? 200 : 400, { 'Content-Type': 'application/json', ...cors });
+        response.end(
+          JSON.stringify(
+            verified
+              ? { access_token: bob, token_type: 'Bearer', expires_in: 3600 }
+              : { error: 'invalid_grant', error_description: 'code, redirect_uri or code_verifier does not match' },
+          ),
+        );
+      });
+      return;
+    }
+    response.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { origin, exchanges, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe("signing in with the deployment's issuer: authorization code + PKCE (docs/console.md)", () => {
+  it('the console sends Bob to the issuer, trades the code and its verifier for a token, and shows his pages', async () => {
+    const issuer = await standInIssuer();
+    process.env.GRANTPLANE_CONSOLE_ISSUER = issuer.origin;
+    process.env.GRANTPLANE_CONSOLE_CLIENT_ID = 'grantplane-console';
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${e2e.stack.url}/console`);
+      await page.getByRole('button', { name: `Sign in with ${new URL(issuer.origin).host}` }).click();
+      await page.getByRole('link', { name: 'Sign in as bob' }).click();
+      await page.getByText('Signed in as bob (approver)').waitFor();
+      await page.getByRole('heading', { name: 'Waiting for approval' }).waitFor();
+      expect(issuer.exchanges).toEqual([{ verified: true, clientId: 'grantplane-console' }]);
+      // The code is gone from the address bar, and the token is the page's, not the URL's.
+      expect(page.url()).toBe(`${e2e.stack.url}/console/index.html`);
+      await shot(page, '0-signed-in-with-issuer');
+      await page.close();
+    } finally {
+      delete process.env.GRANTPLANE_CONSOLE_ISSUER;
+      delete process.env.GRANTPLANE_CONSOLE_CLIENT_ID;
+      await issuer.close();
+    }
   });
 });

@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CONSOLE_FILES, handler } from '../../functions/http/console.js';
+import { CONSOLE_FILES, consoleSignIn, handler } from '../../functions/http/console.js';
 import { apiEvent } from './events.js';
 
 const FOLDER = fileURLToPath(new URL('../../functions/http/console/', import.meta.url));
@@ -34,6 +34,29 @@ describe('GET /console (functions/http/console.ts)', () => {
         /default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'/,
       );
       expect(answer.body).not.toMatch(/https?:\/\//);
+    }
+  });
+
+  it('config.json says how to sign in: a pasted token locally, the issuer with PKCE when deployed (whose origin the CSP then allows)', async () => {
+    expect(JSON.parse((await get('/console/config.json')).body)).toEqual({ signIn: 'token' });
+    const env = {
+      GRANTPLANE_CONSOLE_ISSUER: 'https://login.example.com/oauth2/default/',
+      GRANTPLANE_CONSOLE_CLIENT_ID: 'console',
+    };
+    expect(consoleSignIn(env)).toEqual({
+      signIn: 'oidc',
+      issuer: 'https://login.example.com/oauth2/default',
+      clientId: 'console',
+      scope: 'openid',
+    });
+    Object.assign(process.env, env);
+    try {
+      const answer = await get('/console/config.json');
+      expect(JSON.parse(answer.body)).toMatchObject({ signIn: 'oidc', clientId: 'console' });
+      expect(answer.headers['Content-Security-Policy']).toContain("connect-src 'self' https://login.example.com;");
+    } finally {
+      delete process.env.GRANTPLANE_CONSOLE_ISSUER;
+      delete process.env.GRANTPLANE_CONSOLE_CLIENT_ID;
     }
   });
 

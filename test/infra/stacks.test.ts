@@ -279,6 +279,27 @@ describe('GrantplaneFunction defaults', () => {
     stateless.allResources('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
   });
 
+  it('gives the console function the API’s issuer and its client for authorization code + PKCE, and no table access', () => {
+    const stateless = Template.fromStack(stacks.stateless);
+    const fn = stateless.findResources('AWS::Lambda::Function')[functionId('http/console')] as {
+      Properties: { Environment: { Variables: Record<string, unknown> } };
+    };
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      GRANTPLANE_CONSOLE_ISSUER: 'https://acme.okta.com/oauth2/default',
+      GRANTPLANE_CONSOLE_CLIENT_ID: 'api://grantplane', // context consoleClientId, else the first audience
+      GRANTPLANE_CONSOLE_SCOPE: 'openid',
+    });
+    const policies = JSON.stringify(stateless.findResources('AWS::IAM::Policy'));
+    const role = stacks.stateless.getLogicalId(
+      stacks.stateless.functions.get('http/console')!.role.node.defaultChild as never,
+    );
+    const own = Object.values(stateless.findResources('AWS::IAM::Policy')).filter((policy) =>
+      JSON.stringify(policy).includes(`"${role}"`),
+    );
+    expect(JSON.stringify(own)).not.toMatch(/dynamodb:/);
+    expect(policies).toContain(role);
+  });
+
   it('allows secretsmanager:GetSecretValue to the webhook function only, on exactly its three secrets', () => {
     // An action pattern (with * or ?) that IAM would match against secretsmanager:GetSecretValue.
     const coversGetSecretValue = (action: string): boolean => {

@@ -107,7 +107,7 @@ const targetPath = (dataPlane, scope) =>
 
 function show(title, ...content) {
   document.title = `${title} — grantplane console`;
-  view.replaceChildren(h('h2', {}, title), ...content);
+  view.replaceChildren(h('h2', {}, title), ...content.filter((part) => part !== null && part !== undefined && part !== false));
   view.focus();
 }
 
@@ -116,11 +116,81 @@ function showError(error) {
   view.append(h('p', { class: 'error', role: 'alert' }, String(error.message ?? error)));
 }
 
+// Sign-in: the deployment's OIDC issuer (authorization code + PKCE), or a pasted token locally ---
+
+const PKCE_KEY = 'grantplane.pkce';
+let signInConfig = { signIn: 'token' };
+
+const base64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const randomText = () => base64url(crypto.getRandomValues(new Uint8Array(32)));
+const redirectUri = () => `${location.origin}/console/index.html`;
+
+async function discovery() {
+  const response = await fetch(`${signInConfig.issuer}/.well-known/openid-configuration`);
+  if (!response.ok) throw new Error(`The issuer's discovery document answered ${response.status}`);
+  return response.json();
+}
+
+/** Step 1: to the issuer's authorization endpoint, with a PKCE challenge and a state to check. */
+async function startSignIn() {
+  const { authorization_endpoint: endpoint } = await discovery();
+  const verifier = randomText();
+  const state = randomText();
+  const challenge = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
+  sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state, hash: location.hash }));
+  const url = new URL(endpoint);
+  for (const [name, value] of Object.entries({
+    response_type: 'code',
+    client_id: signInConfig.clientId,
+    redirect_uri: redirectUri(),
+    scope: signInConfig.scope,
+    state,
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  }))
+    url.searchParams.set(name, value);
+  location.assign(url.href);
+}
+
+/** Step 2, back from the issuer with ?code&state: the code and the verifier buy the token. */
+async function finishSignIn(params) {
+  const saved = JSON.parse(sessionStorage.getItem(PKCE_KEY) ?? 'null');
+  sessionStorage.removeItem(PKCE_KEY);
+  history.replaceState(null, '', `${location.pathname}${saved?.hash ?? ''}`);
+  if (params.get('error')) throw new Error(`The issuer refused the sign-in: ${params.get('error_description') ?? params.get('error')}`);
+  if (saved === null || saved.state !== params.get('state')) throw new Error('The sign-in answer does not match the sign-in this page started: sign in again.');
+  const { token_endpoint: endpoint } = await discovery();
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code: params.get('code'),
+      redirect_uri: redirectUri(),
+      client_id: signInConfig.clientId,
+      code_verifier: saved.verifier,
+    }),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok || typeof body.access_token !== 'string')
+    throw new Error(`The issuer's token endpoint refused the code: ${body.error_description ?? body.error ?? response.status}`);
+  sessionStorage.setItem(TOKEN_KEY, body.access_token);
+}
+
 // Pages -------------------------------------------------------------------------------------------
 
 function signInPage(message) {
   nav.hidden = true;
   who.textContent = '';
+  if (signInConfig.signIn === 'oidc') {
+    const issuer = new URL(signInConfig.issuer).host;
+    return show(
+      'Sign in',
+      ...(message ? [h('p', { class: 'error', role: 'alert' }, message)] : []),
+      h('p', {}, `The console signs you in with ${issuer}; what you may do is what your token's roles allow.`),
+      h('button', { type: 'button', id: 'sign-in-oidc', onclick: () => startSignIn().catch((error) => signInPage(error.message)) }, `Sign in with ${issuer}`),
+    );
+  }
   const field = h('textarea', { id: 'token', name: 'token', rows: 4, required: true, autocomplete: 'off' });
   const form = h(
     'form',
@@ -400,5 +470,22 @@ function route() {
   return pendingPage();
 }
 
-window.addEventListener('hashchange', route);
-route();
+async function start() {
+  try {
+    signInConfig = await fetch('/console/config.json').then((response) => response.json());
+  } catch {
+    signInConfig = { signIn: 'token' };
+  }
+  const params = new URLSearchParams(location.search);
+  if (params.has('code') || params.has('error')) {
+    try {
+      await finishSignIn(params);
+    } catch (error) {
+      return signInPage(error.message);
+    }
+  }
+  window.addEventListener('hashchange', route);
+  route();
+}
+
+start();
