@@ -19,16 +19,19 @@ const TYPES: Record<string, string> = {
 export const CONSOLE_FILES = ['index.html', 'app.js', 'style.css'] as const;
 
 /** How the console signs people in: the deployment's OIDC issuer, or (locally) a pasted token. */
-export type ConsoleSignIn =
-  | { signIn: 'oidc'; issuer: string; clientId: string; scope: string }
-  | { signIn: 'token' };
+export type ConsoleSignIn = { signIn: 'oidc'; issuer: string; clientId: string; scope: string } | { signIn: 'token' };
 
 /** From GRANTPLANE_CONSOLE_ISSUER / _CLIENT_ID / _SCOPE (the stack sets them from jwtIssuer). */
 export function consoleSignIn(env: NodeJS.ProcessEnv = process.env): ConsoleSignIn {
   const issuer = env.GRANTPLANE_CONSOLE_ISSUER ?? '';
   const clientId = env.GRANTPLANE_CONSOLE_CLIENT_ID ?? '';
   if (issuer === '' || clientId === '') return { signIn: 'token' };
-  return { signIn: 'oidc', issuer: issuer.replace(/\/+$/, ''), clientId, scope: env.GRANTPLANE_CONSOLE_SCOPE || 'openid' };
+  return {
+    signIn: 'oidc',
+    issuer: issuer.replace(/\/+$/, ''),
+    clientId,
+    scope: env.GRANTPLANE_CONSOLE_SCOPE || 'openid',
+  };
 }
 
 /**
@@ -49,11 +52,21 @@ const read = (file: string): string => {
   return text;
 };
 
-const notFound = (what: string, signIn: ConsoleSignIn): APIGatewayProxyStructuredResultV2 => ({
-  statusCode: 404,
-  headers: { 'Content-Type': 'text/plain; charset=utf-8', ...securityHeaders(signIn) },
-  body: `${what} is not part of the console (it serves ${[...CONSOLE_FILES, 'config.json'].join(', ')})\n`,
-});
+/** A 404 in the API's error shape (problem+json, `route.not-found`), naming what the console serves. */
+const notFound = (what: string, signIn: ConsoleSignIn): APIGatewayProxyStructuredResultV2 => {
+  const detail = `${what} is not part of the console: it serves ${[...CONSOLE_FILES, 'config.json'].join(', ')}`;
+  return {
+    statusCode: 404,
+    headers: { 'Content-Type': 'application/problem+json', ...securityHeaders(signIn) },
+    body: JSON.stringify({
+      type: 'urn:grantplane:problem:route.not-found',
+      title: 'Not Found',
+      status: 404,
+      detail,
+      errors: [{ path: 'file', code: 'route.not-found', message: detail }],
+    }),
+  };
+};
 
 /** The console's Lambda: /console and /console/index.html serve its page, /console/<file> its other files. */
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -62,7 +75,11 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
   const file = event.pathParameters?.['file'] ?? 'index.html';
   const headers = { 'Cache-Control': 'no-cache', ...securityHeaders(signIn) };
   if (file === 'config.json')
-    return { statusCode: 200, headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(signIn) };
+    return {
+      statusCode: 200,
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify(signIn),
+    };
   if (!(CONSOLE_FILES as readonly string[]).includes(file)) return notFound(`/console/${file}`, signIn);
   const type = TYPES[file.slice(file.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
   return { statusCode: 200, headers: { 'Content-Type': type, ...headers }, body: read(file) };

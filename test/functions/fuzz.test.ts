@@ -9,6 +9,7 @@ import { makeHandler as makeAttributesHandler } from '../../functions/http/attri
 import { makeHandler as makeAuditHandler } from '../../functions/http/audit.js';
 import { makeHandler as makeGrantsHandler } from '../../functions/http/grants.js';
 import { makeHandler as makeHealthHandler } from '../../functions/http/health.js';
+import { handler as consoleHandler } from '../../functions/http/console.js';
 import { makeHandler as makePlanHandler } from '../../functions/http/plan.js';
 import { makeHandler as makeSourcesHandler } from '../../functions/http/sources.js';
 import { makeHandler as makeTargetsHandler } from '../../functions/http/targets.js';
@@ -115,6 +116,7 @@ describe('every implemented route under random input', () => {
       'http/attributes': makeAttributesHandler(deps, options),
       'http/audit': makeAuditHandler(deps, options),
       'http/health': makeHealthHandler(options),
+      'http/console': consoleHandler,
       'http/sources': makeSourcesHandler(deps, options),
       webhook: makeWebhookHandler(deps, { ...options, secrets: () => [WEBHOOK_SECRET] }),
     };
