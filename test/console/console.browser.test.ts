@@ -103,12 +103,26 @@ describe('the console in Chromium (docs/console.md)', () => {
     expect(timeline).toContain('bob: grant.approved → approved (ok for the training jobs)');
     await shot(page, '4-active');
 
+    // A pull from another account's repository (infrastructure access: global) needs that repository's policy too: approved
+    // through the API, it shows beside the targets as an infrastructure update.
+    const pull = await e2e.call('POST', '/v1/grants', alice, {
+      dataPlane: 'prod',
+      scope: { type: 'global' },
+      resource: { type: 'ecr', repositoryArn: 'arn:aws:ecr:us-west-2:210987654321:repository/shared-models' },
+      justification: 'pull the shared model images',
+    });
+    expect(pull.status, JSON.stringify(pull.json)).toBe(201);
+    expect((await e2e.call('POST', `/v1/grants/${String(pull.json.id)}/approve`, bob, {})).status).toBe(200);
+
     // The pair's target: its role, its policy and the uctl update waiting to be run.
     await page.getByRole('link', { name: 'Targets' }).click();
     const target = page.locator('table.targets tr', { hasText: 'flytesnacks/staging' });
     await target.waitFor();
     expect(await target.textContent()).toContain('acme-flytesnacks-staging');
     expect(await target.textContent()).toContain('pending: uctl update cluster-resource-attribute');
+    const repository = page.locator('table.infrastructure tr', { hasText: 'repository/shared-models' });
+    await repository.waitFor();
+    expect(await repository.textContent()).toMatch(/210987654321.*set the repository policy.*pending/);
     await shot(page, '5-targets');
 
     await page.getByRole('link', { name: 'Drift' }).click();

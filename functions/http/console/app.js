@@ -367,7 +367,10 @@ async function targetsPage() {
       items.push(...page.items);
       next = page.nextCursor;
     } while (next && items.length < 1000);
-    const planes = [...new Set(items.map((t) => t.dataPlane))].sort();
+    // Repository policies in other accounts (cross-account ECR pulls): applied by their owners.
+    const infrastructure = (await api('/v1/infrastructure-updates?limit=100')).items;
+    const planes = [...new Set([...items, ...infrastructure].map((t) => t.dataPlane))].sort();
+    const infraOf = (plane) => infrastructure.filter((u) => u.dataPlane === plane);
     show(
       'Targets',
       items.length === 0 ? h('p', {}, 'No target yet: a grant becomes one when it is approved.') : null,
@@ -395,7 +398,22 @@ async function targetsPage() {
               ),
           ),
         ),
-      ]),
+        infraOf(plane).length === 0
+          ? null
+          : h(
+              'table',
+              { class: 'infrastructure' },
+              h('caption', { class: 'muted' }, 'Infrastructure updates: repository policies their accounts apply'),
+              h('thead', {}, h('tr', {}, ...['Repository', 'Account', 'Change', 'Status'].map((c) => h('th', { scope: 'col' }, c)))),
+              h(
+                'tbody',
+                {},
+                infraOf(plane).map((u) =>
+                  h('tr', {}, h('td', {}, u.repositoryArn), h('td', {}, u.accountId), h('td', {}, u.policy === null ? 'remove grantplane’s statement' : 'set the repository policy'), h('td', {}, u.status)),
+                ),
+              ),
+            ),
+      ]).filter((part) => part !== null),
     );
   } catch (error) {
     showError(error);
