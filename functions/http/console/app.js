@@ -120,6 +120,8 @@ function showError(error) {
 
 const PKCE_KEY = 'grantplane.pkce';
 let signInConfig = { signIn: 'token' };
+/** The refresh of a grant page that follows a grant on its way to active or revoked. */
+let following;
 
 const base64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 const randomText = () => base64url(crypto.getRandomValues(new Uint8Array(32)));
@@ -321,7 +323,12 @@ async function grantPage(id) {
       if (approver) sections.push(decisionForm(grant));
     }
     sections.push(h('h3', {}, 'Timeline'), timeline);
+    // On its way (approved, revoking): the page follows it until the applier is done.
+    const moving = ['approved', 'revoking'].includes(grant.status);
+    if (moving) sections.push(h('p', { class: 'muted', id: 'following' }, 'The applier is at work: this page refreshes until it is done.'));
     show(`Grant ${id}`, ...sections);
+    clearTimeout(following);
+    if (moving) following = setTimeout(() => location.hash === `#/grants/${encodeURIComponent(id)}` && grantPage(id), 2000);
   } catch (error) {
     showError(error);
   }
