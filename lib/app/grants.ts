@@ -21,7 +21,7 @@ import {
 } from '../domain/records.js';
 import { pageLimit, withConflictRetry, type AppDeps } from './deps.js';
 import { effectOf, type GrantView } from './effect.js';
-import { pairOfRequest, planDesired, type DesiredPlan } from '../domain/desired.js';
+import { globalVerdictSuffices, pairOfRequest, planDesired, type DesiredPlan } from '../domain/desired.js';
 import { attributesInput, planRequestOf, prepareUnit, recomputeScope, type PreparedUnit } from './targets.js';
 
 export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './deps.js';
@@ -93,7 +93,8 @@ interface Checked {
  * (its own pair: R9 repeats and its role's quota, C3; look-alike pairs: the namespace rule) — with
  * the pair's imported attributes. No other grant takes part in any of those rules, and none can be
  * displaced by this request. A global request (or one whose scope cannot be read) is planned with
- * the whole plane.
+ * the plane's global grants first: checkAgainstPlane reads the whole plane only when
+ * the request would add a global policy, the one way it can reach a pair (globalVerdictSuffices).
  */
 const stateFor = async (
   deps: AppDeps,
@@ -101,16 +102,19 @@ const stateFor = async (
   request: unknown,
 ): Promise<{ grants: GrantRecord[]; attributes: AttributeRecord[] }> => {
   const pair = pairOfRequest(request);
-  if (pair === null) {
-    const snapshot = await deps.planes.getPlaneSnapshot(dataPlane);
-    return { grants: snapshot.grants, attributes: snapshot.attributes };
-  }
+  if (pair === null) return { grants: await deps.planes.getMembers(dataPlane, GLOBAL_UNIT), attributes: [] };
   const [global, own, attributes] = await Promise.all([
     deps.planes.getMembers(dataPlane, GLOBAL_UNIT),
     deps.planes.getMembers(dataPlane, unitOf({ type: 'project-domain', ...pair })),
     deps.attributes.getAttributes(dataPlane, pair.project, pair.domain),
   ]);
   return { grants: [...global, ...own], attributes: attributes === null ? [] : [attributes] };
+};
+
+/** The whole plane's desired grants and attributes (a global request that adds a global policy). */
+const wholePlaneState = async (deps: AppDeps, dataPlane: string) => {
+  const snapshot = await deps.planes.getPlaneSnapshot(dataPlane);
+  return { grants: snapshot.grants, attributes: snapshot.attributes };
 };
 
 /**
@@ -120,22 +124,32 @@ const stateFor = async (
  */
 const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: string): Promise<Checked> => {
   const dataPlane = resolvePlane(deps, request);
-  const state = dataPlane === undefined ? undefined : await stateFor(deps, dataPlane, request);
-  const existing = (state?.grants ?? [])
-    .filter((grant) => grant.id !== ignoreId && isDesiredStatus(grant.status))
-    .sort((a, b) => (a.id < b.id ? -1 : 1));
-  const requests: unknown[] = existing.map((grant) => planRequestOf(grant, { withExpiry: false }));
-  const index = requests.length;
-  requests.push(
-    dataPlane !== undefined && typeof request === 'object' && request !== null ? { ...request, dataPlane } : request,
-  );
-  const planInput = {
-    config: deps.config,
-    requests,
-    now: deps.clock.now(),
-    attributes: attributesInput(state?.attributes ?? []),
+  const planWith = (state: Awaited<ReturnType<typeof stateFor>> | undefined) => {
+    const existing = (state?.grants ?? [])
+      .filter((grant) => grant.id !== ignoreId && isDesiredStatus(grant.status))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+    const requests: unknown[] = existing.map((grant) => planRequestOf(grant, { withExpiry: false }));
+    const index = requests.length;
+    requests.push(
+      dataPlane !== undefined && typeof request === 'object' && request !== null ? { ...request, dataPlane } : request,
+    );
+    const planInput = {
+      config: deps.config,
+      requests,
+      now: deps.clock.now(),
+      attributes: attributesInput(state?.attributes ?? []),
+    };
+    return { existing, requests, index, planInput, plan: planGrants(planInput) };
   };
-  const plan = planGrants(planInput);
+  let planned = planWith(dataPlane === undefined ? undefined : await stateFor(deps, dataPlane, request));
+  if (dataPlane !== undefined && pairOfRequest(request) === null) {
+    // Planned with the global grants alone: enough unless the request adds a global policy.
+    const { planInput, requests, index, plan } = planned;
+    const without = planGrants({ ...planInput, requests: requests.slice(0, index) });
+    if (!globalVerdictSuffices(plan, without, index, dataPlane))
+      planned = planWith(await wholePlaneState(deps, dataPlane));
+  }
+  const { existing, requests, index, planInput, plan } = planned;
 
   const own = plan.rejected.find((entry) => entry.index === index);
   if (own !== undefined) throw new ValidationError(own.errors);

@@ -89,3 +89,24 @@ export function planDesired(
   }
   return { grants: desired, plan, targets, refused };
 }
+
+/** How many policies the plan gives the plane's global target (C1): the room it takes on every role. */
+export const globalPolicyCount = (plan: PlanResult, dataPlane: string): number =>
+  plan.targets.find((target) => target.dataPlane === dataPlane && target.scope.type === 'global')?.policies.length ?? 0;
+
+/**
+ * Whether the verdict on a global request, planned with the plane's global grants alone, is the
+ * whole plane's (C1, C3): global grants are placed before every pair, so their placement never
+ * depends on a pair; a pair depends on them only through the number of global policies its role
+ * must carry (its room) and the statements they cover (which only ever shrink a pair's own). So
+ * when the request is refused by the global grants, or accepted without adding a global policy,
+ * no pair can be displaced and no pair's verdict changes; otherwise the whole plane decides.
+ */
+export const globalVerdictSuffices = (
+  withRequest: PlanResult,
+  withoutRequest: PlanResult,
+  requestIndex: number,
+  dataPlane: string,
+): boolean =>
+  withRequest.rejected.some((entry) => entry.index === requestIndex) ||
+  globalPolicyCount(withRequest, dataPlane) === globalPolicyCount(withoutRequest, dataPlane);

@@ -304,6 +304,46 @@ describe('duplicates, quota and expiry', () => {
     expect(await deps.targets.getTarget('tight#crowd#development')).toEqual(before);
   });
 
+  it('plans a global request with the global grants alone unless it adds a global policy; one that does, and pushes a pair out, is refused (C1, C3)', async () => {
+    // Counts the whole-plane reads; everything else is the real store.
+    let wholePlane = 0;
+    const counted: Deps = {
+      ...deps,
+      planes: {
+        ...deps.planes,
+        getPlaneSnapshot: (dataPlane) => {
+          wholePlane += 1;
+          return deps.planes.getPlaneSnapshot(dataPlane);
+        },
+      },
+    };
+    const global = (plane: string, bucket: string) => ({
+      dataPlane: plane,
+      scope: { type: 'global' },
+      resource: { type: 's3', bucket, access: 'read' },
+      justification: 'shared data',
+    });
+    // prod already has a global policy: a second bucket's statements join it, no pair can lose room.
+    const first = await submitGrant(counted, { request: global('prod', 'acme-shared-a'), actor: alice });
+    await approveGrant(deps, { id: first.id, actor: bob });
+    wholePlane = 0;
+    await submitGrant(counted, { request: global('prod', 'acme-shared-b'), actor: alice });
+    expect(wholePlane).toBe(0);
+
+    // tight (userflyterole + one more policy per role): a pair fills its role; the first global
+    // grant would add a global policy every role must carry, so the whole plane decides — no.
+    const pair = await submitGrant(deps, {
+      request: s3('full', 'development', 'full/', { dataPlane: 'tight' }),
+      actor: alice,
+    });
+    await approveGrant(deps, { id: pair.id, actor: bob });
+    wholePlane = 0;
+    const error = await failure(submitGrant(counted, { request: global('tight', 'acme-shared-c'), actor: alice }));
+    expect(wholePlane).toBe(1);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).violations[0]?.message).toContain('tight#full#development');
+  });
+
   it('expires a grant past its expiresAt and recompiles its target', async () => {
     const grant = await submitGrant(deps, {
       request: s3('exp', 'development', 'exp/', { expiresAt: '2026-11-24T00:00:00Z' }),

@@ -5,7 +5,7 @@
 // and refusals are the same as planning the whole plane gives.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { planDesired } from '../../lib/domain/desired.js';
+import { globalVerdictSuffices, planDesired } from '../../lib/domain/desired.js';
 import { planGrants } from '../../lib/domain/engine.js';
 import { parseConfig } from '../../lib/domain/config.js';
 import { GLOBAL_UNIT, targetKey, unitOf, type GrantRecord } from '../../lib/domain/records.js';
@@ -105,6 +105,30 @@ describe('planning units (a pair change plans its namespace and the global grant
       ),
       { numRuns: 400 },
     );
+  });
+
+  it('give a global request the whole plane’s verdict from the global grants alone whenever it adds no global policy (C1, C3)', () => {
+    const globalRequest = requestArb.map((request) => ({ ...request, scope: { type: 'global' as const } }));
+    let decidedAlone = 0;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(2, 3, 4),
+        fc.array(requestArb, { maxLength: 14 }),
+        globalRequest,
+        (max, existing, request) => {
+          const config = configOf(max);
+          const global = existing.filter((grant) => grant.scope.type === 'global');
+          const withRequest = planGrants({ config, requests: [...global, request], now: NOW });
+          const withoutRequest = planGrants({ config, requests: global, now: NOW });
+          if (!globalVerdictSuffices(withRequest, withoutRequest, global.length, 'p')) return; // the whole plane decides
+          decidedAlone += 1;
+          expect(verdict(config, global, request)).toEqual(verdict(config, existing, request));
+        },
+      ),
+      { numRuns: 400 },
+    );
+    // The shortcut is the common case, so the property above is exercised, not vacuous.
+    expect(decidedAlone).toBeGreaterThan(100);
   });
 
   it('compile a unit to the same targets and refusals as planning the whole plane', () => {
