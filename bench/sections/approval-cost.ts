@@ -332,6 +332,37 @@ async function rawSubmit(endpoint: string, table: string, template: GrantRecord,
   return elapsed;
 }
 
+/**
+ * One global submit on a fresh container (a read grant on a new bucket: its statements join the
+ * plane's global policy, so it is decided with the global grants alone): wall time and the API's
+ * DynamoDB requests and items read. Left pending: it changes no desired state.
+ */
+async function globalSubmitOnce(
+  fixture: PlaneFixture,
+  endpoint: string,
+  run: number,
+): Promise<{ ms: number; requests: number; items: number }> {
+  const fresh = containers(endpoint, fixture);
+  try {
+    const start = performance.now();
+    const result = await fresh.handler(
+      apiGatewayEvent({
+        method: 'POST',
+        path: '/v1/grants',
+        caller: alice,
+        body: grantFor(5 * (200 + run), { type: 'global' }),
+      }),
+      lambdaContext(),
+    );
+    const elapsed = performance.now() - start;
+    if (result.statusCode !== 201)
+      throw new Error(`global submit ${run} answered ${result.statusCode}: ${result.body}`);
+    return { ms: elapsed, requests: fresh.api.counter.requests, items: fresh.api.counter.itemsRead };
+  } finally {
+    fresh.destroy();
+  }
+}
+
 /** The median of each figure over several approvals. */
 const medians = (runs: readonly ApprovalCost[]): ApprovalCost =>
   Object.fromEntries(
@@ -354,6 +385,7 @@ export default defineSection({
     const warm: Record<number, ApprovalCost> = {};
     const rawCold: Record<number, number> = {};
     const floorCold: Record<number, number> = {};
+    const globalCold: Record<number, { ms: number; requests: number; items: number }> = {};
     const notes: string[] = [];
     for (const size of SIZES) {
       // One DynamoDB Local per size: it slows down as its in-memory store grows, even across tables.
@@ -394,6 +426,13 @@ export default defineSection({
           }
           rawCold[size] = median(raws);
           floorCold[size] = median(floors);
+          const globals: { ms: number; requests: number; items: number }[] = [];
+          for (let run = 0; run < RUNS; run += 1) globals.push(await globalSubmitOnce(fixture, dynamo.endpoint, run));
+          globalCold[size] = {
+            ms: median(globals.map((g) => g.ms)),
+            requests: median(globals.map((g) => g.requests)),
+            items: median(globals.map((g) => g.items)),
+          };
         } finally {
           await fixture.stop();
         }
@@ -425,6 +464,11 @@ export default defineSection({
       measurements.push(
         { label: `N=${size}: one raw TransactWriteItems, cold client, median`, value: ms(rawCold[size]!), unit: 'ms' },
         {
+          label: `N=${size}: cold global submit (a new bucket, joins the global policy), median`,
+          value: ms(globalCold[size]!.ms),
+          unit: `ms, ${globalCold[size]!.requests} DynamoDB requests, ${globalCold[size]!.items} items read`,
+        },
+        {
           label: `N=${size}: the submit's reads (2 Query + 1 GetItem, parallel) then that transaction, raw, cold client, median`,
           value: ms(floorCold[size]!),
           unit: 'ms',
@@ -455,6 +499,11 @@ export default defineSection({
         },
       );
     }
+    ratios.push({
+      label: `cold global submit DynamoDB items read, N=${large} / N=${small}`,
+      value: globalCold[large]!.items / Math.max(1, globalCold[small]!.items),
+      goal: { max: 1.5 },
+    });
     for (const size of SIZES) {
       ratios.push(
         {
