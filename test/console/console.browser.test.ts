@@ -43,6 +43,18 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
+/** Alice asks through the API for read access to a prefix of acme-ml-data from one flytesnacks domain. */
+async function aliceRequests(domain: string, prefix: string, justification: string): Promise<string> {
+  const submitted = await e2e.call('POST', '/v1/grants', alice, {
+    dataPlane: 'prod',
+    scope: { type: 'project-domain', project: 'flytesnacks', domain },
+    resource: { type: 's3', bucket: 'acme-ml-data', prefix, access: 'read' },
+    justification,
+  });
+  expect(submitted.status, JSON.stringify(submitted.json)).toBe(201);
+  return String(submitted.json.id);
+}
+
 async function signIn(page: Page, token: string): Promise<void> {
   await page.goto(`${e2e.stack.url}/console`);
   await page.getByLabel('Bearer token').fill(token);
@@ -51,14 +63,7 @@ async function signIn(page: Page, token: string): Promise<void> {
 
 describe('the console in Chromium (docs/console.md)', () => {
   it('Bob signs in, sees Alice’s request and its effect, approves it, watches it become active, and sees the uctl update', async () => {
-    const submitted = await e2e.call('POST', '/v1/grants', alice, {
-      dataPlane: 'prod',
-      scope: { type: 'project-domain', project: 'flytesnacks', domain: 'staging' },
-      resource: { type: 's3', bucket: 'acme-ml-data', prefix: 'team-a/', access: 'read' },
-      justification: 'training jobs read features',
-    });
-    expect(submitted.status).toBe(201);
-    const id = String(submitted.json.id);
+    const id = await aliceRequests('staging', 'team-a/', 'training jobs read features');
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const failures: string[] = [];
     page.on('pageerror', (error) => failures.push(String(error)));
@@ -129,13 +134,7 @@ describe('the console in Chromium (docs/console.md)', () => {
   });
 
   it('works from the keyboard alone: Tab to the token and Sign in, to the request, to the comment and Approve', async () => {
-    const submitted = await e2e.call('POST', '/v1/grants', alice, {
-      dataPlane: 'prod',
-      scope: { type: 'project-domain', project: 'flytesnacks', domain: 'staging' },
-      resource: { type: 's3', bucket: 'acme-ml-data', prefix: 'team-k/', access: 'read' },
-      justification: 'keyboard only',
-    });
-    const id = String(submitted.json.id);
+    const id = await aliceRequests('staging', 'team-k/', 'keyboard only');
     const page = await browser.newPage();
     /** Presses Tab until the focused element matches, as a keyboard user would (at most 40 times). */
     const tabTo = async (matches: (element: { id: string; text: string; tag: string }) => boolean, what: string) => {
@@ -167,16 +166,10 @@ describe('the console in Chromium (docs/console.md)', () => {
   });
 
   it('Alice, an approver too, cannot decide on her own request: the buttons are disabled and say why (self-approval, as in the API)', async () => {
-    const submitted = await e2e.call('POST', '/v1/grants', alice, {
-      dataPlane: 'prod',
-      scope: { type: 'project-domain', project: 'flytesnacks', domain: 'production' },
-      resource: { type: 's3', bucket: 'acme-ml-data', prefix: 'team-b/', access: 'read' },
-      justification: 'batch scoring',
-    });
-    expect(submitted.status, JSON.stringify(submitted.json)).toBe(201);
+    const id = await aliceRequests('production', 'team-b/', 'batch scoring');
     const page = await browser.newPage();
     await signIn(page, alice);
-    await page.goto(`${e2e.stack.url}/console/index.html#/grants/${String(submitted.json.id)}`);
+    await page.goto(`${e2e.stack.url}/console/index.html#/grants/${id}`);
     await page
       .getByRole('button', { name: 'Approve' })
       .waitFor({ timeout: 10_000 })
