@@ -8,8 +8,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDocumentClient } from '../../lib/adapters/dynamodb/client.js';
+import { makeDynamoStores } from '../../lib/adapters/dynamodb/stores.js';
 import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
 import { mintLocalToken } from '../../lib/local/jwt.js';
 import { chromiumPath } from '../helpers/chromium.js';
@@ -128,7 +131,6 @@ describe('the console in Chromium (docs/console.md)', () => {
     await shot(page, '6-drift');
     await page.getByRole('link', { name: 'Held removals' }).click();
     await page.getByText('Nothing is held.').waitFor();
-    await shot(page, '7-held');
     expect(failures).toEqual([]);
     await page.close();
   });
@@ -163,6 +165,54 @@ describe('the console in Chromium (docs/console.md)', () => {
     await page.keyboard.press('Enter');
     await page.locator('#status', { hasText: /^(approved|active)$/ }).waitFor();
     await page.close();
+  });
+
+  it('shows a held change with what each target would lose, and the release button to admins only (A6)', async () => {
+    // A hold as the blast-radius guard writes it, through the stack's own store.
+    const client = new DynamoDBClient({
+      endpoint: e2e.stack.dynamoEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const holds = makeDynamoStores(makeDocumentClient(client), e2e.stack.tableName).holds;
+    const scope = (project: string) => ({ type: 'project-domain' as const, project, domain: 'staging' });
+    await holds.putHold({
+      dataPlane: 'prod',
+      heldAt: '2026-12-04T10:00:00.000Z',
+      updatedAt: '2026-12-04T10:00:00.000Z',
+      planeVersion: 1_000_000,
+      targetsWithAccess: 4,
+      targets: ['alpha', 'beta', 'gamma'].map((project) => ({
+        targetKey: `prod#${project}#staging`,
+        scope: scope(project),
+        removedCount: 1,
+        removed: [`s3:GetObject on arn:aws:s3:::acme-${project}-data/*`],
+        proposedHash: 'h',
+      })),
+    });
+    try {
+      const admin = mintLocalToken({ sub: 'carol', roles: ['admin'] }, DEV_JWT_SECRET);
+      const page = await browser.newPage();
+      await signIn(page, admin);
+      await page.getByRole('link', { name: 'Held removals' }).click();
+      const held = page.locator('#held');
+      await held.waitFor();
+      expect(await held.textContent()).toContain('would take access from 3 of the 4 targets that have access');
+      expect(await held.textContent()).toContain(
+        'beta/staging loses 1 access: s3:GetObject on arn:aws:s3:::acme-beta-data/*',
+      );
+      await page.getByRole('button', { name: 'Release the change on prod' }).waitFor();
+      await shot(page, '7-held');
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await signIn(page, bob);
+      await page.getByRole('link', { name: 'Held removals' }).click();
+      await page.getByText('An admin releases it.', { exact: true }).waitFor();
+      expect(await page.getByRole('button', { name: /^Release/ }).count()).toBe(0);
+      await page.close();
+    } finally {
+      await holds.deleteHold('prod');
+      client.destroy();
+    }
   });
 
   it('Alice, an approver too, cannot decide on her own request: the buttons are disabled and say why (self-approval, as in the API)', async () => {

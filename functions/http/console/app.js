@@ -458,16 +458,24 @@ async function heldPage() {
       items.length === 0
         ? h('p', {}, 'Nothing is held.')
         : h(
-            'ul',
-            {},
+            'div',
+            { id: 'held' },
             items.map((held) =>
               h(
-                'li',
-                {},
-                `${held.dataPlane}: ${held.reason ?? JSON.stringify(held)}`,
+                'section',
+                { class: 'held' },
+                h('h3', {}, `Plane ${held.dataPlane}`),
+                h('p', {}, `Held since ${held.heldAt}: the change would take access from ${held.targets.length} of the ${held.targetsWithAccess} targets that have access.`),
+                h(
+                  'ul',
+                  {},
+                  held.targets.map((target) =>
+                    h('li', {}, `${scopeText(target.scope)} loses ${target.removedCount} access${target.removedCount === 1 ? '' : 'es'}`, target.removed.length > 0 ? `: ${target.removed.join('; ')}` : ''),
+                  ),
+                ),
                 admin
-                  ? h('button', { type: 'button', onclick: async () => { await api(`/v1/held-changes/${encodeURIComponent(held.dataPlane)}/release`, { method: 'POST', body: {} }).catch(showError); await heldPage(); } }, `Release ${held.dataPlane}`)
-                  : null,
+                  ? h('button', { type: 'button', id: `release-${held.dataPlane}`, onclick: async () => { await api(`/v1/held-changes/${encodeURIComponent(held.dataPlane)}/release`, { method: 'POST', body: {} }).catch(showError); await heldPage(); } }, `Release the change on ${held.dataPlane}`)
+                  : h('p', { class: 'muted' }, 'An admin releases it.'),
               ),
             ),
           ),
