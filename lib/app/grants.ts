@@ -4,7 +4,7 @@ import { planGrants } from '../domain/engine.js';
 import { transition, type StatusChangeInput } from '../domain/lifecycle.js';
 import { ForbiddenError, NotFoundError, StateConflictError, ValidationError } from '../domain/errors.js';
 import { grantRequestSchema, type GrantRequest } from '../domain/grant.js';
-import type { RuleViolation } from '../domain/model.js';
+import type { PlanResult, RuleViolation } from '../domain/model.js';
 import { type Identity } from '../domain/ports.js';
 import {
   GLOBAL_UNIT,
@@ -139,17 +139,18 @@ const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: str
       now: deps.clock.now(),
       attributes: attributesInput(state?.attributes ?? []),
     };
-    return { existing, requests, index, planInput, plan: planGrants(planInput) };
+    // The same grants without the request: planned once, on first need (the global check, displacement).
+    let without: PlanResult | undefined;
+    const withoutRequest = () => (without ??= planGrants({ ...planInput, requests: requests.slice(0, index) }));
+    return { existing, requests, index, plan: planGrants(planInput), withoutRequest };
   };
   let planned = planWith(dataPlane === undefined ? undefined : await stateFor(deps, dataPlane, request));
   if (dataPlane !== undefined && pairOfRequest(request) === null) {
     // Planned with the global grants alone: enough unless the request adds a global policy.
-    const { planInput, requests, index, plan } = planned;
-    const without = planGrants({ ...planInput, requests: requests.slice(0, index) });
-    if (!globalVerdictSuffices(plan, without, index, dataPlane))
+    if (!globalVerdictSuffices(planned.plan, planned.withoutRequest(), planned.index, dataPlane))
       planned = planWith(await wholePlaneState(deps, dataPlane));
   }
-  const { existing, requests, index, planInput, plan } = planned;
+  const { existing, requests, index, plan, withoutRequest } = planned;
 
   const own = plan.rejected.find((entry) => entry.index === index);
   if (own !== undefined) throw new ValidationError(own.errors);
@@ -158,8 +159,7 @@ const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: str
     // The new grant sorts before existing ones and pushes them out of the quota (C3): the existing
     // grants keep their place, the new one is refused. Existing rejections that happen without the
     // new request (a configuration change) are not its fault.
-    const baseline = planGrants({ ...planInput, requests: requests.slice(0, index) });
-    const before = new Set(baseline.rejected.map((entry) => entry.index));
+    const before = new Set(withoutRequest().rejected.map((entry) => entry.index));
     const caused = displaced.filter((entry) => !before.has(entry.index));
     if (caused.length > 0)
       throw displacementError(caused.map((entry) => ({ errors: entry.errors, grant: existing[entry.index] })));
