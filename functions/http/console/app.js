@@ -7,6 +7,9 @@ const view = document.getElementById('view');
 const who = document.getElementById('who');
 const nav = document.getElementById('nav');
 
+/** Whether a child is shown: null, undefined and false stand for "nothing here". */
+const present = (child) => child !== null && child !== undefined && child !== false;
+
 /** An element: `h('td', { class: 'muted' }, 'text', child)`. */
 function h(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
@@ -15,8 +18,7 @@ function h(tag, attributes = {}, ...children) {
     if (name.startsWith('on')) element.addEventListener(name.slice(2), value);
     else element.setAttribute(name, value === true ? '' : String(value));
   }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
+  for (const child of children.flat().filter(present)) {
     element.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return element;
@@ -107,7 +109,7 @@ const targetPath = (dataPlane, scope) =>
 
 function show(title, ...content) {
   document.title = `${title} — grantplane console`;
-  view.replaceChildren(h('h2', {}, title), ...content.filter((part) => part !== null && part !== undefined && part !== false));
+  view.replaceChildren(h('h2', {}, title), ...content.filter(present));
   view.focus();
 }
 
@@ -420,7 +422,7 @@ async function targetsPage() {
                 ),
               ),
             ),
-      ]).filter((part) => part !== null),
+      ]),
     );
   } catch (error) {
     showError(error);
