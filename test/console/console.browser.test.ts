@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeDocumentClient } from '../../lib/adapters/dynamodb/client.js';
 import { makeDynamoStores } from '../../lib/adapters/dynamodb/stores.js';
 import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
@@ -24,6 +24,10 @@ const bob = mintLocalToken({ sub: 'bob', roles: ['approver'] }, DEV_JWT_SECRET);
 
 let e2e: E2eStack;
 let browser: Browser;
+
+// A browser drives each page: on a loaded 2-core CI machine a walk through several pages takes
+// longer than the suite's 30 s default.
+vi.setConfig({ testTimeout: 90_000 });
 
 beforeAll(async () => {
   const executablePath = chromiumPath();
@@ -152,7 +156,7 @@ describe('the console in Chromium (docs/console.md)', () => {
     };
     await page.goto(`${e2e.stack.url}/console`);
     await tabTo((f) => f.id === 'token', 'the token field');
-    await page.keyboard.type(bob);
+    await page.keyboard.insertText(bob); // pasted, as people enter a token
     await tabTo((f) => f.tag === 'BUTTON' && f.text === 'Sign in', 'Sign in');
     await page.keyboard.press('Enter');
     await page.locator('#pending tbody tr', { hasText: id }).waitFor();
@@ -193,10 +197,21 @@ describe('the console in Chromium (docs/console.md)', () => {
     try {
       const admin = mintLocalToken({ sub: 'carol', roles: ['admin'] }, DEV_JWT_SECRET);
       const page = await browser.newPage();
+      // The list of pending requests answers late: leaving that page first, its answer must not
+      // paint over the page the admin went to.
+      await page.route('**/v1/grants?status=pending-approval*', async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await route.continue();
+      });
+      const late = page.waitForResponse('**/v1/grants?status=pending-approval*');
       await signIn(page, admin);
       await page.getByRole('link', { name: 'Held removals' }).click();
       const held = page.locator('#held');
       await held.waitFor();
+      await late;
+      await page.waitForTimeout(200); // the late answer's page would have rendered by now
+      expect(await held.isVisible()).toBe(true);
+      await page.unroute('**/v1/grants?status=pending-approval*');
       expect(await held.textContent()).toContain('would take access from 3 of the 4 targets that have access');
       expect(await held.textContent()).toContain(
         'beta/staging loses 1 access: s3:GetObject on arn:aws:s3:::acme-beta-data/*',

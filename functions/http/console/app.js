@@ -118,6 +118,21 @@ function showError(error) {
   view.append(h('p', { class: 'error', role: 'alert' }, String(error.message ?? error)));
 }
 
+let generation = 0;
+
+/**
+ * The screen as one page sees it: a page renders only while it is still the page being shown, so
+ * a slow answer for a page the user already left never paints over the one they went to.
+ */
+function screen() {
+  const mine = (generation += 1);
+  const current = () => mine === generation;
+  return {
+    show: (title, ...content) => current() && show(title, ...content),
+    error: (error) => current() && showError(error),
+  };
+}
+
 // Sign-in: the deployment's OIDC issuer (authorization code + PKCE), or a pasted token locally ---
 
 const PKCE_KEY = 'grantplane.pkce';
@@ -188,7 +203,7 @@ function signInPage(message) {
   who.textContent = '';
   if (signInConfig.signIn === 'oidc') {
     const issuer = new URL(signInConfig.issuer).host;
-    return show(
+    return screen().show(
       'Sign in',
       ...(message ? [h('p', { class: 'error', role: 'alert' }, message)] : []),
       h('p', {}, `The console signs you in with ${issuer}; what you may do is what your token's roles allow.`),
@@ -217,7 +232,7 @@ function signInPage(message) {
     h('p', { class: 'muted' }, 'Locally: the token `npm start` prints, or `npx grantplane token --sub bob --roles approver`. For a deployed API: an access token of its issuer (`npx grantplane token --client-credentials` for a machine client).'),
     h('button', { type: 'submit' }, 'Sign in'),
   );
-  show('Sign in', ...(message ? [h('p', { class: 'error', role: 'alert' }, message)] : []), form);
+  screen().show('Sign in', ...(message ? [h('p', { class: 'error', role: 'alert' }, message)] : []), form);
 }
 
 function signOut(message) {
@@ -226,7 +241,8 @@ function signOut(message) {
 }
 
 async function pendingPage() {
-  show('Waiting for approval', h('p', { class: 'muted' }, 'Loading…'));
+  const on = screen();
+  on.show('Waiting for approval', h('p', { class: 'muted' }, 'Loading…'));
   try {
     const { items } = await api('/v1/grants?status=pending-approval&limit=100');
     const rows = items.map((grant) =>
@@ -242,7 +258,7 @@ async function pendingPage() {
         h('td', {}, grant.expiresAt ?? 'never'),
       ),
     );
-    show(
+    on.show(
       'Waiting for approval',
       items.length === 0
         ? h('p', { id: 'none-pending' }, 'Nothing waits for approval.')
@@ -255,7 +271,7 @@ async function pendingPage() {
           ),
     );
   } catch (error) {
-    showError(error);
+    on.error(error);
   }
 }
 
@@ -289,7 +305,8 @@ async function effectOf(grant) {
 }
 
 async function grantPage(id) {
-  show(`Grant ${id}`, h('p', { class: 'muted' }, 'Loading…'));
+  const on = screen();
+  on.show(`Grant ${id}`, h('p', { class: 'muted' }, 'Loading…'));
   try {
     const roles = rolesOf(me());
     const approver = roles.includes('approver') || roles.includes('admin');
@@ -328,11 +345,11 @@ async function grantPage(id) {
     // On its way (approved, revoking): the page follows it until the applier is done.
     const moving = ['approved', 'revoking'].includes(grant.status);
     if (moving) sections.push(h('p', { class: 'muted', id: 'following' }, 'The applier is at work: this page refreshes until it is done.'));
-    show(`Grant ${id}`, ...sections);
+    on.show(`Grant ${id}`, ...sections);
     clearTimeout(following);
     if (moving) following = setTimeout(() => location.hash === `#/grants/${encodeURIComponent(id)}` && grantPage(id), 2000);
   } catch (error) {
-    showError(error);
+    on.error(error);
   }
 }
 
@@ -367,7 +384,8 @@ function decisionForm(grant) {
 }
 
 async function targetsPage() {
-  show('Targets', h('p', { class: 'muted' }, 'Loading…'));
+  const on = screen();
+  on.show('Targets', h('p', { class: 'muted' }, 'Loading…'));
   try {
     const items = [];
     let next;
@@ -380,7 +398,7 @@ async function targetsPage() {
     const infrastructure = (await api('/v1/infrastructure-updates?limit=100')).items;
     const planes = [...new Set([...items, ...infrastructure].map((t) => t.dataPlane))].sort();
     const infraOf = (plane) => infrastructure.filter((u) => u.dataPlane === plane);
-    show(
+    on.show(
       'Targets',
       items.length === 0 ? h('p', {}, 'No target yet: a grant becomes one when it is approved.') : null,
       ...planes.flatMap((plane) => [
@@ -425,36 +443,38 @@ async function targetsPage() {
       ]),
     );
   } catch (error) {
-    showError(error);
+    on.error(error);
   }
 }
 
 async function driftPage() {
-  show('Drift', h('p', { class: 'muted' }, 'Loading…'));
+  const on = screen();
+  on.show('Drift', h('p', { class: 'muted' }, 'Loading…'));
   try {
     const report = await api('/v1/drift-checks/latest').catch((error) => {
       if (/No drift check has run yet/.test(error.message)) return null;
       throw error;
     });
-    if (report === null) return show('Drift', h('p', {}, 'No drift check has run yet (the schedule runs one; POST /v1/drift-checks starts one).'));
+    if (report === null) return on.show('Drift', h('p', {}, 'No drift check has run yet (the schedule runs one; POST /v1/drift-checks starts one).'));
     const targets = report.targets ?? report.report?.targets ?? [];
     const off = targets.filter((t) => t.status !== 'in-sync');
-    show(
+    on.show(
       'Drift',
       h('p', {}, `Checked ${report.checkedAt ?? report.report?.checkedAt ?? ''}: ${off.length === 0 ? 'everything in sync' : `${off.length} target(s) differ`} (${targets.length} checked).`),
       h('ul', {}, off.map((t) => h('li', {}, `${t.dataPlane} ${scopeText(t.scope)}: ${t.status}`, h('ul', {}, (t.differences ?? []).map((d) => h('li', {}, d)))))),
     );
   } catch (error) {
-    showError(error);
+    on.error(error);
   }
 }
 
 async function heldPage() {
-  show('Held removals', h('p', { class: 'muted' }, 'Loading…'));
+  const on = screen();
+  on.show('Held removals', h('p', { class: 'muted' }, 'Loading…'));
   try {
     const { items } = await api('/v1/held-changes');
     const admin = rolesOf(me()).includes('admin');
-    show(
+    on.show(
       'Held removals',
       h('p', { class: 'muted' }, 'A change that would take access from more than half of a plane waits here until an admin releases it.'),
       items.length === 0
@@ -476,14 +496,14 @@ async function heldPage() {
                   ),
                 ),
                 admin
-                  ? h('button', { type: 'button', id: `release-${held.dataPlane}`, onclick: async () => { await api(`/v1/held-changes/${encodeURIComponent(held.dataPlane)}/release`, { method: 'POST', body: {} }).catch(showError); await heldPage(); } }, `Release the change on ${held.dataPlane}`)
+                  ? h('button', { type: 'button', id: `release-${held.dataPlane}`, onclick: async () => { await api(`/v1/held-changes/${encodeURIComponent(held.dataPlane)}/release`, { method: 'POST', body: {} }).catch(on.error); await heldPage(); } }, `Release the change on ${held.dataPlane}`)
                   : h('p', { class: 'muted' }, 'An admin releases it.'),
               ),
             ),
           ),
     );
   } catch (error) {
-    showError(error);
+    on.error(error);
   }
 }
 
