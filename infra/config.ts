@@ -12,6 +12,7 @@ import {
   driftRoleArnOf,
   MANAGED_PATH,
   parseConfig,
+  type NotificationChannel,
   type AwsDataPlaneConfig,
 } from '../lib/domain/config.js';
 
@@ -113,6 +114,8 @@ export interface InfraSettings {
   roleMapping: string | null;
   /** Prefix of the named IAM roles the plane accounts trust (`<prefix>-applier`). */
   serviceName: string;
+  /** The configuration's notification channels: the notifier may read their secrets and publish to their topics. */
+  notificationChannels: NotificationChannel[];
 }
 
 /** What the deployment gives the applier in one AWS plane, from the parsed plane. */
@@ -302,5 +305,6 @@ export const loadInfraSettings = (read: ContextReader): InfraSettings => {
     driftSchedule: scheduleExpression(read, 'driftSchedule', 'rate(15 minutes)'),
     applierSweepSchedule: scheduleExpression(read, 'applierSweepSchedule', 'rate(15 minutes)'),
     serviceName,
+    notificationChannels: parsed.notifications?.channels ?? [],
   };
 };

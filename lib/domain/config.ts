@@ -191,11 +191,48 @@ const webhooksSchema = z.strictObject({
   generic: genericSchema.optional(),
 });
 
+/** The events a notification subscription may name (docs/notifications.md), in the docs' order. */
+export const NOTIFICATION_EVENTS = ['approval-requested', 'decision', 'apply-failed'] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
+const secretArn = z
+  .string()
+  .regex(/^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN');
+const channelName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, - or _');
+
+const channelSchema = z.discriminatedUnion('type', [
+  z.strictObject({ name: channelName, type: z.literal('slack'), webhookUrlSecretArn: secretArn }),
+  z.strictObject({
+    name: channelName,
+    type: z.literal('email'),
+    topicArn: z.string().regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'must be an SNS topic ARN'),
+  }),
+]);
+
+const notificationsSchema = z.strictObject({
+  /** The console's address, for the link in every message (e.g. https://grantplane.example.com/console). */
+  consoleUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  channels: z.array(channelSchema).default([]),
+  subscriptions: z
+    .array(
+      z.strictObject({
+        channel: channelName,
+        events: uniqueList(z.enum(NOTIFICATION_EVENTS)).min(1),
+        dataPlanes: uniqueList(z.string()).optional(),
+      }),
+    )
+    .default([]),
+});
+
 const configSchema = z.strictObject({
   dataPlanes: z.array(planeSchema).min(1, 'configure at least one data plane'),
   webhooks: webhooksSchema.default({}),
   driftSchedule: z.string().min(1).default('rate(15 minutes)'),
+  notifications: notificationsSchema.default({ channels: [], subscriptions: [] }),
 });
+
+export type NotificationsConfig = z.infer<typeof notificationsSchema>;
+export type NotificationChannel = NotificationsConfig['channels'][number];
 
 type ParsedAwsPlane = z.infer<typeof awsPlaneSchema>;
 
@@ -218,6 +255,8 @@ export interface GrantplaneConfig {
   dataPlanes: DataPlaneConfig[];
   webhooks: z.infer<typeof configSchema>['webhooks'];
   driftSchedule: string;
+  /** Absent in configurations built before notifications existed: no channel, nothing sent. */
+  notifications?: NotificationsConfig;
 }
 
 /** Formats a zod path the way README and error messages name keys: `dataPlanes[1].accountId`. */
@@ -245,6 +284,7 @@ function knownKeysAt(path: readonly PropertyKey[], raw: unknown): string[] {
           : [awsPlaneSchema, otherPlaneSchema];
     return [...new Set(shapes.flatMap((shape) => Object.keys(shape.shape)))];
   }
+  if (path.length === 1 && path[0] === 'notifications') return Object.keys(notificationsSchema.shape);
   if (path.length === 1 && path[0] === 'webhooks') return Object.keys(webhooksSchema.shape);
   if (path.length === 2 && path[0] === 'webhooks' && path[1] === 'jira') return Object.keys(jiraSchema.shape);
   return [];
@@ -427,8 +467,33 @@ export function parseConfig(raw: unknown): GrantplaneConfig {
     if (plane !== undefined && !names.has(plane))
       problems.add(['webhooks', source, 'dataPlane'], `no data plane is named "${plane}"`);
   }
+  const channels = new Map<string, number>();
+  for (const [index, channel] of parsed.notifications.channels.entries()) {
+    const seen = channels.get(channel.name);
+    if (seen !== undefined)
+      problems.add(
+        ['notifications', 'channels', index, 'name'],
+        `duplicate channel name "${channel.name}" (also notifications.channels[${seen}])`,
+      );
+    else channels.set(channel.name, index);
+  }
+  for (const [index, subscription] of parsed.notifications.subscriptions.entries()) {
+    if (!channels.has(subscription.channel))
+      problems.add(
+        ['notifications', 'subscriptions', index, 'channel'],
+        `no channel is named "${subscription.channel}" (notifications.channels lists ${[...channels.keys()].join(', ') || 'none'})`,
+      );
+    for (const [i, plane] of (subscription.dataPlanes ?? []).entries())
+      if (!names.has(plane))
+        problems.add(['notifications', 'subscriptions', index, 'dataPlanes', i], `no data plane is named "${plane}"`);
+  }
   problems.done();
-  return { dataPlanes: planes, webhooks: parsed.webhooks, driftSchedule: parsed.driftSchedule };
+  return {
+    dataPlanes: planes,
+    webhooks: parsed.webhooks,
+    driftSchedule: parsed.driftSchedule,
+    notifications: parsed.notifications,
+  };
 }
 
 /** The cluster resource attribute that names a pair's role on this plane. */

@@ -19,7 +19,7 @@ import { localJwtSecret, mintLocalToken } from './jwt.js';
 import { launchers, watchProcesses } from './launcher-watch.js';
 import { loadLambdaHandlers, startLocalServer } from './server.js';
 import { driftLoop } from './schedule.js';
-import { applierLoop } from './stream-poller.js';
+import { applierLoop, notifierLoop } from './stream-poller.js';
 import type { BackgroundLoop, LocalStackContext } from './loops.js';
 
 export type { BackgroundLoop, LocalStackContext } from './loops.js';
@@ -28,7 +28,7 @@ export type { BackgroundLoop, LocalStackContext } from './loops.js';
  * Loops started with the stack, in order, and stopped in reverse. Owners of the applier and the
  * schedule add theirs here (or pass `loops` to startLocalStack).
  */
-export const backgroundLoops: BackgroundLoop[] = [applierLoop, driftLoop];
+export const backgroundLoops: BackgroundLoop[] = [applierLoop, notifierLoop, driftLoop];
 
 export interface LocalStackOptions {
   /** Keep nothing on disk (DynamoDB Local -inMemory); else the data lives in `dataDir`. */

@@ -347,3 +347,40 @@ export const applierLoop: BackgroundLoop = {
     };
   },
 };
+
+/**
+ * `npm start`'s notifier: a second poller on the same stream (as Lambda gives each function its own
+ * event source mapping), invoking functions/notifier.ts's handler on the local table. Secrets and
+ * SNS come from the SDK's standard configuration (AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL_SNS).
+ * It starts only when the configuration subscribes a channel to something.
+ */
+export const notifierLoop: BackgroundLoop = {
+  name: 'notifier (table stream)',
+  async start(context) {
+    if ((context.config.notifications?.subscriptions.length ?? 0) === 0) return { stop: async () => undefined };
+    const { makeHandler } = await import('../../functions/notifier.js');
+    const { powertoolsLog: log } = await import('../../functions/shared/logger.js');
+    const { buildNotifierDeps } = await import('../wiring/notifier.js');
+    const handler = makeHandler(
+      buildNotifierDeps({ client: context.dynamoClient, tableName: context.tableName, config: context.config, log }),
+    );
+    const streams = new DynamoDBStreamsClient({
+      endpoint: context.dynamoEndpoint,
+      region: context.env.AWS_REGION ?? 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const poller = await startStreamPoller({
+      dynamo: context.dynamoClient,
+      streams,
+      tableName: context.tableName,
+      handler: (event, lambdaContext) => handler(event, lambdaContext),
+      log: (message, detail) => log.warn(message, detail),
+    });
+    return {
+      stop: async () => {
+        await poller.stop();
+        streams.destroy();
+      },
+    };
+  },
+};

@@ -58,7 +58,9 @@ async function api(path, options = {}) {
   }
   if (!response.ok) {
     const detail = body?.detail ?? body?.message ?? `HTTP ${response.status}`;
-    const fields = (body?.errors ?? []).filter((e) => e.message !== detail).map((e) => `${e.path || '(request)'}: ${e.message}`);
+    const fields = (body?.errors ?? [])
+      .filter((e) => e.message !== detail)
+      .map((e) => `${e.path || '(request)'}: ${e.message}`);
     throw new ApiError([detail, ...fields].join(' — '));
   }
   return body;
@@ -90,7 +92,15 @@ function accessOf(target) {
     for (const statement of policy.document.Statement)
       for (const action of list(statement.Action ?? statement.NotAction))
         for (const resource of list(statement.Resource ?? statement.NotResource))
-          lines.add(statementText({ ...statement, Action: action, NotAction: undefined, Resource: resource, NotResource: undefined }));
+          lines.add(
+            statementText({
+              ...statement,
+              Action: action,
+              NotAction: undefined,
+              Resource: resource,
+              NotResource: undefined,
+            }),
+          );
   return lines;
 }
 
@@ -140,7 +150,11 @@ let signInConfig = { signIn: 'token' };
 /** The refresh of a grant page that follows a grant on its way to active or revoked. */
 let following;
 
-const base64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const base64url = (bytes) =>
+  btoa(String.fromCharCode(...new Uint8Array(bytes)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 const randomText = () => base64url(crypto.getRandomValues(new Uint8Array(32)));
 const redirectUri = () => `${location.origin}/console/index.html`;
 
@@ -176,8 +190,10 @@ async function finishSignIn(params) {
   const saved = JSON.parse(sessionStorage.getItem(PKCE_KEY) ?? 'null');
   sessionStorage.removeItem(PKCE_KEY);
   history.replaceState(null, '', `${location.pathname}${saved?.hash ?? ''}`);
-  if (params.get('error')) throw new Error(`The issuer refused the sign-in: ${params.get('error_description') ?? params.get('error')}`);
-  if (saved === null || saved.state !== params.get('state')) throw new Error('The sign-in answer does not match the sign-in this page started: sign in again.');
+  if (params.get('error'))
+    throw new Error(`The issuer refused the sign-in: ${params.get('error_description') ?? params.get('error')}`);
+  if (saved === null || saved.state !== params.get('state'))
+    throw new Error('The sign-in answer does not match the sign-in this page started: sign in again.');
   const { token_endpoint: endpoint } = await discovery();
   const response = await fetch(endpoint, {
     method: 'POST',
@@ -192,7 +208,9 @@ async function finishSignIn(params) {
   });
   const body = await response.json().catch(() => ({}));
   if (!response.ok || typeof body.access_token !== 'string')
-    throw new Error(`The issuer's token endpoint refused the code: ${body.error_description ?? body.error ?? response.status}`);
+    throw new Error(
+      `The issuer's token endpoint refused the code: ${body.error_description ?? body.error ?? response.status}`,
+    );
   sessionStorage.setItem(TOKEN_KEY, body.access_token);
 }
 
@@ -207,7 +225,15 @@ function signInPage(message) {
       'Sign in',
       ...(message ? [h('p', { class: 'error', role: 'alert' }, message)] : []),
       h('p', {}, `The console signs you in with ${issuer}; what you may do is what your token's roles allow.`),
-      h('button', { type: 'button', id: 'sign-in-oidc', onclick: () => startSignIn().catch((error) => signInPage(error.message)) }, `Sign in with ${issuer}`),
+      h(
+        'button',
+        {
+          type: 'button',
+          id: 'sign-in-oidc',
+          onclick: () => startSignIn().catch((error) => signInPage(error.message)),
+        },
+        `Sign in with ${issuer}`,
+      ),
     );
   }
   const field = h('textarea', { id: 'token', name: 'token', rows: 4, required: true, autocomplete: 'off' });
@@ -229,7 +255,11 @@ function signInPage(message) {
     },
     h('label', { for: 'token' }, 'Bearer token'),
     field,
-    h('p', { class: 'muted' }, 'Locally: the token `npm start` prints, or `npx grantplane token --sub bob --roles approver`. For a deployed API: an access token of its issuer (`npx grantplane token --client-credentials` for a machine client).'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Locally: the token `npm start` prints, or `npx grantplane token --sub bob --roles approver`. For a deployed API: an access token of its issuer (`npx grantplane token --client-credentials` for a machine client).',
+    ),
     h('button', { type: 'submit' }, 'Sign in'),
   );
   screen().show('Sign in', ...(message ? [h('p', { class: 'error', role: 'alert' }, message)] : []), form);
@@ -254,7 +284,11 @@ async function pendingPage() {
         h('td', {}, `${grant.dataPlane} ${scopeText(grant.scope)}`),
         h('td', {}, resourceText(grant.resource)),
         h('td', {}, grant.justification ?? ''),
-        h('td', {}, grant.ticket ? `${grant.ticket.system ?? ''} ${grant.ticket.id ?? grant.ticket.key ?? ''}`.trim() : ''),
+        h(
+          'td',
+          {},
+          grant.ticket ? `${grant.ticket.system ?? ''} ${grant.ticket.id ?? grant.ticket.key ?? ''}`.trim() : '',
+        ),
         h('td', {}, grant.expiresAt ?? 'never'),
       ),
     );
@@ -266,7 +300,17 @@ async function pendingPage() {
             'table',
             { id: 'pending' },
             h('caption', { class: 'muted' }, `${items.length} request${items.length === 1 ? '' : 's'}`),
-            h('thead', {}, h('tr', {}, ...['Grant', 'Requester', 'Where', 'Resource', 'Justification', 'Ticket', 'Expires'].map((c) => h('th', { scope: 'col' }, c)))),
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                ...['Grant', 'Requester', 'Where', 'Resource', 'Justification', 'Ticket', 'Expires'].map((c) =>
+                  h('th', { scope: 'col' }, c),
+                ),
+              ),
+            ),
             h('tbody', {}, rows),
           ),
     );
@@ -279,8 +323,20 @@ async function pendingPage() {
 async function effectOf(grant) {
   const planned = await api('/v1/plan', { method: 'POST', body: { grants: [requestOf(grant)] } });
   const rejected = planned.rejected.find((entry) => entry.index === 0);
-  if (rejected) return h('div', { id: 'effect' }, h('p', { class: 'error' }, 'Approving it would be refused now:'), h('ul', {}, rejected.errors.map((e) => h('li', {}, `${e.path}: ${e.code} — ${e.message}`))));
-  const target = planned.targets.find((t) => t.dataPlane === grant.dataPlane && scopeText(t.scope) === scopeText(grant.scope));
+  if (rejected)
+    return h(
+      'div',
+      { id: 'effect' },
+      h('p', { class: 'error' }, 'Approving it would be refused now:'),
+      h(
+        'ul',
+        {},
+        rejected.errors.map((e) => h('li', {}, `${e.path}: ${e.code} — ${e.message}`)),
+      ),
+    );
+  const target = planned.targets.find(
+    (t) => t.dataPlane === grant.dataPlane && scopeText(t.scope) === scopeText(grant.scope),
+  );
   const change = planned.changes.find((c) => c.targetKey === grant.targetKey);
   let before = null;
   if (change && change.change !== 'create') {
@@ -293,14 +349,37 @@ async function effectOf(grant) {
   const after = accessOf(target);
   const had = accessOf(before);
   const added = [...after].filter((line) => !had.has(line));
-  const chars = (target?.policies ?? []).reduce((sum, p) => sum + JSON.stringify(p.document).replace(/\s/g, '').length, 0);
+  const chars = (target?.policies ?? []).reduce(
+    (sum, p) => sum + JSON.stringify(p.document).replace(/\s/g, '').length,
+    0,
+  );
   return h(
     'div',
     { id: 'effect' },
-    h('p', {}, change?.change === 'create' ? `A new target: role ${target?.role.name ?? '?'} is created for it.` : `Target role ${target?.role.name ?? '?'}: ${change?.change ?? 'unchanged'}.`),
-    added.length > 0 ? h('p', { class: 'broader' }, `Broader: ${added.length} access${added.length === 1 ? '' : 'es'} added${grant.scope.type === 'global' ? ' for every project and domain of the plane' : ''}.`) : h('p', {}, 'Nothing new: the target already has this access.'),
-    h('ul', { id: 'effect-access' }, added.map((line) => h('li', {}, line))),
-    h('p', { class: 'muted', id: 'quota' }, `Quota: ${target?.policies.length ?? 0} ${(target?.policies.length ?? 0) === 1 ? 'policy' : 'policies'} of the role's own, ${chars.toLocaleString('en')} of ${(6144 * Math.max(1, target?.policies.length ?? 1)).toLocaleString('en')} policy characters.`),
+    h(
+      'p',
+      {},
+      change?.change === 'create'
+        ? `A new target: role ${target?.role.name ?? '?'} is created for it.`
+        : `Target role ${target?.role.name ?? '?'}: ${change?.change ?? 'unchanged'}.`,
+    ),
+    added.length > 0
+      ? h(
+          'p',
+          { class: 'broader' },
+          `Broader: ${added.length} access${added.length === 1 ? '' : 'es'} added${grant.scope.type === 'global' ? ' for every project and domain of the plane' : ''}.`,
+        )
+      : h('p', {}, 'Nothing new: the target already has this access.'),
+    h(
+      'ul',
+      { id: 'effect-access' },
+      added.map((line) => h('li', {}, line)),
+    ),
+    h(
+      'p',
+      { class: 'muted', id: 'quota' },
+      `Quota: ${target?.policies.length ?? 0} ${(target?.policies.length ?? 0) === 1 ? 'policy' : 'policies'} of the role's own, ${chars.toLocaleString('en')} of ${(6144 * Math.max(1, target?.policies.length ?? 1)).toLocaleString('en')} policy characters.`,
+    ),
   );
 }
 
@@ -318,22 +397,52 @@ async function grantPage(id) {
     const details = h(
       'dl',
       { id: 'grant' },
-      h('dt', {}, 'Status'), h('dd', { id: 'status' }, grant.status),
-      h('dt', {}, 'Requester'), h('dd', {}, grant.requester),
-      h('dt', {}, 'Where'), h('dd', {}, `${grant.dataPlane} ${scopeText(grant.scope)}`),
-      h('dt', {}, 'Resource'), h('dd', {}, resourceText(grant.resource)),
-      h('dt', {}, 'Justification'), h('dd', {}, grant.justification ?? ''),
-      h('dt', {}, 'Ticket'), h('dd', {}, grant.ticket ? JSON.stringify(grant.ticket) : 'none'),
-      h('dt', {}, 'Expires'), h('dd', {}, grant.expiresAt ?? 'never'),
+      h('dt', {}, 'Status'),
+      h('dd', { id: 'status' }, grant.status),
+      h('dt', {}, 'Requester'),
+      h('dd', {}, grant.requester),
+      h('dt', {}, 'Where'),
+      h('dd', {}, `${grant.dataPlane} ${scopeText(grant.scope)}`),
+      h('dt', {}, 'Resource'),
+      h('dd', {}, resourceText(grant.resource)),
+      h('dt', {}, 'Justification'),
+      h('dd', {}, grant.justification ?? ''),
+      h('dt', {}, 'Ticket'),
+      h('dd', {}, grant.ticket ? JSON.stringify(grant.ticket) : 'none'),
+      h('dt', {}, 'Expires'),
+      h('dd', {}, grant.expiresAt ?? 'never'),
       ...(grant.approvedBy ? [h('dt', {}, 'Approved by'), h('dd', {}, grant.approvedBy)] : []),
-      ...(grant.notes?.length ? [h('dt', {}, 'Notes'), h('dd', {}, h('ul', {}, grant.notes.map((n) => h('li', {}, `${n.code}: ${n.message}`))))] : []),
+      ...(grant.notes?.length
+        ? [
+            h('dt', {}, 'Notes'),
+            h(
+              'dd',
+              {},
+              h(
+                'ul',
+                {},
+                grant.notes.map((n) => h('li', {}, `${n.code}: ${n.message}`)),
+              ),
+            ),
+          ]
+        : []),
     );
     const timeline = h(
       'ol',
       { class: 'timeline', id: 'timeline' },
       audit === null
-        ? (grant.history ?? []).map((step) => h('li', {}, `${step.at} ${step.actor}: ${step.status}${step.comment ? ` (${step.comment})` : ''}`))
-        : [...audit.items].reverse().map((event) => h('li', {}, `${event.at} ${event.actor}: ${event.action}${event.after?.status ? ` → ${event.after.status}` : ''}${event.detail ? ` (${typeof event.detail === 'string' ? event.detail : JSON.stringify(event.detail)})` : ''}`)),
+        ? (grant.history ?? []).map((step) =>
+            h('li', {}, `${step.at} ${step.actor}: ${step.status}${step.comment ? ` (${step.comment})` : ''}`),
+          )
+        : [...audit.items]
+            .reverse()
+            .map((event) =>
+              h(
+                'li',
+                {},
+                `${event.at} ${event.actor}: ${event.action}${event.after?.status ? ` → ${event.after.status}` : ''}${event.detail ? ` (${typeof event.detail === 'string' ? event.detail : JSON.stringify(event.detail)})` : ''}`,
+              ),
+            ),
     );
     const sections = [details];
     if (grant.status === 'pending-approval') {
@@ -344,10 +453,14 @@ async function grantPage(id) {
     sections.push(h('h3', {}, 'Timeline'), timeline);
     // On its way (approved, revoking): the page follows it until the applier is done.
     const moving = ['approved', 'revoking'].includes(grant.status);
-    if (moving) sections.push(h('p', { class: 'muted', id: 'following' }, 'The applier is at work: this page refreshes until it is done.'));
+    if (moving)
+      sections.push(
+        h('p', { class: 'muted', id: 'following' }, 'The applier is at work: this page refreshes until it is done.'),
+      );
     on.show(`Grant ${id}`, ...sections);
     clearTimeout(following);
-    if (moving) following = setTimeout(() => location.hash === `#/grants/${encodeURIComponent(id)}` && grantPage(id), 2000);
+    if (moving)
+      following = setTimeout(() => location.hash === `#/grants/${encodeURIComponent(id)}` && grantPage(id), 2000);
   } catch (error) {
     on.error(error);
   }
@@ -406,7 +519,15 @@ async function targetsPage() {
         h(
           'table',
           { class: 'targets' },
-          h('thead', {}, h('tr', {}, ...['Target', 'State', 'Role', 'Policies', 'uctl update'].map((c) => h('th', { scope: 'col' }, c)))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ...['Target', 'State', 'Role', 'Policies', 'uctl update'].map((c) => h('th', { scope: 'col' }, c)),
+            ),
+          ),
           h(
             'tbody',
             {},
@@ -431,12 +552,23 @@ async function targetsPage() {
               'table',
               { class: 'infrastructure' },
               h('caption', { class: 'muted' }, 'Infrastructure updates: repository policies their accounts apply'),
-              h('thead', {}, h('tr', {}, ...['Repository', 'Account', 'Change', 'Status'].map((c) => h('th', { scope: 'col' }, c)))),
+              h(
+                'thead',
+                {},
+                h('tr', {}, ...['Repository', 'Account', 'Change', 'Status'].map((c) => h('th', { scope: 'col' }, c))),
+              ),
               h(
                 'tbody',
                 {},
                 infraOf(plane).map((u) =>
-                  h('tr', {}, h('td', {}, u.repositoryArn), h('td', {}, u.accountId), h('td', {}, u.policy === null ? 'remove grantplane’s statement' : 'set the repository policy'), h('td', {}, u.status)),
+                  h(
+                    'tr',
+                    {},
+                    h('td', {}, u.repositoryArn),
+                    h('td', {}, u.accountId),
+                    h('td', {}, u.policy === null ? 'remove grantplane’s statement' : 'set the repository policy'),
+                    h('td', {}, u.status),
+                  ),
                 ),
               ),
             ),
@@ -455,13 +587,36 @@ async function driftPage() {
       if (/No drift check has run yet/.test(error.message)) return null;
       throw error;
     });
-    if (report === null) return on.show('Drift', h('p', {}, 'No drift check has run yet (the schedule runs one; POST /v1/drift-checks starts one).'));
+    if (report === null)
+      return on.show(
+        'Drift',
+        h('p', {}, 'No drift check has run yet (the schedule runs one; POST /v1/drift-checks starts one).'),
+      );
     const targets = report.targets ?? report.report?.targets ?? [];
     const off = targets.filter((t) => t.status !== 'in-sync');
     on.show(
       'Drift',
-      h('p', {}, `Checked ${report.checkedAt ?? report.report?.checkedAt ?? ''}: ${off.length === 0 ? 'everything in sync' : `${off.length} target(s) differ`} (${targets.length} checked).`),
-      h('ul', {}, off.map((t) => h('li', {}, `${t.dataPlane} ${scopeText(t.scope)}: ${t.status}`, h('ul', {}, (t.differences ?? []).map((d) => h('li', {}, d)))))),
+      h(
+        'p',
+        {},
+        `Checked ${report.checkedAt ?? report.report?.checkedAt ?? ''}: ${off.length === 0 ? 'everything in sync' : `${off.length} target(s) differ`} (${targets.length} checked).`,
+      ),
+      h(
+        'ul',
+        {},
+        off.map((t) =>
+          h(
+            'li',
+            {},
+            `${t.dataPlane} ${scopeText(t.scope)}: ${t.status}`,
+            h(
+              'ul',
+              {},
+              (t.differences ?? []).map((d) => h('li', {}, d)),
+            ),
+          ),
+        ),
+      ),
     );
   } catch (error) {
     on.error(error);
@@ -476,7 +631,11 @@ async function heldPage() {
     const admin = rolesOf(me()).includes('admin');
     on.show(
       'Held removals',
-      h('p', { class: 'muted' }, 'A change that would take access from more than half of a plane waits here until an admin releases it.'),
+      h(
+        'p',
+        { class: 'muted' },
+        'A change that would take access from more than half of a plane waits here until an admin releases it.',
+      ),
       items.length === 0
         ? h('p', {}, 'Nothing is held.')
         : h(
@@ -487,16 +646,39 @@ async function heldPage() {
                 'section',
                 { class: 'held' },
                 h('h3', {}, `Plane ${held.dataPlane}`),
-                h('p', {}, `Held since ${held.heldAt}: the change would take access from ${held.targets.length} of the ${held.targetsWithAccess} targets that have access.`),
+                h(
+                  'p',
+                  {},
+                  `Held since ${held.heldAt}: the change would take access from ${held.targets.length} of the ${held.targetsWithAccess} targets that have access.`,
+                ),
                 h(
                   'ul',
                   {},
                   held.targets.map((target) =>
-                    h('li', {}, `${scopeText(target.scope)} loses ${target.removedCount} access${target.removedCount === 1 ? '' : 'es'}`, target.removed.length > 0 ? `: ${target.removed.join('; ')}` : ''),
+                    h(
+                      'li',
+                      {},
+                      `${scopeText(target.scope)} loses ${target.removedCount} access${target.removedCount === 1 ? '' : 'es'}`,
+                      target.removed.length > 0 ? `: ${target.removed.join('; ')}` : '',
+                    ),
                   ),
                 ),
                 admin
-                  ? h('button', { type: 'button', id: `release-${held.dataPlane}`, onclick: async () => { await api(`/v1/held-changes/${encodeURIComponent(held.dataPlane)}/release`, { method: 'POST', body: {} }).catch(on.error); await heldPage(); } }, `Release the change on ${held.dataPlane}`)
+                  ? h(
+                      'button',
+                      {
+                        type: 'button',
+                        id: `release-${held.dataPlane}`,
+                        onclick: async () => {
+                          await api(`/v1/held-changes/${encodeURIComponent(held.dataPlane)}/release`, {
+                            method: 'POST',
+                            body: {},
+                          }).catch(on.error);
+                          await heldPage();
+                        },
+                      },
+                      `Release the change on ${held.dataPlane}`,
+                    )
                   : h('p', { class: 'muted' }, 'An admin releases it.'),
               ),
             ),
@@ -513,9 +695,13 @@ function route() {
   if (!token()) return signInPage();
   const claims = me();
   nav.hidden = false;
-  who.replaceChildren(`Signed in as ${claims.sub ?? '?'} (${rolesOf(claims).join(', ') || 'no role'}) `, h('button', { type: 'button', id: 'sign-out', onclick: () => signOut() }, 'Sign out'));
+  who.replaceChildren(
+    `Signed in as ${claims.sub ?? '?'} (${rolesOf(claims).join(', ') || 'no role'}) `,
+    h('button', { type: 'button', id: 'sign-out', onclick: () => signOut() }, 'Sign out'),
+  );
   const hash = location.hash || '#/pending';
-  for (const link of nav.querySelectorAll('a')) link.toggleAttribute('aria-current', hash.startsWith(link.getAttribute('href')));
+  for (const link of nav.querySelectorAll('a'))
+    link.toggleAttribute('aria-current', hash.startsWith(link.getAttribute('href')));
   for (const link of nav.querySelectorAll('a[aria-current]')) link.setAttribute('aria-current', 'page');
   const grant = /^#\/grants\/([^/]+)$/.exec(hash);
   if (grant) return grantPage(decodeURIComponent(grant[1]));

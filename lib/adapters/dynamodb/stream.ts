@@ -3,6 +3,7 @@
 // the Lambda event's shape and the local poller's alike.
 import type { TableChange } from '../../domain/ports.js';
 import { ITEM_TYPE } from './items.js';
+import type { AuditFacts } from '../../domain/notifications.js';
 
 /** A stream attribute value as far as the decoding reads it (S, N and SS only). */
 export interface StreamAttribute {
@@ -55,4 +56,23 @@ export function tableChangeOf(record: StreamRecordLike): TableChange | null {
     default:
       return null;
   }
+}
+
+/** A new audit event in the stream (an INSERT of an audit item): the facts the notifier reads, or null. */
+export function auditFactsOf(record: StreamRecordLike): AuditFacts | null {
+  if (record.eventName !== 'INSERT') return null;
+  const next = record.dynamodb?.NewImage;
+  if (text(next, 'type') !== ITEM_TYPE.audit) return null;
+  const [id, action, actor, at] = [text(next, 'id'), text(next, 'action'), text(next, 'actor'), text(next, 'at')];
+  if (id === undefined || action === undefined || actor === undefined || at === undefined) return null;
+  const grantId = text(next, 'grantId');
+  const detail = text(next, 'detail');
+  return {
+    id,
+    action,
+    actor,
+    at,
+    ...(grantId === undefined ? {} : { grantId }),
+    ...(detail === undefined ? {} : { detail }),
+  };
 }

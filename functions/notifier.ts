@@ -1,0 +1,43 @@
+// The notifier Lambda (docs/notifications.md): the table's stream, filtered to the audit events that
+// can notify someone → a message on every subscribed channel, once per event and channel. Partial
+// batch failures name the records whose sends failed, so the event source mapping retries exactly
+// those (the delivery records skip channels that already had them); what still fails lands in the DLQ.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { auditFactsOf } from '../lib/adapters/dynamodb/stream.js';
+import { notifyAudit, type NotifierDeps } from '../lib/app/notify.js';
+import { liveNotifierDeps } from '../lib/wiring/notifier.js';
+import { logger, powertoolsLog } from './shared/logger.js';
+import { countMetric, metrics } from './shared/metrics.js';
+
+/** Notifier deps, or a function giving them on first use (the live wiring). */
+export type NotifierDepsSource = NotifierDeps | (() => NotifierDeps);
+
+export const makeHandler = (source: NotifierDepsSource) =>
+  middy(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+    const deps = typeof source === 'function' ? source() : source;
+    const failures: { itemIdentifier: string }[] = [];
+    let sent = 0;
+    for (const record of event.Records) {
+      const audit = auditFactsOf(record);
+      if (audit === null) continue;
+      try {
+        const outcome = await notifyAudit(deps, audit);
+        sent += outcome.sent.length;
+        if (outcome.failed.length === 0) continue;
+      } catch (error: unknown) {
+        logger.error('notification not processed', { auditId: audit.id, error: String(error) });
+      }
+      const sequence = record.dynamodb?.SequenceNumber;
+      if (sequence !== undefined) failures.push({ itemIdentifier: sequence });
+    }
+    countMetric('NotificationsSent', sent);
+    countMetric('NotificationsFailed', failures.length);
+    return { batchItemFailures: failures };
+  })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
+
+export const handler = makeHandler(() => liveNotifierDeps(powertoolsLog));
