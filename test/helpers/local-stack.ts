@@ -27,19 +27,21 @@ export interface E2eStack {
 
 /**
  * Starts an ephemeral stack on free ports with the example config (or `configPath`) and the
- * applier loop.
+ * applier loop (and the notifier's, with `withNotifier`).
  */
-export const startE2eStack = async (options: { configPath?: string } = {}): Promise<E2eStack> => {
+export const startE2eStack = async (
+  options: { configPath?: string; withNotifier?: boolean } = {},
+): Promise<E2eStack> => {
   delete process.env.GRANTPLANE_LOCAL_JWT_SECRET;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   // Imported after the log level is set: the handlers' logger reads it when first imported.
   const { startLocalStack } = await import('../../lib/local/start.js');
-  const { applierLoop } = await import('../../lib/local/stream-poller.js');
+  const { applierLoop, notifierLoop } = await import('../../lib/local/stream-poller.js');
   const stack = await startLocalStack({
     ephemeral: true,
     port: 0,
     configPath: options.configPath ?? resolve(repo, 'grantplane.config.yaml'),
-    loops: [applierLoop],
+    loops: options.withNotifier === true ? [applierLoop, notifierLoop] : [applierLoop],
   });
   const iam = new IAMClient({
     endpoint: stack.iamEndpoint,
