@@ -125,6 +125,19 @@ export const APPLIER_STREAM_FILTERS = [
   }),
 ];
 
+/** The audit events the notifier turns into messages (lib/domain/notifications.ts); nothing else wakes it. */
+export const NOTIFIER_STREAM_FILTERS = [
+  FilterCriteria.filter({
+    eventName: FilterRule.isEqual('INSERT'),
+    dynamodb: {
+      NewImage: {
+        type: { S: FilterRule.isEqual(ITEM_TYPE.audit) },
+        action: { S: FilterRule.or('grant.submitted', 'grant.approved', 'grant.rejected', 'grant.failed') },
+      },
+    },
+  }),
+];
+
 /** Names of the roles that plane accounts trust; fixed so another account can name them. */
 export const serviceRoleNames = (serviceName: string) =>
   ({ applier: `${serviceName}-applier`, drift: `${serviceName}-drift` }) as const;
@@ -138,7 +151,7 @@ export interface StatelessStackProps extends StackProps {
 
 export class StatelessStack extends Stack {
   readonly api: HttpApi;
-  readonly functions: Map<RouteGroup | 'applier' | 'drift', GrantplaneFunction>;
+  readonly functions: Map<RouteGroup | 'applier' | 'drift' | 'notifier', GrantplaneFunction>;
   readonly deadLetterQueue: Queue;
   readonly alarmTopic: Topic;
 
@@ -259,6 +272,55 @@ export class StatelessStack extends Stack {
         filters: APPLIER_STREAM_FILTERS,
       }),
     );
+
+    // ── Notifier (docs/notifications.md): only with channels configured. Its own mapping on the
+    // stream, woken by the audit events that can notify someone; delivery records make retries and
+    // replays send nothing twice; what fails every retry waits in its own queue.
+    const channels = settings.notificationChannels;
+    if (channels.length > 0) {
+      const notifier = makeFunction('Notifier', 'notifier.ts', 'notifier (audit events to Slack and e-mail)', {
+        timeout: Duration.seconds(60),
+      });
+      grantTable(table, notifier.role, 'read-write');
+      this.functions.set('notifier', notifier);
+      const notifierDeadLetters = new Queue(this, 'NotifierDeadLetters', {
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      Validations.of(notifierDeadLetters).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself the on-failure destination of the notifier stream mapping.',
+      });
+      notifier.function.addEventSource(
+        new DynamoEventSource(table, {
+          startingPosition: StartingPosition.TRIM_HORIZON,
+          batchSize: 25,
+          maxBatchingWindow: Duration.seconds(1),
+          bisectBatchOnError: true,
+          reportBatchItemFailures: true,
+          retryAttempts: 5,
+          maxRecordAge: Duration.hours(6),
+          onFailure: new SqsDlq(notifierDeadLetters),
+          filters: NOTIFIER_STREAM_FILTERS,
+        }),
+      );
+      const secretArns = channels.flatMap((channel) => (channel.type === 'slack' ? [channel.webhookUrlSecretArn] : []));
+      if (secretArns.length > 0)
+        notifier.role.addToPolicy(
+          new PolicyStatement({
+            sid: 'ReadNotificationSecrets',
+            actions: ['secretsmanager:GetSecretValue'],
+            resources: secretArns,
+          }),
+        );
+      const topicArns = channels.flatMap((channel) => (channel.type === 'email' ? [channel.topicArn] : []));
+      if (topicArns.length > 0)
+        notifier.role.addToPolicy(
+          new PolicyStatement({ sid: 'PublishNotifications', actions: ['sns:Publish'], resources: topicArns }),
+        );
+      new CfnOutput(this, 'NotifierDeadLetterQueueUrl', { value: notifierDeadLetters.queueUrl });
+    }
 
     // ── HTTP API ──────────────────────────────────────────────────────────────────────────────
     const webhookSecrets = WEBHOOK_SOURCES.map(

@@ -25,6 +25,8 @@ const PROD = HOME;
 const REMOTE = '210987654321';
 const ACCESS_ROLE = `arn:aws:iam::${REMOTE}:role/grantplane-access/grantplane-applier`;
 const BOUNDARY = `arn:aws:iam::${PROD}:policy/grantplane-boundary`;
+const SLACK_SECRET = `arn:aws:secretsmanager:us-west-2:${HOME}:secret:grantplane/slack-AbCdEf`;
+const MAIL_TOPIC = `arn:aws:sns:us-west-2:${HOME}:grantplane-approvers`;
 
 // Two AWS planes: prod in the home account (with a permissions boundary), analytics in another
 // account reached through its access role; a GCP plane that needs no access at all.
@@ -37,6 +39,13 @@ dataPlanes:
       oidcProvider: oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE, domains: [development], projects: "*",
       applierRoleArn: "${ACCESS_ROLE}" }
   - { name: research, cloud: gcp, region: us-central1, domains: [development], projects: "*" }
+notifications:
+  channels:
+    - { name: approvers, type: slack, webhookUrlSecretArn: "${SLACK_SECRET}" }
+    - { name: mail, type: email, topicArn: "${MAIL_TOPIC}" }
+  subscriptions:
+    - { channel: approvers, events: [approval-requested, decision, apply-failed] }
+    - { channel: mail, events: [decision], dataPlanes: [prod] }
 `;
 
 const context = (configFile: string) => ({
@@ -80,7 +89,7 @@ const logicalId = (
   return found[0]![0];
 };
 
-const functionId = (name: 'applier' | 'drift' | (typeof ROUTES)[number]['group']): string => {
+const functionId = (name: 'applier' | 'drift' | 'notifier' | (typeof ROUTES)[number]['group']): string => {
   const fn = stacks.stateless.functions.get(name);
   if (!fn) throw new Error(`no function ${name}`);
   return stacks.stateless.getLogicalId(fn.function.node.defaultChild as never);
@@ -218,8 +227,8 @@ describe('GrantplaneFunction defaults', () => {
       (fn) => z.looseObject({ Properties: z.looseObject({ Runtime: z.string() }) }).parse(fn).Properties,
     );
     const ours = functions.filter((fn) => fn.Runtime === 'nodejs24.x');
-    // one per route group, plus the applier and the drift run
-    expect(ours).toHaveLength(new Set(ROUTES.map((route) => route.group)).size + 2);
+    // one per route group, plus the applier, the drift run and the notifier (channels are configured)
+    expect(ours).toHaveLength(new Set(ROUTES.map((route) => route.group)).size + 3);
     for (const fn of ours) {
       expect(fn).toMatchObject({
         Architectures: ['arm64'],
@@ -300,7 +309,7 @@ describe('GrantplaneFunction defaults', () => {
     expect(policies).toContain(role);
   });
 
-  it('allows secretsmanager:GetSecretValue to the webhook function only, on exactly its three secrets', () => {
+  it('allows secretsmanager:GetSecretValue to the webhook function on exactly its three secrets, and to the notifier on its Slack secret only', () => {
     // An action pattern (with * or ?) that IAM would match against secretsmanager:GetSecretValue.
     const coversGetSecretValue = (action: string): boolean => {
       const pattern = action
@@ -326,8 +335,22 @@ describe('GrantplaneFunction defaults', () => {
           .filter((s) => s.Effect === 'Allow' && s.Action.some(coversGetSecretValue))
           .map((s) => ({ roles: JSON.stringify(policy.Properties.Roles), resources: s.Resource })),
       );
-    expect([...new Set(grants.map((grant) => grant.roles))]).toEqual([JSON.stringify([{ Ref: webhookRole }])]);
-    expect([...new Set(grants.flatMap((grant) => grant.resources))].sort()).toEqual([...secretRefs].sort());
+    const notifierRole = stacks.stateless.getLogicalId(
+      stacks.stateless.functions.get('notifier')?.role.node.defaultChild as never,
+    );
+    expect([...new Set(grants.map((grant) => grant.roles))].sort()).toEqual(
+      [JSON.stringify([{ Ref: webhookRole }]), JSON.stringify([{ Ref: notifierRole }])].sort(),
+    );
+    expect(
+      [
+        ...new Set(grants.filter((grant) => grant.roles.includes(webhookRole)).flatMap((grant) => grant.resources)),
+      ].sort(),
+    ).toEqual([...secretRefs].sort());
+    const notifier = roleStatements(notifierRole);
+    expect(allowed(notifier, 'secretsmanager:GetSecretValue', SLACK_SECRET)).toBe(true);
+    for (const ref of secretRefs) expect(allowed(notifier, 'secretsmanager:GetSecretValue', ref), ref).toBe(false);
+    expect(allowed(notifier, 'sns:Publish', MAIL_TOPIC)).toBe(true);
+    expect(allowed(notifier, 'sns:Publish', `arn:aws:sns:us-west-2:${HOME}:other`)).toBe(false);
     const webhook = roleStatements(webhookRole);
     for (const ref of secretRefs) expect(allowed(webhook, 'secretsmanager:GetSecretValue', ref), ref).toBe(true);
     expect(
@@ -424,9 +447,43 @@ describe('GrantplaneFunction defaults', () => {
   });
 });
 
+const queueId = (prefix: string): string => {
+  const ids = Object.keys(stateless.findResources('AWS::SQS::Queue')).filter((id) => id.startsWith(prefix));
+  if (ids.length !== 1) throw new Error(`expected one queue ${prefix}*, found ${ids.length}`);
+  return ids[0]!;
+};
+
+describe('Notifier: its own stream mapping and dead-letter queue (docs/notifications.md)', () => {
+  it('is woken by the notifying audit inserts only, reports partial failures, retries, then parks in its DLQ', () => {
+    stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionId('notifier') },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      StartingPosition: 'TRIM_HORIZON',
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId('NotifierDeadLetters'), 'Arn'] } } },
+      FilterCriteria: {
+        Filters: [
+          {
+            Pattern: JSON.stringify({
+              eventName: ['INSERT'],
+              dynamodb: {
+                NewImage: {
+                  type: { S: ['audit'] },
+                  action: { S: ['grant.submitted', 'grant.approved', 'grant.rejected', 'grant.failed'] },
+                },
+              },
+            }),
+          },
+        ],
+      },
+    });
+  });
+});
+
 describe('Applier: stream event source (docs/applier.md A4)', () => {
   it('reports batch item failures, bisects failing batches, retries a bounded number of times, then parks records in the DLQ', () => {
-    const dlq = logicalId(stateless, 'AWS::SQS::Queue', () => true);
+    const dlq = queueId('ApplierDeadLetters');
     stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: functionId('applier') },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -437,7 +494,11 @@ describe('Applier: stream event source (docs/applier.md A4)', () => {
     });
     const mapping = z
       .looseObject({ Properties: z.looseObject({ MaximumRetryAttempts: z.number(), EventSourceArn: z.unknown() }) })
-      .parse(Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping'))[0]).Properties;
+      .parse(
+        Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping')).find((resource) =>
+          JSON.stringify(resource).includes(`"${functionId('applier')}"`),
+        ),
+      ).Properties;
     expect(mapping.MaximumRetryAttempts).toBeGreaterThan(0);
     expect(mapping.MaximumRetryAttempts).toBeLessThanOrEqual(10);
     expect(JSON.stringify(mapping.EventSourceArn)).toContain('StreamArn');
