@@ -6,9 +6,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { auditFactsOf } from '../lib/adapters/dynamodb/stream.js';
 import { notifyAudit, type NotifierDeps } from '../lib/app/notify.js';
-import { liveNotifierDeps } from '../lib/wiring/notifier.js';
+import { auditFactsOf, liveNotifierDeps } from '../lib/wiring/notifier.js';
 import { logger, powertoolsLog } from './shared/logger.js';
 import { countMetric, metrics } from './shared/metrics.js';
 

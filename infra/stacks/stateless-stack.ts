@@ -153,6 +153,8 @@ export class StatelessStack extends Stack {
   readonly api: HttpApi;
   readonly functions: Map<RouteGroup | 'applier' | 'drift' | 'notifier', GrantplaneFunction>;
   readonly deadLetterQueue: Queue;
+  /** The notifier's dead-letter queue, when notification channels are configured. */
+  readonly notifierDeadLetterQueue: Queue | undefined;
   readonly alarmTopic: Topic;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
@@ -277,13 +279,14 @@ export class StatelessStack extends Stack {
     // stream, woken by the audit events that can notify someone; delivery records make retries and
     // replays send nothing twice; what fails every retry waits in its own queue.
     const channels = settings.notificationChannels;
+    let notifierDeadLetters: Queue | undefined;
     if (channels.length > 0) {
       const notifier = makeFunction('Notifier', 'notifier.ts', 'notifier (audit events to Slack and e-mail)', {
         timeout: Duration.seconds(60),
       });
       grantTable(table, notifier.role, 'read-write');
       this.functions.set('notifier', notifier);
-      const notifierDeadLetters = new Queue(this, 'NotifierDeadLetters', {
+      notifierDeadLetters = new Queue(this, 'NotifierDeadLetterQueue', {
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
         retentionPeriod: Duration.days(14),
@@ -518,6 +521,16 @@ export class StatelessStack extends Stack {
       }),
       'grantplane applier: stream records that failed every retry are waiting in the dead-letter queue',
     );
+    this.notifierDeadLetterQueue = notifierDeadLetters;
+    if (notifierDeadLetters !== undefined)
+      alarm(
+        'NotifierDeadLetters',
+        notifierDeadLetters.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: 'Maximum',
+        }),
+        'grantplane notifier: notifications that failed every retry are waiting in its dead-letter queue',
+      );
     alarm(
       'DriftedTargets',
       grantplaneMetric('DriftedTargets', 'Maximum', Duration.minutes(15)),

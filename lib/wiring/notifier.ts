@@ -3,6 +3,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { makeDocumentClient } from '../adapters/dynamodb/client.js';
+export { auditFactsOf } from '../adapters/dynamodb/stream.js';
 import { makeDynamoDeliveryStore } from '../adapters/dynamodb/delivery-store.js';
 import { makeDynamoGrantStore } from '../adapters/dynamodb/grant-store.js';
 import { makeChannelSender, makeSnsClient } from '../adapters/notify/channels.js';

@@ -17,6 +17,12 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../../lib/local/dynamodb
 import { startIamEmulator, type IamEmulator } from '../../lib/local/iam-emulator/index.js';
 import { apiEvent, type EventInput } from '../functions/events.js';
 import { TEST_ACCOUNT_ID, TEST_OIDC, TEST_PLANE_CONFIG_TEXT } from '../helpers/iam.js';
+import {
+  startSlackReceiver,
+  startSnsReceiver,
+  type SlackReceiver,
+  type SnsReceiver,
+} from '../helpers/notification-receivers.js';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../helpers/secrets-manager-server.js';
 import {
   createTableFromTemplate,
@@ -36,7 +42,7 @@ import {
 const TABLE = 'grantplane-deployed';
 const work = mkdtempSync(join(tmpdir(), 'grantplane-deployed-'));
 const CONFIG = join(work, 'grantplane.config.yaml');
-writeFileSync(CONFIG, TEST_PLANE_CONFIG_TEXT);
+const MAIL_TOPIC = `arn:aws:sns:us-west-2:${TEST_ACCOUNT_ID}:grantplane-approvers`;
 
 let synth: Synthesized;
 let dynamoLocal: DynamoDbLocal;
@@ -46,6 +52,8 @@ let streams: DynamoDBStreamsClient;
 let iam: IAMClient;
 let stream: TableStream;
 let secrets: SecretsManagerServer;
+let slack: SlackReceiver;
+let sns: SnsReceiver;
 const WEBHOOK_SECRET = 'deployed-tier-webhook-secret';
 const functions = new Map<string, DeployedFunction>();
 
@@ -70,11 +78,20 @@ const http = async (group: string, input: EventInput) => {
 
 /** Feeds what the table's stream holds to the applier, as the event source mapping would: filtered, in batches. */
 const deliverStream = async (): Promise<{ delivered: DynamoDBRecord[]; skipped: number }> => {
-  const filters = streamFilters(synth);
+  const applier = fn('applier (table stream to IAM)');
+  const notifier = fn('notifier (audit events to Slack and e-mail)');
+  const filters = streamFilters(synth, applier.logicalId);
   const records = await stream.drain();
+  // The notifier's own mapping sees the same records through its own filters.
+  const notifierFilters = streamFilters(synth, notifier.logicalId);
+  const notifying = records.filter((r) => notifierFilters.some((p) => matchesFilter(p, r)));
+  for (let i = 0; i < notifying.length; i += 25) {
+    const answer = (await notifier.invoke({ Records: notifying.slice(i, i + 25) })) as DynamoDBBatchResponse;
+    expect(answer.batchItemFailures).toEqual([]);
+  }
   const delivered = records.filter((r) => filters.length === 0 || filters.some((p) => matchesFilter(p, r)));
   for (let i = 0; i < delivered.length; i += 25) {
-    const answer = (await fn('applier (table stream to IAM)').invoke({
+    const answer = (await applier.invoke({
       Records: delivered.slice(i, i + 25),
     })) as DynamoDBBatchResponse;
     expect(answer.batchItemFailures).toEqual([]);
@@ -83,6 +100,28 @@ const deliverStream = async (): Promise<{ delivered: DynamoDBRecord[]; skipped: 
 };
 
 beforeAll(async () => {
+  secrets = await startSecretsManagerServer({ region: 'us-west-2', account: TEST_ACCOUNT_ID });
+  slack = await startSlackReceiver();
+  sns = await startSnsReceiver();
+  sns.addTopic(MAIL_TOPIC);
+  const slackSecret = secrets.put('grantplane/slack-webhook', slack.url);
+  writeFileSync(
+    CONFIG,
+    JSON.stringify({
+      ...(JSON.parse(TEST_PLANE_CONFIG_TEXT) as Record<string, unknown>),
+      notifications: {
+        consoleUrl: 'https://grantplane.example.com/console',
+        channels: [
+          { name: 'approvers', type: 'slack', webhookUrlSecretArn: slackSecret },
+          { name: 'mail', type: 'email', topicArn: MAIL_TOPIC },
+        ],
+        subscriptions: [
+          { channel: 'approvers', events: ['approval-requested', 'decision', 'apply-failed'] },
+          { channel: 'mail', events: ['decision'] },
+        ],
+      },
+    }),
+  );
   synth = synthesize({
     'grantplane:config': CONFIG,
     jwtIssuer: 'https://acme.okta.com/oauth2/default',
@@ -115,7 +154,6 @@ beforeAll(async () => {
   const [tableId] = resourcesOf(synth.stateful, 'AWS::DynamoDB::Table').map(([id]) => id);
   const refs: RefValues = { [tableId ?? 'Table']: TABLE };
   for (const [id] of resourcesOf(synth.stateless, 'AWS::Lambda::Function')) refs[id] = `grantplane-${id}`;
-  secrets = await startSecretsManagerServer({ region: 'us-west-2', account: TEST_ACCOUNT_ID });
   for (const [id] of resourcesOf(synth.stateless, 'AWS::SecretsManager::Secret'))
     refs[id] = secrets.put(id, WEBHOOK_SECRET);
   const runtimeEnv = {
@@ -126,6 +164,7 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_DYNAMODB: dynamoLocal.endpoint,
     AWS_ENDPOINT_URL_IAM: emulator.endpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    AWS_ENDPOINT_URL_SNS: sns.endpoint,
   };
   const ids = resourcesOf(synth.stateless, 'AWS::Lambda::Function').map(([id]) => id);
   const started = await Promise.all(ids.map((logicalId) => startFunction({ synth, logicalId, refs, runtimeEnv })));
@@ -140,6 +179,8 @@ afterAll(async () => {
   await emulator?.stop();
   await dynamoLocal?.stop();
   await secrets?.close();
+  await slack?.close();
+  await sns?.close();
 });
 
 describe('the synthesized bundles, run as Lambda runs them', () => {
@@ -189,13 +230,14 @@ catch (error) { process.stdout.write(error.stack); }`,
     ).toEqual([]);
   });
 
-  it('HTTP and webhook bundles carry no IAM or STS client: only the applier and the drift functions reach IAM', () => {
+  it('HTTP, webhook and notifier bundles carry no IAM or STS client: only the applier and the drift functions reach IAM', () => {
     const reachesIam = (f: DeployedFunction): string[] =>
       (JSON.parse(readFileSync(join(f.folder, 'index.mjs.map'), 'utf8')) as { sources: string[] }).sources.filter(
         (source) => /client-sts|client-iam|adapters\/iam\//.test(source),
       );
     const api = [...functions.values()].filter(
-      (f) => (f.description.startsWith('HTTP ') || /webhook/i.test(f.description)) && !/drift/i.test(f.description),
+      (f) =>
+        (f.description.startsWith('HTTP ') || /webhook|notifier/i.test(f.description)) && !/drift/i.test(f.description),
     );
     expect(api.length).toBeGreaterThan(5);
     for (const f of api) expect(reachesIam(f), f.description).toEqual([]);
@@ -258,6 +300,14 @@ catch (error) { process.stdout.write(error.stack); }`,
 
     const read = await http('http/grants', { method: 'GET', path: `/v1/grants/${grantId}`, caller: ALICE });
     expect(read.body).toMatchObject({ id: grantId, status: 'active' });
+    // The notifier's bundle on its own mapping: the request and the decision, each once, in Slack;
+    // the decision by mail.
+    const toSlack = slack.messages.filter((m) => m.text.includes(grantId)).map((m) => m.text.split('\n')[0]);
+    expect(toSlack).toEqual([
+      expect.stringContaining('*Approval requested: alice asks for read-write on S3 bucket acme-ml-data'),
+      expect.stringContaining('*Approved by bob'),
+    ]);
+    expect(sns.published.map((mail) => mail.subject)).toEqual([expect.stringMatching(/^grantplane: Approved by bob/)]);
     const role = await iam.send(new GetRoleCommand({ RoleName: 'acme-flytesnacks-development' }));
     expect(role.Role?.Path).toBe('/grantplane/');
     // docs/deploy.md: every role the applier creates carries the deployment's boundary.
@@ -296,6 +346,9 @@ catch (error) { process.stdout.write(error.stack); }`,
     const audit = await http('http/audit', { method: 'GET', path: '/v1/audit', caller: BOB, query: { grantId } });
     expect(audit.status).toBe(200);
     expect((audit.body['items'] as unknown[]).length).toBeGreaterThanOrEqual(3);
+    // Nothing after the decision notifies anyone (the revoke is not a subscribed event).
+    expect(slack.messages).toHaveLength(2);
+    expect(sns.published).toHaveLength(1);
   });
 
   it('every other function starts and answers its routes (health, sources, attributes, console, webhook)', async () => {

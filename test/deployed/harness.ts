@@ -322,9 +322,16 @@ export function matchesFilter(pattern: Pattern, value: unknown): boolean {
 }
 
 /** The event source mapping of the applier: its stream filters (none = every record). */
-export function streamFilters(synth: Synthesized): Pattern[] {
-  const mappings = resourcesOf(synth.stateless, 'AWS::Lambda::EventSourceMapping');
-  if (mappings.length !== 1) throw new Error(`expected one event source mapping, found ${mappings.length}`);
+export function streamFilters(synth: Synthesized, functionLogicalId?: string): Pattern[] {
+  const mappings = resourcesOf(synth.stateless, 'AWS::Lambda::EventSourceMapping').filter(
+    ([, mapping]) =>
+      functionLogicalId === undefined ||
+      JSON.stringify(mapping.Properties?.['FunctionName']) === JSON.stringify({ Ref: functionLogicalId }),
+  );
+  if (mappings.length !== 1)
+    throw new Error(
+      `expected one event source mapping${functionLogicalId === undefined ? '' : ` of ${functionLogicalId}`}, found ${mappings.length}`,
+    );
   const criteria = mappings[0]?.[1].Properties?.['FilterCriteria'] as { Filters?: { Pattern: string }[] } | undefined;
   return (criteria?.Filters ?? []).map((filter) => JSON.parse(filter.Pattern) as Pattern);
 }

@@ -461,7 +461,7 @@ describe('Notifier: its own stream mapping and dead-letter queue (docs/notificat
       BisectBatchOnFunctionError: true,
       MaximumRetryAttempts: 5,
       StartingPosition: 'TRIM_HORIZON',
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId('NotifierDeadLetters'), 'Arn'] } } },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId('NotifierDeadLetterQueue'), 'Arn'] } } },
       FilterCriteria: {
         Filters: [
           {
@@ -477,6 +477,16 @@ describe('Notifier: its own stream mapping and dead-letter queue (docs/notificat
           },
         ],
       },
+    });
+  });
+});
+
+describe('Notifier: its dead-letter queue alarms', () => {
+  it('alarms on NotifierDeadLetters when a notification failed every retry', () => {
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('grantplane notifier: notifications that failed every retry'),
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId('NotifierDeadLetterQueue'), 'QueueName'] } }],
     });
   });
 });

@@ -5,7 +5,6 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { NotificationChannel } from '../../domain/config.js';
 import type { Notification } from '../../domain/notifications.js';
-import type { ChannelSender } from '../../app/notify.js';
 import type { SecretReader } from '../secrets/secrets-manager.js';
 
 /** How long a secret's value is kept before it is read again. */
@@ -27,6 +26,9 @@ export const slackBody = (notification: Notification): Record<string, unknown> =
   const link = notification.link === undefined ? '' : `\n<${notification.link}|Open in the grantplane console>`;
   return { text: `*${escape(headline)}*\n${facts.map(escape).join('\n')}${link}` };
 };
+
+/** Sends one message on one channel; throws when the receiver did not take it. */
+export type ChannelSender = (channel: NotificationChannel, notification: Notification) => Promise<void>;
 
 export function makeChannelSender(input: ChannelSenderInput): ChannelSender {
   const now = input.now ?? Date.now;
