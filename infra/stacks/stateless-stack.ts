@@ -261,7 +261,8 @@ export class StatelessStack extends Stack {
       reason:
         'This queue is itself the on-failure destination of the applier stream mapping; a DLQ of a DLQ adds nothing.',
     });
-    applier.function.addEventSource(
+    // Every stream consumer: bounded retries, poison batches bisected, partial failures reported.
+    const streamSource = (deadLetters: Queue, filters: typeof APPLIER_STREAM_FILTERS) =>
       new DynamoEventSource(table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
         batchSize: 25,
@@ -270,10 +271,10 @@ export class StatelessStack extends Stack {
         reportBatchItemFailures: true,
         retryAttempts: 5,
         maxRecordAge: Duration.hours(6),
-        onFailure: new SqsDlq(this.deadLetterQueue),
-        filters: APPLIER_STREAM_FILTERS,
-      }),
-    );
+        onFailure: new SqsDlq(deadLetters),
+        filters,
+      });
+    applier.function.addEventSource(streamSource(this.deadLetterQueue, APPLIER_STREAM_FILTERS));
 
     // ── Notifier (docs/notifications.md): only with channels configured. Its own mapping on the
     // stream, woken by the audit events that can notify someone; delivery records make retries and
@@ -295,19 +296,7 @@ export class StatelessStack extends Stack {
         id: 'AwsSolutions-SQS3',
         reason: 'This queue is itself the on-failure destination of the notifier stream mapping.',
       });
-      notifier.function.addEventSource(
-        new DynamoEventSource(table, {
-          startingPosition: StartingPosition.TRIM_HORIZON,
-          batchSize: 25,
-          maxBatchingWindow: Duration.seconds(1),
-          bisectBatchOnError: true,
-          reportBatchItemFailures: true,
-          retryAttempts: 5,
-          maxRecordAge: Duration.hours(6),
-          onFailure: new SqsDlq(notifierDeadLetters),
-          filters: NOTIFIER_STREAM_FILTERS,
-        }),
-      );
+      notifier.function.addEventSource(streamSource(notifierDeadLetters, NOTIFIER_STREAM_FILTERS));
       const secretArns = channels.flatMap((channel) => (channel.type === 'slack' ? [channel.webhookUrlSecretArn] : []));
       if (secretArns.length > 0)
         notifier.role.addToPolicy(
