@@ -6,7 +6,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { notifyAudit, type NotifierDeps } from '../lib/app/notify.js';
+import { notifyAudit, notifyExpiringGrants, type NotifierDeps, type ReminderOutcome } from '../lib/app/notify.js';
 import { auditFactsOf, liveNotifierDeps } from '../lib/wiring/notifier.js';
 import { logger, powertoolsLog } from './shared/logger.js';
 import { countMetric, metrics } from './shared/metrics.js';
@@ -15,27 +15,41 @@ import { countMetric, metrics } from './shared/metrics.js';
 export type NotifierDepsSource = NotifierDeps | (() => NotifierDeps);
 
 export const makeHandler = (source: NotifierDepsSource) =>
-  middy(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-    const deps = typeof source === 'function' ? source() : source;
-    const failures: { itemIdentifier: string }[] = [];
-    let sent = 0;
-    for (const record of event.Records) {
-      const audit = auditFactsOf(record);
-      if (audit === null) continue;
-      try {
-        const outcome = await notifyAudit(deps, audit);
-        sent += outcome.sent.length;
-        if (outcome.failed.length === 0) continue;
-      } catch (error: unknown) {
-        logger.error('notification not processed', { auditId: audit.id, error: String(error) });
+  middy(
+    async (event: DynamoDBStreamEvent | Record<string, unknown>): Promise<DynamoDBBatchResponse | ReminderOutcome> => {
+      const deps = typeof source === 'function' ? source() : source;
+      // The schedule's invocation (an event without Records): reminders of grants expiring soon.
+      if (!Array.isArray(event.Records)) {
+        const reminders = await notifyExpiringGrants(deps);
+        countMetric('NotificationsSent', reminders.sent);
+        countMetric('NotificationsFailed', reminders.failed.length);
+        if (reminders.failed.length > 0)
+          // Failing the invocation makes the scheduler retry it; the delivery records skip what was sent.
+          throw new Error(
+            `${reminders.failed.length} reminder(s) not delivered: ${reminders.failed.map((f) => `${f.id} on ${f.channel}: ${f.error}`).join('; ')}`,
+          );
+        return reminders;
       }
-      const sequence = record.dynamodb?.SequenceNumber;
-      if (sequence !== undefined) failures.push({ itemIdentifier: sequence });
-    }
-    countMetric('NotificationsSent', sent);
-    countMetric('NotificationsFailed', failures.length);
-    return { batchItemFailures: failures };
-  })
+      const failures: { itemIdentifier: string }[] = [];
+      let sent = 0;
+      for (const record of (event as DynamoDBStreamEvent).Records) {
+        const audit = auditFactsOf(record);
+        if (audit === null) continue;
+        try {
+          const outcome = await notifyAudit(deps, audit);
+          sent += outcome.sent.length;
+          if (outcome.failed.length === 0) continue;
+        } catch (error: unknown) {
+          logger.error('notification not processed', { auditId: audit.id, error: String(error) });
+        }
+        const sequence = record.dynamodb?.SequenceNumber;
+        if (sequence !== undefined) failures.push({ itemIdentifier: sequence });
+      }
+      countMetric('NotificationsSent', sent);
+      countMetric('NotificationsFailed', failures.length);
+      return { batchItemFailures: failures };
+    },
+  )
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));
 

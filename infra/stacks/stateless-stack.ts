@@ -297,6 +297,12 @@ export class StatelessStack extends Stack {
         reason: 'This queue is itself the on-failure destination of the notifier stream mapping.',
       });
       notifier.function.addEventSource(streamSource(notifierDeadLetters, NOTIFIER_STREAM_FILTERS));
+      // Reminders of grants expiring within 7 days (an event without Records), once per grant and date.
+      new Schedule(this, 'NotifierReminderSchedule', {
+        description: 'grantplane notifier: remind of active grants expiring within 7 days',
+        schedule: ScheduleExpression.expression('rate(1 hour)'),
+        target: new LambdaInvoke(notifier.function, { retryAttempts: 2, maxEventAge: Duration.minutes(30) }),
+      });
       const secretArns = channels.flatMap((channel) => (channel.type === 'slack' ? [channel.webhookUrlSecretArn] : []));
       if (secretArns.length > 0)
         notifier.role.addToPolicy(
@@ -572,7 +578,8 @@ export class StatelessStack extends Stack {
     );
 
     // Findings that are the shape of a grant, not a wildcard grant: acknowledged by exact id.
-    for (const fn of [drift, applier]) {
+    const notifierFunction = this.functions.get('notifier');
+    for (const fn of [drift, applier, ...(notifierFunction === undefined ? [] : [notifierFunction])]) {
       const id = this.getLogicalId(fn.function.node.defaultChild as CfnElement);
       Validations.of(this).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${id}.Arn>:*]`,

@@ -3,14 +3,22 @@
 // with a conditional put before sending, makes a replayed stream batch or a concurrent retry send
 // nothing twice; a send that failed is marked so, and its retry sends it again.
 import type { NotificationChannel, NotificationsConfig } from '../domain/config.js';
-import { channelsFor, notificationOf, type AuditFacts, type Notification } from '../domain/notifications.js';
+import {
+  channelsFor,
+  expiringNotificationOf,
+  notificationOf,
+  type AuditFacts,
+  type Notification,
+} from '../domain/notifications.js';
 import type { Clock, DeliveryStore, GrantStore } from '../domain/ports.js';
 
 /** Sends one message on one channel; throws when the receiver did not take it. */
 export type ChannelSender = (channel: NotificationChannel, notification: Notification) => Promise<void>;
 
 export interface NotifierDeps {
-  grants: Pick<GrantStore, 'getGrant'>;
+  grants: Pick<GrantStore, 'getGrant' | 'listGrantsByStatus'>;
+  /** The configured planes' names: the reminder pass reads each plane's active grants. */
+  dataPlanes: string[];
   deliveries: DeliveryStore;
   notifications: NotificationsConfig;
   clock: Clock;
@@ -46,12 +54,45 @@ const stateOf = (result: unknown): DeliveryState['state'] | undefined =>
 
 /** Delivers one audit event's notification on every subscribed channel that has not had it yet. */
 export async function notifyAudit(deps: NotifierDeps, audit: AuditFacts): Promise<NotifyOutcome> {
-  const outcome: NotifyOutcome = { id: audit.id, sent: [], duplicate: [], failed: [] };
-  if (audit.grantId === undefined) return outcome;
+  const empty: NotifyOutcome = { id: audit.id, sent: [], duplicate: [], failed: [] };
+  if (audit.grantId === undefined) return empty;
   const grant = await deps.grants.getGrant(audit.grantId);
-  if (grant === null) return outcome;
+  if (grant === null) return empty;
   const notification = notificationOf(audit, grant, deps.notifications);
-  if (notification === null) return outcome;
+  return notification === null ? empty : deliver(deps, notification);
+}
+
+export interface ReminderOutcome {
+  /** Reminders due (each once per grant and expiry date). */
+  due: number;
+  sent: number;
+  failed: { id: string; channel: string; error: string }[];
+}
+
+/**
+ * The schedule's pass: every active grant expiring within 7 days, announced once per expiry date on
+ * the channels subscribed to `expiring-soon` (nothing is read when none is).
+ */
+export async function notifyExpiringGrants(deps: NotifierDeps): Promise<ReminderOutcome> {
+  const outcome: ReminderOutcome = { due: 0, sent: 0, failed: [] };
+  if (!deps.notifications.subscriptions.some((subscription) => subscription.events.includes('expiring-soon')))
+    return outcome;
+  for (const plane of deps.dataPlanes) {
+    for (const grant of await deps.grants.listGrantsByStatus(plane, ['active'])) {
+      const notification = expiringNotificationOf(grant, deps.clock.now(), deps.notifications);
+      if (notification === null) continue;
+      outcome.due += 1;
+      const delivered = await deliver(deps, notification);
+      outcome.sent += delivered.sent.length;
+      outcome.failed.push(...delivered.failed.map((failure) => ({ id: notification.id, ...failure })));
+    }
+  }
+  return outcome;
+}
+
+/** Sends a notification on every subscribed channel whose delivery record does not say it has it. */
+async function deliver(deps: NotifierDeps, notification: Notification): Promise<NotifyOutcome> {
+  const outcome: NotifyOutcome = { id: notification.id, sent: [], duplicate: [], failed: [] };
   for (const channel of channelsFor(deps.notifications, notification)) {
     const now = deps.clock.now();
     const record = (result: DeliveryState) => ({

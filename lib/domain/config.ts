@@ -192,7 +192,7 @@ const webhooksSchema = z.strictObject({
 });
 
 /** The events a notification subscription may name (docs/notifications.md), in the docs' order. */
-export const NOTIFICATION_EVENTS = ['approval-requested', 'decision', 'apply-failed'] as const;
+export const NOTIFICATION_EVENTS = ['approval-requested', 'decision', 'apply-failed', 'expiring-soon'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 const secretArn = z

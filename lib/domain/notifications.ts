@@ -116,6 +116,44 @@ export function notificationOf(
   };
 }
 
+/** An active grant is announced once this close to its expiry. */
+export const EXPIRING_SOON_MS = 7 * 24 * 3600_000;
+
+/**
+ * The reminder for an active grant expiring within 7 days, or null. Its id names the grant and the
+ * expiry, so each expiry is announced once, and a grant renewed to a new date is announced again.
+ */
+export function expiringNotificationOf(
+  grant: GrantRecord,
+  now: Date,
+  config: Pick<NotificationsConfig, 'consoleUrl'>,
+): Notification | null {
+  if (grant.status !== 'active' || grant.expiresAt === undefined) return null;
+  const left = Date.parse(grant.expiresAt) - now.getTime();
+  if (!(left > 0 && left <= EXPIRING_SOON_MS)) return null;
+  const days = Math.max(1, Math.round(left / (24 * 3600_000)));
+  const headline = `Expires in ${days} day${days === 1 ? '' : 's'}: ${describeGrantAccess(grant)}`;
+  const lines = [
+    headline,
+    `Grant ${grant.id}, requested by ${grant.requester}${grant.source === 'api' ? '' : ` via ${grant.source}`}`,
+    `Expires: ${grant.expiresAt} (ask for a new expiry before then, or let it lapse)`,
+  ];
+  const link =
+    config.consoleUrl === undefined
+      ? undefined
+      : `${config.consoleUrl.replace(/\/+$/, '')}/#/grants/${encodeURIComponent(grant.id)}`;
+  if (link !== undefined) lines.push(`Console: ${link}`);
+  return {
+    id: `expiring#${grant.id}#${grant.expiresAt}`,
+    event: 'expiring-soon',
+    dataPlane: grant.dataPlane,
+    grantId: grant.id,
+    subject: clip(`grantplane: ${headline}`, 100),
+    lines,
+    ...(link === undefined ? {} : { link }),
+  };
+}
+
 /** The channels subscribed to a notification's event on its plane, each once, in configuration order. */
 export function channelsFor(config: NotificationsConfig, notification: Notification): NotificationChannel[] {
   const subscribed = new Set(

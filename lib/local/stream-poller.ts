@@ -252,7 +252,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     try {
       await options.sweep();
     } catch (error: unknown) {
-      log('applier sweep failed', { error: error instanceof Error ? error.message : String(error) });
+      log('sweep failed', { error: error instanceof Error ? error.message : String(error) });
     }
   };
 
@@ -373,7 +373,13 @@ export const notifierLoop: BackgroundLoop = {
       dynamo: context.dynamoClient,
       streams,
       tableName: context.tableName,
-      handler: (event, lambdaContext) => handler(event, lambdaContext),
+      handler: async (event, lambdaContext) => (await handler(event, lambdaContext)) as DynamoDBBatchResponse,
+      // The schedule's reminder pass (in AWS an hourly EventBridge schedule): at start and every
+      // GRANTPLANE_NOTIFIER_SWEEP_SECONDS (default 300).
+      sweep: async () => {
+        await handler({}, localContext('grantplane-notifier'));
+      },
+      sweepIntervalMs: Number(context.env.GRANTPLANE_NOTIFIER_SWEEP_SECONDS ?? '300') * 1000 || 300_000,
       log: (message, detail) => log.warn(message, detail),
     });
     return {

@@ -28,6 +28,7 @@ export function buildNotifierDeps(input: BuildNotifierDepsInput): NotifierDeps {
   return {
     grants: makeDynamoGrantStore(doc, input.tableName),
     deliveries: makeDynamoDeliveryStore(doc, input.tableName),
+    dataPlanes: input.config.dataPlanes.map((plane) => plane.name),
     notifications: input.config.notifications ?? { channels: [], subscriptions: [] },
     clock: input.clock ?? systemClock,
     send: makeChannelSender({

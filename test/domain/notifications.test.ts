@@ -2,7 +2,12 @@
 // events notify, what the message says, and which channels get it.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../lib/domain/config.js';
-import { channelsFor, notificationOf, type AuditFacts } from '../../lib/domain/notifications.js';
+import {
+  channelsFor,
+  expiringNotificationOf,
+  notificationOf,
+  type AuditFacts,
+} from '../../lib/domain/notifications.js';
 import type { GrantRecord } from '../../lib/domain/records.js';
 import { prodPlane } from './engine-fixtures.js';
 
@@ -123,5 +128,17 @@ describe('notificationOf and channelsFor (docs/notifications.md)', () => {
     const decided = notificationOf(audit('grant.approved'), grant({ status: 'approved' }), {});
     expect(decided).not.toBeNull();
     expect(channelsFor(config.notifications!, decided!).map((channel) => channel.name)).toEqual(['approvers']);
+  });
+
+  it('reminds of an active grant within 7 days of its expiry, once per expiry date', () => {
+    const now = new Date('2026-12-05T10:00:00.000Z');
+    const active = (expiresAt: string) => grant({ status: 'active', expiresAt } as never);
+    const soon = expiringNotificationOf(active('2026-12-08T10:00:00.000Z'), now, {});
+    expect(soon?.event).toBe('expiring-soon');
+    expect(soon?.lines[0]).toMatch(/^Expires in 3 days: read on S3 bucket acme-ml-data/);
+    expect(soon?.id).toBe('expiring#g-1#2026-12-08T10:00:00.000Z');
+    expect(expiringNotificationOf(active('2026-12-13T10:00:00.000Z'), now, {})).toBeNull(); // 8 days
+    expect(expiringNotificationOf(active('2026-12-05T09:00:00.000Z'), now, {})).toBeNull(); // past
+    expect(expiringNotificationOf(grant({ expiresAt: '2026-12-06T10:00:00.000Z' } as never), now, {})).toBeNull();
   });
 });

@@ -481,6 +481,15 @@ describe('Notifier: its own stream mapping and dead-letter queue (docs/notificat
   });
 });
 
+describe('Notifier: the hourly reminder pass', () => {
+  it('invokes the notifier every hour (grants expiring within 7 days)', () => {
+    stateless.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId('notifier'), 'Arn'] } }),
+    });
+  });
+});
+
 describe('Notifier: its dead-letter queue alarms', () => {
   it('alarms on NotifierDeadLetters when a notification failed every retry', () => {
     stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {

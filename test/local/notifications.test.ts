@@ -57,6 +57,7 @@ beforeAll(async () => {
   process.env.AWS_REGION = 'us-west-2';
   process.env.AWS_ACCESS_KEY_ID = 'local';
   process.env.AWS_SECRET_ACCESS_KEY = 'local';
+  process.env.GRANTPLANE_NOTIFIER_SWEEP_SECONDS = '1';
   const dir = mkdtempSync(join(tmpdir(), 'grantplane-notify-'));
   const configPath = join(dir, 'grantplane.config.yaml');
   writeFileSync(
@@ -68,7 +69,7 @@ notifications:
     - { name: approvers-slack, type: slack, webhookUrlSecretArn: "${slackSecret}" }
     - { name: approvers-mail, type: email, topicArn: "${TOPIC}" }
   subscriptions:
-    - { channel: approvers-slack, events: [approval-requested, decision, apply-failed], dataPlanes: [prod] }
+    - { channel: approvers-slack, events: [approval-requested, decision, apply-failed, expiring-soon], dataPlanes: [prod] }
     - { channel: approvers-mail, events: [decision], dataPlanes: [prod] }
 `,
   );
@@ -156,6 +157,26 @@ describe('notifications from the stream to Slack and e-mail, exactly once', () =
     expect(mailFor(id)).toHaveLength(1); // the approval, not the failure
   }, 60_000);
 
+  it('an active grant expiring within 7 days is announced once by the reminder pass, however often it runs', async () => {
+    const expiresAt = new Date(Date.now() + 3 * 24 * 3600_000 + 60_000).toISOString();
+    const id = await submit({
+      dataPlane: 'prod',
+      scope: { type: 'project-domain', project: 'forecast', domain: 'staging' },
+      resource: s3('acme-ml-data'),
+      expiresAt,
+    });
+    expect((await e2e.call('POST', `/v1/grants/${id}/approve`, bob, {})).status).toBe(200);
+    await eventually('the expiry reminder in Slack', async () =>
+      slackFor(id).some((message) => message.text.includes('Expires in 3 days')) ? true : undefined,
+    );
+    const reminder = slackFor(id).find((message) => message.text.includes('Expires in 3 days'));
+    expect(reminder?.text).toContain(`Expires: ${expiresAt}`);
+    // The pass runs every second here: three more runs, still one reminder.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(slackFor(id).filter((message) => message.text.includes('Expires in'))).toHaveLength(1);
+    expect(mailFor(id)).toHaveLength(1); // the approval; mail did not subscribe to reminders
+  }, 60_000);
+
   it('a plane no subscription names sends nothing; a replay of the whole stream sends nothing again', async () => {
     const id = await submit({
       dataPlane: 'analytics',
@@ -189,7 +210,8 @@ describe('notifications from the stream to Slack and e-mail, exactly once', () =
     expect(slackFor(id)).toEqual([]);
     expect(mailFor(id)).toEqual([]);
     expect({ slack: slack.messages.length, mail: sns.published.length }).toEqual(before);
-    // 2 + 2 + 3 Slack messages (request, decision ×2; request, decision, failure), 3 mails (decisions).
-    expect(before).toEqual({ slack: 7, mail: 3 });
+    // Slack: 2 + 2 + 3 + 3 (request, decision; request, rejection; request, approval, failure;
+    // request, approval, reminder); mail: the 4 decisions.
+    expect(before).toEqual({ slack: 10, mail: 4 });
   }, 60_000);
 });
