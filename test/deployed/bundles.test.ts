@@ -349,6 +349,8 @@ catch (error) { process.stdout.write(error.stack); }`,
     // Nothing after the decision notifies anyone (the revoke is not a subscribed event).
     expect(slack.messages).toHaveLength(2);
     expect(sns.published).toHaveLength(1);
+    // Its schedule's invocation (no Records): the reminder pass, with nobody subscribed to reminders here.
+    expect(await fn('notifier (audit events to Slack and e-mail)').invoke({})).toEqual({ due: 0, sent: 0, failed: [] });
   });
 
   it('every other function starts and answers its routes (health, sources, attributes, console, webhook)', async () => {
