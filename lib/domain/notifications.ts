@@ -66,6 +66,30 @@ export function describeGrantAccess(grant: GrantRecord): string {
 
 const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
+/** A notification of a grant: its lines end with the console link, when the console's address is known. */
+function notification(
+  id: string,
+  event: NotificationEvent,
+  grant: GrantRecord,
+  headline: string,
+  lines: string[],
+  config: Pick<NotificationsConfig, 'consoleUrl'>,
+): Notification {
+  const link =
+    config.consoleUrl === undefined
+      ? undefined
+      : `${config.consoleUrl.replace(/\/+$/, '')}/#/grants/${encodeURIComponent(grant.id)}`;
+  return {
+    id,
+    event,
+    dataPlane: grant.dataPlane,
+    grantId: grant.id,
+    subject: clip(`grantplane: ${headline}`, 100),
+    lines: link === undefined ? lines : [...lines, `Console: ${link}`],
+    ...(link === undefined ? {} : { link }),
+  };
+}
+
 /** The notification for an audit event of a grant, or null when the event is not one to tell. */
 export function notificationOf(
   audit: AuditFacts,
@@ -100,20 +124,7 @@ export function notificationOf(
   const comment = [...grant.history].reverse().find((change) => change.at === audit.at)?.comment;
   if (event === 'decision' && comment !== undefined && comment !== '') lines.push(`Comment: ${comment}`);
   if (event === 'apply-failed') lines.push(`Reason: ${grant.failureReason ?? audit.detail ?? 'see the audit trail'}`);
-  const link =
-    config.consoleUrl === undefined
-      ? undefined
-      : `${config.consoleUrl.replace(/\/+$/, '')}/#/grants/${encodeURIComponent(grant.id)}`;
-  if (link !== undefined) lines.push(`Console: ${link}`);
-  return {
-    id: audit.id,
-    event,
-    dataPlane: grant.dataPlane,
-    grantId: grant.id,
-    subject: clip(`grantplane: ${headline}`, 100),
-    lines,
-    ...(link === undefined ? {} : { link }),
-  };
+  return notification(audit.id, event, grant, headline, lines, config);
 }
 
 /** An active grant is announced once this close to its expiry. */
@@ -138,20 +149,7 @@ export function expiringNotificationOf(
     `Grant ${grant.id}, requested by ${grant.requester}${grant.source === 'api' ? '' : ` via ${grant.source}`}`,
     `Expires: ${grant.expiresAt} (ask for a new expiry before then, or let it lapse)`,
   ];
-  const link =
-    config.consoleUrl === undefined
-      ? undefined
-      : `${config.consoleUrl.replace(/\/+$/, '')}/#/grants/${encodeURIComponent(grant.id)}`;
-  if (link !== undefined) lines.push(`Console: ${link}`);
-  return {
-    id: `expiring#${grant.id}#${grant.expiresAt}`,
-    event: 'expiring-soon',
-    dataPlane: grant.dataPlane,
-    grantId: grant.id,
-    subject: clip(`grantplane: ${headline}`, 100),
-    lines,
-    ...(link === undefined ? {} : { link }),
-  };
+  return notification(`expiring#${grant.id}#${grant.expiresAt}`, 'expiring-soon', grant, headline, lines, config);
 }
 
 /** The channels subscribed to a notification's event on its plane, each once, in configuration order. */
