@@ -24,7 +24,7 @@ export const makeHandler = (source: NotifierDepsSource) =>
         countMetric('NotificationsSent', reminders.sent);
         countMetric('NotificationsFailed', reminders.failed.length);
         if (reminders.failed.length > 0)
-          // Failing the invocation makes the scheduler retry it; the delivery records skip what was sent.
+          // A failed pass is retried (Lambda's asynchronous retries, then the next hour); sent ones are skipped.
           throw new Error(
             `${reminders.failed.length} reminder(s) not delivered: ${reminders.failed.map((f) => `${f.id} on ${f.channel}: ${f.error}`).join('; ')}`,
           );
