@@ -6,7 +6,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { notifyAudit, notifyExpiringGrants, type NotifierDeps, type ReminderOutcome } from '../lib/app/notify.js';
+import { notifyAudit, notifyReminders, type NotifierDeps, type ReminderOutcome } from '../lib/app/notify.js';
 import { auditFactsOf, liveNotifierDeps } from '../lib/wiring/notifier.js';
 import { logger, powertoolsLog } from './shared/logger.js';
 import { countMetric, metrics } from './shared/metrics.js';
@@ -18,9 +18,9 @@ export const makeHandler = (source: NotifierDepsSource) =>
   middy(
     async (event: DynamoDBStreamEvent | Record<string, unknown>): Promise<DynamoDBBatchResponse | ReminderOutcome> => {
       const deps = typeof source === 'function' ? source() : source;
-      // The schedule's invocation (an event without Records): reminders of grants expiring soon.
+      // The schedule's invocation (an event without Records): grants expiring soon, updates waiting.
       if (!Array.isArray(event.Records)) {
-        const reminders = await notifyExpiringGrants(deps);
+        const reminders = await notifyReminders(deps);
         countMetric('NotificationsSent', reminders.sent);
         countMetric('NotificationsFailed', reminders.failed.length);
         if (reminders.failed.length > 0)

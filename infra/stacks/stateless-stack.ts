@@ -33,6 +33,7 @@ import type { Construct } from 'constructs';
 import { ROUTES, type RouteGroup, type RouteSpec } from '../../functions/shared/routes.js';
 import { ITEM_TYPE } from '../../lib/adapters/dynamodb/items.js';
 import { WEBHOOK_KINDS } from '../../lib/domain/webhooks/delivery.js';
+import { channelSecretArns } from '../../lib/domain/config.js';
 import { TABLE } from '../../lib/adapters/dynamodb/table.js';
 import { InfraConfigError, REPO_ROOT, type InfraSettings } from '../config.js';
 import {
@@ -132,7 +133,19 @@ export const NOTIFIER_STREAM_FILTERS = [
     dynamodb: {
       NewImage: {
         type: { S: FilterRule.isEqual(ITEM_TYPE.audit) },
-        action: { S: FilterRule.or('grant.submitted', 'grant.approved', 'grant.rejected', 'grant.failed') },
+        action: {
+          S: FilterRule.or(
+            'grant.submitted',
+            'grant.approved',
+            'grant.rejected',
+            'grant.failed',
+            'grant.active',
+            'grant.revoked',
+            'grant.expired',
+            // A drift run: its report's drift and roles waiting past the grace period.
+            'drift.checked',
+          ),
+        },
       },
     },
   }),
@@ -282,7 +295,7 @@ export class StatelessStack extends Stack {
     const channels = settings.notificationChannels;
     let notifierDeadLetters: Queue | undefined;
     if (channels.length > 0) {
-      const notifier = makeFunction('Notifier', 'notifier.ts', 'notifier (audit events to Slack and e-mail)', {
+      const notifier = makeFunction('Notifier', 'notifier.ts', 'notifier (audit events to Slack, e-mail and tickets)', {
         timeout: Duration.seconds(60),
       });
       grantTable(table, notifier.role, 'read-write');
@@ -297,13 +310,14 @@ export class StatelessStack extends Stack {
         reason: 'This queue is itself the on-failure destination of the notifier stream mapping.',
       });
       notifier.function.addEventSource(streamSource(notifierDeadLetters, NOTIFIER_STREAM_FILTERS));
-      // Reminders of grants expiring within 7 days (an event without Records), once per grant and date.
+      // Reminders (an event without Records): grants expiring within 7 days, once per grant and date;
+      // uctl and infrastructure updates pending too long, once per update.
       new Schedule(this, 'NotifierReminderSchedule', {
-        description: 'grantplane notifier: remind of active grants expiring within 7 days',
+        description: 'grantplane notifier: grants expiring within 7 days, updates waiting too long',
         schedule: ScheduleExpression.expression('rate(1 hour)'),
         target: new LambdaInvoke(notifier.function, { retryAttempts: 2, maxEventAge: Duration.minutes(30) }),
       });
-      const secretArns = channels.flatMap((channel) => (channel.type === 'slack' ? [channel.webhookUrlSecretArn] : []));
+      const secretArns = channels.flatMap((channel) => channelSecretArns(channel));
       if (secretArns.length > 0)
         notifier.role.addToPolicy(
           new PolicyStatement({

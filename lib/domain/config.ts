@@ -192,13 +192,33 @@ const webhooksSchema = z.strictObject({
 });
 
 /** The events a notification subscription may name (docs/notifications.md), in the docs' order. */
-export const NOTIFICATION_EVENTS = ['approval-requested', 'decision', 'apply-failed', 'expiring-soon'] as const;
+export const NOTIFICATION_EVENTS = [
+  'approval-requested',
+  'decision',
+  'apply-failed',
+  'active',
+  'ended',
+  'expiring-soon',
+  'update-waiting',
+  'role-waiting',
+  'drift-found',
+] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+/** The events about one grant: the only ones a ticket (Jira, ServiceNow) channel can hear. */
+export const GRANT_NOTIFICATION_EVENTS: readonly NotificationEvent[] = [
+  'approval-requested',
+  'decision',
+  'apply-failed',
+  'active',
+  'ended',
+  'expiring-soon',
+];
 
 const secretArn = z
   .string()
   .regex(/^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN');
 const channelName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, - or _');
+const httpsUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 const channelSchema = z.discriminatedUnion('type', [
   z.strictObject({ name: channelName, type: z.literal('slack'), webhookUrlSecretArn: secretArn }),
@@ -207,11 +227,39 @@ const channelSchema = z.discriminatedUnion('type', [
     type: z.literal('email'),
     topicArn: z.string().regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'must be an SNS topic ARN'),
   }),
+  // A comment on the grant's Jira issue (REST API v3), as the account whose API token the secret holds.
+  z.strictObject({
+    name: channelName,
+    type: z.literal('jira'),
+    /** The site, e.g. https://acme.atlassian.net */
+    baseUrl: httpsUrl,
+    /** The Atlassian account's e-mail: Basic auth is e-mail:API token. */
+    email: z.email({ error: 'must be the e-mail address of the Atlassian account' }),
+    apiTokenSecretArn: secretArn,
+  }),
+  // A comment (or work note) on the grant's ServiceNow record, through the Table API.
+  z.strictObject({
+    name: channelName,
+    type: z.literal('servicenow'),
+    /** The instance, e.g. https://acme.service-now.com */
+    instanceUrl: httpsUrl,
+    user: z.string().min(1),
+    passwordSecretArn: secretArn,
+    /** The table whose `number` the ticket key is (sc_req_item for catalog requests). */
+    table: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,79}$/, 'must be a ServiceNow table name, e.g. sc_req_item')
+      .default('sc_req_item'),
+    /** `comments` (seen by the requester) or `work_notes` (fulfillers only). */
+    field: z.enum(['comments', 'work_notes']).default('comments'),
+  }),
 ]);
 
 const notificationsSchema = z.strictObject({
   /** The console's address, for the link in every message (e.g. https://grantplane.example.com/console). */
-  consoleUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  consoleUrl: httpsUrl.optional(),
+  /** A uctl or infrastructure update still waiting after this many minutes is announced (update-waiting). */
+  updateWaitingMinutes: z.number().int().min(1).max(10_080).default(60),
   channels: z.array(channelSchema).default([]),
   subscriptions: z
     .array(
@@ -228,11 +276,27 @@ const configSchema = z.strictObject({
   dataPlanes: z.array(planeSchema).min(1, 'configure at least one data plane'),
   webhooks: webhooksSchema.default({}),
   driftSchedule: z.string().min(1).default('rate(15 minutes)'),
-  notifications: notificationsSchema.default({ channels: [], subscriptions: [] }),
+  notifications: notificationsSchema.default(() => ({ ...NO_NOTIFICATIONS })),
 });
 
 export type NotificationsConfig = z.infer<typeof notificationsSchema>;
 export type NotificationChannel = NotificationsConfig['channels'][number];
+/** The Secrets Manager secrets a channel reads (the notifier's role may read exactly these). */
+export function channelSecretArns(channel: NotificationChannel): string[] {
+  switch (channel.type) {
+    case 'slack':
+      return [channel.webhookUrlSecretArn];
+    case 'jira':
+      return [channel.apiTokenSecretArn];
+    case 'servicenow':
+      return [channel.passwordSecretArn];
+    case 'email':
+      return [];
+  }
+}
+
+/** A configuration without notifications: no channel, nothing sent. */
+export const NO_NOTIFICATIONS: NotificationsConfig = { updateWaitingMinutes: 60, channels: [], subscriptions: [] };
 
 type ParsedAwsPlane = z.infer<typeof awsPlaneSchema>;
 
@@ -483,6 +547,14 @@ export function parseConfig(raw: unknown): GrantplaneConfig {
         ['notifications', 'subscriptions', index, 'channel'],
         `no channel is named "${subscription.channel}" (notifications.channels lists ${[...channels.keys()].join(', ') || 'none'})`,
       );
+    const channel = parsed.notifications.channels[channels.get(subscription.channel) ?? -1];
+    if (channel?.type === 'jira' || channel?.type === 'servicenow')
+      for (const [i, event] of subscription.events.entries())
+        if (!GRANT_NOTIFICATION_EVENTS.includes(event))
+          problems.add(
+            ['notifications', 'subscriptions', index, 'events', i],
+            `a ${channel.type} channel comments on a grant's ticket; "${event}" is not about one grant (use ${GRANT_NOTIFICATION_EVENTS.join(', ')})`,
+          );
     for (const [i, plane] of (subscription.dataPlanes ?? []).entries())
       if (!names.has(plane))
         problems.add(['notifications', 'subscriptions', index, 'dataPlanes', i], `no data plane is named "${plane}"`);

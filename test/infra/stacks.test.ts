@@ -26,6 +26,8 @@ const REMOTE = '210987654321';
 const ACCESS_ROLE = `arn:aws:iam::${REMOTE}:role/grantplane-access/grantplane-applier`;
 const BOUNDARY = `arn:aws:iam::${PROD}:policy/grantplane-boundary`;
 const SLACK_SECRET = `arn:aws:secretsmanager:us-west-2:${HOME}:secret:grantplane/slack-AbCdEf`;
+const JIRA_SECRET = `arn:aws:secretsmanager:us-west-2:${HOME}:secret:grantplane/jira-token-AbCdEf`;
+const SNOW_SECRET = `arn:aws:secretsmanager:us-west-2:${HOME}:secret:grantplane/servicenow-password-AbCdEf`;
 const MAIL_TOPIC = `arn:aws:sns:us-west-2:${HOME}:grantplane-approvers`;
 
 // Two AWS planes: prod in the home account (with a permissions boundary), analytics in another
@@ -43,8 +45,12 @@ notifications:
   channels:
     - { name: approvers, type: slack, webhookUrlSecretArn: "${SLACK_SECRET}" }
     - { name: mail, type: email, topicArn: "${MAIL_TOPIC}" }
+    - { name: tickets, type: jira, baseUrl: "https://acme.atlassian.net", email: grantplane@acme.example, apiTokenSecretArn: "${JIRA_SECRET}" }
+    - { name: requests, type: servicenow, instanceUrl: "https://acme.service-now.com", user: grantplane, passwordSecretArn: "${SNOW_SECRET}" }
   subscriptions:
-    - { channel: approvers, events: [approval-requested, decision, apply-failed] }
+    - { channel: approvers, events: [approval-requested, decision, apply-failed, drift-found] }
+    - { channel: tickets, events: [decision, apply-failed, active, ended] }
+    - { channel: requests, events: [decision, active] }
     - { channel: mail, events: [decision], dataPlanes: [prod] }
 `;
 
@@ -309,7 +315,7 @@ describe('GrantplaneFunction defaults', () => {
     expect(policies).toContain(role);
   });
 
-  it('allows secretsmanager:GetSecretValue to the webhook function on exactly its three secrets, and to the notifier on its Slack secret only', () => {
+  it('allows secretsmanager:GetSecretValue to the webhook function on exactly its three secrets, and to the notifier on the secrets of its channels only', () => {
     // An action pattern (with * or ?) that IAM would match against secretsmanager:GetSecretValue.
     const coversGetSecretValue = (action: string): boolean => {
       const pattern = action
@@ -347,7 +353,8 @@ describe('GrantplaneFunction defaults', () => {
       ].sort(),
     ).toEqual([...secretRefs].sort());
     const notifier = roleStatements(notifierRole);
-    expect(allowed(notifier, 'secretsmanager:GetSecretValue', SLACK_SECRET)).toBe(true);
+    for (const ref of [SLACK_SECRET, JIRA_SECRET, SNOW_SECRET])
+      expect(allowed(notifier, 'secretsmanager:GetSecretValue', ref), ref).toBe(true);
     for (const ref of secretRefs) expect(allowed(notifier, 'secretsmanager:GetSecretValue', ref), ref).toBe(false);
     expect(allowed(notifier, 'sns:Publish', MAIL_TOPIC)).toBe(true);
     expect(allowed(notifier, 'sns:Publish', `arn:aws:sns:us-west-2:${HOME}:other`)).toBe(false);
@@ -470,7 +477,18 @@ describe('Notifier: its own stream mapping and dead-letter queue (docs/notificat
               dynamodb: {
                 NewImage: {
                   type: { S: ['audit'] },
-                  action: { S: ['grant.submitted', 'grant.approved', 'grant.rejected', 'grant.failed'] },
+                  action: {
+                    S: [
+                      'grant.submitted',
+                      'grant.approved',
+                      'grant.rejected',
+                      'grant.failed',
+                      'grant.active',
+                      'grant.revoked',
+                      'grant.expired',
+                      'drift.checked',
+                    ],
+                  },
                 },
               },
             }),
@@ -482,7 +500,7 @@ describe('Notifier: its own stream mapping and dead-letter queue (docs/notificat
 });
 
 describe('Notifier: the hourly reminder pass', () => {
-  it('invokes the notifier every hour (grants expiring within 7 days)', () => {
+  it('invokes the notifier every hour (grants expiring within 7 days, updates waiting too long)', () => {
     stateless.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 hour)',
       Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId('notifier'), 'Arn'] } }),
