@@ -258,8 +258,8 @@ const channelSchema = z.discriminatedUnion('type', [
 const notificationsSchema = z.strictObject({
   /** The console's address, for the link in every message (e.g. https://grantplane.example.com/console). */
   consoleUrl: httpsUrl.optional(),
-  /** A uctl or infrastructure update still waiting after this many minutes is announced (update-waiting). */
-  updateWaitingMinutes: z.number().int().min(1).max(10_080).default(60),
+  /** A uctl or infrastructure update still waiting after this many minutes is announced (update-waiting; 0: at the next hourly pass). */
+  updateWaitingMinutes: z.number().int().min(0).max(10_080).default(60),
   channels: z.array(channelSchema).default([]),
   subscriptions: z
     .array(

@@ -28,7 +28,10 @@ export interface Notification {
 export type ChannelSender = (channel: NotificationChannel, notification: Notification) => Promise<void>;
 
 /** The part of an audit event that decides a notification. */
-export type AuditFacts = Pick<AuditEvent, 'id' | 'action' | 'actor' | 'grantId' | 'detail' | 'at'>;
+export type AuditFacts = Pick<AuditEvent, 'id' | 'action' | 'actor' | 'grantId' | 'detail' | 'at'> & {
+  /** The grant's status after the event (the audit event's `after.status`). */
+  status?: string;
+};
 
 /** The event an audit action stands for, or null for one nobody is told about. */
 export function notificationEventOf(action: string): NotificationEvent | null {
@@ -113,6 +116,9 @@ export function notificationOf(
   config: Pick<NotificationsConfig, 'consoleUrl'>,
 ): Notification | null {
   const event = notificationEventOf(audit.action);
+  // A revocation or expiry that must first leave IAM is audited twice: when asked (the grant goes
+  // `revoking`) and when done; only the end is news.
+  if (event === 'ended' && audit.status === 'revoking') return null;
   // A git-synced grant arrives approved (its review was the approval): nobody is asked to approve it.
   if (event === null || (event === 'approval-requested' && grant.history[0]?.status !== 'pending-approval'))
     return null;
@@ -143,7 +149,9 @@ export function notificationOf(
     lines.push(`Justification: ${grant.justification.trim()}`);
   if (grant.ticket !== undefined) lines.push(`Ticket: ${grant.ticket.system} ${grant.ticket.key}`);
   lines.push(grant.expiresAt === undefined ? 'Expires: never' : `Expires: ${grant.expiresAt}`);
-  const comment = [...grant.history].reverse().find((change) => change.at === audit.at)?.comment;
+  // The decision's own history entry (its time may differ from the audit event's by a tick).
+  const decided = audit.action === 'grant.rejected' ? 'rejected' : 'approved';
+  const comment = [...grant.history].reverse().find((change) => change.status === decided)?.comment;
   if (event === 'decision' && comment !== undefined && comment !== '') lines.push(`Comment: ${comment}`);
   if (event === 'apply-failed') lines.push(`Reason: ${grant.failureReason ?? audit.detail ?? 'see the audit trail'}`);
   return notification(audit.id, event, { grant }, headline, lines, config);

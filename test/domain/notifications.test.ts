@@ -213,7 +213,9 @@ describe('notificationOf and channelsFor (docs/notifications.md)', () => {
     );
     expect(active).toMatchObject({ event: 'active', grantId: 'g-1', ticket });
     expect(active?.lines[0]).toMatch(/^Active: read on S3 bucket acme-ml-data/);
-    expect(notificationOf(audit('grant.revoked'), grant(), {})?.event).toBe('ended');
+    expect(notificationOf(audit('grant.revoked', { status: 'revoked' }), grant(), {})?.event).toBe('ended');
+    // Asked to revoke, still in IAM: the applier's own event tells the end.
+    expect(notificationOf(audit('grant.revoked', { status: 'revoking' }), grant(), {})).toBeNull();
     expect(notificationOf(audit('grant.expired'), grant(), {})?.lines[0]).toMatch(/^Expired: /);
   });
 

@@ -8,6 +8,7 @@ import type { AuditFacts } from '../../domain/notifications.js';
 /** A stream attribute value as far as the decoding reads it (S, N and SS only). */
 export interface StreamAttribute {
   S?: string | undefined;
+  M?: unknown;
   N?: string | undefined;
   SS?: readonly string[] | undefined;
 }
@@ -67,6 +68,7 @@ export function auditFactsOf(record: StreamRecordLike): AuditFacts | null {
   if (id === undefined || action === undefined || actor === undefined || at === undefined) return null;
   const grantId = text(next, 'grantId');
   const detail = text(next, 'detail');
+  const status = (next?.after as { M?: StreamImage } | undefined)?.M?.status?.S;
   return {
     id,
     action,
@@ -74,5 +76,6 @@ export function auditFactsOf(record: StreamRecordLike): AuditFacts | null {
     at,
     ...(grantId === undefined ? {} : { grantId }),
     ...(detail === undefined ? {} : { detail }),
+    ...(status === undefined ? {} : { status }),
   };
 }
