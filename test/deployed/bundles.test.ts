@@ -18,8 +18,10 @@ import { startIamEmulator, type IamEmulator } from '../../lib/local/iam-emulator
 import { apiEvent, type EventInput } from '../functions/events.js';
 import { TEST_ACCOUNT_ID, TEST_OIDC, TEST_PLANE_CONFIG_TEXT } from '../helpers/iam.js';
 import {
+  startJiraReceiver,
   startSlackReceiver,
   startSnsReceiver,
+  type JiraReceiver,
   type SlackReceiver,
   type SnsReceiver,
 } from '../helpers/notification-receivers.js';
@@ -53,6 +55,8 @@ let iam: IAMClient;
 let stream: TableStream;
 let secrets: SecretsManagerServer;
 let slack: SlackReceiver;
+let jira: JiraReceiver;
+const JIRA_ACCOUNT = { email: 'grantplane@acme.example', apiToken: 'deployed-jira-token' };
 let sns: SnsReceiver;
 const WEBHOOK_SECRET = 'deployed-tier-webhook-secret';
 const functions = new Map<string, DeployedFunction>();
@@ -77,9 +81,13 @@ const http = async (group: string, input: EventInput) => {
 };
 
 /** Feeds what the table's stream holds to the applier, as the event source mapping would: filtered, in batches. */
-const deliverStream = async (): Promise<{ delivered: DynamoDBRecord[]; skipped: number }> => {
+const deliverStream = async (): Promise<{
+  delivered: DynamoDBRecord[];
+  skipped: number;
+  notified: DynamoDBRecord[];
+}> => {
   const applier = fn('applier (table stream to IAM)');
-  const notifier = fn('notifier (audit events to Slack and e-mail)');
+  const notifier = fn('notifier (audit events to Slack, e-mail and tickets)');
   const filters = streamFilters(synth, applier.logicalId);
   const records = await stream.drain();
   // The notifier's own mapping sees the same records through its own filters.
@@ -96,7 +104,7 @@ const deliverStream = async (): Promise<{ delivered: DynamoDBRecord[]; skipped: 
     })) as DynamoDBBatchResponse;
     expect(answer.batchItemFailures).toEqual([]);
   }
-  return { delivered, skipped: records.length - delivered.length };
+  return { delivered, skipped: records.length - delivered.length, notified: notifying };
 };
 
 beforeAll(async () => {
@@ -105,6 +113,9 @@ beforeAll(async () => {
   sns = await startSnsReceiver();
   sns.addTopic(MAIL_TOPIC);
   const slackSecret = secrets.put('grantplane/slack-webhook', slack.url);
+  jira = await startJiraReceiver(JIRA_ACCOUNT);
+  jira.addIssue('OPS-1');
+  const jiraSecret = secrets.put('grantplane/jira-api-token', JIRA_ACCOUNT.apiToken);
   writeFileSync(
     CONFIG,
     JSON.stringify({
@@ -114,10 +125,18 @@ beforeAll(async () => {
         channels: [
           { name: 'approvers', type: 'slack', webhookUrlSecretArn: slackSecret },
           { name: 'mail', type: 'email', topicArn: MAIL_TOPIC },
+          {
+            name: 'tickets',
+            type: 'jira',
+            baseUrl: jira.url,
+            email: JIRA_ACCOUNT.email,
+            apiTokenSecretArn: jiraSecret,
+          },
         ],
         subscriptions: [
-          { channel: 'approvers', events: ['approval-requested', 'decision', 'apply-failed'] },
+          { channel: 'approvers', events: ['approval-requested', 'decision', 'apply-failed', 'drift-found'] },
           { channel: 'mail', events: ['decision'] },
+          { channel: 'tickets', events: ['decision', 'active', 'ended'] },
         ],
       },
     }),
@@ -180,6 +199,7 @@ afterAll(async () => {
   await dynamoLocal?.stop();
   await secrets?.close();
   await slack?.close();
+  await jira?.close();
   await sns?.close();
 });
 
@@ -259,6 +279,7 @@ catch (error) { process.stdout.write(error.stack); }`,
       scope: { type: 'project-domain', project: 'flytesnacks', domain: 'development' },
       resource: { type: 's3', bucket: 'acme-ml-data', prefix: 'team-a/', access: 'read-write' },
       justification: 'training jobs read and write features',
+      ticket: { system: 'jira', key: 'OPS-1' },
     };
     const planned = await http('http/plan', {
       method: 'POST',
@@ -346,11 +367,26 @@ catch (error) { process.stdout.write(error.stack); }`,
     const audit = await http('http/audit', { method: 'GET', path: '/v1/audit', caller: BOB, query: { grantId } });
     expect(audit.status).toBe(200);
     expect((audit.body['items'] as unknown[]).length).toBeGreaterThanOrEqual(3);
-    // Nothing after the decision notifies anyone (the revoke is not a subscribed event).
+    // The ticket heard the decision, the outcome and the end, through the bundle's fetch and its
+    // secret; nothing else after the decision notifies anyone.
+    expect(jira.comments.map((comment) => comment.text.split(':')[0])).toEqual([
+      'Approved by bob',
+      'Active',
+      'Revoked',
+    ]);
+    // The drift run's audit event reaches the notifier through its mapping's filter; the plane has
+    // no drift, so nothing is sent.
+    const { notified } = await deliverStream();
+    expect(notified.map((record) => record.dynamodb?.NewImage?.['action']?.S)).toContain('drift.checked');
     expect(slack.messages).toHaveLength(2);
     expect(sns.published).toHaveLength(1);
+    expect(jira.comments).toHaveLength(3);
     // Its schedule's invocation (no Records): the reminder pass, with nobody subscribed to reminders here.
-    expect(await fn('notifier (audit events to Slack and e-mail)').invoke({})).toEqual({ due: 0, sent: 0, failed: [] });
+    expect(await fn('notifier (audit events to Slack, e-mail and tickets)').invoke({})).toEqual({
+      due: 0,
+      sent: 0,
+      failed: [],
+    });
   });
 
   it('every other function starts and answers its routes (health, sources, attributes, console, webhook)', async () => {
