@@ -142,7 +142,7 @@ afterAll(async () => {
   process.env = saved;
 });
 
-describe('notifications from the stream to Slack and e-mail, exactly once', () => {
+describe('notifications from the stream to Slack, e-mail, Jira and ServiceNow, exactly once', () => {
   it('a request waiting for approval reaches Slack once, even when Slack failed the first post', async () => {
     slack.failNext(1);
     const id = await submit({
