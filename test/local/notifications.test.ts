@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateRoleCommand, DetachRolePolicyCommand, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { NOTIFICATION_EVENTS, type NotificationEvent } from '../../lib/domain/config.js';
 import { signHub } from '../../lib/domain/webhooks/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStackContext } from '../../lib/local/loops.js';
@@ -29,6 +30,7 @@ import { startSecretsManagerServer, type SecretsManagerServer } from '../helpers
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TOPIC = 'arn:aws:sns:us-west-2:123456789012:grantplane-approvers';
+const ALL_TOPIC = 'arn:aws:sns:us-west-2:123456789012:grantplane-everything';
 const CONSOLE = 'https://grantplane.example.com/console';
 const { alice, bob, admin } = TOKENS;
 const JIRA_ACCOUNT = { email: 'grantplane@acme.example', apiToken: 'jira-api-token' };
@@ -39,6 +41,8 @@ let e2e: E2eStack;
 let slack: SlackReceiver;
 /** The platform team's Slack: drift, roles and updates waiting. */
 let ops: SlackReceiver;
+/** A Slack channel subscribed to every event on prod (and ALL_TOPIC, its e-mail twin). */
+let everything: SlackReceiver;
 let sns: SnsReceiver;
 let jira: JiraReceiver;
 let snow: ServiceNowReceiver;
@@ -57,7 +61,7 @@ const statusOf = async (id: string): Promise<string> =>
   String((await e2e.call('GET', `/v1/grants/${id}`, alice)).json.status);
 
 const slackFor = (id: string) => slack.messages.filter((message) => message.text.includes(id));
-const mailFor = (id: string) => sns.published.filter((mail) => mail.message.includes(id));
+const mailFor = (id: string) => sns.published.filter((mail) => mail.topicArn === TOPIC && mail.message.includes(id));
 const commentsOn = (key: string) => jira.comments.filter((comment) => comment.issueKey === key);
 const opsSaying = (text: string) => ops.messages.filter((message) => message.text.includes(text));
 
@@ -90,12 +94,15 @@ beforeAll(async () => {
   secrets = await startSecretsManagerServer({ region: 'us-west-2' });
   slack = await startSlackReceiver();
   ops = await startSlackReceiver();
+  everything = await startSlackReceiver();
   sns = await startSnsReceiver();
   sns.addTopic(TOPIC);
+  sns.addTopic(ALL_TOPIC);
   jira = await startJiraReceiver(JIRA_ACCOUNT);
   snow = await startServiceNowReceiver(SNOW_ACCOUNT);
   const slackSecret = secrets.put('grantplane/slack-webhook', slack.url);
   const opsSecret = secrets.put('grantplane/ops-slack-webhook', ops.url);
+  const everythingSecret = secrets.put('grantplane/everything-slack-webhook', everything.url);
   const jiraSecret = secrets.put('grantplane/jira-api-token', JIRA_ACCOUNT.apiToken);
   const snowSecret = secrets.put('grantplane/servicenow-password', SNOW_ACCOUNT.password);
   process.env.GRANTPLANE_WEBHOOK_SECRET_JIRA = JIRA_WEBHOOK_SECRET;
@@ -123,6 +130,8 @@ notifications:
     - { name: approvers-slack, type: slack, webhookUrlSecretArn: "${slackSecret}" }
     - { name: approvers-mail, type: email, topicArn: "${TOPIC}" }
     - { name: ops-slack, type: slack, webhookUrlSecretArn: "${opsSecret}" }
+    - { name: everything-slack, type: slack, webhookUrlSecretArn: "${everythingSecret}" }
+    - { name: everything-mail, type: email, topicArn: "${ALL_TOPIC}" }
     - { name: tickets, type: jira, baseUrl: "${jira.url}", email: ${JIRA_ACCOUNT.email}, apiTokenSecretArn: "${jiraSecret}" }
     - { name: requests, type: servicenow, instanceUrl: "${snow.url}", user: ${SNOW_ACCOUNT.user}, passwordSecretArn: "${snowSecret}" }
   subscriptions:
@@ -130,6 +139,8 @@ notifications:
     - { channel: approvers-mail, events: [decision], dataPlanes: [prod] }
     - { channel: ops-slack, events: [update-waiting, role-waiting, drift-found], dataPlanes: [prod] }
     - { channel: tickets, events: [decision, apply-failed, active, ended] }
+    - { channel: everything-slack, events: [${NOTIFICATION_EVENTS.join(', ')}], dataPlanes: [prod] }
+    - { channel: everything-mail, events: [${NOTIFICATION_EVENTS.join(', ')}], dataPlanes: [prod] }
     - { channel: requests, events: [decision, active] }
 `,
   );
@@ -138,7 +149,15 @@ notifications:
 
 afterAll(async () => {
   await e2e?.stop();
-  await Promise.all([slack?.close(), ops?.close(), sns?.close(), jira?.close(), snow?.close(), secrets?.close()]);
+  await Promise.all([
+    slack?.close(),
+    ops?.close(),
+    everything?.close(),
+    sns?.close(),
+    jira?.close(),
+    snow?.close(),
+    secrets?.close(),
+  ]);
   process.env = saved;
 });
 
@@ -368,6 +387,7 @@ describe('notifications from the stream to Slack, e-mail, Jira and ServiceNow, e
     const counts = () => ({
       slack: slack.messages.length,
       mail: sns.published.length,
+      everything: everything.messages.length,
       ops: ops.messages.length,
       jira: jira.comments.length,
       servicenow: snow.entries.length,
@@ -397,6 +417,44 @@ describe('notifications from the stream to Slack, e-mail, Jira and ServiceNow, e
     // Slack: 2 + 2 + 3 + 3 + 2 + 2 (request, decision; request, rejection; request, approval, failure;
     // request, approval, reminder; Jira: request, approval; ServiceNow: request, rejection); mail:
     // the 6 decisions; Jira: approval, active, revoked; ServiceNow: the rejection.
-    expect(before).toMatchObject({ slack: 14, mail: 6, jira: 3, servicenow: 1 });
+    expect(before).toMatchObject({ slack: 14, jira: 3, servicenow: 1 });
+    expect(sns.published.filter((mail) => mail.topicArn === TOPIC)).toHaveLength(6);
+
+    // The channels subscribed to everything on prod: every event arrived, each exactly once.
+    const KINDS: Record<NotificationEvent, RegExp> = {
+      'approval-requested': /^Approval requested: /,
+      decision: /^(Approved|Rejected) by /,
+      'apply-failed': /^Apply failed: /,
+      active: /^Active: /,
+      ended: /^(Revoked|Expired): /,
+      'expiring-soon': /^Expires in /,
+      'update-waiting': /^(uctl update|Repository policy update) for /,
+      'role-waiting': /^Role \S+ on plane prod still waits/,
+      'drift-found': /^Drift on plane prod: /,
+    };
+    const tally = (texts: string[]) => {
+      expect(new Set(texts).size, 'a message arrived twice').toBe(texts.length);
+      return Object.fromEntries(
+        NOTIFICATION_EVENTS.map((event) => [event, texts.filter((text) => KINDS[event].test(text)).length]),
+      );
+    };
+    const inSlack = tally(everything.messages.map((message) => message.text.replace(/^\*/, '')));
+    const byMail = tally(sns.published.filter((mail) => mail.topicArn === ALL_TOPIC).map((mail) => mail.message));
+    // Prod's six requests (four here, the Jira and the ServiceNow one), six decisions, one failed
+    // apply, three grants made active, one revoked, one expiring; updates, roles and drift per run.
+    const grantEvents = {
+      'approval-requested': 6,
+      decision: 6,
+      'apply-failed': 1,
+      active: 3,
+      ended: 1,
+      'expiring-soon': 1,
+    };
+    for (const counted of [inSlack, byMail]) {
+      expect(counted).toMatchObject(grantEvents);
+      for (const event of ['update-waiting', 'role-waiting', 'drift-found'])
+        expect(counted[event], event).toBeGreaterThanOrEqual(1);
+    }
+    expect(byMail).toEqual(inSlack);
   }, 60_000);
 });
