@@ -1,6 +1,7 @@
 // Grant use cases (docs/api.md): submit, approve, reject, revoke, read and list. Every state change
 // writes an audit event with it; every change of a plane's desired set recompiles its targets.
 import { planGrants } from '../domain/engine.js';
+import { notAppliedYet } from '../domain/rules/validate.js';
 import { transition, type StatusChangeInput } from '../domain/lifecycle.js';
 import { ForbiddenError, NotFoundError, StateConflictError, ValidationError } from '../domain/errors.js';
 import { grantRequestSchema, type GrantRequest } from '../domain/grant.js';
@@ -124,6 +125,16 @@ const wholePlaneState = async (deps: AppDeps, dataPlane: string) => {
  */
 const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: string): Promise<Checked> => {
   const dataPlane = resolvePlane(deps, request);
+  const plane = deps.config.dataPlanes.find((candidate) => candidate.name === dataPlane);
+  if (plane !== undefined && plane.cloud !== 'aws') {
+    // GCP and Azure: its own rules first (a bad bucket says so), then: planned, not applied.
+    const alone = planGrants({
+      config: deps.config,
+      requests: [typeof request === 'object' && request !== null ? { ...request, dataPlane } : request],
+      now: deps.clock.now(),
+    });
+    throw new ValidationError(alone.rejected[0]?.errors ?? [notAppliedYet(plane)]);
+  }
   const planWith = (state: Awaited<ReturnType<typeof stateFor>> | undefined) => {
     const existing = (state?.grants ?? [])
       .filter((grant) => grant.id !== ignoreId && isDesiredStatus(grant.status))

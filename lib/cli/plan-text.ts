@@ -19,6 +19,7 @@ export const LISTED_STATEMENTS = 12;
 export const LISTED_NOTES = 50;
 export const LISTED_SECRETS = 50;
 export const DETAILED_INFRASTRUCTURE = 10;
+export const LISTED_BINDINGS = 100;
 export const MAX_CHARS = 60_000;
 
 /** A grant's number as a reviewer counts the entries of the grants file: from 1. */
@@ -42,7 +43,10 @@ export function renderPlanText(
     `**${result.accepted.length} accepted**, **${result.rejected.length} rejected**, ${result.notes.length} ${plural(result.notes.length, 'note')} · ` +
       `${result.targets.length} ${plural(result.targets.length, 'target')} · ` +
       `${countPolicies(result)} ${plural(countPolicies(result), 'policy', 'policies')} · ` +
-      `${result.infrastructure.length} infrastructure ${plural(result.infrastructure.length, 'output')}`,
+      `${result.infrastructure.length} infrastructure ${plural(result.infrastructure.length, 'output')}` +
+      (result.bindings === undefined
+        ? ''
+        : ` · ${result.bindings.length} GCP/Azure ${plural(result.bindings.length, 'binding')}`),
     '',
   );
   out.push(...sections);
@@ -130,6 +134,24 @@ export function renderPlanText(
   if (more.length > 0) {
     out.push(`${more.length} more repository ${plural(more.length, 'policy', 'policies')}:`, '');
     for (const item of more) out.push(`- \`${item.repositoryArn}\``);
+  }
+
+  const bindings = result.bindings ?? [];
+  if (bindings.length > 0) {
+    out.push(
+      `### GCP and Azure bindings (${bindings.length})`,
+      '',
+      'grantplane does not apply these yet: run each command (or make the binding in the console) once the grants are approved.',
+      '',
+      '| # | plane | resource | role | member |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    const rows = bindings.map(
+      (binding) =>
+        `| ${binding.grants.map(entry).join(', ')} | ${binding.dataPlane} | \`${cell(binding.resource)}\` | \`${cell(binding.role)}\` | \`${cell(binding.member)}\`${binding.access === 'infrastructure' ? ' (infrastructure)' : ''} |`,
+    );
+    out.push(...capped(rows, LISTED_BINDINGS, (n) => `| … | ${n} more ${plural(n, 'binding')} | | | |`), '');
+    out.push('```sh', ...bindings.slice(0, LISTED_BINDINGS).map((binding) => binding.command), '```', '');
   }
   return limitChars(`${out.join('\n').trimEnd()}\n`, MAX_CHARS);
 }
@@ -229,6 +251,26 @@ export function describeRequest(request: unknown): string {
         break;
       case 'iam-statements':
         parts.push(`iam-statements (${Array.isArray(resource.statements) ? resource.statements.length : 0})`);
+        break;
+      case 'gcs':
+        parts.push(`gcs ${shown(resource.bucket)} (${shown(resource.access)})`);
+        break;
+      case 'artifact-registry':
+        parts.push(`artifact-registry ${shown(resource.repository)}`);
+        break;
+      case 'gcp-secret':
+        parts.push(`gcp-secret ${shown(resource.secret)}`);
+        break;
+      case 'azure-blob':
+        parts.push(
+          `azure-blob ${shown(resource.storageAccount)}/${shown(resource.container)} (${shown(resource.access)})`,
+        );
+        break;
+      case 'acr':
+        parts.push(`acr ${shown(resource.registryId)}`);
+        break;
+      case 'azure-key-vault':
+        parts.push(`azure-key-vault ${shown(resource.vault)}/${shown(resource.secret)}`);
         break;
       default:
         parts.push(`resource ${shown(resource.type)}`);

@@ -155,18 +155,71 @@ const awsPlaneSchema = z.strictObject({
     .optional(),
 });
 
-// GCP and Azure planes: grantplane validates requests for them but changes nothing there (R2).
-const otherPlaneSchema = z.strictObject({
+// GCP and Azure planes ("Enabling GCP resources", "Enabling Azure resources"): domain-scoped access
+// is the Union.ai team's (R2); global access is a binding of the plane's task identity on the
+// resource, which grantplane plans (docs/gcp-azure.md). The identity keys are optional: a grant on a
+// plane without the one it needs is refused naming the key.
+const gsaEmail = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/,
+    'must be a Google service account e-mail, e.g. acme-userflyterol-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com',
+  );
+const gcpProjectId = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a GCP project id (6–30 lowercase letters, digits or -)');
+const azureGuid = z
+  .string()
+  .regex(
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+    'must be a GUID, e.g. 00000000-0000-0000-0000-000000000000',
+  )
+  .transform((value) => value.toLowerCase());
+const azureResourceGroup = z.string().regex(/^[-\w._()]{1,89}[-\w_()]$/, 'must be an Azure resource group name');
+
+const otherPlaneFields = {
   name: planeName,
-  cloud: z.enum(['gcp', 'azure']),
   region: anyRegion,
   domains: uniqueList(dnsLabel).min(1),
   projects: projectsSchema,
   maxGrantDays: z.number().int().min(1).max(3650).default(90),
   autoApproveDomains: uniqueList(z.string()).default([]),
+};
+
+const gcpPlaneSchema = z.strictObject({
+  ...otherPlaneFields,
+  cloud: z.literal('gcp'),
+  /** The data plane's project: same-project Artifact Registry and Secret Manager need nothing. */
+  projectId: gcpProjectId.optional(),
+  /** Its number, as secret paths name it (projects/956281974034/secrets/…). */
+  projectNumber: z
+    .string()
+    .regex(/^\d{6,20}$/, 'must be the project number (digits)')
+    .optional(),
+  /** <UserFlyteGSA>: the task code's identity. */
+  userFlyteGsa: gsaEmail.optional(),
+  /** <FlyteWorkerGSA>: the node pool's identity (cross-project Artifact Registry pulls). */
+  flyteWorkerGsa: gsaEmail.optional(),
+  /** Union.ai's own buckets: never granted. */
+  internalBucketPatterns: z.array(z.string().min(1)).default(['opta-*', 'union-*']),
 });
 
-const planeSchema = z.discriminatedUnion('cloud', [awsPlaneSchema, otherPlaneSchema]);
+const azurePlaneSchema = z.strictObject({
+  ...otherPlaneFields,
+  cloud: z.literal('azure'),
+  tenantId: azureGuid.optional(),
+  subscriptionId: azureGuid.optional(),
+  /** The resource group of Union.ai's data plane resources (and the flyteuser identity). */
+  resourceGroup: azureResourceGroup.optional(),
+  /** The principal (object) id of the `userflyterole` user-assigned managed identity. */
+  userFlyteIdentityPrincipalId: azureGuid.optional(),
+  /** The principal id of the AKS kubelet identity (ACR pulls; Union.ai support provides it). */
+  kubeletPrincipalId: azureGuid.optional(),
+  /** Union.ai's own storage containers: never granted. */
+  internalContainerPatterns: z.array(z.string().min(1)).default(['union-*', 'flyte-*']),
+});
+
+const planeSchema = z.discriminatedUnion('cloud', [awsPlaneSchema, gcpPlaneSchema, azurePlaneSchema]);
 
 const webhookAction = z.enum(['approve', 'reject', 'close']);
 
@@ -310,8 +363,12 @@ export type AwsDataPlaneConfig = Omit<
   workerNodeGroupRoleName: string;
 };
 
-/** A GCP or Azure data plane: validated against, never changed (R2). */
-export type OtherDataPlaneConfig = z.infer<typeof otherPlaneSchema>;
+/** A GCP data plane: global grants are bindings on the resource (docs/gcp-azure.md). */
+export type GcpDataPlaneConfig = z.infer<typeof gcpPlaneSchema>;
+/** An Azure data plane: global grants are role assignments (docs/gcp-azure.md). */
+export type AzureDataPlaneConfig = z.infer<typeof azurePlaneSchema>;
+/** A GCP or Azure data plane. */
+export type OtherDataPlaneConfig = GcpDataPlaneConfig | AzureDataPlaneConfig;
 
 export type DataPlaneConfig = AwsDataPlaneConfig | OtherDataPlaneConfig;
 
@@ -343,9 +400,11 @@ function knownKeysAt(path: readonly PropertyKey[], raw: unknown): string[] {
     const shapes =
       cloud === 'aws'
         ? [awsPlaneSchema]
-        : cloud === 'gcp' || cloud === 'azure'
-          ? [otherPlaneSchema]
-          : [awsPlaneSchema, otherPlaneSchema];
+        : cloud === 'gcp'
+          ? [gcpPlaneSchema]
+          : cloud === 'azure'
+            ? [azurePlaneSchema]
+            : [awsPlaneSchema, gcpPlaneSchema, azurePlaneSchema];
     return [...new Set(shapes.flatMap((shape) => Object.keys(shape.shape)))];
   }
   if (path.length === 1 && path[0] === 'notifications') return Object.keys(notificationsSchema.shape);

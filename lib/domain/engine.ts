@@ -5,6 +5,7 @@ import type {
   GrantNote,
   InfrastructureOutput,
   PlanResult,
+  PlannedBinding,
   RejectedGrant,
   RuleViolation,
 } from './model.js';
@@ -17,7 +18,8 @@ import { EngineError } from './errors.js';
 import { violation } from './rules/codes.js';
 import { ecrPullStatement } from './rules/ecr.js';
 import { checkPolicyStatements } from './rules/guardrails.js';
-import { validateGrantRequest, type ValidGrant } from './rules/validate.js';
+import { mergeBindings } from './cloud/bindings.js';
+import { validateForPlan, type ValidCloudGrant, type ValidGrant } from './rules/validate.js';
 
 // The engine (docs/rules.md): raw grant requests → validated, de-duplicated, compiled desired state.
 // Pure and deterministic: the output depends on the set of requests, the configuration, `now` and
@@ -32,7 +34,8 @@ import { validateGrantRequest, type ValidGrant } from './rules/validate.js';
 //   userflyterole and the global policies, and its own policies leave out what those already
 //   allow (so it may have none). Emitting the role regardless keeps a pair's role and uctl file
 //   stable: revoking a global grant later changes only policies, never creates a role.
-// GCP and Azure planes never produce targets (R2 rejects their grants).
+// GCP and Azure planes never produce targets: their global grants compile to bindings of the
+// plane's identity on the resource (lib/domain/cloud/), listed under `bindings`.
 
 export interface PlanInput {
   config: GrantplaneConfig;
@@ -86,10 +89,31 @@ function plan(input: PlanInput, requests: readonly unknown[]): PlanResult {
   const outcome: Outcome = { accepted: new Map(), rejected: new Map(), notes: [] };
   const distinct = new Map<string, Distinct>();
 
+  const cloud = new Map<string, { grant: ValidCloudGrant; indices: number[] }>();
   requests.forEach((raw, index) => {
-    const result = validateGrantRequest(input.config, raw, input.now);
+    const result = validateForPlan(input.config, raw, input.now);
     if (!result.ok) {
       outcome.rejected.set(index, result.errors);
+      return;
+    }
+    if (result.cloud !== undefined) {
+      // GCP and Azure: no quota, no target; R9 as for AWS grants.
+      const seen = cloud.get(result.cloud.key);
+      if (seen === undefined) cloud.set(result.cloud.key, { grant: result.cloud, indices: [index] });
+      else {
+        seen.indices.push(index);
+        outcome.notes.push({
+          index,
+          code: 'duplicate.repeat',
+          message: `Same grant as request ${seen.indices[0]}: accepted, and compiled once.`,
+        });
+      }
+      const grant = (seen ?? cloud.get(result.cloud.key))!.grant;
+      outcome.accepted.set(index, {
+        index,
+        ...(grant.secretGroup === undefined ? {} : { secretGroup: grant.secretGroup }),
+      });
+      if (seen === undefined) for (const note of grant.notes) outcome.notes.push({ index, ...note });
       return;
     }
     const existing = distinct.get(result.grant.key);
@@ -236,7 +260,21 @@ function plan(input: PlanInput, requests: readonly unknown[]): PlanResult {
   const notes = outcome.notes
     .filter((note) => outcome.accepted.has(note.index))
     .sort((a, b) => a.index - b.index || compareStrings(a.code, b.code));
-  return { accepted, rejected, notes, targets, infrastructure };
+  const bindings = plannedBindings([...cloud.values()]);
+  return { accepted, rejected, notes, targets, infrastructure, ...(bindings.length === 0 ? {} : { bindings }) };
+}
+
+/** The bindings of the accepted GCP and Azure grants, each once, naming the requests that need it. */
+function plannedBindings(grants: readonly { grant: ValidCloudGrant; indices: number[] }[]): PlannedBinding[] {
+  const users = new Map<string, number[]>();
+  const keyOf = (binding: { dataPlane: string; resource: string; role: string; member: string }) =>
+    `${binding.dataPlane}\u0001${binding.resource}\u0001${binding.role}\u0001${binding.member}`;
+  for (const { grant, indices } of grants)
+    for (const binding of grant.bindings) users.set(keyOf(binding), [...(users.get(keyOf(binding)) ?? []), ...indices]);
+  return mergeBindings(grants.flatMap(({ grant }) => grant.bindings)).map((binding) => ({
+    ...binding,
+    grants: [...new Set(users.get(keyOf(binding)) ?? [])].sort((a, b) => a - b),
+  }));
 }
 
 function sortByKey(entries: readonly Distinct[]): Distinct[] {

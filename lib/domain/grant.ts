@@ -34,11 +34,64 @@ export const iamStatementsResourceSchema = z
   })
   .strict();
 
+// GCP and Azure planes, global access only ("Enabling GCP resources", "Enabling Azure resources"):
+// each compiles to bindings of the plane's identity on the resource (lib/domain/cloud/).
+export const gcsResourceSchema = z
+  .object({ type: z.literal('gcs'), bucket: z.string(), access: z.enum(['read', 'read-write']) })
+  .strict();
+
+/** `projects/<project>/locations/<location>/repositories/<repository>`. */
+export const artifactRegistryResourceSchema = z
+  .object({ type: z.literal('artifact-registry'), repository: z.string() })
+  .strict();
+
+/** `projects/<project id or number>/secrets/<name>`, or the name alone for the plane's own project. */
+export const gcpSecretResourceSchema = z.object({ type: z.literal('gcp-secret'), secret: z.string() }).strict();
+
+export const azureBlobResourceSchema = z
+  .object({
+    type: z.literal('azure-blob'),
+    /** The storage account's subscription: the plane's when absent. */
+    subscriptionId: z.string().optional(),
+    resourceGroup: z.string(),
+    storageAccount: z.string(),
+    container: z.string(),
+    access: z.enum(['read', 'read-write']),
+  })
+  .strict();
+
+/** An ACR by its resource id; `tenantId` when it is not the plane's tenant (refused: Union.ai support). */
+export const acrResourceSchema = z
+  .object({ type: z.literal('acr'), registryId: z.string(), tenantId: z.string().optional() })
+  .strict();
+
+export const azureKeyVaultResourceSchema = z
+  .object({
+    type: z.literal('azure-key-vault'),
+    subscriptionId: z.string().optional(),
+    resourceGroup: z.string(),
+    vault: z.string(),
+    secret: z.string(),
+  })
+  .strict();
+
+/** The resource types of GCP and Azure planes. */
+export const CLOUD_RESOURCE_TYPES = {
+  gcp: ['gcs', 'artifact-registry', 'gcp-secret'],
+  azure: ['azure-blob', 'acr', 'azure-key-vault'],
+} as const;
+
 export const resourceSchema = z.discriminatedUnion('type', [
   s3ResourceSchema,
   secretsManagerResourceSchema,
   ecrResourceSchema,
   iamStatementsResourceSchema,
+  gcsResourceSchema,
+  artifactRegistryResourceSchema,
+  gcpSecretResourceSchema,
+  azureBlobResourceSchema,
+  acrResourceSchema,
+  azureKeyVaultResourceSchema,
 ]);
 
 // Lengths: a ticket keys the grant's ticket link, so names stay far below DynamoDB's key limits.

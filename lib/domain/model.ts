@@ -1,5 +1,6 @@
 // Shared shapes of the engine's output (docs/cli.md): the contract between the compiler,
 // the applier, the drift check, the CLI and the HTTP API. Pure types, no behaviour.
+import type { CloudBinding } from './cloud/bindings.js';
 
 /** One rejected field: stable `code`, the offending `path`, and a message that says what to do. */
 export interface RuleViolation {
@@ -107,4 +108,9 @@ export interface PlanResult {
   notes: GrantNote[];
   targets: CompiledTarget[];
   infrastructure: InfrastructureOutput[];
+  /** GCP and Azure planes: the role bindings the accepted global grants need (present when any). */
+  bindings?: PlannedBinding[];
 }
+
+/** One binding of a GCP or Azure plane, with the requests (indices) that need it. */
+export type PlannedBinding = CloudBinding & { grants: number[] };

@@ -71,6 +71,9 @@ export function describeGrantAccess(grant: GrantRecord): string {
               `${String(statement.Effect ?? 'Allow')} ${[statement.Action ?? statement.NotAction].flat().map(String).join(', ')} on ${[statement.Resource ?? statement.NotResource].flat().map(String).join(', ')}`,
           )
           .join('; ')}`;
+      default:
+        // GCP and Azure grants are planned, never stored (the API refuses them): named by type.
+        return `${resource.type} ${JSON.stringify({ ...resource, type: undefined })}`;
     }
   })();
   const scope =

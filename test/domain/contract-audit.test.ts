@@ -174,7 +174,7 @@ describe('docs/rules.md: a request.invalid message names the field and says what
 
   it('lists the allowed values of a type or an access level', () => {
     expect(errors({ scope: { type: 'global' }, resource: { type: 'dynamodb' } })[0]?.message).toBe(
-      'resource.type must be one of "s3", "secretsmanager", "ecr", "iam-statements".',
+      'resource.type must be one of "s3", "secretsmanager", "ecr", "iam-statements", "gcs", "artifact-registry", "gcp-secret", "azure-blob", "acr", "azure-key-vault".',
     );
     expect(
       errors({ scope: { type: 'global' }, resource: { type: 's3', bucket: 'acme-data', access: 'write' } })[0]?.message,

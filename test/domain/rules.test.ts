@@ -123,8 +123,22 @@ describe('R2 clouds', () => {
     ]);
   });
 
-  it('rejects global grants on gcp clearly', () => {
-    expect(codes({ scope: GLOBAL, resource: s3('acme-data') }, gcp)).toEqual(['dataPlane cloud.global-unsupported']);
+  it('refuses an AWS resource on a GCP plane, naming the types it takes', () => {
+    expect(codes({ scope: GLOBAL, resource: s3('acme-data') }, gcp)).toEqual(['resource.type cloud.resource-type']);
+  });
+
+  it('a GCP grant that passes its rules is planned but not applied: validateGrantRequest refuses it', () => {
+    const configured = config({
+      name: 'g',
+      cloud: 'gcp',
+      region: 'us-central1',
+      domains: ['development'],
+      projects: '*',
+      userFlyteGsa: 'acme-userflyterol-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com',
+    });
+    expect(
+      codes({ scope: GLOBAL, resource: { type: 'gcs', bucket: 'acme-data', access: 'read' } }, configured),
+    ).toEqual(['dataPlane cloud.global-unsupported']);
   });
 });
 

@@ -4,9 +4,9 @@ import { violation } from './codes.js';
 
 // R2 clouds (seed 003, "Enabling GCP/Azure resources"): GCP and Azure planes only support scoping
 // by domain, and "domain-scoped access can only be configured by the Union.ai team". Global access
-// on those clouds is granted to the plane's service identity outside IAM: not grantplane's job yet.
+// on those clouds is a binding of the plane's identity on the resource (lib/domain/cloud/).
 
-/** R2: grants on non-AWS planes are validated and refused with an explanation. */
+/** R2: a project-domain grant on a GCP or Azure plane is refused with the documents' explanation. */
 export function checkCloud(plane: DataPlaneConfig, scope: Scope): RuleViolation[] {
   if (plane.cloud === 'aws') return [];
   const cloud = plane.cloud === 'gcp' ? 'GCP' : 'Azure';
@@ -19,11 +19,5 @@ export function checkCloud(plane: DataPlaneConfig, scope: Scope): RuleViolation[
       ),
     ];
   }
-  return [
-    violation(
-      'dataPlane',
-      'cloud.global-unsupported',
-      `Global grants on ${cloud} plane "${plane.name}" are not supported by grantplane yet: grant the plane's user service identity access in ${cloud} directly (see "Enabling ${cloud} resources").`,
-    ),
-  ];
+  return [];
 }

@@ -74,7 +74,95 @@ const ENGINE_CODES = [
     code: 'cloud.global-unsupported',
     kind: 'rejection',
     rule: 'R2',
-    description: 'Global grants on GCP or Azure planes are not supported by grantplane yet.',
+    description:
+      'Global grants on GCP or Azure planes are planned (bindings and gcloud/az commands) but not applied by grantplane yet: the API refuses to store them.',
+  },
+  {
+    code: 'cloud.resource-type',
+    kind: 'rejection',
+    rule: 'R2',
+    description:
+      "The resource type is not one of the plane's cloud: AWS planes take s3, secretsmanager, ecr, iam-statements; GCP planes gcs, artifact-registry, gcp-secret; Azure planes azure-blob, acr, azure-key-vault.",
+  },
+  {
+    code: 'cloud.identity-missing',
+    kind: 'rejection',
+    rule: 'R2',
+    description:
+      'The GCP or Azure plane lacks the configuration key the grant needs (userFlyteGsa, flyteWorkerGsa, projectId, subscriptionId, userFlyteIdentityPrincipalId, kubeletPrincipalId, tenantId); the message names it.',
+  },
+  {
+    code: 'gcs.invalid-bucket',
+    kind: 'rejection',
+    rule: 'R2',
+    description: "The bucket name breaks Cloud Storage's bucket naming rules.",
+  },
+  {
+    code: 'gcs.internal-bucket',
+    kind: 'rejection',
+    rule: 'R2',
+    description: "The bucket matches the GCP plane's `internalBucketPatterns` (a Union.ai internal bucket).",
+  },
+  {
+    code: 'artifact-registry.invalid-repository',
+    kind: 'rejection',
+    rule: 'R2',
+    description: 'The repository is not `projects/<project>/locations/<location>/repositories/<repository>`.',
+  },
+  {
+    code: 'artifact-registry.same-project',
+    kind: 'note',
+    rule: 'R2',
+    description: "The repository is in the plane's own project: access is enabled by default, nothing to change.",
+  },
+  {
+    code: 'gcp-secret.invalid-secret',
+    kind: 'rejection',
+    rule: 'R2',
+    description: 'The secret is not `projects/<project>/secrets/<name>` nor a bare secret name.',
+  },
+  {
+    code: 'gcp-secret.same-project',
+    kind: 'note',
+    rule: 'R2',
+    description: "The secret is in the plane's own project: <UserFlyteGSA> reads it out of the box, nothing to change.",
+  },
+  {
+    code: 'azure-blob.invalid-container',
+    kind: 'rejection',
+    rule: 'R2',
+    description: "The storage account or container name breaks Azure's naming rules.",
+  },
+  {
+    code: 'azure-blob.internal-container',
+    kind: 'rejection',
+    rule: 'R2',
+    description: "The container matches the Azure plane's `internalContainerPatterns` (a Union.ai internal container).",
+  },
+  {
+    code: 'acr.invalid-registry',
+    kind: 'rejection',
+    rule: 'R2',
+    description:
+      'The registry is not a `/subscriptions/…/providers/Microsoft.ContainerRegistry/registries/<name>` resource id.',
+  },
+  {
+    code: 'acr.cross-tenant',
+    kind: 'rejection',
+    rule: 'R2',
+    description: 'The registry is in another Azure tenant: that access goes through Union.ai support.',
+  },
+  {
+    code: 'acr.same-subscription',
+    kind: 'note',
+    rule: 'R2',
+    description: "The registry is in the plane's own subscription: nothing for grantplane to change.",
+  },
+  {
+    code: 'azure-key-vault.invalid-secret',
+    kind: 'rejection',
+    rule: 'R2',
+    description: "The vault or secret name breaks Key Vault's naming rules.",
   },
   {
     code: 's3.invalid-bucket',

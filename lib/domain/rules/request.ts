@@ -54,7 +54,8 @@ const KINDS: Readonly<Record<string, string>> = {
 // What to give for the two fields every request has (docs/rules.md).
 const SHAPES: Readonly<Record<string, string>> = {
   scope: '{"type":"global"} or {"type":"project-domain","project":"...","domain":"..."}',
-  resource: 'an object whose "type" is s3, secretsmanager, ecr or iam-statements',
+  resource:
+    'an object whose "type" is s3, secretsmanager, ecr or iam-statements (AWS planes), gcs, artifact-registry or gcp-secret (GCP), azure-blob, acr or azure-key-vault (Azure)',
 };
 const quoteAll = (values: readonly unknown[]): string => values.map((value) => JSON.stringify(value)).join(', ');
 

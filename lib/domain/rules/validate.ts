@@ -1,8 +1,10 @@
-import type { AwsDataPlaneConfig, DataPlaneConfig, GrantplaneConfig } from '../config.js';
+import type { AwsDataPlaneConfig, DataPlaneConfig, GrantplaneConfig, OtherDataPlaneConfig } from '../config.js';
 import type { GrantRequest } from '../grant.js';
 import type { RuleViolation, Scope } from '../model.js';
 import { s3Statements, secretStatements, type NormStatement } from '../compile/statements.js';
+import { checkCloudGrant, type CloudBinding } from '../cloud/bindings.js';
 import { checkCloud } from './cloud.js';
+import { violation } from './codes.js';
 import { checkEcr, ecrPullPrincipal } from './ecr.js';
 import { checkExpiry } from './expiry.js';
 import { resolvePlane } from './plane.js';
@@ -17,8 +19,24 @@ import { checkCustomStatements } from './statements.js';
 // are the engine's, because they need the whole set.
 
 export interface GrantNoteDraft {
-  code: 'ecr.same-account' | 'ecr.cross-account';
+  code:
+    | 'ecr.same-account'
+    | 'ecr.cross-account'
+    | 'artifact-registry.same-project'
+    | 'gcp-secret.same-project'
+    | 'acr.same-subscription';
   message: string;
+}
+
+/** A global grant on a GCP or Azure plane that passed its rules: the bindings it needs. */
+export interface ValidCloudGrant {
+  request: GrantRequest;
+  plane: OtherDataPlaneConfig;
+  /** R9 identity, like ValidGrant's. */
+  key: string;
+  bindings: CloudBinding[];
+  notes: GrantNoteDraft[];
+  secretGroup?: string;
 }
 
 /** A request that passed every per-grant rule, ready to compile. */
@@ -42,6 +60,32 @@ export interface ValidGrant {
 
 export type ValidationResult = { ok: true; grant: ValidGrant } | { ok: false; errors: RuleViolation[] };
 
+/** What the engine plans with: an AWS grant, or a GCP/Azure one with its bindings. */
+export type PlanValidation =
+  | { ok: true; grant: ValidGrant; cloud?: undefined }
+  | { ok: true; cloud: ValidCloudGrant; grant?: undefined }
+  | { ok: false; errors: RuleViolation[] };
+
+/** The refusal of a grant grantplane plans but does not apply (GCP and Azure planes). */
+export const notAppliedYet = (plane: { name: string; cloud: string }): RuleViolation =>
+  violation(
+    'dataPlane',
+    'cloud.global-unsupported',
+    `Global grants on ${plane.cloud === 'gcp' ? 'GCP' : 'Azure'} plane "${plane.name}" are planned but not applied by grantplane yet: run "grantplane plan" for the exact bindings and the ${plane.cloud === 'gcp' ? 'gcloud' : 'az'} commands, and apply them by hand.`,
+  );
+
+/**
+ * Validates one raw grant request against R1–R8 for a plane grantplane applies: a GCP or Azure
+ * grant that passes its rules is refused with `cloud.global-unsupported` (planned, not applied).
+ */
+export function validateGrantRequest(config: GrantplaneConfig, raw: unknown, now: Date): ValidationResult {
+  const result = validateForPlan(config, raw, now);
+  if (result.ok && result.cloud !== undefined) {
+    return { ok: false, errors: [notAppliedYet(result.cloud.plane)] };
+  }
+  return result as ValidationResult;
+}
+
 const SEP = '\u0001';
 
 function scopeKey(scope: Scope): string {
@@ -60,7 +104,7 @@ function isAws(plane: DataPlaneConfig): plane is AwsDataPlaneConfig {
 }
 
 /** Validates one raw grant request against R1–R8 (not R9/C3, which need the whole set). */
-export function validateGrantRequest(config: GrantplaneConfig, raw: unknown, now: Date): ValidationResult {
+export function validateForPlan(config: GrantplaneConfig, raw: unknown, now: Date): PlanValidation {
   const parsed = parseGrantRequest(raw);
   if ('errors' in parsed) return { ok: false, errors: parsed.errors };
   const request = parsed.request;
@@ -69,7 +113,23 @@ export function validateGrantRequest(config: GrantplaneConfig, raw: unknown, now
   const plane = resolved.plane;
   const scope = toScope(request);
   const cloudErrors = checkCloud(plane, scope);
-  if (cloudErrors.length > 0 || !isAws(plane)) return { ok: false, errors: cloudErrors };
+  if (cloudErrors.length > 0) return { ok: false, errors: cloudErrors };
+  if (!isAws(plane)) {
+    const checked = checkCloudGrant(plane, request.resource);
+    const errors = [...(checked.ok ? [] : checked.errors), ...checkExpiry(request.expiresAt, now, plane.maxGrantDays)];
+    if (!checked.ok || errors.length > 0) return { ok: false, errors };
+    return {
+      ok: true,
+      cloud: {
+        request,
+        plane,
+        key: `${plane.name}${SEP}0${SEP}${JSON.stringify(checked.identity)}`,
+        bindings: checked.bindings,
+        notes: checked.notes,
+        ...(checked.secretGroup === undefined ? {} : { secretGroup: checked.secretGroup }),
+      },
+    };
+  }
 
   const errors: RuleViolation[] = [...checkScopeNames(plane, scope)];
   const grant: ValidGrant = { request, plane, scope, key: '', statements: [], notes: [] };
@@ -117,6 +177,20 @@ export function validateGrantRequest(config: GrantplaneConfig, raw: unknown, now
       }
       break;
     }
+    case 'gcs':
+    case 'artifact-registry':
+    case 'gcp-secret':
+    case 'azure-blob':
+    case 'acr':
+    case 'azure-key-vault':
+      errors.push(
+        violation(
+          'resource.type',
+          'cloud.resource-type',
+          `"${resource.type}" is a ${resource.type.startsWith('a') && resource.type !== 'artifact-registry' ? 'Azure' : 'GCP'} resource; AWS plane "${plane.name}" takes s3, secretsmanager, ecr or iam-statements.`,
+        ),
+      );
+      break;
     case 'iam-statements': {
       const checked = checkCustomStatements(resource.statements, plane);
       if ('errors' in checked) {
