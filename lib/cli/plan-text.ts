@@ -89,8 +89,7 @@ export function renderPlanText(
   if (secrets.length > 0) {
     out.push('### Secrets for task code', '', '| # | secret group | secret key |', '| --- | --- | --- |');
     const rows = secrets.map(
-      (grant) =>
-        `| ${entry(grant.index)} | \`${cell(grant.secretGroup ?? '')}\` | \`${cell(grant.secretKey ?? '')}\` |`,
+      (grant) => `| ${entry(grant.index)} | ${code(grant.secretGroup)} | ${code(grant.secretKey)} |`,
     );
     out.push(...capped(rows, LISTED_SECRETS, (n) => `| … | ${n} more | |`), '');
   }
@@ -141,7 +140,7 @@ export function renderPlanText(
     out.push(
       `### GCP and Azure bindings (${bindings.length})`,
       '',
-      'grantplane does not apply these yet: run each command (or make the binding in the console) once the grants are approved.',
+      'grantplane does not apply these yet: once the grants are approved, run each command (or make the same binding in the Google Cloud console or the Azure portal).',
       '',
       '| # | plane | resource | role | member |',
       '| --- | --- | --- | --- | --- |',
@@ -155,6 +154,9 @@ export function renderPlanText(
   }
   return limitChars(`${out.join('\n').trimEnd()}\n`, MAX_CHARS);
 }
+
+/** A table cell in backticks, or empty when there is nothing to show. */
+const code = (text: string | undefined): string => (text === undefined || text === '' ? '' : `\`${cell(text)}\``);
 
 /** The first `limit` rows, then one row saying how many were left out. */
 function capped(rows: string[], limit: number, more: (count: number) => string): string[] {

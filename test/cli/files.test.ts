@@ -141,7 +141,7 @@ describe('loadConfigFile', () => {
 
   it('parses the shipped example', () => {
     const config = loadConfigFile('examples/grantplane.config.yaml', process.cwd());
-    expect(config.dataPlanes.map((plane) => plane.name)).toEqual(['prod', 'analytics', 'research-gcp']);
+    expect(config.dataPlanes.map((plane) => plane.name)).toEqual(['prod', 'analytics', 'research-gcp', 'lab-azure']);
   });
 });
 

@@ -43,6 +43,43 @@ function expectOneLineError(run: Run, pattern: RegExp): void {
 }
 
 describe('grantplane plan (process)', () => {
+  it('plans GCP and Azure global grants as bindings with the gcloud and az commands (docs/gcp-azure.md)', async () => {
+    const json = await grantplane('plan', '--config', CONFIG, '--grants', 'examples/grants-gcp-azure.yaml');
+    expect(json.stderr).toBe('');
+    expect(json.code).toBe(0);
+    const plan = JSON.parse(json.stdout) as PlanResult;
+    expect(plan.rejected).toEqual([]);
+    expect(plan.targets).toEqual([]);
+    expect(plan.bindings?.map((binding) => `${binding.dataPlane} ${binding.role} ${binding.grants.join(',')}`)).toEqual(
+      [
+        'lab-azure Storage Blob Data Reader 3',
+        'lab-azure Key Vault Secrets User 4',
+        'research-gcp roles/storage.objectCreator 0',
+        'research-gcp roles/storage.objectViewer 0',
+        'research-gcp roles/artifactregistry.reader 1',
+      ],
+    );
+    expect(plan.notes.map((note) => note.code)).toEqual(['gcp-secret.same-project']);
+
+    const text = await grantplane(
+      'plan',
+      '--config',
+      CONFIG,
+      '--grants',
+      'examples/grants-gcp-azure.yaml',
+      '--format',
+      'text',
+    );
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('### GCP and Azure bindings (5)');
+    expect(text.stdout).toContain(
+      'gcloud storage buckets add-iam-policy-binding gs://acme-research-data --member=serviceAccount:acme-userflyterol-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com --role=roles/storage.objectViewer',
+    );
+    expect(text.stdout).toMatch(
+      /az role assignment create --name [0-9a-f-]{36} --assignee-object-id 4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8 --assignee-principal-type ServicePrincipal --role "Key Vault Secrets User" --scope "\/subscriptions\/2b6c9e14-5f3a-4d7b-8c1e-0a9f8e7d6c5b\/resourceGroups\/secrets\/providers\/Microsoft.KeyVault\/vaults\/acmevault\/secrets\/api-token"/,
+    );
+  });
+
   it('prints the PlanResult as 2-space JSON and exits 0 for the shipped examples', async () => {
     const run = await grantplane('plan', '--config', CONFIG, '--grants', 'examples/grants.yaml');
 
