@@ -113,6 +113,10 @@ export async function planAgainstDesiredState(deps: AppDeps, requests: readonly 
   }
   const changes: TargetChange[] = [];
   const targets: CompiledTarget[] = [];
+  const bindings = (after.bindings ?? []).map((binding) => ({
+    ...binding,
+    grants: binding.grants.filter((index) => index >= offset).map((index) => index - offset),
+  }));
   for (const target of after.targets) {
     const key = keyOf(target);
     const was = previous.get(key);
@@ -128,5 +132,7 @@ export async function planAgainstDesiredState(deps: AppDeps, requests: readonly 
     targets,
     infrastructure: after.infrastructure,
     changes,
+    // GCP and Azure: stored grants there are none (the API refuses them), so these are the requests'.
+    ...(bindings.length === 0 ? {} : { bindings }),
   };
 }

@@ -333,6 +333,37 @@ describe('POST /v1/plan (docs/api.md)', () => {
     );
   });
 
+  it('plans a GCP global grant as its bindings; the grants API refuses to store it (planned, not applied)', async () => {
+    const gcs = {
+      dataPlane: 'research-gcp',
+      scope: { type: 'global' },
+      resource: { type: 'gcs', bucket: 'acme-research-data', access: 'read' },
+    };
+    const planned = await call({ method: 'POST', path: '/v1/plan', caller: carol, body: { grants: [gcs] } });
+    expect(planned.status).toBe(200);
+    expect((planned.body as { bindings?: unknown[] }).bindings).toEqual([
+      expect.objectContaining({
+        resource: 'projects/_/buckets/acme-research-data',
+        role: 'roles/storage.objectViewer',
+        member: 'serviceAccount:acme-userflyterol-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com',
+        grants: [0],
+      }),
+    ]);
+    const submitted = await call({ method: 'POST', path: '/v1/grants', caller: carol, body: gcs });
+    expect(submitted.status).toBe(422);
+    expect(JSON.stringify(submitted.body)).toContain('cloud.global-unsupported');
+    expect(JSON.stringify(submitted.body)).toContain('grantplane plan');
+    // Its own rules still speak first.
+    const internal = await call({
+      method: 'POST',
+      path: '/v1/grants',
+      caller: carol,
+      body: { ...gcs, resource: { ...gcs.resource, bucket: 'union-acme-meta' } },
+    });
+    expect(internal.status).toBe(422);
+    expect(JSON.stringify(internal.body)).toContain('gcs.internal-bucket');
+  });
+
   it('refuses a body without a grants array (400)', async () => {
     const answer = await call({ method: 'POST', path: '/v1/plan', caller: carol, body: [s3Grant()] });
     expect(answer.status).toBe(400);
