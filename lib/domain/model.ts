@@ -1,6 +1,5 @@
 // Shared shapes of the engine's output (docs/cli.md): the contract between the compiler,
 // the applier, the drift check, the CLI and the HTTP API. Pure types, no behaviour.
-import type { CloudBinding } from './cloud/bindings.js';
 
 /** One rejected field: stable `code`, the offending `path`, and a message that says what to do. */
 export interface RuleViolation {
@@ -110,6 +109,33 @@ export interface PlanResult {
   infrastructure: InfrastructureOutput[];
   /** GCP and Azure planes: the role bindings the accepted global grants need (present when any). */
   bindings?: PlannedBinding[];
+}
+
+/** One role binding a grant needs on a GCP or Azure plane. */
+export interface CloudBinding {
+  dataPlane: string;
+  cloud: 'gcp' | 'azure';
+  /**
+   * `task`: the identity task code runs as (<UserFlyteGSA>, the `userflyterole` managed identity);
+   * `infrastructure`: the node pool's (<FlyteWorkerGSA>, the AKS kubelet identity) — image pulls.
+   */
+  access: 'task' | 'infrastructure';
+  /**
+   * What the role is granted on, as its API names it: GCP `projects/_/buckets/<bucket>`,
+   * `projects/<p>/locations/<l>/repositories/<r>`, `projects/<p>/secrets/<name>`; Azure the
+   * role assignment's scope (a resource id).
+   */
+  resource: string;
+  /** GCP: `roles/…`; Azure: the built-in role's name. */
+  role: string;
+  /** Azure: the built-in role definition's id (the same in every tenant). */
+  roleDefinitionId?: string;
+  /** GCP: `serviceAccount:<email>`; Azure: the principal (object) id. */
+  member: string;
+  /** Azure: the role assignment's name, a GUID derived from scope, role and principal, so a re-run finds it. */
+  assignmentName?: string;
+  /** The command that makes the binding by hand. */
+  command: string;
 }
 
 /** One binding of a GCP or Azure plane, with the requests (indices) that need it. */

@@ -5,37 +5,12 @@
 import type { AzureDataPlaneConfig, GcpDataPlaneConfig, OtherDataPlaneConfig } from '../config.js';
 import type { GrantResource } from '../grant.js';
 import { CLOUD_RESOURCE_TYPES } from '../grant.js';
-import type { RuleViolation } from '../model.js';
+import type { CloudBinding, RuleViolation } from '../model.js';
+
+export type { CloudBinding } from '../model.js';
 import { sha256Hex } from '../compile/hash.js';
 import { violation, type RuleCode } from '../rules/codes.js';
 import { globMatches } from '../rules/s3.js';
-
-/** One role binding a grant needs on a GCP or Azure plane. */
-export interface CloudBinding {
-  dataPlane: string;
-  cloud: 'gcp' | 'azure';
-  /**
-   * `task`: the identity task code runs as (<UserFlyteGSA>, the `userflyterole` managed identity);
-   * `infrastructure`: the node pool's (<FlyteWorkerGSA>, the AKS kubelet identity) — image pulls.
-   */
-  access: 'task' | 'infrastructure';
-  /**
-   * What the role is granted on, as its API names it: GCP `projects/_/buckets/<bucket>`,
-   * `projects/<p>/locations/<l>/repositories/<r>`, `projects/<p>/secrets/<name>`; Azure the
-   * role assignment's scope (a resource id).
-   */
-  resource: string;
-  /** GCP: `roles/…`; Azure: the built-in role's name. */
-  role: string;
-  /** Azure: the built-in role definition's id (the same in every tenant). */
-  roleDefinitionId?: string;
-  /** GCP: `serviceAccount:<email>`; Azure: the principal (object) id. */
-  member: string;
-  /** Azure: the role assignment's name, a GUID derived from scope, role and principal, so a re-run finds it. */
-  assignmentName?: string;
-  /** The command that makes the binding by hand. */
-  command: string;
-}
 
 /** A note on an accepted grant: nothing to do (same project, same subscription). */
 export interface CloudNote {
