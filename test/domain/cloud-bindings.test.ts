@@ -3,6 +3,7 @@
 // command that makes each by hand.
 import { describe, expect, it } from 'vitest';
 import { deterministicGuid } from '../../lib/domain/cloud/bindings.js';
+import { changePolicy, roleMember } from '../../lib/domain/cloud/iam-policy.js';
 import { ConfigError, parseConfig } from '../../lib/domain/config.js';
 import { planGrants } from '../../lib/domain/engine.js';
 import { GLOBAL, NOW, pair } from './engine-fixtures.js';
@@ -284,5 +285,24 @@ describe('GCP and Azure plane configuration', () => {
     );
     expect(problem(gcpPlane({ subscriptionId: SUBSCRIPTION }))).toMatch(/^dataPlanes\[0\]\.subscriptionId/);
     expect(problem(gcpPlane({ name: 'plain', projectId: undefined, userFlyteGsa: undefined }))).toBe('accepted');
+  });
+});
+
+describe('changePolicy: one read-modify-write of a Google IAM policy (docs/gcp-azure.md)', () => {
+  const viewer = roleMember('roles/storage.objectViewer', `serviceAccount:${USER_GSA}`);
+  it('drops a binding whose last member it removes, keeps the etag, and says nothing to write when converged', () => {
+    const current = {
+      version: 1,
+      etag: 'CAE=',
+      bindings: [{ role: 'roles/storage.objectViewer', members: [`serviceAccount:${USER_GSA}`] }],
+    };
+    expect(changePolicy(current, new Set(), new Set([viewer]))).toEqual({
+      policy: { version: 1, etag: 'CAE=', bindings: [] },
+      added: [],
+      removed: [viewer],
+    });
+    expect(changePolicy(current, new Set([viewer]), new Set([viewer])).policy).toBeNull();
+    // An owned pair someone already removed: nothing to write.
+    expect(changePolicy({ bindings: [], etag: 'CAI=' }, new Set(), new Set([viewer])).policy).toBeNull();
   });
 });
