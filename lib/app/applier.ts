@@ -15,7 +15,6 @@
 // records find appliedVersion ≥ desiredVersion and nothing to move on: no IAM call, no write. A run
 // that dies anywhere is finished by the next: an applied target's grants still waiting (approved,
 // failed, revoking) are moved on by any later run of it — the batch retry or the sweep.
-import { transition } from '../domain/lifecycle.js';
 import { roleAttribute, type AwsDataPlaneConfig, type DataPlaneConfig } from '../domain/config.js';
 import { roleArn } from '../domain/compile/arns.js';
 import { sha256Hex } from '../domain/compile/hash.js';
@@ -32,7 +31,6 @@ import {
   type AttributeRecord,
   type AttributeUpdate,
   type GrantRecord,
-  type GrantStatus,
   type TargetRecord,
   type UnitState,
   unitOf,
@@ -40,6 +38,8 @@ import {
 } from '../domain/records.js';
 import { ForbiddenActionError, MissingRoleError, OwnershipError } from '../domain/reconcile/index.js';
 import { realPause, type AppDeps } from './deps.js';
+import { applyCloudPlane, type CloudSource } from './cloud-apply.js';
+import { APPLIER_ACTOR, moveGrants } from './grant-moves.js';
 import {
   assertPlaneAccount,
   PlaneAccountError,
@@ -66,6 +66,8 @@ export interface ApplierDeps extends AppDeps {
   log: ApplierLog;
   /** Policy documents by version, kept between runs of a warm process (fewer GetPolicyVersion). */
   cache?: PolicyDocumentCache;
+  /** GCP and Azure planes: their cloud's IAM (absent: grants there fail with a clear reason). */
+  cloudFor?: CloudSource;
 }
 
 export interface ApplyOptions {
@@ -94,7 +96,7 @@ export interface TargetOutcome {
 export const DEFAULT_ROLE_DELETION_GRACE_MINUTES = 60;
 const DEFAULT_LEASE_MS = 120_000;
 const DEFAULT_LEASE_WAIT_MS = 5_000;
-const ACTOR = 'applier';
+const ACTOR = APPLIER_ACTOR;
 
 /** A target whose lease another run holds: retried later (transient). */
 export class TargetBusyError extends Error {
@@ -345,6 +347,15 @@ async function applyLeased(
   outcome: TargetOutcome,
 ): Promise<TargetOutcome> {
   const { plane, refused } = run;
+  // GCP and Azure planes: one target, the plane's bindings (docs/gcp-azure.md).
+  if (plane !== undefined && plane.cloud !== 'aws') {
+    try {
+      return await applyCloudPlane(deps, plane, key, candidates);
+    } catch (error: unknown) {
+      deps.log.error('cloud plane apply failed', { targetKey: key, error: errorText(error) });
+      return { ...outcome, outcome: 'failed', error: errorText(error) };
+    }
+  }
   let target: TargetRecord | null = null;
   try {
     target = await deps.targets.getTarget(key);
@@ -359,15 +370,6 @@ async function applyLeased(
       return outcome;
     }
     if (plane === undefined) throw new UnknownPlaneError(target.dataPlane);
-    if (plane.cloud !== 'aws') {
-      // R2: nothing is ever changed on GCP/Azure planes; record the target as settled.
-      if (target.appliedVersion < target.desiredVersion) {
-        await recordOutcome(deps, target, { state: 'applied', appliedPolicyArns: [] });
-        outcome.outcome = 'applied';
-      }
-      deps.log.info('target skipped: not an AWS plane', { targetKey: key, cloud: plane.cloud });
-      return outcome;
-    }
     const pair = target.scope.type === 'project-domain' ? target.scope : null;
     const latest =
       pair === null ? null : await deps.attributes.latestAttributeUpdate(target.dataPlane, pair.project, pair.domain);
@@ -602,75 +604,6 @@ async function recordUctlUpdate(
   return update;
 }
 
-interface GrantMove {
-  status: 'ok' | 'error';
-  iamCalls: string[];
-  detail: string;
-  /** Grants the plane's compilation refuses (grant id → why): never `active`, `failed` instead. */
-  refused?: ReadonlyMap<string, string>;
-}
-
-/**
- * Moves the target's waiting grants on: after a successful apply approved/failed → active and
- * revoking → revoked (or expired, per its `endingAs`); after a lasting failure approved → failed (with the reason). A grant that
- * changed meanwhile (version moved) is left to the run its own change triggers.
- */
-async function moveGrants(
-  deps: ApplierDeps,
-  candidates: readonly GrantRecord[],
-  move: GrantMove,
-  outcome: TargetOutcome,
-): Promise<void> {
-  for (const grant of candidates) {
-    let next: GrantStatus | null = null;
-    let detail = move.detail;
-    const refusal = move.refused?.get(grant.id);
-    if (move.status === 'ok') {
-      if (refusal !== undefined && grant.status !== 'revoking') {
-        // Compiled out (e.g. two concurrent approvals that together exceed the role's policy
-        // quota, C3): its statements are not in IAM, so it is not active.
-        if (grant.status === 'approved') next = 'failed';
-        detail = `not applied: ${refusal}`;
-      } else if (grant.status === 'approved' || grant.status === 'failed') next = 'active';
-      // Revoked, or expired when the schedule ended it (docs/api.md: once its statements are gone).
-      else if (grant.status === 'revoking') next = grant.endingAs ?? 'revoked';
-    } else if (grant.status === 'approved') {
-      next = 'failed';
-    }
-    if (next === null) continue;
-    const at = deps.clock.now().toISOString();
-    const updated = transition(grant, next, {
-      actor: ACTOR,
-      at,
-      comment: detail,
-      ...(next === 'failed' ? { failureReason: detail } : {}),
-    });
-    try {
-      await deps.grants.updateGrant(
-        updated,
-        {
-          id: deps.ids.next(),
-          at,
-          actor: ACTOR,
-          action: `grant.${next}`,
-          grantId: grant.id,
-          targetKey: grant.targetKey,
-          before: { status: grant.status },
-          after: { status: next },
-          iamCalls: move.iamCalls,
-          result: next === 'failed' ? 'error' : move.status,
-          detail,
-        },
-        { previousStatus: grant.status },
-      );
-      outcome.grantChanges.push(`${grant.id} ${grant.status} → ${next}`);
-    } catch (error: unknown) {
-      if (!(error instanceof ConcurrentUpdateError)) throw error;
-      deps.log.info('grant changed meanwhile: left to its own run', { grantId: grant.id });
-    }
-  }
-}
-
 async function recordFailure(
   deps: ApplierDeps,
   target: TargetRecord,
@@ -791,8 +724,10 @@ export async function applyPendingTargets(deps: ApplierDeps, options: ApplyOptio
     if (target.appliedVersion < target.desiredVersion || target.state !== 'applied') keys.add(target.targetKey);
   }
   for (const plane of deps.config.dataPlanes) {
-    if (plane.cloud !== 'aws') continue;
     for (const grant of await deps.grants.listGrantsByStatus(plane.name, WAITING_STATUSES)) keys.add(grant.targetKey);
+    // A GCP or Azure plane whose last apply failed, or whose bindings a drift check found missing.
+    if (plane.cloud !== 'aws' && ((await deps.cloud.getCloudState(plane.name))?.state ?? 'applied') !== 'applied')
+      keys.add(globalTargetKey(plane.name));
   }
   if (keys.size === 0) return [];
   return applyTargets(deps, [...keys], options);

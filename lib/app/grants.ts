@@ -1,7 +1,7 @@
 // Grant use cases (docs/api.md): submit, approve, reject, revoke, read and list. Every state change
 // writes an audit event with it; every change of a plane's desired set recompiles its targets.
 import { planGrants } from '../domain/engine.js';
-import { notAppliedYet } from '../domain/rules/validate.js';
+import { validateGrantRequest } from '../domain/rules/validate.js';
 import { transition, type StatusChangeInput } from '../domain/lifecycle.js';
 import { ForbiddenError, NotFoundError, StateConflictError, ValidationError } from '../domain/errors.js';
 import { grantRequestSchema, type GrantRequest } from '../domain/grant.js';
@@ -127,13 +127,13 @@ const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: str
   const dataPlane = resolvePlane(deps, request);
   const plane = deps.config.dataPlanes.find((candidate) => candidate.name === dataPlane);
   if (plane !== undefined && plane.cloud !== 'aws') {
-    // GCP and Azure: its own rules first (a bad bucket says so), then: planned, not applied.
-    const alone = planGrants({
-      config: deps.config,
-      requests: [typeof request === 'object' && request !== null ? { ...request, dataPlane } : request],
-      now: deps.clock.now(),
-    });
-    throw new ValidationError(alone.rejected[0]?.errors ?? [notAppliedYet(plane)]);
+    // GCP and Azure: a binding grantplane only plans (it is applied by hand) is not stored.
+    const alone = validateGrantRequest(
+      deps.config,
+      typeof request === 'object' && request !== null ? { ...request, dataPlane } : request,
+      deps.clock.now(),
+    );
+    if (!alone.ok) throw new ValidationError(alone.errors);
   }
   const planWith = (state: Awaited<ReturnType<typeof stateFor>> | undefined) => {
     const existing = (state?.grants ?? [])

@@ -31,13 +31,16 @@ const isConflict = (error: unknown): boolean => error instanceof Error && error.
 /**
  * Makes `resource` hold every `desired` pair and none of the `owned` pairs that are no longer
  * desired; every other binding stays. `owned` is what grantplane added there before (its
- * inventory); the answer's `owned` replaces it.
+ * inventory); the answer's `owned` replaces it. `beforeWrite` is handed what grantplane will own
+ * if the write lands (`owned` plus the pairs it adds) before each write: stored first, a crash after
+ * the write still leaves the added pairs in the inventory, so a later revoke removes them.
  */
 export async function convergePolicy(
   store: PolicyStore,
   resource: string,
   desired: ReadonlySet<RoleMember>,
   owned: ReadonlySet<RoleMember>,
+  options: { beforeWrite?: (intent: RoleMember[]) => Promise<void> } = {},
 ): Promise<PolicyOutcome> {
   const outcome: PolicyOutcome = { resource, added: [], removed: [], reads: 0, writes: 0, conflicts: 0, owned: [] };
   for (let attempt = 1; ; attempt += 1) {
@@ -45,6 +48,8 @@ export async function convergePolicy(
     outcome.reads += 1;
     const change = changePolicy(current, desired, owned);
     if (change.policy === null) break;
+    if (options.beforeWrite !== undefined && change.added.length > 0)
+      await options.beforeWrite([...new Set([...owned, ...change.added])].sort());
     try {
       outcome.writes += 1;
       await store.setPolicy(resource, change.policy);

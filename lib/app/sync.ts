@@ -68,7 +68,7 @@ const liveGrantsOf = async (deps: AppDeps, source: string): Promise<GrantRecord[
 /** The R9 identity of a stored grant; a grant the current configuration no longer accepts keeps its own. */
 const storedKey = (deps: AppDeps, grant: GrantRecord, now: Date): string => {
   const checked = validateGrantRequest(deps.config, planRequestOf(grant, { withExpiry: false }), now);
-  return checked.ok ? checked.grant.key : `stored:${grant.id}`;
+  return checked.ok ? (checked.grant ?? checked.cloud).key : `stored:${grant.id}`;
 };
 
 const prefixed = (index: number, violations: readonly RuleViolation[]): RuleViolation[] =>
@@ -165,8 +165,8 @@ export const syncSource = async (deps: AppDeps, input: SyncInput): Promise<SyncR
     else
       declared.push({
         index,
-        request: { ...(request as Record<string, unknown>), dataPlane: checked.grant.plane.name },
-        key: checked.grant.key,
+        request: { ...(request as Record<string, unknown>), dataPlane: (checked.grant ?? checked.cloud).plane.name },
+        key: (checked.grant ?? checked.cloud).key,
       });
   });
   if (violations.length > 0)

@@ -6,6 +6,8 @@ import type {
   AttributeRecord,
   AttributeUpdate,
   AuditEvent,
+  CloudInventoryEntry,
+  CloudPlaneState,
   CompiledMark,
   DeliveryRecord,
   DesiredGuard,
@@ -351,6 +353,16 @@ export interface HoldStore {
   getHolds(dataPlanes: readonly string[]): Promise<HeldChange[]>;
 }
 
+/** GCP and Azure planes: grantplane's inventory per resource and the plane's last apply. */
+export interface CloudStore {
+  /** Every inventory entry of a plane, strongly consistent. */
+  listInventory(dataPlane: string): Promise<CloudInventoryEntry[]>;
+  /** Writes one resource's inventory; an entry that owns nothing is deleted. */
+  putInventory(entry: CloudInventoryEntry): Promise<void>;
+  getCloudState(dataPlane: string): Promise<CloudPlaneState | null>;
+  putCloudState(state: CloudPlaneState): Promise<void>;
+}
+
 /** Every store of the grant plane's state: what a use case reads and writes through. */
 export interface Stores {
   grants: GrantStore;
@@ -373,4 +385,6 @@ export interface Stores {
   holds: HoldStore;
   /** Cross-account ECR repository policies to apply, tracked and acknowledged like uctl updates. */
   infrastructure: InfrastructureUpdateStore;
+  /** GCP and Azure planes: what grantplane bound where, and each plane's last apply. */
+  cloud: CloudStore;
 }

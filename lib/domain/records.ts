@@ -304,6 +304,33 @@ export interface PolicyTagsRecord {
   updatedAt: string;
 }
 
+/**
+ * What grantplane bound on one GCP or Azure resource (its inventory, docs/gcp-azure.md): only what
+ * is listed here is ever removed, so a binding someone else made is never touched. GCP: `role
+ * member` pairs on the resource's IAM policy; Azure: the names of its role assignments at the scope.
+ */
+export interface CloudInventoryEntry {
+  dataPlane: string;
+  cloud: 'gcp' | 'azure';
+  /** The IAM resource (`projects/_/buckets/<b>`, …) or the role assignments' scope. */
+  resource: string;
+  owned: string[];
+  updatedAt: string;
+}
+
+/** The last apply of a GCP or Azure plane's bindings: what the sweep and GET /v1/targets read. */
+export interface CloudPlaneState {
+  dataPlane: string;
+  cloud: 'gcp' | 'azure';
+  /** `drifted`: a drift check in enforce mode found bindings missing; the applier's sweep repairs them. */
+  state: 'applied' | 'failed' | 'drifted';
+  updatedAt: string;
+  lastAppliedAt?: string;
+  lastError?: string;
+  /** Desired bindings at the last apply. */
+  bindings: number;
+}
+
 export interface DriftReportRecord {
   id: string;
   checkedAt: string;

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { ApplierDeps, ApplierLog } from '../app/applier.js';
+import type { CloudSource } from '../app/cloud-apply.js';
 import type { GrantplaneConfig } from '../domain/config.js';
 import { makeIamClient } from '../adapters/iam/client.js';
 import { makeIamGateway } from '../adapters/iam/gateway.js';
@@ -18,6 +19,8 @@ export interface LocalStackContext {
   dynamoClient: DynamoDBClient;
   dynamoEndpoint: string;
   iam: IamEmulator;
+  /** GCP and Azure planes: the SDK clients on the local stand-ins (absent when none is configured). */
+  cloud?: CloudSource;
   env: Record<string, string | undefined>;
 }
 
@@ -56,6 +59,7 @@ export const localApplierDeps = (context: LocalStackContext, log: ApplierLog): A
     tableName: context.tableName,
     config: context.config,
     iamFor: emulatorIamSource(context.iam.endpoint),
+    ...(context.cloud === undefined ? {} : { cloudFor: context.cloud }),
     log,
   });
 

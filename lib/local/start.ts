@@ -14,6 +14,7 @@ import type { GrantplaneConfig } from '../domain/config.js';
 import { ConcurrentUpdateError, type TargetStore } from '../domain/ports.js';
 import { configFromEnv } from '../wiring/http.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
+import { startCloudStandIns } from './cloud/index.js';
 import { startIamEmulator } from './iam-emulator/index.js';
 import { localJwtSecret, mintLocalToken } from './jwt.js';
 import { launchers, watchProcesses } from './launcher-watch.js';
@@ -39,6 +40,9 @@ export interface LocalStackOptions {
   port?: number;
   /** IAM emulator port; default GRANTPLANE_IAM_PORT or a free port. */
   iamPort?: number;
+  /** GCP and Azure stand-in ports; default GRANTPLANE_GCS_PORT / GRANTPLANE_ARM_PORT or free ports. */
+  gcsPort?: number;
+  armPort?: number;
   /** Configuration file; default GRANTPLANE_CONFIG or grantplane.config.yaml. */
   configPath?: string;
   tableName?: string;
@@ -51,6 +55,8 @@ export interface LocalStack {
   reapplied: number;
   url: string;
   iamEndpoint: string;
+  /** The Cloud Storage and Azure Resource Manager stand-ins, when a GCP or Azure plane is configured. */
+  cloudEndpoints?: { gcs: string; arm: string };
   dynamoEndpoint: string;
   tableName: string;
   configPath: string;
@@ -142,6 +148,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       iam.seedDataPlane(plane);
     }
     env.AWS_ENDPOINT_URL_IAM = iam.endpoint;
+    // GCP and Azure planes are applied through their SDKs on local stand-ins (docs/gcp-azure.md).
+    const cloud = config.dataPlanes.some((plane) => plane.cloud !== 'aws')
+      ? await startCloudStandIns({
+          gcs: { anyBucket: true, port: options.gcsPort ?? portFrom(env.GRANTPLANE_GCS_PORT, 'GRANTPLANE_GCS_PORT') ?? 0 },
+          armPort: options.armPort ?? portFrom(env.GRANTPLANE_ARM_PORT, 'GRANTPLANE_ARM_PORT') ?? 0,
+        })
+      : undefined;
+    if (cloud !== undefined) stops.push(() => cloud.close());
     env.GRANTPLANE_TABLE = tableName;
     env.GRANTPLANE_CONFIG = configPath;
     delete env.GRANTPLANE_CONFIG_JSON;
@@ -151,7 +165,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const server = await startLocalServer({ handlers, jwtSecret: localJwtSecret(env), port });
     stops.push(() => server.close());
 
-    const context: LocalStackContext = { config, tableName, dynamoClient, dynamoEndpoint: dynamo.endpoint, iam, env };
+    const context: LocalStackContext = {
+      config,
+      tableName,
+      dynamoClient,
+      dynamoEndpoint: dynamo.endpoint,
+      iam,
+      ...(cloud === undefined ? {} : { cloud: cloud.source }),
+      env,
+    };
     for (const loop of options.loops ?? backgroundLoops) {
       const running = await loop.start(context);
       stops.push(() => running.stop());
@@ -160,6 +182,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       reapplied,
       url: server.url,
       iamEndpoint: iam.endpoint,
+      ...(cloud === undefined ? {} : { cloudEndpoints: { gcs: cloud.gcs.endpoint, arm: cloud.arm.endpoint } }),
       dynamoEndpoint: dynamo.endpoint,
       tableName,
       configPath,
@@ -204,6 +227,12 @@ export function banner(stack: LocalStack, ephemeral: boolean): string {
     `  Console        ${stack.url}/console   (sign in with a token below)`,
     `  IAM emulator   ${stack.iamEndpoint}   (aws iam list-roles --endpoint-url ${stack.iamEndpoint}, any credentials)`,
     ...awsAccounts(stack.config),
+    ...(stack.cloudEndpoints === undefined
+      ? []
+      : [
+          `  GCS IAM        ${stack.cloudEndpoints.gcs}   (curl ${stack.cloudEndpoints.gcs}/storage/v1/b/<bucket>/iam)`,
+          `  Azure ARM      ${stack.cloudEndpoints.arm}   (role assignments; self-signed, see lib/local/cloud/tls)`,
+        ]),
     `  DynamoDB Local ${stack.dynamoEndpoint}   table ${stack.tableName}`,
     ...(stack.reapplied > 0
       ? [

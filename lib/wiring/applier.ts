@@ -8,6 +8,8 @@ import { makeAssumedRoleGateways } from '../adapters/iam/assume-role.js';
 import { makeIamClient } from '../adapters/iam/client.js';
 import { makeIamGateway } from '../adapters/iam/gateway.js';
 import type { ApplierDeps, ApplierLog } from '../app/applier.js';
+import type { CloudSource } from '../app/cloud-apply.js';
+import { liveCloudSource } from './cloud.js';
 import { makePolicyDocumentCache } from '../app/reconcile.js';
 import { targetsOfChange } from '../app/applier-stream.js';
 import { tableChangeOf, type StreamRecordLike } from '../adapters/dynamodb/stream.js';
@@ -23,6 +25,8 @@ export interface BuildApplierDepsInput {
   tableName: string;
   config: GrantplaneConfig;
   iamFor: PlaneIamSource;
+  /** GCP and Azure planes' clients (default: none, their grants fail with the reason). */
+  cloudFor?: CloudSource;
   log: ApplierLog;
   clock?: Clock;
   ids?: Ids;
@@ -37,6 +41,7 @@ export function buildApplierDeps(input: BuildApplierDepsInput): ApplierDeps {
     clock,
     ids: input.ids ?? ulidIds(clock),
     iamFor: input.iamFor,
+    ...(input.cloudFor === undefined ? {} : { cloudFor: input.cloudFor }),
     log: input.log,
     cache: makePolicyDocumentCache(),
   };
@@ -69,6 +74,7 @@ export function liveApplierDeps(log: ApplierLog): ApplierDeps {
     tableName: tableFromEnv(process.env),
     config: configFromEnv(process.env),
     iamFor: liveIamSource(),
+    cloudFor: liveCloudSource(),
     log,
   });
   return liveApplier;

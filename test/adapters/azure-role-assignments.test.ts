@@ -1,5 +1,5 @@
 // Azure role assignments through the real @azure/arm-authorization client, over HTTPS, against a
-// stand-in speaking ARM's Microsoft.Authorization API (test/helpers/arm-authorization-server.ts):
+// stand-in speaking ARM's Microsoft.Authorization API (lib/local/cloud/arm-authorization-server.ts):
 // grantplane's deterministic names make a re-run find its own assignments; an equal assignment
 // someone else made is left to them; revoking deletes only grantplane's.
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
@@ -14,7 +14,7 @@ import {
   startArmAuthorizationServer,
   STAND_IN_CA,
   type ArmAuthorizationServer,
-} from '../helpers/arm-authorization-server.js';
+} from '../../lib/local/cloud/arm-authorization-server.js';
 
 const SUBSCRIPTION = '2b6c9e14-5f3a-4d7b-8c1e-0a9f8e7d6c5b';
 const IDENTITY = '4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8';

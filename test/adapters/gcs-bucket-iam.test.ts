@@ -1,5 +1,5 @@
 // Bucket IAM through the real @google-cloud/storage client against a stand-in speaking the JSON
-// API's getIamPolicy / setIamPolicy (test/helpers/gcs-iam-server.ts), as docs/gcp-azure.md
+// API's getIamPolicy / setIamPolicy (lib/local/cloud/gcs-iam-server.ts), as docs/gcp-azure.md
 // describes converging: only grantplane's own bindings change, a concurrent change is retried on a
 // fresh read and kept, and a converged bucket costs one read and no write.
 import { Storage } from '@google-cloud/storage';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBucketPolicyGateway, PolicyResourceNotFoundError } from '../../lib/adapters/gcp/bucket-iam.js';
 import { convergePolicy, MAX_POLICY_ATTEMPTS } from '../../lib/app/policy-bindings.js';
 import { roleMember } from '../../lib/domain/cloud/iam-policy.js';
-import { startGcsIamServer, type GcsIamServer } from '../helpers/gcs-iam-server.js';
+import { startGcsIamServer, type GcsIamServer } from '../../lib/local/cloud/gcs-iam-server.js';
 
 const GSA = 'serviceAccount:acme-userflyterol-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com';
 const VIEWER = roleMember('roles/storage.objectViewer', GSA);

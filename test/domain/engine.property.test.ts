@@ -276,7 +276,7 @@ describe('planGrants properties', () => {
         for (const { index: at } of result.accepted) {
           const validated = validateGrantRequest(cfg, requests[at], NOW);
           expect(validated.ok).toBe(true);
-          if (!validated.ok) continue;
+          if (!validated.ok || validated.grant === undefined) continue;
           const key = targetKey(validated.grant.plane.name, validated.grant.scope);
           sourcesByTarget.set(key, [...(sourcesByTarget.get(key) ?? []), ...validated.grant.statements]);
           const { plane, scope } = validated.grant;
@@ -313,7 +313,12 @@ describe('planGrants properties', () => {
         // carrying userflyterole and every global policy of its plane (even when those already allow it all).
         for (const { index: at } of result.accepted) {
           const validated = validateGrantRequest(cfg, requests[at], NOW);
-          if (!validated.ok || validated.grant.scope.type === 'global' || validated.grant.statements.length === 0)
+          if (
+            !validated.ok ||
+            validated.grant === undefined ||
+            validated.grant.scope.type === 'global' ||
+            validated.grant.statements.length === 0
+          )
             continue;
           const { plane, scope } = validated.grant;
           const own = result.targets.find(

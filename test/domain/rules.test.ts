@@ -127,18 +127,32 @@ describe('R2 clouds', () => {
     expect(codes({ scope: GLOBAL, resource: s3('acme-data') }, gcp)).toEqual(['resource.type cloud.resource-type']);
   });
 
-  it('a GCP grant that passes its rules is planned but not applied: validateGrantRequest refuses it', () => {
+  it('"Enabling Google Cloud Storage": a bucket grant is stored and applied; an Artifact Registry binding in another project is planned only', () => {
     const configured = config({
       name: 'g',
       cloud: 'gcp',
       region: 'us-central1',
       domains: ['development'],
       projects: '*',
+      projectId: 'acme-gcp-dataplane',
       userFlyteGsa: 'acme-userflyterol-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com',
+      flyteWorkerGsa: 'acme-flyteworker-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com',
     });
+    expect(codes({ scope: GLOBAL, resource: { type: 'gcs', bucket: 'acme-data', access: 'read' } }, configured)).toEqual(
+      [],
+    );
     expect(
-      codes({ scope: GLOBAL, resource: { type: 'gcs', bucket: 'acme-data', access: 'read' } }, configured),
-    ).toEqual(['dataPlane cloud.global-unsupported']);
+      codes(
+        {
+          scope: GLOBAL,
+          resource: {
+            type: 'artifact-registry',
+            repository: 'projects/acme-shared-images/locations/us-central1/repositories/base',
+          },
+        },
+        configured,
+      ),
+    ).toEqual(['resource cloud.global-unsupported']);
   });
 });
 
@@ -212,9 +226,9 @@ describe('R5 secrets', () => {
     );
     expect(
       result.ok && {
-        group: result.grant.secretGroup,
-        key: result.grant.secretKey,
-        statements: result.grant.statements,
+        group: result.grant?.secretGroup,
+        key: result.grant?.secretKey,
+        statements: result.grant?.statements,
       },
     ).toEqual({
       group: `arn:aws:secretsmanager:us-west-2:${ACCOUNT}:secret:`,
@@ -227,14 +241,14 @@ describe('R5 secrets', () => {
 
   it('matches a secret name as <name>-?????? (not <name>-*, which matches other secrets)', () => {
     const result = validateGrantRequest(cfg, secret({ secretName: 'team-a/db' }), NOW);
-    expect(result.ok && result.grant.statements[0]?.resources).toEqual([arn('us-west-2', ACCOUNT, 'team-a/db-??????')]);
-    expect(result.ok && result.grant.secretKey).toBeUndefined();
+    expect(result.ok && result.grant?.statements[0]?.resources).toEqual([arn('us-west-2', ACCOUNT, 'team-a/db-??????')]);
+    expect(result.ok && result.grant?.secretKey).toBeUndefined();
   });
 
   it('accepts an ARN pattern ending in * without a split', () => {
     const result = validateGrantRequest(cfg, secret({ secretArn: arn('us-west-2', ACCOUNT, 'team-a/*') }), NOW);
-    expect(result.ok && result.grant.statements[0]?.resources).toEqual([arn('us-west-2', ACCOUNT, 'team-a/*')]);
-    expect(result.ok && result.grant.secretGroup).toBeUndefined();
+    expect(result.ok && result.grant?.statements[0]?.resources).toEqual([arn('us-west-2', ACCOUNT, 'team-a/*')]);
+    expect(result.ok && result.grant?.secretGroup).toBeUndefined();
   });
 
   it('rejects a secret in another region ("same region as your Union.ai data plane")', () => {
@@ -274,7 +288,7 @@ describe('R6 ECR', () => {
   it('accepts the same account with a note and no IAM change', () => {
     const result = validateGrantRequest(cfg, ecr(ACCOUNT, pair('flytesnacks', 'development')), NOW);
     expect(
-      result.ok && { notes: result.grant.notes.map((note) => note.code), statements: result.grant.statements },
+      result.ok && { notes: result.grant?.notes.map((note) => note.code), statements: result.grant?.statements },
     ).toEqual({ notes: ['ecr.same-account'], statements: [] });
   });
 
@@ -324,7 +338,7 @@ describe('R7 guardrails on iam-statements', () => {
       },
     };
     const result = validateGrantRequest(cfg, request, NOW);
-    expect(result.ok && result.grant.statements).toEqual([
+    expect(result.ok && result.grant?.statements).toEqual([
       {
         actions: ['cloudwatch:GetMetricData', 'dynamodb:GetItem'],
         resources: ['*'],

@@ -9,6 +9,8 @@ import type {
   AttributeRecord,
   AttributeUpdate,
   AuditEvent,
+  CloudInventoryEntry,
+  CloudPlaneState,
   DriftReportRecord,
   GrantRecord,
   HeldChange,
@@ -35,6 +37,8 @@ export const ITEM_TYPE = {
   infrastructureUpdate: 'infrastructure-update',
   unit: 'unit',
   member: 'member',
+  cloudInventory: 'cloud-inventory',
+  cloudState: 'cloud-state',
 } as const;
 
 /** Key builders: one place that knows the prefixes. */
@@ -75,6 +79,13 @@ export const keys = {
     pk: `PLANE#${dataPlane}`,
     sk: `INFRA#${repositoryHash}`,
   }),
+  /** GCP/Azure: one per (plane, resource), in its own partition so no item grows with the plane. */
+  cloudInventoryPk: (dataPlane: string) => `PLANE#${dataPlane}#CLOUD`,
+  cloudInventory: (dataPlane: string, resourceHash: string) => ({
+    pk: `PLANE#${dataPlane}#CLOUD`,
+    sk: `RESOURCE#${resourceHash}`,
+  }),
+  cloudState: (dataPlane: string) => ({ pk: `PLANE#${dataPlane}#CLOUD`, sk: 'STATE' }),
 };
 
 /** `#` separates key parts: inside a part it (and `%`, the escape) is percent-encoded, so parts never run together. */
@@ -279,6 +290,24 @@ export const infrastructureUpdateSchema = z.object({
   acknowledgedAt: z.string().optional(),
   acknowledgedBy: z.string().optional(),
 }) satisfies z.ZodType<InfrastructureUpdate>;
+
+export const cloudInventorySchema = z.object({
+  dataPlane: z.string(),
+  cloud: z.enum(['gcp', 'azure']),
+  resource: z.string(),
+  owned: z.array(z.string()),
+  updatedAt: z.string(),
+}) satisfies z.ZodType<CloudInventoryEntry>;
+
+export const cloudStateSchema = z.object({
+  dataPlane: z.string(),
+  cloud: z.enum(['gcp', 'azure']),
+  state: z.enum(['applied', 'failed', 'drifted']),
+  updatedAt: z.string(),
+  lastAppliedAt: z.string().optional(),
+  lastError: z.string().optional(),
+  bindings: z.number().int(),
+}) satisfies z.ZodType<CloudPlaneState>;
 
 export const planeStateSchema = z.object({
   planeVersion: z.number().int().default(0),

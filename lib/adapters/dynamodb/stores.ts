@@ -4,6 +4,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Stores } from '../../domain/ports.js';
 import { makeDynamoAttributeStore } from './attribute-store.js';
 import { makeDynamoAuditLog } from './audit-log.js';
+import { makeDynamoCloudStore } from './cloud-store.js';
 import { makeDynamoDeliveryStore } from './delivery-store.js';
 import { makeDynamoDriftStore } from './drift-store.js';
 import { makeDynamoGrantStore } from './grant-store.js';
@@ -26,4 +27,5 @@ export const makeDynamoStores = (doc: DynamoDBDocumentClient, tableName: string)
   planes: makeDynamoPlaneStore(doc, tableName),
   holds: makeDynamoHoldStore(doc, tableName),
   infrastructure: makeDynamoInfrastructureStore(doc, tableName),
+  cloud: makeDynamoCloudStore(doc, tableName),
 });

@@ -58,32 +58,40 @@ export interface ValidGrant {
   ecrPull?: { repositoryArn: string; principal: string };
 }
 
-export type ValidationResult = { ok: true; grant: ValidGrant } | { ok: false; errors: RuleViolation[] };
-
 /** What the engine plans with: an AWS grant, or a GCP/Azure one with its bindings. */
 export type PlanValidation =
   | { ok: true; grant: ValidGrant; cloud?: undefined }
   | { ok: true; cloud: ValidCloudGrant; grant?: undefined }
   | { ok: false; errors: RuleViolation[] };
 
-/** The refusal of a grant grantplane plans but does not apply (GCP and Azure planes). */
-export const notAppliedYet = (plane: { name: string; cloud: string }): RuleViolation =>
+/**
+ * Whether grantplane applies a binding itself: Cloud Storage buckets on GCP planes and every Azure
+ * role assignment. Secret Manager and Artifact Registry bindings in another project are planned
+ * (bindings and gcloud commands) and applied by hand.
+ */
+export const appliedByGrantplane = (binding: CloudBinding): boolean =>
+  binding.cloud === 'azure' || binding.resource.startsWith('projects/_/buckets/');
+
+/** The refusal of a grant grantplane plans but does not apply. */
+export const notAppliedYet = (plane: { name: string; cloud: string }, binding: CloudBinding): RuleViolation =>
   violation(
-    'dataPlane',
+    'resource',
     'cloud.global-unsupported',
-    `Global grants on ${plane.cloud === 'gcp' ? 'GCP' : 'Azure'} plane "${plane.name}" are planned but not applied by grantplane yet: run "grantplane plan" for the exact bindings and the ${plane.cloud === 'gcp' ? 'gcloud' : 'az'} commands, and apply them by hand.`,
+    `grantplane applies Cloud Storage bindings on GCP plane "${plane.name}", not yet ${binding.role} on ${binding.resource}: run "grantplane plan" for the exact binding and its gcloud command, and apply it by hand.`,
   );
 
 /**
- * Validates one raw grant request against R1–R8 for a plane grantplane applies: a GCP or Azure
- * grant that passes its rules is refused with `cloud.global-unsupported` (planned, not applied).
+ * Validates one raw grant request against R1–R8 for storing: an AWS grant, or a GCP/Azure global
+ * grant whose bindings grantplane applies (a binding it only plans is refused with
+ * `cloud.global-unsupported`).
  */
-export function validateGrantRequest(config: GrantplaneConfig, raw: unknown, now: Date): ValidationResult {
+export function validateGrantRequest(config: GrantplaneConfig, raw: unknown, now: Date): PlanValidation {
   const result = validateForPlan(config, raw, now);
   if (result.ok && result.cloud !== undefined) {
-    return { ok: false, errors: [notAppliedYet(result.cloud.plane)] };
+    const unapplied = result.cloud.bindings.find((binding) => !appliedByGrantplane(binding));
+    if (unapplied !== undefined) return { ok: false, errors: [notAppliedYet(result.cloud.plane, unapplied)] };
   }
-  return result as ValidationResult;
+  return result;
 }
 
 const SEP = '\u0001';

@@ -5,7 +5,8 @@
 //        a stale etag → 412 conditionNotMet (nothing written); no etag → written unconditionally
 //   an unknown bucket → 404 notFound; a binding without role or members → 400 invalid.
 // `beforeWrite` lets a test change the policy between a client's read and its write (a concurrent
-// editor), so the client's etag is stale.
+// editor), so the client's etag is stale. `anyBucket` (the local stack): every bucket name exists,
+// with an empty policy until something binds there.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -39,7 +40,13 @@ const fault = (res: ServerResponse, code: number, reason: string, message: strin
     .writeHead(code, { 'content-type': 'application/json; charset=UTF-8' })
     .end(JSON.stringify({ error: { code, message, errors: [{ domain: 'global', reason, message }] } }));
 
-export async function startGcsIamServer(): Promise<GcsIamServer> {
+export interface GcsIamServerOptions {
+  anyBucket?: boolean;
+  /** Default: a free port. */
+  port?: number;
+}
+
+export async function startGcsIamServer(options: GcsIamServerOptions = {}): Promise<GcsIamServer> {
   const buckets = new Map<string, { bindings: StoredBinding[]; generation: number }>();
   const calls: GcsIamServer['calls'] = [];
   let hook: (() => void) | undefined;
@@ -65,6 +72,8 @@ export async function startGcsIamServer(): Promise<GcsIamServer> {
         res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' }).end(JSON.stringify(body));
       };
       if (match === null) return fault(res, 404, 'notFound', 'Not Found');
+      if (!buckets.has(name) && options.anyBucket === true && /^[a-z0-9][a-z0-9._-]{1,220}$/.test(name))
+        buckets.set(name, { bindings: [], generation: 1 });
       if (!buckets.has(name)) {
         calls.push({ method: req.method ?? '', bucket: name, status: 404 });
         return fault(res, 404, 'notFound', 'The specified bucket does not exist.');
@@ -93,7 +102,7 @@ export async function startGcsIamServer(): Promise<GcsIamServer> {
       answer(200, policyOf(name));
     })();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     addBucket: (name, bindings = []) => {

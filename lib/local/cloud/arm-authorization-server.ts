@@ -1,6 +1,6 @@
 // A stand-in for Azure Resource Manager's role assignments (Microsoft.Authorization, api-version
 // 2022-04-01), on the wire as @azure/arm-authorization speaks it, over HTTPS (the SDK sends bearer
-// tokens to https URLs only; the certificate is test/helpers/tls/localhost-cert.pem):
+// tokens to https URLs only; the certificate is lib/local/cloud/tls/localhost-cert.pem):
 //   PUT    /{scope}/providers/Microsoft.Authorization/roleAssignments/{name}  → 201 the assignment;
 //          the same (scope, role, principal) under another name → 409 RoleAssignmentExists;
 //          the same name with other properties → 400 RoleAssignmentUpdateNotPermitted
@@ -45,7 +45,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ROLE_DEFINITION =
   /^(\/subscriptions\/[0-9a-f-]{36})?\/providers\/Microsoft\.Authorization\/roleDefinitions\/[0-9a-f-]{36}$/i;
 
-export async function startArmAuthorizationServer(): Promise<ArmAuthorizationServer> {
+export async function startArmAuthorizationServer(options: { port?: number } = {}): Promise<ArmAuthorizationServer> {
   const assignments = new Map<string, StoredAssignment>();
   const calls: ArmAuthorizationServer['calls'] = [];
   const keyOf = (scope: string, name: string) => `${scope.toLowerCase()}|${name.toLowerCase()}`;
@@ -154,7 +154,7 @@ export async function startArmAuthorizationServer(): Promise<ArmAuthorizationSer
       })();
     },
   );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   return {
     endpoint: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
     assignments,
