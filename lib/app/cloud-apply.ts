@@ -11,6 +11,7 @@ import type { OtherDataPlaneConfig } from '../domain/config.js';
 import { roleMember, type RoleMember } from '../domain/cloud/iam-policy.js';
 import { planDesired } from '../domain/desired.js';
 import type { CloudBinding } from '../domain/model.js';
+import type { DriftTarget } from '../domain/reconcile/index.js';
 import { GLOBAL_UNIT, type CloudInventoryEntry, type GrantRecord } from '../domain/records.js';
 import type { AppDeps } from './deps.js';
 import { APPLIER_ACTOR, moveGrants, type MoveDeps } from './grant-moves.js';
@@ -87,7 +88,10 @@ async function convergeGcp(
 ): Promise<CloudConverge> {
   const desired = new Map<string, Set<RoleMember>>();
   for (const binding of bindings)
-    desired.set(binding.resource, (desired.get(binding.resource) ?? new Set()).add(roleMember(binding.role, binding.member)));
+    desired.set(
+      binding.resource,
+      (desired.get(binding.resource) ?? new Set()).add(roleMember(binding.role, binding.member)),
+    );
   const owned = new Map(inventory.map((entry) => [entry.resource, new Set(entry.owned as RoleMember[])]));
   const result: CloudConverge = { calls: [], reads: 0, writes: 0, bindings: bindings.length };
   const entry = (resource: string, pairs: readonly string[]): CloudInventoryEntry => ({
@@ -131,11 +135,15 @@ async function convergeAzure(
   bindings: readonly CloudBinding[],
   inventory: readonly CloudInventoryEntry[],
 ): Promise<CloudConverge> {
-  const owned: AssignmentRef[] = inventory.flatMap((entry) => entry.owned.map((name) => ({ scope: entry.resource, name })));
+  const owned: AssignmentRef[] = inventory.flatMap((entry) =>
+    entry.owned.map((name) => ({ scope: entry.resource, name })),
+  );
   const converged = await convergeAssignments(assignments, bindings, owned);
   const roleOf = new Map(bindings.map((binding) => [binding.assignmentName, binding.role]));
   const calls = [
-    ...converged.created.map((ref) => `PUT roleAssignment ${ref.name} (${roleOf.get(ref.name) ?? '?'}) at ${ref.scope}`),
+    ...converged.created.map(
+      (ref) => `PUT roleAssignment ${ref.name} (${roleOf.get(ref.name) ?? '?'}) at ${ref.scope}`,
+    ),
     ...converged.deleted.map((ref) => `DELETE roleAssignment ${ref.name} at ${ref.scope}`),
   ];
   const byScope = new Map<string, string[]>(inventory.map((entry) => [entry.resource, []]));
@@ -274,4 +282,94 @@ export async function applyCloudPlane(
     grantChanges: outcome.grantChanges,
   });
   return outcome;
+}
+
+/** A GCP or Azure plane's drift: its desired bindings against what its resources hold now. */
+export interface CloudDrift {
+  target: DriftTarget;
+  /** Reads made, by call (`getIamPolicy`, `listRoleAssignments`). */
+  calls: Record<string, number>;
+}
+
+/**
+ * Compares a plane's desired bindings with its resources (docs/gcp-azure.md "Drift"): a desired
+ * binding that is not there (removed by hand, say) and a binding grantplane made that nothing
+ * desires any more are differences; a binding someone else made is none of grantplane's business.
+ * Reads only: one IAM policy per GCP resource, one assignment list per Azure scope.
+ */
+export async function checkCloudDrift(deps: CloudApplyDeps, plane: OtherDataPlaneConfig): Promise<CloudDrift> {
+  if (deps.cloudFor === undefined)
+    throw new Error(
+      `no ${plane.cloud === 'gcp' ? 'Google Cloud' : 'Azure'} client is configured for plane "${plane.name}"`,
+    );
+  const [{ bindings }, inventory, gateway] = await Promise.all([
+    desiredBindings(deps, plane),
+    deps.cloud.listInventory(plane.name),
+    deps.cloudFor(plane),
+  ]);
+  const differences: string[] = [];
+  const calls: Record<string, number> = {};
+  const count = (call: string) => {
+    calls[call] = (calls[call] ?? 0) + 1;
+  };
+  if (plane.cloud === 'gcp') {
+    if (gateway.policies === undefined) throw new Error(`plane "${plane.name}": no Google Cloud IAM client`);
+    const desired = new Map<string, Set<string>>();
+    for (const binding of bindings)
+      desired.set(
+        binding.resource,
+        (desired.get(binding.resource) ?? new Set()).add(roleMember(binding.role, binding.member)),
+      );
+    const owned = new Map(inventory.map((entry) => [entry.resource, entry.owned]));
+    for (const resource of [...new Set([...desired.keys(), ...owned.keys()])].sort()) {
+      const policy = await gateway.policies.getPolicy(resource);
+      count('getIamPolicy');
+      const bound = new Set(
+        policy.bindings
+          .filter((binding) => binding.condition === undefined)
+          .flatMap((binding) => binding.members.map((member) => roleMember(binding.role, member))),
+      );
+      const wanted = desired.get(resource) ?? new Set<string>();
+      for (const pair of [...wanted].sort())
+        if (!bound.has(pair as RoleMember)) differences.push(`${resource}: ${pair} missing`);
+      for (const pair of owned.get(resource) ?? [])
+        if (!wanted.has(pair) && bound.has(pair as RoleMember))
+          differences.push(`${resource}: ${pair} bound by grantplane, no longer desired`);
+    }
+  } else {
+    if (gateway.assignments === undefined) throw new Error(`plane "${plane.name}": no Azure role assignment client`);
+    const scopes = [
+      ...new Set([...bindings.map((b) => b.resource), ...inventory.map((entry) => entry.resource)]),
+    ].sort();
+    const desiredNames = new Set(bindings.map((binding) => binding.assignmentName?.toLowerCase()));
+    for (const scope of scopes) {
+      const present = await gateway.assignments.listAt(scope);
+      count('listRoleAssignments');
+      for (const binding of bindings.filter((each) => each.resource === scope)) {
+        const there = present.some(
+          (each) =>
+            (each.roleDefinitionId.split('/').at(-1) ?? '').toLowerCase() === binding.roleDefinitionId &&
+            each.principalId.toLowerCase() === binding.member,
+        );
+        if (!there) differences.push(`${scope}: ${binding.role} for ${binding.member} missing`);
+      }
+      const owned = new Set(
+        inventory
+          .filter((entry) => entry.resource === scope)
+          .flatMap((entry) => entry.owned.map((n) => n.toLowerCase())),
+      );
+      for (const each of present)
+        if (owned.has(each.name.toLowerCase()) && !desiredNames.has(each.name.toLowerCase()))
+          differences.push(`${scope}: role assignment ${each.name} made by grantplane, no longer desired`);
+    }
+  }
+  return {
+    target: {
+      dataPlane: plane.name,
+      scope: { type: 'global' },
+      status: differences.length === 0 ? 'in-sync' : 'drifted',
+      differences,
+    },
+    calls,
+  };
 }

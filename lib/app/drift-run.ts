@@ -12,7 +12,13 @@ import type { AwsDataPlaneConfig, DataPlaneConfig } from '../domain/config.js';
 import { sha256Hex } from '../domain/compile/hash.js';
 import type { CompiledTarget, Scope, Tags } from '../domain/model.js';
 import { type Clock, type DriftStore, type IamGateway, type IamPolicyDetail } from '../domain/ports.js';
-import { targetKey as keyOf, type AuditEvent, type DesiredTargetWrite, type TargetRecord } from '../domain/records.js';
+import {
+  globalTargetKey,
+  targetKey as keyOf,
+  type AuditEvent,
+  type DesiredTargetWrite,
+  type TargetRecord,
+} from '../domain/records.js';
 import {
   comparePlane,
   isManagedPathArn,
@@ -24,6 +30,7 @@ import {
 } from '../domain/reconcile/index.js';
 import type { HeldChange } from '../domain/records.js';
 import { applyTargets, DEFAULT_ROLE_DELETION_GRACE_MINUTES, type ApplierDeps, type TargetOutcome } from './applier.js';
+import { checkCloudDrift } from './cloud-apply.js';
 import { withConflictRetry } from './deps.js';
 import { readPlaneState } from './drift.js';
 import { expireDueGrants, type ExpiredGrant } from './expiry.js';
@@ -562,7 +569,33 @@ export async function runDriftCheck(deps: DriftRunDeps, options: DriftRunOptions
   const rolesWaitingPastGrace: WaitingRole[] = [];
   for (const plane of deps.config.dataPlanes) {
     if (plane.cloud !== 'aws') {
-      report.planes.push({ dataPlane: plane.name, cloud: plane.cloud, mode: 'detect', status: 'skipped' });
+      const mode = options.mode ?? plane.driftMode;
+      const result: DriftPlaneResult = { dataPlane: plane.name, cloud: plane.cloud, mode, status: 'checked' };
+      report.planes.push(result);
+      try {
+        const { target, calls } = await checkCloudDrift(runDeps, plane);
+        result.iamCalls = calls;
+        report.targets.push(target);
+        if (mode === 'enforce' && target.status !== 'in-sync') {
+          // The applier's sweep converges a plane marked drifted (or this run, with applyInline).
+          const state = await deps.cloud.getCloudState(plane.name);
+          await deps.cloud.putCloudState({
+            dataPlane: plane.name,
+            cloud: plane.cloud,
+            state: 'drifted',
+            updatedAt: checkedAt,
+            bindings: state?.bindings ?? 0,
+            ...(state?.lastAppliedAt === undefined ? {} : { lastAppliedAt: state.lastAppliedAt }),
+          });
+          result.reapplied = [globalTargetKey(plane.name)];
+          handOver.add(globalTargetKey(plane.name));
+        }
+      } catch (error: unknown) {
+        result.status = 'failed';
+        result.error = errorText(error);
+        report.errors.push(`plane ${plane.name}: ${result.error}`);
+        deps.log.error('drift check of a plane failed', { dataPlane: plane.name, error: result.error });
+      }
       continue;
     }
     const mode = options.mode ?? plane.driftMode;

@@ -18,6 +18,8 @@ export interface AssignmentStore {
     assignment: { roleDefinitionId: string; principalId: string },
   ): Promise<'created' | 'exists'>;
   delete(scope: string, name: string): Promise<boolean>;
+  /** Every assignment made exactly at the scope (the drift check's read). */
+  listAt(scope: string): Promise<{ name: string; roleDefinitionId: string; principalId: string }[]>;
 }
 
 export interface AssignmentOutcome {

@@ -184,6 +184,8 @@ const otherPlaneFields = {
   projects: projectsSchema,
   maxGrantDays: z.number().int().min(1).max(3650).default(90),
   autoApproveDomains: uniqueList(z.string()).default([]),
+  /** `enforce`: a drift check that finds bindings missing has the applier put them back. */
+  driftMode: z.enum(['detect', 'enforce']).default('detect'),
 };
 
 const gcpPlaneSchema = z.strictObject({

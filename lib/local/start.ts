@@ -151,7 +151,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // GCP and Azure planes are applied through their SDKs on local stand-ins (docs/gcp-azure.md).
     const cloud = config.dataPlanes.some((plane) => plane.cloud !== 'aws')
       ? await startCloudStandIns({
-          gcs: { anyBucket: true, port: options.gcsPort ?? portFrom(env.GRANTPLANE_GCS_PORT, 'GRANTPLANE_GCS_PORT') ?? 0 },
+          gcs: {
+            anyBucket: true,
+            port: options.gcsPort ?? portFrom(env.GRANTPLANE_GCS_PORT, 'GRANTPLANE_GCS_PORT') ?? 0,
+          },
           armPort: options.armPort ?? portFrom(env.GRANTPLANE_ARM_PORT, 'GRANTPLANE_ARM_PORT') ?? 0,
         })
       : undefined;

@@ -13,7 +13,9 @@ async function liveGateway(plane: OtherDataPlaneConfig): Promise<CloudGateway> {
   if (plane.cloud === 'gcp') {
     const { Storage } = await import('@google-cloud/storage');
     return {
-      policies: makeBucketPolicyGateway(new Storage(plane.projectId === undefined ? {} : { projectId: plane.projectId })),
+      policies: makeBucketPolicyGateway(
+        new Storage(plane.projectId === undefined ? {} : { projectId: plane.projectId }),
+      ),
     };
   }
   const [{ AuthorizationManagementClient }, { DefaultAzureCredential }] = await Promise.all([

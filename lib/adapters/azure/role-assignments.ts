@@ -18,6 +18,8 @@ export interface RoleAssignmentGateway {
   create(scope: string, name: string, assignment: AzureAssignment): Promise<'created' | 'exists'>;
   /** False when there was nothing to delete. */
   delete(scope: string, name: string): Promise<boolean>;
+  /** Every assignment made exactly at the scope (`$filter=atScope()`), by name. */
+  listAt(scope: string): Promise<(AzureAssignment & { name: string })[]>;
 }
 
 const statusOf = (error: unknown): number | undefined => {
@@ -63,6 +65,14 @@ export function makeRoleAssignmentGateway(client: AuthorizationManagementClient)
     async delete(scope, name) {
       const answer = await client.roleAssignments.delete(bare(scope), name);
       return answer.id !== undefined || answer.name !== undefined;
+    },
+    async listAt(scope) {
+      const found: (AzureAssignment & { name: string })[] = [];
+      for await (const each of client.roleAssignments.listForScope(bare(scope), { filter: 'atScope()' })) {
+        if (each.name === undefined || each.roleDefinitionId === undefined || each.principalId === undefined) continue;
+        found.push({ name: each.name, roleDefinitionId: each.roleDefinitionId, principalId: each.principalId });
+      }
+      return found;
     },
   };
 }

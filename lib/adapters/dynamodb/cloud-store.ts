@@ -2,7 +2,13 @@
 // grantplane bound something on (sk RESOURCE#<hash of the resource>) and the plane's last apply
 // (sk STATE), in the plane's own `#CLOUD` partition. Only the applier writes them, under the
 // plane's global lease, so the writes need no condition.
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { sha256Hex } from '../../domain/compile/hash.js';
 import type { CloudStore } from '../../domain/ports.js';
 import type { CloudInventoryEntry } from '../../domain/records.js';
