@@ -168,12 +168,14 @@ export async function convergeCloudPlane(
   plane: OtherDataPlaneConfig,
   bindings: readonly CloudBinding[],
 ): Promise<CloudConverge> {
+  const inventory = await deps.cloud.listInventory(plane.name);
+  // Nothing desired, nothing of grantplane's there: no client needed (a plane with no grants yet).
+  if (bindings.length === 0 && inventory.length === 0) return { calls: [], reads: 0, writes: 0, bindings: 0 };
   if (deps.cloudFor === undefined)
     throw new Error(
       `no ${plane.cloud === 'gcp' ? 'Google Cloud' : 'Azure'} client is configured for plane "${plane.name}" (docs/gcp-azure.md "Credentials")`,
     );
   const gateway = await deps.cloudFor(plane);
-  const inventory = await deps.cloud.listInventory(plane.name);
   if (plane.cloud === 'gcp') {
     if (gateway.policies === undefined) throw new Error(`plane "${plane.name}": no Google Cloud IAM client`);
     return convergeGcp(deps, plane, gateway.policies, bindings, inventory);
@@ -298,17 +300,24 @@ export interface CloudDrift {
  * Reads only: one IAM policy per GCP resource, one assignment list per Azure scope.
  */
 export async function checkCloudDrift(deps: CloudApplyDeps, plane: OtherDataPlaneConfig): Promise<CloudDrift> {
+  const [{ bindings }, inventory] = await Promise.all([
+    desiredBindings(deps, plane),
+    deps.cloud.listInventory(plane.name),
+  ]);
+  const differences: string[] = [];
+  const calls: Record<string, number> = {};
+  const target = (): DriftTarget => ({
+    dataPlane: plane.name,
+    scope: { type: 'global' },
+    status: differences.length === 0 ? 'in-sync' : 'drifted',
+    differences,
+  });
+  if (bindings.length === 0 && inventory.length === 0) return { target: target(), calls };
   if (deps.cloudFor === undefined)
     throw new Error(
       `no ${plane.cloud === 'gcp' ? 'Google Cloud' : 'Azure'} client is configured for plane "${plane.name}"`,
     );
-  const [{ bindings }, inventory, gateway] = await Promise.all([
-    desiredBindings(deps, plane),
-    deps.cloud.listInventory(plane.name),
-    deps.cloudFor(plane),
-  ]);
-  const differences: string[] = [];
-  const calls: Record<string, number> = {};
+  const gateway = await deps.cloudFor(plane);
   const count = (call: string) => {
     calls[call] = (calls[call] ?? 0) + 1;
   };
@@ -363,13 +372,5 @@ export async function checkCloudDrift(deps: CloudApplyDeps, plane: OtherDataPlan
           differences.push(`${scope}: role assignment ${each.name} made by grantplane, no longer desired`);
     }
   }
-  return {
-    target: {
-      dataPlane: plane.name,
-      scope: { type: 'global' },
-      status: differences.length === 0 ? 'in-sync' : 'drifted',
-      differences,
-    },
-    calls,
-  };
+  return { target: target(), calls };
 }

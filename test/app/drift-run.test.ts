@@ -88,7 +88,7 @@ const pairOf = (report: DriftRunReport) =>
 const callCount = (action: string) => iam.emulator.calls.filter((call) => call.action === action).length;
 
 describe('runDriftCheck (docs/drift-and-expiry.md)', () => {
-  it('reports every target in-sync after an apply, stores the report, skips the GCP plane and counts metrics', async () => {
+  it('reports every target in-sync after an apply, stores the report, checks the GCP plane (nothing bound there) and counts metrics', async () => {
     await applied();
     deps.clock.set('2026-11-23T00:15:00.000Z');
 
@@ -98,10 +98,11 @@ describe('runDriftCheck (docs/drift-and-expiry.md)', () => {
     expect(report.targets).toEqual([
       { dataPlane: 'prod', scope: { type: 'global' }, status: 'in-sync', differences: [] },
       { dataPlane: 'prod', scope: PAIR, status: 'in-sync', differences: [] },
+      { dataPlane: 'gcp', scope: { type: 'global' }, status: 'in-sync', differences: [] },
     ]);
     expect(report.planes.map((p) => [p.dataPlane, p.status, p.mode])).toEqual([
       ['prod', 'checked', 'detect'],
-      ['gcp', 'skipped', 'detect'],
+      ['gcp', 'checked', 'detect'],
     ]);
     expect((await deps.driftReports.getLatestDriftReport())?.report).toEqual(report);
     expect(deps.metrics.values).toMatchObject({ DriftedTargets: [0], ExpiredGrants: [0] });

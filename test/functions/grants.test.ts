@@ -333,7 +333,7 @@ describe('POST /v1/plan (docs/api.md)', () => {
     );
   });
 
-  it('plans a GCP global grant as its bindings; the grants API refuses to store it (planned, not applied)', async () => {
+  it('plans a GCP global grant as its bindings; the grants API stores it ("Enabling Google Cloud Storage") and refuses a binding it only plans', async () => {
     const gcs = {
       dataPlane: 'research-gcp',
       scope: { type: 'global' },
@@ -350,9 +350,23 @@ describe('POST /v1/plan (docs/api.md)', () => {
       }),
     ]);
     const submitted = await call({ method: 'POST', path: '/v1/grants', caller: carol, body: gcs });
-    expect(submitted.status).toBe(422);
-    expect(JSON.stringify(submitted.body)).toContain('cloud.global-unsupported');
-    expect(JSON.stringify(submitted.body)).toContain('grantplane plan');
+    expect(submitted.status).toBe(201);
+    expect(submitted.body).toMatchObject({ status: 'pending-approval', targetKey: 'research-gcp#global' });
+    const elsewhere = await call({
+      method: 'POST',
+      path: '/v1/grants',
+      caller: carol,
+      body: {
+        ...gcs,
+        resource: {
+          type: 'artifact-registry',
+          repository: 'projects/acme-shared-images/locations/us-central1/repositories/base',
+        },
+      },
+    });
+    expect(elsewhere.status).toBe(422);
+    expect(JSON.stringify(elsewhere.body)).toContain('cloud.global-unsupported');
+    expect(JSON.stringify(elsewhere.body)).toContain('grantplane plan');
     // Its own rules still speak first.
     const internal = await call({
       method: 'POST',
