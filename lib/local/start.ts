@@ -14,6 +14,7 @@ import type { GrantplaneConfig } from '../domain/config.js';
 import { ConcurrentUpdateError, type TargetStore } from '../domain/ports.js';
 import { configFromEnv } from '../wiring/http.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
+import { useLiveCloudSource } from '../wiring/cloud.js';
 import { startCloudStandIns } from './cloud/index.js';
 import { startIamEmulator } from './iam-emulator/index.js';
 import { localJwtSecret, mintLocalToken } from './jwt.js';
@@ -158,7 +159,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           armPort: options.armPort ?? portFrom(env.GRANTPLANE_ARM_PORT, 'GRANTPLANE_ARM_PORT') ?? 0,
         })
       : undefined;
-    if (cloud !== undefined) stops.push(() => cloud.close());
+    if (cloud !== undefined) {
+      stops.push(() => cloud.close());
+      useLiveCloudSource(cloud.source);
+    }
     env.GRANTPLANE_TABLE = tableName;
     env.GRANTPLANE_CONFIG = configPath;
     delete env.GRANTPLANE_CONFIG_JSON;

@@ -43,5 +43,15 @@ export function cachedCloudSource(make: (plane: OtherDataPlaneConfig) => Promise
   };
 }
 
+let override: CloudSource | undefined;
+
+/**
+ * Sets the clients liveCloudSource gives from now on: the local stack (`npm start`) passes its
+ * stand-ins', so the handlers it runs in-process (POST /v1/drift-checks) reach them too.
+ */
+export function useLiveCloudSource(source: CloudSource): void {
+  override = source;
+}
+
 /** The deployed applier's and drift check's GCP and Azure clients. */
-export const liveCloudSource = (): CloudSource => cachedCloudSource(liveGateway);
+export const liveCloudSource = (): CloudSource => override ?? cachedCloudSource(liveGateway);

@@ -138,9 +138,9 @@ describe('R2 clouds', () => {
       userFlyteGsa: 'acme-userflyterol-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com',
       flyteWorkerGsa: 'acme-flyteworker-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com',
     });
-    expect(codes({ scope: GLOBAL, resource: { type: 'gcs', bucket: 'acme-data', access: 'read' } }, configured)).toEqual(
-      [],
-    );
+    expect(
+      codes({ scope: GLOBAL, resource: { type: 'gcs', bucket: 'acme-data', access: 'read' } }, configured),
+    ).toEqual([]);
     expect(
       codes(
         {
@@ -241,7 +241,9 @@ describe('R5 secrets', () => {
 
   it('matches a secret name as <name>-?????? (not <name>-*, which matches other secrets)', () => {
     const result = validateGrantRequest(cfg, secret({ secretName: 'team-a/db' }), NOW);
-    expect(result.ok && result.grant?.statements[0]?.resources).toEqual([arn('us-west-2', ACCOUNT, 'team-a/db-??????')]);
+    expect(result.ok && result.grant?.statements[0]?.resources).toEqual([
+      arn('us-west-2', ACCOUNT, 'team-a/db-??????'),
+    ]);
     expect(result.ok && result.grant?.secretKey).toBeUndefined();
   });
 

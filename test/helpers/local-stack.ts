@@ -27,21 +27,27 @@ export interface E2eStack {
 
 /**
  * Starts an ephemeral stack on free ports with the example config (or `configPath`) and the
- * applier loop (and the notifier's, with `withNotifier`).
+ * applier loop (and the notifier's, with `withNotifier`; the drift schedule's, with `withDrift`, as
+ * `npm start` runs it: POST /v1/drift-checks then reaches every plane on the local stand-ins).
  */
 export const startE2eStack = async (
-  options: { configPath?: string; withNotifier?: boolean } = {},
+  options: { configPath?: string; withNotifier?: boolean; withDrift?: boolean } = {},
 ): Promise<E2eStack> => {
   delete process.env.GRANTPLANE_LOCAL_JWT_SECRET;
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   // Imported after the log level is set: the handlers' logger reads it when first imported.
   const { startLocalStack } = await import('../../lib/local/start.js');
   const { applierLoop, notifierLoop } = await import('../../lib/local/stream-poller.js');
+  const { driftLoop } = await import('../../lib/local/schedule.js');
   const stack = await startLocalStack({
     ephemeral: true,
     port: 0,
     configPath: options.configPath ?? resolve(repo, 'grantplane.config.yaml'),
-    loops: options.withNotifier === true ? [applierLoop, notifierLoop] : [applierLoop],
+    loops: [
+      applierLoop,
+      ...(options.withNotifier === true ? [notifierLoop] : []),
+      ...(options.withDrift === true ? [driftLoop] : []),
+    ],
   });
   const iam = new IAMClient({
     endpoint: stack.iamEndpoint,

@@ -1,0 +1,57 @@
+// docs/gcp-azure.md's walkthrough of a Cloud Storage grant, run as printed against `npm start`'s
+// stack (only the API and Cloud Storage stand-in addresses differ): approve → active with the two
+// bindings, a binding removed by hand → drift reported and repaired by the sweep (enforce), revoke →
+// grantplane's bindings gone. Its own file: the handlers wire to the first stack they meet.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startE2eStack, type E2eStack } from '../helpers/local-stack.js';
+import { blockUnder, runInBash } from '../helpers/walkthrough.js';
+
+const DEFAULT_API = 'API=http://127.0.0.1:8080';
+const DEFAULT_GCS = /^GCS=http:\/\/127\.0\.0\.1:4610\b/m;
+const GSA = 'serviceAccount:acme-userflyterol-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com';
+
+let e2e: E2eStack;
+const saved = process.env.GRANTPLANE_APPLIER_SWEEP_SECONDS;
+
+beforeAll(async () => {
+  // A quick sweep, so the repair of step 4 comes in seconds (the docs say: up to the interval).
+  process.env.GRANTPLANE_APPLIER_SWEEP_SECONDS = '2';
+  e2e = await startE2eStack({ withDrift: true });
+}, 90_000);
+
+afterAll(async () => {
+  await e2e?.stop();
+  if (saved === undefined) delete process.env.GRANTPLANE_APPLIER_SWEEP_SECONDS;
+  else process.env.GRANTPLANE_APPLIER_SWEEP_SECONDS = saved;
+});
+
+describe('docs/gcp-azure.md walkthrough of a Cloud Storage grant ("Enabling Google Cloud Storage", run in bash as printed)', () => {
+  it('active with Viewer and Creator, a removed binding reported and put back, revoked with nothing of grantplane left', async () => {
+    // Prepare: the block as a reader pastes it, pointed at this stack
+    const block = blockUnder('docs/gcp-azure.md', '## Walkthrough: a Cloud Storage grant on `npm start`');
+    expect(block.split('\n')[0]).toBe(DEFAULT_API);
+    expect(block).toMatch(DEFAULT_GCS);
+    const gcs = e2e.stack.cloudEndpoints?.gcs;
+    expect(gcs).toBeDefined();
+    const script = block.replace(DEFAULT_API, `API=${e2e.stack.url}`).replace(DEFAULT_GCS, `GCS=${gcs}`);
+
+    // Act
+    const { stdout } = await runInBash(script);
+
+    // Assess: each answer the comments in the block name, in order
+    const lines = stdout.trim().split('\n');
+    expect(lines[0], stdout).toMatch(/^grant [0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(lines.slice(1)).toEqual([
+      'approved',
+      'active',
+      'roles: roles/storage.objectCreator roles/storage.objectViewer',
+      'roles: roles/storage.objectViewer',
+      '0',
+      `projects/_/buckets/acme-research-data: roles/storage.objectCreator ${GSA} missing`,
+      'roles: roles/storage.objectCreator roles/storage.objectViewer',
+      'revoking',
+      'revoked',
+      'roles: none',
+    ]);
+  }, 150_000);
+});
