@@ -75,7 +75,7 @@ const ENGINE_CODES = [
     kind: 'rejection',
     rule: 'R2',
     description:
-      'Global grants on GCP or Azure planes are planned (bindings and gcloud/az commands) but not applied by grantplane yet: the API refuses to store them.',
+      'A GCP binding grantplane plans but does not apply yet (Secret Manager or Artifact Registry in another project): run grantplane plan for the binding and its gcloud command and apply it by hand; the API refuses to store the grant.',
   },
   {
     code: 'cloud.resource-type',
