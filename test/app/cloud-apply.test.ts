@@ -282,4 +282,23 @@ describe('"Enabling Azure Blob Storage": Storage Blob Data Contributor for the u
       ),
     ).toBe(true);
   });
+  it('"Enabling Azure Key Vault": Key Vault Secrets User for the userflyterole identity, scoped to the secret; revoked again', async () => {
+    const g = await approved({
+      dataPlane: 'lab-azure',
+      resource: { type: 'azure-key-vault', resourceGroup: 'secrets', vault: 'acmevault', secret: 'api-token' },
+    });
+    const [applied] = await applyTargets(deps, ['lab-azure#global']);
+    expect(applied?.iamCalls).toEqual([
+      expect.stringMatching(/\(Key Vault Secrets User\) at .*\/vaults\/acmevault\/secrets\/api-token$/),
+    ]);
+    expect((await grant(g.id)).status).toBe('active');
+    const made = [...cloud.arm.assignments.values()].find((a) => a.scope.endsWith('/secrets/api-token'));
+    expect(made).toMatchObject({ principalId: IDENTITY });
+    expect(made?.roleDefinitionId).toMatch(/4633458b-17de-408a-b874-0445c86b69e6$/);
+
+    await revokeGrant(deps, { id: g.id, actor: alice });
+    await applyTargets(deps, ['lab-azure#global']);
+    expect((await grant(g.id)).status).toBe('revoked');
+    expect([...cloud.arm.assignments.values()].some((a) => a.scope.endsWith('/secrets/api-token'))).toBe(false);
+  });
 });
