@@ -199,6 +199,20 @@ export async function applyCloudPlane(
   const outcome: CloudOutcome = { targetKey, outcome: 'unchanged', iamCalls: [], grantChanges: [] };
   const now = () => deps.clock.now().toISOString();
   const previous = await deps.cloud.getCloudState(plane.name);
+  /** The plane's apply in the audit log, as an AWS target's (`target.applied` / `target.apply-failed`). */
+  const audit = (state: 'applied' | 'failed', detail: string) =>
+    deps.audit.appendAudit({
+      id: deps.ids.next(),
+      at: now(),
+      actor: APPLIER_ACTOR,
+      action: state === 'applied' ? 'target.applied' : 'target.apply-failed',
+      targetKey,
+      before: { state: previous?.state ?? 'pending' },
+      after: { state },
+      iamCalls: outcome.iamCalls,
+      result: state === 'applied' ? 'ok' : 'error',
+      detail,
+    });
   let converged: CloudConverge;
   let refused: Map<string, string>;
   try {
@@ -226,18 +240,7 @@ export async function applyCloudPlane(
       bindings: previous?.bindings ?? 0,
       ...(previous?.lastAppliedAt === undefined ? {} : { lastAppliedAt: previous.lastAppliedAt }),
     });
-    await deps.audit.appendAudit({
-      id: deps.ids.next(),
-      at: now(),
-      actor: APPLIER_ACTOR,
-      action: 'target.apply-failed',
-      targetKey,
-      before: { state: previous?.state ?? 'pending' },
-      after: { state: 'failed' },
-      iamCalls: outcome.iamCalls,
-      result: 'error',
-      detail: message,
-    });
+    await audit('failed', message);
     deps.log.error('cloud plane apply failed', {
       targetKey,
       error: message,
@@ -264,18 +267,10 @@ export async function applyCloudPlane(
   );
   if (converged.writes > 0) outcome.outcome = 'applied';
   if (converged.writes > 0 || previous?.state !== 'applied')
-    await deps.audit.appendAudit({
-      id: deps.ids.next(),
-      at: now(),
-      actor: APPLIER_ACTOR,
-      action: 'target.applied',
-      targetKey,
-      before: { state: previous?.state ?? 'pending' },
-      after: { state: 'applied' },
-      iamCalls: outcome.iamCalls,
-      result: 'ok',
-      detail: `${converged.writes} ${plane.cloud === 'gcp' ? 'setIamPolicy' : 'role assignment'} write(s), ${converged.reads} read(s), ${converged.bindings} binding(s) desired`,
-    });
+    await audit(
+      'applied',
+      `${converged.writes} ${plane.cloud === 'gcp' ? 'setIamPolicy' : 'role assignment'} write(s), ${converged.reads} read(s), ${converged.bindings} binding(s) desired`,
+    );
   deps.log.info('cloud plane applied', {
     targetKey,
     reads: converged.reads,
