@@ -36,7 +36,15 @@ export interface GrantplaneFunctionProps {
   logRetention?: RetentionDays;
   /** A folder of static files copied beside the bundle, under its own name (the console's pages). */
   assets?: string;
+  /**
+   * Ships the GCP and Azure clients (lib/wiring/cloud-clients.ts) as a second bundle,
+   * `cloud-clients.mjs`, imported only when a GCP or Azure plane is applied or checked.
+   */
+  cloudClients?: boolean;
 }
+
+/** The side bundle's file name, and the specifier the function imports it by (GRANTPLANE_CLOUD_CLIENTS). */
+export const CLOUD_CLIENTS_FILE = 'cloud-clients.mjs';
 
 // ESM bundles that include the AWS SDK need a real `require` for its CJS corners.
 const CREATE_REQUIRE_BANNER =
@@ -86,6 +94,7 @@ export class GrantplaneFunction extends Construct {
         GRANTPLANE_CONFIG: BUNDLED_CONFIG_PATH,
         POWERTOOLS_SERVICE_NAME: 'grantplane',
         POWERTOOLS_METRICS_NAMESPACE: 'grantplane',
+        ...(props.cloudClients === true ? { GRANTPLANE_CLOUD_CLIENTS: `./${CLOUD_CLIENTS_FILE}` } : {}),
         ...props.environment,
       },
       bundling: {
@@ -106,6 +115,16 @@ export class GrantplaneFunction extends Construct {
           afterBundling: (_inputDir: string, outputDir: string) => [
             `cp "${configFile}" "${outputDir}/${basename(BUNDLED_CONFIG_PATH)}"`,
             ...(props.assets === undefined ? [] : [`cp -R "${props.assets}" "${outputDir}/${basename(props.assets)}"`]),
+            ...(props.cloudClients === true
+              ? [
+                  [
+                    `"${REPO_ROOT}/node_modules/.bin/esbuild" "${REPO_ROOT}/lib/wiring/cloud-clients.ts"`,
+                    '--bundle --platform=node --format=esm --target=node24 --minify --main-fields=module,main',
+                    `--banner:js="${CREATE_REQUIRE_BANNER}" --log-level=warning`,
+                    `--outfile="${outputDir}/${CLOUD_CLIENTS_FILE}"`,
+                  ].join(' '),
+                ]
+              : []),
           ],
         },
       },

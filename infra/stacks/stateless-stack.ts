@@ -187,6 +187,7 @@ export class StatelessStack extends Stack {
         memorySize: number;
         roleName: string;
         assets: string;
+        cloudClients: boolean;
       }> = {},
     ) =>
       new GrantplaneFunction(this, idName, {
@@ -207,6 +208,7 @@ export class StatelessStack extends Stack {
         timeout: Duration.minutes(5),
         memorySize: 1024,
         roleName: roleNames[name],
+        cloudClients: true,
       });
       grantTable(table, worker.role, 'read-write');
       this.functions.set(name, worker);
@@ -382,6 +384,8 @@ export class StatelessStack extends Stack {
         environment,
         // The console's pages travel in its bundle's folder (functions/http/console.ts reads them).
         ...(group === 'http/console' ? { assets: resolve(functionsDir, 'http/console') } : {}),
+        // POST /v1/drift-checks may run the check in-process (functions/drift): GCP and Azure too.
+        ...(group === 'http/drift' ? { cloudClients: true } : {}),
       });
       const access = TABLE_ACCESS[group];
       if (access !== 'none') grantTable(table, fn.role, access);

@@ -1,32 +1,16 @@
-// GCP and Azure clients per plane for the applier and the drift check, from each SDK's standard
-// credentials (docs/gcp-azure.md "Credentials"): Application Default Credentials for Cloud Storage
-// (on Lambda, a workload identity federation configuration from AWS in GOOGLE_APPLICATION_CREDENTIALS;
-// STORAGE_EMULATOR_HOST honoured), DefaultAzureCredential for Azure Resource Manager (on Lambda, a
-// federated credential: AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE). The SDKs are
-// loaded on first use, so a deployment without GCP or Azure planes never initialises them.
-import { makeRoleAssignmentGateway } from '../adapters/azure/role-assignments.js';
-import { makeBucketPolicyGateway } from '../adapters/gcp/bucket-iam.js';
+// GCP and Azure clients per plane for the applier and the drift check (docs/gcp-azure.md
+// "Credentials"). The clients themselves are in cloud-clients.ts, loaded on first use through a
+// specifier esbuild leaves alone: in a deployment it is GRANTPLANE_CLOUD_CLIENTS, the side bundle
+// the stack ships next to index.mjs (`./cloud-clients.mjs`); from the sources, the module itself.
 import type { CloudGateway, CloudSource } from '../app/cloud-apply.js';
 import type { OtherDataPlaneConfig } from '../domain/config.js';
 
+type CloudClients = typeof import('./cloud-clients.js');
+
 async function liveGateway(plane: OtherDataPlaneConfig): Promise<CloudGateway> {
-  if (plane.cloud === 'gcp') {
-    const { Storage } = await import('@google-cloud/storage');
-    return {
-      policies: makeBucketPolicyGateway(
-        new Storage(plane.projectId === undefined ? {} : { projectId: plane.projectId }),
-      ),
-    };
-  }
-  const [{ AuthorizationManagementClient }, { DefaultAzureCredential }] = await Promise.all([
-    import('@azure/arm-authorization'),
-    import('@azure/identity'),
-  ]);
-  return {
-    assignments: makeRoleAssignmentGateway(
-      new AuthorizationManagementClient(new DefaultAzureCredential(), plane.subscriptionId ?? ''),
-    ),
-  };
+  const specifier = process.env.GRANTPLANE_CLOUD_CLIENTS ?? './cloud-clients.js';
+  const clients = (await import(specifier)) as CloudClients;
+  return clients.liveGateway(plane);
 }
 
 /** One gateway per plane, made on first use and kept; a failed construction is tried again next time. */

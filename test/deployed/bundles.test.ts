@@ -15,6 +15,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../lib/local/dynamodb-local.js';
 import { startIamEmulator, type IamEmulator } from '../../lib/local/iam-emulator/index.js';
+import { startGcsIamServer, type GcsIamServer } from '../../lib/local/cloud/gcs-iam-server.js';
 import { apiEvent, type EventInput } from '../functions/events.js';
 import { TEST_ACCOUNT_ID, TEST_OIDC, TEST_PLANE_CONFIG_TEXT } from '../helpers/iam.js';
 import {
@@ -60,6 +61,8 @@ const JIRA_ACCOUNT = { email: 'grantplane@acme.example', apiToken: 'deployed-jir
 let sns: SnsReceiver;
 const WEBHOOK_SECRET = 'deployed-tier-webhook-secret';
 const functions = new Map<string, DeployedFunction>();
+let gcs: GcsIamServer;
+const GSA = 'acme-userflyterol-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com';
 
 /** The function serving a route group or worker, found by the description the stack gives it. */
 const fn = (description: string): DeployedFunction => {
@@ -116,10 +119,25 @@ beforeAll(async () => {
   jira = await startJiraReceiver(JIRA_ACCOUNT);
   jira.addIssue('OPS-1');
   const jiraSecret = secrets.put('grantplane/jira-api-token', JIRA_ACCOUNT.apiToken);
+  gcs = await startGcsIamServer();
+  gcs.addBucket('acme-research-data');
+  const planes = JSON.parse(TEST_PLANE_CONFIG_TEXT) as { dataPlanes: unknown[] };
   writeFileSync(
     CONFIG,
     JSON.stringify({
-      ...(JSON.parse(TEST_PLANE_CONFIG_TEXT) as Record<string, unknown>),
+      ...planes,
+      dataPlanes: [
+        ...planes.dataPlanes,
+        {
+          name: 'research-gcp',
+          cloud: 'gcp',
+          region: 'us-central1',
+          domains: ['development'],
+          projects: '*',
+          projectId: 'acme-gcp-dataplane',
+          userFlyteGsa: GSA,
+        },
+      ],
       notifications: {
         consoleUrl: 'https://grantplane.example.com/console',
         channels: [
@@ -184,6 +202,9 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_IAM: emulator.endpoint,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
+    // Cloud Storage's own variable (the JSON API's base URL): the GCP client in the shipped side
+    // bundle reaches the stand-in.
+    STORAGE_EMULATOR_HOST: `${gcs.endpoint}/storage/v1`,
   };
   const ids = resourcesOf(synth.stateless, 'AWS::Lambda::Function').map(([id]) => id);
   const started = await Promise.all(ids.map((logicalId) => startFunction({ synth, logicalId, refs, runtimeEnv })));
@@ -201,6 +222,7 @@ afterAll(async () => {
   await slack?.close();
   await jira?.close();
   await sns?.close();
+  await gcs?.close();
 });
 
 describe('the synthesized bundles, run as Lambda runs them', () => {
@@ -209,8 +231,15 @@ describe('the synthesized bundles, run as Lambda runs them', () => {
     for (const f of functions.values()) {
       // The console's function also carries its pages (functions/http/console/).
       const pages = f.description === 'HTTP http/console' ? ['console'] : [];
+      // The functions that apply or check GCP/Azure planes also carry their clients' side bundle.
+      const variables = (
+        resourcesOf(synth.stateless, 'AWS::Lambda::Function').find(([id]) => id === f.logicalId)?.[1].Properties?.[
+          'Environment'
+        ] as { Variables?: Record<string, unknown> } | undefined
+      )?.Variables;
+      const cloud = variables?.['GRANTPLANE_CLOUD_CLIENTS'] === './cloud-clients.mjs' ? ['cloud-clients.mjs'] : [];
       expect(readdirSync(f.folder).sort(), f.logicalId).toEqual(
-        [...pages, 'grantplane.config.yaml', 'index.mjs', 'index.mjs.map'].sort(),
+        [...pages, ...cloud, 'grantplane.config.yaml', 'index.mjs', 'index.mjs.map'].sort(),
       );
       for (let dir = f.folder; dir !== dirname(dir); dir = dirname(dir))
         expect(existsSync(join(dir, 'node_modules')), dir).toBe(false);
@@ -387,6 +416,54 @@ catch (error) { process.stdout.write(error.stack); }`,
       sent: 0,
       failed: [],
     });
+  });
+
+  it('a Cloud Storage grant through the bundles: the applier loads the GCP client it ships beside index.mjs and binds <UserFlyteGSA> ("Enabling Google Cloud Storage")', async () => {
+    // The cloud SDKs are in a side bundle of the functions that apply or check GCP/Azure, not in index.mjs.
+    const sources = (f: DeployedFunction) =>
+      (JSON.parse(readFileSync(join(f.folder, 'index.mjs.map'), 'utf8')) as { sources: string[] }).sources;
+    for (const f of functions.values())
+      expect(
+        sources(f).filter((source) => /@google-cloud|@azure/.test(source)),
+        f.description,
+      ).toEqual([]);
+    const applier = fn('applier (table stream to IAM)');
+    expect(existsSync(join(applier.folder, 'cloud-clients.mjs'))).toBe(true);
+
+    const request = {
+      dataPlane: 'research-gcp',
+      scope: { type: 'global' },
+      resource: { type: 'gcs', bucket: 'acme-research-data', access: 'read' },
+      justification: 'training jobs read features',
+    };
+    const submitted = await http('http/grants', { method: 'POST', path: '/v1/grants', caller: ALICE, body: request });
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
+    const grantId = String(submitted.body['id']);
+    const approved = await http('http/grants', {
+      method: 'POST',
+      path: `/v1/grants/${grantId}/approve`,
+      caller: BOB,
+    });
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    await deliverStream();
+    expect(
+      (await http('http/grants', { method: 'GET', path: `/v1/grants/${grantId}`, caller: ALICE })).body,
+    ).toMatchObject({
+      status: 'active',
+    });
+    expect(gcs.bindingsOf('acme-research-data')).toEqual([
+      { role: 'roles/storage.objectViewer', members: [`serviceAccount:${GSA}`] },
+    ]);
+
+    const revoked = await http('http/grants', { method: 'DELETE', path: `/v1/grants/${grantId}`, caller: ALICE });
+    expect(revoked.status, JSON.stringify(revoked.body)).toBe(202);
+    await deliverStream();
+    expect(
+      (await http('http/grants', { method: 'GET', path: `/v1/grants/${grantId}`, caller: ALICE })).body,
+    ).toMatchObject({
+      status: 'revoked',
+    });
+    expect(gcs.bindingsOf('acme-research-data')).toEqual([]);
   });
 
   it('every other function starts and answers its routes (health, sources, attributes, console, webhook)', async () => {
