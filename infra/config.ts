@@ -116,7 +116,32 @@ export interface InfraSettings {
   serviceName: string;
   /** The configuration's notification channels: the notifier may read their secrets and publish to their topics. */
   notificationChannels: NotificationChannel[];
+  /**
+   * A Google credential configuration (workload identity federation from AWS, `type:
+   * external_account`) bundled with the functions that apply or check GCP planes: context
+   * gcpCredentialConfig, an absolute path or one relative to the repository.
+   */
+  gcpCredentialConfig: string | null;
 }
+
+/** The GCP credential configuration file: federation only (a service account key is long-lived and refused). */
+const gcpCredentialConfigOf = (read: ContextReader): string | null => {
+  const configured = optionalString(read, 'gcpCredentialConfig');
+  if (configured === undefined) return null;
+  const file = isAbsolute(configured) ? configured : resolve(REPO_ROOT, configured);
+  if (!existsSync(file)) throw new InfraConfigError(`context gcpCredentialConfig: no file at ${file}`);
+  let type: unknown;
+  try {
+    type = (JSON.parse(readFileSync(file, 'utf8')) as { type?: unknown }).type;
+  } catch (error: unknown) {
+    throw new InfraConfigError(`context gcpCredentialConfig: ${file} is not JSON`, { cause: error });
+  }
+  if (type !== 'external_account')
+    throw new InfraConfigError(
+      `context gcpCredentialConfig: ${file} is a "${String(type)}" credential; give the workload identity federation configuration (type external_account) that gcloud iam workload-identity-pools create-cred-config writes, not a service account key`,
+    );
+  return file;
+};
 
 /** What the deployment gives the applier in one AWS plane, from the parsed plane. */
 const planeAccessOf = (plane: AwsDataPlaneConfig, index: number, homeAccount: string): PlaneAccess => {
@@ -306,5 +331,6 @@ export const loadInfraSettings = (read: ContextReader): InfraSettings => {
     applierSweepSchedule: scheduleExpression(read, 'applierSweepSchedule', 'rate(15 minutes)'),
     serviceName,
     notificationChannels: parsed.notifications?.channels ?? [],
+    gcpCredentialConfig: gcpCredentialConfigOf(read),
   };
 };

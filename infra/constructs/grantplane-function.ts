@@ -41,7 +41,12 @@ export interface GrantplaneFunctionProps {
    * `cloud-clients.mjs`, imported only when a GCP or Azure plane is applied or checked.
    */
   cloudClients?: boolean;
+  /** With cloudClients: a Google credential configuration bundled as gcp-credentials.json. */
+  gcpCredentialConfig?: string | null;
 }
+
+/** Where a function with cloud clients finds the bundled Google credential configuration. */
+export const BUNDLED_GCP_CREDENTIALS_PATH = '/var/task/gcp-credentials.json';
 
 /** The side bundle's file name, and the specifier the function imports it by (GRANTPLANE_CLOUD_CLIENTS). */
 export const CLOUD_CLIENTS_FILE = 'cloud-clients.mjs';
@@ -95,6 +100,9 @@ export class GrantplaneFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: 'grantplane',
         POWERTOOLS_METRICS_NAMESPACE: 'grantplane',
         ...(props.cloudClients === true ? { GRANTPLANE_CLOUD_CLIENTS: `./${CLOUD_CLIENTS_FILE}` } : {}),
+        ...(props.cloudClients === true && props.gcpCredentialConfig
+          ? { GOOGLE_APPLICATION_CREDENTIALS: BUNDLED_GCP_CREDENTIALS_PATH }
+          : {}),
         ...props.environment,
       },
       bundling: {
@@ -123,6 +131,9 @@ export class GrantplaneFunction extends Construct {
                     `--banner:js="${CREATE_REQUIRE_BANNER}" --log-level=warning`,
                     `--outfile="${outputDir}/${CLOUD_CLIENTS_FILE}"`,
                   ].join(' '),
+                  ...(props.gcpCredentialConfig
+                    ? [`cp "${props.gcpCredentialConfig}" "${outputDir}/${basename(BUNDLED_GCP_CREDENTIALS_PATH)}"`]
+                    : []),
                 ]
               : []),
           ],

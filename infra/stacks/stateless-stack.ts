@@ -195,6 +195,7 @@ export class StatelessStack extends Stack {
         description,
         configFile: settings.configFile,
         ...extra,
+        ...(extra.cloudClients === true ? { gcpCredentialConfig: settings.gcpCredentialConfig } : {}),
         environment: { ...tableEnv, ...extra.environment },
       });
 

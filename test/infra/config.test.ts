@@ -94,6 +94,28 @@ describe('loadInfraSettings', () => {
     expect(bundled.dataPlanes[0]).toMatchObject({ orgPrefix: 'zeta', managedPath: '/gp/' });
   });
 
+  it('bundles a Google workload identity federation configuration, and refuses a service account key (docs/gcp-azure.md "Credentials")', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'grantplane-gcp-'));
+    const federation = join(dir, 'federation.json');
+    writeFileSync(
+      federation,
+      JSON.stringify({ type: 'external_account', audience: '//iam.googleapis.com/projects/1/x' }),
+    );
+    const key = join(dir, 'key.json');
+    writeFileSync(key, JSON.stringify({ type: 'service_account', private_key: 'x' }));
+    const file = configFile(PLANE());
+    expect(loadInfraSettings(reader({ ...base(file), gcpCredentialConfig: federation })).gcpCredentialConfig).toBe(
+      federation,
+    );
+    expect(loadInfraSettings(reader(base(file))).gcpCredentialConfig).toBeNull();
+    expect(() => loadInfraSettings(reader({ ...base(file), gcpCredentialConfig: key }))).toThrow(
+      /^context gcpCredentialConfig: .* "service_account" credential; give the workload identity federation configuration/,
+    );
+    expect(() => loadInfraSettings(reader({ ...base(file), gcpCredentialConfig: join(dir, 'none.json') }))).toThrow(
+      /context gcpCredentialConfig: no file at/,
+    );
+  });
+
   it('takes the drift schedule, audiences and alarm e-mail from context', () => {
     const settings = loadInfraSettings(
       reader({

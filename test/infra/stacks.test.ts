@@ -253,6 +253,23 @@ describe('GrantplaneFunction defaults', () => {
     }
   });
 
+  it('ships the GCP and Azure clients only beside the functions that apply or check those planes (docs/gcp-azure.md "Credentials")', () => {
+    const withClients = Object.values(stateless.findResources('AWS::Lambda::Function'))
+      .filter(
+        (fn) =>
+          (fn.Properties?.Environment?.Variables as Record<string, unknown> | undefined)?.[
+            'GRANTPLANE_CLOUD_CLIENTS'
+          ] === './cloud-clients.mjs',
+      )
+      .map((fn) => String(fn.Properties?.Description))
+      .sort();
+    expect(withClients).toEqual([
+      'HTTP http/drift',
+      'applier (table stream to IAM)',
+      'drift check and expiry (schedule)',
+    ]);
+  });
+
   it('gives the webhook function its signing secrets by ARN, never by value (docs/webhooks.md "Secrets Manager in AWS")', () => {
     const variables = (id: string) =>
       z
