@@ -1,7 +1,6 @@
 // Grant use cases (docs/api.md): submit, approve, reject, revoke, read and list. Every state change
 // writes an audit event with it; every change of a plane's desired set recompiles its targets.
 import { planGrants } from '../domain/engine.js';
-import { validateGrantRequest } from '../domain/rules/validate.js';
 import { transition, type StatusChangeInput } from '../domain/lifecycle.js';
 import { ForbiddenError, NotFoundError, StateConflictError, ValidationError } from '../domain/errors.js';
 import { grantRequestSchema, type GrantRequest } from '../domain/grant.js';
@@ -125,16 +124,6 @@ const wholePlaneState = async (deps: AppDeps, dataPlane: string) => {
  */
 const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: string): Promise<Checked> => {
   const dataPlane = resolvePlane(deps, request);
-  const plane = deps.config.dataPlanes.find((candidate) => candidate.name === dataPlane);
-  if (plane !== undefined && plane.cloud !== 'aws') {
-    // GCP and Azure: a binding grantplane only plans (it is applied by hand) is not stored.
-    const alone = validateGrantRequest(
-      deps.config,
-      typeof request === 'object' && request !== null ? { ...request, dataPlane } : request,
-      deps.clock.now(),
-    );
-    if (!alone.ok) throw new ValidationError(alone.errors);
-  }
   const planWith = (state: Awaited<ReturnType<typeof stateFor>> | undefined) => {
     const existing = (state?.grants ?? [])
       .filter((grant) => grant.id !== ignoreId && isDesiredStatus(grant.status))

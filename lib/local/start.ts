@@ -57,7 +57,7 @@ export interface LocalStack {
   url: string;
   iamEndpoint: string;
   /** The Cloud Storage and Azure Resource Manager stand-ins, when a GCP or Azure plane is configured. */
-  cloudEndpoints?: { gcs: string; arm: string };
+  cloudEndpoints?: { gcs: string; gcpIam: string; arm: string };
   dynamoEndpoint: string;
   tableName: string;
   configPath: string;
@@ -157,6 +157,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             port: options.gcsPort ?? portFrom(env.GRANTPLANE_GCS_PORT, 'GRANTPLANE_GCS_PORT') ?? 0,
           },
           armPort: options.armPort ?? portFrom(env.GRANTPLANE_ARM_PORT, 'GRANTPLANE_ARM_PORT') ?? 0,
+          gcpIamPort: portFrom(env.GRANTPLANE_GCP_IAM_PORT, 'GRANTPLANE_GCP_IAM_PORT') ?? 0,
         })
       : undefined;
     if (cloud !== undefined) {
@@ -189,7 +190,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       reapplied,
       url: server.url,
       iamEndpoint: iam.endpoint,
-      ...(cloud === undefined ? {} : { cloudEndpoints: { gcs: cloud.gcs.endpoint, arm: cloud.arm.endpoint } }),
+      ...(cloud === undefined
+        ? {}
+        : { cloudEndpoints: { gcs: cloud.gcs.endpoint, gcpIam: cloud.gcpIam.endpoint, arm: cloud.arm.endpoint } }),
       dynamoEndpoint: dynamo.endpoint,
       tableName,
       configPath,
@@ -238,6 +241,7 @@ export function banner(stack: LocalStack, ephemeral: boolean): string {
       ? []
       : [
           `  GCS IAM        ${stack.cloudEndpoints.gcs}   (curl ${stack.cloudEndpoints.gcs}/storage/v1/b/<bucket>/iam)`,
+          `  GCP IAM        ${stack.cloudEndpoints.gcpIam}   (secrets, repositories: curl ${stack.cloudEndpoints.gcpIam}/v1/<resource>:getIamPolicy)`,
           `  Azure ARM      ${stack.cloudEndpoints.arm}   (role assignments; self-signed, see lib/local/cloud/tls)`,
         ]),
     `  DynamoDB Local ${stack.dynamoEndpoint}   table ${stack.tableName}`,

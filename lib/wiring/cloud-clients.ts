@@ -7,19 +7,30 @@
 // on first use, so the SDKs cost a cold start nothing on a deployment without GCP or Azure planes.
 import { AuthorizationManagementClient } from '@azure/arm-authorization';
 import { DefaultAzureCredential } from '@azure/identity';
+import { ArtifactRegistryClient } from '@google-cloud/artifact-registry';
+import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { Storage } from '@google-cloud/storage';
 import { makeRoleAssignmentGateway } from '../adapters/azure/role-assignments.js';
 import { makeBucketPolicyGateway } from '../adapters/gcp/bucket-iam.js';
+import { makeGcpPolicyGateway } from '../adapters/gcp/resource-iam.js';
 import type { CloudGateway } from '../app/cloud-apply.js';
 import type { OtherDataPlaneConfig } from '../domain/config.js';
 
 export async function liveGateway(plane: OtherDataPlaneConfig): Promise<CloudGateway> {
-  if (plane.cloud === 'gcp')
+  if (plane.cloud === 'gcp') {
+    // Secret Manager and Artifact Registry over their REST transport: no gRPC runtime to bundle.
+    const secrets = new SecretManagerServiceClient({ fallback: true });
+    const repositories = new ArtifactRegistryClient({ fallback: true });
     return {
-      policies: makeBucketPolicyGateway(
-        new Storage(plane.projectId === undefined ? {} : { projectId: plane.projectId }),
-      ),
+      policies: makeGcpPolicyGateway({
+        buckets: makeBucketPolicyGateway(
+          new Storage(plane.projectId === undefined ? {} : { projectId: plane.projectId }),
+        ),
+        secrets,
+        repositories,
+      }),
     };
+  }
   return {
     assignments: makeRoleAssignmentGateway(
       new AuthorizationManagementClient(new DefaultAzureCredential(), plane.subscriptionId ?? ''),

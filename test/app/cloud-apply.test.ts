@@ -13,7 +13,6 @@ import type { GrantRecord } from '../../lib/domain/records.js';
 import { startCloudStandIns, type CloudStandIns } from '../../lib/local/cloud/index.js';
 import { silentLog } from '../helpers/applier.js';
 import { appDeps, type TestClock } from '../helpers/dynamo.js';
-import { ValidationError } from '../../lib/domain/errors.js';
 
 const alice: Identity = { sub: 'alice', roles: ['requester'] };
 const bob: Identity = { sub: 'bob', roles: ['approver'] };
@@ -23,6 +22,7 @@ const IDENTITY = '4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8';
 const KUBELET = '9a8b7c6d-5e4f-4a3b-b2c1-d0e9f8a7b6c5';
 const GSA = 'serviceAccount:acme-userflyterol-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com';
 const TEAM = 'group:data-team@acme.example';
+const WORKER = 'serviceAccount:acme-flyteworker-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com';
 const CONTAINER_SCOPE = `/subscriptions/${SUBSCRIPTION}/resourceGroups/ml-data/providers/Microsoft.Storage/storageAccounts/acmemldata/blobServices/default/containers/features`;
 
 const CONFIG = {
@@ -56,7 +56,7 @@ let deps: ApplierDeps & { clock: TestClock };
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-  cloud = await startCloudStandIns({ gcs: { anyBucket: false } });
+  cloud = await startCloudStandIns({ gcs: { anyBucket: false }, anyResource: false });
 });
 
 afterAll(async () => {
@@ -193,19 +193,54 @@ describe('"Enabling Google Cloud Storage": <UserFlyteGSA> as a principal on the 
     expect((await deps.cloud.getCloudState('research-gcp'))?.state).toBe('failed');
   });
 
-  it('"Enabling Google Secret Manager": a secret in another project is planned, not stored (applied by hand)', async () => {
-    await expect(
-      submitGrant(deps, {
-        request: {
-          dataPlane: 'research-gcp',
-          scope: { type: 'global' },
-          resource: { type: 'gcp-secret', secret: 'projects/111111111111/secrets/other-team' },
-        },
-        actor: alice,
-      }),
-    ).rejects.toSatisfy(
-      (error: unknown) =>
-        error instanceof ValidationError && error.violations.some((v) => v.code === 'cloud.global-unsupported'),
+  it('"Enabling Google Secret Manager": Secret Manager Secret Accessor for <UserFlyteGSA> on a secret in another project; re-applied with 0 writes; revoked', async () => {
+    const SECRET = 'projects/111111111111/secrets/other-team';
+    cloud.gcpIam.addResource(SECRET, [{ role: 'roles/secretmanager.admin', members: [TEAM] }]);
+    const g = await approved({ dataPlane: 'research-gcp', resource: { type: 'gcp-secret', secret: SECRET } });
+    const [applied] = await applyTargets(deps, ['research-gcp#global']);
+    expect(applied?.iamCalls).toEqual([`setIamPolicy ${SECRET} +roles/secretmanager.secretAccessor ${GSA}`]);
+    expect((await grant(g.id)).status).toBe('active');
+    expect(cloud.gcpIam.bindingsOf(SECRET)).toEqual([
+      { role: 'roles/secretmanager.admin', members: [TEAM] },
+      { role: 'roles/secretmanager.secretAccessor', members: [GSA] },
+    ]);
+    const writes = () => cloud.gcpIam.calls.filter((c) => c.resource === SECRET && c.method === 'setIamPolicy');
+    const before = writes().length;
+    expect((await applyTargets(deps, ['research-gcp#global']))[0]).toMatchObject({
+      outcome: 'unchanged',
+      iamCalls: [],
+    });
+    expect(writes()).toHaveLength(before);
+
+    await revokeGrant(deps, { id: g.id, actor: alice });
+    await applyTargets(deps, ['research-gcp#global']);
+    expect((await grant(g.id)).status).toBe('revoked');
+    expect(cloud.gcpIam.bindingsOf(SECRET)).toEqual([{ role: 'roles/secretmanager.admin', members: [TEAM] }]);
+  });
+
+  it('"Enabling Google Artifact Registry": Artifact Registry Reader for <FlyteWorkerGSA> on a repository in another project; a concurrent edit is kept', async () => {
+    const REPO = 'projects/acme-shared-images/locations/us-central1/repositories/base';
+    cloud.gcpIam.addResource(REPO);
+    const g = await approved({ dataPlane: 'research-gcp', resource: { type: 'artifact-registry', repository: REPO } });
+    const [applied] = await applyTargets(deps, ['research-gcp#global']);
+    expect(applied?.iamCalls).toEqual([`setIamPolicy ${REPO} +roles/artifactregistry.reader ${WORKER}`]);
+    expect((await grant(g.id)).status).toBe('active');
+    // Someone edits the repository's policy; grantplane's revoke reads it fresh and keeps their binding.
+    cloud.gcpIam.edit(REPO, (bindings) => [...bindings, { role: 'roles/artifactregistry.writer', members: [TEAM] }]);
+    await revokeGrant(deps, { id: g.id, actor: alice });
+    await applyTargets(deps, ['research-gcp#global']);
+    expect((await grant(g.id)).status).toBe('revoked');
+    expect(cloud.gcpIam.bindingsOf(REPO)).toEqual([{ role: 'roles/artifactregistry.writer', members: [TEAM] }]);
+  });
+
+  it("a secret that does not exist fails the grant with the API's reason", async () => {
+    const g = await approved({
+      dataPlane: 'research-gcp',
+      resource: { type: 'gcp-secret', secret: 'projects/111111111111/secrets/no-such-secret' },
+    });
+    expect((await applyTargets(deps, ['research-gcp#global']))[0]?.outcome).toBe('failed');
+    expect((await grant(g.id)).failureReason).toMatch(
+      /secret projects\/111111111111\/secrets\/no-such-secret does not exist/,
     );
   });
 });

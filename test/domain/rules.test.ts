@@ -127,7 +127,7 @@ describe('R2 clouds', () => {
     expect(codes({ scope: GLOBAL, resource: s3('acme-data') }, gcp)).toEqual(['resource.type cloud.resource-type']);
   });
 
-  it('"Enabling Google Cloud Storage": a bucket grant is stored and applied; an Artifact Registry binding in another project is planned only', () => {
+  it('"Enabling Google Cloud Storage" and "Enabling Google Artifact Registry": a bucket grant and a repository in another project both pass', () => {
     const configured = config({
       name: 'g',
       cloud: 'gcp',
@@ -152,7 +152,7 @@ describe('R2 clouds', () => {
         },
         configured,
       ),
-    ).toEqual(['resource cloud.global-unsupported']);
+    ).toEqual([]);
   });
 });
 

@@ -71,13 +71,6 @@ const ENGINE_CODES = [
       'Project-domain scoping on a GCP or Azure plane: only the Union.ai team can configure domain-scoped access there.',
   },
   {
-    code: 'cloud.global-unsupported',
-    kind: 'rejection',
-    rule: 'R2',
-    description:
-      'A GCP binding grantplane plans but does not apply yet (Secret Manager or Artifact Registry in another project): run grantplane plan for the binding and its gcloud command and apply it by hand; the API refuses to store the grant.',
-  },
-  {
     code: 'cloud.resource-type',
     kind: 'rejection',
     rule: 'R2',

@@ -65,33 +65,11 @@ export type PlanValidation =
   | { ok: false; errors: RuleViolation[] };
 
 /**
- * Whether grantplane applies a binding itself: Cloud Storage buckets on GCP planes and every Azure
- * role assignment. Secret Manager and Artifact Registry bindings in another project are planned
- * (bindings and gcloud commands) and applied by hand.
- */
-export const appliedByGrantplane = (binding: CloudBinding): boolean =>
-  binding.cloud === 'azure' || binding.resource.startsWith('projects/_/buckets/');
-
-/** The refusal of a grant grantplane plans but does not apply. */
-export const notAppliedYet = (plane: { name: string; cloud: string }, binding: CloudBinding): RuleViolation =>
-  violation(
-    'resource',
-    'cloud.global-unsupported',
-    `grantplane applies Cloud Storage bindings on GCP plane "${plane.name}", not yet ${binding.role} on ${binding.resource}: run "grantplane plan" for the exact binding and its gcloud command, and apply it by hand.`,
-  );
-
-/**
  * Validates one raw grant request against R1–R8 for storing: an AWS grant, or a GCP/Azure global
- * grant whose bindings grantplane applies (a binding it only plans is refused with
- * `cloud.global-unsupported`).
+ * grant with the bindings it needs (grantplane applies them all, docs/gcp-azure.md).
  */
 export function validateGrantRequest(config: GrantplaneConfig, raw: unknown, now: Date): PlanValidation {
-  const result = validateForPlan(config, raw, now);
-  if (result.ok && result.cloud !== undefined) {
-    const unapplied = result.cloud.bindings.find((binding) => !appliedByGrantplane(binding));
-    if (unapplied !== undefined) return { ok: false, errors: [notAppliedYet(result.cloud.plane, unapplied)] };
-  }
-  return result;
+  return validateForPlan(config, raw, now);
 }
 
 const SEP = '\u0001';

@@ -1,0 +1,113 @@
+// A stand-in for the IAM policy methods of Secret Manager and Artifact Registry, on the wire as
+// their clients' REST transport speaks them (google.iam.v1.IAMPolicy over HTTP/JSON):
+//   GET  /v1/projects/<p>/secrets/<s>:getIamPolicy[?options.requestedPolicyVersion=3]
+//   GET  /v1/projects/<p>/locations/<l>/repositories/<r>:getIamPolicy   → 200 Policy {version, bindings, etag}
+//   POST /v1/<resource>:setIamPolicy {policy: {bindings, etag, version?}} → 200 the stored policy, new etag;
+//        a stale etag → 409 ABORTED (nothing written); no etag → written unconditionally
+//   an unknown resource → 404 NOT_FOUND; a binding without role or members → 400 INVALID_ARGUMENT.
+// `anyResource` (the local stack): every secret and repository name exists, with an empty policy.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { StoredBinding } from './gcs-iam-server.js';
+
+export interface GcpIamServer {
+  /** `http://127.0.0.1:<port>`; the clients take `apiEndpoint: 127.0.0.1`, `port` and `protocol: 'http'`. */
+  endpoint: string;
+  port: number;
+  addResource(name: string, bindings?: StoredBinding[]): void;
+  bindingsOf(name: string): StoredBinding[];
+  /** Changes a resource's policy as another editor would (a new etag). */
+  edit(name: string, change: (bindings: StoredBinding[]) => StoredBinding[]): void;
+  calls: { method: string; resource: string; status: number }[];
+  close(): Promise<void>;
+}
+
+const RESOURCE =
+  /^\/v1\/(projects\/[^/]+\/(?:secrets\/[^/:]+|locations\/[^/]+\/repositories\/[^/:]+)):(getIamPolicy|setIamPolicy)$/;
+
+const readBody = async (req: IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+const fault = (res: ServerResponse, code: number, status: string, message: string) =>
+  res
+    .writeHead(code, { 'content-type': 'application/json; charset=UTF-8' })
+    .end(JSON.stringify({ error: { code, message, status } }));
+
+export async function startGcpIamServer(options: { anyResource?: boolean; port?: number } = {}): Promise<GcpIamServer> {
+  const resources = new Map<string, { bindings: StoredBinding[]; generation: number }>();
+  const calls: GcpIamServer['calls'] = [];
+  const etagOf = (generation: number) => Buffer.from(`policy-${generation}`).toString('base64');
+  const policyOf = (name: string) => {
+    const found = resources.get(name)!;
+    return {
+      version: found.bindings.some((binding) => binding.condition !== undefined) ? 3 : 1,
+      bindings: found.bindings,
+      etag: etagOf(found.generation),
+    };
+  };
+  const server = createServer((req, res) => {
+    void (async () => {
+      const text = await readBody(req);
+      const url = new URL(req.url ?? '/', 'http://iam.local');
+      const match = RESOURCE.exec(decodeURIComponent(url.pathname));
+      if (match === null) return fault(res, 404, 'NOT_FOUND', `No route for ${url.pathname}`);
+      const [, name = '', method] = match;
+      const answer = (status: number, body: unknown) => {
+        calls.push({ method: method ?? '', resource: name, status });
+        res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' }).end(JSON.stringify(body));
+      };
+      if (!resources.has(name) && options.anyResource === true) resources.set(name, { bindings: [], generation: 1 });
+      const found = resources.get(name);
+      if (found === undefined) {
+        calls.push({ method: method ?? '', resource: name, status: 404 });
+        return fault(res, 404, 'NOT_FOUND', `${name} not found`);
+      }
+      if (method === 'getIamPolicy') return answer(200, policyOf(name));
+      const body = JSON.parse(text === '' ? '{}' : text) as { policy?: { bindings?: StoredBinding[]; etag?: string } };
+      const policy = body.policy ?? {};
+      if (policy.etag !== undefined && policy.etag !== etagOf(found.generation)) {
+        calls.push({ method: 'setIamPolicy', resource: name, status: 409 });
+        return fault(
+          res,
+          409,
+          'ABORTED',
+          'There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.',
+        );
+      }
+      const bindings = policy.bindings ?? [];
+      if (bindings.some((b) => typeof b.role !== 'string' || !Array.isArray(b.members) || b.members.length === 0))
+        return fault(res, 400, 'INVALID_ARGUMENT', 'A binding needs a role and at least one member.');
+      found.bindings = bindings.map((binding) => ({
+        role: binding.role,
+        members: [...binding.members],
+        ...(binding.condition === undefined || binding.condition === null ? {} : { condition: binding.condition }),
+      }));
+      found.generation += 1;
+      answer(200, policyOf(name));
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    addResource: (name, bindings = []) => {
+      resources.set(name, { bindings, generation: 1 });
+    },
+    bindingsOf: (name) => resources.get(name)?.bindings ?? [],
+    edit: (name, change) => {
+      const found = resources.get(name)!;
+      found.bindings = change(found.bindings.map((binding) => ({ ...binding, members: [...binding.members] })));
+      found.generation += 1;
+    },
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
