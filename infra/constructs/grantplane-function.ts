@@ -55,6 +55,12 @@ export const CLOUD_CLIENTS_FILE = 'cloud-clients.mjs';
 const CREATE_REQUIRE_BANNER =
   "import { createRequire as __grantplaneCreateRequire } from 'node:module'; const require = __grantplaneCreateRequire(import.meta.url);";
 
+// google-gax (Secret Manager, Artifact Registry) computes paths from __dirname when it loads; an ESM
+// bundle has none. Only the cloud clients' side bundle needs it (their files are never read: the
+// clients take their protos from the bundled JSON).
+const DIRNAME_BANNER =
+  "import { fileURLToPath as __grantplaneFileUrl } from 'node:url'; import { dirname as __grantplaneDirname } from 'node:path'; const __filename = __grantplaneFileUrl(import.meta.url); const __dirname = __grantplaneDirname(__filename);";
+
 /** One Lambda function with grantplane's defaults: nodejs24.x (pinned), arm64, ESM, source maps, X-Ray. */
 export class GrantplaneFunction extends Construct {
   readonly function: NodejsFunction;
@@ -128,7 +134,7 @@ export class GrantplaneFunction extends Construct {
                   [
                     `"${REPO_ROOT}/node_modules/.bin/esbuild" "${REPO_ROOT}/lib/wiring/cloud-clients.ts"`,
                     '--bundle --platform=node --format=esm --target=node24 --minify --main-fields=module,main',
-                    `--banner:js="${CREATE_REQUIRE_BANNER}" --log-level=warning`,
+                    `--banner:js="${CREATE_REQUIRE_BANNER} ${DIRNAME_BANNER}" --log-level=warning`,
                     `--outfile="${outputDir}/${CLOUD_CLIENTS_FILE}"`,
                   ].join(' '),
                   ...(props.gcpCredentialConfig
