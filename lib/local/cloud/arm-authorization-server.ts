@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './wire.js';
 
 const TLS_DIR = new URL('./tls/', import.meta.url);
 /** The stand-in's certificate, for the client's `tlsOptions.ca`. */
@@ -34,12 +35,6 @@ export interface ArmAuthorizationServer {
   calls: { method: string; path: string; status: number }[];
   close(): Promise<void>;
 }
-
-const readBody = async (req: IncomingMessage): Promise<string> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-};
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ROLE_DEFINITION =

@@ -6,9 +6,10 @@
 //        a stale etag → 409 ABORTED (nothing written); no etag → written unconditionally
 //   an unknown resource → 404 NOT_FOUND; a binding without role or members → 400 INVALID_ARGUMENT.
 // `anyResource` (the local stack): every secret and repository name exists, with an empty policy.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StoredBinding } from './gcs-iam-server.js';
+import { readBody } from './wire.js';
 
 export interface GcpIamServer {
   /** `http://127.0.0.1:<port>`; the clients take `apiEndpoint: 127.0.0.1`, `port` and `protocol: 'http'`. */
@@ -24,12 +25,6 @@ export interface GcpIamServer {
 
 const RESOURCE =
   /^\/v1\/(projects\/[^/]+\/(?:secrets\/[^/:]+|locations\/[^/]+\/repositories\/[^/:]+)):(getIamPolicy|setIamPolicy)$/;
-
-const readBody = async (req: IncomingMessage): Promise<string> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-};
 
 const fault = (res: ServerResponse, code: number, status: string, message: string) =>
   res

@@ -7,8 +7,9 @@
 // `beforeWrite` lets a test change the policy between a client's read and its write (a concurrent
 // editor), so the client's etag is stale. `anyBucket` (the local stack): every bucket name exists,
 // with an empty policy until something binds there.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './wire.js';
 
 export interface StoredBinding {
   role: string;
@@ -28,12 +29,6 @@ export interface GcsIamServer {
   calls: { method: string; bucket: string; status: number }[];
   close(): Promise<void>;
 }
-
-const readBody = async (req: IncomingMessage): Promise<string> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-};
 
 const fault = (res: ServerResponse, code: number, reason: string, message: string) =>
   res
