@@ -140,7 +140,7 @@ export function renderPlanText(
     out.push(
       `### GCP and Azure bindings (${bindings.length})`,
       '',
-      'grantplane does not apply these yet: once the grants are approved, run each command (or make the same binding in the Google Cloud console or the Azure portal).',
+      'Submitted to the service, these are made by its applier once the grants are approved; a team that applies by hand runs each command (or makes the same binding in the Google Cloud console or the Azure portal).',
       '',
       '| # | plane | resource | role | member |',
       '| --- | --- | --- | --- | --- |',
