@@ -193,7 +193,7 @@ describe('"Enabling Google Cloud Storage": <UserFlyteGSA> as a principal on the 
     expect((await deps.cloud.getCloudState('research-gcp'))?.state).toBe('failed');
   });
 
-  it('"Enabling Google Secret Manager": Secret Manager Secret Accessor for <UserFlyteGSA> on a secret in another project; re-applied with 0 writes; revoked', async () => {
+  it('"Enabling Google Secret Manager": Secret Manager Secret Accessor for <UserFlyteGSA> on a secret in another project; re-applied with 0 writes; drifted and repaired through a concurrent edit; revoked', async () => {
     const SECRET = 'projects/111111111111/secrets/other-team';
     cloud.gcpIam.addResource(SECRET, [{ role: 'roles/secretmanager.admin', members: [TEAM] }]);
     const g = await approved({ dataPlane: 'research-gcp', resource: { type: 'gcp-secret', secret: SECRET } });
@@ -212,10 +212,32 @@ describe('"Enabling Google Cloud Storage": <UserFlyteGSA> as a principal on the 
     });
     expect(writes()).toHaveLength(before);
 
+    // Drifted: the accessor binding removed by hand; enforce has the sweep put it back, and the
+    // write that races another editor (ABORTED on its etag) is redone on a fresh read.
+    cloud.gcpIam.edit(SECRET, (bindings) => bindings.filter((b) => b.role !== 'roles/secretmanager.secretAccessor'));
+    const drift = await runDriftCheck({ ...deps, tagCache: makeMemoryPolicyTagCache() }, { mode: 'enforce' });
+    expect(drift.targets.find((t) => t.dataPlane === 'research-gcp')?.differences).toEqual([
+      `${SECRET}: roles/secretmanager.secretAccessor ${GSA} missing`,
+    ]);
+    cloud.gcpIam.beforeWrite(() =>
+      cloud.gcpIam.edit(SECRET, (bindings) => [...bindings, { role: 'roles/secretmanager.viewer', members: [TEAM] }]),
+    );
+    const [repair] = await applyPendingTargets(deps);
+    expect(repair?.iamCalls).toEqual([`setIamPolicy ${SECRET} +roles/secretmanager.secretAccessor ${GSA}`]);
+    expect(cloud.gcpIam.calls.filter((c) => c.resource === SECRET && c.status === 409)).toHaveLength(1);
+    expect(cloud.gcpIam.bindingsOf(SECRET)).toEqual([
+      { role: 'roles/secretmanager.admin', members: [TEAM] },
+      { role: 'roles/secretmanager.viewer', members: [TEAM] },
+      { role: 'roles/secretmanager.secretAccessor', members: [GSA] },
+    ]);
+
     await revokeGrant(deps, { id: g.id, actor: alice });
     await applyTargets(deps, ['research-gcp#global']);
     expect((await grant(g.id)).status).toBe('revoked');
-    expect(cloud.gcpIam.bindingsOf(SECRET)).toEqual([{ role: 'roles/secretmanager.admin', members: [TEAM] }]);
+    expect(cloud.gcpIam.bindingsOf(SECRET)).toEqual([
+      { role: 'roles/secretmanager.admin', members: [TEAM] },
+      { role: 'roles/secretmanager.viewer', members: [TEAM] },
+    ]);
   });
 
   it('"Enabling Google Artifact Registry": Artifact Registry Reader for <FlyteWorkerGSA> on a repository in another project; a concurrent edit is kept', async () => {

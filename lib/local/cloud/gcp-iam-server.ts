@@ -19,6 +19,8 @@ export interface GcpIamServer {
   bindingsOf(name: string): StoredBinding[];
   /** Changes a resource's policy as another editor would (a new etag). */
   edit(name: string, change: (bindings: StoredBinding[]) => StoredBinding[]): void;
+  /** Runs once before the next setIamPolicy is judged (a concurrent editor, in tests). */
+  beforeWrite(hook: () => void): void;
   calls: { method: string; resource: string; status: number }[];
   close(): Promise<void>;
 }
@@ -34,6 +36,7 @@ const fault = (res: ServerResponse, code: number, status: string, message: strin
 export async function startGcpIamServer(options: { anyResource?: boolean; port?: number } = {}): Promise<GcpIamServer> {
   const resources = new Map<string, { bindings: StoredBinding[]; generation: number }>();
   const calls: GcpIamServer['calls'] = [];
+  let hook: (() => void) | undefined;
   const etagOf = (generation: number) => Buffer.from(`policy-${generation}`).toString('base64');
   const policyOf = (name: string) => {
     const found = resources.get(name)!;
@@ -61,6 +64,9 @@ export async function startGcpIamServer(options: { anyResource?: boolean; port?:
         return fault(res, 404, 'NOT_FOUND', `${name} not found`);
       }
       if (method === 'getIamPolicy') return answer(200, policyOf(name));
+      const run = hook;
+      hook = undefined;
+      run?.();
       const body = JSON.parse(text === '' ? '{}' : text) as { policy?: { bindings?: StoredBinding[]; etag?: string } };
       const policy = body.policy ?? {};
       if (policy.etag !== undefined && policy.etag !== etagOf(found.generation)) {
@@ -97,6 +103,9 @@ export async function startGcpIamServer(options: { anyResource?: boolean; port?:
       const found = resources.get(name)!;
       found.bindings = change(found.bindings.map((binding) => ({ ...binding, members: [...binding.members] })));
       found.generation += 1;
+    },
+    beforeWrite: (next) => {
+      hook = next;
     },
     calls,
     close: () =>
