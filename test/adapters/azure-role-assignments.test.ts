@@ -15,9 +15,9 @@ import {
   STAND_IN_CA,
   type ArmAuthorizationServer,
 } from '../../lib/local/cloud/arm-authorization-server.js';
+import { AZURE_PLANE, SUBSCRIPTION, USER_IDENTITY } from '../helpers/cloud-planes.js';
 
-const SUBSCRIPTION = '2b6c9e14-5f3a-4d7b-8c1e-0a9f8e7d6c5b';
-const IDENTITY = '4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8';
+const IDENTITY = USER_IDENTITY;
 
 /** A token the stand-in accepts; a deployment uses DefaultAzureCredential. */
 const credential: TokenCredential = {
@@ -31,17 +31,7 @@ let gateway: ReturnType<typeof makeRoleAssignmentGateway>;
 const bindingsFor = (...containers: [string, 'read' | 'read-write'][]): CloudBinding[] =>
   planGrants({
     config: parseConfig({
-      dataPlanes: [
-        {
-          name: 'lab-azure',
-          cloud: 'azure',
-          region: 'eastus',
-          domains: ['development'],
-          projects: '*',
-          subscriptionId: SUBSCRIPTION,
-          userFlyteIdentityPrincipalId: IDENTITY,
-        },
-      ],
+      dataPlanes: [AZURE_PLANE],
     }),
     requests: containers.map(([container, access]) => ({
       scope: { type: 'global' },

@@ -12,44 +12,27 @@ import type { Identity } from '../../lib/domain/ports.js';
 import type { GrantRecord } from '../../lib/domain/records.js';
 import { startCloudStandIns, type CloudStandIns } from '../../lib/local/cloud/index.js';
 import { silentLog } from '../helpers/applier.js';
+import {
+  AZURE_PLANE,
+  FLYTE_WORKER_GSA,
+  GCP_PLANE,
+  KUBELET,
+  SUBSCRIPTION,
+  USER_FLYTE_GSA,
+  USER_IDENTITY,
+} from '../helpers/cloud-planes.js';
 import { appDeps, type TestClock } from '../helpers/dynamo.js';
 
 const alice: Identity = { sub: 'alice', roles: ['requester'] };
 const bob: Identity = { sub: 'bob', roles: ['approver'] };
 
-const SUBSCRIPTION = '2b6c9e14-5f3a-4d7b-8c1e-0a9f8e7d6c5b';
-const IDENTITY = '4e5f6a7b-8c9d-4e0f-a1b2-c3d4e5f6a7b8';
-const KUBELET = '9a8b7c6d-5e4f-4a3b-b2c1-d0e9f8a7b6c5';
-const GSA = 'serviceAccount:acme-userflyterol-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com';
+const GSA = `serviceAccount:${USER_FLYTE_GSA}`;
+const IDENTITY = USER_IDENTITY;
 const TEAM = 'group:data-team@acme.example';
-const WORKER = 'serviceAccount:acme-flyteworker-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com';
+const WORKER = `serviceAccount:${FLYTE_WORKER_GSA}`;
 const CONTAINER_SCOPE = `/subscriptions/${SUBSCRIPTION}/resourceGroups/ml-data/providers/Microsoft.Storage/storageAccounts/acmemldata/blobServices/default/containers/features`;
 
-const CONFIG = {
-  dataPlanes: [
-    {
-      name: 'research-gcp',
-      cloud: 'gcp',
-      region: 'us-central1',
-      domains: ['development'],
-      projects: '*',
-      projectId: 'acme-gcp-dataplane',
-      projectNumber: '956281974034',
-      userFlyteGsa: 'acme-userflyterol-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com',
-      flyteWorkerGsa: 'acme-flyteworker-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com',
-    },
-    {
-      name: 'lab-azure',
-      cloud: 'azure',
-      region: 'eastus',
-      domains: ['development'],
-      projects: '*',
-      subscriptionId: SUBSCRIPTION,
-      userFlyteIdentityPrincipalId: IDENTITY,
-      kubeletPrincipalId: KUBELET,
-    },
-  ],
-};
+const CONFIG = { dataPlanes: [GCP_PLANE, AZURE_PLANE] };
 
 let cloud: CloudStandIns;
 let deps: ApplierDeps & { clock: TestClock };

@@ -17,6 +17,7 @@ import { startDynamoDbLocal, type DynamoDbLocal } from '../../lib/local/dynamodb
 import { startIamEmulator, type IamEmulator } from '../../lib/local/iam-emulator/index.js';
 import { startGcsIamServer, type GcsIamServer } from '../../lib/local/cloud/gcs-iam-server.js';
 import { apiEvent, type EventInput } from '../functions/events.js';
+import { GCP_PLANE, USER_FLYTE_GSA } from '../helpers/cloud-planes.js';
 import { TEST_ACCOUNT_ID, TEST_OIDC, TEST_PLANE_CONFIG_TEXT } from '../helpers/iam.js';
 import {
   startJiraReceiver,
@@ -62,7 +63,7 @@ let sns: SnsReceiver;
 const WEBHOOK_SECRET = 'deployed-tier-webhook-secret';
 const functions = new Map<string, DeployedFunction>();
 let gcs: GcsIamServer;
-const GSA = 'acme-userflyterol-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com';
+const GSA = USER_FLYTE_GSA;
 
 /** The function serving a route group or worker, found by the description the stack gives it. */
 const fn = (description: string): DeployedFunction => {
@@ -126,18 +127,7 @@ beforeAll(async () => {
     CONFIG,
     JSON.stringify({
       ...planes,
-      dataPlanes: [
-        ...planes.dataPlanes,
-        {
-          name: 'research-gcp',
-          cloud: 'gcp',
-          region: 'us-central1',
-          domains: ['development'],
-          projects: '*',
-          projectId: 'acme-gcp-dataplane',
-          userFlyteGsa: GSA,
-        },
-      ],
+      dataPlanes: [...planes.dataPlanes, GCP_PLANE],
       notifications: {
         consoleUrl: 'https://grantplane.example.com/console',
         channels: [

@@ -2,39 +2,21 @@
 // grantplane bound something on (sk RESOURCE#<hash of the resource>) and the plane's last apply
 // (sk STATE), in the plane's own `#CLOUD` partition. Only the applier writes them, under the
 // plane's global lease, so the writes need no condition.
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { sha256Hex } from '../../domain/compile/hash.js';
 import type { CloudStore } from '../../domain/ports.js';
-import type { CloudInventoryEntry } from '../../domain/records.js';
 import { cloudInventorySchema, cloudStateSchema, ITEM_TYPE, keys, parseItem } from './items.js';
+import { getItem, queryPartition } from './ops.js';
 
 const resourceHash = (resource: string): string => sha256Hex(resource).slice(0, 32);
 
 export function makeDynamoCloudStore(doc: DynamoDBDocumentClient, tableName: string): CloudStore {
   return {
     async listInventory(dataPlane) {
-      const entries: CloudInventoryEntry[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const result = await doc.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
-            ExpressionAttributeValues: { ':pk': keys.cloudInventoryPk(dataPlane), ':sk': 'RESOURCE#' },
-            ConsistentRead: true,
-            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-          }),
-        );
-        for (const item of result.Items ?? []) entries.push(parseItem(cloudInventorySchema, item));
-        startKey = result.LastEvaluatedKey;
-      } while (startKey !== undefined);
-      return entries.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
+      const items = await queryPartition(doc, tableName, keys.cloudInventoryPk(dataPlane), 'RESOURCE#');
+      return items
+        .map((item) => parseItem(cloudInventorySchema, item))
+        .sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));
     },
 
     async putInventory(entry) {
@@ -52,10 +34,8 @@ export function makeDynamoCloudStore(doc: DynamoDBDocumentClient, tableName: str
     },
 
     async getCloudState(dataPlane) {
-      const result = await doc.send(
-        new GetCommand({ TableName: tableName, Key: keys.cloudState(dataPlane), ConsistentRead: true }),
-      );
-      return result.Item === undefined ? null : parseItem(cloudStateSchema, result.Item);
+      const item = await getItem(doc, tableName, keys.cloudState(dataPlane));
+      return item === undefined ? null : parseItem(cloudStateSchema, item);
     },
 
     async putCloudState(state) {

@@ -1,10 +1,10 @@
 // InfrastructureUpdateStore on the single table: one item per (plane, repository) in the plane's
 // partition (sk INFRA#<repository hash>), holding the latest update; writes are conditional on the
 // content they replace, and land in one transaction with their audit event.
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConcurrentUpdateError, type InfrastructureUpdateStore } from '../../domain/ports.js';
 import { type AuditEvent, type InfrastructureUpdate } from '../../domain/records.js';
-import { conditional } from './ops.js';
+import { conditional, queryPartition } from './ops.js';
 import { auditItem, infrastructureUpdateSchema, ITEM_TYPE, keys, parseItem } from './items.js';
 
 /** The repository hash of an update id (`<plane>:<repository hash>:<content hash>`). */
@@ -42,22 +42,9 @@ export function makeDynamoInfrastructureStore(
   return {
     async listInfrastructureUpdates(dataPlanes) {
       const updates = [];
-      for (const dataPlane of [...new Set(dataPlanes)].sort()) {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const result = await doc.send(
-            new QueryCommand({
-              TableName: tableName,
-              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :sk)',
-              ExpressionAttributeValues: { ':pk': `PLANE#${dataPlane}`, ':sk': 'INFRA#' },
-              ConsistentRead: true,
-              ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-            }),
-          );
-          for (const item of result.Items ?? []) updates.push(parseItem(infrastructureUpdateSchema, item));
-          startKey = result.LastEvaluatedKey;
-        } while (startKey !== undefined);
-      }
+      for (const dataPlane of [...new Set(dataPlanes)].sort())
+        for (const item of await queryPartition(doc, tableName, keys.planePk(dataPlane), 'INFRA#'))
+          updates.push(parseItem(infrastructureUpdateSchema, item));
       return updates;
     },
 

@@ -7,9 +7,7 @@
 //   an unknown resource → 404 NOT_FOUND; a binding without role or members → 400 INVALID_ARGUMENT.
 // `anyResource` (the local stack): every secret and repository name exists, with an empty policy.
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { StoredBinding } from './gcs-iam-server.js';
-import { readBody } from './wire.js';
+import { closeServer, listenLocally, makePolicyBook, readBody, type StoredBinding } from './wire.js';
 
 export interface GcpIamServer {
   /** `http://127.0.0.1:<port>`; the clients take `apiEndpoint: 127.0.0.1`, `port` and `protocol: 'http'`. */
@@ -34,18 +32,8 @@ const fault = (res: ServerResponse, code: number, status: string, message: strin
     .end(JSON.stringify({ error: { code, message, status } }));
 
 export async function startGcpIamServer(options: { anyResource?: boolean; port?: number } = {}): Promise<GcpIamServer> {
-  const resources = new Map<string, { bindings: StoredBinding[]; generation: number }>();
+  const book = makePolicyBook();
   const calls: GcpIamServer['calls'] = [];
-  let hook: (() => void) | undefined;
-  const etagOf = (generation: number) => Buffer.from(`policy-${generation}`).toString('base64');
-  const policyOf = (name: string) => {
-    const found = resources.get(name)!;
-    return {
-      version: found.bindings.some((binding) => binding.condition !== undefined) ? 3 : 1,
-      bindings: found.bindings,
-      etag: etagOf(found.generation),
-    };
-  };
   const server = createServer((req, res) => {
     void (async () => {
       const text = await readBody(req);
@@ -57,19 +45,15 @@ export async function startGcpIamServer(options: { anyResource?: boolean; port?:
         calls.push({ method: method ?? '', resource: name, status });
         res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' }).end(JSON.stringify(body));
       };
-      if (!resources.has(name) && options.anyResource === true) resources.set(name, { bindings: [], generation: 1 });
-      const found = resources.get(name);
-      if (found === undefined) {
+      if (!book.has(name) && options.anyResource === true) book.create(name);
+      if (!book.has(name)) {
         calls.push({ method: method ?? '', resource: name, status: 404 });
         return fault(res, 404, 'NOT_FOUND', `${name} not found`);
       }
-      if (method === 'getIamPolicy') return answer(200, policyOf(name));
-      const run = hook;
-      hook = undefined;
-      run?.();
+      if (method === 'getIamPolicy') return answer(200, book.policy(name));
       const body = JSON.parse(text === '' ? '{}' : text) as { policy?: { bindings?: StoredBinding[]; etag?: string } };
-      const policy = body.policy ?? {};
-      if (policy.etag !== undefined && policy.etag !== etagOf(found.generation)) {
+      const written = book.write(name, body.policy?.bindings, body.policy?.etag);
+      if (written === 'stale') {
         calls.push({ method: 'setIamPolicy', resource: name, status: 409 });
         return fault(
           res,
@@ -78,40 +62,20 @@ export async function startGcpIamServer(options: { anyResource?: boolean; port?:
           'There were concurrent policy changes. Please retry the whole read-modify-write with exponential backoff.',
         );
       }
-      const bindings = policy.bindings ?? [];
-      if (bindings.some((b) => typeof b.role !== 'string' || !Array.isArray(b.members) || b.members.length === 0))
+      if (written === 'invalid')
         return fault(res, 400, 'INVALID_ARGUMENT', 'A binding needs a role and at least one member.');
-      found.bindings = bindings.map((binding) => ({
-        role: binding.role,
-        members: [...binding.members],
-        ...(binding.condition === undefined || binding.condition === null ? {} : { condition: binding.condition }),
-      }));
-      found.generation += 1;
-      answer(200, policyOf(name));
+      answer(200, book.policy(name));
     })();
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenLocally(server, options.port);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
-    addResource: (name, bindings = []) => {
-      resources.set(name, { bindings, generation: 1 });
-    },
-    bindingsOf: (name) => resources.get(name)?.bindings ?? [],
-    edit: (name, change) => {
-      const found = resources.get(name)!;
-      found.bindings = change(found.bindings.map((binding) => ({ ...binding, members: [...binding.members] })));
-      found.generation += 1;
-    },
-    beforeWrite: (next) => {
-      hook = next;
-    },
+    addResource: book.create,
+    bindingsOf: book.bindingsOf,
+    edit: book.edit,
+    beforeWrite: book.beforeWrite,
     calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: closeServer(server),
   };
 }

@@ -8,14 +8,9 @@
 // editor), so the client's etag is stale. `anyBucket` (the local stack): every bucket name exists,
 // with an empty policy until something binds there.
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readBody } from './wire.js';
+import { closeServer, listenLocally, makePolicyBook, readBody, type StoredBinding } from './wire.js';
 
-export interface StoredBinding {
-  role: string;
-  members: string[];
-  condition?: { title?: string; expression: string };
-}
+export type { StoredBinding } from './wire.js';
 
 export interface GcsIamServer {
   /** For the Storage client's `apiEndpoint`. */
@@ -42,20 +37,13 @@ export interface GcsIamServerOptions {
 }
 
 export async function startGcsIamServer(options: GcsIamServerOptions = {}): Promise<GcsIamServer> {
-  const buckets = new Map<string, { bindings: StoredBinding[]; generation: number }>();
+  const book = makePolicyBook();
   const calls: GcsIamServer['calls'] = [];
-  let hook: (() => void) | undefined;
-  const etagOf = (generation: number) => Buffer.from(`policy-${generation}`).toString('base64');
-  const policyOf = (name: string) => {
-    const bucket = buckets.get(name)!;
-    return {
-      kind: 'storage#policy',
-      resourceId: `projects/_/buckets/${name}`,
-      version: bucket.bindings.some((binding) => binding.condition !== undefined) ? 3 : 1,
-      bindings: bucket.bindings,
-      etag: etagOf(bucket.generation),
-    };
-  };
+  const policyOf = (name: string) => ({
+    kind: 'storage#policy',
+    resourceId: `projects/_/buckets/${name}`,
+    ...book.policy(name),
+  });
   const server = createServer((req, res) => {
     void (async () => {
       const text = await readBody(req);
@@ -67,56 +55,31 @@ export async function startGcsIamServer(options: GcsIamServerOptions = {}): Prom
         res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' }).end(JSON.stringify(body));
       };
       if (match === null) return fault(res, 404, 'notFound', 'Not Found');
-      if (!buckets.has(name) && options.anyBucket === true && /^[a-z0-9][a-z0-9._-]{1,220}$/.test(name))
-        buckets.set(name, { bindings: [], generation: 1 });
-      if (!buckets.has(name)) {
+      if (!book.has(name) && options.anyBucket === true && /^[a-z0-9][a-z0-9._-]{1,220}$/.test(name)) book.create(name);
+      if (!book.has(name)) {
         calls.push({ method: req.method ?? '', bucket: name, status: 404 });
         return fault(res, 404, 'notFound', 'The specified bucket does not exist.');
       }
       if (req.method === 'GET') return answer(200, policyOf(name));
       if (req.method !== 'PUT') return fault(res, 405, 'methodNotAllowed', 'Method not allowed');
-      const run = hook;
-      hook = undefined;
-      run?.();
       const body = JSON.parse(text) as { bindings?: StoredBinding[]; etag?: string };
-      const bucket = buckets.get(name)!;
-      if (body.etag !== undefined && body.etag !== etagOf(bucket.generation)) {
+      const written = book.write(name, body.bindings, body.etag);
+      if (written === 'stale') {
         calls.push({ method: 'PUT', bucket: name, status: 412 });
         return fault(res, 412, 'conditionNotMet', 'Precondition Failed');
       }
-      const bindings = body.bindings ?? [];
-      if (
-        bindings.some(
-          (binding) =>
-            typeof binding.role !== 'string' || !Array.isArray(binding.members) || binding.members.length === 0,
-        )
-      )
-        return fault(res, 400, 'invalid', 'A binding needs a role and at least one member.');
-      bucket.bindings = bindings.map((binding) => ({ ...binding, members: [...binding.members] }));
-      bucket.generation += 1;
+      if (written === 'invalid') return fault(res, 400, 'invalid', 'A binding needs a role and at least one member.');
       answer(200, policyOf(name));
     })();
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const port = await listenLocally(server, options.port);
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    addBucket: (name, bindings = []) => {
-      buckets.set(name, { bindings, generation: 1 });
-    },
-    bindingsOf: (name) => buckets.get(name)?.bindings ?? [],
-    edit: (name, change) => {
-      const bucket = buckets.get(name)!;
-      bucket.bindings = change(bucket.bindings.map((binding) => ({ ...binding, members: [...binding.members] })));
-      bucket.generation += 1;
-    },
-    beforeWrite: (next) => {
-      hook = next;
-    },
+    endpoint: `http://127.0.0.1:${port}`,
+    addBucket: book.create,
+    bindingsOf: book.bindingsOf,
+    edit: book.edit,
+    beforeWrite: book.beforeWrite,
     calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: closeServer(server),
   };
 }
