@@ -15,7 +15,7 @@ import type { DriftTarget } from '../domain/reconcile/index.js';
 import { GLOBAL_UNIT, type CloudInventoryEntry, type GrantRecord } from '../domain/records.js';
 import type { AppDeps } from './deps.js';
 import { APPLIER_ACTOR, moveGrants, type MoveDeps } from './grant-moves.js';
-import { convergePolicy, type PolicyStore } from './policy-bindings.js';
+import { convergePolicy, PolicyBusyError, type PolicyStore } from './policy-bindings.js';
 import { convergeAssignments, type AssignmentRef, type AssignmentStore } from './role-assignments.js';
 
 /** What grantplane talks to on a GCP or Azure plane (lib/adapters/gcp, lib/adapters/azure). */
@@ -60,7 +60,7 @@ export const isTransientCloudError = (error: unknown): boolean => {
   if (typeof status === 'number') return status === 429 || status >= 500;
   if (typeof value?.code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENOTFOUND)$/.test(value.code))
     return true;
-  return error instanceof Error && /changed \d+ times while grantplane wrote it/.test(error.message);
+  return error instanceof PolicyBusyError;
 };
 
 /** The plane's desired bindings (its desired global members, planned) and the grants they refuse. */

@@ -23,6 +23,11 @@ export interface PolicyOutcome {
   owned: RoleMember[];
 }
 
+/** The policy kept changing under grantplane's writes: nothing written, worth a later retry. */
+export class PolicyBusyError extends Error {
+  override readonly name = 'PolicyBusyError';
+}
+
 /** How often a step is redone after a concurrent change before giving up. */
 export const MAX_POLICY_ATTEMPTS = 5;
 
@@ -60,7 +65,7 @@ export async function convergePolicy(
       if (!isConflict(error)) throw error;
       outcome.conflicts += 1;
       if (attempt >= MAX_POLICY_ATTEMPTS)
-        throw new Error(
+        throw new PolicyBusyError(
           `the IAM policy of ${resource} changed ${attempt} times while grantplane wrote it: nothing of this step was written; it is retried on the next run`,
           { cause: error },
         );
