@@ -31,7 +31,14 @@ const fault = (res: ServerResponse, code: number, status: string, message: strin
     .writeHead(code, { 'content-type': 'application/json; charset=UTF-8' })
     .end(JSON.stringify({ error: { code, message, status } }));
 
-export async function startGcpIamServer(options: { anyResource?: boolean; port?: number } = {}): Promise<GcpIamServer> {
+export async function startGcpIamServer(
+  options: {
+    anyResource?: boolean;
+    port?: number;
+    /** Which bearer tokens are valid (an identity provider's); without it, any is. */
+    acceptsToken?: (token: string) => boolean;
+  } = {},
+): Promise<GcpIamServer> {
   const book = makePolicyBook();
   const calls: GcpIamServer['calls'] = [];
   const server = createServer((req, res) => {
@@ -40,6 +47,14 @@ export async function startGcpIamServer(options: { anyResource?: boolean; port?:
       const url = new URL(req.url ?? '/', 'http://iam.local');
       const match = RESOURCE.exec(decodeURIComponent(url.pathname));
       if (match === null) return fault(res, 404, 'NOT_FOUND', `No route for ${url.pathname}`);
+      const bearer = /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+      if (bearer === undefined || options.acceptsToken?.(bearer) === false)
+        return fault(
+          res,
+          401,
+          'UNAUTHENTICATED',
+          'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.',
+        );
       const [, name = '', method] = match;
       const answer = (status: number, body: unknown) => {
         calls.push({ method: method ?? '', resource: name, status });
