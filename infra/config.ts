@@ -122,7 +122,32 @@ export interface InfraSettings {
    * gcpCredentialConfig, an absolute path or one relative to the repository.
    */
   gcpCredentialConfig: string | null;
+  /**
+   * Azure through AWS outbound identity federation: the Microsoft Entra tenant and the application
+   * (client) id whose federated credential trusts the functions' roles (contexts azureTenantId and
+   * azureClientId, both or neither).
+   */
+  azureFederation: { tenantId: string; clientId: string } | null;
 }
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const azureFederationOf = (read: ContextReader): InfraSettings['azureFederation'] => {
+  const tenantId = optionalString(read, 'azureTenantId');
+  const clientId = optionalString(read, 'azureClientId');
+  if (tenantId === undefined && clientId === undefined) return null;
+  for (const [key, value] of [
+    ['azureTenantId', tenantId],
+    ['azureClientId', clientId],
+  ] as const) {
+    if (value === undefined)
+      throw new InfraConfigError(
+        `context ${key}: missing; Azure federation needs both azureTenantId and azureClientId (the app registration whose federated credential trusts the functions' roles)`,
+      );
+    if (!GUID.test(value)) throw new InfraConfigError(`context ${key}: "${value}" is not a GUID`);
+  }
+  return { tenantId: tenantId!, clientId: clientId! };
+};
 
 /** The GCP credential configuration file: federation only (a service account key is long-lived and refused). */
 const gcpCredentialConfigOf = (read: ContextReader): string | null => {
@@ -332,5 +357,6 @@ export const loadInfraSettings = (read: ContextReader): InfraSettings => {
     serviceName,
     notificationChannels: parsed.notifications?.channels ?? [],
     gcpCredentialConfig: gcpCredentialConfigOf(read),
+    azureFederation: azureFederationOf(read),
   };
 };

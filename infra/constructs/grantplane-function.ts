@@ -3,11 +3,12 @@
 import { existsSync } from 'node:fs';
 import { basename, relative } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ASSERTION_LIFETIME_SECONDS, AZURE_TOKEN_EXCHANGE_AUDIENCE } from '../../lib/domain/cloud/federation.js';
 import { REPO_ROOT } from '../config.js';
 
 /** A Lambda entry file does not exist (yet): synth stops naming it rather than bundling nothing. */
@@ -43,6 +44,8 @@ export interface GrantplaneFunctionProps {
   cloudClients?: boolean;
   /** With cloudClients: a Google credential configuration bundled as gcp-credentials.json. */
   gcpCredentialConfig?: string | null;
+  /** With cloudClients: Azure through AWS outbound identity federation (STS-signed tokens). */
+  azureFederation?: { tenantId: string; clientId: string } | null;
 }
 
 /** Where a function with cloud clients finds the bundled Google credential configuration. */
@@ -109,6 +112,13 @@ export class GrantplaneFunction extends Construct {
         ...(props.cloudClients === true && props.gcpCredentialConfig
           ? { GOOGLE_APPLICATION_CREDENTIALS: BUNDLED_GCP_CREDENTIALS_PATH }
           : {}),
+        ...(props.cloudClients === true && props.azureFederation
+          ? {
+              GRANTPLANE_AZURE_FEDERATION: 'aws',
+              AZURE_TENANT_ID: props.azureFederation.tenantId,
+              AZURE_CLIENT_ID: props.azureFederation.clientId,
+            }
+          : {}),
         ...props.environment,
       },
       bundling: {
@@ -146,9 +156,23 @@ export class GrantplaneFunction extends Construct {
         },
       },
     });
+    if (props.cloudClients === true && props.azureFederation)
+      // Tokens for Microsoft Entra ID's token exchange only, and short-lived ("Controlling access
+      // with IAM policies", outbound identity federation).
+      this.role.addToPolicy(
+        new PolicyStatement({
+          actions: ['sts:GetWebIdentityToken'],
+          resources: ['*'],
+          conditions: {
+            'ForAllValues:StringEquals': { 'sts:IdentityTokenAudience': AZURE_TOKEN_EXCHANGE_AUDIENCE },
+            NumericLessThanEquals: { 'sts:DurationSeconds': ASSERTION_LIFETIME_SECONDS },
+          },
+        }),
+      );
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support only Resource "*".',
+      reason:
+        'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) and sts:GetWebIdentityToken (limited by audience and duration conditions) support only Resource "*".',
     });
   }
 }

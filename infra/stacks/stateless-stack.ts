@@ -153,7 +153,7 @@ export const NOTIFIER_STREAM_FILTERS = [
 
 /** Names of the roles that plane accounts trust; fixed so another account can name them. */
 export const serviceRoleNames = (serviceName: string) =>
-  ({ applier: `${serviceName}-applier`, drift: `${serviceName}-drift` }) as const;
+  ({ applier: `${serviceName}-applier`, drift: `${serviceName}-drift`, driftApi: `${serviceName}-drift-api` }) as const;
 
 export interface StatelessStackProps extends StackProps {
   settings: InfraSettings;
@@ -195,7 +195,9 @@ export class StatelessStack extends Stack {
         description,
         configFile: settings.configFile,
         ...extra,
-        ...(extra.cloudClients === true ? { gcpCredentialConfig: settings.gcpCredentialConfig } : {}),
+        ...(extra.cloudClients === true
+          ? { gcpCredentialConfig: settings.gcpCredentialConfig, azureFederation: settings.azureFederation }
+          : {}),
         environment: { ...tableEnv, ...extra.environment },
       });
 
@@ -386,7 +388,10 @@ export class StatelessStack extends Stack {
         // The console's pages travel in its bundle's folder (functions/http/console.ts reads them).
         ...(group === 'http/console' ? { assets: resolve(functionsDir, 'http/console') } : {}),
         // POST /v1/drift-checks may run the check in-process (functions/drift): GCP and Azure too.
-        ...(group === 'http/drift' ? { cloudClients: true } : {}),
+        // Named when it signs in to Azure: Entra ID trusts a role by its exact ARN.
+        ...(group === 'http/drift'
+          ? { cloudClients: true, ...(settings.azureFederation ? { roleName: roleNames.driftApi } : {}) }
+          : {}),
       });
       const access = TABLE_ACCESS[group];
       if (access !== 'none') grantTable(table, fn.role, access);

@@ -15,9 +15,16 @@ import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../lib/local/dynamodb-local.js';
 import { startIamEmulator, type IamEmulator } from '../../lib/local/iam-emulator/index.js';
+import {
+  startArmAuthorizationServer,
+  STAND_IN_CA_FILE,
+  type ArmAuthorizationServer,
+} from '../../lib/local/cloud/arm-authorization-server.js';
+import { startGcpIamServer, type GcpIamServer } from '../../lib/local/cloud/gcp-iam-server.js';
 import { startGcsIamServer, type GcsIamServer } from '../../lib/local/cloud/gcs-iam-server.js';
 import { apiEvent, type EventInput } from '../functions/events.js';
-import { GCP_PLANE, USER_FLYTE_GSA } from '../helpers/cloud-planes.js';
+import { AZURE_PLANE, GCP_PLANE, SUBSCRIPTION, USER_FLYTE_GSA, USER_IDENTITY } from '../helpers/cloud-planes.js';
+import { startIdentityProviders, type IdentityProviders } from '../helpers/identity-providers.js';
 import { TEST_ACCOUNT_ID, TEST_OIDC, TEST_PLANE_CONFIG_TEXT } from '../helpers/iam.js';
 import {
   startJiraReceiver,
@@ -63,7 +70,19 @@ let sns: SnsReceiver;
 const WEBHOOK_SECRET = 'deployed-tier-webhook-secret';
 const functions = new Map<string, DeployedFunction>();
 let gcs: GcsIamServer;
+let gcpIam: GcpIamServer;
+let arm: ArmAuthorizationServer;
+let identity: IdentityProviders;
 const GSA = USER_FLYTE_GSA;
+const CREDENTIALS = { accessKeyId: 'AKIDDEPLOYED', secretAccessKey: 'deployed-tier' };
+// Workload identity federation from AWS, as deployed (docs/gcp-azure.md "Credentials"): Google's
+// pool provider and the service account it impersonates; the Entra app whose federated credential
+// trusts the functions' role.
+const GOOGLE_AUDIENCE =
+  '//iam.googleapis.com/projects/310492716325/locations/global/workloadIdentityPools/aws-grantplane/providers/grantplane';
+const GRANTPLANE_GSA = 'grantplane@acme-admin.iam.gserviceaccount.com';
+const ENTRA = { tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47', clientId: '3c7d9a2e-1f4b-4e8a-9b6c-5d0e2f1a7b84' };
+const OTHER_PROJECT_SECRET = 'projects/318405726153/secrets/feature-store-password';
 
 /** The function serving a route group or worker, found by the description the stack gives it. */
 const fn = (description: string): DeployedFunction => {
@@ -122,12 +141,45 @@ beforeAll(async () => {
   const jiraSecret = secrets.put('grantplane/jira-api-token', JIRA_ACCOUNT.apiToken);
   gcs = await startGcsIamServer();
   gcs.addBucket('acme-research-data');
+  identity = await startIdentityProviders({
+    roleArn: `arn:aws:iam::${TEST_ACCOUNT_ID}:role/grantplane-applier`,
+    accessKeyId: CREDENTIALS.accessKeyId,
+    googleAudience: GOOGLE_AUDIENCE,
+    googleServiceAccount: GRANTPLANE_GSA,
+    entraTenantId: ENTRA.tenantId,
+    entraClientId: ENTRA.clientId,
+  });
+  // Only tokens from the federation are accepted by the GCP and Azure APIs.
+  gcpIam = await startGcpIamServer({ acceptsToken: identity.googleIssued });
+  gcpIam.addResource(OTHER_PROJECT_SECRET);
+  arm = await startArmAuthorizationServer({ acceptsToken: identity.entraIssued });
+  // What `gcloud iam workload-identity-pools create-cred-config --aws` writes, with the token
+  // exchange and impersonation at the stand-ins.
+  const gcpCredentialConfig = join(mkdtempSync(join(tmpdir(), 'gcp-federation-')), 'federation.json');
+  writeFileSync(
+    gcpCredentialConfig,
+    JSON.stringify({
+      universe_domain: 'googleapis.com',
+      type: 'external_account',
+      audience: GOOGLE_AUDIENCE,
+      subject_token_type: 'urn:ietf:params:aws:token-type:aws4_request',
+      token_url: identity.googleTokenUrl,
+      service_account_impersonation_url: identity.googleImpersonationUrl,
+      credential_source: {
+        environment_id: 'aws1',
+        region_url: 'http://169.254.169.254/latest/meta-data/placement/availability-zone',
+        url: 'http://169.254.169.254/latest/meta-data/iam/security-credentials',
+        regional_cred_verification_url:
+          'https://sts.{region}.amazonaws.com?Action=GetCallerIdentity&Version=2011-06-15',
+      },
+    }),
+  );
   const planes = JSON.parse(TEST_PLANE_CONFIG_TEXT) as { dataPlanes: unknown[] };
   writeFileSync(
     CONFIG,
     JSON.stringify({
       ...planes,
-      dataPlanes: [...planes.dataPlanes, GCP_PLANE],
+      dataPlanes: [...planes.dataPlanes, GCP_PLANE, AZURE_PLANE],
       notifications: {
         consoleUrl: 'https://grantplane.example.com/console',
         channels: [
@@ -154,11 +206,14 @@ beforeAll(async () => {
     jwtIssuer: 'https://acme.okta.com/oauth2/default',
     jwtAudience: 'grantplane',
     homeAccount: TEST_ACCOUNT_ID,
+    gcpCredentialConfig,
+    azureTenantId: ENTRA.tenantId,
+    azureClientId: ENTRA.clientId,
   });
   dynamoLocal = await startDynamoDbLocal({ startTimeoutMs: 60_000 });
   emulator = await startIamEmulator({ accountId: TEST_ACCOUNT_ID });
   emulator.seedDataPlane({ accountId: TEST_ACCOUNT_ID, orgPrefix: 'acme', oidcProvider: TEST_OIDC });
-  const credentials = { accessKeyId: 'AKIDDEPLOYED', secretAccessKey: 'deployed-tier' };
+  const credentials = CREDENTIALS;
   dynamo = new DynamoDBClient({ endpoint: dynamoLocal.endpoint, region: 'us-west-2', credentials });
   streams = new DynamoDBStreamsClient({ endpoint: dynamoLocal.endpoint, region: 'us-west-2', credentials });
   iam = new IAMClient({ endpoint: emulator.endpoint, region: 'us-east-1', credentials });
@@ -195,6 +250,14 @@ beforeAll(async () => {
     // Cloud Storage's own variable (the JSON API's base URL): the GCP client in the shipped side
     // bundle reaches the stand-in.
     STORAGE_EMULATOR_HOST: `${gcs.endpoint}/storage/v1`,
+    // The other GCP and Azure APIs and the identity services, moved to the stand-ins by the
+    // variables docs/gcp-azure.md lists for private and sovereign clouds.
+    GRANTPLANE_SECRET_MANAGER_ENDPOINT: gcpIam.endpoint,
+    GRANTPLANE_ARTIFACT_REGISTRY_ENDPOINT: gcpIam.endpoint,
+    GRANTPLANE_AZURE_ARM_ENDPOINT: arm.endpoint,
+    AZURE_AUTHORITY_HOST: identity.entraAuthorityHost,
+    AWS_ENDPOINT_URL_STS: identity.stsEndpoint,
+    NODE_EXTRA_CA_CERTS: STAND_IN_CA_FILE,
   };
   const ids = resourcesOf(synth.stateless, 'AWS::Lambda::Function').map(([id]) => id);
   const started = await Promise.all(ids.map((logicalId) => startFunction({ synth, logicalId, refs, runtimeEnv })));
@@ -213,6 +276,9 @@ afterAll(async () => {
   await jira?.close();
   await sns?.close();
   await gcs?.close();
+  await gcpIam?.close();
+  await arm?.close();
+  await identity?.close();
 });
 
 describe('the synthesized bundles, run as Lambda runs them', () => {
@@ -227,7 +293,11 @@ describe('the synthesized bundles, run as Lambda runs them', () => {
           'Environment'
         ] as { Variables?: Record<string, unknown> } | undefined
       )?.Variables;
-      const cloud = variables?.['GRANTPLANE_CLOUD_CLIENTS'] === './cloud-clients.mjs' ? ['cloud-clients.mjs'] : [];
+      // (and the Google federation configuration, deployed with -c gcpCredentialConfig).
+      const cloud =
+        variables?.['GRANTPLANE_CLOUD_CLIENTS'] === './cloud-clients.mjs'
+          ? ['cloud-clients.mjs', 'gcp-credentials.json']
+          : [];
       expect(readdirSync(f.folder).sort(), f.logicalId).toEqual(
         [...pages, ...cloud, 'grantplane.config.yaml', 'index.mjs', 'index.mjs.map'].sort(),
       );
@@ -454,6 +524,89 @@ catch (error) { process.stdout.write(error.stack); }`,
       status: 'revoked',
     });
     expect(gcs.bindingsOf('acme-research-data')).toEqual([]);
+  });
+
+  it('a Secret Manager and an Azure Blob grant through the bundles, signed in by federation from AWS: no key, no client secret ("Enabling Google Secret Manager", "Enabling Azure Blob Storage")', async () => {
+    // What -c gcpCredentialConfig, azureTenantId and azureClientId put on the functions.
+    const applier = fn('applier (table stream to IAM)');
+    const template = resourcesOf(synth.stateless, 'AWS::Lambda::Function').find(
+      ([id]) => id === applier.logicalId,
+    )?.[1];
+    expect((template?.Properties?.['Environment'] as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+      GOOGLE_APPLICATION_CREDENTIALS: '/var/task/gcp-credentials.json',
+      GRANTPLANE_AZURE_FEDERATION: 'aws',
+      AZURE_TENANT_ID: ENTRA.tenantId,
+      AZURE_CLIENT_ID: ENTRA.clientId,
+    });
+    expect(JSON.stringify(resourcesOf(synth.stateless, 'AWS::IAM::Policy'))).toContain(
+      JSON.stringify({
+        Action: 'sts:GetWebIdentityToken',
+        Condition: {
+          'ForAllValues:StringEquals': { 'sts:IdentityTokenAudience': 'api://AzureADTokenExchange' },
+          NumericLessThanEquals: { 'sts:DurationSeconds': 300 },
+        },
+        Effect: 'Allow',
+        Resource: '*',
+      }),
+    );
+
+    const submit = async (request: Record<string, unknown>) => {
+      const submitted = await http('http/grants', {
+        method: 'POST',
+        path: '/v1/grants',
+        caller: ALICE,
+        body: { scope: { type: 'global' }, justification: 'feature store jobs', ...request },
+      });
+      expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
+      const id = String(submitted.body['id']);
+      const approved = await http('http/grants', { method: 'POST', path: `/v1/grants/${id}/approve`, caller: BOB });
+      expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+      return id;
+    };
+    const status = async (id: string) =>
+      (await http('http/grants', { method: 'GET', path: `/v1/grants/${id}`, caller: ALICE })).body['status'];
+    const secretGrant = await submit({
+      dataPlane: 'research-gcp',
+      resource: { type: 'gcp-secret', secret: OTHER_PROJECT_SECRET },
+    });
+    const blobGrant = await submit({
+      dataPlane: 'lab-azure',
+      resource: {
+        type: 'azure-blob',
+        resourceGroup: 'ml-data',
+        storageAccount: 'acmemldata',
+        container: 'features',
+        access: 'read',
+      },
+    });
+    await deliverStream();
+    expect([await status(secretGrant), await status(blobGrant)]).toEqual(['active', 'active']);
+    expect(gcpIam.bindingsOf(OTHER_PROJECT_SECRET)).toEqual([
+      { role: 'roles/secretmanager.secretAccessor', members: [`serviceAccount:${GSA}`] },
+    ]);
+    const container = `/subscriptions/${SUBSCRIPTION}/resourceGroups/ml-data/providers/Microsoft.Storage/storageAccounts/acmemldata/blobServices/default/containers/features`;
+    expect([...arm.assignments.values()]).toEqual([
+      expect.objectContaining({
+        scope: container,
+        principalId: USER_IDENTITY,
+        // Storage Blob Data Reader
+        roleDefinitionId: expect.stringMatching(/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1$/),
+      }),
+    ]);
+    // Signed in by the chain the documents describe: STS's token exchanged at Entra ID; the AWS
+    // request exchanged at Google's STS, then the service account impersonated. Nothing refused.
+    expect(new Set(identity.log.map((entry) => `${entry.service} ${entry.issued}`))).toEqual(
+      new Set(['sts true', 'entra true', 'google-sts true', 'google-iamcredentials true']),
+    );
+
+    for (const id of [secretGrant, blobGrant])
+      expect((await http('http/grants', { method: 'DELETE', path: `/v1/grants/${id}`, caller: ALICE })).status).toBe(
+        202,
+      );
+    await deliverStream();
+    expect([await status(secretGrant), await status(blobGrant)]).toEqual(['revoked', 'revoked']);
+    expect(gcpIam.bindingsOf(OTHER_PROJECT_SECRET)).toEqual([]);
+    expect(arm.assignments.size).toBe(0);
   });
 
   it('every other function starts and answers its routes (health, sources, attributes, console, webhook)', async () => {

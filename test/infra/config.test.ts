@@ -116,6 +116,22 @@ describe('loadInfraSettings', () => {
     );
   });
 
+  it('takes Azure federation as a tenant and client id, both or neither (docs/gcp-azure.md "Credentials")', () => {
+    const file = configFile(PLANE());
+    const tenant = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+    const client = '11111111-2222-3333-4444-555555555555';
+    expect(
+      loadInfraSettings(reader({ ...base(file), azureTenantId: tenant, azureClientId: client })).azureFederation,
+    ).toEqual({ tenantId: tenant, clientId: client });
+    expect(loadInfraSettings(reader(base(file))).azureFederation).toBeNull();
+    expect(() => loadInfraSettings(reader({ ...base(file), azureTenantId: tenant }))).toThrow(
+      /^context azureClientId: missing; Azure federation needs both azureTenantId and azureClientId/,
+    );
+    expect(() => loadInfraSettings(reader({ ...base(file), azureTenantId: 'acme', azureClientId: client }))).toThrow(
+      'context azureTenantId: "acme" is not a GUID',
+    );
+  });
+
   it('takes the drift schedule, audiences and alarm e-mail from context', () => {
     const settings = loadInfraSettings(
       reader({

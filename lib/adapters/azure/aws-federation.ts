@@ -5,12 +5,7 @@
 // or user-assigned identity grantplane acts as. The assertion is what ClientAssertionCredential
 // presents; one token serves every exchange until shortly before it expires.
 import { GetWebIdentityTokenCommand, type STSClient } from '@aws-sdk/client-sts';
-
-/** The audience a federated identity credential of Microsoft Entra ID expects. */
-export const AZURE_TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
-
-/** The token's lifetime: STS's default, the most the documented IAM condition lets the role mint. */
-export const ASSERTION_LIFETIME_SECONDS = 300;
+import { ASSERTION_LIFETIME_SECONDS, AZURE_TOKEN_EXCHANGE_AUDIENCE } from '../../domain/cloud/federation.js';
 
 /** How long before its expiry a token is no longer handed out (Entra ID must still accept it). */
 const RENEW_BEFORE_MS = 60_000;
