@@ -1,15 +1,18 @@
 // Targets: the compiled desired state per (plane, project-domain) and per plane (global), what was
 // last applied, and the pair's uctl file (docs/rules.md, docs/api.md GET /v1/targets).
+import type { OtherDataPlaneConfig } from '../domain/config.js';
 import { NotFoundError } from '../domain/errors.js';
 import { canonicalJson } from '../domain/compile/hash.js';
 import { planDesired, type DesiredPlan } from '../domain/desired.js';
 import { blastRadius } from '../domain/reconcile/blast-radius.js';
-import type { CompiledTarget, Scope } from '../domain/model.js';
+import type { CloudBinding, CompiledTarget, Scope } from '../domain/model.js';
 import {
   planeOfTargetKey,
   targetKey,
   unitOf,
   type AttributeUpdate,
+  type CloudInventoryEntry,
+  type CloudPlaneState,
   type DesiredTargetWrite,
   type GrantRecord,
   type HeldChange,
@@ -18,6 +21,7 @@ import {
   type TargetRecord,
   type UnitSnapshot,
 } from '../domain/records.js';
+import { desiredBindings } from './cloud-apply.js';
 import { decodeCursor, encodeCursor, invalidCursor } from './cursor.js';
 import { pageLimit, withConflictRetry, type AppDeps } from './deps.js';
 import { recordInfrastructureUpdates } from './infrastructure.js';
@@ -28,6 +32,27 @@ export interface TargetView extends TargetRecord {
   uctlUpdate: AttributeUpdate | null;
   /** Global target: the plane's tracked infrastructure updates (cross-account ECR repository policies). */
   infrastructureUpdates?: InfrastructureUpdate[];
+}
+
+/**
+ * A GCP or Azure plane's one target, `<plane>#global` (docs/gcp-azure.md): the bindings its desired
+ * global grants make, the last apply, and what grantplane holds on each resource (its inventory,
+ * the only bindings it ever removes).
+ */
+export interface CloudTargetView {
+  targetKey: string;
+  dataPlane: string;
+  cloud: 'gcp' | 'azure';
+  scope: { type: 'global' };
+  /** `pending`: desired bindings the applier has not applied yet (no apply recorded). */
+  state: CloudPlaneState['state'] | 'pending';
+  updatedAt?: string;
+  lastAppliedAt?: string;
+  lastError?: string;
+  /** The bindings the plane's desired global grants make (resource, role, member), as planned now. */
+  bindings: CloudBinding[];
+  /** Per resource, what grantplane bound there: `<role> <member>` pairs (GCP), assignment names (Azure). */
+  inventory: Omit<CloudInventoryEntry, 'dataPlane' | 'cloud'>[];
 }
 
 export { attributesInput, planRequestOf } from '../domain/desired.js';
@@ -298,35 +323,98 @@ const viewOf = async (deps: AppDeps, target: TargetRecord): Promise<TargetView> 
   return { ...target, uctlUpdate };
 };
 
+/** A GCP or Azure plane's target, or null when it has nothing desired, applied or held. */
+async function cloudTargetOf(deps: AppDeps, plane: OtherDataPlaneConfig): Promise<CloudTargetView | null> {
+  const [state, inventory, desired] = await Promise.all([
+    deps.cloud.getCloudState(plane.name),
+    deps.cloud.listInventory(plane.name),
+    desiredBindings(deps, plane),
+  ]);
+  const held = inventory.filter((entry) => entry.owned.length > 0);
+  if (state === null && held.length === 0 && desired.bindings.length === 0) return null;
+  return {
+    targetKey: targetKey(plane.name, { type: 'global' }),
+    dataPlane: plane.name,
+    cloud: plane.cloud,
+    scope: { type: 'global' },
+    state: state?.state ?? 'pending',
+    ...(state === null ? {} : { updatedAt: state.updatedAt }),
+    ...(state?.lastAppliedAt === undefined ? {} : { lastAppliedAt: state.lastAppliedAt }),
+    ...(state?.lastError === undefined ? {} : { lastError: state.lastError }),
+    bindings: desired.bindings,
+    inventory: held.map(({ resource, owned, updatedAt }) => ({ resource, owned, updatedAt })),
+  };
+}
+
+const cloudPlanes = (deps: AppDeps): OtherDataPlaneConfig[] =>
+  deps.config.dataPlanes.filter((plane): plane is OtherDataPlaneConfig => plane.cloud !== 'aws');
+
 /**
- * Stored targets (optionally of one plane), ordered by target key, cursor-paged like every list
- * (docs/api.md: `{items, nextCursor}`, limit ≤ 100).
+ * Targets (optionally of one plane), ordered by target key, cursor-paged like every list
+ * (docs/api.md: `{items, nextCursor}`, limit ≤ 100): the stored AWS targets, and each GCP or Azure
+ * plane's one target in its place in key order.
  */
 export const listTargets = async (
   deps: AppDeps,
   filter: { dataPlane?: string } = {},
   page: { limit?: number; cursor?: string } = {},
-): Promise<Page<TargetView>> => {
+): Promise<Page<TargetView | CloudTargetView>> => {
   const limit = pageLimit(page.limit);
   const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
   // A cursor of another plane's listing names a key this one never returned.
   if (after !== undefined && filter.dataPlane !== undefined && planeOfTargetKey(after) !== filter.dataPlane)
     throw invalidCursor();
-  const found = await deps.targets.pageTargets(filter.dataPlane, {
-    limit,
-    ...(after === undefined ? {} : { after }),
-  });
-  const items = await Promise.all(found.items.map((target) => viewOf(deps, target)));
-  const last = found.items[found.items.length - 1];
-  return found.more && last !== undefined ? { items, nextCursor: encodeCursor(last.targetKey) } : { items };
+  const clouds = cloudPlanes(deps).filter(
+    (plane) =>
+      (filter.dataPlane === undefined || plane.name === filter.dataPlane) &&
+      (after === undefined || targetKey(plane.name, { type: 'global' }) > after),
+  );
+  const onlyCloud = filter.dataPlane !== undefined && clouds.some((plane) => plane.name === filter.dataPlane);
+  const found = onlyCloud
+    ? { items: [], more: false }
+    : await deps.targets.pageTargets(filter.dataPlane, { limit, ...(after === undefined ? {} : { after }) });
+  // A cloud plane whose key sorts after a full page's last stored key belongs to a later page.
+  const bound = found.more ? found.items[found.items.length - 1]?.targetKey : undefined;
+  const [stored, cloud] = await Promise.all([
+    Promise.all(found.items.map((target) => viewOf(deps, target))),
+    Promise.all(
+      clouds
+        .filter((plane) => bound === undefined || targetKey(plane.name, { type: 'global' }) <= bound)
+        .map((plane) => cloudTargetOf(deps, plane)),
+    ),
+  ]);
+  const merged = [...stored, ...cloud.filter((view): view is CloudTargetView => view !== null)].sort((a, b) =>
+    a.targetKey < b.targetKey ? -1 : 1,
+  );
+  const items = merged.slice(0, limit);
+  const last = items[items.length - 1];
+  return (found.more || merged.length > limit) && last !== undefined
+    ? { items, nextCursor: encodeCursor(last.targetKey) }
+    : { items };
 };
 
 /** One target: `GET /v1/targets/{dataPlane}/{project}/{domain}` or `.../{dataPlane}/global`. */
-export const getTarget = async (deps: AppDeps, input: { dataPlane: string; scope: Scope }): Promise<TargetView> => {
-  if (!deps.config.dataPlanes.some((plane) => plane.name === input.dataPlane)) {
+export const getTarget = async (
+  deps: AppDeps,
+  input: { dataPlane: string; scope: Scope },
+): Promise<TargetView | CloudTargetView> => {
+  const plane = deps.config.dataPlanes.find((each) => each.name === input.dataPlane);
+  if (plane === undefined) {
     throw new NotFoundError('data-plane.not-found', `No data plane is named "${input.dataPlane}"`);
   }
   const key = targetKey(input.dataPlane, input.scope);
+  if (plane.cloud !== 'aws') {
+    // Project-domain access on GCP and Azure is set up by the Union.ai team, never by grantplane.
+    const cloud = input.scope.type === 'global' ? await cloudTargetOf(deps, plane) : null;
+    if (cloud === null)
+      throw new NotFoundError(
+        'target.not-found',
+        input.scope.type === 'global'
+          ? `No target ${key}: no grant of it was ever approved`
+          : `No target ${key}: on ${plane.cloud === 'gcp' ? 'GCP' : 'Azure'} planes grantplane applies global grants only; see /v1/targets/${plane.name}/global`,
+      );
+    return cloud;
+  }
   const target = await deps.targets.getTarget(key);
   if (target === null) {
     throw new NotFoundError('target.not-found', `No target ${key}: no grant of it was ever approved`);

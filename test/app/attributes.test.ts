@@ -7,12 +7,15 @@ import {
   parseUctlAttributes,
 } from '../../lib/app/attributes.js';
 import { approveGrant, submitGrant } from '../../lib/app/grants.js';
-import { getTarget, listTargets } from '../../lib/app/targets.js';
+import { getTarget as getAnyTarget, listTargets, type TargetView } from '../../lib/app/targets.js';
 import { BadRequestError, NotFoundError, ValidationError } from '../../lib/domain/errors.js';
 import type { Identity } from '../../lib/domain/ports.js';
 import type { AttributeUpdate } from '../../lib/domain/records.js';
 import { appDeps } from '../helpers/dynamo.js';
 import { failure } from '../helpers/failure.js';
+
+/** An AWS plane's target (these tests' planes are all AWS). */
+const getTarget = async (...args: Parameters<typeof getAnyTarget>) => (await getAnyTarget(...args)) as TargetView;
 
 let deps: Awaited<ReturnType<typeof appDeps>>;
 const admin: Identity = { sub: 'root', roles: ['admin'] };

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { applyPendingTargets, applyTargets, type ApplierDeps } from '../../lib/app/applier.js';
 import { runDriftCheck } from '../../lib/app/drift-run.js';
 import { approveGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
+import { getTarget, listTargets } from '../../lib/app/targets.js';
 import { makeMemoryPolicyTagCache } from '../../lib/app/drift-run.js';
 import type { Identity } from '../../lib/domain/ports.js';
 import type { GrantRecord } from '../../lib/domain/records.js';
@@ -340,5 +341,73 @@ describe('"Enabling Azure Blob Storage": Storage Blob Data Contributor for the u
     await applyTargets(deps, ['lab-azure#global']);
     expect((await grant(g.id)).status).toBe('revoked');
     expect([...cloud.arm.assignments.values()].some((a) => a.scope.endsWith('/secrets/api-token'))).toBe(false);
+  });
+});
+
+describe("GET /v1/targets on GCP and Azure planes (docs/api.md): the plane's one target, <plane>#global", () => {
+  it('pending before the applier runs, then applied with its bindings and inventory; listed in key order beside AWS targets; 404 before any grant', async () => {
+    await expect(getTarget(deps, { dataPlane: 'lab-azure', scope: { type: 'global' } })).rejects.toMatchObject({
+      code: 'target.not-found',
+    });
+    await expect(
+      getTarget(deps, {
+        dataPlane: 'lab-azure',
+        scope: { type: 'project-domain', project: 'p', domain: 'development' },
+      }),
+    ).rejects.toThrow(
+      'No target lab-azure#p#development: on Azure planes grantplane applies global grants only; see /v1/targets/lab-azure/global',
+    );
+    cloud.gcs.addBucket('acme-listed', []);
+    await approved({ dataPlane: 'research-gcp', resource: { type: 'gcs', bucket: 'acme-listed', access: 'read' } });
+    await approved({
+      dataPlane: 'lab-azure',
+      resource: {
+        type: 'azure-blob',
+        resourceGroup: 'ml-data',
+        storageAccount: 'acmemldata',
+        container: 'features',
+        access: 'read',
+      },
+    });
+    expect(await getTarget(deps, { dataPlane: 'research-gcp', scope: { type: 'global' } })).toEqual({
+      targetKey: 'research-gcp#global',
+      dataPlane: 'research-gcp',
+      cloud: 'gcp',
+      scope: { type: 'global' },
+      state: 'pending',
+      bindings: [
+        expect.objectContaining({
+          resource: 'projects/_/buckets/acme-listed',
+          role: 'roles/storage.objectViewer',
+          member: GSA,
+        }),
+      ],
+      inventory: [],
+    });
+
+    await applyTargets(deps, ['research-gcp#global', 'lab-azure#global']);
+    expect(await getTarget(deps, { dataPlane: 'research-gcp', scope: { type: 'global' } })).toMatchObject({
+      state: 'applied',
+      lastAppliedAt: expect.any(String),
+      inventory: [{ resource: 'projects/_/buckets/acme-listed', owned: [`roles/storage.objectViewer ${GSA}`] }],
+    });
+    const azure = await getTarget(deps, { dataPlane: 'lab-azure', scope: { type: 'global' } });
+    expect(azure).toMatchObject({
+      state: 'applied',
+      bindings: [
+        expect.objectContaining({ resource: CONTAINER_SCOPE, role: 'Storage Blob Data Reader', member: IDENTITY }),
+      ],
+      inventory: [{ resource: CONTAINER_SCOPE, owned: [expect.stringMatching(/^[0-9a-f-]{36}$/)] }],
+    });
+
+    // Listed in key order, paged like every list; filtered to one plane.
+    const all = await listTargets(deps);
+    expect(all.items.map((item) => item.targetKey)).toEqual(['lab-azure#global', 'research-gcp#global']);
+    const first = await listTargets(deps, {}, { limit: 1 });
+    expect(first.items.map((item) => item.targetKey)).toEqual(['lab-azure#global']);
+    expect(first.nextCursor).toBeDefined();
+    const second = await listTargets(deps, {}, { limit: 1, cursor: first.nextCursor! });
+    expect(second).toEqual({ items: [expect.objectContaining({ targetKey: 'research-gcp#global' })] });
+    expect((await listTargets(deps, { dataPlane: 'lab-azure' })).items).toEqual([azure]);
   });
 });

@@ -6,9 +6,12 @@ import { applyPendingTargets } from '../../lib/app/applier.js';
 import { acknowledgeAttributeUpdate, listAttributeUpdates } from '../../lib/app/attributes.js';
 import { approveGrant, getGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
 import { acknowledgeInfrastructureUpdate, listInfrastructureUpdates } from '../../lib/app/infrastructure.js';
-import { getTarget } from '../../lib/app/targets.js';
+import { getTarget as getAnyTarget, type TargetView } from '../../lib/app/targets.js';
 import type { Identity } from '../../lib/domain/ports.js';
 import { eachTestApplier, type ApplierTestDeps } from '../helpers/applier.js';
+
+/** An AWS plane's target (these tests' planes are all AWS). */
+const getTarget = async (...args: Parameters<typeof getAnyTarget>) => (await getAnyTarget(...args)) as TargetView;
 
 const alice: Identity = { sub: 'alice', roles: ['requester'] };
 const bob: Identity = { sub: 'bob', roles: ['approver'] };
