@@ -15,6 +15,8 @@ import { startCloudStandIns, type CloudStandIns } from '../../lib/local/cloud/in
 import { silentLog } from '../helpers/applier.js';
 import {
   AZURE_PLANE,
+  FEATURES_CONTAINER,
+  FEATURES_CONTAINER_SCOPE,
   FLYTE_WORKER_GSA,
   GCP_PLANE,
   KUBELET,
@@ -31,7 +33,7 @@ const GSA = `serviceAccount:${USER_FLYTE_GSA}`;
 const IDENTITY = USER_IDENTITY;
 const TEAM = 'group:data-team@acme.example';
 const WORKER = `serviceAccount:${FLYTE_WORKER_GSA}`;
-const CONTAINER_SCOPE = `/subscriptions/${SUBSCRIPTION}/resourceGroups/ml-data/providers/Microsoft.Storage/storageAccounts/acmemldata/blobServices/default/containers/features`;
+const CONTAINER_SCOPE = FEATURES_CONTAINER_SCOPE;
 
 const CONFIG = { dataPlanes: [GCP_PLANE, AZURE_PLANE] };
 
@@ -255,13 +257,7 @@ describe('"Enabling Azure Blob Storage": Storage Blob Data Contributor for the u
   it('one grant: applied under its deterministic name, re-applied with 0 writes, drifted and repaired, revoked', async () => {
     const g = await approved({
       dataPlane: 'lab-azure',
-      resource: {
-        type: 'azure-blob',
-        resourceGroup: 'ml-data',
-        storageAccount: 'acmemldata',
-        container: 'features',
-        access: 'read-write',
-      },
+      resource: { ...FEATURES_CONTAINER, access: 'read-write' },
     });
     const [applied] = await applyTargets(deps, ['lab-azure#global']);
     expect(applied?.outcome).toBe('applied');
@@ -361,13 +357,7 @@ describe("GET /v1/targets on GCP and Azure planes (docs/api.md): the plane's one
     await approved({ dataPlane: 'research-gcp', resource: { type: 'gcs', bucket: 'acme-listed', access: 'read' } });
     await approved({
       dataPlane: 'lab-azure',
-      resource: {
-        type: 'azure-blob',
-        resourceGroup: 'ml-data',
-        storageAccount: 'acmemldata',
-        container: 'features',
-        access: 'read',
-      },
+      resource: { ...FEATURES_CONTAINER, access: 'read' },
     });
     expect(await getTarget(deps, { dataPlane: 'research-gcp', scope: { type: 'global' } })).toEqual({
       targetKey: 'research-gcp#global',

@@ -23,7 +23,14 @@ import {
 import { startGcpIamServer, type GcpIamServer } from '../../lib/local/cloud/gcp-iam-server.js';
 import { startGcsIamServer, type GcsIamServer } from '../../lib/local/cloud/gcs-iam-server.js';
 import { apiEvent, type EventInput } from '../functions/events.js';
-import { AZURE_PLANE, GCP_PLANE, SUBSCRIPTION, USER_FLYTE_GSA, USER_IDENTITY } from '../helpers/cloud-planes.js';
+import {
+  AZURE_PLANE,
+  FEATURES_CONTAINER,
+  FEATURES_CONTAINER_SCOPE,
+  GCP_PLANE,
+  USER_FLYTE_GSA,
+  USER_IDENTITY,
+} from '../helpers/cloud-planes.js';
 import { startIdentityProviders, type IdentityProviders } from '../helpers/identity-providers.js';
 import { TEST_ACCOUNT_ID, TEST_OIDC, TEST_PLANE_CONFIG_TEXT } from '../helpers/iam.js';
 import {
@@ -571,20 +578,14 @@ catch (error) { process.stdout.write(error.stack); }`,
     });
     const blobGrant = await submit({
       dataPlane: 'lab-azure',
-      resource: {
-        type: 'azure-blob',
-        resourceGroup: 'ml-data',
-        storageAccount: 'acmemldata',
-        container: 'features',
-        access: 'read',
-      },
+      resource: { ...FEATURES_CONTAINER, access: 'read' },
     });
     await deliverStream();
     expect([await status(secretGrant), await status(blobGrant)]).toEqual(['active', 'active']);
     expect(gcpIam.bindingsOf(OTHER_PROJECT_SECRET)).toEqual([
       { role: 'roles/secretmanager.secretAccessor', members: [`serviceAccount:${GSA}`] },
     ]);
-    const container = `/subscriptions/${SUBSCRIPTION}/resourceGroups/ml-data/providers/Microsoft.Storage/storageAccounts/acmemldata/blobServices/default/containers/features`;
+    const container = FEATURES_CONTAINER_SCOPE;
     expect([...arm.assignments.values()]).toEqual([
       expect.objectContaining({
         scope: container,

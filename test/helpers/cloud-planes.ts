@@ -28,3 +28,12 @@ export const AZURE_PLANE = {
   userFlyteIdentityPrincipalId: USER_IDENTITY,
   kubeletPrincipalId: KUBELET,
 };
+
+/** The example Blob Storage container of the Azure tests ("Enabling Azure Blob Storage"), and its scope. */
+export const FEATURES_CONTAINER = {
+  type: 'azure-blob',
+  resourceGroup: 'ml-data',
+  storageAccount: 'acmemldata',
+  container: 'features',
+} as const;
+export const FEATURES_CONTAINER_SCOPE = `/subscriptions/${SUBSCRIPTION}/resourceGroups/ml-data/providers/Microsoft.Storage/storageAccounts/acmemldata/blobServices/default/containers/features`;

@@ -1,13 +1,17 @@
-// docs/gcp-azure.md's walkthrough of a Cloud Storage grant, run as printed against `npm start`'s
-// stack (only the API and Cloud Storage stand-in addresses differ): approve → active with the two
-// bindings, a binding removed by hand → drift reported and repaired by the sweep (enforce), revoke →
-// grantplane's bindings gone. Its own file: the handlers wire to the first stack they meet.
+// docs/gcp-azure.md's walkthroughs, each run as printed against `npm start`'s stack (only the API and
+// stand-in addresses differ). Cloud Storage: approve → active with the two bindings, a binding
+// removed by hand → drift reported and repaired by the sweep (enforce), revoke → grantplane's
+// bindings gone. Azure Blob Storage: approve → active with Storage Blob Data Contributor, the
+// assignment deleted by hand → put back by the sweep under the same name, revoke → gone. Their own
+// file: the handlers wire to the first stack they meet.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startE2eStack, type E2eStack } from '../helpers/local-stack.js';
 import { blockUnder, runInBash } from '../helpers/walkthrough.js';
 
 const DEFAULT_API = 'API=http://127.0.0.1:8080';
 const DEFAULT_GCS = /^GCS=http:\/\/127\.0\.0\.1:4610\b/m;
+const DEFAULT_ARM = /^ARM=https:\/\/127\.0\.0\.1:4612\b/m;
+const CONTRIBUTOR = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe';
 const GSA = 'serviceAccount:acme-userflyterol-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com';
 
 let e2e: E2eStack;
@@ -52,6 +56,37 @@ describe('docs/gcp-azure.md walkthrough of a Cloud Storage grant ("Enabling Goog
       'revoking',
       'revoked',
       'roles: none',
+    ]);
+  }, 150_000);
+});
+
+describe('docs/gcp-azure.md walkthrough of an Azure Blob Storage grant ("Enabling Azure Blob Storage", run in bash as printed)', () => {
+  it('active with Storage Blob Data Contributor, a deleted assignment put back under its name, revoked with nothing left', async () => {
+    // Prepare: the block as a reader pastes it, pointed at this stack
+    const block = blockUnder('docs/gcp-azure.md', '## Walkthrough: an Azure Blob Storage grant on `npm start`');
+    expect(block.split('\n')[0]).toBe(DEFAULT_API);
+    expect(block).toMatch(DEFAULT_ARM);
+    const arm = e2e.stack.cloudEndpoints?.arm;
+    expect(arm).toBeDefined();
+    const script = block.replace(DEFAULT_API, `API=${e2e.stack.url}`).replace(DEFAULT_ARM, `ARM=${arm}`);
+
+    // Act
+    const { stdout } = await runInBash(script);
+
+    // Assess: each answer the comments in the block name, in order
+    const lines = stdout.trim().split('\n');
+    expect(lines[0], stdout).toMatch(/^grant [0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(lines.slice(1), stdout).toEqual([
+      'approved',
+      'active',
+      expect.stringMatching(new RegExp(`^assigned: ${CONTRIBUTOR} [0-9a-f-]{36}$`)),
+      'applied',
+      'assigned: none',
+      '0',
+      'same name',
+      'revoking',
+      'revoked',
+      'assigned: none',
     ]);
   }, 150_000);
 });
