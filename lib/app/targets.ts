@@ -13,6 +13,7 @@ import {
   type AttributeUpdate,
   type CloudInventoryEntry,
   type CloudPlaneState,
+  globalTargetKey,
   type DesiredTargetWrite,
   type GrantRecord,
   type HeldChange,
@@ -333,7 +334,7 @@ async function cloudTargetOf(deps: AppDeps, plane: OtherDataPlaneConfig): Promis
   const held = inventory.filter((entry) => entry.owned.length > 0);
   if (state === null && held.length === 0 && desired.bindings.length === 0) return null;
   return {
-    targetKey: targetKey(plane.name, { type: 'global' }),
+    targetKey: globalTargetKey(plane.name),
     dataPlane: plane.name,
     cloud: plane.cloud,
     scope: { type: 'global' },
@@ -367,7 +368,7 @@ export const listTargets = async (
   const clouds = cloudPlanes(deps).filter(
     (plane) =>
       (filter.dataPlane === undefined || plane.name === filter.dataPlane) &&
-      (after === undefined || targetKey(plane.name, { type: 'global' }) > after),
+      (after === undefined || globalTargetKey(plane.name) > after),
   );
   const onlyCloud = filter.dataPlane !== undefined && clouds.some((plane) => plane.name === filter.dataPlane);
   const found = onlyCloud
@@ -379,7 +380,7 @@ export const listTargets = async (
     Promise.all(found.items.map((target) => viewOf(deps, target))),
     Promise.all(
       clouds
-        .filter((plane) => bound === undefined || targetKey(plane.name, { type: 'global' }) <= bound)
+        .filter((plane) => bound === undefined || globalTargetKey(plane.name) <= bound)
         .map((plane) => cloudTargetOf(deps, plane)),
     ),
   ]);

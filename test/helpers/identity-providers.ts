@@ -15,7 +15,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { STAND_IN_CA as STAND_IN_CERT, STAND_IN_KEY } from '../../lib/local/cloud/arm-authorization-server.js';
-import { closeServer, readBody } from '../../lib/local/cloud/wire.js';
+import { bearerToken, closeServer, readBody } from '../../lib/local/cloud/wire.js';
 
 export interface IdentityProvidersOptions {
   /** The ARN STS puts in `sub`: the role the calling function runs as. */
@@ -192,7 +192,7 @@ export async function startIdentityProviders(options: IdentityProvidersOptions):
   };
 
   const googleImpersonate = async (req: IncomingMessage, res: ServerResponse, account: string) => {
-    const bearer = /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ''))?.[1] ?? '';
+    const bearer = bearerToken(req) ?? '';
     if ((issued.googleFederated.get(bearer) ?? 0) < Date.now())
       return sendJson(res, 401, {
         error: { code: 401, status: 'UNAUTHENTICATED', message: refuse('google-iamcredentials', 'no federated token') },

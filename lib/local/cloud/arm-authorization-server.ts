@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { readBody } from './wire.js';
+import { bearerToken, readBody } from './wire.js';
 
 const TLS_DIR = new URL('./tls/', import.meta.url);
 /** The stand-in's certificate, for the client's `tlsOptions.ca`. */
@@ -83,9 +83,10 @@ export async function startArmAuthorizationServer(
         res.end(body === undefined ? undefined : JSON.stringify(body));
       };
       const error = (status: number, code: string, message: string) => answer(status, { error: { code, message } });
-      if (!/^Bearer \S+$/.test(String(req.headers.authorization ?? '')))
+      const bearer = bearerToken(req);
+      if (bearer === undefined)
         return error(401, 'AuthenticationFailed', 'Authentication failed. The Authorization header is missing.');
-      if (options.acceptsToken?.(String(req.headers.authorization).slice('Bearer '.length)) === false)
+      if (options.acceptsToken?.(bearer) === false)
         return error(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
       if (url.searchParams.get('api-version') !== '2022-04-01')
         return error(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required.');

@@ -7,7 +7,7 @@
 //   an unknown resource → 404 NOT_FOUND; a binding without role or members → 400 INVALID_ARGUMENT.
 // `anyResource` (the local stack): every secret and repository name exists, with an empty policy.
 import { createServer, type ServerResponse } from 'node:http';
-import { closeServer, listenLocally, makePolicyBook, readBody, type StoredBinding } from './wire.js';
+import { bearerToken, closeServer, listenLocally, makePolicyBook, readBody, type StoredBinding } from './wire.js';
 
 export interface GcpIamServer {
   /** `http://127.0.0.1:<port>`; the clients take `apiEndpoint: 127.0.0.1`, `port` and `protocol: 'http'`. */
@@ -47,7 +47,7 @@ export async function startGcpIamServer(
       const url = new URL(req.url ?? '/', 'http://iam.local');
       const match = RESOURCE.exec(decodeURIComponent(url.pathname));
       if (match === null) return fault(res, 404, 'NOT_FOUND', `No route for ${url.pathname}`);
-      const bearer = /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+      const bearer = bearerToken(req);
       if (bearer === undefined || options.acceptsToken?.(bearer) === false)
         return fault(
           res,

@@ -1,5 +1,6 @@
-// What the Google Cloud IAM stand-ins share: reading a request's body, the book of policies they
-// keep (bindings with an etag per resource, a write judged on its etag), and their server's life.
+// What the cloud stand-ins share: reading a request's body and its bearer token, the book of
+// policies the Google Cloud IAM ones keep (bindings with an etag per resource, a write judged on its
+// etag), and their server's life.
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -8,6 +9,10 @@ export const readBody = async (req: IncomingMessage): Promise<string> => {
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 };
+
+/** The token of a request's `Authorization: Bearer <token>`, or undefined without one. */
+export const bearerToken = (req: IncomingMessage): string | undefined =>
+  /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
 
 export interface StoredBinding {
   role: string;
