@@ -49,7 +49,7 @@ import {
   type PolicyDocumentCache,
   type ReconcileResult,
 } from './reconcile.js';
-import { recomputePlaneTargets } from './targets.js';
+import { isUnsettled, recomputePlaneTargets } from './targets.js';
 
 /** Structured log lines (the Powertools logger in Lambda). */
 export interface ApplierLog {
@@ -704,30 +704,31 @@ async function recordOutcome(
  * record lost after its retries, or an acknowledgement or import that woke nothing, still converges.
  */
 export async function applyPendingTargets(deps: ApplierDeps, options: ApplyOptions = {}): Promise<TargetOutcome[]> {
-  // The repair pass: every AWS plane planned whole, as the configuration says now. It finishes a
-  // unit recompute that died between the grant write and the target write, takes configuration
-  // changes (a lowered quota) in, and fails the invocation on an engine failure (docs/rules.md).
-  for (const plane of deps.config.dataPlanes) {
-    if (plane.cloud !== 'aws') continue;
-    try {
-      await recomputePlaneTargets(deps, plane.name);
-    } catch (error: unknown) {
-      if (error instanceof EngineError) {
-        deps.log.error('engine failed: nothing applied', { dataPlane: plane.name, error: errorText(error) });
-        throw error;
-      }
-      deps.log.error('repair recompute failed', { dataPlane: plane.name, error: errorText(error) });
-    }
-  }
   const keys = new Set<string>();
-  for (const target of await deps.targets.listTargets()) {
-    if (target.appliedVersion < target.desiredVersion || target.state !== 'applied') keys.add(target.targetKey);
-  }
   for (const plane of deps.config.dataPlanes) {
+    if (plane.cloud !== 'aws') {
+      // A GCP or Azure plane whose last apply failed, or whose bindings a drift check found missing.
+      if (((await deps.cloud.getCloudState(plane.name))?.state ?? 'applied') !== 'applied')
+        keys.add(globalTargetKey(plane.name));
+    } else {
+      // The repair pass: the plane planned whole, as the configuration says now. It finishes a unit
+      // recompute that died between the grant write and the target write, takes configuration
+      // changes (a lowered quota) in, and fails the invocation on an engine failure (docs/rules.md).
+      // Its snapshot names the targets still owed work, so the plane's targets are read once.
+      let unsettled: string[];
+      try {
+        unsettled = (await recomputePlaneTargets(deps, plane.name)).unsettled;
+      } catch (error: unknown) {
+        if (error instanceof EngineError) {
+          deps.log.error('engine failed: nothing applied', { dataPlane: plane.name, error: errorText(error) });
+          throw error;
+        }
+        deps.log.error('repair recompute failed', { dataPlane: plane.name, error: errorText(error) });
+        unsettled = (await deps.targets.listTargets(plane.name)).filter(isUnsettled).map((target) => target.targetKey);
+      }
+      for (const key of unsettled) keys.add(key);
+    }
     for (const grant of await deps.grants.listGrantsByStatus(plane.name, WAITING_STATUSES)) keys.add(grant.targetKey);
-    // A GCP or Azure plane whose last apply failed, or whose bindings a drift check found missing.
-    if (plane.cloud !== 'aws' && ((await deps.cloud.getCloudState(plane.name))?.state ?? 'applied') !== 'applied')
-      keys.add(globalTargetKey(plane.name));
   }
   if (keys.size === 0) return [];
   return applyTargets(deps, [...keys], options);

@@ -74,6 +74,16 @@ export interface RecomputeResult {
   refused: Record<string, string>;
 }
 
+/** A whole plane's recompute (recomputePlaneTargets). */
+export interface PlaneRecomputeResult extends RecomputeResult {
+  /**
+   * The plane's targets the applier still owes work after this recompute: behind their desired
+   * version (the ones just written among them), failed, or waiting for their uctl update. Read
+   * from the same snapshot, so the schedule's sweep needs no second read of the plane's targets.
+   */
+  unsettled: string[];
+}
+
 export interface RecomputeOptions {
   /**
    * An admin's release of the plane's held change: the losses it lists (same target, same
@@ -222,7 +232,7 @@ export const recomputePlaneTargets = (
   deps: AppDeps,
   dataPlane: string,
   options: RecomputeOptions = {},
-): Promise<RecomputeResult> =>
+): Promise<PlaneRecomputeResult> =>
   withConflictRetry(deps, async () => {
     const snapshot = await deps.planes.getPlaneSnapshot(dataPlane);
     const now = deps.clock.now();
@@ -262,13 +272,19 @@ export const recomputePlaneTargets = (
       await deps.planes.writeDesiredTargets(dataPlane, { kind: 'plane', version: snapshot.version }, writes, marks);
     await recordHold(deps, snapshot.hold, hold, snapshot.version, options.release !== undefined);
     await recordInfrastructureUpdates(deps, dataPlane, planned.plan.infrastructure, snapshot.infrastructure);
+    const changed = writes.map((write) => write.targetKey);
     return {
       dataPlane,
-      changed: writes.map((write) => write.targetKey),
+      changed,
+      unsettled: [...new Set([...snapshot.targets.filter(isUnsettled).map((target) => target.targetKey), ...changed])],
       held: hold,
       refused: Object.assign({}, ...planned.refused.values()) as Record<string, string>,
     };
   });
+
+/** A target the applier still owes work: behind its desired version, failed, or waiting for uctl. */
+export const isUnsettled = (target: TargetRecord): boolean =>
+  target.appliedVersion < target.desiredVersion || target.state !== 'applied';
 
 const sameHold = (a: HeldChange, b: HeldChange): boolean =>
   canonicalJson(a.targets) === canonicalJson(b.targets) && a.targetsWithAccess === b.targetsWithAccess;

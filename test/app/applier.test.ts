@@ -317,6 +317,29 @@ describe('applyTargets', () => {
     expect((await grant(submitted.id)).status).toBe('active');
   });
 
+  it('the sweep reads each plane’s targets once: the repair pass’s snapshot names the failed and the behind targets, applied ones are left alone', async () => {
+    const applied = await approved('acme-ml-data');
+    await applyTargets(deps, [STAGING]);
+    // Behind its desired version: approved, never applied (a stream record lost after its retries).
+    const behind = await approved('acme-ml-models', 'development');
+    const planeReads: (string | undefined)[] = [];
+    const targets = deps.targets;
+    deps.targets = {
+      ...targets,
+      listTargets: (dataPlane) => {
+        planeReads.push(dataPlane);
+        return targets.listTargets(dataPlane);
+      },
+    };
+
+    const outcomes = await applyPendingTargets(deps);
+
+    expect(planeReads).toEqual([]);
+    expect(outcomes.map((o) => [o.targetKey, o.outcome])).toEqual([['prod#flytesnacks#development', 'applied']]);
+    expect((await grant(behind.id)).status).toBe('active');
+    expect((await grant(applied.id)).status).toBe('active');
+  });
+
   it('two runs on one target at once: one reconcile at a time (lease), nothing done twice', async () => {
     const g = await approved('acme-ml-data');
 
