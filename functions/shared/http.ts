@@ -23,7 +23,7 @@ import {
 import { logger as defaultLogger } from './logger.js';
 import { countIfEngineError, publishNow } from './metrics.js';
 import { mapError, problem, ProblemError, PROBLEM_CONTENT_TYPE } from './problem.js';
-import { matchRoute } from './router.js';
+import { routeOfGroup } from './router.js';
 import { ROUTES } from './routes.js';
 import type { RouteGroup, RouteSpec } from './routes.js';
 
@@ -124,30 +124,8 @@ export function makeHttpHandler(group: RouteGroup, functions: RouteFunctions, op
       const event = request.event;
       const method = event.requestContext?.http?.method ?? 'GET';
       const path = event.rawPath ?? '/';
-      const match = matchRoute(method, path);
-      if (match.kind === 'not-found' || (match.kind === 'match' && match.route.group !== group)) {
-        throw new ProblemError(
-          problem(
-            404,
-            'route.not-found',
-            `No route ${method} ${path}; see openapi.yaml for the API's routes.`,
-            undefined,
-            'path',
-          ),
-        );
-      }
-      if (match.kind === 'method-not-allowed') {
-        throw new ProblemError(
-          problem(
-            405,
-            'route.method-not-allowed',
-            `${path} does not answer ${method}; it answers ${match.allow.join(', ')}.`,
-            undefined,
-            'method',
-          ),
-          { Allow: match.allow.join(', ') },
-        );
-      }
+      const match = routeOfGroup(group, method, path);
+      if (match.kind === 'refused') throw new ProblemError(match.problem, match.headers);
       const { route, params } = match;
       let identity: Identity | null = null;
       if (needsIdentity(route.access)) {

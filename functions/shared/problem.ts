@@ -12,19 +12,10 @@ import {
   UnauthorizedError,
   ValidationError,
 } from '../../lib/domain/errors.js';
-import type { RuleViolation } from '../../lib/domain/model.js';
 import { ConcurrentUpdateError } from '../../lib/domain/ports.js';
+import { problem, type Problem } from './problem-body.js';
 
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-
-export interface Problem {
-  /** A URI naming the kind of problem: `urn:grantplane:problem:<slug>`. */
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors: RuleViolation[];
-}
+export { problem, PROBLEM_CONTENT_TYPE, type Problem } from './problem-body.js';
 
 /** A problem to answer with; thrown by the chain itself (router, body checks, identity). */
 export class ProblemError extends Error {
@@ -36,31 +27,6 @@ export class ProblemError extends Error {
     this.problem = problem;
     this.headers = headers;
   }
-}
-
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
-
-/** Builds a problem; `errors` defaults to one entry carrying `code` and `detail`. */
-export function problem(status: number, slug: string, detail: string, errors?: RuleViolation[], path = ''): Problem {
-  return {
-    type: `urn:grantplane:problem:${slug}`,
-    title: TITLES[status] ?? 'Error',
-    status,
-    detail,
-    errors: errors ?? [{ path, code: slug, message: detail }],
-  };
 }
 
 /** The generic 500: nothing about the cause leaks to the caller. */

@@ -1,6 +1,7 @@
 // Path matching over the route table: the Lambdas' router and the local server's
 // dispatch both use this, so neither can disagree with routes.ts.
-import { ROUTES, type RouteSpec } from './routes.js';
+import { problem, type Problem } from './problem-body.js';
+import { ROUTES, type RouteGroup, type RouteSpec } from './routes.js';
 
 export type RouteMatch =
   | { kind: 'match'; route: RouteSpec; params: Record<string, string> }
@@ -65,4 +66,42 @@ export function matchRoute(method: string, rawPath: string, routes: readonly Rou
   }
   if (allow.size > 0) return { kind: 'method-not-allowed', allow: [...allow].sort() };
   return { kind: 'not-found' };
+}
+
+/**
+ * The route of one Lambda's group for a method and path, or the problem to answer: 404 for a path
+ * no route of the group has, 405 (with `Allow`) for a method its path does not answer.
+ */
+export function routeOfGroup(
+  group: RouteGroup,
+  method: string,
+  path: string,
+):
+  | { kind: 'match'; route: RouteSpec; params: Record<string, string> }
+  | { kind: 'refused'; problem: Problem; headers: Record<string, string> } {
+  const match = matchRoute(method, path);
+  if (match.kind === 'match' && match.route.group === group) return match;
+  if (match.kind === 'method-not-allowed')
+    return {
+      kind: 'refused',
+      problem: problem(
+        405,
+        'route.method-not-allowed',
+        `${path} does not answer ${method}; it answers ${match.allow.join(', ')}.`,
+        undefined,
+        'method',
+      ),
+      headers: { Allow: match.allow.join(', ') },
+    };
+  return {
+    kind: 'refused',
+    problem: problem(
+      404,
+      'route.not-found',
+      `No route ${method} ${path}; see openapi.yaml for the API's routes.`,
+      undefined,
+      'path',
+    ),
+    headers: {},
+  };
 }

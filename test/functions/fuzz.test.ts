@@ -115,7 +115,7 @@ describe('every implemented route under random input', () => {
       'http/targets': makeTargetsHandler(deps, options),
       'http/attributes': makeAttributesHandler(deps, options),
       'http/audit': makeAuditHandler(deps, options),
-      'http/health': makeHealthHandler(options),
+      'http/health': makeHealthHandler(),
       'http/console': consoleHandler,
       'http/sources': makeSourcesHandler(deps, options),
       webhook: makeWebhookHandler(deps, { ...options, secrets: () => [WEBHOOK_SECRET] }),
