@@ -6,7 +6,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import * as z from 'zod';
+import * as z from '../lib/domain/zod.js';
 import { runDriftCheck, type DriftRunDeps } from '../lib/app/drift-run.js';
 import { isDrift } from '../lib/domain/reconcile/index.js';
 import { liveDriftDeps } from '../lib/wiring/drift.js';
@@ -19,8 +19,8 @@ import { countIfEngineError, metrics, powertoolsDriftMetrics } from './shared/me
  * schedule's payload can never stop the run.
  */
 const invocationSchema = z.object({
-  actor: z.string().min(1).max(256).optional(),
-  confirmPrune: z.boolean().optional(),
+  actor: z.optional(z.string().check(z.minLength(1)).check(z.maxLength(256))),
+  confirmPrune: z.optional(z.boolean()),
 });
 
 export type DriftDepsSource = DriftRunDeps | (() => DriftRunDeps);

@@ -1,7 +1,7 @@
 // Cluster resource attributes (docs/rules.md C5, docs/api.md): import a pair's current attributes (JSON or the
 // YAML `uctl get cluster-resource-attribute` prints), list uctl updates, acknowledge one; and the
 // changes the blast-radius guard holds (A6): list, read, release (admin). The operator's updates.
-import * as z from 'zod';
+import * as z from '../../lib/domain/zod.js';
 import { acknowledgeAttributeUpdate, importAttributes, listAttributeUpdates } from '../../lib/app/attributes.js';
 import { getHeldChange, listHeldChanges, releaseHeldChange } from '../../lib/app/holds.js';
 import { acknowledgeInfrastructureUpdate, listInfrastructureUpdates } from '../../lib/app/infrastructure.js';
@@ -9,20 +9,16 @@ import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring/http.js
 import { callerOf, makeHttpHandler, type ChainOptions } from '../shared/http.js';
 import { decisionBodySchema, pageQuery, parseWith } from '../shared/params.js';
 
-const listQuery = z
-  .object({
-    status: z.enum(['pending', 'acknowledged'], { error: 'status must be pending or acknowledged' }).optional(),
-    ...pageQuery,
-  })
-  .strict();
-const heldQuery = z.object({ ...pageQuery }).strict();
-const infrastructureQuery = z
-  .object({
-    status: z.enum(['pending', 'acknowledged'], { error: 'status must be pending or acknowledged' }).optional(),
-    dataPlane: z.string().min(1).max(64).optional(),
-    ...pageQuery,
-  })
-  .strict();
+const listQuery = z.strictObject({
+  status: z.optional(z.enum(['pending', 'acknowledged'], { error: 'status must be pending or acknowledged' })),
+  ...pageQuery,
+});
+const heldQuery = z.strictObject({ ...pageQuery });
+const infrastructureQuery = z.strictObject({
+  status: z.optional(z.enum(['pending', 'acknowledged'], { error: 'status must be pending or acknowledged' })),
+  dataPlane: z.optional(z.string().check(z.minLength(1)).check(z.maxLength(64))),
+  ...pageQuery,
+});
 
 /** The attributes Lambda on any deps. */
 export const makeHandler = (source: DepsSource, options?: ChainOptions) =>

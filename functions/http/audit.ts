@@ -1,23 +1,22 @@
 // GET /v1/audit?grantId=&target=&actor= (docs/api.md): audit events, newest first, cursor-paged.
-import * as z from 'zod';
+import * as z from '../../lib/domain/zod.js';
 import { listAudit } from '../../lib/app/audit.js';
 import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring/http.js';
 import { makeHttpHandler, type ChainOptions } from '../shared/http.js';
 import { pageQuery, parseWith } from '../shared/params.js';
 
-const auditQuery = z
-  .object({
-    grantId: z.string().min(1).optional(),
-    // A target key (`prod#flytesnacks#staging`, `prod#global`) or the same as a path (`prod/flytesnacks/staging`).
-    target: z
-      .string()
-      .min(1)
-      .transform((value) => value.replaceAll('/', '#'))
-      .optional(),
-    actor: z.string().min(1).optional(),
-    ...pageQuery,
-  })
-  .strict();
+const auditQuery = z.strictObject({
+  grantId: z.optional(z.string().check(z.minLength(1))),
+  // A target key (`prod#flytesnacks#staging`, `prod#global`) or the same as a path (`prod/flytesnacks/staging`).
+  target: z.optional(
+    z.pipe(
+      z.string().check(z.minLength(1)),
+      z.transform((value) => value.replaceAll('/', '#')),
+    ),
+  ),
+  actor: z.optional(z.string().check(z.minLength(1))),
+  ...pageQuery,
+});
 
 /** The audit Lambda on any deps. */
 export const makeHandler = (source: DepsSource, options?: ChainOptions) =>

@@ -4,7 +4,7 @@
 // Lambda by an asynchronous Invoke (GRANTPLANE_DRIFT_FUNCTION_NAME, set by infra), so the answer
 // does not wait for IAM; without that variable (`npm start`, a single-function deployment) the run
 // happens within this invocation and the 202 carries its summary.
-import * as z from 'zod';
+import * as z from '../../lib/domain/zod.js';
 import { type DriftApiDeps, type DriftRunReport } from '../../lib/app/drift-run.js';
 import { NotFoundError } from '../../lib/domain/errors.js';
 import { isDrift } from '../../lib/domain/reconcile/index.js';
@@ -19,11 +19,9 @@ export type DriftApiDepsSource = DriftApiDeps | (() => DriftApiDeps);
 
 const LATEST = '/v1/drift-checks/latest';
 
-const startQuery = z
-  .object({
-    confirmPrune: z.enum(['true', 'false'], { error: 'confirmPrune must be true or false' }).optional(),
-  })
-  .strict();
+const startQuery = z.strictObject({
+  confirmPrune: z.optional(z.enum(['true', 'false'], { error: 'confirmPrune must be true or false' })),
+});
 
 const summaryOf = (report: DriftRunReport) => ({
   id: report.id,

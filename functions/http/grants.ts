@@ -1,5 +1,5 @@
 // Grants (docs/api.md): submit, list, read, approve, reject, revoke. Parse → one use case → shape.
-import * as z from 'zod';
+import * as z from '../../lib/domain/zod.js';
 import { approveGrant, getGrant, listGrants, rejectGrant, revokeGrant, submitGrant } from '../../lib/app/grants.js';
 import type { GrantRecord } from '../../lib/domain/records.js';
 import { liveDeps, resolveDeps, type DepsSource, type HttpDeps } from '../../lib/wiring/http.js';
@@ -7,15 +7,13 @@ import { callerOf, makeHttpHandler, type ChainOptions } from '../shared/http.js'
 import { makeIdempotentCall, type IdempotentCall } from '../shared/idempotency.js';
 import { decisionBodySchema, grantStatusSchema, pageQuery, parseWith } from '../shared/params.js';
 
-const listQuery = z
-  .object({
-    project: z.string().min(1).optional(),
-    domain: z.string().min(1).optional(),
-    status: grantStatusSchema.optional(),
-    source: z.string().min(1).optional(),
-    ...pageQuery,
-  })
-  .strict();
+const listQuery = z.strictObject({
+  project: z.optional(z.string().check(z.minLength(1))),
+  domain: z.optional(z.string().check(z.minLength(1))),
+  status: z.optional(grantStatusSchema),
+  source: z.optional(z.string().check(z.minLength(1))),
+  ...pageQuery,
+});
 
 // One idempotent submit per persistence layer, built on first use.
 const submitters = new WeakMap<object, IdempotentCall<unknown, GrantRecord>>();

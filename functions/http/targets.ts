@@ -1,11 +1,11 @@
 // Targets (docs/api.md): compiled desired state, last applied state, the uctl file and its update.
-import * as z from 'zod';
+import * as z from '../../lib/domain/zod.js';
 import { getTarget, listTargets } from '../../lib/app/targets.js';
 import { liveDeps, resolveDeps, type DepsSource } from '../../lib/wiring/http.js';
 import { makeHttpHandler, type ChainOptions } from '../shared/http.js';
 import { pageQuery, parseWith } from '../shared/params.js';
 
-const listQuery = z.object({ dataPlane: z.string().min(1).optional(), ...pageQuery }).strict();
+const listQuery = z.strictObject({ dataPlane: z.optional(z.string().check(z.minLength(1))), ...pageQuery });
 
 /** The targets Lambda on any deps. */
 export const makeHandler = (source: DepsSource, options?: ChainOptions) =>

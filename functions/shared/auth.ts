@@ -2,7 +2,7 @@
 // the handler reads the verified claims from the event and refuses (401) an event without them, so a
 // route wired without the authorizer can never run unauthenticated.
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../../lib/domain/zod.js';
 import { ROLES, type Identity, type Role } from '../../lib/domain/ports.js';
 import type { Access } from './routes.js';
 
@@ -31,7 +31,7 @@ export class AuthConfigError extends Error {
 }
 
 const roleSchema = z.enum(['requester', 'approver', 'admin']);
-const mappingSchema = z.record(z.string().min(1), z.union([roleSchema, z.array(roleSchema)]));
+const mappingSchema = z.record(z.string().check(z.minLength(1)), z.union([roleSchema, z.array(roleSchema)]));
 
 /**
  * Reads GRANTPLANE_ROLES_CLAIM (comma-separated claim names, default `groups,grantplane:roles`) and

@@ -8,7 +8,7 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../../lib/domain/zod.js';
 import type { Identity } from '../../lib/domain/ports.js';
 import { parseWith } from './params.js';
 
@@ -33,7 +33,10 @@ export type IdempotentCall<P, R> = (
   context: Context,
 ) => Promise<IdempotentResult<R>>;
 
-const headerValue = z.string().min(1).max(255, 'Idempotency-Key must be at most 255 characters');
+const headerValue = z
+  .string()
+  .check(z.minLength(1))
+  .check(z.maxLength(255, 'Idempotency-Key must be at most 255 characters'));
 
 /** Wraps `fn` so a repeated (caller, key) answers the stored first result for 24 hours. */
 export function makeIdempotentCall<P, R>(

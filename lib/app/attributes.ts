@@ -2,7 +2,7 @@
 // prints for a pair — carried into the pair's uctl file, since `uctl update` replaces the whole map —
 // and the uctl updates operators run and acknowledge.
 import * as YAML from 'yaml';
-import * as z from 'zod';
+import * as z from '../domain/zod.js';
 import { servesProject } from '../domain/config.js';
 import { BadRequestError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { ConcurrentUpdateError, type Identity } from '../domain/ports.js';
@@ -10,15 +10,18 @@ import { type AttributeRecord, type AttributeUpdate, type Page } from '../domain
 import { MAX_PAGE_LIMIT, pageLimit, withConflictRetry, type AppDeps } from './deps.js';
 import { recomputeScope, type RecomputeResult } from './targets.js';
 
-const scalar = z.union([z.string(), z.number(), z.boolean()]).transform((value) => String(value));
+const scalar = z.pipe(
+  z.union([z.string(), z.number(), z.boolean()]),
+  z.transform((value) => String(value)),
+);
 
 // `uctl get cluster-resource-attribute -p P -d D -o yaml|json` prints {attributes: {...}, project, domain}
 // (older versions nest it in {"attributes": {...}} only); a bare map of attributes is accepted too.
 const uctlOutputSchema = z.union([
   z.looseObject({
     attributes: z.record(z.string(), scalar),
-    project: z.string().optional(),
-    domain: z.string().optional(),
+    project: z.optional(z.string()),
+    domain: z.optional(z.string()),
   }),
   z.record(z.string(), scalar),
 ]);

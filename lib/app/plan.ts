@@ -1,7 +1,7 @@
 // POST /v1/plan (docs/api.md): the engine's dry run of new requests on top of the stored desired
 // state. Nothing is written. The answer is `grantplane plan`'s shape for the new requests (indexes
 // are theirs), the targets they would change, and per target what would change.
-import * as z from 'zod';
+import * as z from '../domain/zod.js';
 import { planGrants } from '../domain/engine.js';
 import { scopeSchema } from '../domain/grant.js';
 import type { CompiledTarget, PlanResult, Scope } from '../domain/model.js';
@@ -32,7 +32,7 @@ export interface DryRunResult extends PlanResult {
 const keyOf = (target: CompiledTarget): string => targetKey(target.dataPlane, target.scope);
 
 // Only what locates an accepted request's target; the engine has already validated the rest.
-const located = z.looseObject({ dataPlane: z.string().optional(), scope: scopeSchema });
+const located = z.looseObject({ dataPlane: z.optional(z.string()), scope: scopeSchema });
 
 /**
  * The stored state the requests can be affected by, read strongly consistent: for a plane whose

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.js';
 
 // Data plane configuration (docs/configuration.md). Parsed once with zod; every default that depends on the
 // plane (role names derived from `orgPrefix`) is filled in here, so the rest of the engine never
@@ -47,25 +47,27 @@ export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const dnsLabel = z
   .string()
-  .max(63)
-  .regex(
-    DNS_LABEL,
-    'must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit',
+  .check(z.maxLength(63))
+  .check(
+    z.regex(
+      DNS_LABEL,
+      'must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit',
+    ),
   );
 
-const uniqueList = <T extends z.ZodType<string>>(item: T) =>
-  z.array(item).refine((list) => new Set(list).size === list.length, { message: 'must not repeat an entry' });
+const uniqueList = <T extends z.ZodMiniType<string>>(item: T) =>
+  z.array(item).check(z.refine((list) => new Set(list).size === list.length, { message: 'must not repeat an entry' }));
 
 const planeName = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be letters, digits, "_", "." or "-"');
+  .check(z.minLength(1))
+  .check(z.maxLength(64))
+  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be letters, digits, "_", "." or "-"'));
 
 // Regions look like us-west-2, eu-central-1, us-gov-west-1, cn-north-1 (AWS) or us-central1 (GCP)
 // and eastus (Azure): the format check is per cloud.
-const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as us-west-2');
-const anyRegion = z.string().min(1).max(64);
+const awsRegion = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as us-west-2'));
+const anyRegion = z.string().check(z.minLength(1)).check(z.maxLength(64));
 
 const projectsSchema = z.union([z.literal('*'), uniqueList(dnsLabel)], {
   error: 'must be "*" or a list of project names (DNS labels)',
@@ -73,14 +75,17 @@ const projectsSchema = z.union([z.literal('*'), uniqueList(dnsLabel)], {
 
 // Attribute values come from YAML, where `projectQuotaCpu: 64` is a number: keep them as the strings
 // uctl prints.
-const attributeValue = z.union([z.string(), z.number(), z.boolean()]).transform((value) => String(value));
+const attributeValue = z.pipe(
+  z.union([z.string(), z.number(), z.boolean()]),
+  z.transform((value) => String(value)),
+);
 const attributesSchema = z.record(z.string(), z.record(z.string(), attributeValue));
 
 const iamName = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^[\w+=,.@-]+$/, 'must be a valid IAM name (letters, digits and +=,.@_-)');
+  .check(z.minLength(1))
+  .check(z.maxLength(64))
+  .check(z.regex(/^[\w+=,.@-]+$/, 'must be a valid IAM name (letters, digits and +=,.@_-)'));
 
 const awsPlaneSchema = z.strictObject({
   name: planeName,
@@ -93,66 +98,80 @@ const awsPlaneSchema = z.strictObject({
           ? undefined
           : 'must be a 12-digit AWS account id in quotes, e.g. "123456789012" (YAML reads an unquoted one as a number)',
     })
-    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id (quote it in YAML)'),
+    .check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id (quote it in YAML)')),
   region: awsRegion,
   orgPrefix: z
     .string()
-    .min(1)
-    .max(32)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be letters, digits, "_", "." or "-"'),
+    .check(z.minLength(1))
+    .check(z.maxLength(32))
+    .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be letters, digits, "_", "." or "-"')),
   oidcProvider: z
     .string()
-    .min(1)
-    .regex(/^[^:/\s][^\s]*$/, 'must be the issuer without "https://", e.g. oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE')
-    .refine((value) => !value.includes('://'), {
-      message: 'must be the issuer without "https://", e.g. oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE',
-    })
-    .refine((value) => !value.endsWith('/'), { message: 'must not end with "/"' }),
-  domains: uniqueList(dnsLabel).min(1),
+    .check(z.minLength(1))
+    .check(
+      z.regex(
+        /^[^:/\s][^\s]*$/,
+        'must be the issuer without "https://", e.g. oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE',
+      ),
+    )
+    .check(
+      z.refine((value) => !value.includes('://'), {
+        message: 'must be the issuer without "https://", e.g. oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE',
+      }),
+    )
+    .check(z.refine((value) => !value.endsWith('/'), { message: 'must not end with "/"' })),
+  domains: uniqueList(dnsLabel).check(z.minLength(1)),
   projects: projectsSchema,
-  userFlyteRoleName: iamName.optional(),
-  adminFlyteRoleName: iamName.optional(),
-  userFlyteRolePolicyName: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[\w+=,.@-]+$/)
-    .default('userflyterole'),
-  workerNodeGroupRoleName: iamName.optional(),
+  userFlyteRoleName: z.optional(iamName),
+  adminFlyteRoleName: z.optional(iamName),
+  userFlyteRolePolicyName: z._default(
+    z
+      .string()
+      .check(z.minLength(1))
+      .check(z.maxLength(128))
+      .check(z.regex(/^[\w+=,.@-]+$/)),
+    'userflyterole',
+  ),
+  workerNodeGroupRoleName: z.optional(iamName),
   // IAM paths, "/"-delimited; "/" alone, or a wildcard character, would stretch the applier's write
   // permissions (scoped to this path) over every role of the account.
-  managedPath: z
-    .string()
-    .max(512)
-    .regex(
-      MANAGED_PATH,
-      'must look like /grantplane/: names of letters, digits and +=,.@_- between "/" (not "/" alone)',
-    )
-    .default('/grantplane/'),
-  internalBucketPatterns: z.array(z.string().min(1)).default(['opta-*', 'union-*']),
-  permissionsBoundaryArn: z
-    .string()
-    .regex(/^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/.+$/, 'must be an IAM policy ARN')
-    .nullable()
-    .default(null),
-  maxPoliciesPerRole: z.number().int().min(2).max(20).default(10),
-  maxGrantDays: z.number().int().min(1).max(3650).default(90),
-  autoApproveDomains: uniqueList(z.string()).default([]),
-  attributes: attributesSchema.default({}),
-  applierRoleArn: z
-    .string()
-    .regex(/^arn:aws[\w-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]+$/, 'must be an IAM role ARN')
-    .optional(),
-  driftMode: z.enum(['detect', 'enforce']).default('detect'),
-  roleDeletionGraceMinutes: z.number().int().min(0).default(60),
+  managedPath: z._default(
+    z
+      .string()
+      .check(z.maxLength(512))
+      .check(
+        z.regex(
+          MANAGED_PATH,
+          'must look like /grantplane/: names of letters, digits and +=,.@_- between "/" (not "/" alone)',
+        ),
+      ),
+    '/grantplane/',
+  ),
+  internalBucketPatterns: z._default(z.array(z.string().check(z.minLength(1))), ['opta-*', 'union-*']),
+  permissionsBoundaryArn: z._default(
+    z.nullable(z.string().check(z.regex(/^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/.+$/, 'must be an IAM policy ARN'))),
+    null,
+  ),
+  maxPoliciesPerRole: z._default(z.int().check(z.gte(2)).check(z.lte(20)), 10),
+  maxGrantDays: z._default(z.int().check(z.gte(1)).check(z.lte(3650)), 90),
+  autoApproveDomains: z._default(uniqueList(z.string()), []),
+  attributes: z._default(attributesSchema, {}),
+  applierRoleArn: z.optional(
+    z
+      .string()
+      .check(z.regex(/^arn:aws[\w-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]+$/, 'must be an IAM role ARN')),
+  ),
+  driftMode: z._default(z.enum(['detect', 'enforce']), 'detect'),
+  roleDeletionGraceMinutes: z._default(z.int().check(z.gte(0)), 60),
   // How a pair's pods are pointed at its role: Union's uctl with `defaultUserRoleValue`, or Flyte
   // OSS's flytectl with `defaultIamRole` (the flyte-binary chart's cluster_resources customData).
-  binding: z.enum(['uctl', 'flytectl']).default('uctl'),
-  bindingAttribute: z
-    .string()
-    .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be an attribute name: a letter, then letters, digits or "_"')
-    .max(128)
-    .optional(),
+  binding: z._default(z.enum(['uctl', 'flytectl']), 'uctl'),
+  bindingAttribute: z.optional(
+    z
+      .string()
+      .check(z.regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be an attribute name: a letter, then letters, digits or "_"'))
+      .check(z.maxLength(128)),
+  ),
 });
 
 // GCP and Azure planes ("Enabling GCP resources", "Enabling Azure resources"): domain-scoped access
@@ -161,64 +180,69 @@ const awsPlaneSchema = z.strictObject({
 // plane without the one it needs is refused naming the key.
 const gsaEmail = z
   .string()
-  .regex(
-    /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/,
-    'must be a Google service account e-mail, e.g. acme-userflyterol-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com',
+  .check(
+    z.regex(
+      /^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$/,
+      'must be a Google service account e-mail, e.g. acme-userflyterol-x1y2@acme-gcp-dataplane.iam.gserviceaccount.com',
+    ),
   );
 const gcpProjectId = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a GCP project id (6–30 lowercase letters, digits or -)');
-const azureGuid = z
+  .check(z.regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a GCP project id (6–30 lowercase letters, digits or -)'));
+const azureGuid = z.pipe(
+  z
+    .string()
+    .check(
+      z.regex(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+        'must be a GUID, e.g. 00000000-0000-0000-0000-000000000000',
+      ),
+    ),
+  z.transform((value) => value.toLowerCase()),
+);
+const azureResourceGroup = z
   .string()
-  .regex(
-    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-    'must be a GUID, e.g. 00000000-0000-0000-0000-000000000000',
-  )
-  .transform((value) => value.toLowerCase());
-const azureResourceGroup = z.string().regex(/^[-\w._()]{1,89}[-\w_()]$/, 'must be an Azure resource group name');
+  .check(z.regex(/^[-\w._()]{1,89}[-\w_()]$/, 'must be an Azure resource group name'));
 
 const otherPlaneFields = {
   name: planeName,
   region: anyRegion,
-  domains: uniqueList(dnsLabel).min(1),
+  domains: uniqueList(dnsLabel).check(z.minLength(1)),
   projects: projectsSchema,
-  maxGrantDays: z.number().int().min(1).max(3650).default(90),
-  autoApproveDomains: uniqueList(z.string()).default([]),
+  maxGrantDays: z._default(z.int().check(z.gte(1)).check(z.lte(3650)), 90),
+  autoApproveDomains: z._default(uniqueList(z.string()), []),
   /** `enforce`: a drift check that finds bindings missing has the applier put them back. */
-  driftMode: z.enum(['detect', 'enforce']).default('detect'),
+  driftMode: z._default(z.enum(['detect', 'enforce']), 'detect'),
 };
 
 const gcpPlaneSchema = z.strictObject({
   ...otherPlaneFields,
   cloud: z.literal('gcp'),
   /** The data plane's project: same-project Artifact Registry and Secret Manager need nothing. */
-  projectId: gcpProjectId.optional(),
+  projectId: z.optional(gcpProjectId),
   /** Its number, as secret paths name it (projects/956281974034/secrets/…). */
-  projectNumber: z
-    .string()
-    .regex(/^\d{6,20}$/, 'must be the project number (digits)')
-    .optional(),
+  projectNumber: z.optional(z.string().check(z.regex(/^\d{6,20}$/, 'must be the project number (digits)'))),
   /** <UserFlyteGSA>: the task code's identity. */
-  userFlyteGsa: gsaEmail.optional(),
+  userFlyteGsa: z.optional(gsaEmail),
   /** <FlyteWorkerGSA>: the node pool's identity (cross-project Artifact Registry pulls). */
-  flyteWorkerGsa: gsaEmail.optional(),
+  flyteWorkerGsa: z.optional(gsaEmail),
   /** Union.ai's own buckets: never granted. */
-  internalBucketPatterns: z.array(z.string().min(1)).default(['opta-*', 'union-*']),
+  internalBucketPatterns: z._default(z.array(z.string().check(z.minLength(1))), ['opta-*', 'union-*']),
 });
 
 const azurePlaneSchema = z.strictObject({
   ...otherPlaneFields,
   cloud: z.literal('azure'),
-  tenantId: azureGuid.optional(),
-  subscriptionId: azureGuid.optional(),
+  tenantId: z.optional(azureGuid),
+  subscriptionId: z.optional(azureGuid),
   /** The resource group of Union.ai's data plane resources (and the flyteuser identity). */
-  resourceGroup: azureResourceGroup.optional(),
+  resourceGroup: z.optional(azureResourceGroup),
   /** The principal (object) id of the `userflyterole` user-assigned managed identity. */
-  userFlyteIdentityPrincipalId: azureGuid.optional(),
+  userFlyteIdentityPrincipalId: z.optional(azureGuid),
   /** The principal id of the AKS kubelet identity (ACR pulls; Union.ai support provides it). */
-  kubeletPrincipalId: azureGuid.optional(),
+  kubeletPrincipalId: z.optional(azureGuid),
   /** Union.ai's own storage containers: never granted. */
-  internalContainerPatterns: z.array(z.string().min(1)).default(['union-*', 'flyte-*']),
+  internalContainerPatterns: z._default(z.array(z.string().check(z.minLength(1))), ['union-*', 'flyte-*']),
 });
 
 const planeSchema = z.discriminatedUnion('cloud', [awsPlaneSchema, gcpPlaneSchema, azurePlaneSchema]);
@@ -226,24 +250,24 @@ const planeSchema = z.discriminatedUnion('cloud', [awsPlaneSchema, gcpPlaneSchem
 const webhookAction = z.enum(['approve', 'reject', 'close']);
 
 const jiraSchema = z.strictObject({
-  grantField: z.string().min(1).default('description'),
-  dataPlane: z.string().optional(),
-  statuses: z.record(z.string(), webhookAction).default({ Approved: 'approve', Declined: 'reject', Done: 'close' }),
+  grantField: z._default(z.string().check(z.minLength(1)), 'description'),
+  dataPlane: z.optional(z.string()),
+  statuses: z._default(z.record(z.string(), webhookAction), { Approved: 'approve', Declined: 'reject', Done: 'close' }),
 });
 
 // ServiceNow and generic sources carry their own fields (docs/webhooks.md); known keys are typed, others kept.
 const servicenowSchema = z.looseObject({
-  grantField: z.string().min(1).default('description'),
-  dataPlane: z.string().optional(),
-  statuses: z.record(z.string(), webhookAction).default({}),
+  grantField: z._default(z.string().check(z.minLength(1)), 'description'),
+  dataPlane: z.optional(z.string()),
+  statuses: z._default(z.record(z.string(), webhookAction), {}),
 });
 
-const genericSchema = z.looseObject({ dataPlane: z.string().optional() });
+const genericSchema = z.looseObject({ dataPlane: z.optional(z.string()) });
 
 const webhooksSchema = z.strictObject({
-  jira: jiraSchema.optional(),
-  servicenow: servicenowSchema.optional(),
-  generic: genericSchema.optional(),
+  jira: z.optional(jiraSchema),
+  servicenow: z.optional(servicenowSchema),
+  generic: z.optional(genericSchema),
 });
 
 /** The events a notification subscription may name (docs/notifications.md), in the docs' order. */
@@ -271,8 +295,8 @@ export const GRANT_NOTIFICATION_EVENTS: readonly NotificationEvent[] = [
 
 const secretArn = z
   .string()
-  .regex(/^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN');
-const channelName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, - or _');
+  .check(z.regex(/^arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'must be a Secrets Manager secret ARN'));
+const channelName = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1–64 letters, digits, - or _'));
 const httpsUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 const channelSchema = z.discriminatedUnion('type', [
@@ -280,7 +304,9 @@ const channelSchema = z.discriminatedUnion('type', [
   z.strictObject({
     name: channelName,
     type: z.literal('email'),
-    topicArn: z.string().regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'must be an SNS topic ARN'),
+    topicArn: z
+      .string()
+      .check(z.regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'must be an SNS topic ARN')),
   }),
   // A comment on the grant's Jira issue (REST API v3), as the account whose API token the secret holds.
   z.strictObject({
@@ -298,40 +324,41 @@ const channelSchema = z.discriminatedUnion('type', [
     type: z.literal('servicenow'),
     /** The instance, e.g. https://acme.service-now.com */
     instanceUrl: httpsUrl,
-    user: z.string().min(1),
+    user: z.string().check(z.minLength(1)),
     passwordSecretArn: secretArn,
     /** The table whose `number` the ticket key is (sc_req_item for catalog requests). */
-    table: z
-      .string()
-      .regex(/^[a-z][a-z0-9_]{0,79}$/, 'must be a ServiceNow table name, e.g. sc_req_item')
-      .default('sc_req_item'),
+    table: z._default(
+      z.string().check(z.regex(/^[a-z][a-z0-9_]{0,79}$/, 'must be a ServiceNow table name, e.g. sc_req_item')),
+      'sc_req_item',
+    ),
     /** `comments` (seen by the requester) or `work_notes` (fulfillers only). */
-    field: z.enum(['comments', 'work_notes']).default('comments'),
+    field: z._default(z.enum(['comments', 'work_notes']), 'comments'),
   }),
 ]);
 
 const notificationsSchema = z.strictObject({
   /** The console's address, for the link in every message (e.g. https://grantplane.example.com/console). */
-  consoleUrl: httpsUrl.optional(),
+  consoleUrl: z.optional(httpsUrl),
   /** A uctl or infrastructure update still waiting after this many minutes is announced (update-waiting; 0: at the next hourly pass). */
-  updateWaitingMinutes: z.number().int().min(0).max(10_080).default(60),
-  channels: z.array(channelSchema).default([]),
-  subscriptions: z
-    .array(
+  updateWaitingMinutes: z._default(z.int().check(z.gte(0)).check(z.lte(10_080)), 60),
+  channels: z._default(z.array(channelSchema), []),
+  subscriptions: z._default(
+    z.array(
       z.strictObject({
         channel: channelName,
-        events: uniqueList(z.enum(NOTIFICATION_EVENTS)).min(1),
-        dataPlanes: uniqueList(z.string()).optional(),
+        events: uniqueList(z.enum(NOTIFICATION_EVENTS)).check(z.minLength(1)),
+        dataPlanes: z.optional(uniqueList(z.string())),
       }),
-    )
-    .default([]),
+    ),
+    [],
+  ),
 });
 
 const configSchema = z.strictObject({
-  dataPlanes: z.array(planeSchema).min(1, 'configure at least one data plane'),
-  webhooks: webhooksSchema.default({}),
-  driftSchedule: z.string().min(1).default('rate(15 minutes)'),
-  notifications: notificationsSchema.default(() => ({ ...NO_NOTIFICATIONS })),
+  dataPlanes: z.array(planeSchema).check(z.minLength(1, 'configure at least one data plane')),
+  webhooks: z._default(webhooksSchema, {}),
+  driftSchedule: z._default(z.string().check(z.minLength(1)), 'rate(15 minutes)'),
+  notifications: z._default(notificationsSchema, () => ({ ...NO_NOTIFICATIONS })),
 });
 
 export type NotificationsConfig = z.infer<typeof notificationsSchema>;

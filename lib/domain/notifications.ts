@@ -1,7 +1,7 @@
 // Which audit events are worth telling someone about (docs/notifications.md), what the message says,
 // and which channels get it. Plain functions: the notifier (lib/app/notify.ts) reads the grant, the
 // drift report or the waiting updates and delivers; nothing here talks to a network.
-import * as z from 'zod';
+import * as z from './zod.js';
 import { sha256Hex } from './compile/hash.js';
 import type { NotificationChannel, NotificationEvent, NotificationsConfig } from './config.js';
 import type { AttributeUpdate, AuditEvent, GrantRecord, InfrastructureUpdate } from './records.js';
@@ -197,14 +197,15 @@ const driftReportSchema = z.looseObject({
         z.looseObject({ type: z.literal('project-domain'), project: z.string(), domain: z.string() }),
       ]),
       status: z.string(),
-      differences: z.array(z.string()).default([]),
+      differences: z._default(z.array(z.string()), []),
     }),
   ),
-  rolesWaitingPastGrace: z
-    .array(
+  rolesWaitingPastGrace: z._default(
+    z.array(
       z.looseObject({ dataPlane: z.string(), targetKey: z.string(), roleName: z.string(), waitingSince: z.string() }),
-    )
-    .default([]),
+    ),
+    [],
+  ),
 });
 
 /** The statuses that are drift: neither in sync nor grantplane's own removal. */

@@ -1,7 +1,7 @@
 // Composition root of the drift API (POST /v1/drift-checks): behind API Gateway a run goes to the
 // drift Lambda by an asynchronous Invoke (GRANTPLANE_DRIFT_FUNCTION_NAME, set by infra), so the answer
 // does not wait for IAM; without it (`npm start`, a single-function deployment) it runs in-process.
-import * as z from 'zod';
+import * as z from '../domain/zod.js';
 import { makeLambdaInvoker, type AsyncInvoker } from '../adapters/lambda/invoke.js';
 import { runDriftCheck, type DriftApiDeps, type DriftRunDeps } from '../app/drift-run.js';
 import { liveDeps, WiringError } from './http.js';
@@ -10,7 +10,7 @@ import { liveDeps, WiringError } from './http.js';
 export const liveInvoker = (): AsyncInvoker => makeLambdaInvoker();
 
 const envSchema = z.object({
-  GRANTPLANE_DRIFT_FUNCTION_NAME: z.string().min(1).optional(),
+  GRANTPLANE_DRIFT_FUNCTION_NAME: z.optional(z.string().check(z.minLength(1))),
 });
 
 let live: DriftApiDeps | undefined;

@@ -10,7 +10,7 @@ import { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persist
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as YAML from 'yaml';
-import * as z from 'zod';
+import * as z from '../domain/zod.js';
 import { makeDocumentClient } from '../adapters/dynamodb/client.js';
 import { makeDynamoStores } from '../adapters/dynamodb/stores.js';
 import type { AppDeps } from '../app/deps.js';
@@ -89,9 +89,9 @@ export function buildDeps(input: BuildDepsInput): HttpDeps {
 const envSchema = z.object({
   GRANTPLANE_TABLE: z
     .string({ error: 'GRANTPLANE_TABLE is required: the DynamoDB table name' })
-    .min(1, 'GRANTPLANE_TABLE must not be empty'),
-  GRANTPLANE_CONFIG_JSON: z.string().min(1).optional(),
-  GRANTPLANE_CONFIG: z.string().min(1).optional(),
+    .check(z.minLength(1, 'GRANTPLANE_TABLE must not be empty')),
+  GRANTPLANE_CONFIG_JSON: z.optional(z.string().check(z.minLength(1))),
+  GRANTPLANE_CONFIG: z.optional(z.string().check(z.minLength(1))),
 });
 
 /** The configuration from GRANTPLANE_CONFIG_JSON (the document) or GRANTPLANE_CONFIG (a YAML/JSON file path). */

@@ -3,7 +3,7 @@
 // below DynamoDB's 400 KB item limit).
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../../domain/zod.js';
 import type { DriftStore } from '../../domain/ports.js';
 import type { PolicyTagsRecord } from '../../domain/records.js';
 import { ITEM_TYPE, driftReportSchema, keys, parseItem } from './items.js';
@@ -17,7 +17,7 @@ const policyTagsSchema = z.object({
     z.object({ versionId: z.string(), tags: z.record(z.string(), z.string()), readAt: z.number() }),
   ),
   updatedAt: z.string(),
-}) satisfies z.ZodType<PolicyTagsRecord>;
+}) satisfies z.ZodMiniType<PolicyTagsRecord>;
 
 const policyTagsKey = (dataPlane: string) => ({ pk: `DRIFTCACHE#${dataPlane}`, sk: 'POLICY-TAGS' });
 

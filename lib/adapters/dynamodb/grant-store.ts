@@ -1,7 +1,7 @@
 // GrantStore on the single table (table.ts, items.ts): a grant, its audit event, its ticket link and
 // its planning-unit membership land in one transaction; updates are conditional on the version.
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../../domain/zod.js';
 import type { GrantStore } from '../../domain/ports.js';
 import type { GrantFilter, GrantRecord } from '../../domain/records.js';
 import { ITEM_TYPE, auditItem, grantItem, grantRecordSchema, keys, parseItem, ticketPk } from './items.js';

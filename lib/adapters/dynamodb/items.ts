@@ -1,7 +1,7 @@
 // Item layout of the single table (see table.ts) and zod schemas that parse every item on its way
 // out (no `as` casts on outside data). Exported so stream consumers (the applier)
 // read target images exactly as the store does.
-import * as z from 'zod';
+import * as z from '../../domain/zod.js';
 import { resourceSchema, scopeSchema, ticketSchema } from '../../domain/grant.js';
 import type { CompiledTarget } from '../../domain/model.js';
 import { GRANT_STATUSES, planeOfTargetKey } from '../../domain/records.js';
@@ -123,15 +123,15 @@ const statusSchema = z.enum(GRANT_STATUSES);
 const stringOrList = z.union([z.string(), z.array(z.string())]);
 
 const statementSchema = z.object({
-  Sid: z.string().optional(),
+  Sid: z.optional(z.string()),
   Effect: z.enum(['Allow', 'Deny']),
-  Action: stringOrList.optional(),
-  NotAction: stringOrList.optional(),
-  Resource: stringOrList.optional(),
-  NotResource: stringOrList.optional(),
-  Principal: z.unknown().optional(),
-  NotPrincipal: z.unknown().optional(),
-  Condition: z.record(z.string(), z.record(z.string(), stringOrList)).optional(),
+  Action: z.optional(stringOrList),
+  NotAction: z.optional(stringOrList),
+  Resource: z.optional(stringOrList),
+  NotResource: z.optional(stringOrList),
+  Principal: z.optional(z.unknown()),
+  NotPrincipal: z.optional(z.unknown()),
+  Condition: z.optional(z.record(z.string(), z.record(z.string(), stringOrList))),
 });
 
 const documentSchema = z.object({ Version: z.literal('2012-10-17'), Statement: z.array(statementSchema) });
@@ -146,18 +146,18 @@ export const compiledTargetSchema = z.object({
     arn: z.string(),
     managed: z.boolean(),
     path: z.string(),
-    trustPolicy: documentSchema.nullable(),
-    permissionsBoundaryArn: z.string().nullable(),
+    trustPolicy: z.nullable(documentSchema),
+    permissionsBoundaryArn: z.nullable(z.string()),
     tags: tagsSchema,
   }),
   attachedPolicyArns: z.array(z.string()),
   policies: z.array(
     z.object({ name: z.string(), arn: z.string(), path: z.string(), document: documentSchema, tags: tagsSchema }),
   ),
-  uctl: z
-    .object({ file: z.literal('cluster_resource_attributes.yaml'), yaml: z.string(), command: z.string() })
-    .nullable(),
-}) satisfies z.ZodType<CompiledTarget>;
+  uctl: z.nullable(
+    z.object({ file: z.literal('cluster_resource_attributes.yaml'), yaml: z.string(), command: z.string() }),
+  ),
+}) satisfies z.ZodMiniType<CompiledTarget>;
 
 export const grantRecordSchema = z.object({
   id: z.string(),
@@ -165,40 +165,40 @@ export const grantRecordSchema = z.object({
   targetKey: z.string(),
   scope: scopeSchema,
   resource: resourceSchema,
-  justification: z.string().optional(),
-  expiresAt: z.string().optional(),
-  ticket: ticketSchema.optional(),
+  justification: z.optional(z.string()),
+  expiresAt: z.optional(z.string()),
+  ticket: z.optional(ticketSchema),
   status: statusSchema,
   requester: z.string(),
   source: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
   history: z.array(
-    z.object({ status: statusSchema, at: z.string(), actor: z.string(), comment: z.string().optional() }),
+    z.object({ status: statusSchema, at: z.string(), actor: z.string(), comment: z.optional(z.string()) }),
   ),
-  approvedBy: z.string().optional(),
-  failureReason: z.string().optional(),
-  endingAs: z.enum(['revoked', 'expired']).optional(),
-  notes: z.array(z.object({ code: z.string(), message: z.string() })).optional(),
-  secretGroup: z.string().optional(),
-  secretKey: z.string().optional(),
-  version: z.number().int(),
-}) satisfies z.ZodType<GrantRecord>;
+  approvedBy: z.optional(z.string()),
+  failureReason: z.optional(z.string()),
+  endingAs: z.optional(z.enum(['revoked', 'expired'])),
+  notes: z.optional(z.array(z.object({ code: z.string(), message: z.string() }))),
+  secretGroup: z.optional(z.string()),
+  secretKey: z.optional(z.string()),
+  version: z.int(),
+}) satisfies z.ZodMiniType<GrantRecord>;
 
 export const targetRecordSchema = z.object({
   targetKey: z.string(),
   dataPlane: z.string(),
   scope: scopeSchema,
-  desired: compiledTargetSchema.nullable(),
-  desiredVersion: z.number().int(),
-  appliedVersion: z.number().int(),
+  desired: z.nullable(compiledTargetSchema),
+  desiredVersion: z.int(),
+  appliedVersion: z.int(),
   state: z.enum(['pending', 'applied', 'failed', 'waiting-uctl']),
-  lastAppliedAt: z.string().optional(),
-  lastError: z.string().optional(),
-  roleDeletionRequestedAt: z.string().optional(),
-  appliedPolicyArns: z.array(z.string()).optional(),
+  lastAppliedAt: z.optional(z.string()),
+  lastError: z.optional(z.string()),
+  roleDeletionRequestedAt: z.optional(z.string()),
+  appliedPolicyArns: z.optional(z.array(z.string())),
   updatedAt: z.string(),
-}) satisfies z.ZodType<TargetRecord>;
+}) satisfies z.ZodMiniType<TargetRecord>;
 
 export const attributeRecordSchema = z.object({
   dataPlane: z.string(),
@@ -207,37 +207,37 @@ export const attributeRecordSchema = z.object({
   attributes: z.record(z.string(), z.string()),
   importedAt: z.string(),
   importedBy: z.string(),
-}) satisfies z.ZodType<AttributeRecord>;
+}) satisfies z.ZodMiniType<AttributeRecord>;
 
 export const attributeUpdateSchema = z.object({
   id: z.string(),
   dataPlane: z.string(),
   project: z.string(),
   domain: z.string(),
-  roleArn: z.string().nullable(),
+  roleArn: z.nullable(z.string()),
   yaml: z.string(),
   command: z.string(),
   contentHash: z.string(),
   status: z.enum(['pending', 'acknowledged']),
   createdAt: z.string(),
-  acknowledgedAt: z.string().optional(),
-  acknowledgedBy: z.string().optional(),
-  warning: z.string().optional(),
-}) satisfies z.ZodType<AttributeUpdate>;
+  acknowledgedAt: z.optional(z.string()),
+  acknowledgedBy: z.optional(z.string()),
+  warning: z.optional(z.string()),
+}) satisfies z.ZodMiniType<AttributeUpdate>;
 
 export const auditEventSchema = z.object({
   id: z.string(),
   at: z.string(),
   actor: z.string(),
   action: z.string(),
-  grantId: z.string().optional(),
-  targetKey: z.string().optional(),
-  before: z.unknown().optional(),
-  after: z.unknown().optional(),
-  iamCalls: z.array(z.string()).optional(),
-  result: z.enum(['ok', 'error']).optional(),
-  detail: z.string().optional(),
-}) satisfies z.ZodType<AuditEvent>;
+  grantId: z.optional(z.string()),
+  targetKey: z.optional(z.string()),
+  before: z.optional(z.unknown()),
+  after: z.optional(z.unknown()),
+  iamCalls: z.optional(z.array(z.string())),
+  result: z.optional(z.enum(['ok', 'error'])),
+  detail: z.optional(z.string()),
+}) satisfies z.ZodMiniType<AuditEvent>;
 
 export const deliveryRecordSchema = z.object({
   source: z.string(),
@@ -251,31 +251,31 @@ export const driftReportSchema = z.object({
   id: z.string(),
   checkedAt: z.string(),
   report: z.unknown(),
-}) satisfies z.ZodType<DriftReportRecord>;
+}) satisfies z.ZodMiniType<DriftReportRecord>;
 
 export const sourceRecordSchema = z.object({
   name: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
-  lastRevision: z.string().optional(),
-}) satisfies z.ZodType<SourceRecord>;
+  lastRevision: z.optional(z.string()),
+}) satisfies z.ZodMiniType<SourceRecord>;
 
 export const heldChangeSchema = z.object({
   dataPlane: z.string(),
   heldAt: z.string(),
   updatedAt: z.string(),
-  planeVersion: z.number().int(),
-  targetsWithAccess: z.number().int(),
+  planeVersion: z.int(),
+  targetsWithAccess: z.int(),
   targets: z.array(
     z.object({
       targetKey: z.string(),
       scope: scopeSchema,
-      removedCount: z.number().int(),
+      removedCount: z.int(),
       removed: z.array(z.string()),
       proposedHash: z.string(),
     }),
   ),
-}) satisfies z.ZodType<HeldChange>;
+}) satisfies z.ZodMiniType<HeldChange>;
 
 export const infrastructureUpdateSchema = z.object({
   id: z.string(),
@@ -283,13 +283,13 @@ export const infrastructureUpdateSchema = z.object({
   kind: z.literal('ecr-repository-policy'),
   repositoryArn: z.string(),
   accountId: z.string(),
-  policy: documentSchema.nullable(),
+  policy: z.nullable(documentSchema),
   contentHash: z.string(),
   status: z.enum(['pending', 'acknowledged']),
   createdAt: z.string(),
-  acknowledgedAt: z.string().optional(),
-  acknowledgedBy: z.string().optional(),
-}) satisfies z.ZodType<InfrastructureUpdate>;
+  acknowledgedAt: z.optional(z.string()),
+  acknowledgedBy: z.optional(z.string()),
+}) satisfies z.ZodMiniType<InfrastructureUpdate>;
 
 export const cloudInventorySchema = z.object({
   dataPlane: z.string(),
@@ -297,34 +297,34 @@ export const cloudInventorySchema = z.object({
   resource: z.string(),
   owned: z.array(z.string()),
   updatedAt: z.string(),
-}) satisfies z.ZodType<CloudInventoryEntry>;
+}) satisfies z.ZodMiniType<CloudInventoryEntry>;
 
 export const cloudStateSchema = z.object({
   dataPlane: z.string(),
   cloud: z.enum(['gcp', 'azure']),
   state: z.enum(['applied', 'failed', 'drifted']),
   updatedAt: z.string(),
-  lastAppliedAt: z.string().optional(),
-  lastError: z.string().optional(),
-  bindings: z.number().int(),
-}) satisfies z.ZodType<CloudPlaneState>;
+  lastAppliedAt: z.optional(z.string()),
+  lastError: z.optional(z.string()),
+  bindings: z.int(),
+}) satisfies z.ZodMiniType<CloudPlaneState>;
 
 export const planeStateSchema = z.object({
-  planeVersion: z.number().int().default(0),
+  planeVersion: z._default(z.int(), 0),
 });
 
 export const unitStateSchema = z.object({
   dataPlane: z.string(),
   unit: z.string(),
-  version: z.number().int().default(0),
-  compiled: z.number().int().default(0),
+  version: z._default(z.int(), 0),
+  compiled: z._default(z.int(), 0),
   // A String Set arrives as a JS Set from the document client.
-  targetKeys: z
-    .union([z.set(z.string()), z.array(z.string())])
-    .optional()
-    .transform((ids) => (ids === undefined ? [] : [...ids].sort())),
-  refused: z.record(z.string(), z.string()).default({}),
-}) satisfies z.ZodType<UnitState>;
+  targetKeys: z.pipe(
+    z.optional(z.union([z.set(z.string()), z.array(z.string())])),
+    z.transform((ids) => (ids === undefined ? [] : [...ids].sort())),
+  ),
+  refused: z._default(z.record(z.string(), z.string()), {}),
+}) satisfies z.ZodMiniType<UnitState>;
 
 /** Thrown when a stored item does not have the shape its type promises (data corruption, not input). */
 export class CorruptItemError extends Error {
@@ -335,7 +335,7 @@ export class CorruptItemError extends Error {
 }
 
 /** Parses a stored item's record part with `schema`, naming the item when it does not fit. */
-export const parseItem = <T>(schema: z.ZodType<T>, item: Record<string, unknown>): T => {
+export const parseItem = <T>(schema: z.ZodMiniType<T>, item: Record<string, unknown>): T => {
   const result = schema.safeParse(recordPart(item));
   if (!result.success) {
     const where = `${String(item.pk)}/${String(item.sk)}`;

@@ -2,7 +2,7 @@
 // cursors that are checked to belong to the listing (a forged cursor is a 400, not a 500), a read
 // budget per page when a filter leaves few matches, and "every page" for the callers that need all.
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../../domain/zod.js';
 import { BadRequestError } from '../../domain/errors.js';
 import type { Page, PageRequest } from '../../domain/records.js';
 import type { Item } from './ops.js';
@@ -10,7 +10,10 @@ import type { IndexName } from './table.js';
 
 // ─── Cursors ─────────────────────────────────────────────────────────────────
 
-const cursorSchema = z.object({ i: z.string(), k: z.record(z.string(), z.string().min(1).max(1024)) });
+const cursorSchema = z.object({
+  i: z.string(),
+  k: z.record(z.string(), z.string().check(z.minLength(1)).check(z.maxLength(1024))),
+});
 
 const encodeCursor = (index: string, key: Item): string =>
   Buffer.from(JSON.stringify({ i: index, k: key })).toString('base64url');

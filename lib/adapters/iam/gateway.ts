@@ -30,7 +30,7 @@ import {
   UntagRoleCommand,
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
-import * as z from 'zod';
+import * as z from '../../domain/zod.js';
 import type { PolicyDocument, Tags } from '../../domain/model.js';
 import {
   type IamAttachedPolicy,
@@ -52,38 +52,41 @@ import { decodePolicyDocument, PolicyDocumentParseError } from './documents.js';
 // one more read, a missing count is taken conservatively. Only what cannot be derived (an entity
 // without an ARN, a version without an id) fails, with a message naming the member.
 
-const tagListSchema = z.array(z.object({ Key: z.string(), Value: z.string().optional() }));
-const dateSchema = z.date().transform((d) => d.toISOString());
+const tagListSchema = z.array(z.object({ Key: z.string(), Value: z.optional(z.string()) }));
+const dateSchema = z.pipe(
+  z.date(),
+  z.transform((d) => d.toISOString()),
+);
 
 const roleSchema = z.object({
-  RoleName: z.string().optional(),
-  Arn: z.string().optional(),
-  Path: z.string().optional(),
-  AssumeRolePolicyDocument: z.string().optional(),
-  PermissionsBoundary: z.object({ PermissionsBoundaryArn: z.string().optional() }).optional(),
-  Tags: tagListSchema.optional(),
+  RoleName: z.optional(z.string()),
+  Arn: z.optional(z.string()),
+  Path: z.optional(z.string()),
+  AssumeRolePolicyDocument: z.optional(z.string()),
+  PermissionsBoundary: z.optional(z.object({ PermissionsBoundaryArn: z.optional(z.string()) })),
+  Tags: z.optional(tagListSchema),
 });
 
 const policySchema = z.object({
-  PolicyName: z.string().optional(),
-  Arn: z.string().optional(),
-  Path: z.string().optional(),
-  DefaultVersionId: z.string().optional(),
-  AttachmentCount: z.number().int().optional(),
-  Tags: tagListSchema.optional(),
+  PolicyName: z.optional(z.string()),
+  Arn: z.optional(z.string()),
+  Path: z.optional(z.string()),
+  DefaultVersionId: z.optional(z.string()),
+  AttachmentCount: z.optional(z.int()),
+  Tags: z.optional(tagListSchema),
 });
 
 const versionSchema = z.object({
-  VersionId: z.string().optional(),
-  IsDefaultVersion: z.boolean().optional(),
-  CreateDate: dateSchema.optional(),
-  Document: z.string().optional(),
+  VersionId: z.optional(z.string()),
+  IsDefaultVersion: z.optional(z.boolean()),
+  CreateDate: z.optional(dateSchema),
+  Document: z.optional(z.string()),
 });
 
-const attachedSchema = z.object({ PolicyName: z.string().optional(), PolicyArn: z.string().optional() });
+const attachedSchema = z.object({ PolicyName: z.optional(z.string()), PolicyArn: z.optional(z.string()) });
 
-const roleDetailSchema = roleSchema.extend({ AttachedManagedPolicies: z.array(attachedSchema).optional() });
-const policyDetailSchema = policySchema.extend({ PolicyVersionList: z.array(versionSchema).optional() });
+const roleDetailSchema = z.extend(roleSchema, { AttachedManagedPolicies: z.optional(z.array(attachedSchema)) });
+const policyDetailSchema = z.extend(policySchema, { PolicyVersionList: z.optional(z.array(versionSchema)) });
 
 /** IAM answered without something grantplane cannot do without (and cannot derive). */
 export class IncompleteIamAnswerError extends Error {
@@ -229,7 +232,7 @@ const toGatewayError = (operation: string, error: unknown): IamGatewayError => {
   }
   if (
     error instanceof PolicyDocumentParseError ||
-    error instanceof z.ZodError ||
+    error instanceof z.core.$ZodError ||
     error instanceof IncompleteIamAnswerError
   ) {
     return new IamGatewayError(operation, 'UnparseableDocument', `${operation}: ${error.message}`, { cause: error });

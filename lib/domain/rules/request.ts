@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from '../zod.js';
 import { formatPath, nearestKey } from '../config.js';
 import { grantRequestSchema, type GrantRequest } from '../grant.js';
 import type { RuleViolation } from '../model.js';
@@ -6,7 +6,7 @@ import { violation } from './codes.js';
 
 // docs/rules.md: the request's structure. Every zod issue becomes `request.invalid` on the field's path.
 
-function toViolations(error: z.ZodError): RuleViolation[] {
+function toViolations(error: z.core.$ZodError): RuleViolation[] {
   return error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const path = formatPath([...issue.path, issue.keys[0] ?? '?']);
@@ -28,17 +28,22 @@ function toViolations(error: z.ZodError): RuleViolation[] {
 }
 
 /** The field names an object of `schema` may hold at `path` (every variant of a union), for typo hints. */
-function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+function keysAt(schema: z.ZodMiniType, path: readonly PropertyKey[]): string[] {
   const def = (
     schema as unknown as {
-      def: { type: string; options?: z.ZodType[]; innerType?: z.ZodType; shape?: Record<string, z.ZodType> };
+      def: {
+        type: string;
+        options?: z.ZodMiniType[];
+        innerType?: z.ZodMiniType;
+        shape?: Record<string, z.ZodMiniType>;
+      };
     }
   ).def;
   if (def.type === 'optional' || def.type === 'default' || def.type === 'nullable')
     return def.innerType === undefined ? [] : keysAt(def.innerType, path);
   if (def.type === 'union') return [...new Set((def.options ?? []).flatMap((option) => keysAt(option, path)))];
   if (def.type !== 'object') return [];
-  const shape = (schema as unknown as { shape: Record<string, z.ZodType> }).shape;
+  const shape = (schema as unknown as { shape: Record<string, z.ZodMiniType> }).shape;
   const [head, ...rest] = path;
   if (head === undefined) return Object.keys(shape);
   const inner = typeof head === 'string' ? shape[head] : undefined;
