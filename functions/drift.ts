@@ -19,7 +19,7 @@ import { countIfEngineError, metrics, powertoolsDriftMetrics } from './shared/me
  * schedule's payload can never stop the run.
  */
 const invocationSchema = z.object({
-  actor: z.optional(z.string().check(z.minLength(1)).check(z.maxLength(256))),
+  actor: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
   confirmPrune: z.optional(z.boolean()),
 });
 

@@ -16,7 +16,7 @@ const listQuery = z.strictObject({
 const heldQuery = z.strictObject({ ...pageQuery });
 const infrastructureQuery = z.strictObject({
   status: z.optional(z.enum(['pending', 'acknowledged'], { error: 'status must be pending or acknowledged' })),
-  dataPlane: z.optional(z.string().check(z.minLength(1)).check(z.maxLength(64))),
+  dataPlane: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   ...pageQuery,
 });
 

@@ -11,7 +11,7 @@ const syncBody = z.strictObject({
   grants: z
     .array(z.unknown())
     .check(z.maxLength(1000, 'at most 1,000 grants per source; split the repository into several sources')),
-  revision: z.optional(z.string().check(z.minLength(1)).check(z.maxLength(200))),
+  revision: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 });
 
 const flag = z.pipe(

@@ -35,8 +35,7 @@ export type IdempotentCall<P, R> = (
 
 const headerValue = z
   .string()
-  .check(z.minLength(1))
-  .check(z.maxLength(255, 'Idempotency-Key must be at most 255 characters'));
+  .check(z.minLength(1), z.maxLength(255, 'Idempotency-Key must be at most 255 characters'));
 
 /** Wraps `fn` so a repeated (caller, key) answers the stored first result for 24 hours. */
 export function makeIdempotentCall<P, R>(

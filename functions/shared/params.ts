@@ -29,11 +29,11 @@ export const pageQuery = {
   limit: z._default(
     z.pipe(
       z.pipe(z.string().check(z.regex(/^\d+$/, 'limit must be a whole number from 1 to 100')), z.transform(Number)),
-      z.int().check(z.gte(1, 'limit must be at least 1')).check(z.lte(100, 'limit must be at most 100')),
+      z.int().check(z.gte(1, 'limit must be at least 1'), z.lte(100, 'limit must be at most 100')),
     ),
     50,
   ),
-  cursor: z.optional(z.string().check(z.minLength(1)).check(z.maxLength(2048))),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
 };
 
 export const grantStatusSchema = z.enum(STATUSES, { error: `status must be one of ${STATUSES.join(', ')}` });

@@ -47,8 +47,8 @@ export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const dnsLabel = z
   .string()
-  .check(z.maxLength(63))
   .check(
+    z.maxLength(63),
     z.regex(
       DNS_LABEL,
       'must be a DNS label: lowercase letters, digits and "-", starting and ending with a letter or digit',
@@ -60,14 +60,16 @@ const uniqueList = <T extends z.ZodMiniType<string>>(item: T) =>
 
 const planeName = z
   .string()
-  .check(z.minLength(1))
-  .check(z.maxLength(64))
-  .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be letters, digits, "_", "." or "-"'));
+  .check(
+    z.minLength(1),
+    z.maxLength(64),
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be letters, digits, "_", "." or "-"'),
+  );
 
 // Regions look like us-west-2, eu-central-1, us-gov-west-1, cn-north-1 (AWS) or us-central1 (GCP)
 // and eastus (Azure): the format check is per cloud.
 const awsRegion = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'must be an AWS region such as us-west-2'));
-const anyRegion = z.string().check(z.minLength(1)).check(z.maxLength(64));
+const anyRegion = z.string().check(z.minLength(1), z.maxLength(64));
 
 const projectsSchema = z.union([z.literal('*'), uniqueList(dnsLabel)], {
   error: 'must be "*" or a list of project names (DNS labels)',
@@ -83,9 +85,11 @@ const attributesSchema = z.record(z.string(), z.record(z.string(), attributeValu
 
 const iamName = z
   .string()
-  .check(z.minLength(1))
-  .check(z.maxLength(64))
-  .check(z.regex(/^[\w+=,.@-]+$/, 'must be a valid IAM name (letters, digits and +=,.@_-)'));
+  .check(
+    z.minLength(1),
+    z.maxLength(64),
+    z.regex(/^[\w+=,.@-]+$/, 'must be a valid IAM name (letters, digits and +=,.@_-)'),
+  );
 
 const awsPlaneSchema = z.strictObject({
   name: planeName,
@@ -102,34 +106,28 @@ const awsPlaneSchema = z.strictObject({
   region: awsRegion,
   orgPrefix: z
     .string()
-    .check(z.minLength(1))
-    .check(z.maxLength(32))
-    .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be letters, digits, "_", "." or "-"')),
-  oidcProvider: z
-    .string()
-    .check(z.minLength(1))
     .check(
-      z.regex(
-        /^[^:/\s][^\s]*$/,
-        'must be the issuer without "https://", e.g. oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE',
-      ),
-    )
-    .check(
-      z.refine((value) => !value.includes('://'), {
-        message: 'must be the issuer without "https://", e.g. oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE',
-      }),
-    )
-    .check(z.refine((value) => !value.endsWith('/'), { message: 'must not end with "/"' })),
+      z.minLength(1),
+      z.maxLength(32),
+      z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be letters, digits, "_", "." or "-"'),
+    ),
+  oidcProvider: z.string().check(
+    z.minLength(1),
+    z.regex(
+      /^[^:/\s][^\s]*$/,
+      'must be the issuer without "https://", e.g. oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE',
+    ),
+    z.refine((value) => !value.includes('://'), {
+      message: 'must be the issuer without "https://", e.g. oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE',
+    }),
+    z.refine((value) => !value.endsWith('/'), { message: 'must not end with "/"' }),
+  ),
   domains: uniqueList(dnsLabel).check(z.minLength(1)),
   projects: projectsSchema,
   userFlyteRoleName: z.optional(iamName),
   adminFlyteRoleName: z.optional(iamName),
   userFlyteRolePolicyName: z._default(
-    z
-      .string()
-      .check(z.minLength(1))
-      .check(z.maxLength(128))
-      .check(z.regex(/^[\w+=,.@-]+$/)),
+    z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[\w+=,.@-]+$/)),
     'userflyterole',
   ),
   workerNodeGroupRoleName: z.optional(iamName),
@@ -138,8 +136,8 @@ const awsPlaneSchema = z.strictObject({
   managedPath: z._default(
     z
       .string()
-      .check(z.maxLength(512))
       .check(
+        z.maxLength(512),
         z.regex(
           MANAGED_PATH,
           'must look like /grantplane/: names of letters, digits and +=,.@_- between "/" (not "/" alone)',
@@ -152,8 +150,8 @@ const awsPlaneSchema = z.strictObject({
     z.nullable(z.string().check(z.regex(/^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/.+$/, 'must be an IAM policy ARN'))),
     null,
   ),
-  maxPoliciesPerRole: z._default(z.int().check(z.gte(2)).check(z.lte(20)), 10),
-  maxGrantDays: z._default(z.int().check(z.gte(1)).check(z.lte(3650)), 90),
+  maxPoliciesPerRole: z._default(z.int().check(z.gte(2), z.lte(20)), 10),
+  maxGrantDays: z._default(z.int().check(z.gte(1), z.lte(3650)), 90),
   autoApproveDomains: z._default(uniqueList(z.string()), []),
   attributes: z._default(attributesSchema, {}),
   applierRoleArn: z.optional(
@@ -169,8 +167,10 @@ const awsPlaneSchema = z.strictObject({
   bindingAttribute: z.optional(
     z
       .string()
-      .check(z.regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be an attribute name: a letter, then letters, digits or "_"'))
-      .check(z.maxLength(128)),
+      .check(
+        z.regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be an attribute name: a letter, then letters, digits or "_"'),
+        z.maxLength(128),
+      ),
   ),
 });
 
@@ -209,7 +209,7 @@ const otherPlaneFields = {
   region: anyRegion,
   domains: uniqueList(dnsLabel).check(z.minLength(1)),
   projects: projectsSchema,
-  maxGrantDays: z._default(z.int().check(z.gte(1)).check(z.lte(3650)), 90),
+  maxGrantDays: z._default(z.int().check(z.gte(1), z.lte(3650)), 90),
   autoApproveDomains: z._default(uniqueList(z.string()), []),
   /** `enforce`: a drift check that finds bindings missing has the applier put them back. */
   driftMode: z._default(z.enum(['detect', 'enforce']), 'detect'),
@@ -340,7 +340,7 @@ const notificationsSchema = z.strictObject({
   /** The console's address, for the link in every message (e.g. https://grantplane.example.com/console). */
   consoleUrl: z.optional(httpsUrl),
   /** A uctl or infrastructure update still waiting after this many minutes is announced (update-waiting; 0: at the next hourly pass). */
-  updateWaitingMinutes: z._default(z.int().check(z.gte(0)).check(z.lte(10_080)), 60),
+  updateWaitingMinutes: z._default(z.int().check(z.gte(0), z.lte(10_080)), 60),
   channels: z._default(z.array(channelSchema), []),
   subscriptions: z._default(
     z.array(

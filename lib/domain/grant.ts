@@ -91,8 +91,8 @@ export const resourceSchema = z.discriminatedUnion('type', [
 
 // Lengths: a ticket keys the grant's ticket link, so names stay far below DynamoDB's key limits.
 export const ticketSchema = z.strictObject({
-  system: z.string().check(z.minLength(1)).check(z.maxLength(64)),
-  key: z.string().check(z.minLength(1)).check(z.maxLength(256)),
+  system: z.string().check(z.minLength(1), z.maxLength(64)),
+  key: z.string().check(z.minLength(1), z.maxLength(256)),
   url: z.optional(z.string().check(z.maxLength(2048))),
 });
 

@@ -12,7 +12,7 @@ import type { IndexName } from './table.js';
 
 const cursorSchema = z.object({
   i: z.string(),
-  k: z.record(z.string(), z.string().check(z.minLength(1)).check(z.maxLength(1024))),
+  k: z.record(z.string(), z.string().check(z.minLength(1), z.maxLength(1024))),
 });
 
 const encodeCursor = (index: string, key: Item): string =>
