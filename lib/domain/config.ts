@@ -473,7 +473,7 @@ export function nearestKey(key: string, known: readonly string[]): string | unde
 }
 
 /** One zod issue as the problems it stands for, said plainly. */
-function addIssue(problems: Problems, issue: z.core.$ZodIssue, raw: unknown): void {
+function addIssue(problems: Problems, issue: z.ZodIssue, raw: unknown): void {
   const path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeysAt(path, raw);
@@ -494,7 +494,7 @@ function addIssue(problems: Problems, issue: z.core.$ZodIssue, raw: unknown): vo
   problems.add(path, issueMessage(issue));
 }
 
-function issueMessage(issue: z.core.$ZodIssue): string {
+function issueMessage(issue: z.ZodIssue): string {
   if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined'))
     return `is required (${issue.expected})`;
   // zod's generic wording ("Invalid input: expected number, received string") said plainly.

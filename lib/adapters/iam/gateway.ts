@@ -232,7 +232,7 @@ const toGatewayError = (operation: string, error: unknown): IamGatewayError => {
   }
   if (
     error instanceof PolicyDocumentParseError ||
-    error instanceof z.core.$ZodError ||
+    error instanceof z.ZodError ||
     error instanceof IncompleteIamAnswerError
   ) {
     return new IamGatewayError(operation, 'UnparseableDocument', `${operation}: ${error.message}`, { cause: error });

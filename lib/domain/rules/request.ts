@@ -6,7 +6,7 @@ import { violation } from './codes.js';
 
 // docs/rules.md: the request's structure. Every zod issue becomes `request.invalid` on the field's path.
 
-function toViolations(error: z.core.$ZodError): RuleViolation[] {
+function toViolations(error: z.ZodError): RuleViolation[] {
   return error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const path = formatPath([...issue.path, issue.keys[0] ?? '?']);
@@ -68,7 +68,7 @@ const quoteAll = (values: readonly unknown[]): string => values.map((value) => J
  * docs/rules.md: a message says what to do. zod's own ("Invalid input: expected string, received
  * undefined") names neither the field nor the fix, so the common issues are said plainly.
  */
-function explain(issue: z.core.$ZodIssue, path: string): string {
+function explain(issue: z.ZodIssue, path: string): string {
   const field = path === 'request' ? 'The request' : path;
   switch (issue.code) {
     case 'invalid_type': {
