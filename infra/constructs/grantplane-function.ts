@@ -20,7 +20,7 @@ export class MissingEntryError extends Error {
 }
 
 /** Where every function finds the configuration bundled next to its code (docs/configuration.md). */
-export const BUNDLED_CONFIG_PATH = '/var/task/grantplane.config.yaml';
+export const BUNDLED_CONFIG_PATH = '/var/task/grantplane.config.json';
 
 export interface GrantplaneFunctionProps {
   /** Absolute path of the entry file (exports `handler`). */

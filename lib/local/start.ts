@@ -12,7 +12,7 @@ import { makeDynamoTargetStore } from '../adapters/dynamodb/target-store.js';
 import { ensureTable } from '../adapters/dynamodb/table.js';
 import type { GrantplaneConfig } from '../domain/config.js';
 import { ConcurrentUpdateError, type TargetStore } from '../domain/ports.js';
-import { configFromEnv } from '../wiring/http.js';
+import { readConfigFile } from './config-file.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
 import { useLiveCloudSource } from '../wiring/cloud.js';
 import { startCloudStandIns } from './cloud/index.js';
@@ -100,7 +100,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // CloudWatch metrics (EMF lines) mean nothing on one machine: off unless asked for.
   env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const configPath = resolve(cwd, options.configPath ?? (env.GRANTPLANE_CONFIG || 'grantplane.config.yaml'));
-  const config = configFromEnv({ GRANTPLANE_CONFIG: configPath }, cwd); // fails fast, naming the key
+  const { document, config } = readConfigFile(configPath); // fails fast, naming the key
   const tableName = options.tableName ?? (env.GRANTPLANE_TABLE || 'grantplane');
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async (): Promise<void> => {
@@ -166,7 +166,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     env.GRANTPLANE_TABLE = tableName;
     env.GRANTPLANE_CONFIG = configPath;
-    delete env.GRANTPLANE_CONFIG_JSON;
+    // The handlers read JSON only, as the deployment bundles it (lib/local/config-file.ts).
+    env.GRANTPLANE_CONFIG_JSON = JSON.stringify(document);
 
     const handlers = await loadLambdaHandlers();
     const port = options.port ?? portFrom(env.PORT, 'PORT') ?? 8080;

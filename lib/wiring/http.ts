@@ -9,7 +9,6 @@ import { resolve } from 'node:path';
 import { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import * as YAML from 'yaml';
 import * as z from '../domain/zod.js';
 import { makeDocumentClient } from '../adapters/dynamodb/client.js';
 import { makeDynamoStores } from '../adapters/dynamodb/stores.js';
@@ -94,12 +93,14 @@ const envSchema = z.object({
   GRANTPLANE_CONFIG: z.optional(z.string().check(z.minLength(1))),
 });
 
-/** The configuration from GRANTPLANE_CONFIG_JSON (the document) or GRANTPLANE_CONFIG (a YAML/JSON file path). */
+/**
+ * The configuration from GRANTPLANE_CONFIG_JSON (the document) or GRANTPLANE_CONFIG (a JSON file:
+ * the deployment bundles the configuration as JSON, so no YAML parser rides in any function; the
+ * CLI and `npm start` read YAML and hand the functions JSON).
+ */
 export function configFromEnv(env: Record<string, string | undefined>, cwd = process.cwd()): GrantplaneConfig {
-  let raw: unknown;
-  let variable: string;
   if (env.GRANTPLANE_CONFIG_JSON !== undefined && env.GRANTPLANE_CONFIG_JSON !== '') {
-    variable = 'GRANTPLANE_CONFIG_JSON';
+    let raw: unknown;
     try {
       raw = JSON.parse(env.GRANTPLANE_CONFIG_JSON);
     } catch (error: unknown) {
@@ -108,24 +109,39 @@ export function configFromEnv(env: Record<string, string | undefined>, cwd = pro
         { cause: error },
       );
     }
-  } else if (env.GRANTPLANE_CONFIG !== undefined && env.GRANTPLANE_CONFIG !== '') {
-    variable = 'GRANTPLANE_CONFIG';
+    return configFromDocument(raw, 'GRANTPLANE_CONFIG_JSON');
+  }
+  if (env.GRANTPLANE_CONFIG !== undefined && env.GRANTPLANE_CONFIG !== '') {
     const path = resolve(cwd, env.GRANTPLANE_CONFIG);
+    let text: string;
     try {
-      raw = YAML.parse(readFileSync(path, 'utf8'));
+      text = readFileSync(path, 'utf8');
     } catch (error: unknown) {
       throw new WiringError(
         `GRANTPLANE_CONFIG=${path} cannot be read: ${error instanceof Error ? error.message : String(error)}`,
         { cause: error },
       );
     }
-  } else {
-    throw new WiringError('GRANTPLANE_CONFIG (a file path) or GRANTPLANE_CONFIG_JSON (the document) is required');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (error: unknown) {
+      throw new WiringError(
+        `GRANTPLANE_CONFIG=${path} is not JSON (${error instanceof Error ? error.message : String(error)}): the functions read the configuration as the deployment bundles it, in JSON; YAML is read by the CLI and npm start`,
+        { cause: error },
+      );
+    }
+    return configFromDocument(raw, 'GRANTPLANE_CONFIG');
   }
+  throw new WiringError('GRANTPLANE_CONFIG (a JSON file path) or GRANTPLANE_CONFIG_JSON (the document) is required');
+}
+
+/** A configuration document already read (from `source`, named in its errors), parsed. */
+export function configFromDocument(raw: unknown, source: string): GrantplaneConfig {
   try {
     return parseConfig(raw);
   } catch (error: unknown) {
-    throw new WiringError(`${variable}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new WiringError(`${source}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 

@@ -306,7 +306,7 @@ describe('the synthesized bundles, run as Lambda runs them', () => {
           ? ['cloud-clients.mjs', 'gcp-credentials.json']
           : [];
       expect(readdirSync(f.folder).sort(), f.logicalId).toEqual(
-        [...pages, ...cloud, 'grantplane.config.yaml', 'index.mjs', 'index.mjs.map'].sort(),
+        [...pages, ...cloud, 'grantplane.config.json', 'index.mjs', 'index.mjs.map'].sort(),
       );
       for (let dir = f.folder; dir !== dirname(dir); dir = dirname(dir))
         expect(existsSync(join(dir, 'node_modules')), dir).toBe(false);

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import fc from 'fast-check';
+import { parse, stringify } from 'yaml';
 import { planGrants } from '../../lib/domain/engine.js';
 import { mergeStatements } from '../../lib/domain/compile/merge.js';
 import { pairPolicyName, pairRoleName, shortenName } from '../../lib/domain/compile/names.js';
 import { iamSize, MAX_MANAGED_POLICY_CHARS, packStatements } from '../../lib/domain/compile/pack.js';
 import { normStatement } from '../../lib/domain/compile/statements.js';
 import { pairTrustPolicy } from '../../lib/domain/compile/trust.js';
-import { uctlUpdate, writeWithLibrary } from '../../lib/domain/compile/uctl.js';
+import { uctlUpdate } from '../../lib/domain/compile/uctl.js';
 import { documentHash } from '../../lib/domain/compile/hash.js';
 import { HASH_TAG, MANAGED_BY_TAG } from '../../lib/domain/model.js';
 import {
@@ -148,15 +149,23 @@ describe('C5 uctl file (seed 001)', () => {
     });
   });
 
+  /** What the yaml package writes with double-quoted values, plain keys and no line folding. */
+  const writtenByLibrary = (document: { attributes: Record<string, string>; domain: string; project: string }) =>
+    stringify(document, {
+      defaultStringType: 'QUOTE_DOUBLE',
+      defaultKeyType: 'PLAIN',
+      lineWidth: 0,
+      sortMapEntries: false,
+    });
+
   it.each([
     [{}],
     [{ projectQuotaCpu: '64', projectQuotaMemory: '256Gi' }],
     [{ a_b: 'x"y\\z', empty: '', colon: 'a: b # c', dash: '- item', star: '*ref' }],
-    [{ 'odd key': 'é', null: 'x', yes: 'no' }],
-  ])('writes what the yaml package writes for %j', (attributes) => {
+  ])('writes what the yaml package writes for plain keys and printable ASCII: %j', (attributes) => {
     const role = 'arn:aws:iam::123456789012:role/grantplane/acme-p-development';
     expect(uctlUpdate('p', 'development', role, attributes).yaml).toBe(
-      writeWithLibrary({
+      writtenByLibrary({
         attributes: {
           defaultUserRoleValue: role,
           ...Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : 1))),
@@ -164,6 +173,42 @@ describe('C5 uctl file (seed 001)', () => {
         domain: 'development',
         project: 'p',
       }),
+    );
+  });
+
+  it('any key and value read back as written, one line each, with no character YAML requires escaped left raw (YAML 1.2.2 §5.1, §5.7)', () => {
+    // Strings of any code unit: controls, DEL, C1, line separators, lone surrogates, YAML words.
+    const text = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 12 }),
+      fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)), maxLength: 12 }),
+      fc.constantFrom(
+        'yes',
+        'No',
+        'null',
+        '~',
+        '1',
+        '0x1f',
+        '.inf',
+        '',
+        ' a',
+        'a ',
+        '- x',
+        '? y',
+        'a: b',
+        '#c',
+        'é',
+        '\u2028',
+      ),
+    );
+    fc.assert(
+      fc.property(fc.dictionary(text, text, { maxKeys: 5 }), text, text, (attributes, project, domain) => {
+        const { yaml } = uctlUpdate(project, domain, null, attributes);
+        const sorted = Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+        expect(parse(yaml)).toEqual({ attributes: sorted, domain, project });
+        expect(yaml.split('\n')).toHaveLength(Object.keys(attributes).length + 4);
+        expect(yaml).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]/);
+      }),
+      { numRuns: 2000 },
     );
   });
 

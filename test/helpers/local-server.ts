@@ -2,6 +2,7 @@
 // fresh DynamoDB Local table with the example configuration, signed tokens checked with the dev secret.
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readConfigFile } from '../../lib/local/config-file.js';
 import { DEV_JWT_SECRET } from '../../lib/local/dev-jwt-secret.js';
 import type { LocalServer } from '../../lib/local/server.js';
 import { freshTable } from './dynamo.js';
@@ -16,7 +17,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export async function startExampleServer(env: Record<string, string> = {}): Promise<LocalServer> {
   const table = await freshTable();
   process.env.GRANTPLANE_TABLE = table.tableName;
-  process.env.GRANTPLANE_CONFIG = resolve(ROOT, 'examples/grantplane.config.yaml');
+  // The handlers read JSON only, as the deployment bundles it and npm start hands it to them.
+  process.env.GRANTPLANE_CONFIG_JSON = JSON.stringify(
+    readConfigFile(resolve(ROOT, 'examples/grantplane.config.yaml')).document,
+  );
   process.env.AWS_ENDPOINT_URL_DYNAMODB = table.endpoint;
   process.env.AWS_REGION = 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID = 'local';

@@ -243,7 +243,7 @@ describe('GrantplaneFunction defaults', () => {
         Environment: {
           Variables: {
             GRANTPLANE_TABLE: expect.anything(),
-            GRANTPLANE_CONFIG: '/var/task/grantplane.config.yaml',
+            GRANTPLANE_CONFIG: '/var/task/grantplane.config.json',
           },
         },
         LoggingConfig: { LogFormat: 'JSON' },
@@ -415,7 +415,7 @@ describe('GrantplaneFunction defaults', () => {
         env: {
           PATH: process.env.PATH,
           GRANTPLANE_TABLE: 'grantplane',
-          GRANTPLANE_CONFIG: 'grantplane.config.yaml',
+          GRANTPLANE_CONFIG: 'grantplane.config.json',
           AWS_REGION: 'us-west-2',
           EVENT: JSON.stringify({ method, path, routeKey, body }),
           ...extraEnv,

@@ -1,4 +1,3 @@
-import { stringify } from 'yaml';
 import { roleAttribute, type AwsDataPlaneConfig } from '../config.js';
 import type { UctlUpdate } from '../model.js';
 import { compareStrings } from './statements.js';
@@ -52,7 +51,7 @@ export function uctlUpdate(
   const document = { attributes, domain, project };
   return {
     file: UCTL_FILE,
-    yaml: isSimple(document) ? writeSimple(document) : writeWithLibrary(document),
+    yaml: writeUctlFile(document),
     command: commandOf(binding.tool, Object.keys(attributes).length === 0 ? 'delete' : 'update'),
   };
 }
@@ -63,41 +62,37 @@ export const bindingOf = (plane: Pick<AwsDataPlaneConfig, 'binding' | 'bindingAt
   attribute: roleAttribute(plane),
 });
 
-/** The `yaml` package's rendering: double-quoted values, plain keys, no line folding. */
-export function writeWithLibrary(document: {
-  attributes: Record<string, string>;
-  domain: string;
-  project: string;
-}): string {
-  return stringify(document, {
-    defaultStringType: 'QUOTE_DOUBLE',
-    defaultKeyType: 'PLAIN',
-    lineWidth: 0,
-    sortMapEntries: false,
-  });
-}
-
-// Fast path for the common case (a plan writes one file per pair, thousands per plan): keys that
-// YAML reads as plain strings and printable-ASCII values, for which a JSON string *is* the YAML
-// double-quoted scalar the library writes. A test holds the two renderings equal.
+// The file is written here, not by a YAML library (none rides in the functions): keys plain where
+// YAML reads them back as the same plain strings, every value a double-quoted scalar. JSON's string
+// form is a YAML double-quoted scalar ("JSON compatibility", YAML 1.2.2 §7.3.1) once YAML's own
+// escapes (§5.7) replace JSON's \u00XX forms and the characters YAML does not allow unescaped
+// (DEL, the C1 controls, U+FFFE/U+FFFF) are escaped. For plain keys and printable-ASCII values
+// this is byte for byte what the yaml package writes with double-quoted values, plain keys and
+// no line folding (a test holds the two equal); any value reads back as written (a property test).
 const PLAIN_KEY = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const YAML_WORDS = /^(true|false|null|yes|no|on|off|y|n)$/i;
-const PRINTABLE = /^[\x20-\x7e]*$/;
+const NAMED_ESCAPES: Readonly<Record<string, string>> = { '00': '\\0', '07': '\\a', '0b': '\\v', '1b': '\\e' };
 
-function isSimple(document: { attributes: Record<string, string>; domain: string; project: string }): boolean {
-  const keyOk = (key: string) => PLAIN_KEY.test(key) && !YAML_WORDS.test(key);
-  return (
-    Object.entries(document.attributes).every(([key, value]) => keyOk(key) && PRINTABLE.test(value)) &&
-    PRINTABLE.test(document.domain) &&
-    PRINTABLE.test(document.project)
+/** A YAML double-quoted scalar holding `value`. */
+export function doubleQuoted(value: string): string {
+  return JSON.stringify(value).replace(
+    /\\u00([0-9a-f]{2})|\\.|[\x7f-\x84\x86-\x9f\ufffe\uffff]/g,
+    (token: string, low: string | undefined) => {
+      if (low !== undefined) return NAMED_ESCAPES[low] ?? `\\x${low}`;
+      if (token.startsWith('\\')) return token;
+      const code = token.charCodeAt(0);
+      return code > 0xff ? `\\u${code.toString(16)}` : `\\x${code.toString(16)}`;
+    },
   );
 }
 
-function writeSimple(document: { attributes: Record<string, string>; domain: string; project: string }): string {
+const keyOf = (key: string): string => (PLAIN_KEY.test(key) && !YAML_WORDS.test(key) ? key : doubleQuoted(key));
+
+function writeUctlFile(document: { attributes: Record<string, string>; domain: string; project: string }): string {
   const entries = Object.entries(document.attributes);
   const attributes =
     entries.length === 0
       ? 'attributes: {}\n'
-      : `attributes:\n${entries.map(([key, value]) => `  ${key}: ${JSON.stringify(value)}\n`).join('')}`;
-  return `${attributes}domain: ${JSON.stringify(document.domain)}\nproject: ${JSON.stringify(document.project)}\n`;
+      : `attributes:\n${entries.map(([key, value]) => `  ${keyOf(key)}: ${doubleQuoted(value)}\n`).join('')}`;
+  return `${attributes}domain: ${doubleQuoted(document.domain)}\nproject: ${doubleQuoted(document.project)}\n`;
 }
