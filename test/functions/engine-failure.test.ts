@@ -14,8 +14,7 @@ import type { ApplierDeps } from '../../lib/app/applier.js';
 import { approveGrant, submitGrant } from '../../lib/app/grants.js';
 import { recomputePlaneTargets } from '../../lib/app/targets.js';
 import type { AwsDataPlaneConfig } from '../../lib/domain/config.js';
-import bundled from '../../lib/domain/rules/iam-catalogue.json' with { type: 'json' };
-import { setIamCatalogue } from '../../lib/domain/rules/iam-actions.js';
+import { bundledIamCatalogue, setIamCatalogue } from '../../lib/domain/rules/iam-actions.js';
 import { localContext } from '../../lib/local/loops.js';
 import { buildDeps } from '../../lib/wiring/http.js';
 import { iamForConfig, silentLog } from '../helpers/applier.js';
@@ -51,7 +50,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  setIamCatalogue(bundled);
+  setIamCatalogue(bundledIamCatalogue());
   await iam.stop();
 });
 

