@@ -32,7 +32,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ROUTES, type RouteGroup, type RouteSpec } from '../../functions/shared/routes.js';
 import { ITEM_TYPE } from '../../lib/adapters/dynamodb/items.js';
-import { WEBHOOK_KINDS } from '../../lib/domain/webhooks/delivery.js';
+import { WEBHOOK_KINDS } from '../../lib/domain/webhooks/kinds.js';
 import { channelSecretArns } from '../../lib/domain/config.js';
 import { TABLE } from '../../lib/adapters/dynamodb/table.js';
 import { InfraConfigError, REPO_ROOT, type InfraSettings } from '../config.js';

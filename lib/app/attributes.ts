@@ -1,7 +1,6 @@
 // Cluster resource attributes (docs/rules.md C5, docs/api.md): importing what `uctl get cluster-resource-attribute`
 // prints for a pair — carried into the pair's uctl file, since `uctl update` replaces the whole map —
 // and the uctl updates operators run and acknowledge.
-import * as YAML from 'yaml';
 import * as z from '../domain/zod.js';
 import { servesProject } from '../domain/config.js';
 import { BadRequestError, NotFoundError, ValidationError } from '../domain/errors.js';
@@ -33,11 +32,14 @@ const plain = (value: unknown): unknown => {
 };
 
 /** Parses the JSON or YAML uctl prints (a string) or its already parsed form into a string map. */
-export const parseUctlAttributes = (
+export const parseUctlAttributes = async (
   body: unknown,
-): { attributes: Record<string, string>; project?: string; domain?: string } => {
+): Promise<{ attributes: Record<string, string>; project?: string; domain?: string }> => {
   let raw: unknown = body;
   if (typeof body === 'string') {
+    // The YAML parser is loaded for a YAML body only: a JSON body arrives parsed, and most of the
+    // attributes function's routes read no body at all (its cold start carries no parser).
+    const YAML = await import('yaml');
     try {
       // Maps, not objects: a `__proto__` key would otherwise vanish into the prototype unseen.
       raw = plain(YAML.parse(body, { mapAsMap: true }));
@@ -156,7 +158,7 @@ export const importAttributes = async (
       },
     ]);
   }
-  const parsed = parseUctlAttributes(input.body);
+  const parsed = await parseUctlAttributes(input.body);
   if (
     (parsed.project !== undefined && parsed.project !== input.project) ||
     (parsed.domain !== undefined && parsed.domain !== input.domain)

@@ -8,7 +8,7 @@ import type { RuleViolation } from '../domain/model.js';
 import { type Identity } from '../domain/ports.js';
 import { DESIRED_STATUSES, OPEN_STATUSES, type GrantRecord } from '../domain/records.js';
 import { validateGrantRequest } from '../domain/rules/validate.js';
-import { WEBHOOK_KINDS } from '../domain/webhooks/delivery.js';
+import { WEBHOOK_KINDS } from '../domain/webhooks/kinds.js';
 import { type AppDeps, withConflictRetry } from './deps.js';
 import { revokeGrant, submitGrant } from './grants.js';
 import { attributesInput, planRequestOf, recomputePlaneTargets } from './targets.js';

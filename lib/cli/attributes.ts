@@ -88,7 +88,7 @@ async function readWithUctl(
   if (ran.code !== 0) return `uctl get exited ${ran.code}: ${oneLine(ran.output).slice(0, 300)}`;
   try {
     const { parseUctlAttributes } = await import('../app/attributes.js');
-    const parsed = parseUctlAttributes(ran.output);
+    const parsed = await parseUctlAttributes(ran.output);
     if (
       (parsed.project !== undefined && parsed.project !== pair.project) ||
       (parsed.domain !== undefined && parsed.domain !== pair.domain)

@@ -97,7 +97,7 @@ function commandArgs(update: Update, file: string): { tool: 'uctl' | 'flytectl';
 const attributesIn = async (text: string): Promise<Record<string, string> | null> => {
   const { parseUctlAttributes } = await import('../app/attributes.js');
   try {
-    return parseUctlAttributes(text).attributes;
+    return (await parseUctlAttributes(text)).attributes;
   } catch {
     return null;
   }

@@ -37,17 +37,17 @@ beforeAll(async () => {
 });
 
 describe('parseUctlAttributes', () => {
-  it('reads the YAML and JSON uctl prints, and values as strings', () => {
+  it('reads the YAML and JSON uctl prints, and values as strings', async () => {
     const yaml =
       'attributes:\n  projectQuotaCpu: 64\n  projectQuotaMemory: "256Gi"\ndomain: production\nproject: flytesnacks\n';
-    expect(parseUctlAttributes(yaml)).toEqual({
+    expect(await parseUctlAttributes(yaml)).toEqual({
       attributes: { projectQuotaCpu: '64', projectQuotaMemory: '256Gi' },
       project: 'flytesnacks',
       domain: 'production',
     });
-    expect(parseUctlAttributes({ attributes: { gpu: true } })).toEqual({ attributes: { gpu: 'true' } });
-    expect(() => parseUctlAttributes('attributes: [1, 2')).toThrow(BadRequestError);
-    expect(() => parseUctlAttributes({ attributes: { nested: { no: 1 } } })).toThrow(BadRequestError);
+    expect(await parseUctlAttributes({ attributes: { gpu: true } })).toEqual({ attributes: { gpu: 'true' } });
+    await expect(parseUctlAttributes('attributes: [1, 2')).rejects.toThrow(BadRequestError);
+    await expect(parseUctlAttributes({ attributes: { nested: { no: 1 } } })).rejects.toThrow(BadRequestError);
   });
 });
 

@@ -21,9 +21,9 @@ import {
   type TicketMappingOptions,
 } from './events.js';
 
-/** The ticket systems with a webhook route (docs/webhooks.md): the one list the router, sync and infra use. */
-export const WEBHOOK_KINDS = ['generic', 'jira', 'servicenow'] as const;
-export type WebhookKind = (typeof WEBHOOK_KINDS)[number];
+import type { WebhookKind } from './kinds.js';
+
+export { WEBHOOK_KINDS, type WebhookKind } from './kinds.js';
 
 /** The header a lowercase name resolves to, whatever case the gateway delivered it in. */
 function header(headers: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
