@@ -62,6 +62,23 @@ describe('layering', () => {
     expect(offences).toEqual([]);
   });
 
+  it('reaches zod only through lib/domain/zod.ts (the mini build with English messages), in everything a function bundles', () => {
+    // The classic build cost every cold start ~15 ms; a namespace such as z.core pulls zod's whole
+    // core into a bundle (npm run bench -- cold-import).
+    const offences = [...filesUnder('lib'), ...filesUnder('functions')]
+      .filter((file) => !file.startsWith('lib/local/') && !file.startsWith('lib/cli/') && file !== 'lib/domain/zod.ts')
+      .flatMap((file) => {
+        const text = readFileSync(join(root, file), 'utf8');
+        return [
+          ...importsOf(file)
+            .filter((specifier) => specifier === 'zod' || specifier.startsWith('zod/'))
+            .map((specifier) => `${file} imports ${specifier}`),
+          ...(/\bz\.(core|locales)\b/.test(text) ? [`${file} reaches through a zod namespace`] : []),
+        ];
+      });
+    expect(offences).toEqual([]);
+  });
+
   it('keeps process.env and the wall clock out of lib/domain', () => {
     const offences = filesUnder('lib/domain').filter((file) =>
       /process\.env|new Date\(\)|Date\.now\(\)/.test(readFileSync(join(root, file), 'utf8')),

@@ -361,6 +361,27 @@ catch (error) { process.stdout.write(error.stack); }`,
     expect(reachesIam(fn('applier (table stream to IAM)')).length).toBeGreaterThan(0);
   });
 
+  it('carry only what they use at cold start: zod’s mini build, and a YAML parser only where YAML is read (attribute bodies, ticket text)', () => {
+    const sourcesOf = (f: DeployedFunction): string[] =>
+      (JSON.parse(readFileSync(join(f.folder, 'index.mjs.map'), 'utf8')) as { sources: string[] }).sources;
+    const readsYaml = /HTTP http\/attributes|HTTP webhook/;
+    for (const f of functions.values()) {
+      const sources = sourcesOf(f);
+      expect(
+        sources.filter((source) =>
+          /node_modules\/zod\/v4\/(classic|locales\/(?!en\.js))|zod\/v4\/core\/to-json-schema/.test(source),
+        ),
+        f.description,
+      ).toEqual([]);
+      if (!readsYaml.test(f.description))
+        expect(
+          sources.filter((source) => /node_modules\/yaml\//.test(source)),
+          f.description,
+        ).toEqual([]);
+    }
+    // and the check sees YAML where it is: the webhook's ticket text
+    expect(sourcesOf(fn('HTTP webhook')).some((source) => /node_modules\/yaml\//.test(source))).toBe(true);
+  });
   it('cdk synth refuses a placeholder issuer in one line naming the key (docs/deploy.md "What synth refuses")', () => {
     expect(() =>
       synthesize({ 'grantplane:config': CONFIG, jwtIssuer: 'https://idp.example.com/', homeAccount: TEST_ACCOUNT_ID }),
