@@ -333,60 +333,39 @@ async function rawSubmit(endpoint: string, table: string, template: GrantRecord,
 }
 
 /**
- * One pair submit on a fresh container (a grant on a pair that has 8, its role applied): wall time.
- * Left pending, so the pair's desired grants stay as seeded.
+ * One submit on a fresh container (a new Lambda container): wall time and the API's DynamoDB
+ * requests and items read. Left pending, so the plane's desired grants stay as seeded.
  */
-async function pairSubmitOnce(fixture: PlaneFixture, endpoint: string, run: number): Promise<number> {
-  const fresh = containers(endpoint, fixture);
-  try {
-    const start = performance.now();
-    const result = await fresh.handler(
-      apiGatewayEvent({
-        method: 'POST',
-        path: '/v1/grants',
-        caller: alice,
-        body: grantFor(300_000 + run, pairScope((run * 7) % fixture.pairs)),
-      }),
-      lambdaContext(),
-    );
-    const elapsed = performance.now() - start;
-    if (result.statusCode !== 201) throw new Error(`pair submit ${run} answered ${result.statusCode}: ${result.body}`);
-    return elapsed;
-  } finally {
-    fresh.destroy();
-  }
-}
-
-/**
- * One global submit on a fresh container (a read grant on a new bucket: its statements join the
- * plane's global policy, so it is decided with the global grants alone): wall time and the API's
- * DynamoDB requests and items read. Left pending: it changes no desired state.
- */
-async function globalSubmitOnce(
+async function submitOnce(
   fixture: PlaneFixture,
   endpoint: string,
-  run: number,
+  body: Record<string, unknown>,
 ): Promise<{ ms: number; requests: number; items: number }> {
   const fresh = containers(endpoint, fixture);
   try {
     const start = performance.now();
     const result = await fresh.handler(
-      apiGatewayEvent({
-        method: 'POST',
-        path: '/v1/grants',
-        caller: alice,
-        body: grantFor(5 * (200 + run), { type: 'global' }),
-      }),
+      apiGatewayEvent({ method: 'POST', path: '/v1/grants', caller: alice, body }),
       lambdaContext(),
     );
     const elapsed = performance.now() - start;
-    if (result.statusCode !== 201)
-      throw new Error(`global submit ${run} answered ${result.statusCode}: ${result.body}`);
+    if (result.statusCode !== 201) throw new Error(`submit answered ${result.statusCode}: ${result.body}`);
     return { ms: elapsed, requests: fresh.api.counter.requests, items: fresh.api.counter.itemsRead };
   } finally {
     fresh.destroy();
   }
 }
+
+/** A grant on a pair that has 8, its role applied. */
+const pairSubmitOnce = async (fixture: PlaneFixture, endpoint: string, run: number): Promise<number> =>
+  (await submitOnce(fixture, endpoint, grantFor(300_000 + run, pairScope((run * 7) % fixture.pairs)))).ms;
+
+/**
+ * A read grant on a new bucket: its statements join the plane's global policy, so it is decided
+ * with the global grants alone.
+ */
+const globalSubmitOnce = (fixture: PlaneFixture, endpoint: string, run: number) =>
+  submitOnce(fixture, endpoint, grantFor(5 * (200 + run), { type: 'global' }));
 
 /** The median of each figure over several approvals. */
 const medians = (runs: readonly ApprovalCost[]): ApprovalCost =>
