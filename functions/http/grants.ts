@@ -4,7 +4,7 @@ import { approveGrant, getGrant, listGrants, rejectGrant, revokeGrant, submitGra
 import type { GrantRecord } from '../../lib/domain/records.js';
 import { liveDeps, resolveDeps, type DepsSource, type HttpDeps } from '../../lib/wiring/http.js';
 import { callerOf, makeHttpHandler, type ChainOptions } from '../shared/http.js';
-import { makeIdempotentCall, type IdempotentCall } from '../shared/idempotency.js';
+import { makeIdempotentCall, persistenceOn, type IdempotentCall } from '../shared/idempotency.js';
 import { decisionBodySchema, grantStatusSchema, pageQuery, parseWith } from '../shared/params.js';
 
 const listQuery = z.strictObject({
@@ -15,18 +15,15 @@ const listQuery = z.strictObject({
   ...pageQuery,
 });
 
-// One idempotent submit per persistence layer, built on first use.
+// One idempotent submit per deps, built on first use (only this function carries the persistence).
 const submitters = new WeakMap<object, IdempotentCall<unknown, GrantRecord>>();
-const idempotentSubmit = (
-  deps: HttpDeps,
-  store: NonNullable<HttpDeps['idempotency']>,
-): IdempotentCall<unknown, GrantRecord> => {
-  let submit = submitters.get(store);
+const idempotentSubmit = (deps: HttpDeps): IdempotentCall<unknown, GrantRecord> => {
+  let submit = submitters.get(deps);
   if (submit === undefined) {
-    submit = makeIdempotentCall(store, (request: unknown, actor) =>
+    submit = makeIdempotentCall(persistenceOn(deps.table), (request: unknown, actor) =>
       submitGrant(deps.app, { request, actor, source: 'api' }),
     );
-    submitters.set(store, submit);
+    submitters.set(deps, submit);
   }
   return submit;
 };
@@ -40,15 +37,10 @@ export const makeHandler = (source: DepsSource, options?: ChainOptions) =>
         const deps = resolveDeps(source);
         const actor = callerOf(req);
         const key = req.headers['idempotency-key'];
-        if (key === undefined || deps.idempotency === null) {
+        if (key === undefined) {
           return { status: 201, body: await submitGrant(deps.app, { request: req.body, actor, source: 'api' }) };
         }
-        const { value, replayed } = await idempotentSubmit(deps, deps.idempotency)(
-          key,
-          req.body ?? null,
-          actor,
-          req.context,
-        );
+        const { value, replayed } = await idempotentSubmit(deps)(key, req.body ?? null, actor, req.context);
         return { status: replayed ? 200 : 201, body: value };
       },
       listGrants: async (req) => {

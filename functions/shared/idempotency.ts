@@ -4,13 +4,17 @@
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
+  IdempotencyValidationError,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import * as z from '../../lib/domain/zod.js';
 import type { Identity } from '../../lib/domain/ports.js';
+import type { HttpDeps } from '../../lib/wiring/http.js';
 import { parseWith } from './params.js';
+import { problem, ProblemError } from './problem-body.js';
 
 interface Call<P> {
   /** [caller, header value]: one caller's key never collides with another's. */
@@ -32,6 +36,24 @@ export type IdempotentCall<P, R> = (
   actor: Identity,
   context: Context,
 ) => Promise<IdempotentResult<R>>;
+
+const layers = new WeakMap<object, BasePersistenceLayer>();
+
+/** The Powertools persistence on grantplane's own table (keyAttr pk, sortKeyAttr sk, ttl), one per table. */
+export function persistenceOn(table: HttpDeps['table']): BasePersistenceLayer {
+  let layer = layers.get(table);
+  if (layer === undefined) {
+    layer = new DynamoDBPersistenceLayer({
+      tableName: table.tableName,
+      keyAttr: 'pk',
+      sortKeyAttr: 'sk',
+      expiryAttr: 'ttl',
+      awsSdkV3Client: table.client,
+    });
+    layers.set(table, layer);
+  }
+  return layer;
+}
 
 const headerValue = z
   .string()
@@ -57,9 +79,45 @@ export function makeIdempotentCall<P, R>(
     config.registerLambdaContext(context);
     const idempotencyKey: [string, string] = [actor.sub, parseWith(headerValue, key, 'headers.idempotency-key')];
     const call = { idempotencyKey, payload, actor, requestId: context.awsRequestId };
-    const stored = (await waitWhileInProgress(() => wrapped(call), context)) as { value: R; requestId: string };
+    const stored = (await answerOf(waitWhileInProgress(() => wrapped(call), context))) as {
+      value: R;
+      requestId: string;
+    };
     return { value: stored.value, replayed: stored.requestId !== context.awsRequestId };
   };
+}
+
+/**
+ * Powertools' refusals as the answers docs/api.md gives, here where they arise: the error mapping
+ * (problem.ts) then needs no Powertools, and no other function carries it.
+ */
+async function answerOf<T>(attempt: Promise<T>): Promise<T> {
+  try {
+    return await attempt;
+  } catch (error: unknown) {
+    if (error instanceof IdempotencyValidationError)
+      throw new ProblemError(
+        problem(
+          422,
+          'idempotency.key-reused',
+          'This Idempotency-Key was already used with a different request body; use a new key for a new request.',
+          undefined,
+          'headers.idempotency-key',
+        ),
+      );
+    if (error instanceof IdempotencyAlreadyInProgressError)
+      throw new ProblemError(
+        problem(
+          409,
+          'idempotency.in-progress',
+          'A request with this Idempotency-Key is still being processed; retry in a moment.',
+          undefined,
+          'headers.idempotency-key',
+        ),
+        { 'Retry-After': '1' },
+      );
+    throw error;
+  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

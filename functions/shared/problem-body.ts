@@ -1,5 +1,6 @@
-// The problem+json body (RFC 9457) every error answer carries, alone: the health function builds
-// its 404/405 from it without the error mapping's imports (problem.ts has the mapping).
+// The problem+json body (RFC 9457) every error answer carries, and the error that carries one,
+// alone: the health function and the idempotency wrapper build theirs without the error mapping's
+// imports (problem.ts has the mapping).
 import type { RuleViolation } from '../../lib/domain/model.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -36,4 +37,16 @@ export function problem(status: number, slug: string, detail: string, errors?: R
     detail,
     errors: errors ?? [{ path, code: slug, message: detail }],
   };
+}
+
+/** A problem to answer with; thrown by the chain itself (router, body checks, identity). */
+export class ProblemError extends Error {
+  readonly problem: Problem;
+  readonly headers: Record<string, string>;
+  constructor(problem: Problem, headers: Record<string, string> = {}) {
+    super(problem.detail);
+    this.name = 'ProblemError';
+    this.problem = problem;
+    this.headers = headers;
+  }
 }

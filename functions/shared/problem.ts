@@ -1,7 +1,6 @@
 // The one mapping from errors to HTTP answers: RFC 9457 problem+json with an
 // `errors` array of {path, code, message} (docs/api.md). 4xx bodies say what to fix; 5xx bodies are
 // generic and the detail goes to the log only.
-import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
 import { HttpError } from '@middy/util';
 import {
   BadRequestError,
@@ -13,21 +12,9 @@ import {
   ValidationError,
 } from '../../lib/domain/errors.js';
 import { ConcurrentUpdateError } from '../../lib/domain/ports.js';
-import { problem, type Problem } from './problem-body.js';
+import { problem, ProblemError, type Problem } from './problem-body.js';
 
-export { problem, PROBLEM_CONTENT_TYPE, type Problem } from './problem-body.js';
-
-/** A problem to answer with; thrown by the chain itself (router, body checks, identity). */
-export class ProblemError extends Error {
-  readonly problem: Problem;
-  readonly headers: Record<string, string>;
-  constructor(problem: Problem, headers: Record<string, string> = {}) {
-    super(problem.detail);
-    this.name = 'ProblemError';
-    this.problem = problem;
-    this.headers = headers;
-  }
-}
+export { problem, ProblemError, PROBLEM_CONTENT_TYPE, type Problem } from './problem-body.js';
 
 /** The generic 500: nothing about the cause leaks to the caller. */
 export const INTERNAL_PROBLEM: Problem = problem(
@@ -80,29 +67,6 @@ export function mapError(error: unknown): MappedError {
   if (error instanceof ForbiddenError) return coded(403, error);
   if (error instanceof NotFoundError) return coded(404, error);
   if (error instanceof StateConflictError) return coded(409, error);
-  if (error instanceof IdempotencyValidationError) {
-    return client(
-      problem(
-        422,
-        'idempotency.key-reused',
-        'This Idempotency-Key was already used with a different request body; use a new key for a new request.',
-        undefined,
-        'headers.idempotency-key',
-      ),
-    );
-  }
-  if (error instanceof IdempotencyAlreadyInProgressError) {
-    return client(
-      problem(
-        409,
-        'idempotency.in-progress',
-        'A request with this Idempotency-Key is still being processed; retry in a moment.',
-        undefined,
-        'headers.idempotency-key',
-      ),
-      { 'Retry-After': '1' },
-    );
-  }
   if (error instanceof ConcurrentUpdateError) {
     // The use cases already retried their own write conflicts; this is contention, not a client mistake.
     return {

@@ -6,8 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import * as z from '../domain/zod.js';
 import { makeDocumentClient } from '../adapters/dynamodb/client.js';
@@ -16,11 +14,14 @@ import type { AppDeps } from '../app/deps.js';
 import { parseConfig, type GrantplaneConfig } from '../domain/config.js';
 import type { Clock, Ids } from '../domain/ports.js';
 
-/** What every HTTP handler takes: the use cases' deps plus the HTTP-only persistence. */
+/** What every HTTP handler takes: the use cases' deps plus the table itself. */
 export interface HttpDeps {
   app: AppDeps;
-  /** Powertools persistence for the `Idempotency-Key` header (same table); null: header ignored. */
-  idempotency: BasePersistenceLayer | null;
+  /**
+   * The table and its client, for the grants function's `Idempotency-Key` persistence, which that
+   * function builds itself (functions/shared/idempotency.ts): no other function carries it.
+   */
+  table: { client: DynamoDBClient; tableName: string };
 }
 
 /** Handlers take deps, or a function giving them on first use (the live wiring). */
@@ -75,13 +76,7 @@ export function buildDeps(input: BuildDepsInput): HttpDeps {
       clock,
       ids: input.ids ?? ulidIds(clock),
     },
-    idempotency: new DynamoDBPersistenceLayer({
-      tableName: input.tableName,
-      keyAttr: 'pk',
-      sortKeyAttr: 'sk',
-      expiryAttr: 'ttl',
-      awsSdkV3Client: input.client,
-    }),
+    table: { client: input.client, tableName: input.tableName },
   };
 }
 
