@@ -407,10 +407,22 @@ catch (error) { process.stdout.write(error.stack); }`,
     expect(planned.status, JSON.stringify(planned.body)).toBe(200);
     expect(planned.body).toMatchObject({ rejected: [] });
 
-    const submitted = await http('http/grants', { method: 'POST', path: '/v1/grants', caller: ALICE, body: request });
+    // With an Idempotency-Key (Powertools idempotency, loaded by the first request that sends one):
+    // the same key again answers the same grant, 200 instead of 201.
+    const keyed = {
+      method: 'POST',
+      path: '/v1/grants',
+      caller: ALICE,
+      body: request,
+      headers: { 'Idempotency-Key': 'ops-1-first' },
+    };
+    const submitted = await http('http/grants', keyed);
     expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
     expect(submitted.body).toMatchObject({ status: 'pending-approval', requester: 'alice' });
     const grantId = String(submitted.body['id']);
+    const replayed = await http('http/grants', keyed);
+    expect(replayed.status, JSON.stringify(replayed.body)).toBe(200);
+    expect(replayed.body['id']).toBe(grantId);
 
     const listed = await http('http/grants', {
       method: 'GET',
