@@ -4,7 +4,7 @@ import { approveGrant, getGrant, listGrants, rejectGrant, revokeGrant, submitGra
 import type { GrantRecord } from '../../lib/domain/records.js';
 import { liveDeps, resolveDeps, type DepsSource, type HttpDeps } from '../../lib/wiring/http.js';
 import { callerOf, makeHttpHandler, type ChainOptions } from '../shared/http.js';
-import { makeIdempotentCall, type IdempotentCall } from '../shared/idempotency.js';
+import { makeIdempotentCall, persistenceOn, type IdempotentCall } from '../shared/idempotency.js';
 import { decisionBodySchema, grantStatusSchema, pageQuery, parseWith } from '../shared/params.js';
 
 const listQuery = z.strictObject({
@@ -20,7 +20,7 @@ const submitters = new WeakMap<object, IdempotentCall<unknown, GrantRecord>>();
 const idempotentSubmit = (deps: HttpDeps): IdempotentCall<unknown, GrantRecord> => {
   let submit = submitters.get(deps);
   if (submit === undefined) {
-    submit = makeIdempotentCall(deps.table, (request: unknown, actor) =>
+    submit = makeIdempotentCall(persistenceOn(deps.table), (request: unknown, actor) =>
       submitGrant(deps.app, { request, actor, source: 'api' }),
     );
     submitters.set(deps, submit);

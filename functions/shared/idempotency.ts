@@ -1,6 +1,14 @@
 // The optional `Idempotency-Key` header (docs/api.md) with Powertools idempotency on the same table
 // (DynamoDBPersistenceLayer, keyAttr pk / sortKeyAttr sk): the same caller and key again → the
 // first result; the same key with a different body → IdempotencyValidationError (422).
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  IdempotencyValidationError,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
 import * as z from '../../lib/domain/zod.js';
 import type { Identity } from '../../lib/domain/ports.js';
@@ -29,67 +37,49 @@ export type IdempotentCall<P, R> = (
   context: Context,
 ) => Promise<IdempotentResult<R>>;
 
-/**
- * Powertools idempotency and its DynamoDB persistence, loaded by the first request that sends an
- * Idempotency-Key: a request without one never needs them, so the grants function's cold start
- * does not build them (npm run bench -- cold-import).
- */
-let loading: Promise<Powertools> | undefined;
-type Powertools = typeof import('@aws-lambda-powertools/idempotency') &
-  Pick<typeof import('@aws-lambda-powertools/idempotency/dynamodb'), 'DynamoDBPersistenceLayer'>;
-const powertools = (): Promise<Powertools> =>
-  (loading ??= Promise.all([
-    import('@aws-lambda-powertools/idempotency'),
-    import('@aws-lambda-powertools/idempotency/dynamodb'),
-  ]).then(([core, dynamodb]) => ({ ...core, DynamoDBPersistenceLayer: dynamodb.DynamoDBPersistenceLayer })));
+const layers = new WeakMap<object, BasePersistenceLayer>();
+
+/** The Powertools persistence on grantplane's own table (keyAttr pk, sortKeyAttr sk, ttl), one per table. */
+export function persistenceOn(table: HttpDeps['table']): BasePersistenceLayer {
+  let layer = layers.get(table);
+  if (layer === undefined) {
+    layer = new DynamoDBPersistenceLayer({
+      tableName: table.tableName,
+      keyAttr: 'pk',
+      sortKeyAttr: 'sk',
+      expiryAttr: 'ttl',
+      awsSdkV3Client: table.client,
+    });
+    layers.set(table, layer);
+  }
+  return layer;
+}
 
 const headerValue = z
   .string()
   .check(z.minLength(1), z.maxLength(255, 'Idempotency-Key must be at most 255 characters'));
 
-/**
- * Wraps `fn` so a repeated (caller, key) answers the stored first result for 24 hours, kept in
- * grantplane's own table (keyAttr pk, sortKeyAttr sk, ttl).
- */
+/** Wraps `fn` so a repeated (caller, key) answers the stored first result for 24 hours. */
 export function makeIdempotentCall<P, R>(
-  table: HttpDeps['table'],
+  persistenceStore: BasePersistenceLayer,
   fn: (payload: P, actor: Identity) => Promise<R>,
 ): IdempotentCall<P, R> {
-  let built:
-    | Promise<{ config: InstanceType<Powertools['IdempotencyConfig']>; wrapped: (call: Call<P>) => Promise<unknown> }>
-    | undefined;
-  const build = () =>
-    (built ??= powertools().then(({ DynamoDBPersistenceLayer, IdempotencyConfig, makeIdempotent }) => {
-      const persistenceStore = new DynamoDBPersistenceLayer({
-        tableName: table.tableName,
-        keyAttr: 'pk',
-        sortKeyAttr: 'sk',
-        expiryAttr: 'ttl',
-        awsSdkV3Client: table.client,
-      });
-      const config = new IdempotencyConfig({
-        eventKeyJmesPath: 'idempotencyKey',
-        payloadValidationJmesPath: 'payload',
-        expiresAfterSeconds: 24 * 3600,
-      });
-      // The stored answer carries the id of the invocation that produced it, so a replay is recognisable (200, not 201).
-      const wrapped = makeIdempotent(
-        async (call: Call<P>) => ({ value: await fn(call.payload, call.actor), requestId: call.requestId }),
-        { persistenceStore, config },
-      );
-      return { config, wrapped };
-    }));
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'idempotencyKey',
+    payloadValidationJmesPath: 'payload',
+    expiresAfterSeconds: 24 * 3600,
+  });
+  // The stored answer carries the id of the invocation that produced it, so a replay is recognisable (200, not 201).
+  const wrapped = makeIdempotent(
+    async (call: Call<P>) => ({ value: await fn(call.payload, call.actor), requestId: call.requestId }),
+    { persistenceStore, config },
+  );
   return async (key, payload, actor, context) => {
-    const idempotencyKey: [string, string] = [actor.sub, parseWith(headerValue, key, 'headers.idempotency-key')];
-    const { config, wrapped } = await build();
-    const errors = await powertools();
     // Lets Powertools expire an in-progress record when this invocation times out.
     config.registerLambdaContext(context);
+    const idempotencyKey: [string, string] = [actor.sub, parseWith(headerValue, key, 'headers.idempotency-key')];
     const call = { idempotencyKey, payload, actor, requestId: context.awsRequestId };
-    const stored = (await answerOf(
-      waitWhileInProgress(() => wrapped(call), context, errors),
-      errors,
-    )) as {
+    const stored = (await answerOf(waitWhileInProgress(() => wrapped(call), context))) as {
       value: R;
       requestId: string;
     };
@@ -101,10 +91,7 @@ export function makeIdempotentCall<P, R>(
  * Powertools' refusals as the answers docs/api.md gives, here where they arise: the error mapping
  * (problem.ts) then needs no Powertools, and no other function carries it.
  */
-async function answerOf<T>(
-  attempt: Promise<T>,
-  { IdempotencyValidationError, IdempotencyAlreadyInProgressError }: Powertools,
-): Promise<T> {
+async function answerOf<T>(attempt: Promise<T>): Promise<T> {
   try {
     return await attempt;
   } catch (error: unknown) {
@@ -141,11 +128,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * past the invocation's own deadline; only then does IdempotencyAlreadyInProgressError reach the
  * caller (409 with Retry-After).
  */
-async function waitWhileInProgress<T>(
-  attempt: () => Promise<T>,
-  context: Context,
-  { IdempotencyAlreadyInProgressError }: Powertools,
-): Promise<T> {
+async function waitWhileInProgress<T>(attempt: () => Promise<T>, context: Context): Promise<T> {
   const deadline = Date.now() + Math.min(10_000, Math.max(0, context.getRemainingTimeInMillis() - 1_000));
   for (let delay = 25; ; delay = Math.min(delay * 2, 500)) {
     try {
