@@ -37,23 +37,15 @@ export type IdempotentCall<P, R> = (
   context: Context,
 ) => Promise<IdempotentResult<R>>;
 
-const layers = new WeakMap<object, BasePersistenceLayer>();
-
-/** The Powertools persistence on grantplane's own table (keyAttr pk, sortKeyAttr sk, ttl), one per table. */
-export function persistenceOn(table: HttpDeps['table']): BasePersistenceLayer {
-  let layer = layers.get(table);
-  if (layer === undefined) {
-    layer = new DynamoDBPersistenceLayer({
-      tableName: table.tableName,
-      keyAttr: 'pk',
-      sortKeyAttr: 'sk',
-      expiryAttr: 'ttl',
-      awsSdkV3Client: table.client,
-    });
-    layers.set(table, layer);
-  }
-  return layer;
-}
+/** The Powertools persistence on grantplane's own table (keyAttr pk, sortKeyAttr sk, ttl). */
+export const persistenceOn = (table: HttpDeps['table']): BasePersistenceLayer =>
+  new DynamoDBPersistenceLayer({
+    tableName: table.tableName,
+    keyAttr: 'pk',
+    sortKeyAttr: 'sk',
+    expiryAttr: 'ttl',
+    awsSdkV3Client: table.client,
+  });
 
 const headerValue = z
   .string()
