@@ -23,6 +23,20 @@ beforeAll(async () => {
   e2e = await startE2eStack({ withDrift: true });
 }, 90_000);
 
+/**
+ * The block under `heading` as a reader pastes it, its API and one stand-in address pointed at this
+ * stack, run in bash: the lines it printed.
+ */
+async function runWalkthrough(heading: string, standIn: RegExp, variable: string, endpoint: string | undefined) {
+  const block = blockUnder('docs/gcp-azure.md', heading);
+  expect(block.split('\n')[0]).toBe(DEFAULT_API);
+  expect(block).toMatch(standIn);
+  expect(endpoint).toBeDefined();
+  const script = block.replace(DEFAULT_API, `API=${e2e.stack.url}`).replace(standIn, `${variable}=${endpoint}`);
+  const { stdout } = await runInBash(script);
+  return { stdout, lines: stdout.trim().split('\n') };
+}
+
 afterAll(async () => {
   await e2e?.stop();
   if (saved === undefined) delete process.env.GRANTPLANE_APPLIER_SWEEP_SECONDS;
@@ -31,19 +45,15 @@ afterAll(async () => {
 
 describe('docs/gcp-azure.md walkthrough of a Cloud Storage grant ("Enabling Google Cloud Storage", run in bash as printed)', () => {
   it('active with Viewer and Creator, a removed binding reported and put back, revoked with nothing of grantplane left', async () => {
-    // Prepare: the block as a reader pastes it, pointed at this stack
-    const block = blockUnder('docs/gcp-azure.md', '## Walkthrough: a Cloud Storage grant on `npm start`');
-    expect(block.split('\n')[0]).toBe(DEFAULT_API);
-    expect(block).toMatch(DEFAULT_GCS);
-    const gcs = e2e.stack.cloudEndpoints?.gcs;
-    expect(gcs).toBeDefined();
-    const script = block.replace(DEFAULT_API, `API=${e2e.stack.url}`).replace(DEFAULT_GCS, `GCS=${gcs}`);
-
-    // Act
-    const { stdout } = await runInBash(script);
+    // Act: the block as a reader pastes it, pointed at this stack
+    const { stdout, lines } = await runWalkthrough(
+      '## Walkthrough: a Cloud Storage grant on `npm start`',
+      DEFAULT_GCS,
+      'GCS',
+      e2e.stack.cloudEndpoints?.gcs,
+    );
 
     // Assess: each answer the comments in the block name, in order
-    const lines = stdout.trim().split('\n');
     expect(lines[0], stdout).toMatch(/^grant [0-9A-HJKMNP-TV-Z]{26}$/);
     expect(lines.slice(1)).toEqual([
       'approved',
@@ -62,19 +72,15 @@ describe('docs/gcp-azure.md walkthrough of a Cloud Storage grant ("Enabling Goog
 
 describe('docs/gcp-azure.md walkthrough of an Azure Blob Storage grant ("Enabling Azure Blob Storage", run in bash as printed)', () => {
   it('active with Storage Blob Data Contributor, a deleted assignment put back under its name, revoked with nothing left', async () => {
-    // Prepare: the block as a reader pastes it, pointed at this stack
-    const block = blockUnder('docs/gcp-azure.md', '## Walkthrough: an Azure Blob Storage grant on `npm start`');
-    expect(block.split('\n')[0]).toBe(DEFAULT_API);
-    expect(block).toMatch(DEFAULT_ARM);
-    const arm = e2e.stack.cloudEndpoints?.arm;
-    expect(arm).toBeDefined();
-    const script = block.replace(DEFAULT_API, `API=${e2e.stack.url}`).replace(DEFAULT_ARM, `ARM=${arm}`);
-
-    // Act
-    const { stdout } = await runInBash(script);
+    // Act: the block as a reader pastes it, pointed at this stack
+    const { stdout, lines } = await runWalkthrough(
+      '## Walkthrough: an Azure Blob Storage grant on `npm start`',
+      DEFAULT_ARM,
+      'ARM',
+      e2e.stack.cloudEndpoints?.arm,
+    );
 
     // Assess: each answer the comments in the block name, in order
-    const lines = stdout.trim().split('\n');
     expect(lines[0], stdout).toMatch(/^grant [0-9A-HJKMNP-TV-Z]{26}$/);
     expect(lines.slice(1), stdout).toEqual([
       'approved',
