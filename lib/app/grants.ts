@@ -14,6 +14,7 @@ import {
   unitOf,
   type AttributeRecord,
   type AuditEvent,
+  type DesiredMember,
   type GrantFilter,
   type GrantRecord,
   type GrantStatus,
@@ -83,6 +84,16 @@ interface Checked {
   notes: { code: string; message: string }[];
   secretGroup?: string;
   secretKey?: string;
+  /** Its unit's room for inline copies as read (PlaneInput). */
+  inlineRoom: number;
+}
+
+/** What a request is checked against: desired grants, attributes, and its unit's room for inline copies. */
+interface PlaneInput {
+  grants: DesiredMember[];
+  attributes: AttributeRecord[];
+  /** UnitState.inline's room of the request's unit, for the write that makes it desired. */
+  inlineRoom: number;
 }
 
 /**
@@ -96,25 +107,25 @@ interface Checked {
  * the plane's global grants first: checkAgainstPlane reads the whole plane only when
  * the request would add a global policy, the one way it can reach a pair (globalVerdictSuffices).
  */
-const stateFor = async (
-  deps: AppDeps,
-  dataPlane: string,
-  request: unknown,
-): Promise<{ grants: GrantRecord[]; attributes: AttributeRecord[] }> => {
+const stateFor = async (deps: AppDeps, dataPlane: string, request: unknown): Promise<PlaneInput> => {
   const pair = pairOfRequest(request);
-  if (pair === null) return { grants: await deps.planes.getMembers(dataPlane, GLOBAL_UNIT), attributes: [] };
-  const [global, own, attributes] = await Promise.all([
-    deps.planes.getMembers(dataPlane, GLOBAL_UNIT),
-    deps.planes.getMembers(dataPlane, unitOf({ type: 'project-domain', ...pair })),
-    deps.attributes.getAttributes(dataPlane, pair.project, pair.domain),
-  ]);
-  return { grants: [...global, ...own], attributes: attributes === null ? [] : [attributes] };
+  const unit = pair === null ? GLOBAL_UNIT : unitOf({ type: 'project-domain', ...pair });
+  const read = await deps.planes.getDesiredGrants(dataPlane, pair === null ? [GLOBAL_UNIT] : [GLOBAL_UNIT, unit], pair);
+  return {
+    grants: read.grants,
+    attributes: read.attributes === null ? [] : [read.attributes],
+    inlineRoom: read.units.find((state) => state.unit === unit)?.inline?.room ?? 0,
+  };
 };
 
 /** The whole plane's desired grants and attributes (a global request that adds a global policy). */
-const wholePlaneState = async (deps: AppDeps, dataPlane: string) => {
+const wholePlaneState = async (deps: AppDeps, dataPlane: string): Promise<PlaneInput> => {
   const snapshot = await deps.planes.getPlaneSnapshot(dataPlane);
-  return { grants: snapshot.grants, attributes: snapshot.attributes };
+  return {
+    grants: snapshot.grants.filter((grant) => isDesiredStatus(grant.status)),
+    attributes: snapshot.attributes,
+    inlineRoom: snapshot.units.find((state) => state.unit === GLOBAL_UNIT)?.inline?.room ?? 0,
+  };
 };
 
 /**
@@ -124,9 +135,9 @@ const wholePlaneState = async (deps: AppDeps, dataPlane: string) => {
  */
 const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: string): Promise<Checked> => {
   const dataPlane = resolvePlane(deps, request);
-  const planWith = (state: Awaited<ReturnType<typeof stateFor>> | undefined) => {
+  const planWith = (state: PlaneInput | undefined) => {
     const existing = (state?.grants ?? [])
-      .filter((grant) => grant.id !== ignoreId && isDesiredStatus(grant.status))
+      .filter((grant) => grant.id !== ignoreId)
       .sort((a, b) => (a.id < b.id ? -1 : 1));
     const requests: unknown[] = existing.map((grant) => planRequestOf(grant, { withExpiry: false }));
     const index = requests.length;
@@ -142,7 +153,14 @@ const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: str
     // The same grants without the request: planned once, on first need (the global check, displacement).
     let without: PlanResult | undefined;
     const withoutRequest = () => (without ??= planGrants({ ...planInput, requests: requests.slice(0, index) }));
-    return { existing, requests, index, plan: planGrants(planInput), withoutRequest };
+    return {
+      existing,
+      requests,
+      index,
+      plan: planGrants(planInput),
+      withoutRequest,
+      inlineRoom: state?.inlineRoom ?? 0,
+    };
   };
   let planned = planWith(dataPlane === undefined ? undefined : await stateFor(deps, dataPlane, request));
   if (dataPlane !== undefined && pairOfRequest(request) === null) {
@@ -150,7 +168,7 @@ const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: str
     if (!globalVerdictSuffices(planned.plan, planned.withoutRequest(), planned.index, dataPlane))
       planned = planWith(await wholePlaneState(deps, dataPlane));
   }
-  const { existing, requests, index, plan, withoutRequest } = planned;
+  const { existing, requests, index, plan, withoutRequest, inlineRoom } = planned;
 
   const own = plan.rejected.find((entry) => entry.index === index);
   if (own !== undefined) throw new ValidationError(own.errors);
@@ -177,6 +195,7 @@ const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: str
     request: parsed.data,
     dataPlane,
     notes,
+    inlineRoom,
     ...(accepted?.secretGroup === undefined ? {} : { secretGroup: accepted.secretGroup }),
     ...(accepted?.secretKey === undefined ? {} : { secretKey: accepted.secretKey }),
   };
@@ -260,6 +279,7 @@ export const submitGrant = async (deps: AppDeps, input: SubmitGrantInput): Promi
       null,
       input.detail === undefined ? {} : { detail: input.detail },
     ),
+    { inlineRoom: checked.inlineRoom },
   );
   if (autoApproved) await recomputeScope(deps, grant.dataPlane, grant.scope);
   return grant;
@@ -316,12 +336,15 @@ export const approveGrant = async (deps: AppDeps, input: DecisionInput): Promise
     mustBePending(grant, 'approved');
     const next = move(deps, grant, 'approved', input.actor.sub, input.comment, { approvedBy: input.actor.sub });
     // A pair grant is checked with its unit's state, planned once: that plan is the recompute's.
-    const checked =
+    const { prepared: checked, inlineRoom } =
       grant.scope.type === 'global'
         ? await checkAgainstPlane(deps, { ...planRequestOf(grant, { withExpiry: true }) }, grant.id).then(
-            () => undefined,
+            ({ inlineRoom }) => ({ prepared: undefined, inlineRoom }),
           )
-        : await checkInUnit(deps, next);
+        : await checkInUnit(deps, next).then((prepared) => ({
+            prepared,
+            inlineRoom: prepared.snapshot.unit.inline?.room ?? 0,
+          }));
     await deps.grants.updateGrant(
       next,
       auditOf(
@@ -332,7 +355,7 @@ export const approveGrant = async (deps: AppDeps, input: DecisionInput): Promise
         grant.status,
         input.comment === undefined ? {} : { detail: input.comment },
       ),
-      { previousStatus: grant.status },
+      { previousStatus: grant.status, inlineRoom },
     );
     return { approved: next, prepared: checked };
   });
@@ -344,7 +367,9 @@ const refusedIds = (planned: DesiredPlan): Set<string> =>
   new Set(planned.plan.rejected.map((entry) => planned.grants[entry.index]?.id ?? ''));
 
 /** The refusal of a grant that would push already approved grants out of IAM's quota (C3). */
-const displacementError = (caused: { errors: RuleViolation[]; grant: GrantRecord | undefined }[]): ValidationError => {
+const displacementError = (
+  caused: { errors: RuleViolation[]; grant: Pick<GrantRecord, 'targetKey'> | undefined }[],
+): ValidationError => {
   const first = caused.flatMap((entry) => entry.errors)[0];
   const displacedKeys = caused.map((entry) => entry.grant?.targetKey).filter((key) => key !== undefined);
   return new ValidationError([

@@ -272,6 +272,9 @@ export const recomputePlaneTargets = (
       await deps.planes.writeDesiredTargets(dataPlane, { kind: 'plane', version: snapshot.version }, writes, marks);
     await recordHold(deps, snapshot.hold, hold, snapshot.version, options.release !== undefined);
     await recordInfrastructureUpdates(deps, dataPlane, planned.plan.infrastructure, snapshot.infrastructure);
+    // Units whose inline copies of their desired grants fell behind (docs/data-model.md) get them
+    // afresh from this snapshot, so the submits of their pairs read them in one request again.
+    await deps.planes.completeInlineMembers(dataPlane, snapshot.units, snapshot.grants);
     const changed = writes.map((write) => write.targetKey);
     return {
       dataPlane,

@@ -8,7 +8,10 @@ import type { CompiledTarget, PlanResult } from './model.js';
 import { isDesiredStatus, targetKey, unitOf, type AttributeRecord, type GrantRecord } from './records.js';
 
 /** The request a stored grant stands for, as the engine plans it. */
-export const planRequestOf = (grant: GrantRecord, options: { withExpiry: boolean }) => ({
+export const planRequestOf = (
+  grant: Pick<GrantRecord, 'dataPlane' | 'scope' | 'resource' | 'justification' | 'expiresAt' | 'ticket'>,
+  options: { withExpiry: boolean },
+) => ({
   dataPlane: grant.dataPlane,
   scope: grant.scope,
   resource: grant.resource,

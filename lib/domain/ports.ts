@@ -11,6 +11,7 @@ import type {
   CompiledMark,
   DeliveryRecord,
   DesiredGuard,
+  DesiredMember,
   DesiredTargetWrite,
   DriftReportRecord,
   GrantFilter,
@@ -199,8 +200,11 @@ export class ConcurrentUpdateError extends Error {
 
 /** Grants: their records, ticket links and planning-unit membership (written with the grant). */
 export interface GrantStore {
-  /** Creates the grant and its audit event atomically. */
-  createGrant(grant: GrantRecord, audit: AuditEvent): Promise<void>;
+  /**
+   * Creates the grant and its audit event atomically. `inlineRoom`: the room for inline copies its
+   * unit had when read (UnitState.inline), for a grant created desired.
+   */
+  createGrant(grant: GrantRecord, audit: AuditEvent, options?: { inlineRoom?: number }): Promise<void>;
   getGrant(id: string): Promise<GrantRecord | null>;
   findGrantByTicket(source: string, system: string, key: string): Promise<GrantRecord | null>;
   listGrants(filter: GrantFilter, page: PageRequest): Promise<Page<GrantRecord>>;
@@ -210,9 +214,14 @@ export interface GrantStore {
    * Writes `next` only if the stored version is `next.version - 1`, with the audit event, atomically.
    * Also keeps the grant's planning unit in step (its member copy, and the unit and plane versions
    * when the grant enters or leaves the desired set): pass `previousStatus` when known so a change
-   * that keeps the grant in (or out of) the desired set does not bump the versions.
+   * that keeps the grant in (or out of) the desired set does not bump the versions, and, for a grant
+   * that enters it, `inlineRoom` (UnitState.inline) so its unit item can carry its copy.
    */
-  updateGrant(next: GrantRecord, audit: AuditEvent, options?: { previousStatus?: GrantStatus }): Promise<void>;
+  updateGrant(
+    next: GrantRecord,
+    audit: AuditEvent,
+    options?: { previousStatus?: GrantStatus; inlineRoom?: number },
+  ): Promise<void>;
   /** Strongly consistent read of several grants (missing ids are left out). */
   getGrants(ids: readonly string[]): Promise<GrantRecord[]>;
 }
@@ -310,6 +319,26 @@ export interface PlaneStore {
   getUnits(dataPlane: string, units: readonly string[]): Promise<UnitState[]>;
   /** A unit's members (desired and `revoking` grants), strongly consistent. */
   getMembers(dataPlane: string, unit: string): Promise<GrantRecord[]>;
+  /**
+   * Strongly consistent: these units' states and desired grants (in id order) and a pair's imported
+   * attributes (null: none imported, or no pair asked). One request while the unit items' inline
+   * copies are complete; a unit whose copies are not is read from its members.
+   */
+  getDesiredGrants(
+    dataPlane: string,
+    units: readonly string[],
+    pair: { project: string; domain: string } | null,
+  ): Promise<{ units: UnitState[]; grants: DesiredMember[]; attributes: AttributeRecord | null }>;
+  /**
+   * Writes afresh the inline copies of the units (as a plane snapshot read them) whose copies are
+   * not complete, from the snapshot's grants; each write valid only while its unit is unchanged.
+   * Returns how many units it completed (a unit too large for its item keeps being read from its members).
+   */
+  completeInlineMembers(
+    dataPlane: string,
+    units: readonly UnitState[],
+    grants: readonly GrantRecord[],
+  ): Promise<number>;
   /**
    * Writes new desired states (desiredVersion = expected + 1, state pending, applied fields kept),
    * each conditional on its expected desiredVersion and on `guard`, and marks units compiled (after

@@ -181,6 +181,27 @@ export interface UnitState {
   targetKeys: string[];
   /** Desired grants that compilation refused (grant id → codes and messages), as of `compiled`. */
   refused: Record<string, string>;
+  /** The copies of its desired grants the unit's item carries (absent: not read, so not known). */
+  inline?: InlineMembers;
+}
+
+/** What the engine plans from of a desired grant: its request as stored, without its history. */
+export type DesiredMember = Pick<
+  GrantRecord,
+  'id' | 'dataPlane' | 'targetKey' | 'scope' | 'resource' | 'justification' | 'ticket'
+>;
+
+/**
+ * A unit item's inline copies of its desired grants (docs/data-model.md), so a submit reads a
+ * unit's desired grants with the unit itself in one request.
+ */
+export interface InlineMembers {
+  /** The copies are exactly the unit's desired grants; otherwise its members partition decides. */
+  complete: boolean;
+  /** Bytes of further copies the item may take (0 while not complete: nothing is added then). */
+  room: number;
+  /** The copies the item carries, in id order (complete or not). */
+  members: DesiredMember[];
 }
 
 /** The whole plane as the schedule's repair pass, expiry, git sync and held-change release plan it. */

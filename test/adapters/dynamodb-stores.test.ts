@@ -1,5 +1,5 @@
 // The table's stores against DynamoDB Local (real protocol: transactions, GSIs, conditions).
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -7,10 +7,12 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeDynamoStores } from '../../lib/adapters/dynamodb/stores.js';
 import { makeDynamoPlaneStore } from '../../lib/adapters/dynamodb/plane-store.js';
-import { targetFromItem } from '../../lib/adapters/dynamodb/items.js';
+import { keys, MAX_INLINE_BYTES, memberItem, targetFromItem } from '../../lib/adapters/dynamodb/items.js';
+import { makeDocumentClient } from '../../lib/adapters/dynamodb/client.js';
 import { BadRequestError } from '../../lib/domain/errors.js';
 import type { CompiledTarget } from '../../lib/domain/model.js';
 import { ConcurrentUpdateError, type GrantStore, type PlaneStore, type Stores } from '../../lib/domain/ports.js';
@@ -21,7 +23,7 @@ import {
   type GrantRecord,
   type GrantStatus,
 } from '../../lib/domain/records.js';
-import { freshTable } from '../helpers/dynamo.js';
+import { freshTable, type FreshTable } from '../helpers/dynamo.js';
 import { failure } from '../helpers/failure.js';
 
 let stores: Stores;
@@ -31,11 +33,25 @@ const id = (prefix: string) => `${prefix}${String((seq += 1)).padStart(6, '0')}`
 // A time that grows with seq and never wraps, so "newest first" holds whichever tests ran before.
 const tick = (): string => new Date(Date.parse('2026-11-01T00:00:00.000Z') + seq).toISOString();
 
+let table: FreshTable;
+
 beforeAll(async () => {
-  const { docClient, tableName } = await freshTable();
-  stores = makeDynamoStores(docClient, tableName);
-  planes = makeDynamoPlaneStore(docClient, tableName);
+  table = await freshTable();
+  stores = makeDynamoStores(table.docClient, table.tableName);
+  planes = makeDynamoPlaneStore(table.docClient, table.tableName);
 });
+
+/** A PlaneStore on its own client that counts the requests it sends. */
+const countingPlanes = (): { planes: PlaneStore; requests: () => number } => {
+  const client = new DynamoDBClient({
+    endpoint: table.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  let requests = 0;
+  client.middlewareStack.add((next) => (args) => ((requests += 1), next(args)), { step: 'initialize' });
+  return { planes: makeDynamoPlaneStore(makeDocumentClient(client), table.tableName), requests: () => requests };
+};
 
 const grant = (over: Partial<GrantRecord> & { project?: string; domain?: string } = {}): GrantRecord => {
   const { project = 'flytesnacks', domain = 'development', ...rest } = over;
@@ -293,6 +309,8 @@ describe('DynamoDB PlaneStore: units, snapshots and targets', () => {
         compiled: 0,
         targetKeys: ['snap#flytesnacks#development'],
         refused: {},
+        // Written with no room given for inline copies: the members partition serves the unit.
+        inline: { complete: false, room: 0, members: [] },
       },
     ]);
     expect(unit.grants.map((x) => x.id)).toEqual([b.id, g.id].sort());
@@ -402,6 +420,129 @@ describe('DynamoDB PlaneStore: units, snapshots and targets', () => {
     await expect(stores.targets.putTarget({ ...end!, appliedVersion: 2 }, 1)).rejects.toBeInstanceOf(
       ConcurrentUpdateError,
     );
+  });
+});
+
+describe('DynamoDB PlaneStore: inline copies of a unit’s desired grants', () => {
+  const pair = { project: 'inl', domain: 'development' };
+  const unit = 'NS#inl-development';
+  const roomOf = async (plane: string, name = unit) =>
+    (await planes.getDesiredGrants(plane, [name], null)).units[0]!.inline!.room;
+
+  it('keeps the copies exact through every change of the desired set, and reads them with the attributes in one request', async () => {
+    // Prepare
+    const plane = 'inl1';
+    const a = grant({ dataPlane: plane, ...pair, status: 'approved', justification: 'features' });
+    const b = grant({ dataPlane: plane, ...pair, ticket: { system: 'jira', key: 'OPS-1' } });
+    const g = grant({ dataPlane: plane, scope: { type: 'global' }, status: 'approved' });
+
+    // Act: a desired at once, b pending then approved, a active (no change) then revoking, attributes imported
+    await stores.grants.createGrant(a, audit(), { inlineRoom: MAX_INLINE_BYTES });
+    await stores.grants.createGrant(b, audit(), { inlineRoom: await roomOf(plane) });
+    await stores.grants.createGrant(g, audit(), { inlineRoom: MAX_INLINE_BYTES });
+    await stores.grants.updateGrant({ ...b, status: 'approved', version: 2 }, audit(), {
+      previousStatus: 'pending-approval',
+      inlineRoom: await roomOf(plane),
+    });
+    const both = await planes.getDesiredGrants(plane, [unit], null);
+    await stores.grants.updateGrant({ ...a, status: 'active', version: 2 }, audit(), { previousStatus: 'approved' });
+    await stores.grants.updateGrant({ ...a, status: 'revoking', version: 3 }, audit(), { previousStatus: 'active' });
+    const record = {
+      dataPlane: plane,
+      ...pair,
+      attributes: { projectQuotaCpu: '64' },
+      importedAt: 'now',
+      importedBy: 'root',
+    };
+    await stores.attributes.putAttributes(record, audit());
+    const counted = countingPlanes();
+    const read = await counted.planes.getDesiredGrants(plane, ['GLOBAL', unit], pair);
+
+    // Assess: the copies are the request as stored; one BatchGetItem served units, grants and attributes
+    expect(both.grants.map((x) => x.id)).toEqual([a.id, b.id]);
+    expect(both.grants[0]).toEqual({
+      id: a.id,
+      dataPlane: plane,
+      targetKey: a.targetKey,
+      scope: a.scope,
+      resource: a.resource,
+      justification: 'features',
+    });
+    expect(counted.requests()).toBe(1);
+    expect(read.grants).toEqual([
+      { id: b.id, dataPlane: plane, targetKey: b.targetKey, scope: b.scope, resource: b.resource, ticket: b.ticket },
+      { id: g.id, dataPlane: plane, targetKey: g.targetKey, scope: g.scope, resource: g.resource },
+    ]);
+    expect(read.attributes).toEqual(record);
+    expect(read.units.map((state) => [state.unit, state.version, state.inline?.complete])).toEqual([
+      ['GLOBAL', 1, true],
+      [unit, 4, true],
+    ]);
+    expect(read.units[1]!.inline!.room).toBeLessThan(MAX_INLINE_BYTES);
+    expect(await planes.getDesiredGrants(plane, ['NS#nobody-here'], null)).toEqual({
+      units: [expect.objectContaining({ version: 0, inline: { complete: true, room: MAX_INLINE_BYTES, members: [] } })],
+      grants: [],
+      attributes: null,
+    });
+  });
+
+  it('reads a unit from its members while its copies are behind (no room, or a writer without copies), until the repair pass writes them afresh', async () => {
+    // Prepare: a desired without a copy (no room given), b written as a store without copies writes
+    const plane = 'inl2';
+    const a = grant({ dataPlane: plane, ...pair, status: 'approved' });
+    const b = grant({ dataPlane: plane, ...pair, status: 'active' });
+    const r = grant({ dataPlane: plane, ...pair, status: 'revoking' });
+    await stores.grants.createGrant(a, audit());
+    await stores.grants.createGrant(r, audit(), { inlineRoom: MAX_INLINE_BYTES });
+    await table.docClient.send(new PutCommand({ TableName: table.tableName, Item: memberItem(b, unit) }));
+    await table.docClient.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: keys.unit(plane, unit),
+        UpdateExpression: 'ADD version :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+
+    // Act
+    const behind = await planes.getDesiredGrants(plane, [unit], pair);
+    const snapshot = await planes.getPlaneSnapshot(plane);
+    const completed = await planes.completeInlineMembers(plane, snapshot.units, snapshot.grants);
+    const again = await planes.completeInlineMembers(
+      plane,
+      (await planes.getPlaneSnapshot(plane)).units,
+      snapshot.grants,
+    );
+    const counted = countingPlanes();
+    const after = await counted.planes.getDesiredGrants(plane, [unit], pair);
+
+    // Assess: the same desired grants either way (the revoking one is not desired); one request once completed
+    expect(behind.units[0]!.inline).toMatchObject({ complete: false, room: 0 });
+    expect(behind.grants.map((x) => x.id)).toEqual([a.id, b.id]);
+    expect([completed, again]).toEqual([1, 0]);
+    expect(after.grants).toEqual(behind.grants);
+    expect(after.units[0]!.inline!.complete).toBe(true);
+    expect(counted.requests()).toBe(1);
+  });
+
+  it('stops taking copies when the item is full, and the repair pass leaves a unit too large for its item to its members', async () => {
+    // Prepare: copies of about 2 KB each, more of them than the item may carry
+    const plane = 'inl3';
+    const big = (n: number) =>
+      grant({ dataPlane: plane, ...pair, status: 'approved', justification: `${n} ${'x'.repeat(2_000)}` });
+    const grants = Array.from({ length: Math.ceil(MAX_INLINE_BYTES / 2_000) + 2 }, (_, n) => big(n));
+
+    // Act: each created with the room the unit had when read
+    for (const each of grants) await stores.grants.createGrant(each, audit(), { inlineRoom: await roomOf(plane) });
+    const read = await planes.getDesiredGrants(plane, [unit], null);
+    const snapshot = await planes.getPlaneSnapshot(plane);
+    const completed = await planes.completeInlineMembers(plane, snapshot.units, snapshot.grants);
+
+    // Assess: every grant is read, from the members partition; the item kept within its budget
+    expect(read.units[0]!.inline!.complete).toBe(false);
+    expect(read.grants.map((x) => x.id)).toEqual(grants.map((x) => x.id));
+    expect(completed).toBe(0);
+    expect(read.units[0]!.inline!.members.length).toBeLessThan(grants.length);
   });
 });
 

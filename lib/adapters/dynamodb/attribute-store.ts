@@ -43,7 +43,8 @@ export function makeDynamoAttributeStore(doc: DynamoDBDocumentClient, tableName:
         putItem(tableName, attributesItem(record)),
         putItem(tableName, auditItem(audit)),
         // The pair's uctl file carries them (C5): its unit is recomputed.
-        ...bumpUnit(tableName, record.dataPlane, unitOf(scope), targetKey(record.dataPlane, scope)),
+        // Its desired grants stay as they are, and so do the unit item's copies of them.
+        ...bumpUnit(tableName, record.dataPlane, unitOf(scope), targetKey(record.dataPlane, scope), { exact: true }),
       ]);
     },
 

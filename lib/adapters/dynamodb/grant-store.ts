@@ -19,7 +19,7 @@ export function makeDynamoGrantStore(doc: DynamoDBDocumentClient, tableName: str
   };
 
   return {
-    async createGrant(grant, audit) {
+    async createGrant(grant, audit, options) {
       const items: TransactItem[] = [
         putItem(tableName, grantItem(grant), 'attribute_not_exists(pk)'),
         putItem(tableName, auditItem(audit)),
@@ -33,7 +33,7 @@ export function makeDynamoGrantStore(doc: DynamoDBDocumentClient, tableName: str
           }),
         );
       }
-      items.push(...membership(tableName, grant, null));
+      items.push(...membership(tableName, grant, null, options?.inlineRoom));
       await transact(doc, `grant ${grant.id}`, items);
     },
 
@@ -106,7 +106,7 @@ export function makeDynamoGrantStore(doc: DynamoDBDocumentClient, tableName: str
         },
         putItem(tableName, auditItem(audit)),
       ];
-      items.push(...membership(tableName, next, options?.previousStatus));
+      items.push(...membership(tableName, next, options?.previousStatus, options?.inlineRoom));
       await transact(doc, `grant ${next.id}`, items);
     },
 

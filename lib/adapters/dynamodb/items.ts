@@ -4,18 +4,20 @@
 import * as z from '../../domain/zod.js';
 import { resourceSchema, scopeSchema, ticketSchema } from '../../domain/grant.js';
 import type { CompiledTarget } from '../../domain/model.js';
-import { GRANT_STATUSES, planeOfTargetKey } from '../../domain/records.js';
+import { GRANT_STATUSES, planeOfTargetKey, targetKey } from '../../domain/records.js';
 import type {
   AttributeRecord,
   AttributeUpdate,
   AuditEvent,
   CloudInventoryEntry,
   CloudPlaneState,
+  DesiredMember,
   DriftReportRecord,
   GrantRecord,
   HeldChange,
   InfrastructureUpdate,
   SourceRecord,
+  InlineMembers,
   TargetRecord,
   UnitState,
 } from '../../domain/records.js';
@@ -325,6 +327,63 @@ export const unitStateSchema = z.object({
   ),
   refused: z._default(z.record(z.string(), z.string()), {}),
 }) satisfies z.ZodMiniType<UnitState>;
+
+// ─── Inline members of a unit item ───────────────────────────────────────────
+// A unit item carries a copy of each of its desired grants as a top-level String attribute
+// `m_<grantId>` (the request as stored, JSON), so a submit reads a unit's desired grants with the
+// unit in one BatchGetItem (docs/data-model.md). Every change of the desired set that keeps the
+// copies exact adds 1 to `inlineVersion` along with `version`; one that does not (no room left, or
+// a writer that predates the copies) adds only to `version`. So the copies are the desired set
+// exactly while the two are equal, and the schedule's repair pass writes them afresh otherwise.
+
+/** What the copies of one unit item may weigh (DynamoDB's 400 KB per item, with room to spare). */
+export const MAX_INLINE_BYTES = 64 * 1024;
+
+export const inlineName = (grantId: string): string => `m_${grantId}`;
+
+/** A desired grant's copy: the fields the engine plans from, none of which a grant ever changes. */
+export const inlineCopy = (grant: DesiredMember): string =>
+  JSON.stringify({
+    scope: grant.scope,
+    resource: grant.resource,
+    ...(grant.justification === undefined ? {} : { justification: grant.justification }),
+    ...(grant.ticket === undefined ? {} : { ticket: grant.ticket }),
+  });
+
+/** What a copy adds to its item's size, as DynamoDB counts it (attribute name and UTF-8 value). */
+export const inlineBytes = (grantId: string, copy: string): number =>
+  inlineName(grantId).length + new TextEncoder().encode(copy).length;
+
+const inlineCopySchema = z.object({
+  scope: scopeSchema,
+  resource: resourceSchema,
+  justification: z.optional(z.string()),
+  ticket: z.optional(ticketSchema),
+});
+
+const counter = z._default(z.int(), 0);
+
+/** The copies a unit item carries, and whether they are its desired set (see above). */
+export const inlineMembersOf = (item: Record<string, unknown>): InlineMembers => {
+  const dataPlane = String(item.dataPlane);
+  const members: DesiredMember[] = [];
+  for (const [name, value] of Object.entries(item)) {
+    if (!name.startsWith('m_') || typeof value !== 'string') continue;
+    let copy: z.infer<typeof inlineCopySchema>;
+    try {
+      copy = inlineCopySchema.parse(JSON.parse(value));
+    } catch (error: unknown) {
+      throw new CorruptItemError(`Stored item ${String(item.pk)}/${String(item.sk)} has an unreadable ${name}`, {
+        cause: error,
+      });
+    }
+    members.push({ id: name.slice(2), dataPlane, targetKey: targetKey(dataPlane, copy.scope), ...copy });
+  }
+  members.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const complete = counter.parse(item.version) === counter.parse(item.inlineVersion);
+  const used = counter.parse(item.inlineBytes);
+  return { complete, room: complete ? Math.max(0, MAX_INLINE_BYTES - used) : 0, members };
+};
 
 /** Thrown when a stored item does not have the shape its type promises (data corruption, not input). */
 export class CorruptItemError extends Error {

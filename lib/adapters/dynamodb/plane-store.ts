@@ -2,13 +2,16 @@
 // A plane keeps its version and its units in its own partition (`PLANE#<p>`: STATE, UNIT#…, TARGET#…,
 // ATTR#…, HOLD, INFRA#…) and its unit members in a second one (`PLANE#<p>#MEMBERS`, sorted by unit),
 // so one unit is a few key reads and one prefix query, and no item grows with the plane.
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type PlaneStore } from '../../domain/ports.js';
 import {
   GLOBAL_UNIT,
   globalTargetKey,
+  isDesiredStatus,
+  unitOf,
   type AttributeRecord,
   type CompiledMark,
+  type DesiredMember,
   type DesiredTargetWrite,
   type GrantRecord,
   type PlaneSnapshot,
@@ -21,7 +24,12 @@ import {
   grantRecordSchema,
   heldChangeSchema,
   infrastructureUpdateSchema,
+  inlineBytes,
+  inlineCopy,
+  inlineMembersOf,
+  inlineName,
   keys,
+  MAX_INLINE_BYTES,
   parseItem,
   planeStateSchema,
   targetRecordSchema,
@@ -31,13 +39,19 @@ import {
   MAX_TRANSACT_BYTES,
   MAX_TRANSACT_ITEMS,
   batchGet,
+  ifCondition,
   queryPartition,
   transact,
   type Item,
   type TransactItem,
 } from './ops.js';
 
-const byId = (a: GrantRecord, b: GrantRecord): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/** Copies and names one rewrite of a unit item's inline copies may carry. */
+const MAX_INLINE_REWRITE = 150;
+
+const EMPTY_INLINE = { complete: true, room: MAX_INLINE_BYTES, members: [] };
+
+const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 const emptyUnit = (dataPlane: string, unit: string): UnitState => ({
   dataPlane,
@@ -55,7 +69,7 @@ const pairOf = (key: string): { project: string; domain: string } | null => {
 };
 
 export function makeDynamoPlaneStore(doc: DynamoDBDocumentClient, tableName: string): PlaneStore {
-  const parseUnit = (item: Item) => parseItem(unitStateSchema, item);
+  const parseUnit = (item: Item): UnitState => ({ ...parseItem(unitStateSchema, item), inline: inlineMembersOf(item) });
   const parseMember = (item: Item) => parseItem(grantRecordSchema, item);
 
   const getUnits = async (dataPlane: string, units: readonly string[]): Promise<UnitState[]> => {
@@ -75,6 +89,55 @@ export function makeDynamoPlaneStore(doc: DynamoDBDocumentClient, tableName: str
 
   const getMembers = async (dataPlane: string, unit: string): Promise<GrantRecord[]> =>
     (await queryPartition(doc, tableName, keys.membersPk(dataPlane), `${unit}#`)).map(parseMember).sort(byId);
+
+  /** What the engine plans from of a stored grant (DesiredMember). */
+  const desiredMember = (grant: GrantRecord): DesiredMember => ({
+    id: grant.id,
+    dataPlane: grant.dataPlane,
+    targetKey: grant.targetKey,
+    scope: grant.scope,
+    resource: grant.resource,
+    ...(grant.justification === undefined ? {} : { justification: grant.justification }),
+    ...(grant.ticket === undefined ? {} : { ticket: grant.ticket }),
+  });
+
+  /**
+   * Writes a unit item's inline copies afresh from its desired grants, valid only while the unit's
+   * version is the one read; false when they do not fit (the members partition keeps serving it)
+   * or the unit moved meanwhile (a later pass tries again).
+   */
+  const writeInline = async (unit: UnitState, desired: readonly GrantRecord[]): Promise<boolean> => {
+    const copies = desired.map((grant) => ({ id: grant.id, copy: inlineCopy(grant) }));
+    const bytes = copies.reduce((sum, { id, copy }) => sum + inlineBytes(id, copy), 0);
+    const keep = new Set(copies.map(({ id }) => id));
+    const stale = (unit.inline?.members ?? []).filter((member) => !keep.has(member.id));
+    // One UpdateItem, so its expression stays far below DynamoDB's 4 KB per expression.
+    if (bytes > MAX_INLINE_BYTES || copies.length + stale.length > MAX_INLINE_REWRITE) return false;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':v': unit.version, ':bytes': bytes };
+    const set = ['inlineVersion = :v', 'inlineBytes = :bytes'];
+    copies.forEach(({ id, copy }, index) => {
+      names[`#m${index}`] = inlineName(id);
+      values[`:m${index}`] = copy;
+      set.push(`#m${index} = :m${index}`);
+    });
+    const remove = stale.map((member, index) => {
+      names[`#s${index}`] = inlineName(member.id);
+      return `#s${index}`;
+    });
+    return ifCondition(() =>
+      doc.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keys.unit(unit.dataPlane, unit.unit),
+          UpdateExpression: `SET ${set.join(', ')}${remove.length === 0 ? '' : ` REMOVE ${remove.join(', ')}`}`,
+          ConditionExpression: 'version = :v',
+          ...(Object.keys(names).length === 0 ? {} : { ExpressionAttributeNames: names }),
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  };
 
   /** The Update that writes one target's new desired state without touching its applied fields. */
   const desiredTargetUpdate = (dataPlane: string, write: DesiredTargetWrite): TransactItem => ({
@@ -133,6 +196,50 @@ export function makeDynamoPlaneStore(doc: DynamoDBDocumentClient, tableName: str
   return {
     getUnits,
     getMembers,
+
+    async getDesiredGrants(dataPlane, units, pair) {
+      const wanted = [...new Set(units)];
+      const items = await batchGet(doc, tableName, [
+        ...wanted.map((unit) => keys.unit(dataPlane, unit)),
+        ...(pair === null ? [] : [keys.attributes(dataPlane, pair.project, pair.domain)]),
+      ]);
+      const found = new Map<string, UnitState>();
+      let attributes: AttributeRecord | null = null;
+      for (const item of items) {
+        if (item.type === ITEM_TYPE.unit) {
+          const state = parseUnit(item);
+          found.set(state.unit, state);
+        } else if (item.type === ITEM_TYPE.attributes) attributes = parseItem(attributeRecordSchema, item);
+      }
+      // A unit never written has no members; one whose copies are not complete is read from its
+      // members partition (until the repair pass writes its copies afresh).
+      const states = wanted.map((unit) => found.get(unit) ?? { ...emptyUnit(dataPlane, unit), inline: EMPTY_INLINE });
+      const grants = await Promise.all(
+        states.map(async (state) =>
+          state.inline?.complete === true
+            ? state.inline.members
+            : (await getMembers(dataPlane, state.unit))
+                .filter((grant) => isDesiredStatus(grant.status))
+                .map(desiredMember),
+        ),
+      );
+      return { units: states, grants: grants.flat().sort(byId), attributes };
+    },
+
+    async completeInlineMembers(dataPlane, units, grants) {
+      const desired = new Map<string, GrantRecord[]>();
+      for (const grant of grants) {
+        if (!isDesiredStatus(grant.status)) continue;
+        const unit = unitOf(grant.scope);
+        desired.set(unit, [...(desired.get(unit) ?? []), grant]);
+      }
+      let written = 0;
+      for (const unit of units) {
+        if (unit.dataPlane !== dataPlane || unit.inline === undefined || unit.inline.complete) continue;
+        if (await writeInline(unit, desired.get(unit.unit) ?? [])) written += 1;
+      }
+      return written;
+    },
 
     async getPlaneSnapshot(dataPlane) {
       // The version first: whatever the queries below see is at least that new, so a write guarded
