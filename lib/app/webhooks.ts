@@ -287,7 +287,7 @@ export const receiveWebhook = async (
 
   let outcome: WebhookOutcome;
   try {
-    const mapped = mapTicketPayload(delivery.kind, body, mappingOptions(deps, delivery.kind));
+    const mapped = await mapTicketPayload(delivery.kind, body, mappingOptions(deps, delivery.kind));
     if (!mapped.ok) throw new ValidationError(mapped.errors, 'The delivery cannot be read as a ticket event');
     outcome = await act(deps, delivery.kind, mapped.event);
   } catch (error: unknown) {

@@ -23,6 +23,7 @@ import {
 import { startGcpIamServer, type GcpIamServer } from '../../lib/local/cloud/gcp-iam-server.js';
 import { startGcsIamServer, type GcsIamServer } from '../../lib/local/cloud/gcs-iam-server.js';
 import { apiEvent, type EventInput } from '../functions/events.js';
+import { signHub } from '../../lib/domain/webhooks/signatures.js';
 import {
   AZURE_PLANE,
   FEATURES_CONTAINER,
@@ -682,5 +683,42 @@ catch (error) { process.stdout.write(error.stack); }`,
       body: { event: 'ticket.created' },
     });
     expect(hook.status).toBe(401);
+    // A signed Jira ticket whose description holds the grant as YAML: the bundle loads its YAML
+    // parser on this first YAML text (docs/webhooks.md).
+    const ticket = JSON.stringify({
+      webhookEvent: 'jira:issue_created',
+      timestamp: Date.now(),
+      issue: {
+        key: 'OPS-77',
+        fields: {
+          reporter: { accountId: 'rita' },
+          description: [
+            'Please grant this.',
+            '{code:yaml}',
+            'dataPlane: prod',
+            'scope: { type: project-domain, project: hooked, domain: development }',
+            'resource: { type: s3, bucket: acme-ml-data, access: read }',
+            '{code}',
+          ].join('\n'),
+        },
+      },
+      user: { accountId: 'rita' },
+    });
+    const created = await http('webhook', {
+      method: 'POST',
+      path: '/v1/webhooks/jira',
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Hub-Signature': signHub(ticket, WEBHOOK_SECRET),
+        'X-Atlassian-Webhook-Identifier': 'deployed-ops-77',
+      },
+      body: ticket,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    expect(created.body).toMatchObject({
+      status: 'pending-approval',
+      scope: { project: 'hooked' },
+      ticket: { system: 'jira', key: 'OPS-77' },
+    });
   });
 });

@@ -68,19 +68,19 @@ describe('verifyWebhookDelivery', () => {
 });
 
 describe('mapTicketPayload', () => {
-  it('dispatches by kind and passes the options', () => {
+  it('dispatches by kind and passes the options', async () => {
     const grant = {
       scope: { type: 'global' },
       resource: { type: 'ecr', repositoryArn: 'arn:aws:ecr:us-west-2:123456789012:repository/x' },
     };
-    const generic = mapTicketPayload(
+    const generic = await mapTicketPayload(
       'generic',
       { event: 'ticket.created', ticket: { system: 'x', key: 'X-1' }, actor: { id: 'a' }, grant },
       { dataPlane: 'prod' },
     );
     expect(generic.ok && generic.event.grant).toEqual({ ...grant, dataPlane: 'prod' });
     expect(
-      mapTicketPayload(
+      await mapTicketPayload(
         'jira',
         {
           webhookEvent: 'jira:issue_updated',
@@ -95,7 +95,7 @@ describe('mapTicketPayload', () => {
       event: { kind: 'approved', actor: 'u' },
     });
     expect(
-      mapTicketPayload('servicenow', {
+      await mapTicketPayload('servicenow', {
         operation: 'update',
         number: 'RITM1',
         sys_updated_by: 'b',

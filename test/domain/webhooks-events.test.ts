@@ -111,23 +111,23 @@ describe('extractFirstCodeBlock (docs/webhooks.md code block forms)', () => {
 });
 
 describe('readGrantFromField', () => {
-  it('parses YAML and JSON, from a code block or (for a custom field) the whole text', () => {
-    expect(readGrantFromField(`{code:yaml}\n${GRANT_YAML}\n{code}`, true)).toEqual({ ok: true, grant: GRANT });
-    expect(readGrantFromField(`{code:json}${JSON.stringify(GRANT, null, 2)}{code}`, true)).toEqual({
+  it('parses YAML and JSON, from a code block or (for a custom field) the whole text', async () => {
+    expect(await readGrantFromField(`{code:yaml}\n${GRANT_YAML}\n{code}`, true)).toEqual({ ok: true, grant: GRANT });
+    expect(await readGrantFromField(`{code:json}${JSON.stringify(GRANT, null, 2)}{code}`, true)).toEqual({
       ok: true,
       grant: GRANT,
     });
-    expect(readGrantFromField(GRANT_YAML, false)).toEqual({ ok: true, grant: GRANT });
-    expect(readGrantFromField(JSON.stringify(GRANT), false)).toEqual({ ok: true, grant: GRANT });
-    expect(readGrantFromField(GRANT, false)).toEqual({ ok: true, grant: GRANT });
+    expect(await readGrantFromField(GRANT_YAML, false)).toEqual({ ok: true, grant: GRANT });
+    expect(await readGrantFromField(JSON.stringify(GRANT), false)).toEqual({ ok: true, grant: GRANT });
+    expect(await readGrantFromField(GRANT, false)).toEqual({ ok: true, grant: GRANT });
   });
 
-  it('keeps ISO dates as strings (YAML 1.2 core schema)', () => {
-    const read = readGrantFromField(`${GRANT_YAML}\nexpiresAt: 2027-01-31T00:00:00Z`, false);
+  it('keeps ISO dates as strings (YAML 1.2 core schema)', async () => {
+    const read = await readGrantFromField(`${GRANT_YAML}\nexpiresAt: 2027-01-31T00:00:00Z`, false);
     expect(read.ok && read.grant['expiresAt']).toBe('2027-01-31T00:00:00Z');
   });
 
-  it('reads the first codeBlock of an Atlassian Document Format field', () => {
+  it('reads the first codeBlock of an Atlassian Document Format field', async () => {
     const adf = {
       type: 'doc',
       version: 1,
@@ -136,37 +136,37 @@ describe('readGrantFromField', () => {
         { type: 'codeBlock', attrs: { language: 'yaml' }, content: [{ type: 'text', text: GRANT_YAML }] },
       ],
     };
-    expect(readGrantFromField(adf, true)).toEqual({ ok: true, grant: GRANT });
+    expect(await readGrantFromField(adf, true)).toEqual({ ok: true, grant: GRANT });
   });
 
-  it('says what is wrong: missing block, bad YAML, not an object', () => {
-    expect(readGrantFromField('just prose', true)).toMatchObject({
+  it('says what is wrong: missing block, bad YAML, not an object', async () => {
+    expect(await readGrantFromField('just prose', true)).toMatchObject({
       ok: false,
       missing: true,
       message: expect.stringMatching(/no code block/),
     });
-    expect(readGrantFromField(null, true)).toMatchObject({ ok: false, missing: true });
-    expect(readGrantFromField('{code}a: [1, 2{code}', true)).toMatchObject({
+    expect(await readGrantFromField(null, true)).toMatchObject({ ok: false, missing: true });
+    expect(await readGrantFromField('{code}a: [1, 2{code}', true)).toMatchObject({
       ok: false,
       missing: false,
       message: expect.stringMatching(/not valid/),
     });
-    expect(readGrantFromField('{code:json}{"a": 1,}{code}', true)).toMatchObject({
+    expect(await readGrantFromField('{code:json}{"a": 1,}{code}', true)).toMatchObject({
       ok: false,
       missing: false,
       message: expect.stringMatching(/JSON/),
     });
-    expect(readGrantFromField('{code}- a\n- b{code}', true)).toMatchObject({
+    expect(await readGrantFromField('{code}- a\n- b{code}', true)).toMatchObject({
       ok: false,
       message: expect.stringMatching(/must be an object/),
     });
-    expect(readGrantFromField('{code}{code}', true)).toMatchObject({ ok: false, missing: true });
+    expect(await readGrantFromField('{code}{code}', true)).toMatchObject({ ok: false, missing: true });
   });
 
-  it('never throws on arbitrary text or values', () => {
-    fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.anything()), fc.boolean(), (value, requireBlock) => {
-        readGrantFromField(value, requireBlock);
+  it('never throws on arbitrary text or values', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string(), fc.anything()), fc.boolean(), async (value, requireBlock) => {
+        await readGrantFromField(value, requireBlock);
       }),
     );
   });
@@ -231,8 +231,8 @@ describe('mapGenericPayload (docs/webhooks.md generic body)', () => {
 });
 
 describe('mapJiraPayload (docs/webhooks.md Jira Cloud)', () => {
-  it('jira:issue_created → created, grant from the description code block, requester = reporter', () => {
-    const result = mapJiraPayload(
+  it('jira:issue_created → created, grant from the description code block, requester = reporter', async () => {
+    const result = await mapJiraPayload(
       jiraCreated(`Team A needs its bucket.\n{code:yaml}\n${GRANT_YAML}\n{code}\nThanks!`),
       JIRA,
     );
@@ -253,31 +253,31 @@ describe('mapJiraPayload (docs/webhooks.md Jira Cloud)', () => {
     ['{code}', '{code}', GRANT_YAML],
     ['{noformat}', '{noformat}', GRANT_YAML],
     ['```yaml\n', '\n```', GRANT_YAML],
-  ])('reads the grant from %s blocks', (open, close, text) => {
-    const result = mapJiraPayload(jiraCreated(`Please.\n${open}${text}${close}`), JIRA);
+  ])('reads the grant from %s blocks', async (open, close, text) => {
+    const result = await mapJiraPayload(jiraCreated(`Please.\n${open}${text}${close}`), JIRA);
     expect(result.ok && result.event.grant).toEqual(GRANT);
   });
 
-  it('reads a custom field holding YAML or JSON', () => {
+  it('reads a custom field holding YAML or JSON', async () => {
     const options = { ...JIRA, grantField: 'customfield_10042' };
     for (const value of [GRANT_YAML, JSON.stringify(GRANT), GRANT]) {
-      const result = mapJiraPayload(jiraCreated('prose only', { customfield_10042: value }), options);
+      const result = await mapJiraPayload(jiraCreated('prose only', { customfield_10042: value }), options);
       expect(result.ok && result.event.grant).toEqual(GRANT);
     }
-    expect(mapJiraPayload(jiraCreated('x', { customfield_10042: null }), options)).toEqual({
+    expect(await mapJiraPayload(jiraCreated('x', { customfield_10042: null }), options)).toEqual({
       ok: false,
       errors: [expect.objectContaining({ path: 'issue.fields.customfield_10042', code: 'webhook.grant-missing' })],
     });
   });
 
-  it('fills the default plane when the ticket names none', () => {
+  it('fills the default plane when the ticket names none', async () => {
     const { dataPlane: _omitted, ...planeless } = GRANT;
-    const result = mapJiraPayload(jiraCreated(`{code:json}${JSON.stringify(planeless)}{code}`), JIRA);
+    const result = await mapJiraPayload(jiraCreated(`{code:json}${JSON.stringify(planeless)}{code}`), JIRA);
     expect(result.ok && result.event.grant).toEqual(GRANT);
   });
 
-  it('rejects a created issue without a grant code block, naming the description', () => {
-    expect(mapJiraPayload(jiraCreated('Please give me the bucket'), JIRA)).toEqual({
+  it('rejects a created issue without a grant code block, naming the description', async () => {
+    expect(await mapJiraPayload(jiraCreated('Please give me the bucket'), JIRA)).toEqual({
       ok: false,
       errors: [
         {
@@ -287,20 +287,20 @@ describe('mapJiraPayload (docs/webhooks.md Jira Cloud)', () => {
         },
       ],
     });
-    expect(mapJiraPayload(jiraCreated('{code}scope: [oops{code}'), JIRA)).toMatchObject({
+    expect(await mapJiraPayload(jiraCreated('{code}scope: [oops{code}'), JIRA)).toMatchObject({
       ok: false,
       errors: [{ path: 'issue.fields.description', code: 'webhook.grant-unparseable' }],
     });
-    expect(mapJiraPayload(jiraCreated(null), JIRA)).toMatchObject({
+    expect(await mapJiraPayload(jiraCreated(null), JIRA)).toMatchObject({
       ok: false,
       errors: [{ code: 'webhook.grant-missing' }],
     });
   });
 
-  it('rejects a created issue without a reporter', () => {
+  it('rejects a created issue without a reporter', async () => {
     const payload = jiraCreated(`{code}${GRANT_YAML}{code}`);
     delete (payload.issue.fields as Record<string, unknown>)['reporter'];
-    expect(mapJiraPayload(payload, JIRA)).toMatchObject({
+    expect(await mapJiraPayload(payload, JIRA)).toMatchObject({
       ok: false,
       errors: [{ path: 'issue.fields.reporter.accountId' }],
     });
@@ -312,8 +312,8 @@ describe('mapJiraPayload (docs/webhooks.md Jira Cloud)', () => {
     ['Done', 'closed'],
     ["Won't Do", 'closed'],
     ['approved', 'approved'],
-  ])('jira:issue_updated to status %s → %s by the webhook user', (status, kind) => {
-    expect(mapJiraPayload(jiraTransition(status), JIRA)).toEqual({
+  ])('jira:issue_updated to status %s → %s by the webhook user', async (status, kind) => {
+    expect(await mapJiraPayload(jiraTransition(status), JIRA)).toEqual({
       ok: true,
       event: {
         kind,
@@ -324,65 +324,68 @@ describe('mapJiraPayload (docs/webhooks.md Jira Cloud)', () => {
     });
   });
 
-  it('passes the reporter along so the use case can refuse self-approval', () => {
-    const result = mapJiraPayload(jiraTransition('Approved', '5b10a2844c20165700ede21g'), JIRA);
+  it('passes the reporter along so the use case can refuse self-approval', async () => {
+    const result = await mapJiraPayload(jiraTransition('Approved', '5b10a2844c20165700ede21g'), JIRA);
     expect(result.ok && [result.event.actor, result.event.requester]).toEqual([
       '5b10a2844c20165700ede21g',
       '5b10a2844c20165700ede21g',
     ]);
   });
 
-  it('ignores unmapped statuses, non-status updates and other events', () => {
-    expect(mapJiraPayload(jiraTransition('In Progress'), JIRA)).toMatchObject({ ok: true, event: { kind: 'ignored' } });
+  it('ignores unmapped statuses, non-status updates and other events', async () => {
+    expect(await mapJiraPayload(jiraTransition('In Progress'), JIRA)).toMatchObject({
+      ok: true,
+      event: { kind: 'ignored' },
+    });
     const noStatus = {
       ...jiraTransition('Approved'),
       changelog: { items: [{ field: 'summary', toString: 'new title' }] },
     };
-    expect(mapJiraPayload(noStatus, JIRA)).toMatchObject({
+    expect(await mapJiraPayload(noStatus, JIRA)).toMatchObject({
       ok: true,
       event: { kind: 'ignored', ignoredReason: 'the update changes no status' },
     });
-    expect(mapJiraPayload({ ...jiraTransition('Approved'), changelog: undefined }, JIRA)).toMatchObject({
+    expect(await mapJiraPayload({ ...jiraTransition('Approved'), changelog: undefined }, JIRA)).toMatchObject({
       ok: true,
       event: { kind: 'ignored' },
     });
-    expect(mapJiraPayload({ webhookEvent: 'comment_created', issue: { key: 'OPS-1' } }, JIRA)).toMatchObject({
+    expect(await mapJiraPayload({ webhookEvent: 'comment_created', issue: { key: 'OPS-1' } }, JIRA)).toMatchObject({
       ok: true,
       event: { kind: 'ignored', ticket: { key: 'OPS-1' } },
     });
   });
 
-  it('finds the status item among other changed fields', () => {
-    const result = mapJiraPayload(
+  it('finds the status item among other changed fields', async () => {
+    const result = await mapJiraPayload(
       jiraTransition('Approved', 'approver-42', [{ field: 'assignee', toString: 'Al' }]),
       JIRA,
     );
     expect(result.ok && result.event.kind).toBe('approved');
   });
 
-  it('uses the default status map when none is configured', () => {
-    expect(mapJiraPayload(jiraTransition('Declined'), { grantField: 'description' })).toMatchObject({
+  it('uses the default status map when none is configured', async () => {
+    expect(await mapJiraPayload(jiraTransition('Declined'), { grantField: 'description' })).toMatchObject({
       ok: true,
       event: { kind: 'rejected' },
     });
   });
 
-  it('rejects payloads that are not Jira webhooks or lack the deciding user', () => {
-    expect(mapJiraPayload({ issue: { key: 'OPS-1' } }, JIRA)).toMatchObject({
+  it('rejects payloads that are not Jira webhooks or lack the deciding user', async () => {
+    expect(await mapJiraPayload({ issue: { key: 'OPS-1' } }, JIRA)).toMatchObject({
       ok: false,
       errors: [{ path: 'webhookEvent' }],
     });
-    expect(mapJiraPayload({ webhookEvent: 'jira:issue_updated', issue: {} }, JIRA)).toMatchObject({
+    expect(await mapJiraPayload({ webhookEvent: 'jira:issue_updated', issue: {} }, JIRA)).toMatchObject({
       ok: false,
       errors: [{ path: 'issue.key' }],
     });
     const anonymous = { ...jiraTransition('Approved'), user: undefined };
-    expect(mapJiraPayload(anonymous, JIRA)).toMatchObject({ ok: false, errors: [{ path: 'user.accountId' }] });
+    expect(await mapJiraPayload(anonymous, JIRA)).toMatchObject({ ok: false, errors: [{ path: 'user.accountId' }] });
   });
 
-  it('never throws on arbitrary payloads', () => {
-    fc.assert(
-      fc.property(
+  it('never throws on arbitrary payloads', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         fc.oneof(
           fc.anything(),
           fc.record({
@@ -392,8 +395,8 @@ describe('mapJiraPayload (docs/webhooks.md Jira Cloud)', () => {
             changelog: fc.oneof(fc.anything(), fc.record({ items: fc.array(fc.anything()) })),
           }),
         ),
-        (payload) => {
-          mapJiraPayload(payload, JIRA);
+        async (payload) => {
+          await mapJiraPayload(payload, JIRA);
         },
       ),
     );
@@ -408,8 +411,8 @@ describe('mapServiceNowPayload (grantplane-documented Business Rule payload)', (
   };
   const ticket = { system: 'servicenow', key: 'RITM0010001', url: base.url };
 
-  it('insert → created with the grant from the description code block', () => {
-    const result = mapServiceNowPayload(
+  it('insert → created with the grant from the description code block', async () => {
+    const result = await mapServiceNowPayload(
       {
         ...base,
         operation: 'insert',
@@ -424,13 +427,13 @@ describe('mapServiceNowPayload (grantplane-documented Business Rule payload)', (
     });
   });
 
-  it('insert reads a configured grant field holding YAML', () => {
-    const result = mapServiceNowPayload(
+  it('insert reads a configured grant field holding YAML', async () => {
+    const result = await mapServiceNowPayload(
       { ...base, operation: 'insert', u_grant_request: GRANT_YAML },
       { grantField: 'u_grant_request' },
     );
     expect(result.ok && result.event.grant).toEqual(GRANT);
-    expect(mapServiceNowPayload({ ...base, operation: 'insert', description: 'no block' }, {})).toMatchObject({
+    expect(await mapServiceNowPayload({ ...base, operation: 'insert', description: 'no block' }, {})).toMatchObject({
       ok: false,
       errors: [{ path: 'description', code: 'webhook.grant-missing' }],
     });
@@ -450,51 +453,57 @@ describe('mapServiceNowPayload (grantplane-documented Business Rule payload)', (
       'closed',
     ],
     [{ state: '7', previous_state: '2' }, 'closed'],
-  ])('update %j → %s', (change, kind) => {
-    const result = mapServiceNowPayload(
+  ])('update %j → %s', async (change, kind) => {
+    const result = await mapServiceNowPayload(
       { ...base, operation: 'update', sys_updated_by: 'system', approved_by: 'alice', ...change },
       {},
     );
     expect(result).toEqual({ ok: true, event: { kind, ticket, actor: 'alice', requester: 'rita' } });
   });
 
-  it('honours a configured status map instead of the defaults', () => {
+  it('honours a configured status map instead of the defaults', async () => {
     const options: TicketMappingOptions = { statuses: { 'Ready to grant': 'approve' } };
     const update = { ...base, operation: 'update', sys_updated_by: 'bob' };
-    expect(mapServiceNowPayload({ ...update, state: 'Ready to grant', previous_state: 'New' }, options)).toMatchObject({
+    expect(
+      await mapServiceNowPayload({ ...update, state: 'Ready to grant', previous_state: 'New' }, options),
+    ).toMatchObject({
       ok: true,
       event: { kind: 'approved', actor: 'bob' },
     });
     expect(
-      mapServiceNowPayload({ ...update, approval: 'approved', previous_approval: 'requested' }, options),
+      await mapServiceNowPayload({ ...update, approval: 'approved', previous_approval: 'requested' }, options),
     ).toMatchObject({
       ok: true,
       event: { kind: 'ignored' },
     });
   });
 
-  it('ignores updates that change nothing mapped', () => {
+  it('ignores updates that change nothing mapped', async () => {
     const update = { ...base, operation: 'update', sys_updated_by: 'bob' };
-    expect(mapServiceNowPayload({ ...update, approval: 'approved', previous_approval: 'approved' }, {})).toMatchObject({
+    expect(
+      await mapServiceNowPayload({ ...update, approval: 'approved', previous_approval: 'approved' }, {}),
+    ).toMatchObject({
       ok: true,
       event: { kind: 'ignored' },
     });
-    expect(mapServiceNowPayload({ ...update, state: 'Work in Progress', previous_state: 'New' }, {})).toMatchObject({
+    expect(
+      await mapServiceNowPayload({ ...update, state: 'Work in Progress', previous_state: 'New' }, {}),
+    ).toMatchObject({
       ok: true,
       event: { kind: 'ignored' },
     });
   });
 
-  it('names bad fields', () => {
-    expect(mapServiceNowPayload({ operation: 'delete' }, {})).toMatchObject({
+  it('names bad fields', async () => {
+    expect(await mapServiceNowPayload({ operation: 'delete' }, {})).toMatchObject({
       ok: false,
       errors: [{ path: 'operation' }, { path: 'number' }],
     });
-    expect(mapServiceNowPayload({ number: 'RITM1', operation: 'insert' }, {})).toMatchObject({
+    expect(await mapServiceNowPayload({ number: 'RITM1', operation: 'insert' }, {})).toMatchObject({
       ok: false,
       errors: [{ path: 'opened_by' }],
     });
-    expect(mapServiceNowPayload({ ...base, operation: 'update', approval: 'approved' }, {})).toMatchObject({
+    expect(await mapServiceNowPayload({ ...base, operation: 'update', approval: 'approved' }, {})).toMatchObject({
       ok: false,
       errors: [{ path: 'sys_updated_by' }],
     });

@@ -66,21 +66,17 @@ export function verifyWebhookDelivery(
 }
 
 /** Map a parsed delivery body to a TicketEvent by the source's kind (options: config `webhooks.<source>`). */
-export function mapTicketPayload(
+export async function mapTicketPayload(
   kind: WebhookKind,
   body: unknown,
   options: TicketMappingOptions = {},
-): TicketEventResult {
-  const mapped = ((): TicketEventResult => {
-    switch (kind) {
-      case 'generic':
-        return mapGenericPayload(body, options.dataPlane === undefined ? {} : { dataPlane: options.dataPlane });
-      case 'jira':
-        return mapJiraPayload(body, options);
-      case 'servicenow':
-        return mapServiceNowPayload(body, options);
-    }
-  })();
+): Promise<TicketEventResult> {
+  const mapped =
+    kind === 'generic'
+      ? mapGenericPayload(body, options.dataPlane === undefined ? {} : { dataPlane: options.dataPlane })
+      : kind === 'jira'
+        ? await mapJiraPayload(body, options)
+        : await mapServiceNowPayload(body, options);
   return mapped.ok ? withinLimits(mapped.event) : mapped;
 }
 

@@ -90,8 +90,13 @@ function withDefaultPlane(grant: Record<string, unknown>, dataPlane: string | un
 
 type GrantRead = { ok: true; grant: Record<string, unknown> } | { ok: false; errors: RuleViolation[] };
 
-function readGrant(value: unknown, path: string, requireCodeBlock: boolean, dataPlane: string | undefined): GrantRead {
-  const read = readGrantFromField(value, requireCodeBlock);
+async function readGrant(
+  value: unknown,
+  path: string,
+  requireCodeBlock: boolean,
+  dataPlane: string | undefined,
+): Promise<GrantRead> {
+  const read = await readGrantFromField(value, requireCodeBlock);
   if (!read.ok) {
     return {
       ok: false,
@@ -241,7 +246,7 @@ export const DEFAULT_JIRA_STATUSES: Readonly<Record<string, TicketAction>> = {
  *   its `toString` (approve / reject / close), actor = the webhook's `user`;
  * - anything else (other events, other field changes, unmapped statuses) → `ignored`.
  */
-export function mapJiraPayload(body: unknown, options: TicketMappingOptions = {}): TicketEventResult {
+export async function mapJiraPayload(body: unknown, options: TicketMappingOptions = {}): Promise<TicketEventResult> {
   if (!isPlainObject(body)) return { ok: false, errors: [invalid('body', 'the body must be a JSON object')] };
   const webhookEvent = body['webhookEvent'];
   if (!nonEmptyString(webhookEvent))
@@ -282,7 +287,7 @@ export function mapJiraPayload(body: unknown, options: TicketMappingOptions = {}
     const fieldPath = `issue.fields.${grantField}`;
     const fields = at(body, 'issue.fields');
     const raw = isPlainObject(fields) && Object.hasOwn(fields, grantField) ? fields[grantField] : undefined;
-    const read = readGrant(raw, fieldPath, grantField === 'description', options.dataPlane);
+    const read = await readGrant(raw, fieldPath, grantField === 'description', options.dataPlane);
     if (!read.ok) return read;
     return { ok: true, event: { kind: 'created', ticket, actor: user ?? requester, requester, grant: read.grant } };
   }
@@ -366,7 +371,10 @@ export const DEFAULT_SERVICENOW_STATUSES: Readonly<Record<string, TicketAction>>
 };
 
 /** Map a ServiceNow Business Rule payload (the format documented above, already JSON-parsed). */
-export function mapServiceNowPayload(body: unknown, options: TicketMappingOptions = {}): TicketEventResult {
+export async function mapServiceNowPayload(
+  body: unknown,
+  options: TicketMappingOptions = {},
+): Promise<TicketEventResult> {
   if (!isPlainObject(body)) return { ok: false, errors: [invalid('body', 'the body must be a JSON object')] };
   const errors: RuleViolation[] = [];
   const operation = body['operation'];
@@ -390,7 +398,7 @@ export function mapServiceNowPayload(body: unknown, options: TicketMappingOption
   if (operation === 'insert' && requester !== undefined) {
     const grantField = options.grantField ?? 'description';
     const raw = Object.hasOwn(body, grantField) ? body[grantField] : undefined;
-    const read = readGrant(raw, grantField, grantField === 'description', options.dataPlane);
+    const read = await readGrant(raw, grantField, grantField === 'description', options.dataPlane);
     if (!read.ok) return read;
     return {
       ok: true,

@@ -3,7 +3,11 @@
 // `{code}…{code}` or `{noformat}…{noformat}` block, or in a Markdown fence. Rich-text fields
 // delivered as Atlassian Document Format (ADF) carry it in their first `codeBlock` node.
 
-import { parse as parseYaml } from 'yaml';
+// The YAML parser is loaded on the first YAML text, not with the module: most deliveries (status
+// transitions, ignored events, JSON) never need it, and a cold start should not pay for it.
+let yaml: Promise<typeof import('yaml')> | undefined;
+const parseYaml = async (text: string): Promise<unknown> =>
+  (await (yaml ??= import('yaml'))).parse(text, { maxAliasCount: 50, prettyErrors: true });
 
 /** The grant text found in a field, with the language its block declared (if any). */
 export interface CodeBlock {
@@ -116,7 +120,7 @@ const isAdfDocument = (value: unknown): value is Record<string, unknown> =>
   isPlainObject(value) && value['type'] === 'doc' && Array.isArray(value['content']);
 
 /** Parse grant text as JSON or YAML (YAML 1.2 core schema: dates stay strings, no custom tags). */
-export function parseGrantText(block: CodeBlock): GrantTextResult {
+export async function parseGrantText(block: CodeBlock): Promise<GrantTextResult> {
   const text = block.text.trim();
   if (text === '')
     return { ok: false, missing: true, message: 'the code block is empty; put the grant request (YAML or JSON) in it' };
@@ -135,10 +139,10 @@ export function parseGrantText(block: CodeBlock): GrantTextResult {
         value = JSON.parse(text) as unknown;
       } catch (error: unknown) {
         if (block.language === 'json') throw error;
-        value = parseYaml(text, { maxAliasCount: 50, prettyErrors: true });
+        value = await parseYaml(text);
       }
     } else {
-      value = parseYaml(text, { maxAliasCount: 50, prettyErrors: true });
+      value = await parseYaml(text);
     }
   } catch (error: unknown) {
     const detail = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
@@ -163,7 +167,7 @@ export function parseGrantText(block: CodeBlock): GrantTextResult {
  * code block) demands a code block; otherwise (a custom field holding YAML/JSON) the whole text is
  * the grant unless it contains a code block. An object value is taken as already-parsed JSON.
  */
-export function readGrantFromField(value: unknown, requireCodeBlock: boolean): GrantTextResult {
+export async function readGrantFromField(value: unknown, requireCodeBlock: boolean): Promise<GrantTextResult> {
   if (value === undefined || value === null || value === '') {
     return {
       ok: false,
