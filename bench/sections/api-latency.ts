@@ -134,7 +134,7 @@ export default defineSection({
           },
         ],
         notes: [
-          'handler = API Gateway v2 event → middy chain → submitGrant (strongly consistent reads of the grants the request can share a role with — its unit and the global unit — and the pair’s attributes, in parallel; one engine run; TransactWriteItems); grants stored pending-approval. One small plane: the approval-cost section measures submits at 10 to 5,000 grants per plane',
+          'handler = API Gateway v2 event → middy chain → submitGrant (the grants the request can share a role with — its unit and the global unit — and the pair’s attributes: one BatchGetItem on a pair’s first submit, then the warm container’s copy, checked by the write; one engine run; TransactWriteItems); grants stored pending-approval, over 50 pairs. One small plane: the approval-cost section measures cold submits at 10 to 5,000 grants per plane',
         ],
       };
     } finally {

@@ -2,6 +2,7 @@
 import type { GrantplaneConfig } from '../domain/config.js';
 import { BadRequestError } from '../domain/errors.js';
 import { ConcurrentUpdateError, type Clock, type Ids, type Pause, type Stores } from '../domain/ports.js';
+import type { DesiredCache } from './desired-cache.js';
 
 export type { Identity, Role } from '../domain/ports.js';
 
@@ -11,6 +12,8 @@ export interface AppDeps extends Stores {
   ids: Ids;
   /** How retry and lease loops wait and jitter; real time and Math.random unless a test injects its own. */
   pause?: Pause;
+  /** A warm container's reads for submits, checked against the unit versions when it writes (desired-cache.ts). */
+  desiredCache?: DesiredCache;
 }
 
 /** Real waiting: setTimeout and Math.random. */

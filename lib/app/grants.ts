@@ -5,7 +5,7 @@ import { transition, type StatusChangeInput } from '../domain/lifecycle.js';
 import { ForbiddenError, NotFoundError, StateConflictError, ValidationError } from '../domain/errors.js';
 import { grantRequestSchema, type GrantRequest } from '../domain/grant.js';
 import type { PlanResult, RuleViolation } from '../domain/model.js';
-import { type Identity } from '../domain/ports.js';
+import { ConcurrentUpdateError, type Identity } from '../domain/ports.js';
 import {
   GLOBAL_UNIT,
   isDesiredStatus,
@@ -86,6 +86,8 @@ interface Checked {
   secretKey?: string;
   /** Its unit's room for inline copies as read (PlaneInput). */
   inlineRoom: number;
+  /** Planned from the warm container's cache (PlaneInput). */
+  cached?: CachedInput;
 }
 
 /** What a request is checked against: desired grants, attributes, and its unit's room for inline copies. */
@@ -94,6 +96,14 @@ interface PlaneInput {
   attributes: AttributeRecord[];
   /** UnitState.inline's room of the request's unit, for the write that makes it desired. */
   inlineRoom: number;
+  /** Set when planned from the warm container's cache: the unit versions its write must still find. */
+  cached?: CachedInput;
+}
+
+interface CachedInput {
+  unit: string;
+  pair: { project: string; domain: string } | null;
+  versions: { unit: string; version: number }[];
 }
 
 /**
@@ -107,14 +117,20 @@ interface PlaneInput {
  * the plane's global grants first: checkAgainstPlane reads the whole plane only when
  * the request would add a global policy, the one way it can reach a pair (globalVerdictSuffices).
  */
-const stateFor = async (deps: AppDeps, dataPlane: string, request: unknown): Promise<PlaneInput> => {
+const stateFor = async (deps: AppDeps, dataPlane: string, request: unknown, useCache: boolean): Promise<PlaneInput> => {
   const pair = pairOfRequest(request);
   const unit = pair === null ? GLOBAL_UNIT : unitOf({ type: 'project-domain', ...pair });
-  const read = await deps.planes.getDesiredGrants(dataPlane, pair === null ? [GLOBAL_UNIT] : [GLOBAL_UNIT, unit], pair);
+  const hit = useCache ? deps.desiredCache?.get(dataPlane, unit, pair) : undefined;
+  const read =
+    hit ?? (await deps.planes.getDesiredGrants(dataPlane, pair === null ? [GLOBAL_UNIT] : [GLOBAL_UNIT, unit], pair));
+  if (hit === undefined) deps.desiredCache?.put(dataPlane, unit, pair, read);
   return {
     grants: read.grants,
     attributes: read.attributes === null ? [] : [read.attributes],
     inlineRoom: read.units.find((state) => state.unit === unit)?.inline?.room ?? 0,
+    ...(hit === undefined
+      ? {}
+      : { cached: { unit, pair, versions: hit.units.map((state) => ({ unit: state.unit, version: state.version })) } }),
   };
 };
 
@@ -133,7 +149,12 @@ const wholePlaneState = async (deps: AppDeps, dataPlane: string): Promise<PlaneI
  * with (its unit's and the plane's global grants, read strongly consistent), so a request that
  * would overflow a role's policy quota (C3) is rejected now, not at apply time.
  */
-const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: string): Promise<Checked> => {
+const checkAgainstPlane = async (
+  deps: AppDeps,
+  request: unknown,
+  ignoreId?: string,
+  options: { useCache?: boolean } = {},
+): Promise<Checked> => {
   const dataPlane = resolvePlane(deps, request);
   const planWith = (state: PlaneInput | undefined) => {
     const existing = (state?.grants ?? [])
@@ -160,15 +181,18 @@ const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: str
       plan: planGrants(planInput),
       withoutRequest,
       inlineRoom: state?.inlineRoom ?? 0,
+      cached: state?.cached,
     };
   };
-  let planned = planWith(dataPlane === undefined ? undefined : await stateFor(deps, dataPlane, request));
+  let planned = planWith(
+    dataPlane === undefined ? undefined : await stateFor(deps, dataPlane, request, options.useCache === true),
+  );
   if (dataPlane !== undefined && pairOfRequest(request) === null) {
     // Planned with the global grants alone: enough unless the request adds a global policy.
     if (!globalVerdictSuffices(planned.plan, planned.withoutRequest(), planned.index, dataPlane))
       planned = planWith(await wholePlaneState(deps, dataPlane));
   }
-  const { existing, requests, index, plan, withoutRequest, inlineRoom } = planned;
+  const { existing, requests, index, plan, withoutRequest, inlineRoom, cached } = planned;
 
   const own = plan.rejected.find((entry) => entry.index === index);
   if (own !== undefined) throw new ValidationError(own.errors);
@@ -196,6 +220,7 @@ const checkAgainstPlane = async (deps: AppDeps, request: unknown, ignoreId?: str
     dataPlane,
     notes,
     inlineRoom,
+    ...(cached === undefined ? {} : { cached }),
     ...(accepted?.secretGroup === undefined ? {} : { secretGroup: accepted.secretGroup }),
     ...(accepted?.secretKey === undefined ? {} : { secretKey: accepted.secretKey }),
   };
@@ -227,14 +252,18 @@ const autoApproves = (
  * `pending-approval`, or `approved` when its domain is in the plane's autoApproveDomains (or the
  * source pre-approves it); an approved grant recompiles the plane's targets at once.
  */
-export const submitGrant = async (deps: AppDeps, input: SubmitGrantInput): Promise<GrantRecord> => {
+export const submitGrant = (deps: AppDeps, input: SubmitGrantInput): Promise<GrantRecord> => submit(deps, input, true);
+
+const submit = async (deps: AppDeps, input: SubmitGrantInput, useCache: boolean): Promise<GrantRecord> => {
   const request =
     input.ticket !== undefined && typeof input.request === 'object' && input.request !== null
       ? { ...input.request, ticket: input.ticket }
       : input.request;
-  const checked = await checkAgainstPlane(deps, request);
+  let checked = await checkAgainstPlane(deps, request, undefined, { useCache: useCache && input.preApproved !== true });
+  const autoApproved = autoApproves(deps, input.preApproved, checked.dataPlane, checked.request.scope);
+  // A grant approved on arrival writes its unit in the same transaction: planned from a fresh read.
+  if (autoApproved && checked.cached !== undefined) checked = await checkAgainstPlane(deps, request);
   const scope = checked.request.scope;
-  const autoApproved = autoApproves(deps, input.preApproved, checked.dataPlane, scope);
   const now = deps.clock.now().toISOString();
   const status: GrantStatus = autoApproved ? 'approved' : 'pending-approval';
   const { dataPlane: _ignored, ...rest } = checked.request;
@@ -269,18 +298,26 @@ export const submitGrant = async (deps: AppDeps, input: SubmitGrantInput): Promi
     ...(checked.secretKey === undefined ? {} : { secretKey: checked.secretKey }),
     version: 1,
   };
-  await deps.grants.createGrant(
-    grant,
-    auditOf(
-      deps,
-      'grant.submitted',
-      input.actor.sub,
+  const { cached } = checked;
+  try {
+    await deps.grants.createGrant(
       grant,
-      null,
-      input.detail === undefined ? {} : { detail: input.detail },
-    ),
-    { inlineRoom: checked.inlineRoom },
-  );
+      auditOf(
+        deps,
+        'grant.submitted',
+        input.actor.sub,
+        grant,
+        null,
+        input.detail === undefined ? {} : { detail: input.detail },
+      ),
+      { inlineRoom: checked.inlineRoom, ...(cached === undefined ? {} : { unitVersions: cached.versions }) },
+    );
+  } catch (error: unknown) {
+    if (!(error instanceof ConcurrentUpdateError) || cached === undefined) throw error;
+    // What the cache held moved meanwhile: nothing was written; planned again from a fresh read.
+    deps.desiredCache?.forget(grant.dataPlane, cached.unit, cached.pair);
+    return submit(deps, input, false);
+  }
   if (autoApproved) await recomputeScope(deps, grant.dataPlane, grant.scope);
   return grant;
 };

@@ -202,9 +202,14 @@ export class ConcurrentUpdateError extends Error {
 export interface GrantStore {
   /**
    * Creates the grant and its audit event atomically. `inlineRoom`: the room for inline copies its
-   * unit had when read (UnitState.inline), for a grant created desired.
+   * unit had when read (UnitState.inline), for a grant created desired. `unitVersions`: units of the
+   * grant's plane that must still be at these versions (ConcurrentUpdateError otherwise, nothing written).
    */
-  createGrant(grant: GrantRecord, audit: AuditEvent, options?: { inlineRoom?: number }): Promise<void>;
+  createGrant(
+    grant: GrantRecord,
+    audit: AuditEvent,
+    options?: { inlineRoom?: number; unitVersions?: readonly { unit: string; version: number }[] },
+  ): Promise<void>;
   getGrant(id: string): Promise<GrantRecord | null>;
   findGrantByTicket(source: string, system: string, key: string): Promise<GrantRecord | null>;
   listGrants(filter: GrantFilter, page: PageRequest): Promise<Page<GrantRecord>>;

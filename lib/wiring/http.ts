@@ -12,6 +12,7 @@ import { makeDocumentClient } from '../adapters/dynamodb/client.js';
 import { makeDynamoStores } from '../adapters/dynamodb/stores.js';
 import type { AppDeps } from '../app/deps.js';
 import { parseConfig, type GrantplaneConfig } from '../domain/config.js';
+import { DesiredCache } from '../app/desired-cache.js';
 import type { Clock, Ids } from '../domain/ports.js';
 
 /** What every HTTP handler takes: the use cases' deps plus the table itself. */
@@ -75,6 +76,8 @@ export function buildDeps(input: BuildDepsInput): HttpDeps {
       config: input.config,
       clock,
       ids: input.ids ?? ulidIds(clock),
+      // The container's reads for submits, kept while it is warm (lib/app/desired-cache.ts).
+      desiredCache: new DesiredCache(),
     },
     table: { client: input.client, tableName: input.tableName },
   };

@@ -316,7 +316,15 @@ describe('DynamoDB PlaneStore: units, snapshots and targets', () => {
     expect(unit.grants.map((x) => x.id)).toEqual([b.id, g.id].sort());
     expect([unit.unit.version, unit.global.version]).toEqual([3, 1]);
     expect(await planes.getUnits(plane, ['NS#nobody-here'])).toEqual([
-      { dataPlane: plane, unit: 'NS#nobody-here', version: 0, compiled: 0, targetKeys: [], refused: {} },
+      {
+        dataPlane: plane,
+        unit: 'NS#nobody-here',
+        version: 0,
+        compiled: 0,
+        targetKeys: [],
+        refused: {},
+        inline: { complete: true, room: MAX_INLINE_BYTES, members: [] },
+      },
     ]);
     expect((await stores.grants.getGrants([a.id, b.id, 'missing'])).map((x) => x.status).sort()).toEqual([
       'active',

@@ -19,6 +19,10 @@ import {
 import type { Identity } from '../../lib/domain/ports.js';
 import { recomputePlaneTargets } from '../../lib/app/targets.js';
 import { appDeps } from '../helpers/dynamo.js';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { makeDocumentClient } from '../../lib/adapters/dynamodb/client.js';
+import { makeDynamoStores } from '../../lib/adapters/dynamodb/stores.js';
+import { DesiredCache } from '../../lib/app/desired-cache.js';
 import { failure } from '../helpers/failure.js';
 
 type Deps = Awaited<ReturnType<typeof appDeps>>;
@@ -376,5 +380,78 @@ describe('duplicates, quota and expiry', () => {
     const results = [await recomputePlaneTargets(deps, 'prod'), await recomputePlaneTargets(deps, 'tight')];
     expect(results.map((r) => r.dataPlane)).toEqual(['prod', 'tight']);
     expect(results.flatMap((r) => r.changed)).toEqual([]);
+  });
+});
+
+describe("a warm container's cache of what its submits read (lib/app/desired-cache.ts)", () => {
+  /** The same stores on a client that counts requests, with a cache: one warm container. */
+  const warmContainer = () => {
+    const client = new DynamoDBClient({
+      endpoint: deps.table.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    let requests = 0;
+    client.middlewareStack.add((next) => (args) => ((requests += 1), next(args)), { step: 'initialize' });
+    const container = {
+      ...deps,
+      ...makeDynamoStores(makeDocumentClient(client), deps.table.tableName),
+      desiredCache: new DesiredCache(),
+    };
+    return { container, requests: () => requests };
+  };
+
+  it('plans a second submit from what the first read, and plans again from a fresh read once the unit moved (R9 note)', async () => {
+    // Prepare
+    const warm = warmContainer();
+    const submitted = (request: unknown) => submitGrant(warm.container, { request, actor: mallory });
+
+    // Act: two submits on one pair; then another container approves a grant the third repeats
+    await submitted(s3('warm', 'staging', 'a/'));
+    const afterFirst = warm.requests();
+    await submitted(s3('warm', 'staging', 'b/'));
+    const afterSecond = warm.requests();
+    const elsewhere = await submitGrant(deps, { request: s3('warm', 'staging', 'c/'), actor: alice });
+    await approveGrant(deps, { id: elsewhere.id, actor: bob });
+    const repeat = await submitted(s3('warm', 'staging', 'c/'));
+    const afterThird = warm.requests();
+    const fourth = await submitted(s3('warm', 'staging', 'c/'));
+
+    // Assess: read + write, then the write alone (its unit checks hold), then a refused write,
+    // a fresh read and the write; the repeat is noted as planned from the moved unit
+    expect([afterFirst, afterSecond - afterFirst, afterThird - afterSecond]).toEqual([2, 1, 3]);
+    expect(repeat.notes?.map((note) => note.code)).toEqual(['duplicate.repeat']);
+    expect(fourth.notes?.map((note) => note.code)).toEqual(['duplicate.repeat']);
+    expect(warm.requests() - afterThird).toBe(1);
+  });
+
+  it('plans from a fresh read when the attributes of the pair were imported meanwhile (uctl.attributes-unknown)', async () => {
+    // Prepare: a pair with no imported attributes is noted as such
+    const warm = warmContainer();
+    const first = await submitGrant(warm.container, { request: s3('attr', 'staging', 'a/'), actor: mallory });
+
+    // Act: another container imports the pair's attributes; the warm one submits again
+    await deps.attributes.putAttributes(
+      {
+        dataPlane: 'prod',
+        project: 'attr',
+        domain: 'staging',
+        attributes: { projectQuotaCpu: '8' },
+        importedAt: '2026-11-23T00:00:00.000Z',
+        importedBy: 'root',
+      },
+      {
+        id: 'attr-import',
+        at: '2026-11-23T00:00:00.000Z',
+        actor: 'root',
+        action: 'attributes.imported',
+        result: 'ok',
+      },
+    );
+    const second = await submitGrant(warm.container, { request: s3('attr', 'staging', 'b/'), actor: mallory });
+
+    // Assess
+    expect(first.notes?.map((note) => note.code)).toContain('uctl.attributes-unknown');
+    expect(second.notes?.map((note) => note.code) ?? []).not.toContain('uctl.attributes-unknown');
   });
 });

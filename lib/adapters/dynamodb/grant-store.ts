@@ -8,7 +8,7 @@ import { ITEM_TYPE, auditItem, grantItem, grantRecordSchema, keys, parseItem, ti
 import { batchGet, getItem, putItem, transact, type Item, type TransactItem } from './ops.js';
 import { queryAllPages, queryPage } from './pages.js';
 import type { IndexName } from './table.js';
-import { membership } from './units.js';
+import { membership, unitVersionCheck } from './units.js';
 
 export function makeDynamoGrantStore(doc: DynamoDBDocumentClient, tableName: string): GrantStore {
   const parseGrant = (item: Item): GrantRecord => parseItem(grantRecordSchema, item);
@@ -34,6 +34,8 @@ export function makeDynamoGrantStore(doc: DynamoDBDocumentClient, tableName: str
         );
       }
       items.push(...membership(tableName, grant, null, options?.inlineRoom));
+      for (const { unit, version } of options?.unitVersions ?? [])
+        items.push(unitVersionCheck(tableName, grant.dataPlane, unit, version));
       await transact(doc, `grant ${grant.id}`, items);
     },
 

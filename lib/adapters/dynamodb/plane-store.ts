@@ -49,10 +49,9 @@ import {
 /** Copies and names one rewrite of a unit item's inline copies may carry. */
 const MAX_INLINE_REWRITE = 150;
 
-const EMPTY_INLINE = { complete: true, room: MAX_INLINE_BYTES, members: [] };
-
 const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+/** A unit never written: no members, so its (no) inline copies are complete. */
 const emptyUnit = (dataPlane: string, unit: string): UnitState => ({
   dataPlane,
   unit,
@@ -60,6 +59,7 @@ const emptyUnit = (dataPlane: string, unit: string): UnitState => ({
   compiled: 0,
   targetKeys: [],
   refused: {},
+  inline: { complete: true, room: MAX_INLINE_BYTES, members: [] },
 });
 
 /** The pair of a pair target key `<plane>#<project>#<domain>`; null for the global target. */
@@ -213,7 +213,7 @@ export function makeDynamoPlaneStore(doc: DynamoDBDocumentClient, tableName: str
       }
       // A unit never written has no members; one whose copies are not complete is read from its
       // members partition (until the repair pass writes its copies afresh).
-      const states = wanted.map((unit) => found.get(unit) ?? { ...emptyUnit(dataPlane, unit), inline: EMPTY_INLINE });
+      const states = wanted.map((unit) => found.get(unit) ?? emptyUnit(dataPlane, unit));
       const grants = await Promise.all(
         states.map(async (state) =>
           state.inline?.complete === true
