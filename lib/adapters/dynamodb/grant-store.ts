@@ -5,10 +5,10 @@ import * as z from '../../domain/zod.js';
 import type { GrantStore } from '../../domain/ports.js';
 import type { GrantFilter, GrantRecord } from '../../domain/records.js';
 import { ITEM_TYPE, auditItem, grantItem, grantRecordSchema, keys, parseItem, ticketPk } from './items.js';
-import { batchGet, getItem, putItem, transact, type Item, type TransactItem } from './ops.js';
+import { batchGet, getItem, putItem, transact, versionCheck, type Item, type TransactItem } from './ops.js';
 import { queryAllPages, queryPage } from './pages.js';
 import type { IndexName } from './table.js';
-import { membership, unitVersionCheck } from './units.js';
+import { membership } from './units.js';
 
 export function makeDynamoGrantStore(doc: DynamoDBDocumentClient, tableName: string): GrantStore {
   const parseGrant = (item: Item): GrantRecord => parseItem(grantRecordSchema, item);
@@ -35,7 +35,7 @@ export function makeDynamoGrantStore(doc: DynamoDBDocumentClient, tableName: str
       }
       items.push(...membership(tableName, grant, null, options?.inlineRoom));
       for (const { unit, version } of options?.unitVersions ?? [])
-        items.push(unitVersionCheck(tableName, grant.dataPlane, unit, version));
+        items.push(versionCheck(tableName, keys.unit(grant.dataPlane, unit), 'version', version));
       await transact(doc, `grant ${grant.id}`, items);
     },
 

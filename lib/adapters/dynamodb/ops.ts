@@ -70,6 +70,16 @@ export const putItem = (tableName: string, item: Item, condition?: string): Tran
   Put: { TableName: tableName, Item: item, ...(condition === undefined ? {} : { ConditionExpression: condition }) },
 });
 
+/** A transaction's check that an item's counter `name` is still `version` (0: absent counts as 0). */
+export const versionCheck = (tableName: string, key: Item, name: string, version: number): TransactItem => ({
+  ConditionCheck: {
+    TableName: tableName,
+    Key: key,
+    ConditionExpression: version === 0 ? `attribute_not_exists(${name}) OR ${name} = :v` : `${name} = :v`,
+    ExpressionAttributeValues: { ':v': version },
+  },
+});
+
 /** One transaction, lost races as ConcurrentUpdateError. */
 export const transact = (doc: DynamoDBDocumentClient, what: string, items: TransactItem[]): Promise<unknown> =>
   conditional(what, () => doc.send(new TransactWriteCommand({ TransactItems: items })));

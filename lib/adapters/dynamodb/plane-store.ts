@@ -40,6 +40,7 @@ import {
   MAX_TRANSACT_ITEMS,
   batchGet,
   ifCondition,
+  versionCheck,
   queryPartition,
   transact,
   type Item,
@@ -184,15 +185,6 @@ export function makeDynamoPlaneStore(doc: DynamoDBDocumentClient, tableName: str
     },
   });
 
-  const versionCheck = (key: Item, version: number, name: string): TransactItem => ({
-    ConditionCheck: {
-      TableName: tableName,
-      Key: key,
-      ConditionExpression: version === 0 ? `attribute_not_exists(${name}) OR ${name} = :v` : `${name} = :v`,
-      ExpressionAttributeValues: { ':v': version },
-    },
-  });
-
   return {
     getUnits,
     getMembers,
@@ -309,10 +301,10 @@ export function makeDynamoPlaneStore(doc: DynamoDBDocumentClient, tableName: str
       // global unit's version a check. A plane write: the plane version is checked in every chunk.
       const guards: TransactItem[] =
         guard.kind === 'plane'
-          ? [versionCheck(keys.planeState(dataPlane), guard.version, 'planeVersion')]
+          ? [versionCheck(tableName, keys.planeState(dataPlane), 'planeVersion', guard.version)]
           : guard.unit === GLOBAL_UNIT
             ? []
-            : [versionCheck(keys.unit(dataPlane, GLOBAL_UNIT), guard.globalVersion, 'version')];
+            : [versionCheck(tableName, keys.unit(dataPlane, GLOBAL_UNIT), 'version', guard.globalVersion)];
       const items: { item: TransactItem; bytes: number; guardsUnit: boolean }[] = [
         ...writes.map((write) => ({
           item: desiredTargetUpdate(dataPlane, write),
@@ -348,7 +340,7 @@ export function makeDynamoPlaneStore(doc: DynamoDBDocumentClient, tableName: str
       for (const each of chunks) {
         const unitCheck =
           guard.kind === 'unit' && !each.some((entry) => entry.guardsUnit)
-            ? [versionCheck(keys.unit(dataPlane, guard.unit), guard.version, 'version')]
+            ? [versionCheck(tableName, keys.unit(dataPlane, guard.unit), 'version', guard.version)]
             : [];
         await transact(doc, `targets of ${dataPlane}`, [...guards, ...unitCheck, ...each.map((entry) => entry.item)]);
       }

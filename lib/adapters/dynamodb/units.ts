@@ -114,18 +114,3 @@ export const membership = (
   items.push(...bumpUnit(tableName, grant.dataPlane, unit, grant.targetKey, inline));
   return items;
 };
-
-/** A transaction's check that a unit is still at `version` (0: never written, or never bumped). */
-export const unitVersionCheck = (
-  tableName: string,
-  dataPlane: string,
-  unit: string,
-  version: number,
-): TransactItem => ({
-  ConditionCheck: {
-    TableName: tableName,
-    Key: keys.unit(dataPlane, unit),
-    ConditionExpression: version === 0 ? 'attribute_not_exists(version) OR version = :v' : 'version = :v',
-    ExpressionAttributeValues: { ':v': version },
-  },
-});
