@@ -153,7 +153,7 @@ const checkAgainstPlane = async (
   deps: AppDeps,
   request: unknown,
   ignoreId?: string,
-  options: { useCache?: boolean } = {},
+  options: { useCache?: boolean; trace?: { cached: boolean } } = {},
 ): Promise<Checked> => {
   const dataPlane = resolvePlane(deps, request);
   const planWith = (state: PlaneInput | undefined) => {
@@ -193,6 +193,7 @@ const checkAgainstPlane = async (
       planned = planWith(await wholePlaneState(deps, dataPlane));
   }
   const { existing, requests, index, plan, withoutRequest, inlineRoom, cached } = planned;
+  if (options.trace !== undefined) options.trace.cached = cached !== undefined;
 
   const own = plan.rejected.find((entry) => entry.index === index);
   if (own !== undefined) throw new ValidationError(own.errors);
@@ -259,7 +260,19 @@ const submit = async (deps: AppDeps, input: SubmitGrantInput, useCache: boolean)
     input.ticket !== undefined && typeof input.request === 'object' && input.request !== null
       ? { ...input.request, ticket: input.ticket }
       : input.request;
-  let checked = await checkAgainstPlane(deps, request, undefined, { useCache: useCache && input.preApproved !== true });
+  const trace = { cached: false };
+  let checked: Checked;
+  try {
+    checked = await checkAgainstPlane(deps, request, undefined, {
+      useCache: useCache && input.preApproved !== true,
+      trace,
+    });
+  } catch (error: unknown) {
+    // A refusal writes nothing, so no check at write time vouches for what the cache held: one
+    // planned from the cache is decided again from a fresh read.
+    if (trace.cached && error instanceof ValidationError) return submit(deps, input, false);
+    throw error;
+  }
   const autoApproved = autoApproves(deps, input.preApproved, checked.dataPlane, checked.request.scope);
   // A grant approved on arrival writes its unit in the same transaction: planned from a fresh read.
   if (autoApproved && checked.cached !== undefined) checked = await checkAgainstPlane(deps, request);

@@ -385,17 +385,17 @@ describe('duplicates, quota and expiry', () => {
 
 describe("a warm container's cache of what its submits read (lib/app/desired-cache.ts)", () => {
   /** The same stores on a client that counts requests, with a cache: one warm container. */
-  const warmContainer = () => {
+  const warmContainer = (base: Deps = deps) => {
     const client = new DynamoDBClient({
-      endpoint: deps.table.endpoint,
+      endpoint: base.table.endpoint,
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
     let requests = 0;
     client.middlewareStack.add((next) => (args) => ((requests += 1), next(args)), { step: 'initialize' });
     const container = {
-      ...deps,
-      ...makeDynamoStores(makeDocumentClient(client), deps.table.tableName),
+      ...base,
+      ...makeDynamoStores(makeDocumentClient(client), base.table.tableName),
       desiredCache: new DesiredCache(),
     };
     return { container, requests: () => requests };
@@ -423,6 +423,31 @@ describe("a warm container's cache of what its submits read (lib/app/desired-cac
     expect(repeat.notes?.map((note) => note.code)).toEqual(['duplicate.repeat']);
     expect(fourth.notes?.map((note) => note.code)).toEqual(['duplicate.repeat']);
     expect(warm.requests() - afterThird).toBe(1);
+  });
+
+  it('decides a refusal planned from the cache again from a fresh read: the global grant that filled the role is gone (C3)', async () => {
+    // Prepare: on `tight` (2 policies per role) an approved global grant leaves a pair no room
+    const own = await appDeps();
+    const warm = warmContainer(own);
+    const pairRequest = (prefix: string) => ({ ...s3('room', 'production', prefix), dataPlane: 'tight' });
+    const global = await submitGrant(own, {
+      request: {
+        dataPlane: 'tight',
+        scope: { type: 'global' },
+        resource: { type: 's3', bucket: 'acme-shared', access: 'read' },
+      },
+      actor: alice,
+    });
+    await approveGrant(own, { id: global.id, actor: bob });
+    const refused = await failure(submitGrant(warm.container, { request: pairRequest('a/'), actor: mallory }));
+
+    // Act: another container revokes the global grant; the warm one submits again
+    await revokeGrant(own, { id: global.id, actor: alice });
+    const accepted = await submitGrant(warm.container, { request: pairRequest('b/'), actor: mallory });
+
+    // Assess
+    expect((refused as ValidationError).violations[0]?.code).toMatch(/^quota\./);
+    expect(accepted.status).toBe('pending-approval');
   });
 
   it('plans from a fresh read when the attributes of the pair were imported meanwhile (uctl.attributes-unknown)', async () => {
