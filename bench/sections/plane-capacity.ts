@@ -1,18 +1,27 @@
 // Section: no ceiling per plane (docs/data-model.md). A plane of 50,000 desired grants (8 per
-// project-domain pair, bulk-loaded as the store lays them out: each grant and its member item)
+// project-domain pair, bulk-loaded as the store lays them out: each grant and its member item, and
+// each pair's unit item with its version and its inline copies of the pair's grants)
 // takes one more: submitted, approved, planned and applied to IAM, at the cost of any other
 // approval. The plane once kept every desired grant's id in one item, which DynamoDB refused to
 // grow past about 15,500 grants. Also printed: what the applier's repair pass costs on such a
 // plane (it reads and plans the whole plane), the one path that still grows with it.
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { makeDocumentClient } from '../../lib/adapters/dynamodb/client.js';
-import { grantItem, memberItem } from '../../lib/adapters/dynamodb/items.js';
+import {
+  ITEM_TYPE,
+  grantItem,
+  inlineBytes,
+  inlineCopy,
+  inlineName,
+  keys,
+  memberItem,
+} from '../../lib/adapters/dynamodb/items.js';
 import { ensureTable } from '../../lib/adapters/dynamodb/table.js';
 import { applyTargets, type ApplierLog } from '../../lib/app/applier.js';
 import { approveGrant, submitGrant } from '../../lib/app/grants.js';
 import { parseConfig, type AwsDataPlaneConfig } from '../../lib/domain/config.js';
 import { planDesired } from '../../lib/domain/desired.js';
-import { targetKey, unitOf } from '../../lib/domain/records.js';
+import { targetKey, unitOf, type GrantRecord } from '../../lib/domain/records.js';
 import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.js';
 import { startIamEmulator } from '../../lib/local/iam-emulator/index.js';
 import { emulatorIamSource } from '../../lib/local/loops.js';
@@ -63,12 +72,29 @@ export default defineSection({
           );
         batch = [];
       };
+      const units = new Map<string, GrantRecord[]>();
       for (let i = 0; i < GRANTS; i += 1) {
         const scope = pairScope(i % pairs);
         const grant = activeGrant(i, scope, ids.next());
         batch.push(grantItem(grant), memberItem(grant, unitOf(scope)));
+        units.set(unitOf(scope), [...(units.get(unitOf(scope)) ?? []), grant]);
         if (batch.length >= 1_000) await flush();
         if ((i + 1) % 10_000 === 0) progress(`${i + 1} grants written`);
+      }
+      // Each unit as its grants' transactions leave it: one version per grant, the copies complete.
+      for (const [unit, members] of units) {
+        batch.push({
+          ...keys.unit('prod', unit),
+          type: ITEM_TYPE.unit,
+          dataPlane: 'prod',
+          unit,
+          version: members.length,
+          inlineVersion: members.length,
+          inlineBytes: members.reduce((sum, grant) => sum + inlineBytes(grant.id, inlineCopy(grant)), 0),
+          targetKeys: new Set([members[0]!.targetKey]),
+          ...Object.fromEntries(members.map((grant) => [inlineName(grant.id), inlineCopy(grant)])),
+        });
+        if (batch.length >= 1_000) await flush();
       }
       await flush();
       const seedMs = performance.now() - seedStart;
