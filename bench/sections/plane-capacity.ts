@@ -77,7 +77,9 @@ export default defineSection({
         const scope = pairScope(i % pairs);
         const grant = activeGrant(i, scope, ids.next());
         batch.push(grantItem(grant), memberItem(grant, unitOf(scope)));
-        units.set(unitOf(scope), [...(units.get(unitOf(scope)) ?? []), grant]);
+        const unit = units.get(unitOf(scope));
+        if (unit === undefined) units.set(unitOf(scope), [grant]);
+        else unit.push(grant);
         if (batch.length >= 1_000) await flush();
         if ((i + 1) % 10_000 === 0) progress(`${i + 1} grants written`);
       }

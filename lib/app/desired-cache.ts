@@ -16,7 +16,7 @@ export interface DesiredRead {
 const MAX_ENTRIES = 1_000;
 
 export class DesiredCache {
-  private readonly entries = new Map<string, DesiredRead>();
+  private readonly entries = new Map<string, DesiredRead & { dataPlane: string; unit: string }>();
 
   private static key(dataPlane: string, unit: string, pair: { project: string; domain: string } | null): string {
     return JSON.stringify([dataPlane, unit, pair?.project ?? null, pair?.domain ?? null]);
@@ -29,12 +29,21 @@ export class DesiredCache {
   put(dataPlane: string, unit: string, pair: { project: string; domain: string } | null, read: DesiredRead): void {
     const key = DesiredCache.key(dataPlane, unit, pair);
     this.entries.delete(key);
-    this.entries.set(key, read);
+    this.entries.set(key, { ...read, dataPlane, unit });
     // The oldest entry goes first (a Map keeps insertion order).
     if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value ?? key);
   }
 
   forget(dataPlane: string, unit: string, pair: { project: string; domain: string } | null): void {
     this.entries.delete(DesiredCache.key(dataPlane, unit, pair));
+  }
+
+  /**
+   * Drops what this container knows changed: every entry of the unit, and for the plane's global
+   * unit every entry of the plane (each pair's entry holds the global grants too).
+   */
+  forgetUnit(dataPlane: string, unit: string, globalUnit: string): void {
+    for (const [key, entry] of this.entries)
+      if (entry.dataPlane === dataPlane && (unit === globalUnit || entry.unit === unit)) this.entries.delete(key);
   }
 }

@@ -227,6 +227,10 @@ const checkAgainstPlane = async (
   };
 };
 
+/** A change of this grant's desired set made here: this container's cached reads of its unit are stale. */
+const desiredSetChanged = (deps: AppDeps, grant: GrantRecord): void =>
+  deps.desiredCache?.forgetUnit(grant.dataPlane, unitOf(grant.scope), GLOBAL_UNIT);
+
 /** Approved on arrival: pre-approved by its source, or a project-domain in the plane's autoApproveDomains. */
 const autoApproves = (
   deps: AppDeps,
@@ -331,7 +335,10 @@ const submit = async (deps: AppDeps, input: SubmitGrantInput, useCache: boolean)
     deps.desiredCache?.forget(grant.dataPlane, cached.unit, cached.pair);
     return submit(deps, input, false);
   }
-  if (autoApproved) await recomputeScope(deps, grant.dataPlane, grant.scope);
+  if (autoApproved) {
+    desiredSetChanged(deps, grant);
+    await recomputeScope(deps, grant.dataPlane, grant.scope);
+  }
   return grant;
 };
 
@@ -409,6 +416,7 @@ export const approveGrant = async (deps: AppDeps, input: DecisionInput): Promise
     );
     return { approved: next, prepared: checked };
   });
+  desiredSetChanged(deps, approved);
   await recomputeScope(deps, approved.dataPlane, approved.scope, prepared);
   return approved;
 };
@@ -523,6 +531,7 @@ export const revokeGrant = async (
     });
     return { grant: next, changed: isDesiredStatus(grant.status) };
   });
+  if (result.changed) desiredSetChanged(deps, result.grant);
   if (result.changed && input.deferRecompute !== true)
     await recomputeScope(deps, result.grant.dataPlane, result.grant.scope);
   return result.grant;
@@ -559,6 +568,7 @@ export const expireGrant = async (
     return { grant: next, changed: isDesiredStatus(grant.status) };
   });
   if (result === null) return null;
+  if (result.changed) desiredSetChanged(deps, result.grant);
   if (result.changed && input.deferRecompute !== true)
     await recomputeScope(deps, result.grant.dataPlane, result.grant.scope);
   return result.grant;

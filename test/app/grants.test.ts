@@ -425,6 +425,21 @@ describe("a warm container's cache of what its submits read (lib/app/desired-cac
     expect(warm.requests() - afterThird).toBe(1);
   });
 
+  it('forgets what its own approvals change: the next submit on the pair reads afresh instead of being refused at write', async () => {
+    // Prepare
+    const warm = warmContainer();
+    const first = await submitGrant(warm.container, { request: s3('own', 'staging', 'a/'), actor: alice });
+
+    // Act: the same container approves it, then submits again on the pair
+    await approveGrant(warm.container, { id: first.id, actor: bob });
+    const before = warm.requests();
+    const repeat = await submitGrant(warm.container, { request: s3('own', 'staging', 'a/'), actor: mallory });
+
+    // Assess: one read and the write, planned with the approved grant (R9)
+    expect(warm.requests() - before).toBe(2);
+    expect(repeat.notes?.map((note) => note.code)).toEqual(['duplicate.repeat']);
+  });
+
   it('decides a refusal planned from the cache again from a fresh read: the global grant that filled the role is gone (C3)', async () => {
     // Prepare: on `tight` (2 policies per role) an approved global grant leaves a pair no room
     const own = await appDeps();

@@ -223,7 +223,9 @@ export function makeDynamoPlaneStore(doc: DynamoDBDocumentClient, tableName: str
       for (const grant of grants) {
         if (!isDesiredStatus(grant.status)) continue;
         const unit = unitOf(grant.scope);
-        desired.set(unit, [...(desired.get(unit) ?? []), grant]);
+        const members = desired.get(unit);
+        if (members === undefined) desired.set(unit, [grant]);
+        else members.push(grant);
       }
       let written = 0;
       for (const unit of units) {
