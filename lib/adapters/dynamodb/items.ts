@@ -16,8 +16,8 @@ import type {
   GrantRecord,
   HeldChange,
   InfrastructureUpdate,
-  SourceRecord,
   InlineMembers,
+  SourceRecord,
   TargetRecord,
   UnitState,
 } from '../../domain/records.js';
