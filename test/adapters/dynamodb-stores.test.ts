@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeDynamoStores } from '../../lib/adapters/dynamodb/stores.js';
 import { makeDynamoPlaneStore } from '../../lib/adapters/dynamodb/plane-store.js';
@@ -531,6 +532,89 @@ describe('DynamoDB PlaneStore: inline copies of a unit’s desired grants', () =
     expect(after.grants).toEqual(behind.grants);
     expect(after.units[0]!.inline!.complete).toBe(true);
     expect(counted.requests()).toBe(1);
+  });
+
+  it('reads the same desired grants inline as from the members, whatever sequence of changes, old-style writes and repair passes came before (property)', async () => {
+    type Op =
+      | { kind: 'create'; desired: boolean; room: boolean }
+      | { kind: 'approve' | 'activate' | 'revoke' | 'finish'; which: number }
+      | { kind: 'old-writer'; which: number }
+      | { kind: 'repair' };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ kind: fc.constant('create' as const), desired: fc.boolean(), room: fc.boolean() }),
+      fc.record({
+        kind: fc.constantFrom('approve' as const, 'activate' as const, 'revoke' as const, 'finish' as const),
+        which: fc.nat(5),
+      }),
+      fc.record({ kind: fc.constant('old-writer' as const), which: fc.nat(5) }),
+      fc.constant({ kind: 'repair' as const }),
+    );
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 10 }), async (ops) => {
+        // Prepare: a plane of its own per run
+        const plane = `prop${(run += 1)}`;
+        const grants: GrantRecord[] = [];
+        const stored = async (index: number) => (await stores.grants.getGrant(grants[index]!.id))!;
+        const move = async (index: number, status: GrantStatus, inlineRoom = 0) => {
+          const current = await stored(index);
+          await stores.grants.updateGrant({ ...current, status, version: current.version + 1 }, audit(), {
+            previousStatus: current.status,
+            inlineRoom,
+          });
+        };
+        // Act
+        for (const each of ops) {
+          const room = await roomOf(plane);
+          const which = each.kind === 'create' || each.kind === 'repair' ? -1 : each.which % Math.max(1, grants.length);
+          const status = which < 0 || grants.length === 0 ? undefined : (await stored(which)).status;
+          if (each.kind === 'create') {
+            const created = grant({
+              dataPlane: plane,
+              ...pair,
+              status: each.desired ? 'approved' : 'pending-approval',
+            });
+            grants.push(created);
+            await stores.grants.createGrant(created, audit(), { inlineRoom: each.room ? room : 0 });
+          } else if (each.kind === 'repair') {
+            const snapshot = await planes.getPlaneSnapshot(plane);
+            await planes.completeInlineMembers(plane, snapshot.units, snapshot.grants);
+          } else if (status === undefined) {
+            continue;
+          } else if (each.kind === 'approve' && status === 'pending-approval') await move(which, 'approved', room);
+          else if (each.kind === 'activate' && status === 'approved') await move(which, 'active');
+          else if (each.kind === 'revoke' && ['approved', 'active', 'failed'].includes(status))
+            await move(which, 'revoking');
+          else if (each.kind === 'finish' && status === 'revoking') await move(which, 'revoked');
+          else if (each.kind === 'old-writer' && status === 'pending-approval') {
+            // What a store without inline copies wrote: the member and the version, nothing inline.
+            const current = await stored(which);
+            const next = { ...current, status: 'approved' as const, version: current.version + 1 };
+            await table.docClient.send(new PutCommand({ TableName: table.tableName, Item: memberItem(next, unit) }));
+            await table.docClient.send(
+              new UpdateCommand({
+                TableName: table.tableName,
+                Key: keys.unit(plane, unit),
+                UpdateExpression: 'SET #type = :type, dataPlane = :plane, #unit = :unit ADD version :one',
+                ExpressionAttributeNames: { '#type': 'type', '#unit': 'unit' },
+                ExpressionAttributeValues: { ':type': 'unit', ':plane': plane, ':unit': unit, ':one': 1 },
+              }),
+            );
+            await stores.grants.updateGrant(next, audit(), { previousStatus: 'approved' });
+          }
+        }
+        const read = await planes.getDesiredGrants(plane, [unit], null);
+        const members = (await planes.getMembers(plane, unit)).filter((x) =>
+          ['approved', 'active', 'failed'].includes(x.status),
+        );
+
+        // Assess: the desired grants are the members' desired ones; complete copies are exactly those
+        expect(read.grants.map((x) => x.id)).toEqual(members.map((x) => x.id));
+        if (read.units[0]!.inline!.complete)
+          expect(read.units[0]!.inline!.members.map((x) => x.id)).toEqual(members.map((x) => x.id));
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('stops taking copies when the item is full, and the repair pass leaves a unit too large for its item to its members', async () => {
