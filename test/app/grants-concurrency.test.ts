@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { approveGrant, listGrants, revokeGrant, submitGrant } from '../../lib/app/grants.js';
 import type { GrantRecord } from '../../lib/domain/records.js';
+import { DesiredCache } from '../../lib/app/desired-cache.js';
 import { appDeps } from '../helpers/dynamo.js';
 
 const COUNT = 50;
@@ -63,6 +64,37 @@ describe('concurrent grants on one target', () => {
     const [unit] = await deps.planes.getUnits('prod', ['NS#race-staging']);
     expect(unit?.compiled).toBe(unit?.version);
     expect(unit?.version).toBe(COUNT);
+  });
+
+  it('warm containers racing on one pair lose nothing either: their cached submits, refused writes and approvals keep the unit’s inline copies exact', async () => {
+    // Prepare: 10 containers, each with its own cache of what its submits read
+    const deps = await appDeps();
+    const containers = Array.from({ length: 10 }, () => ({ ...deps, desiredCache: new DesiredCache() }));
+
+    // Act: each submits and approves 5 grants on the pair, one after another, all containers at once
+    const results = await Promise.allSettled(
+      containers.map(async (container, c) => {
+        for (let n = 0; n < 5; n += 1) {
+          const i = c * 5 + n;
+          const grant = await submitGrant(container, {
+            request: request(i),
+            actor: { sub: `user-${i}`, roles: ['requester'] },
+          });
+          await approveGrant(container, { id: grant.id, actor: { sub: `approver-${i % 3}`, roles: ['approver'] } });
+        }
+      }),
+    );
+
+    // Assess: every grant approved and compiled; the copies the unit carries are the desired set
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    const grants = await allGrants(deps);
+    expect(grants).toHaveLength(COUNT);
+    expect(grants.every((g) => g.status === 'approved')).toBe(true);
+    const text = JSON.stringify((await deps.targets.getTarget('prod#race#staging'))?.desired?.policies ?? []);
+    expect(grants.filter((g) => g.resource.type === 's3' && !text.includes(g.resource.prefix ?? ''))).toEqual([]);
+    const read = await deps.planes.getDesiredGrants('prod', ['NS#race-staging'], null);
+    expect(read.units[0]?.inline?.complete).toBe(true);
+    expect(read.grants.map((g) => g.id).sort()).toEqual(grants.map((g) => g.id).sort());
   });
 
   it('concurrent revokes and approvals on one target converge to exactly the remaining grants', async () => {
