@@ -9,7 +9,7 @@ import type { AttributeRecord, DesiredMember, UnitState } from '../domain/record
 export interface DesiredRead {
   units: UnitState[];
   grants: DesiredMember[];
-  attributes: AttributeRecord | null;
+  attributes: AttributeRecord[];
 }
 
 /** Entries kept: a container serves a few pairs at a time, not the whole plane. */

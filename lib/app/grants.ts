@@ -122,11 +122,16 @@ const stateFor = async (deps: AppDeps, dataPlane: string, request: unknown, useC
   const unit = pair === null ? GLOBAL_UNIT : unitOf({ type: 'project-domain', ...pair });
   const hit = useCache ? deps.desiredCache?.get(dataPlane, unit, pair) : undefined;
   const read =
-    hit ?? (await deps.planes.getDesiredGrants(dataPlane, pair === null ? [GLOBAL_UNIT] : [GLOBAL_UNIT, unit], pair));
+    hit ??
+    (await deps.planes.getDesiredGrants(
+      dataPlane,
+      pair === null ? [GLOBAL_UNIT] : [GLOBAL_UNIT, unit],
+      pair === null ? [] : [pair],
+    ));
   if (hit === undefined) deps.desiredCache?.put(dataPlane, unit, pair, read);
   return {
     grants: read.grants,
-    attributes: read.attributes === null ? [] : [read.attributes],
+    attributes: read.attributes,
     inlineRoom: read.units.find((state) => state.unit === unit)?.inline?.room ?? 0,
     ...(hit === undefined
       ? {}

@@ -12,7 +12,7 @@ import {
   targetKey,
   unitOf,
   type AttributeRecord,
-  type GrantRecord,
+  type DesiredMember,
 } from '../domain/records.js';
 import type { AppDeps } from './deps.js';
 import { attributesInput, canonicalJson, planRequestOf } from './targets.js';
@@ -43,7 +43,7 @@ const located = z.looseObject({ dataPlane: z.optional(z.string()), scope: scopeS
 async function storedStateFor(
   deps: AppDeps,
   requests: readonly unknown[],
-): Promise<{ grants: GrantRecord[]; attributes: AttributeRecord[] }> {
+): Promise<{ grants: DesiredMember[]; attributes: AttributeRecord[] }> {
   const planes = deps.config.dataPlanes.map((plane) => plane.name);
   const onlyPlane = planes.length === 1 ? planes[0] : undefined;
   const whole = new Set<string>();
@@ -60,27 +60,25 @@ async function storedStateFor(
     if (pair === null) whole.add(plane);
     else pairs.set(plane, [...(pairs.get(plane) ?? []), pair]);
   }
-  const grants: GrantRecord[] = [];
+  const grants: DesiredMember[] = [];
   const attributes: AttributeRecord[] = [];
   for (const plane of planes) {
     if (whole.has(plane)) {
       const snapshot = await deps.planes.getPlaneSnapshot(plane);
-      grants.push(...snapshot.grants);
+      grants.push(...snapshot.grants.filter((grant) => isDesiredStatus(grant.status)));
       attributes.push(...snapshot.attributes);
       continue;
     }
     const wanted = pairs.get(plane);
     if (wanted === undefined) continue;
+    // The units' desired grants and the pairs' attributes: one BatchGetItem while the unit items'
+    // inline copies are complete (docs/data-model.md).
     const units = [GLOBAL_UNIT, ...new Set(wanted.map((pair) => unitOf({ type: 'project-domain', ...pair })))];
-    for (const members of await Promise.all(units.map((unit) => deps.planes.getMembers(plane, unit))))
-      grants.push(...members);
-    const unique = [...new Map(wanted.map((pair) => [`${pair.project}#${pair.domain}`, pair])).values()];
-    for (const found of await Promise.all(
-      unique.map((pair) => deps.attributes.getAttributes(plane, pair.project, pair.domain)),
-    ))
-      if (found !== null) attributes.push(found);
+    const read = await deps.planes.getDesiredGrants(plane, units, wanted);
+    grants.push(...read.grants);
+    attributes.push(...read.attributes);
   }
-  return { grants: grants.filter((grant) => isDesiredStatus(grant.status)), attributes };
+  return { grants, attributes };
 }
 
 /**

@@ -325,15 +325,15 @@ export interface PlaneStore {
   /** A unit's members (desired and `revoking` grants), strongly consistent. */
   getMembers(dataPlane: string, unit: string): Promise<GrantRecord[]>;
   /**
-   * Strongly consistent: these units' states and desired grants (in id order) and a pair's imported
-   * attributes (null: none imported, or no pair asked). One request while the unit items' inline
-   * copies are complete; a unit whose copies are not is read from its members.
+   * Strongly consistent: these units' states and desired grants (in id order) and these pairs'
+   * imported attributes (those imported). One request while the unit items' inline copies are
+   * complete (up to 100 keys); a unit whose copies are not is read from its members.
    */
   getDesiredGrants(
     dataPlane: string,
     units: readonly string[],
-    pair: { project: string; domain: string } | null,
-  ): Promise<{ units: UnitState[]; grants: DesiredMember[]; attributes: AttributeRecord | null }>;
+    pairs: readonly { project: string; domain: string }[],
+  ): Promise<{ units: UnitState[]; grants: DesiredMember[]; attributes: AttributeRecord[] }>;
   /**
    * Writes afresh the inline copies of the units (as a plane snapshot read them) whose copies are
    * not complete, from the snapshot's grants; each write valid only while its unit is unchanged.

@@ -436,7 +436,7 @@ describe('DynamoDB PlaneStore: inline copies of a unit’s desired grants', () =
   const pair = { project: 'inl', domain: 'development' };
   const unit = 'NS#inl-development';
   const roomOf = async (plane: string, name = unit) =>
-    (await planes.getDesiredGrants(plane, [name], null)).units[0]!.inline!.room;
+    (await planes.getDesiredGrants(plane, [name], [])).units[0]!.inline!.room;
 
   it('keeps the copies exact through every change of the desired set, and reads them with the attributes in one request', async () => {
     // Prepare
@@ -453,7 +453,7 @@ describe('DynamoDB PlaneStore: inline copies of a unit’s desired grants', () =
       previousStatus: 'pending-approval',
       inlineRoom: await roomOf(plane),
     });
-    const both = await planes.getDesiredGrants(plane, [unit], null);
+    const both = await planes.getDesiredGrants(plane, [unit], []);
     await stores.grants.updateGrant({ ...a, status: 'active', version: 2 }, audit(), { previousStatus: 'approved' });
     await stores.grants.updateGrant({ ...a, status: 'revoking', version: 3 }, audit(), { previousStatus: 'active' });
     const record = {
@@ -465,7 +465,7 @@ describe('DynamoDB PlaneStore: inline copies of a unit’s desired grants', () =
     };
     await stores.attributes.putAttributes(record, audit());
     const counted = countingPlanes();
-    const read = await counted.planes.getDesiredGrants(plane, ['GLOBAL', unit], pair);
+    const read = await counted.planes.getDesiredGrants(plane, ['GLOBAL', unit], [pair]);
 
     // Assess: the copies are the request as stored; one BatchGetItem served units, grants and attributes
     expect(both.grants.map((x) => x.id)).toEqual([a.id, b.id]);
@@ -482,16 +482,16 @@ describe('DynamoDB PlaneStore: inline copies of a unit’s desired grants', () =
       { id: b.id, dataPlane: plane, targetKey: b.targetKey, scope: b.scope, resource: b.resource, ticket: b.ticket },
       { id: g.id, dataPlane: plane, targetKey: g.targetKey, scope: g.scope, resource: g.resource },
     ]);
-    expect(read.attributes).toEqual(record);
+    expect(read.attributes).toEqual([record]);
     expect(read.units.map((state) => [state.unit, state.version, state.inline?.complete])).toEqual([
       ['GLOBAL', 1, true],
       [unit, 4, true],
     ]);
     expect(read.units[1]!.inline!.room).toBeLessThan(MAX_INLINE_BYTES);
-    expect(await planes.getDesiredGrants(plane, ['NS#nobody-here'], null)).toEqual({
+    expect(await planes.getDesiredGrants(plane, ['NS#nobody-here'], [])).toEqual({
       units: [expect.objectContaining({ version: 0, inline: { complete: true, room: MAX_INLINE_BYTES, members: [] } })],
       grants: [],
-      attributes: null,
+      attributes: [],
     });
   });
 
@@ -514,7 +514,7 @@ describe('DynamoDB PlaneStore: inline copies of a unit’s desired grants', () =
     );
 
     // Act
-    const behind = await planes.getDesiredGrants(plane, [unit], pair);
+    const behind = await planes.getDesiredGrants(plane, [unit], [pair]);
     const snapshot = await planes.getPlaneSnapshot(plane);
     const completed = await planes.completeInlineMembers(plane, snapshot.units, snapshot.grants);
     const again = await planes.completeInlineMembers(
@@ -523,7 +523,7 @@ describe('DynamoDB PlaneStore: inline copies of a unit’s desired grants', () =
       snapshot.grants,
     );
     const counted = countingPlanes();
-    const after = await counted.planes.getDesiredGrants(plane, [unit], pair);
+    const after = await counted.planes.getDesiredGrants(plane, [unit], [pair]);
 
     // Assess: the same desired grants either way (the revoking one is not desired); one request once completed
     expect(behind.units[0]!.inline).toMatchObject({ complete: false, room: 0 });
@@ -603,7 +603,7 @@ describe('DynamoDB PlaneStore: inline copies of a unit’s desired grants', () =
             await stores.grants.updateGrant(next, audit(), { previousStatus: 'approved' });
           }
         }
-        const read = await planes.getDesiredGrants(plane, [unit], null);
+        const read = await planes.getDesiredGrants(plane, [unit], []);
         const members = (await planes.getMembers(plane, unit)).filter((x) =>
           ['approved', 'active', 'failed'].includes(x.status),
         );
@@ -626,7 +626,7 @@ describe('DynamoDB PlaneStore: inline copies of a unit’s desired grants', () =
 
     // Act: each created with the room the unit had when read
     for (const each of grants) await stores.grants.createGrant(each, audit(), { inlineRoom: await roomOf(plane) });
-    const read = await planes.getDesiredGrants(plane, [unit], null);
+    const read = await planes.getDesiredGrants(plane, [unit], []);
     const snapshot = await planes.getPlaneSnapshot(plane);
     const completed = await planes.completeInlineMembers(plane, snapshot.units, snapshot.grants);
 

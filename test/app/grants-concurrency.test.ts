@@ -92,7 +92,7 @@ describe('concurrent grants on one target', () => {
     expect(grants.every((g) => g.status === 'approved')).toBe(true);
     const text = JSON.stringify((await deps.targets.getTarget('prod#race#staging'))?.desired?.policies ?? []);
     expect(grants.filter((g) => g.resource.type === 's3' && !text.includes(g.resource.prefix ?? ''))).toEqual([]);
-    const read = await deps.planes.getDesiredGrants('prod', ['NS#race-staging'], null);
+    const read = await deps.planes.getDesiredGrants('prod', ['NS#race-staging'], []);
     expect(read.units[0]?.inline?.complete).toBe(true);
     expect(read.grants.map((g) => g.id).sort()).toEqual(grants.map((g) => g.id).sort());
   });

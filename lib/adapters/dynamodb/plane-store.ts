@@ -189,20 +189,24 @@ export function makeDynamoPlaneStore(doc: DynamoDBDocumentClient, tableName: str
     getUnits,
     getMembers,
 
-    async getDesiredGrants(dataPlane, units, pair) {
+    async getDesiredGrants(dataPlane, units, pairs) {
       const wanted = [...new Set(units)];
+      const attributeKeys = new Map(
+        pairs.map((pair) => [`${pair.project}#${pair.domain}`, keys.attributes(dataPlane, pair.project, pair.domain)]),
+      );
       const items = await batchGet(doc, tableName, [
         ...wanted.map((unit) => keys.unit(dataPlane, unit)),
-        ...(pair === null ? [] : [keys.attributes(dataPlane, pair.project, pair.domain)]),
+        ...attributeKeys.values(),
       ]);
       const found = new Map<string, UnitState>();
-      let attributes: AttributeRecord | null = null;
+      const attributes: AttributeRecord[] = [];
       for (const item of items) {
         if (item.type === ITEM_TYPE.unit) {
           const state = parseUnit(item);
           found.set(state.unit, state);
-        } else if (item.type === ITEM_TYPE.attributes) attributes = parseItem(attributeRecordSchema, item);
+        } else if (item.type === ITEM_TYPE.attributes) attributes.push(parseItem(attributeRecordSchema, item));
       }
+      attributes.sort((a, b) => (`${a.project}#${a.domain}` < `${b.project}#${b.domain}` ? -1 : 1));
       // A unit never written has no members; one whose copies are not complete is read from its
       // members partition (until the repair pass writes its copies afresh).
       const states = wanted.map((unit) => found.get(unit) ?? emptyUnit(dataPlane, unit));
