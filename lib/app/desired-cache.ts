@@ -12,8 +12,12 @@ export interface DesiredRead {
   attributes: AttributeRecord[];
 }
 
-/** Entries kept: a container serves a few pairs at a time, not the whole plane. */
-const MAX_ENTRIES = 1_000;
+/**
+ * Entries kept: a container serves a few pairs at a time, not the whole plane. Each entry holds its
+ * pair's and the global unit's desired grants (each unit's copies stay within 64 KB), so this also
+ * bounds the memory the cache can take.
+ */
+const MAX_ENTRIES = 256;
 
 export class DesiredCache {
   private readonly entries = new Map<string, DesiredRead & { dataPlane: string; unit: string }>();
