@@ -176,6 +176,13 @@ describe('C5 uctl file (seed 001)', () => {
     );
   });
 
+  it('keeps an attribute whose key is __proto__ (the property below once met it by chance)', () => {
+    const attributes = Object.fromEntries([['__proto__', 'x']]);
+    const { yaml } = uctlUpdate('p', 'development', null, attributes);
+    expect(Object.getOwnPropertyNames(parse(yaml).attributes)).toEqual(['__proto__']);
+    expect(parse(yaml)).toEqual({ attributes, domain: 'development', project: 'p' });
+  });
+
   it('any key and value read back as written, one line each, with no character YAML requires escaped left raw (YAML 1.2.2 §5.1, §5.7)', () => {
     // Strings of any code unit: controls, DEL, C1, line separators, lone surrogates, YAML words.
     const text = fc.oneof(

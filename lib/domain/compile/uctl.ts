@@ -42,12 +42,14 @@ export function uctlUpdate(
   current: Readonly<Record<string, unknown>> = {},
   binding: Binding = UCTL_BINDING,
 ): UctlUpdate {
-  const attributes: Record<string, string> = {};
-  if (roleArn !== null) attributes[binding.attribute] = roleArn;
-  for (const key of Object.keys(current).sort(compareStrings)) {
-    if (key === binding.attribute) continue;
-    attributes[key] = String(current[key]);
-  }
+  // Built from entries, not by assignment: a key such as `__proto__` stays a key of the file.
+  const attributes: Record<string, string> = Object.fromEntries([
+    ...(roleArn === null ? [] : [[binding.attribute, roleArn]]),
+    ...Object.keys(current)
+      .sort(compareStrings)
+      .filter((key) => key !== binding.attribute)
+      .map((key) => [key, String(current[key])]),
+  ]);
   const document = { attributes, domain, project };
   return {
     file: UCTL_FILE,
