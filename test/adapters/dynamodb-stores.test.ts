@@ -437,6 +437,19 @@ describe('DynamoDB PlaneStore: inline copies of a unit’s desired grants', () =
   const unit = 'NS#inl-development';
   const roomOf = async (plane: string, name = unit) =>
     (await planes.getDesiredGrants(plane, [name], [])).units[0]!.inline!.room;
+  /** What a store without inline copies wrote for a grant entering the desired set: its member and the unit's version. */
+  const writeAsOldStore = async (plane: string, desired: GrantRecord) => {
+    await table.docClient.send(new PutCommand({ TableName: table.tableName, Item: memberItem(desired, unit) }));
+    await table.docClient.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: keys.unit(plane, unit),
+        UpdateExpression: 'SET #type = :type, dataPlane = :plane, #unit = :unit ADD version :one',
+        ExpressionAttributeNames: { '#type': 'type', '#unit': 'unit' },
+        ExpressionAttributeValues: { ':type': 'unit', ':plane': plane, ':unit': unit, ':one': 1 },
+      }),
+    );
+  };
 
   it('keeps the copies exact through every change of the desired set, and reads them with the attributes in one request', async () => {
     // Prepare
@@ -503,15 +516,7 @@ describe('DynamoDB PlaneStore: inline copies of a unit’s desired grants', () =
     const r = grant({ dataPlane: plane, ...pair, status: 'revoking' });
     await stores.grants.createGrant(a, audit());
     await stores.grants.createGrant(r, audit(), { inlineRoom: MAX_INLINE_BYTES });
-    await table.docClient.send(new PutCommand({ TableName: table.tableName, Item: memberItem(b, unit) }));
-    await table.docClient.send(
-      new UpdateCommand({
-        TableName: table.tableName,
-        Key: keys.unit(plane, unit),
-        UpdateExpression: 'ADD version :one',
-        ExpressionAttributeValues: { ':one': 1 },
-      }),
-    );
+    await writeAsOldStore(plane, b);
 
     // Act
     const behind = await planes.getDesiredGrants(plane, [unit], [pair]);
@@ -590,16 +595,7 @@ describe('DynamoDB PlaneStore: inline copies of a unit’s desired grants', () =
             // What a store without inline copies wrote: the member and the version, nothing inline.
             const current = await stored(which);
             const next = { ...current, status: 'approved' as const, version: current.version + 1 };
-            await table.docClient.send(new PutCommand({ TableName: table.tableName, Item: memberItem(next, unit) }));
-            await table.docClient.send(
-              new UpdateCommand({
-                TableName: table.tableName,
-                Key: keys.unit(plane, unit),
-                UpdateExpression: 'SET #type = :type, dataPlane = :plane, #unit = :unit ADD version :one',
-                ExpressionAttributeNames: { '#type': 'type', '#unit': 'unit' },
-                ExpressionAttributeValues: { ':type': 'unit', ':plane': plane, ':unit': unit, ':one': 1 },
-              }),
-            );
+            await writeAsOldStore(plane, next);
             await stores.grants.updateGrant(next, audit(), { previousStatus: 'approved' });
           }
         }
