@@ -282,10 +282,11 @@ const submit = async (deps: AppDeps, input: SubmitGrantInput, useCache: boolean)
     if (trace.cached && error instanceof ValidationError) return submit(deps, input, false);
     throw error;
   }
-  const autoApproved = autoApproves(deps, input.preApproved, checked.dataPlane, checked.request.scope);
-  // A grant approved on arrival writes its unit in the same transaction: planned from a fresh read.
-  if (autoApproved && checked.cached !== undefined) checked = await checkAgainstPlane(deps, request);
   const scope = checked.request.scope;
+  const autoApproved = autoApproves(deps, input.preApproved, checked.dataPlane, scope);
+  // A grant approved on arrival writes its unit in the same transaction, which must not also check
+  // it (DynamoDB refuses two operations on one item): planned from a fresh read.
+  if (autoApproved && checked.cached !== undefined) return submit(deps, input, false);
   const now = deps.clock.now().toISOString();
   const status: GrantStatus = autoApproved ? 'approved' : 'pending-approval';
   const { dataPlane: _ignored, ...rest } = checked.request;

@@ -425,6 +425,32 @@ describe("a warm container's cache of what its submits read (lib/app/desired-cac
     expect(warm.requests() - afterThird).toBe(1);
   });
 
+  it('plans a submit approved on arrival from a fresh read: its write changes the unit, which the same transaction cannot also check', async () => {
+    // Prepare: development is auto-approved on prod; a refused submit leaves the pair in the cache
+    const warm = warmContainer();
+    const refused = await failure(
+      submitGrant(warm.container, {
+        request: {
+          ...s3('arrive', 'development', 'a/'),
+          resource: { type: 's3', bucket: 'union-meta', access: 'read' },
+        },
+        actor: mallory,
+      }),
+    );
+    const cold = warmContainer();
+
+    // Act: the same submit on that pair in the warm container, and on a pair alike in a cold one
+    const before = warm.requests();
+    const second = await submitGrant(warm.container, { request: s3('arrive', 'development', 'b/'), actor: mallory });
+    const fromCold = await submitGrant(cold.container, { request: s3('arrive2', 'development', 'b/'), actor: mallory });
+
+    // Assess: approved, with no write refused on the way (as many requests as the cold container's)
+    expect((refused as ValidationError).violations[0]?.code).toBe('s3.internal-bucket');
+    expect([second.status, fromCold.status]).toEqual(['approved', 'approved']);
+    expect(warm.requests() - before).toBe(cold.requests());
+    expect(await policyText('prod#arrive#development')).toContain('b/');
+  });
+
   it('forgets what its own approvals change: the next submit on the pair reads afresh instead of being refused at write', async () => {
     // Prepare
     const warm = warmContainer();
