@@ -5,7 +5,14 @@
 import { planGrants } from './engine.js';
 import type { GrantplaneConfig } from './config.js';
 import type { CompiledTarget, PlanResult } from './model.js';
-import { isDesiredStatus, targetKey, unitOf, type AttributeRecord, type GrantRecord } from './records.js';
+import {
+  isDesiredStatus,
+  targetKey,
+  unitOf,
+  type AttributeRecord,
+  type GrantRecord,
+  type PlannedGrant,
+} from './records.js';
 
 /** The request a stored grant stands for, as the engine plans it. */
 export const planRequestOf = (
@@ -46,7 +53,7 @@ export const pairOfRequest = (request: unknown): { project: string; domain: stri
 
 export interface DesiredPlan {
   /** The desired grants planned, in id order (the engine's request order). */
-  grants: GrantRecord[];
+  grants: PlannedGrant[];
   plan: PlanResult;
   /** Compiled targets of the plane by target key. */
   targets: Map<string, CompiledTarget>;
@@ -63,13 +70,13 @@ export interface DesiredPlan {
 export function planDesired(
   config: GrantplaneConfig,
   dataPlane: string,
-  grants: readonly GrantRecord[],
+  grants: readonly PlannedGrant[],
   attributes: readonly AttributeRecord[],
   now: Date,
   options: { checkExpiryOf?: string } = {},
 ): DesiredPlan {
   const desired = grants
-    .filter((grant) => grant.dataPlane === dataPlane && isDesiredStatus(grant.status))
+    .filter((grant) => grant.dataPlane === dataPlane && (grant.status === undefined || isDesiredStatus(grant.status)))
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const plan = planGrants({
     config,

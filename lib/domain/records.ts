@@ -192,6 +192,12 @@ export type DesiredMember = Pick<
 >;
 
 /**
+ * A grant as planning takes it: a stored grant (its status says whether it is desired), or a
+ * unit item's inline copy of a desired one (no status: desired by being there).
+ */
+export type PlannedGrant = DesiredMember & Partial<Pick<GrantRecord, 'status' | 'expiresAt'>>;
+
+/**
  * A unit item's inline copies of its desired grants (docs/data-model.md), so a submit reads a
  * unit's desired grants with the unit itself in one request.
  */
@@ -226,8 +232,11 @@ export interface UnitSnapshot {
   dataPlane: string;
   unit: UnitState;
   global: UnitState;
-  /** Members of the global unit and of this unit (desired and `revoking`), in id order. */
-  grants: GrantRecord[];
+  /**
+   * The desired grants of the global unit and of this unit, in id order: their inline copies when
+   * both units' are complete, else their members (desired and `revoking`, with their statuses).
+   */
+  grants: PlannedGrant[];
   /** The stored targets of the unit's target keys and the plane's global target. */
   targets: TargetRecord[];
   /** Imported attributes of the unit's pairs. */

@@ -479,6 +479,8 @@ describe('DynamoDB PlaneStore: inline copies of a unit’s desired grants', () =
     await stores.attributes.putAttributes(record, audit());
     const counted = countingPlanes();
     const read = await counted.planes.getDesiredGrants(plane, ['GLOBAL', unit], [pair]);
+    const forSubmit = counted.requests();
+    const snapshot = await counted.planes.getUnitSnapshot(plane, unit);
 
     // Assess: the copies are the request as stored; one BatchGetItem served units, grants and attributes
     expect(both.grants.map((x) => x.id)).toEqual([a.id, b.id]);
@@ -490,7 +492,10 @@ describe('DynamoDB PlaneStore: inline copies of a unit’s desired grants', () =
       resource: a.resource,
       justification: 'features',
     });
-    expect(counted.requests()).toBe(1);
+    expect(forSubmit).toBe(1);
+    // A unit recompute reads the units, then their targets, attributes and hold: the copies spare it the member queries
+    expect(counted.requests() - forSubmit).toBe(2);
+    expect(snapshot.grants).toEqual(read.grants);
     expect(read.grants).toEqual([
       { id: b.id, dataPlane: plane, targetKey: b.targetKey, scope: b.scope, resource: b.resource, ticket: b.ticket },
       { id: g.id, dataPlane: plane, targetKey: g.targetKey, scope: g.scope, resource: g.resource },

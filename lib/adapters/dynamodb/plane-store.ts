@@ -14,6 +14,7 @@ import {
   type DesiredMember,
   type DesiredTargetWrite,
   type GrantRecord,
+  type PlannedGrant,
   type PlaneSnapshot,
   type TargetRecord,
   type UnitState,
@@ -272,10 +273,12 @@ export function makeDynamoPlaneStore(doc: DynamoDBDocumentClient, tableName: str
         unit === GLOBAL_UNIT
           ? await getUnits(dataPlane, [GLOBAL_UNIT]).then(([only]) => [only, only] as const)
           : await getUnits(dataPlane, [unit, GLOBAL_UNIT]);
-      const members = [
-        ...(await getMembers(dataPlane, GLOBAL_UNIT)),
-        ...(unit === GLOBAL_UNIT ? [] : await getMembers(dataPlane, unit)),
-      ].sort(byId);
+      // The inline copies when both units' are complete (one request fewer each); else the members.
+      const states = unit === GLOBAL_UNIT ? [globalState!] : [globalState!, unitState!];
+      const members: PlannedGrant[] = states.every((state) => state.inline?.complete === true)
+        ? states.flatMap((state) => state.inline?.members ?? [])
+        : (await Promise.all(states.map((state) => getMembers(dataPlane, state.unit)))).flat();
+      members.sort(byId);
       const targetKeys = [...new Set([...unitState!.targetKeys, globalTargetKey(dataPlane)])];
       const pairs = unitState!.targetKeys.map(pairOf).filter((pair) => pair !== null);
       const items = await batchGet(doc, tableName, [
