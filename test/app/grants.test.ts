@@ -41,6 +41,13 @@ const s3 = (project: string, domain: string, prefix: string, extra: Record<strin
   ...extra,
 });
 
+/** A global read of the shared bucket: on `tight` its policy takes the one slot a pair role has left. */
+const sharedRead = (dataPlane: string) => ({
+  dataPlane,
+  scope: { type: 'global' },
+  resource: { type: 's3', bucket: 'acme-shared', access: 'read' },
+});
+
 const policyText = async (key: string): Promise<string> =>
   JSON.stringify((await deps.targets.getTarget(key))?.desired?.policies ?? []);
 
@@ -239,11 +246,7 @@ describe('duplicates, quota and expiry', () => {
     // Act: a global grant would add a global policy to every role
     const error = await failure(
       submitGrant(deps, {
-        request: {
-          dataPlane: 'tight',
-          scope: { type: 'global' },
-          resource: { type: 's3', bucket: 'acme-shared', access: 'read' },
-        },
+        request: sharedRead('tight'),
         actor: alice,
       }),
     );
@@ -472,11 +475,7 @@ describe("a warm container's cache of what its submits read (lib/app/desired-cac
     const warm = warmContainer(own);
     const pairRequest = (prefix: string) => ({ ...s3('room', 'production', prefix), dataPlane: 'tight' });
     const global = await submitGrant(own, {
-      request: {
-        dataPlane: 'tight',
-        scope: { type: 'global' },
-        resource: { type: 's3', bucket: 'acme-shared', access: 'read' },
-      },
+      request: sharedRead('tight'),
       actor: alice,
     });
     await approveGrant(own, { id: global.id, actor: bob });
